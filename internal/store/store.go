@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every adapter. Callers test with errors.Is.
+var (
+	// ErrNotFound: no version of the resource (or the requested version) exists.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a concurrent transaction wrote the same resource first
+	// (the version being written already exists). The caller may retry.
+	ErrConflict = errors.New("store: concurrent write conflict")
+)
+
+// Version is one stored version of a resource.
+type Version struct {
+	Type        string
+	ID          string
+	VersionID   int64 // 1, 2, 3... per resource
+	LastUpdated time.Time
+	// Deleted marks a deletion version; Body is nil then.
+	Deleted bool
+	// Method is the HTTP verb that produced this version (POST, PUT, PATCH,
+	// DELETE); history bundles report it in entry.request.method.
+	Method string
+	// Body is the resource JSON exactly as stored, including meta.versionId
+	// and meta.lastUpdated.
+	Body []byte
+	// Seq orders every version in the store (system history, paging
+	// cursors). Assigned by the store on write; ignored on input.
+	Seq int64
+}
+
+// Token is one token index row: a search parameter value of the form
+// system|code (identifier, coding, code, boolean...). Search extends Index
+// with further typed rows.
+type Token struct {
+	Param  string // search parameter code, e.g. "identifier"
+	System string // may be empty
+	Code   string
+}
+
+// Index holds the search index rows of one resource version. The store
+// replaces a resource's rows on every write, in the same transaction, and
+// removes them on delete.
+type Index struct {
+	Tokens []Token
+}
+
+// Write is one new version to store.
+type Write struct {
+	Version
+	Index Index
+}
+
+// Criterion restricts Find to resources having a token row that matches.
+// An empty System matches any system; System "" with SystemSet true
+// matches only rows without a system (the FHIR "|code" form). An empty
+// Code matches any code in System (the "system|" form).
+type Criterion struct {
+	Param     string
+	System    string
+	SystemSet bool
+	Code      string
+}
+
+// FindQuery selects current, not deleted resources of one type. All
+// criteria must hold (AND); IDs, when non-empty, restricts to those ids.
+type FindQuery struct {
+	Type     string
+	IDs      []string
+	Criteria []Criterion
+	// Limit caps the ids returned (0: no limit). Conditional interactions
+	// ask for 2 to tell "one" from "many".
+	Limit int
+}
+
+// HistoryQuery selects versions, newest first. Type and ID narrow it to a
+// type or one resource; empty means the whole system.
+type HistoryQuery struct {
+	Type string
+	ID   string
+	// Since keeps versions with LastUpdated >= Since (zero: no bound).
+	Since time.Time
+	// At keeps, per resource, only the version current at At (zero: all).
+	At time.Time
+	// Before keeps versions with Seq < Before (zero: no bound); a paging cursor.
+	Before int64
+	// Count caps the versions returned; the store returns at most Count.
+	Count int
+}
+
+// Reader reads committed data (or, within a Tx, the transaction's view).
+type Reader interface {
+	// Read returns the current version of a resource, which may be a
+	// deletion (Deleted true). ErrNotFound if it never existed.
+	Read(ctx context.Context, typ, id string) (Version, error)
+	// VRead returns one version. ErrNotFound if it does not exist.
+	VRead(ctx context.Context, typ, id string, versionID int64) (Version, error)
+	// Find returns ids of current, not deleted resources matching q, in id order.
+	Find(ctx context.Context, q FindQuery) ([]string, error)
+}
+
+// Tx is a write transaction. Reads through a Tx see its own writes and, for
+// adapters with row locks, lock the rows read so that the version number a
+// caller computes stays valid until commit.
+type Tx interface {
+	Reader
+	// Put stores a new version. w.VersionID must be one more than the
+	// current version (1 for a new resource); otherwise, or if a concurrent
+	// transaction got there first, Put returns ErrConflict. The returned
+	// Version has Seq set.
+	Put(ctx context.Context, w Write) (Version, error)
+}
+
+// Store is a versioned resource store.
+type Store interface {
+	Reader
+	// History returns versions newest first, at most q.Count of them.
+	History(ctx context.Context, q HistoryQuery) ([]Version, error)
+	// HistoryCount returns how many versions q would select without Count
+	// and Before (for Bundle.total).
+	HistoryCount(ctx context.Context, q HistoryQuery) (int, error)
+	// InTx runs fn in one atomic write transaction: everything fn wrote is
+	// committed when it returns nil, nothing when it returns an error (which
+	// InTx returns unchanged).
+	InTx(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the store is reachable and migrated.
+	Ping(ctx context.Context) error
+	// Close releases connections.
+	Close() error
+}
