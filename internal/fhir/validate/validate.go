@@ -1,0 +1,232 @@
+package validate
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+)
+
+// maxIssues bounds the issues reported for one resource, so that a huge
+// invalid document does not produce a huge OperationOutcome.
+const maxIssues = 100
+
+// Resource validates res and returns its issues (none when it is valid).
+func Resource(res fhir.Resource) []fhir.Issue {
+	v := &validator{}
+	typ := res.Type()
+	if typ == "" {
+		v.add(fhir.CodeStructure, "", "resourceType is missing or not a string")
+		return v.issues
+	}
+	v.resource(map[string]any(res), typ)
+	return v.issues
+}
+
+type validator struct {
+	issues []fhir.Issue
+}
+
+func (v *validator) add(code, expr, format string, args ...any) {
+	if len(v.issues) >= maxIssues {
+		return
+	}
+	is := fhir.Issue{Severity: fhir.SeverityError, Code: code, Diagnostics: fmt.Sprintf(format, args...)}
+	if expr != "" {
+		is.Expression = []string{expr}
+	}
+	v.issues = append(v.issues, is)
+}
+
+// resource validates a resource object found at expr (its own type name at
+// the root; "Bundle.entry[0].resource" and the like when nested).
+func (v *validator) resource(obj map[string]any, expr string) {
+	typ, _ := obj["resourceType"].(string)
+	if !definitions.IsResourceType(typ) {
+		v.add(fhir.CodeStructure, expr, "unknown resourceType %q", typ)
+		return
+	}
+	if id, ok := obj["id"].(string); ok && !isID(id) {
+		v.add(fhir.CodeValue, expr+".id", "invalid id %q: ids are 1-64 characters of A-Z a-z 0-9 - .", id)
+	}
+	t := definitions.Lookup(typ)
+	v.object(obj, t, typ, expr, true)
+}
+
+// object validates the members of a JSON object whose definition is the
+// element at path in type t.
+func (v *validator) object(obj map[string]any, t *definitions.Type, path, expr string, isResource bool) {
+	idx := childIndexOf(t, path)
+	if len(obj) == 0 {
+		v.add(fhir.CodeStructure, expr, "empty object: FHIR elements must have a value or children")
+		return
+	}
+	for key, val := range obj {
+		if isResource && key == "resourceType" {
+			continue
+		}
+		if len(key) > 1 && key[0] == '_' {
+			v.primitiveExtension(obj, key, val, idx, expr)
+			continue
+		}
+		c, ok := idx.byKey[key]
+		if !ok {
+			v.add(fhir.CodeStructure, expr+"."+key, "unknown element %q in %s", key, path)
+			continue
+		}
+		v.member(obj, key, val, c, t, expr+"."+key)
+	}
+	for _, c := range idx.required {
+		if !present(obj, c) {
+			v.add(fhir.CodeRequired, expr+"."+c.elem.Name, "%s: minimum cardinality is %d but the element is missing", c.elem.Path, c.elem.Min)
+		}
+	}
+}
+
+// present reports whether obj has a value (or a primitive extension) for
+// the element, under any of its choice names.
+func present(obj map[string]any, c *child) bool {
+	for _, k := range c.keys {
+		if _, ok := obj[k]; ok {
+			return true
+		}
+		if _, ok := obj["_"+k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// member validates one member: array shape and cardinality, then each value.
+func (v *validator) member(obj map[string]any, key string, val any, c *child, t *definitions.Type, expr string) {
+	e := c.elem
+	if e.IsArray() {
+		list, ok := val.([]any)
+		if !ok {
+			v.add(fhir.CodeStructure, expr, "%s repeats: expected a JSON array", e.Path)
+			return
+		}
+		if len(list) == 0 {
+			v.add(fhir.CodeStructure, expr, "empty array: omit the element instead")
+			return
+		}
+		if e.Max > 0 && len(list) > e.Max {
+			v.add(fhir.CodeStructure, expr, "%s allows at most %d values, got %d", e.Path, e.Max, len(list))
+		}
+		ext, _ := obj["_"+key].([]any)
+		for i, item := range list {
+			itemExpr := expr + "[" + strconv.Itoa(i) + "]"
+			if item == nil {
+				// A null keeps a primitive array aligned with its _key
+				// extensions; it is allowed only where an extension stands.
+				if i >= len(ext) || ext[i] == nil {
+					v.add(fhir.CodeStructure, itemExpr, "null value without an extension in _%s", key)
+				}
+				continue
+			}
+			v.value(item, c, t, itemExpr)
+		}
+		return
+	}
+	if _, isList := val.([]any); isList {
+		v.add(fhir.CodeStructure, expr, "%s has maximum cardinality 1: expected a single value, not an array", e.Path)
+		return
+	}
+	if val == nil {
+		v.add(fhir.CodeStructure, expr, "null is not a valid value: omit the element instead")
+		return
+	}
+	v.value(val, c, t, expr)
+}
+
+// value validates one value against the element's type for this key.
+func (v *validator) value(val any, c *child, t *definitions.Type, expr string) {
+	e := c.elem
+	code := c.typ.Code
+	if pt := primitiveOf(code); pt != nil {
+		if v.primitive(val, pt, expr) {
+			v.binding(val, code, e, expr)
+		}
+		return
+	}
+	obj, ok := val.(map[string]any)
+	if !ok {
+		v.add(fhir.CodeStructure, expr, "%s is of type %s: expected a JSON object, got %s", e.Path, code, jsonKind(val))
+		return
+	}
+	switch {
+	case code == "Resource":
+		v.resource(obj, expr)
+		return
+	case code == "BackboneElement" || code == "Element" && len(t.Children(e.Path)) > 0 || e.ContentReference != "":
+		// An inline (backbone) element: its children are defined in t.
+		v.object(obj, t, e.Path, expr, false)
+	default:
+		dt := definitions.Lookup(code)
+		if dt == nil {
+			v.add(fhir.CodeStructure, expr, "%s has unknown type %s", e.Path, code)
+			return
+		}
+		v.object(obj, dt, code, expr, false)
+		if code == "Reference" {
+			v.reference(obj, c.typ.Targets, expr)
+		}
+	}
+	if code == "Coding" || code == "CodeableConcept" {
+		v.binding(obj, code, e, expr)
+	}
+}
+
+// primitiveExtension validates _key, the id and extensions of primitive key.
+func (v *validator) primitiveExtension(obj map[string]any, key string, val any, idx *childIndex, expr string) {
+	base := key[1:]
+	expr += "." + key
+	c, ok := idx.byKey[base]
+	if !ok || primitiveOf(c.typ.Code) == nil {
+		v.add(fhir.CodeStructure, expr, "unknown element %q: %q is not a primitive element", key, base)
+		return
+	}
+	elementType := definitions.Lookup("Element")
+	check := func(item any, itemExpr string) {
+		m, ok := item.(map[string]any)
+		if !ok {
+			v.add(fhir.CodeStructure, itemExpr, "expected a JSON object holding id or extension, got %s", jsonKind(item))
+			return
+		}
+		v.object(m, elementType, "Element", itemExpr, false)
+	}
+	if !c.elem.IsArray() {
+		check(val, expr)
+		return
+	}
+	list, ok := val.([]any)
+	if !ok {
+		v.add(fhir.CodeStructure, expr, "%s repeats: expected a JSON array", key)
+		return
+	}
+	if values, ok := obj[base].([]any); ok && len(values) != len(list) {
+		v.add(fhir.CodeStructure, expr, "%s has %d entries but %s has %d: the arrays must align", key, len(list), base, len(values))
+	}
+	for i, item := range list {
+		if item != nil {
+			check(item, expr+"["+strconv.Itoa(i)+"]")
+		}
+	}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return "a number"
+}
