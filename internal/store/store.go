@@ -111,8 +111,10 @@ type Tx interface {
 	Reader
 	// Put stores a new version. w.VersionID must be one more than the
 	// current version (1 for a new resource); otherwise, or if a concurrent
-	// transaction got there first, Put returns ErrConflict. The returned
-	// Version has Seq set.
+	// transaction got there first, the transaction fails with ErrConflict,
+	// from Put or, for adapters that batch writes, from a later read or
+	// from InTx at commit. The returned Version's Seq may be 0 (unknown
+	// until the write is flushed).
 	Put(ctx context.Context, w Write) (Version, error)
 }
 

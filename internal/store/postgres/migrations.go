@@ -1,0 +1,36 @@
+package postgres
+
+// migrations are the schema, in order. Append only; keep each additive so
+// that running servers keep working while a newer one migrates.
+var migrations = []string{
+	// 1: versioned resources, current-version pointers, token index.
+	`CREATE TABLE resource_version (
+		seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		type         TEXT    NOT NULL,
+		id           TEXT    NOT NULL,
+		version_id   BIGINT  NOT NULL,
+		last_updated BIGINT  NOT NULL, -- microseconds since the Unix epoch, UTC
+		deleted      BOOLEAN NOT NULL,
+		method       TEXT    NOT NULL,
+		body         BYTEA,
+		UNIQUE (type, id, version_id)
+	);
+	CREATE INDEX resource_version_type_seq ON resource_version (type, seq);
+	CREATE INDEX resource_version_updated ON resource_version (last_updated);
+	CREATE TABLE resource_current (
+		type       TEXT    NOT NULL,
+		id         TEXT    NOT NULL,
+		version_id BIGINT  NOT NULL,
+		deleted    BOOLEAN NOT NULL,
+		PRIMARY KEY (type, id)
+	);
+	CREATE TABLE token_index (
+		type   TEXT NOT NULL,
+		id     TEXT NOT NULL,
+		param  TEXT NOT NULL,
+		system TEXT NOT NULL,
+		code   TEXT NOT NULL
+	);
+	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
+	CREATE INDEX token_index_owner ON token_index (type, id)`,
+}

@@ -1,0 +1,35 @@
+package sqlite
+
+// migrations are the schema, in order. Append only.
+var migrations = []string{
+	// 1: versioned resources, current-version pointers, token index.
+	`CREATE TABLE resource_version (
+		seq          INTEGER PRIMARY KEY,
+		type         TEXT    NOT NULL,
+		id           TEXT    NOT NULL,
+		version_id   INTEGER NOT NULL,
+		last_updated INTEGER NOT NULL, -- microseconds since the Unix epoch, UTC
+		deleted      BOOLEAN NOT NULL,
+		method       TEXT    NOT NULL,
+		body         BLOB,
+		UNIQUE (type, id, version_id)
+	);
+	CREATE INDEX resource_version_type_seq ON resource_version (type, seq);
+	CREATE INDEX resource_version_updated ON resource_version (last_updated);
+	CREATE TABLE resource_current (
+		type       TEXT    NOT NULL,
+		id         TEXT    NOT NULL,
+		version_id INTEGER NOT NULL,
+		deleted    BOOLEAN NOT NULL,
+		PRIMARY KEY (type, id)
+	) WITHOUT ROWID;
+	CREATE TABLE token_index (
+		type   TEXT NOT NULL,
+		id     TEXT NOT NULL,
+		param  TEXT NOT NULL,
+		system TEXT NOT NULL,
+		code   TEXT NOT NULL
+	);
+	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
+	CREATE INDEX token_index_owner ON token_index (type, id)`,
+}

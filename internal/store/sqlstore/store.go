@@ -1,0 +1,249 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Store is a store.Store over a SQL database.
+type Store struct {
+	write *sql.DB // write transactions (and migrations)
+	read  *sql.DB // reads outside transactions; may be write
+	d     Dialect
+	q     queries
+}
+
+// Open wraps the databases and applies pending migrations. read may equal
+// write; SQLite uses a separate pool so that readers never wait for the
+// single writer connection.
+func Open(ctx context.Context, write, read *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{write: write, read: read, d: d, q: newQueries(&d)}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// versionColumns is the column list scanVersion expects.
+const versionColumns = `v.type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.body, v.seq`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanVersion(r rowScanner) (store.Version, error) {
+	var v store.Version
+	var micros int64
+	if err := r.Scan(&v.Type, &v.ID, &v.VersionID, &micros, &v.Deleted, &v.Method, &v.Body, &v.Seq); err != nil {
+		return store.Version{}, err
+	}
+	v.LastUpdated = time.UnixMicro(micros).UTC()
+	if v.Deleted {
+		v.Body = nil
+	}
+	return v, nil
+}
+
+// conn is what both a *sql.DB and a *sql.Tx offer.
+type conn interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) Read(ctx context.Context, typ, id string) (store.Version, error) {
+	return readCurrent(ctx, s.read, s.q.read, typ, id)
+}
+
+func (s *Store) VRead(ctx context.Context, typ, id string, versionID int64) (store.Version, error) {
+	return readVersion(ctx, s.read, s.q.vread, typ, id, versionID)
+}
+
+func (s *Store) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
+	return find(ctx, s.read, &s.d, q)
+}
+
+func readCurrent(ctx context.Context, c conn, query, typ, id string) (store.Version, error) {
+	v, err := scanVersion(c.QueryRowContext(ctx, query, typ, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Version{}, store.ErrNotFound
+	}
+	return v, err
+}
+
+func readVersion(ctx context.Context, c conn, query, typ, id string, versionID int64) (store.Version, error) {
+	v, err := scanVersion(c.QueryRowContext(ctx, query, typ, id, versionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Version{}, store.ErrNotFound
+	}
+	return v, err
+}
+
+// find selects current, not deleted ids: from the token index when there
+// are criteria (each one an EXISTS), else from the current-version table.
+func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string, error) {
+	var b strings.Builder
+	args := []any{q.Type}
+	b.WriteString(`SELECT c.id FROM resource_current c WHERE c.type = ? AND NOT c.deleted`)
+	if len(q.IDs) > 0 {
+		b.WriteString(` AND c.id IN (`)
+		for i, id := range q.IDs {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			b.WriteString(`?`)
+			args = append(args, id)
+		}
+		b.WriteString(`)`)
+	}
+	for _, cr := range q.Criteria {
+		b.WriteString(` AND EXISTS (SELECT 1 FROM token_index t WHERE t.type = c.type AND t.id = c.id AND t.param = ?`)
+		args = append(args, cr.Param)
+		if cr.Code != "" {
+			b.WriteString(` AND t.code = ?`)
+			args = append(args, cr.Code)
+		}
+		if cr.System != "" || cr.SystemSet {
+			b.WriteString(` AND t.system = ?`)
+			args = append(args, cr.System)
+		}
+		b.WriteString(`)`)
+	}
+	b.WriteString(` ORDER BY c.id`)
+	if q.Limit > 0 {
+		fmt.Fprintf(&b, ` LIMIT %d`, q.Limit)
+	}
+	rows, err := c.QueryContext(ctx, d.rebind(b.String()), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// historyWhere builds the filter of a history query; withPaging adds the
+// cursor (Before), which the total ignores.
+func historyWhere(q store.HistoryQuery, withPaging bool) (string, []any) {
+	var conds []string
+	var args []any
+	if q.Type != "" {
+		conds = append(conds, `v.type = ?`)
+		args = append(args, q.Type)
+	}
+	if q.ID != "" {
+		conds = append(conds, `v.id = ?`)
+		args = append(args, q.ID)
+	}
+	if !q.Since.IsZero() {
+		conds = append(conds, `v.last_updated >= ?`)
+		args = append(args, q.Since.UnixMicro())
+	}
+	if !q.At.IsZero() {
+		at := q.At.UnixMicro()
+		conds = append(conds, `v.last_updated <= ? AND NOT EXISTS (SELECT 1 FROM resource_version n
+			WHERE n.type = v.type AND n.id = v.id AND n.version_id > v.version_id AND n.last_updated <= ?)`)
+		args = append(args, at, at)
+	}
+	if withPaging && q.Before > 0 {
+		conds = append(conds, `v.seq < ?`)
+		args = append(args, q.Before)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) ([]store.Version, error) {
+	where, args := historyWhere(q, true)
+	query := `SELECT ` + versionColumns + ` FROM resource_version v` + where + ` ORDER BY v.seq DESC`
+	if q.Count > 0 {
+		query += fmt.Sprintf(` LIMIT %d`, q.Count)
+	}
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) HistoryCount(ctx context.Context, q store.HistoryQuery) (int, error) {
+	where, args := historyWhere(q, false)
+	var n int
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM resource_version v`+where), args...).Scan(&n)
+	return n, err
+}
+
+// InTx runs fn in a write transaction; buffered writes are flushed before
+// commit, and a conflict anywhere becomes store.ErrConflict.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapError(err)
+	}
+	tx := &tx{s: s, sql: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := tx.flush(ctx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return s.mapError(err)
+	}
+	return nil
+}
+
+// mapError turns the engine's conflict errors into store.ErrConflict.
+func (s *Store) mapError(err error) error {
+	if err != nil && s.d.IsConflict != nil && s.d.IsConflict(err) {
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}
+
+// Ping checks that the database answers and is fully migrated.
+func (s *Store) Ping(ctx context.Context) error {
+	v, err := schemaVersion(ctx, s.read)
+	if err != nil {
+		return err
+	}
+	if v < len(s.d.Migrations) {
+		return fmt.Errorf("schema at version %d, want %d", v, len(s.d.Migrations))
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,229 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// tx buffers Puts and writes them in bulk before any read and at commit.
+type tx struct {
+	s       *Store
+	sql     *sql.Tx
+	pending []store.Write
+	keys    map[resourceKey]bool
+}
+
+type resourceKey struct{ typ, id string }
+
+func (t *tx) Read(ctx context.Context, typ, id string) (store.Version, error) {
+	if err := t.flush(ctx); err != nil {
+		return store.Version{}, err
+	}
+	if t.s.q.lock == "" {
+		return readCurrent(ctx, t.sql, t.s.q.read, typ, id)
+	}
+	var versionID int64
+	err := t.sql.QueryRowContext(ctx, t.s.q.lock, typ, id).Scan(&versionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Version{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Version{}, t.s.mapError(err)
+	}
+	return readVersion(ctx, t.sql, t.s.q.vread, typ, id, versionID)
+}
+
+func (t *tx) VRead(ctx context.Context, typ, id string, versionID int64) (store.Version, error) {
+	if err := t.flush(ctx); err != nil {
+		return store.Version{}, err
+	}
+	return readVersion(ctx, t.sql, t.s.q.vread, typ, id, versionID)
+}
+
+func (t *tx) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return find(ctx, t.sql, &t.s.d, q)
+}
+
+// Put queues a version. The version check happens when the queue is
+// written (at the next read or at commit), so a conflict may surface there
+// rather than here; the returned Version's Seq is not known yet and is 0.
+func (t *tx) Put(ctx context.Context, w store.Write) (store.Version, error) {
+	if w.VersionID < 1 || w.Type == "" || w.ID == "" {
+		return store.Version{}, fmt.Errorf("sqlstore: invalid write %s/%s version %d", w.Type, w.ID, w.VersionID)
+	}
+	k := resourceKey{w.Type, w.ID}
+	if t.keys[k] {
+		// A second version of one resource in one batch: write the first,
+		// so that the version check of the second sees it.
+		if err := t.flush(ctx); err != nil {
+			return store.Version{}, err
+		}
+	}
+	if t.keys == nil {
+		t.keys = map[resourceKey]bool{}
+	}
+	t.keys[k] = true
+	if w.Deleted {
+		w.Body = nil
+		w.Index = store.Index{}
+	}
+	t.pending = append(t.pending, w)
+	return w.Version, nil
+}
+
+// flush writes the queued versions: current-version rows first (the
+// version check), then the versions, then the token index.
+func (t *tx) flush(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	pending := t.pending
+	t.pending, t.keys = nil, nil
+	if err := t.upsertCurrent(ctx, pending); err != nil {
+		return t.s.mapError(err)
+	}
+	if err := t.insertVersions(ctx, pending); err != nil {
+		return t.s.mapError(err)
+	}
+	if err := t.replaceTokens(ctx, pending); err != nil {
+		return t.s.mapError(err)
+	}
+	return nil
+}
+
+// upsertCurrent advances each resource's current-version row, but only
+// from the version the writer started from: new resources are inserted
+// (doing nothing when the row exists), updates change the row only where
+// it still holds the previous version. A row the database does not change
+// means another writer got there first.
+func (t *tx) upsertCurrent(ctx context.Context, ws []store.Write) error {
+	var created []store.Write
+	for _, w := range ws {
+		if w.VersionID == 1 {
+			created = append(created, w)
+			continue
+		}
+		res, err := t.sql.ExecContext(ctx, t.s.q.advance, w.VersionID, w.Deleted, w.Type, w.ID, w.VersionID-1)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("%w: %s/%s is no longer at version %d", store.ErrConflict, w.Type, w.ID, w.VersionID-1)
+		}
+	}
+	const cols = 4
+	return t.chunked(ctx, len(created), cols, func(lo, hi int) (string, []any) {
+		var b strings.Builder
+		args := make([]any, 0, (hi-lo)*cols)
+		b.WriteString(`INSERT INTO resource_current (type, id, version_id, deleted) VALUES `)
+		for i, w := range created[lo:hi] {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			b.WriteString(`(?, ?, ?, ?)`)
+			args = append(args, w.Type, w.ID, w.VersionID, w.Deleted)
+		}
+		b.WriteString(` ON CONFLICT (type, id) DO NOTHING`)
+		return b.String(), args
+	}, true)
+}
+
+func (t *tx) insertVersions(ctx context.Context, ws []store.Write) error {
+	const cols = 7
+	return t.chunked(ctx, len(ws), cols, func(lo, hi int) (string, []any) {
+		var b strings.Builder
+		args := make([]any, 0, (hi-lo)*cols)
+		b.WriteString(`INSERT INTO resource_version (type, id, version_id, last_updated, deleted, method, body) VALUES `)
+		for i, w := range ws[lo:hi] {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			b.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
+			args = append(args, w.Type, w.ID, w.VersionID, w.LastUpdated.UnixMicro(), w.Deleted, w.Method, w.Body)
+		}
+		return b.String(), args
+	}, false)
+}
+
+// replaceTokens drops the index rows of updated resources and inserts the
+// new versions' rows. A version 1 has no rows to drop.
+func (t *tx) replaceTokens(ctx context.Context, ws []store.Write) error {
+	var updated []store.Write
+	var tokens []tokenRow
+	for _, w := range ws {
+		if w.VersionID > 1 {
+			updated = append(updated, w)
+		}
+		for _, tok := range w.Index.Tokens {
+			tokens = append(tokens, tokenRow{w.Type, w.ID, tok})
+		}
+	}
+	err := t.chunked(ctx, len(updated), 2, func(lo, hi int) (string, []any) {
+		var b strings.Builder
+		args := make([]any, 0, (hi-lo)*2)
+		b.WriteString(`DELETE FROM token_index WHERE `)
+		for i, w := range updated[lo:hi] {
+			if i > 0 {
+				b.WriteString(` OR `)
+			}
+			b.WriteString(`(type = ? AND id = ?)`)
+			args = append(args, w.Type, w.ID)
+		}
+		return b.String(), args
+	}, false)
+	if err != nil {
+		return err
+	}
+	const cols = 5
+	return t.chunked(ctx, len(tokens), cols, func(lo, hi int) (string, []any) {
+		var b strings.Builder
+		args := make([]any, 0, (hi-lo)*cols)
+		b.WriteString(`INSERT INTO token_index (type, id, param, system, code) VALUES `)
+		for i, r := range tokens[lo:hi] {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			b.WriteString(`(?, ?, ?, ?, ?)`)
+			args = append(args, r.typ, r.id, r.tok.Param, r.tok.System, r.tok.Code)
+		}
+		return b.String(), args
+	}, false)
+}
+
+type tokenRow struct {
+	typ, id string
+	tok     store.Token
+}
+
+// chunked runs build over [0,n) in slices small enough for the dialect's
+// parameter limit. With mustAffectAll, a statement that changes fewer rows
+// than it was given is a lost race: store.ErrConflict.
+func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (string, []any), mustAffectAll bool) error {
+	per := max(1, min(500, t.s.d.MaxParams/cols))
+	for lo := 0; lo < n; lo += per {
+		hi := min(n, lo+per)
+		query, args := build(lo, hi)
+		res, err := t.sql.ExecContext(ctx, t.s.d.rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		if mustAffectAll {
+			affected, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if affected != int64(hi-lo) {
+				return fmt.Errorf("%w: %d of %d resources changed by another writer", store.ErrConflict, int64(hi-lo)-affected, hi-lo)
+			}
+		}
+	}
+	return nil
+}
