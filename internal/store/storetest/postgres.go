@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -65,4 +66,31 @@ func OpenPostgres(tb testing.TB) store.Store {
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
+}
+
+// OpenPostgresConcurrently opens n stores on one fresh schema at the same
+// moment, as n gpcloud serve processes starting together would; their
+// migrations must serialise on the advisory lock. The stores are closed
+// when the test ends.
+func OpenPostgresConcurrently(tb testing.TB, n int) []store.Store {
+	tb.Helper()
+	dsn := PostgresDSN(tb)
+	stores := make([]store.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = postgres.Open(context.Background(), dsn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			tb.Fatalf("open %d: %v", i, err)
+		}
+		tb.Cleanup(func() { stores[i].Close() })
+	}
+	return stores
 }
