@@ -286,7 +286,9 @@ func testHistory(t *testing.T, s store.Store) {
 
 func testFind(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	nhs := func(c string) store.Token { return store.Token{Param: "identifier", System: "https://fhir.nhs.uk/Id/nhs-number", Code: c} }
+	nhs := func(c string) store.Token {
+		return store.Token{Param: "identifier", System: "https://fhir.nhs.uk/Id/nhs-number", Code: c}
+	}
 	local := func(c string) store.Token { return store.Token{Param: "identifier", Code: c} }
 	put(t, s,
 		write("Patient", "p1", 1, 1, nhs("111"), local("A")),

@@ -1,0 +1,45 @@
+// Command gpcloud is the gpcloud clinical system: one binary whose
+// subcommands run the FHIR server (serve) and operator tasks.
+//
+// This is the only package that knows every other one: it reads the
+// configuration, opens the store and wires the service and HTTP layers.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `gpcloud: a FHIR R4 clinical system for GP practices
+
+Usage:
+  gpcloud serve [flags]     run the FHIR server (gpcloud serve -h for flags)
+  gpcloud version           print the version
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "gpcloud", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gpcloud: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/postgres"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+)
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sc storeConfig
+	sc.register(fs)
+	listen := fs.String("listen", envOr("GPCLOUD_LISTEN", "localhost:8080"), "address to listen on (env GPCLOUD_LISTEN)")
+	baseURL := fs.String("base-url", os.Getenv("GPCLOUD_BASE_URL"), "public base URL used in links and fullUrls, e.g. https://gp.example.org (env GPCLOUD_BASE_URL; default http://<listen>)")
+	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
+	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "gpcloud serve: bad --log-level %q\n", *logLevel)
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	st, err := openStore(ctx, sc)
+	if err != nil {
+		log.Error("cannot open store", "store", sc.describe(), "error", err)
+		return 1
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Error("cannot listen", "addr", *listen, "error", err)
+		return 1
+	}
+	base := strings.TrimRight(*baseURL, "/")
+	if base == "" {
+		base = "http://" + displayAddr(ln.Addr().String())
+	}
+	svc := service.New(st, service.Options{BaseURL: base + "/fhir"})
+	api := httpapi.New(svc, httpapi.Options{
+		MaxBodyBytes:    *maxBody,
+		Logger:          log,
+		Ready:           st.Ping,
+		SoftwareVersion: version,
+	})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("gpcloud serving", "fhir_base", base+"/fhir", "listen", ln.Addr().String(), "store", sc.describe(), "version", version)
+	fmt.Fprintf(stdout, "gpcloud serving FHIR R4 at %s/fhir\n", base)
+
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), *drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown did not finish cleanly", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// openStore opens PostgreSQL when a database URL is configured, else the
+// embedded SQLite store; both run their migrations on open.
+func openStore(ctx context.Context, sc storeConfig) (store.Store, error) {
+	if sc.database != "" {
+		return postgres.Open(ctx, sc.database)
+	}
+	return sqlite.Open(ctx, sc.dataDir)
+}
+
+// displayAddr turns a listen address into one a browser can reach.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if host == "127.0.0.1" || host == "::1" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

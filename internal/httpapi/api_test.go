@@ -1,0 +1,177 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+)
+
+// testServer is a gpcloud API over a fresh SQLite store.
+type testServer struct {
+	t     testing.TB
+	srv   *httptest.Server
+	base  string
+	store store.Store
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	return newTestServerOn(t, st, httpapi.Options{})
+}
+
+func newTestServerOn(t testing.TB, st store.Store, opts httpapi.Options) *testServer {
+	t.Helper()
+	ts := &testServer{t: t, store: st}
+	mux := http.NewServeMux()
+	ts.srv = httptest.NewServer(mux)
+	ts.base = ts.srv.URL + "/fhir"
+	svc := service.New(st, service.Options{BaseURL: ts.base})
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	opts.Ready = st.Ping
+	mux.Handle("/", httpapi.New(svc, opts))
+	t.Cleanup(func() { ts.srv.Close(); st.Close() })
+	return ts
+}
+
+// response is a decoded HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+// do sends a request; body may be nil, a string or a value to encode.
+func (ts *testServer) do(method, path string, body any, headers ...string) response {
+	ts.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	url := path
+	if !strings.HasPrefix(path, "http") {
+		url = ts.srv.URL + path
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if len(raw) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		_ = dec.Decode(&r.body)
+	}
+	return r
+}
+
+// expect fails the test unless the status is want.
+func (r response) expect(t *testing.T, want int) response {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("status %d, want %d; body: %s", r.status, want, r.raw)
+	}
+	return r
+}
+
+func (r response) str(path ...string) string {
+	var v any = r.body
+	for _, p := range path {
+		m, _ := v.(map[string]any)
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// issueExpressions collects every issue expression of an OperationOutcome.
+func (r response) issueExpressions() []string {
+	var out []string
+	issues, _ := r.body["issue"].([]any)
+	for _, x := range issues {
+		m, _ := x.(map[string]any)
+		exprs, _ := m["expression"].([]any)
+		for _, e := range exprs {
+			out = append(out, e.(string))
+		}
+	}
+	return out
+}
+
+func patient(family string) map[string]any {
+	return map[string]any{
+		"resourceType": "Patient",
+		"identifier": []any{map[string]any{
+			"system": "https://fhir.nhs.uk/Id/nhs-number",
+			"value":  "9000000009",
+		}},
+		"name":      []any{map[string]any{"family": family, "given": []any{"Jane"}}},
+		"gender":    "female",
+		"birthDate": "1980-02-29",
+	}
+}
+
+// storeOpener opens a fresh, empty store for a test or benchmark.
+type storeOpener struct {
+	name string
+	open func(tb testing.TB) *testServer
+}
+
+// benchStores returns SQLite and, when GPCLOUD_TEST_POSTGRES is set,
+// PostgreSQL.
+func benchStores() []storeOpener {
+	out := []storeOpener{{"sqlite", func(tb testing.TB) *testServer {
+		st, err := sqlite.Open(context.Background(), tb.TempDir())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return newTestServerOn(tb, st, httpapi.Options{})
+	}}}
+	if os.Getenv("GPCLOUD_TEST_POSTGRES") != "" {
+		out = append(out, storeOpener{"postgres", func(tb testing.TB) *testServer {
+			return newTestServerOn(tb, storetest.OpenPostgres(tb), httpapi.Options{})
+		}})
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package httpapi
+
+import "net/http"
+
+// route is one FHIR interaction the server implements. The same table
+// registers the handlers and generates the CapabilityStatement, so the
+// statement can claim nothing the server does not do.
+type route struct {
+	pattern string
+	// interaction is the CapabilityStatement code: a TypeRestfulInteraction
+	// when level is "type", a SystemRestfulInteraction when "system", an
+	// operation name (without $) when "operation"; "" for plumbing.
+	interaction string
+	level       string
+	handler     http.HandlerFunc
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"GET /fhir/metadata", "", "", a.capabilities},
+		{"POST /fhir", "transaction", "system", a.bundle}, // also batch
+		{"POST /fhir/{$}", "batch", "system", a.bundle},
+		{"GET /fhir/_history", "history-system", "system", a.historySystem},
+
+		{"POST /fhir/{type}", "create", "type", a.create},
+		{"GET /fhir/{type}", "search-type", "type", a.search},
+		{"POST /fhir/{type}/_search", "", "", a.searchPost},
+		{"PUT /fhir/{type}", "", "", a.conditionalUpdate},
+		{"DELETE /fhir/{type}", "", "", a.conditionalDelete},
+		{"PATCH /fhir/{type}", "", "", a.conditionalPatch},
+		{"GET /fhir/{type}/_history", "history-type", "type", a.historyType},
+		{"POST /fhir/{type}/$validate", "validate", "operation", a.validate},
+
+		{"GET /fhir/{type}/{id}", "read", "type", a.read},
+		{"PUT /fhir/{type}/{id}", "update", "type", a.update},
+		{"PATCH /fhir/{type}/{id}", "patch", "type", a.patch},
+		{"DELETE /fhir/{type}/{id}", "delete", "type", a.delete},
+		{"POST /fhir/{type}/{id}/$validate", "", "", a.validate},
+		{"GET /fhir/{type}/{id}/_history", "history-instance", "type", a.historyInstance},
+		{"GET /fhir/{type}/{id}/_history/{vid}", "vread", "type", a.vread},
+	}
+}

@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+// Options configure the HTTP API.
+type Options struct {
+	// MaxBodyBytes caps request bodies (413 beyond). Default 32 MiB.
+	MaxBodyBytes int64
+	// JSONLimits bound nesting depth and string sizes of request bodies.
+	JSONLimits fhirjson.Limits
+	// Logger receives access and error logs. Default slog.Default().
+	Logger *slog.Logger
+	// Ready reports whether the store is reachable and migrated (/readyz).
+	Ready func(ctx context.Context) error
+	// Software names the server in the CapabilityStatement.
+	SoftwareVersion string
+}
+
+// DefaultMaxBodyBytes is the default request body limit.
+const DefaultMaxBodyBytes = 32 << 20
+
+// API serves the FHIR REST API and health endpoints.
+type API struct {
+	svc     *service.Service
+	opts    Options
+	handler http.Handler
+	started time.Time
+}
+
+// New returns the HTTP API over svc.
+func New(svc *service.Service, opts Options) *API {
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.JSONLimits == (fhirjson.Limits{}) {
+		opts.JSONLimits = fhirjson.DefaultLimits
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	a := &API{svc: svc, opts: opts, started: time.Now()}
+	mux := http.NewServeMux()
+	for _, rt := range a.routes() {
+		mux.HandleFunc(rt.pattern, negotiated(rt.handler))
+	}
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))
+	})
+	a.handler = withRequestContext(opts.Logger, opts.MaxBodyBytes, mux)
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if a.opts.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := a.opts.Ready(ctx); err != nil {
+			Logger(r.Context()).Warn("not ready", "error", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "not ready: store unreachable or not migrated\n")
+			return
+		}
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// readResource reads and decodes a resource body with the configured limits.
+func (a *API) readResource(r *http.Request) (fhir.Resource, error) {
+	if err := checkBodyType(r, false); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "the request has no body: a FHIR resource is expected")
+	}
+	return fhirjson.DecodeResource(data, a.opts.JSONLimits)
+}

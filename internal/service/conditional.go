@@ -1,0 +1,105 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// ConditionalParams are the search parameters that conditional
+// interactions, conditional references and the basic search support until
+// the search engine indexes every SearchParameter. The CapabilityStatement
+// lists exactly these.
+var ConditionalParams = []string{"_id", "identifier"}
+
+// resultParams are parameters that shape results rather than select them;
+// conditional matching ignores them.
+var resultParams = map[string]bool{
+	"_format": true, "_pretty": true, "_summary": true, "_elements": true,
+	"_count": true, "_sort": true, "_total": true, "_include": true, "_revinclude": true,
+}
+
+// findQuery compiles the search parameters of a conditional interaction
+// into a store query; a condition without any parameter is refused (it
+// would match everything).
+func findQuery(typ string, values url.Values) (store.FindQuery, error) {
+	q, selecting, err := parseCriteria(typ, values)
+	if err == nil && !selecting {
+		err = fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "a conditional interaction on %s needs at least one search parameter", typ)
+	}
+	return q, err
+}
+
+// parseCriteria compiles search parameters into a store query and tells
+// whether any parameter selects (rather than shapes) results.
+func parseCriteria(typ string, values url.Values) (q store.FindQuery, selecting bool, err error) {
+	q.Type = typ
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if resultParams[k] {
+			continue
+		}
+		for _, v := range values[k] {
+			selecting = true
+			switch k {
+			case "_id":
+				for _, id := range strings.Split(v, ",") {
+					if err := checkID(id); err != nil {
+						return q, false, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "search parameter _id: invalid id %q", id)
+					}
+					q.IDs = append(q.IDs, id)
+				}
+			case "identifier":
+				if strings.Contains(v, ",") {
+					return q, false, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "search parameter identifier: several values (OR) are not supported yet")
+				}
+				c, err := parseToken("identifier", v)
+				if err != nil {
+					return q, false, err
+				}
+				q.Criteria = append(q.Criteria, c)
+			default:
+				return q, false, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported,
+					"search parameter %q is not supported here (supported: %s)", k, strings.Join(ConditionalParams, ", "))
+			}
+		}
+	}
+	return q, selecting, nil
+}
+
+// parseToken parses a token search value: code, system|code, |code or system|.
+func parseToken(param, v string) (store.Criterion, error) {
+	c := store.Criterion{Param: param}
+	if i := strings.IndexByte(v, '|'); i >= 0 {
+		c.System, c.SystemSet, c.Code = v[:i], true, v[i+1:]
+	} else {
+		c.Code = v
+	}
+	if c.Code == "" && c.System == "" {
+		return c, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "search parameter %s: empty value", param)
+	}
+	return c, nil
+}
+
+// match returns up to limit ids of resources of typ matching values.
+func (s *Service) match(ctx context.Context, r store.Reader, typ string, values url.Values, limit int) ([]string, error) {
+	q, err := findQuery(typ, values)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = limit
+	ids, err := r.Find(ctx, q)
+	return ids, mapStoreError(err)
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -1,0 +1,128 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Precondition carries If-Match: when Set, the write happens only if the
+// current version is Version (412 otherwise).
+type Precondition struct {
+	Set     bool
+	Version int64
+}
+
+// Update stores res as the next version of typ/id, creating the resource
+// with that id when it does not exist (update-as-create). The id in the
+// body must equal id.
+func (s *Service) Update(ctx context.Context, typ, id string, res fhir.Resource, ifMatch Precondition) (Outcome, error) {
+	if err := checkType(typ); err != nil {
+		return Outcome{}, err
+	}
+	var out Outcome
+	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+		var err error
+		out, err = s.updateIn(ctx, tx, typ, id, res, ifMatch, http.MethodPut)
+		return err
+	})
+	return out, err
+}
+
+// ConditionalUpdate updates the one resource matching query; with no match
+// it creates (with the body's id if it has one); several matches give 412.
+func (s *Service) ConditionalUpdate(ctx context.Context, typ string, query url.Values, res fhir.Resource, ifMatch Precondition) (Outcome, error) {
+	if err := checkType(typ); err != nil {
+		return Outcome{}, err
+	}
+	var out Outcome
+	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+		id, err := s.conditionalTarget(ctx, tx, typ, query, res)
+		if err != nil {
+			return err
+		}
+		if res.ID() == "" {
+			res["id"] = id // the body may leave the id to the condition
+		}
+		out, err = s.updateIn(ctx, tx, typ, id, res, ifMatch, http.MethodPut)
+		return err
+	})
+	return out, err
+}
+
+// conditionalTarget decides which id a conditional update writes to.
+func (s *Service) conditionalTarget(ctx context.Context, r store.Reader, typ string, query url.Values, res fhir.Resource) (string, error) {
+	ids, err := s.match(ctx, r, typ, query, 2)
+	if err != nil {
+		return "", err
+	}
+	bodyID := res.ID()
+	switch len(ids) {
+	case 0:
+		if bodyID != "" {
+			return bodyID, nil
+		}
+		return newID(), nil
+	case 1:
+		if bodyID != "" && bodyID != ids[0] {
+			return "", fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "the body's id %q differs from the id %q of the resource the condition matched", bodyID, ids[0]).At(typ + ".id")
+		}
+		return ids[0], nil
+	}
+	return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeMultipleMatch, "conditional update: %s?%s matches more than one resource", typ, query.Encode())
+}
+
+// updateIn is Update inside a transaction.
+func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res fhir.Resource, ifMatch Precondition, method string) (Outcome, error) {
+	if err := checkID(id); err != nil {
+		return Outcome{}, err
+	}
+	if bodyID, ok := res["id"]; !ok || bodyID != id {
+		if !ok {
+			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "the resource must carry id %q to update %s/%s", id, typ, id).At(typ + ".id")
+		}
+		return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "the resource id %v does not match the id %q in the URL", bodyID, id).At(typ + ".id")
+	}
+	next, live, err := nextVersion(ctx, tx, typ, id, ifMatch)
+	if err != nil {
+		return Outcome{}, err
+	}
+	w, err := prepareWrite(res, typ, id, next, method, s.now())
+	if err != nil {
+		return Outcome{}, err
+	}
+	v, err := tx.Put(ctx, w)
+	if err != nil {
+		return Outcome{}, err
+	}
+	status := http.StatusOK
+	if !live {
+		status = http.StatusCreated
+	}
+	return Outcome{Status: status, Version: v, Issues: info("%s/%s is now version %d", typ, id, next)}, nil
+}
+
+// nextVersion reads the current version (locking it where the store can),
+// checks If-Match, and returns the version to write and whether the
+// resource exists now (not deleted): writing a resource that does not is
+// a create.
+func nextVersion(ctx context.Context, tx store.Tx, typ, id string, ifMatch Precondition) (next int64, live bool, err error) {
+	cur, err := tx.Read(ctx, typ, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if ifMatch.Set {
+			return 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s does not exist", typ, id)
+		}
+		return 1, false, nil
+	case err != nil:
+		return 0, false, err
+	}
+	if ifMatch.Set && (cur.VersionID != ifMatch.Version || cur.Deleted) {
+		return 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s is at version %d, not %d", typ, id, cur.VersionID, ifMatch.Version)
+	}
+	return cur.VersionID + 1, !cur.Deleted, nil
+}
