@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestServeDrainsOnSIGTERM runs the real binary: a request in flight when
+// SIGTERM arrives is completed, the process then exits 0, and the logs are
+// JSON lines carrying the request id.
+func TestServeDrainsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gpcloud")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", filepath.Join(dir, "data"))
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var logLines []string
+	logsDone := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logLines = append(logLines, sc.Text())
+		}
+		close(logsDone)
+	}()
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatal("server never became ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// A create whose body arrives slowly: half before SIGTERM, half after.
+	body, w := io.Pipe()
+	result := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(base+"/fhir/Patient", "application/fhir+json", body)
+		if err != nil {
+			result <- 0
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	io.WriteString(w, `{"resourceType":"Patient",`)
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	io.WriteString(w, `"gender":"female"}`)
+	w.Close()
+	if status := <-result; status != http.StatusCreated {
+		t.Errorf("in-flight request got %d, want 201", status)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	<-logsDone
+	var sawRequest bool
+	for _, line := range logLines {
+		if !strings.HasPrefix(line, "{") {
+			t.Errorf("log line is not JSON: %s", line)
+		}
+		if strings.Contains(line, `"path":"/fhir/Patient"`) && strings.Contains(line, `"request_id"`) {
+			sawRequest = true
+		}
+	}
+	if !sawRequest {
+		t.Errorf("no access log line with a request_id for the create:\n%s", strings.Join(logLines, "\n"))
+	}
+}
