@@ -44,9 +44,44 @@ const InstantLayout = "2006-01-02T15:04:05.000000Z07:00"
 // FormatInstant renders t as a FHIR instant in UTC.
 func FormatInstant(t time.Time) string { return t.UTC().Format(InstantLayout) }
 
-// Marshal encodes r as compact JSON without HTML escaping (FHIR narrative
-// contains markup that must round-trip byte for byte).
+// Marshal encodes v as compact JSON without HTML escaping (FHIR narrative
+// contains markup that must round-trip byte for byte). A resource (an
+// object with a resourceType) is written with resourceType first, as FHIR
+// tools and people reading a body expect; other members follow in name
+// order.
 func Marshal(v any) ([]byte, error) {
+	m, isMap := v.(map[string]any)
+	if r, ok := v.(Resource); ok {
+		m, isMap = map[string]any(r), true
+	}
+	rt, isResource := m["resourceType"].(string)
+	if !isMap || !isResource {
+		return encode(v)
+	}
+	rest := make(map[string]any, len(m)-1)
+	for k, e := range m {
+		if k != "resourceType" {
+			rest[k] = e
+		}
+	}
+	body, err := encode(rest)
+	if err != nil {
+		return nil, err
+	}
+	head, err := encode(rt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(body)+len(head)+16)
+	out = append(out, `{"resourceType":`...)
+	out = append(out, head...)
+	if len(body) > 2 {
+		out = append(out, ',')
+	}
+	return append(out, body[1:]...), nil
+}
+
+func encode(v any) ([]byte, error) {
 	var b jsonBuffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
