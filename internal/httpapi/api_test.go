@@ -27,8 +27,18 @@ type testServer struct {
 	store store.Store
 }
 
+// APIStoreEnv set to "postgres" runs the API tests on PostgreSQL instead of
+// SQLite (.ci/run does both).
+const APIStoreEnv = "GPCLOUD_TEST_API_STORE"
+
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	if os.Getenv(APIStoreEnv) == "postgres" {
+		if os.Getenv("GPCLOUD_TEST_POSTGRES") == "" {
+			t.Fatalf("%s=postgres needs GPCLOUD_TEST_POSTGRES", APIStoreEnv)
+		}
+		return newTestServerOn(t, storetest.OpenPostgres(t), httpapi.Options{})
+	}
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
