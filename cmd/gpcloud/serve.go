@@ -32,6 +32,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
+	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,6 +78,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if *debugAddr != "" {
+		go serveDebug(*debugAddr, log)
+	}
 	log.Info("gpcloud serving", "fhir_base", base+"/fhir", "listen", ln.Addr().String(), "store", sc.describe(), "version", version)
 	fmt.Fprintf(stdout, "gpcloud serving FHIR R4 at %s/fhir\n", base)
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
-	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
 // capabilities answers GET /fhir/metadata.
@@ -82,8 +82,15 @@ func (a *API) capabilityStatement() fhir.Resource {
 		"patchFormat": []any{"application/json-patch+json"},
 		"rest": []any{map[string]any{
 			"mode": "server",
-			"documentation": "Search supports only _id and identifier (token) until the search engine lands; " +
-				"conditional create/update/patch/delete and conditional references match on those. " +
+			"documentation": "Search: every R4 SearchParameter of type string, token, reference, date, number, quantity and uri " +
+				"is indexed at write time and searched in SQL (modifiers :missing, :exact, :contains, :not, :text, :of-type on identifier, " +
+				":identifier and :[type] on references, :below/:above on uri; prefixes eq ne gt lt ge le sa eb ap; chaining, _has, " +
+				"_include/_revinclude with :iterate and *, _sort on any indexed parameter, _total, _summary, _elements; Patient compartment " +
+				"search; system search with _type). Not supported: composite and special parameters (near, _text, _content, _list, _query), " +
+				"_contained/_containedType, :in/:below/:above on tokens; these are ignored (listed in an OperationOutcome entry, and left out " +
+				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
+				"parameters without modifiers. Paging stores the ordered matches (up to 100,000, for an hour) so pages are stable. " +
+				"Conditional create/update/patch/delete and conditional references match on _id and identifier only. " +
 				"Transactions are atomic; history supports _since, _at, _count and paging. " +
 				"_summary and _elements filter top-level elements only. " +
 				"Validation checks the R4 StructureDefinitions (structure, types, formats, cardinality, required bindings " +
@@ -95,16 +102,13 @@ func (a *API) capabilityStatement() fhir.Resource {
 	}
 }
 
-// searchParams lists the search parameters the basic search supports for
-// typ: _id always, identifier where the type has an identifier element.
+// searchParams lists the search parameters searchable on typ: every
+// supported official parameter of the type and of Resource/DomainResource.
 func searchParams(typ string) []any {
-	out := []any{map[string]any{
-		"name": "_id", "type": "token",
-		"definition": "http://hl7.org/fhir/SearchParameter/Resource-id",
-	}}
-	for _, sp := range definitions.SearchParameters(typ) {
-		if sp.Code == "identifier" && sp.Type == "token" && contains(service.ConditionalParams, sp.Code) {
-			out = append(out, map[string]any{"name": sp.Code, "type": sp.Type, "definition": sp.URL})
+	var out []any
+	for _, p := range search.Params(typ) {
+		if p.Supported() || p.Code == "_id" {
+			out = append(out, map[string]any{"name": p.Code, "type": p.Type, "definition": p.URL})
 		}
 	}
 	return out

@@ -219,7 +219,13 @@ func (a *API) searchPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) runSearch(w http.ResponseWriter, r *http.Request, params url.Values) {
-	out, err := a.svc.Search(r.Context(), r.PathValue("type"), params)
+	out, err := a.svc.Search(r.Context(), service.SearchRequest{
+		Type:            r.PathValue("type"),
+		Params:          params,
+		Strict:          preference(r, "handling") == "strict",
+		CompartmentType: r.PathValue("ctype"),
+		CompartmentID:   r.PathValue("cid"),
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -101,7 +101,7 @@ func TestHealthAndMetadata(t *testing.T) {
 			t.Errorf("Patient interaction %s missing", want)
 		}
 	}
-	if len(rest["interaction"].([]any)) != 3 {
+	if len(rest["interaction"].([]any)) != 4 { // transaction, batch, history-system, search-system
 		t.Errorf("system interactions: %v", rest["interaction"])
 	}
 }

@@ -144,12 +144,15 @@ func (a *API) writeOutcome(w http.ResponseWriter, r *http.Request, out service.O
 }
 
 // preferReturn returns the value of Prefer: return=..., or "".
-func preferReturn(r *http.Request) string {
+func preferReturn(r *http.Request) string { return preference(r, "return") }
+
+// preference reads one name=value preference of the Prefer headers.
+func preference(r *http.Request, name string) string {
 	for _, h := range r.Header.Values("Prefer") {
 		for _, part := range strings.Split(h, ";") {
 			for _, p := range strings.Split(part, ",") {
 				k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-				if ok && strings.EqualFold(k, "return") {
+				if ok && strings.EqualFold(k, name) {
 					return strings.Trim(v, `"`)
 				}
 			}

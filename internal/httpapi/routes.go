@@ -21,6 +21,11 @@ func (a *API) routes() []route {
 		{"POST /fhir", "transaction", "system", a.bundle}, // also batch
 		{"POST /fhir/{$}", "batch", "system", a.bundle},
 		{"GET /fhir/_history", "history-system", "system", a.historySystem},
+		{"GET /fhir", "search-system", "system", a.search},
+		{"GET /fhir/{$}", "", "", a.search},
+		{"POST /fhir/_search", "", "", a.searchPost},
+		{"GET /fhir/{ctype}/{cid}/{type}", "", "", a.search}, // compartment search
+		{"POST /fhir/{ctype}/{cid}/{type}/_search", "", "", a.searchPost},
 
 		{"POST /fhir/{type}", "create", "type", a.create},
 		{"GET /fhir/{type}", "search-type", "type", a.search},

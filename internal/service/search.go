@@ -3,11 +3,17 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/elements"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // Search page sizes.
@@ -16,75 +22,209 @@ const (
 	MaxSearchCount     = 1000
 )
 
-// Search is the basic type-level search that precedes the search engine:
-// it supports the ConditionalParams (_id, identifier) and _count, returns
-// one page of matches in id order, and reports more matches with an
-// OperationOutcome entry rather than paging. Without parameters it lists
-// the type's resources.
-func (s *Service) Search(ctx context.Context, typ string, params url.Values) (Outcome, error) {
-	if err := checkType(typ); err != nil {
-		return Outcome{}, err
-	}
-	count := DefaultSearchCount
-	if v := params.Get("_count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_count must be a non-negative integer, got %q", v)
-		}
-		count = min(n, MaxSearchCount)
-	}
-	q, _, err := parseCriteria(typ, params)
+// SearchRequest is a search at type level (Type set), system level (Type
+// empty; _type selects types) or in a compartment (CompartmentType/ID).
+type SearchRequest struct {
+	Type   string
+	Params url.Values
+	// Strict is Prefer: handling=strict: unknown parameters are errors.
+	Strict                         bool
+	CompartmentType, CompartmentID string
+}
+
+// Search runs a search and returns a searchset Bundle: one page of
+// matches (search.mode match), what _include/_revinclude reach (mode
+// include), paging links and, when known or asked for, the total.
+func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error) {
+	types, err := searchTypes(req)
 	if err != nil {
 		return Outcome{}, err
 	}
-	q.Limit = count + 1
-	ids, err := s.store.Find(ctx, q)
+	q, ignored, err := search.Parse(types, req.Params, search.ParseOptions{BaseURL: s.baseURL, DefaultCount: DefaultSearchCount, MaxCount: MaxSearchCount})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(ignored) > 0 && req.Strict {
+		issues := make([]fhir.Issue, len(ignored))
+		for i, ig := range ignored {
+			issues[i] = fhir.Issue{Severity: fhir.SeverityError, Code: fhir.CodeNotSupported, Diagnostics: ig.Name + ": " + ig.Reason, Expression: []string{ig.Name}}
+		}
+		return Outcome{}, &fhir.Error{Status: http.StatusBadRequest, Issues: issues}
+	}
+	if req.CompartmentType != "" {
+		if err := s.compartment(ctx, q, req); err != nil {
+			return Outcome{}, err
+		}
+	}
+	page := store.PageRequest{SearchID: req.Params.Get("_search")}
+	if v := req.Params.Get("_offset"); v != "" {
+		if page.Offset, err = strconv.Atoi(v); err != nil || page.Offset < 0 {
+			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_offset must be a non-negative integer")
+		}
+	}
+	result, err := s.store.Search(ctx, q, page)
+	if errors.Is(err, store.ErrSearchExpired) {
+		return Outcome{}, fhir.Errorf(http.StatusGone, fhir.CodeNotFound, "the results of this search have expired; search again")
+	}
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	more := len(ids) > count
-	if more {
-		ids = ids[:count]
+	included, err := s.store.Included(ctx, q, result.Matches)
+	if err != nil {
+		return Outcome{}, mapStoreError(err)
 	}
-	entries := make([]any, 0, len(ids)+1)
-	for _, id := range ids {
-		v, err := s.store.Read(ctx, typ, id)
-		if err != nil {
-			continue // deleted between Find and Read
+	shape, err := subsetter(req.Params)
+	if err != nil {
+		return Outcome{}, err
+	}
+	entries := make([]any, 0, len(result.Matches)+len(included)+1)
+	for _, v := range result.Matches {
+		entries = append(entries, s.searchEntry(v, "match", shape))
+	}
+	for _, v := range included {
+		entries = append(entries, s.searchEntry(v, "include", shape))
+	}
+	if len(ignored) > 0 {
+		var diags []string
+		for _, ig := range ignored {
+			diags = append(diags, ig.Name+": "+ig.Reason)
 		}
 		entries = append(entries, map[string]any{
-			"fullUrl":  s.baseURL + "/" + typ + "/" + id,
-			"resource": json.RawMessage(v.Body),
-			"search":   map[string]any{"mode": "match"},
-		})
-	}
-	if more {
-		entries = append(entries, map[string]any{
-			"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityWarning, Code: fhir.CodeTooCostly,
-				Diagnostics: "more resources match than _count; paging is not supported by this basic search: narrow the query"}}),
+			"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityWarning, Code: fhir.CodeNotSupported,
+				Diagnostics: "ignored parameters: " + strings.Join(diags, "; ")}}),
 			"search": map[string]any{"mode": "outcome"},
 		})
 	}
-	self := s.baseURL + "/" + typ
-	if enc := selfParams(params).Encode(); enc != "" {
-		self += "?" + enc
-	}
-	return Outcome{Status: http.StatusOK, Resource: fhir.Resource{
+	bundle := fhir.Resource{
 		"resourceType": "Bundle",
 		"id":           newID(),
 		"type":         "searchset",
-		"link":         []any{map[string]any{"relation": "self", "url": self}},
+		"link":         s.searchLinks(req, q, ignored, page, result),
 		"entry":        entries,
-	}}, nil
+	}
+	if result.Total >= 0 && q.Total != "none" {
+		bundle["total"] = result.Total
+	}
+	return Outcome{Status: http.StatusOK, Resource: bundle}, nil
 }
 
-// selfParams keeps the parameters that were applied, for the self link.
-func selfParams(params url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range params {
-		if k == "_id" || k == "identifier" || k == "_count" {
-			out[k] = v
+func searchTypes(req SearchRequest) ([]string, error) {
+	if req.Type != "" {
+		if err := checkType(req.Type); err != nil {
+			return nil, err
+		}
+		return []string{req.Type}, nil
+	}
+	var types []string
+	for _, v := range req.Params["_type"] {
+		for _, t := range strings.Split(v, ",") {
+			if !definitions.IsResourceType(t) {
+				return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_type: %q is not a resource type", t)
+			}
+			types = append(types, t)
 		}
 	}
-	return out
+	return types, nil
+}
+
+// compartment restricts q to Type/ID's compartment (only Patient has an
+// R4 CompartmentDefinition gpcloud carries).
+func (s *Service) compartment(ctx context.Context, q *search.Query, req SearchRequest) error {
+	if req.CompartmentType != "Patient" {
+		return fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "compartment %s is not supported (only Patient)", req.CompartmentType)
+	}
+	if err := checkID(req.CompartmentID); err != nil {
+		return fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "invalid id %q", req.CompartmentID)
+	}
+	params := definitions.PatientCompartment(req.Type)
+	if len(params) == 0 {
+		return fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "%s is not in the Patient compartment", req.Type)
+	}
+	if req.Type == "Patient" {
+		// The patient is in its own compartment (as itself).
+		q.Filters = append(q.Filters, &search.Filter{Param: search.Lookup("Patient", "_id"), Values: []search.Value{{Code: req.CompartmentID}}})
+		return nil
+	}
+	q.Compartment = &search.Compartment{Type: "Patient", ID: req.CompartmentID, Params: params}
+	return nil
+}
+
+// subsetter applies _summary and _elements to each entry's resource.
+func subsetter(params url.Values) (func(fhir.Resource) fhir.Resource, error) {
+	summary, elems := params.Get("_summary"), params.Get("_elements")
+	if summary == "" && elems == "" {
+		return nil, nil
+	}
+	if summary != "" {
+		mode, err := elements.ParseSummary(summary)
+		if err != nil {
+			return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "%v", err)
+		}
+		return func(r fhir.Resource) fhir.Resource { return elements.Summary(r, mode) }, nil
+	}
+	names := strings.Split(elems, ",")
+	return func(r fhir.Resource) fhir.Resource { return elements.Select(r, names) }, nil
+}
+
+func (s *Service) searchEntry(v store.Version, mode string, shape func(fhir.Resource) fhir.Resource) map[string]any {
+	var res any = json.RawMessage(v.Body)
+	if shape != nil {
+		if r, err := fhir.Unmarshal(v.Body); err == nil {
+			res = shape(r)
+		}
+	}
+	search := map[string]any{"mode": mode}
+	if mode == "match" {
+		search["score"] = 1
+	}
+	return map[string]any{"fullUrl": s.baseURL + "/" + v.Type + "/" + v.ID, "resource": res, "search": search}
+}
+
+// searchLinks builds self, next and previous. The self link lists the
+// parameters applied (ignored ones are left out); next and previous add
+// the stored search's id and offset.
+func (s *Service) searchLinks(req SearchRequest, q *search.Query, ignored []search.Ignored, page store.PageRequest, result store.SearchPage) []any {
+	base := s.baseURL
+	switch {
+	case req.CompartmentType != "":
+		base += "/" + req.CompartmentType + "/" + req.CompartmentID + "/" + req.Type
+	case req.Type != "":
+		base += "/" + req.Type
+	}
+	applied := url.Values{}
+	skip := map[string]bool{"_search": true, "_offset": true}
+	for _, ig := range ignored {
+		skip[ig.Name] = true
+	}
+	for k, v := range req.Params {
+		if !skip[k] {
+			applied[k] = v
+		}
+	}
+	link := func(rel string, extra url.Values) map[string]any {
+		vals := url.Values{}
+		for k, v := range applied {
+			vals[k] = v
+		}
+		for k, v := range extra {
+			vals[k] = v
+		}
+		u := base
+		if enc := vals.Encode(); enc != "" {
+			u += "?" + enc
+		}
+		return map[string]any{"relation": rel, "url": u}
+	}
+	var selfExtra url.Values
+	if page.SearchID != "" {
+		selfExtra = url.Values{"_search": {page.SearchID}, "_offset": {strconv.Itoa(page.Offset)}}
+	}
+	links := []any{link("self", selfExtra)}
+	if result.SearchID != "" && result.HasMore {
+		links = append(links, link("next", url.Values{"_search": {result.SearchID}, "_offset": {strconv.Itoa(page.Offset + q.Count)}}))
+	}
+	if result.SearchID != "" && page.Offset > 0 {
+		links = append(links, link("previous", url.Values{"_search": {result.SearchID}, "_offset": {strconv.Itoa(max(0, page.Offset-q.Count))}}))
+	}
+	return links
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
 // Errors returned by every adapter. Callers test with errors.Is.
@@ -34,26 +36,12 @@ type Version struct {
 	Seq int64
 }
 
-// Token is one token index row: a search parameter value of the form
-// system|code (identifier, coding, code, boolean...). Search extends Index
-// with further typed rows.
-type Token struct {
-	Param  string // search parameter code, e.g. "identifier"
-	System string // may be empty
-	Code   string
-}
-
-// Index holds the search index rows of one resource version. The store
-// replaces a resource's rows on every write, in the same transaction, and
-// removes them on delete.
-type Index struct {
-	Tokens []Token
-}
-
-// Write is one new version to store.
+// Write is one new version to store, with its search index rows. The
+// store replaces a resource's rows on every write, in the same
+// transaction, and removes them on delete.
 type Write struct {
 	Version
-	Index Index
+	Index search.Values
 }
 
 // Criterion restricts Find to resources having a token row that matches.
@@ -77,6 +65,26 @@ type FindQuery struct {
 	// ask for 2 to tell "one" from "many".
 	Limit int
 }
+
+// PageRequest selects a page of a search.
+type PageRequest struct {
+	SearchID string // "" for a new search
+	Offset   int
+}
+
+// SearchPage is one page of search results.
+type SearchPage struct {
+	Matches []Version
+	// Total is the number of matches, or -1 when not counted.
+	Total int
+	// SearchID names the stored result list ("" when everything fitted on
+	// this page); HasMore tells whether a next page exists.
+	SearchID string
+	HasMore  bool
+}
+
+// ErrSearchExpired: the stored results of a SearchID are gone.
+var ErrSearchExpired = errors.New("store: search results expired")
 
 // HistoryQuery selects versions, newest first. Type and ID narrow it to a
 // type or one resource; empty means the whole system.
@@ -109,6 +117,9 @@ type Reader interface {
 // caller computes stays valid until commit.
 type Tx interface {
 	Reader
+	// ReplaceIndex rewrites the index rows of a current resource (reindexing
+	// after a definitions change); the resource itself is unchanged.
+	ReplaceIndex(ctx context.Context, typ, id string, v search.Values) error
 	// Put stores a new version. w.VersionID must be one more than the
 	// current version (1 for a new resource); otherwise, or if a concurrent
 	// transaction got there first, the transaction fails with ErrConflict,
@@ -123,6 +134,17 @@ type Store interface {
 	Reader
 	// History returns versions newest first, at most q.Count of them.
 	History(ctx context.Context, q HistoryQuery) ([]Version, error)
+	// Search runs a search. A first request (empty page.SearchID) that
+	// matches more than one page stores the ordered list of matches (their
+	// versions) under a new SearchID, so later pages neither repeat nor miss
+	// resources whatever is written meanwhile; page.Offset reads from it.
+	Search(ctx context.Context, q *search.Query, page PageRequest) (SearchPage, error)
+	// Included returns the resources that q's _include and _revinclude
+	// reach from the given matches (not repeating them).
+	Included(ctx context.Context, q *search.Query, matches []Version) ([]Version, error)
+	// Current returns current, not deleted resources of a type with id
+	// greater than afterID, in id order, at most limit (for reindexing).
+	Current(ctx context.Context, typ, afterID string, limit int) ([]Version, error)
 	// HistoryCount returns how many versions q would select without Count
 	// and Before (for Bundle.total).
 	HistoryCount(ctx context.Context, q HistoryQuery) (int, error)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -75,12 +76,7 @@ func (e *Expr) Evaluate(resource map[string]any, opts *Options) ([]any, error) {
 	if resource != nil {
 		input = collection{ResourceNode(resource)}
 	}
-	ev := &evaluator{opts: opts, input: input}
-	if ev.opts.Now.IsZero() {
-		ev.now = time.Now()
-	} else {
-		ev.now = ev.opts.Now
-	}
+	ev := &evaluator{opts: opts, input: input, now: opts.Now}
 	out, err := ev.eval(e.root, input, &scope{this: input})
 	if err != nil {
 		return nil, err
@@ -117,11 +113,16 @@ type scope struct {
 const maxDepth = 200
 
 func (ev *evaluator) eval(e expr, focus collection, sc *scope) (collection, error) {
-	ev.depth++
-	defer func() { ev.depth-- }()
 	if ev.depth > maxDepth {
 		return nil, evalErrorf("expression too deeply nested")
 	}
+	ev.depth++
+	out, err := ev.evalNode(e, focus, sc)
+	ev.depth--
+	return out, err
+}
+
+func (ev *evaluator) evalNode(e expr, focus collection, sc *scope) (collection, error) {
 	switch x := e.(type) {
 	case *literalExpr:
 		return x.val, nil
@@ -275,42 +276,92 @@ func (n *Node) child(name string, strict bool) (collection, error) {
 		}
 		return wrapValues(n.Ext[name], nil, name, typeRefFor(name)), nil
 	}
-	def := definitions.Lookup(n.Owner)
-	if def == nil {
+	info := lookupChild(n.Owner, n.Path, name)
+	switch {
+	case info.generic || info.unknown && (n.Type == "Resource" || n.Type == ""):
 		return genericChildren(m, name), nil
-	}
-	path := n.Path + "." + name
-	el := def.Element(path)
-	if el == nil {
-		el = def.Element(path + "[x]")
-	}
-	if el == nil {
-		if n.Type == "Resource" || n.Type == "" {
-			return genericChildren(m, name), nil
-		}
-		// A choice element addressed with its type (valueQuantity) is not
-		// FHIRPath: the specification's tests require an error.
-		for _, ch := range def.Children(n.Path) {
-			if ch.Choice && strings.HasPrefix(name, ch.Name) {
-				return nil, evalErrorf("%s.%s: use %s (with ofType or as), not the JSON name", n.Path, name, ch.Name)
-			}
-		}
+	case info.choiceJSONName:
+		return nil, evalErrorf("%s.%s: use the element name (with ofType or as), not the JSON name", n.Path, name)
+	case info.unknown:
 		if strict {
 			return nil, evalErrorf("%s has no element %q", n.Path, name)
 		}
 		return nil, nil
 	}
-	if el.Choice {
-		for _, t := range el.Types {
-			key := name + upperFirst(t.Code)
-			if _, ok := m[key]; ok {
-				return wrapElement(m, key, t.Code, def, path, n.Owner), nil
-			}
-			if _, ok := m["_"+key]; ok {
-				return wrapElement(m, key, t.Code, def, path, n.Owner), nil
+	for _, opt := range info.options {
+		v, ext := m[opt.key], m[opt.extKey]
+		if v == nil && ext == nil {
+			continue
+		}
+		return wrapValues(v, ext, opt.key, opt.t), nil
+	}
+	return nil, nil
+}
+
+// childInfo is how to read one named child of an element, worked out
+// from the definitions once per (owner, path, name).
+type childInfo struct {
+	generic        bool // no definition: read the JSON as it is
+	unknown        bool // the definition has no such element
+	choiceJSONName bool // valueQuantity: a choice's JSON name
+	options        []childOption
+}
+
+// childOption is one JSON member the child may be stored under (several
+// for a choice element, one per type).
+type childOption struct {
+	key, extKey string
+	t           nodeType
+}
+
+type childKey struct{ owner, path, name string }
+
+var childCache sync.Map // childKey -> *childInfo
+
+func lookupChild(owner, parentPath, name string) *childInfo {
+	k := childKey{owner, parentPath, name}
+	if v, ok := childCache.Load(k); ok {
+		return v.(*childInfo)
+	}
+	info := resolveChild(owner, parentPath, name)
+	childCache.Store(k, info)
+	return info
+}
+
+func resolveChild(owner, parentPath, name string) *childInfo {
+	def := definitions.Lookup(owner)
+	if def == nil {
+		return &childInfo{generic: true}
+	}
+	path := parentPath + "." + name
+	el := def.Element(path)
+	if el == nil {
+		el = def.Element(path + "[x]")
+	}
+	if el == nil {
+		for _, ch := range def.Children(parentPath) {
+			if ch.Choice && strings.HasPrefix(name, ch.Name) {
+				return &childInfo{choiceJSONName: true}
 			}
 		}
-		return nil, nil
+		return &childInfo{unknown: true}
+	}
+	option := func(key, code, path string) childOption {
+		t := nodeType{code: code, owner: code, path: code}
+		switch code {
+		case "BackboneElement", "Element":
+			t = nodeType{code: "BackboneElement", owner: owner, path: path}
+		case "Resource":
+			t = nodeType{code: "Resource"}
+		}
+		return childOption{key: key, extKey: "_" + key, t: t}
+	}
+	info := &childInfo{}
+	if el.Choice {
+		for _, t := range el.Types {
+			info.options = append(info.options, option(name+upperFirst(t.Code), t.Code, path))
+		}
+		return info
 	}
 	code := ""
 	if len(el.Types) > 0 {
@@ -319,24 +370,8 @@ func (n *Node) child(name string, strict bool) (collection, error) {
 		// Questionnaire.item.item: continue at the referenced definition.
 		code, path = "BackboneElement", strings.TrimPrefix(el.ContentReference, "#")
 	}
-	return wrapElement(m, name, code, def, path, n.Owner), nil
-}
-
-// wrapElement makes nodes of the JSON member key, typed code, whose
-// definition is at path in def.
-func wrapElement(m map[string]any, key, code string, def *definitions.Type, path, owner string) collection {
-	v, ext := m[key], m["_"+key]
-	if v == nil && ext == nil {
-		return nil
-	}
-	ref := nodeType{code: code, owner: code, path: code}
-	switch {
-	case code == "BackboneElement" || code == "Element":
-		ref = nodeType{code: "BackboneElement", owner: owner, path: path}
-	case code == "Resource":
-		ref = nodeType{code: "Resource"}
-	}
-	return wrapValues(v, ext, key, ref)
+	info.options = []childOption{option(name, code, path)}
+	return info
 }
 
 type nodeType struct{ code, owner, path string }

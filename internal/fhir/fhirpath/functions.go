@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 )
@@ -427,6 +428,9 @@ func fnTrace(ev *evaluator, in collection, args []expr, sc *scope) (collection, 
 }
 
 func nowValue(ev *evaluator, kind temporalKind) DateTime {
+	if ev.now.IsZero() {
+		ev.now = time.Now() // one instant for the whole evaluation
+	}
 	t := ev.now
 	switch kind {
 	case kindDate:

@@ -334,3 +334,36 @@ func quantityOf(m map[string]any) (Quantity, bool) {
 	}
 	return Quantity{Value: Decimal{r: r, places: decimalPlaces(string(num))}, Unit: unit}, true
 }
+
+// ParseDateTime parses a FHIR date, dateTime or instant at any precision.
+func ParseDateTime(s string) (DateTime, bool) { return parseDateTime(s) }
+
+// IsTime reports whether d is a time of day (no date).
+func (d DateTime) IsTime() bool { return d.Kind == kindTime }
+
+// Range returns the first and last instants d covers at its precision,
+// in microseconds since the Unix epoch: 2024-03 covers all of March.
+func (d DateTime) Range() (lo, hi int64) {
+	t := d.T
+	var end = t
+	switch d.Prec {
+	case precYear:
+		t = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, t.Location())
+		end = t.AddDate(1, 0, 0)
+	case precMonth:
+		t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+		end = t.AddDate(0, 1, 0)
+	case precDay:
+		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+		end = t.AddDate(0, 0, 1)
+	case precHour:
+		end = t.Add(time.Hour)
+	case precMinute:
+		end = t.Add(time.Minute)
+	case precSecond:
+		end = t.Add(time.Second)
+	default:
+		end = t.Add(time.Millisecond)
+	}
+	return t.UnixMicro(), end.UnixMicro() - 1
+}

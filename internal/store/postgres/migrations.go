@@ -1,5 +1,7 @@
 package postgres
 
+import "github.com/gpcloud/gpcloud/internal/store/sqlstore"
+
 // migrations are the schema, in order. Append only; keep each additive so
 // that running servers keep working while a newer one migrates.
 var migrations = []string{
@@ -33,4 +35,6 @@ var migrations = []string{
 	);
 	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
 	CREATE INDEX token_index_owner ON token_index (type, id)`,
+	// 2: typed search indexes for every search parameter, stored result lists.
+	sqlstore.SearchSchema(sqlstore.ColumnTypes{Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 }

@@ -1,5 +1,7 @@
 package sqlite
 
+import "github.com/gpcloud/gpcloud/internal/store/sqlstore"
+
 // migrations are the schema, in order. Append only.
 var migrations = []string{
 	// 1: versioned resources, current-version pointers, token index.
@@ -32,4 +34,6 @@ var migrations = []string{
 	);
 	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
 	CREATE INDEX token_index_owner ON token_index (type, id)`,
+	// 2: typed search indexes for every search parameter, stored result lists.
+	sqlstore.SearchSchema(sqlstore.ColumnTypes{Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

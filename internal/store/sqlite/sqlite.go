@@ -33,7 +33,7 @@ func Open(ctx context.Context, dir string) (store.Store, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(-65536)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(-65536)", "wal_autocheckpoint(16384)"} {
 		pragmas.Add("_pragma", p)
 	}
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"

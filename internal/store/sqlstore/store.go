@@ -172,20 +172,9 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) ([]store.Vers
 	if q.Count > 0 {
 		query += fmt.Sprintf(` LIMIT %d`, q.Count)
 	}
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Version
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	sb := &sqlBuilder{args: args}
+	sb.w(query)
+	return s.queryVersions(ctx, s.read, sb)
 }
 
 func (s *Store) HistoryCount(ctx context.Context, q store.HistoryQuery) (int, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -73,7 +74,7 @@ func (t *tx) Put(ctx context.Context, w store.Write) (store.Version, error) {
 	t.keys[k] = true
 	if w.Deleted {
 		w.Body = nil
-		w.Index = store.Index{}
+		w.Index = search.Values{}
 	}
 	t.pending = append(t.pending, w)
 	return w.Version, nil
@@ -93,7 +94,7 @@ func (t *tx) flush(ctx context.Context) error {
 	if err := t.insertVersions(ctx, pending); err != nil {
 		return t.s.mapError(err)
 	}
-	if err := t.replaceTokens(ctx, pending); err != nil {
+	if err := t.replaceIndexes(ctx, pending); err != nil {
 		return t.s.mapError(err)
 	}
 	return nil
@@ -151,56 +152,6 @@ func (t *tx) insertVersions(ctx context.Context, ws []store.Write) error {
 		}
 		return b.String(), args
 	}, false)
-}
-
-// replaceTokens drops the index rows of updated resources and inserts the
-// new versions' rows. A version 1 has no rows to drop.
-func (t *tx) replaceTokens(ctx context.Context, ws []store.Write) error {
-	var updated []store.Write
-	var tokens []tokenRow
-	for _, w := range ws {
-		if w.VersionID > 1 {
-			updated = append(updated, w)
-		}
-		for _, tok := range w.Index.Tokens {
-			tokens = append(tokens, tokenRow{w.Type, w.ID, tok})
-		}
-	}
-	err := t.chunked(ctx, len(updated), 2, func(lo, hi int) (string, []any) {
-		var b strings.Builder
-		args := make([]any, 0, (hi-lo)*2)
-		b.WriteString(`DELETE FROM token_index WHERE `)
-		for i, w := range updated[lo:hi] {
-			if i > 0 {
-				b.WriteString(` OR `)
-			}
-			b.WriteString(`(type = ? AND id = ?)`)
-			args = append(args, w.Type, w.ID)
-		}
-		return b.String(), args
-	}, false)
-	if err != nil {
-		return err
-	}
-	const cols = 5
-	return t.chunked(ctx, len(tokens), cols, func(lo, hi int) (string, []any) {
-		var b strings.Builder
-		args := make([]any, 0, (hi-lo)*cols)
-		b.WriteString(`INSERT INTO token_index (type, id, param, system, code) VALUES `)
-		for i, r := range tokens[lo:hi] {
-			if i > 0 {
-				b.WriteString(`, `)
-			}
-			b.WriteString(`(?, ?, ?, ?, ?)`)
-			args = append(args, r.typ, r.id, r.tok.Param, r.tok.System, r.tok.Code)
-		}
-		return b.String(), args
-	}, false)
-}
-
-type tokenRow struct {
-	typ, id string
-	tok     store.Token
 }
 
 // chunked runs build over [0,n) in slices small enough for the dialect's

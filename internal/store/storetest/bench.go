@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkPut(b *testing.B, s store.Store, batch int) {
 		err := s.InTx(ctx, func(tx store.Tx) error {
 			for range batch {
 				n++
-				w := write("Observation", fmt.Sprintf("bench-%d", n), 1, n, store.Token{Param: "identifier", System: "urn:bench", Code: fmt.Sprint(n)})
+				w := write("Observation", fmt.Sprintf("bench-%d", n), 1, n, search.TokenValue{Param: "identifier", System: "urn:bench", Code: fmt.Sprint(n)})
 				w.Body = benchBody
 				if _, err := tx.Put(ctx, w); err != nil {
 					return err

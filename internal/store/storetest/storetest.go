@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -21,11 +22,11 @@ var epoch = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 func at(ms int) time.Time { return epoch.Add(time.Duration(ms) * time.Millisecond) }
 
 // write returns a Write of version v of typ/id with one identifier token.
-func write(typ, id string, v int64, ms int, tokens ...store.Token) store.Write {
+func write(typ, id string, v int64, ms int, tokens ...search.TokenValue) store.Write {
 	return store.Write{
 		Version: store.Version{Type: typ, ID: id, VersionID: v, LastUpdated: at(ms), Method: "PUT",
 			Body: fmt.Appendf(nil, `{"resourceType":%q,"id":%q,"meta":{"versionId":"%d"}}`, typ, id, v)},
-		Index: store.Index{Tokens: tokens},
+		Index: search.Values{Tokens: tokens},
 	}
 }
 
@@ -134,7 +135,7 @@ func testVersionConflict(t *testing.T, s store.Store) {
 
 func testTxSeesOwnWrites(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	tok := store.Token{Param: "identifier", System: "s", Code: "1"}
+	tok := search.TokenValue{Param: "identifier", System: "s", Code: "1"}
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.Put(ctx, write("Patient", "a", 1, 1, tok)); err != nil {
 			return err
@@ -165,7 +166,7 @@ func testRollback(t *testing.T, s store.Store) {
 	boom := errors.New("boom")
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		for i := range 3 {
-			if _, err := tx.Put(ctx, write("Patient", fmt.Sprint("r", i), 1, i, store.Token{Param: "identifier", Code: "x"})); err != nil {
+			if _, err := tx.Put(ctx, write("Patient", fmt.Sprint("r", i), 1, i, search.TokenValue{Param: "identifier", Code: "x"})); err != nil {
 				return err
 			}
 		}
@@ -190,7 +191,7 @@ func testRollback(t *testing.T, s store.Store) {
 
 func testDelete(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	tok := store.Token{Param: "identifier", System: "s", Code: "d"}
+	tok := search.TokenValue{Param: "identifier", System: "s", Code: "d"}
 	put(t, s, write("Patient", "d", 1, 1, tok))
 	del := store.Write{Version: store.Version{Type: "Patient", ID: "d", VersionID: 2, LastUpdated: at(2), Deleted: true, Method: "DELETE"}}
 	put(t, s, del)
@@ -286,15 +287,15 @@ func testHistory(t *testing.T, s store.Store) {
 
 func testFind(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	nhs := func(c string) store.Token {
-		return store.Token{Param: "identifier", System: "https://fhir.nhs.uk/Id/nhs-number", Code: c}
+	nhs := func(c string) search.TokenValue {
+		return search.TokenValue{Param: "identifier", System: "https://fhir.nhs.uk/Id/nhs-number", Code: c}
 	}
-	local := func(c string) store.Token { return store.Token{Param: "identifier", Code: c} }
+	local := func(c string) search.TokenValue { return search.TokenValue{Param: "identifier", Code: c} }
 	put(t, s,
 		write("Patient", "p1", 1, 1, nhs("111"), local("A")),
 		write("Patient", "p2", 1, 1, nhs("222")),
 		write("Patient", "p3", 1, 1, local("111")),
-		write("Patient", "p4", 1, 1, nhs("111"), store.Token{Param: "other", Code: "z"}),
+		write("Patient", "p4", 1, 1, nhs("111"), search.TokenValue{Param: "other", Code: "z"}),
 		write("Observation", "p1", 1, 1, nhs("111")),
 	)
 	crit := func(system string, systemSet bool, code string) store.Criterion {
@@ -331,8 +332,8 @@ func testFind(t *testing.T, s store.Store) {
 
 func testIndexReplaced(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	put(t, s, write("Patient", "p", 1, 1, store.Token{Param: "identifier", Code: "old"}))
-	put(t, s, write("Patient", "p", 2, 2, store.Token{Param: "identifier", Code: "new"}))
+	put(t, s, write("Patient", "p", 1, 1, search.TokenValue{Param: "identifier", Code: "old"}))
+	put(t, s, write("Patient", "p", 2, 2, search.TokenValue{Param: "identifier", Code: "new"}))
 	find := func(code string) []string {
 		ids, _ := s.Find(ctx, store.FindQuery{Type: "Patient", Criteria: []store.Criterion{{Param: "identifier", Code: code}}})
 		return ids
@@ -351,7 +352,7 @@ func testManyInOneTx(t *testing.T, s store.Store) {
 	const n = 1200
 	ws := make([]store.Write, n)
 	for i := range ws {
-		ws[i] = write("Observation", fmt.Sprintf("o%04d", i), 1, i, store.Token{Param: "identifier", Code: fmt.Sprint(i % 7)})
+		ws[i] = write("Observation", fmt.Sprintf("o%04d", i), 1, i, search.TokenValue{Param: "identifier", Code: fmt.Sprint(i % 7)})
 	}
 	put(t, s, ws...)
 	ids, err := s.Find(ctx, store.FindQuery{Type: "Observation"})

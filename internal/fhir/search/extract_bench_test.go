@@ -1,0 +1,56 @@
+package search
+
+import (
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/testdata"
+)
+
+// syntheaResources reads the resources of a few Synthea bundles.
+func syntheaResources(tb testing.TB, bundles int) []map[string]any {
+	dir := testdata.Dir(tb)
+	files, _ := filepath.Glob(filepath.Join(dir, "synthea-r4", "*.json.gz"))
+	if len(files) == 0 {
+		tb.Skip("no Synthea bundles in the shared data")
+	}
+	var out []map[string]any
+	for _, f := range files[:min(bundles, len(files))] {
+		fh, err := os.Open(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		fh.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := fhir.Unmarshal(data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, e := range b["entry"].([]any) {
+			out = append(out, e.(map[string]any)["resource"].(map[string]any))
+		}
+	}
+	return out
+}
+
+// BenchmarkExtract measures index extraction per resource over a mix of
+// Synthea resources.
+func BenchmarkExtract(b *testing.B) {
+	res := syntheaResources(b, 5)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Extract(res[i%len(res)])
+	}
+}

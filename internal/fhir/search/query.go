@@ -1,0 +1,84 @@
+package search
+
+// Query is a parsed search request, ready for a store to compile.
+type Query struct {
+	// Types are the resource types searched: one for a type-level search,
+	// those of _type (or none, meaning all) for a system-level search.
+	Types []string
+	// Filters must all hold.
+	Filters []*Filter
+	// Compartment, when set, restricts to one compartment (Patient/123).
+	Compartment *Compartment
+	Sort        []SortKey
+	Count       int
+	// Total is none, estimate or accurate ("" = the server's choice).
+	Total      string
+	Include    []Include
+	RevInclude []Include
+}
+
+// Filter is one search parameter occurrence: its values are ORed.
+type Filter struct {
+	Param    *Param
+	Modifier string // exact, contains, text, not, of-type, identifier, below, above, or a type
+	Values   []Value
+	// Missing is set for :missing=true/false.
+	Missing *bool
+	// Chain continues the search on the referenced resources.
+	Chain *Chain
+	// Has is a reverse chain (_has).
+	Has *Has
+}
+
+// Chain is the part of a chained parameter after the reference:
+// subject:Patient.name=x is Filter{subject, Chain{[Patient], name=x}}.
+type Chain struct {
+	Targets []string
+	Next    *Filter
+}
+
+// Has selects resources referenced by resources of Type through RefParam
+// that match Next: _has:Observation:patient:code=x.
+type Has struct {
+	Type     string
+	RefParam *Param
+	Next     *Filter
+}
+
+// Compartment restricts to the resources in Type/ID's compartment: those
+// referring to it through one of Params.
+type Compartment struct {
+	Type, ID string
+	Params   []string
+}
+
+// Value is one search value; the fields used depend on the parameter type.
+type Value struct {
+	Prefix string // eq ne gt lt ge le sa eb ap (date, number, quantity)
+	// Token: System (HasSystem when a '|' was given) and Code.
+	System    string
+	HasSystem bool
+	Code      string
+	// Text: strings (normalised unless :exact), uris, token :text.
+	Text string
+	// Dates (microseconds) and numbers/quantities.
+	Lo, Hi            int64
+	Num, NumLo, NumHi float64
+	// Reference: a type and id, or an absolute URL.
+	RefType, RefID, URL string
+}
+
+// SortKey orders results by a parameter (or _id, _lastUpdated).
+type SortKey struct {
+	Param *Param
+	Desc  bool
+}
+
+// Include is an _include or _revinclude: SourceType:Param[:TargetType];
+// a nil Param is the wildcard (*).
+type Include struct {
+	SourceType string
+	Param      *Param
+	TargetType string
+	Iterate    bool
+}

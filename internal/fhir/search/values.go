@@ -1,0 +1,66 @@
+package search
+
+// Values are the index rows of one resource: every search parameter value
+// extracted from it, by type. A store keeps them in typed tables, replaced
+// on every write in the same transaction as the resource.
+type Values struct {
+	Strings    []StringValue
+	Tokens     []TokenValue
+	References []ReferenceValue
+	Dates      []DateValue
+	Numbers    []NumberValue
+	Quantities []QuantityValue
+	URIs       []URIValue
+}
+
+// Len is the number of rows.
+func (v *Values) Len() int {
+	return len(v.Strings) + len(v.Tokens) + len(v.References) + len(v.Dates) + len(v.Numbers) +
+		len(v.Quantities) + len(v.URIs)
+}
+
+// StringValue: Norm is the value lower-cased and without accents (for the
+// default starts-with and :contains), Exact the value as written.
+type StringValue struct {
+	Param, Norm, Exact string
+}
+
+// TokenValue is system|code; Text holds the normalised display or text
+// (for :text). Identifier type rows use Param "<code>:of-type" with the
+// type's system and code+"|"+value; reference identifiers use
+// "<code>:identifier".
+type TokenValue struct {
+	Param, System, Code, Text string
+}
+
+// ReferenceValue: a literal reference to a resource (TargetType/TargetID)
+// or, for absolute URLs and canonicals, URL.
+type ReferenceValue struct {
+	Param, TargetType, TargetID, URL string
+}
+
+// DateValue is the range a date, dateTime, instant, Period or Timing
+// covers, in microseconds since the Unix epoch (UTC), both ends inclusive.
+type DateValue struct {
+	Param  string
+	Lo, Hi int64
+}
+
+// NumberValue is a number and the range its precision implies.
+type NumberValue struct {
+	Param         string
+	Value, Lo, Hi float64
+}
+
+// QuantityValue is a Quantity (or Money, Age...), with the range its
+// precision implies; Code is the UCUM code or, failing that, the unit.
+type QuantityValue struct {
+	Param              string
+	System, Code, Unit string
+	Value, Lo, Hi      float64
+}
+
+// URIValue is a uri, url or canonical.
+type URIValue struct {
+	Param, URI string
+}

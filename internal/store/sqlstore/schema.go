@@ -1,0 +1,48 @@
+package sqlstore
+
+import "strings"
+
+// ColumnTypes are a dialect's names for the search schema's column types.
+type ColumnTypes struct {
+	Text    string // bytewise-ordered text (prefix ranges rely on it)
+	Integer string // 64-bit
+	Real    string // double precision
+}
+
+// SearchSchema is the migration that adds the typed search index tables
+// and the stored result lists that make paging stable. Both adapters apply
+// it as their second migration, with their own column types.
+//
+// Each table has a lookup index led by (type, param) and an owner index
+// (type, id) for rewriting a resource's rows. Every index costs write
+// time (random ids scatter the owner indexes across pages), so rarer
+// lookups (reference URLs, token text, date upper bounds, reverse includes
+// of any type) scan the (type, param) range of the lookup index instead.
+func SearchSchema(t ColumnTypes) string {
+	ddl := `ALTER TABLE token_index ADD COLUMN text {T} NOT NULL DEFAULT '';
+	CREATE TABLE string_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, norm {T} NOT NULL, exact {T} NOT NULL);
+	CREATE INDEX string_index_lookup ON string_index (type, param, norm);
+	CREATE INDEX string_index_owner ON string_index (type, id);
+	CREATE TABLE reference_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL,
+		target_type {T} NOT NULL, target_id {T} NOT NULL, url {T} NOT NULL);
+	CREATE INDEX reference_index_lookup ON reference_index (type, param, target_id, target_type);
+	CREATE INDEX reference_index_owner ON reference_index (type, id);
+	CREATE TABLE date_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, lo {I} NOT NULL, hi {I} NOT NULL);
+	CREATE INDEX date_index_lo ON date_index (type, param, lo);
+	CREATE INDEX date_index_owner ON date_index (type, id);
+	CREATE TABLE number_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
+	CREATE INDEX number_index_lookup ON number_index (type, param, value);
+	CREATE INDEX number_index_owner ON number_index (type, id);
+	CREATE TABLE quantity_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, system {T} NOT NULL, code {T} NOT NULL,
+		unit {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
+	CREATE INDEX quantity_index_lookup ON quantity_index (type, param, code, value);
+	CREATE INDEX quantity_index_owner ON quantity_index (type, id);
+	CREATE TABLE uri_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, uri {T} NOT NULL);
+	CREATE INDEX uri_index_lookup ON uri_index (type, param, uri);
+	CREATE INDEX uri_index_owner ON uri_index (type, id);
+	CREATE TABLE search_query (search_id {T} PRIMARY KEY, created {I} NOT NULL, total {I} NOT NULL);
+	CREATE INDEX search_query_created ON search_query (created);
+	CREATE TABLE search_result (search_id {T} NOT NULL, pos {I} NOT NULL, type {T} NOT NULL, id {T} NOT NULL,
+		version_id {I} NOT NULL, PRIMARY KEY (search_id, pos))`
+	return strings.NewReplacer("{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
+}

@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Stored result lists: at most MaxStoredResults matches are kept for
+// paging, for SearchTTL.
+const (
+	MaxStoredResults = 100000
+	SearchTTL        = time.Hour
+)
+
+var lastCleanup atomic.Int64
+
+// Search runs q: one query for the first page; when more match, the
+// ordered matches are stored (one INSERT ... SELECT) and pages read from
+// the stored list, which names exact versions.
+func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
+	if page.SearchID != "" {
+		return s.storedPage(ctx, q, page)
+	}
+	count := q.Count
+	sb := &sqlBuilder{now: time.Now()}
+	sb.w(`SELECT ` + versionColumns + ` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
+	sb.where(q)
+	sb.orderBy(q)
+	sb.w(fmt.Sprintf(` LIMIT %d`, count+1))
+	matches, err := s.queryVersions(ctx, s.read, sb)
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	if len(matches) <= count {
+		return store.SearchPage{Matches: matches, Total: len(matches)}, nil
+	}
+	if count == 0 {
+		total := -1
+		if q.Total == "accurate" || q.Total == "estimate" {
+			if total, err = s.count(ctx, q); err != nil {
+				return store.SearchPage{}, err
+			}
+		}
+		return store.SearchPage{Total: total, HasMore: true}, nil
+	}
+	id, total, err := s.storeResults(ctx, q)
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	if total >= MaxStoredResults && q.Total == "accurate" {
+		if total, err = s.count(ctx, q); err != nil {
+			return store.SearchPage{}, err
+		}
+	} else if total >= MaxStoredResults {
+		total = -1
+	}
+	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0}, total)
+}
+
+func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
+	sb := &sqlBuilder{now: time.Now()}
+	sb.w(`SELECT count(*) FROM resource_current c`)
+	sb.where(q)
+	var n int
+	err := s.read.QueryRowContext(ctx, s.d.rebind(sb.b.String()), sb.args...).Scan(&n)
+	return n, err
+}
+
+func newSearchID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// storeResults writes the ordered matches under a new search id.
+func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, int, error) {
+	id := newSearchID()
+	now := time.Now()
+	sb := &sqlBuilder{now: now}
+	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
+	sb.orderBy(q)
+	sb.w(`), c.type, c.id, c.version_id FROM resource_current c`)
+	sb.where(q)
+	sb.orderBy(q)
+	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
+	var total int
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", 0, err
+	}
+	total = int(n)
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total) VALUES (?, ?, ?)`), id, now.UnixMicro(), total); err != nil {
+		return "", 0, err
+	}
+	if last := lastCleanup.Load(); now.Unix()-last > 60 && lastCleanup.CompareAndSwap(last, now.Unix()) {
+		cutoff := now.Add(-SearchTTL).UnixMicro()
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_result WHERE search_id IN (SELECT search_id FROM search_query WHERE created < ?)`), cutoff); err != nil {
+			return "", 0, err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_query WHERE created < ?`), cutoff); err != nil {
+			return "", 0, err
+		}
+	}
+	return id, total, tx.Commit()
+}
+
+// storedPage reads a page of a stored result list; total, when given,
+// overrides the stored count.
+func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.PageRequest, total ...int) (store.SearchPage, error) {
+	var stored int
+	var created int64
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&stored, &created)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Since(time.UnixMicro(created)) > SearchTTL {
+		return store.SearchPage{}, store.ErrSearchExpired
+	}
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	sb := &sqlBuilder{}
+	sb.w(`SELECT `+versionColumns+` FROM search_result r JOIN resource_version v ON v.type = r.type AND v.id = r.id AND v.version_id = r.version_id
+		WHERE r.search_id = ? AND r.pos > ? ORDER BY r.pos`, page.SearchID, page.Offset)
+	sb.w(fmt.Sprintf(` LIMIT %d`, q.Count))
+	matches, err := s.queryVersions(ctx, s.read, sb)
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	t := stored
+	if len(total) > 0 {
+		t = total[0]
+	}
+	return store.SearchPage{Matches: matches, Total: t, SearchID: page.SearchID, HasMore: page.Offset+len(matches) < stored}, nil
+}
+
+func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]store.Version, error) {
+	rows, err := c.QueryContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Included follows _include and _revinclude from the matches; :iterate
+// repeats from what was included, a few levels deep.
+func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.Version) ([]store.Version, error) {
+	seen := map[resourceKey]bool{}
+	for _, m := range matches {
+		seen[resourceKey{m.Type, m.ID}] = true
+	}
+	var out []store.Version
+	from := matches
+	for depth := 0; depth < 4 && len(from) > 0; depth++ {
+		var next []store.Version
+		for _, inc := range q.Include {
+			if depth > 0 && !inc.Iterate {
+				continue
+			}
+			found, err := s.follow(ctx, inc, from, false)
+			if err != nil {
+				return nil, err
+			}
+			next = appendNew(next, found, seen)
+		}
+		for _, inc := range q.RevInclude {
+			if depth > 0 && !inc.Iterate {
+				continue
+			}
+			found, err := s.follow(ctx, inc, from, true)
+			if err != nil {
+				return nil, err
+			}
+			next = appendNew(next, found, seen)
+		}
+		out = append(out, next...)
+		from = next
+	}
+	return out, nil
+}
+
+func appendNew(dst, found []store.Version, seen map[resourceKey]bool) []store.Version {
+	for _, v := range found {
+		k := resourceKey{v.Type, v.ID}
+		if !seen[k] {
+			seen[k] = true
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// maxIncluded bounds one include step.
+const maxIncluded = 5000
+
+func (s *Store) follow(ctx context.Context, inc search.Include, from []store.Version, reverse bool) ([]store.Version, error) {
+	byType := map[string][]string{}
+	for _, v := range from {
+		byType[v.Type] = append(byType[v.Type], v.ID)
+	}
+	var out []store.Version
+	for typ, ids := range byType {
+		sb := &sqlBuilder{}
+		join := `c.type = r.target_type AND c.id = r.target_id`
+		if reverse {
+			join = `c.type = r.type AND c.id = r.id`
+		}
+		sb.w(`SELECT DISTINCT ` + versionColumns + ` FROM reference_index r JOIN resource_current c ON ` + join +
+			` AND NOT c.deleted JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE `)
+		if reverse {
+			sb.w(`r.target_type = ? AND r.target_id IN (`+placeholders(len(ids))+`)`, append([]any{typ}, anySlice(ids)...)...)
+			if inc.SourceType != "*" {
+				sb.w(` AND r.type = ?`, inc.SourceType)
+			}
+		} else {
+			if inc.SourceType != "*" && inc.SourceType != typ {
+				continue
+			}
+			sb.w(`r.type = ? AND r.id IN (`+placeholders(len(ids))+`)`, append([]any{typ}, anySlice(ids)...)...)
+			if inc.TargetType != "" {
+				sb.w(` AND r.target_type = ?`, inc.TargetType)
+			}
+		}
+		if inc.Param != nil {
+			sb.w(` AND r.param = ?`, inc.Param.Code)
+		}
+		sb.w(fmt.Sprintf(` LIMIT %d`, maxIncluded))
+		found, err := s.queryVersions(ctx, s.read, sb)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// Current lists current resources of a type in id order (reindexing).
+func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]store.Version, error) {
+	sb := &sqlBuilder{}
+	sb.w(`SELECT `+versionColumns+` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id
+		WHERE c.type = ? AND c.id > ? AND NOT c.deleted ORDER BY c.id`, typ, afterID)
+	sb.w(fmt.Sprintf(` LIMIT %d`, limit))
+	return s.queryVersions(ctx, s.read, sb)
+}

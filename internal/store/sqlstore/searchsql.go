@@ -1,0 +1,358 @@
+package sqlstore
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+)
+
+// sqlBuilder accumulates a statement and its arguments ("?" placeholders,
+// rebound for the dialect at the end).
+type sqlBuilder struct {
+	b     strings.Builder
+	args  []any
+	alias int
+	now   time.Time
+}
+
+func (sb *sqlBuilder) w(s string, args ...any) {
+	sb.b.WriteString(s)
+	sb.args = append(sb.args, args...)
+}
+
+func (sb *sqlBuilder) nextAlias(prefix string) string {
+	sb.alias++
+	return prefix + strconv.Itoa(sb.alias)
+}
+
+// tableFor names the index table of a parameter type.
+func tableFor(paramType string) string {
+	switch paramType {
+	case "string":
+		return "string_index"
+	case "token":
+		return "token_index"
+	case "reference":
+		return "reference_index"
+	case "date":
+		return "date_index"
+	case "number":
+		return "number_index"
+	case "quantity":
+		return "quantity_index"
+	case "uri":
+		return "uri_index"
+	}
+	return ""
+}
+
+// prefixEnd is the exclusive upper bound of the strings starting with p
+// (the columns compare bytewise; U+10FFFF sorts after every character).
+func prefixEnd(p string) string { return p + "\U0010FFFF" }
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// filter writes a condition on idCol, the id of a resource of type typ,
+// that holds when the resource matches f.
+func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
+	p := f.Param
+	switch {
+	case f.Has != nil:
+		r := sb.nextAlias("h")
+		sb.w(idCol+` IN (SELECT `+r+`.target_id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND `+r+`.target_type = ? AND `,
+			f.Has.Type, f.Has.RefParam.Code, typ)
+		sb.filter(f.Has.Next, f.Has.Type, r+".id")
+		sb.w(`)`)
+		return
+	case f.Chain != nil:
+		r := sb.nextAlias("r")
+		sb.w(idCol+` IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
+		for i, target := range f.Chain.Targets {
+			if i > 0 {
+				sb.w(` OR `)
+			}
+			sb.w(`(`+r+`.target_type = ? AND `, target)
+			sb.filter(f.Chain.Next, target, r+".target_id")
+			sb.w(`)`)
+		}
+		sb.w(`))`)
+		return
+	case p.Code == "_id":
+		op := ` IN (`
+		if f.Modifier == "not" {
+			op = ` NOT IN (`
+		}
+		sb.w(idCol + op)
+		for i, v := range f.Values {
+			if i > 0 {
+				sb.w(`, `)
+			}
+			sb.w(`?`, v.Code)
+		}
+		sb.w(`)`)
+		return
+	}
+	table, param := tableFor(p.Type), p.Code
+	switch {
+	case f.Modifier == "identifier":
+		table, param = "token_index", p.Code+":identifier"
+	case f.Modifier == "of-type":
+		param = p.Code + ":of-type"
+	}
+	x := sb.nextAlias("x")
+	if f.Missing != nil {
+		op := " IN "
+		if *f.Missing {
+			op = " NOT IN "
+		}
+		sb.w(idCol+op+`(SELECT `+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ?)`, typ, param)
+		return
+	}
+	op := " IN "
+	if f.Modifier == "not" {
+		op = " NOT IN "
+	}
+	sb.w(idCol+op+`(SELECT `+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ? AND (`, typ, param)
+	for i, v := range f.Values {
+		if i > 0 {
+			sb.w(` OR `)
+		}
+		sb.w(`(`)
+		sb.value(p.Type, f.Modifier, x, v)
+		sb.w(`)`)
+	}
+	sb.w(`))`)
+}
+
+// value writes the condition on index row x for one search value.
+func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
+	switch {
+	case modifier == "identifier":
+		sb.tokenValue(x, v)
+		return
+	}
+	switch paramType {
+	case "string":
+		switch modifier {
+		case "exact":
+			sb.w(x+`.norm = ? AND `+x+`.exact = ?`, search.Normalize(v.Text), v.Text)
+		case "contains":
+			sb.w(x+`.norm LIKE ? ESCAPE '\'`, "%"+likeEscape(v.Text)+"%")
+		default:
+			sb.w(x+`.norm >= ? AND `+x+`.norm < ?`, v.Text, prefixEnd(v.Text))
+		}
+	case "token":
+		if modifier == "text" {
+			sb.w(x+`.text >= ? AND `+x+`.text < ?`, v.Text, prefixEnd(v.Text))
+			return
+		}
+		sb.tokenValue(x, v)
+	case "reference":
+		switch {
+		case v.URL != "":
+			sb.w(x+`.url = ?`, v.URL)
+		case v.RefType != "":
+			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, v.RefID, v.RefType)
+		default:
+			sb.w(x+`.target_id = ?`, v.RefID)
+		}
+	case "uri":
+		switch modifier {
+		case "below":
+			sb.w(x+`.uri >= ? AND `+x+`.uri < ?`, v.Text, prefixEnd(v.Text))
+		case "above":
+			sb.w(x+`.uri = substr(CAST(? AS TEXT), 1, length(`+x+`.uri))`, v.Text)
+		default:
+			sb.w(x+`.uri = ?`, v.Text)
+		}
+	case "date":
+		sb.dateValue(x, v)
+	case "number":
+		sb.numberValue(x, v)
+	case "quantity":
+		sb.numberValue(x, v)
+		if v.Code != "" {
+			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, v.Code, v.Code)
+		}
+		if v.HasSystem {
+			sb.w(` AND `+x+`.system = ?`, v.System)
+		}
+	}
+}
+
+func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
+	switch {
+	case v.HasSystem && v.Code == "":
+		sb.w(x+`.system = ?`, v.System)
+	case v.HasSystem:
+		sb.w(x+`.code = ? AND `+x+`.system = ?`, v.Code, v.System)
+	default:
+		sb.w(x+`.code = ?`, v.Code)
+	}
+}
+
+// dateValue applies a prefix to the row's range [lo, hi] against the
+// value's [Lo, Hi], as R4 defines them.
+func (sb *sqlBuilder) dateValue(x string, v search.Value) {
+	lo, hi := x+".lo", x+".hi"
+	switch v.Prefix {
+	case "ne":
+		sb.w(`(`+lo+` < ? OR `+hi+` > ?)`, v.Lo, v.Hi)
+	case "gt":
+		sb.w(hi+` > ?`, v.Hi)
+	case "lt":
+		sb.w(lo+` < ?`, v.Lo)
+	case "ge":
+		sb.w(hi+` >= ?`, v.Lo)
+	case "le":
+		sb.w(lo+` <= ?`, v.Hi)
+	case "sa":
+		sb.w(lo+` > ?`, v.Hi)
+	case "eb":
+		sb.w(hi+` < ?`, v.Lo)
+	case "ap":
+		// Approximately: within 10% of the distance from now, at least a day.
+		now := sb.now.UnixMicro()
+		margin := max(int64(math.Abs(float64(now-v.Lo))*0.1), int64(24*time.Hour/time.Microsecond))
+		sb.w(lo+` <= ? AND `+hi+` >= ?`, v.Hi+margin, v.Lo-margin)
+	default:
+		sb.w(lo+` >= ? AND `+hi+` <= ?`, v.Lo, v.Hi)
+	}
+}
+
+// numberValue compares the row's value: eq and ne use the value's implicit
+// precision range, the others its exact value.
+func (sb *sqlBuilder) numberValue(x string, v search.Value) {
+	val := x + ".value"
+	switch v.Prefix {
+	case "ne":
+		sb.w(`(`+val+` < ? OR `+val+` >= ?)`, v.NumLo, v.NumHi)
+	case "gt", "sa":
+		sb.w(val+` > ?`, v.Num)
+	case "lt", "eb":
+		sb.w(val+` < ?`, v.Num)
+	case "ge":
+		sb.w(val+` >= ?`, v.Num)
+	case "le":
+		sb.w(val+` <= ?`, v.Num)
+	case "ap":
+		margin := math.Abs(v.Num) * 0.1
+		sb.w(val+` >= ? AND `+val+` <= ?`, v.Num-margin, v.Num+margin)
+	default:
+		sb.w(val+` >= ? AND `+val+` < ?`, v.NumLo, v.NumHi)
+	}
+}
+
+// sortExpr is the ORDER BY expression of one key for resource alias c.
+func sortExpr(k search.SortKey) (string, []any) {
+	p := k.Param
+	if p.Code == "_id" {
+		return "c.id", nil
+	}
+	agg, col := "min", ""
+	if k.Desc {
+		agg = "max"
+	}
+	switch p.Type {
+	case "string":
+		col = "norm"
+	case "token":
+		col = "code"
+	case "reference":
+		col = "target_id"
+	case "date":
+		col = "lo"
+		if k.Desc {
+			col = "hi"
+		}
+	case "number", "quantity":
+		col = "value"
+	case "uri":
+		col = "uri"
+	default:
+		return "c.id", nil
+	}
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND s.param = ?)`, agg, col, tableFor(p.Type)), []any{p.Code}
+}
+
+// where writes the WHERE clause of a search over resource_current c.
+func (sb *sqlBuilder) where(q *search.Query) {
+	sb.w(` WHERE NOT c.deleted AND (`)
+	types := q.Types
+	if len(types) == 0 {
+		sb.w(`1 = 1`)
+	}
+	for i, typ := range types {
+		if i > 0 {
+			sb.w(` OR `)
+		}
+		sb.w(`(c.type = ?`, typ)
+		for _, f := range q.Filters {
+			sb.w(` AND `)
+			sb.filter(f, typ, "c.id")
+		}
+		if cp := q.Compartment; cp != nil {
+			r := sb.nextAlias("k")
+			sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`, typ, cp.Type, cp.ID)
+			for j, p := range cp.Params {
+				if j > 0 {
+					sb.w(`, `)
+				}
+				sb.w(`?`, p)
+			}
+			sb.w(`))`)
+		}
+		sb.w(`)`)
+	}
+	if len(types) == 0 {
+		for _, f := range q.Filters {
+			// Resource-level parameters on every type: correlate on c.type.
+			sb.w(` AND `)
+			sb.filterAnyType(f)
+		}
+	}
+	sb.w(`)`)
+}
+
+// filterAnyType handles a system-wide search without _type: the filter's
+// subquery matches the row's own type.
+func (sb *sqlBuilder) filterAnyType(f *search.Filter) {
+	if f.Param.Code == "_id" {
+		sb.filter(f, "", "c.id")
+		return
+	}
+	x := sb.nextAlias("x")
+	table := tableFor(f.Param.Type)
+	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = c.type AND `+x+`.id = c.id AND `+x+`.param = ? AND (`, f.Param.Code)
+	for i, v := range f.Values {
+		if i > 0 {
+			sb.w(` OR `)
+		}
+		sb.w(`(`)
+		sb.value(f.Param.Type, f.Modifier, x, v)
+		sb.w(`)`)
+	}
+	sb.w(`))`)
+}
+
+// orderBy writes the sort keys, nulls (no value) last, then type and id
+// so that the order is total.
+func (sb *sqlBuilder) orderBy(q *search.Query) {
+	sb.w(` ORDER BY `)
+	for _, k := range q.Sort {
+		expr, args := sortExpr(k)
+		dir := ""
+		if k.Desc {
+			dir = " DESC"
+		}
+		sb.w(`(`+expr+`) IS NULL, `, args...)
+		sb.w(expr+dir+`, `, args...)
+	}
+	sb.w(`c.type, c.id`)
+}
