@@ -40,7 +40,16 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err != nil {
 		return Outcome{}, err
 	}
-	q, ignored, err := search.Parse(types, req.Params, search.ParseOptions{BaseURL: s.baseURL, DefaultCount: DefaultSearchCount, MaxCount: MaxSearchCount})
+	params := req.Params
+	countOnly := params.Get("_summary") == "count"
+	if countOnly {
+		// _summary=count: the total and no entries.
+		params = cloneValues(params)
+		params.Del("_summary")
+		params.Set("_count", "0")
+		params.Set("_total", "accurate")
+	}
+	q, ignored, err := search.Parse(types, params, search.ParseOptions{BaseURL: s.baseURL, DefaultCount: DefaultSearchCount, MaxCount: MaxSearchCount})
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -73,7 +82,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	shape, err := subsetter(req.Params)
+	shape, err := subsetter(params)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -227,4 +236,12 @@ func (s *Service) searchLinks(req SearchRequest, q *search.Query, ignored []sear
 		links = append(links, link("previous", url.Values{"_search": {result.SearchID}, "_offset": {strconv.Itoa(max(0, page.Offset-q.Count))}}))
 	}
 	return links
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }

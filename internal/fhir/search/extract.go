@@ -34,11 +34,14 @@ func Extract(resource map[string]any) Values {
 			byExpr[p.expr] = items
 		}
 		for _, item := range items {
-			n, ok := item.(*fhirpath.Node)
-			if !ok {
-				continue
+			switch x := item.(type) {
+			case *fhirpath.Node:
+				out.add(p, x)
+			case bool: // a computed value: Patient.deceased.exists() and ...
+				out.add(p, &fhirpath.Node{Value: x, Type: "boolean"})
+			case string:
+				out.add(p, &fhirpath.Node{Value: x, Type: "string"})
 			}
-			out.add(p, n)
 		}
 	}
 	return out

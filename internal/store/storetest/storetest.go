@@ -60,6 +60,9 @@ func Run(t *testing.T, open Opener) {
 		{"Find", testFind},
 		{"IndexReplacedOnUpdate", testIndexReplaced},
 		{"ManyInOneTx", testManyInOneTx},
+		{"Search", testSearch},
+		{"SearchPaging", testSearchPaging},
+		{"SearchIndexMaintained", testSearchIndexMaintained},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
