@@ -22,6 +22,7 @@ const usage = `gpcloud: a FHIR R4 clinical system for GP practices
 
 Usage:
   gpcloud serve [flags]     run the FHIR server (gpcloud serve -h for flags)
+  gpcloud admin reindex     rebuild the search indexes (gpcloud admin -h)
   gpcloud version           print the version
 `
 
@@ -33,6 +34,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "admin":
+		return admin(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gpcloud", version)
 		return 0

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+const adminUsage = `Usage:
+  gpcloud admin reindex [--data DIR | --database DSN] [--type T1,T2]
+      rebuild the search indexes of every current resource (after a
+      definitions change); safe while the server runs
+`
+
+func admin(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return 2
+	}
+	switch args[0] {
+	case "reindex":
+		return reindex(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, adminUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gpcloud admin: unknown command %q\n\n%s", args[0], adminUsage)
+	return 2
+}
+
+func reindex(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("admin reindex", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sc storeConfig
+	sc.register(fs)
+	typesFlag := fs.String("type", "", "comma-separated resource types (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	st, err := openStore(ctx, sc)
+	if err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin reindex: cannot open %s: %v\n", sc.describe(), err)
+		return 1
+	}
+	defer st.Close()
+	var types []string
+	if *typesFlag != "" {
+		types = strings.Split(*typesFlag, ",")
+	}
+	svc := service.New(st, service.Options{})
+	last := time.Now()
+	lastType := ""
+	progress := func(p service.ReindexProgress) {
+		if p.Type != lastType || time.Since(last) >= time.Second {
+			rate := float64(p.Done) / max(time.Since(p.Started).Seconds(), 0.001)
+			fmt.Fprintf(stderr, "reindex: %s %d (total %d resources, %.0f/s)\n", p.Type, p.TypeDone, p.Done, rate)
+			last, lastType = time.Now(), p.Type
+		}
+	}
+	p, err := svc.Reindex(ctx, types, progress)
+	if err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin reindex: %v (after %d resources)\n", err, p.Done)
+		return 1
+	}
+	elapsed := time.Since(p.Started)
+	fmt.Fprintf(stdout, "reindexed %d resources in %s (%.0f/s); %d skipped (written meanwhile, already indexed)\n",
+		p.Done, elapsed.Round(time.Millisecond), float64(p.Done)/max(elapsed.Seconds(), 0.001), p.Skipped)
+	return 0
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+)
+
+// A store written without index rows (as by an older gpcloud) is
+// searchable after admin reindex.
+func TestAdminReindex(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"resourceType":"Patient","id":"p1","meta":{"versionId":"1","lastUpdated":"2024-01-01T00:00:00Z"},"name":[{"family":"Reindexed"}]}`
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, store.Write{Version: store.Version{Type: "Patient", ID: "p1", VersionID: 1, LastUpdated: time.Now(), Method: "POST", Body: []byte(body)}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(s store.Store) int {
+		q, _, err := search.Parse([]string{"Patient"}, url.Values{"name": {"reindexed"}}, search.ParseOptions{DefaultCount: 10, MaxCount: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.Search(ctx, q, store.PageRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Matches)
+	}
+	if n := find(st); n != 0 {
+		t.Fatalf("before reindex: %d matches", n)
+	}
+	st.Close()
+
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"admin", "reindex", "--data", dir, "--type", "Patient"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "reindexed 1 resources") || !strings.Contains(stderr.String(), "reindex: Patient 1") {
+		t.Errorf("output: %q / %q", stdout.String(), stderr.String())
+	}
+	st, err = sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n := find(st); n != 1 {
+		t.Errorf("after reindex: %d matches", n)
+	}
+	if code := run([]string{"admin", "reindex", "--data", dir, "--type", "Nope"}, &stdout, &stderr); code != 1 {
+		t.Errorf("unknown type: exit %d", code)
+	}
+}
