@@ -1,0 +1,310 @@
+// Package benchserver is the harness the benchmark commands share: it
+// builds gpcloud, starts `gpcloud serve` on a fresh store (a temporary
+// SQLite directory or a fresh PostgreSQL schema), reads the Synthea
+// bundles, loads them over HTTP with N clients, and reads the server's
+// memory use.
+package benchserver
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/testdata"
+)
+
+// Bundle is one transaction Bundle, decompressed.
+type Bundle struct {
+	Name      string
+	Body      []byte
+	Resources int
+}
+
+// SyntheaDir is dir, or synthea-r4 in the shared test data.
+func SyntheaDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	shared, ok := testdata.Find()
+	if !ok {
+		return "", fmt.Errorf("synthea data not found: pass -data or set GPCLOUD_SHARED_DATA")
+	}
+	return filepath.Join(shared, "synthea-r4"), nil
+}
+
+// ReadBundles decompresses every bundle into memory: the *Information
+// bundles (Organizations, Practitioners) first, the patients after, in
+// name order; limit > 0 keeps only that many patient bundles.
+func ReadBundles(dir string, limit int) (first, rest []Bundle, err error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json.gz"))
+	if err != nil || len(files) == 0 {
+		return nil, nil, fmt.Errorf("no *.json.gz bundles in %s", dir)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		data, err := gunzip(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f, err)
+		}
+		var b struct {
+			Entry []json.RawMessage `json:"entry"`
+		}
+		if err := json.Unmarshal(data, &b); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f, err)
+		}
+		bf := Bundle{Name: filepath.Base(f), Body: data, Resources: len(b.Entry)}
+		if strings.Contains(bf.Name, "Information") {
+			first = append(first, bf)
+		} else if limit == 0 || len(rest) < limit {
+			rest = append(rest, bf)
+		}
+	}
+	return first, rest, nil
+}
+
+func gunzip(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// Build compiles gpcloud unless a binary is given; run from the
+// repository root.
+func Build(binary, name string) (string, error) {
+	if binary != "" {
+		return binary, nil
+	}
+	bin := filepath.Join(os.TempDir(), name)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/gpcloud")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build: %v (run from the repository root)", err)
+	}
+	return bin, nil
+}
+
+// Stores reads a -store flag: sqlite, postgres or both.
+func Stores(flag string) ([]string, error) {
+	switch flag {
+	case "both":
+		return []string{"sqlite", "postgres"}, nil
+	case "sqlite", "postgres":
+		return []string{flag}, nil
+	}
+	return nil, fmt.Errorf("-store %q: want sqlite, postgres or both", flag)
+}
+
+// Server is a running gpcloud serve.
+type Server struct {
+	Base    string // http://127.0.0.1:port
+	cmd     *exec.Cmd
+	cleanup []func()
+}
+
+// Start runs gpcloud serve on a fresh store.
+func Start(bin, storeName, dsn string) (*Server, error) {
+	s := &Server{}
+	dataDir, err := os.MkdirTemp("", "gpcloud-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s.cleanup = append(s.cleanup, func() { os.RemoveAll(dataDir) })
+	addr, err := freeAddr()
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	args := []string{"serve", "--listen", addr, "--data", dataDir, "--log-level", "warn"}
+	if storeName == "postgres" {
+		if dsn == "" {
+			s.Stop()
+			return nil, fmt.Errorf("postgres: set -database or GPCLOUD_TEST_POSTGRES")
+		}
+		schema, drop, err := freshSchema(dsn)
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s.cleanup = append(s.cleanup, drop)
+		args = append(args, "--database", withSearchPath(dsn, schema))
+	}
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.Base = "http://" + addr
+	if err := waitReady(s.Base); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Stop ends the server (SIGTERM) and removes its store.
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Wait()
+	}
+	for i := len(s.cleanup) - 1; i >= 0; i-- {
+		s.cleanup[i]()
+	}
+}
+
+// Memory reads the server's peak and current resident set size (kB).
+func (s *Server) Memory() (peak, current int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		n, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmHWM:":
+			peak = n
+		case "VmRSS:":
+			current = n
+		}
+	}
+	return peak, current
+}
+
+// Load POSTs first in order, then rest from n concurrent clients, and
+// returns the time taken.
+func Load(c *http.Client, base string, clients int, first, rest []Bundle) (time.Duration, error) {
+	start := time.Now()
+	for _, b := range first {
+		if err := Post(c, base, b); err != nil {
+			return 0, err
+		}
+	}
+	queue := make(chan Bundle)
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range queue {
+				if err := Post(c, base, b); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var failed error
+feed:
+	for _, b := range rest {
+		select {
+		case queue <- b:
+		case failed = <-errs:
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if failed == nil {
+		select {
+		case failed = <-errs:
+		default:
+		}
+	}
+	return elapsed, failed
+}
+
+// Post sends one transaction Bundle and checks the response.
+func Post(c *http.Client, base string, b Bundle) error {
+	resp, err := c.Post(base+"/fhir", "application/fhir+json", bytes.NewReader(b.Body))
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.Name, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"transaction-response"`)) {
+		return fmt.Errorf("%s: status %d: %.500s", b.Name, resp.StatusCode, body)
+	}
+	return nil
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server at %s not ready after 30s", base)
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// freshSchema creates an empty schema with psql and returns a function
+// that drops it.
+func freshSchema(dsn string) (string, func(), error) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	schema := "bench_" + hex.EncodeToString(b[:])
+	if out, err := exec.Command("psql", dsn, "-q", "-c", "CREATE SCHEMA "+schema).CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("psql: %v: %s", err, out)
+	}
+	return schema, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = exec.CommandContext(ctx, "psql", dsn, "-q", "-c", "DROP SCHEMA "+schema+" CASCADE").Run()
+	}, nil
+}
+
+func withSearchPath(dsn, schema string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
