@@ -261,7 +261,13 @@ func numberRange(s string) (value, lo, hi float64) {
 		exp, _ := strconv.Atoi(s[e+1:])
 		half = 0.5 * math.Pow10(exp-decimalPlaces(s[:e]))
 	}
-	return value, value - half, value + half
+	lo, hi = value-half, value+half
+	// Beyond float64's resolution the interval collapses: keep the value
+	// itself inside it.
+	if hi <= value {
+		hi = math.Nextafter(value, math.Inf(1))
+	}
+	return value, min(lo, value), hi
 }
 
 func decimalPlaces(s string) int {

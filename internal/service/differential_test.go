@@ -1,0 +1,346 @@
+package service_test
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/fhir/search/oracle"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+	"github.com/gpcloud/gpcloud/internal/testdata"
+)
+
+// differentialBundles is how many Synthea patient bundles the differential
+// test loads (about 300 resources each).
+const differentialBundles = 25
+
+// TestDifferentialSearch loads Synthea patients through the service (so
+// references are resolved as in production), reads every stored resource
+// back, and checks that the indexed engine returns exactly the ids the
+// independent brute-force oracle computes, for well over 100 queries
+// generated from the data. It runs on SQLite, and on PostgreSQL when
+// GPCLOUD_TEST_POSTGRES is set.
+func TestDifferentialSearch(t *testing.T) {
+	bundles := syntheaBundles(t, differentialBundles)
+	stores := map[string]func(t *testing.T) store.Store{
+		"sqlite": func(t *testing.T) store.Store {
+			st, err := sqlite.Open(context.Background(), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+		// Skips with a reason when GPCLOUD_TEST_POSTGRES is not set.
+		"postgres": func(t *testing.T) store.Store { return storetest.OpenPostgres(t) },
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			svc := service.New(st, service.Options{BaseURL: "http://gp.example/fhir"})
+			ctx := context.Background()
+			for _, b := range bundles {
+				if _, err := svc.ProcessBundle(ctx, b, service.BundleOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			resources := readAll(t, st)
+			queries := generateQueries(resources)
+			if len(queries) < 100 {
+				t.Fatalf("only %d queries generated", len(queries))
+			}
+			nonEmpty := 0
+			for _, q := range queries {
+				want, err := oracle.Match(resources, q.typ, q.params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := engineIDs(t, st, q.typ, q.params)
+				if len(got) != len(want) || len(got) > 0 && !reflect.DeepEqual(got, want) {
+					t.Errorf("%s?%s: engine %d ids, oracle %d; only engine %v, only oracle %v",
+						q.typ, q.params.Encode(), len(got), len(want), minus(got, want), minus(want, got))
+				}
+				if len(want) > 0 {
+					nonEmpty++
+				}
+			}
+			t.Logf("%d queries over %d resources agree with the oracle (%d with matches)", len(queries), len(resources), nonEmpty)
+		})
+	}
+}
+
+func syntheaBundles(t *testing.T, n int) []fhir.Resource {
+	dir := filepath.Join(testdata.Dir(t), "synthea-r4")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json.gz"))
+	if len(files) == 0 {
+		t.Skip("no Synthea bundles in the shared data")
+	}
+	sort.Strings(files)
+	var first, rest []fhir.Resource
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		fh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(f, "Information") && len(rest) >= n {
+			continue
+		}
+		b, err := fhir.Unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(f, "Information") {
+			first = append(first, b)
+		} else {
+			rest = append(rest, b)
+		}
+	}
+	return append(first, rest...)
+}
+
+var differentialTypes = []string{"Patient", "Observation", "Condition", "Encounter", "MedicationRequest", "Procedure", "Immunization"}
+
+func readAll(t *testing.T, st store.Store) []map[string]any {
+	var out []map[string]any
+	for _, typ := range differentialTypes {
+		after := ""
+		for {
+			batch, err := st.Current(context.Background(), typ, after, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			for _, v := range batch {
+				r, err := fhir.Unmarshal(v.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, r)
+			}
+			after = batch[len(batch)-1].ID
+		}
+	}
+	return out
+}
+
+// engineIDs runs a search through every page and returns the ids, sorted.
+func engineIDs(t *testing.T, st store.Store, typ string, params url.Values) []string {
+	q, ignored, err := search.Parse([]string{typ}, params, search.ParseOptions{DefaultCount: 500, MaxCount: 500})
+	if err != nil || len(ignored) > 0 {
+		t.Fatalf("%s?%s: %v %v", typ, params.Encode(), err, ignored)
+	}
+	ids := []string{}
+	page := store.PageRequest{}
+	for {
+		res, err := st.Search(context.Background(), q, page)
+		if err != nil {
+			t.Fatalf("%s?%s: %v", typ, params.Encode(), err)
+		}
+		for _, v := range res.Matches {
+			ids = append(ids, v.ID)
+		}
+		if !res.HasMore || res.SearchID == "" {
+			break
+		}
+		page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func minus(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+		if len(out) == 5 {
+			break
+		}
+	}
+	return out
+}
+
+type diffQuery struct {
+	typ    string
+	params url.Values
+}
+
+// generateQueries draws query values from the data with a fixed seed.
+func generateQueries(resources []map[string]any) []diffQuery {
+	rng := rand.New(rand.NewSource(42))
+	byType := map[string][]map[string]any{}
+	for _, r := range resources {
+		rt := r["resourceType"].(string)
+		byType[rt] = append(byType[rt], r)
+	}
+	pick := func(typ string) map[string]any {
+		list := byType[typ]
+		return list[rng.Intn(len(list))]
+	}
+	var out []diffQuery
+	add := func(typ string, kv ...string) {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				return // the drawn resource lacks the value
+			}
+			v.Add(kv[i], kv[i+1])
+		}
+		out = append(out, diffQuery{typ, v})
+	}
+	prefixes := []string{"", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"}
+	for i := 0; i < 8; i++ {
+		p := pick("Patient")
+		family := nested(p, "name", "family")
+		add("Patient", "name", prefix(family, 1+rng.Intn(4)))
+		add("Patient", "family:exact", family)
+		add("Patient", "name:contains", prefix(strings.ToLower(family), 3))
+		add("Patient", "given", nested(p, "name", "given"))
+		add("Patient", "identifier", nested(p, "identifier", "system")+"|"+nested(p, "identifier", "value"))
+		add("Patient", "birthdate", prefixes[rng.Intn(len(prefixes))]+datePrefix(str(p["birthDate"]), rng))
+		add("Patient", "address-city", nested(p, "address", "city"))
+		add("Patient", "gender", []string{"male", "female"}[i%2], "birthdate", "ge"+datePrefix(str(p["birthDate"]), rng))
+	}
+	add("Patient", "gender:not", "male")
+	add("Patient", "address-postalcode:missing", "true")
+	add("Patient", "address-postalcode:missing", "false")
+	for i := 0; i < 12; i++ {
+		o := pick("Observation")
+		code := nested(o, "code", "coding", "system") + "|" + nested(o, "code", "coding", "code")
+		subject := str(nested2(o, "subject", "reference"))
+		add("Observation", "code", code)
+		add("Observation", "code", nested(o, "code", "coding", "code"), "patient", lastSegment(subject))
+		add("Observation", "subject", subject, "category", nested(o, "category", "coding", "code"))
+		add("Observation", "date", prefixes[rng.Intn(len(prefixes))]+datePrefix(str(o["effectiveDateTime"]), rng), "code", code)
+		if v := nested(o, "valueQuantity", "value"); v != "" {
+			add("Observation", "value-quantity", prefixes[rng.Intn(7)]+v, "code", code)
+			add("Observation", "value-quantity", v+"|"+nested(o, "valueQuantity", "system")+"|"+nested(o, "valueQuantity", "code"))
+		}
+		add("Observation", "encounter", str(nested2(o, "encounter", "reference")))
+	}
+	add("Observation", "status", "final,amended")
+	add("Observation", "value-quantity:missing", "true", "status", "final")
+	for i := 0; i < 6; i++ {
+		c := pick("Condition")
+		add("Condition", "code", nested(c, "code", "coding", "system")+"|"+nested(c, "code", "coding", "code"))
+		add("Condition", "patient", lastSegment(str(nested2(c, "subject", "reference"))), "clinical-status", nested(c, "clinicalStatus", "coding", "code"))
+		add("Condition", "onset-date", prefixes[rng.Intn(len(prefixes))]+datePrefix(str(c["onsetDateTime"]), rng))
+		add("Condition", "clinical-status:not", "active", "code", nested(c, "code", "coding", "code"))
+	}
+	for i := 0; i < 6; i++ {
+		e := pick("Encounter")
+		add("Encounter", "date", prefixes[rng.Intn(len(prefixes))]+datePrefix(nested(e, "period", "start"), rng))
+		add("Encounter", "class", nested(e, "class", "code"), "patient", lastSegment(str(nested2(e, "subject", "reference"))))
+		add("Encounter", "type", nested(e, "type", "coding", "system")+"|"+nested(e, "type", "coding", "code"))
+		add("Encounter", "subject:Patient", lastSegment(str(nested2(e, "subject", "reference"))), "status", str(e["status"]))
+	}
+	for i := 0; i < 5; i++ {
+		m := pick("MedicationRequest")
+		add("MedicationRequest", "patient", lastSegment(str(nested2(m, "subject", "reference"))), "status", str(m["status"]))
+		add("MedicationRequest", "code", nested(m, "medicationCodeableConcept", "coding", "code"), "intent", str(m["intent"]))
+		add("MedicationRequest", "authoredon", prefixes[rng.Intn(len(prefixes))]+datePrefix(str(m["authoredOn"]), rng))
+	}
+	for i := 0; i < 4; i++ {
+		p := pick("Procedure")
+		add("Procedure", "code", nested(p, "code", "coding", "code"), "patient", lastSegment(str(nested2(p, "subject", "reference"))))
+		add("Procedure", "date", prefixes[rng.Intn(len(prefixes))]+datePrefix(nested(p, "performedPeriod", "start"), rng))
+		im := pick("Immunization")
+		add("Immunization", "vaccine-code", nested(im, "vaccineCode", "coding", "system")+"|"+nested(im, "vaccineCode", "coding", "code"))
+		add("Immunization", "patient", str(nested2(im, "patient", "reference")), "date", prefixes[rng.Intn(len(prefixes))]+datePrefix(str(im["occurrenceDateTime"]), rng))
+	}
+	return out
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// nested follows keys, taking the first element of arrays, and renders
+// the leaf (strings as they are, numbers in their JSON form).
+func nested(v any, keys ...string) string {
+	leaf := nested2(v, keys...)
+	switch x := leaf.(type) {
+	case string:
+		return x
+	case fmt.Stringer:
+		return x.String()
+	}
+	return ""
+}
+
+func nested2(v any, keys ...string) any {
+	for _, k := range keys {
+		if a, ok := v.([]any); ok {
+			if len(a) == 0 {
+				return nil
+			}
+			v = a[0]
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	if a, ok := v.([]any); ok && len(a) > 0 {
+		return a[0]
+	}
+	return v
+}
+
+func prefix(s string, n int) string {
+	r := []rune(s)
+	if len(r) < n {
+		return s
+	}
+	return string(r[:n])
+}
+
+func lastSegment(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return ref[strings.LastIndexByte(ref, '/')+1:]
+}
+
+// datePrefix cuts a date to a random precision: year, month, day or the
+// whole value.
+func datePrefix(s string, rng *rand.Rand) string {
+	if s == "" {
+		return ""
+	}
+	cuts := []int{4, 7, 10, len(s)}
+	n := cuts[rng.Intn(len(cuts))]
+	if n > len(s) {
+		n = len(s)
+	}
+	return s[:n]
+}
