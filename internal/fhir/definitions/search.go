@@ -12,6 +12,16 @@ type SearchParam struct {
 	Type       string // number, date, string, token, reference, composite, quantity, uri, special
 	Expression string // FHIRPath
 	Target     []string
+	// Components are a composite parameter's parts, in order: the
+	// parameter each is searched as (by URL) and the FHIRPath expression
+	// that reads it from the element Expression selects.
+	Components []SearchComponent
+}
+
+// SearchComponent is one part of a composite search parameter.
+type SearchComponent struct {
+	Definition string
+	Expression string
 }
 
 // SearchParameters returns the parameters that apply to a resource type,

@@ -84,6 +84,22 @@ func (e *Expr) Evaluate(resource map[string]any, opts *Options) ([]any, error) {
 	return []any(out), nil
 }
 
+// EvaluateNode runs the expression with one element as its input and
+// root as %resource: a composite search parameter's components are read
+// from each element its expression selects.
+func (e *Expr) EvaluateNode(n *Node, root map[string]any, opts *Options) ([]any, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	input := collection{n}
+	ev := &evaluator{opts: opts, input: collection{ResourceNode(root)}, now: opts.Now}
+	out, err := ev.eval(e.root, input, &scope{this: input})
+	if err != nil {
+		return nil, err
+	}
+	return []any(out), nil
+}
+
 // ResourceNode wraps a resource as the root node of an evaluation.
 func ResourceNode(resource map[string]any) *Node {
 	rt, _ := resource["resourceType"].(string)

@@ -33,6 +33,10 @@ func Extract(resource map[string]any) Values {
 			}
 			byExpr[p.expr] = items
 		}
+		if p.Type == "composite" {
+			out.addComposite(p, resource, items)
+			continue
+		}
 		for _, item := range items {
 			switch x := item.(type) {
 			case *fhirpath.Node:

@@ -383,11 +383,29 @@ func parseValue(p *Param, modifier, raw string, opt ParseOptions) (Value, error)
 				v.Code = system
 			}
 		}
+	case "composite":
+		first, second, ok := splitEscaped(raw, '$')
+		if !ok || len(p.Components) != 2 {
+			return v, fmt.Errorf("expected two components separated by $, got %q", raw)
+		}
+		a, err := parseValue(p.Components[0].Param, "", escapeDollar(first), opt)
+		if err != nil {
+			return v, err
+		}
+		b, err := parseValue(p.Components[1].Param, "", second, opt)
+		if err != nil {
+			return v, err
+		}
+		v.Parts = []Value{a, b}
 	default:
 		return v, fmt.Errorf("%s parameters are not supported", p.Type)
 	}
 	return v, nil
 }
+
+// escapeDollar re-escapes what splitEscaped unescaped, so that the part
+// can be parsed again (its '|' separators must survive).
+func escapeDollar(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
 
 func parseNumber(s string) (string, error) {
 	f, err := strconv.ParseFloat(s, 64)

@@ -66,6 +66,8 @@ type Value struct {
 	Num, NumLo, NumHi float64
 	// Reference: a type and id, or an absolute URL.
 	RefType, RefID, URL string
+	// Parts are a composite value's components (code$value).
+	Parts []Value
 }
 
 // SortKey orders results by a parameter (or _id, _lastUpdated).

@@ -16,14 +16,26 @@ type Param struct {
 	URL        string
 	Expression string
 	Targets    []string // reference target types
+	// Components are a composite parameter's two parts.
+	Components []Component
 	expr       *fhirpath.Expr
 }
 
+// Component is one part of a composite parameter: the parameter it is
+// searched as, and the expression reading it from the composite's element.
+type Component struct {
+	Param *Param
+	expr  *fhirpath.Expr
+}
+
 // Supported reports whether gpcloud indexes and searches the parameter.
-// "special" parameters (near, _text, _content, _list...) are not, nor
-// (yet) composites, whose components the definitions do not carry.
+// "special" parameters (near, _text, _content, _list...) are not, nor the
+// four three-part composites (token$number$number).
 func (p *Param) Supported() bool {
-	return p.Type != "special" && p.Type != "composite" && p.expr != nil
+	if p.Type == "composite" {
+		return p.expr != nil && len(p.Components) == 2
+	}
+	return p.Type != "special" && p.expr != nil
 }
 
 var (
@@ -32,23 +44,39 @@ var (
 	compiled     map[string]*fhirpath.Expr    // by expression text
 )
 
+func compile(src string) *fhirpath.Expr {
+	if src == "" {
+		return nil
+	}
+	e, ok := compiled[src]
+	if !ok {
+		var err error
+		if e, err = fhirpath.Compile(src); err != nil {
+			e = nil // never for the official set: a test checks
+		}
+		compiled[src] = e
+	}
+	return e
+}
+
 func loadRegistry() {
 	registry = map[string]map[string]*Param{}
 	compiled = map[string]*fhirpath.Expr{}
+	byURL := map[string]definitions.SearchParam{}
+	for _, sp := range definitions.AllSearchParameters() {
+		byURL[sp.URL] = sp
+	}
 	for _, rt := range definitions.ResourceTypes() {
 		byCode := map[string]*Param{}
 		for _, sp := range definitions.SearchParameters(rt) {
-			p := &Param{Code: sp.Code, Type: sp.Type, URL: sp.URL, Expression: sp.Expression, Targets: sp.Target}
-			if sp.Expression != "" {
-				e, ok := compiled[sp.Expression]
-				if !ok {
-					var err error
-					if e, err = fhirpath.Compile(sp.Expression); err != nil {
-						e = nil // never for the official set: a test checks
-					}
-					compiled[sp.Expression] = e
-				}
-				p.expr = e
+			p := &Param{Code: sp.Code, Type: sp.Type, URL: sp.URL, Expression: sp.Expression, Targets: sp.Target, expr: compile(sp.Expression)}
+			for _, c := range sp.Components {
+				def := byURL[c.Definition]
+				part := &Param{Code: def.Code, Type: def.Type, URL: def.URL, Targets: def.Target}
+				p.Components = append(p.Components, Component{Param: part, expr: compile(c.Expression)})
+			}
+			if p.Type == "composite" && !compositeShapeSupported(p) {
+				p.Components = nil
 			}
 			byCode[sp.Code] = p
 		}
@@ -98,4 +126,22 @@ func splitReference(ref string) (typ, id string, ok bool) {
 		return "", "", false
 	}
 	return typ, id, true
+}
+
+// compositeShapeSupported: two parts, the first a token or reference,
+// the second a token, quantity, number, date, string or reference.
+func compositeShapeSupported(p *Param) bool {
+	if len(p.Components) != 2 || p.Components[0].expr == nil || p.Components[1].expr == nil {
+		return false
+	}
+	switch p.Components[0].Param.Type {
+	case "token", "reference":
+	default:
+		return false
+	}
+	switch p.Components[1].Param.Type {
+	case "token", "quantity", "number", "date", "string", "reference", "uri":
+		return true
+	}
+	return false
 }

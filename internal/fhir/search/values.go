@@ -11,12 +11,13 @@ type Values struct {
 	Numbers    []NumberValue
 	Quantities []QuantityValue
 	URIs       []URIValue
+	Composites []CompositeValue
 }
 
 // Len is the number of rows.
 func (v *Values) Len() int {
 	return len(v.Strings) + len(v.Tokens) + len(v.References) + len(v.Dates) + len(v.Numbers) +
-		len(v.Quantities) + len(v.URIs)
+		len(v.Quantities) + len(v.URIs) + len(v.Composites)
 }
 
 // StringValue: Norm is the value lower-cased and without accents (for the
@@ -63,4 +64,17 @@ type QuantityValue struct {
 // URIValue is a uri, url or canonical.
 type URIValue struct {
 	Param, URI string
+}
+
+// CompositeValue is one pairing of a two-part composite parameter's
+// components read from the same element. The first part is a token
+// (FirstSystem|FirstCode) or a reference (FirstCode "Type/id"). The
+// second is a token or reference (System, Code), a string (Code,
+// normalised), a number or quantity (Lo = Hi = its value; System and Code
+// its unit), or a date (Lo, Hi in microseconds).
+type CompositeValue struct {
+	Param                  string
+	FirstSystem, FirstCode string
+	System, Code           string
+	Lo, Hi                 float64
 }

@@ -36,4 +36,6 @@ var migrations = []string{
 	CREATE INDEX token_index_owner ON token_index (type, id)`,
 	// 2: typed search indexes for every search parameter, stored result lists.
 	sqlstore.SearchSchema(sqlstore.ColumnTypes{Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	// 3: two-part composite parameters.
+	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

@@ -52,6 +52,11 @@ var indexTables = []indexTable{
 			emit(r.Param, r.URI)
 		}
 	}},
+	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
+		for _, r := range v.Composites {
+			emit(r.Param, r.FirstSystem, r.FirstCode, r.System, r.Code, r.Lo, r.Hi)
+		}
+	}},
 }
 
 // replaceIndexes drops the index rows of updated resources and inserts

@@ -2,6 +2,16 @@ package sqlstore
 
 import "strings"
 
+// CompositeSchema is the third migration: the index of two-part
+// composite parameters (code$value pairs read from one element).
+func CompositeSchema(t ColumnTypes) string {
+	ddl := `CREATE TABLE composite_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL,
+		first_system {T} NOT NULL, first_code {T} NOT NULL, system {T} NOT NULL, code {T} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
+	CREATE INDEX composite_index_lookup ON composite_index (type, param, first_code);
+	CREATE INDEX composite_index_owner ON composite_index (type, id)`
+	return strings.NewReplacer("{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
+}
+
 // ColumnTypes are a dialect's names for the search schema's column types.
 type ColumnTypes struct {
 	Text    string // bytewise-ordered text (prefix ranges rely on it)

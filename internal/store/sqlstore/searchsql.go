@@ -46,6 +46,8 @@ func tableFor(paramType string) string {
 		return "quantity_index"
 	case "uri":
 		return "uri_index"
+	case "composite":
+		return "composite_index"
 	}
 	return ""
 }
@@ -124,7 +126,11 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 			sb.w(` OR `)
 		}
 		sb.w(`(`)
-		sb.value(p.Type, f.Modifier, x, v)
+		if p.Type == "composite" {
+			sb.compositeValue(p, x, v)
+		} else {
+			sb.value(p.Type, f.Modifier, x, v)
+		}
 		sb.w(`)`)
 	}
 	sb.w(`))`)
@@ -172,16 +178,59 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 			sb.w(x+`.uri = ?`, v.Text)
 		}
 	case "date":
-		sb.dateValue(x, v)
+		sb.dateValue(x+".lo", x+".hi", v)
 	case "number":
-		sb.numberValue(x, v)
+		sb.numberValue(x+".value", v)
 	case "quantity":
-		sb.numberValue(x, v)
+		sb.numberValue(x+".value", v)
 		if v.Code != "" {
 			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, v.Code, v.Code)
 		}
 		if v.HasSystem {
 			sb.w(` AND `+x+`.system = ?`, v.System)
+		}
+	}
+}
+
+// compositeValue matches a composite_index row: the first part on
+// first_system/first_code, the second by its own type.
+func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) {
+	first, second := v.Parts[0], v.Parts[1]
+	switch p.Components[0].Param.Type {
+	case "reference":
+		if first.RefType == "" {
+			sb.w(x+`.first_code LIKE ? ESCAPE '\'`, "%/"+likeEscape(first.RefID))
+		} else {
+			sb.w(x+`.first_code = ?`, first.RefType+"/"+first.RefID)
+		}
+	default:
+		sb.w(x+`.first_code = ?`, first.Code)
+		if first.HasSystem {
+			sb.w(` AND `+x+`.first_system = ?`, first.System)
+		}
+	}
+	sb.w(` AND `)
+	switch p.Components[1].Param.Type {
+	case "token":
+		sb.w(x+`.code = ?`, second.Code)
+		if second.HasSystem {
+			sb.w(` AND `+x+`.system = ?`, second.System)
+		}
+	case "reference":
+		sb.w(x+`.code = ?`, second.RefType+"/"+second.RefID)
+	case "string":
+		sb.w(x+`.code >= ? AND `+x+`.code < ?`, second.Text, prefixEnd(second.Text))
+	case "uri":
+		sb.w(x+`.code = ?`, second.Text)
+	case "date":
+		sb.dateValue(x+".lo", x+".hi", search.Value{Prefix: second.Prefix, Lo: second.Lo, Hi: second.Hi})
+	case "number", "quantity":
+		sb.numberValue(x+".lo", second)
+		if second.Code != "" {
+			sb.w(` AND `+x+`.code = ?`, second.Code)
+		}
+		if second.HasSystem {
+			sb.w(` AND `+x+`.system = ?`, second.System)
 		}
 	}
 }
@@ -199,8 +248,7 @@ func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 
 // dateValue applies a prefix to the row's range [lo, hi] against the
 // value's [Lo, Hi], as R4 defines them.
-func (sb *sqlBuilder) dateValue(x string, v search.Value) {
-	lo, hi := x+".lo", x+".hi"
+func (sb *sqlBuilder) dateValue(lo, hi string, v search.Value) {
 	switch v.Prefix {
 	case "ne":
 		sb.w(`(`+lo+` < ? OR `+hi+` > ?)`, v.Lo, v.Hi)
@@ -228,8 +276,7 @@ func (sb *sqlBuilder) dateValue(x string, v search.Value) {
 
 // numberValue compares the row's value: eq and ne use the value's implicit
 // precision range, the others its exact value.
-func (sb *sqlBuilder) numberValue(x string, v search.Value) {
-	val := x + ".value"
+func (sb *sqlBuilder) numberValue(val string, v search.Value) {
 	switch v.Prefix {
 	case "ne":
 		sb.w(`(`+val+` < ? OR `+val+` >= ?)`, v.NumLo, v.NumHi)

@@ -31,6 +31,9 @@ var searchFixtures = []string{
 	  "subject":{"reference":"Patient/p2"},"effectivePeriod":{"start":"2024-02-01","end":"2024-02-29"},"valueQuantity":{"value":5.4,"unit":"score"}}`,
 	`{"resourceType":"Observation","id":"o4","status":"final","code":{"coding":[{"system":"http://snomed.info/sct","code":"27113001"}]},
 	  "subject":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000017"}}}`,
+	`{"resourceType":"Observation","id":"bp","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/p3"},
+	  "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":128,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+	               {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":82,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
 	`{"resourceType":"ValueSet","id":"vs1","url":"http://example.org/fhir/ValueSet/gp-codes","status":"active"}`,
 	`{"resourceType":"RiskAssessment","id":"ra1","status":"final","subject":{"reference":"Patient/p2"},"prediction":[{"probabilityDecimal":0.25}]}`,
 }
@@ -149,6 +152,15 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Observation", "value-quantity=le172.5|http://unitsofmeasure.org|cm", "o1,o2", false},
 		{"Observation", "value-quantity=5.4||score", "o3", false},
 		{"Observation", "value-quantity=ge100|http://unitsofmeasure.org|mm", "", false},
+		// composite
+		{"Observation", "code-value-quantity=http://loinc.org|8302-2$gt171", "o1", false},
+		{"Observation", "code-value-quantity=8302-2$170", "o2", false},
+		{"Observation", "code-value-quantity=8302-2$170|http://unitsofmeasure.org|cm", "o2", false},
+		{"Observation", "code-value-quantity=8302-2$170|http://unitsofmeasure.org|mm", "", false},
+		{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$lt130", "bp", false},
+		{"Observation", "component-code-value-quantity=http://loinc.org|8462-4$gt90", "", false},
+		{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$lt100,http://loinc.org|8462-4$lt100", "bp", false},
+		{"Observation", "combo-code-value-quantity=8480-6$ge128", "bp", false},
 		// uri
 		{"ValueSet", "url=http://example.org/fhir/ValueSet/gp-codes", "vs1", false},
 		{"ValueSet", "url:below=http://example.org/fhir/", "vs1", false},
@@ -160,7 +172,7 @@ func testSearch(t *testing.T, s store.Store) {
 		// chains and reverse chains
 		{"Observation", "subject:Patient.name=brown", "o3", false},
 		{"Observation", "subject:Patient.organization.name=riverside", "o1,o2", false},
-		{"Observation", "patient.gender=female", "o1,o2", false},
+		{"Observation", "patient.gender=female", "bp,o1,o2", false},
 		{"Patient", "_has:Observation:patient:code=8302-2", "p1", false},
 		{"Patient", "_has:Observation:subject:status=preliminary", "p2", false},
 		{"Organization", "_has:Patient:organization:_has:Observation:patient:status=final", "org1", false},
@@ -169,7 +181,7 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Patient", "_sort=-family", "p3,p2,p1", true},
 		{"Patient", "_sort=birthdate", "p2,p1,p3", true},
 		{"Observation", "code=8302-2&_sort=-date", "o1,o2", true},
-		{"Observation", "_sort=status,-date", "o1,o2,o4,o3", true},
+		{"Observation", "_sort=status,-date", "o1,o2,bp,o4,o3", true},
 		// system level
 		{"", "_id=p1,o1", "o1,p1", true},
 	}

@@ -132,6 +132,16 @@ func emitSearchParams(src *sources) []byte {
 		if len(p.Target) > 0 {
 			fmt.Fprintf(&b, ", Target: %#v", p.Target)
 		}
+		if len(p.Component) > 0 {
+			b.WriteString(", Components: []SearchComponent{")
+			for i, c := range p.Component {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "{Definition: %q, Expression: %q}", c.Definition, c.Expression)
+			}
+			b.WriteString("}")
+		}
 		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")

@@ -56,6 +56,10 @@ type (
 		Type       string   `json:"type"`
 		Expression string   `json:"expression"`
 		Target     []string `json:"target"`
+		Component  []struct {
+			Definition string `json:"definition"`
+			Expression string `json:"expression"`
+		} `json:"component"`
 	}
 	compartmentDefinition struct {
 		Resource []struct {
