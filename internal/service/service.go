@@ -66,10 +66,18 @@ func (o Outcome) Location() string {
 
 // newID returns a server-assigned logical id: a random UUID (36 characters,
 // within FHIR's 64-character id limit).
+// newID returns a time-ordered UUID (version 7, RFC 9562): 48 bits of
+// Unix milliseconds, then random bits. Ids that grow over time append to
+// the end of every (type, id) index instead of landing on a random page,
+// which keeps writes cheap as the store grows (several times faster
+// loading on SQLite). The creation time the id reveals is no secret: it
+// is meta.lastUpdated of the first version.
 func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

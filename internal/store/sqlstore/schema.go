@@ -26,8 +26,10 @@ type ColumnTypes struct {
 // Each table has a lookup index led by (type, param) and an owner index
 // (type, id) for rewriting a resource's rows. Every index costs write
 // time (random ids scatter the owner indexes across pages), so rarer
-// lookups (reference URLs, token text, date upper bounds, reverse includes
-// of any type) scan the (type, param) range of the lookup index instead.
+// lookups (reference URLs, token text, reverse includes of any type) scan
+// the (type, param) range of the lookup index instead. Dates have an index
+// on each end (ge/gt compare the upper end, le/lt the lower); quantities
+// are looked up by value, the unit checked on the rows found.
 func SearchSchema(t ColumnTypes) string {
 	ddl := `ALTER TABLE token_index ADD COLUMN text {T} NOT NULL DEFAULT '';
 	CREATE TABLE string_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, norm {T} NOT NULL, exact {T} NOT NULL);
@@ -39,13 +41,14 @@ func SearchSchema(t ColumnTypes) string {
 	CREATE INDEX reference_index_owner ON reference_index (type, id);
 	CREATE TABLE date_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, lo {I} NOT NULL, hi {I} NOT NULL);
 	CREATE INDEX date_index_lo ON date_index (type, param, lo);
+	CREATE INDEX date_index_hi ON date_index (type, param, hi);
 	CREATE INDEX date_index_owner ON date_index (type, id);
 	CREATE TABLE number_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
 	CREATE INDEX number_index_lookup ON number_index (type, param, value);
 	CREATE INDEX number_index_owner ON number_index (type, id);
 	CREATE TABLE quantity_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, system {T} NOT NULL, code {T} NOT NULL,
 		unit {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
-	CREATE INDEX quantity_index_lookup ON quantity_index (type, param, code, value);
+	CREATE INDEX quantity_index_lookup ON quantity_index (type, param, value);
 	CREATE INDEX quantity_index_owner ON quantity_index (type, id);
 	CREATE TABLE uri_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, uri {T} NOT NULL);
 	CREATE INDEX uri_index_lookup ON uri_index (type, param, uri);
