@@ -168,10 +168,14 @@ func TestMatchesQueryAgreesWithIndex(t *testing.T) {
 
 func TestNewID(t *testing.T) {
 	id := newID()
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) || checkID(id) != nil {
-		t.Errorf("newID() = %q is not a version 4 UUID usable as a FHIR id", id)
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) || checkID(id) != nil {
+		t.Errorf("newID() = %q is not a version 7 UUID usable as a FHIR id", id)
 	}
 	if newID() == id {
 		t.Error("two ids alike")
+	}
+	time.Sleep(2 * time.Millisecond)
+	if later := newID(); later <= id {
+		t.Errorf("ids are not time-ordered: %s then %s", id, later)
 	}
 }
