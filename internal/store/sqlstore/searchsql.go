@@ -100,13 +100,7 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 		sb.w(`)`)
 		return
 	}
-	table, param := tableFor(p.Type), p.Code
-	switch {
-	case f.Modifier == "identifier":
-		table, param = "token_index", p.Code+":identifier"
-	case f.Modifier == "of-type":
-		param = p.Code + ":of-type"
-	}
+	table, param := filterTable(f)
 	x := sb.nextAlias("x")
 	if f.Missing != nil {
 		op := " IN "
@@ -121,19 +115,98 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 		op = " NOT IN "
 	}
 	sb.w(idCol+op+`(SELECT `+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ? AND (`, typ, param)
+	sb.values(f, x)
+	sb.w(`))`)
+}
+
+// values writes the OR of a filter's values on index row x.
+func (sb *sqlBuilder) values(f *search.Filter, x string) {
 	for i, v := range f.Values {
 		if i > 0 {
 			sb.w(` OR `)
 		}
 		sb.w(`(`)
-		if p.Type == "composite" {
-			sb.compositeValue(p, x, v)
+		if f.Param.Type == "composite" {
+			sb.compositeValue(f.Param, x, v)
 		} else {
-			sb.value(p.Type, f.Modifier, x, v)
+			sb.value(f.Param.Type, f.Modifier, x, v)
 		}
 		sb.w(`)`)
 	}
-	sb.w(`))`)
+}
+
+// filterTable is the index table and stored parameter name of a filter.
+func filterTable(f *search.Filter) (table, param string) {
+	table, param = tableFor(f.Param.Type), f.Param.Code
+	switch f.Modifier {
+	case "identifier":
+		table, param = "token_index", f.Param.Code+":identifier"
+	case "of-type":
+		param = f.Param.Code + ":of-type"
+	}
+	return table, param
+}
+
+// probe writes a filter as a correlated [NOT] EXISTS on the resource's own
+// index rows (found through the owner index): the cheap way to check a
+// condition on candidates another filter already narrowed down.
+func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
+	if f.Has != nil || f.Chain != nil || f.Param.Code == "_id" {
+		sb.filter(f, typ, "c.id")
+		return
+	}
+	table, param := filterTable(f)
+	x := sb.nextAlias("x")
+	not := f.Modifier == "not" || f.Missing != nil && *f.Missing
+	if not {
+		sb.w(`NOT `)
+	}
+	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+x+`.param = ?`, typ, param)
+	if f.Missing == nil {
+		sb.w(` AND (`)
+		sb.values(f, x)
+		sb.w(`)`)
+	}
+	sb.w(`)`)
+}
+
+// selectivity ranks how few resources a filter is likely to match
+// (lower is fewer): the most selective drives the query through its
+// index, the others are probed per candidate.
+func selectivity(f *search.Filter) int {
+	switch {
+	case f.Missing != nil || f.Modifier == "not" || f.Modifier == "contains" || f.Modifier == "text" || f.Modifier == "above":
+		return 100
+	case f.Param.Code == "_id":
+		return 0
+	case f.Has != nil, f.Chain != nil:
+		return 30
+	}
+	switch f.Param.Type {
+	case "reference":
+		return 10
+	case "token":
+		if f.Param.Code == "identifier" || f.Modifier == "identifier" || f.Modifier == "of-type" {
+			return 5
+		}
+		return 40
+	case "string", "uri":
+		return 20
+	case "composite":
+		return 35
+	}
+	return 50
+}
+
+// driver picks the filter that leads the query, or -1 for none.
+func driver(filters []*search.Filter) int {
+	best, rank := -1, 100
+	for i, f := range filters {
+		if r := selectivity(f); r < rank {
+			best, rank = i, r
+		}
+	}
+	return best
 }
 
 // value writes the condition on index row x for one search value.
@@ -340,9 +413,19 @@ func (sb *sqlBuilder) where(q *search.Query) {
 			sb.w(` OR `)
 		}
 		sb.w(`(c.type = ?`, typ)
-		for _, f := range q.Filters {
+		// One filter (or the compartment) leads through its index; the
+		// others are probed on the candidates it yields.
+		lead := -1
+		if q.Compartment == nil {
+			lead = driver(q.Filters)
+		}
+		for i, f := range q.Filters {
 			sb.w(` AND `)
-			sb.filter(f, typ, "c.id")
+			if i == lead {
+				sb.filter(f, typ, "c.id")
+			} else {
+				sb.probe(f, typ)
+			}
 		}
 		if cp := q.Compartment; cp != nil {
 			r := sb.nextAlias("k")
