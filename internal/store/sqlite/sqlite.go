@@ -70,6 +70,7 @@ var dialect = sqlstore.Dialect{
 	Migrations: migrations,
 	IsConflict: isConflict,
 	MaxParams:  32766,
+	Unindexed:  "+",
 }
 
 // isConflict: a unique or primary key violation means a concurrent

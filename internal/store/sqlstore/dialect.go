@@ -28,6 +28,12 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
 	// MaxParams bounds the parameters of one statement.
 	MaxParams int
+	// Unindexed is written before a column to keep the planner from using
+	// an index on it ("+" on SQLite), so that per-resource probes go
+	// through the owner index (type, id) rather than scanning a lookup
+	// index led by (type, param). Empty where the planner has statistics
+	// to choose well (PostgreSQL).
+	Unindexed string
 }
 
 // rebind turns "?" placeholders into $n for engines that number them.

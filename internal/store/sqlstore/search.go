@@ -32,7 +32,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 		return s.storedPage(ctx, q, page)
 	}
 	count := q.Count
-	sb := &sqlBuilder{now: time.Now()}
+	sb := s.builder(time.Now())
 	sb.w(`SELECT ` + versionColumns + ` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
 	sb.where(q)
 	sb.orderBy(q)
@@ -68,7 +68,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 }
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
-	sb := &sqlBuilder{now: time.Now()}
+	sb := s.builder(time.Now())
 	sb.w(`SELECT count(*) FROM resource_current c`)
 	sb.where(q)
 	var n int
@@ -86,7 +86,7 @@ func newSearchID() string {
 func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, int, error) {
 	id := newSearchID()
 	now := time.Now()
-	sb := &sqlBuilder{now: now}
+	sb := s.builder(now)
 	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
 	sb.orderBy(q)
 	sb.w(`), c.type, c.id, c.version_id FROM resource_current c`)
@@ -135,7 +135,7 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	if err != nil {
 		return store.SearchPage{}, err
 	}
-	sb := &sqlBuilder{}
+	sb := s.builder(time.Time{})
 	sb.w(`SELECT `+versionColumns+` FROM search_result r JOIN resource_version v ON v.type = r.type AND v.id = r.id AND v.version_id = r.version_id
 		WHERE r.search_id = ? AND r.pos > ? ORDER BY r.pos`, page.SearchID, page.Offset)
 	sb.w(fmt.Sprintf(` LIMIT %d`, q.Count))
@@ -225,7 +225,7 @@ func (s *Store) follow(ctx context.Context, inc search.Include, from []store.Ver
 	}
 	var out []store.Version
 	for typ, ids := range byType {
-		sb := &sqlBuilder{}
+		sb := s.builder(time.Time{})
 		join := `c.type = r.target_type AND c.id = r.target_id`
 		if reverse {
 			join = `c.type = r.type AND c.id = r.id`
@@ -271,9 +271,13 @@ func anySlice(ss []string) []any {
 
 // Current lists current resources of a type in id order (reindexing).
 func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]store.Version, error) {
-	sb := &sqlBuilder{}
+	sb := s.builder(time.Time{})
 	sb.w(`SELECT `+versionColumns+` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id
 		WHERE c.type = ? AND c.id > ? AND NOT c.deleted ORDER BY c.id`, typ, afterID)
 	sb.w(fmt.Sprintf(` LIMIT %d`, limit))
 	return s.queryVersions(ctx, s.read, sb)
+}
+
+func (s *Store) builder(now time.Time) *sqlBuilder {
+	return &sqlBuilder{now: now, unindexed: s.d.Unindexed}
 }

@@ -17,6 +17,9 @@ type sqlBuilder struct {
 	args  []any
 	alias int
 	now   time.Time
+	// unindexed prefixes the param column of per-resource probes (see
+	// Dialect.Unindexed).
+	unindexed string
 }
 
 func (sb *sqlBuilder) w(s string, args ...any) {
@@ -161,7 +164,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
 	if not {
 		sb.w(`NOT `)
 	}
-	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+x+`.param = ?`, typ, param)
+	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.unindexed+x+`.param = ?`, typ, param)
 	if f.Missing == nil {
 		sb.w(` AND (`)
 		sb.values(f, x)
@@ -370,7 +373,7 @@ func (sb *sqlBuilder) numberValue(val string, v search.Value) {
 }
 
 // sortExpr is the ORDER BY expression of one key for resource alias c.
-func sortExpr(k search.SortKey) (string, []any) {
+func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	p := k.Param
 	if p.Code == "_id" {
 		return "c.id", nil
@@ -398,7 +401,7 @@ func sortExpr(k search.SortKey) (string, []any) {
 	default:
 		return "c.id", nil
 	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND s.param = ?)`, agg, col, tableFor(p.Type)), []any{p.Code}
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %ss.param = ?)`, agg, col, tableFor(p.Type), sb.unindexed), []any{p.Code}
 }
 
 // where writes the WHERE clause of a search over resource_current c.
@@ -476,7 +479,7 @@ func (sb *sqlBuilder) filterAnyType(f *search.Filter) {
 func (sb *sqlBuilder) orderBy(q *search.Query) {
 	sb.w(` ORDER BY `)
 	for _, k := range q.Sort {
-		expr, args := sortExpr(k)
+		expr, args := sb.sortExpr(k)
 		dir := ""
 		if k.Desc {
 			dir = " DESC"
