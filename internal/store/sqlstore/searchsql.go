@@ -70,7 +70,9 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 	switch {
 	case f.Has != nil:
 		r := sb.nextAlias("h")
-		sb.w(idCol+` IN (SELECT `+r+`.target_id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND `+r+`.target_type = ? AND `,
+		// Driven by the inner matches (their references found through the
+		// owner index), not by every reference of the parameter.
+		sb.w(idCol+` IN (SELECT `+r+`.target_id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+sb.unindexed+r+`.param = ? AND `+r+`.target_type = ? AND `,
 			f.Has.Type, f.Has.RefParam.Code, typ)
 		sb.filter(f.Has.Next, f.Has.Type, r+".id")
 		sb.w(`)`)
