@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -69,7 +70,11 @@ func TestDifferentialSearch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				t0 := time.Now()
 				got := engineIDs(t, st, q.typ, q.params)
+				if d := time.Since(t0); d > 200*time.Millisecond {
+					t.Logf("slow (%v): %s?%s", d, q.typ, q.params.Encode())
+				}
 				if len(got) != len(want) || len(got) > 0 && !reflect.DeepEqual(got, want) {
 					t.Errorf("%s?%s: engine %d ids, oracle %d; only engine %v, only oracle %v",
 						q.typ, q.params.Encode(), len(got), len(want), minus(got, want), minus(want, got))

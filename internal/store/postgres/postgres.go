@@ -58,6 +58,8 @@ var dialect = sqlstore.Dialect{
 	IsConflict:           isConflict,
 	LockMigrations:       lockMigrations,
 	MaxParams:            65535,
+	Unindexed:            func(col string) string { return "(" + col + " || '')" },
+	ProbeSuffix:          " OFFSET 0",
 }
 
 // isConflict: unique violation, serialization failure, deadlock.

@@ -70,7 +70,7 @@ var dialect = sqlstore.Dialect{
 	Migrations: migrations,
 	IsConflict: isConflict,
 	MaxParams:  32766,
-	Unindexed:  "+",
+	Unindexed:  func(col string) string { return "+" + col },
 }
 
 // isConflict: a unique or primary key violation means a concurrent

@@ -28,12 +28,15 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
 	// MaxParams bounds the parameters of one statement.
 	MaxParams int
-	// Unindexed is written before a column to keep the planner from using
-	// an index on it ("+" on SQLite), so that per-resource probes go
-	// through the owner index (type, id) rather than scanning a lookup
-	// index led by (type, param). Empty where the planner has statistics
-	// to choose well (PostgreSQL).
-	Unindexed string
+	// Unindexed wraps a column so that the planner cannot use an index on
+	// it ("+col" on SQLite, "(col || '')" on PostgreSQL): per-resource
+	// probes and sort keys then go through the owner index (type, id)
+	// instead of scanning a lookup index led by (type, param), whatever
+	// the statistics say (after a bulk load there are none).
+	Unindexed func(col string) string
+	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
+	// PostgreSQL from turning it into a join it may start from.
+	ProbeSuffix string
 }
 
 // rebind turns "?" placeholders into $n for engines that number them.

@@ -33,8 +33,10 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 	}
 	count := q.Count
 	sb := s.builder(time.Now())
-	sb.w(`SELECT ` + versionColumns + ` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
-	sb.where(q)
+	l := lead(q)
+	cte := sb.withMatches(q, l)
+	sb.w(`SELECT ` + versionColumns)
+	sb.fromMatches(q, l, true, cte)
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d`, count+1))
 	matches, err := s.queryVersions(ctx, s.read, sb)
@@ -69,8 +71,10 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
 	sb := s.builder(time.Now())
-	sb.w(`SELECT count(*) FROM resource_current c`)
-	sb.where(q)
+	l := lead(q)
+	cte := sb.withMatches(q, l)
+	sb.w(`SELECT count(*)`)
+	sb.fromMatches(q, l, false, cte)
 	var n int
 	err := s.read.QueryRowContext(ctx, s.d.rebind(sb.b.String()), sb.args...).Scan(&n)
 	return n, err
@@ -87,10 +91,12 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, int,
 	id := newSearchID()
 	now := time.Now()
 	sb := s.builder(now)
+	l := lead(q)
+	cte := sb.withMatches(q, l)
 	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
 	sb.orderBy(q)
-	sb.w(`), c.type, c.id, c.version_id FROM resource_current c`)
-	sb.where(q)
+	sb.w(`), c.type, c.id, c.version_id`)
+	sb.fromMatches(q, l, false, cte)
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
 	var total int
@@ -279,5 +285,5 @@ func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]
 }
 
 func (s *Store) builder(now time.Time) *sqlBuilder {
-	return &sqlBuilder{now: now, unindexed: s.d.Unindexed}
+	return &sqlBuilder{now: now, dialect: &s.d}
 }

@@ -13,13 +13,20 @@ import (
 // sqlBuilder accumulates a statement and its arguments ("?" placeholders,
 // rebound for the dialect at the end).
 type sqlBuilder struct {
-	b     strings.Builder
-	args  []any
-	alias int
-	now   time.Time
-	// unindexed prefixes the param column of per-resource probes (see
-	// Dialect.Unindexed).
-	unindexed string
+	b       strings.Builder
+	args    []any
+	alias   int
+	now     time.Time
+	dialect *Dialect
+}
+
+// noIndex wraps a column so the planner will not use an index on it (see
+// Dialect.Unindexed).
+func (sb *sqlBuilder) noIndex(col string) string {
+	if sb.dialect == nil || sb.dialect.Unindexed == nil {
+		return col
+	}
+	return sb.dialect.Unindexed(col)
 }
 
 func (sb *sqlBuilder) w(s string, args ...any) {
@@ -66,31 +73,7 @@ func likeEscape(s string) string {
 // filter writes a condition on idCol, the id of a resource of type typ,
 // that holds when the resource matches f.
 func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
-	p := f.Param
-	switch {
-	case f.Has != nil:
-		r := sb.nextAlias("h")
-		// Driven by the inner matches (their references found through the
-		// owner index), not by every reference of the parameter.
-		sb.w(idCol+` IN (SELECT `+r+`.target_id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+sb.unindexed+r+`.param = ? AND `+r+`.target_type = ? AND `,
-			f.Has.Type, f.Has.RefParam.Code, typ)
-		sb.filter(f.Has.Next, f.Has.Type, r+".id")
-		sb.w(`)`)
-		return
-	case f.Chain != nil:
-		r := sb.nextAlias("r")
-		sb.w(idCol+` IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
-		for i, target := range f.Chain.Targets {
-			if i > 0 {
-				sb.w(` OR `)
-			}
-			sb.w(`(`+r+`.target_type = ? AND `, target)
-			sb.filter(f.Chain.Next, target, r+".target_id")
-			sb.w(`)`)
-		}
-		sb.w(`))`)
-		return
-	case p.Code == "_id":
+	if f.Param.Code == "_id" && f.Has == nil && f.Chain == nil {
 		op := ` IN (`
 		if f.Modifier == "not" {
 			op = ` NOT IN (`
@@ -105,23 +88,56 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 		sb.w(`)`)
 		return
 	}
-	table, param := filterTable(f)
-	x := sb.nextAlias("x")
-	if f.Missing != nil {
-		op := " IN "
-		if *f.Missing {
-			op = " NOT IN "
+	op := " IN ("
+	if f.Modifier == "not" || f.Missing != nil && *f.Missing {
+		op = " NOT IN ("
+	}
+	sb.w(idCol + op)
+	sb.filterIDs(f, typ, false)
+	sb.w(`)`)
+}
+
+// filterIDs writes a SELECT of the ids of typ's resources that have
+// matching index rows (for :not and :missing=true, those that have rows
+// to exclude; the caller negates).
+func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
+	sel := `SELECT `
+	if distinct {
+		sel = `SELECT DISTINCT `
+	}
+	p := f.Param
+	switch {
+	case f.Has != nil:
+		r := sb.nextAlias("h")
+		// Driven by the inner matches (their references found through the
+		// owner index), not by every reference of the parameter.
+		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+sb.noIndex(r+`.param`)+` = ? AND `+r+`.target_type = ? AND `,
+			f.Has.Type, f.Has.RefParam.Code, typ)
+		sb.filter(f.Has.Next, f.Has.Type, r+".id")
+		return
+	case f.Chain != nil:
+		r := sb.nextAlias("r")
+		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
+		for i, target := range f.Chain.Targets {
+			if i > 0 {
+				sb.w(` OR `)
+			}
+			sb.w(`(`+r+`.target_type = ? AND `, target)
+			sb.filter(f.Chain.Next, target, r+".target_id")
+			sb.w(`)`)
 		}
-		sb.w(idCol+op+`(SELECT `+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ?)`, typ, param)
+		sb.w(`)`)
 		return
 	}
-	op := " IN "
-	if f.Modifier == "not" {
-		op = " NOT IN "
+	table, param := filterTable(f)
+	x := sb.nextAlias("x")
+	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ?`, typ, param)
+	if f.Missing != nil {
+		return
 	}
-	sb.w(idCol+op+`(SELECT `+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ? AND (`, typ, param)
+	sb.w(` AND (`)
 	sb.values(f, x)
-	sb.w(`))`)
+	sb.w(`)`)
 }
 
 // values writes the OR of a filter's values on index row x.
@@ -166,13 +182,13 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
 	if not {
 		sb.w(`NOT `)
 	}
-	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.unindexed+x+`.param = ?`, typ, param)
+	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
 	if f.Missing == nil {
 		sb.w(` AND (`)
 		sb.values(f, x)
 		sb.w(`)`)
 	}
-	sb.w(`)`)
+	sb.w(sb.dialect.ProbeSuffix + `)`)
 }
 
 // selectivity ranks how few resources a filter is likely to match
@@ -403,11 +419,87 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	default:
 		return "c.id", nil
 	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %ss.param = ?)`, agg, col, tableFor(p.Type), sb.unindexed), []any{p.Code}
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s = ?)`, agg, col, tableFor(p.Type), sb.noIndex("s.param")), []any{p.Code}
 }
 
-// where writes the WHERE clause of a search over resource_current c.
-func (sb *sqlBuilder) where(q *search.Query) {
+// Leads of a search: the filter (by index) or the compartment whose ids
+// drive the query.
+const (
+	noLead          = -2
+	compartmentLead = -1
+)
+
+// lead picks what drives a single-type search: the compartment, else the
+// most selective filter; an _id list needs no lead (primary key lookups).
+func lead(q *search.Query) int {
+	if len(q.Types) != 1 {
+		return noLead
+	}
+	if q.Compartment != nil {
+		return compartmentLead
+	}
+	if i := driver(q.Filters); i >= 0 && q.Filters[i].Param.Code != "_id" {
+		return i
+	}
+	return noLead
+}
+
+// from writes the FROM clause. With a lead, the matching ids come first
+// (a derived table, computed on its own) and the resources are looked up
+// by primary key; planners then cannot start from a large table instead.
+func (sb *sqlBuilder) from(q *search.Query, withVersion bool, l int) {
+	sb.w(` FROM `)
+	if l != noLead {
+		typ := q.Types[0]
+		sb.w(`(`)
+		if l == compartmentLead {
+			cp := q.Compartment
+			sb.w(`SELECT DISTINCT k.id FROM reference_index k WHERE k.type = ? AND k.target_type = ? AND k.target_id = ? AND k.param IN (`+placeholders(len(cp.Params))+`)`,
+				append([]any{typ, cp.Type, cp.ID}, anySlice(cp.Params)...)...)
+		} else {
+			sb.filterIDs(q.Filters[l], typ, true)
+		}
+		sb.w(`) d JOIN resource_current c ON c.type = ? AND c.id = d.id`, typ)
+	} else {
+		sb.w(`resource_current c`)
+	}
+	if withVersion {
+		sb.w(` JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
+	}
+}
+
+// withMatches writes, for a search with a lead, the matches as a
+// materialised common table expression: planners then cannot trade the
+// lead's index for a walk in ORDER BY ... LIMIT order over the whole type
+// (PostgreSQL's choice when statistics are thin). It tells whether it did.
+func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
+	if l == noLead {
+		return false
+	}
+	sb.w(`WITH m AS MATERIALIZED (SELECT c.type, c.id, c.version_id`)
+	sb.from(q, false, l)
+	sb.where(q, l)
+	sb.w(`) `)
+	return true
+}
+
+// fromMatches writes the FROM (and WHERE) of the matches: the common
+// table expression as c, or the search itself.
+func (sb *sqlBuilder) fromMatches(q *search.Query, l int, withVersion, cte bool) {
+	if !cte {
+		sb.from(q, withVersion, l)
+		sb.where(q, l)
+		return
+	}
+	sb.w(` FROM m c`)
+	if withVersion {
+		sb.w(` JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
+	}
+}
+
+// where writes the WHERE clause of a search over resource_current c; the
+// lead (see from) is not repeated.
+func (sb *sqlBuilder) where(q *search.Query, l int) {
 	sb.w(` WHERE NOT c.deleted AND (`)
 	types := q.Types
 	if len(types) == 0 {
@@ -418,30 +510,21 @@ func (sb *sqlBuilder) where(q *search.Query) {
 			sb.w(` OR `)
 		}
 		sb.w(`(c.type = ?`, typ)
-		// One filter (or the compartment) leads through its index; the
-		// others are probed on the candidates it yields.
-		lead := -1
-		if q.Compartment == nil {
-			lead = driver(q.Filters)
-		}
-		for i, f := range q.Filters {
+		for j, f := range q.Filters {
+			if j == l {
+				continue
+			}
 			sb.w(` AND `)
-			if i == lead {
+			if l == noLead && len(types) > 1 {
 				sb.filter(f, typ, "c.id")
 			} else {
 				sb.probe(f, typ)
 			}
 		}
-		if cp := q.Compartment; cp != nil {
+		if cp := q.Compartment; cp != nil && l != compartmentLead {
 			r := sb.nextAlias("k")
-			sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`, typ, cp.Type, cp.ID)
-			for j, p := range cp.Params {
-				if j > 0 {
-					sb.w(`, `)
-				}
-				sb.w(`?`, p)
-			}
-			sb.w(`))`)
+			sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`+placeholders(len(cp.Params))+`))`,
+				append([]any{typ, cp.Type, cp.ID}, anySlice(cp.Params)...)...)
 		}
 		sb.w(`)`)
 	}
