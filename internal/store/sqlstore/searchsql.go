@@ -444,25 +444,9 @@ func lead(q *search.Query) int {
 	return noLead
 }
 
-// from writes the FROM clause. With a lead, the matching ids come first
-// (a derived table, computed on its own) and the resources are looked up
-// by primary key; planners then cannot start from a large table instead.
-func (sb *sqlBuilder) from(q *search.Query, withVersion bool, l int) {
-	sb.w(` FROM `)
-	if l != noLead {
-		typ := q.Types[0]
-		sb.w(`(`)
-		if l == compartmentLead {
-			cp := q.Compartment
-			sb.w(`SELECT DISTINCT k.id FROM reference_index k WHERE k.type = ? AND k.target_type = ? AND k.target_id = ? AND k.param IN (`+placeholders(len(cp.Params))+`)`,
-				append([]any{typ, cp.Type, cp.ID}, anySlice(cp.Params)...)...)
-		} else {
-			sb.filterIDs(q.Filters[l], typ, true)
-		}
-		sb.w(`) d JOIN resource_current c ON c.type = ? AND c.id = d.id`, typ)
-	} else {
-		sb.w(`resource_current c`)
-	}
+// from writes the FROM clause.
+func (sb *sqlBuilder) from(withVersion bool) {
+	sb.w(` FROM resource_current c`)
 	if withVersion {
 		sb.w(` JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`)
 	}
@@ -471,13 +455,14 @@ func (sb *sqlBuilder) from(q *search.Query, withVersion bool, l int) {
 // withMatches writes, for a search with a lead, the matches as a
 // materialised common table expression: planners then cannot trade the
 // lead's index for a walk in ORDER BY ... LIMIT order over the whole type
-// (PostgreSQL's choice when statistics are thin). It tells whether it did.
+// (PostgreSQL's choice when statistics are thin, or SQLite's to get ids
+// in order for DISTINCT). It tells whether it did.
 func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
 	if l == noLead {
 		return false
 	}
 	sb.w(`WITH m AS MATERIALIZED (SELECT c.type, c.id, c.version_id`)
-	sb.from(q, false, l)
+	sb.from(false)
 	sb.where(q, l)
 	sb.w(`) `)
 	return true
@@ -487,7 +472,7 @@ func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
 // table expression as c, or the search itself.
 func (sb *sqlBuilder) fromMatches(q *search.Query, l int, withVersion, cte bool) {
 	if !cte {
-		sb.from(q, withVersion, l)
+		sb.from(withVersion)
 		sb.where(q, l)
 		return
 	}
@@ -497,8 +482,8 @@ func (sb *sqlBuilder) fromMatches(q *search.Query, l int, withVersion, cte bool)
 	}
 }
 
-// where writes the WHERE clause of a search over resource_current c; the
-// lead (see from) is not repeated.
+// where writes the WHERE clause of a search over resource_current c: the
+// lead as an IN over its index, the other filters as per-resource probes.
 func (sb *sqlBuilder) where(q *search.Query, l int) {
 	sb.w(` WHERE NOT c.deleted AND (`)
 	types := q.Types
@@ -511,17 +496,15 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		}
 		sb.w(`(c.type = ?`, typ)
 		for j, f := range q.Filters {
-			if j == l {
-				continue
-			}
 			sb.w(` AND `)
-			if l == noLead && len(types) > 1 {
+			switch {
+			case j == l, l == noLead && len(types) > 1:
 				sb.filter(f, typ, "c.id")
-			} else {
+			default:
 				sb.probe(f, typ)
 			}
 		}
-		if cp := q.Compartment; cp != nil && l != compartmentLead {
+		if cp := q.Compartment; cp != nil {
 			r := sb.nextAlias("k")
 			sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`+placeholders(len(cp.Params))+`))`,
 				append([]any{typ, cp.Type, cp.ID}, anySlice(cp.Params)...)...)
