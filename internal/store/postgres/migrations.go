@@ -36,7 +36,7 @@ var migrations = []string{
 	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
 	CREATE INDEX token_index_owner ON token_index (type, id)`,
 	// 2: typed search indexes for every search parameter, stored result lists.
-	sqlstore.SearchSchema(sqlstore.ColumnTypes{Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
+	sqlstore.SearchSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 	// 3: two-part composite parameters.
-	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
+	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 }

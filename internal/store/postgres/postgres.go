@@ -45,7 +45,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return s, nil
+	return &pgStore{Store: s, stop: keepStatistics(ctx, db)}, nil
 }
 
 var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver

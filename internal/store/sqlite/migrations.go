@@ -35,7 +35,7 @@ var migrations = []string{
 	CREATE INDEX token_index_lookup ON token_index (type, param, code, system);
 	CREATE INDEX token_index_owner ON token_index (type, id)`,
 	// 2: typed search indexes for every search parameter, stored result lists.
-	sqlstore.SearchSchema(sqlstore.ColumnTypes{Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	sqlstore.SearchSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 	// 3: two-part composite parameters.
-	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

@@ -5,16 +5,20 @@ import "strings"
 // CompositeSchema is the third migration: the index of two-part
 // composite parameters (code$value pairs read from one element).
 func CompositeSchema(t ColumnTypes) string {
-	ddl := `CREATE TABLE composite_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL,
+	ddl := `CREATE TABLE composite_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL,
 		first_system {T} NOT NULL, first_code {T} NOT NULL, system {T} NOT NULL, code {T} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
 	CREATE INDEX composite_index_lookup ON composite_index (type, param, first_code);
 	CREATE INDEX composite_index_owner ON composite_index (type, id)`
-	return strings.NewReplacer("{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
+	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
 }
 
 // ColumnTypes are a dialect's names for the search schema's column types.
 type ColumnTypes struct {
-	Text    string // bytewise-ordered text (prefix ranges rely on it)
+	// Key is text compared for equality with resource_current's type and
+	// id: it must share their collation, or PostgreSQL cannot join through
+	// the primary key.
+	Key     string
+	Text    string // bytewise-ordered text for values (prefix ranges rely on it)
 	Integer string // 64-bit
 	Real    string // double precision
 }
@@ -32,30 +36,30 @@ type ColumnTypes struct {
 // are looked up by value, the unit checked on the rows found.
 func SearchSchema(t ColumnTypes) string {
 	ddl := `ALTER TABLE token_index ADD COLUMN text {T} NOT NULL DEFAULT '';
-	CREATE TABLE string_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, norm {T} NOT NULL, exact {T} NOT NULL);
+	CREATE TABLE string_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL, norm {T} NOT NULL, exact {T} NOT NULL);
 	CREATE INDEX string_index_lookup ON string_index (type, param, norm);
 	CREATE INDEX string_index_owner ON string_index (type, id);
-	CREATE TABLE reference_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL,
-		target_type {T} NOT NULL, target_id {T} NOT NULL, url {T} NOT NULL);
+	CREATE TABLE reference_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL,
+		target_type {K} NOT NULL, target_id {K} NOT NULL, url {T} NOT NULL);
 	CREATE INDEX reference_index_lookup ON reference_index (type, param, target_id, target_type);
 	CREATE INDEX reference_index_owner ON reference_index (type, id);
-	CREATE TABLE date_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, lo {I} NOT NULL, hi {I} NOT NULL);
+	CREATE TABLE date_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL, lo {I} NOT NULL, hi {I} NOT NULL);
 	CREATE INDEX date_index_lo ON date_index (type, param, lo);
 	CREATE INDEX date_index_hi ON date_index (type, param, hi);
 	CREATE INDEX date_index_owner ON date_index (type, id);
-	CREATE TABLE number_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
+	CREATE TABLE number_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
 	CREATE INDEX number_index_lookup ON number_index (type, param, value);
 	CREATE INDEX number_index_owner ON number_index (type, id);
-	CREATE TABLE quantity_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, system {T} NOT NULL, code {T} NOT NULL,
+	CREATE TABLE quantity_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL, system {T} NOT NULL, code {T} NOT NULL,
 		unit {T} NOT NULL, value {R} NOT NULL, lo {R} NOT NULL, hi {R} NOT NULL);
 	CREATE INDEX quantity_index_lookup ON quantity_index (type, param, value);
 	CREATE INDEX quantity_index_owner ON quantity_index (type, id);
-	CREATE TABLE uri_index (type {T} NOT NULL, id {T} NOT NULL, param {T} NOT NULL, uri {T} NOT NULL);
+	CREATE TABLE uri_index (type {K} NOT NULL, id {K} NOT NULL, param {K} NOT NULL, uri {T} NOT NULL);
 	CREATE INDEX uri_index_lookup ON uri_index (type, param, uri);
 	CREATE INDEX uri_index_owner ON uri_index (type, id);
-	CREATE TABLE search_query (search_id {T} PRIMARY KEY, created {I} NOT NULL, total {I} NOT NULL);
+	CREATE TABLE search_query (search_id {K} PRIMARY KEY, created {I} NOT NULL, total {I} NOT NULL);
 	CREATE INDEX search_query_created ON search_query (created);
-	CREATE TABLE search_result (search_id {T} NOT NULL, pos {I} NOT NULL, type {T} NOT NULL, id {T} NOT NULL,
+	CREATE TABLE search_result (search_id {K} NOT NULL, pos {I} NOT NULL, type {K} NOT NULL, id {K} NOT NULL,
 		version_id {I} NOT NULL, PRIMARY KEY (search_id, pos))`
-	return strings.NewReplacer("{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
+	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
 }
