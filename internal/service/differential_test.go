@@ -237,6 +237,8 @@ func generateQueries(resources []map[string]any) []diffQuery {
 		add("Patient", "gender", []string{"male", "female"}[i%2], "birthdate", "ge"+datePrefix(str(p["birthDate"]), rng))
 	}
 	add("Patient", "gender:not", "male")
+	add("Patient", "deceased", "true")
+	add("Patient", "deceased", "false", "gender", "female")
 	add("Patient", "address-postalcode:missing", "true")
 	add("Patient", "address-postalcode:missing", "false")
 	for i := 0; i < 12; i++ {

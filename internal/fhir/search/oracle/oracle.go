@@ -1,14 +1,21 @@
 // Package oracle is an independent, brute-force evaluator of a subset of
-// FHIR R4 search, for differential testing of the indexed engine. It is
-// written from the R4 search rules and walks the raw JSON by hand: it
-// shares no code with package search (no FHIRPath, no extraction, no
-// SQL), so that the two agree only if both follow the specification.
+// FHIR R4 search (https://hl7.org/fhir/R4/search.html), used by
+// differential tests to check the SQL-indexed search engine.
 //
-// It covers the parameters of the resource types Synthea produces that a
-// GP system searches most (names, identifiers, codes, statuses, subjects,
-// dates, quantities), with the default and :exact/:contains string
-// matches, token forms and :not, reference forms and :[type], date and
-// quantity prefixes, and :missing.
+// It is written from the R4 specification alone, without the engine's
+// code: it uses no FHIRPath engine and shares no extraction,
+// normalisation or SQL with package search. Each resource is walked by
+// hand as decoded JSON and every query is tested against every resource,
+// so the engine and the oracle agree only when both follow the
+// specification.
+//
+// Supported: _id on every type and the string, token, reference, date and
+// quantity parameters of Patient, Observation, Condition, Encounter,
+// MedicationRequest, Procedure and Immunization listed in params.go; the
+// string modifiers :exact and :contains, token :not, reference :[type],
+// :missing on every parameter, the date prefixes eq ne gt lt ge le sa eb
+// and the quantity prefixes eq ne gt lt ge le. Parameters are ANDed
+// (repeats of one name too); comma-separated values are ORed.
 package oracle
 
 import (
@@ -18,209 +25,162 @@ import (
 	"strings"
 )
 
-// kind is a parameter type.
-type kind int
+// test reports whether a resource satisfies one parameter occurrence.
+type test func(res map[string]any) bool
 
-const (
-	kString kind = iota
-	kToken
-	kReference
-	kDate
-	kQuantity
-)
-
-// param describes how the oracle reads one parameter: its type and the
-// values it takes from a resource.
-type param struct {
-	kind   kind
-	values func(res map[string]any) []any // strings, tokens, refs, dateRanges, quantities
-	// refType restricts a reference parameter to one target type
-	// ("patient" is subject where the subject is a Patient).
-	refType string
+// param is one search parameter of one resource type.
+type param interface {
+	// present reports whether the resource has a value for the parameter
+	// (the :missing modifier).
+	present(res map[string]any) bool
+	// matcher builds the test for a modifier and a list of ORed values,
+	// each still carrying its backslash escapes.
+	matcher(modifier string, values []string) (test, error)
 }
 
-type token struct{ system, code string }
-type ref struct{ typ, id string }
+// ignored are result-control parameters that do not filter.
+var ignored = map[string]bool{"_count": true, "_sort": true, "_total": true}
 
-var params = map[string]map[string]param{
-	"Patient": {
-		"name":               {kind: kString, values: humanNames},
-		"family":             {kind: kString, values: func(r map[string]any) []any { return nameParts(r, "family") }},
-		"given":              {kind: kString, values: func(r map[string]any) []any { return nameParts(r, "given") }},
-		"gender":             {kind: kToken, values: plainCode("gender")},
-		"birthdate":          {kind: kDate, values: dateOf("birthDate")},
-		"identifier":         {kind: kToken, values: identifiers},
-		"address-city":       {kind: kString, values: addressPart("city")},
-		"address-postalcode": {kind: kString, values: addressPart("postalCode")},
-	},
-	"Observation": {
-		"code":           {kind: kToken, values: codings("code")},
-		"category":       {kind: kToken, values: codings("category")},
-		"status":         {kind: kToken, values: plainCode("status")},
-		"subject":        {kind: kReference, values: refsOf("subject")},
-		"patient":        {kind: kReference, values: refsOf("subject"), refType: "Patient"},
-		"encounter":      {kind: kReference, values: refsOf("encounter")},
-		"date":           {kind: kDate, values: choiceDate("effective")},
-		"value-quantity": {kind: kQuantity, values: quantityOf("valueQuantity")},
-	},
-	"Condition": {
-		"code":            {kind: kToken, values: codings("code")},
-		"category":        {kind: kToken, values: codings("category")},
-		"clinical-status": {kind: kToken, values: codings("clinicalStatus")},
-		"subject":         {kind: kReference, values: refsOf("subject")},
-		"patient":         {kind: kReference, values: refsOf("subject"), refType: "Patient"},
-		"onset-date":      {kind: kDate, values: choiceDate("onset")},
-	},
-	"Encounter": {
-		"date":    {kind: kDate, values: choiceDate("period")},
-		"subject": {kind: kReference, values: refsOf("subject")},
-		"patient": {kind: kReference, values: refsOf("subject"), refType: "Patient"},
-		"class":   {kind: kToken, values: codings("class")},
-		"type":    {kind: kToken, values: codings("type")},
-		"status":  {kind: kToken, values: plainCode("status")},
-	},
-	"MedicationRequest": {
-		"status":     {kind: kToken, values: plainCode("status")},
-		"intent":     {kind: kToken, values: plainCode("intent")},
-		"subject":    {kind: kReference, values: refsOf("subject")},
-		"patient":    {kind: kReference, values: refsOf("subject"), refType: "Patient"},
-		"authoredon": {kind: kDate, values: dateOf("authoredOn")},
-		"code":       {kind: kToken, values: codings("medicationCodeableConcept")},
-	},
-	"Procedure": {
-		"code":    {kind: kToken, values: codings("code")},
-		"status":  {kind: kToken, values: plainCode("status")},
-		"subject": {kind: kReference, values: refsOf("subject")},
-		"patient": {kind: kReference, values: refsOf("subject"), refType: "Patient"},
-		"date":    {kind: kDate, values: choiceDate("performed")},
-	},
-	"Immunization": {
-		"vaccine-code": {kind: kToken, values: codings("vaccineCode")},
-		"status":       {kind: kToken, values: plainCode("status")},
-		"patient":      {kind: kReference, values: refsOf("patient")},
-		"date":         {kind: kDate, values: choiceDate("occurrence")},
-	},
-}
-
-// Supports reports whether the oracle knows a parameter of a type.
-func Supports(resourceType, name string) bool {
-	_, ok := params[resourceType][name]
-	return ok || name == "_id"
-}
-
-// Match returns the ids, sorted, of the resources of resourceType that
-// match every parameter of query (AND across parameters and repeats, OR
-// across comma-separated values). _count, _sort and _total are ignored.
+// Match returns the ids (sorted ascending, as strings) of the resources of type resourceType in
+// resources that match every parameter in query (AND across parameters, OR across comma-separated
+// values within one parameter). Resources are decoded JSON objects (map[string]any, numbers may be
+// float64 or json.Number — handle both). Unknown parameters return an error.
 func Match(resources []map[string]any, resourceType string, query url.Values) ([]string, error) {
-	type test func(map[string]any) bool
-	var tests []test
-	for key, raw := range query {
-		switch key {
-		case "_count", "_sort", "_total":
-			continue
-		}
-		name, modifier, _ := strings.Cut(key, ":")
-		for _, value := range raw {
-			if name == "_id" {
-				ids := strings.Split(value, ",")
-				tests = append(tests, func(r map[string]any) bool { return contains(ids, str(r, "id")) })
-				continue
-			}
-			p, ok := params[resourceType][name]
-			if !ok {
-				return nil, fmt.Errorf("oracle: unknown parameter %s for %s", name, resourceType)
-			}
-			t, err := makeTest(p, modifier, value)
-			if err != nil {
-				return nil, fmt.Errorf("oracle: %s=%s: %w", key, value, err)
-			}
-			tests = append(tests, t)
-		}
+	tests, err := compile(resourceType, query)
+	if err != nil {
+		return nil, err
 	}
-	var ids []string
-	for _, r := range resources {
-		if str(r, "resourceType") != resourceType {
+	ids := []string{}
+	for _, res := range resources {
+		if rt, _ := res["resourceType"].(string); rt != resourceType {
 			continue
 		}
-		ok := true
-		for _, t := range tests {
-			if !t(r) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			ids = append(ids, str(r, "id"))
+		if all(res, tests) {
+			id, _ := res["id"].(string)
+			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
 	return ids, nil
 }
 
-// makeTest builds the predicate of one parameter occurrence.
-func makeTest(p param, modifier, value string) (func(map[string]any) bool, error) {
-	valuesOf := func(r map[string]any) []any {
-		vs := p.values(r)
-		if p.refType == "" {
-			return vs
+func all(res map[string]any, tests []test) bool {
+	for _, t := range tests {
+		if !t(res) {
+			return false
 		}
-		var out []any
-		for _, v := range vs {
-			if rf, ok := v.(ref); ok && rf.typ == p.refType {
-				out = append(out, v)
+	}
+	return true
+}
+
+// compile turns the query into tests, one per occurrence of a parameter.
+func compile(resourceType string, query url.Values) ([]test, error) {
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic error reporting
+	var tests []test
+	for _, key := range keys {
+		name, modifier, hasModifier := strings.Cut(key, ":")
+		if ignored[name] {
+			continue
+		}
+		p, ok := lookup(resourceType, name)
+		if !ok {
+			return nil, fmt.Errorf("oracle: unknown search parameter %q for %s", name, resourceType)
+		}
+		if hasModifier && modifier == "" {
+			return nil, fmt.Errorf("oracle: empty modifier in %q", key)
+		}
+		for _, raw := range query[key] {
+			t, err := occurrence(p, modifier, raw)
+			if err != nil {
+				return nil, fmt.Errorf("oracle: %s=%s: %w", key, raw, err)
+			}
+			if t != nil {
+				tests = append(tests, t)
 			}
 		}
-		return out
 	}
+	return tests, nil
+}
+
+// occurrence builds the test of one key=value pair; a value that is empty
+// once split on commas is ignored, as R4 asks of empty parameters.
+func occurrence(p param, modifier, raw string) (test, error) {
 	if modifier == "missing" {
-		want := value == "true"
-		return func(r map[string]any) bool { return (len(valuesOf(r)) == 0) == want }, nil
-	}
-	var alternatives []func(any) bool
-	for _, v := range strings.Split(value, ",") {
-		m, err := matcher(p.kind, modifier, v)
-		if err != nil {
-			return nil, err
+		switch raw {
+		case "true":
+			return func(res map[string]any) bool { return !p.present(res) }, nil
+		case "false":
+			return p.present, nil
 		}
-		alternatives = append(alternatives, m)
+		return nil, fmt.Errorf(":missing takes true or false")
 	}
-	anyMatch := func(r map[string]any) bool {
-		for _, v := range valuesOf(r) {
-			for _, m := range alternatives {
-				if m(v) {
-					return true
-				}
+	var values []string
+	for _, v := range splitEscaped(raw, ',') {
+		if v != "" {
+			values = append(values, v)
+		}
+	}
+	if len(values) == 0 {
+		return nil, nil
+	}
+	return p.matcher(modifier, values)
+}
+
+// anyMatch reports whether any value satisfies any of the predicates.
+func anyMatch[T any](values []T, preds []func(T) bool) bool {
+	for _, v := range values {
+		for _, p := range preds {
+			if p(v) {
+				return true
 			}
-		}
-		return false
-	}
-	if modifier == "not" {
-		return func(r map[string]any) bool { return !anyMatch(r) }, nil
-	}
-	return anyMatch, nil
-}
-
-func matcher(k kind, modifier, value string) (func(any) bool, error) {
-	switch k {
-	case kString:
-		return stringMatcher(modifier, value), nil
-	case kToken:
-		return tokenMatcher(value), nil
-	case kReference:
-		return refMatcher(modifier, value), nil
-	case kDate:
-		return dateMatcher(value)
-	case kQuantity:
-		return quantityMatcher(value)
-	}
-	return nil, fmt.Errorf("unknown kind")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false
 }
+
+// splitEscaped splits s at each sep not escaped by a backslash; the parts
+// keep their escapes (see unescape).
+func splitEscaped(s string, sep byte) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case sep:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// unescape removes the search escapes \, \| \$ and \\.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// splitPrefix separates a two-letter comparison prefix from a date or
+// number; without one the prefix is eq.
+func splitPrefix(v string) (prefix, rest string) {
+	if len(v) >= 2 && isLetter(v[0]) && isLetter(v[1]) {
+		return v[:2], v[2:]
+	}
+	return "eq", v
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
