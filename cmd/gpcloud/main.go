@@ -23,6 +23,8 @@ const usage = `gpcloud: a FHIR R4 clinical system for GP practices
 Usage:
   gpcloud serve [flags]     run the FHIR server (gpcloud serve -h for flags)
   gpcloud admin reindex     rebuild the search indexes (gpcloud admin -h)
+  gpcloud export --out DIR  write every resource as NDJSON with a manifest
+                            (gpcloud export -h for flags)
   gpcloud version           print the version
 `
 
@@ -34,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "export":
+		return export(args[1:], stdout, stderr)
 	case "admin":
 		return admin(args[1:], stdout, stderr)
 	case "version", "--version":

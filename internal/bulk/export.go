@@ -1,0 +1,315 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// ExportOptions select what to export and where.
+type ExportOptions struct {
+	Dir   string   // output directory (created)
+	Types []string // empty: every resource type
+	// Since keeps resources last updated at or after it (zero: all).
+	Since time.Time
+	// MaxFileBytes splits a type's output into several files (0: 1 GiB).
+	MaxFileBytes int64
+	// Request is recorded in the manifest (the command line).
+	Request string
+	// Progress, if set, is called after every batch.
+	Progress func(typ string, resources int)
+}
+
+// OutputFile is one NDJSON file of the export.
+type OutputFile struct {
+	Type   string `json:"type"`
+	URL    string `json:"url"` // file name, relative to the manifest
+	Count  int    `json:"count"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// Manifest follows the Bulk Data export manifest, with counts and hashes
+// per file added.
+type Manifest struct {
+	TransactionTime     string       `json:"transactionTime"`
+	Request             string       `json:"request"`
+	RequiresAccessToken bool         `json:"requiresAccessToken"`
+	Output              []OutputFile `json:"output"`
+	Error               []OutputFile `json:"error"`
+	// Summary is gpcloud's addition: what the extract holds.
+	Summary Summary `json:"summary"`
+}
+
+// Summary describes an extract for the supplier receiving it.
+type Summary struct {
+	Resources   int            `json:"resources"`
+	ByType      map[string]int `json:"byType"`
+	CodeSystems map[string]int `json:"codeSystems"` // system URI -> occurrences
+	// FirstUpdated and LastUpdated bound meta.lastUpdated of what was exported.
+	FirstUpdated string `json:"firstUpdated,omitempty"`
+	LastUpdated  string `json:"lastUpdated,omitempty"`
+	Since        string `json:"since,omitempty"`
+}
+
+const (
+	defaultMaxFileBytes = 1 << 30
+	exportBatch         = 1000
+	// ManifestName and DescriptionName are written beside the NDJSON.
+	ManifestName    = "manifest.json"
+	DescriptionName = "README.md"
+)
+
+// Export writes the current version of every selected resource. The
+// resources are read in id order per type in batches, each as one
+// consistent read; a resource written meanwhile appears as it was when
+// its batch was read.
+func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest, error) {
+	types := opts.Types
+	if len(types) == 0 {
+		types = definitions.ResourceTypes()
+	}
+	for _, t := range types {
+		if !definitions.IsResourceType(t) {
+			return nil, fmt.Errorf("export: %q is not a resource type", t)
+		}
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = defaultMaxFileBytes
+	}
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	m := &Manifest{
+		TransactionTime: time.Now().UTC().Format(time.RFC3339Nano),
+		Request:         opts.Request,
+		Output:          []OutputFile{},
+		Error:           []OutputFile{},
+		Summary:         Summary{ByType: map[string]int{}, CodeSystems: map[string]int{}},
+	}
+	if !opts.Since.IsZero() {
+		m.Summary.Since = opts.Since.UTC().Format(time.RFC3339Nano)
+	}
+	var first, last time.Time
+	for _, typ := range types {
+		w := &typeWriter{dir: opts.Dir, typ: typ, max: opts.MaxFileBytes}
+		after := ""
+		for {
+			batch, err := st.Current(ctx, typ, after, exportBatch)
+			if err != nil {
+				w.abort()
+				return nil, fmt.Errorf("export %s: %w", typ, err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			after = batch[len(batch)-1].ID
+			for _, v := range batch {
+				if !opts.Since.IsZero() && v.LastUpdated.Before(opts.Since) {
+					continue
+				}
+				if err := w.write(v.Body); err != nil {
+					w.abort()
+					return nil, fmt.Errorf("export %s: %w", typ, err)
+				}
+				countSystems(v.Body, m.Summary.CodeSystems)
+				if first.IsZero() || v.LastUpdated.Before(first) {
+					first = v.LastUpdated
+				}
+				if v.LastUpdated.After(last) {
+					last = v.LastUpdated
+				}
+			}
+			if opts.Progress != nil {
+				opts.Progress(typ, w.total)
+			}
+		}
+		files, err := w.close()
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", typ, err)
+		}
+		m.Output = append(m.Output, files...)
+		if w.total > 0 {
+			m.Summary.ByType[typ] = w.total
+			m.Summary.Resources += w.total
+		}
+	}
+	if !first.IsZero() {
+		m.Summary.FirstUpdated = first.UTC().Format(time.RFC3339Nano)
+		m.Summary.LastUpdated = last.UTC().Format(time.RFC3339Nano)
+	}
+	if err := writeManifest(opts.Dir, m); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(opts.Dir, DescriptionName), []byte(describe(m)), 0o640); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return m, nil
+}
+
+// typeWriter writes one type's NDJSON files, starting a new file when the
+// current one would pass max bytes.
+type typeWriter struct {
+	dir, typ string
+	max      int64
+	f        *os.File
+	buf      *bufio.Writer
+	sum      hash.Hash
+	cur      OutputFile
+	done     []OutputFile
+	total    int
+}
+
+func (w *typeWriter) write(body []byte) error {
+	if w.f != nil && w.cur.Bytes > 0 && w.cur.Bytes+int64(len(body))+1 > w.max {
+		if err := w.finish(); err != nil {
+			return err
+		}
+	}
+	if w.f == nil {
+		name := w.typ + ".ndjson"
+		if n := len(w.done); n > 0 {
+			name = fmt.Sprintf("%s.%d.ndjson", w.typ, n+1)
+		}
+		f, err := os.Create(filepath.Join(w.dir, name))
+		if err != nil {
+			return err
+		}
+		w.f, w.sum = f, sha256.New()
+		w.buf = bufio.NewWriterSize(f, 1<<20)
+		w.cur = OutputFile{Type: w.typ, URL: name}
+	}
+	line := append(compactLine(body), '\n')
+	if _, err := w.buf.Write(line); err != nil {
+		return err
+	}
+	w.sum.Write(line)
+	w.cur.Bytes += int64(len(line))
+	w.cur.Count++
+	w.total++
+	return nil
+}
+
+func (w *typeWriter) finish() error {
+	if w.f == nil {
+		return nil
+	}
+	err := w.buf.Flush()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	w.cur.SHA256 = hex.EncodeToString(w.sum.Sum(nil))
+	w.done = append(w.done, w.cur)
+	w.f = nil
+	return err
+}
+
+func (w *typeWriter) close() ([]OutputFile, error) {
+	err := w.finish()
+	return w.done, err
+}
+
+func (w *typeWriter) abort() {
+	if w.f != nil {
+		w.f.Close()
+	}
+}
+
+// compactLine makes sure a stored body is one line (bodies are stored
+// compact; this guards against any that are not).
+func compactLine(body []byte) []byte {
+	if !bytes.ContainsAny(body, "\r\n") {
+		return body
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, body); err != nil {
+		// Not JSON (never stored so): keep it on one line all the same.
+		return bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("\n"), []byte(" ")), []byte("\r"), []byte(" "))
+	}
+	return out.Bytes()
+}
+
+// countSystems counts the "system" values of a body (codings,
+// identifiers, quantities) with a byte scan: no JSON decoding on the
+// export path.
+func countSystems(body []byte, counts map[string]int) {
+	const key = `"system":"`
+	s := string(body)
+	for {
+		i := strings.Index(s, key)
+		if i < 0 {
+			return
+		}
+		s = s[i+len(key):]
+		j := strings.IndexByte(s, '"')
+		if j < 0 {
+			return
+		}
+		counts[s[:j]]++
+		s = s[j:]
+	}
+}
+
+func writeManifest(dir string, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o640)
+}
+
+// describe renders the extract's description for people.
+func describe(m *Manifest) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# gpcloud data extract\n\nExported at %s. FHIR R4 (4.0.1) resources as NDJSON: one resource per line, ", m.TransactionTime)
+	b.WriteString("each file holding one resource type, as the HL7 Bulk Data specification defines. ")
+	b.WriteString("Each resource is its current version as stored, with its id, meta.versionId and meta.lastUpdated; ")
+	b.WriteString("references between resources are relative (Type/id) and resolve within the extract. ")
+	fmt.Fprintf(&b, "%s lists every file with its resource count, size and SHA-256.\n\n", ManifestName)
+	fmt.Fprintf(&b, "- Resources: %d\n", m.Summary.Resources)
+	if m.Summary.FirstUpdated != "" {
+		fmt.Fprintf(&b, "- Last updated between %s and %s\n", m.Summary.FirstUpdated, m.Summary.LastUpdated)
+	}
+	if m.Summary.Since != "" {
+		fmt.Fprintf(&b, "- Only resources updated since %s\n", m.Summary.Since)
+	}
+	b.WriteString("\n## Resource types\n\n| type | resources | files |\n|---|---|---|\n")
+	files := map[string][]string{}
+	for _, f := range m.Output {
+		files[f.Type] = append(files[f.Type], f.URL)
+	}
+	types := make([]string, 0, len(m.Summary.ByType))
+	for t := range m.Summary.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		fmt.Fprintf(&b, "| %s | %d | %s |\n", t, m.Summary.ByType[t], strings.Join(files[t], ", "))
+	}
+	b.WriteString("\n## Code and identifier systems used\n\n| system | occurrences |\n|---|---|\n")
+	systems := make([]string, 0, len(m.Summary.CodeSystems))
+	for s := range m.Summary.CodeSystems {
+		systems = append(systems, s)
+	}
+	sort.Slice(systems, func(i, j int) bool {
+		a, c := m.Summary.CodeSystems[systems[i]], m.Summary.CodeSystems[systems[j]]
+		return a > c || a == c && systems[i] < systems[j]
+	})
+	for _, s := range systems {
+		fmt.Fprintf(&b, "| %s | %d |\n", s, m.Summary.CodeSystems[s])
+	}
+	return b.String()
+}
