@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -44,18 +40,12 @@ func reindex(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	st, err := openStore(ctx, sc)
-	if err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin reindex: cannot open %s: %v\n", sc.describe(), err)
+	ctx, st, done, ok := openForCommand("gpcloud admin reindex", sc, stderr)
+	if !ok {
 		return 1
 	}
-	defer st.Close()
-	var types []string
-	if *typesFlag != "" {
-		types = strings.Split(*typesFlag, ",")
-	}
+	defer done()
+	types := splitList(*typesFlag)
 	svc := service.New(st, service.Options{})
 	last := time.Now()
 	lastType := ""

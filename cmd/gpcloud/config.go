@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // storeConfig names where the data lives; shared by every subcommand that
@@ -59,4 +65,25 @@ func envInt64(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+// openForCommand opens the store for a one-shot command, with a context
+// that SIGTERM and SIGINT cancel; done closes both.
+func openForCommand(name string, sc storeConfig, stderr io.Writer) (context.Context, store.Store, func(), bool) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	st, err := openStore(ctx, sc)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: cannot open %s: %v\n", name, sc.describe(), err)
+		stop()
+		return nil, nil, nil, false
+	}
+	return ctx, st, func() { st.Close(); stop() }, true
+}
+
+// splitList reads a comma-separated flag ("" is none).
+func splitList(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }

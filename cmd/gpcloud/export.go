@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/bulk"
@@ -38,18 +35,12 @@ func export(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	st, err := openStore(ctx, sc)
-	if err != nil {
-		fmt.Fprintf(stderr, "gpcloud export: cannot open %s: %v\n", sc.describe(), err)
+	ctx, st, done, ok := openForCommand("gpcloud export", sc, stderr)
+	if !ok {
 		return 1
 	}
-	defer st.Close()
-	var types []string
-	if *typesFlag != "" {
-		types = strings.Split(*typesFlag, ",")
-	}
+	defer done()
+	types := splitList(*typesFlag)
 	start := time.Now()
 	last := time.Now()
 	m, err := bulk.Export(ctx, st, bulk.ExportOptions{

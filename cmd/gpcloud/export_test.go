@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+)
+
+func TestExportCommand(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, store.Write{Version: store.Version{Type: "Patient", ID: "p1", VersionID: 1, LastUpdated: time.Now(), Method: "POST",
+			Body: []byte(`{"resourceType":"Patient","id":"p1"}`)}})
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "extract")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"export", "--data", dir, "--out", out, "--since", "2000-01-01"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "exported 1 resources of 1 types in 1 files") {
+		t.Errorf("stdout: %s", stdout.String())
+	}
+	for _, name := range []string{"Patient.ndjson", "manifest.json", "README.md"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, args := range [][]string{{"export", "--data", dir}, {"export", "--data", dir, "--out", out, "--since", "yesterday"}} {
+		stderr.Reset()
+		if code := run(args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
+			t.Errorf("%v: exit %d, %q", args, code, stderr.String())
+		}
+	}
+}
