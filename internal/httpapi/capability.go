@@ -37,12 +37,18 @@ func (a *API) capabilityStatement() fhir.Resource {
 		}
 		return out
 	}
-	var ops []any
-	for _, op := range operations {
-		ops = append(ops, map[string]any{
-			"name":       op,
-			"definition": "http://hl7.org/fhir/OperationDefinition/Resource-" + op,
-		})
+	// Operations apply to every type, except $everything (Patient only).
+	opsFor := func(typ string) []any {
+		var ops []any
+		for _, op := range operations {
+			switch {
+			case op == "everything" && typ == "Patient":
+				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"})
+			case op != "everything":
+				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Resource-" + op})
+			}
+		}
+		return ops
 	}
 	var resources []any
 	for _, typ := range definitions.ResourceTypes() {
@@ -60,7 +66,7 @@ func (a *API) capabilityStatement() fhir.Resource {
 			"referencePolicy":   []any{"literal", "logical", "local"},
 			"searchParam":       searchParams(typ),
 		}
-		if ops != nil {
+		if ops := opsFor(typ); ops != nil {
 			res["operation"] = ops
 		}
 		resources = append(resources, res)

@@ -302,3 +302,13 @@ func writeBundle(w http.ResponseWriter, r *http.Request, b fhir.Resource) {
 	}
 	writeBody(w, r, http.StatusOK, body)
 }
+
+// everything is Patient/{id}/$everything.
+func (a *API) everything(w http.ResponseWriter, r *http.Request) {
+	out, err := a.svc.Everything(r.Context(), r.PathValue("id"), r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeBundle(w, r, out.Resource)
+}

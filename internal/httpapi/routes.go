@@ -25,6 +25,7 @@ func (a *API) routes() []route {
 		{"GET /fhir/{$}", "", "", a.search},
 		{"POST /fhir/_search", "", "", a.searchPost},
 		{"GET /fhir/{ctype}/{cid}/{type}", "", "", a.search}, // compartment search
+		{"GET /fhir/Patient/{id}/$everything", "everything", "operation", a.everything},
 		{"POST /fhir/{ctype}/{cid}/{type}/_search", "", "", a.searchPost},
 
 		{"POST /fhir/{type}", "create", "type", a.create},

@@ -148,3 +148,31 @@ func TestSearchErrors(t *testing.T) {
 	}
 	ts.do("GET", "/fhir/Patient?_search=expired&_offset=10", nil).expect(t, http.StatusGone)
 }
+
+func TestEverything(t *testing.T) {
+	ts := newTestServer(t)
+	seedSearch(ts)
+	ts.do("PUT", "/fhir/Practitioner/dr", `{"resourceType":"Practitioner","id":"dr","name":[{"family":"Who"}]}`).expect(t, http.StatusCreated)
+	ts.do("PUT", "/fhir/Encounter/e1", `{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/a"},"participant":[{"individual":{"reference":"Practitioner/dr"}}]}`).expect(t, http.StatusCreated)
+	r := ts.do("GET", "/fhir/Patient/a/$everything", nil).expect(t, http.StatusOK)
+	if got := strings.Join(r.entryIDs("match"), ","); got != "Encounter/e1,Observation/o1,Observation/o2,Patient/a" {
+		t.Errorf("$everything matches: %s", got)
+	}
+	if got := strings.Join(r.entryIDs("include"), ","); got != "Practitioner/dr" {
+		t.Errorf("$everything includes: %s", got)
+	}
+	r = ts.do("GET", "/fhir/Patient/a/$everything?_type=Observation&_count=1", nil).expect(t, http.StatusOK)
+	if got := strings.Join(r.entryIDs("match"), ","); got != "Observation/o1" || !strings.Contains(r.link("next"), "%24everything") && !strings.Contains(r.link("next"), "$everything") {
+		t.Errorf("$everything page 1: %s, next %q", got, r.link("next"))
+	}
+	r2 := ts.do("GET", r.link("next"), nil).expect(t, http.StatusOK)
+	if got := strings.Join(r2.entryIDs("match"), ","); got != "Observation/o2" {
+		t.Errorf("$everything page 2: %s", got)
+	}
+	r = ts.do("GET", "/fhir/Patient/a/$everything?_since=2999-01-01T00:00:00Z", nil).expect(t, http.StatusOK)
+	if n := len(r.entryIDs("match")); n != 0 {
+		t.Errorf("_since in the future: %d matches", n)
+	}
+	ts.do("GET", "/fhir/Patient/nobody/$everything", nil).expect(t, http.StatusNotFound)
+	ts.do("GET", "/fhir/Patient/a/$everything?_type=Nope", nil).expect(t, http.StatusBadRequest)
+}

@@ -30,6 +30,8 @@ type SearchRequest struct {
 	// Strict is Prefer: handling=strict: unknown parameters are errors.
 	Strict                         bool
 	CompartmentType, CompartmentID string
+	// path overrides the links' path below the base (operations).
+	path string
 }
 
 // Search runs a search and returns a searchset Bundle: one page of
@@ -65,6 +67,13 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 			return Outcome{}, err
 		}
 	}
+	return s.searchset(ctx, req, q, params, ignored)
+}
+
+// searchset runs a parsed query and builds the Bundle: the page asked for
+// (_search, _offset), what includes reach, links and total.
+func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Query, params url.Values, ignored []search.Ignored) (Outcome, error) {
+	var err error
 	page := store.PageRequest{SearchID: req.Params.Get("_search")}
 	if v := req.Params.Get("_offset"); v != "" {
 		if page.Offset, err = strconv.Atoi(v); err != nil || page.Offset < 0 {
@@ -195,6 +204,8 @@ func (s *Service) searchEntry(v store.Version, mode string, shape func(fhir.Reso
 func (s *Service) searchLinks(req SearchRequest, q *search.Query, ignored []search.Ignored, page store.PageRequest, result store.SearchPage) []any {
 	base := s.baseURL
 	switch {
+	case req.path != "":
+		base += req.path
 	case req.CompartmentType != "":
 		base += "/" + req.CompartmentType + "/" + req.CompartmentID + "/" + req.Type
 	case req.Type != "":

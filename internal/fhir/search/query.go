@@ -46,10 +46,20 @@ type Has struct {
 }
 
 // Compartment restricts to the resources in Type/ID's compartment: those
-// referring to it through one of Params.
+// referring to it through one of Params (or, per type, ParamsByType), and
+// the compartment's own resource when its type is searched.
 type Compartment struct {
-	Type, ID string
-	Params   []string
+	Type, ID     string
+	Params       []string
+	ParamsByType map[string][]string
+}
+
+// ParamsFor returns the parameters linking typ to the compartment.
+func (c *Compartment) ParamsFor(typ string) []string {
+	if c.ParamsByType != nil {
+		return c.ParamsByType[typ]
+	}
+	return c.Params
 }
 
 // Value is one search value; the fields used depend on the parameter type.

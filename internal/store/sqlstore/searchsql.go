@@ -505,9 +505,17 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			}
 		}
 		if cp := q.Compartment; cp != nil {
-			r := sb.nextAlias("k")
-			sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`+placeholders(len(cp.Params))+`))`,
-				append([]any{typ, cp.Type, cp.ID}, anySlice(cp.Params)...)...)
+			params := cp.ParamsFor(typ)
+			switch {
+			case typ == cp.Type && len(params) == 0:
+				sb.w(` AND c.id = ?`, cp.ID) // the compartment's own resource
+			case len(params) == 0:
+				sb.w(` AND 1 = 0`)
+			default:
+				r := sb.nextAlias("k")
+				sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`+placeholders(len(params))+`))`,
+					append([]any{typ, cp.Type, cp.ID}, anySlice(params)...)...)
+			}
 		}
 		sb.w(`)`)
 	}
