@@ -49,3 +49,19 @@ func TestExportCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestImportCommand(t *testing.T) {
+	data := t.TempDir()
+	in := filepath.Join(t.TempDir(), "Patient.ndjson")
+	if err := os.WriteFile(in, []byte(`{"resourceType":"Patient","id":"p1"}`+"\n"+`{"resourceType":"Patient","id":"p2","gender":"nope"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"import", "--data", data, in}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "imported 1 resources from 1 files") || !strings.Contains(stderr.String(), "Patient.ndjson:2:") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
+	}
+	if code := run([]string{"import", "--data", data}, &stdout, &stderr); code != 2 {
+		t.Errorf("no paths: exit %d", code)
+	}
+}

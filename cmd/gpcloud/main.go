@@ -25,6 +25,8 @@ Usage:
   gpcloud admin reindex     rebuild the search indexes (gpcloud admin -h)
   gpcloud export --out DIR  write every resource as NDJSON with a manifest
                             (gpcloud export -h for flags)
+  gpcloud import PATH...    load Bundles and NDJSON (.gz, directories) into
+                            the store or, with --server URL, a FHIR server
   gpcloud version           print the version
 `
 
@@ -36,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "import":
+		return importCmd(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
 	case "admin":

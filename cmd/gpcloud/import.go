@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/bulk"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+// importCmd loads Bundles and NDJSON files into the store, or through a
+// FHIR server's REST API with --server.
+func importCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sc storeConfig
+	sc.register(fs)
+	server := fs.String("server", "", "load through this FHIR server's REST API (its base URL) instead of the store")
+	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
+	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "gpcloud import: give one or more files or directories (Bundles, NDJSON, .gz)")
+		return 2
+	}
+	var sink bulk.Sink
+	var ctx context.Context
+	if *server != "" {
+		c, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		ctx = c
+		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}}
+	} else {
+		c, st, done, ok := openForCommand("gpcloud import", sc, stderr)
+		if !ok {
+			return 1
+		}
+		defer done()
+		ctx = c
+		sink = bulk.ServiceSink{Service: service.New(st, service.Options{})}
+	}
+	show := progressPrinter(stderr)
+	res, err := bulk.Import(ctx, sink, paths, bulk.ImportOptions{Strict: *strict, BatchSize: *batch, Progress: show})
+	show(bulk.ImportProgress{}) // end the progress line
+	if res != nil {
+		for _, p := range res.Problems {
+			fmt.Fprintln(stderr, p)
+		}
+		fmt.Fprintln(stdout, summaryLine(res))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
+		return 1
+	}
+	if len(res.Problems) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// progressPrinter redraws one line on a terminal (files, resources, rate,
+// ETA by files) and prints a plain line every few seconds otherwise. A
+// zero progress ends the line.
+func progressPrinter(w io.Writer) func(bulk.ImportProgress) {
+	f, ok := w.(*os.File)
+	terminal := false
+	if ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			terminal = true
+		}
+	}
+	var last time.Time
+	drawn := false
+	return func(p bulk.ImportProgress) {
+		if p.Started.IsZero() {
+			if drawn && terminal {
+				fmt.Fprintln(w)
+			}
+			return
+		}
+		every := 5 * time.Second
+		if terminal {
+			every = 200 * time.Millisecond
+		}
+		if time.Since(last) < every {
+			return
+		}
+		last = time.Now()
+		elapsed := time.Since(p.Started).Seconds()
+		rate := float64(p.Resources) / max(elapsed, 1e-3)
+		eta := "?"
+		if p.FilesDone > 0 {
+			eta = (time.Duration(elapsed*float64(p.Files-p.FilesDone)/float64(p.FilesDone)) * time.Second).Round(time.Second).String()
+		}
+		line := fmt.Sprintf("import: files %d/%d, %d resources, %.0f/s, %d failed, %d waiting for references, ETA %s",
+			p.FilesDone, p.Files, p.Resources, rate, p.Failed, p.Deferred, eta)
+		if terminal {
+			width := 30
+			done := width * p.FilesDone / max(p.Files, 1)
+			fmt.Fprintf(w, "\r[%s%s] %s", strings.Repeat("=", done), strings.Repeat(" ", width-done), line)
+			drawn = true
+			return
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func summaryLine(r *bulk.ImportResult) string {
+	types := make([]string, 0, len(r.ByType))
+	for t := range r.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s %d", t, r.ByType[t])
+	}
+	return fmt.Sprintf("imported %d resources from %d files in %s (%.0f resources/s), %d failed: %s",
+		r.Resources, r.FilesDone, r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3), r.Failed, strings.Join(parts, ", "))
+}

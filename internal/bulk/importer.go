@@ -1,0 +1,456 @@
+package bulk
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// Strict stops at the first bad line or resource, keeping nothing from
+	// its file (each file is checked whole before any of it is written).
+	Strict bool
+	// BatchSize is the number of NDJSON resources per transaction.
+	BatchSize int
+	// Progress is called after every transaction.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress counts an import so far.
+type ImportProgress struct {
+	Files, FilesDone int
+	Resources        int            // written
+	ByType           map[string]int // written, per type
+	Failed           int
+	Deferred         int // waiting for a conditional reference's target
+	Started          time.Time
+	File             string
+}
+
+// Problem is one resource or line that could not be imported.
+type Problem struct {
+	File   string
+	Line   int // 0 for a Bundle file
+	Reason string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Reason)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Reason)
+}
+
+// ImportResult is the outcome of an import.
+type ImportResult struct {
+	ImportProgress
+	Problems []Problem
+	Elapsed  time.Duration
+}
+
+// pending is a resource kept for a retry (its conditional reference's
+// target had not arrived yet).
+type pending struct {
+	res  fhir.Resource
+	file string
+	line int
+}
+
+// Importer loads files into a Sink.
+type Importer struct {
+	sink     Sink
+	opts     ImportOptions
+	progress ImportProgress
+	problems []Problem
+	deferred []pending
+}
+
+// Import loads every file under paths (files or directories): FHIR
+// Bundles (transaction, batch, collection, searchset) and NDJSON, either
+// optionally gzipped. NDJSON resources are written with PUT under their
+// own ids, so that running an import again rewrites rather than
+// duplicates; Bundles keep their own semantics (urn:uuid fullUrls and
+// conditional references are resolved by the transaction). A resource
+// whose conditional reference matches nothing yet is retried after the
+// other files, so file order does not matter.
+func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) (*ImportResult, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	files, err := listFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	im := &Importer{sink: sink, opts: opts, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
+	for _, f := range files {
+		im.progress.File = f
+		if err := im.file(ctx, f); err != nil {
+			return im.result(), err
+		}
+		im.progress.FilesDone++
+		im.report()
+	}
+	im.retryDeferred(ctx)
+	return im.result(), nil
+}
+
+func (im *Importer) result() *ImportResult {
+	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Elapsed: time.Since(im.progress.Started)}
+}
+
+func (im *Importer) report() {
+	if im.opts.Progress != nil {
+		im.progress.Deferred = len(im.deferred)
+		im.opts.Progress(im.progress)
+	}
+}
+
+func (im *Importer) fail(file string, line int, reason string) {
+	im.problems = append(im.problems, Problem{File: file, Line: line, Reason: reason})
+	im.progress.Failed++
+}
+
+// listFiles expands directories (recursively, in name order) and keeps
+// the files that look like FHIR data.
+func listFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := strings.TrimSuffix(d.Name(), ".gz")
+			if !d.IsDir() && (strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".ndjson")) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+func open(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(path, ".gz") {
+		return f, nil
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{zr, f}, nil
+}
+
+func (im *Importer) file(ctx context.Context, path string) error {
+	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), ".ndjson") {
+		if im.opts.Strict {
+			if p, ok := im.checkNDJSON(path); !ok {
+				im.problems = append(im.problems, p)
+				im.progress.Failed++
+				return fmt.Errorf("%s (strict: nothing from this file was imported)", p)
+			}
+		}
+		return im.ndjson(ctx, path)
+	}
+	return im.bundle(ctx, path)
+}
+
+// lines calls fn for each non-empty line of an NDJSON file.
+func lines(path string, fn func(line int, data []byte) bool) error {
+	rc, err := open(path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 1<<20)
+	for n := 1; ; n++ {
+		data, err := br.ReadBytes('\n')
+		if len(strings.TrimSpace(string(data))) > 0 {
+			if !fn(n, data) {
+				return nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+	}
+}
+
+// checkNDJSON reads a file whole before anything is written (strict).
+func (im *Importer) checkNDJSON(path string) (Problem, bool) {
+	var bad *Problem
+	err := lines(path, func(n int, data []byte) bool {
+		if _, err := parseLine(data); err != nil {
+			bad = &Problem{File: path, Line: n, Reason: err.Error()}
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return Problem{File: path, Reason: err.Error()}, false
+	}
+	if bad != nil {
+		return *bad, false
+	}
+	return Problem{}, true
+}
+
+func parseLine(data []byte) (fhir.Resource, error) {
+	res, err := fhir.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	if res.Type() == "" {
+		return nil, fmt.Errorf("no resourceType")
+	}
+	return res, nil
+}
+
+type numbered struct {
+	res  fhir.Resource
+	line int
+}
+
+func (im *Importer) ndjson(ctx context.Context, path string) error {
+	var batch []numbered
+	var failed error
+	err := lines(path, func(n int, data []byte) bool {
+		res, err := parseLine(data)
+		if err != nil {
+			im.fail(path, n, err.Error())
+			return true
+		}
+		batch = append(batch, numbered{res, n})
+		if len(batch) >= im.opts.BatchSize {
+			if failed = im.writeBatch(ctx, path, batch); failed != nil {
+				return false
+			}
+			batch = batch[:0]
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if failed != nil {
+		return failed
+	}
+	return im.writeBatch(ctx, path, batch)
+}
+
+// entryFor makes the transaction entry of a resource: PUT under its id
+// (idempotent), or POST when it has none.
+func entryFor(res fhir.Resource) map[string]any {
+	if id := res.ID(); id != "" {
+		return map[string]any{"resource": map[string]any(res), "request": map[string]any{"method": "PUT", "url": res.Type() + "/" + id}}
+	}
+	return map[string]any{"resource": map[string]any(res), "request": map[string]any{"method": "POST", "url": res.Type()}}
+}
+
+func transaction(entries []any) fhir.Resource {
+	return fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": entries}
+}
+
+// writeBatch writes resources in one transaction; if it fails, each is
+// written alone so that one bad resource does not hold back the others.
+func (im *Importer) writeBatch(ctx context.Context, path string, batch []numbered) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	entries := make([]any, len(batch))
+	for i, b := range batch {
+		entries[i] = entryFor(cloneResource(b.res))
+	}
+	err := im.sink.Transaction(ctx, transaction(entries))
+	if err == nil {
+		for _, b := range batch {
+			im.count(b.res)
+		}
+		im.report()
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, b := range batch {
+		if err := im.writeOne(ctx, pending{res: b.res, file: path, line: b.line}, true); err != nil {
+			return err
+		}
+	}
+	im.report()
+	return nil
+}
+
+// writeOne writes one resource; an unresolved conditional reference
+// defers it (when allowed), other errors are reported.
+func (im *Importer) writeOne(ctx context.Context, p pending, mayDefer bool) error {
+	err := im.sink.Transaction(ctx, transaction([]any{entryFor(cloneResource(p.res))}))
+	switch {
+	case err == nil:
+		im.count(p.res)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case mayDefer && unresolvedReference(err):
+		im.deferred = append(im.deferred, p)
+	default:
+		im.fail(p.file, p.line, oneLine(err))
+		if im.opts.Strict {
+			return fmt.Errorf("%s:%d: %s", p.file, p.line, oneLine(err))
+		}
+	}
+	return nil
+}
+
+// retryDeferred retries deferred resources until a round resolves none;
+// what is left is reported.
+func (im *Importer) retryDeferred(ctx context.Context) {
+	for len(im.deferred) > 0 {
+		round := im.deferred
+		im.deferred = nil
+		for _, p := range round {
+			if err := im.writeOne(ctx, p, true); err != nil {
+				return
+			}
+		}
+		if len(im.deferred) == len(round) {
+			for _, p := range im.deferred {
+				im.fail(p.file, p.line, "conditional reference still matches no resource after every file was imported")
+			}
+			im.deferred = nil
+		}
+		im.report()
+	}
+}
+
+func (im *Importer) count(res fhir.Resource) {
+	im.progress.Resources++
+	im.progress.ByType[res.Type()]++
+}
+
+// bundle imports a Bundle file: transactions and batches as they are,
+// collections and search sets as a transaction of their resources.
+func (im *Importer) bundle(ctx context.Context, path string) error {
+	rc, err := open(path)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := fhir.Unmarshal(data)
+	if err != nil || b.Type() != "Bundle" {
+		reason := "not a FHIR Bundle"
+		if err != nil {
+			reason = err.Error()
+		}
+		im.fail(path, 0, reason)
+		if im.opts.Strict {
+			return fmt.Errorf("%s: %s", path, reason)
+		}
+		return nil
+	}
+	entries, _ := b["entry"].([]any)
+	switch b["type"] {
+	case "transaction", "batch":
+	default:
+		// collection, searchset, document...: store their resources.
+		tx := make([]any, 0, len(entries))
+		for _, e := range entries {
+			em, _ := e.(map[string]any)
+			res, _ := em["resource"].(map[string]any)
+			if res == nil {
+				continue
+			}
+			entry := entryFor(fhir.Resource(res))
+			if full, ok := em["fullUrl"].(string); ok {
+				entry["fullUrl"] = full
+			}
+			tx = append(tx, entry)
+		}
+		b = transaction(tx)
+	}
+	if err := im.sink.Transaction(ctx, b); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		im.fail(path, 0, oneLine(err))
+		if im.opts.Strict {
+			return fmt.Errorf("%s: %s", path, oneLine(err))
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if res, ok := e.(map[string]any)["resource"].(map[string]any); ok {
+			im.count(res)
+		}
+	}
+	im.report()
+	return nil
+}
+
+// cloneResource copies the top level: the service sets id and meta in
+// place, and a retry must start from the original.
+func cloneResource(r fhir.Resource) fhir.Resource {
+	out := make(fhir.Resource, len(r))
+	for k, v := range r {
+		out[k] = v
+	}
+	if m, ok := r["meta"].(map[string]any); ok {
+		mc := make(map[string]any, len(m))
+		for k, v := range m {
+			mc[k] = v
+		}
+		out["meta"] = mc
+	}
+	return out
+}
+
+func oneLine(err error) string {
+	var fe *fhir.Error
+	if errors.As(err, &fe) && len(fe.Issues) > 0 {
+		var parts []string
+		for _, is := range fe.Issues {
+			parts = append(parts, is.Diagnostics)
+		}
+		return strings.Join(parts, "; ")
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
