@@ -140,3 +140,17 @@ func TestImportSyntheaBulk(t *testing.T) {
 	}
 	t.Logf("imported %d resources in %v", res.Resources, res.Elapsed)
 }
+
+// A transaction Bundle whose conditional reference's target comes in a
+// later file waits for it.
+func TestImportDefersBundles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "1-tx.json", `{"resourceType":"Bundle","type":"transaction","entry":[
+		{"fullUrl":"urn:uuid:22222222-2222-2222-2222-222222222222","resource":{"resourceType":"Patient","managingOrganization":{"reference":"Organization?identifier=urn:ods|B1"}},"request":{"method":"POST","url":"Patient"}}]}`)
+	writeFile(t, dir, "2-org.ndjson", `{"resourceType":"Organization","id":"b1","identifier":[{"system":"urn:ods","value":"B1"}]}`+"\n")
+	sink, _ := newSink(t)
+	res, err := Import(context.Background(), sink, []string{dir}, ImportOptions{})
+	if err != nil || len(res.Problems) > 0 || res.ByType["Patient"] != 1 {
+		t.Fatalf("%v %v %+v", err, res.Problems, res.ByType)
+	}
+}

@@ -75,6 +75,14 @@ type Importer struct {
 	progress ImportProgress
 	problems []Problem
 	deferred []pending
+	// deferredBundles wait, whole, for a conditional reference's target.
+	deferredBundles []deferredBundle
+}
+
+type deferredBundle struct {
+	path   string
+	bundle fhir.Resource
+	counts []fhir.Resource
 }
 
 // Import loads every file under paths (files or directories): FHIR
@@ -337,9 +345,33 @@ func (im *Importer) writeOne(ctx context.Context, p pending, mayDefer bool) erro
 	return nil
 }
 
-// retryDeferred retries deferred resources until a round resolves none;
-// what is left is reported.
+// retryDeferred retries deferred resources and Bundles until a round
+// resolves none; what is left is reported.
 func (im *Importer) retryDeferred(ctx context.Context) {
+	for len(im.deferredBundles) > 0 {
+		round := im.deferredBundles
+		im.deferredBundles = nil
+		for _, d := range round {
+			err := im.sink.Transaction(ctx, cloneBundle(d.bundle))
+			switch {
+			case err == nil:
+				for _, res := range d.counts {
+					im.count(res)
+				}
+			case unresolvedReference(err):
+				im.deferredBundles = append(im.deferredBundles, d)
+			default:
+				im.fail(d.path, 0, oneLine(err))
+			}
+		}
+		if len(im.deferredBundles) == len(round) {
+			for _, d := range im.deferredBundles {
+				im.fail(d.path, 0, "a conditional reference still matches no resource after every file was imported")
+			}
+			im.deferredBundles = nil
+		}
+		im.report()
+	}
 	for len(im.deferred) > 0 {
 		round := im.deferred
 		im.deferred = nil
@@ -407,9 +439,19 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 		}
 		b = transaction(tx)
 	}
-	if err := im.sink.Transaction(ctx, b); err != nil {
+	var counted []fhir.Resource
+	for _, e := range entries {
+		if res, ok := e.(map[string]any)["resource"].(map[string]any); ok {
+			counted = append(counted, res)
+		}
+	}
+	if err := im.sink.Transaction(ctx, cloneBundle(b)); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if unresolvedReference(err) && b["type"] != "batch" {
+			im.deferredBundles = append(im.deferredBundles, deferredBundle{path: path, bundle: b, counts: counted})
+			return nil
 		}
 		im.fail(path, 0, oneLine(err))
 		if im.opts.Strict {
@@ -417,13 +459,38 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 		}
 		return nil
 	}
-	for _, e := range entries {
-		if res, ok := e.(map[string]any)["resource"].(map[string]any); ok {
-			im.count(res)
-		}
+	for _, res := range counted {
+		im.count(res)
 	}
 	im.report()
 	return nil
+}
+
+// cloneBundle copies what a failed transaction may have changed in place
+// (each entry's resource, top level), so that a retry starts clean.
+func cloneBundle(b fhir.Resource) fhir.Resource {
+	out := cloneResource(b)
+	entries, _ := b["entry"].([]any)
+	copied := make([]any, len(entries))
+	for i, e := range entries {
+		em, ok := e.(map[string]any)
+		if !ok {
+			copied[i] = e
+			continue
+		}
+		ec := make(map[string]any, len(em))
+		for k, v := range em {
+			ec[k] = v
+		}
+		if res, ok := em["resource"].(map[string]any); ok {
+			ec["resource"] = map[string]any(cloneResource(res))
+		}
+		copied[i] = ec
+	}
+	if entries != nil {
+		out["entry"] = copied
+	}
+	return out
 }
 
 // cloneResource copies the top level: the service sets id and meta in
