@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"bytes"
+	"io"
 	"compress/gzip"
 	"context"
 	"os"
@@ -21,7 +22,9 @@ func newSink(t *testing.T) (Sink, store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return ServiceSink{Service: service.New(st, service.Options{})}, st
+	svc := service.New(st, service.Options{})
+	sinkStores[svc] = st
+	return ServiceSink{Service: svc}, st
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -154,3 +157,5 @@ func TestImportDefersBundles(t *testing.T) {
 		t.Fatalf("%v %v %+v", err, res.Problems, res.ByType)
 	}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -408,6 +408,9 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	b, err := fhir.Unmarshal(data)
+	if err == nil && b.Type() == "" && b["transactionTime"] != nil && b["output"] != nil {
+		return nil // a Bulk Data manifest (an export directory): its NDJSON files are read on their own
+	}
 	if err != nil || b.Type() != "Bundle" {
 		reason := "not a FHIR Bundle"
 		if err != nil {
