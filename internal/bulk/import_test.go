@@ -2,9 +2,9 @@ package bulk
 
 import (
 	"bytes"
-	"io"
 	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
