@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/jsonpatch"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // bundleEntry is one parsed entry of a batch or transaction Bundle.
@@ -31,6 +32,11 @@ type bundleEntry struct {
 	target string
 	// existing is set when a conditional create matched: nothing is written.
 	existing string
+	// prepared is a create's validated, serialised and indexed write,
+	// made ahead of the entry's turn (see prepareCreates); prepareErr is
+	// its failure, reported when the entry's turn comes.
+	prepared   *store.Write
+	prepareErr error
 }
 
 // methodOrder is the processing order the specification gives for

@@ -124,6 +124,7 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 		if err := s.rewriteReferences(ctx, tx, entries); err != nil {
 			return err
 		}
+		s.prepareCreates(entries)
 		for _, e := range processingOrder(entries) {
 			r, err := s.runEntry(ctx, tx, e)
 			if err != nil {
@@ -202,6 +203,8 @@ func (s *Service) runEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (en
 				return entryResult{}, rerr
 			}
 			out = Outcome{Status: http.StatusOK, Version: v}
+		} else if e.prepared != nil || e.prepareErr != nil {
+			out, err = s.putPrepared(ctx, tx, e)
 		} else {
 			out, err = s.createIn(ctx, tx, e.typ, e.resource, "", e.target)
 		}

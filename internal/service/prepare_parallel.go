@@ -1,0 +1,61 @@
+package service
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"sync"
+
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// prepareCreates validates, serialises and indexes a transaction's
+// creates on every core at once, before they are written one by one: the
+// writes are serial (on SQLite the whole transaction holds the database's
+// single write lock), the preparation need not be. Each create has its own
+// resource, id and version 1, all known once references are resolved.
+func (s *Service) prepareCreates(entries []*bundleEntry) {
+	var todo []*bundleEntry
+	for _, e := range entries {
+		if e.method == http.MethodPost && e.existing == "" && e.resource != nil && e.target != "" {
+			todo = append(todo, e)
+		}
+	}
+	if len(todo) < 2 {
+		return
+	}
+	now := s.now()
+	work := make(chan *bundleEntry)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range work {
+				w, err := prepareWrite(e.resource, e.typ, e.target, 1, http.MethodPost, now)
+				if err != nil {
+					e.prepareErr = err
+					continue
+				}
+				e.prepared = &w
+			}
+		}()
+	}
+	for _, e := range todo {
+		work <- e
+	}
+	close(work)
+	wg.Wait()
+}
+
+// putPrepared writes a create prepared by prepareCreates.
+func (s *Service) putPrepared(ctx context.Context, tx store.Tx, e *bundleEntry) (Outcome, error) {
+	if e.prepareErr != nil {
+		return Outcome{}, e.prepareErr
+	}
+	v, err := tx.Put(ctx, *e.prepared)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", e.typ, e.target)}, nil
+}
