@@ -59,3 +59,30 @@ func (s *Service) putPrepared(ctx context.Context, tx store.Tx, e *bundleEntry) 
 	}
 	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", e.typ, e.target)}, nil
 }
+
+// needsStore reports whether resolving a transaction's targets and
+// references must read the store: a conditional create, a conditional
+// URL or a conditional reference anywhere in a resource.
+func needsStore(entries []*bundleEntry) bool {
+	for _, e := range entries {
+		if e.ifNoneExist != "" || e.query != nil {
+			return true
+		}
+	}
+	for _, e := range entries {
+		if e.resource == nil {
+			continue
+		}
+		found := false
+		walkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
+			if _, _, ok := conditionalReference(ref); ok {
+				found = true
+			}
+			return "", false
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}

@@ -113,18 +113,34 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 		return Outcome{}, err
 	}
 	results := make([]entryResult, len(entries))
+	// A bundle with nothing conditional (no If-None-Exist, no conditional
+	// URL, no conditional reference) needs no database to assign ids and
+	// rewrite references: do that, and prepare its creates, before the
+	// write transaction, which then only writes.
+	early := !needsStore(entries)
+	if early {
+		if err := s.resolveTargets(ctx, nil, entries); err != nil {
+			return Outcome{}, err
+		}
+		if err := s.rewriteReferences(ctx, nil, entries); err != nil {
+			return Outcome{}, err
+		}
+		s.prepareCreates(entries)
+	}
 	// No automatic retry: resolving rewrites the entries in place, so a
 	// second attempt would start from changed input. A conflict (another
 	// request creating the same resource at the same moment) answers 409
 	// and the client retries the whole transaction.
 	err = s.inTx(ctx, false, func(tx store.Tx) error {
-		if err := s.resolveTargets(ctx, tx, entries); err != nil {
-			return err
+		if !early {
+			if err := s.resolveTargets(ctx, tx, entries); err != nil {
+				return err
+			}
+			if err := s.rewriteReferences(ctx, tx, entries); err != nil {
+				return err
+			}
+			s.prepareCreates(entries)
 		}
-		if err := s.rewriteReferences(ctx, tx, entries); err != nil {
-			return err
-		}
-		s.prepareCreates(entries)
 		for _, e := range processingOrder(entries) {
 			r, err := s.runEntry(ctx, tx, e)
 			if err != nil {
