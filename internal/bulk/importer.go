@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -24,6 +26,9 @@ type ImportOptions struct {
 	Strict bool
 	// BatchSize is the number of NDJSON resources per transaction.
 	BatchSize int
+	// Workers is how many files are imported at once (default: the number
+	// of cores; 1 with Strict, so that a failure stops everything at once).
+	Workers int
 	// Progress is called after every transaction.
 	Progress func(ImportProgress)
 }
@@ -70,6 +75,7 @@ type pending struct {
 
 // Importer loads files into a Sink.
 type Importer struct {
+	mu       sync.Mutex // guards everything below sink and opts
 	sink     Sink
 	opts     ImportOptions
 	progress ImportProgress
@@ -101,31 +107,73 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	if err != nil {
 		return nil, err
 	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Strict {
+		workers = 1
+	}
 	im := &Importer{sink: sink, opts: opts, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan string)
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for range min(workers, max(len(files), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range queue {
+				if err := im.file(ctx, f); err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+					continue
+				}
+				im.mu.Lock()
+				im.progress.FilesDone++
+				im.progress.File = f
+				im.mu.Unlock()
+				im.report()
+			}
+		}()
+	}
+feed:
 	for _, f := range files {
-		im.progress.File = f
-		if err := im.file(ctx, f); err != nil {
-			return im.result(), err
+		select {
+		case queue <- f:
+		case <-ctx.Done():
+			break feed
 		}
-		im.progress.FilesDone++
-		im.report()
+	}
+	close(queue)
+	wg.Wait()
+	if firstErr != nil {
+		return im.result(), firstErr
 	}
 	im.retryDeferred(ctx)
 	return im.result(), nil
 }
 
 func (im *Importer) result() *ImportResult {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Elapsed: time.Since(im.progress.Started)}
 }
 
 func (im *Importer) report() {
-	if im.opts.Progress != nil {
-		im.progress.Deferred = len(im.deferred)
-		im.opts.Progress(im.progress)
+	if im.opts.Progress == nil {
+		return
 	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	im.progress.Deferred = len(im.deferred) + len(im.deferredBundles)
+	im.opts.Progress(im.progress)
 }
 
 func (im *Importer) fail(file string, line int, reason string) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	im.problems = append(im.problems, Problem{File: file, Line: line, Reason: reason})
 	im.progress.Failed++
 }
@@ -186,8 +234,7 @@ func (im *Importer) file(ctx context.Context, path string) error {
 	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), ".ndjson") {
 		if im.opts.Strict {
 			if p, ok := im.checkNDJSON(path); !ok {
-				im.problems = append(im.problems, p)
-				im.progress.Failed++
+				im.fail(p.File, p.Line, p.Reason)
 				return fmt.Errorf("%s (strict: nothing from this file was imported)", p)
 			}
 		}
@@ -335,7 +382,9 @@ func (im *Importer) writeOne(ctx context.Context, p pending, mayDefer bool) erro
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case mayDefer && unresolvedReference(err):
+		im.mu.Lock()
 		im.deferred = append(im.deferred, p)
+		im.mu.Unlock()
 	default:
 		im.fail(p.file, p.line, oneLine(err))
 		if im.opts.Strict {
@@ -391,6 +440,8 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 }
 
 func (im *Importer) count(res fhir.Resource) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	im.progress.Resources++
 	im.progress.ByType[res.Type()]++
 }
@@ -453,7 +504,9 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 			return ctx.Err()
 		}
 		if unresolvedReference(err) && b["type"] != "batch" {
+			im.mu.Lock()
 			im.deferredBundles = append(im.deferredBundles, deferredBundle{path: path, bundle: b, counts: counted})
+			im.mu.Unlock()
 			return nil
 		}
 		im.fail(path, 0, oneLine(err))
