@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -32,6 +34,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
+	exportDir := fs.String("export-dir", os.Getenv("GPCLOUD_EXPORT_DIR"), "directory of Bulk Data $export jobs and files (env GPCLOUD_EXPORT_DIR; default <data>/exports)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -64,11 +67,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		base = "http://" + displayAddr(ln.Addr().String())
 	}
 	svc := service.New(st, service.Options{BaseURL: base + "/fhir"})
+	if *exportDir == "" {
+		*exportDir = filepath.Join(sc.dataDir, "exports")
+	}
+	jobs, err := bulk.OpenJobs(*exportDir, st, bulk.DefaultExpiry)
+	if err != nil {
+		log.Error("cannot open the export directory", "dir", *exportDir, "error", err)
+		return 1
+	}
+	defer jobs.Close()
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		Logger:          log,
 		Ready:           st.Ping,
 		SoftwareVersion: version,
+		Exports:         jobs,
 	})
 	srv := &http.Server{
 		Handler:           api,

@@ -44,6 +44,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 			switch {
 			case op == "everything" && typ == "Patient":
 				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"})
+			case op == "export":
+				// system-level, listed under rest.operation
 			case op != "everything":
 				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Resource-" + op})
 			}
@@ -104,6 +106,7 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406).",
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
+			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},
 		}},
 	}
 }

@@ -26,6 +26,10 @@ func (a *API) routes() []route {
 		{"POST /fhir/_search", "", "", a.searchPost},
 		{"GET /fhir/{ctype}/{cid}/{type}", "", "", a.search}, // compartment search
 		{"GET /fhir/Patient/{id}/$everything", "everything", "operation", a.everything},
+		{"GET /fhir/$export", "export", "operation", a.exportSystem},
+		{"GET /fhir/Patient/$export", "", "", a.exportPatient},
+		{"GET /fhir/Group/{id}/$export", "", "", a.exportGroup},
+
 		{"POST /fhir/{ctype}/{cid}/{type}/_search", "", "", a.searchPost},
 
 		{"POST /fhir/{type}", "create", "type", a.create},

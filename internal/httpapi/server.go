@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/bulk"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -24,6 +26,8 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Software names the server in the CapabilityStatement.
 	SoftwareVersion string
+	// Exports runs Bulk Data $export jobs; nil leaves $export unserved.
+	Exports *bulk.Jobs
 }
 
 // DefaultMaxBodyBytes is the default request body limit.
@@ -54,6 +58,11 @@ func New(svc *service.Service, opts Options) *API {
 		mux.HandleFunc(rt.pattern, negotiated(rt.handler))
 	}
 	mux.HandleFunc("GET /healthz", a.healthz)
+	// Bulk Data job status and files live outside /fhir (their URLs are
+	// given by the server, not defined by the FHIR REST API).
+	mux.HandleFunc("GET /bulk-status/{job}", a.exportStatus)
+	mux.HandleFunc("DELETE /bulk-status/{job}", a.exportDelete)
+	mux.HandleFunc("GET /bulk-files/{job}/{name}", a.exportFile)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/bulk"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// Bulk Data Access IG 2.0: asynchronous $export.
+
+func (a *API) exportSystem(w http.ResponseWriter, r *http.Request)  { a.exportKickoff(w, r, "system") }
+func (a *API) exportPatient(w http.ResponseWriter, r *http.Request) { a.exportKickoff(w, r, "patient") }
+
+func (a *API) exportGroup(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, fhir.Errorf(http.StatusNotImplemented, fhir.CodeNotSupported, "Group-level $export is not supported yet; use Patient/$export or $export"))
+}
+
+func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level string) {
+	if a.opts.Exports == nil {
+		writeError(w, r, fhir.Errorf(http.StatusNotImplemented, fhir.CodeNotSupported, "$export is not enabled on this server"))
+		return
+	}
+	if !preferAsync(r) {
+		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "$export is asynchronous: send Prefer: respond-async"))
+		return
+	}
+	q := r.URL.Query()
+	switch f := q.Get("_outputFormat"); f {
+	case "", "application/fhir+ndjson", "application/ndjson", "ndjson":
+	default:
+		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "_outputFormat %q is not supported (application/fhir+ndjson is)", f))
+		return
+	}
+	if q.Has("_typeFilter") {
+		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "_typeFilter is not supported yet"))
+		return
+	}
+	var since time.Time
+	if v := q.Get("_since"); v != "" {
+		var err error
+		if since, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_since must be an instant (2024-01-01T00:00:00Z), got %q", v))
+			return
+		}
+	}
+	var types []string
+	for _, v := range q["_type"] {
+		types = append(types, strings.Split(v, ",")...)
+	}
+	job, err := a.opts.Exports.Start(a.origin()+r.URL.RequestURI(), level, types, since)
+	if err != nil {
+		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "%v", err))
+		return
+	}
+	w.Header().Set("Content-Location", a.origin()+"/bulk-status/"+job.ID)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// preferAsync reports a "respond-async" token in the Prefer headers.
+func preferAsync(r *http.Request) bool {
+	for _, h := range r.Header.Values("Prefer") {
+		for _, part := range strings.FieldsFunc(h, func(c rune) bool { return c == ',' || c == ';' }) {
+			if strings.EqualFold(strings.TrimSpace(part), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// origin is the server's public base without /fhir.
+func (a *API) origin() string { return strings.TrimSuffix(a.svc.BaseURL(), "/fhir") }
+
+func (a *API) exportStatus(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Exports == nil {
+		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export"))
+		return
+	}
+	job, err := a.opts.Exports.Get(r.PathValue("job"))
+	if errors.Is(err, bulk.ErrNoJob) {
+		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export (it may have expired or been cancelled)"))
+		return
+	}
+	switch job.State {
+	case bulk.JobAccepted, bulk.JobInProgress:
+		w.Header().Set("X-Progress", fmt.Sprintf("%s: %d resources written", job.State, job.Done))
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusAccepted)
+	case bulk.JobFailed:
+		writeError(w, r, fhir.Errorf(http.StatusInternalServerError, fhir.CodeException, "export failed: %s", job.Error))
+	default:
+		out := make([]any, 0, len(job.Manifest.Output))
+		for _, f := range job.Manifest.Output {
+			out = append(out, map[string]any{"type": f.Type, "url": a.origin() + "/bulk-files/" + job.ID + "/" + f.URL,
+				"count": f.Count, "extension": map[string]any{"sha256": f.SHA256, "bytes": f.Bytes}})
+		}
+		body, _ := json.Marshal(map[string]any{
+			"transactionTime":     job.Manifest.TransactionTime,
+			"request":             job.Request,
+			"requiresAccessToken": false,
+			"output":              out,
+			"error":               []any{},
+			"extension":           map[string]any{"expires": job.Finished.Add(bulk.DefaultExpiry).Format(time.RFC3339)},
+		})
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Expires", job.Finished.Add(bulk.DefaultExpiry).Format(http.TimeFormat))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	}
+}
+
+func (a *API) exportDelete(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Exports == nil || a.opts.Exports.Delete(r.PathValue("job")) != nil {
+		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export"))
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// exportFile serves one NDJSON file of a finished export.
+func (a *API) exportFile(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Exports == nil {
+		http.NotFound(w, r)
+		return
+	}
+	name := r.PathValue("name")
+	path, err := a.opts.Exports.File(r.PathValue("job"), name)
+	if err != nil || filepath.Base(name) != name {
+		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export file"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/fhir+ndjson")
+	http.ServeFile(w, r, path)
+}
