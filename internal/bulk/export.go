@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -31,6 +32,10 @@ type ExportOptions struct {
 	Request string
 	// Progress, if set, is called after every batch.
 	Progress func(typ string, resources int)
+	// Filters keep, for a type, only the resources matching any of its
+	// searches (_typeFilter, a Group's members' compartments). A type
+	// without filters is exported whole.
+	Filters map[string][]*search.Query
 }
 
 // OutputFile is one NDJSON file of the export.
@@ -106,6 +111,13 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 	var first, last time.Time
 	for _, typ := range types {
 		w := &typeWriter{dir: opts.Dir, typ: typ, max: opts.MaxFileBytes}
+		var keep map[string]bool
+		if qs := opts.Filters[typ]; len(qs) > 0 {
+			var err error
+			if keep, err = matchingIDs(ctx, st, qs); err != nil {
+				return nil, fmt.Errorf("export %s: %w", typ, err)
+			}
+		}
 		after := ""
 		for {
 			batch, err := st.Current(ctx, typ, after, exportBatch)
@@ -118,7 +130,7 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 			}
 			after = batch[len(batch)-1].ID
 			for _, v := range batch {
-				if !opts.Since.IsZero() && v.LastUpdated.Before(opts.Since) {
+				if !opts.Since.IsZero() && v.LastUpdated.Before(opts.Since) || keep != nil && !keep[v.ID] {
 					continue
 				}
 				if err := w.write(v.Body); err != nil {
@@ -312,4 +324,27 @@ func describe(m *Manifest) string {
 		fmt.Fprintf(&b, "| %s | %d |\n", s, m.Summary.CodeSystems[s])
 	}
 	return b.String()
+}
+
+// matchingIDs runs searches to the end and returns the ids they match.
+func matchingIDs(ctx context.Context, st store.Store, qs []*search.Query) (map[string]bool, error) {
+	ids := map[string]bool{}
+	for _, q := range qs {
+		q.Count = 1000
+		page := store.PageRequest{}
+		for {
+			res, err := st.Search(ctx, q, page)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range res.Matches {
+				ids[v.ID] = true
+			}
+			if !res.HasMore || res.SearchID == "" {
+				break
+			}
+			page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
+		}
+	}
+	return ids, nil
 }

@@ -7,14 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -30,11 +34,15 @@ const (
 // own directory beside its files, so jobs survive a restart: unfinished
 // ones start again, finished ones are served until they expire.
 type Job struct {
-	ID      string    `json:"id"`
-	State   string    `json:"state"`
-	Request string    `json:"request"` // the kick-off URL
-	Level   string    `json:"level"`   // system or patient
-	Types   []string  `json:"types,omitempty"`
+	ID      string   `json:"id"`
+	State   string   `json:"state"`
+	Request string   `json:"request"` // the kick-off URL
+	Level   string   `json:"level"`   // system or patient
+	Types   []string `json:"types,omitempty"`
+	// TypeFilters are the _typeFilter searches (Type?params).
+	TypeFilters []string `json:"typeFilters,omitempty"`
+	// Group is the Group exported (level group): its members' compartments.
+	Group   string    `json:"group,omitempty"`
 	Since   time.Time `json:"since,omitzero"`
 	Created time.Time `json:"created"`
 	// Done counts resources written so far (progress).
@@ -113,14 +121,18 @@ func (j *Jobs) Close() {
 	j.wg.Wait()
 }
 
-// Start queues a new export.
-func (j *Jobs) Start(request, level string, types []string, since time.Time) (*Job, error) {
+// Start queues a new export: level system, patient or group (group
+// names the Group), with _type, _since and _typeFilter.
+func (j *Jobs) Start(request, level string, types []string, since time.Time, typeFilters []string, group string) (*Job, error) {
 	for _, t := range types {
 		if !definitions.IsResourceType(t) {
 			return nil, fmt.Errorf("_type: %q is not a resource type", t)
 		}
 	}
-	if level == "patient" {
+	if _, err := compileTypeFilters(typeFilters); err != nil {
+		return nil, err
+	}
+	if level == "patient" || level == "group" {
 		types = patientTypes(types)
 		if len(types) == 0 {
 			return nil, fmt.Errorf("_type: none of the types is in the Patient compartment")
@@ -128,7 +140,8 @@ func (j *Jobs) Start(request, level string, types []string, since time.Time) (*J
 	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	job := &Job{ID: hex.EncodeToString(b), State: JobAccepted, Request: request, Level: level, Types: types, Since: since, Created: time.Now().UTC()}
+	job := &Job{ID: hex.EncodeToString(b), State: JobAccepted, Request: request, Level: level, Types: types, Since: since,
+		TypeFilters: typeFilters, Group: group, Created: time.Now().UTC()}
 	if err := os.MkdirAll(filepath.Join(j.dir, job.ID), 0o750); err != nil {
 		return nil, err
 	}
@@ -256,18 +269,22 @@ func (j *Jobs) run(ctx context.Context, id string) {
 	j.mu.Unlock()
 
 	base, lastType, lastN := 0, "", 0
-	m, err := Export(jobCtx, j.st, ExportOptions{
-		Dir: filepath.Join(j.dir, id), Types: snapshot.Types, Since: snapshot.Since, Request: snapshot.Request,
-		Progress: func(typ string, n int) {
-			if typ != lastType {
-				base, lastType = base+lastN, typ
-			}
-			lastN = n
-			j.mu.Lock()
-			job.Done = base + n
-			j.mu.Unlock()
-		},
-	})
+	filters, err := j.filters(jobCtx, &snapshot)
+	var m *Manifest
+	if err == nil {
+		m, err = Export(jobCtx, j.st, ExportOptions{
+			Dir: filepath.Join(j.dir, id), Types: snapshot.Types, Since: snapshot.Since, Request: snapshot.Request, Filters: filters,
+			Progress: func(typ string, n int) {
+				if typ != lastType {
+					base, lastType = base+lastN, typ
+				}
+				lastN = n
+				j.mu.Lock()
+				job.Done = base + n
+				j.mu.Unlock()
+			},
+		})
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	delete(j.cancel, id)
@@ -300,4 +317,91 @@ func (j *Jobs) removeExpired() {
 	for _, id := range gone {
 		_ = os.RemoveAll(filepath.Join(j.dir, id))
 	}
+}
+
+// compileTypeFilters parses _typeFilter values (Type?search) by type.
+func compileTypeFilters(filters []string) (map[string][]*search.Query, error) {
+	out := map[string][]*search.Query{}
+	for _, f := range filters {
+		typ, query, _ := strings.Cut(f, "?")
+		if !definitions.IsResourceType(typ) {
+			return nil, fmt.Errorf("_typeFilter %q: %q is not a resource type", f, typ)
+		}
+		params, err := url.ParseQuery(query)
+		if err != nil {
+			return nil, fmt.Errorf("_typeFilter %q: %v", f, err)
+		}
+		q, ignored, err := search.Parse([]string{typ}, params, search.ParseOptions{DefaultCount: 1000, MaxCount: 1000})
+		if err != nil {
+			return nil, fmt.Errorf("_typeFilter %q: %v", f, err)
+		}
+		if len(ignored) > 0 {
+			return nil, fmt.Errorf("_typeFilter %q: %s: %s", f, ignored[0].Name, ignored[0].Reason)
+		}
+		out[typ] = append(out[typ], q)
+	}
+	return out, nil
+}
+
+// filters builds a job's per-type searches: its _typeFilter, and for a
+// Group export its members' compartments (a type filtered both ways keeps
+// what matches both: the compartment searches carry the type filter's
+// parameters).
+func (j *Jobs) filters(ctx context.Context, job *Job) (map[string][]*search.Query, error) {
+	typeFilters, err := compileTypeFilters(job.TypeFilters)
+	if err != nil {
+		return nil, err
+	}
+	if job.Level != "group" {
+		return typeFilters, nil
+	}
+	members, err := groupMembers(ctx, j.st, job.Group)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]*search.Query{}
+	for _, typ := range job.Types {
+		base := typeFilters[typ]
+		if len(base) == 0 {
+			base = []*search.Query{{Types: []string{typ}}}
+		}
+		for _, member := range members {
+			for _, b := range base {
+				q := *b
+				if typ == "Patient" {
+					q.Filters = append(append([]*search.Filter(nil), b.Filters...), &search.Filter{Param: search.Lookup("Patient", "_id"), Values: []search.Value{{Code: member}}})
+				} else {
+					q.Compartment = &search.Compartment{Type: "Patient", ID: member, Params: definitions.PatientCompartment(typ)}
+				}
+				out[typ] = append(out[typ], &q)
+			}
+		}
+		if len(members) == 0 {
+			out[typ] = []*search.Query{{Types: []string{typ}, Filters: []*search.Filter{{Param: search.Lookup(typ, "_id"), Values: []search.Value{{Code: "-none-"}}}}}}
+		}
+	}
+	return out, nil
+}
+
+// groupMembers reads a Group's Patient members.
+func groupMembers(ctx context.Context, st store.Store, id string) ([]string, error) {
+	v, err := st.Read(ctx, "Group", id)
+	if err != nil || v.Deleted {
+		return nil, fmt.Errorf("Group/%s not found", id)
+	}
+	g, err := fhir.Unmarshal(v.Body)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	members, _ := g["member"].([]any)
+	for _, m := range members {
+		mm, _ := m.(map[string]any)
+		entity, _ := mm["entity"].(map[string]any)
+		ref, _ := entity["reference"].(string)
+		if rest, ok := strings.CutPrefix(ref, "Patient/"); ok && rest != "" {
+			ids = append(ids, rest)
+		}
+	}
+	return ids, nil
 }

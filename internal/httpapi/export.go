@@ -15,14 +15,24 @@ import (
 
 // Bulk Data Access IG 2.0: asynchronous $export.
 
-func (a *API) exportSystem(w http.ResponseWriter, r *http.Request)  { a.exportKickoff(w, r, "system") }
-func (a *API) exportPatient(w http.ResponseWriter, r *http.Request) { a.exportKickoff(w, r, "patient") }
-
-func (a *API) exportGroup(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, fhir.Errorf(http.StatusNotImplemented, fhir.CodeNotSupported, "Group-level $export is not supported yet; use Patient/$export or $export"))
+func (a *API) exportSystem(w http.ResponseWriter, r *http.Request) {
+	a.exportKickoff(w, r, "system", "")
+}
+func (a *API) exportPatient(w http.ResponseWriter, r *http.Request) {
+	a.exportKickoff(w, r, "patient", "")
 }
 
-func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level string) {
+// exportGroup exports the compartments of a Group's Patient members.
+func (a *API) exportGroup(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := a.svc.Read(r.Context(), "Group", id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	a.exportKickoff(w, r, "group", id)
+}
+
+func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level, group string) {
 	if a.opts.Exports == nil {
 		writeError(w, r, fhir.Errorf(http.StatusNotImplemented, fhir.CodeNotSupported, "$export is not enabled on this server"))
 		return
@@ -38,10 +48,6 @@ func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level string
 		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "_outputFormat %q is not supported (application/fhir+ndjson is)", f))
 		return
 	}
-	if q.Has("_typeFilter") {
-		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "_typeFilter is not supported yet"))
-		return
-	}
 	var since time.Time
 	if v := q.Get("_since"); v != "" {
 		var err error
@@ -54,7 +60,11 @@ func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level string
 	for _, v := range q["_type"] {
 		types = append(types, strings.Split(v, ",")...)
 	}
-	job, err := a.opts.Exports.Start(a.origin()+r.URL.RequestURI(), level, types, since)
+	var typeFilters []string
+	for _, v := range q["_typeFilter"] {
+		typeFilters = append(typeFilters, strings.Split(v, ",")...)
+	}
+	job, err := a.opts.Exports.Start(a.origin()+r.URL.RequestURI(), level, types, since, typeFilters, group)
 	if err != nil {
 		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "%v", err))
 		return
