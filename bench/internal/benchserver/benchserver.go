@@ -144,13 +144,13 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 			s.Stop()
 			return nil, fmt.Errorf("postgres: set -database or GPCLOUD_TEST_POSTGRES")
 		}
-		schema, drop, err := freshSchema(dsn)
+		schema, drop, err := FreshSchema(dsn)
 		if err != nil {
 			s.Stop()
 			return nil, err
 		}
 		s.cleanup = append(s.cleanup, drop)
-		args = append(args, "--database", withSearchPath(dsn, schema))
+		args = append(args, "--database", WithSearchPath(dsn, schema))
 	}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stderr = os.Stderr
@@ -282,9 +282,9 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// freshSchema creates an empty schema with psql and returns a function
+// FreshSchema creates an empty schema with psql and returns a function
 // that drops it.
-func freshSchema(dsn string) (string, func(), error) {
+func FreshSchema(dsn string) (string, func(), error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	schema := "bench_" + hex.EncodeToString(b[:])
@@ -298,7 +298,8 @@ func freshSchema(dsn string) (string, func(), error) {
 	}, nil
 }
 
-func withSearchPath(dsn, schema string) string {
+// WithSearchPath sets the search_path of a PostgreSQL URL.
+func WithSearchPath(dsn, schema string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return dsn

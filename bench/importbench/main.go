@@ -1,0 +1,189 @@
+// Command importbench measures `gpcloud import` against the floor: the
+// same resources' raw JSON loaded into a bare table with nothing else
+// (PostgreSQL: COPY into a jsonb table; SQLite: plain INSERTs in one
+// transaction), in the same run, and reports both times, their ratio and
+// the import's peak RSS.
+//
+//	go run ./bench/importbench -store both
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite"
+
+	"github.com/gpcloud/gpcloud/bench/internal/benchserver"
+)
+
+func main() {
+	dataDir := flag.String("data", "", "directory of the Synthea bundles (default: synthea-r4 in the shared test data)")
+	storeFlag := flag.String("store", "sqlite", "sqlite, postgres or both")
+	dsn := flag.String("database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
+	binary := flag.String("binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	dir, err := benchserver.SyntheaDir(*dataDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	first, rest, err := benchserver.ReadBundles(dir, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var raw [][]byte
+	for _, b := range append(first, rest...) {
+		var doc struct {
+			Entry []struct {
+				Resource json.RawMessage `json:"resource"`
+			} `json:"entry"`
+		}
+		if err := json.Unmarshal(b.Body, &doc); err != nil {
+			log.Fatal(err)
+		}
+		for _, e := range doc.Entry {
+			var c bytes.Buffer
+			if err := json.Compact(&c, e.Resource); err != nil {
+				log.Fatal(err)
+			}
+			raw = append(raw, c.Bytes())
+		}
+	}
+	bin, err := benchserver.Build(*binary, "gpcloud-importbench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	stores, err := benchserver.Stores(*storeFlag)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("| store | resources | floor | gpcloud import | ratio | import resources/s | import peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, st := range stores {
+		floor, err := measureFloor(st, *dsn, raw)
+		if err != nil {
+			log.Fatalf("%s floor: %v", st, err)
+		}
+		took, rss, err := measureImport(bin, st, *dsn, dir)
+		if err != nil {
+			log.Fatalf("%s import: %v", st, err)
+		}
+		fmt.Printf("| %s | %d | %.2f s | %.2f s | %.1fx | %.0f | %d MB |\n", st, len(raw), floor.Seconds(), took.Seconds(),
+			took.Seconds()/floor.Seconds(), float64(len(raw))/took.Seconds(), rss/1024)
+	}
+}
+
+// measureFloor loads the raw JSON into a bare table.
+func measureFloor(storeName, dsn string, raw [][]byte) (time.Duration, error) {
+	ctx := context.Background()
+	if storeName == "sqlite" {
+		d, err := os.MkdirTemp("", "importbench-floor-")
+		if err != nil {
+			return 0, err
+		}
+		defer os.RemoveAll(d)
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(d, "floor.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		if _, err := db.Exec(`CREATE TABLE raw (body BLOB NOT NULL)`); err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		tx, err := db.Begin()
+		if err != nil {
+			return 0, err
+		}
+		stmt, err := tx.Prepare(`INSERT INTO raw (body) VALUES (?)`)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range raw {
+			if _, err := stmt.Exec(r); err != nil {
+				return 0, err
+			}
+		}
+		stmt.Close()
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+		return time.Since(start), nil
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE raw (body jsonb NOT NULL)`); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	rows := make([][]any, len(raw))
+	for i, r := range raw {
+		rows[i] = []any{string(r)}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"raw"}, []string{"body"}, pgx.CopyFromRows(rows)); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// measureImport runs gpcloud import on a fresh store and reads its peak
+// RSS from /usr/bin/time's report.
+func measureImport(bin, storeName, dsn, dir string) (time.Duration, int64, error) {
+	args := []string{"import"}
+	if storeName == "postgres" {
+		schema, drop, err := benchserver.FreshSchema(dsn)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer drop()
+		args = append(args, "--database", benchserver.WithSearchPath(dsn, schema))
+	} else {
+		d, err := os.MkdirTemp("", "importbench-")
+		if err != nil {
+			return 0, 0, err
+		}
+		defer os.RemoveAll(d)
+		args = append(args, "--data", d)
+	}
+	args = append(args, dir)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "peakrss=%M", bin}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = os.Stdout
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("%v: %s", err, tail(stderr.String()))
+	}
+	took := time.Since(start)
+	var rss int64
+	sc := bufio.NewScanner(&stderr)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "peakrss="); ok {
+			fmt.Sscan(v, &rss)
+		}
+	}
+	return took, rss, nil
+}
+
+func tail(s string) string {
+	if len(s) > 500 {
+		return s[len(s)-500:]
+	}
+	return s
+}
