@@ -20,6 +20,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	typesFlag := fs.String("type", "", "comma-separated resource types (default: all)")
 	sinceFlag := fs.String("since", "", "only resources updated at or after this instant (2024-01-01 or 2024-01-01T10:00:00Z)")
 	maxFile := fs.Int64("max-file-size", 1<<30, "split a type's NDJSON into files of at most this many bytes")
+	withHistory := fs.Bool("with-history", false, "also write every version of every resource (deleted ones too) as <Type>.history.ndjson")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -44,7 +45,7 @@ func export(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	last := time.Now()
 	m, err := bulk.Export(ctx, st, bulk.ExportOptions{
-		Dir: *out, Types: types, Since: since, MaxFileBytes: *maxFile,
+		Dir: *out, Types: types, Since: since, MaxFileBytes: *maxFile, WithHistory: *withHistory,
 		Request: "gpcloud export " + strings.Join(args, " "),
 		Progress: func(typ string, n int) {
 			if time.Since(last) >= time.Second {

@@ -32,6 +32,9 @@ type ExportOptions struct {
 	Request string
 	// Progress, if set, is called after every batch.
 	Progress func(typ string, resources int)
+	// WithHistory also writes every version of every resource, deleted
+	// ones included, as <Type>.history.ndjson (see history.go).
+	WithHistory bool
 	// Filters keep, for a type, only the resources matching any of its
 	// searches (_typeFilter, a Group's members' compartments). A type
 	// without filters is exported whole.
@@ -158,6 +161,13 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 			m.Summary.ByType[typ] = w.total
 			m.Summary.Resources += w.total
 		}
+		if opts.WithHistory {
+			hist, _, err := exportHistory(ctx, st, opts.Dir, typ, opts.MaxFileBytes)
+			if err != nil {
+				return nil, fmt.Errorf("export %s history: %w", typ, err)
+			}
+			m.Output = append(m.Output, hist...)
+		}
 	}
 	if !first.IsZero() {
 		m.Summary.FirstUpdated = first.UTC().Format(time.RFC3339Nano)
@@ -176,6 +186,7 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 // current one would pass max bytes.
 type typeWriter struct {
 	dir, typ string
+	suffix   string // ".ndjson" unless set
 	max      int64
 	f        *os.File
 	buf      *bufio.Writer
@@ -192,9 +203,13 @@ func (w *typeWriter) write(body []byte) error {
 		}
 	}
 	if w.f == nil {
-		name := w.typ + ".ndjson"
+		suffix := w.suffix
+		if suffix == "" {
+			suffix = ".ndjson"
+		}
+		name := w.typ + suffix
 		if n := len(w.done); n > 0 {
-			name = fmt.Sprintf("%s.%d.ndjson", w.typ, n+1)
+			name = fmt.Sprintf("%s.%d%s", w.typ, n+1, suffix)
 		}
 		f, err := os.Create(filepath.Join(w.dir, name))
 		if err != nil {

@@ -206,7 +206,7 @@ func listFiles(paths []string) ([]string, error) {
 			return nil, err
 		}
 		sort.Strings(found)
-		out = append(out, found...)
+		out = append(out, withoutSuperseded(found)...)
 	}
 	return out, nil
 }
@@ -303,6 +303,9 @@ type numbered struct {
 }
 
 func (im *Importer) ndjson(ctx context.Context, path string) error {
+	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), historySuffix) {
+		return im.historyFile(ctx, path)
+	}
 	var batch []numbered
 	var failed error
 	err := lines(path, func(n int, data []byte) bool {
@@ -576,4 +579,69 @@ func oneLine(err error) string {
 		return strings.Join(parts, "; ")
 	}
 	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+// historyFile replays a history export, one resource's versions a line.
+func (im *Importer) historyFile(ctx context.Context, path string) error {
+	var failed error
+	err := lines(path, func(n int, data []byte) bool {
+		b, err := parseLine(data)
+		if err != nil || b.Type() != "Bundle" || b["type"] != "history" {
+			im.fail(path, n, "not a history Bundle")
+			return true
+		}
+		entries, _ := b["entry"].([]any)
+		if err := im.replayHistory(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				failed = ctx.Err()
+				return false
+			}
+			im.fail(path, n, oneLine(err))
+			if im.opts.Strict {
+				failed = fmt.Errorf("%s:%d: %s", path, n, oneLine(err))
+				return false
+			}
+			return true
+		}
+		// Count the resource once, as its type.
+		for _, e := range entries {
+			if res, ok := e.(map[string]any)["resource"].(map[string]any); ok {
+				im.count(res)
+				break
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return failed
+}
+
+// withoutSuperseded drops a type's current-version NDJSON files when the
+// same directory holds history files of that type, which carry those
+// versions too.
+func withoutSuperseded(files []string) []string {
+	typeOf := func(f string) string {
+		base := filepath.Base(f)
+		if i := strings.IndexByte(base, '.'); i > 0 {
+			return filepath.Join(filepath.Dir(f), base[:i])
+		}
+		return f
+	}
+	hasHistory := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(strings.TrimSuffix(f, ".gz"), historySuffix) {
+			hasHistory[typeOf(f)] = true
+		}
+	}
+	var out []string
+	for _, f := range files {
+		base := strings.TrimSuffix(f, ".gz")
+		if strings.HasSuffix(base, ".ndjson") && !strings.HasSuffix(base, historySuffix) && hasHistory[typeOf(f)] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
@@ -123,3 +125,77 @@ func readExport(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// With history, every version (deletions too) travels: the receiving
+// store holds the same versions in the same order.
+func TestRoundTripWithHistory(t *testing.T) {
+	ctx := context.Background()
+	a, aStore := newSink(t)
+	svc := a.(ServiceSink).Service
+	put := func(body string) {
+		t.Helper()
+		res, err := fhirResource(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Update(ctx, res.Type(), res.ID(), res, service.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(`{"resourceType":"Patient","id":"p1","name":[{"family":"One"}]}`)
+	put(`{"resourceType":"Patient","id":"p1","name":[{"family":"Two"}]}`)
+	put(`{"resourceType":"Patient","id":"gone","name":[{"family":"Gone"}]}`)
+	if _, err := svc.Delete(ctx, "Patient", "gone", service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	put(`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+	out := t.TempDir()
+	m, err := Export(ctx, aStore, ExportOptions{Dir: out, WithHistory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, f := range m.Output {
+		if strings.HasSuffix(f.URL, historySuffix) {
+			files++
+		}
+	}
+	if files != 2 {
+		t.Fatalf("history files: %+v", m.Output)
+	}
+	b, bStore := newSink(t)
+	res, err := Import(ctx, b, []string{out}, ImportOptions{})
+	if err != nil || len(res.Problems) > 0 {
+		t.Fatalf("%v %v", err, res.Problems)
+	}
+	for _, id := range []string{"p1", "gone"} {
+		want, _ := aStore.History(ctx, store.HistoryQuery{Type: "Patient", ID: id})
+		got, _ := bStore.History(ctx, store.HistoryQuery{Type: "Patient", ID: id})
+		if len(got) != len(want) {
+			t.Fatalf("Patient/%s: %d versions in B, %d in A", id, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].VersionID != want[i].VersionID || got[i].Deleted != want[i].Deleted || !sameContent(t, got[i].Body, want[i].Body) {
+				t.Errorf("Patient/%s version %d differs: %s / %s", id, want[i].VersionID, got[i].Body, want[i].Body)
+			}
+		}
+	}
+}
+
+func sameContent(t *testing.T, a, b []byte) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	strip := func(data []byte) string {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "meta")
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	return strip(a) == strip(b)
+}
+
+func fhirResource(body string) (fhir.Resource, error) { return fhir.Unmarshal([]byte(body)) }

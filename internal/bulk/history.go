@@ -1,0 +1,111 @@
+package bulk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// History files: with WithHistory, export also writes <Type>.history.ndjson,
+// one FHIR Bundle of type "history" per resource (deleted ones included)
+// holding all its versions, oldest first: each entry has the resource (none
+// for a deletion), request.method (POST, PUT or DELETE as the version was
+// made) and response.lastModified and etag. Import replays them in order,
+// so the receiving store holds the same versions; when a directory has a
+// type's history file, its current-version file is not imported again.
+const historySuffix = ".history.ndjson"
+
+// exportHistory writes one type's history file; it returns the file (or
+// nil when the type has no versions).
+func exportHistory(ctx context.Context, st store.Store, dir, typ string, max int64) ([]OutputFile, int, error) {
+	byID := map[string][]store.Version{}
+	var before int64
+	for {
+		batch, err := st.History(ctx, store.HistoryQuery{Type: typ, Before: before, Count: 5000})
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, v := range batch {
+			byID[v.ID] = append(byID[v.ID], v)
+		}
+		before = batch[len(batch)-1].Seq
+	}
+	if len(byID) == 0 {
+		return nil, 0, nil
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	w := &typeWriter{dir: dir, typ: typ, max: max, suffix: historySuffix}
+	for _, id := range ids {
+		versions := byID[id]
+		sort.Slice(versions, func(a, b int) bool { return versions[a].VersionID < versions[b].VersionID })
+		entries := make([]any, 0, len(versions))
+		for _, v := range versions {
+			entry := map[string]any{
+				"request":  map[string]any{"method": v.Method, "url": typ + "/" + id},
+				"response": map[string]any{"status": "200", "etag": `W/"` + strconv.FormatInt(v.VersionID, 10) + `"`, "lastModified": fhir.FormatInstant(v.LastUpdated)},
+			}
+			if !v.Deleted {
+				entry["resource"] = json.RawMessage(v.Body)
+			}
+			entries = append(entries, entry)
+		}
+		line, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "history", "entry": entries})
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := w.write(line); err != nil {
+			w.abort()
+			return nil, 0, err
+		}
+	}
+	files, err := w.close()
+	return files, w.total, err
+}
+
+// replayHistory writes one resource's versions in order.
+func (im *Importer) replayHistory(ctx context.Context, b fhir.Resource) error {
+	entries, _ := b["entry"].([]any)
+	for i, e := range entries {
+		em, _ := e.(map[string]any)
+		req, _ := em["request"].(map[string]any)
+		url, _ := req["url"].(string)
+		res, _ := em["resource"].(map[string]any)
+		var entry map[string]any
+		switch {
+		case res == nil:
+			entry = map[string]any{"request": map[string]any{"method": http.MethodDelete, "url": url}}
+		default:
+			r := cloneResource(res)
+			delete(r, "meta") // versionId and lastUpdated are the receiver's
+			if m, ok := res["meta"].(map[string]any); ok {
+				mc := map[string]any{}
+				for k, v := range m {
+					if k != "versionId" && k != "lastUpdated" {
+						mc[k] = v
+					}
+				}
+				if len(mc) > 0 {
+					r["meta"] = mc
+				}
+			}
+			entry = map[string]any{"resource": map[string]any(r), "request": map[string]any{"method": http.MethodPut, "url": url}}
+		}
+		if err := im.sink.Transaction(ctx, transaction([]any{entry})); err != nil {
+			return fmt.Errorf("version %d of %s: %w", i+1, url, err)
+		}
+	}
+	return nil
+}
