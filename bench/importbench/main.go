@@ -33,6 +33,7 @@ func main() {
 	storeFlag := flag.String("store", "sqlite", "sqlite, postgres or both")
 	dsn := flag.String("database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
 	binary := flag.String("binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
+	copies := flag.Int("copies", 1, "load the patient bundles this many times (copies get new identifiers; the server new ids)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -44,8 +45,30 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	all := append(append([]benchserver.Bundle(nil), first...), rest...)
+	for k := 1; k < *copies; k++ {
+		clones, err := benchserver.CloneBundles(rest, k)
+		if err != nil {
+			log.Fatal(err)
+		}
+		all = append(all, clones...)
+	}
+	if *copies > 1 {
+		// gpcloud import reads files: write the copies out.
+		tmp, err := os.MkdirTemp("", "importbench-input-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(tmp)
+		for i, b := range all {
+			if err := os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%06d.json", i)), b.Body, 0o644); err != nil {
+				log.Fatal(err)
+			}
+		}
+		dir = tmp
+	}
 	var raw [][]byte
-	for _, b := range append(first, rest...) {
+	for _, b := range all {
 		var doc struct {
 			Entry []struct {
 				Resource json.RawMessage `json:"resource"`

@@ -97,7 +97,7 @@ func runOne(bin, storeName, dsn string, copies, clients, runs int, first, rest [
 	for k := 0; k < copies; k++ {
 		bundles := rest
 		if k > 0 {
-			if bundles, err = cloneBundles(rest, k); err != nil {
+			if bundles, err = benchserver.CloneBundles(rest, k); err != nil {
 				return nil, err
 			}
 			first = nil // Organizations and Practitioners are shared
@@ -124,38 +124,6 @@ func runOne(bin, storeName, dsn string, copies, clients, runs int, first, rest [
 		log.Printf("store=%s copies=%d %-22s p50=%6.1fms p95=%6.1fms matches=%s  %s", storeName, copies, q.name,
 			float64(p50.Microseconds())/1000, float64(p95.Microseconds())/1000, matches, q.path)
 		out = append(out, m)
-	}
-	return out, nil
-}
-
-// cloneBundles makes copy k of the patient bundles: the same clinical
-// content under new identifiers (every identifier value gets a suffix);
-// the server gives every resource a new id (the entries are POSTs).
-func cloneBundles(bundles []benchserver.Bundle, k int) ([]benchserver.Bundle, error) {
-	out := make([]benchserver.Bundle, len(bundles))
-	suffix := "-copy" + strconv.Itoa(k)
-	for i, b := range bundles {
-		var doc map[string]any
-		if err := json.Unmarshal(b.Body, &doc); err != nil {
-			return nil, err
-		}
-		entries, _ := doc["entry"].([]any)
-		for _, e := range entries {
-			res, _ := e.(map[string]any)["resource"].(map[string]any)
-			ids, _ := res["identifier"].([]any)
-			for _, id := range ids {
-				if m, ok := id.(map[string]any); ok {
-					if v, ok := m["value"].(string); ok {
-						m["value"] = v + suffix
-					}
-				}
-			}
-		}
-		body, err := json.Marshal(doc)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = benchserver.Bundle{Name: b.Name + suffix, Body: body, Resources: b.Resources}
 	}
 	return out, nil
 }

@@ -309,3 +309,35 @@ func WithSearchPath(dsn, schema string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// CloneBundles makes copy k of the patient bundles: the same clinical
+// content under new identifiers (every identifier value gets a suffix);
+// the server gives every resource a new id (the entries are POSTs).
+func CloneBundles(bundles []Bundle, k int) ([]Bundle, error) {
+	out := make([]Bundle, len(bundles))
+	suffix := "-copy" + strconv.Itoa(k)
+	for i, b := range bundles {
+		var doc map[string]any
+		if err := json.Unmarshal(b.Body, &doc); err != nil {
+			return nil, err
+		}
+		entries, _ := doc["entry"].([]any)
+		for _, e := range entries {
+			res, _ := e.(map[string]any)["resource"].(map[string]any)
+			ids, _ := res["identifier"].([]any)
+			for _, id := range ids {
+				if m, ok := id.(map[string]any); ok {
+					if v, ok := m["value"].(string); ok {
+						m["value"] = v + suffix
+					}
+				}
+			}
+		}
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Bundle{Name: b.Name + suffix, Body: body, Resources: b.Resources}
+	}
+	return out, nil
+}
