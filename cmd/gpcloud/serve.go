@@ -34,6 +34,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
+	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
 	exportDir := fs.String("export-dir", os.Getenv("GPCLOUD_EXPORT_DIR"), "directory of Bulk Data $export jobs and files (env GPCLOUD_EXPORT_DIR; default <data>/exports)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
@@ -70,7 +71,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *exportDir == "" {
 		*exportDir = filepath.Join(sc.dataDir, "exports")
 	}
-	jobs, err := bulk.OpenJobs(*exportDir, st, bulk.DefaultExpiry)
+	jobs, err := bulk.OpenJobs(*exportDir, st, bulk.DefaultExpiry, *exportMax)
 	if err != nil {
 		log.Error("cannot open the export directory", "dir", *exportDir, "error", err)
 		return 1

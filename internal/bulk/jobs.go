@@ -58,15 +58,16 @@ var ErrNoJob = errors.New("bulk: no such export job")
 // Jobs runs export jobs in the background, one at a time, from a
 // directory that outlives the process.
 type Jobs struct {
-	dir    string
-	st     store.Store
-	expiry time.Duration
-	mu     sync.Mutex
-	jobs   map[string]*Job
-	cancel map[string]context.CancelFunc
-	queue  chan string
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
+	maxFileBytes int64 // splits each type's output (0: Export's default)
+	dir          string
+	st           store.Store
+	expiry       time.Duration
+	mu           sync.Mutex
+	jobs         map[string]*Job
+	cancel       map[string]context.CancelFunc
+	queue        chan string
+	stop         context.CancelFunc
+	wg           sync.WaitGroup
 }
 
 // DefaultExpiry is how long a finished export's files are kept.
@@ -75,8 +76,8 @@ const DefaultExpiry = 24 * time.Hour
 var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // OpenJobs loads the jobs under dir and starts the worker; unfinished jobs
-// are queued again.
-func OpenJobs(dir string, st store.Store, expiry time.Duration) (*Jobs, error) {
+// are queued again. Output files are split at maxFileBytes (0: 1 GiB).
+func OpenJobs(dir string, st store.Store, expiry time.Duration, maxFileBytes int64) (*Jobs, error) {
 	if expiry <= 0 {
 		expiry = DefaultExpiry
 	}
@@ -84,7 +85,7 @@ func OpenJobs(dir string, st store.Store, expiry time.Duration) (*Jobs, error) {
 		return nil, fmt.Errorf("export jobs: %w", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	j := &Jobs{dir: dir, st: st, expiry: expiry, jobs: map[string]*Job{}, cancel: map[string]context.CancelFunc{},
+	j := &Jobs{dir: dir, st: st, expiry: expiry, maxFileBytes: maxFileBytes, jobs: map[string]*Job{}, cancel: map[string]context.CancelFunc{},
 		queue: make(chan string, 1000), stop: stop}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -274,6 +275,7 @@ func (j *Jobs) run(ctx context.Context, id string) {
 	if err == nil {
 		m, err = Export(jobCtx, j.st, ExportOptions{
 			Dir: filepath.Join(j.dir, id), Types: snapshot.Types, Since: snapshot.Since, Request: snapshot.Request, Filters: filters,
+			MaxFileBytes: j.maxFileBytes,
 			Progress: func(typ string, n int) {
 				if typ != lastType {
 					base, lastType = base+lastN, typ

@@ -20,7 +20,7 @@ func TestBulkExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobsDir := t.TempDir()
-	jobs, err := bulk.OpenJobs(jobsDir, st, time.Hour)
+	jobs, err := bulk.OpenJobs(jobsDir, st, time.Hour, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestBulkExport(t *testing.T) {
 
 	// The job survives a restart of the job runner.
 	jobs.Close()
-	again, err := bulk.OpenJobs(jobsDir, st, time.Hour)
+	again, err := bulk.OpenJobs(jobsDir, st, time.Hour, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
