@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -32,8 +33,12 @@ func TestConditionalInteractions(t *testing.T) {
 	// Code-only and |code forms.
 	ts.do("DELETE", "/fhir/Patient?identifier=9000000017", nil).expect(t, http.StatusNoContent)
 	ts.do("DELETE", "/fhir/Patient?identifier=9000000017", nil).expect(t, http.StatusNoContent) // no match now
-	ts.do("PUT", "/fhir/Patient?name=Smith", patient("X")).expect(t, http.StatusBadRequest)     // unsupported parameter
-	ts.do("DELETE", "/fhir/Patient", nil).expect(t, http.StatusBadRequest)                      // no condition
+	// Any search parameter works as a condition (through the search engine);
+	// an unknown one is refused, not ignored.
+	ts.do("PUT", "/fhir/Patient?name=Smith", patient("X")).expect(t, http.StatusCreated) // no Smith: created
+	ts.do("POST", "/fhir/Patient", patient("Y"), "If-None-Exist", "family=Dup&birthdate=1980-02-29").expect(t, http.StatusOK)
+	ts.do("PUT", "/fhir/Patient?colour=blue", patient("X")).expect(t, http.StatusBadRequest)
+	ts.do("DELETE", "/fhir/Patient", nil).expect(t, http.StatusBadRequest) // no condition
 
 	// Conditional patch on _id.
 	ops := `[{"op":"replace","path":"/gender","value":"male"}]`
@@ -41,7 +46,22 @@ func TestConditionalInteractions(t *testing.T) {
 
 	// Basic search on identifier.
 	found := ts.do("GET", "/fhir/Patient?"+q, nil).expect(t, http.StatusOK)
-	if entries, _ := found.body["entry"].([]any); len(entries) != 2 {
-		t.Fatalf("search found %d, want 2: %s", len(entries), found.raw)
+	if entries, _ := found.body["entry"].([]any); len(entries) != 3 { // first, Dup, and X made by PUT ?name=Smith
+		t.Fatalf("search found %d, want 3: %s", len(entries), found.raw)
 	}
+}
+
+// A conditional reference on any search parameter resolves through the
+// search engine (committed data).
+func TestConditionalReferenceOnAnyParameter(t *testing.T) {
+	ts := newTestServer(t)
+	ts.do("PUT", "/fhir/Patient/solo", `{"resourceType":"Patient","id":"solo","name":[{"family":"Solo"}],"birthDate":"1970-01-01"}`).expect(t, http.StatusCreated)
+	bundle := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+		"subject":{"reference":"Patient?family=solo&birthdate=1970"}},"request":{"method":"POST","url":"Observation"}}]}`
+	r := ts.do("POST", "/fhir", bundle, "Prefer", "return=representation").expect(t, http.StatusOK)
+	if !strings.Contains(string(r.raw), `"reference":"Patient/solo"`) {
+		t.Errorf("reference not resolved: %s", r.raw)
+	}
+	bad := strings.Replace(bundle, "birthdate=1970", "colour=blue", 1)
+	ts.do("POST", "/fhir", bad).expect(t, http.StatusBadRequest)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -94,12 +96,54 @@ func parseToken(param, v string) (store.Criterion, error) {
 // match returns up to limit ids of resources of typ matching values.
 func (s *Service) match(ctx context.Context, r store.Reader, typ string, values url.Values, limit int) ([]string, error) {
 	q, err := findQuery(typ, values)
+	if needsSearchEngine(err) {
+		return s.searchIDs(ctx, typ, values, limit)
+	}
 	if err != nil {
 		return nil, err
 	}
 	q.Limit = limit
 	ids, err := r.Find(ctx, q)
 	return ids, mapStoreError(err)
+}
+
+// needsSearchEngine reports a condition the token index alone cannot
+// answer (parameters other than _id and identifier, or several values).
+func needsSearchEngine(err error) bool {
+	var fe *fhir.Error
+	if !errors.As(err, &fe) || len(fe.Issues) == 0 {
+		return false
+	}
+	return fe.Issues[0].Code == fhir.CodeNotSupported
+}
+
+// searchIDs answers a condition with the search engine, strictly (an
+// unknown parameter is an error, not ignored: a condition that ignored
+// part of itself could match the wrong resource). It reads committed data:
+// inside a transaction it does not see the transaction's own writes.
+func (s *Service) searchIDs(ctx context.Context, typ string, values url.Values, limit int) ([]string, error) {
+	criteria := url.Values{}
+	for k, v := range values {
+		if !resultParams[k] {
+			criteria[k] = v
+		}
+	}
+	q, ignored, err := search.Parse([]string{typ}, criteria, search.ParseOptions{BaseURL: s.baseURL, DefaultCount: limit, MaxCount: limit})
+	if err != nil {
+		return nil, err
+	}
+	if len(ignored) > 0 {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "condition %s: %s", ignored[0].Name, ignored[0].Reason)
+	}
+	page, err := s.store.Search(ctx, q, store.PageRequest{})
+	if err != nil {
+		return nil, mapStoreError(err)
+	}
+	ids := make([]string, 0, len(page.Matches))
+	for _, v := range page.Matches {
+		ids = append(ids, v.ID)
+	}
+	return ids, nil
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -164,17 +164,25 @@ func (s *Service) resolveConditionalReference(ctx context.Context, tx store.Tx, 
 		return "", fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "conditional reference %q: cannot parse query: %v", ref, err)
 	}
 	q, err := findQuery(typ, values)
-	if err != nil {
+	var ids []string
+	switch {
+	case needsSearchEngine(err):
+		// Other parameters: the search engine, over committed data only
+		// (the bundle's own entries are not searched).
+		if ids, err = s.searchIDs(ctx, typ, values, 2); err != nil {
+			return "", err
+		}
+	case err != nil:
 		return "", err
-	}
-	q.Limit = 2
-	ids, err := tx.Find(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		if e.resource != nil && e.typ == typ && e.target != "" && (e.method == http.MethodPost || e.method == http.MethodPut) && matchesQuery(q, e.target, e.resource) {
-			ids = appendUnique(ids, e.target)
+	default:
+		q.Limit = 2
+		if ids, err = tx.Find(ctx, q); err != nil {
+			return "", err
+		}
+		for _, e := range entries {
+			if e.resource != nil && e.typ == typ && e.target != "" && (e.method == http.MethodPost || e.method == http.MethodPut) && matchesQuery(q, e.target, e.resource) {
+				ids = appendUnique(ids, e.target)
+			}
 		}
 	}
 	switch len(ids) {
