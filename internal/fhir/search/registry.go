@@ -41,6 +41,8 @@ func (p *Param) Supported() bool {
 var (
 	registryOnce sync.Once
 	registry     map[string]map[string]*Param // type -> code -> param
+	sorted       map[string][]*Param          // type -> params by code
+	indexed      map[string][]*Param          // type -> params extraction evaluates
 	compiled     map[string]*fhirpath.Expr    // by expression text
 )
 
@@ -82,6 +84,21 @@ func loadRegistry() {
 		}
 		registry[rt] = byCode
 	}
+	// Extraction runs on every write: list each type's parameters once.
+	sorted, indexed = map[string][]*Param{}, map[string][]*Param{}
+	for rt, byCode := range registry {
+		all := make([]*Param, 0, len(byCode))
+		for _, p := range byCode {
+			all = append(all, p)
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].Code < all[j].Code })
+		sorted[rt] = all
+		for _, p := range all {
+			if p.Supported() && p.Code != "_id" {
+				indexed[rt] = append(indexed[rt], p)
+			}
+		}
+	}
 }
 
 // Lookup returns the parameter code of resourceType, or nil.
@@ -90,31 +107,22 @@ func Lookup(resourceType, code string) *Param {
 	return registry[resourceType][code]
 }
 
-// Params returns the parameters of a resource type, sorted by code.
+// Params returns the parameters of a resource type, sorted by code. The
+// slice is shared: do not modify it.
 func Params(resourceType string) []*Param {
 	registryOnce.Do(loadRegistry)
-	out := make([]*Param, 0, len(registry[resourceType]))
-	for _, p := range registry[resourceType] {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
+	return sorted[resourceType]
 }
 
-// indexedParams returns the parameters extraction evaluates for a type,
-// with expressions shared between types ("Patient.name | Practitioner.name")
-// evaluated once per resource.
+// indexedParams returns the parameters extraction evaluates for a type
+// (supported ones, less _id, which is the resource's own id column).
 func indexedParams(resourceType string) []*Param {
-	var out []*Param
-	for _, p := range Params(resourceType) {
-		if p.Supported() && p.Code != "_id" {
-			out = append(out, p)
-		}
-	}
-	return out
+	registryOnce.Do(loadRegistry)
+	return indexed[resourceType]
 }
 
-// baseTypeOf is "Patient" for "Patient/123" and absolute URLs ending so.
+// splitReference reads the type and id of "Patient/123", an absolute URL
+// ending so, or either with a /_history/n suffix.
 func splitReference(ref string) (typ, id string, ok bool) {
 	ref = strings.SplitN(ref, "/_history/", 2)[0]
 	parts := strings.Split(ref, "/")
