@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -21,8 +20,6 @@ const (
 	MaxStoredResults = 100000
 	SearchTTL        = time.Hour
 )
-
-var lastCleanup atomic.Int64
 
 // Search runs q: one query for the first page; when more match, the
 // ordered matches are stored (one INSERT ... SELECT) and pages read from
@@ -55,18 +52,11 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 		}
 		return store.SearchPage{Total: total, HasMore: true}, nil
 	}
-	id, total, err := s.storeResults(ctx, q)
+	id, err := s.storeResults(ctx, q)
 	if err != nil {
 		return store.SearchPage{}, err
 	}
-	if total >= MaxStoredResults && q.Total == "accurate" {
-		if total, err = s.count(ctx, q); err != nil {
-			return store.SearchPage{}, err
-		}
-	} else if total >= MaxStoredResults {
-		total = -1
-	}
-	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0}, total)
+	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0})
 }
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
@@ -86,8 +76,10 @@ func newSearchID() string {
 	return hex.EncodeToString(b)
 }
 
-// storeResults writes the ordered matches under a new search id.
-func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, int, error) {
+// storeResults writes the ordered matches under a new search id, with the
+// total to report: the number stored, or, past MaxStoredResults, a count
+// when _total=accurate asked for one and -1 (unknown) otherwise.
+func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, error) {
 	id := newSearchID()
 	now := time.Now()
 	sb := s.builder(now)
@@ -99,42 +91,49 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, int,
 	sb.fromMatches(q, l, false, cte)
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
-	var total int
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
-	total = int(n)
+	total := int(n)
+	if total >= MaxStoredResults {
+		total = -1
+		if q.Total == "accurate" {
+			if total, err = s.count(ctx, q); err != nil {
+				return "", err
+			}
+		}
+	}
 	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total) VALUES (?, ?, ?)`), id, now.UnixMicro(), total); err != nil {
-		return "", 0, err
+		return "", err
 	}
-	if last := lastCleanup.Load(); now.Unix()-last > 60 && lastCleanup.CompareAndSwap(last, now.Unix()) {
+	if last := s.lastCleanup.Load(); now.Unix()-last > 60 && s.lastCleanup.CompareAndSwap(last, now.Unix()) {
 		cutoff := now.Add(-SearchTTL).UnixMicro()
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_result WHERE search_id IN (SELECT search_id FROM search_query WHERE created < ?)`), cutoff); err != nil {
-			return "", 0, err
+			return "", err
 		}
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_query WHERE created < ?`), cutoff); err != nil {
-			return "", 0, err
+			return "", err
 		}
 	}
-	return id, total, tx.Commit()
+	return id, tx.Commit()
 }
 
-// storedPage reads a page of a stored result list; total, when given,
-// overrides the stored count.
-func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.PageRequest, total ...int) (store.SearchPage, error) {
-	var stored int
+// storedPage reads a page of a stored result list (one row more than the
+// page, to tell whether another follows).
+func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
+	var total int
 	var created int64
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&stored, &created)
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Since(time.UnixMicro(created)) > SearchTTL {
 		return store.SearchPage{}, store.ErrSearchExpired
 	}
@@ -144,16 +143,16 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	sb := s.builder(time.Time{})
 	sb.w(`SELECT `+versionColumns+` FROM search_result r JOIN resource_version v ON v.type = r.type AND v.id = r.id AND v.version_id = r.version_id
 		WHERE r.search_id = ? AND r.pos > ? ORDER BY r.pos`, page.SearchID, page.Offset)
-	sb.w(fmt.Sprintf(` LIMIT %d`, q.Count))
+	sb.w(fmt.Sprintf(` LIMIT %d`, q.Count+1))
 	matches, err := s.queryVersions(ctx, s.read, sb)
 	if err != nil {
 		return store.SearchPage{}, err
 	}
-	t := stored
-	if len(total) > 0 {
-		t = total[0]
+	more := len(matches) > q.Count
+	if more {
+		matches = matches[:q.Count]
 	}
-	return store.SearchPage{Matches: matches, Total: t, SearchID: page.SearchID, HasMore: page.Offset+len(matches) < stored}, nil
+	return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, HasMore: more}, nil
 }
 
 func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]store.Version, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -17,6 +18,9 @@ type Store struct {
 	read  *sql.DB // reads outside transactions; may be write
 	d     Dialect
 	q     queries
+	// lastCleanup is when expired stored searches were last removed (Unix
+	// seconds): at most once a minute, by whichever search stores next.
+	lastCleanup atomic.Int64
 }
 
 // Open wraps the databases and applies pending migrations. read may equal

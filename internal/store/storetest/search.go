@@ -284,6 +284,9 @@ func testSearchPaging(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if page.Total != first.Total {
+			t.Errorf("page at %d reports total %d, the first page %d", offset, page.Total, first.Total)
+		}
 		for _, v := range page.Matches {
 			if seen[v.ID] {
 				t.Errorf("%s appears twice", v.ID)
