@@ -170,7 +170,8 @@ func filterTable(f *search.Filter) (table, param string) {
 
 // probe writes a filter as a correlated [NOT] EXISTS on the resource's own
 // index rows (found through the owner index): the cheap way to check a
-// condition on candidates another filter already narrowed down.
+// condition on candidates another filter already narrowed down. An empty
+// typ probes rows of c's own type (a search over every type).
 func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
 	if f.Has != nil || f.Chain != nil || f.Param.Code == "_id" {
 		sb.filter(f, typ, "c.id")
@@ -182,7 +183,11 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
 	if not {
 		sb.w(`NOT `)
 	}
-	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
+	if typ == "" {
+		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = c.type AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, param)
+	} else {
+		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
+	}
 	if f.Missing == nil {
 		sb.w(` AND (`)
 		sb.values(f, x)
@@ -521,33 +526,12 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 	}
 	if len(types) == 0 {
 		for _, f := range q.Filters {
-			// Resource-level parameters on every type: correlate on c.type.
+			// Resource-level parameters on every type: probe the row's own type.
 			sb.w(` AND `)
-			sb.filterAnyType(f)
+			sb.probe(f, "")
 		}
 	}
 	sb.w(`)`)
-}
-
-// filterAnyType handles a system-wide search without _type: the filter's
-// subquery matches the row's own type.
-func (sb *sqlBuilder) filterAnyType(f *search.Filter) {
-	if f.Param.Code == "_id" {
-		sb.filter(f, "", "c.id")
-		return
-	}
-	x := sb.nextAlias("x")
-	table := tableFor(f.Param.Type)
-	sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = c.type AND `+x+`.id = c.id AND `+x+`.param = ? AND (`, f.Param.Code)
-	for i, v := range f.Values {
-		if i > 0 {
-			sb.w(` OR `)
-		}
-		sb.w(`(`)
-		sb.value(f.Param.Type, f.Modifier, x, v)
-		sb.w(`)`)
-	}
-	sb.w(`))`)
 }
 
 // orderBy writes the sort keys, nulls (no value) last, then type and id

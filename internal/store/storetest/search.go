@@ -184,6 +184,8 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Observation", "_sort=status,-date", "o1,o2,bp,o4,o3", true},
 		// system level
 		{"", "_id=p1,o1", "o1,p1", true},
+		{"", "_id=p1,o1&_lastUpdated=ge1970", "o1,p1", true},
+		{"", "_id=p1,o1&_lastUpdated:missing=true", "", true},
 	}
 	for _, tc := range tests {
 		got := runQuery(t, s, tc.typ, tc.query)
