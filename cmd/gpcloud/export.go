@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/bulk"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // export writes the store as NDJSON with a manifest and a description.
@@ -31,8 +32,8 @@ func export(args []string, stdout, stderr io.Writer) int {
 	var since time.Time
 	if *sinceFlag != "" {
 		var err error
-		if since, err = parseInstant(*sinceFlag); err != nil {
-			fmt.Fprintf(stderr, "gpcloud export: --since %q: %v\n", *sinceFlag, err)
+		if since, err = service.ParseInstantParam("--since", *sinceFlag, false); err != nil {
+			fmt.Fprintf(stderr, "gpcloud export: %v\n", err)
 			return 2
 		}
 	}
@@ -67,14 +68,4 @@ func export(args []string, stdout, stderr io.Writer) int {
 		m.Summary.Resources, len(m.Summary.ByType), len(m.Output), float64(bytes)/1e6, *out, elapsed.Round(time.Millisecond),
 		float64(m.Summary.Resources)/max(elapsed.Seconds(), 1e-3), float64(bytes)/1e6/max(elapsed.Seconds(), 1e-3))
 	return 0
-}
-
-// parseInstant reads a date or an RFC 3339 instant.
-func parseInstant(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("expected a date (2024-01-01) or an instant (2024-01-01T10:00:00Z)")
 }

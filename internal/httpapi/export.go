@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // Bulk Data Access IG 2.0: asynchronous $export.
@@ -51,8 +52,8 @@ func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level, group
 	var since time.Time
 	if v := q.Get("_since"); v != "" {
 		var err error
-		if since, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_since must be an instant (2024-01-01T00:00:00Z), got %q", v))
+		if since, err = service.ParseInstantParam("_since", v, false); err != nil {
+			writeError(w, r, err)
 			return
 		}
 	}

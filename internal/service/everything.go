@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -45,11 +44,10 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 	sort.Strings(types)
 	count := DefaultSearchCount
 	if v := params.Get("_count"); v != "" {
-		q, _, err := search.Parse([]string{"Patient"}, url.Values{"_count": {v}}, search.ParseOptions{DefaultCount: DefaultSearchCount, MaxCount: MaxSearchCount})
-		if err != nil {
+		var err error
+		if count, err = search.ParseCount(v, MaxSearchCount); err != nil {
 			return Outcome{}, err
 		}
-		count = q.Count
 	}
 	q := &search.Query{
 		Types:       types,
@@ -58,9 +56,9 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 		Include:     []search.Include{{SourceType: "*"}},
 	}
 	if v := params.Get("_since"); v != "" {
-		since, err := time.Parse(time.RFC3339Nano, v)
+		since, err := ParseInstantParam("_since", v, false)
 		if err != nil {
-			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_since must be an instant (2024-01-01T00:00:00Z), got %q", v)
+			return Outcome{}, err
 		}
 		micros := since.UnixMicro()
 		q.Filters = append(q.Filters, &search.Filter{Param: search.Lookup("Patient", "_lastUpdated"),

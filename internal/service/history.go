@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -41,25 +42,25 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 		}
 	}
 	if v := params.Get("_since"); v != "" {
-		t, err := parseInstantParam("_since", v, false)
+		t, err := ParseInstantParam("_since", v, false)
 		if err != nil {
 			return Outcome{}, err
 		}
 		q.Since = t
 	}
 	if v := params.Get("_at"); v != "" {
-		t, err := parseInstantParam("_at", v, true)
+		t, err := ParseInstantParam("_at", v, true)
 		if err != nil {
 			return Outcome{}, err
 		}
 		q.At = t
 	}
 	if v := params.Get("_count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_count must be a non-negative integer, got %q", v)
+		n, err := search.ParseCount(v, MaxHistoryCount)
+		if err != nil {
+			return Outcome{}, err
 		}
-		q.Count = min(n, MaxHistoryCount)
+		q.Count = n
 	}
 	if v := params.Get(historyCursorParam); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -170,11 +171,12 @@ func (s *Service) historyEntry(v store.Version) map[string]any {
 	return entry
 }
 
-// parseInstantParam parses a FHIR instant or dateTime parameter value.
+// ParseInstantParam parses a FHIR instant or dateTime parameter value
+// (_since, _at; $export's _since; the export command's --since).
 // Partial dates are allowed: for _since the period's start counts, for _at
 // (asEnd) its end, so that _at=2024 means "as the record stood at the end
 // of 2024".
-func parseInstantParam(name, v string, asEnd bool) (time.Time, error) {
+func ParseInstantParam(name, v string, asEnd bool) (time.Time, error) {
 	layouts := []struct {
 		layout string
 		step   func(time.Time) time.Time

@@ -73,12 +73,12 @@ func TestParseInstantParam(t *testing.T) {
 		{"2024-05", false, utc("2024-05-01T00:00:00Z")},
 	}
 	for _, tt := range tests {
-		got, err := parseInstantParam("_at", tt.in, tt.asEnd)
+		got, err := ParseInstantParam("_at", tt.in, tt.asEnd)
 		if err != nil || !got.Equal(tt.want) {
 			t.Errorf("%s (end %t) = %v, %v; want %v", tt.in, tt.asEnd, got, err, tt.want)
 		}
 	}
-	if _, err := parseInstantParam("_since", "yesterday", false); err == nil {
+	if _, err := ParseInstantParam("_since", "yesterday", false); err == nil {
 		t.Error("accepted a non-date")
 	}
 }

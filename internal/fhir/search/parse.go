@@ -62,6 +62,15 @@ func Parse(types []string, params url.Values, opt ParseOptions) (*Query, []Ignor
 	return q, ignored, nil
 }
 
+// ParseCount reads a _count value: a non-negative integer, capped at max.
+func ParseCount(raw string, max int) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 {
+		return 0, badRequest("_count must be a non-negative integer, got %q", raw)
+	}
+	return min(n, max), nil
+}
+
 func badRequest(format string, args ...any) error {
 	return fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, format, args...)
 }
@@ -69,11 +78,11 @@ func badRequest(format string, args ...any) error {
 func (q *Query) parseParam(key, raw string, opt ParseOptions) (*Ignored, error) {
 	switch key {
 	case "_count":
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 {
-			return nil, badRequest("_count must be a non-negative integer, got %q", raw)
+		n, err := ParseCount(raw, opt.MaxCount)
+		if err != nil {
+			return nil, err
 		}
-		q.Count = min(n, opt.MaxCount)
+		q.Count = n
 		return nil, nil
 	case "_total":
 		switch raw {
