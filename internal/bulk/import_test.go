@@ -22,9 +22,7 @@ func newSink(t *testing.T) (Sink, store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := service.New(st, service.Options{})
-	sinkStores[svc] = st
-	return ServiceSink{Service: svc}, st
+	return ServiceSink{Service: service.New(st, service.Options{})}, st
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {

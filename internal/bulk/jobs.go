@@ -197,7 +197,7 @@ func (j *Jobs) expired(job *Job) bool {
 // Delete cancels a job and removes its files.
 func (j *Jobs) Delete(id string) error {
 	j.mu.Lock()
-	job, ok := j.jobs[id]
+	_, ok := j.jobs[id]
 	if ok {
 		delete(j.jobs, id)
 		if c := j.cancel[id]; c != nil {
@@ -208,7 +208,6 @@ func (j *Jobs) Delete(id string) error {
 	if !ok {
 		return ErrNoJob
 	}
-	_ = job
 	return os.RemoveAll(filepath.Join(j.dir, id))
 }
 
@@ -389,7 +388,7 @@ func (j *Jobs) filters(ctx context.Context, job *Job) (map[string][]*search.Quer
 func groupMembers(ctx context.Context, st store.Store, id string) ([]string, error) {
 	v, err := st.Read(ctx, "Group", id)
 	if err != nil || v.Deleted {
-		return nil, fmt.Errorf("Group/%s not found", id)
+		return nil, fmt.Errorf("no Group/%s", id)
 	}
 	g, err := fhir.Unmarshal(v.Body)
 	if err != nil {

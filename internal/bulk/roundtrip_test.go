@@ -43,14 +43,13 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	a, _ := newSink(t)
-	aStore := a.(ServiceSink).Service
+	a, aStore := newSink(t)
 	resA, err := Import(ctx, a, inputs, ImportOptions{})
 	if err != nil || len(resA.Problems) > 0 {
 		t.Fatalf("import into A: %v %v", err, resA.Problems)
 	}
 	exportA := t.TempDir()
-	if _, err := Export(ctx, storeOf(t, aStore), ExportOptions{Dir: exportA}); err != nil {
+	if _, err := Export(ctx, aStore, ExportOptions{Dir: exportA}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -79,17 +78,6 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	t.Logf("%d resources of %d types made the trip SQLite → NDJSON → PostgreSQL → NDJSON unchanged", len(left), len(resA.ByType))
-}
-
-// storeOf finds the store behind a ServiceSink made by newSink.
-var sinkStores = map[*service.Service]store.Store{}
-
-func storeOf(t *testing.T, svc *service.Service) store.Store {
-	st, ok := sinkStores[svc]
-	if !ok {
-		t.Fatal("no store for the service")
-	}
-	return st
 }
 
 // readExport maps Type/id to the resource's canonical JSON without

@@ -2,7 +2,6 @@ package fhirpath
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -129,8 +128,6 @@ func TestOfficialSuite(t *testing.T) {
 		t.Errorf("%s now passes: remove it from knownFailures", f)
 	}
 }
-
-var errMismatch = errors.New("mismatch")
 
 func runSuiteTest(tc suiteTest, input map[string]any) error {
 	opts := &Options{Strict: tc.Mode == "strict", Now: time.Now()}

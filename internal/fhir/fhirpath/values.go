@@ -23,8 +23,6 @@ type Decimal struct {
 	places int
 }
 
-func newDecimal(r *big.Rat, places int) Decimal { return Decimal{r: r, places: places} }
-
 // decimalPlaces counts the digits after the point in a number's text.
 func decimalPlaces(s string) int {
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
