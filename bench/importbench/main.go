@@ -29,22 +29,17 @@ import (
 )
 
 func main() {
-	dataDir := flag.String("data", "", "directory of the Synthea bundles (default: synthea-r4 in the shared test data)")
-	storeFlag := flag.String("store", "sqlite", "sqlite, postgres or both")
-	dsn := flag.String("database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
-	binary := flag.String("binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
+	var common benchserver.Common
+	common.Register(flag.CommandLine)
 	copies := flag.Int("copies", 1, "load the patient bundles this many times (copies get new identifiers; the server new ids)")
 	flag.Parse()
 	log.SetFlags(0)
 
-	dir, err := benchserver.SyntheaDir(*dataDir)
+	setup, err := common.Resolve("gpcloud-importbench", 0)
 	if err != nil {
 		log.Fatal(err)
 	}
-	first, rest, err := benchserver.ReadBundles(dir, 0)
-	if err != nil {
-		log.Fatal(err)
-	}
+	dir, first, rest := setup.Dir, setup.First, setup.Rest
 	all := append(append([]benchserver.Bundle(nil), first...), rest...)
 	for k := 1; k < *copies; k++ {
 		clones, err := benchserver.CloneBundles(rest, k)
@@ -85,22 +80,14 @@ func main() {
 			raw = append(raw, c.Bytes())
 		}
 	}
-	bin, err := benchserver.Build(*binary, "gpcloud-importbench")
-	if err != nil {
-		log.Fatal(err)
-	}
-	stores, err := benchserver.Stores(*storeFlag)
-	if err != nil {
-		log.Fatal(err)
-	}
 	fmt.Println("| store | resources | floor | gpcloud import | ratio | import resources/s | import peak RSS |")
 	fmt.Println("|---|---|---|---|---|---|---|")
-	for _, st := range stores {
-		floor, err := measureFloor(st, *dsn, raw)
+	for _, st := range setup.Stores {
+		floor, err := measureFloor(st, common.Database, raw)
 		if err != nil {
 			log.Fatalf("%s floor: %v", st, err)
 		}
-		took, rss, err := measureImport(bin, st, *dsn, dir)
+		took, rss, err := measureImport(setup.Binary, st, common.Database, dir)
 		if err != nil {
 			log.Fatalf("%s import: %v", st, err)
 		}

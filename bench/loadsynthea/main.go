@@ -18,9 +18,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/bench/internal/benchserver"
@@ -36,48 +33,31 @@ type result struct {
 }
 
 func main() {
-	dataDir := flag.String("data", "", "directory of the Synthea bundles (default: synthea-r4 in the shared test data)")
+	var common benchserver.Common
+	common.Register(flag.CommandLine)
 	clientsFlag := flag.String("clients", "2,4", "comma-separated concurrency levels; each is a separate run on a fresh store")
-	storeFlag := flag.String("store", "sqlite", "sqlite, postgres or both")
-	dsn := flag.String("database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
-	binary := flag.String("binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
 	limit := flag.Int("limit", 0, "load only the first N patient bundles (0: all)")
 	flag.Parse()
 	log.SetFlags(0)
 
-	dir, err := benchserver.SyntheaDir(*dataDir)
+	setup, err := common.Resolve("gpcloud-loadsynthea", *limit)
 	if err != nil {
 		log.Fatal(err)
 	}
-	first, rest, err := benchserver.ReadBundles(dir, *limit)
-	if err != nil {
-		log.Fatal(err)
-	}
+	first, rest := setup.First, setup.Rest
 	total := 0
 	for _, b := range append(append([]benchserver.Bundle(nil), first...), rest...) {
 		total += b.Resources
 	}
-	log.Printf("read %d bundles, %d resources, from %s", len(first)+len(rest), total, dir)
-
-	bin, err := benchserver.Build(*binary, "gpcloud-loadsynthea")
-	if err != nil {
-		log.Fatal(err)
-	}
-	stores, err := benchserver.Stores(*storeFlag)
+	log.Printf("read %d bundles, %d resources, from %s", len(first)+len(rest), total, setup.Dir)
+	clients, err := benchserver.Counts("clients", *clientsFlag)
 	if err != nil {
 		log.Fatal(err)
 	}
 	var results []result
-	for _, st := range stores {
-		if st == "postgres" && *dsn == "" {
-			log.Fatal("postgres: set -database or GPCLOUD_TEST_POSTGRES")
-		}
-		for _, c := range strings.Split(*clientsFlag, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(c))
-			if err != nil || n < 1 {
-				log.Fatalf("-clients %q: not a positive number", c)
-			}
-			r, err := run(bin, st, *dsn, n, first, rest)
+	for _, st := range setup.Stores {
+		for _, n := range clients {
+			r, err := run(setup.Binary, st, common.Database, n, first, rest)
 			if err != nil {
 				log.Fatalf("store=%s clients=%d: %v", st, n, err)
 			}

@@ -16,10 +16,8 @@ import (
 	"log"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/bench/internal/benchserver"
@@ -35,41 +33,27 @@ type measurement struct {
 }
 
 func main() {
-	dataDir := flag.String("data", "", "directory of the Synthea bundles (default: synthea-r4 in the shared test data)")
-	storeFlag := flag.String("store", "sqlite", "sqlite, postgres or both")
+	var common benchserver.Common
+	common.Register(flag.CommandLine)
 	copiesFlag := flag.String("copies", "1", "comma-separated copy counts; each is a separate run on a fresh store")
-	dsn := flag.String("database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
-	binary := flag.String("binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
 	runs := flag.Int("runs", 50, "timed runs of each query (after 5 untimed)")
 	clients := flag.Int("clients", 2, "loading clients")
 	limit := flag.Int("limit", 0, "load only the first N patient bundles per copy (0: all)")
 	flag.Parse()
 	log.SetFlags(0)
 
-	dir, err := benchserver.SyntheaDir(*dataDir)
+	setup, err := common.Resolve("gpcloud-searchbench", *limit)
 	if err != nil {
 		log.Fatal(err)
 	}
-	first, rest, err := benchserver.ReadBundles(dir, *limit)
-	if err != nil {
-		log.Fatal(err)
-	}
-	bin, err := benchserver.Build(*binary, "gpcloud-searchbench")
-	if err != nil {
-		log.Fatal(err)
-	}
-	stores, err := benchserver.Stores(*storeFlag)
+	copiesList, err := benchserver.Counts("copies", *copiesFlag)
 	if err != nil {
 		log.Fatal(err)
 	}
 	var all []measurement
-	for _, st := range stores {
-		for _, c := range strings.Split(*copiesFlag, ",") {
-			copies, err := strconv.Atoi(strings.TrimSpace(c))
-			if err != nil || copies < 1 {
-				log.Fatalf("-copies %q: not a positive number", c)
-			}
-			ms, err := runOne(bin, st, *dsn, copies, *clients, *runs, first, rest)
+	for _, st := range setup.Stores {
+		for _, copies := range copiesList {
+			ms, err := runOne(setup.Binary, st, common.Database, copies, *clients, *runs, setup.First, setup.Rest)
 			if err != nil {
 				log.Fatalf("store=%s copies=%d: %v", st, copies, err)
 			}

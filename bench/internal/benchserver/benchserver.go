@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -338,6 +339,60 @@ func CloneBundles(bundles []Bundle, k int) ([]Bundle, error) {
 			return nil, err
 		}
 		out[i] = Bundle{Name: b.Name + suffix, Body: body, Resources: b.Resources}
+	}
+	return out, nil
+}
+
+// Common are the flags every benchmark command takes.
+type Common struct {
+	Data, Store, Database, Binary string
+}
+
+// Register adds -data, -store, -database and -binary to fs.
+func (c *Common) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", "", "directory of the Synthea bundles (default: synthea-r4 in the shared test data)")
+	fs.StringVar(&c.Store, "store", "sqlite", "sqlite, postgres or both")
+	fs.StringVar(&c.Database, "database", os.Getenv("GPCLOUD_TEST_POSTGRES"), "PostgreSQL DSN; each run gets a fresh schema")
+	fs.StringVar(&c.Binary, "binary", "", "gpcloud binary (default: go build ./cmd/gpcloud)")
+}
+
+// Setup is what the common flags resolve to.
+type Setup struct {
+	Dir         string // the Synthea directory
+	First, Rest []Bundle
+	Binary      string
+	Stores      []string
+}
+
+// Resolve reads the bundles (at most limit patient bundles; 0: all),
+// builds gpcloud unless a binary was given (as name in the temporary
+// directory) and checks the store choice.
+func (c *Common) Resolve(name string, limit int) (Setup, error) {
+	var s Setup
+	var err error
+	if s.Dir, err = SyntheaDir(c.Data); err != nil {
+		return s, err
+	}
+	if s.First, s.Rest, err = ReadBundles(s.Dir, limit); err != nil {
+		return s, err
+	}
+	if s.Stores, err = Stores(c.Store); err != nil {
+		return s, err
+	}
+	s.Binary, err = Build(c.Binary, name)
+	return s, err
+}
+
+// Counts reads a comma-separated list of positive integers (-clients,
+// -copies).
+func Counts(flagName, v string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-%s %q: %q is not a positive number", flagName, v, part)
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
