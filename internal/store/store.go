@@ -110,6 +110,24 @@ type Reader interface {
 	VRead(ctx context.Context, typ, id string, versionID int64) (Version, error)
 	// Find returns ids of current, not deleted resources matching q, in id order.
 	Find(ctx context.Context, q FindQuery) ([]string, error)
+	// GetRecord returns an unexpired record. ErrNotFound if there is none.
+	// Within a Tx, adapters with row locks lock the record read.
+	GetRecord(ctx context.Context, kind, id string) (Record, error)
+	// ListRecords returns the unexpired records of a kind, in id order.
+	ListRecords(ctx context.Context, kind string) ([]Record, error)
+}
+
+// Record is a small document kept beside the resources that is not a FHIR
+// resource: a signing key, a client registration, a user account, a used
+// token id, the head of the audit chain. Its owner (the auth or audit
+// service) defines Body; the store only keeps it, in the same transactions
+// as the resources.
+type Record struct {
+	Kind, ID string
+	Body     []byte
+	// Expires, when set, is when the record stops existing: reads skip it
+	// and an insert may take its place.
+	Expires time.Time
 }
 
 // Tx is a write transaction. Reads through a Tx see its own writes and, for
@@ -127,6 +145,13 @@ type Tx interface {
 	// from InTx at commit. The returned Version's Seq may be 0 (unknown
 	// until the write is flushed).
 	Put(ctx context.Context, w Write) (Version, error)
+	// InsertRecord adds a record; ErrConflict if an unexpired one with
+	// the same kind and id exists (a replayed token id, say).
+	InsertRecord(ctx context.Context, r Record) error
+	// PutRecord adds or replaces a record.
+	PutRecord(ctx context.Context, r Record) error
+	// DeleteRecord removes a record; removing none is not an error.
+	DeleteRecord(ctx context.Context, kind, id string) error
 }
 
 // Store is a versioned resource store.

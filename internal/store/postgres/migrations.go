@@ -39,4 +39,6 @@ var migrations = []string{
 	sqlstore.SearchSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 	// 3: two-part composite parameters.
 	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
+	// 4: records beside the resources (keys, clients, accounts, audit chain head).
+	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}, "BYTEA"),
 }

@@ -38,4 +38,6 @@ var migrations = []string{
 	sqlstore.SearchSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 	// 3: two-part composite parameters.
 	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	// 4: records beside the resources (keys, clients, accounts, audit chain head).
+	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
 }

@@ -63,3 +63,12 @@ func SearchSchema(t ColumnTypes) string {
 		version_id {I} NOT NULL, PRIMARY KEY (search_id, pos))`
 	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
 }
+
+// RecordSchema is the fourth migration: records (non-FHIR documents such
+// as signing keys, client registrations and accounts), keyed by kind and
+// id; expires is in Unix microseconds, 0 for never.
+func RecordSchema(t ColumnTypes, blob string) string {
+	ddl := `CREATE TABLE record (kind {K} NOT NULL, id {K} NOT NULL, body {B} NOT NULL, expires {I} NOT NULL,
+		PRIMARY KEY (kind, id))`
+	return strings.NewReplacer("{K}", t.Key, "{B}", blob, "{I}", t.Integer).Replace(ddl)
+}

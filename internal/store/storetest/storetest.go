@@ -63,6 +63,8 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
+		{"Records", testRecords},
+		{"RecordsRollBack", testRecordsRollBack},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {

@@ -1,0 +1,121 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+func testRecords(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.GetRecord(ctx, "key", "a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("get missing: %v, want ErrNotFound", err)
+	}
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.InsertRecord(ctx, store.Record{Kind: "key", ID: "b", Body: []byte(`{"n":2}`)}); err != nil {
+			return err
+		}
+		if err := tx.InsertRecord(ctx, store.Record{Kind: "key", ID: "a", Body: []byte(`{"n":1}`)}); err != nil {
+			return err
+		}
+		if err := tx.InsertRecord(ctx, store.Record{Kind: "other", ID: "a", Body: []byte(`x`)}); err != nil {
+			return err
+		}
+		// The transaction sees its own records.
+		r, err := tx.GetRecord(ctx, "key", "a")
+		if err != nil || string(r.Body) != `{"n":1}` {
+			t.Errorf("in tx: %+v %v", r, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListRecords(ctx, "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != "a" || list[1].ID != "b" || string(list[1].Body) != `{"n":2}` {
+		t.Fatalf("list = %+v", list)
+	}
+
+	// A second insert of the same id conflicts and leaves the first.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.InsertRecord(ctx, store.Record{Kind: "key", ID: "a", Body: []byte(`{"n":9}`)})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate insert: %v, want ErrConflict", err)
+	}
+	// Put replaces; Delete removes.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.PutRecord(ctx, store.Record{Kind: "key", ID: "a", Body: []byte(`{"n":3}`)}); err != nil {
+			return err
+		}
+		return tx.DeleteRecord(ctx, "key", "b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.GetRecord(ctx, "key", "a"); err != nil || string(r.Body) != `{"n":3}` {
+		t.Fatalf("after put: %+v %v", r, err)
+	}
+	if _, err := s.GetRecord(ctx, "key", "b"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+
+	// An expired record is absent, and an insert may take its place.
+	past := time.Now().Add(-time.Second)
+	future := time.Now().Add(time.Hour)
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.PutRecord(ctx, store.Record{Kind: "jti", ID: "old", Body: []byte(`1`), Expires: past}); err != nil {
+			return err
+		}
+		return tx.PutRecord(ctx, store.Record{Kind: "jti", ID: "live", Body: []byte(`1`), Expires: future})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRecord(ctx, "jti", "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired record read: %v", err)
+	}
+	if r, err := s.GetRecord(ctx, "jti", "live"); err != nil || !r.Expires.Round(time.Millisecond).Equal(future.Round(time.Millisecond)) {
+		t.Fatalf("live record: %+v %v", r, err)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.InsertRecord(ctx, store.Record{Kind: "jti", ID: "old", Body: []byte(`2`)})
+	})
+	if err != nil {
+		t.Fatalf("insert over an expired record: %v", err)
+	}
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		return tx.InsertRecord(ctx, store.Record{Kind: "jti", ID: "live", Body: []byte(`2`)})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("insert over a live record: %v, want ErrConflict", err)
+	}
+}
+
+// testRecordsRollBack: records written in a failed transaction vanish
+// with its resources.
+func testRecordsRollBack(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.Put(ctx, write("Patient", "r", 1, 0)); err != nil {
+			return err
+		}
+		if err := tx.PutRecord(ctx, store.Record{Kind: "audit-head", ID: "chain", Body: []byte(`x`)}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRecord(ctx, "audit-head", "chain"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("record survived a rollback: %v", err)
+	}
+}
