@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -36,12 +38,16 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 			return Outcome{}, err
 		}
 		if match != "" {
-			v, err := tx.Read(ctx, typ, match)
+			out, err := s.readVisible(ctx, tx, typ, match)
 			if err != nil {
 				return Outcome{}, err
 			}
+			v := out.Version
 			return Outcome{Status: http.StatusOK, Version: v, Issues: info("a matching resource already exists: %s/%s; nothing was created", typ, match)}, nil
 		}
+	}
+	if err := s.guardWrite(ctx, tx, typ, "", auth.Create, res); err != nil {
+		return Outcome{}, err
 	}
 	w, err := prepareWrite(res, typ, id, 1, http.MethodPost, s.now())
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -55,6 +57,9 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ string, query url.V
 }
 
 func (s *Service) deleteIn(ctx context.Context, tx store.Tx, typ, id string, ifMatch Precondition) (Outcome, error) {
+	if err := s.guardWrite(ctx, tx, typ, id, auth.Delete, nil); err != nil {
+		return Outcome{}, err
+	}
 	cur, err := tx.Read(ctx, typ, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s is not known", typ, id)

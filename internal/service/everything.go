@@ -41,6 +41,10 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 			types = append(types, t)
 		}
 	}
+	if types = callerReadable(ctx, types); len(types) == 0 {
+		// No types would mean every type to the store.
+		return Outcome{}, fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "the access token's scopes allow reading none of the types asked for")
+	}
 	sort.Strings(types)
 	count := DefaultSearchCount
 	if v := params.Get("_count"); v != "" {

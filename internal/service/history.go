@@ -3,11 +3,13 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -69,18 +71,37 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 		}
 		q.Before = n
 	}
+	// The caller's reach: an instance's history is theirs to read when the
+	// resource is; a type's or the system's is filtered version by
+	// version, and its total (which would count what they cannot see) is
+	// left out.
+	restricted := false
 	if id != "" {
-		if _, err := s.store.Read(ctx, typ, id); err != nil {
-			if err == store.ErrNotFound {
-				return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s is not known", typ, id)
+		if _, err := s.readVisible(ctx, s.store, typ, id); err != nil {
+			var gone *GoneError
+			if !errors.As(err, &gone) {
+				return Outcome{}, err
 			}
+		}
+	} else {
+		scopeType := typ
+		if scopeType == "" {
+			scopeType = "*"
+		}
+		reach, err := allow(ctx, scopeType, auth.Search)
+		if err != nil {
+			return Outcome{}, err
+		}
+		restricted = reach != nil
+	}
+	total := -1
+	if !restricted {
+		var err error
+		if total, err = s.store.HistoryCount(ctx, q); err != nil {
 			return Outcome{}, mapStoreError(err)
 		}
 	}
-	total, err := s.store.HistoryCount(ctx, q)
-	if err != nil {
-		return Outcome{}, mapStoreError(err)
-	}
+	var err error
 	versions := []store.Version(nil)
 	if q.Count > 0 {
 		page := q
@@ -94,6 +115,11 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 	if len(versions) > q.Count {
 		versions = versions[:q.Count]
 		next = versions[len(versions)-1].Seq
+	}
+	if restricted {
+		if versions, err = s.filterVisible(ctx, versions); err != nil {
+			return Outcome{}, err
+		}
 	}
 	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, versions, total, next)}, nil
 }
@@ -134,7 +160,7 @@ func (s *Service) historyBundle(typ, id string, params url.Values, versions []st
 	for _, v := range versions {
 		entries = append(entries, s.historyEntry(v))
 	}
-	return fhir.Resource{
+	b := fhir.Resource{
 		"resourceType": "Bundle",
 		"id":           newID(),
 		"type":         "history",
@@ -142,6 +168,10 @@ func (s *Service) historyBundle(typ, id string, params url.Values, versions []st
 		"link":         links,
 		"entry":        entries,
 	}
+	if total < 0 {
+		delete(b, "total") // not counted: the caller sees part of it
+	}
+	return b
 }
 
 func (s *Service) historyEntry(v store.Version) map[string]any {

@@ -62,7 +62,7 @@ func (s *Service) matchExisting(ctx context.Context, r store.Reader, typ string,
 }
 
 func (s *Service) patchIn(ctx context.Context, tx store.Tx, typ, id string, patch jsonpatch.Patch, ifMatch Precondition) (Outcome, error) {
-	cur, err := readFrom(ctx, tx, typ, id)
+	cur, err := s.readVisible(ctx, tx, typ, id)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -52,6 +54,9 @@ func (s *Service) prepareCreates(entries []*bundleEntry) {
 func (s *Service) putPrepared(ctx context.Context, tx store.Tx, e *bundleEntry) (Outcome, error) {
 	if e.prepareErr != nil {
 		return Outcome{}, e.prepareErr
+	}
+	if err := s.guardWrite(ctx, tx, e.typ, "", auth.Create, e.resource); err != nil {
+		return Outcome{}, err
 	}
 	v, err := tx.Put(ctx, *e.prepared)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -23,7 +25,37 @@ func (e *GoneError) Unwrap() error { return e.Err }
 // Read returns the current version of a resource: 404 if it never existed,
 // 410 (a *GoneError) if it was deleted.
 func (s *Service) Read(ctx context.Context, typ, id string) (Outcome, error) {
-	return readFrom(ctx, s.store, typ, id)
+	return s.readVisible(ctx, s.store, typ, id)
+}
+
+// readVisible is readFrom for the caller: their scopes must allow reading
+// the type, and a resource outside their reach (deleted or not) is
+// answered as unknown.
+func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id string) (Outcome, error) {
+	reach, err := allow(ctx, typ, auth.Read)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out, err := readFrom(ctx, r, typ, id)
+	if reach == nil {
+		return out, err
+	}
+	v := out.Version
+	var gone *GoneError
+	switch {
+	case errors.As(err, &gone):
+		v = gone.Version
+	case err != nil:
+		return out, err
+	}
+	ok, verr := s.seesVersion(ctx, r, reach, v)
+	if verr != nil {
+		return Outcome{}, verr
+	}
+	if !ok {
+		return Outcome{}, notVisible(typ, id)
+	}
+	return out, err
 }
 
 func readFrom(ctx context.Context, r store.Reader, typ, id string) (Outcome, error) {
@@ -62,12 +94,22 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 	if !ok {
 		return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s has no version %q: versions are positive integers", typ, id, vid)
 	}
+	reach, err := allow(ctx, typ, auth.Read)
+	if err != nil {
+		return Outcome{}, err
+	}
 	v, err := s.store.VRead(ctx, typ, id, n)
 	if errors.Is(err, store.ErrNotFound) {
 		return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s/_history/%d is not known", typ, id, n)
 	}
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
+	}
+	if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok {
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s/_history/%d is not known", typ, id, n)
 	}
 	if v.Deleted {
 		return Outcome{}, &GoneError{

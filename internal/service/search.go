@@ -67,6 +67,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 			return Outcome{}, err
 		}
 	}
+	if err := restrictToCaller(ctx, q); err != nil {
+		return Outcome{}, err
+	}
 	return s.searchset(ctx, req, q, params, ignored)
 }
 
@@ -90,6 +93,11 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	included, err := s.store.Included(ctx, q, result.Matches)
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
+	}
+	// Included resources are not bound by the search's access condition:
+	// each is checked on its own.
+	if included, err = s.filterVisible(ctx, included); err != nil {
+		return Outcome{}, err
 	}
 	shape, err := subsetter(params)
 	if err != nil {

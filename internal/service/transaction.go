@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -214,11 +216,8 @@ func (s *Service) runEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (en
 	switch e.method {
 	case http.MethodPost:
 		if e.existing != "" {
-			v, rerr := tx.Read(ctx, e.typ, e.existing)
-			if rerr != nil {
-				return entryResult{}, rerr
-			}
-			out = Outcome{Status: http.StatusOK, Version: v}
+			out, err = s.readVisible(ctx, tx, e.typ, e.existing)
+			out.Status = http.StatusOK
 		} else if e.prepared != nil || e.prepareErr != nil {
 			out, err = s.putPrepared(ctx, tx, e)
 		} else {
@@ -258,6 +257,10 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if !ok {
 			return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s has no version %q", e.typ, e.id, e.vid)
 		}
+		reach, err := allow(ctx, e.typ, auth.Read)
+		if err != nil {
+			return Outcome{}, err
+		}
 		v, err := tx.VRead(ctx, e.typ, e.id, n)
 		if errors.Is(err, store.ErrNotFound) {
 			return Outcome{}, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "%s/%s/_history/%d is not known", e.typ, e.id, n)
@@ -265,12 +268,18 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if err != nil {
 			return Outcome{}, err
 		}
+		if ok, err := s.seesVersion(ctx, tx, reach, v); err != nil || !ok {
+			if err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{}, notVisible(e.typ, e.id)
+		}
 		if v.Deleted {
 			return Outcome{}, fhir.Errorf(http.StatusGone, fhir.CodeDeleted, "%s/%s/_history/%d is a deletion", e.typ, e.id, n)
 		}
 		return Outcome{Status: http.StatusOK, Version: v}, nil
 	}
-	out, err := readFrom(ctx, tx, e.typ, e.id)
+	out, err := s.readVisible(ctx, tx, e.typ, e.id)
 	var gone *GoneError
 	if errors.As(err, &gone) {
 		return Outcome{}, gone.Err

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -86,6 +88,9 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "the resource must carry id %q to update %s/%s", id, typ, id).At(typ + ".id")
 		}
 		return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "the resource id %v does not match the id %q in the URL", bodyID, id).At(typ + ".id")
+	}
+	if err := s.guardWrite(ctx, tx, typ, id, auth.Update, res); err != nil {
+		return Outcome{}, err
 	}
 	next, live, err := nextVersion(ctx, tx, typ, id, ifMatch)
 	if err != nil {

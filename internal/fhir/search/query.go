@@ -15,7 +15,29 @@ type Query struct {
 	Total      string
 	Include    []Include
 	RevInclude []Include
+	// Access, when set, restricts matches to the records a caller
+	// reaches. The service sets it from the caller's rights; no request
+	// parameter can.
+	Access *Access
 }
+
+// Access restricts a search to patients' records. Resources of types
+// outside the patient compartment (Organization, Medication...) are not
+// restricted by it.
+type Access struct {
+	// Patients: Patient resources with these ids, and resources in the
+	// compartment of one of them.
+	Patients []string
+	// Practice: Patients registered at this Organization (managing
+	// organization or general practitioner), resources in their
+	// compartments, and resources of compartment types that belong to no
+	// patient at all.
+	Practice string
+}
+
+// PracticeParams are the Patient parameters that register a patient at a
+// practice (an Organization).
+var PracticeParams = []string{"organization", "general-practitioner"}
 
 // Filter is one search parameter occurrence: its values are ORed.
 type Filter struct {

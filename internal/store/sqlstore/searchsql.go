@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
@@ -522,9 +523,15 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 					append([]any{typ, cp.Type, cp.ID}, anySlice(params)...)...)
 			}
 		}
+		if q.Access != nil {
+			sb.access(q.Access, typ)
+		}
 		sb.w(`)`)
 	}
 	if len(types) == 0 {
+		if q.Access != nil {
+			sb.w(` AND 1 = 0`) // the service names the types of a restricted search
+		}
 		for _, f := range q.Filters {
 			// Resource-level parameters on every type: probe the row's own type.
 			sb.w(` AND `)
@@ -548,4 +555,60 @@ func (sb *sqlBuilder) orderBy(q *search.Query) {
 		sb.w(expr+dir+`, `, args...)
 	}
 	sb.w(`c.type, c.id`)
+}
+
+// access writes the condition that keeps a search of typ within the
+// records the caller reaches: per candidate, probes through the owner
+// index of reference_index, so the cost follows the page, not the store.
+func (sb *sqlBuilder) access(a *search.Access, typ string) {
+	params := definitions.PatientCompartment(typ)
+	registered := func(patientID string) {
+		// patientID is a column or "?": the Patient is registered at the practice.
+		r := sb.nextAlias("r")
+		sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
+			` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
+			append(anySlice(search.PracticeParams), a.Practice)...)
+	}
+	if typ == "Patient" {
+		sb.w(` AND (`)
+		if len(a.Patients) > 0 {
+			sb.w(`c.id IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
+		} else {
+			sb.w(`1 = 0`)
+		}
+		if a.Practice != "" {
+			sb.w(` OR `)
+			registered("c.id")
+		}
+		sb.w(`)`)
+		return
+	}
+	if len(params) == 0 {
+		return // reference data
+	}
+	ownedBy := func(k string) {
+		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = c.id AND `+sb.noIndex(k+`.param`)+` IN (`+placeholders(len(params))+`) AND `+k+`.target_type = 'Patient'`,
+			append([]any{typ}, anySlice(params)...)...)
+	}
+	sb.w(` AND (1 = 0`)
+	if len(a.Patients) > 0 {
+		k := sb.nextAlias("k")
+		sb.w(` OR EXISTS (`)
+		ownedBy(k)
+		sb.w(` AND `+k+`.target_id IN (`+placeholders(len(a.Patients))+`)`+sb.dialect.ProbeSuffix+`)`, anySlice(a.Patients)...)
+	}
+	if a.Practice != "" {
+		k := sb.nextAlias("k")
+		sb.w(` OR EXISTS (`)
+		ownedBy(k)
+		sb.w(` AND `)
+		registered(k + ".target_id")
+		sb.w(sb.dialect.ProbeSuffix + `)`)
+		// Records of no patient at all: practice staff see them.
+		k = sb.nextAlias("k")
+		sb.w(` OR NOT EXISTS (`)
+		ownedBy(k)
+		sb.w(sb.dialect.ProbeSuffix + `)`)
+	}
+	sb.w(`)`)
 }
