@@ -13,6 +13,10 @@ const adminUsage = `Usage:
   gpcloud admin reindex [--data DIR | --database DSN] [--type T1,T2]
       rebuild the search indexes of every current resource (after a
       definitions change); safe while the server runs
+  gpcloud admin token [--data DIR | --database DSN] --scope "system/*.read system/*.write" [--ttl 10m] [--subject NAME]
+      print a signed access token on stdout (for operators and scripts)
+  gpcloud admin audit verify [--data DIR | --database DSN]
+      check the audit trail's hash chain; exit status 1 if it is broken
 `
 
 func admin(args []string, stdout, stderr io.Writer) int {
@@ -23,6 +27,10 @@ func admin(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "reindex":
 		return reindex(args[1:], stdout, stderr)
+	case "token":
+		return adminToken(args[1:], stdout, stderr)
+	case "audit":
+		return adminAudit(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, adminUsage)
 		return 0

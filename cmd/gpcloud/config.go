@@ -87,3 +87,9 @@ func splitList(v string) []string {
 	}
 	return strings.Split(v, ",")
 }
+
+// envBool reads a boolean environment variable (1, true, yes).
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v || os.Getenv(name) == "yes"
+}

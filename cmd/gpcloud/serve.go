@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -36,6 +38,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
 	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
 	exportDir := fs.String("export-dir", os.Getenv("GPCLOUD_EXPORT_DIR"), "directory of Bulk Data $export jobs and files (env GPCLOUD_EXPORT_DIR; default <data>/exports)")
+	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -77,12 +80,25 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer jobs.Close()
+	var authority *tokens.Authority
+	if *insecure {
+		log.Warn("AUTHENTICATION IS OFF (--insecure-no-auth): every request may read and write every record")
+	} else if authority, err = tokens.ForStore(ctx, st); err != nil {
+		log.Error("cannot set up token verification", "error", err)
+		return 1
+	}
+	trail := audit.NewTrail(st, log)
+	// Closed after the server drains (defers run last-in first-out), so
+	// the last requests' events are written.
+	defer trail.Close()
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		Logger:          log,
 		Ready:           st.Ping,
 		SoftwareVersion: version,
 		Exports:         jobs,
+		Tokens:          authority,
+		Audit:           trail,
 	})
 	srv := &http.Server{
 		Handler:           api,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -31,7 +32,18 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", filepath.Join(dir, "data"))
+	data := filepath.Join(dir, "data")
+	// An operator's token, minted on the command line before the server
+	// starts: the server trusts it because they share the data.
+	out, err := exec.Command(bin, "admin", "token", "--data", data, "--scope", "system/*.read system/*.write", "--ttl", "10m").Output()
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	token := strings.TrimSpace(string(out))
+	if strings.Count(token, ".") != 2 {
+		t.Fatalf("admin token printed %q, want a JWT", token)
+	}
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", data)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -59,11 +71,24 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// Secure by default: no token, no data.
+	resp, err := http.Get(base + "/fhir/Patient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+		t.Fatalf("without a token: %d %q, want 401 with a Bearer challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+
 	// A create whose body arrives slowly: half before SIGTERM, half after.
 	body, w := io.Pipe()
 	result := make(chan int, 1)
 	go func() {
-		resp, err := http.Post(base+"/fhir/Patient", "application/fhir+json", body)
+		req, _ := http.NewRequest(http.MethodPost, base+"/fhir/Patient", body)
+		req.Header.Set("Content-Type", "application/fhir+json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			result <- 0
 			return
@@ -97,5 +122,19 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	}
 	if !sawRequest {
 		t.Errorf("no access log line with a request_id for the create:\n%s", strings.Join(logLines, "\n"))
+	}
+	if strings.Contains(strings.Join(logLines, "\n"), token[strings.LastIndex(token, ".")+1:]) {
+		t.Error("the access token appears in the logs")
+	}
+	// Every request was audited, and the chain verifies: the token's
+	// issue, the refused request and the create (at least).
+	out, err = exec.Command(bin, "admin", "audit", "verify", "--data", data).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "audit chain intact") {
+		t.Fatalf("admin audit verify: %v\n%s", err, out)
+	}
+	var n int
+	fmt.Sscanf(strings.TrimPrefix(strings.TrimSpace(string(out)), "audit chain intact: "), "%d", &n)
+	if n < 3 {
+		t.Fatalf("audit chain holds %d events, want at least 3: %s", n, out)
 	}
 }

@@ -89,9 +89,9 @@ func (e *Event) patients() []string {
 	return out
 }
 
-// resource renders the event as an R4 AuditEvent (without id, meta and
+// Resource renders the event as an R4 AuditEvent (without id, meta and
 // chain, which the writer adds).
-func (e *Event) resource() fhir.Resource {
+func (e *Event) Resource() fhir.Resource {
 	outcome, desc := "0", ""
 	switch {
 	case e.Status >= 500:

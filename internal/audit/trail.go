@@ -130,7 +130,7 @@ func (t *Trail) write(batch []Event) {
 	// once, outside the transaction.
 	resources := make([]fhir.Resource, len(events))
 	for i := range events {
-		resources[i] = events[i].resource()
+		resources[i] = events[i].Resource()
 	}
 	ctx := context.Background()
 	var err error

@@ -50,6 +50,10 @@ type Job struct {
 	Error    string    `json:"error,omitempty"`
 	Finished time.Time `json:"finished,omitzero"`
 	Manifest *Manifest `json:"manifest,omitempty"`
+	// Owner is who asked for the export (client and user); only they
+	// may poll it, fetch its files or cancel it. Empty without
+	// authentication.
+	Owner string `json:"owner,omitempty"`
 }
 
 // ErrNoJob: the job does not exist (or expired).
@@ -124,7 +128,7 @@ func (j *Jobs) Close() {
 
 // Start queues a new export: level system, patient or group (group
 // names the Group), with _type, _since and _typeFilter.
-func (j *Jobs) Start(request, level string, types []string, since time.Time, typeFilters []string, group string) (*Job, error) {
+func (j *Jobs) Start(request, level string, types []string, since time.Time, typeFilters []string, group, owner string) (*Job, error) {
 	for _, t := range types {
 		if !definitions.IsResourceType(t) {
 			return nil, fmt.Errorf("_type: %q is not a resource type", t)
@@ -142,7 +146,7 @@ func (j *Jobs) Start(request, level string, types []string, since time.Time, typ
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	job := &Job{ID: hex.EncodeToString(b), State: JobAccepted, Request: request, Level: level, Types: types, Since: since,
-		TypeFilters: typeFilters, Group: group, Created: time.Now().UTC()}
+		TypeFilters: typeFilters, Group: group, Created: time.Now().UTC(), Owner: owner}
 	if err := os.MkdirAll(filepath.Join(j.dir, job.ID), 0o750); err != nil {
 		return nil, err
 	}

@@ -31,17 +31,17 @@ func TestJobErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	job, err := j.Start("test", "group", []string{"Observation"}, time.Time{}, nil, "missing")
+	job, err := j.Start("test", "group", []string{"Observation"}, time.Time{}, nil, "missing", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if done := waitJob(t, j, job.ID); done.State != JobFailed || !strings.Contains(done.Error, "Group/missing") {
 		t.Errorf("job %+v", done)
 	}
-	if _, err := j.Start("test", "system", []string{"Nope"}, time.Time{}, nil, ""); err == nil {
+	if _, err := j.Start("test", "system", []string{"Nope"}, time.Time{}, nil, "", ""); err == nil {
 		t.Error("unknown _type accepted")
 	}
-	if _, err := j.Start("test", "system", nil, time.Time{}, []string{"Observation?colour=blue"}, ""); err == nil {
+	if _, err := j.Start("test", "system", nil, time.Time{}, []string{"Observation?colour=blue"}, "", ""); err == nil {
 		t.Error("a _typeFilter with an unknown parameter accepted")
 	}
 	if _, err := j.Get("0123456789abcdef0123456789abcdef"); !errors.Is(err, ErrNoJob) {
@@ -56,7 +56,7 @@ func TestJobErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer short.Close()
-	job, err = short.Start("test", "system", []string{"Patient"}, time.Time{}, nil, "")
+	job, err = short.Start("test", "system", []string{"Patient"}, time.Time{}, nil, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

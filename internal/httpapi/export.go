@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -65,7 +66,11 @@ func (a *API) exportKickoff(w http.ResponseWriter, r *http.Request, level, group
 	for _, v := range q["_typeFilter"] {
 		typeFilters = append(typeFilters, strings.Split(v, ",")...)
 	}
-	job, err := a.opts.Exports.Start(a.origin()+r.URL.RequestURI(), level, types, since, typeFilters, group)
+	if err := exportAllowed(r, types); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	job, err := a.opts.Exports.Start(a.origin()+r.URL.RequestURI(), level, types, since, typeFilters, group, ownerOf(r))
 	if err != nil {
 		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "%v", err))
 		return
@@ -95,6 +100,9 @@ func (a *API) exportStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, err := a.opts.Exports.Get(r.PathValue("job"))
+	if err == nil && job.Owner != ownerOf(r) {
+		err = bulk.ErrNoJob // another caller's export does not exist for this one
+	}
 	if errors.Is(err, bulk.ErrNoJob) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export (it may have expired or been cancelled)"))
 		return
@@ -115,7 +123,7 @@ func (a *API) exportStatus(w http.ResponseWriter, r *http.Request) {
 		body, _ := json.Marshal(map[string]any{
 			"transactionTime":     job.Manifest.TransactionTime,
 			"request":             job.Request,
-			"requiresAccessToken": false,
+			"requiresAccessToken": a.opts.Tokens != nil,
 			"output":              out,
 			"error":               []any{},
 			"extension":           map[string]any{"expires": job.Finished.Add(bulk.DefaultExpiry).Format(time.RFC3339)},
@@ -128,7 +136,7 @@ func (a *API) exportStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) exportDelete(w http.ResponseWriter, r *http.Request) {
-	if a.opts.Exports == nil || a.opts.Exports.Delete(r.PathValue("job")) != nil {
+	if a.opts.Exports == nil || !a.ownsJob(r) || a.opts.Exports.Delete(r.PathValue("job")) != nil {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export"))
 		return
 	}
@@ -143,10 +151,58 @@ func (a *API) exportFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	path, err := a.opts.Exports.File(r.PathValue("job"), name)
-	if err != nil || filepath.Base(name) != name {
+	if err != nil || filepath.Base(name) != name || !a.ownsJob(r) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "no such export file"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/fhir+ndjson")
 	http.ServeFile(w, r, path)
+}
+
+// ownsJob reports whether the caller asked for the job in the path.
+func (a *API) ownsJob(r *http.Request) bool {
+	job, err := a.opts.Exports.Get(r.PathValue("job"))
+	return err == nil && job.Owner == ownerOf(r)
+}
+
+// exportAllowed lets a caller export only types whose every record they
+// reach: Bulk Data is for system clients (system/*.read or
+// system/<Type>.read). Staff and patients use search and $everything,
+// which filter record by record.
+func exportAllowed(r *http.Request, types []string) error {
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return nil
+	}
+	if len(types) == 0 {
+		types = []string{"*"}
+	}
+	for _, t := range types {
+		reach, ok := p.ReachFor(t, auth.Read)
+		if !ok || !reach.All || len(reach.Restrictions) > 0 {
+			what := t
+			if t == "*" {
+				what = "every type (name the types with _type, or use system/*.read)"
+			}
+			return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "bulk export needs a system scope that reads all of %s", what)
+		}
+	}
+	return nil
+}
+
+// jwks publishes the public keys that sign access tokens.
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Tokens == nil {
+		http.NotFound(w, r)
+		return
+	}
+	set, err := a.opts.Tokens.Keys.JWKS(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	body, _ := json.Marshal(set)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(body)
 }

@@ -1,6 +1,9 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // route is one FHIR interaction the server implements. The same table
 // registers the handlers and generates the CapabilityStatement, so the
@@ -13,6 +16,33 @@ type route struct {
 	interaction string
 	level       string
 	handler     http.HandlerFunc
+}
+
+// auditInteraction names a route's interaction in the code system
+// http://hl7.org/fhir/restful-interaction, for AuditEvent.subtype.
+func auditInteraction(rt route) string {
+	switch rt.interaction {
+	case "everything", "export", "validate":
+		return "operation"
+	case "":
+	default:
+		return rt.interaction
+	}
+	switch {
+	case strings.Contains(rt.pattern, "$"):
+		return "operation"
+	case strings.HasSuffix(rt.pattern, "_search"), strings.HasPrefix(rt.pattern, "GET /fhir/{ctype}"), rt.pattern == "GET /fhir/{$}":
+		return "search-type"
+	case strings.HasPrefix(rt.pattern, "PUT"):
+		return "update"
+	case strings.HasPrefix(rt.pattern, "DELETE"):
+		return "delete"
+	case strings.HasPrefix(rt.pattern, "PATCH"):
+		return "patch"
+	case strings.HasPrefix(rt.pattern, "POST"):
+		return "create"
+	}
+	return "read"
 }
 
 func (a *API) routes() []route {

@@ -5,7 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 
 	"github.com/gpcloud/gpcloud/internal/bulk"
 
@@ -28,6 +32,13 @@ type Options struct {
 	SoftwareVersion string
 	// Exports runs Bulk Data $export jobs; nil leaves $export unserved.
 	Exports *bulk.Jobs
+	// Tokens verifies access tokens. Nil serves without authentication:
+	// tests of other concerns, and serve --insecure-no-auth for local
+	// development only.
+	Tokens *tokens.Authority
+	// Audit receives an AuditEvent for every FHIR request; nil records
+	// none.
+	Audit *audit.Trail
 }
 
 // DefaultMaxBodyBytes is the default request body limit.
@@ -55,14 +66,20 @@ func New(svc *service.Service, opts Options) *API {
 	a := &API{svc: svc, opts: opts, started: time.Now()}
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
-		mux.HandleFunc(rt.pattern, negotiated(rt.handler))
+		h := rt.handler
+		if rt.pattern != "GET /fhir/metadata" { // the CapabilityStatement is public
+			method, _, _ := strings.Cut(rt.pattern, " ")
+			h = a.guarded(auditInteraction(rt), method, h)
+		}
+		mux.HandleFunc(rt.pattern, negotiated(h))
 	}
 	mux.HandleFunc("GET /healthz", a.healthz)
 	// Bulk Data job status and files live outside /fhir (their URLs are
 	// given by the server, not defined by the FHIR REST API).
-	mux.HandleFunc("GET /bulk-status/{job}", a.exportStatus)
-	mux.HandleFunc("DELETE /bulk-status/{job}", a.exportDelete)
-	mux.HandleFunc("GET /bulk-files/{job}/{name}", a.exportFile)
+	mux.HandleFunc("GET /bulk-status/{job}", a.guarded("operation", http.MethodGet, a.exportStatus))
+	mux.HandleFunc("DELETE /bulk-status/{job}", a.guarded("operation", http.MethodDelete, a.exportDelete))
+	mux.HandleFunc("GET /bulk-files/{job}/{name}", a.guarded("operation", http.MethodGet, a.exportFile))
+	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -367,4 +368,13 @@ func callerReadable(ctx context.Context, types []string) []string {
 		}
 	}
 	return kept
+}
+
+// seen notes versions the request touched, for its audit event.
+func seen(ctx context.Context, vs ...store.Version) {
+	for _, v := range vs {
+		if v.Type != "" {
+			audit.Saw(ctx, v.Type, v.ID, v.Body)
+		}
+	}
 }

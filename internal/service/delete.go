@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -79,6 +80,7 @@ func (s *Service) deleteIn(ctx context.Context, tx store.Tx, typ, id string, ifM
 	if err != nil {
 		return Outcome{}, err
 	}
+	audit.Saw(ctx, typ, id, cur.Body) // what was deleted: whose record it was
 	return Outcome{Status: http.StatusNoContent, Version: v, Issues: info("deleted %s/%s (version %d)", typ, id, v.VersionID)}, nil
 }
 

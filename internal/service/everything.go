@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -68,6 +69,7 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 		q.Filters = append(q.Filters, &search.Filter{Param: search.Lookup("Patient", "_lastUpdated"),
 			Values: []search.Value{{Prefix: "ge", Lo: micros, Hi: micros}}})
 	}
+	audit.SawPatient(ctx, id)
 	req := SearchRequest{Params: params, path: "/Patient/" + id + "/$everything"}
 	return s.searchset(ctx, req, q, url.Values{}, nil)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/elements"
@@ -103,6 +104,8 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, err
 	}
+	seen(ctx, result.Matches...)
+	seen(ctx, included...)
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
 	for _, v := range result.Matches {
 		entries = append(entries, s.searchEntry(v, "match", shape))
@@ -172,6 +175,7 @@ func (s *Service) compartment(ctx context.Context, q *search.Query, req SearchRe
 		return nil
 	}
 	q.Compartment = &search.Compartment{Type: "Patient", ID: req.CompartmentID, Params: params}
+	audit.SawPatient(ctx, req.CompartmentID)
 	return nil
 }
 

@@ -104,6 +104,7 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 	if err != nil {
 		return Outcome{}, err
 	}
+	seen(ctx, v)
 	status := http.StatusOK
 	if !live {
 		status = http.StatusCreated

@@ -13,7 +13,9 @@ if (!baseUrl) {
   console.error('usage: node check.mjs BASE_URL');
   process.exit(2);
 }
-const client = new Client({ baseUrl });
+// The access token, when the server wants one (gpcloud admin token).
+const bearerToken = process.env.GPCLOUD_TOKEN;
+const client = new Client(bearerToken ? { baseUrl, bearerToken } : { baseUrl });
 
 let passed = 0;
 let failed = 0;

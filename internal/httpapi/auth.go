@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// BreakGlassHeader carries a clinician's reason for opening a record
+// outside their practice. It widens their reach for that one request;
+// the access is flagged in the audit trail (purpose ETREAT, the reason in
+// an extension) for the practice admin to review.
+const BreakGlassHeader = "X-Break-Glass-Reason"
+
+// guarded wraps a FHIR route: it authenticates the caller (when the API
+// has an authority), puts their principal and an audit note in the
+// request's context, and records the request's AuditEvent afterwards.
+func (a *API) guarded(interaction string, method string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, note := audit.WithNote(r.Context())
+		rec := &statusRecorder{ResponseWriter: w}
+		var p *auth.Principal
+		var refusal string
+		defer func() {
+			a.record(r, interaction, method, rec.status, p, note, refusal)
+		}()
+		if a.opts.Tokens != nil {
+			var err error
+			p, err = a.authenticate(r)
+			if err != nil {
+				refusal = err.Error()
+				writeUnauthorized(rec, r, err)
+				return
+			}
+			if reason := strings.TrimSpace(r.Header.Get(BreakGlassHeader)); reason != "" {
+				if !p.Role.IsClinician() {
+					refusal = "break-glass refused: not a clinician"
+					writeError(rec, r, fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "only clinicians (gp, nurse) may break the glass"))
+					return
+				}
+				p.BreakGlass = reason
+			}
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		h(rec, r.WithContext(ctx))
+	}
+}
+
+var errNoToken = errors.New("no access token: send Authorization: Bearer <token>")
+
+func (a *API) authenticate(r *http.Request) (*auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return nil, errNoToken
+	}
+	return a.opts.Tokens.Verify(r.Context(), strings.TrimSpace(token))
+}
+
+// writeUnauthorized answers 401 with the challenge RFC 6750 asks for.
+// The reason a token was refused goes to the client (it is about their
+// own token) but never the token itself.
+func writeUnauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	challenge := `Bearer realm="gpcloud"`
+	msg := err.Error()
+	if errors.Is(err, tokens.ErrInvalid) {
+		challenge += `, error="invalid_token", error_description="` + strings.ReplaceAll(msg, `"`, `'`) + `"`
+	} else if !errors.Is(err, errNoToken) {
+		writeError(w, r, err) // the store failed while looking up keys
+		return
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	writeError(w, r, fhir.Errorf(http.StatusUnauthorized, fhir.CodeLogin, "%s", msg))
+}
+
+// record writes the request's AuditEvent.
+func (a *API) record(r *http.Request, interaction, method string, status int, p *auth.Principal, note *audit.Note, refusal string) {
+	if a.opts.Audit == nil {
+		return
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	resources, patients := note.Contents()
+	e := audit.Event{
+		Interaction: interaction,
+		Action:      actionOf(method, interaction),
+		Status:      status,
+		Detail:      refusal,
+		Principal:   p,
+		Address:     remoteHost(r),
+		Path:        r.Method + " " + r.URL.Path,
+		Resources:   resources,
+		Patients:    patients,
+	}
+	if r.URL.RawQuery != "" {
+		e.Query = base64Std(r.URL.RawQuery)
+	}
+	a.opts.Audit.Record(e)
+}
+
+// actionOf maps a request to the AuditEvent action code.
+func actionOf(method, interaction string) string {
+	switch {
+	case interaction == "operation", interaction == "transaction", interaction == "batch", interaction == "export", interaction == "everything":
+		return "E"
+	case method == http.MethodGet || method == http.MethodHead:
+		return "R"
+	case method == http.MethodPost && strings.HasPrefix(interaction, "search"):
+		return "R"
+	case method == http.MethodPost:
+		return "C"
+	case method == http.MethodPut || method == http.MethodPatch:
+		return "U"
+	case method == http.MethodDelete:
+		return "D"
+	}
+	return "E"
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ownerOf names who asked for something kept across requests (an export
+// job): the client and the user.
+func ownerOf(r *http.Request) string {
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return ""
+	}
+	return p.ClientID + "|" + p.Subject
+}
+
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
