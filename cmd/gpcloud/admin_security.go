@@ -56,7 +56,7 @@ func adminToken(args []string, stdout, stderr io.Writer) int {
 	// Issuing a token is a security event: it goes in the audit trail.
 	ev := audit.Event{Time: time.Now(), Interaction: "token", Action: "E", Status: 200, Principal: p,
 		Detail: "access token issued on the command line, scope " + scopes.String() + ", expires " + fhir.FormatInstant(exp)}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return audit.Append(ctx, tx, []fhir.Resource{ev.Resource()}) }); err != nil {
+	if err := st.InTx(ctx, func(tx store.Tx) error { return audit.Append(ctx, tx, ev.AuditEvents()) }); err != nil {
 		fmt.Fprintf(stderr, "gpcloud admin token: cannot write the audit event: %v\n", err)
 		return 1
 	}

@@ -109,7 +109,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			var resources []fhir.Resource
 			for _, e := range sampleEvents(5) {
 				e.Time = time.Now()
-				resources = append(resources, e.Resource())
+				resources = append(resources, e.AuditEvents()...)
 			}
 			if err := st.InTx(ctx, func(tx store.Tx) error { return Append(ctx, tx, resources) }); err != nil {
 				t.Fatal(err)

@@ -36,6 +36,9 @@ type Event struct {
 	// Patients are patient ids known to be concerned without a body
 	// (a compartment search, a read of a Patient).
 	Patients []string
+
+	// flushed marks Flush's marker (not an event): closed once written.
+	flushed chan struct{}
 }
 
 // Seen is a resource read or written, with its body when there is one:
@@ -52,46 +55,69 @@ const maxEntities = 50
 const (
 	chainURL        = "https://gpcloud.dev/fhir/StructureDefinition/audit-chain"
 	breakGlassURL   = "https://gpcloud.dev/fhir/StructureDefinition/break-glass-reason"
+	flagSystem      = "https://gpcloud.dev/fhir/CodeSystem/audit-flag"
 	clientSystem    = "https://gpcloud.dev/fhir/sid/client-id"
 	userSystem      = "https://gpcloud.dev/fhir/sid/user-id"
 	actReasonSystem = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 )
 
-// patients returns the ids of the patients whose records the event
-// touched, sorted.
-func (e *Event) patients() []string {
-	set := map[string]bool{}
+// byPatient groups the resources touched by the patient whose record
+// each belongs to; resources of no patient (reference data) are under "".
+// Patients noted without a resource get an empty group.
+func (e *Event) byPatient() map[string][]Seen {
+	groups := map[string][]Seen{}
 	for _, p := range e.Patients {
-		set[p] = true
+		if _, ok := groups[p]; !ok {
+			groups[p] = nil
+		}
 	}
 	for _, s := range e.Resources {
-		if s.Type == "Patient" {
-			set[s.ID] = true
-			continue
+		var owners []string
+		switch {
+		case s.Type == "Patient":
+			owners = []string{s.ID}
+		case len(s.Body) > 0 && len(definitions.PatientCompartment(s.Type)) > 0:
+			if res, err := fhirjson.DecodeResource(s.Body, fhirjson.DefaultLimits); err == nil {
+				owners = search.ReferencesTo(res, definitions.PatientCompartment(s.Type), "Patient")
+			}
 		}
-		params := definitions.PatientCompartment(s.Type)
-		if len(params) == 0 || len(s.Body) == 0 {
-			continue
+		if len(owners) == 0 {
+			owners = []string{""}
 		}
-		res, err := fhirjson.DecodeResource(s.Body, fhirjson.DefaultLimits)
-		if err != nil {
-			continue
-		}
-		for _, id := range search.ReferencesTo(res, params, "Patient") {
-			set[id] = true
+		for _, o := range owners {
+			groups[o] = append(groups[o], s)
 		}
 	}
-	out := make([]string, 0, len(set))
-	for p := range set {
-		out = append(out, p)
+	return groups
+}
+
+// AuditEvents renders the event as R4 AuditEvents (without id, meta and
+// chain, which the writer adds): one per patient whose records the
+// request touched, listing that patient and their resources only, so
+// that a patient reading who accessed their record learns nothing of
+// anyone else's; one event if it touched no patient's records.
+func (e *Event) AuditEvents() []fhir.Resource {
+	groups := e.byPatient()
+	shared := groups[""]
+	delete(groups, "")
+	if len(groups) == 0 {
+		return []fhir.Resource{e.render("", shared)}
 	}
-	sort.Strings(out)
+	ids := make([]string, 0, len(groups))
+	for p := range groups {
+		ids = append(ids, p)
+	}
+	sort.Strings(ids)
+	out := make([]fhir.Resource, 0, len(ids))
+	for _, p := range ids {
+		out = append(out, e.render(p, append(groups[p], shared...)))
+	}
 	return out
 }
 
-// Resource renders the event as an R4 AuditEvent (without id, meta and
-// chain, which the writer adds).
-func (e *Event) Resource() fhir.Resource {
+// render builds one AuditEvent about a patient ("" for none) and the
+// resources listed.
+func (e *Event) render(patient string, seen []Seen) fhir.Resource {
 	outcome, desc := "0", ""
 	switch {
 	case e.Status >= 500:
@@ -124,8 +150,12 @@ func (e *Event) Resource() fhir.Resource {
 	}
 	purpose := "TREAT"
 	if p := e.Principal; p != nil && p.BreakGlass != "" {
+		// Flagged three ways: the purpose, the reason, and a subtype a
+		// practice admin can search for (AuditEvent?subtype=break-glass).
 		purpose = "ETREAT"
 		ae["extension"] = []any{map[string]any{"url": breakGlassURL, "valueString": p.BreakGlass}}
+		sub, _ := ae["subtype"].([]any)
+		ae["subtype"] = append(sub, coding(flagSystem, "break-glass", "Break-glass access"))
 	}
 	if p := e.Principal; p != nil && p.Role == auth.RoleSystem {
 		purpose = "HOPERAT"
@@ -133,14 +163,14 @@ func (e *Event) Resource() fhir.Resource {
 	ae["purposeOfEvent"] = []any{map[string]any{"coding": []any{map[string]any{"system": actReasonSystem, "code": purpose}}}}
 
 	var entities []any
-	for _, p := range e.patients() {
+	if patient != "" {
 		entities = append(entities, map[string]any{
-			"what": map[string]any{"reference": "Patient/" + p},
+			"what": map[string]any{"reference": "Patient/" + patient},
 			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
 			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"),
 		})
 	}
-	for i, s := range e.Resources {
+	for i, s := range seen {
 		if i == maxEntities {
 			break
 		}

@@ -10,8 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
-	"time"
+		"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -33,9 +32,6 @@ type Trail struct {
 	queue chan Event
 	done  chan struct{}
 	log   *slog.Logger
-	// flushed is closed and replaced on every batch, for Flush.
-	mu      sync.Mutex
-	waiters []chan struct{}
 }
 
 // queueSize bounds the events waiting for the writer; beyond it Record
@@ -63,13 +59,11 @@ func (t *Trail) Record(e Event) {
 	t.queue <- e
 }
 
-// Flush waits until everything recorded before it is written.
+// Flush waits until everything recorded before it is written: it queues
+// a marker that the writer answers once the batch holding it is stored.
 func (t *Trail) Flush() {
 	ch := make(chan struct{})
-	t.mu.Lock()
-	t.waiters = append(t.waiters, ch)
-	t.mu.Unlock()
-	t.queue <- Event{} // wakes the writer; an empty event is not written
+	t.queue <- Event{flushed: ch}
 	<-ch
 }
 
@@ -102,14 +96,10 @@ func (t *Trail) run() {
 		}
 		timer.Stop()
 		t.write(batch)
-		t.mu.Lock()
-		for _, w := range t.waiters {
-			close(w)
-		}
-		t.waiters = nil
-		t.mu.Unlock()
-		if !ok {
-			return
+		for _, e := range batch {
+			if e.flushed != nil {
+				close(e.flushed)
+			}
 		}
 	}
 }
@@ -128,9 +118,9 @@ func (t *Trail) write(batch []Event) {
 	}
 	// The body of each event (and whose record it touched) is worked out
 	// once, outside the transaction.
-	resources := make([]fhir.Resource, len(events))
+	var resources []fhir.Resource
 	for i := range events {
-		resources[i] = events[i].Resource()
+		resources = append(resources, events[i].AuditEvents()...)
 	}
 	ctx := context.Background()
 	var err error

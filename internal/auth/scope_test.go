@@ -103,3 +103,14 @@ func FuzzParseScopes(f *testing.F) {
 		}
 	})
 }
+
+func TestRoleScopesParse(t *testing.T) {
+	for _, r := range Roles {
+		if len(ScopesOf(r).Rules) == 0 {
+			t.Errorf("role %s has no resource scopes", r)
+		}
+	}
+	if ScopesOf(RoleReceptionist).Grant("Observation", Read).Allowed {
+		t.Error("receptionists may read Observations")
+	}
+}

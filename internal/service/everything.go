@@ -25,7 +25,7 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 	}
 	paramsByType := map[string][]string{}
 	for _, t := range definitions.ResourceTypes() {
-		if ps := definitions.PatientCompartment(t); len(ps) > 0 && t != "Patient" {
+		if ps := definitions.PatientCompartment(t); len(ps) > 0 && t != "Patient" && t != auditEventType {
 			paramsByType[t] = ps
 		}
 	}

@@ -1,0 +1,378 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/bulk"
+	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+)
+
+// The authorization matrix: each role × each interaction × a patient of
+// their own (or the one they act for), another patient of the practice,
+// and a patient of another practice. The expected answer comes from a
+// model written here, independent of the server's code: who reaches
+// which patient, and which roles may touch clinical records.
+
+// world is the seeded data: two practices, three patients, one
+// Observation each (plus one to delete), and reference data.
+type world struct {
+	ts        *testServer
+	authority *tokens.Authority
+	trail     *audit.Trail
+	obs       map[string]string // patient id -> Observation id
+	doomed    map[string]string // patient id -> Observation id to delete
+}
+
+var patients = []string{"pa1", "pa2", "pb1"}
+
+func practiceOf(p string) string { return "org-" + p[1:2] } // pa1 -> org-a
+
+func newWorld(t *testing.T, st store.Store) *world {
+	t.Helper()
+	authority, err := tokens.ForStore(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := audit.NewTrail(st, nil)
+	jobs, err := bulk.OpenJobs(t.TempDir(), st, bulk.DefaultExpiry, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jobs.Close)
+	ts := newTestServerOn(t, st, httpapi.Options{Tokens: authority, Audit: trail, Exports: jobs})
+	w := &world{ts: ts, authority: authority, trail: trail, obs: map[string]string{}, doomed: map[string]string{}}
+	t.Cleanup(trail.Close)
+	admin := w.token(t, &auth.Principal{Subject: "seed", Role: auth.RoleSystem, ClientID: "seed"}, "system/*.cruds")
+	for _, org := range []string{"org-a", "org-b"} {
+		ts.do("PUT", "/fhir/Organization/"+org, map[string]any{"resourceType": "Organization", "id": org, "name": org}, "Authorization", admin).expect(t, 201)
+	}
+	ts.do("PUT", "/fhir/Practitioner/dr", map[string]any{"resourceType": "Practitioner", "id": "dr"}, "Authorization", admin).expect(t, 201)
+	for _, p := range patients {
+		ts.do("PUT", "/fhir/Patient/"+p, map[string]any{"resourceType": "Patient", "id": p,
+			"managingOrganization": map[string]any{"reference": "Organization/" + practiceOf(p)}}, "Authorization", admin).expect(t, 201)
+		for _, m := range []map[string]string{w.obs, w.doomed} {
+			r := ts.do("POST", "/fhir/Observation", observationFor(p), "Authorization", admin).expect(t, 201)
+			m[p] = r.str("id")
+		}
+	}
+	return w
+}
+
+func observationFor(p string) map[string]any {
+	return map[string]any{"resourceType": "Observation", "status": "final",
+		"code":    map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8867-4"}}},
+		"subject": map[string]any{"reference": "Patient/" + p}}
+}
+
+func (w *world) token(t *testing.T, p *auth.Principal, scopes string) string {
+	t.Helper()
+	s, err := auth.ParseScopes(scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Scopes = s
+	tok, _, err := w.authority.Issue(context.Background(), p, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "Bearer " + tok
+}
+
+// actor is a caller and the model of what they may do.
+type actor struct {
+	name      string
+	principal auth.Principal
+	reaches   map[string]bool // patients whose records they reach
+	clinical  bool            // may read Observations
+	writes    bool            // may write Observations
+}
+
+func actors() []actor {
+	staff := func(role auth.Role, clinical, writes bool) actor {
+		return actor{name: string(role), principal: auth.Principal{Subject: "u-" + string(role), Role: role, Practice: "org-a"},
+			reaches: map[string]bool{"pa1": true, "pa2": true}, clinical: clinical, writes: writes}
+	}
+	return []actor{
+		staff(auth.RoleGP, true, true),
+		staff(auth.RoleNurse, true, true),
+		staff(auth.RoleReceptionist, false, false),
+		staff(auth.RolePracticeAdmin, true, false),
+		{name: "patient", principal: auth.Principal{Subject: "u-pat", Role: auth.RolePatient, Patients: []string{"pa1"}, FHIRUser: "Patient/pa1"},
+			reaches: map[string]bool{"pa1": true}, clinical: true},
+		{name: "proxy", principal: auth.Principal{Subject: "u-proxy", Role: auth.RoleProxy, Patients: []string{"pa2"}},
+			reaches: map[string]bool{"pa2": true}, clinical: true},
+		{name: "system", principal: auth.Principal{Subject: "c-sys", ClientID: "c-sys", Role: auth.RoleSystem},
+			reaches: map[string]bool{"pa1": true, "pa2": true, "pb1": true}, clinical: true, writes: true},
+	}
+}
+
+// ids returns the ids of a searchset's entries of one type and mode.
+func ids(r response, typ, mode string) []string {
+	var out []string
+	entries, _ := r.body["entry"].([]any)
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		res, _ := m["resource"].(map[string]any)
+		s, _ := m["search"].(map[string]any)
+		if res["resourceType"] == typ && (mode == "" || s["mode"] == mode) {
+			out = append(out, res["id"].(string))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	for _, so := range apiStores() {
+		t.Run(so.name, func(t *testing.T) {
+			w := newWorld(t, so.open(t))
+			for _, a := range actors() {
+				t.Run(a.name, func(t *testing.T) { w.checkActor(t, a) })
+			}
+		})
+	}
+}
+
+func (w *world) checkActor(t *testing.T, a actor) {
+	p := a.principal
+	tok := w.token(t, &p, auth.RoleScopes[a.principal.Role])
+	do := func(method, path string, body any) response {
+		return w.ts.do(method, path, body, "Authorization", tok)
+	}
+	want := func(what string, got response, status int) {
+		t.Helper()
+		if got.status != status {
+			t.Errorf("%s: status %d, want %d: %s", what, got.status, status, got.raw)
+		}
+	}
+	clinicalStatus := func(reached bool) int {
+		switch {
+		case !a.clinical:
+			return http.StatusForbidden
+		case reached:
+			return http.StatusOK
+		}
+		return http.StatusNotFound
+	}
+	var reachable []string
+	for _, pid := range patients {
+		if a.reaches[pid] {
+			reachable = append(reachable, w.obs[pid])
+		}
+	}
+	sort.Strings(reachable)
+
+	for _, pid := range patients {
+		reached := a.reaches[pid]
+		obs := w.obs[pid]
+		t.Run(pid, func(t *testing.T) {
+			patientStatus := http.StatusNotFound
+			if reached {
+				patientStatus = http.StatusOK
+			}
+			want("read Patient", do("GET", "/fhir/Patient/"+pid, nil), patientStatus)
+			want("read Observation", do("GET", "/fhir/Observation/"+obs, nil), clinicalStatus(reached))
+			want("vread Observation", do("GET", "/fhir/Observation/"+obs+"/_history/1", nil), clinicalStatus(reached))
+			want("instance history", do("GET", "/fhir/Observation/"+obs+"/_history", nil), clinicalStatus(reached))
+
+			r := do("GET", "/fhir/Observation?subject=Patient/"+pid, nil)
+			if a.clinical {
+				want("search by subject", r, 200)
+				n := len(ids(r, "Observation", "match"))
+				if (n > 0) != reached || fmt.Sprint(r.body["total"]) != fmt.Sprint(n) {
+					t.Errorf("search by subject: %d matches, total %v; reached %v", n, r.body["total"], reached)
+				}
+			} else {
+				want("search by subject", r, 403)
+			}
+			r = do("GET", "/fhir/Patient/"+pid+"/Observation", nil)
+			if a.clinical && len(ids(r, "Observation", "")) > 0 != reached {
+				t.Errorf("compartment search: %s", r.raw)
+			}
+			r = do("GET", "/fhir/Patient/"+pid+"/$everything", nil)
+			if !reached {
+				want("$everything", r, 404)
+			} else {
+				want("$everything", r, 200)
+				if got := ids(r, "Patient", ""); len(got) != 1 || got[0] != pid {
+					t.Errorf("$everything patients = %v", got)
+				}
+				if a.clinical && !contains(ids(r, "Observation", ""), obs) {
+					t.Errorf("$everything lacks Observation/%s", obs)
+				}
+				for _, e := range entries(r) {
+					if e["resourceType"] == "AuditEvent" {
+						t.Errorf("$everything returned an AuditEvent")
+					}
+					if sub := subjectOf(e); sub != "" && sub != pid {
+						t.Errorf("$everything of %s returned a record of %s", pid, sub)
+					}
+				}
+			}
+			// A transaction's GET entries are judged one by one.
+			bundle := map[string]any{"resourceType": "Bundle", "type": "batch", "entry": []any{
+				map[string]any{"request": map[string]any{"method": "GET", "url": "Patient/" + pid}}}}
+			r = do("POST", "/fhir", bundle)
+			want("batch", r, 200)
+			if got := entryStatus(r, 0); got != fmt.Sprint(patientStatus) {
+				t.Errorf("batch GET entry: %s, want %d", got, patientStatus)
+			}
+
+			// Writes.
+			writeStatus := func(ok int) int {
+				switch {
+				case !a.writes:
+					return http.StatusForbidden
+				case !reached:
+					return http.StatusNotFound
+				}
+				return ok
+			}
+			created := writeStatus(201)
+			if a.writes && !reached {
+				created = http.StatusForbidden // the new record would be outside their reach
+			}
+			want("create Observation", do("POST", "/fhir/Observation", observationFor(pid)), created)
+			update := observationFor(pid)
+			update["id"] = obs
+			want("update Observation", do("PUT", "/fhir/Observation/"+obs, update), writeStatus(200))
+			// Moving another practice's record into one's own reach is no way in either.
+			if a.writes && !reached {
+				moved := observationFor("pa1")
+				moved["id"] = obs
+				want("update moving a record", do("PUT", "/fhir/Observation/"+obs, moved), 404)
+			}
+			want("delete Observation", do("DELETE", "/fhir/Observation/"+w.doomed[pid], nil), writeStatus(204))
+		})
+	}
+
+	// Searches across patients return exactly what the model allows.
+	if a.clinical {
+		r := do("GET", "/fhir/Observation?code=http://loinc.org|8867-4&_count=100", nil)
+		want("search all", r, 200)
+		found := ids(r, "Observation", "match")
+		for _, o := range reachable {
+			if !contains(found, o) {
+				t.Errorf("search all: reachable Observation/%s not found", o)
+			}
+		}
+		for _, e := range entries(r) {
+			if pid := subjectOf(e); pid != "" && !a.reaches[pid] {
+				t.Errorf("search all leaked a record of %s", pid)
+			}
+		}
+		r = do("GET", "/fhir/Observation?_include=Observation:subject&_count=100", nil)
+		for _, pid := range ids(r, "Patient", "include") {
+			if !a.reaches[pid] {
+				t.Errorf("_include leaked Patient/%s", pid)
+			}
+		}
+		r = do("GET", "/fhir/Patient?_revinclude=Observation:subject", nil)
+		for _, pid := range ids(r, "Patient", "match") {
+			if !a.reaches[pid] {
+				t.Errorf("patient search leaked Patient/%s", pid)
+			}
+		}
+		for _, e := range entries(r) {
+			if pid := subjectOf(e); e["resourceType"] == "Observation" && !a.reaches[pid] {
+				t.Errorf("_revinclude leaked a record of %s", pid)
+			}
+		}
+		r = do("GET", "/fhir/Observation/_history", nil)
+		want("type history", r, 200)
+		if _, ok := r.body["total"]; ok && !a.principal.Role.IsStaff() && a.principal.Role != auth.RoleSystem {
+			t.Errorf("type history reports a total to a restricted caller")
+		}
+		for _, e := range entries(r) {
+			if pid := subjectOf(e); pid != "" && !a.reaches[pid] {
+				t.Errorf("type history leaked a record of %s", pid)
+			}
+		}
+	}
+	// Bulk export is for system clients.
+	r := w.ts.do("GET", "/fhir/$export", nil, "Authorization", tok, "Prefer", "respond-async")
+	if a.principal.Role == auth.RoleSystem {
+		want("$export", r, 202)
+	} else {
+		want("$export", r, 403)
+	}
+	// AuditEvents cannot be written through the API by anyone.
+	want("create AuditEvent", do("POST", "/fhir/AuditEvent", map[string]any{"resourceType": "AuditEvent"}), 405)
+}
+
+// apiStores opens SQLite and, when GPCLOUD_TEST_POSTGRES is set,
+// PostgreSQL.
+func apiStores() []struct {
+	name string
+	open func(t testing.TB) store.Store
+} {
+	out := []struct {
+		name string
+		open func(t testing.TB) store.Store
+	}{{"sqlite", func(t testing.TB) store.Store {
+		st, err := sqlite.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}}}
+	if os.Getenv("GPCLOUD_TEST_POSTGRES") != "" {
+		out = append(out, struct {
+			name string
+			open func(t testing.TB) store.Store
+		}{"postgres", func(t testing.TB) store.Store { return storetest.OpenPostgres(t) }})
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func entries(r response) []map[string]any {
+	var out []map[string]any
+	es, _ := r.body["entry"].([]any)
+	for _, e := range es {
+		m, _ := e.(map[string]any)
+		if res, ok := m["resource"].(map[string]any); ok {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+func subjectOf(res map[string]any) string {
+	s, _ := res["subject"].(map[string]any)
+	ref, _ := s["reference"].(string)
+	return strings.TrimPrefix(ref, "Patient/")
+}
+
+func entryStatus(r response, i int) string {
+	es, _ := r.body["entry"].([]any)
+	if i >= len(es) {
+		return ""
+	}
+	m, _ := es[i].(map[string]any)
+	resp, _ := m["response"].(map[string]any)
+	s, _ := resp["status"].(string)
+	code, _, _ := strings.Cut(s, " ")
+	return code
+}
