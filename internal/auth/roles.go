@@ -1,5 +1,7 @@
 package auth
 
+import "strings"
+
 // RoleScopes are the most a user of each role may be granted: a token's
 // scopes are what the app asked for intersected with these. Clinicians
 // reach the whole record of their practice's patients; receptionists
@@ -8,14 +10,25 @@ package auth
 // registrations and the practice's directory; patients and proxies read
 // the records they reach and book appointments.
 var RoleScopes = map[Role]string{
-	RoleGP:            "user/*.cruds",
-	RoleNurse:         "user/*.cruds",
-	RolePracticeAdmin: "user/*.rs user/Patient.cud user/Organization.u user/Practitioner.cud user/PractitionerRole.cud user/Location.cud",
-	RoleReceptionist: "user/Patient.cruds user/Appointment.cruds user/Slot.cruds user/Schedule.rs user/Practitioner.rs " +
-		"user/PractitionerRole.rs user/Organization.rs user/Location.rs user/HealthcareService.rs",
-	RolePatient: "patient/*.rs patient/Appointment.cu",
-	RoleProxy:   "patient/*.rs patient/Appointment.cu",
+	RoleGP:            both("*.cruds"),
+	RoleNurse:         both("*.cruds"),
+	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud"),
+	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
+		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs"),
+	RolePatient: both("*.rs", "Appointment.cu"),
+	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",
+}
+
+// both grants rules in the user/ and the patient/ context: an app a user
+// launches with a patient in context gets patient/ scopes, one without
+// user/ scopes, and the user's reach bounds both.
+func both(rules ...string) string {
+	var out []string
+	for _, r := range rules {
+		out = append(out, "user/"+r, "patient/"+r)
+	}
+	return strings.Join(out, " ")
 }
 
 // ScopesOf returns a role's scopes, parsed.

@@ -34,7 +34,10 @@ type Authority struct {
 	Issuer string
 	// Audience is the FHIR base URL the tokens are for (the aud claim).
 	Audience string
-	now      func() time.Time
+	// Revoked, when set, reports revoked token ids (checked after the
+	// signature; it should answer from memory).
+	Revoked func(ctx context.Context, tokenID string) bool
+	now     func() time.Time
 }
 
 // NewAuthority returns an authority signing with keys.
@@ -93,36 +96,50 @@ var ErrInvalid = errors.New("invalid access token")
 
 // Verify checks a token and returns the principal it describes.
 func (a *Authority) Verify(ctx context.Context, token string) (*auth.Principal, error) {
+	p, _, err := a.VerifyWithExpiry(ctx, token)
+	return p, err
+}
+
+// VerifyWithExpiry is Verify that also returns when the token expires.
+func (a *Authority) VerifyWithExpiry(ctx context.Context, token string) (*auth.Principal, time.Time, error) {
+	p, c, err := a.verify(ctx, token)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return p, c.Expiry.Time(), nil
+}
+
+func (a *Authority) verify(ctx context.Context, token string) (*auth.Principal, *claims, error) {
 	// Only ES256: a token claiming "none", an HMAC or any other algorithm
 	// fails here, before a key is chosen.
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if len(tok.Headers) != 1 || tok.Headers[0].KeyID == "" {
-		return nil, fmt.Errorf("%w: no key id", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: no key id", ErrInvalid)
 	}
 	sk, err := a.Keys.find(ctx, tok.Headers[0].KeyID)
 	if err != nil {
 		if errors.Is(err, errUnknownKey) {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	var c claims
 	if err := tok.Claims(&sk.private.PublicKey, &c); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if c.Expiry == nil {
-		return nil, fmt.Errorf("%w: no expiry", ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: no expiry", ErrInvalid)
 	}
 	err = c.ValidateWithLeeway(jwt.Expected{Issuer: a.Issuer, AnyAudience: jwt.Audience{a.Audience}, Time: a.now()}, leeway)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	scopes, err := auth.ParseScopes(c.Scope)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	p := &auth.Principal{
 		Subject:  c.Subject,
@@ -137,11 +154,45 @@ func (a *Authority) Verify(ctx context.Context, token string) (*auth.Principal, 
 	if len(p.Patients) == 0 && c.Patient != "" {
 		p.Patients = []string{c.Patient}
 	}
-	return p, nil
+	if a.Revoked != nil && a.Revoked(ctx, c.ID) {
+		return nil, nil, fmt.Errorf("%w: revoked", ErrInvalid)
+	}
+	return p, &c, nil
 }
 
 func newTokenID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// idClaims are an OpenID Connect ID token's claims.
+type idClaims struct {
+	jwt.Claims
+	Nonce    string `json:"nonce,omitempty"`
+	AuthTime int64  `json:"auth_time,omitempty"`
+	FHIRUser string `json:"fhirUser,omitempty"`
+}
+
+// IDToken signs an OpenID Connect ID token for p, addressed to the client.
+func (a *Authority) IDToken(ctx context.Context, p *auth.Principal, clientID, nonce string, authTime time.Time, ttl time.Duration) (string, error) {
+	sk, err := a.Keys.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: sk.private},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", sk.KID))
+	if err != nil {
+		return "", err
+	}
+	now := a.now()
+	c := idClaims{
+		Claims: jwt.Claims{Issuer: a.Issuer, Subject: p.Subject, Audience: jwt.Audience{clientID},
+			Expiry: jwt.NewNumericDate(now.Add(ttl)), IssuedAt: jwt.NewNumericDate(now), ID: newTokenID()},
+		Nonce: nonce, FHIRUser: p.FHIRUser,
+	}
+	if !authTime.IsZero() {
+		c.AuthTime = authTime.Unix()
+	}
+	return jwt.Signed(signer).Claims(c).Serialize()
 }
