@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -15,6 +16,10 @@ const adminUsage = `Usage:
       definitions change); safe while the server runs
   gpcloud admin token [--data DIR | --database DSN] --scope "system/*.read system/*.write" [--ttl 10m] [--subject NAME]
       print a signed access token on stdout (for operators and scripts)
+  gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--password-stdin]
+      create an account (gp, nurse, receptionist, practice-admin, patient, proxy)
+  gpcloud admin client add [--data DIR | --database DSN] --id ID --kind system|confidential|public --scope SCOPES [--jwks FILE | --jwks-url URL] [--redirect-uri URL]...
+      register an app (SMART on FHIR) or a backend service
   gpcloud admin audit verify [--data DIR | --database DSN]
       check the audit trail's hash chain; exit status 1 if it is broken
 `
@@ -31,6 +36,10 @@ func admin(args []string, stdout, stderr io.Writer) int {
 		return adminToken(args[1:], stdout, stderr)
 	case "audit":
 		return adminAudit(args[1:], stdout, stderr)
+	case "user":
+		return adminUser(args[1:], os.Stdin, stdout, stderr)
+	case "client":
+		return adminClient(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, adminUsage)
 		return 0

@@ -20,10 +20,13 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/web"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -38,6 +41,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
 	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
 	exportDir := fs.String("export-dir", os.Getenv("GPCLOUD_EXPORT_DIR"), "directory of Bulk Data $export jobs and files (env GPCLOUD_EXPORT_DIR; default <data>/exports)")
+	tlsCert := fs.String("tls-cert", os.Getenv("GPCLOUD_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file (env GPCLOUD_TLS_CERT)")
+	tlsKey := fs.String("tls-key", os.Getenv("GPCLOUD_TLS_KEY"), "the PEM private key of --tls-cert (env GPCLOUD_TLS_KEY)")
+	tlsClientCA := fs.String("tls-client-ca", os.Getenv("GPCLOUD_TLS_CLIENT_CA"), "PEM CA bundle that signs system clients' certificates: enables mutual TLS for clients registered with --mtls (env GPCLOUD_TLS_CLIENT_CA)")
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
@@ -66,9 +72,19 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot listen", "addr", *listen, "error", err)
 		return 1
 	}
+	useTLS := *tlsCert != "" || *tlsKey != ""
+	tlsConfig, err := serverTLS(*tlsCert, *tlsKey, *tlsClientCA)
+	if err != nil {
+		log.Error("TLS", "error", err)
+		return 1
+	}
 	base := strings.TrimRight(*baseURL, "/")
 	if base == "" {
-		base = "http://" + displayAddr(ln.Addr().String())
+		scheme := "http://"
+		if useTLS {
+			scheme = "https://"
+		}
+		base = scheme + displayAddr(ln.Addr().String())
 	}
 	svc := service.New(st, service.Options{BaseURL: base + "/fhir"})
 	if *exportDir == "" {
@@ -87,6 +103,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot set up token verification", "error", err)
 		return 1
 	}
+	var oauthSrv *oauth.Server
+	if authority != nil {
+		oauthSrv = oauth.NewServer(st, authority, base+"/auth/token", base+"/fhir")
+		authority.Revoked = oauthSrv.RevocationCache(5 * time.Second)
+	}
 	trail := audit.NewTrail(st, log)
 	// Closed after the server drains (defers run last-in first-out), so
 	// the last requests' events are written.
@@ -100,14 +121,38 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		Tokens:          authority,
 		Audit:           trail,
 	})
+	handler := http.Handler(api)
+	if oauthSrv != nil {
+		pages := web.New(web.Options{Store: st, Service: svc, OAuth: oauthSrv, Audit: trail, Origin: base, TLS: useTLS, Logger: log})
+		root := http.NewServeMux()
+		root.Handle("/", api)
+		for _, pattern := range pages.Routes() {
+			root.Handle(pattern, pages)
+		}
+		handler = root
+		// The first start prints a one-time link to create the first
+		// practice and its administrator.
+		if tok, err := identity.NewSetupToken(ctx, st); err != nil {
+			log.Error("cannot create the set-up link", "error", err)
+		} else if tok != "" {
+			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours)\n", base, tok)
+		}
+	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           web.SecurityHeaders(useTLS, handler),
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if useTLS {
+			errc <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	if *debugAddr != "" {
 		go serveDebug(*debugAddr, log)
 	}

@@ -52,6 +52,10 @@ type Principal struct {
 	Scopes   Scopes
 	// TokenID is the access token's jti (for audit).
 	TokenID string
+	// CertThumbprint, for a client authenticated by mutual TLS, binds
+	// its tokens to its certificate (RFC 8705 cnf "x5t#S256"): they are
+	// accepted only over a connection presenting that certificate.
+	CertThumbprint string
 	// BreakGlass is the reason a clinician gave for opening a record
 	// outside their practice; it widens their reach for this request and
 	// the access is flagged in the audit trail.

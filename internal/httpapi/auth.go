@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -61,7 +63,24 @@ func (a *API) authenticate(r *http.Request) (*auth.Principal, error) {
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, errNoToken
 	}
-	return a.opts.Tokens.Verify(r.Context(), strings.TrimSpace(token))
+	p, err := a.opts.Tokens.Verify(r.Context(), strings.TrimSpace(token))
+	if err != nil {
+		return nil, err
+	}
+	if p.CertThumbprint != "" && !presents(r, p.CertThumbprint) {
+		return nil, fmt.Errorf("%w: the token is bound to a client certificate this connection does not present", tokens.ErrInvalid)
+	}
+	return p, nil
+}
+
+// presents reports whether the TLS connection presented the verified
+// certificate with the thumbprint (RFC 8705 section 3).
+func presents(r *http.Request, thumbprint string) bool {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		return false
+	}
+	sum := sha256.Sum256(r.TLS.VerifiedChains[0][0].Raw)
+	return base64.RawURLEncoding.EncodeToString(sum[:]) == thumbprint
 }
 
 // writeUnauthorized answers 401 with the challenge RFC 6750 asks for.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
@@ -294,4 +295,29 @@ func (s *Server) Revoke(ctx context.Context, token string) error {
 func (s *Server) IsRevoked(ctx context.Context, tokenID string) bool {
 	_, err := s.Store.GetRecord(ctx, revokedKind, tokenID)
 	return err == nil
+}
+
+// RevocationCache returns a revoked-token check for the resource server
+// that answers from memory, reloading the list from the store at most
+// every interval (so a revocation takes effect within it, on every
+// server sharing the store).
+func (s *Server) RevocationCache(interval time.Duration) func(ctx context.Context, tokenID string) bool {
+	var mu sync.Mutex
+	var revoked map[string]bool
+	var loaded time.Time
+	return func(ctx context.Context, tokenID string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(loaded) >= interval {
+			recs, err := s.Store.ListRecords(ctx, revokedKind)
+			if err == nil {
+				revoked = make(map[string]bool, len(recs))
+				for _, r := range recs {
+					revoked[r.ID] = true
+				}
+				loaded = time.Now()
+			}
+		}
+		return revoked[tokenID]
+	}
 }

@@ -41,7 +41,11 @@ type Client struct {
 	// they are fetched instead (so the client can rotate them).
 	JWKS    *jose.JSONWebKeySet `json:"jwks,omitempty"`
 	JWKSURL string              `json:"jwksUrl,omitempty"`
-	Created time.Time           `json:"created"`
+	// MTLS requires a system client to also present, over mutual TLS, a
+	// certificate issued to its id (subject CN); its tokens are then
+	// bound to that certificate.
+	MTLS    bool      `json:"mtls,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 const clientKind = "client"

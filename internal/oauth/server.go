@@ -99,6 +99,13 @@ func (s *Server) clientCredentials(ctx context.Context, form url.Values) (*Token
 		return nil, nil, err
 	}
 	p := &auth.Principal{Subject: c.ID, ClientID: c.ID, Role: auth.RoleSystem, Scopes: granted}
+	if c.MTLS {
+		cert := ClientCertificate(ctx)
+		if cert == nil || cert.Subject.CommonName != c.ID {
+			return nil, nil, invalidClient("client %q must connect with mutual TLS, presenting a certificate issued to it", c.ID)
+		}
+		p.CertThumbprint = Thumbprint(cert)
+	}
 	return s.issue(ctx, p, SystemTokenTTL, "")
 }
 

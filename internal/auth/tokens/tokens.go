@@ -25,6 +25,12 @@ type claims struct {
 	Role     string   `json:"gpcloud_role,omitempty"`
 	Practice string   `json:"gpcloud_practice,omitempty"`
 	Patients []string `json:"gpcloud_patients,omitempty"`
+	Cnf      *cnf     `json:"cnf,omitempty"`
+}
+
+// cnf is RFC 8705's confirmation claim of a certificate-bound token.
+type cnf struct {
+	X5tS256 string `json:"x5t#S256"`
 }
 
 // Authority issues and verifies access tokens for one issuer and audience.
@@ -86,6 +92,9 @@ func (a *Authority) Issue(ctx context.Context, p *auth.Principal, ttl time.Durat
 	}
 	if len(p.Patients) == 1 {
 		c.Patient = p.Patients[0]
+	}
+	if p.CertThumbprint != "" {
+		c.Cnf = &cnf{X5tS256: p.CertThumbprint}
 	}
 	token, err = jwt.Signed(signer).Claims(c).Serialize()
 	return token, expires, err
@@ -150,6 +159,9 @@ func (a *Authority) verify(ctx context.Context, token string) (*auth.Principal, 
 		FHIRUser: c.FHIRUser,
 		Scopes:   scopes,
 		TokenID:  c.ID,
+	}
+	if c.Cnf != nil {
+		p.CertThumbprint = c.Cnf.X5tS256
 	}
 	if len(p.Patients) == 0 && c.Patient != "" {
 		p.Patients = []string{c.Patient}

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/oauth"
+)
+
+type consentPage struct {
+	page
+	ClientName     string
+	Scopes         []string
+	Refused        []string
+	Request        string
+	PatientChoices []string
+	AskPatient     bool
+}
+
+// authorize is the start of the SMART App Launch: validate the request,
+// make sure the user is signed in (second factor included), then ask
+// for consent.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	req, ok := s.parseAuthorize(w, r, r.URL.Query())
+	if !ok {
+		return
+	}
+	sess := s.session(r)
+	if sess == nil || !sess.Verified {
+		http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
+	if err != nil {
+		http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.renderConsent(w, r, req, u, sess.CSRF, r.URL.RawQuery, "", http.StatusOK)
+}
+
+// parseAuthorize validates a request; on failure it answers (an error
+// page, or the error sent back to a registered redirect URI).
+func (s *Server) parseAuthorize(w http.ResponseWriter, r *http.Request, q url.Values) (*oauth.AuthRequest, bool) {
+	req, err := s.opts.OAuth.ParseAuthorize(r.Context(), q)
+	switch {
+	case err == nil:
+		return req, true
+	case req != nil:
+		http.Redirect(w, r, oauth.ErrorRedirect(req, err), http.StatusSeeOther)
+	default:
+		var oe *oauth.Error
+		if errors.As(err, &oe) {
+			message(w, http.StatusBadRequest, "This app's request cannot be used", oe.Description)
+		} else {
+			s.opts.Logger.Error("authorize failed", "error", err)
+			message(w, http.StatusInternalServerError, "Something went wrong", "Please try again.")
+		}
+	}
+	return nil, false
+}
+
+func oauthUser(u *identity.User, sess *identity.Session) oauth.User {
+	return oauth.User{Subject: u.ID, Role: u.Role, Practice: u.Practice, Patients: u.Patients, FHIRUser: u.FHIRUser, AuthTime: sess.AuthTime}
+}
+
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, rawRequest, patientError string, status int) {
+	granted := s.opts.OAuth.Grantable(req, oauth.User{Role: u.Role})
+	p := &consentPage{page: page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest}
+	if p.ClientName == "" {
+		p.ClientName = req.Client.ID
+	}
+	for _, rule := range granted.Rules {
+		p.Scopes = append(p.Scopes, describe(rule, u.Role))
+	}
+	for _, rule := range req.Scopes.Rules {
+		if !slices.ContainsFunc(granted.Rules, func(g auth.Rule) bool { return g.Context == rule.Context && g.Type == rule.Type }) {
+			p.Refused = append(p.Refused, describe(rule, u.Role))
+		}
+	}
+	if granted.Has("launch/patient") {
+		switch {
+		case u.Role == auth.RoleProxy && len(u.Patients) > 1:
+			p.PatientChoices = u.Patients
+		case u.Role.IsStaff():
+			p.AskPatient = true
+		}
+	}
+	if patientError != "" {
+		p.addError("patient", patientError)
+	}
+	if o := originOf(req.RedirectURI); o != "" {
+		w.Header().Set("Content-Security-Policy", csp(o))
+	}
+	render(w, "consent", status, p)
+}
+
+// describe words a scope for the consent page.
+func describe(r auth.Rule, role auth.Role) string {
+	var verbs []string
+	for _, c := range r.Perms {
+		switch c {
+		case 'c':
+			verbs = append(verbs, "add")
+		case 'r':
+			verbs = append(verbs, "read")
+		case 'u':
+			verbs = append(verbs, "change")
+		case 'd':
+			verbs = append(verbs, "delete")
+		case 's':
+			verbs = append(verbs, "search")
+		}
+	}
+	what := r.Type + " records"
+	if r.Type == "*" {
+		what = "all records"
+	}
+	whose := "you can see"
+	if r.Context == auth.PatientContext {
+		whose = "of the patient in context"
+		if role == auth.RolePatient {
+			whose = "in your GP record"
+		}
+	}
+	s := fmt.Sprintf("%s %s %s", strings.Join(verbs, ", "), what, whose)
+	if r.Query != nil {
+		s += " (only where " + r.Query.Encode() + ")"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// consent takes the user's decision.
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
+	sess := s.session(r)
+	if sess == nil || !sess.Verified || !checkCSRF(r, sess) {
+		message(w, http.StatusForbidden, "Your session has ended", "Go back to the app and start again.")
+		return
+	}
+	raw := r.PostFormValue("request")
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		message(w, http.StatusBadRequest, "This app's request cannot be used", "The request was damaged.")
+		return
+	}
+	req, ok := s.parseAuthorize(w, r, q)
+	if !ok {
+		return
+	}
+	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
+	if err != nil {
+		message(w, http.StatusForbidden, "Your session has ended", "Go back to the app and start again.")
+		return
+	}
+	ou := oauthUser(u, sess)
+	if r.PostFormValue("decision") != "allow" {
+		s.recordSignIn(r, "consent", u, http.StatusForbidden, "access refused to app "+req.Client.ID)
+		http.Redirect(w, r, oauth.Deny(req), http.StatusSeeOther)
+		return
+	}
+	granted := s.opts.OAuth.Grantable(req, ou)
+	patient := ""
+	if granted.Has("launch/patient") {
+		patient = strings.TrimSpace(r.PostFormValue("patient"))
+		switch {
+		case u.Role == auth.RolePatient || (u.Role == auth.RoleProxy && len(u.Patients) == 1):
+			patient = u.Patients[0]
+		case patient == "":
+			s.renderConsent(w, r, req, u, sess.CSRF, raw, "Choose whose record the app may use", http.StatusBadRequest)
+			return
+		case u.Role.IsStaff():
+			if !s.staffReaches(r, u, patient) {
+				s.renderConsent(w, r, req, u, sess.CSRF, raw, "No patient of your practice has that record id", http.StatusBadRequest)
+				return
+			}
+		}
+	}
+	redirect, err := s.opts.OAuth.Approve(r.Context(), req, ou, granted, patient)
+	if err != nil {
+		s.renderConsent(w, r, req, u, sess.CSRF, raw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.recordSignIn(r, "consent", u, http.StatusOK, "access granted to app "+req.Client.ID+": "+granted.String())
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+}
+
+// staffReaches checks, through the service's own access rules, that a
+// staff member may read the Patient they put in an app's context.
+func (s *Server) staffReaches(r *http.Request, u *identity.User, patientID string) bool {
+	p := u.Principal()
+	p.Scopes = auth.ScopesOf(u.Role)
+	_, err := s.opts.Service.Read(auth.WithPrincipal(r.Context(), &p), "Patient", patientID)
+	return err == nil
+}

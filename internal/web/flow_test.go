@@ -1,0 +1,347 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/web"
+)
+
+// stack is a whole gpcloud (FHIR API, OAuth, pages) on a test server.
+type stack struct {
+	srv   *httptest.Server
+	st    store.Store
+	svc   *service.Service
+	trail *audit.Trail
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { st.Close() })
+	authority, err := tokens.ForStore(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := audit.NewTrail(st, nil)
+	t.Cleanup(trail.Close)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir"})
+	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
+	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
+	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})
+	root := http.NewServeMux()
+	root.Handle("/", api)
+	for _, p := range pages.Routes() {
+		root.Handle(p, pages)
+	}
+	mux.Handle("/", web.SecurityHeaders(false, root))
+	return &stack{srv: srv, st: st, svc: svc, trail: trail}
+}
+
+// seed creates a practice with two patients, one Observation each.
+func (s *stack) seed(t *testing.T) {
+	ctx := context.Background()
+	put := func(res fhir.Resource) {
+		if _, err := s.svc.Update(ctx, res.Type(), res.ID(), res, service.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(fhir.Resource{"resourceType": "Organization", "id": "org-a", "name": "Practice A"})
+	for _, p := range []string{"p1", "p2"} {
+		put(fhir.Resource{"resourceType": "Patient", "id": p, "managingOrganization": map[string]any{"reference": "Organization/org-a"}})
+		put(fhir.Resource{"resourceType": "Observation", "id": "obs-" + p, "status": "final", "code": map[string]any{"text": "BP"},
+			"subject": map[string]any{"reference": "Patient/" + p}})
+	}
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) get(u string) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(u)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func (b *browser) post(u string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.PostForm(u, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+var hiddenInput = regexp.MustCompile(`name="(csrf|request|next|token)" value="([^"]*)"`)
+
+func hidden(t *testing.T, page string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], htmlUnescape(m[2]))
+	}
+	if v.Get("csrf") == "" {
+		t.Fatalf("no CSRF token on the page:\n%s", page)
+	}
+	return v
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#39;", "'", "&#34;", `"`, "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+func location(t *testing.T, resp *http.Response, want int) string {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf("status %d, want %d", resp.StatusCode, want)
+	}
+	return resp.Header.Get("Location")
+}
+
+func pkce() (string, string) {
+	v := "verifier-" + strings.Repeat("x", 40)
+	sum := sha256.Sum256([]byte(v))
+	return v, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// TestStandaloneLaunchAsStaff: a GP signs in with password and TOTP,
+// consents, picks a patient, and the app reads that patient's record
+// and nothing else.
+func TestStandaloneLaunchAsStaff(t *testing.T) {
+	s := newStack(t)
+	s.seed(t)
+	ctx := context.Background()
+	gp := &identity.User{ID: "dr.a", Name: "Dr A", Role: auth.RoleGP, Practice: "org-a", FHIRUser: "Practitioner/dr-a"}
+	if err := identity.CreateUser(ctx, s.st, gp, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oauth.RegisterClient(ctx, s.st, oauth.Client{ID: "app", Name: "Test App", Kind: oauth.KindPublic,
+		Scopes: "patient/*.rs user/*.rs", RedirectURIs: []string{"https://app.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
+	verifier, challenge := pkce()
+	authz := s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"},
+		"redirect_uri": {"https://app.example/cb"}, "scope": {"launch/patient openid fhirUser patient/Observation.rs patient/Patient.rs"},
+		"state": {"s1"}, "aud": {s.srv.URL + "/fhir"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode()
+	b := newBrowser(t)
+
+	resp, _ := b.get(authz)
+	loginURL := location(t, resp, http.StatusSeeOther)
+	if !strings.HasPrefix(loginURL, "/auth/login?next=") {
+		t.Fatalf("not sent to sign in: %s", loginURL)
+	}
+	resp, page := b.get(s.srv.URL + loginURL)
+	if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("security headers missing: %v", resp.Header)
+	}
+	form := hidden(t, page)
+
+	// Without the CSRF token the form is refused.
+	resp, _ = b.post(s.srv.URL+"/auth/login", url.Values{"username": {"dr.a"}, "password": {"a long enough password"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("login without CSRF: %d", resp.StatusCode)
+	}
+	form.Set("username", "dr.a")
+	form.Set("password", "wrong password entirely")
+	if resp, page = b.post(s.srv.URL+"/auth/login", form); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "nhsuk-error-summary") {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	form.Set("password", "a long enough password")
+	resp, _ = b.post(s.srv.URL+"/auth/login", form)
+	codeURL := location(t, resp, http.StatusSeeOther)
+	if !strings.HasPrefix(codeURL, "/auth/code") {
+		t.Fatalf("staff not asked for a second factor: %s", codeURL)
+	}
+	// Until the second factor, authorize still sends to sign in.
+	if resp, _ = b.get(authz); !strings.HasPrefix(location(t, resp, http.StatusSeeOther), "/auth/login") {
+		t.Fatal("authorize accepted a session without the second factor")
+	}
+	resp, page = b.get(s.srv.URL + codeURL)
+	secret := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
+	if secret == nil {
+		t.Fatalf("no enrolment secret on the first code page:\n%s", page)
+	}
+	code, _ := identity.TOTPCode(secret[1], identity.TOTPStep(time.Now()))
+	form = hidden(t, page)
+	form.Set("code", code)
+	resp, _ = b.post(s.srv.URL+"/auth/code", form)
+	next := location(t, resp, http.StatusSeeOther)
+
+	resp, page = b.get(s.srv.URL + next)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Allow Test App") {
+		t.Fatalf("consent page: %d\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action 'self' https://app.example") {
+		t.Errorf("consent CSP: %s", resp.Header.Get("Content-Security-Policy"))
+	}
+	form = hidden(t, page)
+	form.Set("decision", "allow")
+	form.Set("patient", "p-unknown")
+	if resp, _ = b.post(s.srv.URL+"/auth/authorize", form); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown patient accepted: %d", resp.StatusCode)
+	}
+	form.Set("patient", "p1")
+	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
+	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
+	if cb.Host != "app.example" || cb.Query().Get("state") != "s1" || cb.Query().Get("code") == "" {
+		t.Fatalf("redirect to the app: %s", cb)
+	}
+
+	// The app swaps the code for a token (as a public client, with PKCE).
+	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
+		"redirect_uri": {"https://app.example/cb"}, "client_id": {"app"}, "code_verifier": {verifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	_ = json.NewDecoder(tr.Body).Decode(&tok)
+	tr.Body.Close()
+	if tr.StatusCode != 200 || tok["patient"] != "p1" || tok["access_token"] == nil {
+		t.Fatalf("token response %d %v", tr.StatusCode, tok)
+	}
+	read := func(path string) int {
+		req, _ := http.NewRequest("GET", s.srv.URL+"/fhir/"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := read("Observation/obs-p1"); got != 200 {
+		t.Errorf("the patient in context's Observation: %d", got)
+	}
+	if got := read("Observation/obs-p2"); got != 404 {
+		t.Errorf("another patient's Observation (same practice, not in context): %d", got)
+	}
+	if got := read("Condition?patient=p1"); got != 403 {
+		t.Errorf("a type the app was not granted: %d", got)
+	}
+}
+
+func TestLoginPageBasics(t *testing.T) {
+	s := newStack(t)
+	b := newBrowser(t)
+	resp, page := b.get(s.srv.URL + "/auth/login?next=//evil.example/x")
+	if resp.StatusCode != 200 || strings.Contains(page, "evil.example") {
+		t.Fatalf("open redirect kept: %s", page)
+	}
+	for _, want := range []string{`<label class="nhsuk-label" for="username">`, `autocomplete="current-password"`, `/assets/nhsuk-frontend.min.css`, `lang="en"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("login page lacks %s", want)
+		}
+	}
+	for _, asset := range []string{"/assets/nhsuk-frontend.min.css", "/assets/nhsuk-frontend.min.js", "/assets/gpcloud.js", "/assets/images/favicon.svg"} {
+		if resp, _ := b.get(s.srv.URL + asset); resp.StatusCode != 200 {
+			t.Errorf("%s: %d", asset, resp.StatusCode)
+		}
+	}
+	resp, body := b.get(s.srv.URL + "/.well-known/smart-configuration")
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(body), &cfg); err != nil || resp.StatusCode != 200 || cfg["token_endpoint"] != s.srv.URL+"/auth/token" {
+		t.Fatalf("smart-configuration: %d %s", resp.StatusCode, body)
+	}
+	// Ten quick failures from one address, then throttled.
+	form := url.Values{}
+	_, page = b.get(s.srv.URL + "/auth/login")
+	form = hidden(t, page)
+	form.Set("username", "nobody")
+	form.Set("password", "whatever password")
+	var last int
+	for i := 0; i < 12; i++ {
+		resp, _ = b.post(s.srv.URL+"/auth/login", form)
+		last = resp.StatusCode
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("no throttling: last status %d", last)
+	}
+}
+
+func TestFirstRunSetup(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	tok, err := identity.NewSetupToken(ctx, s.st)
+	if err != nil || tok == "" {
+		t.Fatalf("setup token: %q %v", tok, err)
+	}
+	b := newBrowser(t)
+	if resp, _ := b.get(s.srv.URL + "/setup?token=wrong"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a wrong set-up token: %d", resp.StatusCode)
+	}
+	_, page := b.get(s.srv.URL + "/setup?token=" + tok)
+	form := hidden(t, page)
+	form.Set("practice", "Riverside Surgery")
+	form.Set("ods", "x1")
+	form.Set("name", "Ann Admin")
+	form.Set("username", "ann")
+	form.Set("password", "short")
+	resp, page := b.post(s.srv.URL+"/setup", form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `href="#ods"`) || !strings.Contains(page, `href="#password"`) {
+		t.Fatalf("invalid set-up: %d\n%s", resp.StatusCode, page)
+	}
+	form.Set("ods", "A81001")
+	form.Set("password", "a long enough password")
+	resp, _ = b.post(s.srv.URL+"/setup", form)
+	if location(t, resp, http.StatusSeeOther) != "/auth/login" {
+		t.Fatal("not sent to sign in after set-up")
+	}
+	admin, err := identity.GetUser(ctx, s.st, "ann")
+	if err != nil || admin.Role != auth.RolePracticeAdmin || admin.Practice == "" {
+		t.Fatalf("admin: %+v %v", admin, err)
+	}
+	org, err := s.svc.Read(ctx, "Organization", admin.Practice)
+	if err != nil || !strings.Contains(string(org.Version.Body), "A81001") {
+		t.Fatalf("practice: %v", err)
+	}
+	// The link works once.
+	if resp, _ := b.post(s.srv.URL+"/setup", form); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("set-up link reused: %d", resp.StatusCode)
+	}
+	if tok, _ := identity.NewSetupToken(ctx, s.st); tok != "" {
+		t.Fatal("a new set-up link was made although an account exists")
+	}
+}
