@@ -139,7 +139,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	srv := &http.Server{
-		Handler:           web.SecurityHeaders(useTLS, handler),
+		Handler:           web.SecurityHeaders(useTLS, web.CORS(handler)),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

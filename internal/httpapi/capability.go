@@ -108,7 +108,38 @@ func (a *API) capabilityStatement() fhir.Resource {
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
 			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},
+			"security":    a.security(),
 		}},
+	}
+}
+
+// security describes authorization (SMART App Launch 2.0 and Backend
+// Services) when the server checks tokens.
+func (a *API) security() map[string]any {
+	if a.opts.Tokens == nil {
+		return map[string]any{"description": "Authentication is OFF (--insecure-no-auth): for local development only."}
+	}
+	o := a.origin()
+	return map[string]any{
+		"service": []any{map[string]any{"coding": []any{map[string]any{
+			"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR"}}}},
+		"extension": []any{map[string]any{
+			"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+			"extension": []any{
+				map[string]any{"url": "authorize", "valueUri": o + "/auth/authorize"},
+				map[string]any{"url": "token", "valueUri": o + "/auth/token"},
+				map[string]any{"url": "revoke", "valueUri": o + "/auth/revoke"},
+				map[string]any{"url": "introspect", "valueUri": o + "/auth/introspect"},
+			},
+		}},
+		"description": "Every request needs a bearer access token (SMART App Launch 2.0: /.well-known/smart-configuration; " +
+			"SMART Backend Services with private_key_jwt, RS384/ES384). Scopes in SMART v1 and v2 syntax; v2 fine-grained " +
+			"scopes (?param=value) are matched on token parameters only. Staff reach the patients registered at their practice " +
+			"(managingOrganization or generalPractitioner), patients and proxies their own records; other records answer 404. " +
+			"Clinicians may break the glass with the X-Break-Glass-Reason header (audited, flagged). Bulk $export needs system " +
+			"scopes that read every record of the exported types. AuditEvents are written by the server only. A search across " +
+			"every type needs a wildcard scope; a restricted caller names the types with _type; type and system history omit " +
+			"Bundle.total for restricted callers.",
 	}
 }
 

@@ -63,7 +63,7 @@ func newStack(t *testing.T) *stack {
 	for _, p := range pages.Routes() {
 		root.Handle(p, pages)
 	}
-	mux.Handle("/", web.SecurityHeaders(false, root))
+	mux.Handle("/", web.SecurityHeaders(false, web.CORS(root)))
 	return &stack{srv: srv, st: st, svc: svc, trail: trail}
 }
 
