@@ -75,7 +75,7 @@ func runOne(bin, storeName, dsn string, copies, clients, runs int, first, rest [
 		return nil, err
 	}
 	defer srv.Stop()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 10 * time.Minute}
+	client := srv.Client(clients)
 	resources := 0
 	start := time.Now()
 	for k := 0; k < copies; k++ {

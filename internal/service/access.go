@@ -109,7 +109,7 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 			return true, nil
 		}
 		if reach.Practice != "" {
-			ok, err := registeredAt(ctx, r, owner, reach.Practice)
+			ok, err := s.registeredAt(ctx, r, owner, reach.Practice)
 			if err != nil || ok {
 				return ok, err
 			}
@@ -119,19 +119,36 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 }
 
 // registeredAt reports whether a patient is registered at the practice.
-func registeredAt(ctx context.Context, r store.Reader, patientID, practice string) (bool, error) {
+// Outside a transaction the answer comes from a short-lived cache (a read
+// and a decode per request would double the cost of reading one
+// record): this server forgets a patient when it writes them, other
+// servers on the same store within registrationTTL.
+func (s *Service) registeredAt(ctx context.Context, r store.Reader, patientID, practice string) (bool, error) {
+	_, inTx := r.(store.Tx)
+	if !inTx {
+		if practices, ok := s.registrations.get(patientID, s.now()); ok {
+			return slices.Contains(practices, practice), nil
+		}
+	}
 	v, err := r.Read(ctx, "Patient", patientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
-	if err != nil || v.Deleted {
-		return false, err
-	}
-	res, err := fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
 	if err != nil {
 		return false, err
 	}
-	return slices.Contains(search.ReferencesTo(res, search.PracticeParams, "Organization"), practice), nil
+	var practices []string
+	if !v.Deleted {
+		res, err := fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
+		if err != nil {
+			return false, err
+		}
+		practices = search.ReferencesTo(res, search.PracticeParams, "Organization")
+	}
+	if !inTx {
+		s.registrations.put(patientID, practices, s.now())
+	}
+	return slices.Contains(practices, practice), nil
 }
 
 // seesVersion is sees for a stored version; a deletion is judged by the
@@ -376,5 +393,13 @@ func seen(ctx context.Context, vs ...store.Version) {
 		if v.Type != "" {
 			audit.Saw(ctx, v.Type, v.ID, v.Body)
 		}
+	}
+}
+
+// wrote keeps caches right after a write: a Patient's registration may
+// have changed.
+func (s *Service) wrote(v store.Version) {
+	if v.Type == "Patient" {
+		s.registrations.forget(v.ID)
 	}
 }

@@ -81,6 +81,7 @@ func (s *Service) deleteIn(ctx context.Context, tx store.Tx, typ, id string, ifM
 		return Outcome{}, err
 	}
 	audit.Saw(ctx, typ, id, cur.Body) // what was deleted: whose record it was
+	s.wrote(v)
 	return Outcome{Status: http.StatusNoContent, Version: v, Issues: info("deleted %s/%s (version %d)", typ, id, v.VersionID)}, nil
 }
 

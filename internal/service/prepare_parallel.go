@@ -63,6 +63,7 @@ func (s *Service) putPrepared(ctx context.Context, tx store.Tx, e *bundleEntry) 
 		return Outcome{}, err
 	}
 	seen(ctx, v)
+	s.wrote(v)
 	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", e.typ, e.target)}, nil
 }
 

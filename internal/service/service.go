@@ -27,6 +27,9 @@ type Service struct {
 	store   store.Store
 	baseURL string
 	now     func() time.Time
+	// registrations caches where patients are registered, for staff
+	// access checks.
+	registrations registrationCache
 }
 
 // New returns a Service over st.

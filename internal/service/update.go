@@ -105,6 +105,7 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 		return Outcome{}, err
 	}
 	seen(ctx, v)
+	s.wrote(v)
 	status := http.StatusOK
 	if !live {
 		status = http.StatusCreated

@@ -124,6 +124,25 @@ type Server struct {
 	Base    string // http://127.0.0.1:port
 	cmd     *exec.Cmd
 	cleanup []func()
+	// Token is a system access token for the server's store.
+	Token string
+}
+
+// Client returns an HTTP client for n concurrent callers that sends the
+// server's token with every request.
+func (s *Server) Client(n int) *http.Client {
+	return &http.Client{Transport: bearer{token: s.Token, next: &http.Transport{MaxIdleConnsPerHost: n}}, Timeout: 10 * time.Minute}
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
 }
 
 // Start runs gpcloud serve on a fresh store.
@@ -153,6 +172,21 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 		s.cleanup = append(s.cleanup, drop)
 		args = append(args, "--database", WithSearchPath(dsn, schema))
 	}
+	// An operator token from the same store: requests carry it, so the
+	// figures include token verification and access checks.
+	storeArgs := args[3:] // --data DIR [--log-level ...] [--database DSN]
+	tokArgs := []string{"admin", "token", "--scope", "system/*.read system/*.write", "--ttl", "24h"}
+	for i := 0; i+1 < len(storeArgs); i += 2 {
+		if storeArgs[i] == "--data" || storeArgs[i] == "--database" {
+			tokArgs = append(tokArgs, storeArgs[i], storeArgs[i+1])
+		}
+	}
+	tok, err := exec.Command(bin, tokArgs...).Output()
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+	s.Token = strings.TrimSpace(string(tok))
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stderr = os.Stderr
 	if err := s.cmd.Start(); err != nil {

@@ -44,6 +44,7 @@ type Authority struct {
 	// signature; it should answer from memory).
 	Revoked func(ctx context.Context, tokenID string) bool
 	now     func() time.Time
+	cache   verifiedCache
 }
 
 // NewAuthority returns an authority signing with keys.
@@ -110,12 +111,27 @@ func (a *Authority) Verify(ctx context.Context, token string) (*auth.Principal, 
 }
 
 // VerifyWithExpiry is Verify that also returns when the token expires.
+// A token verified before is answered from a cache (keyed by the whole
+// token, until it expires): a client sends one token with many requests,
+// and checking its signature each time would cost more than the read it
+// guards. Revocation is still checked on every call.
 func (a *Authority) VerifyWithExpiry(ctx context.Context, token string) (*auth.Principal, time.Time, error) {
+	now := a.now()
+	if e, ok := a.cache.get(token, now); ok {
+		if a.Revoked != nil && a.Revoked(ctx, e.p.TokenID) {
+			return nil, time.Time{}, fmt.Errorf("%w: revoked", ErrInvalid)
+		}
+		p := *e.p // callers may set per-request fields (break-glass)
+		return &p, e.exp, nil
+	}
 	p, c, err := a.verify(ctx, token)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	return p, c.Expiry.Time(), nil
+	exp := c.Expiry.Time()
+	cached := *p
+	a.cache.put(token, verified{p: &cached, exp: exp}, now)
+	return p, exp, nil
 }
 
 func (a *Authority) verify(ctx context.Context, token string) (*auth.Principal, *claims, error) {
