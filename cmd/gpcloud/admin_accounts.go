@@ -100,6 +100,7 @@ func adminClient(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.JWKSURL, "jwks-url", "", "URL where the client publishes its public keys")
 	var redirects listFlag
 	fs.Var(&redirects, "redirect-uri", "where authorization responses may go; repeatable")
+	fs.StringVar(&c.LaunchURL, "launch-url", "", "the app's launch URL, for opening it from a patient's record (EHR launch)")
 	fs.BoolVar(&c.MTLS, "mtls", false, "require mutual TLS with a certificate issued to the client id (system clients)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2

@@ -41,6 +41,9 @@ type Client struct {
 	// they are fetched instead (so the client can rotate them).
 	JWKS    *jose.JSONWebKeySet `json:"jwks,omitempty"`
 	JWKSURL string              `json:"jwksUrl,omitempty"`
+	// LaunchURL is where gpcloud sends the browser to launch the app
+	// from a patient's record (SMART EHR launch).
+	LaunchURL string `json:"launchUrl,omitempty"`
 	// MTLS requires a system client to also present, over mutual TLS, a
 	// certificate issued to its id (subject CN); its tokens are then
 	// bound to that certificate.
@@ -131,4 +134,21 @@ func LookupClient(ctx context.Context, r store.Reader, id string) (*Client, erro
 		return nil, fmt.Errorf("client %s: %w", id, err)
 	}
 	return &c, nil
+}
+
+// ListClients returns every registration.
+func ListClients(ctx context.Context, st store.Store) ([]*Client, error) {
+	recs, err := st.ListRecords(ctx, clientKind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Client, 0, len(recs))
+	for _, r := range recs {
+		var c Client
+		if err := json.Unmarshal(r.Body, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, &c)
+	}
+	return out, nil
 }

@@ -83,7 +83,8 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oaut
 			p.Refused = append(p.Refused, describe(rule, u.Role))
 		}
 	}
-	if granted.Has("launch/patient") {
+	ehrLaunch := req.Launch != "" && granted.Has("launch") // the patient comes from the launch
+	if granted.Has("launch/patient") && !ehrLaunch {
 		switch {
 		case u.Role == auth.RoleProxy && len(u.Patients) > 1:
 			p.PatientChoices = u.Patients
@@ -165,7 +166,12 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	}
 	granted := s.opts.OAuth.Grantable(req, ou)
 	patient := ""
-	if granted.Has("launch/patient") {
+	if req.Launch != "" && granted.Has("launch") {
+		if patient, err = s.opts.OAuth.LaunchPatient(r.Context(), req, u.ID); err != nil || !s.reaches(r, u, patient) {
+			message(w, http.StatusBadRequest, "This app launch cannot be used", oauth.ErrLaunch.Error())
+			return
+		}
+	} else if granted.Has("launch/patient") {
 		patient = strings.TrimSpace(r.PostFormValue("patient"))
 		switch {
 		case u.Role == auth.RolePatient || (u.Role == auth.RoleProxy && len(u.Patients) == 1):
@@ -174,7 +180,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 			s.renderConsent(w, r, req, u, sess.CSRF, raw, "Choose whose record the app may use", http.StatusBadRequest)
 			return
 		case u.Role.IsStaff():
-			if !s.staffReaches(r, u, patient) {
+			if !s.reaches(r, u, patient) {
 				s.renderConsent(w, r, req, u, sess.CSRF, raw, "No patient of your practice has that record id", http.StatusBadRequest)
 				return
 			}
@@ -189,9 +195,9 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, redirect, http.StatusSeeOther)
 }
 
-// staffReaches checks, through the service's own access rules, that a
-// staff member may read the Patient they put in an app's context.
-func (s *Server) staffReaches(r *http.Request, u *identity.User, patientID string) bool {
+// reaches checks, through the service's own access rules, that a user
+// may read the Patient they put in an app's context.
+func (s *Server) reaches(r *http.Request, u *identity.User, patientID string) bool {
 	p := u.Principal()
 	p.Scopes = auth.ScopesOf(u.Role)
 	_, err := s.opts.Service.Read(auth.WithPrincipal(r.Context(), &p), "Patient", patientID)

@@ -105,9 +105,9 @@ func (s *Server) smartConfiguration(w http.ResponseWriter, r *http.Request) {
 		"grant_types_supported":            []string{"authorization_code", "client_credentials", "refresh_token"},
 		"response_types_supported":         []string{"code"},
 		"code_challenge_methods_supported": []string{"S256"},
-		"scopes_supported": []string{"openid", "fhirUser", "launch/patient", "offline_access", "online_access",
+		"scopes_supported": []string{"openid", "fhirUser", "launch", "launch/patient", "offline_access", "online_access",
 			"patient/*.rs", "user/*.rs", "system/*.rs", "patient/*.read", "user/*.read", "system/*.read"},
-		"capabilities": []string{"launch-standalone", "client-public", "client-confidential-asymmetric",
+		"capabilities": []string{"launch-standalone", "launch-ehr", "context-ehr-patient", "client-public", "client-confidential-asymmetric",
 			"context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
 			"permission-user", "permission-v1", "permission-v2", "sso-openid-connect"},
 	})

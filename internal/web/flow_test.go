@@ -345,3 +345,84 @@ func TestFirstRunSetup(t *testing.T) {
 		t.Fatal("a new set-up link was made although an account exists")
 	}
 }
+
+// signIn signs a staff user in through the pages (password, then the
+// TOTP code from their secret).
+func signIn(t *testing.T, s *stack, b *browser, username, password string) {
+	t.Helper()
+	_, page := b.get(s.srv.URL + "/auth/login")
+	form := hidden(t, page)
+	form.Set("username", username)
+	form.Set("password", password)
+	resp, _ := b.post(s.srv.URL+"/auth/login", form)
+	codeURL := location(t, resp, http.StatusSeeOther)
+	u, err := identity.GetUser(context.Background(), s.st, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page = b.get(s.srv.URL + codeURL)
+	form = hidden(t, page)
+	code, _ := identity.TOTPCode(u.TOTPSecret, identity.TOTPStep(time.Now()))
+	form.Set("code", code)
+	resp, _ = b.post(s.srv.URL+"/auth/code", form)
+	location(t, resp, http.StatusSeeOther)
+}
+
+// TestEHRLaunch: a GP opens an app from a patient's record; the app's
+// token carries that patient, and launches cannot be forged or reused
+// by another user.
+func TestEHRLaunch(t *testing.T) {
+	s := newStack(t)
+	s.seed(t)
+	ctx := context.Background()
+	if err := identity.CreateUser(ctx, s.st, &identity.User{ID: "dr.a", Role: auth.RoleGP, Practice: "org-a"}, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oauth.RegisterClient(ctx, s.st, oauth.Client{ID: "ehr-app", Name: "EHR App", Kind: oauth.KindPublic, Scopes: "patient/*.rs",
+		RedirectURIs: []string{"https://app.example/cb"}, LaunchURL: "https://app.example/launch"}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	signIn(t, s, b, "dr.a", "a long enough password")
+	if resp, _ := b.get(s.srv.URL + "/auth/launch?patient=nobody"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("apps page for an unknown patient: %d", resp.StatusCode)
+	}
+	_, page := b.get(s.srv.URL + "/auth/launch?patient=p2")
+	form := hidden(t, page)
+	form.Set("patient", "p2")
+	form.Set("client_id", "ehr-app")
+	resp, _ := b.post(s.srv.URL+"/auth/launch", form)
+	to, _ := url.Parse(location(t, resp, http.StatusSeeOther))
+	if to.Host != "app.example" || to.Query().Get("iss") != s.srv.URL+"/fhir" || to.Query().Get("launch") == "" {
+		t.Fatalf("launch redirect: %s", to)
+	}
+	verifier, challenge := pkce()
+	authz := func(launch string) string {
+		return s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"ehr-app"},
+			"redirect_uri": {"https://app.example/cb"}, "scope": {"launch openid fhirUser patient/Observation.rs"}, "state": {"s"},
+			"aud": {s.srv.URL + "/fhir"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "launch": {launch}}.Encode()
+	}
+	// A forged launch id is refused at consent.
+	_, page = b.get(authz("forged"))
+	form = hidden(t, page)
+	form.Set("decision", "allow")
+	if resp, _ = b.post(s.srv.URL+"/auth/authorize", form); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("forged launch: %d", resp.StatusCode)
+	}
+	_, page = b.get(authz(to.Query().Get("launch")))
+	form = hidden(t, page)
+	form.Set("decision", "allow")
+	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
+	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
+	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
+		"redirect_uri": {"https://app.example/cb"}, "client_id": {"ehr-app"}, "code_verifier": {verifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	_ = json.NewDecoder(tr.Body).Decode(&tok)
+	tr.Body.Close()
+	if tok["patient"] != "p2" {
+		t.Fatalf("EHR launch token: %v", tok)
+	}
+}

@@ -17,7 +17,7 @@ var assetFS embed.FS
 // pages are parsed once: each page template joined with the layout.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "code", "consent", "message", "setup"} {
+	for _, name := range []string{"login", "code", "consent", "message", "setup", "apps"} {
 		out[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return out

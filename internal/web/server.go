@@ -56,6 +56,8 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST /auth/token", s.token)
 	s.mux.HandleFunc("POST /auth/introspect", s.introspect)
 	s.mux.HandleFunc("POST /auth/revoke", s.revoke)
+	s.mux.HandleFunc("GET /auth/launch", s.apps)
+	s.mux.HandleFunc("POST /auth/launch", s.launch)
 	s.mux.HandleFunc("GET /setup", s.setupForm)
 	s.mux.HandleFunc("POST /setup", s.setup)
 	s.mux.HandleFunc("GET /{$}", s.home)

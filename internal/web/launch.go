@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/oauth"
+)
+
+type appsPage struct {
+	page
+	Patient string
+	Apps    []*oauth.Client
+}
+
+// signedInUser returns the verified session's user, or sends the browser
+// to sign in and returns nil.
+func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request) (*identity.Session, *identity.User) {
+	sess := s.session(r)
+	if sess != nil && sess.Verified {
+		if u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User); err == nil {
+			return sess, u
+		}
+	}
+	http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return nil, nil
+}
+
+// apps lists the apps that can be launched for a patient (EHR launch).
+func (s *Server) apps(w http.ResponseWriter, r *http.Request) {
+	sess, u := s.signedInUser(w, r)
+	if u == nil {
+		return
+	}
+	patient := r.URL.Query().Get("patient")
+	if !s.reaches(r, u, patient) {
+		message(w, http.StatusNotFound, "Record not found", "There is no record with that id that you can open.")
+		return
+	}
+	clients, err := oauth.ListClients(r.Context(), s.opts.Store)
+	if err != nil {
+		message(w, http.StatusInternalServerError, "Something went wrong", "Please try again.")
+		return
+	}
+	p := &appsPage{page: page{Title: "Open an app", CSRF: sess.CSRF, SignedIn: u.ID}, Patient: patient}
+	for _, c := range clients {
+		if c.LaunchURL != "" && c.Kind != oauth.KindSystem {
+			p.Apps = append(p.Apps, c)
+		}
+	}
+	render(w, "apps", http.StatusOK, p)
+}
+
+// launch starts an EHR launch: it records the context and sends the
+// browser to the app.
+func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
+	sess, u := s.signedInUser(w, r)
+	if u == nil {
+		return
+	}
+	if !checkCSRF(r, sess) {
+		message(w, http.StatusForbidden, "The form expired", "Go back and try again.")
+		return
+	}
+	patient := r.PostFormValue("patient")
+	if !s.reaches(r, u, patient) {
+		message(w, http.StatusNotFound, "Record not found", "There is no record with that id that you can open.")
+		return
+	}
+	to, err := s.opts.OAuth.Launch(r.Context(), r.PostFormValue("client_id"), u.ID, patient)
+	if err != nil {
+		message(w, http.StatusBadRequest, "The app cannot be opened", err.Error())
+		return
+	}
+	s.recordSignIn(r, "launch", u, http.StatusOK, "app "+r.PostFormValue("client_id")+" launched for Patient/"+patient)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
