@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-		"time"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
