@@ -44,6 +44,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	tlsCert := fs.String("tls-cert", os.Getenv("GPCLOUD_TLS_CERT"), "serve HTTPS with this PEM certificate (chain) file (env GPCLOUD_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("GPCLOUD_TLS_KEY"), "the PEM private key of --tls-cert (env GPCLOUD_TLS_KEY)")
 	tlsClientCA := fs.String("tls-client-ca", os.Getenv("GPCLOUD_TLS_CLIENT_CA"), "PEM CA bundle that signs system clients' certificates: enables mutual TLS for clients registered with --mtls (env GPCLOUD_TLS_CLIENT_CA)")
+	oidcConfig := registerOIDC(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +104,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot set up token verification", "error", err)
 		return 1
 	}
+	external, err := oidcConfig.external()
+	if err != nil {
+		log.Error("external sign-in", "error", err)
+		return 1
+	}
 	var oauthSrv *oauth.Server
 	if authority != nil {
 		oauthSrv = oauth.NewServer(st, authority, base+"/auth/token", base+"/fhir")
@@ -123,7 +129,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	})
 	handler := http.Handler(api)
 	if oauthSrv != nil {
-		pages := web.New(web.Options{Store: st, Service: svc, OAuth: oauthSrv, Audit: trail, Origin: base, TLS: useTLS, Logger: log})
+		pages := web.New(web.Options{Store: st, Service: svc, OAuth: oauthSrv, Audit: trail, Origin: base, TLS: useTLS, Logger: log, External: external})
 		root := http.NewServeMux()
 		root.Handle("/", api)
 		for _, pattern := range pages.Routes() {

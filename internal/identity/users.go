@@ -61,7 +61,7 @@ func (u *User) Validate() error {
 			return fmt.Errorf("a %s belongs to a practice: give its Organization id", u.Role)
 		}
 	case u.Role == auth.RolePatient:
-		if len(u.Patients) != 1 {
+		if len(u.Patients) != 1 || u.Patients[0] == "" {
 			return fmt.Errorf("a patient account links exactly one Patient record")
 		}
 	case u.Role == auth.RoleProxy:

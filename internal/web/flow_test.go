@@ -35,6 +35,27 @@ type stack struct {
 	st    store.Store
 	svc   *service.Service
 	trail *audit.Trail
+	// pages options, to rebuild the web server with more (External).
+	opts    web.Options
+	api     http.Handler
+	handler http.Handler // the routes, behind the security middleware
+}
+
+// routes mounts the FHIR API and the pages.
+func (s *stack) routes(pages *web.Server) {
+	root := http.NewServeMux()
+	root.Handle("/", s.api)
+	for _, p := range pages.Routes() {
+		root.Handle(p, pages)
+	}
+	s.handler = root
+}
+
+// mountExternal rebuilds the pages with an external provider.
+func (s *stack) mountExternal(t *testing.T, e *identity.External) {
+	o := s.opts
+	o.External = e
+	s.routes(web.New(o))
 }
 
 func newStack(t *testing.T) *stack {
@@ -58,13 +79,11 @@ func newStack(t *testing.T) *stack {
 	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
 	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
 	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})
-	root := http.NewServeMux()
-	root.Handle("/", api)
-	for _, p := range pages.Routes() {
-		root.Handle(p, pages)
-	}
-	mux.Handle("/", web.SecurityHeaders(false, web.CORS(root)))
-	return &stack{srv: srv, st: st, svc: svc, trail: trail}
+	s := &stack{srv: srv, st: st, svc: svc, trail: trail, api: api,
+		opts: web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet}}
+	s.routes(pages)
+	mux.Handle("/", web.SecurityHeaders(false, web.CORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }))))
+	return s
 }
 
 // seed creates a practice with two patients, one Observation each.

@@ -26,6 +26,9 @@ type Options struct {
 	// TLS marks cookies Secure.
 	TLS    bool
 	Logger *slog.Logger
+	// External, when set, offers sign-in with an OpenID Connect
+	// provider (NHS login, CIS2).
+	External *identity.External
 }
 
 // Server serves the pages and OAuth endpoints.
@@ -61,6 +64,10 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("GET /setup", s.setupForm)
 	s.mux.HandleFunc("POST /setup", s.setup)
 	s.mux.HandleFunc("GET /{$}", s.home)
+	if opts.External != nil {
+		s.mux.HandleFunc("GET /auth/external", s.externalStart)
+		s.mux.HandleFunc("GET /auth/external/callback", s.externalCallback)
+	}
 	return s
 }
 

@@ -11,10 +11,15 @@ import (
 type loginPage struct {
 	page
 	Username string
+	// ExternalName names the external provider offered, if any.
+	ExternalName string
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	p := &loginPage{page: page{Title: "Sign in", Next: safeNext(r.URL.Query().Get("next"))}}
+	if s.opts.External != nil {
+		p.ExternalName = s.opts.External.Name
+	}
 	p.CSRF = s.preSessionCSRF(w, r)
 	render(w, "login", http.StatusOK, p)
 }
