@@ -298,21 +298,15 @@ func SaveStart(ctx context.Context, st store.Store, s Start, next string) error 
 // TakeStart returns and forgets a sign-in's state; ok is false when the
 // state is unknown, used or expired.
 func TakeStart(ctx context.Context, st store.Store, state string) (s Start, next string, ok bool, err error) {
-	var saved savedStart
-	err = st.InTx(ctx, func(tx store.Tx) error {
-		rec, err := tx.GetRecord(ctx, startKind, keyOf(state))
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(rec.Body, &saved); err != nil {
-			return err
-		}
-		return tx.DeleteRecord(ctx, startKind, keyOf(state))
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Start{}, "", false, nil
+	rec, ok, err := store.TakeRecord(ctx, st, startKind, keyOf(state))
+	if err != nil || !ok {
+		return Start{}, "", false, err
 	}
-	return saved.Start, saved.Next, err == nil, err
+	var saved savedStart
+	if err := json.Unmarshal(rec.Body, &saved); err != nil {
+		return Start{}, "", false, err
+	}
+	return saved.Start, saved.Next, true, nil
 }
 
 // LinkExternal returns the account of an external identity with a

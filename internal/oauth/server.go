@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -192,21 +191,12 @@ func hashOf(token string) string {
 // take reads and deletes a one-time record (a code, a refresh token) in
 // one transaction: two requests racing with the same one cannot both win.
 func (s *Server) take(ctx context.Context, kind, token string) (*grant, error) {
-	var g grant
-	err := s.Store.InTx(ctx, func(tx store.Tx) error {
-		rec, err := tx.GetRecord(ctx, kind, hashOf(token))
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(rec.Body, &g); err != nil {
-			return err
-		}
-		return tx.DeleteRecord(ctx, kind, hashOf(token))
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+	rec, ok, err := store.TakeRecord(ctx, s.Store, kind, hashOf(token))
+	if err != nil || !ok {
+		return nil, err
 	}
-	if err != nil {
+	var g grant
+	if err := json.Unmarshal(rec.Body, &g); err != nil {
 		return nil, err
 	}
 	return &g, nil
