@@ -25,6 +25,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	var sc storeConfig
 	sc.register(fs)
 	server := fs.String("server", "", "load through this FHIR server's REST API (its base URL) instead of the store")
+	token := fs.String("token", os.Getenv("GPCLOUD_TOKEN"), "access token for --server, e.g. from gpcloud admin token (env GPCLOUD_TOKEN)")
 	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
 	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
 	if err := fs.Parse(args); err != nil {
@@ -41,7 +42,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		c, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		ctx = c
-		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}}
+		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
 	} else {
 		c, st, done, ok := openForCommand("gpcloud import", sc, stderr)
 		if !ok {

@@ -33,6 +33,8 @@ func (s ServiceSink) Transaction(ctx context.Context, bundle fhir.Resource) erro
 type ServerSink struct {
 	Base   string
 	Client *http.Client
+	// Token, when set, is sent as a bearer access token.
+	Token string
 }
 
 func (s ServerSink) Transaction(ctx context.Context, bundle fhir.Resource) error {
@@ -47,6 +49,9 @@ func (s ServerSink) Transaction(ctx context.Context, bundle fhir.Resource) error
 	req.Header.Set("Content-Type", "application/fhir+json")
 	req.Header.Set("Accept", "application/fhir+json")
 	req.Header.Set("Prefer", "return=minimal")
+	if s.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+	}
 	resp, err := s.Client.Do(req)
 	if err != nil {
 		return err
