@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/identity"
@@ -84,11 +85,10 @@ func TestBrowserSMARTStandaloneLaunch(t *testing.T) {
 		chromedp.Navigate(app.URL+"/launch.html?iss="+url.QueryEscape(s.srv.URL+"/fhir")),
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "jane"),
-		chromedp.SendKeys(chromedp.ID("password"), "a long enough password"),
-		chromedp.Click(chromedp.ID("sign-in")),
+		// The forms work from the keyboard: Enter submits them.
+		chromedp.SendKeys(chromedp.ID("password"), "a long enough password"+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.SendKeys(chromedp.ID("code"), code),
-		chromedp.Click(chromedp.ID("verify")),
+		chromedp.SendKeys(chromedp.ID("code"), code+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("allow")),
 	)
 	if err != nil {

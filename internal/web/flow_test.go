@@ -58,7 +58,7 @@ func (s *stack) mountExternal(t *testing.T, e *identity.External) {
 	s.routes(web.New(o))
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -87,7 +87,7 @@ func newStack(t *testing.T) *stack {
 }
 
 // seed creates a practice with two patients, one Observation each.
-func (s *stack) seed(t *testing.T) {
+func (s *stack) seed(t testing.TB) {
 	ctx := context.Background()
 	put := func(res fhir.Resource) {
 		if _, err := s.svc.Update(ctx, res.Type(), res.ID(), res, service.Precondition{}); err != nil {
