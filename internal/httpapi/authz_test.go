@@ -376,3 +376,24 @@ func entryStatus(r response, i int) string {
 	code, _, _ := strings.Cut(s, " ")
 	return code
 }
+
+// TestConditionalsStayInReach: a condition does not find (so neither
+// reveals nor overwrites) a record outside the caller's reach.
+func TestConditionalsStayInReach(t *testing.T) {
+	w := newWorld(t, apiStores()[0].open(t))
+	gp := w.token(t, &auth.Principal{Subject: "u-gp", Role: auth.RoleGP, Practice: "org-a"}, auth.RoleScopes[auth.RoleGP])
+	sys := w.token(t, &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem}, "system/*.cruds")
+	before := w.ts.do("GET", "/fhir/Patient/pb1", nil, "Authorization", sys).expect(t, 200)
+	body := map[string]any{"resourceType": "Patient", "managingOrganization": map[string]any{"reference": "Organization/org-a"}}
+	r := w.ts.do("PUT", "/fhir/Patient?_id=pb1", body, "Authorization", gp)
+	if r.status != 201 || strings.Contains(r.header.Get("Location"), "/pb1/") {
+		t.Fatalf("conditional update matched another practice's patient: %d %s", r.status, r.header.Get("Location"))
+	}
+	after := w.ts.do("GET", "/fhir/Patient/pb1", nil, "Authorization", sys).expect(t, 200)
+	if after.str("meta", "versionId") != before.str("meta", "versionId") {
+		t.Fatal("another practice's patient was changed")
+	}
+	// A conditional delete finds nothing to delete.
+	w.ts.do("DELETE", "/fhir/Patient?_id=pb1", nil, "Authorization", gp)
+	w.ts.do("GET", "/fhir/Patient/pb1", nil, "Authorization", sys).expect(t, 200)
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -93,19 +94,54 @@ func parseToken(param, v string) (store.Criterion, error) {
 	return c, nil
 }
 
-// match returns up to limit ids of resources of typ matching values.
+// match returns up to limit ids of resources of typ matching values,
+// among those the caller reaches: a condition must not find (and so
+// reveal, or overwrite) a record outside it.
 func (s *Service) match(ctx context.Context, r store.Reader, typ string, values url.Values, limit int) ([]string, error) {
-	q, err := findQuery(typ, values)
-	if needsSearchEngine(err) {
-		return s.searchIDs(ctx, typ, values, limit)
-	}
+	reach, err := allow(ctx, typ, auth.Read)
 	if err != nil {
 		return nil, err
 	}
-	q.Limit = limit
-	ids, err := r.Find(ctx, q)
-	return ids, mapStoreError(err)
+	want := limit
+	if reach != nil && limit > 0 {
+		limit = max(limit, restrictedMatchLimit) // some matches may be out of reach
+	}
+	var ids []string
+	q, err := findQuery(typ, values)
+	switch {
+	case needsSearchEngine(err):
+		ids, err = s.searchIDs(ctx, typ, values, limit)
+	case err == nil:
+		q.Limit = limit
+		ids, err = r.Find(ctx, q)
+		err = mapStoreError(err)
+	}
+	if err != nil || reach == nil {
+		return ids, err
+	}
+	var visible []string
+	for _, id := range ids {
+		v, err := r.Read(ctx, typ, id)
+		if err != nil {
+			return nil, mapStoreError(err)
+		}
+		ok, err := s.seesVersion(ctx, r, reach, v)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			visible = append(visible, id)
+		}
+		if want > 0 && len(visible) == want {
+			break
+		}
+	}
+	return visible, nil
 }
+
+// restrictedMatchLimit is how many matches a restricted caller's
+// condition looks through for the ones they reach.
+const restrictedMatchLimit = 50
 
 // needsSearchEngine reports a condition the token index alone cannot
 // answer (parameters other than _id and identifier, or several values).
