@@ -218,7 +218,7 @@ func TestStandaloneLaunchAsStaff(t *testing.T) {
 	if resp, _ = b.get(authz); !strings.HasPrefix(location(t, resp, http.StatusSeeOther), "/auth/login") {
 		t.Fatal("authorize accepted a session without the second factor")
 	}
-	resp, page = b.get(s.srv.URL + codeURL)
+	_, page = b.get(s.srv.URL + codeURL)
 	secret := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
 	if secret == nil {
 		t.Fatalf("no enrolment secret on the first code page:\n%s", page)
@@ -305,9 +305,8 @@ func TestLoginPageBasics(t *testing.T) {
 		t.Fatalf("smart-configuration: %d %s", resp.StatusCode, body)
 	}
 	// Ten quick failures from one address, then throttled.
-	form := url.Values{}
 	_, page = b.get(s.srv.URL + "/auth/login")
-	form = hidden(t, page)
+	form := hidden(t, page)
 	form.Set("username", "nobody")
 	form.Set("password", "whatever password")
 	var last int
