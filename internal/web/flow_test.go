@@ -78,6 +78,7 @@ func newStack(t testing.TB) *stack {
 	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir"})
 	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
 	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
+	authority.Revoked = o.RevocationCache(0) // tests see revocations at once
 	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})
 	s := &stack{srv: srv, st: st, svc: svc, trail: trail, api: api,
 		opts: web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet}}
@@ -279,6 +280,13 @@ func TestStandaloneLaunchAsStaff(t *testing.T) {
 	}
 	if got := read("Condition?patient=p1"); got != 403 {
 		t.Errorf("a type the app was not granted: %d", got)
+	}
+	// Once revoked, the access token is refused by the FHIR API too.
+	if resp, err := http.PostForm(s.srv.URL+"/auth/revoke", url.Values{"token": {tok["access_token"].(string)}}); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", err, resp)
+	}
+	if got := read("Observation/obs-p1"); got != 401 {
+		t.Errorf("a revoked token: %d", got)
 	}
 }
 
