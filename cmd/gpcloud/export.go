@@ -64,6 +64,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 		bytes += f.Bytes
 	}
 	elapsed := time.Since(start)
+	if !auditCommand(ctx, st, "operation", "E", fmt.Sprintf("gpcloud export: %d resources to %s", m.Summary.Resources, *out), stderr) {
+		return 1
+	}
 	fmt.Fprintf(stdout, "exported %d resources of %d types in %d files (%.1f MB) to %s in %s (%.0f resources/s, %.1f MB/s)\n",
 		m.Summary.Resources, len(m.Summary.ByType), len(m.Output), float64(bytes)/1e6, *out, elapsed.Round(time.Millisecond),
 		float64(m.Summary.Resources)/max(elapsed.Seconds(), 1e-3), float64(bytes)/1e6/max(elapsed.Seconds(), 1e-3))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // importCmd loads Bundles and NDJSON files into the store, or through a
@@ -38,6 +39,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var sink bulk.Sink
 	var ctx context.Context
+	var local store.Store // the store written, when importing offline
 	if *server != "" {
 		c, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
@@ -49,7 +51,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer done()
-		ctx = c
+		ctx, local = c, st
 		sink = bulk.ServiceSink{Service: service.New(st, service.Options{})}
 	}
 	show := progressPrinter(stderr)
@@ -60,6 +62,9 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, p)
 		}
 		fmt.Fprintln(stdout, summaryLine(res))
+		if local != nil && !auditCommand(ctx, local, "operation", "C", "gpcloud import: "+summaryLine(res), stderr) {
+			return 1
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
