@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base32"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,4 +121,20 @@ func BenchmarkHashPassword(b *testing.B) {
 	for b.Loop() {
 		_, _ = HashPassword("a long enough password")
 	}
+}
+
+// FuzzCheckPassword: the PHC string parser never panics and refuses what
+// it cannot read.
+func FuzzCheckPassword(f *testing.F) {
+	h, _ := HashPassword("a long enough password")
+	for _, s := range []string{h, "$argon2id$v=19$m=1,t=1,p=1$AAAA$AAAA", "$argon2id$", "", "$bcrypt$x$y$z$w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, encoded string) {
+		// Cap the cost parameters a fuzzed string may ask for.
+		if strings.Contains(encoded, "m=") && !strings.Contains(encoded, "m=1,") {
+			return
+		}
+		_, _ = CheckPassword(encoded, "pw")
+	})
 }

@@ -59,9 +59,14 @@ func CheckPassword(encoded, password string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return false, errBadHash
 	}
+	// A damaged or hostile hash must neither crash argon2 (it panics on
+	// zero passes or lanes) nor make one check cost gigabytes.
+	if t < 1 || t > 16 || p < 1 || m < 8*uint32(p) || m > 256*1024 {
+		return false, errBadHash
+	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 64 {
 		return false, errBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
