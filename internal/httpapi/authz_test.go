@@ -397,3 +397,38 @@ func TestConditionalsStayInReach(t *testing.T) {
 	w.ts.do("DELETE", "/fhir/Patient?_id=pb1", nil, "Authorization", gp)
 	w.ts.do("GET", "/fhir/Patient/pb1", nil, "Authorization", sys).expect(t, 200)
 }
+
+// TestStoredPagesStayInReach: the next link of one caller's search does
+// not show its records to another caller.
+func TestStoredPagesStayInReach(t *testing.T) {
+	w := newWorld(t, apiStores()[0].open(t))
+	sys := w.token(t, &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem}, "system/*.cruds")
+	pat := w.token(t, &auth.Principal{Subject: "u-pat", Role: auth.RolePatient, Patients: []string{"pa1"}}, auth.RoleScopes[auth.RolePatient])
+	r := w.ts.do("GET", "/fhir/Observation?_count=1", nil, "Authorization", sys).expect(t, 200)
+	var next string
+	links, _ := r.body["link"].([]any)
+	for _, l := range links {
+		m := l.(map[string]any)
+		if m["relation"] == "next" {
+			next = m["url"].(string)
+		}
+	}
+	if next == "" {
+		t.Fatalf("no next link: %s", r.raw)
+	}
+	for i := 0; i < 6 && next != ""; i++ {
+		r = w.ts.do("GET", next, nil, "Authorization", pat)
+		for _, e := range entries(r) {
+			if sub := subjectOf(e); sub != "pa1" {
+				t.Errorf("the patient paged into a record of %s", sub)
+			}
+		}
+		next = ""
+		links, _ = r.body["link"].([]any)
+		for _, l := range links {
+			if m := l.(map[string]any); m["relation"] == "next" {
+				next = m["url"].(string)
+			}
+		}
+	}
+}
