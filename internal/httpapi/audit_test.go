@@ -120,3 +120,16 @@ func TestForgedTokensRefused(t *testing.T) {
 	}
 	w.ts.do("GET", "/fhir/Patient/pa1", nil, "Authorization", "Bearer "+good).expect(t, 200)
 }
+
+// TestSignInEventsStayWithOperators: audit events about no patient (a
+// token grant, a sign-in) are not shown to another practice's staff.
+func TestSignInEventsStayWithOperators(t *testing.T) {
+	w := newWorld(t, apiStores()[0].open(t))
+	adminB := w.token(t, &auth.Principal{Subject: "u-admin-b", Role: auth.RolePracticeAdmin, Practice: "org-b"}, auth.RoleScopes[auth.RolePracticeAdmin])
+	w.ts.do("GET", "/fhir/Patient/pa1", nil).expect(t, 401) // an unauthenticated refusal: no patient
+	w.trail.Flush()
+	r := w.ts.do("GET", "/fhir/AuditEvent?outcome=4&_count=100", nil, "Authorization", adminB).expect(t, 200)
+	if n := len(entries(r)); n != 0 {
+		t.Fatalf("a practice admin sees %d audit events about no patient: %s", n, r.raw)
+	}
+}

@@ -604,11 +604,14 @@ func (sb *sqlBuilder) access(a *search.Access, typ string) {
 		sb.w(` AND `)
 		registered(k + ".target_id")
 		sb.w(sb.dialect.ProbeSuffix + `)`)
-		// Records of no patient at all: practice staff see them.
-		k = sb.nextAlias("k")
-		sb.w(` OR NOT EXISTS (`)
-		ownedBy(k)
-		sb.w(sb.dialect.ProbeSuffix + `)`)
+		// Records of no patient at all: practice staff see them, except
+		// audit events (sign-ins and grants of any practice's users).
+		if typ != "AuditEvent" {
+			k = sb.nextAlias("k")
+			sb.w(` OR NOT EXISTS (`)
+			ownedBy(k)
+			sb.w(sb.dialect.ProbeSuffix + `)`)
+		}
 	}
 	sb.w(`)`)
 }
