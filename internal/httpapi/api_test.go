@@ -185,3 +185,11 @@ func benchStores() []storeOpener {
 	}
 	return out
 }
+
+// expect2xx fails the benchmark or test unless the status is 2xx.
+func (r response) expect2xx(tb testing.TB) {
+	tb.Helper()
+	if r.status < 200 || r.status > 299 {
+		tb.Fatalf("status %d: %s", r.status, r.raw)
+	}
+}

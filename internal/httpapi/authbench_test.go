@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -93,6 +94,70 @@ func BenchmarkReadAccess(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1000, "p50-µs")
+		})
+	}
+}
+
+// BenchmarkSearchAccess measures what a practice's reach costs a search
+// among 200 patients (4,000 Observations), all registered at the
+// practice, as a system client and as a GP (each candidate probed for its
+// patient's registration): the first page of a population query, and one
+// patient's Observations.
+// Run: go test -run '^$' -bench SearchAccess -count 6 ./internal/httpapi
+func BenchmarkSearchAccess(b *testing.B) {
+	st, err := sqlite.Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := tokens.ForStore(context.Background(), st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := newTestServerOn(b, st, httpapi.Options{Tokens: a})
+	bearer := func(p *auth.Principal) string {
+		p.Scopes = auth.ScopesOf(p.Role)
+		tok, _, err := a.Issue(context.Background(), p, time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return "Bearer " + tok
+	}
+	system := bearer(&auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem})
+	gp := bearer(&auth.Principal{Subject: "u", Role: auth.RoleGP, Practice: "org-a"})
+	ts.do("PUT", "/fhir/Organization/org-a", map[string]any{"resourceType": "Organization", "id": "org-a"}, "Authorization", system)
+	for p := 0; p < 200; p++ {
+		pid := fmt.Sprintf("p%d", p)
+		entries := []any{map[string]any{"resource": map[string]any{"resourceType": "Patient", "id": pid,
+			"managingOrganization": map[string]any{"reference": "Organization/org-a"}}, "request": map[string]any{"method": "PUT", "url": "Patient/" + pid}}}
+		for o := 0; o < 20; o++ {
+			entries = append(entries, map[string]any{"resource": map[string]any{"resourceType": "Observation", "status": "final",
+				"code":    map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8867-4"}}},
+				"subject": map[string]any{"reference": "Patient/" + pid}}, "request": map[string]any{"method": "POST", "url": "Observation"}})
+		}
+		ts.do("POST", "/fhir", map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": entries}, "Authorization", system).expect2xx(b)
+	}
+	for _, v := range []struct{ name, header, query string }{
+		{"population/system", system, "code=http://loinc.org|8867-4&_count=50&_total=none"},
+		{"population/gp", gp, "code=http://loinc.org|8867-4&_count=50&_total=none"},
+		{"one-patient/system", system, "subject=Patient/p7&code=http://loinc.org|8867-4"},
+		{"one-patient/gp", gp, "subject=Patient/p7&code=http://loinc.org|8867-4"},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			req, _ := http.NewRequest("GET", ts.srv.URL+"/fhir/Observation?"+v.query, nil)
+			req.Header.Set("Authorization", v.header)
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatal(err, resp.StatusCode)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(start))
+			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1000, "p50-µs")
 		})
