@@ -452,3 +452,52 @@ func TestEHRLaunch(t *testing.T) {
 		t.Fatalf("EHR launch token: %v", tok)
 	}
 }
+
+// TestProxyChoosesWhoseRecord: a proxy acting for two patients picks one
+// on the consent page; a patient they do not act for is refused.
+func TestProxyChoosesWhoseRecord(t *testing.T) {
+	s := newStack(t)
+	s.seed(t)
+	ctx := context.Background()
+	if err := identity.CreateUser(ctx, s.st, &identity.User{ID: "carer", Role: auth.RoleProxy, Patients: []string{"p1", "p2"}}, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oauth.RegisterClient(ctx, s.st, oauth.Client{ID: "app", Kind: oauth.KindPublic, Scopes: "patient/*.rs", RedirectURIs: []string{"https://app.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
+	verifier, challenge := pkce()
+	authz := s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"},
+		"redirect_uri": {"https://app.example/cb"}, "scope": {"launch/patient patient/Observation.rs"}, "aud": {s.srv.URL + "/fhir"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode()
+	b := newBrowser(t)
+	_, page := b.get(s.srv.URL + "/auth/login")
+	form := hidden(t, page)
+	form.Set("username", "carer")
+	form.Set("password", "a long enough password")
+	resp, _ := b.post(s.srv.URL+"/auth/login", form)
+	location(t, resp, http.StatusSeeOther) // no second factor for a proxy who has not set one up
+	_, page = b.get(authz)
+	if !strings.Contains(page, `value="p1"`) || !strings.Contains(page, `value="p2"`) {
+		t.Fatalf("no choice of patient:\n%s", page)
+	}
+	form = hidden(t, page)
+	form.Set("decision", "allow")
+	form.Set("patient", "pb-not-mine")
+	if resp, _ = b.post(s.srv.URL+"/auth/authorize", form); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a patient the proxy does not act for: %d", resp.StatusCode)
+	}
+	form.Set("patient", "p2")
+	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
+	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
+	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
+		"redirect_uri": {"https://app.example/cb"}, "client_id": {"app"}, "code_verifier": {verifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	_ = json.NewDecoder(tr.Body).Decode(&tok)
+	tr.Body.Close()
+	if tok["patient"] != "p2" {
+		t.Fatalf("token: %v", tok)
+	}
+}
