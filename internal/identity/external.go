@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,12 +117,6 @@ type Start struct {
 	State, Nonce, Verifier string
 }
 
-func random() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // AuthURL begins a sign-in: it returns the provider URL to send the
 // browser to and what the callback will need.
 func (e *External) AuthURL(ctx context.Context, redirectURI string) (string, Start, error) {
@@ -133,11 +124,11 @@ func (e *External) AuthURL(ctx context.Context, redirectURI string) (string, Sta
 	if err != nil {
 		return "", Start{}, err
 	}
-	st := Start{State: random(), Nonce: random(), Verifier: random()}
+	st := Start{State: auth.NewSecret(), Nonce: auth.NewSecret(), Verifier: auth.NewSecret()}
 	scopes := append([]string{"openid"}, e.Scopes...)
 	q := url.Values{"response_type": {"code"}, "client_id": {e.ClientID}, "redirect_uri": {redirectURI},
 		"scope": {strings.Join(slices.Compact(scopes), " ")}, "state": {st.State}, "nonce": {st.Nonce},
-		"code_challenge": {pkceChallenge(st.Verifier)}, "code_challenge_method": {"S256"}}
+		"code_challenge": {auth.PKCEChallenge(st.Verifier)}, "code_challenge_method": {"S256"}}
 	return d.Authz + "?" + q.Encode(), st, nil
 }
 
@@ -208,7 +199,7 @@ func (e *External) assertion(d *discovery) (string, error) {
 	}
 	now := time.Now()
 	return jwt.Signed(signer).Claims(jwt.Claims{Issuer: e.ClientID, Subject: e.ClientID, Audience: jwt.Audience{d.Token, d.Issuer},
-		Expiry: jwt.NewNumericDate(now.Add(2 * time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: random()}).Serialize()
+		Expiry: jwt.NewNumericDate(now.Add(2 * time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: auth.NewSecret()}).Serialize()
 }
 
 var idTokenAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.PS256, jose.PS512}
@@ -274,11 +265,6 @@ func ClaimString(claims map[string]any, name string) string {
 	return ""
 }
 
-func pkceChallenge(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 const startKind = "oidc-start"
 
 type savedStart struct {
@@ -291,14 +277,14 @@ type savedStart struct {
 func SaveStart(ctx context.Context, st store.Store, s Start, next string) error {
 	body, _ := json.Marshal(savedStart{Start: s, Next: next})
 	return st.InTx(ctx, func(tx store.Tx) error {
-		return tx.InsertRecord(ctx, store.Record{Kind: startKind, ID: keyOf(s.State), Body: body, Expires: time.Now().Add(10 * time.Minute)})
+		return tx.InsertRecord(ctx, store.Record{Kind: startKind, ID: auth.HashSecret(s.State), Body: body, Expires: time.Now().Add(10 * time.Minute)})
 	})
 }
 
 // TakeStart returns and forgets a sign-in's state; ok is false when the
 // state is unknown, used or expired.
 func TakeStart(ctx context.Context, st store.Store, state string) (s Start, next string, ok bool, err error) {
-	rec, ok, err := store.TakeRecord(ctx, st, startKind, keyOf(state))
+	rec, ok, err := store.TakeRecord(ctx, st, startKind, auth.HashSecret(state))
 	if err != nil || !ok {
 		return Start{}, "", false, err
 	}
@@ -313,7 +299,7 @@ func TakeStart(ctx context.Context, st store.Store, state string) (s Start, next
 // Patient record (creating it on first sign-in): role patient, linked
 // to issuer and subject.
 func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientID, name string) (*User, error) {
-	id := "ext-" + keyOf(issuer + "|" + subject)[:24]
+	id := "ext-" + auth.HashSecret(issuer + "|" + subject)[:24]
 	var u *User
 	err := st.InTx(ctx, func(tx store.Tx) error {
 		existing, err := GetUser(ctx, tx, id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -21,9 +22,9 @@ func NewSetupToken(ctx context.Context, st store.Store) (string, error) {
 	if err != nil || len(users) > 0 {
 		return "", err
 	}
-	tok := randomToken()
+	tok := auth.NewSecret()
 	err = st.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutRecord(ctx, store.Record{Kind: setupKind, ID: setupID, Body: []byte(keyOf(tok)), Expires: time.Now().Add(SetupTTL)})
+		return tx.PutRecord(ctx, store.Record{Kind: setupKind, ID: setupID, Body: []byte(auth.HashSecret(tok)), Expires: time.Now().Add(SetupTTL)})
 	})
 	return tok, err
 }
@@ -34,7 +35,7 @@ var ErrSetupUsed = errors.New("this set-up link is not valid: it was used, repla
 // CheckSetupToken reports whether tok is the current set-up token.
 func CheckSetupToken(ctx context.Context, r store.Reader, tok string) error {
 	rec, err := r.GetRecord(ctx, setupKind, setupID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && string(rec.Body) != keyOf(tok)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && string(rec.Body) != auth.HashSecret(tok)) {
 		return ErrSetupUsed
 	}
 	return err

@@ -2,14 +2,11 @@ package identity
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -123,22 +120,11 @@ const SessionTTL = 8 * time.Hour
 
 const sessionKind = "session"
 
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func keyOf(cookie string) string {
-	sum := sha256.Sum256([]byte(cookie))
-	return hex.EncodeToString(sum[:])
-}
-
 // StartSession creates a session for a user who passed their password;
 // it returns the cookie value (the store keeps only its hash).
 func StartSession(ctx context.Context, st store.Store, u *User, now time.Time) (string, *Session, error) {
-	cookie := randomToken()
-	s := &Session{User: u.ID, Verified: !u.NeedsSecondFactor(), CSRF: randomToken(), AuthTime: now, Expires: now.Add(SessionTTL), key: keyOf(cookie)}
+	cookie := auth.NewSecret()
+	s := &Session{User: u.ID, Verified: !u.NeedsSecondFactor(), CSRF: auth.NewSecret(), AuthTime: now, Expires: now.Add(SessionTTL), key: auth.HashSecret(cookie)}
 	return cookie, s, s.Save(ctx, st)
 }
 
@@ -159,7 +145,7 @@ func LoadSession(ctx context.Context, st store.Store, cookie string) (*Session, 
 	if cookie == "" {
 		return nil, nil
 	}
-	rec, err := st.GetRecord(ctx, sessionKind, keyOf(cookie))
+	rec, err := st.GetRecord(ctx, sessionKind, auth.HashSecret(cookie))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -170,7 +156,7 @@ func LoadSession(ctx context.Context, st store.Store, cookie string) (*Session, 
 	if err := json.Unmarshal(rec.Body, &s); err != nil {
 		return nil, err
 	}
-	s.key = keyOf(cookie)
+	s.key = auth.HashSecret(cookie)
 	return &s, nil
 }
 

@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -150,8 +148,7 @@ func (s *Server) authorizationCode(ctx context.Context, form url.Values) (*Token
 	if form.Get("redirect_uri") != g.RedirectURI {
 		return nil, nil, invalidGrant("redirect_uri differs from the authorization request's")
 	}
-	sum := sha256.Sum256([]byte(form.Get("code_verifier")))
-	if form.Get("code_verifier") == "" || base64.RawURLEncoding.EncodeToString(sum[:]) != g.Challenge {
+	if form.Get("code_verifier") == "" || auth.PKCEChallenge(form.Get("code_verifier")) != g.Challenge {
 		return nil, nil, invalidGrant("code_verifier does not match the code_challenge")
 	}
 	return s.issueForUser(ctx, g)
@@ -192,7 +189,7 @@ func (s *Server) issueForUser(ctx context.Context, g *grant) (*TokenResponse, *a
 		next := *g
 		next.RedirectURI, next.Challenge, next.Nonce = "", "", ""
 		if next.Family == "" {
-			next.Family = secret()
+			next.Family = auth.NewSecret()
 		}
 		if refresh, err = s.put(ctx, refreshKind, &next, ttl); err != nil {
 			return nil, nil, err

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -39,9 +40,9 @@ func (s *Server) Launch(ctx context.Context, clientID, user, patient string) (st
 		return "", fmt.Errorf("client %q has no launch URL", clientID)
 	}
 	body, _ := json.Marshal(launchContext{ClientID: clientID, User: user, Patient: patient})
-	id := secret()
+	id := auth.NewSecret()
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
-		return tx.InsertRecord(ctx, store.Record{Kind: launchKind, ID: hashOf(id), Body: body, Expires: s.now().Add(LaunchTTL)})
+		return tx.InsertRecord(ctx, store.Record{Kind: launchKind, ID: auth.HashSecret(id), Body: body, Expires: s.now().Add(LaunchTTL)})
 	})
 	if err != nil {
 		return "", err
@@ -55,7 +56,7 @@ var ErrLaunch = errors.New("this app launch is not valid any more: open the app 
 // LaunchPatient returns the patient of a launch made by user for the
 // request's client.
 func (s *Server) LaunchPatient(ctx context.Context, req *AuthRequest, user string) (string, error) {
-	rec, err := s.Store.GetRecord(ctx, launchKind, hashOf(req.Launch))
+	rec, err := s.Store.GetRecord(ctx, launchKind, auth.HashSecret(req.Launch))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ErrLaunch
 	}

@@ -142,7 +142,7 @@ func TestClientCredentials(t *testing.T) {
 }
 
 func pkce() (verifier, challenge string) {
-	verifier = secret()
+	verifier = auth.NewSecret()
 	sum := sha256.Sum256([]byte(verifier))
 	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
 }
@@ -275,7 +275,7 @@ func BenchmarkClientCredentials(b *testing.B) {
 			exp := time.Now().Add(4 * time.Minute)
 			forms := make(chan url.Values, b.N)
 			for range b.N {
-				forms <- ccForm(k.assertion(b, "lab", tokenURL, exp, secret()), "system/*.rs")
+				forms <- ccForm(k.assertion(b, "lab", tokenURL, exp, auth.NewSecret()), "system/*.rs")
 			}
 			close(forms)
 			b.ReportAllocs()

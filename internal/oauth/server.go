@@ -2,10 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -175,23 +171,10 @@ const (
 	refreshKind = "refresh-token"
 )
 
-// secret returns a random opaque token; stores keep only its hash, so a
-// copy of the database holds no usable code or refresh token.
-func secret() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hashOf(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // take reads and deletes a one-time record (a code, a refresh token) in
 // one transaction: two requests racing with the same one cannot both win.
 func (s *Server) take(ctx context.Context, kind, token string) (*grant, error) {
-	rec, ok, err := store.TakeRecord(ctx, s.Store, kind, hashOf(token))
+	rec, ok, err := store.TakeRecord(ctx, s.Store, kind, auth.HashSecret(token))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -203,13 +186,13 @@ func (s *Server) take(ctx context.Context, kind, token string) (*grant, error) {
 }
 
 func (s *Server) put(ctx context.Context, kind string, g *grant, ttl time.Duration) (string, error) {
-	tok := secret()
+	tok := auth.NewSecret()
 	body, err := json.Marshal(g)
 	if err != nil {
 		return "", err
 	}
 	err = s.Store.InTx(ctx, func(tx store.Tx) error {
-		return tx.InsertRecord(ctx, store.Record{Kind: kind, ID: hashOf(tok), Body: body, Expires: s.now().Add(ttl)})
+		return tx.InsertRecord(ctx, store.Record{Kind: kind, ID: auth.HashSecret(tok), Body: body, Expires: s.now().Add(ttl)})
 	})
 	return tok, err
 }

@@ -111,7 +111,7 @@ func (s *Server) preSessionCSRF(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
-	tok := newToken()
+	tok := auth.NewSecret()
 	s.setCookie(w, csrfCookie, tok, 3600)
 	return tok
 }

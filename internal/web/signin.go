@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/identity"
@@ -70,7 +71,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, sessionCookie, cookie, int(identity.SessionTTL.Seconds()))
 	if !sess.Verified {
 		s.recordSignIn(r, "login", u, http.StatusOK, "password accepted; second factor pending")
-		http.Redirect(w, r, "/auth/code?next="+urlEscape(p.Next), http.StatusSeeOther)
+		http.Redirect(w, r, "/auth/code?next="+url.QueryEscape(p.Next), http.StatusSeeOther)
 		return
 	}
 	s.recordSignIn(r, "login", u, http.StatusOK, "signed in")

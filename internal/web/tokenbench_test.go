@@ -54,7 +54,7 @@ func BenchmarkClientCredentialsHTTP(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					resp, err := client.Post(s.srv.URL+"/auth/token", "application/x-www-form-urlencoded", stringsReader(<-forms))
+					resp, err := client.Post(s.srv.URL+"/auth/token", "application/x-www-form-urlencoded", strings.NewReader(<-forms))
 					if err != nil || resp.StatusCode != 200 {
 						b.Error(err, resp.StatusCode)
 						return
@@ -67,5 +67,3 @@ func BenchmarkClientCredentialsHTTP(b *testing.B) {
 		})
 	}
 }
-
-func stringsReader(s string) io.Reader { return strings.NewReader(s) }

@@ -2,8 +2,6 @@ package tokens
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -82,7 +80,7 @@ func (a *Authority) Issue(ctx context.Context, p *auth.Principal, ttl time.Durat
 			Audience: jwt.Audience{a.Audience},
 			Expiry:   jwt.NewNumericDate(expires),
 			IssuedAt: jwt.NewNumericDate(now),
-			ID:       newTokenID(),
+			ID:       auth.NewSecret(),
 		},
 		Scope:    p.Scopes.String(),
 		ClientID: p.ClientID,
@@ -188,12 +186,6 @@ func (a *Authority) verify(ctx context.Context, token string) (*auth.Principal, 
 	return p, &c, nil
 }
 
-func newTokenID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // idClaims are an OpenID Connect ID token's claims.
 type idClaims struct {
 	jwt.Claims
@@ -216,7 +208,7 @@ func (a *Authority) IDToken(ctx context.Context, p *auth.Principal, clientID, no
 	now := a.now()
 	c := idClaims{
 		Claims: jwt.Claims{Issuer: a.Issuer, Subject: p.Subject, Audience: jwt.Audience{clientID},
-			Expiry: jwt.NewNumericDate(now.Add(ttl)), IssuedAt: jwt.NewNumericDate(now), ID: newTokenID()},
+			Expiry: jwt.NewNumericDate(now.Add(ttl)), IssuedAt: jwt.NewNumericDate(now), ID: auth.NewSecret()},
 		Nonce: nonce, FHIRUser: p.FHIRUser,
 	}
 	if !authTime.IsZero() {
