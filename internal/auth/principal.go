@@ -75,9 +75,6 @@ type Reach struct {
 	Restrictions []url.Values
 }
 
-// None reports whether the principal reaches no patient's records.
-func (r Reach) None() bool { return !r.All && len(r.Patients) == 0 && r.Practice == "" }
-
 // ReachFor works out the reach of p for perm on typ; ok is false when no
 // scope allows it at all. system/ scopes reach every record; patient/
 // scopes the patients in context; user/ scopes what the user reaches:

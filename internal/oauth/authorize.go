@@ -288,12 +288,6 @@ func (s *Server) Revoke(ctx context.Context, token string) error {
 	})
 }
 
-// IsRevoked reports whether an access token's id was revoked.
-func (s *Server) IsRevoked(ctx context.Context, tokenID string) bool {
-	_, err := s.Store.GetRecord(ctx, revokedKind, tokenID)
-	return err == nil
-}
-
 // RevocationCache returns a revoked-token check for the resource server
 // that answers from memory, reloading the list from the store at most
 // every interval (so a revocation takes effect within it, on every

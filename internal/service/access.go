@@ -262,11 +262,9 @@ func restrictSearch(q *search.Query, reach *auth.Reach) error {
 		return nil
 	}
 	if !reach.All {
-		if reach.None() {
-			q.Access = &search.Access{Patients: []string{}}
-		} else {
-			q.Access = &search.Access{Patients: reach.Patients, Practice: reach.Practice}
-		}
+		// A reach of no patient at all still sets Access: it then
+		// matches reference data only.
+		q.Access = &search.Access{Patients: reach.Patients, Practice: reach.Practice}
 	}
 	if len(reach.Restrictions) == 0 {
 		return nil

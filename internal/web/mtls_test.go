@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/oauth"
@@ -89,7 +90,7 @@ func TestMutualTLSBoundTokens(t *testing.T) {
 	assertion := func() string {
 		signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
 		tok, _ := jwt.Signed(signer).Claims(jwt.Claims{Issuer: "lab-feed", Subject: "lab-feed", Audience: jwt.Audience{srv.URL + "/auth/token"},
-			Expiry: jwt.NewNumericDate(time.Now().Add(time.Minute)), ID: newID()}).Serialize()
+			Expiry: jwt.NewNumericDate(time.Now().Add(time.Minute)), ID: auth.NewSecret()}).Serialize()
 		return tok
 	}
 	client := func(cert *tls.Certificate) *http.Client {
@@ -144,10 +145,4 @@ func TestMutualTLSBoundTokens(t *testing.T) {
 	if got := read(client(&other)); got != 401 {
 		t.Errorf("bound token with another certificate: %d", got)
 	}
-}
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return new(big.Int).SetBytes(b).Text(36)
 }

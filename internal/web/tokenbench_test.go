@@ -17,6 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkClientCredentialsHTTP(b *testing.B) {
 			forms := make(chan string, b.N)
 			for range b.N {
 				a, _ := jwt.Signed(signer).Claims(jwt.Claims{Issuer: "svc", Subject: "svc", Audience: jwt.Audience{s.srv.URL + "/auth/token"},
-					Expiry: jwt.NewNumericDate(time.Now().Add(4 * time.Minute)), ID: newID()}).Serialize()
+					Expiry: jwt.NewNumericDate(time.Now().Add(4 * time.Minute)), ID: auth.NewSecret()}).Serialize()
 				forms <- url.Values{"grant_type": {"client_credentials"}, "scope": {"system/*.rs"},
 					"client_assertion_type": {oauth.AssertionType}, "client_assertion": {a}}.Encode()
 			}
