@@ -42,10 +42,10 @@ type Keys struct {
 	rotate time.Duration
 	now    func() time.Time
 
-	// The live keys are cached for verification: a read per request
-	// would cost more than the read it guards. An unknown key id reloads
-	// them (at most every minKeyReload), so another process's new key is
-	// found at once.
+	// The live keys are cached for signing and verification: reading
+	// and parsing them per token would cost more than the request they
+	// serve. An unknown key id reloads them (at most every
+	// minKeyReload), so another process's new key is found at once.
 	mu       sync.Mutex
 	cached   []*signingKey
 	loadedAt time.Time
@@ -98,14 +98,44 @@ func (k *Keys) load(ctx context.Context) ([]*signingKey, error) {
 // than the rotation period. Two processes rotating at once each add a key;
 // both verify, and the newer signs from then on.
 func (k *Keys) current(ctx context.Context) (*signingKey, error) {
-	keys, err := k.load(ctx)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	keys, err := k.live(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(keys) > 0 && k.now().Sub(keys[0].Created) < k.rotate {
 		return keys[0], nil
 	}
-	return k.create(ctx)
+	sk, err := k.create(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k.cached = append([]*signingKey{sk}, k.cached...)
+	return sk, nil
+}
+
+// live returns the live keys, newest first, from the cache while it is
+// younger than keyCacheTTL; with reload (a key id was not found), from
+// the store unless it was read less than minKeyReload ago. The caller
+// holds k.mu.
+func (k *Keys) live(ctx context.Context, reload bool) ([]*signingKey, error) {
+	now := k.now()
+	age := now.Sub(k.loadedAt)
+	if k.cached == nil || (!reload && age >= keyCacheTTL) || (reload && age >= minKeyReload) {
+		keys, err := k.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		k.cached, k.loadedAt = keys, now
+	}
+	var out []*signingKey
+	for _, sk := range k.cached {
+		if now.Sub(sk.Created) < 2*k.rotate {
+			out = append(out, sk)
+		}
+	}
+	return out, nil
 }
 
 func (k *Keys) create(ctx context.Context) (*signingKey, error) {
@@ -140,27 +170,16 @@ func (k *Keys) create(ctx context.Context) (*signingKey, error) {
 func (k *Keys) find(ctx context.Context, kid string) (*signingKey, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	now := k.now()
-	lookup := func() *signingKey {
-		for _, sk := range k.cached {
-			if sk.KID == kid && now.Sub(sk.Created) < 2*k.rotate {
-				return sk
-			}
-		}
-		return nil
-	}
-	if sk := lookup(); sk != nil && now.Sub(k.loadedAt) < keyCacheTTL {
-		return sk, nil
-	}
-	if now.Sub(k.loadedAt) >= minKeyReload {
-		keys, err := k.load(ctx)
+	for _, reload := range []bool{false, true} {
+		keys, err := k.live(ctx, reload)
 		if err != nil {
 			return nil, err
 		}
-		k.cached, k.loadedAt = keys, now
-	}
-	if sk := lookup(); sk != nil {
-		return sk, nil
+		for _, sk := range keys {
+			if sk.KID == kid {
+				return sk, nil
+			}
+		}
 	}
 	return nil, errUnknownKey
 }
@@ -172,7 +191,9 @@ func (k *Keys) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 	if _, err := k.current(ctx); err != nil {
 		return jose.JSONWebKeySet{}, err
 	}
-	keys, err := k.load(ctx)
+	k.mu.Lock()
+	keys, err := k.live(ctx, false)
+	k.mu.Unlock()
 	if err != nil {
 		return jose.JSONWebKeySet{}, err
 	}
