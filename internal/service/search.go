@@ -91,18 +91,6 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	if page.SearchID != "" {
-		// A later page is read from the stored list of whoever searched
-		// first; a caller holding someone else's link sees only what
-		// they reach themselves.
-		n := len(result.Matches)
-		if result.Matches, err = s.filterVisible(ctx, result.Matches); err != nil {
-			return Outcome{}, err
-		}
-		if len(result.Matches) < n {
-			result.Total = -1 // the stored total counts what this caller cannot see
-		}
-	}
 	included, err := s.store.Included(ctx, q, result.Matches)
 	if err != nil {
 		return Outcome{}, mapStoreError(err)

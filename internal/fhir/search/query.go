@@ -1,5 +1,10 @@
 package search
 
+import (
+	"slices"
+	"strings"
+)
+
 // Query is a parsed search request, ready for a store to compile.
 type Query struct {
 	// Types are the resource types searched: one for a type-level search,
@@ -33,6 +38,18 @@ type Access struct {
 	// compartments, and resources of compartment types that belong to no
 	// patient at all.
 	Practice string
+}
+
+// Key is a canonical form of the access condition ("" for none): a stored
+// result list computed under one condition serves only pages asked for
+// under the same one.
+func (a *Access) Key() string {
+	if a == nil {
+		return ""
+	}
+	p := slices.Clone(a.Patients)
+	slices.Sort(p)
+	return "patients=" + strings.Join(p, ",") + ";practice=" + a.Practice
 }
 
 // PracticeParams are the Patient parameters that register a patient at a

@@ -41,4 +41,6 @@ var migrations = []string{
 	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 	// 4: records beside the resources (keys, clients, accounts, audit chain head).
 	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}, "BYTEA"),
+	// 5: the access condition of each stored result list.
+	sqlstore.SearchAccessSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 }

@@ -40,4 +40,6 @@ var migrations = []string{
 	sqlstore.CompositeSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 	// 4: records beside the resources (keys, clients, accounts, audit chain head).
 	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
+	// 5: the access condition of each stored result list.
+	sqlstore.SearchAccessSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

@@ -64,6 +64,13 @@ func SearchSchema(t ColumnTypes) string {
 	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{R}", t.Real).Replace(ddl)
 }
 
+// SearchAccessSchema is the fifth migration: each stored result list
+// keeps the access condition it was computed under (search.Access.Key),
+// so that another caller holding its link cannot page through it.
+func SearchAccessSchema(t ColumnTypes) string {
+	return strings.NewReplacer("{T}", t.Text).Replace(`ALTER TABLE search_query ADD COLUMN access {T} NOT NULL DEFAULT ''`)
+}
+
 // RecordSchema is the fourth migration: records (non-FHIR documents such
 // as signing keys, client registrations and accounts), keyed by kind and
 // id; expires is in Unix microseconds, 0 for never.

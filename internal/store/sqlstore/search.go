@@ -113,7 +113,7 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, erro
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total) VALUES (?, ?, ?)`), id, now.UnixMicro(), total); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total, access) VALUES (?, ?, ?, ?)`), id, now.UnixMicro(), total, q.Access.Key()); err != nil {
 		return "", err
 	}
 	if last := s.lastCleanup.Load(); now.Unix()-last > 60 && s.lastCleanup.CompareAndSwap(last, now.Unix()) {
@@ -133,8 +133,11 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, erro
 func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
 	var total int
 	var created int64
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Since(time.UnixMicro(created)) > SearchTTL {
+	var access string
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created, access FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created, &access)
+	// A list computed under another access condition is, for this
+	// caller, as good as gone: answering so reveals nothing of it.
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (time.Since(time.UnixMicro(created)) > SearchTTL || access != q.Access.Key()) {
 		return store.SearchPage{}, store.ErrSearchExpired
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"sort"
@@ -304,6 +305,17 @@ func testSearchPaging(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Search(ctx, q, store.PageRequest{SearchID: "no-such-search", Offset: 10}); err == nil {
 		t.Error("an unknown search id gave no error")
+	}
+	// A list stored under one access condition serves no page asked for
+	// under another (a link passed to a caller with less reach).
+	restricted := *q
+	restricted.Access = &search.Access{Patients: []string{"pga"}}
+	if _, err := s.Search(ctx, &restricted, store.PageRequest{SearchID: first.SearchID, Offset: 10}); !errors.Is(err, store.ErrSearchExpired) {
+		t.Errorf("a page under another access condition: %v, want ErrSearchExpired", err)
+	}
+	own, err := s.Search(ctx, &restricted, store.PageRequest{})
+	if err != nil || len(own.Matches) != 1 || own.Matches[0].ID != "pga" {
+		t.Fatalf("restricted search: %+v %v", own, err)
 	}
 }
 
