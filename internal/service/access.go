@@ -102,9 +102,7 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 	}
 	owners := search.ReferencesTo(res, params, "Patient")
 	if len(owners) == 0 {
-		// Records of no patient are the practice's (an Observation of no
-		// one), except audit events: those name other practices' users.
-		return reach.Practice != "" && typ != auditEventType, nil
+		return reach.Practice != "" && search.UnownedShared(typ), nil
 	}
 	for _, owner := range owners {
 		if slices.Contains(reach.Patients, owner) {

@@ -36,9 +36,17 @@ type Access struct {
 	// Practice: Patients registered at this Organization (managing
 	// organization or general practitioner), resources in their
 	// compartments, and resources of compartment types that belong to no
-	// patient at all.
+	// patient at all where UnownedShared says so.
 	Practice string
 }
+
+// UnownedShared reports whether records of a patient-compartment type
+// that belong to no patient (an Observation of no one) are the
+// practice's to see. Audit events about no patient (sign-ins, token
+// grants) are not: they name other practices' users, and are for
+// operators only. The SQL of a search and the service's per-resource
+// check both ask here.
+func UnownedShared(typ string) bool { return typ != "AuditEvent" }
 
 // Key is a canonical form of the access condition ("" for none): a stored
 // result list computed under one condition serves only pages asked for

@@ -604,9 +604,8 @@ func (sb *sqlBuilder) access(a *search.Access, typ string) {
 		sb.w(` AND `)
 		registered(k + ".target_id")
 		sb.w(sb.dialect.ProbeSuffix + `)`)
-		// Records of no patient at all: practice staff see them, except
-		// audit events (sign-ins and grants of any practice's users).
-		if typ != "AuditEvent" {
+		// Records of no patient at all.
+		if search.UnownedShared(typ) {
 			k = sb.nextAlias("k")
 			sb.w(` OR NOT EXISTS (`)
 			ownedBy(k)
