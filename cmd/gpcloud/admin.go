@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -24,7 +23,7 @@ const adminUsage = `Usage:
       check the audit trail's hash chain; exit status 1 if it is broken
 `
 
-func admin(args []string, stdout, stderr io.Writer) int {
+func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, adminUsage)
 		return 2
@@ -37,7 +36,7 @@ func admin(args []string, stdout, stderr io.Writer) int {
 	case "audit":
 		return adminAudit(args[1:], stdout, stderr)
 	case "user":
-		return adminUser(args[1:], os.Stdin, stdout, stderr)
+		return adminUser(args[1:], stdin, stdout, stderr)
 	case "client":
 		return adminClient(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

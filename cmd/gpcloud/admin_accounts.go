@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -45,7 +43,7 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	u := &identity.User{ID: *username, Name: *name, Role: auth.Role(*role), Practice: *practice, Patients: patients, FHIRUser: *fhirUser}
+	u := &identity.User{ID: identity.NormalizeUsername(*username), Name: *name, Role: auth.Role(*role), Practice: *practice, Patients: patients, FHIRUser: *fhirUser}
 	if u.FHIRUser == "" && u.Role == auth.RolePatient && len(patients) == 1 {
 		u.FHIRUser = "Patient/" + patients[0]
 	}
@@ -58,9 +56,17 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		password = strings.TrimRight(line, "\r\n")
 	} else {
-		b := make([]byte, 15)
-		_, _ = rand.Read(b)
-		password = base64.RawURLEncoding.EncodeToString(b)
+		password = auth.NewSecret()
+	}
+	// Bad input is refused before the store is opened (exit 2, as for
+	// flags); CreateUser checks again.
+	if err := u.Validate(); err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin user add: %v\n", err)
+		return 2
+	}
+	if len(password) < identity.MinPasswordLength {
+		fmt.Fprintf(stderr, "gpcloud admin user add: a password needs at least %d characters\n", identity.MinPasswordLength)
+		return 2
 	}
 	ctx, st, done, ok := openForCommand("gpcloud admin user add", sc, stderr)
 	if !ok {

@@ -56,10 +56,8 @@ func adminToken(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	// Issuing a token is a security event: it goes in the audit trail.
-	ev := audit.Event{Time: time.Now(), Interaction: "token", Action: "E", Status: 200, Principal: p,
-		Detail: "access token issued on the command line, scope " + scopes.String() + ", expires " + fhir.FormatInstant(exp)}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return audit.Append(ctx, tx, ev.AuditEvents()) }); err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin token: cannot write the audit event: %v\n", err)
+	if !auditCommand(ctx, st, audit.Event{Interaction: "token", Action: "E", Principal: p,
+		Detail: "access token issued on the command line, scope " + scopes.String() + ", expires " + fhir.FormatInstant(exp)}, stderr) {
 		return 1
 	}
 	fmt.Fprintln(stdout, token)
@@ -101,17 +99,24 @@ func adminAudit(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// auditCommand records a command-line access to the store (export,
-// import) in the audit trail, as the operating-system user who ran it.
-// Failing to write it fails the command: an unaudited bulk access is not
-// acceptable.
-func auditCommand(ctx context.Context, st store.Store, interaction, action, detail string, stderr io.Writer) bool {
-	who := os.Getenv("USER")
-	if who == "" {
-		who = "unknown"
+// auditCommand records a command-line access to the store (a token
+// issued, an export, an import) in the audit trail; a nil Principal is
+// the operating-system user who ran the command. Failing to write it
+// fails the command: an unaudited access is not acceptable.
+func auditCommand(ctx context.Context, st store.Store, ev audit.Event, stderr io.Writer) bool {
+	if ev.Principal == nil {
+		who := os.Getenv("USER")
+		if who == "" {
+			who = "unknown"
+		}
+		ev.Principal = &auth.Principal{Subject: "os-user:" + who, ClientID: "gpcloud-cli", Role: auth.RoleSystem}
 	}
-	ev := audit.Event{Time: time.Now(), Interaction: interaction, Action: action, Status: 200, Detail: detail,
-		Principal: &auth.Principal{Subject: "os-user:" + who, ClientID: "gpcloud-cli", Role: auth.RoleSystem}}
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	if ev.Status == 0 {
+		ev.Status = 200
+	}
 	if err := st.InTx(ctx, func(tx store.Tx) error { return audit.Append(ctx, tx, ev.AuditEvents()) }); err != nil {
 		fmt.Fprintf(stderr, "cannot write the audit event: %v\n", err)
 		return false

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -64,7 +65,8 @@ func export(args []string, stdout, stderr io.Writer) int {
 		bytes += f.Bytes
 	}
 	elapsed := time.Since(start)
-	if !auditCommand(ctx, st, "operation", "E", fmt.Sprintf("gpcloud export: %d resources to %s", m.Summary.Resources, *out), stderr) {
+	if !auditCommand(ctx, st, audit.Event{Interaction: "operation", Action: "E",
+		Detail: fmt.Sprintf("gpcloud export: %d resources to %s", m.Summary.Resources, *out)}, stderr) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "exported %d resources of %d types in %d files (%.1f MB) to %s in %s (%.0f resources/s, %.1f MB/s)\n",

@@ -42,6 +42,11 @@ func TestExportCommand(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// The export is in the audit trail.
+	stdout.Reset()
+	if code := run([]string{"admin", "audit", "verify", "--data", dir}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "intact: 1 events") {
+		t.Errorf("audit after export: exit %d, %s", code, stdout.String())
+	}
 	for _, args := range [][]string{{"export", "--data", dir}, {"export", "--data", dir, "--out", out, "--since", "yesterday"}} {
 		stderr.Reset()
 		if code := run(args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -62,7 +63,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, p)
 		}
 		fmt.Fprintln(stdout, summaryLine(res))
-		if local != nil && !auditCommand(ctx, local, "operation", "C", "gpcloud import: "+summaryLine(res), stderr) {
+		if local != nil && !auditCommand(ctx, local, audit.Event{Interaction: "operation", Action: "C", Detail: "gpcloud import: " + summaryLine(res)}, stderr) {
 			return 1
 		}
 	}

@@ -22,7 +22,8 @@ const usage = `gpcloud: a FHIR R4 clinical system for GP practices
 
 Usage:
   gpcloud serve [flags]     run the FHIR server (gpcloud serve -h for flags)
-  gpcloud admin reindex     rebuild the search indexes (gpcloud admin -h)
+  gpcloud admin ...         reindex, token, user add, client add, audit verify
+                            (gpcloud admin -h)
   gpcloud export --out DIR  write every resource as NDJSON with a manifest
                             (gpcloud export -h for flags)
   gpcloud import PATH...    load Bundles and NDJSON (.gz, directories) into
@@ -31,6 +32,12 @@ Usage:
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWithStdin(args, os.Stdin, stdout, stderr)
+}
+
+// runWithStdin is run with the input commands read from (a password with
+// --password-stdin), so that tests can give it.
+func runWithStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -43,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "export":
 		return export(args[1:], stdout, stderr)
 	case "admin":
-		return admin(args[1:], stdout, stderr)
+		return admin(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gpcloud", version)
 		return 0
