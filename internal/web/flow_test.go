@@ -501,3 +501,93 @@ func TestProxyChoosesWhoseRecord(t *testing.T) {
 		t.Fatalf("token: %v", tok)
 	}
 }
+
+// TestOAuthEndpointAnswers: the token, introspection and consent
+// endpoints answer errors the way RFC 6749, 7662 and SMART say.
+func TestOAuthEndpointAnswers(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	post := func(path string, form url.Values, bearer string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", s.srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", path, resp.Header.Get("Cache-Control"))
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	for _, tt := range []struct {
+		form   url.Values
+		status int
+		code   string
+	}{
+		{url.Values{}, 400, "invalid_request"},
+		{url.Values{"grant_type": {"password"}}, 400, "unsupported_grant_type"},
+		{url.Values{"grant_type": {"client_credentials"}, "scope": {"system/*.rs"}}, 401, "invalid_client"},
+		{url.Values{"grant_type": {"authorization_code"}, "code": {"nope"}, "client_id": {"app"}}, 400, "invalid_grant"},
+		{url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"nope"}}, 400, "invalid_grant"},
+	} {
+		if status, out := post("/auth/token", tt.form, ""); status != tt.status || out["error"] != tt.code {
+			t.Errorf("token %v: %d %v, want %d %s", tt.form, status, out, tt.status, tt.code)
+		}
+	}
+	// Introspection is for system clients.
+	sys, _, err := s.opts.OAuth.Tokens.Issue(ctx, &auth.Principal{Subject: "rs", ClientID: "rs", Role: auth.RoleSystem, Scopes: auth.ScopesOf(auth.RoleSystem)}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _, _ := s.opts.OAuth.Tokens.Issue(ctx, &auth.Principal{Subject: "u", Role: auth.RolePatient, Patients: []string{"p1"}, Scopes: auth.ScopesOf(auth.RolePatient)}, time.Minute)
+	if status, _ := post("/auth/introspect", url.Values{"token": {user}}, ""); status != 401 {
+		t.Errorf("introspect without a token: %d", status)
+	}
+	if status, _ := post("/auth/introspect", url.Values{"token": {sys}}, user); status != 401 {
+		t.Errorf("introspect with a patient's token: %d", status)
+	}
+	if status, out := post("/auth/introspect", url.Values{"token": {user}}, sys); status != 200 || out["active"] != true || out["patient"] != "p1" {
+		t.Errorf("introspect: %d %v", status, out)
+	}
+	if status, out := post("/auth/introspect", url.Values{"token": {"garbage"}}, sys); status != 200 || out["active"] != false {
+		t.Errorf("introspect garbage: %d %v", status, out)
+	}
+
+	// A user who refuses is sent back with access_denied and the state.
+	if err := identity.CreateUser(ctx, s.st, &identity.User{ID: "pat", Role: auth.RolePatient, Patients: []string{"p1"}}, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oauth.RegisterClient(ctx, s.st, oauth.Client{ID: "app", Kind: oauth.KindPublic, Scopes: "patient/*.rs", RedirectURIs: []string{"https://app.example/cb"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, challenge := pkce()
+	b := newBrowser(t)
+	_, page := b.get(s.srv.URL + "/auth/login")
+	form := hidden(t, page)
+	form.Set("username", "pat")
+	form.Set("password", "a long enough password")
+	resp, _ := b.post(s.srv.URL+"/auth/login", form)
+	location(t, resp, http.StatusSeeOther)
+	_, page = b.get(s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "state": {"st8"},
+		"redirect_uri": {"https://app.example/cb"}, "scope": {"patient/*.rs"}, "aud": {s.srv.URL + "/fhir"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode())
+	form = hidden(t, page)
+	form.Set("decision", "deny")
+	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
+	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
+	if cb.Query().Get("error") != "access_denied" || cb.Query().Get("state") != "st8" || cb.Query().Get("code") != "" {
+		t.Fatalf("deny: %s", cb)
+	}
+	// An authorize request with a bad redirect URI is shown, not redirected.
+	resp, _ = b.get(s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"},
+		"redirect_uri": {"https://evil.example/cb"}, "scope": {"patient/*.rs"}}.Encode())
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Fatalf("bad redirect URI: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
