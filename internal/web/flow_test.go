@@ -251,16 +251,9 @@ func TestStandaloneLaunchAsStaff(t *testing.T) {
 	}
 
 	// The app swaps the code for a token (as a public client, with PKCE).
-	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
-		"redirect_uri": {"https://app.example/cb"}, "client_id": {"app"}, "code_verifier": {verifier}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok map[string]any
-	_ = json.NewDecoder(tr.Body).Decode(&tok)
-	tr.Body.Close()
-	if tr.StatusCode != 200 || tok["patient"] != "p1" || tok["access_token"] == nil {
-		t.Fatalf("token response %d %v", tr.StatusCode, tok)
+	status, tok := redeem(t, s, "app", cb, verifier)
+	if status != 200 || tok["patient"] != "p1" || tok["access_token"] == nil {
+		t.Fatalf("token response %d %v", status, tok)
 	}
 	read := func(path string) int {
 		req, _ := http.NewRequest("GET", s.srv.URL+"/fhir/"+path, nil)
@@ -440,16 +433,9 @@ func TestEHRLaunch(t *testing.T) {
 	form.Set("decision", "allow")
 	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
 	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
-	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
-		"redirect_uri": {"https://app.example/cb"}, "client_id": {"ehr-app"}, "code_verifier": {verifier}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok map[string]any
-	_ = json.NewDecoder(tr.Body).Decode(&tok)
-	tr.Body.Close()
-	if tok["patient"] != "p2" {
-		t.Fatalf("EHR launch token: %v", tok)
+	status, tok := redeem(t, s, "ehr-app", cb, verifier)
+	if status != 200 || tok["patient"] != "p2" {
+		t.Fatalf("EHR launch token: %d %v", status, tok)
 	}
 }
 
@@ -489,15 +475,8 @@ func TestProxyChoosesWhoseRecord(t *testing.T) {
 	form.Set("patient", "p2")
 	resp, _ = b.post(s.srv.URL+"/auth/authorize", form)
 	cb, _ := url.Parse(location(t, resp, http.StatusSeeOther))
-	tr, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")},
-		"redirect_uri": {"https://app.example/cb"}, "client_id": {"app"}, "code_verifier": {verifier}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok map[string]any
-	_ = json.NewDecoder(tr.Body).Decode(&tok)
-	tr.Body.Close()
-	if tok["patient"] != "p2" {
+	status, tok := redeem(t, s, "app", cb, verifier)
+	if status != 200 || tok["patient"] != "p2" {
 		t.Fatalf("token: %v", tok)
 	}
 }
@@ -590,4 +569,19 @@ func TestOAuthEndpointAnswers(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 		t.Fatalf("bad redirect URI: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+}
+
+// redeem swaps the code in an authorization response (the app's
+// callback URL) for tokens, as a public client with its PKCE verifier.
+func redeem(t *testing.T, s *stack, clientID string, callback *url.URL, verifier string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(s.srv.URL+"/auth/token", url.Values{"grant_type": {"authorization_code"}, "code": {callback.Query().Get("code")},
+		"redirect_uri": {"https://app.example/cb"}, "client_id": {clientID}, "code_verifier": {verifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	return resp.StatusCode, tok
 }

@@ -76,9 +76,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // Routes lists the patterns the server handles, for mounting it beside
 // the FHIR API.
 func (s *Server) Routes() []string {
-	out := []string{"/assets/", "/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration",
+	return []string{"/assets/", "/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration",
 		"/.well-known/openid-configuration", "/auth/", "/setup", "/{$}"}
-	return out
 }
 
 const (
