@@ -62,11 +62,31 @@ func newWorld(t *testing.T, st store.Store) *world {
 	ts.do("PUT", "/fhir/Practitioner/dr", map[string]any{"resourceType": "Practitioner", "id": "dr"}, "Authorization", admin).expect(t, 201)
 	for _, p := range patients {
 		ts.do("PUT", "/fhir/Patient/"+p, map[string]any{"resourceType": "Patient", "id": p,
+			"name":                 []any{map[string]any{"family": "Name" + p}},
 			"managingOrganization": map[string]any{"reference": "Organization/" + practiceOf(p)}}, "Authorization", admin).expect(t, 201)
 		for _, m := range []map[string]string{w.obs, w.doomed} {
 			r := ts.do("POST", "/fhir/Observation", observationFor(p), "Authorization", admin).expect(t, 201)
 			m[p] = r.str("id")
 		}
+	}
+	// For the search steps: each patient has a "secret" Observation only
+	// those reaching them may learn of, and a "probe" Observation whose
+	// focus is every patient (so a chain from one's own records reaches
+	// everyone's).
+	var everyone []any
+	for _, p := range patients {
+		everyone = append(everyone, map[string]any{"reference": "Patient/" + p})
+	}
+	for _, p := range patients {
+		secret := observationFor(p)
+		secret["code"] = map[string]any{"coding": []any{map[string]any{"system": "http://example.org/secret", "code": "secret-" + p}}}
+		secret["valueQuantity"] = map[string]any{"value": 5, "system": "http://unitsofmeasure.org", "code": "mg"}
+		secret["focus"] = everyone
+		ts.do("POST", "/fhir/Observation", secret, "Authorization", admin).expect(t, 201)
+		probe := observationFor(p)
+		probe["code"] = map[string]any{"coding": []any{map[string]any{"system": "http://example.org/secret", "code": "probe"}}}
+		probe["focus"] = everyone
+		ts.do("POST", "/fhir/Observation", probe, "Authorization", admin).expect(t, 201)
 	}
 	return w
 }
@@ -141,7 +161,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			w := newWorld(t, so.open(t))
 			for _, a := range actors() {
 				t.Run(a.name, func(t *testing.T) { w.checkActor(t, a) })
+				t.Run(a.name+"/steps", func(t *testing.T) { w.checkSteps(t, a) })
 			}
+			t.Run("patient-scope-only", w.checkScopesOfSteps)
 		})
 	}
 }
@@ -207,8 +229,16 @@ func (w *world) checkActor(t *testing.T, a actor) {
 				want("$everything", r, 404)
 			} else {
 				want("$everything", r, 200)
-				if got := ids(r, "Patient", ""); len(got) != 1 || got[0] != pid {
+				// The patient, and patients their records refer to (the
+				// probe's focus) that the caller reaches.
+				got := ids(r, "Patient", "")
+				if !contains(got, pid) {
 					t.Errorf("$everything patients = %v", got)
+				}
+				for _, other := range got {
+					if !a.reaches[other] {
+						t.Errorf("$everything of %s returned Patient/%s", pid, other)
+					}
 				}
 				if a.clinical && !contains(ids(r, "Observation", ""), obs) {
 					t.Errorf("$everything lacks Observation/%s", obs)
@@ -437,5 +467,169 @@ func TestStoredPagesStayInReach(t *testing.T) {
 		if sub := subjectOf(e); sub != "pa1" {
 			t.Errorf("the patient's second page holds a record of %s", sub)
 		}
+	}
+}
+
+// checkSteps: every step of a search (chain, _has, _include:iterate,
+// _revinclude, composite, _type) sees only what a direct search of its
+// type would show the caller.
+func (w *world) checkSteps(t *testing.T, a actor) {
+	p := a.principal
+	tok := w.token(t, &p, auth.RoleScopes[a.principal.Role])
+	do := func(path string) response { return w.ts.do("GET", path, nil, "Authorization", tok) }
+	matched := func(what string, r response, typ string, want bool) {
+		t.Helper()
+		if r.status != 200 {
+			t.Errorf("%s: status %d: %s", what, r.status, r.raw)
+			return
+		}
+		if got := len(ids(r, typ, "match")) > 0; got != want {
+			t.Errorf("%s: matched %v, want %v: %s", what, got, want, r.raw)
+		}
+	}
+	for _, target := range patients {
+		reached := a.reaches[target]
+		// A chain from one's own probe Observation to the target's name.
+		r := do("/fhir/Observation?code=probe&focus:Patient.name=Name" + target)
+		if a.clinical {
+			matched("chain focus:Patient.name="+target, r, "Observation", reached)
+		} else if r.status != 403 {
+			t.Errorf("chain without an Observation scope: %d", r.status)
+		}
+		// A reverse chain testing the target's clinical record.
+		r = do("/fhir/Patient?_has:Observation:subject:code=secret-" + target)
+		if a.clinical {
+			matched("_has secret-"+target, r, "Patient", reached)
+		} else if r.status != 403 {
+			t.Errorf("_has without an Observation scope: %d, want 403", r.status)
+		}
+		// _has from the caller's own record, through the probe's focus.
+		r = do("/fhir/Patient?_has:Observation:focus:code=secret-" + target)
+		if a.clinical {
+			matched("_has through focus secret-"+target, r, "Patient", reached)
+		}
+		if !a.clinical {
+			continue
+		}
+		// Composite and _type searches keep their own type's reach.
+		r = do("/fhir/Observation?code-value-quantity=http://example.org/secret|secret-" + target + "$5")
+		matched("composite secret-"+target, r, "Observation", reached)
+		r = do("/fhir?_type=Observation,Condition&code=secret-" + target)
+		if r.status == 200 {
+			matched("_type secret-"+target, r, "Observation", reached)
+		} else if r.status != 403 {
+			t.Errorf("_type search: %d", r.status)
+		}
+	}
+	if !a.clinical {
+		return
+	}
+	// _include:iterate goes on only from what the caller may see: the
+	// organisations of unreached patients stay unnamed.
+	r := do("/fhir/Observation?code=probe&_include=Observation:focus&_include:iterate=Patient:organization&_count=100")
+	for _, org := range ids(r, "Organization", "include") {
+		ok := false
+		for _, pid := range patients {
+			ok = ok || a.reaches[pid] && practiceOf(pid) == org
+		}
+		if !ok {
+			t.Errorf("_include:iterate reached Organization/%s through a patient out of reach", org)
+		}
+	}
+	for _, pid := range ids(r, "Patient", "include") {
+		if !a.reaches[pid] {
+			t.Errorf("_include leaked Patient/%s", pid)
+		}
+	}
+	// _revinclude from patients reached to the secrets of them alone.
+	r = do("/fhir/Patient?_revinclude=Observation:focus&_count=100")
+	for _, e := range entries(r) {
+		if pid := subjectOf(e); e["resourceType"] == "Observation" && !a.reaches[pid] {
+			t.Errorf("_revinclude:focus leaked a record of %s", pid)
+		}
+	}
+}
+
+// checkScopesOfSteps: a client whose scopes allow only Patient cannot
+// search through Observations (_has) or Organizations (a chain).
+func (w *world) checkScopesOfSteps(t *testing.T) {
+	tok := w.token(t, &auth.Principal{Subject: "c-pat", ClientID: "c-pat", Role: auth.RoleSystem}, "system/Patient.rs")
+	for _, path := range []string{
+		"/fhir/Patient?_has:Observation:subject:code=secret-pa1",
+		"/fhir/Patient?organization.name=org-b",
+		"/fhir/Patient?organization:Organization.name=org-b",
+		"/fhir/Patient?_has:Observation:subject:_has:Observation:focus:code=probe",
+	} {
+		if r := w.ts.do("GET", path, nil, "Authorization", tok); r.status != 403 {
+			t.Errorf("%s: status %d, want 403: %s", path, r.status, r.raw)
+		}
+	}
+	// The same client may search Patients directly.
+	w.ts.do("GET", "/fhir/Patient?name=Namepa1", nil, "Authorization", tok).expect(t, 200)
+}
+
+// TestConditionalReferencesRevealNothing: a conditional reference to a
+// patient out of reach answers as one to nobody (no existence oracle
+// across practices); outside a transaction it is resolved, not stored
+// verbatim; a conditional delete checks the scopes before matching.
+func TestConditionalReferencesRevealNothing(t *testing.T) {
+	for _, so := range apiStores() {
+		t.Run(so.name, func(t *testing.T) {
+			w := newWorld(t, so.open(t))
+			sys := w.token(t, &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem}, "system/*.cruds")
+			gp := w.token(t, &auth.Principal{Subject: "u-gp", Role: auth.RoleGP, Practice: "org-a"}, auth.RoleScopes[auth.RoleGP])
+			const nhs = "https://fhir.nhs.uk/Id/nhs-number"
+			for pid, number := range map[string]string{"pa1": "9000000009", "pb1": "9000000017"} {
+				r := w.ts.do("GET", "/fhir/Patient/"+pid, nil, "Authorization", sys).expect(t, 200)
+				r.body["identifier"] = []any{map[string]any{"system": nhs, "value": number}}
+				w.ts.do("PUT", "/fhir/Patient/"+pid, r.body, "Authorization", sys).expect(t, 200)
+			}
+			obsAbout := func(number string) map[string]any {
+				o := observationFor("pa1")
+				o["subject"] = map[string]any{"reference": "Patient?identifier=" + nhs + "|" + number}
+				return o
+			}
+			txOf := func(number string) map[string]any {
+				return map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{map[string]any{
+					"fullUrl": "urn:uuid:4f6a30fb-cd3c-4ab6-8757-532101f72065", "resource": obsAbout(number),
+					"request": map[string]any{"method": "POST", "url": "Observation"}}}}
+			}
+			// In a transaction: another practice's patient and nobody answer alike.
+			elsewhere := w.ts.do("POST", "/fhir", txOf("9000000017"), "Authorization", gp)
+			nobody := w.ts.do("POST", "/fhir", txOf("9000000025"), "Authorization", gp)
+			if elsewhere.status != nobody.status || elsewhere.status != 412 {
+				t.Errorf("transaction: another practice's patient %d, nobody %d; want both 412", elsewhere.status, nobody.status)
+			}
+			w.ts.do("POST", "/fhir", txOf("9000000009"), "Authorization", gp).expect(t, 200)
+			// Outside a transaction: resolved to the patient, or refused alike.
+			r := w.ts.do("POST", "/fhir/Observation", obsAbout("9000000009"), "Authorization", gp).expect(t, 201)
+			if got := r.str("subject", "reference"); got != "Patient/pa1" {
+				t.Errorf("a conditional reference was stored as %q, want Patient/pa1", got)
+			}
+			elsewhere = w.ts.do("POST", "/fhir/Observation", obsAbout("9000000017"), "Authorization", gp)
+			nobody = w.ts.do("POST", "/fhir/Observation", obsAbout("9000000025"), "Authorization", gp)
+			if elsewhere.status != nobody.status || elsewhere.status != 412 {
+				t.Errorf("create: another practice's patient %d, nobody %d; want both 412", elsewhere.status, nobody.status)
+			}
+			// Nothing of another practice became readable by the GP.
+			r = w.ts.do("GET", "/fhir/Observation?_count=1000", nil, "Authorization", sys).expect(t, 200)
+			for _, e := range entries(r) {
+				if ref := subjectOf(e); strings.Contains(ref, "?") {
+					t.Errorf("an Observation was stored with the conditional reference %q", ref)
+				}
+			}
+			// A read-only token may not conditionally delete, match or not.
+			ro := w.token(t, &auth.Principal{Subject: "c-ro", ClientID: "c-ro", Role: auth.RoleSystem}, "system/*.rs")
+			for _, q := range []string{"identifier=nobody|x", "_id=pa1"} {
+				if r := w.ts.do("DELETE", "/fhir/Patient?"+q, nil, "Authorization", ro); r.status != 403 {
+					t.Errorf("conditional delete %s with a read-only token: %d, want 403", q, r.status)
+				}
+				bundle := map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{
+					map[string]any{"request": map[string]any{"method": "DELETE", "url": "Patient?" + q}}}}
+				if r := w.ts.do("POST", "/fhir", bundle, "Authorization", ro); r.status != 403 {
+					t.Errorf("conditional delete entry %s with a read-only token: %d, want 403", q, r.status)
+				}
+			}
+		})
 	}
 }

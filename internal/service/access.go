@@ -359,6 +359,10 @@ func restrictToCaller(ctx context.Context, q *search.Query) error {
 	if first != nil && len(q.Types) == 0 {
 		return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "your access is limited to some patients' records: name the types with _type")
 	}
+	if err := guardSteps(ctx, q); err != nil {
+		return err
+	}
+	q.AccessKey = accessKey(ctx, q)
 	return restrictSearch(q, first)
 }
 

@@ -171,6 +171,11 @@ func (s *Service) searchIDs(ctx context.Context, typ string, values url.Values, 
 	if len(ignored) > 0 {
 		return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "condition %s: %s", ignored[0].Name, ignored[0].Reason)
 	}
+	// The matches themselves are checked one by one by the caller; what
+	// the condition's chains and _has walk through is guarded here.
+	if err := guardSteps(ctx, q); err != nil {
+		return nil, err
+	}
 	page, err := s.store.Search(ctx, q, store.PageRequest{})
 	if err != nil {
 		return nil, mapStoreError(err)

@@ -46,6 +46,9 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 			return Outcome{Status: http.StatusOK, Version: v, Issues: info("a matching resource already exists: %s/%s; nothing was created", typ, match)}, nil
 		}
 	}
+	if err := s.resolveOwnReferences(ctx, tx, res); err != nil {
+		return Outcome{}, err
+	}
 	if err := s.guardWrite(ctx, tx, typ, "", auth.Create, res); err != nil {
 		return Outcome{}, err
 	}

@@ -40,19 +40,16 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ string, query url.V
 	}
 	var out Outcome
 	err := s.inTx(ctx, true, func(tx store.Tx) error {
-		ids, err := s.match(ctx, tx, typ, query, 2)
+		id, err := s.deleteTarget(ctx, tx, typ, query)
 		if err != nil {
 			return err
 		}
-		switch len(ids) {
-		case 0:
+		if id == "" {
 			out = Outcome{Status: http.StatusNoContent, Issues: info("no %s matched; nothing was deleted", typ)}
 			return nil
-		case 1:
-			out, err = s.deleteIn(ctx, tx, typ, ids[0], Precondition{})
-			return err
 		}
-		return fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeMultipleMatch, "conditional delete: %s?%s matches more than one resource", typ, query.Encode())
+		out, err = s.deleteIn(ctx, tx, typ, id, Precondition{})
+		return err
 	})
 	return out, err
 }

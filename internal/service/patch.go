@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"net/http"
 	"net/url"
 
@@ -48,6 +49,9 @@ func (s *Service) ConditionalPatch(ctx context.Context, typ string, query url.Va
 // matchExisting resolves a conditional query that must match exactly one
 // resource: 404 for none, 412 for several.
 func (s *Service) matchExisting(ctx context.Context, r store.Reader, typ string, query url.Values, what string) (string, error) {
+	if _, err := allow(ctx, typ, auth.Update); err != nil {
+		return "", err // before matching: a refusal must not depend on the data
+	}
 	ids, err := s.match(ctx, r, typ, query, 2)
 	if err != nil {
 		return "", err

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"net/http"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"net/url"
 	"strings"
 
@@ -60,7 +62,12 @@ func (s *Service) resolveTargets(ctx context.Context, tx store.Tx, entries []*bu
 }
 
 // deleteTarget resolves a conditional delete: "" when nothing matches.
+// The caller's scopes are checked first: a token that may not delete
+// gets 403 whether or not anything matches.
 func (s *Service) deleteTarget(ctx context.Context, r store.Reader, typ string, query url.Values) (string, error) {
+	if _, err := allow(ctx, typ, auth.Delete); err != nil {
+		return "", err
+	}
 	ids, err := s.match(ctx, r, typ, query, 2)
 	if err != nil {
 		return "", err
@@ -154,31 +161,26 @@ func conditionalReference(ref string) (typ, query string, ok bool) {
 }
 
 // resolveConditionalReference finds the one resource a conditional
-// reference denotes: first among stored resources, then among the
-// resources this bundle creates (so a bundle may refer to a Practitioner
-// it carries by identifier). No match or several matches fail with 412.
+// reference denotes: first among stored resources the caller reaches,
+// then among the resources this bundle creates (so a bundle may refer to
+// a Practitioner it carries by identifier). No match or several matches
+// fail with 412. A record out of the caller's reach is not a match: the
+// answer is the same as when nobody has it, so that a conditional
+// reference cannot test whether, say, an NHS number is registered at
+// another practice.
 func (s *Service) resolveConditionalReference(ctx context.Context, tx store.Tx, entries []*bundleEntry, typ, query string) (string, error) {
 	ref := typ + "?" + query
 	values, err := url.ParseQuery(query)
 	if err != nil {
 		return "", fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "conditional reference %q: cannot parse query: %v", ref, err)
 	}
-	q, err := findQuery(typ, values)
-	var ids []string
-	switch {
-	case needsSearchEngine(err):
-		// Other parameters: the search engine, over committed data only
-		// (the bundle's own entries are not searched).
-		if ids, err = s.searchIDs(ctx, typ, values, 2); err != nil {
-			return "", err
-		}
-	case err != nil:
+	ids, err := s.match(ctx, tx, typ, values, 2)
+	if err != nil {
 		return "", err
-	default:
-		q.Limit = 2
-		if ids, err = tx.Find(ctx, q); err != nil {
-			return "", err
-		}
+	}
+	// Conditions the token index answers see the bundle's own entries too
+	// (the search engine sees committed data only).
+	if q, err := findQuery(typ, values); err == nil {
 		for _, e := range entries {
 			if e.resource != nil && e.typ == typ && e.target != "" && (e.method == http.MethodPost || e.method == http.MethodPut) && matchesQuery(q, e.target, e.resource) {
 				ids = appendUnique(ids, e.target)
@@ -192,6 +194,31 @@ func (s *Service) resolveConditionalReference(ctx context.Context, tx store.Tx, 
 		return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeNotFound, "conditional reference %q matches no resource", ref)
 	}
 	return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeMultipleMatch, "conditional reference %q matches more than one resource", ref)
+}
+
+// resolveOwnReferences rewrites the conditional references of a resource
+// written on its own (a create, update or patch outside a transaction) to
+// the one resource each denotes, as a transaction would: stored verbatim,
+// Observation.subject "Patient?identifier=..." would tie the record to no
+// patient, and anyone could read it.
+func (s *Service) resolveOwnReferences(ctx context.Context, tx store.Tx, res fhir.Resource) error {
+	var failure error
+	walkReferences(map[string]any(res), func(ref string) (string, bool) {
+		if failure != nil {
+			return "", false
+		}
+		typ, query, ok := conditionalReference(ref)
+		if !ok {
+			return "", false
+		}
+		to, err := s.resolveConditionalReference(ctx, tx, nil, typ, query)
+		if err != nil {
+			failure = err
+			return "", false
+		}
+		return to, true
+	})
+	return failure
 }
 
 // matchesQuery evaluates a FindQuery against a resource not yet stored.

@@ -91,14 +91,14 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	included, err := s.store.Included(ctx, q, result.Matches)
+	// Included resources are not bound by the search's access condition:
+	// each is checked on its own, at every step, so that :iterate never
+	// goes on from a resource the caller may not see.
+	included, err := s.store.Included(ctx, q, result.Matches, func(vs []store.Version) ([]store.Version, error) {
+		return s.filterVisible(ctx, vs)
+	})
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
-	}
-	// Included resources are not bound by the search's access condition:
-	// each is checked on its own.
-	if included, err = s.filterVisible(ctx, included); err != nil {
-		return Outcome{}, err
 	}
 	shape, err := subsetter(params)
 	if err != nil {

@@ -58,6 +58,9 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ string, query url.V
 
 // conditionalTarget decides which id a conditional update writes to.
 func (s *Service) conditionalTarget(ctx context.Context, r store.Reader, typ string, query url.Values, res fhir.Resource) (string, error) {
+	if _, err := allow(ctx, typ, auth.Update); err != nil {
+		return "", err // before matching: a refusal must not depend on the data
+	}
 	ids, err := s.match(ctx, r, typ, query, 2)
 	if err != nil {
 		return "", err
@@ -88,6 +91,9 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "the resource must carry id %q to update %s/%s", id, typ, id).At(typ + ".id")
 		}
 		return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "the resource id %v does not match the id %q in the URL", bodyID, id).At(typ + ".id")
+	}
+	if err := s.resolveOwnReferences(ctx, tx, res); err != nil {
+		return Outcome{}, err
 	}
 	if err := s.guardWrite(ctx, tx, typ, id, auth.Update, res); err != nil {
 		return Outcome{}, err

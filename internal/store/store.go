@@ -165,8 +165,10 @@ type Store interface {
 	// resources whatever is written meanwhile; page.Offset reads from it.
 	Search(ctx context.Context, q *search.Query, page PageRequest) (SearchPage, error)
 	// Included returns the resources that q's _include and _revinclude
-	// reach from the given matches (not repeating them).
-	Included(ctx context.Context, q *search.Query, matches []Version) ([]Version, error)
+	// reach from the given matches (not repeating them). keep, when not
+	// nil, filters what each step found before :iterate goes on from it,
+	// so that iteration never walks through what keep drops.
+	Included(ctx context.Context, q *search.Query, matches []Version, keep func([]Version) ([]Version, error)) ([]Version, error)
 	// Current returns current, not deleted resources of a type with id
 	// greater than afterID, in id order, at most limit (for reindexing).
 	Current(ctx context.Context, typ, afterID string, limit int) ([]Version, error)

@@ -24,6 +24,21 @@ type Query struct {
 	// reaches. The service sets it from the caller's rights; no request
 	// parameter can.
 	Access *Access
+	// AccessKey is a canonical description of every access condition of
+	// the query (its own, its chains' and _has' guards, fine-grained
+	// scopes): a stored result list computed under one key serves later
+	// pages only to callers asking under the same key. The service sets
+	// it; "" is an unrestricted caller.
+	AccessKey string
+}
+
+// Guard is what a caller may see of the resources one step of a chain or
+// a _has reaches: the access condition and the filters of fine-grained
+// scopes of that type, the same as a direct search of the type would
+// apply. A nil Guard (or nil fields) restricts nothing.
+type Guard struct {
+	Access  *Access
+	Filters []*Filter
 }
 
 // Access restricts a search to patients' records. Resources of types
@@ -82,6 +97,8 @@ type Filter struct {
 type Chain struct {
 	Targets []string
 	Next    *Filter
+	// Guards, by target type, keep the step within the caller's reach.
+	Guards map[string]*Guard
 }
 
 // Has selects resources referenced by resources of Type through RefParam
@@ -90,6 +107,8 @@ type Has struct {
 	Type     string
 	RefParam *Param
 	Next     *Filter
+	// Guard keeps the referring resources within the caller's reach.
+	Guard *Guard
 }
 
 // Compartment restricts to the resources in Type/ID's compartment: those

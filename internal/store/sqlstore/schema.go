@@ -65,7 +65,7 @@ func SearchSchema(t ColumnTypes) string {
 }
 
 // SearchAccessSchema is the fifth migration: each stored result list
-// keeps the access condition it was computed under (search.Access.Key),
+// keeps the access condition it was computed under (search.Query.AccessKey),
 // so that another caller holding its link cannot page through it.
 func SearchAccessSchema(t ColumnTypes) string {
 	return strings.NewReplacer("{T}", t.Text).Replace(`ALTER TABLE search_query ADD COLUMN access {T} NOT NULL DEFAULT ''`)

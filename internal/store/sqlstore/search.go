@@ -113,7 +113,7 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, erro
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total, access) VALUES (?, ?, ?, ?)`), id, now.UnixMicro(), total, q.Access.Key()); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total, access) VALUES (?, ?, ?, ?)`), id, now.UnixMicro(), total, q.AccessKey); err != nil {
 		return "", err
 	}
 	if last := s.lastCleanup.Load(); now.Unix()-last > 60 && s.lastCleanup.CompareAndSwap(last, now.Unix()) {
@@ -137,7 +137,7 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created, access FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created, &access)
 	// A list computed under another access condition is, for this
 	// caller, as good as gone: answering so reveals nothing of it.
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (time.Since(time.UnixMicro(created)) > SearchTTL || access != q.Access.Key()) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (time.Since(time.UnixMicro(created)) > SearchTTL || access != q.AccessKey) {
 		return store.SearchPage{}, store.ErrSearchExpired
 	}
 	if err != nil {
@@ -176,8 +176,8 @@ func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]st
 }
 
 // Included follows _include and _revinclude from the matches; :iterate
-// repeats from what was included, a few levels deep.
-func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.Version) ([]store.Version, error) {
+// repeats from what was included (and kept), a few levels deep.
+func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.Version, keep func([]store.Version) ([]store.Version, error)) ([]store.Version, error) {
 	seen := map[resourceKey]bool{}
 	for _, m := range matches {
 		seen[resourceKey{m.Type, m.ID}] = true
@@ -205,6 +205,12 @@ func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.V
 				return nil, err
 			}
 			next = appendNew(next, found, seen)
+		}
+		if keep != nil && len(next) > 0 {
+			var err error
+			if next, err = keep(next); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, next...)
 		from = next

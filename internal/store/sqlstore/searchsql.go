@@ -115,6 +115,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+sb.noIndex(r+`.param`)+` = ? AND `+r+`.target_type = ? AND `,
 			f.Has.Type, f.Has.RefParam.Code, typ)
 		sb.filter(f.Has.Next, f.Has.Type, r+".id")
+		sb.guard(f.Has.Guard, f.Has.Type, r+".id")
 		return
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
@@ -125,6 +126,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 			}
 			sb.w(`(`+r+`.target_type = ? AND `, target)
 			sb.filter(f.Chain.Next, target, r+".target_id")
+			sb.guard(f.Chain.Guards[target], target, r+".target_id")
 			sb.w(`)`)
 		}
 		sb.w(`)`)
@@ -524,7 +526,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			}
 		}
 		if q.Access != nil {
-			sb.access(q.Access, typ)
+			sb.access(q.Access, typ, "c.id")
 		}
 		sb.w(`)`)
 	}
@@ -557,10 +559,27 @@ func (sb *sqlBuilder) orderBy(q *search.Query) {
 	sb.w(`c.type, c.id`)
 }
 
+// guard writes the conditions that keep the resources of typ a chain or
+// _has step reaches (ids in idCol) within the caller's reach, as a direct
+// search of typ would: the access condition and fine-grained scopes.
+func (sb *sqlBuilder) guard(g *search.Guard, typ, idCol string) {
+	if g == nil {
+		return
+	}
+	for _, f := range g.Filters {
+		sb.w(` AND `)
+		sb.filter(f, typ, idCol)
+	}
+	if g.Access != nil {
+		sb.access(g.Access, typ, idCol)
+	}
+}
+
 // access writes the condition that keeps a search of typ within the
-// records the caller reaches: per candidate, probes through the owner
-// index of reference_index, so the cost follows the page, not the store.
-func (sb *sqlBuilder) access(a *search.Access, typ string) {
+// records the caller reaches (ids in idCol): per candidate, probes through
+// the owner index of reference_index, so the cost follows the page, not
+// the store.
+func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 	params := definitions.PatientCompartment(typ)
 	registered := func(patientID string) {
 		// patientID is a column or "?": the Patient is registered at the practice.
@@ -572,13 +591,13 @@ func (sb *sqlBuilder) access(a *search.Access, typ string) {
 	if typ == "Patient" {
 		sb.w(` AND (`)
 		if len(a.Patients) > 0 {
-			sb.w(`c.id IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
+			sb.w(idCol+` IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
 		} else {
 			sb.w(`1 = 0`)
 		}
 		if a.Practice != "" {
 			sb.w(` OR `)
-			registered("c.id")
+			registered(idCol)
 		}
 		sb.w(`)`)
 		return
@@ -587,7 +606,7 @@ func (sb *sqlBuilder) access(a *search.Access, typ string) {
 		return // reference data
 	}
 	ownedBy := func(k string) {
-		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = c.id AND `+sb.noIndex(k+`.param`)+` IN (`+placeholders(len(params))+`) AND `+k+`.target_type = 'Patient'`,
+		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = `+idCol+` AND `+sb.noIndex(k+`.param`)+` IN (`+placeholders(len(params))+`) AND `+k+`.target_type = 'Patient'`,
 			append([]any{typ}, anySlice(params)...)...)
 	}
 	sb.w(` AND (1 = 0`)

@@ -226,7 +226,7 @@ func testIncludes(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inc, err := s.Included(ctx, q, page.Matches)
+	inc, err := s.Included(ctx, q, page.Matches, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func testIncludes(t *testing.T, s store.Store) {
 	params, _ = url.ParseQuery("_id=p2&_revinclude=Observation:subject&_revinclude=RiskAssessment:subject")
 	q, _, _ = search.Parse([]string{"Patient"}, params, search.ParseOptions{DefaultCount: 10, MaxCount: 100})
 	page, _ = s.Search(ctx, q, store.PageRequest{})
-	inc, err = s.Included(ctx, q, page.Matches)
+	inc, err = s.Included(ctx, q, page.Matches, nil)
 	got = nil
 	for _, v := range inc {
 		got = append(got, v.Type+"/"+v.ID)
@@ -310,6 +310,7 @@ func testSearchPaging(t *testing.T, s store.Store) {
 	// under another (a link passed to a caller with less reach).
 	restricted := *q
 	restricted.Access = &search.Access{Patients: []string{"pga"}}
+	restricted.AccessKey = restricted.Access.Key()
 	if _, err := s.Search(ctx, &restricted, store.PageRequest{SearchID: first.SearchID, Offset: 10}); !errors.Is(err, store.ErrSearchExpired) {
 		t.Errorf("a page under another access condition: %v, want ErrSearchExpired", err)
 	}
