@@ -20,8 +20,16 @@ func (s *Service) Create(ctx context.Context, typ string, res fhir.Resource, ifN
 	if err := checkType(typ); err != nil {
 		return Outcome{}, err
 	}
+	var keys []string
+	if ifNoneExist != "" {
+		keys = append(keys, conditionKey(typ, ifNoneExist))
+	}
+	keys = referenceKeys(keys, res)
 	var out Outcome
 	err := s.inTx(ctx, true, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, keys...); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.createIn(ctx, tx, typ, res, ifNoneExist, newID())
 		return err

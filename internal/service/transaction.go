@@ -133,8 +133,15 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 	// second attempt would start from changed input. A conflict (another
 	// request creating the same resource at the same moment) answers 409
 	// and the client retries the whole transaction.
+	var keys []string
+	if !early {
+		keys = entryKeys(entries)
+	}
 	err = s.inTx(ctx, false, func(tx store.Tx) error {
 		if !early {
+			if err := tx.Lock(ctx, keys...); err != nil {
+				return err
+			}
 			if err := s.resolveTargets(ctx, tx, entries); err != nil {
 				return err
 			}
@@ -171,8 +178,12 @@ func (s *Service) batch(ctx context.Context, raw []any, opts BundleOptions) (Out
 	}
 	for _, e := range processingOrder(entries) {
 		var r entryResult
+		one := []*bundleEntry{e}
+		keys := entryKeys(one)
 		err := s.inTx(ctx, !e.ifMatch.Set, func(tx store.Tx) error {
-			one := []*bundleEntry{e}
+			if err := tx.Lock(ctx, keys...); err != nil {
+				return err
+			}
 			if err := s.resolveTargets(ctx, tx, one); err != nil {
 				return err
 			}

@@ -26,8 +26,12 @@ func (s *Service) Update(ctx context.Context, typ, id string, res fhir.Resource,
 	if err := checkType(typ); err != nil {
 		return Outcome{}, err
 	}
+	keys := referenceKeys(nil, res)
 	var out Outcome
 	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, keys...); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.updateIn(ctx, tx, typ, id, res, ifMatch, http.MethodPut)
 		return err
@@ -41,8 +45,12 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ string, query url.V
 	if err := checkType(typ); err != nil {
 		return Outcome{}, err
 	}
+	keys := referenceKeys([]string{conditionKeyOf(typ, query)}, res)
 	var out Outcome
 	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, keys...); err != nil {
+			return err
+		}
 		id, err := s.conditionalTarget(ctx, tx, typ, query, res)
 		if err != nil {
 			return err

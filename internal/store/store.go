@@ -152,6 +152,15 @@ type Tx interface {
 	PutRecord(ctx context.Context, r Record) error
 	// DeleteRecord removes a record; removing none is not an error.
 	DeleteRecord(ctx context.Context, kind, id string) error
+	// Lock takes exclusive locks named by keys, held until the
+	// transaction ends: transactions that decide on the same key (the
+	// condition of a conditional create) then run one after the other,
+	// also across processes sharing one database, and the later one sees
+	// what the earlier committed. Adapters whose write transactions are
+	// serialised anyway may do nothing. Callers pass every key of a
+	// transaction in one call, first, so that no two transactions wait
+	// for each other.
+	Lock(ctx context.Context, keys ...string) error
 }
 
 // Store is a versioned resource store.

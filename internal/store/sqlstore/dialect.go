@@ -34,6 +34,10 @@ type Dialect struct {
 	// instead of scanning a lookup index led by (type, param), whatever
 	// the statistics say (after a bulk load there are none).
 	Unindexed func(col string) string
+	// LockKeys takes transaction-scoped locks on the int64 keys given as
+	// one array parameter, in the array's order ("" when write
+	// transactions are serialised already, as SQLite's are).
+	LockKeys string
 	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
 	// PostgreSQL from turning it into a join it may start from.
 	ProbeSuffix string

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -175,6 +177,28 @@ func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (s
 				return fmt.Errorf("%w: %d of %d resources changed by another writer", store.ErrConflict, int64(hi-lo)-affected, hi-lo)
 			}
 		}
+	}
+	return nil
+}
+
+// Lock takes the dialect's transaction-scoped locks on keys, hashed to
+// 64 bits and sorted (one global order: no two transactions wait for each
+// other in a cycle), in one statement.
+func (t *tx) Lock(ctx context.Context, keys ...string) error {
+	if t.s.d.LockKeys == "" || len(keys) == 0 {
+		return nil
+	}
+	hashed := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New64a()
+		h.Write([]byte("gpcloud-lock:" + k))
+		hashed = append(hashed, int64(h.Sum64()))
+	}
+	slices.Sort(hashed)
+	hashed = slices.Compact(hashed)
+	var n int64
+	if err := t.sql.QueryRowContext(ctx, t.s.d.LockKeys, hashed).Scan(&n); err != nil {
+		return t.s.mapError(err)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +119,41 @@ func testRecordsRollBack(t *testing.T, s store.Store) {
 	}
 	if _, err := s.GetRecord(ctx, "audit-head", "chain"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("record survived a rollback: %v", err)
+	}
+}
+
+// testLockSerialises: transactions locking the same key run one after
+// the other, and the later sees what the earlier committed even when it
+// reads outside the transaction (as a conditional create's search does).
+func testLockSerialises(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const workers = 4
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			errs[w] = s.InTx(ctx, func(tx store.Tx) error {
+				if err := tx.Lock(ctx, "counter", "other-"+strconv.Itoa(w)); err != nil {
+					return err
+				}
+				seen, err := s.ListRecords(ctx, "lock-test") // committed data only
+				if err != nil {
+					return err
+				}
+				time.Sleep(20 * time.Millisecond) // let the others try
+				return tx.InsertRecord(ctx, store.Record{Kind: "lock-test", ID: strconv.Itoa(len(seen)), Body: []byte(`{}`)})
+			})
+		}(w)
+	}
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Errorf("worker %d: %v", w, err)
+		}
+	}
+	if got, err := s.ListRecords(ctx, "lock-test"); err != nil || len(got) != workers {
+		t.Errorf("%d records after %d serialised increments (%v)", len(got), workers, err)
 	}
 }

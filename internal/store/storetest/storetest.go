@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"ReadAndVRead", testReadAndVRead},
 		{"VersionConflict", testVersionConflict},
+		{"LockSerialises", testLockSerialises},
 		{"TxSeesOwnWrites", testTxSeesOwnWrites},
 		{"RollbackWritesNothing", testRollback},
 		{"Delete", testDelete},
