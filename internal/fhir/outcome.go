@@ -35,6 +35,7 @@ const (
 	CodeLogin         = "login"
 	CodeForbidden     = "forbidden"
 	CodeTimeout       = "timeout"
+	CodeTransient     = "transient"
 )
 
 // Issue is one OperationOutcome.issue.

@@ -22,6 +22,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooBig):
 		fe = fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.CodeTooLong, "request body exceeds the limit of %d bytes", tooBig.Limit)
 	case errors.As(err, &fe):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrOutcomeUnknown):
+		// Outside the service (token keys, export jobs): the same answer.
+		Logger(r.Context()).Warn("database unavailable", "error", err)
+		fe = fhir.Errorf(http.StatusServiceUnavailable, fhir.CodeTransient, "the database is unavailable; retry shortly")
 	default:
 		Logger(r.Context()).Error("internal error", "error", err)
 		fe = fhir.Errorf(http.StatusInternalServerError, fhir.CodeException, "internal error (request %s)", w.Header().Get("X-Request-Id"))
@@ -29,6 +33,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var gone *service.GoneError
 	if errors.As(err, &gone) {
 		setVersionHeaders(w, gone.Version)
+	}
+	if fe.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	body, _ := fhir.Marshal(fhir.OperationOutcome(fe.Issues))
 	writeBody(w, r, fe.Status, body)

@@ -26,7 +26,7 @@ func (s *Service) Create(ctx context.Context, typ string, res fhir.Resource, ifN
 	}
 	keys = referenceKeys(keys, res)
 	var out Outcome
-	err := s.inTx(ctx, true, func(tx store.Tx) error {
+	err := s.inTx(ctx, retryConflicts, func(tx store.Tx) error {
 		if err := tx.Lock(ctx, keys...); err != nil {
 			return err
 		}

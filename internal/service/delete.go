@@ -24,7 +24,7 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch Preconditi
 		return Outcome{}, err
 	}
 	var out Outcome
-	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+	err := s.inTx(ctx, policyFor(ifMatch), func(tx store.Tx) error {
 		var err error
 		out, err = s.deleteIn(ctx, tx, typ, id, ifMatch)
 		return err
@@ -39,7 +39,7 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ string, query url.V
 		return Outcome{}, err
 	}
 	var out Outcome
-	err := s.inTx(ctx, true, func(tx store.Tx) error {
+	err := s.inTx(ctx, retryConflicts, func(tx store.Tx) error {
 		id, err := s.deleteTarget(ctx, tx, typ, query)
 		if err != nil {
 			return err

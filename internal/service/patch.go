@@ -20,7 +20,7 @@ func (s *Service) Patch(ctx context.Context, typ, id string, patch jsonpatch.Pat
 		return Outcome{}, err
 	}
 	var out Outcome
-	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+	err := s.inTx(ctx, policyFor(ifMatch), func(tx store.Tx) error {
 		var err error
 		out, err = s.patchIn(ctx, tx, typ, id, patch, ifMatch)
 		return err
@@ -35,7 +35,7 @@ func (s *Service) ConditionalPatch(ctx context.Context, typ string, query url.Va
 		return Outcome{}, err
 	}
 	var out Outcome
-	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+	err := s.inTx(ctx, policyFor(ifMatch), func(tx store.Tx) error {
 		id, err := s.matchExisting(ctx, tx, typ, query, "conditional patch")
 		if err != nil {
 			return err

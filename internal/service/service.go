@@ -85,18 +85,52 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// maxConflictRetries bounds how often an interaction without If-Match is
-// retried when a concurrent writer wins the race for the same resource.
-const maxConflictRetries = 5
+// maxRetries bounds how often an interaction is run again when a
+// concurrent writer wins the race for the same resource, or the database
+// connection breaks before the commit.
+const maxRetries = 5
 
-// inTx runs fn in a store transaction, retrying on store.ErrConflict when
-// retry is true (the interaction computed its version from what it read,
-// so running it again against the newer state is correct).
-func (s *Service) inTx(ctx context.Context, retry bool, fn func(store.Tx) error) error {
+// retryPolicy says when an interaction's transaction may be run again.
+type retryPolicy int
+
+const (
+	// runOnce: the function changes its input as it runs (a transaction
+	// Bundle rewrites its entries), so a second run would start from
+	// something else. A conflict answers 409, a broken connection 503.
+	runOnce retryPolicy = iota
+	// retryUnavailable: the function is idempotent; it runs again when
+	// the connection broke before the commit (nothing was written). A
+	// conflict is the answer (If-Match asked for one version).
+	retryUnavailable
+	// retryConflicts: also again on store.ErrConflict: the interaction
+	// computed its version from what it read, so running it against the
+	// newer state is correct.
+	retryConflicts
+)
+
+// policyFor is the policy of a write with an If-Match precondition or not.
+func policyFor(ifMatch Precondition) retryPolicy {
+	if ifMatch.Set {
+		return retryUnavailable
+	}
+	return retryConflicts
+}
+
+// inTx runs fn in a store transaction, again as the policy allows.
+func (s *Service) inTx(ctx context.Context, policy retryPolicy, fn func(store.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.store.InTx(ctx, fn)
-		if err == nil || !retry || !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
+		again := policy >= retryUnavailable && errors.Is(err, store.ErrUnavailable) ||
+			policy == retryConflicts && errors.Is(err, store.ErrConflict)
+		if err == nil || !again || attempt >= maxRetries {
 			return mapStoreError(err)
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			select {
+			case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+			case <-ctx.Done():
+				return mapStoreError(ctx.Err())
+			}
 		}
 	}
 }
@@ -116,6 +150,10 @@ func mapStoreError(err error) error {
 		return fhir.Errorf(http.StatusConflict, fhir.CodeConflict, "the resource was changed by another request at the same time; retry")
 	case errors.Is(err, store.ErrNotFound):
 		return fhir.Errorf(http.StatusNotFound, fhir.CodeNotFound, "not found")
+	case errors.Is(err, store.ErrOutcomeUnknown):
+		return fhir.Errorf(http.StatusServiceUnavailable, fhir.CodeTransient, "the connection to the database failed while the change was being committed: it may or may not have been made; read before retrying")
+	case errors.Is(err, store.ErrUnavailable):
+		return fhir.Errorf(http.StatusServiceUnavailable, fhir.CodeTransient, "the database is unavailable; nothing was changed: retry shortly")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fhir.Errorf(http.StatusServiceUnavailable, fhir.CodeTimeout, "request cancelled or timed out")
 	}

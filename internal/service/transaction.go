@@ -129,15 +129,20 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 		}
 		s.prepareCreates(entries)
 	}
-	// No automatic retry: resolving rewrites the entries in place, so a
-	// second attempt would start from changed input. A conflict (another
-	// request creating the same resource at the same moment) answers 409
-	// and the client retries the whole transaction.
+	// No retry on a conflict: a conflict (another request creating the
+	// same resource at the same moment) answers 409 and the client
+	// retries the whole transaction.
 	var keys []string
 	if !early {
 		keys = entryKeys(entries)
 	}
-	err = s.inTx(ctx, false, func(tx store.Tx) error {
+	// A bundle resolved before the transaction only writes in it, and may
+	// run again; one resolved inside rewrites its entries as it goes.
+	policy := runOnce
+	if early {
+		policy = retryUnavailable
+	}
+	err = s.inTx(ctx, policy, func(tx store.Tx) error {
 		if !early {
 			if err := tx.Lock(ctx, keys...); err != nil {
 				return err
@@ -180,7 +185,7 @@ func (s *Service) batch(ctx context.Context, raw []any, opts BundleOptions) (Out
 		var r entryResult
 		one := []*bundleEntry{e}
 		keys := entryKeys(one)
-		err := s.inTx(ctx, !e.ifMatch.Set, func(tx store.Tx) error {
+		err := s.inTx(ctx, policyFor(e.ifMatch), func(tx store.Tx) error {
 			if err := tx.Lock(ctx, keys...); err != nil {
 				return err
 			}

@@ -28,7 +28,7 @@ func (s *Service) Update(ctx context.Context, typ, id string, res fhir.Resource,
 	}
 	keys := referenceKeys(nil, res)
 	var out Outcome
-	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+	err := s.inTx(ctx, policyFor(ifMatch), func(tx store.Tx) error {
 		if err := tx.Lock(ctx, keys...); err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ string, query url.V
 	}
 	keys := referenceKeys([]string{conditionKeyOf(typ, query)}, res)
 	var out Outcome
-	err := s.inTx(ctx, !ifMatch.Set, func(tx store.Tx) error {
+	err := s.inTx(ctx, policyFor(ifMatch), func(tx store.Tx) error {
 		if err := tx.Lock(ctx, keys...); err != nil {
 			return err
 		}

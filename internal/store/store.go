@@ -15,6 +15,14 @@ var (
 	// ErrConflict: a concurrent transaction wrote the same resource first
 	// (the version being written already exists). The caller may retry.
 	ErrConflict = errors.New("store: concurrent write conflict")
+	// ErrUnavailable: the database could not be reached, or dropped the
+	// connection, before anything was committed; the caller may retry.
+	// Reads are retried by the store before it gives up with this.
+	ErrUnavailable = errors.New("store: the database is unavailable")
+	// ErrOutcomeUnknown: the connection failed while committing, so the
+	// transaction may or may not have been committed. Retrying blindly
+	// could repeat it.
+	ErrOutcomeUnknown = errors.New("store: the connection to the database failed while committing; the outcome is unknown")
 )
 
 // Version is one stored version of a resource.

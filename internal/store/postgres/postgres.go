@@ -12,9 +12,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"runtime"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -56,6 +61,7 @@ var dialect = sqlstore.Dialect{
 	Migrations:           migrations,
 	ReadLock:             "FOR UPDATE OF c",
 	IsConflict:           isConflict,
+	IsTransient:          isTransient,
 	LockMigrations:       lockMigrations,
 	MaxParams:            65535,
 	Unindexed:            func(col string) string { return "(" + col + " || '')" },
@@ -63,6 +69,28 @@ var dialect = sqlstore.Dialect{
 	// unnest keeps the array's (sorted) order, so every transaction
 	// takes its locks in one global order and none waits in a cycle.
 	LockKeys: `SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k`,
+}
+
+// isTransient: the connection broke or was refused. SQLSTATE class 08
+// (connection exception), 57P01-57P03 (the backend was terminated, the
+// server is shutting down or starting), 53300 (too many connections);
+// pgx's own errors for a connection that closed, failed to connect or
+// failed before sending anything; network errors and EOF.
+func isTransient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "53300"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne) && !errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, pgconn.ErrConnClosed),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), pgconn.SafeToRetry(err):
+		return true
+	}
+	return false
 }
 
 // isConflict: unique violation, serialization failure, deadlock.

@@ -22,6 +22,11 @@ type Dialect struct {
 	// IsConflict reports errors that mean a concurrent writer won: unique
 	// violations, deadlocks, serialization failures.
 	IsConflict func(error) bool
+	// IsTransient reports errors of a broken or refused connection (the
+	// server restarted, the backend was terminated): nothing more was done
+	// on it, and the work may be tried again on another connection. Nil
+	// when the engine has no such errors (an embedded database).
+	IsTransient func(error) bool
 	// LockMigrations serialises migrations between processes; it returns
 	// the function that releases the lock. Nil when the engine's own write
 	// lock suffices.

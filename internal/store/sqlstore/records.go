@@ -66,11 +66,11 @@ func listRecords(ctx context.Context, c conn, d *Dialect, kind string) ([]store.
 }
 
 func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {
-	return getRecord(ctx, s.read, &s.d, "", kind, id)
+	return retryRead(ctx, s, func() (store.Record, error) { return getRecord(ctx, s.read, &s.d, "", kind, id) })
 }
 
 func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, error) {
-	return listRecords(ctx, s.read, &s.d, kind)
+	return retryRead(ctx, s, func() ([]store.Record, error) { return listRecords(ctx, s.read, &s.d, kind) })
 }
 
 func (t *tx) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {

@@ -25,6 +25,10 @@ const (
 // ordered matches are stored (one INSERT ... SELECT) and pages read from
 // the stored list, which names exact versions.
 func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
+	return retryRead(ctx, s, func() (store.SearchPage, error) { return s.search(ctx, q, page) })
+}
+
+func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
 	if page.SearchID != "" {
 		return s.storedPage(ctx, q, page)
 	}
@@ -178,6 +182,10 @@ func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]st
 // Included follows _include and _revinclude from the matches; :iterate
 // repeats from what was included (and kept), a few levels deep.
 func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.Version, keep func([]store.Version) ([]store.Version, error)) ([]store.Version, error) {
+	return retryRead(ctx, s, func() ([]store.Version, error) { return s.included(ctx, q, matches, keep) })
+}
+
+func (s *Store) included(ctx context.Context, q *search.Query, matches []store.Version, keep func([]store.Version) ([]store.Version, error)) ([]store.Version, error) {
 	seen := map[resourceKey]bool{}
 	for _, m := range matches {
 		seen[resourceKey{m.Type, m.ID}] = true
@@ -289,7 +297,7 @@ func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]
 	sb.w(`SELECT `+versionColumns+` FROM resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id
 		WHERE c.type = ? AND c.id > ? AND NOT c.deleted ORDER BY c.id`, typ, afterID)
 	sb.w(fmt.Sprintf(` LIMIT %d`, limit))
-	return s.queryVersions(ctx, s.read, sb)
+	return retryRead(ctx, s, func() ([]store.Version, error) { return s.queryVersions(ctx, s.read, sb) })
 }
 
 func (s *Store) builder(now time.Time) *sqlBuilder {

@@ -60,15 +60,15 @@ type conn interface {
 }
 
 func (s *Store) Read(ctx context.Context, typ, id string) (store.Version, error) {
-	return readCurrent(ctx, s.read, s.q.read, typ, id)
+	return retryRead(ctx, s, func() (store.Version, error) { return readCurrent(ctx, s.read, s.q.read, typ, id) })
 }
 
 func (s *Store) VRead(ctx context.Context, typ, id string, versionID int64) (store.Version, error) {
-	return readVersion(ctx, s.read, s.q.vread, typ, id, versionID)
+	return retryRead(ctx, s, func() (store.Version, error) { return readVersion(ctx, s.read, s.q.vread, typ, id, versionID) })
 }
 
 func (s *Store) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
-	return find(ctx, s.read, &s.d, q)
+	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, &s.d, q) })
 }
 
 func readCurrent(ctx context.Context, c conn, query, typ, id string) (store.Version, error) {
@@ -178,33 +178,47 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) ([]store.Vers
 	}
 	sb := &sqlBuilder{args: args}
 	sb.w(query)
-	return s.queryVersions(ctx, s.read, sb)
+	return retryRead(ctx, s, func() ([]store.Version, error) { return s.queryVersions(ctx, s.read, sb) })
 }
 
 func (s *Store) HistoryCount(ctx context.Context, q store.HistoryQuery) (int, error) {
 	where, args := historyWhere(q, false)
-	var n int
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM resource_version v`+where), args...).Scan(&n)
-	return n, err
+	return retryRead(ctx, s, func() (int, error) {
+		var n int
+		err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM resource_version v`+where), args...).Scan(&n)
+		return n, err
+	})
 }
 
 // InTx runs fn in a write transaction; buffered writes are flushed before
-// commit, and a conflict anywhere becomes store.ErrConflict.
+// commit, and a conflict anywhere becomes store.ErrConflict. A broken
+// connection becomes store.ErrUnavailable before the commit (nothing was
+// written: fn is not run again here, as it may not be idempotent; the
+// caller decides) and store.ErrOutcomeUnknown during it.
 func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	sqlTx, err := retryRead(ctx, s, func() (*sql.Tx, error) { return s.write.BeginTx(ctx, nil) })
 	if err != nil {
 		return s.mapError(err)
 	}
 	tx := &tx{s: s, sql: sqlTx}
-	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
+	err = fn(tx)
+	if err == nil {
+		err = tx.flush(ctx)
 	}
-	if err := tx.flush(ctx); err != nil {
-		_ = sqlTx.Rollback()
+	if err != nil {
+		// fn may have turned a broken connection's error into its own;
+		// a rollback that fails too tells that the connection broke.
+		if rerr := sqlTx.Rollback(); s.transient(err) || s.transient(rerr) {
+			s.dropIdle()
+			return unavailable(err)
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
+		if s.transient(err) {
+			s.dropIdle()
+			return fmt.Errorf("%w: %w", store.ErrOutcomeUnknown, err)
+		}
 		return s.mapError(err)
 	}
 	return nil
@@ -220,7 +234,7 @@ func (s *Store) mapError(err error) error {
 
 // Ping checks that the database answers and is fully migrated.
 func (s *Store) Ping(ctx context.Context) error {
-	v, err := schemaVersion(ctx, s.read)
+	v, err := retryRead(ctx, s, func() (int, error) { return schemaVersion(ctx, s.read) })
 	if err != nil {
 		return err
 	}
