@@ -96,6 +96,9 @@ func adminAudit(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d events verified\n", report.Events)
+	if n, err := audit.Pending(ctx, st); err == nil && n > 0 {
+		fmt.Fprintf(stdout, "%d staged event records wait to be chained (a running server chains them within a second; one starting, at once)\n", n)
+	}
 	return 0
 }
 
@@ -105,11 +108,7 @@ func adminAudit(args []string, stdout, stderr io.Writer) int {
 // fails the command: an unaudited access is not acceptable.
 func auditCommand(ctx context.Context, st store.Store, ev audit.Event, stderr io.Writer) bool {
 	if ev.Principal == nil {
-		who := os.Getenv("USER")
-		if who == "" {
-			who = "unknown"
-		}
-		ev.Principal = &auth.Principal{Subject: "os-user:" + who, ClientID: "gpcloud-cli", Role: auth.RoleSystem}
+		ev.Principal = osUser()
 	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
@@ -122,4 +121,14 @@ func auditCommand(ctx context.Context, st store.Store, ev audit.Event, stderr io
 		return false
 	}
 	return true
+}
+
+// osUser is the principal of a command-line access: the operating-system
+// user who ran it, with the database's own credentials.
+func osUser() *auth.Principal {
+	who := os.Getenv("USER")
+	if who == "" {
+		who = "unknown"
+	}
+	return &auth.Principal{Subject: "os-user:" + who, ClientID: "gpcloud-cli", Role: auth.RoleSystem}
 }

@@ -53,6 +53,13 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		defer done()
 		ctx, local = c, st
+		// The import is audited before it starts (so that even a killed
+		// one left a trace), and each of its transactions stages the
+		// events of what it wrote, committed with it.
+		if !auditCommand(ctx, local, audit.Event{Interaction: "operation", Action: "C", Detail: "gpcloud import started: " + strings.Join(paths, " ")}, stderr) {
+			return 1
+		}
+		ctx = audit.WithRequest(ctx, audit.Event{Interaction: "transaction", Action: "C", Principal: osUser(), Path: "gpcloud import"})
 		sink = bulk.ServiceSink{Service: service.New(st, service.Options{})}
 	}
 	show := progressPrinter(stderr)
@@ -63,8 +70,14 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, p)
 		}
 		fmt.Fprintln(stdout, summaryLine(res))
-		if local != nil && !auditCommand(ctx, local, audit.Event{Interaction: "operation", Action: "C", Detail: "gpcloud import: " + summaryLine(res)}, stderr) {
-			return 1
+		if local != nil {
+			if err := audit.Drain(ctx, local); err != nil {
+				fmt.Fprintf(stderr, "cannot chain the import's audit events (a server chains them when it starts): %v\n", err)
+				return 1
+			}
+			if !auditCommand(ctx, local, audit.Event{Interaction: "operation", Action: "C", Detail: "gpcloud import: " + summaryLine(res)}, stderr) {
+				return 1
+			}
 		}
 	}
 	if err != nil {

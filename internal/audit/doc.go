@@ -11,8 +11,12 @@
 // AuditEvents (the service enforces that), so only this package writes
 // them.
 //
-// Events are recorded without waiting: a writer goroutine appends them in
-// batches, one transaction each, so auditing adds no write to a read's
-// latency. Close flushes what is queued; a crash loses at most the
-// events of the last moment (about the batch interval).
+// The events of writes commit with the writes: the service stages them
+// in the write's own transaction, in an outbox (Stage), and a writer
+// goroutine moves them into the chain (the chain's head is one row that
+// every write would otherwise queue on). Events of reads are recorded
+// without waiting: the writer appends them in batches, so auditing adds
+// no write to a read's latency; a crash loses at most those of the last
+// moment (about the batch interval). Transient store failures are retried
+// until they pass, never dropped. Close flushes what is queued and staged.
 package audit

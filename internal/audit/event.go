@@ -46,6 +46,10 @@ type Event struct {
 type Seen struct {
 	Type, ID string
 	Body     []byte
+	// Owners, when OwnersKnown, are the patients whose record it is (a
+	// write knows them from its index; the body need not be decoded).
+	Owners      []string
+	OwnersKnown bool
 }
 
 // maxEntities caps the resources listed in one event (a page of a
@@ -76,6 +80,8 @@ func (e *Event) byPatient() map[string][]Seen {
 		switch {
 		case s.Type == "Patient":
 			owners = []string{s.ID}
+		case s.OwnersKnown:
+			owners = s.Owners
 		case len(s.Body) > 0 && len(definitions.PatientCompartment(s.Type)) > 0:
 			if res, err := fhirjson.DecodeResource(s.Body, fhirjson.DefaultLimits); err == nil {
 				owners = search.ReferencesTo(res, definitions.PatientCompartment(s.Type), "Patient")

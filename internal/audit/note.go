@@ -12,6 +12,11 @@ type Note struct {
 	mu        sync.Mutex
 	resources []Seen
 	patients  []string
+	// staged are the resources whose AuditEvents the write transactions
+	// of the request committed already (type/id), and stagedAny tells
+	// whether there were any.
+	staged    map[[2]string]bool
+	stagedAny bool
 }
 
 type noteKey struct{}
@@ -46,9 +51,37 @@ func SawPatient(ctx context.Context, id string) {
 	n.mu.Unlock()
 }
 
-// Contents returns what was noted.
-func (n *Note) Contents() ([]Seen, []string) {
+// Staged notes, in ctx's Note, resources whose AuditEvents a committed
+// transaction staged: the request's own event after the response need
+// not list them again.
+func Staged(ctx context.Context, written []Seen) {
+	n, _ := ctx.Value(noteKey{}).(*Note)
+	if n == nil || len(written) == 0 {
+		return
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.resources, n.patients
+	if n.staged == nil {
+		n.staged = map[[2]string]bool{}
+	}
+	for _, s := range written {
+		n.staged[[2]string{s.Type, s.ID}] = true
+	}
+	n.stagedAny = true
+}
+
+// Contents returns what was noted and not staged already, and whether
+// anything was staged.
+func (n *Note) Contents() (resources []Seen, patients []string, staged bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.stagedAny {
+		return n.resources, n.patients, false
+	}
+	for _, s := range n.resources {
+		if !n.staged[[2]string{s.Type, s.ID}] {
+			resources = append(resources, s)
+		}
+	}
+	return resources, n.patients, true
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,27 +27,40 @@ type head struct {
 	Hash string `json:"hash"`
 }
 
-// Trail records events in the store, chained.
+// Trail records events in the store, chained: events recorded in memory
+// (reads, refusals, sign-ins) and events staged by write transactions in
+// the outbox (see Stage).
 type Trail struct {
 	st    store.Store
 	queue chan Event
+	wake  chan struct{}
 	done  chan struct{}
 	log   *slog.Logger
 }
 
 // queueSize bounds the events waiting for the writer; beyond it Record
-// waits (back-pressure) rather than drop an event.
+// waits (back-pressure) rather than drop an event. With the batch
+// interval it bounds what a crash can lose: the events of reads answered
+// within about the last batchInterval, and, while the store is failing,
+// at most queueSize events. Writes' events are never lost: they commit
+// with the writes.
 const queueSize = 4096
 
 // batchInterval is how long the writer gathers events before writing.
 const batchInterval = 50 * time.Millisecond
 
-// NewTrail starts a trail writing to st.
+// pollInterval is how often the writer looks in the outbox for events
+// staged by other processes (or left by a crash) when nothing woke it.
+const pollInterval = time.Second
+
+// NewTrail starts a trail writing to st. The writer first chains what
+// the outbox holds (events staged before a crash).
 func NewTrail(st store.Store, log *slog.Logger) *Trail {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Trail{st: st, queue: make(chan Event, queueSize), done: make(chan struct{}), log: log}
+	t := &Trail{st: st, queue: make(chan Event, queueSize), wake: make(chan struct{}, 1), done: make(chan struct{}), log: log}
+	t.Wake()
 	go t.run()
 	return t
 }
@@ -59,15 +73,25 @@ func (t *Trail) Record(e Event) {
 	t.queue <- e
 }
 
-// Flush waits until everything recorded before it is written: it queues
-// a marker that the writer answers once the batch holding it is stored.
+// Wake asks the writer to chain the outbox soon (a write transaction of
+// this process staged events).
+func (t *Trail) Wake() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Flush waits until everything recorded before it is written, and the
+// outbox chained: it queues a marker that the writer answers once the
+// batch holding it is stored.
 func (t *Trail) Flush() {
 	ch := make(chan struct{})
 	t.queue <- Event{flushed: ch}
 	<-ch
 }
 
-// Close writes what is queued and stops the writer.
+// Close writes what is queued and staged, and stops the writer.
 func (t *Trail) Close() {
 	close(t.queue)
 	<-t.done
@@ -75,26 +99,22 @@ func (t *Trail) Close() {
 
 func (t *Trail) run() {
 	defer close(t.done)
+	poll := time.NewTicker(pollInterval)
+	defer poll.Stop()
 	for {
-		e, ok := <-t.queue
-		if !ok {
-			return
-		}
-		batch := []Event{e}
-		timer := time.NewTimer(batchInterval)
-	gather:
-		for len(batch) < 500 {
-			select {
-			case e, ok := <-t.queue:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, e)
-			case <-timer.C:
-				break gather
+		var batch []Event
+		select {
+		case e, ok := <-t.queue:
+			if !ok {
+				t.write(nil)
+				return
 			}
+			batch = t.gather(e)
+		case <-t.wake:
+			// Let the waking transaction's neighbours stage theirs too.
+			time.Sleep(batchInterval / 5)
+		case <-poll.C:
 		}
-		timer.Stop()
 		t.write(batch)
 		for _, e := range batch {
 			if e.flushed != nil {
@@ -104,37 +124,88 @@ func (t *Trail) run() {
 	}
 }
 
-// write appends a batch to the chain, retrying a lost race with another
-// process for the head.
-func (t *Trail) write(batch []Event) {
-	var events []Event
-	for _, e := range batch {
-		if e.Interaction != "" {
-			events = append(events, e)
+// gather collects events for up to batchInterval after the first.
+func (t *Trail) gather(first Event) []Event {
+	batch := []Event{first}
+	timer := time.NewTimer(batchInterval)
+	defer timer.Stop()
+	for len(batch) < 500 {
+		select {
+		case e, ok := <-t.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, e)
+			if e.flushed != nil {
+				return batch
+			}
+		case <-timer.C:
+			return batch
 		}
 	}
-	if len(events) == 0 {
-		return
-	}
-	// The body of each event (and whose record it touched) is worked out
-	// once, outside the transaction.
+	return batch
+}
+
+// write appends a batch and the outbox to the chain. A failure the store
+// calls transient (a lost race for the head, a broken connection) is
+// retried until it succeeds: events are not dropped because the database
+// was briefly away (Record waits meanwhile once the queue is full).
+// Anything else is retried a few times, then logged as the operational
+// emergency it is.
+func (t *Trail) write(batch []Event) {
 	var resources []fhir.Resource
-	for i := range events {
-		resources = append(resources, events[i].AuditEvents()...)
+	for i := range batch {
+		if batch[i].Interaction != "" {
+			resources = append(resources, batch[i].AuditEvents()...)
+		}
 	}
 	ctx := context.Background()
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = t.st.InTx(ctx, func(tx store.Tx) error { return Append(ctx, tx, resources) })
-		if !errors.Is(err, store.ErrConflict) {
-			break
+	if len(resources) == 0 {
+		if n, err := Pending(ctx, t.st); err == nil && n == 0 {
+			return // nothing to chain: no write transaction needed
 		}
 	}
-	if err != nil {
-		// The request was answered already; an audit that cannot be
-		// written is an operational emergency, logged as one.
-		t.log.Error("audit events not written", "events", len(events), "error", err)
+	failures := 0
+	for {
+		var drained int
+		err := t.st.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			drained, err = drain(ctx, tx, cloneAll(resources))
+			return err
+		})
+		switch {
+		case err == nil && drained == maxDrained:
+			resources = nil // more waiting in the outbox
+			continue
+		case err == nil:
+			return
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrOutcomeUnknown):
+			// ErrOutcomeUnknown may repeat events that were chained; a
+			// repeated event is better than a lost one.
+			failures++
+			if failures%10 == 1 {
+				t.log.Warn("audit events not written yet: retrying", "events", len(resources), "attempt", failures, "error", err)
+			}
+			time.Sleep(min(time.Duration(failures)*100*time.Millisecond, 5*time.Second))
+		default:
+			failures++
+			if failures < 5 {
+				continue
+			}
+			t.log.Error("audit events not written", "events", len(resources), "error", err)
+			return
+		}
 	}
+}
+
+// cloneAll copies the resources' top level: Append sets id, meta and the
+// chain extension on what it is given, and a retry must start clean.
+func cloneAll(rs []fhir.Resource) []fhir.Resource {
+	out := make([]fhir.Resource, len(rs))
+	for i, r := range rs {
+		out[i] = maps.Clone(r)
+	}
+	return out
 }
 
 // Append chains AuditEvent resources after the head and stores them in

@@ -51,6 +51,11 @@ func (a *API) guarded(interaction string, method string, h http.HandlerFunc) htt
 			}
 			ctx = auth.WithPrincipal(ctx, p)
 		}
+		// Write transactions stage their events with the request's
+		// description, in the transaction (see audit.Stage).
+		if a.opts.Audit != nil {
+			ctx = audit.WithRequest(ctx, a.describe(r, interaction, method, p))
+		}
 		h(rec, r.WithContext(ctx))
 	}
 }
@@ -99,7 +104,25 @@ func writeUnauthorized(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, fhir.Errorf(http.StatusUnauthorized, fhir.CodeLogin, "%s", msg))
 }
 
-// record writes the request's AuditEvent.
+// describe is what the audit records of a request besides what it
+// touched.
+func (a *API) describe(r *http.Request, interaction, method string, p *auth.Principal) audit.Event {
+	e := audit.Event{
+		Interaction: interaction,
+		Action:      actionOf(method, interaction),
+		Principal:   p,
+		Address:     remoteHost(r),
+		Path:        r.Method + " " + r.URL.Path,
+	}
+	if r.URL.RawQuery != "" {
+		e.Query = base64Std(r.URL.RawQuery)
+	}
+	return e
+}
+
+// record writes the request's AuditEvent after the response: what it
+// read, and what it failed to do. What its write transactions wrote was
+// audited in them; a request that did nothing else needs no more.
 func (a *API) record(r *http.Request, interaction, method string, status int, p *auth.Principal, note *audit.Note, refusal string) {
 	if a.opts.Audit == nil {
 		return
@@ -107,21 +130,15 @@ func (a *API) record(r *http.Request, interaction, method string, status int, p 
 	if status == 0 {
 		status = http.StatusOK
 	}
-	resources, patients := note.Contents()
-	e := audit.Event{
-		Interaction: interaction,
-		Action:      actionOf(method, interaction),
-		Status:      status,
-		Detail:      refusal,
-		Principal:   p,
-		Address:     remoteHost(r),
-		Path:        r.Method + " " + r.URL.Path,
-		Resources:   resources,
-		Patients:    patients,
+	resources, patients, staged := note.Contents()
+	if staged {
+		a.opts.Audit.Wake() // chain the staged events soon
+		if len(resources) == 0 && len(patients) == 0 && status < 400 {
+			return
+		}
 	}
-	if r.URL.RawQuery != "" {
-		e.Query = base64Std(r.URL.RawQuery)
-	}
+	e := a.describe(r, interaction, method, p)
+	e.Status, e.Detail, e.Resources, e.Patients = status, refusal, resources, patients
 	a.opts.Audit.Record(e)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,6 +116,7 @@ func BenchmarkSearchAccess(b *testing.B) {
 	for p := 0; p < 200; p++ {
 		pid := fmt.Sprintf("p%d", p)
 		entries := []any{map[string]any{"resource": map[string]any{"resourceType": "Patient", "id": pid,
+			"name":                 []any{map[string]any{"family": fmt.Sprintf("Fam%d", p)}},
 			"managingOrganization": map[string]any{"reference": "Organization/org-a"}}, "request": map[string]any{"method": "PUT", "url": "Patient/" + pid}}}
 		for o := 0; o < 20; o++ {
 			entries = append(entries, map[string]any{"resource": map[string]any{"resourceType": "Observation", "status": "final",
@@ -128,6 +130,10 @@ func BenchmarkSearchAccess(b *testing.B) {
 		{"population/gp", gp, "code=http://loinc.org|8867-4&_count=50&_total=none"},
 		{"one-patient/system", system, "subject=Patient/p7&code=http://loinc.org|8867-4"},
 		{"one-patient/gp", gp, "subject=Patient/p7&code=http://loinc.org|8867-4"},
+		// A chain (11 patients' names start Fam7): the GP's reach applies
+		// to the Patients the chain goes through as well.
+		{"chain/system", system, "subject:Patient.name=Fam7&code=http://loinc.org|8867-4"},
+		{"chain/gp", gp, "subject:Patient.name=Fam7&code=http://loinc.org|8867-4"},
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			req, _ := http.NewRequest("GET", ts.srv.URL+"/fhir/Observation?"+v.query, nil)
@@ -153,4 +159,57 @@ func timeRequests(b *testing.B, req *http.Request) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1000, "p50-µs")
+}
+
+// BenchmarkWriteAccess measures what auditing adds to a write over HTTP:
+// a system client creating an Observation without the audit trail, and
+// with it (the event staged in the write's own transaction).
+// Run: go test -run '^$' -bench WriteAccess -count 6 ./internal/httpapi
+func BenchmarkWriteAccess(b *testing.B) {
+	for _, withAudit := range []bool{false, true} {
+		name := "system-token"
+		if withAudit {
+			name += "+audit"
+		}
+		b.Run(name, func(b *testing.B) {
+			st, err := sqlite.Open(context.Background(), b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, err := tokens.ForStore(context.Background(), st)
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := httpapi.Options{Tokens: a}
+			if withAudit {
+				trail := audit.NewTrail(st, nil)
+				defer trail.Close()
+				opts.Audit = trail
+			}
+			ts := newTestServerOn(b, st, opts)
+			p := &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem, Scopes: auth.ScopesOf(auth.RoleSystem)}
+			tok, _, err := a.Issue(context.Background(), p, time.Hour)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ts.do("PUT", "/fhir/Patient/p1", map[string]any{"resourceType": "Patient", "id": "p1"}, "Authorization", "Bearer "+tok).expect2xx(b)
+			body := `{"resourceType":"Observation","status":"final","code":{"text":"BP"},"subject":{"reference":"Patient/p1"}}`
+			var lat []time.Duration
+			for b.Loop() {
+				req, _ := http.NewRequest("POST", ts.srv.URL+"/fhir/Observation", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/fhir+json")
+				start := time.Now()
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != 201 {
+					b.Fatal(err, resp.StatusCode)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(start))
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+		})
+	}
 }

@@ -102,3 +102,24 @@ func BenchmarkTransaction100(b *testing.B) {
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "resources/s")
 	})
 }
+
+// BenchmarkConditionalCreate posts a Patient with If-None-Exist matching
+// one that exists (the common case when a lab resends): the condition is
+// locked, matched and answered 200 without a write.
+func BenchmarkConditionalCreate(b *testing.B) {
+	body, _ := json.Marshal(patient("Bench"))
+	benchServers(b, func(b *testing.B, ts *testServer) {
+		benchPost(b, ts, "/fhir/Patient", body)
+		for b.Loop() {
+			req, _ := http.NewRequest("POST", ts.srv.URL+"/fhir/Patient", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/fhir+json")
+			req.Header.Set("If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatal(err, resp.StatusCode)
+			}
+			_, _ = bytes.NewBuffer(nil).ReadFrom(resp.Body)
+			resp.Body.Close()
+		}
+	})
+}

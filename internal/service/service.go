@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -119,7 +120,18 @@ func policyFor(ifMatch Precondition) retryPolicy {
 // inTx runs fn in a store transaction, again as the policy allows.
 func (s *Service) inTx(ctx context.Context, policy retryPolicy, fn func(store.Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.store.InTx(ctx, fn)
+		var written []audit.Seen
+		err := s.store.InTx(ctx, func(tx store.Tx) error {
+			at := &auditedTx{Tx: tx}
+			if err := fn(at); err != nil {
+				return err
+			}
+			written = at.written
+			return audit.Stage(ctx, tx, written)
+		})
+		if err == nil {
+			audit.Staged(ctx, written)
+		}
 		again := policy >= retryUnavailable && errors.Is(err, store.ErrUnavailable) ||
 			policy == retryConflicts && errors.Is(err, store.ErrConflict)
 		if err == nil || !again || attempt >= maxRetries {

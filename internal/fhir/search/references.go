@@ -1,6 +1,10 @@
 package search
 
-import "github.com/gpcloud/gpcloud/internal/fhir/fhirpath"
+import (
+	"slices"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirpath"
+)
 
 // ReferencesTo evaluates the named reference parameters of the
 // resource's type on it and returns the ids of the targetType resources
@@ -31,6 +35,19 @@ func ReferencesTo(resource map[string]any, params []string, targetType string) [
 				seen[r.TargetID] = true
 				ids = append(ids, r.TargetID)
 			}
+		}
+	}
+	return ids
+}
+
+// ReferencesIn is ReferencesTo over index values already extracted: the
+// ids of targetType referred to through params (a write knows whose
+// record it is without evaluating anything again).
+func ReferencesIn(v *Values, params []string, targetType string) []string {
+	var ids []string
+	for _, r := range v.References {
+		if r.TargetType == targetType && r.TargetID != "" && slices.Contains(params, r.Param) && !slices.Contains(ids, r.TargetID) {
+			ids = append(ids, r.TargetID)
 		}
 	}
 	return ids
