@@ -229,27 +229,36 @@ func postPatientBundle(base, token, name string) (string, bool) {
 func auditedEntities(t *testing.T, st store.Store) map[string]bool {
 	t.Helper()
 	seen := map[string]bool{}
+	eachCurrent(t, st, "AuditEvent", func(v store.Version) {
+		var ae struct {
+			Entity []struct {
+				What struct{ Reference string } `json:"what"`
+			} `json:"entity"`
+		}
+		if err := json.Unmarshal(v.Body, &ae); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ae.Entity {
+			seen[e.What.Reference] = true
+		}
+	})
+	return seen
+}
+
+// eachCurrent calls fn with every current resource of a type.
+func eachCurrent(t *testing.T, st store.Store, typ string, fn func(store.Version)) {
+	t.Helper()
 	after := ""
 	for {
-		page, err := st.Current(context.Background(), "AuditEvent", after, 1000)
+		page, err := st.Current(context.Background(), typ, after, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(page) == 0 {
-			return seen
+			return
 		}
 		for _, v := range page {
-			var ae struct {
-				Entity []struct {
-					What struct{ Reference string } `json:"what"`
-				} `json:"entity"`
-			}
-			if err := json.Unmarshal(v.Body, &ae); err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range ae.Entity {
-				seen[e.What.Reference] = true
-			}
+			fn(v)
 			after = v.ID
 		}
 	}
@@ -288,20 +297,7 @@ func TestKilledImportIsAudited(t *testing.T) {
 	}
 	defer st.Close()
 	var patients []string
-	after := ""
-	for {
-		page, err := st.Current(context.Background(), "Patient", after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, v := range page {
-			patients = append(patients, v.ID)
-			after = v.ID
-		}
-	}
+	eachCurrent(t, st, "Patient", func(v store.Version) { patients = append(patients, v.ID) })
 	if len(patients) == 0 || len(patients) == 400*20 {
 		t.Skipf("the import wrote %d patients before the kill: cannot test an interruption here", len(patients))
 	}
