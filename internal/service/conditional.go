@@ -53,6 +53,9 @@ func parseCriteria(typ string, values url.Values) (q store.FindQuery, selecting 
 			continue
 		}
 		for _, v := range values[k] {
+			if err := search.CheckParam(k, v); err != nil {
+				return q, false, err
+			}
 			selecting = true
 			switch k {
 			case "_id":

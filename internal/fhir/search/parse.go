@@ -50,6 +50,9 @@ func Parse(types []string, params url.Values, opt ParseOptions) (*Query, []Ignor
 	sort.Strings(keys)
 	for _, key := range keys {
 		for _, raw := range params[key] {
+			if err := CheckParam(key, raw); err != nil {
+				return nil, nil, err
+			}
 			ig, err := q.parseParam(key, raw, opt)
 			if err != nil {
 				return nil, nil, err
