@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
 // onEachStore runs fn on SQLite and, when GPCLOUD_TEST_POSTGRES is set,
@@ -51,5 +54,44 @@ func TestControlCharactersRefused(t *testing.T) {
 		if r.status != http.StatusBadRequest || !strings.Contains(string(r.raw), "U+0000") {
 			t.Errorf("conditional reference with NUL: %d %s", r.status, r.raw)
 		}
+	})
+}
+
+// TestLongValues: resources with values far longer than an index keeps are
+// accepted by both stores (PostgreSQL refused index entries over 2,704
+// bytes), stored whole, and found by searching for the whole value.
+func TestLongValues(t *testing.T) {
+	family, code, text := storetest.Letters(3000, 11), storetest.Letters(3000, 12), storetest.Letters(8000, 13)
+	onEachStore(t, func(t *testing.T, ts *testServer) {
+		p := ts.do("POST", "/fhir/Patient", patient(family)).expect(t, http.StatusCreated)
+		obs := map[string]any{"resourceType": "Observation", "status": "final",
+			"code":        map[string]any{"coding": []any{map[string]any{"system": "http://example.org/codes", "code": code}}},
+			"subject":     map[string]any{"reference": "Patient/" + p.str("id")},
+			"valueString": text}
+		o := ts.do("POST", "/fhir/Observation", obs).expect(t, http.StatusCreated)
+		for _, q := range []struct{ path, id string }{
+			{"/fhir/Patient?family=" + url.QueryEscape(family), p.str("id")},
+			{"/fhir/Patient?family:exact=" + url.QueryEscape(family), p.str("id")},
+			{"/fhir/Observation?code=" + url.QueryEscape("http://example.org/codes|"+code), o.str("id")},
+			{"/fhir/Observation?value-string=" + url.QueryEscape(text), o.str("id")},
+			{"/fhir/Observation?subject:Patient.family=" + url.QueryEscape(family), o.str("id")},
+		} {
+			r := ts.do("GET", q.path, nil).expect(t, http.StatusOK)
+			entries, _ := r.body["entry"].([]any)
+			if len(entries) != 1 || entries[0].(map[string]any)["resource"].(map[string]any)["id"] != q.id {
+				t.Errorf("%.60s...: %.300s", q.path, r.raw)
+			}
+		}
+		// The resource is stored whole, not as the index keeps it.
+		got := ts.do("GET", "/fhir/Observation/"+o.str("id"), nil).expect(t, http.StatusOK)
+		if got.str("valueString") != text {
+			t.Errorf("valueString read back with %d characters, want %d", len(got.str("valueString")), len(text))
+		}
+		// Conditional create on a long identifier finds the one it made.
+		withID := patient("Long")
+		withID["identifier"] = []any{map[string]any{"system": "urn:x", "value": code}}
+		cond := "identifier=" + url.QueryEscape("urn:x|"+code)
+		ts.do("POST", "/fhir/Patient", withID, "If-None-Exist", cond).expect(t, http.StatusCreated)
+		ts.do("POST", "/fhir/Patient", withID, "If-None-Exist", cond).expect(t, http.StatusOK)
 	})
 }

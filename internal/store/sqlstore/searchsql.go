@@ -236,7 +236,8 @@ func driver(filters []*search.Filter) int {
 	return best
 }
 
-// value writes the condition on index row x for one search value.
+// value writes the condition on index row x for one search value. Text is
+// compared in the bounded form the index keeps (see indexTables).
 func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	switch {
 	case modifier == "identifier":
@@ -247,35 +248,35 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	case "string":
 		switch modifier {
 		case "exact":
-			sb.w(x+`.norm = ? AND `+x+`.exact = ?`, search.Normalize(v.Text), v.Text)
+			sb.w(x+`.norm = ? AND `+x+`.exact = ?`, bound(search.Normalize(v.Text)), bound(v.Text))
 		case "contains":
-			sb.w(x+`.norm LIKE ? ESCAPE '\'`, "%"+likeEscape(v.Text)+"%")
+			sb.w(x+`.norm LIKE ? ESCAPE '\'`, "%"+likeEscape(bound(v.Text))+"%")
 		default:
-			sb.w(x+`.norm >= ? AND `+x+`.norm < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.norm`, v.Text)
 		}
 	case "token":
 		if modifier == "text" {
-			sb.w(x+`.text >= ? AND `+x+`.text < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.text`, v.Text)
 			return
 		}
 		sb.tokenValue(x, v)
 	case "reference":
 		switch {
 		case v.URL != "":
-			sb.w(x+`.url = ?`, v.URL)
+			sb.w(x+`.url = ?`, bound(v.URL))
 		case v.RefType != "":
-			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, v.RefID, v.RefType)
+			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, bound(v.RefID), v.RefType)
 		default:
-			sb.w(x+`.target_id = ?`, v.RefID)
+			sb.w(x+`.target_id = ?`, bound(v.RefID))
 		}
 	case "uri":
 		switch modifier {
 		case "below":
-			sb.w(x+`.uri >= ? AND `+x+`.uri < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.uri`, v.Text)
 		case "above":
-			sb.w(x+`.uri = substr(CAST(? AS TEXT), 1, length(`+x+`.uri))`, v.Text)
+			sb.w(x+`.uri = substr(CAST(? AS TEXT), 1, length(`+x+`.uri))`, bound(v.Text))
 		default:
-			sb.w(x+`.uri = ?`, v.Text)
+			sb.w(x+`.uri = ?`, bound(v.Text))
 		}
 	case "date":
 		sb.dateValue(x+".lo", x+".hi", v)
@@ -284,12 +285,18 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	case "quantity":
 		sb.numberValue(x+".value", v)
 		if v.Code != "" {
-			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, v.Code, v.Code)
+			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, bound(v.Code), bound(v.Code))
 		}
 		if v.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, v.System)
+			sb.w(` AND `+x+`.system = ?`, bound(v.System))
 		}
 	}
+}
+
+// startsWith matches the values of col that start with the bounded prefix.
+func (sb *sqlBuilder) startsWith(col, prefix string) {
+	prefix = bound(prefix)
+	sb.w(col+` >= ? AND `+col+` < ?`, prefix, prefixEnd(prefix))
 }
 
 // compositeValue matches a composite_index row: the first part on
@@ -301,36 +308,36 @@ func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) 
 		if first.RefType == "" {
 			sb.w(x+`.first_code LIKE ? ESCAPE '\'`, "%/"+likeEscape(first.RefID))
 		} else {
-			sb.w(x+`.first_code = ?`, first.RefType+"/"+first.RefID)
+			sb.w(x+`.first_code = ?`, bound(first.RefType+"/"+first.RefID))
 		}
 	default:
-		sb.w(x+`.first_code = ?`, first.Code)
+		sb.w(x+`.first_code = ?`, bound(first.Code))
 		if first.HasSystem {
-			sb.w(` AND `+x+`.first_system = ?`, first.System)
+			sb.w(` AND `+x+`.first_system = ?`, bound(first.System))
 		}
 	}
 	sb.w(` AND `)
 	switch p.Components[1].Param.Type {
 	case "token":
-		sb.w(x+`.code = ?`, second.Code)
+		sb.w(x+`.code = ?`, bound(second.Code))
 		if second.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, second.System)
+			sb.w(` AND `+x+`.system = ?`, bound(second.System))
 		}
 	case "reference":
-		sb.w(x+`.code = ?`, second.RefType+"/"+second.RefID)
+		sb.w(x+`.code = ?`, bound(second.RefType+"/"+second.RefID))
 	case "string":
-		sb.w(x+`.code >= ? AND `+x+`.code < ?`, second.Text, prefixEnd(second.Text))
+		sb.startsWith(x+`.code`, second.Text)
 	case "uri":
-		sb.w(x+`.code = ?`, second.Text)
+		sb.w(x+`.code = ?`, bound(second.Text))
 	case "date":
 		sb.dateValue(x+".lo", x+".hi", search.Value{Prefix: second.Prefix, Lo: second.Lo, Hi: second.Hi})
 	case "number", "quantity":
 		sb.numberValue(x+".lo", second)
 		if second.Code != "" {
-			sb.w(` AND `+x+`.code = ?`, second.Code)
+			sb.w(` AND `+x+`.code = ?`, bound(second.Code))
 		}
 		if second.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, second.System)
+			sb.w(` AND `+x+`.system = ?`, bound(second.System))
 		}
 	}
 }
@@ -338,11 +345,11 @@ func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 	switch {
 	case v.HasSystem && v.Code == "":
-		sb.w(x+`.system = ?`, v.System)
+		sb.w(x+`.system = ?`, bound(v.System))
 	case v.HasSystem:
-		sb.w(x+`.code = ? AND `+x+`.system = ?`, v.Code, v.System)
+		sb.w(x+`.code = ? AND `+x+`.system = ?`, bound(v.Code), bound(v.System))
 	default:
-		sb.w(x+`.code = ?`, v.Code)
+		sb.w(x+`.code = ?`, bound(v.Code))
 	}
 }
 

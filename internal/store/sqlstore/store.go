@@ -88,7 +88,8 @@ func readVersion(ctx context.Context, c conn, query, typ, id string, versionID i
 }
 
 // find selects current, not deleted ids: from the token index when there
-// are criteria (each one an EXISTS), else from the current-version table.
+// are criteria (each one an EXISTS, on the bounded values the index
+// keeps), else from the current-version table.
 func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string, error) {
 	var b strings.Builder
 	args := []any{q.Type}
@@ -109,11 +110,11 @@ func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string,
 		args = append(args, cr.Param)
 		if cr.Code != "" {
 			b.WriteString(` AND t.code = ?`)
-			args = append(args, cr.Code)
+			args = append(args, bound(cr.Code))
 		}
 		if cr.System != "" || cr.SystemSet {
 			b.WriteString(` AND t.system = ?`)
-			args = append(args, cr.System)
+			args = append(args, bound(cr.System))
 		}
 		b.WriteString(`)`)
 	}

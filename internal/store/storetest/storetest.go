@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
+		{"LongValues", testLongValues},
 		{"Records", testRecords},
 		{"RecordsRollBack", testRecordsRollBack},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
