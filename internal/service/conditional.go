@@ -80,6 +80,14 @@ func parseCriteria(typ string, values url.Values) (q store.FindQuery, selecting 
 			}
 		}
 	}
+	// The search engine's limits hold here too (each identifier is an
+	// EXISTS of its own).
+	if err := search.CheckValues("_id", len(q.IDs)); err != nil {
+		return q, false, err
+	}
+	if err := search.CheckValues("identifier", len(q.Criteria)); err != nil {
+		return q, false, err
+	}
 	return q, selecting, nil
 }
 
