@@ -119,14 +119,11 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
 		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
-		for i, target := range f.Chain.Targets {
-			if i > 0 {
-				sb.w(` OR `)
-			}
-			sb.w(`(`+r+`.target_type = ? AND `, target)
-			sb.filter(f.Chain.Next, target, r+".target_id")
+		sb.balanced(len(f.Chain.Targets), "OR", func(i int) {
+			sb.w(`(`+r+`.target_type = ? AND `, f.Chain.Targets[i])
+			sb.filter(f.Chain.Next, f.Chain.Targets[i], r+".target_id")
 			sb.w(`)`)
-		}
+		})
 		sb.w(`)`)
 		return
 	}
@@ -143,17 +140,40 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 
 // values writes the OR of a filter's values on index row x.
 func (sb *sqlBuilder) values(f *search.Filter, x string) {
-	for i, v := range f.Values {
-		if i > 0 {
-			sb.w(` OR `)
-		}
+	sb.balanced(len(f.Values), "OR", func(i int) {
 		sb.w(`(`)
 		if f.Param.Type == "composite" {
-			sb.compositeValue(f.Param, x, v)
+			sb.compositeValue(f.Param, x, f.Values[i])
 		} else {
-			sb.value(f.Param.Type, f.Modifier, x, v)
+			sb.value(f.Param.Type, f.Modifier, x, f.Values[i])
 		}
 		sb.w(`)`)
+	})
+}
+
+// balanced writes n terms joined by op (AND, OR) as a balanced tree:
+// SQLite refuses an expression more than 1,000 levels deep, and a flat
+// "a OR b OR c ..." nests one level per term, so 500 values broke a query
+// that ((a OR b) OR (c OR d)) writes in 10 levels. Both databases flatten
+// the tree again when planning, so plans do not change. Each term must
+// bind tighter than op (parenthesise it, or be a comparison, IN or
+// EXISTS).
+func (sb *sqlBuilder) balanced(n int, op string, term func(i int)) {
+	var span func(lo, hi int)
+	span = func(lo, hi int) {
+		if hi-lo == 1 {
+			term(lo)
+			return
+		}
+		mid := (lo + hi) / 2
+		sb.w(`(`)
+		span(lo, mid)
+		sb.w(`) ` + op + ` (`)
+		span(mid, hi)
+		sb.w(`)`)
+	}
+	if n > 0 {
+		span(0, n)
 	}
 }
 
@@ -508,14 +528,17 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.w(` OR `)
 		}
 		sb.w(`(c.type = ?`, typ)
-		for j, f := range q.Filters {
-			sb.w(` AND `)
-			switch {
-			case j == l, l == noLead && len(types) > 1:
-				sb.filter(f, typ, "c.id")
-			default:
-				sb.probe(f, typ)
-			}
+		if len(q.Filters) > 0 {
+			sb.w(` AND (`)
+			sb.balanced(len(q.Filters), "AND", func(j int) {
+				switch {
+				case j == l, l == noLead && len(types) > 1:
+					sb.filter(q.Filters[j], typ, "c.id")
+				default:
+					sb.probe(q.Filters[j], typ)
+				}
+			})
+			sb.w(`)`)
 		}
 		if cp := q.Compartment; cp != nil {
 			params := cp.ParamsFor(typ)
@@ -539,10 +562,11 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		if q.Access != nil {
 			sb.w(` AND 1 = 0`) // the service names the types of a restricted search
 		}
-		for _, f := range q.Filters {
+		if len(q.Filters) > 0 {
 			// Resource-level parameters on every type: probe the row's own type.
-			sb.w(` AND `)
-			sb.probe(f, "")
+			sb.w(` AND (`)
+			sb.balanced(len(q.Filters), "AND", func(j int) { sb.probe(q.Filters[j], "") })
+			sb.w(`)`)
 		}
 	}
 	sb.w(`)`)

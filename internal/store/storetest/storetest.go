@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchPaging", testSearchPaging},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
 		{"LongValues", testLongValues},
+		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},
 		{"RecordsRollBack", testRecordsRollBack},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
