@@ -88,6 +88,7 @@ func TestParseLimits(t *testing.T) {
 		{"escaped commas are not separators", "Patient", "name=" + strings.Repeat(`a\,`, MaxValues+1), false},
 		{"sort keys at the limit", "Patient", "_sort=" + repeat(MaxValues, ",", func(int) string { return "name" }), false},
 		{"sort keys over the limit", "Patient", "_sort=" + repeat(MaxValues+1, ",", func(int) string { return "name" }), true},
+		{"sort keys of repeated _sort add up", "Patient", repeat(MaxValues+1, "&", func(int) string { return "_sort=name" }), true},
 		{"chain at the limit", "Organization", strings.Repeat("partof.", MaxDepth) + "name=x", false},
 		{"chain over the limit", "Organization", strings.Repeat("partof.", MaxDepth+1) + "name=x", true},
 		{"chain from a typed reference", "Observation", "subject:Patient.organization." + strings.Repeat("partof.", MaxDepth-2) + "name=x", false},

@@ -442,7 +442,9 @@ func parseNumber(s string) (string, error) {
 }
 
 func (q *Query) parseSort(raw string) error {
-	if err := CheckValues("_sort", strings.Count(raw, ",")+1); err != nil {
+	// Keys of repeated _sort parameters add up: SQLite orders by at most
+	// 2,000 terms, two a key.
+	if err := CheckValues("_sort", len(q.Sort)+strings.Count(raw, ",")+1); err != nil {
 		return err
 	}
 	for _, key := range strings.Split(raw, ",") {
