@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 
@@ -98,6 +99,10 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"_contained/_containedType, :in/:below/:above on tokens; these are ignored (listed in an OperationOutcome entry, and left out " +
 				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
 				"parameters. Paging stores the ordered matches (up to 100,000, for an hour) so pages are stable. " +
+				fmt.Sprintf("Indexes keep the first %d bytes of a text value: a search for a longer value matches every value sharing them. ", search.MaxIndexBytes) +
+				fmt.Sprintf("Limits (400 too-costly past them): %d values in one parameter or _sort, %d levels of chaining and _has in one parameter, "+
+					"%d conditions in one search (each value counted once for every resource type it is searched in, each _sort key and _include). ",
+					search.MaxValues, search.MaxDepth, search.MaxTerms) +
 				"Conditional create/update/patch/delete and conditional references take any search parameter (strictly: unknown ones are an error); " +
 				"conditions on _id and identifier see a transaction's own writes and entries, others are searched over committed data. " +
 				"Transactions are atomic; history supports _since, _at, _count and paging. " +

@@ -1,10 +1,13 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 )
@@ -104,4 +107,54 @@ func TestHealthAndMetadata(t *testing.T) {
 	if len(rest["interaction"].([]any)) != 4 { // transaction, batch, history-system, search-system
 		t.Errorf("system interactions: %v", rest["interaction"])
 	}
+}
+
+// TestSearchLimits: each limit of a search (search.MaxValues, MaxDepth,
+// MaxTerms) is served at the limit and refused one past it with a 400
+// OperationOutcome, on both stores; conditional interactions too.
+func TestSearchLimits(t *testing.T) {
+	list := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	codes := func(n int) string { return list(n, func(i int) string { return fmt.Sprint("http://loinc.org|", i) }) }
+	repeated := func(n int, param string) string { return strings.Repeat("&"+param, n)[1:] }
+	ids := func(n int) string { return list(n, func(i int) string { return fmt.Sprint("id", i) }) }
+	types := strings.Join(definitions.ResourceTypes()[:20], ",")
+	tests := []struct{ name, at, past string }{
+		{"values", "/fhir/Observation?code=" + codes(search.MaxValues), "/fhir/Observation?code=" + codes(search.MaxValues+1)},
+		{"sort keys", "/fhir/Patient?_sort=" + list(search.MaxValues, func(int) string { return "name" }),
+			"/fhir/Patient?_sort=" + list(search.MaxValues+1, func(int) string { return "name" })},
+		{"chain", "/fhir/Organization?" + strings.Repeat("partof.", search.MaxDepth) + "name=x",
+			"/fhir/Organization?" + strings.Repeat("partof.", search.MaxDepth+1) + "name=x"},
+		{"chain from a typed reference", "/fhir/Observation?subject:Patient.organization." + strings.Repeat("partof.", search.MaxDepth-2) + "name=x",
+			"/fhir/Observation?subject:Patient.organization." + strings.Repeat("partof.", search.MaxDepth-1) + "name=x"},
+		{"_has", "/fhir/Organization?" + strings.Repeat("_has:Organization:partof:", search.MaxDepth) + "name=x",
+			"/fhir/Organization?" + strings.Repeat("_has:Organization:partof:", search.MaxDepth+1) + "name=x"},
+		{"terms", "/fhir/Observation?" + repeated(search.MaxTerms/search.MaxValues, "code="+codes(search.MaxValues)),
+			"/fhir/Observation?" + repeated(search.MaxTerms/search.MaxValues, "code="+codes(search.MaxValues)) + "&status=final"},
+		{"terms of a chain to any type", "/fhir/ActivityDefinition?composed-of._id=" + ids(search.MaxTerms/145),
+			"/fhir/ActivityDefinition?composed-of._id=" + ids(search.MaxTerms/145+1)},
+		{"terms of a system search", "/fhir?_type=" + types + "&_id=" + ids(search.MaxTerms/20),
+			"/fhir?_type=" + types + "&_id=" + ids(search.MaxTerms/20+1)},
+	}
+	onEachStore(t, func(t *testing.T, ts *testServer) {
+		for _, tt := range tests {
+			ts.do("GET", tt.at, nil).expect(t, http.StatusOK)
+			r := ts.do("GET", tt.past, nil).expect(t, http.StatusBadRequest)
+			if r.str("resourceType") != "OperationOutcome" || !strings.Contains(string(r.raw), `"too-costly"`) {
+				t.Errorf("%s past the limit: %s", tt.name, r.raw)
+			}
+		}
+		// Conditions on _id and identifier, answered without the search
+		// engine, keep the same limit.
+		ts.do("DELETE", "/fhir/Patient?_id="+ids(search.MaxValues), nil).expect(t, http.StatusNoContent)
+		ts.do("DELETE", "/fhir/Patient?_id="+ids(search.MaxValues+1), nil).expect(t, http.StatusBadRequest)
+		identifiers := func(n int) string { return repeated(n, "identifier=urn:x|1") }
+		ts.do("DELETE", "/fhir/Patient?"+identifiers(search.MaxValues), nil).expect(t, http.StatusNoContent)
+		ts.do("DELETE", "/fhir/Patient?"+identifiers(search.MaxValues+1), nil).expect(t, http.StatusBadRequest)
+	})
 }

@@ -53,6 +53,9 @@ func parseCriteria(typ string, values url.Values) (q store.FindQuery, selecting 
 			continue
 		}
 		for _, v := range values[k] {
+			if err := search.CheckParam(k, v); err != nil {
+				return q, false, err
+			}
 			selecting = true
 			switch k {
 			case "_id":
@@ -76,6 +79,14 @@ func parseCriteria(typ string, values url.Values) (q store.FindQuery, selecting 
 					"search parameter %q is not supported here (supported: %s)", k, strings.Join(ConditionalParams, ", "))
 			}
 		}
+	}
+	// The search engine's limits hold here too (each identifier is an
+	// EXISTS of its own).
+	if err := search.CheckValues("_id", len(q.IDs)); err != nil {
+		return q, false, err
+	}
+	if err := search.CheckValues("identifier", len(q.Criteria)); err != nil {
+		return q, false, err
 	}
 	return q, selecting, nil
 }

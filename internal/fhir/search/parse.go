@@ -50,7 +50,13 @@ func Parse(types []string, params url.Values, opt ParseOptions) (*Query, []Ignor
 	sort.Strings(keys)
 	for _, key := range keys {
 		for _, raw := range params[key] {
+			if err := CheckParam(key, raw); err != nil {
+				return nil, nil, err
+			}
 			ig, err := q.parseParam(key, raw, opt)
+			if err == nil {
+				err = q.checkTerms() // after each parameter: a huge query stops early
+			}
 			if err != nil {
 				return nil, nil, err
 			}
@@ -101,6 +107,9 @@ func (q *Query) parseParam(key, raw string, opt ParseOptions) (*Ignored, error) 
 	}
 	if key == "_contained" || key == "_containedType" {
 		return &Ignored{key, "contained resources are not searched"}, nil
+	}
+	if err := checkDepth(key); err != nil {
+		return nil, err
 	}
 	f, ig, err := q.parseFilter(q.Types, key, raw, opt)
 	if err != nil || ig != nil {
@@ -188,7 +197,11 @@ func (q *Query) parseFilter(types []string, key, raw string, opt ParseOptions) (
 	if err := checkModifier(p, modifier); err != nil {
 		return nil, &Ignored{key, err.Error()}, nil
 	}
-	for _, part := range splitValues(raw) {
+	parts := splitValues(raw, MaxValues)
+	if err := CheckValues(key, len(parts)); err != nil {
+		return nil, nil, err
+	}
+	for _, part := range parts {
 		v, err := parseValue(p, modifier, part, opt)
 		if err != nil {
 			return nil, nil, badRequest("%s: %v", key, err)
@@ -239,8 +252,9 @@ func parseHas(types []string, rest, raw string, opt ParseOptions) (*Filter, *Ign
 	return &Filter{Param: ref, Has: &Has{Type: parts[0], RefParam: ref, Next: next}}, nil, nil
 }
 
-// splitValues splits on commas not escaped with a backslash.
-func splitValues(raw string) []string {
+// splitValues splits on commas not escaped with a backslash. It stops at
+// max+1 values, enough for the caller to refuse them.
+func splitValues(raw string, max int) []string {
 	var out []string
 	var b strings.Builder
 	for i := 0; i < len(raw); i++ {
@@ -254,6 +268,9 @@ func splitValues(raw string) []string {
 		if c == ',' {
 			out = append(out, b.String())
 			b.Reset()
+			if len(out) > max {
+				return out
+			}
 			continue
 		}
 		b.WriteByte(c)
@@ -425,6 +442,11 @@ func parseNumber(s string) (string, error) {
 }
 
 func (q *Query) parseSort(raw string) error {
+	// Keys of repeated _sort parameters add up: SQLite orders by at most
+	// 2,000 terms, two a key.
+	if err := CheckValues("_sort", len(q.Sort)+strings.Count(raw, ",")+1); err != nil {
+		return err
+	}
 	for _, key := range strings.Split(raw, ",") {
 		desc := strings.HasPrefix(key, "-")
 		code := strings.TrimPrefix(key, "-")

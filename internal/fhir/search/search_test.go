@@ -145,7 +145,9 @@ func TestRegistry(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"name=smith", "subject:Patient.name=x", "_has:Observation:patient:code=1", "date=ge2024-01-01T10:00:00Z",
-		"value-quantity=5.4|http://unitsofmeasure.org|mg", `identifier=a\|b,c`, "_sort=-date&_include=Observation:subject"} {
+		"value-quantity=5.4|http://unitsofmeasure.org|mg", `identifier=a\|b,c`, "_sort=-date&_include=Observation:subject",
+		"subject.organization.partof.partof.partof.partof.name=x", "_has:Observation:subject:_has:Provenance:target:agent=x",
+		"focus._id=1,2,3&focus.focus._id=4", "code=a%00", "name=%FF,b"} {
 		f.Add("Observation", s)
 	}
 	f.Fuzz(func(t *testing.T, typ, query string) {

@@ -72,18 +72,9 @@ func loadPrimitives() {
 }
 
 // isString matches the published string regex [ \r\n\t\S]+: non-empty,
-// and no whitespace other than space, CR, LF and tab.
-func isString(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\f' || c == '\v' {
-			return false
-		}
-	}
-	return true
-}
+// and no whitespace other than space, CR, LF and tab (form feed and
+// vertical tab are control characters, which primitive refuses first).
+func isString(s string) bool { return s != "" }
 
 // primitive checks a primitive value's JSON form and format, reporting
 // whether it is valid.
@@ -116,6 +107,12 @@ func (v *validator) primitive(val any, p *primitiveType, expr string) bool {
 		}
 		if !utf8.ValidString(s) {
 			v.add(fhir.CodeValue, expr, "%s is not valid UTF-8", p.name)
+			return false
+		}
+		// Every string-form primitive (code, uri, id, xhtml...) is a
+		// string first, so the rule on control characters holds for all.
+		if i := fhir.ControlChar(s); i >= 0 {
+			v.add(fhir.CodeValue, expr, "%s holds the control character U+%04X at byte %d: FHIR strings may not contain characters below U+0020 other than tab, CR and LF", p.name, s[i], i)
 			return false
 		}
 		text = s

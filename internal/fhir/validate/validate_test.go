@@ -42,6 +42,7 @@ func TestValidResources(t *testing.T) {
 		"questionnaire nested items": `{"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1","type":"group","item":[{"linkId":"1.1","type":"group","item":[{"linkId":"1.1.1","type":"string"}]}]}]}`,
 		"bundle with resources":      `{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]}`,
 		"conditional reference":      `{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient?identifier=x|1"}}`,
+		"tab, CR and LF in strings":  `{"resourceType":"Patient","address":[{"text":"1 High St\r\nLeeds\tLS1"}]}`,
 	} {
 		if issues := Resource(decode(t, doc)); len(issues) > 0 {
 			t.Errorf("%s: unexpected issues %+v", name, issues)
@@ -86,6 +87,18 @@ func TestInvalidResources(t *testing.T) {
 		{"required binding on CodeableConcept", `{"resourceType":"Patient","communication":[{"language":{"text":"English"}}]}`, "", ""},
 		{"xhtml must be a div", `{"resourceType":"Patient","text":{"status":"generated","div":"hello"}}`, "value", "Patient.text.div"},
 		{"bad boolean", `{"resourceType":"Patient","active":1}`, "structure", "Patient.active"},
+		// Control characters below U+0020 (but tab, CR, LF), wherever the string is.
+		{"NUL in a string", `{"resourceType":"Patient","name":[{"family":"a\u0000b"}]}`, "value", "Patient.name[0].family"},
+		{"form feed in a string", `{"resourceType":"Patient","name":[{"family":"a\fb"}]}`, "value", "Patient.name[0].family"},
+		{"control character in a code", `{"resourceType":"Patient","gender":"male\u0000"}`, "value", "Patient.gender"},
+		{"control character in a uri", `{"resourceType":"Patient","identifier":[{"system":"urn:x\u0001","value":"1"}]}`, "value", "Patient.identifier[0].system"},
+		{"control character in an extension value", `{"resourceType":"Patient","extension":[{"url":"http://example.org/x","valueString":"\u001f"}]}`, "value", "Patient.extension[0].valueString"},
+		{"control character in an extension url", `{"resourceType":"Patient","extension":[{"url":"http://example.org/\u0000","valueString":"x"}]}`, "value", "Patient.extension[0].url"},
+		{"control character in a primitive's extension", `{"resourceType":"Patient","gender":"male","_gender":{"extension":[{"url":"http://example.org/x","valueString":"\u0000"}]}}`, "value", "Patient._gender.extension[0].valueString"},
+		{"control character in an element id", `{"resourceType":"Patient","name":[{"id":"n\u0000","family":"x"}]}`, "value", "Patient.name[0].id"},
+		{"control character in the narrative", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">\u0007</div>"}}`, "value", "Patient.text.div"},
+		{"control character in a contained resource", `{"resourceType":"Patient","contained":[{"resourceType":"Practitioner","id":"gp","name":[{"family":"\u0000"}]}]}`, "value", "Patient.contained[0].name[0].family"},
+		{"control character in a bundle entry", `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"\u0000"}]}}]}`, "value", "Bundle.entry[0].resource.name[0].family"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,27 +9,32 @@ import (
 )
 
 // indexTable describes one typed index table: its value columns (after
-// type, id, param) and how to read its rows from extracted values.
+// type, id, param) and how to read its rows from extracted values. Text
+// values are kept as their search.IndexPrefix, the form queries compare
+// against (see searchsql.go), so no row outgrows PostgreSQL's btree entry.
 type indexTable struct {
 	name string
 	cols []string // including param
 	rows func(v *search.Values, emit func(...any))
 }
 
+// bound is the indexed form of a text value.
+var bound = search.IndexPrefix
+
 var indexTables = []indexTable{
 	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.Tokens {
-			emit(r.Param, r.System, r.Code, r.Text)
+			emit(r.Param, bound(r.System), bound(r.Code), bound(r.Text))
 		}
 	}},
 	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.Strings {
-			emit(r.Param, r.Norm, r.Exact)
+			emit(r.Param, bound(r.Norm), bound(r.Exact))
 		}
 	}},
 	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.References {
-			emit(r.Param, r.TargetType, r.TargetID, r.URL)
+			emit(r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
 		}
 	}},
 	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
@@ -44,17 +49,17 @@ var indexTables = []indexTable{
 	}},
 	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.Quantities {
-			emit(r.Param, r.System, r.Code, r.Unit, r.Value, r.Lo, r.Hi)
+			emit(r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
 	}},
 	{"uri_index", []string{"param", "uri"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.URIs {
-			emit(r.Param, r.URI)
+			emit(r.Param, bound(r.URI))
 		}
 	}},
 	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
 		for _, r := range v.Composites {
-			emit(r.Param, r.FirstSystem, r.FirstCode, r.System, r.Code, r.Lo, r.Hi)
+			emit(r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
 	}},
 }

@@ -120,15 +120,13 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
 		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
-		for i, target := range f.Chain.Targets {
-			if i > 0 {
-				sb.w(` OR `)
-			}
+		sb.balanced(len(f.Chain.Targets), "OR", func(i int) {
+			target := f.Chain.Targets[i]
 			sb.w(`(`+r+`.target_type = ? AND `, target)
 			sb.filter(f.Chain.Next, target, r+".target_id")
 			sb.guard(f.Chain.Guards[target], target, r+".target_id")
 			sb.w(`)`)
-		}
+		})
 		sb.w(`)`)
 		return
 	}
@@ -145,17 +143,40 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 
 // values writes the OR of a filter's values on index row x.
 func (sb *sqlBuilder) values(f *search.Filter, x string) {
-	for i, v := range f.Values {
-		if i > 0 {
-			sb.w(` OR `)
-		}
+	sb.balanced(len(f.Values), "OR", func(i int) {
 		sb.w(`(`)
 		if f.Param.Type == "composite" {
-			sb.compositeValue(f.Param, x, v)
+			sb.compositeValue(f.Param, x, f.Values[i])
 		} else {
-			sb.value(f.Param.Type, f.Modifier, x, v)
+			sb.value(f.Param.Type, f.Modifier, x, f.Values[i])
 		}
 		sb.w(`)`)
+	})
+}
+
+// balanced writes n terms joined by op (AND, OR) as a balanced tree:
+// SQLite refuses an expression more than 1,000 levels deep, and a flat
+// "a OR b OR c ..." nests one level per term, so 500 values broke a query
+// that ((a OR b) OR (c OR d)) writes in 10 levels. Both databases flatten
+// the tree again when planning, so plans do not change. Each term must
+// bind tighter than op (parenthesise it, or be a comparison, IN or
+// EXISTS).
+func (sb *sqlBuilder) balanced(n int, op string, term func(i int)) {
+	var span func(lo, hi int)
+	span = func(lo, hi int) {
+		if hi-lo == 1 {
+			term(lo)
+			return
+		}
+		mid := (lo + hi) / 2
+		sb.w(`(`)
+		span(lo, mid)
+		sb.w(`) ` + op + ` (`)
+		span(mid, hi)
+		sb.w(`)`)
+	}
+	if n > 0 {
+		span(0, n)
 	}
 }
 
@@ -238,7 +259,8 @@ func driver(filters []*search.Filter) int {
 	return best
 }
 
-// value writes the condition on index row x for one search value.
+// value writes the condition on index row x for one search value. Text is
+// compared in the bounded form the index keeps (see indexTables).
 func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	switch {
 	case modifier == "identifier":
@@ -249,35 +271,35 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	case "string":
 		switch modifier {
 		case "exact":
-			sb.w(x+`.norm = ? AND `+x+`.exact = ?`, search.Normalize(v.Text), v.Text)
+			sb.w(x+`.norm = ? AND `+x+`.exact = ?`, bound(search.Normalize(v.Text)), bound(v.Text))
 		case "contains":
-			sb.w(x+`.norm LIKE ? ESCAPE '\'`, "%"+likeEscape(v.Text)+"%")
+			sb.w(x+`.norm LIKE ? ESCAPE '\'`, "%"+likeEscape(bound(v.Text))+"%")
 		default:
-			sb.w(x+`.norm >= ? AND `+x+`.norm < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.norm`, v.Text)
 		}
 	case "token":
 		if modifier == "text" {
-			sb.w(x+`.text >= ? AND `+x+`.text < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.text`, v.Text)
 			return
 		}
 		sb.tokenValue(x, v)
 	case "reference":
 		switch {
 		case v.URL != "":
-			sb.w(x+`.url = ?`, v.URL)
+			sb.w(x+`.url = ?`, bound(v.URL))
 		case v.RefType != "":
-			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, v.RefID, v.RefType)
+			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, bound(v.RefID), v.RefType)
 		default:
-			sb.w(x+`.target_id = ?`, v.RefID)
+			sb.w(x+`.target_id = ?`, bound(v.RefID))
 		}
 	case "uri":
 		switch modifier {
 		case "below":
-			sb.w(x+`.uri >= ? AND `+x+`.uri < ?`, v.Text, prefixEnd(v.Text))
+			sb.startsWith(x+`.uri`, v.Text)
 		case "above":
-			sb.w(x+`.uri = substr(CAST(? AS TEXT), 1, length(`+x+`.uri))`, v.Text)
+			sb.w(x+`.uri = substr(CAST(? AS TEXT), 1, length(`+x+`.uri))`, bound(v.Text))
 		default:
-			sb.w(x+`.uri = ?`, v.Text)
+			sb.w(x+`.uri = ?`, bound(v.Text))
 		}
 	case "date":
 		sb.dateValue(x+".lo", x+".hi", v)
@@ -286,12 +308,18 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 	case "quantity":
 		sb.numberValue(x+".value", v)
 		if v.Code != "" {
-			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, v.Code, v.Code)
+			sb.w(` AND (`+x+`.code = ? OR `+x+`.unit = ?)`, bound(v.Code), bound(v.Code))
 		}
 		if v.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, v.System)
+			sb.w(` AND `+x+`.system = ?`, bound(v.System))
 		}
 	}
+}
+
+// startsWith matches the values of col that start with the bounded prefix.
+func (sb *sqlBuilder) startsWith(col, prefix string) {
+	prefix = bound(prefix)
+	sb.w(col+` >= ? AND `+col+` < ?`, prefix, prefixEnd(prefix))
 }
 
 // compositeValue matches a composite_index row: the first part on
@@ -303,36 +331,36 @@ func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) 
 		if first.RefType == "" {
 			sb.w(x+`.first_code LIKE ? ESCAPE '\'`, "%/"+likeEscape(first.RefID))
 		} else {
-			sb.w(x+`.first_code = ?`, first.RefType+"/"+first.RefID)
+			sb.w(x+`.first_code = ?`, bound(first.RefType+"/"+first.RefID))
 		}
 	default:
-		sb.w(x+`.first_code = ?`, first.Code)
+		sb.w(x+`.first_code = ?`, bound(first.Code))
 		if first.HasSystem {
-			sb.w(` AND `+x+`.first_system = ?`, first.System)
+			sb.w(` AND `+x+`.first_system = ?`, bound(first.System))
 		}
 	}
 	sb.w(` AND `)
 	switch p.Components[1].Param.Type {
 	case "token":
-		sb.w(x+`.code = ?`, second.Code)
+		sb.w(x+`.code = ?`, bound(second.Code))
 		if second.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, second.System)
+			sb.w(` AND `+x+`.system = ?`, bound(second.System))
 		}
 	case "reference":
-		sb.w(x+`.code = ?`, second.RefType+"/"+second.RefID)
+		sb.w(x+`.code = ?`, bound(second.RefType+"/"+second.RefID))
 	case "string":
-		sb.w(x+`.code >= ? AND `+x+`.code < ?`, second.Text, prefixEnd(second.Text))
+		sb.startsWith(x+`.code`, second.Text)
 	case "uri":
-		sb.w(x+`.code = ?`, second.Text)
+		sb.w(x+`.code = ?`, bound(second.Text))
 	case "date":
 		sb.dateValue(x+".lo", x+".hi", search.Value{Prefix: second.Prefix, Lo: second.Lo, Hi: second.Hi})
 	case "number", "quantity":
 		sb.numberValue(x+".lo", second)
 		if second.Code != "" {
-			sb.w(` AND `+x+`.code = ?`, second.Code)
+			sb.w(` AND `+x+`.code = ?`, bound(second.Code))
 		}
 		if second.HasSystem {
-			sb.w(` AND `+x+`.system = ?`, second.System)
+			sb.w(` AND `+x+`.system = ?`, bound(second.System))
 		}
 	}
 }
@@ -340,11 +368,11 @@ func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 	switch {
 	case v.HasSystem && v.Code == "":
-		sb.w(x+`.system = ?`, v.System)
+		sb.w(x+`.system = ?`, bound(v.System))
 	case v.HasSystem:
-		sb.w(x+`.code = ? AND `+x+`.system = ?`, v.Code, v.System)
+		sb.w(x+`.code = ? AND `+x+`.system = ?`, bound(v.Code), bound(v.System))
 	default:
-		sb.w(x+`.code = ?`, v.Code)
+		sb.w(x+`.code = ?`, bound(v.Code))
 	}
 }
 
@@ -503,14 +531,17 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.w(` OR `)
 		}
 		sb.w(`(c.type = ?`, typ)
-		for j, f := range q.Filters {
-			sb.w(` AND `)
-			switch {
-			case j == l, l == noLead && len(types) > 1:
-				sb.filter(f, typ, "c.id")
-			default:
-				sb.probe(f, typ)
-			}
+		if len(q.Filters) > 0 {
+			sb.w(` AND (`)
+			sb.balanced(len(q.Filters), "AND", func(j int) {
+				switch {
+				case j == l, l == noLead && len(types) > 1:
+					sb.filter(q.Filters[j], typ, "c.id")
+				default:
+					sb.probe(q.Filters[j], typ)
+				}
+			})
+			sb.w(`)`)
 		}
 		if cp := q.Compartment; cp != nil {
 			params := cp.ParamsFor(typ)
@@ -534,10 +565,11 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		if q.Access != nil {
 			sb.w(` AND 1 = 0`) // the service names the types of a restricted search
 		}
-		for _, f := range q.Filters {
+		if len(q.Filters) > 0 {
 			// Resource-level parameters on every type: probe the row's own type.
-			sb.w(` AND `)
-			sb.probe(f, "")
+			sb.w(` AND (`)
+			sb.balanced(len(q.Filters), "AND", func(j int) { sb.probe(q.Filters[j], "") })
+			sb.w(`)`)
 		}
 	}
 	sb.w(`)`)

@@ -88,7 +88,11 @@ func readVersion(ctx context.Context, c conn, query, typ, id string, versionID i
 }
 
 // find selects current, not deleted ids: from the token index when there
-// are criteria (each one an EXISTS), else from the current-version table.
+// are criteria (each one an EXISTS, on the bounded values the index
+// keeps), else from the current-version table. Criteria after the first
+// are probes of the first one's matches (Dialect.ProbeSuffix): PostgreSQL
+// would otherwise turn each EXISTS into a join, and took 9 seconds to plan
+// 200 of them.
 func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string, error) {
 	var b strings.Builder
 	args := []any{q.Type}
@@ -104,16 +108,19 @@ func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string,
 		}
 		b.WriteString(`)`)
 	}
-	for _, cr := range q.Criteria {
+	for i, cr := range q.Criteria {
 		b.WriteString(` AND EXISTS (SELECT 1 FROM token_index t WHERE t.type = c.type AND t.id = c.id AND t.param = ?`)
 		args = append(args, cr.Param)
 		if cr.Code != "" {
 			b.WriteString(` AND t.code = ?`)
-			args = append(args, cr.Code)
+			args = append(args, bound(cr.Code))
 		}
 		if cr.System != "" || cr.SystemSet {
 			b.WriteString(` AND t.system = ?`)
-			args = append(args, cr.System)
+			args = append(args, bound(cr.System))
+		}
+		if i > 0 {
+			b.WriteString(d.ProbeSuffix)
 		}
 		b.WriteString(`)`)
 	}

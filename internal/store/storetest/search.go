@@ -41,8 +41,15 @@ var searchFixtures = []string{
 
 func loadFixtures(t *testing.T, s store.Store) {
 	t.Helper()
+	putResources(t, s, searchFixtures...)
+}
+
+// putResources stores JSON resources as version 1, indexed as the service
+// would index them.
+func putResources(t *testing.T, s store.Store, docs ...string) {
+	t.Helper()
 	var ws []store.Write
-	for i, src := range searchFixtures {
+	for i, src := range docs {
 		res, err := fhir.Unmarshal([]byte(src))
 		if err != nil {
 			t.Fatalf("fixture %d: %v", i, err)

@@ -64,6 +64,8 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
+		{"LongValues", testLongValues},
+		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},
 		{"RecordsRollBack", testRecordsRollBack},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
