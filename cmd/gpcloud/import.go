@@ -147,6 +147,13 @@ func summaryLine(r *bulk.ImportResult) string {
 	for i, t := range types {
 		parts[i] = fmt.Sprintf("%s %d", t, r.ByType[t])
 	}
-	return fmt.Sprintf("imported %d resources from %d files in %s (%.0f resources/s), %d failed: %s",
+	line := fmt.Sprintf("imported %d resources from %d files in %s (%.0f resources/s), %d failed: %s",
 		r.Resources, r.FilesDone, r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3), r.Failed, strings.Join(parts, ", "))
+	if r.AlreadyPresent > 0 {
+		line += fmt.Sprintf("; %d of them were present already (an earlier run, or another Bundle's copy) and were left as they were", r.AlreadyPresent)
+	}
+	if r.SkippedAuditEvents > 0 {
+		line += fmt.Sprintf("; %d AuditEvents not imported (the source's audit trail stays in its extract: gpcloud admin audit verify --extract DIR)", r.SkippedAuditEvents)
+	}
+	return line
 }

@@ -327,4 +327,46 @@ func TestKilledImportIsAudited(t *testing.T) {
 		t.Errorf("chain: %v %v", err, report.Problems)
 	}
 	t.Logf("killed after %d of %d patients; every one audited", len(patients), 400*20)
+	st.Close()
+
+	// Run again to the end: the same store as one uninterrupted import.
+	if out, err := exec.Command(bin, "import", "--data", data, in).CombinedOutput(); err != nil {
+		t.Fatalf("import re-run: %v\n%s", err, out)
+	}
+	clean := t.TempDir()
+	if out, err := exec.Command(bin, "import", "--data", clean, in).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted import: %v\n%s", err, out)
+	}
+	if got, want := storeContents(t, data), storeContents(t, clean); len(got) != len(want) || len(got) != 400*20 {
+		t.Errorf("re-run store holds %d resources, an uninterrupted import %d, want %d", len(got), len(want), 400*20)
+	} else {
+		for key, body := range want {
+			if got[key] != body {
+				t.Errorf("%s differs after the re-run: %s / %s", key, got[key], body)
+				break
+			}
+		}
+	}
+}
+
+// storeContents maps Type/id@version to the resource without meta, for
+// the Patients of an SQLite store.
+func storeContents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := map[string]string{}
+	eachCurrent(t, st, "Patient", func(v store.Version) {
+		var m map[string]any
+		if err := json.Unmarshal(v.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "meta")
+		body, _ := json.Marshal(m)
+		out[fmt.Sprintf("Patient/%s@%d", v.ID, v.VersionID)] = string(body)
+	})
+	return out
 }

@@ -29,52 +29,20 @@ const maxProblems = 100
 // changed, removed or inserted outside the trail shows up as a break,
 // and so does a head that does not match the last event.
 func Verify(ctx context.Context, st store.Store, progress func(n int64)) (Report, error) {
-	var r Report
-	problem := func(format string, args ...any) {
-		if len(r.Problems) < maxProblems {
-			r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
-		}
-	}
-	prev, after := "", "chain-"
-	var seq int64
+	var c checker
+	after := "chain-"
 	for {
 		page, err := st.Current(ctx, "AuditEvent", after, 1000)
 		if err != nil {
-			return r, err
+			return c.r, err
 		}
 		for _, v := range page {
-			if !strings.HasPrefix(v.ID, "chain-") {
-				continue
+			if err := c.check(v); err != nil {
+				return c.r, err
 			}
-			seq++
-			r.Events++
-			gotSeq, gotPrev, gotHash, res, err := chainOf(v.Body)
-			if err != nil {
-				problem("%s: %v", v.ID, err)
-				prev = gotHash
-				continue
-			}
-			if v.VersionID != 1 {
-				problem("%s: changed after it was written (version %d)", v.ID, v.VersionID)
-			}
-			if gotSeq != seq || v.ID != eventID(gotSeq) {
-				problem("%s: sequence %d where %d was expected: events are missing or inserted", v.ID, gotSeq, seq)
-				seq = gotSeq
-			}
-			if gotPrev != prev {
-				problem("%s: does not follow the event before it (previous hash differs)", v.ID)
-			}
-			want, err := chainHash(gotPrev, res)
-			if err != nil {
-				return r, err
-			}
-			if want != gotHash {
-				problem("%s: content does not match its hash: it was changed", v.ID)
-			}
-			prev = gotHash
 		}
 		if progress != nil {
-			progress(r.Events)
+			progress(c.r.Events)
 		}
 		if len(page) < 1000 {
 			break
@@ -84,20 +52,73 @@ func Verify(ctx context.Context, st store.Store, progress func(n int64)) (Report
 	rec, err := st.GetRecord(ctx, headKind, headID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		if r.Events > 0 {
-			problem("the chain's head record is missing")
+		if c.r.Events > 0 {
+			c.problem("the chain's head record is missing")
 		}
 	case err != nil:
-		return r, err
+		return c.r, err
 	default:
 		var h head
 		if err := json.Unmarshal(rec.Body, &h); err != nil {
-			problem("the chain's head record is unreadable: %v", err)
-		} else if h.Seq != seq || h.Hash != prev {
-			problem("the chain's head (event %d) does not match its last event (%d): events at the end were removed", h.Seq, seq)
+			c.problem("the chain's head record is unreadable: %v", err)
+		} else if h.Seq != c.seq || h.Hash != c.prev {
+			c.problem("the chain's head (event %d) does not match its last event (%d): events at the end were removed", h.Seq, c.seq)
 		}
 	}
-	return r, nil
+	return c.r, nil
+}
+
+// checker recomputes the chain over events given in id order.
+type checker struct {
+	r    Report
+	prev string
+	seq  int64
+	// hashes keeps each event's hash by sequence, when asked (checking an
+	// extract against the head recorded when it was written).
+	hashes map[int64]string
+}
+
+func (c *checker) problem(format string, args ...any) {
+	if len(c.r.Problems) < maxProblems {
+		c.r.Problems = append(c.r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// check takes the next event; events not of the chain are passed over.
+func (c *checker) check(v store.Version) error {
+	if !strings.HasPrefix(v.ID, "chain-") {
+		return nil
+	}
+	c.seq++
+	c.r.Events++
+	gotSeq, gotPrev, gotHash, res, err := chainOf(v.Body)
+	if err != nil {
+		c.problem("%s: %v", v.ID, err)
+		c.prev = gotHash
+		return nil
+	}
+	if v.VersionID != 1 {
+		c.problem("%s: changed after it was written (version %d)", v.ID, v.VersionID)
+	}
+	if gotSeq != c.seq || v.ID != eventID(gotSeq) {
+		c.problem("%s: sequence %d where %d was expected: events are missing or inserted", v.ID, gotSeq, c.seq)
+		c.seq = gotSeq
+	}
+	if gotPrev != c.prev {
+		c.problem("%s: does not follow the event before it (previous hash differs)", v.ID)
+	}
+	want, err := chainHash(gotPrev, res)
+	if err != nil {
+		return err
+	}
+	if want != gotHash {
+		c.problem("%s: content does not match its hash: it was changed", v.ID)
+	}
+	if c.hashes != nil {
+		c.hashes[gotSeq] = gotHash
+	}
+	c.prev = gotHash
+	return nil
 }
 
 // chainOf reads an event's chain extension and returns the event as it

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"hash"
 	"os"
 	"path/filepath"
@@ -113,6 +114,11 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 	}
 	var first, last time.Time
 	for _, typ := range types {
+		if typ == "AuditEvent" {
+			if err := writeAuditHead(ctx, st, opts.Dir); err != nil {
+				return nil, fmt.Errorf("export AuditEvent: %w", err)
+			}
+		}
 		w := &typeWriter{dir: opts.Dir, typ: typ, max: opts.MaxFileBytes}
 		var keep map[string]bool
 		if qs := opts.Filters[typ]; len(qs) > 0 {
@@ -326,6 +332,13 @@ func describe(m *Manifest) string {
 	for _, t := range types {
 		fmt.Fprintf(&b, "| %s | %d | %s |\n", t, m.Summary.ByType[t], strings.Join(files[t], ", "))
 	}
+	if n := m.Summary.ByType["AuditEvent"]; n > 0 {
+		fmt.Fprintf(&b, "\n## The audit trail\n\nThe %d AuditEvents are this system's audit trail: who accessed which records, when. ", n)
+		b.WriteString("They are hash-chained (each carries its sequence number and the SHA-256 of the one before); ")
+		fmt.Fprintf(&b, "%s records the chain's last event when the export began. Keep them with the extract: ", audit.HeadFile)
+		b.WriteString("`gpcloud import` does not import them (a system's trail records accesses to that system, and only its own ")
+		b.WriteString("trail writes to it), and `gpcloud admin audit verify --extract DIR` checks them here.\n")
+	}
 	b.WriteString("\n## Code and identifier systems used\n\n| system | occurrences |\n|---|---|\n")
 	systems := make([]string, 0, len(m.Summary.CodeSystems))
 	for s := range m.Summary.CodeSystems {
@@ -362,4 +375,19 @@ func matchingIDs(ctx context.Context, st store.Store, qs []*search.Query) (map[s
 		}
 	}
 	return ids, nil
+}
+
+// writeAuditHead records the audit chain's head as the export of its
+// events begins, so that the extract's trail can be verified on its own
+// (gpcloud admin audit verify --extract DIR): it must reach this event.
+func writeAuditHead(ctx context.Context, st store.Store, dir string) error {
+	h, err := audit.Head(ctx, st)
+	if err != nil || h.Seq == 0 {
+		return err
+	}
+	data, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, audit.HeadFile), append(data, '\n'), 0o640)
 }

@@ -1,12 +1,15 @@
 package bulk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -75,10 +78,21 @@ func exportHistory(ctx context.Context, st store.Store, dir, typ string, max int
 	return files, w.total, err
 }
 
-// replayHistory writes one resource's versions in order.
+// replayHistory writes one resource's versions in order. When the target
+// already holds the resource from an earlier run (its current version is
+// version k of this history, with the same content), it goes on from
+// version k+1: a replay run again, or after an interruption, leaves what
+// one run would. A resource whose target history differs is not touched.
 func (im *Importer) replayHistory(ctx context.Context, b fhir.Resource) error {
 	entries, _ := b["entry"].([]any)
+	start, err := im.replayedSoFar(ctx, entries)
+	if err != nil {
+		return err
+	}
 	for i, e := range entries {
+		if i < start {
+			continue
+		}
 		em, _ := e.(map[string]any)
 		req, _ := em["request"].(map[string]any)
 		url, _ := req["url"].(string)
@@ -108,4 +122,56 @@ func (im *Importer) replayHistory(ctx context.Context, b fhir.Resource) error {
 		}
 	}
 	return nil
+}
+
+// replayedSoFar tells how many of a history's versions (oldest first) the
+// target holds already.
+func (im *Importer) replayedSoFar(ctx context.Context, entries []any) (int, error) {
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	first, _ := entries[0].(map[string]any)
+	req, _ := first["request"].(map[string]any)
+	url, _ := req["url"].(string)
+	typ, id, ok := strings.Cut(url, "/")
+	if !ok {
+		return 0, nil
+	}
+	have, cur, err := im.sink.Current(ctx, typ, id)
+	if err != nil || have == 0 {
+		return 0, err
+	}
+	if have > int64(len(entries)) {
+		return 0, fmt.Errorf("%s exists in the target with %d versions, more than the %d of this history: not replayed", url, have, len(entries))
+	}
+	at, _ := entries[have-1].(map[string]any)
+	res, _ := at["resource"].(map[string]any)
+	if !sameContent(res, cur) {
+		return 0, fmt.Errorf("%s exists in the target with other content at version %d: not replayed", url, have)
+	}
+	return int(have), nil
+}
+
+// sameContent compares two versions of a resource, ignoring versionId
+// and lastUpdated (nil is a deletion).
+func sameContent(a, b map[string]any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	strip := func(r map[string]any) []byte {
+		c := maps.Clone(r)
+		if m, ok := r["meta"].(map[string]any); ok {
+			mc := maps.Clone(m)
+			delete(mc, "versionId")
+			delete(mc, "lastUpdated")
+			if len(mc) == 0 {
+				delete(c, "meta")
+			} else {
+				c["meta"] = mc
+			}
+		}
+		body, _ := fhir.Marshal(c)
+		return body
+	}
+	return bytes.Equal(strip(a), strip(b))
 }

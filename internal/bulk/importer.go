@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
@@ -40,8 +41,16 @@ type ImportProgress struct {
 	ByType           map[string]int // written, per type
 	Failed           int
 	Deferred         int // waiting for a conditional reference's target
-	Started          time.Time
-	File             string
+	// SkippedAuditEvents counts AuditEvents not imported: a system's audit
+	// trail records accesses to that system; the target keeps its own
+	// (the source's stays verifiable in its extract).
+	SkippedAuditEvents int
+	// AlreadyPresent counts resources of Resources that the target held
+	// already (an earlier run, or another Bundle carrying the same
+	// urn:uuid resource): nothing was written for them.
+	AlreadyPresent int
+	Started        time.Time
+	File           string
 }
 
 // Problem is one resource or line that could not be imported.
@@ -93,12 +102,14 @@ type deferredBundle struct {
 
 // Import loads every file under paths (files or directories): FHIR
 // Bundles (transaction, batch, collection, searchset) and NDJSON, either
-// optionally gzipped. NDJSON resources are written with PUT under their
-// own ids, so that running an import again rewrites rather than
-// duplicates; Bundles keep their own semantics (urn:uuid fullUrls and
-// conditional references are resolved by the transaction). A resource
-// whose conditional reference matches nothing yet is retried after the
-// other files, so file order does not matter.
+// optionally gzipped. Running an import again leaves the store as one run
+// would: NDJSON resources are written with PUT under their own ids, and
+// so are Bundle entries whose fullUrl is a urn:uuid (the UUID becomes the
+// id), and an update that changes nothing writes no version. Conditional
+// creates and references are resolved by the transaction as usual. A
+// resource whose conditional reference matches nothing yet is retried
+// after the other files, so file order does not matter. AuditEvents are
+// not imported (see ImportProgress.SkippedAuditEvents).
 func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) (*ImportResult, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
@@ -197,6 +208,9 @@ func listFiles(paths []string) ([]string, error) {
 				return err
 			}
 			name := strings.TrimSuffix(d.Name(), ".gz")
+			if name == audit.HeadFile {
+				return nil // an extract's record of its audit trail, not data
+			}
 			if !d.IsDir() && (strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".ndjson")) {
 				found = append(found, path)
 			}
@@ -314,6 +328,10 @@ func (im *Importer) ndjson(ctx context.Context, path string) error {
 			im.fail(path, n, err.Error())
 			return true
 		}
+		if res.Type() == "AuditEvent" {
+			im.skipAuditEvent()
+			return true
+		}
 		batch = append(batch, numbered{res, n})
 		if len(batch) >= im.opts.BatchSize {
 			if failed = im.writeBatch(ctx, path, batch); failed != nil {
@@ -339,6 +357,27 @@ func entryFor(res fhir.Resource) map[string]any {
 		return map[string]any{"resource": map[string]any(res), "request": map[string]any{"method": "PUT", "url": res.Type() + "/" + id}}
 	}
 	return map[string]any{"resource": map[string]any(res), "request": map[string]any{"method": "POST", "url": res.Type()}}
+}
+
+// withoutAuditEvents drops the AuditEvent entries of a Bundle, counted.
+func (im *Importer) withoutAuditEvents(entries []any) []any {
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		res, _ := em["resource"].(map[string]any)
+		if fhir.Resource(res).Type() == "AuditEvent" {
+			im.skipAuditEvent()
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (im *Importer) skipAuditEvent() {
+	im.mu.Lock()
+	im.progress.SkippedAuditEvents++
+	im.mu.Unlock()
 }
 
 func transaction(entries []any) fhir.Resource {
@@ -404,7 +443,7 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 		round := im.deferredBundles
 		im.deferredBundles = nil
 		for _, d := range round {
-			err := im.sink.Transaction(ctx, cloneBundle(d.bundle))
+			err := im.sendOnce(ctx, d.bundle)
 			switch {
 			case err == nil:
 				for _, res := range d.counts {
@@ -479,6 +518,8 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 	entries, _ := b["entry"].([]any)
 	switch b["type"] {
 	case "transaction", "batch":
+		b = cloneResource(b)
+		b["entry"] = im.withoutAuditEvents(entries)
 	default:
 		// collection, searchset, document...: store their resources.
 		tx := make([]any, 0, len(entries))
@@ -494,15 +535,15 @@ func (im *Importer) bundle(ctx context.Context, path string) error {
 			}
 			tx = append(tx, entry)
 		}
-		b = transaction(tx)
+		b = transaction(im.withoutAuditEvents(tx))
 	}
 	var counted []fhir.Resource
-	for _, e := range entries {
+	for _, e := range b["entry"].([]any) {
 		if res, ok := e.(map[string]any)["resource"].(map[string]any); ok {
 			counted = append(counted, res)
 		}
 	}
-	if err := im.sink.Transaction(ctx, cloneBundle(b)); err != nil {
+	if err := im.sendOnce(ctx, b); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -162,3 +162,53 @@ func TestPatch(t *testing.T) {
 		t.Fatalf("failed patches wrote a version: now %s", v)
 	}
 }
+
+// TestUnchangedUpdateWritesNoVersion: the same content sent again (a
+// re-run import, a retried request) leaves the resource at its version.
+func TestUnchangedUpdateWritesNoVersion(t *testing.T) {
+	ts := newTestServer(t)
+	p := patient("Same")
+	p["id"] = "same"
+	ts.do("PUT", "/fhir/Patient/same", p).expect(t, 201)
+	r := ts.do("PUT", "/fhir/Patient/same", p).expect(t, 200)
+	if v := r.str("meta", "versionId"); v != "1" {
+		t.Errorf("the same content again made version %s", v)
+	}
+	p["gender"] = "male"
+	r = ts.do("PUT", "/fhir/Patient/same", p).expect(t, 200)
+	if v := r.str("meta", "versionId"); v != "2" {
+		t.Errorf("a change made version %s, want 2", v)
+	}
+	h := ts.do("GET", "/fhir/Patient/same/_history", nil).expect(t, 200)
+	if n := len(h.body["entry"].([]any)); n != 2 {
+		t.Errorf("%d versions in the history, want 2", n)
+	}
+}
+
+// TestCreateOnlyUpdate: PUT with If-None-Match: * creates under the id
+// given, and never overwrites (412), alone or in a transaction.
+func TestCreateOnlyUpdate(t *testing.T) {
+	ts := newTestServer(t)
+	p := patient("Once")
+	p["id"] = "once"
+	ts.do("PUT", "/fhir/Patient/once", p, "If-None-Match", "*").expect(t, 201)
+	p["gender"] = "male"
+	ts.do("PUT", "/fhir/Patient/once", p, "If-None-Match", "*").expect(t, 412)
+	tx := func(id string) map[string]any {
+		q := patient("Once")
+		q["id"] = id
+		return map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{
+			map[string]any{"resource": q, "request": map[string]any{"method": "PUT", "url": "Patient/" + id, "ifNoneMatch": "*"}},
+			map[string]any{"resource": map[string]any{"resourceType": "Patient", "id": "other", "gender": "female"},
+				"request": map[string]any{"method": "PUT", "url": "Patient/other", "ifNoneMatch": "*"}},
+		}}
+	}
+	if r := ts.do("POST", "/fhir", tx("once")); r.status != 409 && r.status != 412 {
+		t.Errorf("a transaction overwriting with ifNoneMatch *: %d, want 409 or 412", r.status)
+	}
+	ts.do("GET", "/fhir/Patient/other", nil).expect(t, 404) // nothing of the failed transaction
+	ts.do("POST", "/fhir", tx("new")).expect(t, 200)
+	if v := ts.do("GET", "/fhir/Patient/once", nil).expect(t, 200).str("gender"); v != "female" {
+		t.Errorf("Patient/once was overwritten: gender %s", v)
+	}
+}

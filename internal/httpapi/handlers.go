@@ -14,11 +14,13 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-// ifMatch reads the If-Match header.
+// ifMatch reads the If-Match header, and If-None-Match: * on an update
+// (create only, never overwrite).
 func ifMatch(r *http.Request) (service.Precondition, error) {
 	h := r.Header.Get("If-Match")
 	if h == "" {
-		return service.Precondition{}, nil
+		absent := r.Method == http.MethodPut && strings.TrimSpace(r.Header.Get("If-None-Match")) == "*"
+		return service.Precondition{Absent: absent}, nil
 	}
 	n, err := service.ParseETag(h)
 	if err != nil {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func TestHistoryPagingAndFilters(t *testing.T) {
 	id := ts.do("POST", "/fhir/Patient", patient("H0")).expect(t, http.StatusCreated).str("id")
 	var stamps []string
 	for i := 1; i <= 4; i++ {
-		p := patient("H")
+		p := patient("H" + strconv.Itoa(i)) // a change: the same content again writes no version
 		p["id"] = id
 		r := ts.do("PUT", "/fhir/Patient/"+id, p).expect(t, http.StatusOK)
 		stamps = append(stamps, r.str("meta", "lastUpdated"))

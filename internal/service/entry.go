@@ -80,6 +80,9 @@ func (s *Service) parseEntry(i int, raw any) (*bundleEntry, error) {
 		}
 		e.ifMatch = Precondition{Set: true, Version: n}
 	}
+	if v, _ := req["ifNoneMatch"].(string); v == "*" && e.method == http.MethodPut {
+		e.ifMatch.Absent = true // create only: never overwrite
+	}
 	e.ifNoneExist, _ = req["ifNoneExist"].(string)
 	if err := s.parseEntryURL(e); err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func referenceKeys(keys []string, res fhir.Resource) []string {
 	if res == nil {
 		return keys
 	}
-	walkReferences(map[string]any(res), func(ref string) (string, bool) {
+	fhir.WalkReferences(map[string]any(res), func(ref string) (string, bool) {
 		if typ, query, ok := conditionalReference(ref); ok {
 			keys = append(keys, conditionKey(typ, query))
 		}

@@ -105,7 +105,7 @@ func TestWalkReferences(t *testing.T) {
 		"contained":[{"resourceType":"Provenance","target":[{"reference":"urn:uuid:2"}]}],
 		"note":[{"text":"reference"}],"identifier":[{"value":"reference"}]}`))
 	var seen []string
-	walkReferences(map[string]any(res), func(ref string) (string, bool) {
+	fhir.WalkReferences(map[string]any(res), func(ref string) (string, bool) {
 		seen = append(seen, ref)
 		return "Patient/" + ref[len(ref)-1:], true
 	})

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -15,11 +16,15 @@ import (
 // creates on every core at once, before they are written one by one: the
 // writes are serial (on SQLite the whole transaction holds the database's
 // single write lock), the preparation need not be. Each create has its own
-// resource, id and version 1, all known once references are resolved.
+// resource, id and version 1, all known once references are resolved. A
+// create-only update (If-None-Match: *, as a re-runnable import sends) is
+// a create too: if the resource exists after all, writing version 1
+// conflicts and the transaction fails (409), as it should.
 func (s *Service) prepareCreates(entries []*bundleEntry) {
 	var todo []*bundleEntry
 	for _, e := range entries {
-		if e.method == http.MethodPost && e.existing == "" && e.resource != nil && e.target != "" {
+		create := e.method == http.MethodPost && e.existing == "" || e.method == http.MethodPut && e.ifMatch.Absent
+		if create && e.resource != nil && e.target != "" {
 			todo = append(todo, e)
 		}
 	}
@@ -34,7 +39,7 @@ func (s *Service) prepareCreates(entries []*bundleEntry) {
 		go func() {
 			defer wg.Done()
 			for e := range work {
-				w, err := prepareWrite(e.resource, e.typ, e.target, 1, http.MethodPost, now)
+				w, err := prepareWrite(e.resource, e.typ, e.target, 1, e.method, now)
 				if err != nil {
 					e.prepareErr = err
 					continue
@@ -81,7 +86,7 @@ func needsStore(entries []*bundleEntry) bool {
 			continue
 		}
 		found := false
-		walkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
+		fhir.WalkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
 			if _, _, ok := conditionalReference(ref); ok {
 				found = true
 			}

@@ -157,3 +157,37 @@ func ParseETag(s string) (int64, error) {
 
 // ETag renders a version id as a weak ETag.
 func ETag(versionID int64) string { return fmt.Sprintf(`W/"%d"`, versionID) }
+
+// Existing tells which of ids name current (not deleted) resources of
+// typ that the caller may see: an import asking which of its resources
+// an earlier run created already.
+func (s *Service) Existing(ctx context.Context, typ string, ids []string) (map[string]bool, error) {
+	if err := checkType(typ); err != nil {
+		return nil, err
+	}
+	reach, err := allow(ctx, typ, auth.Read)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.store.Find(ctx, store.FindQuery{Type: typ, IDs: ids})
+	if err != nil {
+		return nil, mapStoreError(err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		if reach != nil {
+			v, err := s.store.Read(ctx, typ, id)
+			if err != nil {
+				return nil, mapStoreError(err)
+			}
+			if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		out[id] = true
+	}
+	return out, nil
+}

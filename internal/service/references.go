@@ -103,7 +103,7 @@ func (s *Service) rewriteReferences(ctx context.Context, tx store.Tx, entries []
 			continue
 		}
 		var failure error
-		walkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
+		fhir.WalkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
 			if failure != nil {
 				return "", false
 			}
@@ -128,28 +128,6 @@ func (s *Service) rewriteReferences(ctx context.Context, tx store.Tx, entries []
 	return nil
 }
 
-// walkReferences calls fn with every string under a "reference" key in v,
-// replacing it when fn says so.
-func walkReferences(v any, fn func(string) (string, bool)) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if k == "reference" {
-				if ref, ok := child.(string); ok {
-					if to, ok := fn(ref); ok {
-						t[k] = to
-					}
-					continue
-				}
-			}
-			walkReferences(child, fn)
-		}
-	case []any:
-		for _, child := range t {
-			walkReferences(child, fn)
-		}
-	}
-}
 
 // conditionalReference recognises "Type?query".
 func conditionalReference(ref string) (typ, query string, ok bool) {
@@ -203,7 +181,7 @@ func (s *Service) resolveConditionalReference(ctx context.Context, tx store.Tx, 
 // patient, and anyone could read it.
 func (s *Service) resolveOwnReferences(ctx context.Context, tx store.Tx, res fhir.Resource) error {
 	var failure error
-	walkReferences(map[string]any(res), func(ref string) (string, bool) {
+	fhir.WalkReferences(map[string]any(res), func(ref string) (string, bool) {
 		if failure != nil {
 			return "", false
 		}

@@ -111,7 +111,7 @@ const (
 
 // policyFor is the policy of a write with an If-Match precondition or not.
 func policyFor(ifMatch Precondition) retryPolicy {
-	if ifMatch.Set {
+	if ifMatch.Set || ifMatch.Absent {
 		return retryUnavailable
 	}
 	return retryConflicts

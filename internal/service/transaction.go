@@ -240,7 +240,11 @@ func (s *Service) runEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (en
 			out, err = s.createIn(ctx, tx, e.typ, e.resource, "", e.target)
 		}
 	case http.MethodPut:
-		out, err = s.updateIn(ctx, tx, e.typ, e.target, e.resource, e.ifMatch, http.MethodPut)
+		if e.prepared != nil || e.prepareErr != nil {
+			out, err = s.putPrepared(ctx, tx, e) // a create-only update
+		} else {
+			out, err = s.updateIn(ctx, tx, e.typ, e.target, e.resource, e.ifMatch, http.MethodPut)
+		}
 	case http.MethodPatch:
 		out, err = s.patchIn(ctx, tx, e.typ, e.target, e.patch, e.ifMatch)
 	case http.MethodDelete:

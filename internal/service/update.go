@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -13,10 +14,13 @@ import (
 )
 
 // Precondition carries If-Match: when Set, the write happens only if the
-// current version is Version (412 otherwise).
+// current version is Version (412 otherwise). Absent is If-None-Match: *
+// on an update: it happens only if the resource does not exist (a create
+// under a chosen id that must never overwrite; 412 otherwise).
 type Precondition struct {
 	Set     bool
 	Version int64
+	Absent  bool
 }
 
 // Update stores res as the next version of typ/id, creating the resource
@@ -106,13 +110,20 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 	if err := s.guardWrite(ctx, tx, typ, id, auth.Update, res); err != nil {
 		return Outcome{}, err
 	}
-	next, live, err := nextVersion(ctx, tx, typ, id, ifMatch)
+	cur, next, live, err := nextVersion(ctx, tx, typ, id, ifMatch)
 	if err != nil {
 		return Outcome{}, err
 	}
 	w, err := prepareWrite(res, typ, id, next, method, s.now())
 	if err != nil {
 		return Outcome{}, err
+	}
+	if live && unchanged(res, cur) {
+		// Nothing new: no version is written, so that sending the same
+		// content again (a re-run import, a retried request) leaves the
+		// record and its history as they were.
+		seen(ctx, cur)
+		return Outcome{Status: http.StatusOK, Version: cur, Issues: info("%s/%s is unchanged at version %d", typ, id, cur.VersionID)}, nil
 	}
 	v, err := tx.Put(ctx, w)
 	if err != nil {
@@ -131,19 +142,34 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 // checks If-Match, and returns the version to write and whether the
 // resource exists now (not deleted): writing a resource that does not is
 // a create.
-func nextVersion(ctx context.Context, tx store.Tx, typ, id string, ifMatch Precondition) (next int64, live bool, err error) {
-	cur, err := tx.Read(ctx, typ, id)
+func nextVersion(ctx context.Context, tx store.Tx, typ, id string, ifMatch Precondition) (cur store.Version, next int64, live bool, err error) {
+	cur, err = tx.Read(ctx, typ, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if ifMatch.Set {
-			return 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s does not exist", typ, id)
+			return cur, 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s does not exist", typ, id)
 		}
-		return 1, false, nil
+		return cur, 1, false, nil
 	case err != nil:
-		return 0, false, err
+		return cur, 0, false, err
 	}
 	if ifMatch.Set && (cur.VersionID != ifMatch.Version || cur.Deleted) {
-		return 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s is at version %d, not %d", typ, id, cur.VersionID, ifMatch.Version)
+		return cur, 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s is at version %d, not %d", typ, id, cur.VersionID, ifMatch.Version)
 	}
-	return cur.VersionID + 1, !cur.Deleted, nil
+	if ifMatch.Absent && !cur.Deleted {
+		return cur, 0, false, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeDuplicate, "If-None-Match: *: %s/%s exists already", typ, id)
+	}
+	return cur, cur.VersionID + 1, !cur.Deleted, nil
+}
+
+// unchanged reports whether res (validated and given its new meta) says
+// exactly what the current version says: the same JSON once the current
+// versionId and lastUpdated are put back. res is left as it was.
+func unchanged(res fhir.Resource, cur store.Version) bool {
+	meta := res.Meta()
+	versionID, lastUpdated := meta["versionId"], meta["lastUpdated"]
+	res.SetVersion(itoa(cur.VersionID), cur.LastUpdated)
+	body, err := fhir.Marshal(res)
+	meta["versionId"], meta["lastUpdated"] = versionID, lastUpdated
+	return err == nil && bytes.Equal(body, cur.Body)
 }
