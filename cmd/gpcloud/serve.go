@@ -144,13 +144,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours)\n", base, tok)
 		}
 	}
-	srv := &http.Server{
-		Handler:           web.SecurityHeaders(useTLS, web.CORS(handler)),
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)))
+	srv.TLSConfig = tlsConfig
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	errc := make(chan error, 1)
 	go func() {
 		if useTLS {
