@@ -20,6 +20,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -144,7 +145,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours)\n", base, tok)
 		}
 	}
-	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)))
+	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
 	srv.TLSConfig = tlsConfig
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	errc := make(chan error, 1)

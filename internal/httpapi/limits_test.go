@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 )
 
@@ -47,6 +51,21 @@ func TestBodyLimit(t *testing.T) {
 	resp := ts.do("POST", "/fhir/Patient", big).expect(t, http.StatusRequestEntityTooLarge)
 	if resp.str("resourceType") != "OperationOutcome" {
 		t.Errorf("413 body: %s", resp.raw)
+	}
+}
+
+// TestSlowBodyTimeout: behind the serve command's body-rate limit, a
+// FHIR body that stalls is answered 408 with an OperationOutcome.
+func TestSlowBodyTimeout(t *testing.T) {
+	ts := newTestServer(t)
+	slow := httptest.NewServer(httplimit.MinBodyRate(httplimit.BodyRate{Grace: 200 * time.Millisecond, MinRate: 1 << 10}, ts.srv.Config.Handler))
+	defer slow.Close()
+	body, w := io.Pipe()
+	defer w.Close()
+	go io.WriteString(w, `{"resourceType":"Patient",`)
+	resp := ts.do("POST", slow.URL+"/fhir/Patient", body).expect(t, http.StatusRequestTimeout)
+	if resp.str("resourceType") != "OperationOutcome" || !strings.Contains(string(resp.raw), `"code":"timeout"`) {
+		t.Errorf("408 body: %s", resp.raw)
 	}
 }
 
