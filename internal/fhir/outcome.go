@@ -35,6 +35,7 @@ const (
 	CodeLogin         = "login"
 	CodeForbidden     = "forbidden"
 	CodeTimeout       = "timeout"
+	CodeThrottled     = "throttled"
 )
 
 // Issue is one OperationOutcome.issue.

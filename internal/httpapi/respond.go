@@ -33,6 +33,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &gone) {
 		setVersionHeaders(w, gone.Version)
 	}
+	if fe.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	body, _ := fhir.Marshal(fhir.OperationOutcome(fe.Issues))
 	writeBody(w, r, fe.Status, body)
 }
