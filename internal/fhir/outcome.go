@@ -28,6 +28,7 @@ const (
 	CodeNotSupported  = "not-supported"
 	CodeTooLong       = "too-long"
 	CodeTooCostly     = "too-costly"
+	CodeThrottled     = "throttled"
 	CodeProcessing    = "processing"
 	CodeException     = "exception"
 	CodeInformational = "informational"
@@ -35,7 +36,6 @@ const (
 	CodeLogin         = "login"
 	CodeForbidden     = "forbidden"
 	CodeTimeout       = "timeout"
-	CodeThrottled     = "throttled"
 )
 
 // Issue is one OperationOutcome.issue.

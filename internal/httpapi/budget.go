@@ -61,8 +61,8 @@ func newBodyBudget(total, maxBody int64, wait time.Duration) *bodyBudget {
 }
 
 // errBusy is what a body read answers when the budget stays spent: the
-// handler's writeError turns it into a 503 OperationOutcome with
-// Retry-After.
+// handler's writeError turns it into a 503 OperationOutcome (the body
+// sets Retry-After).
 func errBusy() *fhir.Error {
 	return fhir.Errorf(http.StatusServiceUnavailable, fhir.CodeThrottled,
 		"the server is busy with other large requests: retry in a few seconds")
@@ -74,14 +74,15 @@ type budgetBody struct {
 	b        *bodyBudget
 	src      io.ReadCloser
 	ctx      context.Context
-	declared int64 // Content-Length, -1 when chunked
-	read     int64 // of a chunked body
+	header   http.Header // of the response, for Retry-After
+	declared int64       // Content-Length, -1 when chunked
+	read     int64       // of a chunked body
 	held     int64
 	err      error
 }
 
-func (b *bodyBudget) body(ctx context.Context, src io.ReadCloser, declared int64) *budgetBody {
-	return &budgetBody{b: b, src: src, ctx: ctx, declared: declared}
+func (b *bodyBudget) body(ctx context.Context, src io.ReadCloser, declared int64, header http.Header) *budgetBody {
+	return &budgetBody{b: b, src: src, ctx: ctx, declared: declared, header: header}
 }
 
 func (bb *budgetBody) Read(p []byte) (int, error) {
@@ -133,6 +134,7 @@ func (bb *budgetBody) take(need int64) error {
 			return bb.ctx.Err() // the client went away
 		}
 		Logger(bb.ctx).Warn("large body refused: memory budget spent", "need_bytes", need-bb.held, "budget_bytes", bb.b.total)
+		bb.header.Set("Retry-After", retryAfter)
 		return errBusy()
 	}
 	bb.held = need

@@ -42,7 +42,8 @@ func TestBodyBudget(t *testing.T) {
 			if c.freedIn > 0 {
 				time.AfterFunc(c.freedIn, func() { b.sem.Release(c.occupied) })
 			}
-			body := b.body(context.Background(), io.NopCloser(bytes.NewReader(make([]byte, c.size))), c.declared)
+			header := http.Header{}
+			body := b.body(context.Background(), io.NopCloser(bytes.NewReader(make([]byte, c.size))), c.declared, header)
 			_, err := io.ReadAll(body)
 			if busy := err != nil; busy != c.busy {
 				t.Fatalf("read: %v, want busy %v", err, c.busy)
@@ -50,6 +51,9 @@ func TestBodyBudget(t *testing.T) {
 			var fe *fhir.Error
 			if c.busy && (!errors.As(err, &fe) || fe.Status != http.StatusServiceUnavailable || fe.Issues[0].Code != fhir.CodeThrottled) {
 				t.Fatalf("refusal %v, want a 503 throttled OperationOutcome", err)
+			}
+			if c.busy != (header.Get("Retry-After") != "") {
+				t.Errorf("Retry-After %q", header.Get("Retry-After"))
 			}
 			if body.held < c.held[0] || body.held > c.held[1] {
 				t.Errorf("holds %d bytes, want %d to %d", body.held, c.held[0], c.held[1])

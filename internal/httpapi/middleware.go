@@ -77,7 +77,7 @@ func withRequestContext(base *slog.Logger, maxBody int64, budget *bodyBudget, ne
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		if r.Body != nil && r.Body != http.NoBody && budget != nil {
-			body := budget.body(ctx, r.Body, r.ContentLength)
+			body := budget.body(ctx, r.Body, r.ContentLength, w.Header())
 			r.Body = body
 			defer body.release()
 		}

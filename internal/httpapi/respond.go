@@ -20,10 +20,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *fhir.Error
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
-		fe = fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.CodeTooLong, "request body exceeds the limit of %d bytes", tooBig.Limit)
 	case errors.Is(err, httplimit.ErrBodyTooSlow):
 		fe = fhir.Errorf(http.StatusRequestTimeout, fhir.CodeTimeout, "the request body arrived too slowly")
+	case errors.As(err, &tooBig):
+		fe = fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.CodeTooLong, "request body exceeds the limit of %d bytes", tooBig.Limit)
 	case errors.As(err, &fe):
 	default:
 		Logger(r.Context()).Error("internal error", "error", err)
@@ -32,9 +32,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var gone *service.GoneError
 	if errors.As(err, &gone) {
 		setVersionHeaders(w, gone.Version)
-	}
-	if fe.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", retryAfter)
 	}
 	body, _ := fhir.Marshal(fhir.OperationOutcome(fe.Issues))
 	writeBody(w, r, fe.Status, body)
