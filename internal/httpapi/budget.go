@@ -14,12 +14,15 @@ import (
 // Defaults of the memory budget for large request bodies.
 const (
 	// DefaultMaxInflightBody is the total size of large bodies the API
-	// works on at once. A body costs about ten times its size in memory
-	// while it is decoded, validated and written (a 27 MB transaction of
-	// 24,000 entries adds ~280 MB), so 64 MiB keeps large bodies to about
-	// 700 MB of heap: two of the largest bundles at a time, or a dozen
-	// Synthea patients.
-	DefaultMaxInflightBody = 64 << 20
+	// works on at once. A transaction Bundle costs about 28 times its
+	// size in memory while it is decoded, validated, resolved and written
+	// (bench/burstbench: a 27 MB Bundle of 24,000 Observations raises the
+	// peak RSS by ~770 MB), so 32 MiB, the default body limit, keeps
+	// large bodies to about 900 MB: one of the largest Bundles at a time,
+	// or eight Synthea patients of 4 MB. Working on two large Bundles at
+	// once is no faster on SQLite (one writer) and costs twice the memory
+	// (64 MiB measured 1.7 GB for four sent at once).
+	DefaultMaxInflightBody = 32 << 20
 	// DefaultBodyBudgetWait is how long a large body waits for budget
 	// before it is answered 503: long enough to ride out a short burst,
 	// short enough that a client is not left hanging behind a queue of
@@ -29,9 +32,11 @@ const (
 	// ones, nearly every request, never wait.
 	largeBody = 1 << 20
 	// retryAfter is the Retry-After of a 503 for want of budget, in
-	// seconds: about the time the server takes over one of the largest
-	// bundles.
-	retryAfter = "10"
+	// seconds: the wait again. A client that comes back then either finds
+	// room or waits its turn once more; a pause as long as one of the
+	// largest Bundles takes (10-20 s here) would leave the server idle
+	// between them.
+	retryAfter = "5"
 )
 
 // bodyBudget is a weighted semaphore over the bytes of large request
