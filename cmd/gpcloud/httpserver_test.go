@@ -28,8 +28,8 @@ var readBody = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "%d", n)
 })
 
-// startServer serves srv on a loopback port until the test ends.
-func startServer(t *testing.T, srv *http.Server) string {
+// serveLoopback serves srv on a loopback port until the test ends.
+func serveLoopback(t *testing.T, srv *http.Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,7 +47,7 @@ func startServer(t *testing.T, srv *http.Server) string {
 func TestSlowBodyIsCutOff(t *testing.T) {
 	t.Parallel()
 	const grace = 2 * time.Second
-	addr := startServer(t, httpServer(readBody, httplimit.BodyRate{Grace: grace, MinRate: 1 << 10}))
+	addr := serveLoopback(t, httpServer(readBody, httplimit.BodyRate{Grace: grace, MinRate: 1 << 10}))
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 // speed, is read whole under the default limits.
 func TestFastUploadPasses(t *testing.T) {
 	t.Parallel()
-	addr := startServer(t, httpServer(readBody, httplimit.DefaultBodyRate))
+	addr := serveLoopback(t, httpServer(readBody, httplimit.DefaultBodyRate))
 	const size = 32 << 20
 	resp, err := http.Post("http://"+addr+"/fhir", "application/fhir+json", bytes.NewReader(make([]byte, size)))
 	if err != nil {
