@@ -20,6 +20,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -37,6 +38,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", envOr("GPCLOUD_LISTEN", "localhost:8080"), "address to listen on (env GPCLOUD_LISTEN)")
 	baseURL := fs.String("base-url", os.Getenv("GPCLOUD_BASE_URL"), "public base URL used in links and fullUrls, e.g. https://gp.example.org (env GPCLOUD_BASE_URL; default http://<listen>)")
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
+	maxInflight := fs.Int64("max-inflight-body", envInt64("GPCLOUD_MAX_INFLIGHT_BODY", httpapi.DefaultMaxInflightBody), "memory budget in bytes for request bodies over 1 MiB worked on at once; one that cannot get its share within 5s is answered 503 (env GPCLOUD_MAX_INFLIGHT_BODY; negative for none)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
 	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
@@ -120,6 +122,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer trail.Close()
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
+		MaxInflightBody: *maxInflight,
 		Logger:          log,
 		Ready:           st.Ping,
 		SoftwareVersion: version,
@@ -144,13 +147,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours)\n", base, tok)
 		}
 	}
-	srv := &http.Server{
-		Handler:           web.SecurityHeaders(useTLS, web.CORS(handler)),
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
+	srv.TLSConfig = tlsConfig
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	errc := make(chan error, 1)
 	go func() {
 		if useTLS {

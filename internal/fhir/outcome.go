@@ -28,6 +28,7 @@ const (
 	CodeNotSupported  = "not-supported"
 	CodeTooLong       = "too-long"
 	CodeTooCostly     = "too-costly"
+	CodeThrottled     = "throttled"
 	CodeProcessing    = "processing"
 	CodeException     = "exception"
 	CodeInformational = "informational"

@@ -70,7 +70,8 @@ type response struct {
 	raw    []byte
 }
 
-// do sends a request; body may be nil, a string or a value to encode.
+// do sends a request; body may be nil, a string, bytes, a reader or a value
+// to encode.
 func (ts *testServer) do(method, path string, body any, headers ...string) response {
 	ts.t.Helper()
 	var rd io.Reader
@@ -80,6 +81,8 @@ func (ts *testServer) do(method, path string, body any, headers ...string) respo
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -214,7 +215,13 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 // defines as equivalent to GET with the same parameters.
 func (a *API) searchPost(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeStructure, "cannot parse the form body: %v", err))
+		// A refusal of the body itself (no budget for it) keeps its
+		// status.
+		var fe *fhir.Error
+		if !errors.As(err, &fe) {
+			err = fhir.Errorf(http.StatusBadRequest, fhir.CodeStructure, "cannot parse the form body: %v", err)
+		}
+		writeError(w, r, err)
 		return
 	}
 	a.runSearch(w, r, r.Form)

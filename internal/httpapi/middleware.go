@@ -58,9 +58,11 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 }
 
 // withRequestContext gives every request an id (echoed in X-Request-Id), a
-// logger carrying it, an access log line, a body size limit and recovery
-// from panics (answered with a 500 OperationOutcome).
-func withRequestContext(base *slog.Logger, maxBody int64, next http.Handler) http.Handler {
+// logger carrying it, an access log line, a body size limit, a share of
+// the memory budget for a large body (taken when the handler reads it, so
+// only after authentication) and recovery from panics (answered with a
+// 500 OperationOutcome).
+func withRequestContext(base *slog.Logger, maxBody int64, budget *bodyBudget, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -73,6 +75,11 @@ func withRequestContext(base *slog.Logger, maxBody int64, next http.Handler) htt
 		r = r.WithContext(ctx)
 		if r.Body != nil && maxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		if r.Body != nil && r.Body != http.NoBody && budget != nil {
+			body := budget.body(ctx, r.Body, r.ContentLength, w.Header())
+			r.Body = body
+			defer body.release()
 		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/elements"
+	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -19,6 +20,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *fhir.Error
 	var tooBig *http.MaxBytesError
 	switch {
+	case errors.Is(err, httplimit.ErrBodyTooSlow):
+		fe = fhir.Errorf(http.StatusRequestTimeout, fhir.CodeTimeout, "the request body arrived too slowly")
 	case errors.As(err, &tooBig):
 		fe = fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.CodeTooLong, "request body exceeds the limit of %d bytes", tooBig.Limit)
 	case errors.As(err, &fe):

@@ -22,6 +22,14 @@ import (
 type Options struct {
 	// MaxBodyBytes caps request bodies (413 beyond). Default 32 MiB.
 	MaxBodyBytes int64
+	// MaxInflightBody is the memory budget of large request bodies
+	// (over 1 MiB): the total size of those the API works on at once.
+	// A large body that cannot get its share within BodyBudgetWait is
+	// answered 503 with Retry-After. Default DefaultMaxInflightBody;
+	// negative for no budget.
+	MaxInflightBody int64
+	// BodyBudgetWait defaults to DefaultBodyBudgetWait.
+	BodyBudgetWait time.Duration
 	// JSONLimits bound nesting depth and string sizes of request bodies.
 	JSONLimits fhirjson.Limits
 	// Logger receives access and error logs. Default slog.Default().
@@ -84,7 +92,7 @@ func New(svc *service.Service, opts Options) *API {
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))
 	})
-	a.handler = withRequestContext(opts.Logger, opts.MaxBodyBytes, mux)
+	a.handler = withRequestContext(opts.Logger, opts.MaxBodyBytes, newBodyBudget(opts.MaxInflightBody, opts.MaxBodyBytes, opts.BodyBudgetWait), mux)
 	return a
 }
 

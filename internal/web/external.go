@@ -77,7 +77,9 @@ func (s *Server) externalCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, sessionCookie, cookie, int(identity.SessionTTL.Seconds()))
 	s.recordSignIn(r, "login", u, http.StatusOK, "signed in with "+e.Name)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	// Checked again on the way out: a start saved by an older gpcloud
+	// may hold a destination today's check refuses.
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 // mapExternal finds the account of an external identity, by the

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
@@ -127,15 +126,6 @@ func checkCSRF(r *http.Request, sess *identity.Session) bool {
 	}
 	c, err := r.Cookie(csrfCookie)
 	return err == nil && constantEqual(got, c.Value)
-}
-
-// safeNext keeps a post-sign-in destination only when it is a path on
-// this server (no open redirect).
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
-	}
-	return "/"
 }
 
 func clientAddr(r *http.Request) string {
