@@ -48,7 +48,8 @@ func Stage(ctx context.Context, tx store.Tx, written []Seen) error {
 	if err != nil {
 		return err
 	}
-	return tx.InsertRecord(ctx, store.Record{Kind: outboxKind, ID: outboxID(), Body: body})
+	// The id is new (time and randomness): an upsert is one statement.
+	return tx.PutRecord(ctx, store.Record{Kind: outboxKind, ID: outboxID(), Body: body})
 }
 
 // outboxID orders staged events by when they were staged; the random

@@ -49,6 +49,9 @@ const queueSize = 4096
 // batchInterval is how long the writer gathers events before writing.
 const batchInterval = 50 * time.Millisecond
 
+// drainDelay is how long the writer lets staged events gather once woken.
+const drainDelay = 200 * time.Millisecond
+
 // pollInterval is how often the writer looks in the outbox for events
 // staged by other processes (or left by a crash) when nothing woke it.
 const pollInterval = time.Second
@@ -103,19 +106,24 @@ func (t *Trail) run() {
 	defer poll.Stop()
 	for {
 		var batch []Event
+		woken := false
 		select {
 		case e, ok := <-t.queue:
 			if !ok {
-				t.write(nil)
+				t.write(nil, false)
 				return
 			}
 			batch = t.gather(e)
 		case <-t.wake:
-			// Let the waking transaction's neighbours stage theirs too.
-			time.Sleep(batchInterval / 5)
+			// Staged events are durable already: chaining them can wait
+			// for their neighbours, so that a busy server chains many in
+			// one transaction instead of taking the write lock from the
+			// writers for a few each time.
+			time.Sleep(drainDelay)
+			woken = true
 		case <-poll.C:
 		}
-		t.write(batch)
+		t.write(batch, woken)
 		for _, e := range batch {
 			if e.flushed != nil {
 				close(e.flushed)
@@ -152,7 +160,7 @@ func (t *Trail) gather(first Event) []Event {
 // was briefly away (Record waits meanwhile once the queue is full).
 // Anything else is retried a few times, then logged as the operational
 // emergency it is.
-func (t *Trail) write(batch []Event) {
+func (t *Trail) write(batch []Event, woken bool) {
 	var resources []fhir.Resource
 	for i := range batch {
 		if batch[i].Interaction != "" {
@@ -160,7 +168,7 @@ func (t *Trail) write(batch []Event) {
 		}
 	}
 	ctx := context.Background()
-	if len(resources) == 0 {
+	if len(resources) == 0 && !woken {
 		if n, err := Pending(ctx, t.st); err == nil && n == 0 {
 			return // nothing to chain: no write transaction needed
 		}
