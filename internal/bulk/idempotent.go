@@ -106,7 +106,6 @@ func (im *Importer) createOnce(ctx context.Context, b fhir.Resource) (int, error
 	return present, nil
 }
 
-
 // uuidID is the id a urn:uuid fullUrl gives its resource ("" for another
 // fullUrl, or a UUID that is no valid FHIR id).
 func uuidID(fullURL string) string {

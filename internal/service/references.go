@@ -128,7 +128,6 @@ func (s *Service) rewriteReferences(ctx context.Context, tx store.Tx, entries []
 	return nil
 }
 
-
 // conditionalReference recognises "Type?query".
 func conditionalReference(ref string) (typ, query string, ok bool) {
 	typ, query, ok = strings.Cut(ref, "?")
