@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"hash"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -58,7 +59,12 @@ type Manifest struct {
 	Request             string       `json:"request"`
 	RequiresAccessToken bool         `json:"requiresAccessToken"`
 	Output              []OutputFile `json:"output"`
-	Error               []OutputFile `json:"error"`
+	// Deleted lists, for an export with a since, the resources deleted
+	// since then and not recreated: NDJSON of transaction Bundles of
+	// DELETE entries (Bulk Data 2.0), so that a receiver kept current by
+	// incremental exports removes them too.
+	Deleted []OutputFile `json:"deleted,omitempty"`
+	Error   []OutputFile `json:"error"`
 	// Summary is gpcloud's addition: what the extract holds.
 	Summary Summary `json:"summary"`
 }
@@ -173,6 +179,13 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 				return nil, fmt.Errorf("export %s history: %w", typ, err)
 			}
 			m.Output = append(m.Output, hist...)
+		}
+		if !opts.Since.IsZero() && opts.Filters[typ] == nil {
+			del, err := exportDeleted(ctx, st, opts.Dir, typ, opts.Since, opts.MaxFileBytes)
+			if err != nil {
+				return nil, fmt.Errorf("export %s deletions: %w", typ, err)
+			}
+			m.Deleted = append(m.Deleted, del...)
 		}
 	}
 	if !first.IsZero() {
@@ -390,4 +403,68 @@ func writeAuditHead(ctx context.Context, st store.Store, dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, audit.HeadFile), append(data, '\n'), 0o640)
+}
+
+// deletedSuffix names the files of deletions.
+const deletedSuffix = ".deleted.ndjson"
+
+// deletedPerBundle bounds the DELETE entries of one line of a deleted file.
+const deletedPerBundle = 500
+
+// exportDeleted writes <Type>.deleted.ndjson: the resources of typ whose
+// deletion since since is still their current version, as transaction
+// Bundles of DELETE entries (the Bulk Data 2.0 "deleted" files).
+func exportDeleted(ctx context.Context, st store.Store, dir, typ string, since time.Time, maxBytes int64) ([]OutputFile, error) {
+	w := &typeWriter{dir: dir, typ: typ, max: maxBytes, suffix: deletedSuffix}
+	var entries []any
+	flush := func() error {
+		if len(entries) == 0 {
+			return nil
+		}
+		line, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": entries})
+		if err != nil {
+			return err
+		}
+		entries = nil
+		return w.write(line)
+	}
+	seen := map[string]bool{}
+	q := store.HistoryQuery{Type: typ, Since: since, Count: exportBatch}
+	for {
+		page, err := st.History(ctx, q)
+		if err != nil {
+			w.abort()
+			return nil, err
+		}
+		for _, v := range page {
+			if !v.Deleted || seen[v.ID] {
+				continue
+			}
+			seen[v.ID] = true
+			cur, err := st.Read(ctx, typ, v.ID)
+			if err != nil || !cur.Deleted {
+				continue // recreated since: exported as a resource
+			}
+			entries = append(entries, map[string]any{"request": map[string]any{"method": http.MethodDelete, "url": typ + "/" + v.ID}})
+			if len(entries) == deletedPerBundle {
+				if err := flush(); err != nil {
+					w.abort()
+					return nil, err
+				}
+			}
+		}
+		if len(page) < q.Count {
+			break
+		}
+		q.Before = page[len(page)-1].Seq
+	}
+	if err := flush(); err != nil {
+		w.abort()
+		return nil, err
+	}
+	files, err := w.close()
+	for i := range files {
+		files[i].Type = "Bundle"
+	}
+	return files, err
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,6 +46,9 @@ type ImportProgress struct {
 	// trail records accesses to that system; the target keeps its own
 	// (the source's stays verifiable in its extract).
 	SkippedAuditEvents int
+	// Deleted counts the deletions applied (an incremental export's
+	// deleted files).
+	Deleted int
 	// AlreadyPresent counts resources of Resources that the target held
 	// already (an earlier run, or another Bundle carrying the same
 	// urn:uuid resource): nothing was written for them.
@@ -319,6 +323,9 @@ type numbered struct {
 func (im *Importer) ndjson(ctx context.Context, path string) error {
 	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), historySuffix) {
 		return im.historyFile(ctx, path)
+	}
+	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), deletedSuffix) {
+		return im.deletedFile(ctx, path)
 	}
 	var batch []numbered
 	var failed error
@@ -679,10 +686,48 @@ func withoutSuperseded(files []string) []string {
 	var out []string
 	for _, f := range files {
 		base := strings.TrimSuffix(f, ".gz")
-		if strings.HasSuffix(base, ".ndjson") && !strings.HasSuffix(base, historySuffix) && hasHistory[typeOf(f)] {
+		if strings.HasSuffix(base, ".ndjson") && !strings.HasSuffix(base, historySuffix) && !strings.HasSuffix(base, deletedSuffix) && hasHistory[typeOf(f)] {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// deletedFile applies an incremental export's deletions: each line a
+// transaction Bundle of DELETE entries (deleting what is already gone, or
+// was never there, is no error).
+func (im *Importer) deletedFile(ctx context.Context, path string) error {
+	var failed error
+	err := lines(path, func(n int, data []byte) bool {
+		b, err := parseLine(data)
+		if err != nil || b.Type() != "Bundle" || b["type"] != "transaction" {
+			im.fail(path, n, "not a transaction Bundle of deletions")
+			return true
+		}
+		entries, _ := b["entry"].([]any)
+		for _, e := range entries {
+			req, _ := e.(map[string]any)["request"].(map[string]any)
+			if req["method"] != http.MethodDelete {
+				im.fail(path, n, "a deletions file holds only DELETE entries")
+				return true
+			}
+		}
+		if err := im.sink.Transaction(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				failed = ctx.Err()
+				return false
+			}
+			im.fail(path, n, oneLine(err))
+			return true
+		}
+		im.mu.Lock()
+		im.progress.Deleted += len(entries)
+		im.mu.Unlock()
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return failed
 }

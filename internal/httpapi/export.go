@@ -120,11 +120,17 @@ func (a *API) exportStatus(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]any{"type": f.Type, "url": a.origin() + "/bulk-files/" + job.ID + "/" + f.URL,
 				"count": f.Count, "extension": map[string]any{"sha256": f.SHA256, "bytes": f.Bytes}})
 		}
+		deleted := make([]any, 0, len(job.Manifest.Deleted))
+		for _, f := range job.Manifest.Deleted {
+			deleted = append(deleted, map[string]any{"type": f.Type, "url": a.origin() + "/bulk-files/" + job.ID + "/" + f.URL,
+				"count": f.Count, "extension": map[string]any{"sha256": f.SHA256, "bytes": f.Bytes}})
+		}
 		body, _ := json.Marshal(map[string]any{
 			"transactionTime":     job.Manifest.TransactionTime,
 			"request":             job.Request,
 			"requiresAccessToken": a.opts.Tokens != nil,
 			"output":              out,
+			"deleted":             deleted,
 			"error":               []any{},
 			"extension":           map[string]any{"expires": job.Finished.Add(bulk.DefaultExpiry).Format(time.RFC3339)},
 		})
