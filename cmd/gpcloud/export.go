@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -12,10 +11,15 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
+const exportUsage = `  gpcloud export [--data DIR | --database DSN] --out DIR [--type T1,T2] [--since INSTANT] [--max-file-size BYTES] [--with-history]
+      write every current resource (with --with-history, every version) as
+      NDJSON, one file per type, with manifest.json and README.md, into
+      --out, a new or empty directory
+`
+
 // export writes the store as NDJSON with a manifest and a description.
 func export(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("export", exportUsage)
 	var sc storeConfig
 	sc.register(fs)
 	out := fs.String("out", "", "output directory (required)")
@@ -23,8 +27,8 @@ func export(args []string, stdout, stderr io.Writer) int {
 	sinceFlag := fs.String("since", "", "only resources updated at or after this instant (2024-01-01 or 2024-01-01T10:00:00Z)")
 	maxFile := fs.Int64("max-file-size", 1<<30, "split a type's NDJSON into files of at most this many bytes")
 	withHistory := fs.Bool("with-history", false, "also write every version of every resource (deleted ones too) as <Type>.history.ndjson")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprintln(stderr, "gpcloud export: --out DIR is required")
@@ -38,9 +42,9 @@ func export(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	ctx, st, done, ok := openForCommand("gpcloud export", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud export", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	types := splitList(*typesFlag)

@@ -62,6 +62,9 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
+	if code := run([]string{"admin", "init", "--data", data}, &stdout, &stderr); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, stderr.String())
+	}
 	code := run([]string{"import", "--data", data, in}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stdout.String(), "imported 1 resources from 1 files") || !strings.Contains(stderr.String(), "Patient.ndjson:2:") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())

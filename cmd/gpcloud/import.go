@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,24 +19,48 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
+const importUsage = `  gpcloud import [--data DIR | --database DSN | --server URL [--token T]] [--strict] [--batch N] PATH...
+      load FHIR Bundles and NDJSON files (gzipped or not), and directories of
+      them, into an existing store or, with --server, through a FHIR server's
+      REST API; a directory holding a manifest.json (an export) is read as
+      its manifest lists it
+`
+
 // importCmd loads Bundles and NDJSON files into the store, or through a
 // FHIR server's REST API with --server.
 func importCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("import", importUsage)
 	var sc storeConfig
 	sc.register(fs)
 	server := fs.String("server", "", "load through this FHIR server's REST API (its base URL) instead of the store")
 	token := fs.String("token", os.Getenv("GPCLOUD_TOKEN"), "access token for --server, e.g. from gpcloud admin token (env GPCLOUD_TOKEN)")
 	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
 	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, true, stdout, stderr); !ok {
+		return code
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "gpcloud import: give one or more files or directories (Bundles, NDJSON, .gz)")
 		return 2
+	}
+	// A mistyped path is refused before the store is opened or anything
+	// is written.
+	for _, p := range paths {
+		if strings.HasPrefix(p, "-") {
+			fmt.Fprintf(stderr, "gpcloud import: %s after the paths: flags go before them\n", p)
+			return 2
+		}
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is named once
+			}
+			fmt.Fprintf(stderr, "gpcloud import: %s: %v\n", p, err)
+			return 2
+		}
 	}
 	var sink bulk.Sink
 	var ctx context.Context
@@ -47,9 +71,9 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		ctx = c
 		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
 	} else {
-		c, st, done, ok := openForCommand("gpcloud import", sc, stderr)
-		if !ok {
-			return 1
+		c, st, done, code := openForCommand("gpcloud import", sc, stderr)
+		if code != 0 {
+			return code
 		}
 		defer done()
 		ctx, local = c, st
