@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -42,6 +45,10 @@ func export(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if err := checkOut(*out); err != nil {
+		fmt.Fprintf(stderr, "gpcloud export: %v\n", err)
+		return 2
+	}
 	ctx, st, done, code := openForCommand("gpcloud export", sc, stderr)
 	if code != 0 {
 		return code
@@ -77,4 +84,41 @@ func export(args []string, stdout, stderr io.Writer) int {
 		m.Summary.Resources, len(m.Summary.ByType), len(m.Output), float64(bytes)/1e6, *out, elapsed.Round(time.Millisecond),
 		float64(m.Summary.Resources)/max(elapsed.Seconds(), 1e-3), float64(bytes)/1e6/max(elapsed.Seconds(), 1e-3))
 	return 0
+}
+
+// checkOut refuses an --out that is not new or empty. Files left there
+// (another export's history or split files) would sit beside the new
+// manifest, which does not list them, and an import of the folder by file
+// names would replay them in place of the current ones.
+func checkOut(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--out %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("--out %s is a file, not a directory: choose a new or empty directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	what := "is not empty"
+	for _, e := range entries {
+		if e.Name() == bulk.ManifestName {
+			what = "already holds an export"
+		}
+	}
+	names := make([]string, 0, 3)
+	for _, e := range entries[:min(3, len(entries))] {
+		names = append(names, e.Name())
+	}
+	if len(entries) > 3 {
+		names = append(names, fmt.Sprintf("%d more", len(entries)-3))
+	}
+	return fmt.Errorf("--out %s %s (%s): choose a new or empty directory, so that no file of another export is taken for part of this one", dir, what, strings.Join(names, ", "))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,23 +43,17 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gpcloud import: give one or more files or directories (Bundles, NDJSON, .gz)")
 		return 2
 	}
-	// A mistyped path is refused before the store is opened or anything
-	// is written.
+	// A mistyped path, or an export missing a file its manifest lists, is
+	// refused before the store is opened or anything is written.
 	for _, p := range paths {
 		if strings.HasPrefix(p, "-") {
 			fmt.Fprintf(stderr, "gpcloud import: %s after the paths: flags go before them\n", p)
 			return 2
 		}
 	}
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err // the path is named once
-			}
-			fmt.Fprintf(stderr, "gpcloud import: %s: %v\n", p, err)
-			return 2
-		}
+	if err := bulk.CheckPaths(paths); err != nil {
+		fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
+		return 2
 	}
 	var sink bulk.Sink
 	var ctx context.Context
@@ -90,6 +83,9 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	res, err := bulk.Import(ctx, sink, paths, bulk.ImportOptions{Strict: *strict, BatchSize: *batch, Progress: show})
 	show(bulk.ImportProgress{}) // end the progress line
 	if res != nil {
+		for _, s := range res.Skipped {
+			fmt.Fprintln(stderr, s)
+		}
 		for _, p := range res.Problems {
 			fmt.Fprintln(stderr, p)
 		}
@@ -161,6 +157,8 @@ func progressPrinter(w io.Writer) func(bulk.ImportProgress) {
 	}
 }
 
+// summaryLine sums an import up: what was imported, of which types,
+// how fast, and what failed or was skipped (listed above it).
 func summaryLine(r *bulk.ImportResult) string {
 	types := make([]string, 0, len(r.ByType))
 	for t := range r.ByType {
@@ -171,6 +169,25 @@ func summaryLine(r *bulk.ImportResult) string {
 	for i, t := range types {
 		parts[i] = fmt.Sprintf("%s %d", t, r.ByType[t])
 	}
-	return fmt.Sprintf("imported %d resources from %d files in %s (%.0f resources/s), %d failed: %s",
-		r.Resources, r.FilesDone, r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3), r.Failed, strings.Join(parts, ", "))
+	var b strings.Builder
+	fmt.Fprintf(&b, "imported %s", plural(r.Resources, "resource"))
+	if len(parts) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, " from %s in %s (%.0f resources/s)", plural(r.FilesDone, "file"), r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3))
+	if r.Failed > 0 {
+		fmt.Fprintf(&b, "; %d failed", r.Failed)
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(&b, "; %s skipped", plural(len(r.Skipped), "file"))
+	}
+	return b.String()
+}
+
+// plural counts things in English: "1 file", "2 files".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +59,7 @@ func (p Problem) String() string {
 type ImportResult struct {
 	ImportProgress
 	Problems []Problem
+	Skipped  []Skipped // files passed over (files.go)
 	Elapsed  time.Duration
 }
 
@@ -80,6 +78,7 @@ type Importer struct {
 	opts     ImportOptions
 	progress ImportProgress
 	problems []Problem
+	skipped  []Skipped
 	deferred []pending
 	// deferredBundles wait, whole, for a conditional reference's target.
 	deferredBundles []deferredBundle
@@ -103,7 +102,7 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
-	files, err := listFiles(paths)
+	files, skipped, err := listFiles(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +113,7 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	if opts.Strict {
 		workers = 1
 	}
-	im := &Importer{sink: sink, opts: opts, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
+	im := &Importer{sink: sink, opts: opts, skipped: skipped, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	queue := make(chan string)
@@ -158,7 +157,7 @@ feed:
 func (im *Importer) result() *ImportResult {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Elapsed: time.Since(im.progress.Started)}
+	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Skipped: im.skipped, Elapsed: time.Since(im.progress.Started)}
 }
 
 func (im *Importer) report() {
@@ -176,39 +175,6 @@ func (im *Importer) fail(file string, line int, reason string) {
 	defer im.mu.Unlock()
 	im.problems = append(im.problems, Problem{File: file, Line: line, Reason: reason})
 	im.progress.Failed++
-}
-
-// listFiles expands directories (recursively, in name order) and keeps
-// the files that look like FHIR data.
-func listFiles(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := strings.TrimSuffix(d.Name(), ".gz")
-			if !d.IsDir() && (strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".ndjson")) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(found)
-		out = append(out, withoutSuperseded(found)...)
-	}
-	return out, nil
 }
 
 func open(path string) (io.ReadCloser, error) {
@@ -616,32 +582,4 @@ func (im *Importer) historyFile(ctx context.Context, path string) error {
 		return err
 	}
 	return failed
-}
-
-// withoutSuperseded drops a type's current-version NDJSON files when the
-// same directory holds history files of that type, which carry those
-// versions too.
-func withoutSuperseded(files []string) []string {
-	typeOf := func(f string) string {
-		base := filepath.Base(f)
-		if i := strings.IndexByte(base, '.'); i > 0 {
-			return filepath.Join(filepath.Dir(f), base[:i])
-		}
-		return f
-	}
-	hasHistory := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(strings.TrimSuffix(f, ".gz"), historySuffix) {
-			hasHistory[typeOf(f)] = true
-		}
-	}
-	var out []string
-	for _, f := range files {
-		base := strings.TrimSuffix(f, ".gz")
-		if strings.HasSuffix(base, ".ndjson") && !strings.HasSuffix(base, historySuffix) && hasHistory[typeOf(f)] {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
 }
