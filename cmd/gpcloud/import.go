@@ -62,7 +62,13 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		c, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		ctx = c
-		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
+		ss := bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
+		// A wrong --server is refused before anything is read or sent.
+		if err := ss.Check(ctx); err != nil {
+			fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
+			return 2
+		}
+		sink = ss
 	} else {
 		c, st, done, code := openForCommand("gpcloud import", sc, stderr)
 		if code != 0 {

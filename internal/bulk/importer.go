@@ -116,6 +116,8 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	im := &Importer{sink: sink, opts: opts, skipped: skipped, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stop := &stopSink{Sink: sink, cancel: cancel}
+	im.sink = stop
 	queue := make(chan string)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -147,11 +149,14 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
+	if err := stop.stopped(); err != nil {
+		return im.result(), err // the other workers' errors are its cancellation
+	}
 	if firstErr != nil {
 		return im.result(), firstErr
 	}
 	im.retryDeferred(ctx)
-	return im.result(), nil
+	return im.result(), stop.stopped()
 }
 
 func (im *Importer) result() *ImportResult {
@@ -376,6 +381,8 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 				for _, res := range d.counts {
 					im.count(res)
 				}
+			case ctx.Err() != nil:
+				return // stopped or interrupted: Import says why
 			case unresolvedReference(err):
 				im.deferredBundles = append(im.deferredBundles, d)
 			default:
