@@ -106,3 +106,30 @@ func withStore(args []string, flag, value string) []string {
 	out := append([]string{}, args[:words]...)
 	return append(append(out, flag, value), args[words:]...)
 }
+
+// TestUnwritableDataDirectory: a data directory that cannot be written is
+// said to be so, with its path, by every command that writes (they all
+// do: an audit event at least).
+func TestUnwritableDataDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into read-only directories: cannot test here")
+	}
+	data := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"admin", "init", "--data", data}, &stdout, &stderr); code != 0 {
+		t.Fatal(stderr.String())
+	}
+	if err := os.Chmod(data, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(data, 0o700)
+	for name, args := range storeCommands(t) {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(withStore(args, "--data", data), &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), "the data directory "+data+" is not writable (permission denied)") {
+				t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}

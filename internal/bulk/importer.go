@@ -360,9 +360,9 @@ func (im *Importer) writeOne(ctx context.Context, p pending, mayDefer bool) erro
 		im.deferred = append(im.deferred, p)
 		im.mu.Unlock()
 	default:
-		im.fail(p.file, p.line, oneLine(err))
+		im.fail(p.file, p.line, lineReason(p.res, err))
 		if im.opts.Strict {
-			return fmt.Errorf("%s:%d: %s", p.file, p.line, oneLine(err))
+			return fmt.Errorf("%s:%d: %s", p.file, p.line, lineReason(p.res, err))
 		}
 	}
 	return nil
@@ -407,7 +407,7 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 		}
 		if len(im.deferred) == len(round) {
 			for _, p := range im.deferred {
-				im.fail(p.file, p.line, "conditional reference still matches no resource after every file was imported")
+				im.fail(p.file, p.line, resourceRef(p.res)+": a conditional reference still matches no resource after every file was imported")
 			}
 			im.deferred = nil
 		}
@@ -569,9 +569,9 @@ func (im *Importer) historyFile(ctx context.Context, path string) error {
 				failed = ctx.Err()
 				return false
 			}
-			im.fail(path, n, oneLine(err))
+			im.fail(path, n, historyReason(b, err))
 			if im.opts.Strict {
-				failed = fmt.Errorf("%s:%d: %s", path, n, oneLine(err))
+				failed = fmt.Errorf("%s:%d: %s", path, n, historyReason(b, err))
 				return false
 			}
 			return true
