@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -9,19 +8,32 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-const adminUsage = `Usage:
-  gpcloud admin reindex [--data DIR | --database DSN] [--type T1,T2]
+// The usage of each admin command: its line with arguments, and what it
+// does.
+const (
+	initUsage = `  gpcloud admin init [--data DIR | --database DSN]
+      create an empty store, as serve does on its first start, without
+      starting the server; nothing to do when one is there
+`
+	reindexUsage = `  gpcloud admin reindex [--data DIR | --database DSN] [--type T1,T2]
       rebuild the search indexes of every current resource (after a
       definitions change); safe while the server runs
-  gpcloud admin token [--data DIR | --database DSN] --scope "system/*.read system/*.write" [--ttl 10m] [--subject NAME]
-      print a signed access token on stdout (for operators and scripts)
-  gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--password-stdin]
-      create an account (gp, nurse, receptionist, practice-admin, patient, proxy)
-  gpcloud admin client add [--data DIR | --database DSN] --id ID --kind system|confidential|public --scope SCOPES [--jwks FILE | --jwks-url URL] [--redirect-uri URL]...
-      register an app (SMART on FHIR) or a backend service
-  gpcloud admin audit verify [--data DIR | --database DSN]
-      check the audit trail's hash chain; exit status 1 if it is broken
 `
+	tokenUsage = `  gpcloud admin token [--data DIR | --database DSN] --scope "system/*.read system/*.write" [--ttl 10m] [--subject NAME]
+      print a signed access token on stdout (for operators and scripts)
+`
+	userUsage = `  gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--fhir-user REF] [--name TEXT] [--password-stdin]
+      create an account (gp, nurse, receptionist, practice-admin, patient, proxy)
+`
+	clientUsage = `  gpcloud admin client add [--data DIR | --database DSN] --id ID --kind system|confidential|public --scope SCOPES [--name TEXT] [--jwks FILE | --jwks-url URL] [--redirect-uri URL]... [--launch-url URL] [--mtls]
+      register an app (SMART on FHIR) or a backend service
+`
+	auditUsage = `  gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]
+      check the audit trail's hash chain (of a store, or of an export directory); exit status 1 if it is broken
+`
+	adminUsage = "Usage:\n" + initUsage + reindexUsage + tokenUsage + userUsage + clientUsage + auditUsage +
+		"\nEvery command but init refuses a --data or --database that holds no store (exit status 2).\n"
+)
 
 func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -29,6 +41,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "init":
+		return adminInit(args[1:], stdout, stderr)
 	case "reindex":
 		return reindex(args[1:], stdout, stderr)
 	case "token":
@@ -39,7 +53,7 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return adminUser(args[1:], stdin, stdout, stderr)
 	case "client":
 		return adminClient(args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, adminUsage)
 		return 0
 	}
@@ -48,17 +62,16 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func reindex(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("admin reindex", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("admin reindex", reindexUsage)
 	var sc storeConfig
 	sc.register(fs)
 	typesFlag := fs.String("type", "", "comma-separated resource types (default: all)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
+		return code
 	}
-	ctx, st, done, ok := openForCommand("gpcloud admin reindex", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud admin reindex", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	types := splitList(*typesFlag)

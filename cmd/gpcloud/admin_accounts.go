@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,12 +23,15 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // adminUser runs "admin user add".
 func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if helpAsked(args) {
+		fmt.Fprint(stdout, "Usage:\n"+userUsage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(stderr, "Usage: gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--fhir-user REF] [--name TEXT] [--password-stdin]\n")
+		fmt.Fprint(stderr, "Usage:\n"+userUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("admin user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("admin user add", userUsage)
 	var sc storeConfig
 	sc.register(fs)
 	username := fs.String("username", "", "login name or email address (required)")
@@ -40,8 +42,8 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fhirUser := fs.String("fhir-user", "", "the user's own resource, e.g. Practitioner/123 (default Patient/<id> for patients)")
 	name := fs.String("name", "", "full name")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default: generate one and print it)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
+		return code
 	}
 	u := &identity.User{ID: identity.NormalizeUsername(*username), Name: *name, Role: auth.Role(*role), Practice: *practice, Patients: patients, FHIRUser: *fhirUser}
 	if u.FHIRUser == "" && u.Role == auth.RolePatient && len(patients) == 1 {
@@ -68,9 +70,9 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin user add: a password needs at least %d characters\n", identity.MinPasswordLength)
 		return 2
 	}
-	ctx, st, done, ok := openForCommand("gpcloud admin user add", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud admin user add", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	if err := identity.CreateUser(ctx, st, u, password); err != nil {
@@ -89,12 +91,15 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // adminClient runs "admin client add".
 func adminClient(args []string, stdout, stderr io.Writer) int {
+	if helpAsked(args) {
+		fmt.Fprint(stdout, "Usage:\n"+clientUsage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(stderr, "Usage: gpcloud admin client add [--data DIR | --database DSN] --id ID --kind system|confidential|public --scope SCOPES [--name TEXT] [--jwks FILE | --jwks-url URL] [--redirect-uri URL]... [--mtls]\n")
+		fmt.Fprint(stderr, "Usage:\n"+clientUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("admin client add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("admin client add", clientUsage)
 	var sc storeConfig
 	sc.register(fs)
 	c := oauth.Client{}
@@ -108,8 +113,8 @@ func adminClient(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&redirects, "redirect-uri", "where authorization responses may go; repeatable")
 	fs.StringVar(&c.LaunchURL, "launch-url", "", "the app's launch URL, for opening it from a patient's record (EHR launch)")
 	fs.BoolVar(&c.MTLS, "mtls", false, "require mutual TLS with a certificate issued to the client id (system clients)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
+		return code
 	}
 	c.RedirectURIs = redirects
 	if *jwksFile != "" {
@@ -129,9 +134,9 @@ func adminClient(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin client add: %v\n", err)
 		return 2
 	}
-	ctx, st, done, ok := openForCommand("gpcloud admin client add", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud admin client add", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	if err := oauth.RegisterClient(ctx, st, c); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,15 +16,14 @@ import (
 
 // adminToken prints a signed access token for operators and scripts.
 func adminToken(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("admin token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("admin token", tokenUsage)
 	var sc storeConfig
 	sc.register(fs)
 	scope := fs.String("scope", "", `SMART scopes, e.g. "system/*.read system/*.write" (required)`)
 	ttl := fs.Duration("ttl", 10*time.Minute, "lifetime of the token (at most 24h)")
 	subject := fs.String("subject", "admin-cli", "who the token is for, as the audit trail will name them")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
+		return code
 	}
 	scopes, err := auth.ParseScopes(*scope)
 	if err != nil || len(scopes.Rules) == 0 {
@@ -39,9 +37,9 @@ func adminToken(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin token: --ttl %s: want more than 0 and at most %s\n", *ttl, tokens.MaxTTL)
 		return 2
 	}
-	ctx, st, done, ok := openForCommand("gpcloud admin token", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud admin token", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	authority, err := tokens.ForStore(ctx, st)
@@ -67,19 +65,23 @@ func adminToken(args []string, stdout, stderr io.Writer) int {
 
 // adminAudit runs audit subcommands.
 func adminAudit(args []string, stdout, stderr io.Writer) int {
+	if helpAsked(args) {
+		fmt.Fprint(stdout, "Usage:\n"+auditUsage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprint(stderr, "Usage: gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]\n")
+		fmt.Fprint(stderr, "Usage:\n"+auditUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("admin audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("admin audit verify", auditUsage)
 	var sc storeConfig
 	sc.register(fs)
 	extract := fs.String("extract", "", "verify the audit trail of an export directory (gpcloud export, $export) instead of a store")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
+		return code
 	}
 	if *extract != "" {
+		// An extract needs no store.
 		if fi, err := os.Stat(*extract); err != nil || !fi.IsDir() {
 			fmt.Fprintf(stderr, "gpcloud admin audit verify: --extract %s is not a directory\n", *extract)
 			return 2
@@ -91,9 +93,9 @@ func adminAudit(args []string, stdout, stderr io.Writer) int {
 		}
 		return printReport(stdout, report, "in "+*extract)
 	}
-	ctx, st, done, ok := openForCommand("gpcloud admin audit verify", sc, stderr)
-	if !ok {
-		return 1
+	ctx, st, done, code := openForCommand("gpcloud admin audit verify", sc, stderr)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	report, err := audit.Verify(ctx, st, nil)
@@ -101,7 +103,7 @@ func adminAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin audit verify: %v\n", err)
 		return 1
 	}
-	code := printReport(stdout, report, "")
+	code = printReport(stdout, report, "")
 	if n, err := audit.Pending(ctx, st); err == nil && n > 0 {
 		fmt.Fprintf(stdout, "%d staged event records wait to be chained (a running server chains them within a second; one starting, at once)\n", n)
 	}

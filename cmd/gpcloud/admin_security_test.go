@@ -34,6 +34,8 @@ func TestAdminSecurityCommands(t *testing.T) {
 		code  int
 		out   string // in stdout (exit 0) or stderr
 	}{
+		{"init", []string{"admin", "init", "--data", data}, "", 0, "created an empty gpcloud store in " + data},
+		{"init again", []string{"admin", "init", "--data", data}, "", 0, "already holds a gpcloud store: nothing to do"},
 		{"token without scope", []string{"admin", "token", "--data", data}, "", 2, "no resource scopes"},
 		{"token with a bad scope", []string{"admin", "token", "--data", data, "--scope", "system/Observation.xyz"}, "", 2, "--scope"},
 		{"token living too long", []string{"admin", "token", "--data", data, "--scope", "system/*.rs", "--ttl", "48h"}, "", 2, "--ttl"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/postgres"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 )
 
 // storeConfig names where the data lives; shared by every subcommand that
@@ -67,17 +70,56 @@ func envInt64(name string, def int64) int64 {
 	return n
 }
 
-// openForCommand opens the store for a one-shot command, with a context
-// that SIGTERM and SIGINT cancel; done closes both.
-func openForCommand(name string, sc storeConfig, stderr io.Writer) (context.Context, store.Store, func(), bool) {
+// openForCommand opens an existing store for a one-shot command, with a
+// context that SIGTERM and SIGINT cancel; done closes both. When it cannot,
+// it says why and code is the exit status: 2 where there is no store (a
+// mistyped --data or --database must not become a new, empty store), 1
+// for other failures.
+func openForCommand(name string, sc storeConfig, stderr io.Writer) (ctx context.Context, st store.Store, done func(), code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	st, err := openStore(ctx, sc)
-	if err != nil {
+	st, err := openExistingStore(ctx, sc)
+	var none *store.NoStoreError
+	switch {
+	case errors.As(err, &none):
+		fmt.Fprintf(stderr, "%s: %s\n", name, noStoreHelp(sc, none))
+		stop()
+		return nil, nil, nil, 2
+	case err != nil:
 		fmt.Fprintf(stderr, "%s: cannot open %s: %v\n", name, sc.describe(), err)
 		stop()
-		return nil, nil, nil, false
+		return nil, nil, nil, 1
 	}
-	return ctx, st, func() { st.Close(); stop() }, true
+	return ctx, st, func() { st.Close(); stop() }, 0
+}
+
+// openExistingStore opens the configured store if it exists; serve and
+// admin init create it (openStore).
+func openExistingStore(ctx context.Context, sc storeConfig) (store.Store, error) {
+	if sc.database != "" {
+		return postgres.OpenExisting(ctx, sc.database)
+	}
+	return sqlite.OpenExisting(ctx, sc.dataDir)
+}
+
+// noStoreHelp says where no store was found and how to make one.
+func noStoreHelp(sc storeConfig, none *store.NoStoreError) string {
+	if sc.database != "" {
+		return fmt.Sprintf("no gpcloud store in %s: %s.\n"+
+			"Check --database (or GPCLOUD_DATABASE). To create a store there: gpcloud admin init --database URL\n"+
+			"(or start the server on it: gpcloud serve --database URL)", redactDSN(sc.database), none.Reason)
+	}
+	dir := shellQuote(sc.dataDir)
+	return fmt.Sprintf("no gpcloud store in %s: %s.\n"+
+		"Check --data (or GPCLOUD_DATA). To create a store there: gpcloud admin init --data %s\n"+
+		"(or start the server on it: gpcloud serve --data %s)", sc.dataDir, none.Reason, dir, dir)
+}
+
+// shellQuote quotes a path for a command line to copy, when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // splitList reads a comma-separated flag ("" is none).

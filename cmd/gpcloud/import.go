@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,23 +18,41 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
+const importUsage = `  gpcloud import [--data DIR | --database DSN | --server URL [--token T]] [--strict] [--batch N] PATH...
+      load FHIR Bundles and NDJSON files (gzipped or not), and directories of
+      them, into an existing store or, with --server, through a FHIR server's
+      REST API; a directory holding a manifest.json (an export) is read as
+      its manifest lists it
+`
+
 // importCmd loads Bundles and NDJSON files into the store, or through a
 // FHIR server's REST API with --server.
 func importCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("import", importUsage)
 	var sc storeConfig
 	sc.register(fs)
 	server := fs.String("server", "", "load through this FHIR server's REST API (its base URL) instead of the store")
 	token := fs.String("token", os.Getenv("GPCLOUD_TOKEN"), "access token for --server, e.g. from gpcloud admin token (env GPCLOUD_TOKEN)")
 	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
 	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, true, stdout, stderr); !ok {
+		return code
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "gpcloud import: give one or more files or directories (Bundles, NDJSON, .gz)")
+		return 2
+	}
+	// A mistyped path, or an export missing a file its manifest lists, is
+	// refused before the store is opened or anything is written.
+	for _, p := range paths {
+		if strings.HasPrefix(p, "-") {
+			fmt.Fprintf(stderr, "gpcloud import: %s after the paths: flags go before them\n", p)
+			return 2
+		}
+	}
+	if err := bulk.CheckPaths(paths); err != nil {
+		fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
 		return 2
 	}
 	var sink bulk.Sink
@@ -45,11 +62,17 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		c, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		ctx = c
-		sink = bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
+		ss := bulk.ServerSink{Base: *server, Client: &http.Client{Timeout: 10 * time.Minute}, Token: *token}
+		// A wrong --server is refused before anything is read or sent.
+		if err := ss.Check(ctx); err != nil {
+			fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
+			return 2
+		}
+		sink = ss
 	} else {
-		c, st, done, ok := openForCommand("gpcloud import", sc, stderr)
-		if !ok {
-			return 1
+		c, st, done, code := openForCommand("gpcloud import", sc, stderr)
+		if code != 0 {
+			return code
 		}
 		defer done()
 		ctx, local = c, st
@@ -66,6 +89,9 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	res, err := bulk.Import(ctx, sink, paths, bulk.ImportOptions{Strict: *strict, BatchSize: *batch, Progress: show})
 	show(bulk.ImportProgress{}) // end the progress line
 	if res != nil {
+		for _, s := range res.Skipped {
+			fmt.Fprintln(stderr, s)
+		}
 		for _, p := range res.Problems {
 			fmt.Fprintln(stderr, p)
 		}
@@ -137,6 +163,8 @@ func progressPrinter(w io.Writer) func(bulk.ImportProgress) {
 	}
 }
 
+// summaryLine sums an import up: what was imported, of which types,
+// how fast, and what failed or was skipped (listed above it).
 func summaryLine(r *bulk.ImportResult) string {
 	types := make([]string, 0, len(r.ByType))
 	for t := range r.ByType {
@@ -147,13 +175,34 @@ func summaryLine(r *bulk.ImportResult) string {
 	for i, t := range types {
 		parts[i] = fmt.Sprintf("%s %d", t, r.ByType[t])
 	}
-	line := fmt.Sprintf("imported %d resources from %d files in %s (%.0f resources/s), %d failed: %s",
-		r.Resources, r.FilesDone, r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3), r.Failed, strings.Join(parts, ", "))
+	var b strings.Builder
+	fmt.Fprintf(&b, "imported %s", plural(r.Resources, "resource"))
+	if len(parts) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, " from %s in %s (%.0f resources/s)", plural(r.FilesDone, "file"), r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3))
+	if r.Failed > 0 {
+		fmt.Fprintf(&b, "; %d failed", r.Failed)
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(&b, "; %s skipped", plural(len(r.Skipped), "file"))
+	}
 	if r.AlreadyPresent > 0 {
-		line += fmt.Sprintf("; %d of them were present already (an earlier run, or another Bundle's copy) and were left as they were", r.AlreadyPresent)
+		fmt.Fprintf(&b, "; %d of them present already (an earlier run, or another Bundle's copy) and left as they were", r.AlreadyPresent)
+	}
+	if r.Deleted > 0 {
+		fmt.Fprintf(&b, "; %s applied", plural(r.Deleted, "deletion"))
 	}
 	if r.SkippedAuditEvents > 0 {
-		line += fmt.Sprintf("; %d AuditEvents not imported (the source's audit trail stays in its extract: gpcloud admin audit verify --extract DIR)", r.SkippedAuditEvents)
+		fmt.Fprintf(&b, "; %d AuditEvents not imported (the source's audit trail stays in its extract: gpcloud admin audit verify --extract DIR)", r.SkippedAuditEvents)
 	}
-	return line
+	return b.String()
+}
+
+// plural counts things in English: "1 file", "2 files".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -120,6 +120,9 @@ func TestAuditSurvivesKill(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			args, reopen := open(t)
+			if out, err := exec.Command(bin, append([]string{"admin", "init"}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("admin init: %v\n%s", err, out)
+			}
 			out, err := exec.Command(bin, append([]string{"admin", "token", "--scope", "system/*.read system/*.write", "--ttl", "10m"}, args...)...).Output()
 			if err != nil {
 				t.Fatalf("admin token: %v", err)
@@ -283,6 +286,9 @@ func TestKilledImportIsAudited(t *testing.T) {
 		}
 	}
 	data := t.TempDir()
+	if out, err := exec.Command(bin, "admin", "init", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("admin init: %v\n%s", err, out)
+	}
 	cmd := exec.Command(bin, "import", "--data", data, in)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -334,6 +340,9 @@ func TestKilledImportIsAudited(t *testing.T) {
 		t.Fatalf("import re-run: %v\n%s", err, out)
 	}
 	clean := t.TempDir()
+	if out, err := exec.Command(bin, "admin", "init", "--data", clean).CombinedOutput(); err != nil {
+		t.Fatalf("admin init: %v\n%s", err, out)
+	}
 	if out, err := exec.Command(bin, "import", "--data", clean, in).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted import: %v\n%s", err, out)
 	}

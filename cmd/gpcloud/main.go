@@ -21,14 +21,21 @@ func main() {
 const usage = `gpcloud: a FHIR R4 clinical system for GP practices
 
 Usage:
-  gpcloud serve [flags]     run the FHIR server (gpcloud serve -h for flags)
-  gpcloud admin ...         reindex, token, user add, client add, audit verify
-                            (gpcloud admin -h)
+  gpcloud serve [--listen ADDR] [--data DIR | --database DSN] [flags]
+                            run the FHIR server; it creates its store on
+                            first start (gpcloud serve -h for flags)
+  gpcloud admin COMMAND     init, reindex, token, user add, client add,
+                            audit verify (gpcloud admin -h)
   gpcloud export --out DIR  write every resource as NDJSON with a manifest
                             (gpcloud export -h for flags)
   gpcloud import PATH...    load Bundles and NDJSON (.gz, directories) into
                             the store or, with --server URL, a FHIR server
-  gpcloud version           print the version
+                            (gpcloud import -h for flags)
+  gpcloud version           print the version and the commit it was built from
+  gpcloud help [COMMAND]    this text, or a command's (as COMMAND -h does)
+
+Every command but serve and admin init works on an existing store: a
+--data directory or --database that holds none is refused (exit status 2).
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -52,9 +59,13 @@ func runWithStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	case "admin":
 		return admin(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "gpcloud", version)
+		printVersion(stdout)
 		return 0
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// "gpcloud help import" is "gpcloud import --help".
+			return runWithStdin(append(append([]string{}, args[1:]...), "--help"), stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}

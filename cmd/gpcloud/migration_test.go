@@ -47,6 +47,8 @@ func TestMigrationKeepsBothTrails(t *testing.T) {
 		}
 		return stdout.String()
 	}
+	mustRun("admin", "init", "--data", a)
+	mustRun(append([]string{"admin", "init"}, b...)...)
 	mustRun("import", "--data", a, in)
 	extract := filepath.Join(t.TempDir(), "extract")
 	mustRun("export", "--data", a, "--out", extract)

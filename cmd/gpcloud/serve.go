@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,9 +29,13 @@ import (
 	"github.com/gpcloud/gpcloud/internal/web"
 )
 
+const serveUsage = `  gpcloud serve [--listen ADDR] [--data DIR | --database DSN] [flags]
+      run the FHIR server; on its first start it creates the store (the
+      data directory, or the schema in the database)
+`
+
 func serve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("serve", serveUsage)
 	var sc storeConfig
 	sc.register(fs)
 	listen := fs.String("listen", envOr("GPCLOUD_LISTEN", "localhost:8080"), "address to listen on (env GPCLOUD_LISTEN)")
@@ -49,8 +52,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	oidcConfig := registerOIDC(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
+		return code
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

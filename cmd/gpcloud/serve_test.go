@@ -34,7 +34,11 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	l.Close()
 	data := filepath.Join(dir, "data")
 	// An operator's token, minted on the command line before the server
-	// starts: the server trusts it because they share the data.
+	// starts (in a store made for it): the server trusts it because they
+	// share the data.
+	if out, err := exec.Command(bin, "admin", "init", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("admin init: %v\n%s", err, out)
+	}
 	out, err := exec.Command(bin, "admin", "token", "--data", data, "--scope", "system/*.read system/*.write", "--ttl", "10m").Output()
 	if err != nil {
 		t.Fatalf("admin token: %v", err)

@@ -113,17 +113,21 @@ func TestImportStrict(t *testing.T) {
 
 // The Synthea Bulk Data sample refers to Organizations and Practitioners
 // conditionally, from files that come before theirs: every reference must
-// end up resolved.
+// end up resolved. Its Bulk Data client's log.ndjson is passed over, and
+// said to be.
 func TestImportSyntheaBulk(t *testing.T) {
 	dir := filepath.Join(testdata.Dir(t), "synthea-bulk-10-patients")
-	files, _ := filepath.Glob(filepath.Join(dir, "[A-Z]*.ndjson.gz")) // not log.ndjson
+	files, _ := filepath.Glob(filepath.Join(dir, "[A-Z]*.ndjson.gz"))
 	if len(files) == 0 {
 		t.Skip("synthea-bulk-10-patients not in the shared data")
 	}
 	sink, st := newSink(t)
-	res, err := Import(context.Background(), sink, files, ImportOptions{})
+	res, err := Import(context.Background(), sink, []string{dir}, ImportOptions{})
 	if err != nil || len(res.Problems) > 0 {
 		t.Fatalf("%v %v", err, res.Problems)
+	}
+	if len(res.Skipped) != 1 || filepath.Base(res.Skipped[0].File) != "log.ndjson.gz" || !strings.Contains(res.Skipped[0].Reason, "not FHIR NDJSON") || res.Files != len(files) {
+		t.Errorf("skipped %v, read %d files", res.Skipped, res.Files)
 	}
 	if res.Resources != 7160 {
 		t.Errorf("%d resources, want 7160", res.Resources)

@@ -7,17 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
@@ -75,6 +71,7 @@ func (p Problem) String() string {
 type ImportResult struct {
 	ImportProgress
 	Problems []Problem
+	Skipped  []Skipped // files passed over (files.go)
 	Elapsed  time.Duration
 }
 
@@ -93,6 +90,7 @@ type Importer struct {
 	opts     ImportOptions
 	progress ImportProgress
 	problems []Problem
+	skipped  []Skipped
 	deferred []pending
 	// deferredBundles wait, whole, for a conditional reference's target.
 	deferredBundles []deferredBundle
@@ -118,7 +116,7 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
-	files, err := listFiles(paths)
+	files, skipped, err := listFiles(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +127,11 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	if opts.Strict {
 		workers = 1
 	}
-	im := &Importer{sink: sink, opts: opts, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
+	im := &Importer{sink: sink, opts: opts, skipped: skipped, progress: ImportProgress{Files: len(files), ByType: map[string]int{}, Started: time.Now()}}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stop := &stopSink{Sink: sink, cancel: cancel}
+	im.sink = stop
 	queue := make(chan string)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -163,17 +163,20 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
+	if err := stop.stopped(); err != nil {
+		return im.result(), err // the other workers' errors are its cancellation
+	}
 	if firstErr != nil {
 		return im.result(), firstErr
 	}
 	im.retryDeferred(ctx)
-	return im.result(), nil
+	return im.result(), stop.stopped()
 }
 
 func (im *Importer) result() *ImportResult {
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Elapsed: time.Since(im.progress.Started)}
+	return &ImportResult{ImportProgress: im.progress, Problems: im.problems, Skipped: im.skipped, Elapsed: time.Since(im.progress.Started)}
 }
 
 func (im *Importer) report() {
@@ -191,42 +194,6 @@ func (im *Importer) fail(file string, line int, reason string) {
 	defer im.mu.Unlock()
 	im.problems = append(im.problems, Problem{File: file, Line: line, Reason: reason})
 	im.progress.Failed++
-}
-
-// listFiles expands directories (recursively, in name order) and keeps
-// the files that look like FHIR data.
-func listFiles(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := strings.TrimSuffix(d.Name(), ".gz")
-			if name == audit.HeadFile {
-				return nil // an extract's record of its audit trail, not data
-			}
-			if !d.IsDir() && (strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".ndjson")) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(found)
-		out = append(out, withoutSuperseded(found)...)
-	}
-	return out, nil
 }
 
 func open(path string) (io.ReadCloser, error) {
@@ -435,9 +402,9 @@ func (im *Importer) writeOne(ctx context.Context, p pending, mayDefer bool) erro
 		im.deferred = append(im.deferred, p)
 		im.mu.Unlock()
 	default:
-		im.fail(p.file, p.line, oneLine(err))
+		im.fail(p.file, p.line, lineReason(p.res, err))
 		if im.opts.Strict {
-			return fmt.Errorf("%s:%d: %s", p.file, p.line, oneLine(err))
+			return fmt.Errorf("%s:%d: %s", p.file, p.line, lineReason(p.res, err))
 		}
 	}
 	return nil
@@ -456,6 +423,8 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 				for _, res := range d.counts {
 					im.count(res)
 				}
+			case ctx.Err() != nil:
+				return // stopped or interrupted: Import says why
 			case unresolvedReference(err):
 				im.deferredBundles = append(im.deferredBundles, d)
 			default:
@@ -480,7 +449,7 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 		}
 		if len(im.deferred) == len(round) {
 			for _, p := range im.deferred {
-				im.fail(p.file, p.line, "conditional reference still matches no resource after every file was imported")
+				im.fail(p.file, p.line, resourceRef(p.res)+": a conditional reference still matches no resource after every file was imported")
 			}
 			im.deferred = nil
 		}
@@ -644,9 +613,9 @@ func (im *Importer) historyFile(ctx context.Context, path string) error {
 				failed = ctx.Err()
 				return false
 			}
-			im.fail(path, n, oneLine(err))
+			im.fail(path, n, historyReason(b, err))
 			if im.opts.Strict {
-				failed = fmt.Errorf("%s:%d: %s", path, n, oneLine(err))
+				failed = fmt.Errorf("%s:%d: %s", path, n, historyReason(b, err))
 				return false
 			}
 			return true
@@ -664,34 +633,6 @@ func (im *Importer) historyFile(ctx context.Context, path string) error {
 		return err
 	}
 	return failed
-}
-
-// withoutSuperseded drops a type's current-version NDJSON files when the
-// same directory holds history files of that type, which carry those
-// versions too.
-func withoutSuperseded(files []string) []string {
-	typeOf := func(f string) string {
-		base := filepath.Base(f)
-		if i := strings.IndexByte(base, '.'); i > 0 {
-			return filepath.Join(filepath.Dir(f), base[:i])
-		}
-		return f
-	}
-	hasHistory := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(strings.TrimSuffix(f, ".gz"), historySuffix) {
-			hasHistory[typeOf(f)] = true
-		}
-	}
-	var out []string
-	for _, f := range files {
-		base := strings.TrimSuffix(f, ".gz")
-		if strings.HasSuffix(base, ".ndjson") && !strings.HasSuffix(base, historySuffix) && !strings.HasSuffix(base, deletedSuffix) && hasHistory[typeOf(f)] {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 // deletedFile applies an incremental export's deletions: each line a

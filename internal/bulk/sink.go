@@ -76,18 +76,17 @@ func (s ServerSink) Transaction(ctx context.Context, bundle fhir.Resource) error
 		return err
 	}
 	req.Header.Set("Content-Type", "application/fhir+json")
-	req.Header.Set("Accept", "application/fhir+json")
 	req.Header.Set("Prefer", "return=minimal")
-	if s.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.Token)
-	}
-	resp, err := s.Client.Do(req)
+	resp, data, err := s.do(req)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 == 2 {
+		// A FHIR server answers a transaction or batch with a Bundle;
+		// anything else (a web page that took the POST) stored nothing.
+		if resourceType(data) != "Bundle" {
+			return s.notFHIR(req, resp, data, "a Bundle")
+		}
 		return nil
 	}
 	// Turn the server's OperationOutcome into the same error the local
@@ -98,7 +97,87 @@ func (s ServerSink) Transaction(ctx context.Context, bundle fhir.Resource) error
 	if json.Unmarshal(data, &oo) == nil && len(oo.Issue) > 0 {
 		return &fhir.Error{Status: resp.StatusCode, Issues: oo.Issue}
 	}
-	return fmt.Errorf("%s: HTTP %d: %.300s", s.Base, resp.StatusCode, data)
+	return s.notFHIR(req, resp, data, "an OperationOutcome")
+}
+
+// Check asks the server for its CapabilityStatement, so that a wrong
+// --server is one clear message before anything is read or sent.
+func (s ServerSink) Check(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(s.Base, "/")+"/metadata", nil)
+	if err != nil {
+		return fmt.Errorf("--server %s: %w", s.Base, err)
+	}
+	resp, data, err := s.do(req)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || resourceType(data) != "CapabilityStatement" {
+		return s.notFHIR(req, resp, data, "a CapabilityStatement")
+	}
+	return nil
+}
+
+// do sends a request with the token; failures that every later request
+// would meet too (no connection, the token refused) stop the import.
+func (s ServerSink) do(req *http.Request) (*http.Response, []byte, error) {
+	req.Header.Set("Accept", "application/fhir+json")
+	if s.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil, nil, err
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it names the method and URL, which the message says its own way
+		}
+		return nil, nil, &stopError{fmt.Errorf("cannot reach the FHIR server at %s: %w", s.Base, err)}
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		if s.Token == "" {
+			return nil, nil, &stopError{fmt.Errorf("the FHIR server at %s wants an access token (HTTP 401%s): give one with --token or GPCLOUD_TOKEN (for gpcloud, from gpcloud admin token)", s.Base, diagnostics(data))}
+		}
+		return nil, nil, &stopError{fmt.Errorf("the FHIR server at %s refused the access token (HTTP 401%s): it may have expired or be another server's; give a valid one with --token or GPCLOUD_TOKEN", s.Base, diagnostics(data))}
+	case http.StatusForbidden:
+		return nil, nil, &stopError{fmt.Errorf("the FHIR server at %s refused the request (HTTP 403%s): the access token's scopes must allow writing what is imported (e.g. system/*.write)", s.Base, diagnostics(data))}
+	}
+	return resp, data, nil
+}
+
+// notFHIR stops the import on an answer that is not FHIR: the URL is
+// not a FHIR server's base.
+func (s ServerSink) notFHIR(req *http.Request, resp *http.Response, data []byte, want string) error {
+	got := resp.Header.Get("Content-Type")
+	if got == "" {
+		got = "no Content-Type"
+	}
+	return &stopError{fmt.Errorf("%s %s answered HTTP %d with %s, not %s: is --server the FHIR base URL (for gpcloud, http://HOST:PORT/fhir)?",
+		req.Method, req.URL.Redacted(), resp.StatusCode, got, want)}
+}
+
+// resourceType reads a JSON body's resourceType ("" when it has none).
+func resourceType(data []byte) string {
+	var r struct {
+		ResourceType string `json:"resourceType"`
+	}
+	_ = json.Unmarshal(data, &r)
+	return r.ResourceType
+}
+
+// diagnostics quotes an OperationOutcome's diagnostics, for a message.
+func diagnostics(data []byte) string {
+	var oo struct {
+		Issue []fhir.Issue `json:"issue"`
+	}
+	if json.Unmarshal(data, &oo) != nil || len(oo.Issue) == 0 || oo.Issue[0].Diagnostics == "" {
+		return ""
+	}
+	return ": " + oo.Issue[0].Diagnostics
 }
 
 // unresolvedReference reports whether err is a conditional reference that

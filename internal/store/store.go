@@ -25,6 +25,14 @@ var (
 	ErrOutcomeUnknown = errors.New("store: the connection to the database failed while committing; the outcome is unknown")
 )
 
+// NoStoreError is what an adapter's OpenExisting returns where there is no
+// gpcloud store to open: commands other than serve refuse to create one on
+// a mistyped path. Reason says what was found instead; the caller names
+// the place (only it knows how to show a DSN without its password).
+type NoStoreError struct{ Reason string }
+
+func (e *NoStoreError) Error() string { return "no gpcloud store: " + e.Reason }
+
 // Version is one stored version of a resource.
 type Version struct {
 	Type        string

@@ -176,10 +176,16 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 	// figures include token verification and access checks.
 	storeArgs := args[3:] // --data DIR [--log-level ...] [--database DSN]
 	tokArgs := []string{"admin", "token", "--scope", "system/*.read system/*.write", "--ttl", "24h"}
+	initArgs := []string{"admin", "init"} // the token needs a store, which serve has not made yet
 	for i := 0; i+1 < len(storeArgs); i += 2 {
 		if storeArgs[i] == "--data" || storeArgs[i] == "--database" {
 			tokArgs = append(tokArgs, storeArgs[i], storeArgs[i+1])
+			initArgs = append(initArgs, storeArgs[i], storeArgs[i+1])
 		}
+	}
+	if out, err := exec.Command(bin, initArgs...).CombinedOutput(); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("admin init: %w: %s", err, out)
 	}
 	tok, err := exec.Command(bin, tokArgs...).Output()
 	if err != nil {

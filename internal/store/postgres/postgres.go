@@ -32,8 +32,19 @@ import (
 // arbitrary constant: "gpcloud" in ASCII).
 const migrationLockKey = 0x677063_6c6f7564
 
-// Open connects to dsn and migrates the schema.
+// Open connects to dsn and migrates the schema, creating it if needed.
 func Open(ctx context.Context, dsn string) (store.Store, error) {
+	return open(ctx, dsn, sqlstore.Open)
+}
+
+// OpenExisting is Open for a database that already holds a gpcloud schema
+// (in the schema the connection's search_path selects); one without it is
+// refused with a *store.NoStoreError, and nothing is created in it.
+func OpenExisting(ctx context.Context, dsn string) (store.Store, error) {
+	return open(ctx, dsn, sqlstore.OpenExisting)
+}
+
+func open(ctx context.Context, dsn string, openSQL func(context.Context, *sql.DB, *sql.DB, sqlstore.Dialect) (*sqlstore.Store, error)) (store.Store, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -45,7 +56,7 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s, err := sqlstore.Open(ctx, db, db, dialect)
+	s, err := openSQL(ctx, db, db, dialect)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -69,6 +80,9 @@ var dialect = sqlstore.Dialect{
 	// unnest keeps the array's (sorted) order, so every transaction
 	// takes its locks in one global order and none waits in a cycle.
 	LockKeys: `SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k`,
+	// Where CREATE TABLE schema_migrations would put it: the first
+	// schema of the search_path that exists.
+	MigrationsTableExists: `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
 }
 
 // isTransient: the connection broke or was refused. SQLSTATE class 08

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,15 +30,78 @@ const FileName = "gpcloud.db"
 // Open opens (creating if needed) the database in dir and migrates it.
 func Open(ctx context.Context, dir string) (store.Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("sqlite: data directory: %w", err)
+		return nil, fmt.Errorf("sqlite: cannot create the data directory %s: %w", dir, cause(err))
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	return open(ctx, dir, false)
+}
+
+// OpenExisting opens the database in dir only if dir holds a gpcloud
+// store (an older schema is migrated forward); otherwise it creates
+// nothing and returns a *store.NoStoreError.
+func OpenExisting(ctx context.Context, dir string) (store.Store, error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &store.NoStoreError{Reason: "the directory does not exist"}
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: data directory %s: %w", dir, cause(err))
+	case !fi.IsDir():
+		return nil, &store.NoStoreError{Reason: "it is a file, not a directory"}
 	}
 	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, &store.NoStoreError{Reason: "the directory holds no " + FileName}
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s is not writable (%w)", path, cause(err))
+	}
+	f.Close()
+	return open(ctx, dir, true)
+}
+
+// checkWritable tells plainly that the data directory cannot be written,
+// rather than letting SQLite fail later with "unable to open database
+// file" or "attempt to write a readonly database".
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".gpcloud-write-check-*")
+	if err != nil {
+		return fmt.Errorf("sqlite: the data directory %s is not writable (%w)", dir, cause(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// cause drops the path an *fs.PathError repeats ("mkdir x: permission
+// denied" becomes "permission denied"): messages name the path once.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
+	path := filepath.Join(dir, FileName)
+	mode, openSQL := "", sqlstore.Open
+	if existing {
+		// mode=rw: should the file vanish meanwhile, SQLite fails rather
+		// than create an empty one.
+		mode, openSQL = "&mode=rw", sqlstore.OpenExisting
+	}
 	pragmas := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(-65536)", "wal_autocheckpoint(16384)"} {
 		pragmas.Add("_pragma", p)
 	}
-	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
-	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(1)"
+	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate" + mode
+	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(1)" + mode
 
 	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
@@ -56,7 +120,7 @@ func Open(ctx context.Context, dir string) (store.Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 
-	s, err := sqlstore.Open(ctx, write, read, dialect)
+	s, err := openSQL(ctx, write, read, dialect)
 	if err != nil {
 		write.Close()
 		read.Close()
@@ -71,6 +135,8 @@ var dialect = sqlstore.Dialect{
 	IsConflict: isConflict,
 	MaxParams:  32766,
 	Unindexed:  func(col string) string { return "+" + col },
+
+	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 }
 
 // isConflict: a unique or primary key violation means a concurrent

@@ -46,6 +46,9 @@ type Dialect struct {
 	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
 	// PostgreSQL from turning it into a join it may start from.
 	ProbeSuffix string
+	// MigrationsTableExists counts (0 or 1) the schema_migrations tables
+	// where the migrations would create it, for OpenExisting.
+	MigrationsTableExists string
 }
 
 // rebind turns "?" placeholders into $n for engines that number them.

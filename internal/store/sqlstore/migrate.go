@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // migrate applies the migrations the database lacks, each in its own
-// transaction, under the dialect's cross-process lock.
-func (s *Store) migrate(ctx context.Context) error {
+// transaction, under the dialect's cross-process lock. With existing, a
+// database without the migrations table is refused before anything is
+// created in it.
+func (s *Store) migrate(ctx context.Context, existing bool) error {
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return err
@@ -21,6 +25,17 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		defer unlock()
+	}
+	if existing {
+		// Checked under the lock, so that a server creating the schema
+		// at this moment has either finished or not begun.
+		var n int
+		if err := conn.QueryRowContext(ctx, s.d.MigrationsTableExists).Scan(&n); err != nil {
+			return fmt.Errorf("look for schema_migrations: %w", err)
+		}
+		if n == 0 {
+			return &store.NoStoreError{Reason: "the database holds no gpcloud tables (no schema_migrations table)"}
+		}
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)

@@ -27,8 +27,19 @@ type Store struct {
 // write; SQLite uses a separate pool so that readers never wait for the
 // single writer connection.
 func Open(ctx context.Context, write, read *sql.DB, d Dialect) (*Store, error) {
+	return open(ctx, write, read, d, false)
+}
+
+// OpenExisting is Open for a database that must already hold a gpcloud
+// schema (an older one is migrated forward): one without it is refused
+// with a *store.NoStoreError and left untouched.
+func OpenExisting(ctx context.Context, write, read *sql.DB, d Dialect) (*Store, error) {
+	return open(ctx, write, read, d, true)
+}
+
+func open(ctx context.Context, write, read *sql.DB, d Dialect, existing bool) (*Store, error) {
 	s := &Store{write: write, read: read, d: d, q: newQueries(&d)}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, existing); err != nil {
 		return nil, err
 	}
 	return s, nil
