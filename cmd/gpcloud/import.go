@@ -166,20 +166,8 @@ func progressPrinter(w io.Writer) func(bulk.ImportProgress) {
 // summaryLine sums an import up: what was imported, of which types,
 // how fast, and what failed or was skipped (listed above it).
 func summaryLine(r *bulk.ImportResult) string {
-	types := make([]string, 0, len(r.ByType))
-	for t := range r.ByType {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	parts := make([]string, len(types))
-	for i, t := range types {
-		parts[i] = fmt.Sprintf("%s %d", t, r.ByType[t])
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "imported %s", plural(r.Resources, "resource"))
-	if len(parts) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
-	}
+	fmt.Fprintf(&b, "imported %s%s", plural(r.Resources, "resource"), byType(r.ByType))
 	fmt.Fprintf(&b, " from %s in %s (%.0f resources/s)", plural(r.FilesDone, "file"), r.Elapsed.Round(time.Millisecond), float64(r.Resources)/max(r.Elapsed.Seconds(), 1e-3))
 	if r.Failed > 0 {
 		fmt.Fprintf(&b, "; %d failed", r.Failed)
@@ -205,4 +193,21 @@ func plural(n int, thing string) string {
 		return "1 " + thing
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// byType lists counts per type, " (Observation 3, Patient 1)", or "".
+func byType(counts map[string]int) string {
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	if len(types) == 0 {
+		return ""
+	}
+	sort.Strings(types)
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s %d", t, counts[t])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

@@ -31,6 +31,9 @@ Usage:
   gpcloud import PATH...    load Bundles and NDJSON (.gz, directories) into
                             the store or, with --server URL, a FHIR server
                             (gpcloud import -h for flags)
+  gpcloud migrate --from URL  copy another FHIR server's records (Bulk Data)
+                            and keep them current until cut-over
+                            (gpcloud migrate -h for flags)
   gpcloud version           print the version and the commit it was built from
   gpcloud help [COMMAND]    this text, or a command's (as COMMAND -h does)
 
@@ -56,6 +59,8 @@ func runWithStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return importCmd(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(args[1:], stdout, stderr)
 	case "admin":
 		return admin(args[1:], stdin, stdout, stderr)
 	case "version", "--version":

@@ -221,7 +221,7 @@ func (j *Jobs) File(id, name string) (string, error) {
 	if err != nil || job.Manifest == nil {
 		return "", ErrNoJob
 	}
-	for _, f := range job.Manifest.Output {
+	for _, f := range append(job.Manifest.Output, job.Manifest.Deleted...) {
 		if f.URL == name {
 			return filepath.Join(j.dir, id, name), nil
 		}

@@ -101,7 +101,12 @@ func Migrate(ctx context.Context, st store.Store, sink Sink, opts MigrateOptions
 			}
 			return err
 		}
-		state.From, state.TransactionTime = opts.From, round.TransactionTime
+		state.From = opts.From
+		if len(round.Problems) == 0 {
+			// A round with failures does not advance: the next one brings
+			// what failed again (and what succeeded changes nothing).
+			state.TransactionTime = round.TransactionTime
+		}
 		state.Rounds++
 		state.Resources += round.Resources
 		round.Round = state.Rounds

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -241,4 +242,57 @@ func mustResource(t *testing.T, body string) fhir.Resource {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestIncrementalExportCarriesDeletions: an export since an instant lists
+// the resources deleted since then (and not recreated) in a deleted file
+// of DELETE Bundles, and importing it removes them from the receiver.
+func TestIncrementalExportCarriesDeletions(t *testing.T) {
+	ctx := context.Background()
+	a, aStore := newSink(t)
+	svc := a.(ServiceSink).Service
+	for _, id := range []string{"keep", "gone", "back"} {
+		if _, err := svc.Update(ctx, "Patient", id, mustResource(t, `{"resourceType":"Patient","id":"`+id+`"}`), service.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := t.TempDir()
+	if _, err := Export(ctx, aStore, ExportOptions{Dir: full}); err != nil {
+		t.Fatal(err)
+	}
+	b, bStore := newSink(t)
+	if res, err := Import(ctx, b, []string{full}, ImportOptions{}); err != nil || len(res.Problems) > 0 {
+		t.Fatalf("%v %v", err, res.Problems)
+	}
+	since := time.Now()
+	for _, id := range []string{"gone", "back"} {
+		if _, err := svc.Delete(ctx, "Patient", id, service.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Update(ctx, "Patient", "back", mustResource(t, `{"resourceType":"Patient","id":"back","gender":"male"}`), service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	inc := t.TempDir()
+	m, err := Export(ctx, aStore, ExportOptions{Dir: inc, Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Deleted) != 1 || m.Deleted[0].Type != "Bundle" || m.Deleted[0].Count != 1 {
+		t.Fatalf("deleted files: %+v", m.Deleted)
+	}
+	data, _ := os.ReadFile(filepath.Join(inc, m.Deleted[0].URL))
+	if !strings.Contains(string(data), `"url":"Patient/gone"`) || strings.Contains(string(data), "Patient/back") {
+		t.Errorf("deleted file: %s", data)
+	}
+	res, err := Import(ctx, b, []string{inc}, ImportOptions{})
+	if err != nil || len(res.Problems) > 0 || res.Deleted != 1 {
+		t.Fatalf("incremental import: %v %v, %d deleted", err, res.Problems, res.Deleted)
+	}
+	if v, err := bStore.Read(ctx, "Patient", "gone"); err != nil || !v.Deleted {
+		t.Errorf("Patient/gone in the receiver: deleted %v, %v", v.Deleted, err)
+	}
+	if v, err := bStore.Read(ctx, "Patient", "back"); err != nil || v.Deleted || !strings.Contains(string(v.Body), "male") {
+		t.Errorf("Patient/back in the receiver: %s %v", v.Body, err)
+	}
 }
