@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 
@@ -24,14 +23,14 @@ const BreakGlassHeader = "X-Break-Glass-Reason"
 // guarded wraps a FHIR route: it authenticates the caller (when the API
 // has an authority), puts their principal and an audit note in the
 // request's context, and records the request's AuditEvent afterwards.
-func (a *API) guarded(interaction string, method string, h http.HandlerFunc) http.HandlerFunc {
+func (a *API) guarded(interaction string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, note := audit.WithNote(r.Context())
 		rec := &statusRecorder{ResponseWriter: w}
 		var p *auth.Principal
 		var refusal string
 		defer func() {
-			a.record(r, interaction, method, rec.status, p, note, refusal)
+			a.record(r, interaction, rec.status, p, note, refusal)
 		}()
 		if a.opts.Tokens != nil {
 			var err error
@@ -54,7 +53,7 @@ func (a *API) guarded(interaction string, method string, h http.HandlerFunc) htt
 		// Write transactions stage their events with the request's
 		// description, in the transaction (see audit.Stage).
 		if a.opts.Audit != nil {
-			ctx = audit.WithRequest(ctx, a.describe(r, interaction, method, p))
+			ctx = audit.WithRequest(ctx, audit.Describe(r, interaction, p))
 		}
 		h(rec, r.WithContext(ctx))
 	}
@@ -104,70 +103,14 @@ func writeUnauthorized(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, fhir.Errorf(http.StatusUnauthorized, fhir.CodeLogin, "%s", msg))
 }
 
-// describe is what the audit records of a request besides what it
-// touched.
-func (a *API) describe(r *http.Request, interaction, method string, p *auth.Principal) audit.Event {
-	e := audit.Event{
-		Interaction: interaction,
-		Action:      actionOf(method, interaction),
-		Principal:   p,
-		Address:     remoteHost(r),
-		Path:        r.Method + " " + r.URL.Path,
+// record writes the request's AuditEvent after the response (see
+// audit.RecordRequest).
+func (a *API) record(r *http.Request, interaction string, status int, p *auth.Principal, note *audit.Note, refusal string) {
+	if a.opts.Audit != nil {
+		a.opts.Audit.RecordRequest(audit.Describe(r, interaction, p), note, status, refusal)
 	}
-	if r.URL.RawQuery != "" {
-		e.Query = base64Std(r.URL.RawQuery)
-	}
-	return e
 }
 
-// record writes the request's AuditEvent after the response: what it
-// read, and what it failed to do. What its write transactions wrote was
-// audited in them; a request that did nothing else needs no more.
-func (a *API) record(r *http.Request, interaction, method string, status int, p *auth.Principal, note *audit.Note, refusal string) {
-	if a.opts.Audit == nil {
-		return
-	}
-	if status == 0 {
-		status = http.StatusOK
-	}
-	resources, patients, staged := note.Contents()
-	if staged {
-		a.opts.Audit.Wake() // chain the staged events soon
-		if len(resources) == 0 && len(patients) == 0 && status < 400 {
-			return
-		}
-	}
-	e := a.describe(r, interaction, method, p)
-	e.Status, e.Detail, e.Resources, e.Patients = status, refusal, resources, patients
-	a.opts.Audit.Record(e)
-}
-
-// actionOf maps a request to the AuditEvent action code.
-func actionOf(method, interaction string) string {
-	switch {
-	case interaction == "operation", interaction == "transaction", interaction == "batch", interaction == "export", interaction == "everything":
-		return "E"
-	case method == http.MethodGet || method == http.MethodHead:
-		return "R"
-	case method == http.MethodPost && strings.HasPrefix(interaction, "search"):
-		return "R"
-	case method == http.MethodPost:
-		return "C"
-	case method == http.MethodPut || method == http.MethodPatch:
-		return "U"
-	case method == http.MethodDelete:
-		return "D"
-	}
-	return "E"
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // ownerOf names who asked for something kept across requests (an export
 // job): the client and the user.
@@ -179,4 +122,3 @@ func ownerOf(r *http.Request) string {
 	return p.ClientID + "|" + p.Subject
 }
 
-func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
@@ -76,17 +75,16 @@ func New(svc *service.Service, opts Options) *API {
 	for _, rt := range a.routes() {
 		h := rt.handler
 		if rt.pattern != "GET /fhir/metadata" { // the CapabilityStatement is public
-			method, _, _ := strings.Cut(rt.pattern, " ")
-			h = a.guarded(auditInteraction(rt), method, h)
+			h = a.guarded(auditInteraction(rt), h)
 		}
 		mux.HandleFunc(rt.pattern, negotiated(h))
 	}
 	mux.HandleFunc("GET /healthz", a.healthz)
 	// Bulk Data job status and files live outside /fhir (their URLs are
 	// given by the server, not defined by the FHIR REST API).
-	mux.HandleFunc("GET /bulk-status/{job}", a.guarded("operation", http.MethodGet, a.exportStatus))
-	mux.HandleFunc("DELETE /bulk-status/{job}", a.guarded("operation", http.MethodDelete, a.exportDelete))
-	mux.HandleFunc("GET /bulk-files/{job}/{name}", a.guarded("operation", http.MethodGet, a.exportFile))
+	mux.HandleFunc("GET /bulk-status/{job}", a.guarded("operation", a.exportStatus))
+	mux.HandleFunc("DELETE /bulk-status/{job}", a.guarded("operation", a.exportDelete))
+	mux.HandleFunc("GET /bulk-files/{job}/{name}", a.guarded("operation", a.exportFile))
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
