@@ -111,7 +111,6 @@ func (a *API) record(r *http.Request, interaction string, status int, p *auth.Pr
 	}
 }
 
-
 // ownerOf names who asked for something kept across requests (an export
 // job): the client and the user.
 func ownerOf(r *http.Request) string {
@@ -121,4 +120,3 @@ func ownerOf(r *http.Request) string {
 	}
 	return p.ClientID + "|" + p.Subject
 }
-
