@@ -14,7 +14,7 @@ import (
 )
 
 type consentPage struct {
-	page
+	Page
 	ClientName     string
 	Scopes         []string
 	Refused        []string
@@ -71,7 +71,7 @@ func oauthUser(u *identity.User, sess *identity.Session) oauth.User {
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, rawRequest, patientError string, status int) {
 	granted := s.opts.OAuth.Grantable(req, oauth.User{Role: u.Role})
-	p := &consentPage{page: page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest}
+	p := &consentPage{Page: Page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest}
 	if p.ClientName == "" {
 		p.ClientName = req.Client.ID
 	}
@@ -93,7 +93,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oaut
 		}
 	}
 	if patientError != "" {
-		p.addError("patient", patientError)
+		p.AddError("patient", patientError)
 	}
 	if o := originOf(req.RedirectURI); o != "" {
 		w.Header().Set("Content-Security-Policy", csp(o))

@@ -9,7 +9,7 @@ import (
 )
 
 type appsPage struct {
-	page
+	Page
 	Patient string
 	Apps    []*oauth.Client
 }
@@ -43,7 +43,7 @@ func (s *Server) apps(w http.ResponseWriter, r *http.Request) {
 		message(w, http.StatusInternalServerError, "Something went wrong", "Please try again.")
 		return
 	}
-	p := &appsPage{page: page{Title: "Open an app", CSRF: sess.CSRF, SignedIn: u.ID}, Patient: patient}
+	p := &appsPage{Page: Page{Title: "Open an app", CSRF: sess.CSRF, SignedIn: u.ID}, Patient: patient}
 	for _, c := range clients {
 		if c.LaunchURL != "" && c.Kind != oauth.KindSystem {
 			p.Apps = append(p.Apps, c)

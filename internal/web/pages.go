@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 )
 
@@ -14,30 +15,39 @@ var templateFS embed.FS
 //go:embed static assets
 var assetFS embed.FS
 
-// pages are parsed once: each page template joined with the layout.
-var pages = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "code", "consent", "message", "setup", "apps"} {
-		out[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
-	}
-	return out
-}()
+// pages are the sign-in, consent and set-up pages.
+var pages = NewRenderer(templateFS, "templates", nil, "login", "code", "consent", "message", "setup", "apps")
 
-// fieldError is one entry of a page's error summary.
-type fieldError struct{ Field, Message string }
+// FieldError is one entry of a page's error summary.
+type FieldError struct{ Field, Message string }
 
-// page is what every template gets; pages add their own fields through
+// NavItem is one link of the header's navigation.
+type NavItem struct {
+	Href, Label string
+	Current     bool
+	// Count, when set, is shown beside the label (a queue's length).
+	Count string
+}
+
+// Page is what every template gets; pages add their own fields through
 // the embedding structs.
-type page struct {
+type Page struct {
 	Title    string
 	CSRF     string
 	SignedIn string
 	Next     string
-	Errors   []fieldError
+	Errors   []FieldError
+	// Wide lays the page out on the full width (the workspace's record
+	// screens) instead of two thirds (forms and messages).
+	Wide bool
+	// Nav is the header's navigation (the workspace's sections).
+	Nav []NavItem
+	// Home is where the header's service name leads ("/" by default).
+	Home string
 }
 
 // FieldError returns the message for a field, for inline errors.
-func (p *page) FieldError(field string) string {
+func (p *Page) FieldError(field string) string {
 	for _, e := range p.Errors {
 		if e.Field == field {
 			return e.Message
@@ -46,13 +56,51 @@ func (p *page) FieldError(field string) string {
 	return ""
 }
 
-func (p *page) addError(field, msg string) { p.Errors = append(p.Errors, fieldError{field, msg}) }
+// AddError adds an entry to the error summary, for field's inline error.
+func (p *Page) AddError(field, msg string) { p.Errors = append(p.Errors, FieldError{field, msg}) }
 
-// render writes a page. A page with errors answers 400 (or the given
-// status), so tests and tools see failure without reading HTML.
-func render(w http.ResponseWriter, name string, status int, data any) {
+// Renderer renders a set of pages, each joined with the shared layout
+// and partials.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// NewRenderer parses the named pages (name.html in dir of fsys) each with
+// the shared layout and partials of this package (templates/layout.html,
+// templates/partials.html); funcs are added to every page's functions.
+// It panics on a bad template: they are parsed at start.
+func NewRenderer(fsys fs.FS, dir string, funcs template.FuncMap, names ...string) *Renderer {
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for _, name := range names {
+		t := template.New(name).Funcs(Funcs).Funcs(funcs)
+		t = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+		r.pages[name] = template.Must(t.ParseFS(fsys, dir+"/"+name+".html"))
+	}
+	return r
+}
+
+// Render writes a page with the layout. A page with errors should be
+// answered 400 (or another failure status), so that tests and tools see
+// failure without reading HTML.
+func (r *Renderer) Render(w http.ResponseWriter, name string, status int, data any) {
+	r.execute(w, name, "layout", status, data)
+}
+
+// Fragment writes one template of a page without the layout: the part
+// an htmx request swaps in.
+func (r *Renderer) Fragment(w http.ResponseWriter, name, block string, status int, data any) {
+	r.execute(w, name, block, status, data)
+}
+
+func (r *Renderer) execute(w http.ResponseWriter, name, block string, status int, data any) {
+	t, ok := r.pages[name]
 	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if !ok {
+		http.Error(w, "page error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		slog.Error("page template failed", "page", name, "block", block, "error", err)
 		http.Error(w, "page error", http.StatusInternalServerError)
 		return
 	}
@@ -62,11 +110,16 @@ func render(w http.ResponseWriter, name string, status int, data any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// render writes one of this package's pages.
+func render(w http.ResponseWriter, name string, status int, data any) {
+	pages.Render(w, name, status, data)
+}
+
 func message(w http.ResponseWriter, status int, title, msg string) {
 	render(w, "message", status, &struct {
-		page
+		Page
 		Message string
-	}{page{Title: title}, msg})
+	}{Page{Title: title}, msg})
 }
 
 // assets serves the embedded design system and gpcloud's own scripts

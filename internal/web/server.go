@@ -157,7 +157,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render(w, "message", http.StatusOK, &struct {
-		page
+		Page
 		Message string
-	}{page{Title: "Signed in", SignedIn: sess.User, CSRF: sess.CSRF}, "You are signed in to gpcloud as " + sess.User + "."})
+	}{Page{Title: "Signed in", SignedIn: sess.User, CSRF: sess.CSRF}, "You are signed in to gpcloud as " + sess.User + "."})
 }

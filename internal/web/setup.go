@@ -14,7 +14,7 @@ import (
 type setupField struct{ Name, Label, Hint, Type, Value string }
 
 type setupPage struct {
-	page
+	Page
 	Token  string
 	Fields []setupField
 }
@@ -27,7 +27,7 @@ const ODSSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
 var odsCode = regexp.MustCompile(`^[A-Z0-9]{3,10}$`)
 
 func (s *Server) newSetupPage(r *http.Request, w http.ResponseWriter, token string) *setupPage {
-	p := &setupPage{page: page{Title: "Set up gpcloud"}, Token: token}
+	p := &setupPage{Page: Page{Title: "Set up gpcloud"}, Token: token}
 	p.CSRF = s.preSessionCSRF(w, r)
 	v := func(name string) string { return r.PostFormValue(name) }
 	p.Fields = []setupField{
@@ -53,7 +53,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	tok := r.PostFormValue("token")
 	p := s.newSetupPage(r, w, tok)
 	if !checkCSRF(r, nil) {
-		p.addError("practice", "The form expired: please try again")
+		p.AddError("practice", "The form expired: please try again")
 		render(w, "setup", http.StatusBadRequest, p)
 		return
 	}
@@ -64,20 +64,20 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	practice, ods := strings.TrimSpace(r.PostFormValue("practice")), strings.ToUpper(strings.TrimSpace(r.PostFormValue("ods")))
 	name, username, password := strings.TrimSpace(r.PostFormValue("name")), identity.NormalizeUsername(r.PostFormValue("username")), r.PostFormValue("password")
 	if practice == "" {
-		p.addError("practice", "Enter the practice name")
+		p.AddError("practice", "Enter the practice name")
 	}
 	if !odsCode.MatchString(ods) {
-		p.addError("ods", "Enter the practice ODS code, for example A81001")
+		p.AddError("ods", "Enter the practice ODS code, for example A81001")
 	}
 	if name == "" {
-		p.addError("name", "Enter your full name")
+		p.AddError("name", "Enter your full name")
 	}
 	admin := &identity.User{ID: username, Name: name, Role: auth.RolePracticeAdmin, Practice: "pending"}
 	if err := admin.Validate(); err != nil {
-		p.addError("username", "Enter a username of 3 to 128 letters, digits and . _ @ + -")
+		p.AddError("username", "Enter a username of 3 to 128 letters, digits and . _ @ + -")
 	}
 	if len(password) < identity.MinPasswordLength {
-		p.addError("password", "Choose a password of at least 12 characters")
+		p.AddError("password", "Choose a password of at least 12 characters")
 	}
 	if len(p.Errors) > 0 {
 		render(w, "setup", http.StatusBadRequest, p)

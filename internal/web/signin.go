@@ -10,14 +10,14 @@ import (
 )
 
 type loginPage struct {
-	page
+	Page
 	Username string
 	// ExternalName names the external provider offered, if any.
 	ExternalName string
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
-	p := &loginPage{page: page{Title: "Sign in", Next: safeNext(r.URL.Query().Get("next"))}}
+	p := &loginPage{Page: Page{Title: "Sign in", Next: safeNext(r.URL.Query().Get("next"))}}
 	if s.opts.External != nil {
 		p.ExternalName = s.opts.External.Name
 	}
@@ -26,25 +26,25 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	p := &loginPage{page: page{Title: "Sign in", Next: safeNext(r.PostFormValue("next"))}, Username: r.PostFormValue("username")}
+	p := &loginPage{Page: Page{Title: "Sign in", Next: safeNext(r.PostFormValue("next"))}, Username: r.PostFormValue("username")}
 	p.CSRF = s.preSessionCSRF(w, r)
 	if !checkCSRF(r, nil) {
-		p.addError("username", "The form expired: please try again")
+		p.AddError("username", "The form expired: please try again")
 		render(w, "login", http.StatusBadRequest, p)
 		return
 	}
 	if !s.logins.allow(clientAddr(r), s.now()) {
 		s.recordSignIn(r, "login", nil, http.StatusTooManyRequests, "sign-in throttled for this address")
-		p.addError("username", "Too many attempts from this device: wait a minute and try again")
+		p.AddError("username", "Too many attempts from this device: wait a minute and try again")
 		render(w, "login", http.StatusTooManyRequests, p)
 		return
 	}
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
 	if username == "" {
-		p.addError("username", "Enter your username or email address")
+		p.AddError("username", "Enter your username or email address")
 	}
 	if password == "" {
-		p.addError("password", "Enter your password")
+		p.AddError("password", "Enter your password")
 	}
 	if len(p.Errors) > 0 {
 		render(w, "login", http.StatusBadRequest, p)
@@ -58,7 +58,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			status, msg = http.StatusInternalServerError, "Something went wrong: please try again"
 		}
 		s.recordSignIn(r, "login", u, status, "password sign-in refused for "+identity.NormalizeUsername(username)+": "+err.Error())
-		p.addError("username", strings.ToUpper(msg[:1])+msg[1:])
+		p.AddError("username", strings.ToUpper(msg[:1])+msg[1:])
 		render(w, "login", status, p)
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 type codePage struct {
-	page
+	Page
 	Enrol       bool
 	Secret, URI string
 }
@@ -89,7 +89,7 @@ func (s *Server) codePage(r *http.Request, sess *identity.Session) (*codePage, *
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &codePage{page: page{Title: "Security code", CSRF: sess.CSRF, SignedIn: u.ID}}
+	p := &codePage{Page: Page{Title: "Security code", CSRF: sess.CSRF, SignedIn: u.ID}}
 	if !u.TOTPConfirmed {
 		// First sign-in: show the secret to enrol. It is shown only
 		// after the password, and only until a code has been entered.
@@ -126,12 +126,12 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Next = safeNext(r.PostFormValue("next"))
 	if !checkCSRF(r, sess) {
-		p.addError("code", "The form expired: please try again")
+		p.AddError("code", "The form expired: please try again")
 		render(w, "code", http.StatusBadRequest, p)
 		return
 	}
 	if !s.logins.allow(clientAddr(r), s.now()) {
-		p.addError("code", "Too many attempts from this device: wait a minute and try again")
+		p.AddError("code", "Too many attempts from this device: wait a minute and try again")
 		render(w, "code", http.StatusTooManyRequests, p)
 		return
 	}
@@ -140,7 +140,7 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, identity.ErrLocked) {
 			_ = sess.End(r.Context(), s.opts.Store)
 		}
-		p.addError("code", err.Error())
+		p.AddError("code", err.Error())
 		render(w, "code", http.StatusUnauthorized, p)
 		return
 	}
