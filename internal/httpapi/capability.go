@@ -142,6 +142,8 @@ func (a *API) security() map[string]any {
 			"SMART Backend Services with private_key_jwt, RS384/ES384). Scopes in SMART v1 and v2 syntax; v2 fine-grained " +
 			"scopes (?param=value) are matched on token parameters only. Staff reach the patients registered at their practice " +
 			"(managingOrganization or generalPractitioner), patients and proxies their own records; other records answer 404. " +
+			"A Binary is reached as what its securityContext names (Patient/X as X's records, a compartment record as that record, " +
+			"other resources as reference data); one without a securityContext by system scopes only. " +
 			"Clinicians may break the glass with the X-Break-Glass-Reason header (audited, flagged). Bulk $export needs system " +
 			"scopes that read every record of the exported types. AuditEvents are written by the server only. A search across " +
 			"every type needs a wildcard scope; a restricted caller names the types with _type; type and system history omit " +

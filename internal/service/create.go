@@ -68,7 +68,7 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	s.wrote(v)
 	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", typ, id)}, nil
 }

@@ -121,7 +121,7 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 			return Outcome{}, err
 		}
 	}
-	seen(ctx, versions...)
+	s.seen(ctx, versions...)
 	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, versions, total, next)}, nil
 }
 

@@ -38,7 +38,7 @@ func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id strin
 	}
 	out, err := readFrom(ctx, r, typ, id)
 	if reach == nil {
-		seen(ctx, out.Version)
+		s.seen(ctx, out.Version)
 		return out, err
 	}
 	v := out.Version
@@ -56,7 +56,7 @@ func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id strin
 	if !ok {
 		return Outcome{}, notVisible(typ, id)
 	}
-	seen(ctx, out.Version)
+	s.seen(ctx, out.Version)
 	return out, err
 }
 
@@ -119,7 +119,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 			Version: v,
 		}
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	return Outcome{Status: http.StatusOK, Version: v}, nil
 }
 

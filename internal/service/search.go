@@ -113,8 +113,8 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, result.Matches...)
-	seen(ctx, included...)
+	s.seen(ctx, result.Matches...)
+	s.seen(ctx, included...)
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
 	for _, v := range result.Matches {
 		entries = append(entries, s.searchEntry(v, "match", shape))

@@ -118,7 +118,7 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	s.wrote(v)
 	status := http.StatusOK
 	if !live {
