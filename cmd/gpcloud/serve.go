@@ -37,6 +37,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", envOr("GPCLOUD_LISTEN", "localhost:8080"), "address to listen on (env GPCLOUD_LISTEN)")
 	baseURL := fs.String("base-url", os.Getenv("GPCLOUD_BASE_URL"), "public base URL used in links and fullUrls, e.g. https://gp.example.org (env GPCLOUD_BASE_URL; default http://<listen>)")
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
+	maxBinary := fs.Int64("max-binary-body", envInt64("GPCLOUD_MAX_BINARY_BODY", httpapi.DefaultMaxBinaryBytes), "limit in bytes of a document uploaded raw as a Binary, streamed to storage (env GPCLOUD_MAX_BINARY_BODY)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
 	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
@@ -120,6 +121,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer trail.Close()
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
+		MaxBinaryBytes:  *maxBinary,
 		Logger:          log,
 		Ready:           st.Ping,
 		SoftwareVersion: version,

@@ -72,6 +72,14 @@ func (a *API) capabilityStatement() fhir.Resource {
 		if ops := opsFor(typ); ops != nil {
 			res["operation"] = ops
 		}
+		if typ == "Binary" {
+			res["documentation"] = fmt.Sprintf("Documents are sent and served in their own format (FHIR http.html#binary): create and "+
+				"update with the document's Content-Type (anything but FHIR JSON, application/json and FHIR XML) store the body, up to %d "+
+				"bytes, streamed to storage, as data, with contentType from the Content-Type and securityContext from X-Security-Context; "+
+				"without a Prefer header they answer with no body. Read and vread answer the document with its contentType unless Accept "+
+				"names a FHIR format or _format, _summary or _elements is given. Active content (HTML, SVG, scripts) is served sandboxed, "+
+				"as an attachment. In FHIR JSON, data is limited to a 16 MiB string.", a.opts.MaxBinaryBytes)
+		}
 		resources = append(resources, res)
 	}
 	return fhir.Resource{
@@ -110,7 +118,7 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"_summary and _elements filter top-level elements only. " +
 				"Validation checks the R4 StructureDefinitions (structure, types, formats, cardinality, required bindings " +
 				"to enumerable value sets, references); FHIRPath invariants and meta.profile profiles are not evaluated yet. " +
-				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406).",
+				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406), save as a Binary's document sent raw.",
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
 			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},

@@ -58,9 +58,10 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 }
 
 // withRequestContext gives every request an id (echoed in X-Request-Id), a
-// logger carrying it, an access log line, a body size limit and recovery
-// from panics (answered with a 500 OperationOutcome).
-func withRequestContext(base *slog.Logger, maxBody int64, next http.Handler) http.Handler {
+// logger carrying it, an access log line, a body size limit (maxBody's
+// for the request) and recovery from panics (answered with a 500
+// OperationOutcome).
+func withRequestContext(base *slog.Logger, maxBody func(*http.Request) int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -71,8 +72,8 @@ func withRequestContext(base *slog.Logger, maxBody int64, next http.Handler) htt
 		log := base.With("request_id", id)
 		ctx := context.WithValue(r.Context(), loggerKey{}, log)
 		r = r.WithContext(ctx)
-		if r.Body != nil && maxBody > 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if limit := maxBody(r); r.Body != nil && limit > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

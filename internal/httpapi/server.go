@@ -22,6 +22,9 @@ import (
 type Options struct {
 	// MaxBodyBytes caps request bodies (413 beyond). Default 32 MiB.
 	MaxBodyBytes int64
+	// MaxBinaryBytes caps raw Binary uploads (a document sent in its own
+	// format, streamed to storage) instead. Default 100 MiB.
+	MaxBinaryBytes int64
 	// JSONLimits bound nesting depth and string sizes of request bodies.
 	JSONLimits fhirjson.Limits
 	// Logger receives access and error logs. Default slog.Default().
@@ -57,6 +60,9 @@ func New(svc *service.Service, opts Options) *API {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxBinaryBytes == 0 {
+		opts.MaxBinaryBytes = DefaultMaxBinaryBytes
+	}
 	if opts.JSONLimits == (fhirjson.Limits{}) {
 		opts.JSONLimits = fhirjson.DefaultLimits
 	}
@@ -84,7 +90,7 @@ func New(svc *service.Service, opts Options) *API {
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))
 	})
-	a.handler = withRequestContext(opts.Logger, opts.MaxBodyBytes, mux)
+	a.handler = withRequestContext(opts.Logger, a.bodyLimit, mux)
 	return a
 }
 

@@ -45,7 +45,7 @@ func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, erro
 			seen.Body = cur.Body
 		}
 	}
-	v, err := t.Tx.Put(ctx, w)
+	v, err := t.Tx.Put(ctx, rewound(w))
 	if err == nil {
 		t.written = append(t.written, seen)
 	}

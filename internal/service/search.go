@@ -115,6 +115,13 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	}
 	s.seen(ctx, result.Matches...)
 	s.seen(ctx, included...)
+	// Bundles hold their entries whole: Binary data goes back in.
+	if err := expandAll(ctx, s.store, result.Matches); err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
+	if err := expandAll(ctx, s.store, included); err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
 	for _, v := range result.Matches {
 		entries = append(entries, s.searchEntry(v, "match", shape))

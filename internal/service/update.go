@@ -111,6 +111,9 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 		return Outcome{}, err
 	}
 	w, err := prepareWrite(res, typ, id, next, method, s.now())
+	if err == nil {
+		w, err = withUpload(ctx, w)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}

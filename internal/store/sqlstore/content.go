@@ -218,14 +218,29 @@ func openContent(ctx context.Context, c conn, d *Dialect, typ, id string, versio
 	}
 	r := &contentReader{info: info, sum: sha256.New()}
 	query := d.rebind(`SELECT data FROM content_chunk WHERE content_id = ? AND seq = ?`)
+	// Each chunk is copied into one buffer the reader keeps (the
+	// driver's bytes are borrowed, not copied again per chunk): reading
+	// content makes no garbage in proportion to its size.
+	var buf []byte
 	r.next = func(seq int) ([]byte, error) {
 		return retry(func() ([]byte, error) {
-			var data []byte
-			err := c.QueryRowContext(ctx, query, cid, seq).Scan(&data)
-			if errors.Is(err, sql.ErrNoRows) {
+			rows, err := c.QueryContext(ctx, query, cid, seq)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			if !rows.Next() {
+				if err := rows.Err(); err != nil {
+					return nil, err
+				}
 				return nil, fmt.Errorf("sqlstore: content of %s/%s version %d lacks chunk %d", typ, id, versionID, seq)
 			}
-			return data, err
+			var data sql.RawBytes
+			if err := rows.Scan(&data); err != nil {
+				return nil, err
+			}
+			buf = append(buf[:0], data...)
+			return buf, rows.Close()
 		})
 	}
 	return r, info, nil
