@@ -118,7 +118,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"_summary and _elements filter top-level elements only. " +
 				"Validation checks the R4 StructureDefinitions (structure, types, formats, cardinality, required bindings " +
 				"to enumerable value sets, references); FHIRPath invariants and meta.profile profiles are not evaluated yet. " +
-				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406), save as a Binary's document sent raw.",
+				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406), save as a Binary's document sent raw. " +
+				"$everything pages list each resource of the compartment once, as a match; includes (reference data) are repeated once a page.",
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
 			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},
