@@ -63,8 +63,9 @@ func rawBinaryWrite(r *http.Request) bool {
 // rawBinaryRead reports a read or vread of a Binary that asks for the
 // document rather than the resource.
 func rawBinaryRead(r *http.Request) bool {
-	if r.PathValue("type") != "Binary" || r.PathValue("id") == "" || r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
+	if r.PathValue("type") != "Binary" || r.PathValue("id") == "" || strings.HasSuffix(r.URL.Path, "/_history") ||
+		r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false // not a read or vread of a Binary
 	}
 	q := r.URL.Query()
 	if q.Has("_format") || q.Has("_summary") || q.Has("_elements") {

@@ -163,6 +163,10 @@ func TestBinaryNegotiation(t *testing.T) {
 			t.Errorf("Accept %q: %d, raw %v: %.100s", accept, resp.StatusCode, isRaw, body)
 		}
 	}
+	// A Binary's history is a Bundle like any other's.
+	if resp, _ := ts.raw("GET", "/fhir/Binary/"+id+"/_history", nil, "Accept", "application/fhir+xml"); resp.StatusCode != 406 {
+		t.Errorf("history in XML: %d", resp.StatusCode)
+	}
 	for _, q := range []string{"_format=json", "_summary=true", "_elements=contentType"} {
 		if _, body := ts.raw("GET", "/fhir/Binary/"+id+"?"+q, nil); bytes.Equal(body, cda) || !bytes.Contains(body, []byte(`"resourceType":"Binary"`)) {
 			t.Errorf("?%s: not the resource: %.100s", q, body)
