@@ -188,7 +188,7 @@ func TestBinaryNegotiation(t *testing.T) {
 		t.Errorf("empty upload: %d", resp.StatusCode)
 	}
 	forged := map[string]any{"resourceType": "Binary", "contentType": "text/plain",
-		"_data": map[string]any{"extension": []any{map[string]any{"url": "https://gpcloud.dev/fhir/StructureDefinition/stored-data", "valueBoolean": true}}}}
+		"_data": map[string]any{"extension": []any{map[string]any{"url": "https://gpcloud.dev/fhir/StructureDefinition/stored-data", "valueString": "1 bytes"}}}}
 	ts.do("POST", "/fhir/Binary", forged).expect(t, http.StatusBadRequest)
 	// A Binary written as FHIR JSON is served raw too, and reads back as
 	// written (base64 with line breaks stays in the JSON as sent).

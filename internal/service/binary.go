@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -22,9 +25,10 @@ import (
 // document of any size is never one JSON string in memory, and a raw
 // upload goes to storage as it arrives. The stored JSON carries, in place
 // of data, an extension on the data element (_data) saying the content
-// holds it. The marker never leaves the service: every read puts data
-// back (binarybody.go), so what a client, an export or a history reads is
-// the resource as written.
+// holds it, with the content's size and SHA-256: two versions' JSON are
+// the same exactly when the resources are. The marker never leaves the
+// service: every read puts data back (binarybody.go), so what a client,
+// an export or a history reads is the resource as written.
 //
 // Data whose base64 is not canonical (line breaks or spaces inside, as in
 // the official R4 example) stays in the JSON as sent, so that it reads
@@ -67,12 +71,14 @@ func moveData(res fhir.Resource) (fhir.Resource, *store.Content) {
 	if err != nil {
 		return res, nil
 	}
-	return withStoredMarker(res), &store.Content{Data: bytes.NewReader(raw)}
+	sum := sha256.Sum256(raw)
+	info := store.ContentInfo{Size: int64(len(raw)), SHA256: hex.EncodeToString(sum[:])}
+	return withStoredMarker(res, info), &store.Content{Data: bytes.NewReader(raw)}
 }
 
 // withStoredMarker returns a copy of res without data and with the marker
 // on _data (beside any extensions the client put there).
-func withStoredMarker(res fhir.Resource) fhir.Resource {
+func withStoredMarker(res fhir.Resource, info store.ContentInfo) fhir.Resource {
 	out := maps.Clone(res)
 	delete(out, "data")
 	elem := map[string]any{}
@@ -80,7 +86,8 @@ func withStoredMarker(res fhir.Resource) fhir.Resource {
 		elem = maps.Clone(old)
 	}
 	exts, _ := elem["extension"].([]any)
-	elem["extension"] = append(append([]any(nil), exts...), map[string]any{"url": storedDataURL, "valueBoolean": true})
+	elem["extension"] = append(append([]any(nil), exts...), map[string]any{"url": storedDataURL,
+		"valueString": fmt.Sprintf("%d bytes, SHA-256 %s", info.Size, info.SHA256)})
 	out["_data"] = elem
 	return out
 }
@@ -110,21 +117,26 @@ func withoutStoredMarker(res fhir.Resource) fhir.Resource {
 // the request makes (CreateBinary, UpdateBinary).
 type uploadKey struct{}
 
+type staged struct {
+	name string
+	info store.ContentInfo
+}
+
 // withUpload returns a write w for a raw upload: its content is what the
 // upload staged, and its JSON carries the marker.
 func withUpload(ctx context.Context, w store.Write) (store.Write, error) {
-	staged, _ := ctx.Value(uploadKey{}).(string)
-	if staged == "" || w.Type != "Binary" {
+	up, ok := ctx.Value(uploadKey{}).(staged)
+	if !ok || w.Type != "Binary" {
 		return w, nil
 	}
 	res, err := fhir.Unmarshal(w.Body)
 	if err != nil {
 		return w, err
 	}
-	if w.Body, err = fhir.Marshal(withStoredMarker(res)); err != nil {
+	if w.Body, err = fhir.Marshal(withStoredMarker(res, up.info)); err != nil {
 		return w, err
 	}
-	w.Content = &store.Content{Staged: staged}
+	w.Content = &store.Content{Staged: up.name}
 	return w, nil
 }
 
@@ -189,11 +201,11 @@ func (s *Service) upload(ctx context.Context, res fhir.Resource, body io.Reader,
 		// FHIR has no empty base64Binary: a Binary of no bytes has no data.
 		return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "the request has no body: the document's bytes are expected")
 	}
-	staged, _, err := s.store.StageContent(ctx, br)
+	name, info, err := s.store.StageContent(ctx, br)
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	return write(context.WithValue(ctx, uploadKey{}, staged))
+	return write(context.WithValue(ctx, uploadKey{}, staged{name, info}))
 }
 
 // checkUpload checks the caller's scopes, and, unless the securityContext

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +72,21 @@ func TestBinaryDataStoredBeside(t *testing.T) {
 			}
 		})
 	}
+	// The stored JSON tells contents apart (the marker holds the SHA-256),
+	// so comparing stored bodies compares the resources.
+	stored := func(id, data string) string {
+		res, _ := fhir.Unmarshal([]byte(`{"resourceType":"Binary","contentType":"text/plain","data":"` + data + `"}`))
+		if _, err := s.Update(ctx, "Binary", id, withID(res, id), Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := st.Read(ctx, "Binary", id)
+		return strings.Replace(string(v.Body), `"id":"`+id+`"`, "", 1)
+	}
+	if a, b, c := stored("same1", "aGVsbG8="), stored("same2", "aGVsbG8="), stored("other", "aGVsbG8h"); a != b || a == c {
+		t.Errorf("stored JSON of the same data differs, or of other data is the same:\n%s\n%s\n%s", a, b, c)
+	}
 	// Only the server writes the marker.
-	forged, _ := fhir.Unmarshal([]byte(`{"resourceType":"Binary","contentType":"text/plain","_data":{"extension":[{"url":"` + storedDataURL + `","valueBoolean":true}]}}`))
+	forged, _ := fhir.Unmarshal([]byte(`{"resourceType":"Binary","contentType":"text/plain","_data":{"extension":[{"url":"` + storedDataURL + `","valueString":"2 bytes, SHA-256 8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4"}]}}`))
 	_, err = s.Create(ctx, "Binary", forged, "")
 	if fe, ok := err.(*fhir.Error); !ok || fe.Status != http.StatusBadRequest {
 		t.Errorf("forged marker: %v", err)

@@ -179,6 +179,13 @@ func stripSpace(s string) string {
 	}, []byte(s)))
 }
 
+// Expanded is ExpandBody over the service's store: v as the client knows
+// it, for callers that compare or decode a version read with Read or VRead.
+func (s *Service) Expanded(ctx context.Context, v store.Version) (store.Version, error) {
+	v, err := ExpandBody(ctx, s.store, v)
+	return v, mapStoreError(err)
+}
+
 // SplitBinary is the package's SplitBinary over the service's store.
 func (s *Service) SplitBinary(ctx context.Context, v store.Version) (*StoredBinary, error) {
 	b, err := SplitBinary(ctx, s.store, v)

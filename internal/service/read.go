@@ -23,7 +23,9 @@ func (e *GoneError) Error() string { return e.Err.Error() }
 func (e *GoneError) Unwrap() error { return e.Err }
 
 // Read returns the current version of a resource: 404 if it never existed,
-// 410 (a *GoneError) if it was deleted.
+// 410 (a *GoneError) if it was deleted. The body is as stored: a Binary's
+// data may be beside it (binary.go), for the caller to stream
+// (SplitBinary) or put back (Expanded).
 func (s *Service) Read(ctx context.Context, typ, id string) (Outcome, error) {
 	return s.readVisible(ctx, s.store, typ, id)
 }
