@@ -42,6 +42,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	baseURL := fs.String("base-url", os.Getenv("GPCLOUD_BASE_URL"), "public base URL used in links and fullUrls, e.g. https://gp.example.org (env GPCLOUD_BASE_URL; default http://<listen>)")
 	maxBody := fs.Int64("max-body", envInt64("GPCLOUD_MAX_BODY", httpapi.DefaultMaxBodyBytes), "request body limit in bytes (env GPCLOUD_MAX_BODY)")
 	maxInflight := fs.Int64("max-inflight-body", envInt64("GPCLOUD_MAX_INFLIGHT_BODY", httpapi.DefaultMaxInflightBody), "memory budget in bytes for request bodies over 1 MiB worked on at once; one that cannot get its share within 5s is answered 503 (env GPCLOUD_MAX_INFLIGHT_BODY; negative for none)")
+	maxBinary := fs.Int64("max-binary-body", envInt64("GPCLOUD_MAX_BINARY_BODY", httpapi.DefaultMaxBinaryBytes), "limit in bytes of a document uploaded raw as a Binary, streamed to storage (env GPCLOUD_MAX_BINARY_BODY)")
 	drain := fs.Duration("shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	logLevel := fs.String("log-level", envOr("GPCLOUD_LOG_LEVEL", "info"), "debug, info, warn or error (env GPCLOUD_LOG_LEVEL)")
 	exportMax := fs.Int64("export-max-file-size", envInt64("GPCLOUD_EXPORT_MAX_FILE_SIZE", 1<<30), "split each type of a $export into files of at most this many bytes (env GPCLOUD_EXPORT_MAX_FILE_SIZE)")
@@ -126,6 +127,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		MaxInflightBody: *maxInflight,
+		MaxBinaryBytes:  *maxBinary,
 		Logger:          log,
 		Ready:           st.Ping,
 		SoftwareVersion: version,

@@ -39,6 +39,19 @@ func Saw(ctx context.Context, typ, id string, body []byte) {
 	n.mu.Unlock()
 }
 
+// SawOwned records a resource touched by the request whose patients the
+// caller worked out (a Binary belongs to whoever its securityContext
+// names, which the body alone does not tell).
+func SawOwned(ctx context.Context, typ, id string, owners []string) {
+	n, _ := ctx.Value(noteKey{}).(*Note)
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	n.resources = append(n.resources, Seen{Type: typ, ID: id, Owners: owners, OwnersKnown: true})
+	n.mu.Unlock()
+}
+
 // SawPatient records that a patient's records were reached (a
 // compartment search, $everything) even if nothing matched.
 func SawPatient(ctx context.Context, id string) {

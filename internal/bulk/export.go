@@ -8,8 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/gpcloud/gpcloud/internal/audit"
 	"hash"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,8 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -148,7 +150,7 @@ func Export(ctx context.Context, st store.Store, opts ExportOptions) (*Manifest,
 				if !opts.Since.IsZero() && v.LastUpdated.Before(opts.Since) || keep != nil && !keep[v.ID] {
 					continue
 				}
-				if err := w.write(v.Body); err != nil {
+				if err := w.writeVersion(ctx, st, v); err != nil {
 					w.abort()
 					return nil, fmt.Errorf("export %s: %w", typ, err)
 				}
@@ -216,7 +218,18 @@ type typeWriter struct {
 }
 
 func (w *typeWriter) write(body []byte) error {
-	if w.f != nil && w.cur.Bytes > 0 && w.cur.Bytes+int64(len(body))+1 > w.max {
+	line := append(compactLine(body), '\n')
+	return w.writeLine(int64(len(line)), func(out io.Writer) error {
+		_, err := out.Write(line)
+		return err
+	})
+}
+
+// writeLine writes one line of n bytes (its newline included: the
+// manifest counts on n) that fill writes, in a new file if this one would
+// pass max bytes.
+func (w *typeWriter) writeLine(n int64, fill func(io.Writer) error) error {
+	if w.f != nil && w.cur.Bytes > 0 && w.cur.Bytes+n > w.max {
 		if err := w.finish(); err != nil {
 			return err
 		}
@@ -238,15 +251,34 @@ func (w *typeWriter) write(body []byte) error {
 		w.buf = bufio.NewWriterSize(f, 1<<20)
 		w.cur = OutputFile{Type: w.typ, URL: name}
 	}
-	line := append(compactLine(body), '\n')
-	if _, err := w.buf.Write(line); err != nil {
+	if err := fill(io.MultiWriter(w.buf, w.sum)); err != nil {
 		return err
 	}
-	w.sum.Write(line)
-	w.cur.Bytes += int64(len(line))
+	w.cur.Bytes += n
 	w.cur.Count++
 	w.total++
 	return nil
+}
+
+// writeVersion writes a stored version's resource as one line. A Binary
+// whose data lives beside its JSON is written with its data, encoded as
+// it is read from the store: never a whole string in memory.
+func (w *typeWriter) writeVersion(ctx context.Context, st store.Reader, v store.Version) error {
+	b, err := service.SplitBinary(ctx, st, v)
+	if err != nil || b == nil {
+		if err != nil {
+			return err
+		}
+		return w.write(v.Body)
+	}
+	defer b.Close()
+	return w.writeLine(b.Len()+1, func(out io.Writer) error {
+		if _, err := b.WriteTo(out); err != nil {
+			return err
+		}
+		_, err := out.Write([]byte{'\n'})
+		return err
+	})
 }
 
 func (w *typeWriter) finish() error {

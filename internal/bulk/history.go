@@ -3,8 +3,10 @@ package bulk
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"sort"
@@ -12,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -54,28 +57,81 @@ func exportHistory(ctx context.Context, st store.Store, dir, typ string, max int
 	for _, id := range ids {
 		versions := byID[id]
 		sort.Slice(versions, func(a, b int) bool { return versions[a].VersionID < versions[b].VersionID })
-		entries := make([]any, 0, len(versions))
-		for _, v := range versions {
-			entry := map[string]any{
-				"request":  map[string]any{"method": v.Method, "url": typ + "/" + id},
-				"response": map[string]any{"status": "200", "etag": `W/"` + strconv.FormatInt(v.VersionID, 10) + `"`, "lastModified": fhir.FormatInstant(v.LastUpdated)},
-			}
-			if !v.Deleted {
-				entry["resource"] = json.RawMessage(v.Body)
-			}
-			entries = append(entries, entry)
-		}
-		line, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "history", "entry": entries})
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := w.write(line); err != nil {
+		if err := writeHistoryLine(ctx, st, w, typ, id, versions); err != nil {
 			w.abort()
 			return nil, 0, err
 		}
 	}
 	files, err := w.close()
 	return files, w.total, err
+}
+
+// writeHistoryLine writes one resource's history Bundle as a line. The
+// Bundle is encoded with a placeholder for each Binary whose data lives
+// beside its JSON, and the line written piece by piece, each such Binary
+// streamed in its place with its data.
+func writeHistoryLine(ctx context.Context, st store.Reader, w *typeWriter, typ, id string, versions []store.Version) error {
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
+	var parts []*service.StoredBinary
+	defer func() {
+		for _, b := range parts {
+			b.Close()
+		}
+	}()
+	placeholder := func(i int) string { return fmt.Sprintf(`"gpcloud-part-%x-%d"`, nonce, i) }
+	entries := make([]any, 0, len(versions))
+	for _, v := range versions {
+		entry := map[string]any{
+			"request":  map[string]any{"method": v.Method, "url": typ + "/" + id},
+			"response": map[string]any{"status": "200", "etag": `W/"` + strconv.FormatInt(v.VersionID, 10) + `"`, "lastModified": fhir.FormatInstant(v.LastUpdated)},
+		}
+		b, err := service.SplitBinary(ctx, st, v)
+		switch {
+		case err != nil:
+			return err
+		case b != nil:
+			entry["resource"] = json.RawMessage(placeholder(len(parts)))
+			parts = append(parts, b)
+		case !v.Deleted:
+			entry["resource"] = json.RawMessage(v.Body)
+		}
+		entries = append(entries, entry)
+	}
+	line, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "history", "entry": entries})
+	if err != nil || len(parts) == 0 {
+		if err != nil {
+			return err
+		}
+		return w.write(line)
+	}
+	// Cut the line around the placeholders, in order.
+	var pieces [][]byte
+	n := int64(len(line)) + 1
+	rest := line
+	for i, b := range parts {
+		at := bytes.Index(rest, []byte(placeholder(i)))
+		if at < 0 {
+			return fmt.Errorf("history of %s/%s: cannot place version data", typ, id)
+		}
+		pieces = append(pieces, rest[:at])
+		rest = rest[at+len(placeholder(i)):]
+		n += b.Len() - int64(len(placeholder(i)))
+	}
+	pieces = append(pieces, append(rest, '\n'))
+	return w.writeLine(n, func(out io.Writer) error {
+		for i, p := range pieces {
+			if _, err := out.Write(p); err != nil {
+				return err
+			}
+			if i < len(parts) {
+				if _, err := parts[i].WriteTo(out); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // replayHistory writes one resource's versions in order. When the target

@@ -50,8 +50,12 @@ func (s ServiceSink) Current(ctx context.Context, typ, id string) (int64, fhir.R
 	case err != nil:
 		return 0, nil, err
 	}
-	res, err := fhir.Unmarshal(out.Version.Body)
-	return out.Version.VersionID, res, err
+	v, err := s.Service.Expanded(ctx, out.Version) // a Binary's data put back
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := fhir.Unmarshal(v.Body)
+	return v.VersionID, res, err
 }
 
 func (s ServiceSink) Existing(ctx context.Context, typ string, ids []string) (map[string]bool, error) {

@@ -90,26 +90,10 @@ func (ts *testServer) do(method, path string, body any, headers ...string) respo
 		}
 		rd = bytes.NewReader(data)
 	}
-	url := path
-	if !strings.HasPrefix(path, "http") {
-		url = ts.srv.URL + path
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/fhir+json")
+		headers = append([]string{"Content-Type", "application/fhir+json"}, headers...)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := ts.raw(method, path, rd, headers...)
 	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
 	if len(raw) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(raw))

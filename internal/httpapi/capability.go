@@ -72,6 +72,14 @@ func (a *API) capabilityStatement() fhir.Resource {
 		if ops := opsFor(typ); ops != nil {
 			res["operation"] = ops
 		}
+		if typ == "Binary" {
+			res["documentation"] = fmt.Sprintf("Documents are sent and served in their own format (FHIR http.html#binary): create and "+
+				"update with the document's Content-Type (anything but FHIR JSON, application/json and FHIR XML) store the body, up to %d "+
+				"bytes, streamed to storage, as data, with contentType from the Content-Type and securityContext from X-Security-Context; "+
+				"without a Prefer header they answer with no body. Read and vread answer the document with its contentType unless Accept "+
+				"names a FHIR format or _format, _summary or _elements is given. Active content (HTML, SVG, scripts) is served sandboxed, "+
+				"as an attachment. In FHIR JSON, data is limited to a 16 MiB string.", a.opts.MaxBinaryBytes)
+		}
 		resources = append(resources, res)
 	}
 	return fhir.Resource{
@@ -110,7 +118,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"_summary and _elements filter top-level elements only. " +
 				"Validation checks the R4 StructureDefinitions (structure, types, formats, cardinality, required bindings " +
 				"to enumerable value sets, references); FHIRPath invariants and meta.profile profiles are not evaluated yet. " +
-				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406).",
+				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406), save as a Binary's document sent raw. " +
+				"$everything pages list each resource of the compartment once, as a match; includes (reference data) are repeated once a page.",
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
 			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},
@@ -142,6 +151,8 @@ func (a *API) security() map[string]any {
 			"SMART Backend Services with private_key_jwt, RS384/ES384). Scopes in SMART v1 and v2 syntax; v2 fine-grained " +
 			"scopes (?param=value) are matched on token parameters only. Staff reach the patients registered at their practice " +
 			"(managingOrganization or generalPractitioner), patients and proxies their own records; other records answer 404. " +
+			"A Binary is reached as what its securityContext names (Patient/X as X's records, a compartment record as that record, " +
+			"other resources as reference data); one without a securityContext by system scopes only. " +
 			"Clinicians may break the glass with the X-Break-Glass-Reason header (audited, flagged). Bulk $export needs system " +
 			"scopes that read every record of the exported types. AuditEvents are written by the server only. A search across " +
 			"every type needs a wildcard scope; a restricted caller names the types with _type; type and system history omit " +

@@ -91,7 +91,9 @@ func checkBodyType(r *http.Request, patch bool) error {
 // accepts no response format the server can produce (406).
 func negotiated(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, err := responseType(r); err != nil {
+		// A Binary served in its own format answers any Accept (a CDA
+		// document is application/xml).
+		if _, err := responseType(r); err != nil && !rawBinaryRead(r) {
 			writeError(w, r, err)
 			return
 		}

@@ -43,6 +43,10 @@ func conditionQuery(r *http.Request) url.Values {
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
+	if rawBinaryWrite(r) {
+		a.createBinary(w, r)
+		return
+	}
 	res, err := a.readResource(r)
 	if err != nil {
 		writeError(w, r, err)
@@ -94,10 +98,18 @@ func (a *API) writeRead(w http.ResponseWriter, r *http.Request, out service.Outc
 			return
 		}
 	}
-	writeResource(w, r, http.StatusOK, v.Body)
+	if rawBinaryRead(r) {
+		a.writeBinaryData(w, r, v)
+		return
+	}
+	a.writeVersion(w, r, http.StatusOK, v)
 }
 
 func (a *API) update(w http.ResponseWriter, r *http.Request) {
+	if rawBinaryWrite(r) {
+		a.updateBinary(w, r)
+		return
+	}
 	runWrite(a, w, r, a.readResource, func(ctx context.Context, res fhir.Resource, pre service.Precondition) (service.Outcome, error) {
 		return a.svc.Update(ctx, r.PathValue("type"), r.PathValue("id"), res, pre)
 	})

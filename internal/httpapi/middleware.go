@@ -58,11 +58,12 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 }
 
 // withRequestContext gives every request an id (echoed in X-Request-Id), a
-// logger carrying it, an access log line, a body size limit, a share of
-// the memory budget for a large body (taken when the handler reads it, so
-// only after authentication) and recovery from panics (answered with a
-// 500 OperationOutcome).
-func withRequestContext(base *slog.Logger, maxBody int64, budget *bodyBudget, next http.Handler) http.Handler {
+// logger carrying it, an access log line, a body size limit (maxBody's
+// for the request), a share of the memory budget for a large body (taken
+// when the handler reads it, so only after authentication; not for a raw
+// Binary upload, which is streamed to storage) and recovery from panics
+// (answered with a 500 OperationOutcome).
+func withRequestContext(base *slog.Logger, maxBody func(*http.Request) int64, budget *bodyBudget, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -73,10 +74,10 @@ func withRequestContext(base *slog.Logger, maxBody int64, budget *bodyBudget, ne
 		log := base.With("request_id", id)
 		ctx := context.WithValue(r.Context(), loggerKey{}, log)
 		r = r.WithContext(ctx)
-		if r.Body != nil && maxBody > 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if limit := maxBody(r); r.Body != nil && limit > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		if r.Body != nil && r.Body != http.NoBody && budget != nil {
+		if r.Body != nil && r.Body != http.NoBody && budget != nil && !rawBinaryWrite(r) {
 			body := budget.body(ctx, r.Body, r.ContentLength, w.Header())
 			r.Body = body
 			defer body.release()

@@ -134,7 +134,13 @@ func (a *API) writeOutcome(w http.ResponseWriter, r *http.Request, out service.O
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	switch preferReturn(r) {
+	prefer := preferReturn(r)
+	if prefer == "" && rawBinaryWrite(r) {
+		// A document sent raw is not echoed back as base64 JSON unless
+		// asked for (FHIR leaves the default to the server).
+		prefer = "minimal"
+	}
+	switch prefer {
 	case "minimal":
 		w.WriteHeader(out.Status)
 		return
@@ -143,7 +149,7 @@ func (a *API) writeOutcome(w http.ResponseWriter, r *http.Request, out service.O
 		return
 	}
 	if out.Version.Body != nil {
-		writeResource(w, r, out.Status, out.Version.Body)
+		a.writeVersion(w, r, out.Status, out.Version)
 		return
 	}
 	if out.Resource != nil {

@@ -169,6 +169,18 @@ func TestEverything(t *testing.T) {
 	if got := strings.Join(r2.entryIDs("match"), ","); got != "Observation/o2" {
 		t.Errorf("$everything page 2: %s", got)
 	}
+	// One entry a page: the patient and its records are matches on their
+	// own pages, never includes of another page; the practitioner is
+	// included where the encounter is.
+	var matches, includes []string
+	for next := "/fhir/Patient/a/$everything?_count=1"; next != ""; next = r.link("next") {
+		r = ts.do("GET", next, nil).expect(t, http.StatusOK)
+		matches = append(matches, r.entryIDs("match")...)
+		includes = append(includes, r.entryIDs("include")...)
+	}
+	if got := strings.Join(matches, ",") + " | " + strings.Join(includes, ","); got != "Encounter/e1,Observation/o1,Observation/o2,Patient/a | Practitioner/dr" {
+		t.Errorf("$everything one a page: matches | includes = %s", got)
+	}
 	r = ts.do("GET", "/fhir/Patient/a/$everything?_since=2999-01-01T00:00:00Z", nil).expect(t, http.StatusOK)
 	if n := len(r.entryIDs("match")); n != 0 {
 		t.Errorf("_since in the future: %d matches", n)

@@ -29,6 +29,9 @@ type Options struct {
 	MaxInflightBody int64
 	// BodyBudgetWait defaults to DefaultBodyBudgetWait.
 	BodyBudgetWait time.Duration
+	// MaxBinaryBytes caps raw Binary uploads (a document sent in its own
+	// format, streamed to storage) instead. Default 100 MiB.
+	MaxBinaryBytes int64
 	// JSONLimits bound nesting depth and string sizes of request bodies.
 	JSONLimits fhirjson.Limits
 	// Logger receives access and error logs. Default slog.Default().
@@ -64,6 +67,9 @@ func New(svc *service.Service, opts Options) *API {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxBinaryBytes == 0 {
+		opts.MaxBinaryBytes = DefaultMaxBinaryBytes
+	}
 	if opts.JSONLimits == (fhirjson.Limits{}) {
 		opts.JSONLimits = fhirjson.DefaultLimits
 	}
@@ -90,7 +96,7 @@ func New(svc *service.Service, opts Options) *API {
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fhir.Errorf(http.StatusNotFound, fhir.CodeNotSupported, "%s %s is not a supported FHIR interaction", r.Method, r.URL.Path))
 	})
-	a.handler = withRequestContext(opts.Logger, opts.MaxBodyBytes, newBodyBudget(opts.MaxInflightBody, opts.MaxBodyBytes, opts.BodyBudgetWait), mux)
+	a.handler = withRequestContext(opts.Logger, a.bodyLimit, newBodyBudget(opts.MaxInflightBody, opts.MaxBodyBytes, opts.BodyBudgetWait), mux)
 	return a
 }
 

@@ -80,8 +80,9 @@ func outsideReach(typ string) error {
 
 // sees reports whether reach covers a resource. Patients are reached by
 // id or by registration at the practice; other records of the patient
-// compartment through the patients they belong to; reference data
-// (types outside the compartment) always.
+// compartment through the patients they belong to; a Binary as what its
+// securityContext names (binaryaccess.go); reference data (other types
+// outside the compartment) always.
 func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, typ, id string, res fhir.Resource) (bool, error) {
 	if reach == nil {
 		return true, nil
@@ -98,6 +99,9 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 		}
 		return reach.Practice != "" && slices.Contains(search.ReferencesTo(res, search.PracticeParams, "Organization"), reach.Practice), nil
 	}
+	if typ == "Binary" {
+		return s.seesBinary(ctx, r, reach, res)
+	}
 	params := definitions.PatientCompartment(typ)
 	if len(params) == 0 {
 		return true, nil
@@ -107,17 +111,23 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 		return reach.Practice != "" && search.UnownedShared(typ), nil
 	}
 	for _, owner := range owners {
-		if slices.Contains(reach.Patients, owner) {
-			return true, nil
-		}
-		if reach.Practice != "" {
-			ok, err := s.registeredAt(ctx, r, owner, reach.Practice)
-			if err != nil || ok {
-				return ok, err
-			}
+		if ok, err := s.reachesPatient(ctx, r, reach, owner); err != nil || ok {
+			return ok, err
 		}
 	}
 	return false, nil
+}
+
+// reachesPatient reports whether reach covers the records of a patient:
+// one of the caller's patients, or registered at their practice.
+func (s *Service) reachesPatient(ctx context.Context, r store.Reader, reach *auth.Reach, patientID string) (bool, error) {
+	if slices.Contains(reach.Patients, patientID) {
+		return true, nil
+	}
+	if reach.Practice == "" {
+		return false, nil
+	}
+	return s.registeredAt(ctx, r, patientID, reach.Practice)
 }
 
 // registeredAt reports whether a patient is registered at the practice.
@@ -391,10 +401,21 @@ func callerReadable(ctx context.Context, types []string) []string {
 	return kept
 }
 
-// seen notes versions the request touched, for its audit event.
-func seen(ctx context.Context, vs ...store.Version) {
+// seen notes versions the request touched, for its audit event. A
+// Binary's patients are those of what its securityContext names, which
+// only the store can tell: they are looked up here.
+func (s *Service) seen(ctx context.Context, vs ...store.Version) {
 	for _, v := range vs {
-		if v.Type != "" {
+		switch {
+		case v.Type == "Binary" && v.Body != nil:
+			owners, err := binaryOwners(ctx, s.store, securityContextOf(v.Body))
+			if err != nil {
+				// Unknown owners: the event lists the Binary among the
+				// records of no patient rather than lose it.
+				owners = nil
+			}
+			audit.SawOwned(ctx, v.Type, v.ID, owners)
+		case v.Type != "":
 			audit.Saw(ctx, v.Type, v.ID, v.Body)
 		}
 	}

@@ -20,6 +20,20 @@ type auditedTx struct {
 func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, error) {
 	seen := audit.Seen{Type: w.Type, ID: w.ID}
 	switch {
+	case w.Type == "Binary":
+		// Whose record a Binary is depends on what its securityContext
+		// names (binaryaccess.go); a deletion, on what was deleted.
+		ref := securityContext(w.Index)
+		if w.Deleted {
+			if cur, err := t.Tx.Read(ctx, w.Type, w.ID); err == nil && !cur.Deleted {
+				ref = securityContextOf(cur.Body)
+			}
+		}
+		owners, err := binaryOwners(ctx, t.Tx, ref)
+		if err != nil {
+			return store.Version{}, err
+		}
+		seen.Owners, seen.OwnersKnown = owners, true
 	case w.Type == "Patient":
 		seen.Owners, seen.OwnersKnown = []string{w.ID}, true
 	case !w.Deleted:
@@ -31,9 +45,19 @@ func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, erro
 			seen.Body = cur.Body
 		}
 	}
-	v, err := t.Tx.Put(ctx, w)
+	v, err := t.Tx.Put(ctx, rewound(w))
 	if err == nil {
 		t.written = append(t.written, seen)
 	}
 	return v, err
+}
+
+// securityContext finds a Binary's securityContext among its index rows.
+func securityContext(v search.Values) search.ReferenceValue {
+	for _, r := range v.References {
+		if r.Param == search.SecurityContextParam {
+			return r
+		}
+	}
+	return search.ReferenceValue{}
 }

@@ -61,6 +61,9 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 		return Outcome{}, err
 	}
 	w, err := prepareWrite(res, typ, id, 1, http.MethodPost, s.now())
+	if err == nil {
+		w, err = withUpload(ctx, w)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -68,7 +71,7 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	s.wrote(v)
 	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", typ, id)}, nil
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // Everything answers Patient/{id}/$everything: the patient and every
@@ -19,6 +22,13 @@ import (
 // include: practitioners, organisations, medications...). _type narrows
 // the types, _since keeps resources updated since an instant, _count sets
 // the page size.
+//
+// Each resource of the compartment is a match, on its own page of the
+// stored result list; a page includes only what lies outside that list
+// (reference data, another patient's records, types _type left out), so
+// that paging through the whole answer meets every resource once. A
+// practitioner referenced from several pages is included on each of them
+// (once per page): each page stands on its own.
 func (s *Service) Everything(ctx context.Context, id string, params url.Values) (Outcome, error) {
 	if _, err := s.Read(ctx, "Patient", id); err != nil {
 		return Outcome{}, err
@@ -60,9 +70,10 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 		Compartment: &search.Compartment{Type: "Patient", ID: id, ParamsByType: paramsByType},
 		Include:     []search.Include{{SourceType: "*"}},
 	}
+	var since time.Time
 	if v := params.Get("_since"); v != "" {
-		since, err := ParseInstantParam("_since", v, false)
-		if err != nil {
+		var err error
+		if since, err = ParseInstantParam("_since", v, false); err != nil {
 			return Outcome{}, err
 		}
 		micros := since.UnixMicro()
@@ -70,6 +81,26 @@ func (s *Service) Everything(ctx context.Context, id string, params url.Values) 
 			Values: []search.Value{{Prefix: "ge", Lo: micros, Hi: micros}}})
 	}
 	audit.SawPatient(ctx, id)
-	req := SearchRequest{Params: params, path: "/Patient/" + id + "/$everything"}
+	req := SearchRequest{Params: params, path: "/Patient/" + id + "/$everything",
+		matchedElsewhere: func(v store.Version) bool { return inEverything(v, id, types, paramsByType, since) }}
 	return s.searchset(ctx, req, q, url.Values{}, nil)
+}
+
+// inEverything reports whether a resource is one of the matches of the
+// patient's $everything: of a type asked for, in the patient's
+// compartment (the patient itself, or a record referring to them through
+// the compartment's parameters, as the search's SQL decides), and
+// changed since the _since instant.
+func inEverything(v store.Version, patient string, types []string, paramsByType map[string][]string, since time.Time) bool {
+	if v.Deleted || !slices.Contains(types, v.Type) || v.LastUpdated.Before(since) {
+		return false
+	}
+	if v.Type == "Patient" {
+		return v.ID == patient
+	}
+	res, err := fhir.Unmarshal(v.Body)
+	if err != nil {
+		return false
+	}
+	return slices.Contains(search.ReferencesTo(res, paramsByType[v.Type], "Patient"), patient)
 }

@@ -121,7 +121,10 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 			return Outcome{}, err
 		}
 	}
-	seen(ctx, versions...)
+	s.seen(ctx, versions...)
+	if err := expandAll(ctx, s.store, versions); err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
 	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, versions, total, next)}, nil
 }
 

@@ -73,7 +73,13 @@ func (s *Service) patchIn(ctx context.Context, tx store.Tx, typ, id string, patc
 	if ifMatch.Set && cur.Version.VersionID != ifMatch.Version {
 		return Outcome{}, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "If-Match: %s/%s is at version %d, not %d", typ, id, cur.Version.VersionID, ifMatch.Version)
 	}
-	doc, err := decodeStored(cur.Version)
+	// A patch applies to the resource as the client knows it: a Binary
+	// with its data.
+	stored, err := ExpandBody(ctx, tx, cur.Version)
+	if err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
+	doc, err := decodeStored(stored)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -40,8 +40,17 @@ func prepareWrite(res fhir.Resource, typ, id string, versionID int64, method str
 	res["id"] = id
 	res.SetVersion(itoa(versionID), now)
 	fhir.DropComments(res)
+	if typ == "Binary" {
+		if err := refuseStoredMarker(res); err != nil {
+			return store.Write{}, err
+		}
+	}
 	if err := validationError(validate.Resource(res)); err != nil {
 		return store.Write{}, err
+	}
+	var content *store.Content
+	if typ == "Binary" {
+		res, content = moveData(res) // binary.go: the data goes beside the JSON
 	}
 	body, err := fhir.Marshal(res)
 	if err != nil {
@@ -50,6 +59,7 @@ func prepareWrite(res fhir.Resource, typ, id string, versionID int64, method str
 	return store.Write{
 		Version: store.Version{Type: typ, ID: id, VersionID: versionID, LastUpdated: now, Method: method, Body: body},
 		Index:   indexOf(res),
+		Content: content,
 	}, nil
 }
 

@@ -67,7 +67,7 @@ func (s *Service) putPrepared(ctx context.Context, tx store.Tx, e *bundleEntry) 
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	s.wrote(v)
 	return Outcome{Status: http.StatusCreated, Version: v, Issues: info("created %s/%s", e.typ, e.target)}, nil
 }

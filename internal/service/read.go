@@ -23,7 +23,9 @@ func (e *GoneError) Error() string { return e.Err.Error() }
 func (e *GoneError) Unwrap() error { return e.Err }
 
 // Read returns the current version of a resource: 404 if it never existed,
-// 410 (a *GoneError) if it was deleted.
+// 410 (a *GoneError) if it was deleted. The body is as stored: a Binary's
+// data may be beside it (binary.go), for the caller to stream
+// (SplitBinary) or put back (Expanded).
 func (s *Service) Read(ctx context.Context, typ, id string) (Outcome, error) {
 	return s.readVisible(ctx, s.store, typ, id)
 }
@@ -38,7 +40,7 @@ func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id strin
 	}
 	out, err := readFrom(ctx, r, typ, id)
 	if reach == nil {
-		seen(ctx, out.Version)
+		s.seen(ctx, out.Version)
 		return out, err
 	}
 	v := out.Version
@@ -56,7 +58,7 @@ func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id strin
 	if !ok {
 		return Outcome{}, notVisible(typ, id)
 	}
-	seen(ctx, out.Version)
+	s.seen(ctx, out.Version)
 	return out, err
 }
 
@@ -119,7 +121,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 			Version: v,
 		}
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	return Outcome{Status: http.StatusOK, Version: v}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,11 @@ type SearchRequest struct {
 	CompartmentType, CompartmentID string
 	// path overrides the links' path below the base (operations).
 	path string
+	// matchedElsewhere, when set, reports includes that are matches of
+	// the same search (on this page or another): they are left out of the
+	// includes, so that a paged operation ($everything) lists each
+	// resource once.
+	matchedElsewhere func(store.Version) bool
 }
 
 // Search runs a search and returns a searchset Bundle: one page of
@@ -100,12 +106,22 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
+	if req.matchedElsewhere != nil {
+		included = slices.DeleteFunc(included, req.matchedElsewhere)
+	}
 	shape, err := subsetter(params)
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, result.Matches...)
-	seen(ctx, included...)
+	s.seen(ctx, result.Matches...)
+	s.seen(ctx, included...)
+	// Bundles hold their entries whole: Binary data goes back in.
+	if err := expandAll(ctx, s.store, result.Matches); err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
+	if err := expandAll(ctx, s.store, included); err != nil {
+		return Outcome{}, mapStoreError(err)
+	}
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
 	for _, v := range result.Matches {
 		entries = append(entries, s.searchEntry(v, "match", shape))

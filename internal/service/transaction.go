@@ -167,6 +167,9 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 	if err != nil {
 		return Outcome{}, err
 	}
+	if err := s.expandResults(ctx, results, opts); err != nil {
+		return Outcome{}, err
+	}
 	return Outcome{Status: http.StatusOK, Resource: s.responseBundle("transaction-response", results, opts)}, nil
 }
 
@@ -204,7 +207,26 @@ func (s *Service) batch(ctx context.Context, raw []any, opts BundleOptions) (Out
 		}
 		results[e.index] = r
 	}
+	if err := s.expandResults(ctx, results, opts); err != nil {
+		return Outcome{}, err
+	}
 	return Outcome{Status: http.StatusOK, Resource: s.responseBundle("batch-response", results, opts)}, nil
+}
+
+// expandResults puts Binary data back into the versions a response
+// bundle will hold (the bundle holds each resource whole).
+func (s *Service) expandResults(ctx context.Context, results []entryResult, opts BundleOptions) error {
+	if !opts.Representation {
+		return nil
+	}
+	for i := range results {
+		v, err := ExpandBody(ctx, s.store, results[i].out.Version)
+		if err != nil {
+			return mapStoreError(err)
+		}
+		results[i].out.Version = v
+	}
+	return nil
 }
 
 // entryResult is what one entry produced: a version, a bundle (for GET

@@ -115,21 +115,24 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 		return Outcome{}, err
 	}
 	w, err := prepareWrite(res, typ, id, next, method, s.now())
+	if err == nil {
+		w, err = withUpload(ctx, w)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	if live && unchanged(res, cur) {
+	if live && unchanged(w, cur) {
 		// Nothing new: no version is written, so that sending the same
 		// content again (a re-run import, a retried request) leaves the
 		// record and its history as they were.
-		seen(ctx, cur)
+		s.seen(ctx, cur)
 		return Outcome{Status: http.StatusOK, Version: cur, Issues: info("%s/%s is unchanged at version %d", typ, id, cur.VersionID)}, nil
 	}
 	v, err := tx.Put(ctx, w)
 	if err != nil {
 		return Outcome{}, err
 	}
-	seen(ctx, v)
+	s.seen(ctx, v)
 	s.wrote(v)
 	status := http.StatusOK
 	if !live {
@@ -162,14 +165,13 @@ func nextVersion(ctx context.Context, tx store.Tx, typ, id string, ifMatch Preco
 	return cur, cur.VersionID + 1, !cur.Deleted, nil
 }
 
-// unchanged reports whether res (validated and given its new meta) says
-// exactly what the current version says: the same JSON once the current
-// versionId and lastUpdated are put back. res is left as it was.
-func unchanged(res fhir.Resource, cur store.Version) bool {
-	meta := res.Meta()
-	versionID, lastUpdated := meta["versionId"], meta["lastUpdated"]
-	res.SetVersion(itoa(cur.VersionID), cur.LastUpdated)
-	body, err := fhir.Marshal(res)
-	meta["versionId"], meta["lastUpdated"] = versionID, lastUpdated
-	return err == nil && bytes.Equal(body, cur.Body)
+// unchanged reports whether a prepared write says exactly what the
+// current version says: the same stored JSON once the current versionId
+// and lastUpdated are put back (a Binary's data is stored beside it, and
+// its marker carries the data's SHA-256, so comparing the JSON compares
+// the data too).
+func unchanged(w store.Write, cur store.Version) bool {
+	body := bytes.Replace(w.Body, []byte(`"versionId":"`+itoa(w.VersionID)+`"`), []byte(`"versionId":"`+itoa(cur.VersionID)+`"`), 1)
+	body = bytes.Replace(body, []byte(`"lastUpdated":"`+fhir.FormatInstant(w.LastUpdated)+`"`), []byte(`"lastUpdated":"`+fhir.FormatInstant(cur.LastUpdated)+`"`), 1)
+	return bytes.Equal(body, cur.Body)
 }

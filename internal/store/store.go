@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
@@ -58,6 +59,9 @@ type Version struct {
 type Write struct {
 	Version
 	Index search.Values
+	// Content, when set, is stored beside the version (see Content); a
+	// deletion has none.
+	Content *Content
 }
 
 // Criterion restricts Find to resources having a token row that matches.
@@ -131,6 +135,11 @@ type Reader interface {
 	GetRecord(ctx context.Context, kind, id string) (Record, error)
 	// ListRecords returns the unexpired records of a kind, in id order.
 	ListRecords(ctx context.Context, kind string) ([]Record, error)
+	// OpenContent reads the content stored beside one version, a chunk at
+	// a time; the reader fails at its end if the bytes read are not those
+	// written (their SHA-256 differs). ErrNotFound when the version has
+	// none. Within a Tx, read it before the transaction ends.
+	OpenContent(ctx context.Context, typ, id string, versionID int64) (io.ReadCloser, ContentInfo, error)
 }
 
 // Record is a small document kept beside the resources that is not a FHIR
@@ -200,6 +209,14 @@ type Store interface {
 	// HistoryCount returns how many versions q would select without Count
 	// and Before (for Bundle.total).
 	HistoryCount(ctx context.Context, q HistoryQuery) (int, error)
+	// StageContent stores r's bytes, read to the end, as content no
+	// version holds yet, and returns its name for a Write's
+	// Content.Staged. Each chunk is committed on its own as it is read,
+	// so that a slow upload holds no lock; if reading or writing fails,
+	// what was staged is removed. Staged content no write took within
+	// StagedContentTTL is removed. Never call it inside InTx: an adapter
+	// with one write connection would wait for itself.
+	StageContent(ctx context.Context, r io.Reader) (string, ContentInfo, error)
 	// InTx runs fn in one atomic write transaction: everything fn wrote is
 	// committed when it returns nil, nothing when it returns an error (which
 	// InTx returns unchanged).

@@ -48,6 +48,9 @@ func Extract(resource map[string]any) Values {
 			}
 		}
 	}
+	if rv, ok := SecurityContext(resource); ok {
+		out.References = append(out.References, rv)
+	}
 	return out
 }
 

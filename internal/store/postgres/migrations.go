@@ -43,4 +43,9 @@ var migrations = []string{
 	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}, "BYTEA"),
 	// 5: the access condition of each stored result list.
 	sqlstore.SearchAccessSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
+	// 6: content beside versions (a Binary's bytes), in chunks. Chunks are
+	// kept out of line without compression: scanned documents are
+	// compressed already, and trying again costs time for nothing.
+	sqlstore.ContentSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}, "BYTEA") +
+		`; ALTER TABLE content_chunk ALTER COLUMN data SET STORAGE EXTERNAL`,
 }

@@ -42,4 +42,6 @@ var migrations = []string{
 	sqlstore.RecordSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
 	// 5: the access condition of each stored result list.
 	sqlstore.SearchAccessSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	// 6: content beside versions (a Binary's bytes), in chunks.
+	sqlstore.ContentSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
 }

@@ -79,3 +79,16 @@ func RecordSchema(t ColumnTypes, blob string) string {
 		PRIMARY KEY (kind, id))`
 	return strings.NewReplacer("{K}", t.Key, "{B}", blob, "{I}", t.Integer).Replace(ddl)
 }
+
+// ContentSchema is the sixth migration: content kept beside versions (a
+// Binary's bytes) in chunks of store.ContentChunkSize, one row each;
+// which content each version holds; and content staged ahead of the
+// write that takes it (size -1 while its chunks are still coming).
+func ContentSchema(t ColumnTypes, blob string) string {
+	ddl := `CREATE TABLE content_chunk (content_id {K} NOT NULL, seq {I} NOT NULL, data {B} NOT NULL, PRIMARY KEY (content_id, seq));
+	CREATE TABLE version_content (type {K} NOT NULL, id {K} NOT NULL, version_id {I} NOT NULL,
+		content_id {K} NOT NULL, size {I} NOT NULL, sha256 {T} NOT NULL, PRIMARY KEY (type, id, version_id));
+	CREATE TABLE content_staged (content_id {K} PRIMARY KEY, created {I} NOT NULL, size {I} NOT NULL, sha256 {T} NOT NULL);
+	CREATE INDEX content_staged_created ON content_staged (created)`
+	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{B}", blob).Replace(ddl)
+}

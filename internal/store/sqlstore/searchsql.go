@@ -613,25 +613,13 @@ func (sb *sqlBuilder) guard(g *search.Guard, typ, idCol string) {
 // the store.
 func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 	params := definitions.PatientCompartment(typ)
-	registered := func(patientID string) {
-		// patientID is a column or "?": the Patient is registered at the practice.
-		r := sb.nextAlias("r")
-		sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
-			` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
-			append(anySlice(search.PracticeParams), a.Practice)...)
-	}
 	if typ == "Patient" {
-		sb.w(` AND (`)
-		if len(a.Patients) > 0 {
-			sb.w(idCol+` IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
-		} else {
-			sb.w(`1 = 0`)
-		}
-		if a.Practice != "" {
-			sb.w(` OR `)
-			registered(idCol)
-		}
-		sb.w(`)`)
+		sb.w(` AND `)
+		sb.reachesPatient(a, idCol)
+		return
+	}
+	if typ == "Binary" {
+		sb.binaryAccess(a, idCol)
 		return
 	}
 	if len(params) == 0 {
@@ -653,7 +641,7 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 		sb.w(` OR EXISTS (`)
 		ownedBy(k)
 		sb.w(` AND `)
-		registered(k + ".target_id")
+		sb.registered(a, k+".target_id")
 		sb.w(sb.dialect.ProbeSuffix + `)`)
 		// Records of no patient at all.
 		if search.UnownedShared(typ) {
@@ -662,6 +650,31 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 			ownedBy(k)
 			sb.w(sb.dialect.ProbeSuffix + `)`)
 		}
+	}
+	sb.w(`)`)
+}
+
+// registered writes that the Patient patientID (a column or "?") is
+// registered at the caller's practice.
+func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
+	r := sb.nextAlias("r")
+	sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
+		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
+		append(anySlice(search.PracticeParams), a.Practice)...)
+}
+
+// reachesPatient writes that the caller reaches the Patient patientID (a
+// column): one of their patients, or registered at their practice.
+func (sb *sqlBuilder) reachesPatient(a *search.Access, patientID string) {
+	sb.w(`(`)
+	if len(a.Patients) > 0 {
+		sb.w(patientID+` IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
+	} else {
+		sb.w(`1 = 0`)
+	}
+	if a.Practice != "" {
+		sb.w(` OR `)
+		sb.registered(a, patientID)
 	}
 	sb.w(`)`)
 }

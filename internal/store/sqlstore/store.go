@@ -21,6 +21,9 @@ type Store struct {
 	// lastCleanup is when expired stored searches were last removed (Unix
 	// seconds): at most once a minute, by whichever search stores next.
 	lastCleanup atomic.Int64
+	// lastStagedPurge is when expired staged content was last removed
+	// (Unix seconds), likewise.
+	lastStagedPurge atomic.Int64
 }
 
 // Open wraps the databases and applies pending migrations. read may equal

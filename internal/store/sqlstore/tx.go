@@ -75,8 +75,19 @@ func (t *tx) Put(ctx context.Context, w store.Write) (store.Version, error) {
 	}
 	t.keys[k] = true
 	if w.Deleted {
+		if w.Content != nil {
+			return store.Version{}, fmt.Errorf("sqlstore: a deletion of %s/%s cannot have content", w.Type, w.ID)
+		}
 		w.Body = nil
 		w.Index = search.Values{}
+	}
+	if w.Content != nil {
+		// Written now, chunk by chunk, rather than queued: the queue
+		// holds versions, not the content's bytes.
+		if err := t.putContent(ctx, w); err != nil {
+			return store.Version{}, t.s.mapError(err)
+		}
+		w.Content = nil
 	}
 	t.pending = append(t.pending, w)
 	return w.Version, nil

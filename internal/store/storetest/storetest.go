@@ -68,6 +68,9 @@ func Run(t *testing.T, open Opener) {
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},
 		{"RecordsRollBack", testRecordsRollBack},
+		{"Content", testContent},
+		{"ContentInTx", testContentInTx},
+		{"StagedContent", testStagedContent},
 		{"ConcurrentWriters", func(t *testing.T, s store.Store) { ConcurrentWriters(t, s) }},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
