@@ -27,6 +27,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 	"github.com/gpcloud/gpcloud/internal/web"
+	"github.com/gpcloud/gpcloud/internal/workspace"
 )
 
 const serveUsage = `  gpcloud serve [--listen ADDR] [--data DIR | --database DSN] [flags]
@@ -142,6 +143,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		root.Handle("/", api)
 		for _, pattern := range pages.Routes() {
 			root.Handle(pattern, pages)
+		}
+		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log})
+		for _, pattern := range workspace.Routes() {
+			root.Handle(pattern, staff)
 		}
 		handler = root
 		// The first start prints a one-time link to create the first

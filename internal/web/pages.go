@@ -16,7 +16,7 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // pages are the sign-in, consent and set-up pages.
-var pages = NewRenderer(templateFS, "templates", nil, "login", "code", "consent", "message", "setup", "apps")
+var pages = NewRenderer(templateFS, "templates", nil, nil, "login", "code", "consent", "message", "setup", "apps")
 
 // FieldError is one entry of a page's error summary.
 type FieldError struct{ Field, Message string }
@@ -67,13 +67,17 @@ type Renderer struct {
 
 // NewRenderer parses the named pages (name.html in dir of fsys) each with
 // the shared layout and partials of this package (templates/layout.html,
-// templates/partials.html); funcs are added to every page's functions.
+// templates/partials.html) and the caller's own shared files (shared, in
+// dir: a patient banner, say); funcs are added to every page's functions.
 // It panics on a bad template: they are parsed at start.
-func NewRenderer(fsys fs.FS, dir string, funcs template.FuncMap, names ...string) *Renderer {
+func NewRenderer(fsys fs.FS, dir string, funcs template.FuncMap, shared []string, names ...string) *Renderer {
 	r := &Renderer{pages: map[string]*template.Template{}}
 	for _, name := range names {
 		t := template.New(name).Funcs(Funcs).Funcs(funcs)
 		t = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+		for _, s := range shared {
+			t = template.Must(t.ParseFS(fsys, dir+"/"+s+".html"))
+		}
 		r.pages[name] = template.Must(t.ParseFS(fsys, dir+"/"+name+".html"))
 	}
 	return r

@@ -156,6 +156,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/auth/login", http.StatusSeeOther)
 		return
 	}
+	// Staff work in the workspace: it is their home page.
+	if u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User); err == nil && u.Role.IsStaff() {
+		http.Redirect(w, r, "/workspace/", http.StatusSeeOther)
+		return
+	}
 	render(w, "message", http.StatusOK, &struct {
 		Page
 		Message string

@@ -1,0 +1,53 @@
+package workspace
+
+import (
+	"net/http"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/web"
+)
+
+// page is what every workspace page gets.
+type page struct {
+	web.Page
+	// Banner is the patient whose record the page shows, when it shows
+	// one: every write the page makes carries this patient's id, and the
+	// server refuses a write whose patient differs (two tabs, two
+	// patients: the wrong-patient hazard).
+	Banner *clinical.Banner
+	// Role is the user's, for what the page offers.
+	Role auth.Role
+}
+
+// base is a page's frame for the signed-in user; current names the
+// navigation entry the page belongs to.
+func (ws *Workspace) base(v *visit, title, current string) page {
+	return page{
+		Page: web.Page{Title: title, CSRF: v.sess.CSRF, SignedIn: v.user.Name + " (" + string(v.user.Role) + ")", Wide: true,
+			Home: "/workspace/", Nav: nav(current)},
+		Role: v.user.Role,
+	}
+}
+
+// nav is the workspace's navigation: every section, so that nothing is
+// two clicks away.
+func nav(current string) []web.NavItem {
+	items := []web.NavItem{
+		{Href: "/workspace/", Label: "Find a patient"},
+	}
+	for i := range items {
+		items[i].Current = items[i].Label == current
+	}
+	return items
+}
+
+// message answers with a page that says one thing (a refusal, a
+// failure), with the status given.
+func (ws *Workspace) message(w http.ResponseWriter, r *http.Request, v *visit, status int, title, msg string) {
+	p := struct {
+		page
+		Message string
+	}{ws.base(v, title, ""), msg}
+	ws.pages.Render(w, "message", status, &p)
+}
