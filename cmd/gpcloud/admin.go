@@ -31,8 +31,8 @@ const (
 	auditUsage = `  gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]
       check the audit trail's hash chain (of a store, or of an export directory); exit status 1 if it is broken
 `
-	adminUsage = "Usage:\n" + initUsage + reindexUsage + tokenUsage + userUsage + clientUsage + auditUsage +
-		"\nEvery command but init refuses a --data or --database that holds no store (exit status 2).\n"
+	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + tokenUsage + userUsage + clientUsage + auditUsage +
+		"\nEvery command but init and demo refuses a --data or --database that holds no store (exit status 2).\n"
 )
 
 func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -43,6 +43,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "init":
 		return adminInit(args[1:], stdout, stderr)
+	case "demo":
+		return adminDemo(args[1:], stdout, stderr)
 	case "reindex":
 		return reindex(args[1:], stdout, stderr)
 	case "token":

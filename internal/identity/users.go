@@ -77,6 +77,9 @@ func (u *User) Validate() error {
 // ErrNoUser: no account with that username.
 var ErrNoUser = errors.New("no such user")
 
+// ErrUserExists: the username is taken.
+var ErrUserExists = errors.New("username taken")
+
 // GetUser reads an account.
 func GetUser(ctx context.Context, r store.Reader, username string) (*User, error) {
 	rec, err := r.GetRecord(ctx, userKind, NormalizeUsername(username))
@@ -130,7 +133,7 @@ func CreateUser(ctx context.Context, st store.Store, u *User, password string) e
 		return tx.InsertRecord(ctx, store.Record{Kind: userKind, ID: u.ID, Body: body})
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("username %q is taken", u.ID)
+		return fmt.Errorf("%w: %q", ErrUserExists, u.ID)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,14 +82,31 @@ func TestBrowserSMARTStandaloneLaunch(t *testing.T) {
 	defer cancel()
 
 	code, _ := identity.TOTPCode(secret, identity.TOTPStep(time.Now()))
+	// Each step waits until the browser is on the page it fills in: the
+	// launch redirects several times, and a node found on a page about to
+	// be replaced is gone by the time it is typed into.
+	at := func(path string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				// Errors while the page navigates are expected: look again.
+				if p, err := chromedp.Evaluate[string](`location.pathname`)(ctx, tg); err == nil && p == path {
+					return chromedp.Void{}, nil
+				}
+			}
+			return chromedp.Void{}, fmt.Errorf("the browser never reached %s", path)
+		}
+	}
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(app.URL+"/launch.html?iss="+url.QueryEscape(s.srv.URL+"/fhir")),
+		at("/auth/login"),
 		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "jane"),
 		// The forms work from the keyboard: Enter submits them.
 		chromedp.SendKeys(chromedp.ID("password"), "a long enough password"+kb.Enter),
+		at("/auth/code"),
 		chromedp.WaitVisible(chromedp.ID("code")),
 		chromedp.SendKeys(chromedp.ID("code"), code+kb.Enter),
+		at("/auth/authorize"),
 		chromedp.WaitVisible(chromedp.ID("allow")),
 	)
 	if err != nil {

@@ -1,0 +1,130 @@
+package testbrowser
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/web"
+	"github.com/gpcloud/gpcloud/internal/workspace"
+)
+
+// Stack is the whole server over real HTTP, wired as gpcloud serve wires
+// it: the FHIR API, the sign-in pages and the workspace, on SQLite.
+type Stack struct {
+	URL     string
+	Store   store.Store
+	Service *service.Service
+	Trail   *audit.Trail
+}
+
+// NewStack starts one for a test.
+func NewStack(t testing.TB) *Stack {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	authority, err := tokens.ForStore(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := audit.NewTrail(st, nil)
+	t.Cleanup(func() { srv.Close(); trail.Close(); st.Close() })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir"})
+	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
+	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
+	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})
+	root := http.NewServeMux()
+	root.Handle("/", api)
+	for _, p := range pages.Routes() {
+		root.Handle(p, pages)
+	}
+	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet})
+	for _, p := range workspace.Routes() {
+		root.Handle(p, ws)
+	}
+	mux.Handle("/", web.SecurityHeaders(false, web.CORS(root)))
+	return &Stack{URL: srv.URL, Store: st, Service: svc, Trail: trail}
+}
+
+// Account is a user the test signs in as.
+type Account struct {
+	Username, Password, TOTPSecret string
+}
+
+// User creates an account with a confirmed second factor.
+func (s *Stack) User(t testing.TB, u *identity.User) Account {
+	t.Helper()
+	ctx := context.Background()
+	const password = "a long enough password"
+	if err := identity.CreateUser(ctx, s.Store, u, password); err != nil {
+		t.Fatal(err)
+	}
+	a := Account{Username: u.ID, Password: password}
+	if u.Role.IsStaff() {
+		err := s.Store.InTx(ctx, func(tx store.Tx) error {
+			got, err := identity.GetUser(ctx, tx, u.ID)
+			if err != nil {
+				return err
+			}
+			got.TOTPConfirmed = true
+			a.TOTPSecret = got.TOTPSecret
+			return identity.PutUser(ctx, tx, got)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+// Staff is a practice staff account of a role.
+func (s *Stack) Staff(t testing.TB, name string, role auth.Role, practice, fhirUser string) Account {
+	return s.User(t, &identity.User{ID: name, Name: name, Role: role, Practice: practice, FHIRUser: fhirUser})
+}
+
+// SignIn signs in through the sign-in pages, from the keyboard, and
+// waits for the page signing in leads to.
+func (b *Browser) SignIn(base string, a Account) {
+	b.t.Helper()
+	b.Do(chromedp.Navigate(base+"/auth/login"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), a.Username),
+		chromedp.SendKeys(chromedp.ID("password"), a.Password+kb.Enter))
+	if a.TOTPSecret != "" {
+		code, err := identity.TOTPCode(a.TOTPSecret, identity.TOTPStep(time.Now()))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		b.Do(chromedp.WaitVisible(chromedp.ID("code")), chromedp.SendKeys(chromedp.ID("code"), code+kb.Enter))
+	}
+	// Signed in once the browser has left the sign-in pages.
+	for deadline := time.Now().Add(15 * time.Second); strings.HasPrefix(b.Eval(`location.pathname`), "/auth/"); {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("still at %s after signing in as %s: %s", b.Eval(`location.pathname`), a.Username, b.Text("main"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Do(chromedp.WaitReady(chromedp.CSS("main")))
+}
