@@ -18,6 +18,10 @@ type page struct {
 	Banner *clinical.Banner
 	// Role is the user's, for what the page offers.
 	Role auth.Role
+	// Tabs are the record's sections, shown under the banner; CurrentTab
+	// names the page's.
+	Tabs       []web.NavItem
+	CurrentTab string
 }
 
 // base is a page's frame for the signed-in user; current names the
@@ -40,6 +44,31 @@ func nav(current string) []web.NavItem {
 		items[i].Current = items[i].Label == current
 	}
 	return items
+}
+
+// recordTabs are the sections of a patient's record, in the order a
+// clinician goes through them; each page of the record shows them under
+// the banner, so nothing is two clicks away.
+var recordTabs = []struct{ path, label string }{
+	{"", "Summary"},
+	{"/consultations", "Consultations"},
+	{"/problems", "Problems"},
+	{"/allergies", "Allergies"},
+	{"/immunisations", "Immunisations"},
+	{"/alerts", "Alerts"},
+	{"/demographics", "Demographics"},
+}
+
+// recordBase is the frame of a page of one patient's record: the banner
+// and the record's sections.
+func (ws *Workspace) recordBase(v *visit, title, tab string, patient *clinical.Banner) page {
+	p := ws.base(v, title, "")
+	p.Banner = patient
+	for _, t := range recordTabs {
+		p.Tabs = append(p.Tabs, web.NavItem{Href: "/workspace/patients/" + patient.ID + t.path, Label: t.label, Current: t.label == tab})
+	}
+	p.CurrentTab = tab
+	return p
 }
 
 // message answers with a page that says one thing (a refusal, a

@@ -25,8 +25,7 @@ func (ws *Workspace) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	p := &recordPage{page: ws.base(v, "Record summary", "")}
-	p.Banner = &patient
+	p := &recordPage{page: ws.recordBase(v, "Record summary", "Summary", &patient)}
 	ws.remember(r.Context(), v, patient.ID)
 	sum, hidden, err := ws.summary(r.Context(), patient.ID)
 	if err != nil {
