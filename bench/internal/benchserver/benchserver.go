@@ -126,6 +126,9 @@ type Server struct {
 	cleanup []func()
 	// Token is a system access token for the server's store.
 	Token string
+	// StoreArgs select the server's store for other commands
+	// (--data DIR or --database DSN).
+	StoreArgs []string
 }
 
 // Client returns an HTTP client for n concurrent callers that sends the
@@ -181,6 +184,7 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 		if storeArgs[i] == "--data" || storeArgs[i] == "--database" {
 			tokArgs = append(tokArgs, storeArgs[i], storeArgs[i+1])
 			initArgs = append(initArgs, storeArgs[i], storeArgs[i+1])
+			s.StoreArgs = append(s.StoreArgs, storeArgs[i], storeArgs[i+1])
 		}
 	}
 	if out, err := exec.Command(bin, initArgs...).CombinedOutput(); err != nil {
