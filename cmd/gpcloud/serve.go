@@ -52,6 +52,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", os.Getenv("GPCLOUD_TLS_KEY"), "the PEM private key of --tls-cert (env GPCLOUD_TLS_KEY)")
 	tlsClientCA := fs.String("tls-client-ca", os.Getenv("GPCLOUD_TLS_CLIENT_CA"), "PEM CA bundle that signs system clients' certificates: enables mutual TLS for clients registered with --mtls (env GPCLOUD_TLS_CLIENT_CA)")
 	oidcConfig := registerOIDC(fs)
+	notifyConfig := registerNotify(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
@@ -125,6 +126,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	// Closed after the server drains (defers run last-in first-out), so
 	// the last requests' events are written.
 	defer trail.Close()
+	messages, err := notifyConfig.start(st, log)
+	if err != nil {
+		log.Error("cannot set up email or SMS", "error", err)
+		return 1
+	}
+	defer messages.Close()
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		MaxInflightBody: *maxInflight,
