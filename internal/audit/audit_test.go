@@ -12,18 +12,10 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
 	"github.com/gpcloud/gpcloud/internal/fhir/validate"
 	"github.com/gpcloud/gpcloud/internal/store"
-	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB) store.Store { return storetest.OpenSQLite(t) }
 
 func sampleEvents(n int) []Event {
 	gp := &auth.Principal{Subject: "u1", Role: auth.RoleGP, Practice: "o1", FHIRUser: "Practitioner/pr1", TokenID: "t1"}

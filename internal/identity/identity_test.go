@@ -10,7 +10,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/store"
-	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -42,14 +42,7 @@ func TestTOTPVectors(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T) store.Store {
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB) store.Store { return storetest.OpenSQLite(t) }
 
 func TestSignInLockoutAndReplay(t *testing.T) {
 	st := openStore(t)

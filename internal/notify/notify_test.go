@@ -22,18 +22,10 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/store"
-	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB) store.Store { return storetest.OpenSQLite(t) }
 
 func enqueue(t *testing.T, st store.Store, ms ...Message) {
 	t.Helper()

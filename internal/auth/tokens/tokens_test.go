@@ -20,18 +20,10 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/store"
-	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
-func openStore(t testing.TB) store.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB) store.Store { return storetest.OpenSQLite(t) }
 
 func newTestAuthority(t testing.TB) *Authority {
 	return NewAuthority(NewKeys(openStore(t), 0), "http://localhost/auth", "http://localhost/fhir")
