@@ -94,6 +94,31 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("%d resources imported into B, %d in A", resB.Resources, created)
 	}
 	t.Logf("%d resources of %d types made the trip SQLite → NDJSON → PostgreSQL → NDJSON unchanged", len(left), len(resA.ByType))
+
+	// With history, B's every version moves to C (SQLite), twice: C then
+	// holds the same number of versions as B, and the same resources.
+	historyB := t.TempDir()
+	if _, err := Export(ctx, bStore, ExportOptions{Dir: historyB, WithHistory: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, cStore := newSink(t)
+	for run := 0; run < 2; run++ {
+		if res, err := Import(ctx, c, []string{historyB}, ImportOptions{}); err != nil || len(res.Problems) > 0 {
+			t.Fatalf("history import into C (run %d): %v %v", run+1, err, res.Problems)
+		}
+	}
+	wantVersions, _ := bStore.HistoryCount(ctx, store.HistoryQuery{})
+	gotVersions, _ := cStore.HistoryCount(ctx, store.HistoryQuery{})
+	if gotVersions != wantVersions {
+		t.Errorf("C holds %d versions after importing B's history twice, B %d", gotVersions, wantVersions)
+	}
+	exportC := t.TempDir()
+	if _, err := Export(ctx, cStore, ExportOptions{Dir: exportC}); err != nil {
+		t.Fatal(err)
+	}
+	if third := readExport(t, exportC); len(third) != len(left) {
+		t.Errorf("C exports %d resources, A %d", len(third), len(left))
+	}
 }
 
 // readExport maps Type/id to the resource's canonical JSON without
