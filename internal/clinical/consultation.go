@@ -176,10 +176,14 @@ type CodedEntry struct {
 	Heading string // a heading key
 	Concept
 	Comment string
+	// Typed is what was typed to find the code, when none was chosen yet.
+	Typed string
 }
 
 // Empty reports whether a coded entry has nothing in it.
-func (e CodedEntry) Empty() bool { return e.Code == "" && strings.TrimSpace(e.Comment) == "" }
+func (e CodedEntry) Empty() bool {
+	return e.Code == "" && strings.TrimSpace(e.Comment) == "" && strings.TrimSpace(e.Typed) == ""
+}
 
 // Slots name each part of a consultation for Refs.
 func SlotNote(topic int, heading string) string { return fmt.Sprintf("t%d/%s", topic, heading) }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,9 @@ type Plan struct {
 	// Retracted are resources an amendment emptied, marked entered in
 	// error rather than deleted.
 	Retracted []string
+	// Nullify says the plan retracts (its Provenance is NULLIFY, not
+	// UPDATE).
+	Nullify bool
 }
 
 // Empty reports whether the plan writes nothing (an amendment that
@@ -444,7 +448,7 @@ func (p Plan) Bundle(patientID string, who Ref, reason string, now time.Time) (f
 			}
 		}
 		activity := "UPDATE"
-		if len(p.Retracted) == len(p.Changes) {
+		if p.Nullify || len(p.Retracted) == len(p.Changes) {
 			activity = "NULLIFY"
 		}
 		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + newUUID(),
@@ -599,4 +603,29 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// PlanRetraction marks resources entered in error (never deleted) and
+// touches the consultation's Composition (its date: it was last edited
+// now), so that an amendment begun before is told it changed.
+func PlanRetraction(targets []fhir.Resource, comp fhir.Resource, now time.Time) Plan {
+	p := Plan{Nullify: true}
+	for _, res := range targets {
+		marked := cloneResource(res)
+		if !MarkEnteredInError(marked) || sameResource(res, marked) {
+			continue
+		}
+		ref := res.Type() + "/" + res.ID()
+		p.Changes = append(p.Changes, Change{Ref: ref, Resource: marked, Version: versionOf(res)})
+		p.Retracted = append(p.Retracted, ref)
+	}
+	if comp != nil && len(p.Changes) > 0 && str(comp, "status") != "entered-in-error" && !slices.Contains(p.Retracted, "Composition/"+comp.ID()) {
+		touched := cloneResource(comp)
+		touched["date"] = fhir.FormatInstant(now)
+		if str(touched, "status") == "final" {
+			touched["status"] = "amended"
+		}
+		p.Changes = append(p.Changes, Change{Ref: "Composition/" + comp.ID(), Resource: touched, Version: versionOf(comp)})
+	}
+	return p
 }

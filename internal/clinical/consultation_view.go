@@ -393,3 +393,17 @@ func toFloat(v any) (float64, bool) {
 	}
 	return 0, false
 }
+
+// ProblemLabel names a problem for a choice: its term and whether it is
+// active or ended.
+func ProblemLabel(cond fhir.Resource) string {
+	text := conceptText(cond["code"])
+	switch clinicalStatus(cond) {
+	case "active", "recurrence", "relapse", "":
+		return text + " (active)"
+	}
+	if d := day(str(cond, "abatementDateTime")); d != "" {
+		return text + " (ended " + d + ")"
+	}
+	return text + " (past)"
+}
