@@ -3,9 +3,11 @@ package workspace_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,31 @@ func TestBrowserConsultation(t *testing.T) {
 	b.Axe("after retraction")
 	b.Shot("consultation-retracted")
 
+	// A fit note from the consultation: refused without dates, then
+	// issued, recorded and shown to print.
+	b.Do(chromedp.Click(chromedp.ID("fitnote")), chromedp.WaitVisible(chromedp.ID("issue")))
+	if got := b.Eval(`document.getElementById('condition').value`); got != "Hypertension" {
+		t.Errorf("the fit note's condition starts as %q", got)
+	}
+	b.Axe("fit note")
+	b.Shot("fitnote")
+	b.Narrow("fitnote", 320)
+	b.Do(chromedp.Click(chromedp.ID("fitness-may")), chromedp.Click(chromedp.ID("adjustments-altered-hours")), chromedp.Click(chromedp.ID("issue")),
+		chromedp.WaitVisible(chromedp.CSS(".nhsuk-error-summary")))
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter the date the note ends") || !strings.Contains(got, "Select whether you will need to assess") {
+		t.Errorf("fit note errors %q", got)
+	}
+	end := time.Now().AddDate(0, 0, 14)
+	b.Do(chromedp.SendKeys(chromedp.ID("to-day"), strconv.Itoa(end.Day())), chromedp.SendKeys(chromedp.ID("to-month"), strconv.Itoa(int(end.Month()))),
+		chromedp.SendKeys(chromedp.ID("to-year"), strconv.Itoa(end.Year())), chromedp.Click(chromedp.ID("assess-again")),
+		chromedp.SendKeys(chromedp.ID("comments"), "Avoid heavy lifting for two weeks."), chromedp.Click(chromedp.ID("issue")), chromedp.WaitVisible(chromedp.ID("issued")))
+	if got := b.Text("#fitnote-advice"); !strings.Contains(got, "Altered hours") {
+		t.Errorf("the printed advice %q", got)
+	}
+	b.Axe("fit note to print")
+	b.Shot("fitnote-print")
+	b.Narrow("fitnote-print", 320)
+
 	// Another FHIR client reads the same.
 	api := apiClient(t, s, &auth.Principal{Subject: "other-client", Role: auth.RoleGP, Practice: practice.OrganizationID, FHIRUser: gpRef})
 	comps := api.search(t, "Composition?encounter=Encounter/"+encID)
@@ -193,6 +220,9 @@ func TestBrowserConsultation(t *testing.T) {
 	conds := api.search(t, "Condition?encounter=Encounter/"+encID+"&code=http://snomed.info/sct|38341003")
 	if len(conds) != 1 {
 		t.Errorf("the new problem through the API: %d", len(conds))
+	}
+	if docs := api.search(t, "DocumentReference?encounter=Encounter/"+encID); len(docs) != 1 || !strings.Contains(fmt.Sprint(docs[0]["description"]), "may be fit") {
+		t.Errorf("the fit note through the API: %v", docs)
 	}
 	provs := api.search(t, "Provenance?patient="+patientID)
 	if len(provs) != 2 {

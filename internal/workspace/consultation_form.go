@@ -416,6 +416,15 @@ func consultFieldOrder(p *consultPage) []string {
 
 // pageFuncs are the workspace's template functions.
 var pageFuncs = template.FuncMap{
+	"lower": strings.ToLower,
+	// choices makes a list of choices from key, label pairs.
+	"choices": func(kv ...string) []clinical.Choice {
+		var out []clinical.Choice
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, clinical.Choice{Key: kv[i], Label: kv[i+1]})
+		}
+		return out
+	},
 	"inc": func(i int) int { return i + 1 },
 	// codeOf is the concept id of a chosen "code|display".
 	"codeOf": func(s string) string { c, _, _ := strings.Cut(s, "|"); return c },

@@ -1,7 +1,7 @@
 package workspace
 
 // pageNames are the workspace's page templates.
-var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract"}
+var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -22,4 +22,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/consultations/{enc}/amend", ws.staff("transaction", ws.amend))
 	m.HandleFunc("GET /workspace/patients/{id}/consultations/{enc}/retract", ws.staff("read", ws.retractForm))
 	m.HandleFunc("POST /workspace/patients/{id}/consultations/{enc}/retract", ws.staff("transaction", ws.retract))
+	m.HandleFunc("GET /workspace/patients/{id}/consultations/{enc}/fitnote", ws.staff("read", ws.fitNoteForm))
+	m.HandleFunc("POST /workspace/patients/{id}/consultations/{enc}/fitnote", ws.staff("create", ws.issueFitNote))
+	m.HandleFunc("GET /workspace/patients/{id}/fitnotes/{doc}", ws.staff("read", ws.printFitNote))
 }
