@@ -36,6 +36,7 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		ws.failed(w, r, v, err)
 		return
 	}
+	p.OtherDrafts = ws.otherDrafts(r.Context(), v, patient.ID)
 	if form := ws.loadDraft(r.Context(), v, patient.ID); form != nil {
 		var c clinical.Consultation
 		parseConsultForm(form, p, &c)
@@ -67,9 +68,6 @@ func (ws *Workspace) consultForm(ctx context.Context, v *visit, patient *clinica
 	p := &consultPage{page: ws.recordBase(v, title, "Consultations", patient), Action: action, Amend: enc != ""}
 	if err := ws.consultChoices(ctx, v, p, patient.ID); err != nil {
 		return nil, err
-	}
-	if enc == "" {
-		p.OtherDrafts = ws.otherDrafts(ctx, v, patient.ID)
 	}
 	return p, nil
 }
