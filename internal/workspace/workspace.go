@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"embed"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -46,7 +45,7 @@ func New(opts Options) *Workspace {
 		opts.Now = time.Now
 	}
 	ws := &Workspace{opts: opts, mux: http.NewServeMux()}
-	ws.pages = web.NewRenderer(templateFS, "templates", template.FuncMap{}, []string{"shared"}, pageNames...)
+	ws.pages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"shared", "consult-shared"}, pageNames...)
 	ws.routes()
 	return ws
 }
