@@ -120,6 +120,9 @@ func Summarise(in SummaryInput, now time.Time) Summary {
 	}
 	s.Measurements = latestMeasurements(in.Observations)
 	for _, enc := range in.Encounters {
+		if str(enc, "status") == "entered-in-error" || str(enc, "status") == "cancelled" {
+			continue // retracted: the journal shows it struck through, the summary not at all
+		}
 		start := str(mapOf(enc["period"]), "start")
 		text := conceptText(firstOf(enc["type"]))
 		if text == "" {

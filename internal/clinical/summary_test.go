@@ -41,6 +41,9 @@ func TestSummarise(t *testing.T) {
 			`{"resourceType":"Observation","id":"o2","status":"final","code":{"coding":[{"code":"85354-9"}]},"effectiveDateTime":"2025-11-01","component":[{"code":{"coding":[{"code":"8480-6"}]},"valueQuantity":{"value":150}},{"code":{"coding":[{"code":"8462-4"}]},"valueQuantity":{"value":95}}]}`,
 			`{"resourceType":"Observation","id":"o3","status":"final","code":{"coding":[{"code":"29463-7"}]},"effectiveDateTime":"2026-10-01","valueQuantity":{"value":72.5,"unit":"kg"}}`),
 		Flags: resources(t, `{"resourceType":"Flag","id":"f1","status":"active","code":{"text":"Staff safety: do not see alone"}}`),
+		Encounters: resources(t,
+			`{"resourceType":"Encounter","id":"e1","status":"finished","type":[{"text":"Face to face"}],"period":{"start":"2026-11-30T09:00:00Z"}}`,
+			`{"resourceType":"Encounter","id":"e2","status":"entered-in-error","type":[{"text":"Wrong patient"}],"period":{"start":"2026-11-29T09:00:00Z"}}`),
 	}
 	s := Summarise(in, now)
 	texts := func(es []Entry) []string {
@@ -68,6 +71,9 @@ func TestSummarise(t *testing.T) {
 	want := []Measurement{{"Blood pressure", "128/82 mmHg", "01-Nov-2026"}, {"Weight", "72.5 kg", "01-Oct-2026"}}
 	if !reflect.DeepEqual(s.Measurements, want) {
 		t.Errorf("measurements %+v", s.Measurements)
+	}
+	if got := texts(s.Consultations); !reflect.DeepEqual(got, []string{"Face to face"}) {
+		t.Errorf("consultations %v (a retracted one is left out)", got)
 	}
 	if len(s.Alerts) != 1 {
 		t.Errorf("alerts %v", s.Alerts)
