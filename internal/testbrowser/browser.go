@@ -87,14 +87,49 @@ func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// Text returns an element's text (as rendered).
+// Text returns an element's text (as rendered), waiting up to ten
+// seconds for the element to appear. It reads the text in one script so an
+// htmx swap between finding the node and reading it cannot fail the read.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("browser: text of %s: %v", sel, err)
+	q, _ := json.Marshal(sel)
+	js := `(() => { const e = document.querySelector(` + string(q) + `); return e ? JSON.stringify(e.innerText) : "" })()`
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			b.t.Fatalf("browser: text of %s: %v", sel, err)
+		}
+		if s != "" {
+			var text string
+			if err := json.Unmarshal([]byte(s), &text); err != nil {
+				b.t.Fatalf("browser: text of %s: %v", sel, err)
+			}
+			return text
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: text of %s: no such element", sel)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
+}
+
+// ClickAndLoad clicks what sel finds (a link or a submit button) and
+// waits until the page it leads to has loaded: waiting for an element
+// that the old page also had would let the test read the old page.
+func (b *Browser) ClickAndLoad(sel string) {
+	b.t.Helper()
+	b.Eval(`window.gpOldPage = true; "ok"`)
+	b.Do(chromedp.Click(chromedp.CSS(sel)))
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
+		if err == nil && s == "complete" {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: clicking %s loaded no new page (%s %v)", sel, s, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Eval evaluates JavaScript and returns its value as a string.
