@@ -136,3 +136,11 @@ func parseDate(w string, now time.Time) string {
 	}
 	return t.Format("2006-01-02")
 }
+
+// ParseDate reads a date as staff type it (15/03/2025, 15-Mar-2025,
+// 2025-03-15, 15/3/25) and returns it as YYYY-MM-DD; ok is false when it
+// is none of them, not a real date or in the future.
+func ParseDate(s string, now time.Time) (date string, ok bool) {
+	d := parseDate(strings.TrimSpace(s), now)
+	return d, d != ""
+}

@@ -52,3 +52,24 @@ func FuzzParsePatientQuery(f *testing.F) {
 		_ = q.Search()
 	})
 }
+
+func TestParseDate(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"15/03/2025", "2025-03-15", true},
+		{" 15-Mar-2025 ", "2025-03-15", true},
+		{"2025-03-15", "2025-03-15", true},
+		{"31/02/2024", "", false},
+		{"02/12/2026", "", false}, // tomorrow
+		{"15/03", "", false},
+		{"", "", false},
+	} {
+		got, ok := ParseDate(c.in, now)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ParseDate(%q) = %q %v, want %q %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -128,6 +128,19 @@ func TestBrowserConsultation(t *testing.T) {
 	if u := b.Eval(`location.search`); strings.Contains(strings.ToLower(u), "hypert") {
 		t.Errorf("the filter put clinical text in the URL: %s", u)
 	}
+	// A date that is not real is an error, not a silently ignored filter;
+	// a real one typed as staff write it filters.
+	b.Do(chromedp.SendKeys(chromedp.ID("from"), "31/02/2024"))
+	b.ClickAndLoad("#filter")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "From must be a real date") {
+		t.Errorf("a date that is not real: %q", got)
+	}
+	b.Axe("journal with an error")
+	b.Do(chromedp.Clear(chromedp.ID("from")), chromedp.SendKeys(chromedp.ID("from"), time.Now().AddDate(0, 0, -1).Format("02/01/2006")))
+	b.ClickAndLoad("#filter")
+	if got := b.Text("#journal-count"); !strings.HasPrefix(got, "1 consultation") {
+		t.Errorf("filtered from yesterday: %q", got)
+	}
 	b.Axe("journal")
 	b.Shot("journal")
 	b.Narrow("journal", 320)

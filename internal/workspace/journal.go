@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -49,11 +50,23 @@ func (ws *Workspace) journal(w http.ResponseWriter, r *http.Request, v *visit) {
 	if isID(p.Problem) {
 		params.Set("diagnosis", "Condition/"+p.Problem)
 	}
-	if isDate(p.From) {
-		params.Add("date", "ge"+p.From)
+	// Dates are typed as staff write them (15/03/2025); one that is not a
+	// real date is an error on the page, never silently ignored, which
+	// would show more consultations than the filter says.
+	now := time.Now()
+	if p.From != "" {
+		if d, ok := clinical.ParseDate(p.From, now); ok {
+			params.Add("date", "ge"+d)
+		} else {
+			p.AddError("from", "From must be a real date in the past, like 15/03/2025")
+		}
 	}
-	if isDate(p.To) {
-		params.Add("date", "le"+p.To)
+	if p.To != "" {
+		if d, ok := clinical.ParseDate(p.To, now); ok {
+			params.Add("date", "le"+d)
+		} else {
+			p.AddError("to", "To must be a real date in the past, like 15/03/2025")
+		}
 	}
 	// The Encounters first: a role that may not read them (reception)
 	// is refused here, before any content is read.
@@ -189,14 +202,3 @@ func isID(s string) bool {
 	return true
 }
 
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	for i, r := range s {
-		if i != 4 && i != 7 && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
