@@ -142,6 +142,12 @@ func (s *Service) registeredAt(ctx context.Context, r store.Reader, patientID, p
 			return slices.Contains(practices, practice), nil
 		}
 	}
+	at, _ := r.(*auditedTx)
+	if at != nil {
+		if practices, ok := at.registered[patientID]; ok {
+			return slices.Contains(practices, practice), nil
+		}
+	}
 	v, err := r.Read(ctx, "Patient", patientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -159,6 +165,12 @@ func (s *Service) registeredAt(ctx context.Context, r store.Reader, patientID, p
 	}
 	if !inTx {
 		s.registrations.put(patientID, practices, s.now())
+	}
+	if at != nil {
+		if at.registered == nil {
+			at.registered = map[string][]string{}
+		}
+		at.registered[patientID] = practices
 	}
 	return slices.Contains(practices, practice), nil
 }

@@ -15,6 +15,11 @@ import (
 type auditedTx struct {
 	store.Tx
 	written []audit.Seen
+	// registered remembers, for this transaction only, the practices each
+	// Patient read is registered at: a consultation of fifteen resources
+	// would otherwise read and decode its Patient fifteen times. A write
+	// of the Patient in the transaction forgets it.
+	registered map[string][]string
 }
 
 func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, error) {
@@ -44,6 +49,9 @@ func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, erro
 		if cur, err := t.Tx.Read(ctx, w.Type, w.ID); err == nil {
 			seen.Body = cur.Body
 		}
+	}
+	if w.Type == "Patient" {
+		delete(t.registered, w.ID)
 	}
 	v, err := t.Tx.Put(ctx, rewound(w))
 	if err == nil {
