@@ -18,6 +18,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
@@ -95,7 +96,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		base = scheme + displayAddr(ln.Addr().String())
 	}
-	svc := service.New(st, service.Options{BaseURL: base + "/fhir"})
+	svc := service.New(st, service.Options{BaseURL: base + "/fhir", Booking: clinical.BookingRules{}})
 	if *exportDir == "" {
 		*exportDir = filepath.Join(sc.dataDir, "exports")
 	}

@@ -34,7 +34,9 @@ type Sink interface {
 type ServiceSink struct{ Service *service.Service }
 
 func (s ServiceSink) Transaction(ctx context.Context, bundle fhir.Resource) error {
-	_, err := s.Service.ProcessBundle(ctx, bundle, service.BundleOptions{})
+	// Verbatim: the records are written as the source held them (a busy
+	// Slot stays busy without its booking being made again).
+	_, err := s.Service.ProcessBundle(service.Verbatim(ctx), bundle, service.BundleOptions{})
 	return err
 }
 

@@ -37,6 +37,7 @@ const (
 	CodeForbidden     = "forbidden"
 	CodeTimeout       = "timeout"
 	CodeTransient     = "transient"
+	CodeBusinessRule  = "business-rule"
 )
 
 // Issue is one OperationOutcome.issue.

@@ -20,6 +20,8 @@ type auditedTx struct {
 	// would otherwise read and decode its Patient fifteen times. A write
 	// of the Patient in the transaction forgets it.
 	registered map[string][]string
+	// svc keeps Slots in step with the Appointments written (booking.go).
+	svc *Service
 }
 
 func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, error) {
@@ -52,6 +54,11 @@ func (t *auditedTx) Put(ctx context.Context, w store.Write) (store.Version, erro
 	}
 	if w.Type == "Patient" {
 		delete(t.registered, w.ID)
+	}
+	if w.Type == "Appointment" && t.svc != nil {
+		if err := t.svc.keepSlots(ctx, t, w); err != nil {
+			return store.Version{}, err
+		}
 	}
 	v, err := t.Tx.Put(ctx, rewound(w))
 	if err == nil {

@@ -21,6 +21,9 @@ type Options struct {
 	BaseURL string
 	// Now returns the current time; tests may fix it. Defaults to time.Now.
 	Now func() time.Time
+	// Booking decides whether a caller may take a Slot (embargoes, who
+	// the slot is for); nil allows any free Slot (booking.go).
+	Booking BookingPolicy
 }
 
 // Service runs FHIR interactions against a store.
@@ -31,11 +34,12 @@ type Service struct {
 	// registrations caches where patients are registered, for staff
 	// access checks.
 	registrations registrationCache
+	booking       BookingPolicy
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
-	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now}
+	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, booking: opts.Booking}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -122,7 +126,7 @@ func (s *Service) inTx(ctx context.Context, policy retryPolicy, fn func(store.Tx
 	for attempt := 0; ; attempt++ {
 		var written []audit.Seen
 		err := s.store.InTx(ctx, func(tx store.Tx) error {
-			at := &auditedTx{Tx: tx}
+			at := &auditedTx{Tx: tx, svc: s}
 			if err := fn(at); err != nil {
 				return err
 			}

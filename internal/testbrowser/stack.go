@@ -16,6 +16,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
@@ -51,7 +52,7 @@ func NewStack(t testing.TB) *Stack {
 	trail := audit.NewTrail(st, nil)
 	t.Cleanup(func() { srv.Close(); trail.Close(); st.Close() })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir"})
+	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir", Booking: clinical.BookingRules{}})
 	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
 	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
 	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})

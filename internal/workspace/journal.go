@@ -201,4 +201,3 @@ func isID(s string) bool {
 	}
 	return true
 }
-

@@ -1,0 +1,79 @@
+package clinical_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+)
+
+// The booking rules apply to a booking through the service whoever makes
+// it: a patient books an online slot, not a practice-only or embargoed
+// one, and a refused booking leaves the Slot free.
+func TestBookingRulesThroughTheService(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	svc := service.New(st, service.Options{Booking: clinical.BookingRules{}})
+	ctx := context.Background()
+	if _, err := svc.Update(ctx, "Patient", "p1", fhir.Resource{"resourceType": "Patient", "id": "p1"}, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+	slot := func(id string, exts ...any) {
+		r := fhir.Resource{"resourceType": "Slot", "id": id, "status": "free", "schedule": map[string]any{"reference": "Schedule/s"},
+			"start": start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339)}
+		if len(exts) > 0 {
+			r["extension"] = exts
+		}
+		if _, err := svc.Update(ctx, "Slot", id, r, service.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	online := map[string]any{"url": clinical.SlotBookableByURL, "valueCode": clinical.BookedOnline}
+	slot("practice-only")
+	slot("online", online)
+	slot("embargoed", online, map[string]any{"url": clinical.SlotReleasedURL, "valueDateTime": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+
+	patient := auth.WithPrincipal(ctx, &auth.Principal{Subject: "u-p1", Role: auth.RolePatient, Patients: []string{"p1"}, FHIRUser: "Patient/p1",
+		Scopes: auth.ScopesOf(auth.RolePatient)})
+	book := func(slot string) error {
+		_, err := svc.Create(patient, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+			"slot":        []any{map[string]any{"reference": "Slot/" + slot}},
+			"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/p1"}, "status": "accepted"}}}, "")
+		return err
+	}
+	status := func(id string) string {
+		out, err := svc.Read(ctx, "Slot", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out.Version.Body)
+	}
+	for _, c := range []struct{ slot, refusal string }{
+		{"practice-only", "not offered for booking online"},
+		{"embargoed", "embargoed until"},
+		{"online", ""},
+	} {
+		err := book(c.slot)
+		var fe *fhir.Error
+		switch {
+		case c.refusal == "" && err != nil:
+			t.Errorf("%s: %v", c.slot, err)
+		case c.refusal != "" && (!errors.As(err, &fe) || fe.Status != 422 || !strings.Contains(err.Error(), c.refusal)):
+			t.Errorf("%s: %v, want 422 %q", c.slot, err, c.refusal)
+		}
+		want := `"status":"free"`
+		if c.refusal == "" {
+			want = `"status":"busy"`
+		}
+		if got := status(c.slot); !strings.Contains(got, want) {
+			t.Errorf("%s after the booking: %s, want %s", c.slot, got, want)
+		}
+	}
+}
