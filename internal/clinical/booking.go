@@ -60,7 +60,7 @@ func CheckBookable(slot fhir.Resource, channel string, now time.Time) error {
 		return refuse("the slot has no valid start time")
 	}
 	if !start.After(now) {
-		return refuse("the slot starts at %s, which has passed", start.Format("02-Jan-2006 15:04"))
+		return refuse("the slot starts at %s, which has passed", start.In(UKTime).Format("02-Jan-2006 15:04"))
 	}
 	by := extensionCodes(slot, SlotBookableByURL)
 	if len(by) == 0 {
@@ -70,7 +70,7 @@ func CheckBookable(slot fhir.Resource, channel string, now time.Time) error {
 		return refuse("the slot is not offered for booking %s", channelPhrase(channel))
 	}
 	if released, ok := extensionTime(slot, SlotReleasedURL); ok && now.Before(released) {
-		return refuse("the slot is embargoed until %s", released.Format("02-Jan-2006 15:04"))
+		return refuse("the slot is embargoed until %s", released.In(UKTime).Format("02-Jan-2006 15:04"))
 	}
 	return nil
 }
