@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -318,10 +319,12 @@ func RotaOf(schedule fhir.Resource) ([]Session, []Exception) {
 				case "end":
 					s.End = text(pm["valueTime"])[:min(5, len(text(pm["valueTime"])))]
 				case "minutes":
-					if f, ok := pm["valueInteger"].(float64); ok {
-						s.Minutes = int(f)
-					} else if n, ok := pm["valueInteger"].(int); ok {
-						s.Minutes = n
+					switch n := pm["valueInteger"].(type) {
+					case json.Number:
+						m, _ := n.Int64()
+						s.Minutes = int(m)
+					case float64:
+						s.Minutes = int(n)
 					}
 				case "category":
 					c, _ := pm["valueCoding"].(map[string]any)
@@ -373,7 +376,7 @@ func SetRota(schedule fhir.Resource, sessions []Session, exceptions []Exception)
 		parts = append(parts,
 			map[string]any{"url": "start", "valueTime": s.Start + ":00"},
 			map[string]any{"url": "end", "valueTime": s.End + ":00"},
-			map[string]any{"url": "minutes", "valueInteger": s.Minutes},
+			map[string]any{"url": "minutes", "valueInteger": json.Number(strconv.Itoa(s.Minutes))},
 			map[string]any{"url": "category", "valueCoding": codingMap(s.Category)},
 			map[string]any{"url": "mode", "valueCode": s.Mode})
 		for _, b := range s.BookableBy {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -18,4 +19,20 @@ func OpenSQLite(tb testing.TB) store.Store {
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
+}
+
+// Named opens one kind of store for a test of another package.
+type Named struct {
+	Name string
+	Open func(tb testing.TB) store.Store
+}
+
+// Openers are SQLite and, when GPCLOUD_TEST_POSTGRES is set, PostgreSQL:
+// the stores a domain test runs on.
+func Openers() []Named {
+	out := []Named{{"sqlite", OpenSQLite}}
+	if os.Getenv("GPCLOUD_TEST_POSTGRES") != "" {
+		out = append(out, Named{"postgres", OpenPostgres})
+	}
+	return out
 }
