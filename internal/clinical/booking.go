@@ -53,6 +53,9 @@ func (BookingRules) MayBook(_ context.Context, p *auth.Principal, slot fhir.Reso
 	return CheckBookable(slot, ChannelOf(p), now)
 }
 
+// MayMove is CheckAppointmentMove.
+func (BookingRules) MayMove(from, to string) error { return CheckAppointmentMove(from, to) }
+
 // CheckBookable is MayBook for a channel.
 func CheckBookable(slot fhir.Resource, channel string, now time.Time) error {
 	start, err := time.Parse(time.RFC3339, text(slot["start"]))

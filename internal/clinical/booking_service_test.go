@@ -2,6 +2,7 @@ package clinical_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestBookingRulesThroughTheService(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	svc := service.New(st, service.Options{Booking: clinical.BookingRules{}})
 	ctx := context.Background()
-	if _, err := svc.Update(ctx, "Patient", "p1", fhir.Resource{"resourceType": "Patient", "id": "p1"}, service.Precondition{}); err != nil {
+	if _, err := svc.Update(ctx, "Patient", "p1", fhir.Resource{"resourceType": "Patient", "id": "p1", "managingOrganization": map[string]any{"reference": "Organization/org1"}}, service.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
@@ -74,6 +75,40 @@ func TestBookingRulesThroughTheService(t *testing.T) {
 		}
 		if got := status(c.slot); !strings.Contains(got, want) {
 			t.Errorf("%s after the booking: %s, want %s", c.slot, got, want)
+		}
+	}
+
+	// The practice's moves hold for every writer: a seen appointment
+	// cannot be cancelled.
+	out, err := svc.Search(ctx, service.SearchRequest{Type: "Appointment", Params: map[string][]string{"slot": {"Slot/online"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := out.Resource["entry"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("%d appointments in the online slot", len(entries))
+	}
+	raw := entries[0].(map[string]any)["resource"]
+	var appt fhir.Resource
+	switch r := raw.(type) {
+	case map[string]any:
+		appt = r
+	default:
+		b, _ := json.Marshal(r)
+		appt, _ = fhir.Unmarshal(b)
+	}
+	gp := auth.WithPrincipal(ctx, &auth.Principal{Subject: "u-gp", Role: auth.RoleGP, Practice: "org1", Scopes: auth.ScopesOf(auth.RoleGP)})
+	for _, c := range []struct {
+		status string
+		ok     bool
+	}{{"arrived", true}, {"fulfilled", true}, {"cancelled", false}} {
+		appt["status"] = c.status
+		res, err := svc.Update(gp, "Appointment", appt.ID(), appt, service.Precondition{})
+		if (err == nil) != c.ok {
+			t.Fatalf("to %s: %v", c.status, err)
+		}
+		if err == nil {
+			appt, _ = fhir.Unmarshal(res.Version.Body)
 		}
 	}
 }

@@ -28,6 +28,9 @@ import (
 // It returns nil, or a *fhir.Error saying why not (422 or 403).
 type BookingPolicy interface {
 	MayBook(ctx context.Context, p *auth.Principal, slot fhir.Resource, now time.Time) error
+	// MayMove decides whether an Appointment may go from one status to
+	// another (a fulfilled one cannot be cancelled).
+	MayMove(from, to string) error
 }
 
 // holdsSlots lists the Appointment statuses that keep their Slots busy: a
@@ -85,6 +88,11 @@ func (s *Service) keepSlots(ctx context.Context, t *auditedTx, w store.Write) er
 		return err
 	default:
 		before, beforeDeleted = cur.Body, cur.Deleted
+	}
+	if s.booking != nil && hasPrincipal && len(before) > 0 && !beforeDeleted && !w.Deleted {
+		if err := s.booking.MayMove(statusOf(before), statusOf(w.Body)); err != nil {
+			return err
+		}
 	}
 	held, err := slotsHeld(before, beforeDeleted)
 	if err != nil {
@@ -204,3 +212,13 @@ func Verbatim(ctx context.Context) context.Context {
 }
 
 func verbatim(ctx context.Context) bool { v, _ := ctx.Value(verbatimKey{}).(bool); return v }
+
+// statusOf reads an Appointment version's status.
+func statusOf(body []byte) string {
+	res, err := fhirjson.DecodeResource(body, fhirjson.DefaultLimits)
+	if err != nil {
+		return ""
+	}
+	st, _ := res["status"].(string)
+	return st
+}

@@ -1,0 +1,186 @@
+package clinical
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// An appointment through the day, as FHIR's Appointment.status names it:
+// booked → arrived → fulfilled ("seen"), or noshow ("did not attend"),
+// or cancelled (by the patient or the practice, with a reason). Which
+// moves are allowed is decided here once, for the book, the portal and
+// GP Connect alike.
+
+// AppointmentStatusLabels are the statuses as the book shows them.
+var AppointmentStatusLabels = map[string]string{
+	"booked": "Booked", "arrived": "Arrived", "checked-in": "In consultation", "fulfilled": "Seen",
+	"noshow": "Did not attend", "cancelled": "Cancelled", "entered-in-error": "Entered in error",
+	"pending": "Pending", "proposed": "Proposed", "waitlist": "Waiting list",
+}
+
+var appointmentMoves = map[string][]string{
+	"booked":     {"arrived", "noshow", "cancelled", "checked-in"},
+	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"}, // back to booked: marked arrived by mistake
+	"checked-in": {"fulfilled"},
+	"noshow":     {"booked"}, // the patient turned up late after all
+	"pending":    {"booked", "cancelled"},
+}
+
+// CheckAppointmentMove returns nil when an appointment may go from one
+// status to another, else a 422 saying why not.
+func CheckAppointmentMove(from, to string) error {
+	if from == to {
+		return nil
+	}
+	if slices.Contains(appointmentMoves[from], to) {
+		return nil
+	}
+	what := AppointmentStatusLabels[from]
+	if what == "" {
+		what = from
+	}
+	return fhir.Errorf(http.StatusUnprocessableEntity, fhir.CodeBusinessRule,
+		"an appointment that is %s cannot be marked %s", strings.ToLower(what), strings.ToLower(AppointmentStatusLabels[to])).At("Appointment.status")
+}
+
+// Booking methods (how the appointment was made: E00219's "method of
+// booking"), and who cancelled.
+var (
+	BookingMethods = []Concept{{"telephone", "Telephone"}, {"in-person", "In person"}, {"online", "Online"},
+		{"nhs-111", "NHS 111"}, {"gp-connect", "Another organisation (GP Connect)"}}
+	CancelledBy = []Concept{{"pat", "Patient"}, {"prov", "Practice"}}
+)
+
+// Extensions an Appointment carries for the practice and GPAD.
+const (
+	BookingMethodURL = "https://gpcloud.dev/fhir/StructureDefinition/booking-method"
+	BookedByURL      = "https://gpcloud.dev/fhir/StructureDefinition/booked-by"
+	// CancellationReasonSystem is FHIR R4's appointment-cancellation-reason.
+	CancellationReasonSystem = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
+)
+
+// Booking is what the receptionist enters to book a slot.
+type Booking struct {
+	PatientID, PatientName string
+	Slot                   fhir.Resource
+	Clinician              Ref // the Schedule's actor
+	Reason                 string
+	Method                 string
+	BookedBy               Ref
+}
+
+// Check returns what is wrong, by field.
+func (b Booking) Check() map[string]string {
+	errs := map[string]string{}
+	if b.PatientID == "" {
+		errs["patient"] = "Choose the patient"
+	}
+	if !slices.ContainsFunc(BookingMethods, func(c Concept) bool { return c.Code == b.Method }) {
+		errs["method"] = "Choose how the appointment was booked"
+	}
+	if len(b.Reason) > 500 {
+		errs["reason"] = "The reason must be 500 characters or fewer"
+	}
+	return errs
+}
+
+// Appointment is the FHIR Appointment a booking writes.
+func (b Booking) Appointment(now time.Time) fhir.Resource {
+	a := fhir.Resource{"resourceType": "Appointment", "status": "booked",
+		"slot":    []any{map[string]any{"reference": "Slot/" + b.Slot.ID()}},
+		"start":   b.Slot["start"],
+		"end":     b.Slot["end"],
+		"created": now.UTC().Format(time.RFC3339),
+		"participant": []any{
+			map[string]any{"actor": map[string]any{"reference": "Patient/" + b.PatientID, "display": b.PatientName}, "status": "accepted", "required": "required"},
+		},
+		"extension": []any{
+			map[string]any{"url": BookingMethodURL, "valueCode": b.Method},
+		},
+	}
+	if b.Clinician.Reference != "" {
+		a["participant"] = append(a["participant"].([]any), map[string]any{
+			"actor": map[string]any{"reference": b.Clinician.Reference, "display": b.Clinician.Display}, "status": "accepted", "required": "required"})
+	}
+	if b.BookedBy.Reference != "" {
+		a["extension"] = append(a["extension"].([]any), map[string]any{"url": BookedByURL,
+			"valueReference": map[string]any{"reference": b.BookedBy.Reference, "display": b.BookedBy.Display}})
+	}
+	if cat, ok := b.Slot["serviceCategory"]; ok {
+		a["serviceCategory"] = cat
+	}
+	if mode := extensionCodes(b.Slot, SlotModeURL); len(mode) > 0 {
+		a["appointmentType"] = map[string]any{"text": mode[0]}
+	}
+	if r := strings.TrimSpace(b.Reason); r != "" {
+		a["description"] = r
+	}
+	return a
+}
+
+// Cancel sets an appointment cancelled, by the patient or the practice,
+// with the reason given.
+func Cancel(a fhir.Resource, by, reason string) error {
+	if err := CheckAppointmentMove(text(a["status"]), "cancelled"); err != nil {
+		return err
+	}
+	if by != "pat" && by != "prov" {
+		return fhir.Errorf(http.StatusUnprocessableEntity, fhir.CodeRequired, "say who cancelled: the patient or the practice").At("Appointment.cancelationReason")
+	}
+	a["status"] = "cancelled"
+	cr := map[string]any{"coding": []any{map[string]any{"system": CancellationReasonSystem, "code": by}}}
+	if r := strings.TrimSpace(reason); r != "" {
+		cr["text"] = r
+	}
+	a["cancelationReason"] = cr
+	return nil
+}
+
+// DNA is the coded entry a missed appointment writes in the record: a
+// did-not-attend is clinical information (a pattern of missed
+// appointments is a safeguarding signal), not only an appointment status.
+// For a child the text says "was not brought": the code stays SNOMED CT
+// 281399006 |Did not attend| because the UK concept for a child not
+// brought could not be confirmed without a release (hazard H-705).
+func DNA(patientID, appointmentID string, birthDate string, when time.Time) fhir.Resource {
+	display := "Did not attend"
+	if b, err := time.Parse("2006-01-02", birthDate); err == nil && b.AddDate(18, 0, 0).After(when) {
+		display = "Child was not brought to the appointment"
+	}
+	return fhir.Resource{"resourceType": "Observation", "status": "final",
+		"code":              map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": DNACode, "display": "Did not attend"}}, "text": display},
+		"subject":           map[string]any{"reference": "Patient/" + patientID},
+		"effectiveDateTime": when.UTC().Format(time.RFC3339),
+		"derivedFrom":       []any{map[string]any{"reference": "Appointment/" + appointmentID}},
+	}
+}
+
+// DNACode is SNOMED CT's |Did not attend|.
+const DNACode = "281399006"
+
+// AppointmentPatient returns the patient an Appointment is for.
+func AppointmentPatient(a fhir.Resource) Ref {
+	for _, p := range anyList(a["participant"]) {
+		m, _ := p.(map[string]any)
+		actor, _ := m["actor"].(map[string]any)
+		if ref := text(actor["reference"]); strings.HasPrefix(ref, "Patient/") {
+			return Ref{Reference: ref, Display: text(actor["display"])}
+		}
+	}
+	return Ref{}
+}
+
+// AppointmentSlot returns the id of the first Slot an Appointment holds.
+func AppointmentSlot(a fhir.Resource) string {
+	for _, s := range anyList(a["slot"]) {
+		m, _ := s.(map[string]any)
+		if id, ok := strings.CutPrefix(text(m["reference"]), "Slot/"); ok {
+			return id
+		}
+	}
+	return ""
+}
