@@ -155,9 +155,13 @@ func DNA(patientID, appointmentID string, birthDate string, when time.Time) fhir
 		"code":              map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": DNACode, "display": "Did not attend"}}, "text": display},
 		"subject":           map[string]any{"reference": "Patient/" + patientID},
 		"effectiveDateTime": when.UTC().Format(time.RFC3339),
-		"derivedFrom":       []any{map[string]any{"reference": "Appointment/" + appointmentID}},
+		// Observation.derivedFrom may not name an Appointment in R4.
+		"extension": []any{map[string]any{"url": AppointmentOfURL, "valueReference": map[string]any{"reference": "Appointment/" + appointmentID}}},
 	}
 }
+
+// AppointmentOfURL names the appointment an entry is about.
+const AppointmentOfURL = "https://gpcloud.dev/fhir/StructureDefinition/appointment"
 
 // DNACode is SNOMED CT's |Did not attend|.
 const DNACode = "281399006"

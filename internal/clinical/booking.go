@@ -56,6 +56,16 @@ func (BookingRules) MayBook(_ context.Context, p *auth.Principal, slot fhir.Reso
 // MayMove is CheckAppointmentMove.
 func (BookingRules) MayMove(from, to string) error { return CheckAppointmentMove(from, to) }
 
+// Recorded adds the did-not-attend entry when an appointment is marked
+// as not attended.
+func (BookingRules) Recorded(appt, patient fhir.Resource, from, to string, now time.Time) []fhir.Resource {
+	if to != "noshow" || patient == nil {
+		return nil
+	}
+	birth, _ := patient["birthDate"].(string)
+	return []fhir.Resource{DNA(patient.ID(), appt.ID(), birth, now)}
+}
+
 // CheckBookable is MayBook for a channel.
 func CheckBookable(slot fhir.Resource, channel string, now time.Time) error {
 	start, err := time.Parse(time.RFC3339, text(slot["start"]))

@@ -111,4 +111,27 @@ func TestBookingRulesThroughTheService(t *testing.T) {
 			appt, _ = fhir.Unmarshal(res.Version.Body)
 		}
 	}
+
+	// A receptionist marks a did-not-attend: the record gains the coded
+	// entry, though reception may not write clinical entries themselves.
+	slot("later")
+	rec := auth.WithPrincipal(ctx, &auth.Principal{Subject: "u-rec", Role: auth.RoleReceptionist, Practice: "org1", Scopes: auth.ScopesOf(auth.RoleReceptionist)})
+	made, err := svc.Create(rec, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+		"slot":        []any{map[string]any{"reference": "Slot/later"}},
+		"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/p1"}, "status": "accepted"}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appt, _ = fhir.Unmarshal(made.Version.Body)
+	appt["status"] = "noshow"
+	if _, err := svc.Update(rec, "Appointment", appt.ID(), appt, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	dna, err := svc.Search(ctx, service.SearchRequest{Type: "Observation", Params: map[string][]string{"code": {clinical.SNOMED + "|" + clinical.DNACode}, "patient": {"p1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := dna.Resource["entry"].([]any); len(n) != 1 {
+		t.Fatalf("%d did-not-attend entries, want 1", len(n))
+	}
 }

@@ -31,6 +31,10 @@ type BookingPolicy interface {
 	// MayMove decides whether an Appointment may go from one status to
 	// another (a fulfilled one cannot be cancelled).
 	MayMove(from, to string) error
+	// Recorded returns what the patient's record gains when an
+	// Appointment's status moves (a did-not-attend entry), written in the
+	// same transaction by whoever made the move.
+	Recorded(appointment, patient fhir.Resource, from, to string, now time.Time) []fhir.Resource
 }
 
 // holdsSlots lists the Appointment statuses that keep their Slots busy: a
@@ -90,8 +94,14 @@ func (s *Service) keepSlots(ctx context.Context, t *auditedTx, w store.Write) er
 		before, beforeDeleted = cur.Body, cur.Deleted
 	}
 	if s.booking != nil && hasPrincipal && len(before) > 0 && !beforeDeleted && !w.Deleted {
-		if err := s.booking.MayMove(statusOf(before), statusOf(w.Body)); err != nil {
+		from, to := statusOf(before), statusOf(w.Body)
+		if err := s.booking.MayMove(from, to); err != nil {
 			return err
+		}
+		if from != to {
+			if err := s.record(ctx, t, w, from, to); err != nil {
+				return err
+			}
 		}
 	}
 	held, err := slotsHeld(before, beforeDeleted)
@@ -222,3 +232,41 @@ func statusOf(body []byte) string {
 	st, _ := res["status"].(string)
 	return st
 }
+
+// record writes what the policy says a status move adds to the patient's
+// record. The entries are the move's consequence, not the caller's own
+// writes, so the caller's scopes are not asked (a receptionist marks a
+// did-not-attend; the entry is written for them), and they are audited
+// with the transaction.
+func (s *Service) record(ctx context.Context, t *auditedTx, w store.Write, from, to string) error {
+	appt, err := fhirjson.DecodeResource(w.Body, fhirjson.DefaultLimits)
+	if err != nil {
+		return err
+	}
+	var patient fhir.Resource
+	for _, p := range asList(appt["participant"]) {
+		m, _ := p.(map[string]any)
+		actor, _ := m["actor"].(map[string]any)
+		ref, _ := actor["reference"].(string)
+		if id, ok := strings.CutPrefix(ref, "Patient/"); ok {
+			if v, err := t.Tx.Read(ctx, "Patient", id); err == nil && !v.Deleted {
+				patient, _ = fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
+			}
+		}
+	}
+	for _, res := range s.booking.Recorded(appt, patient, from, to, s.now()) {
+		typ := res.Type()
+		nw, err := prepareWrite(res, typ, newID(), 1, http.MethodPost, s.now())
+		if err != nil {
+			return err
+		}
+		v, err := t.Put(ctx, nw)
+		if err != nil {
+			return err
+		}
+		s.seen(ctx, v)
+	}
+	return nil
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
