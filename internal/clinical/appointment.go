@@ -106,9 +106,14 @@ func (b Booking) Appointment(now time.Time) fhir.Resource {
 		a["participant"] = append(a["participant"].([]any), map[string]any{
 			"actor": map[string]any{"reference": b.Clinician.Reference, "display": b.Clinician.Display}, "status": "accepted", "required": "required"})
 	}
-	if b.BookedBy.Reference != "" {
-		a["extension"] = append(a["extension"].([]any), map[string]any{"url": BookedByURL,
-			"valueReference": map[string]any{"reference": b.BookedBy.Reference, "display": b.BookedBy.Display}})
+	if b.BookedBy.Reference != "" || b.BookedBy.Display != "" {
+		// A receptionist may have no Practitioner resource: the name
+		// alone says who booked (the audit trail says it precisely).
+		ref := map[string]any{"display": b.BookedBy.Display}
+		if b.BookedBy.Reference != "" {
+			ref["reference"] = b.BookedBy.Reference
+		}
+		a["extension"] = append(a["extension"].([]any), map[string]any{"url": BookedByURL, "valueReference": ref})
 	}
 	if cat, ok := b.Slot["serviceCategory"]; ok {
 		a["serviceCategory"] = cat

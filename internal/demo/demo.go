@@ -73,6 +73,9 @@ func Make(ctx context.Context, svc *service.Service, o Options) (*Practice, erro
 		}
 		p.Clinicians = append(p.Clinicians, Clinician{ID: id, Name: name, Role: c.role})
 	}
+	if err := makeRotas(ctx, svc, p, o.Now); err != nil {
+		return nil, err
+	}
 	for i := 0; i < o.Patients; i++ {
 		id, err := makePatient(ctx, svc, rng, p, i, o.Now)
 		if err != nil {

@@ -122,7 +122,7 @@ func (b *Browser) ClickAndLoad(sel string) {
 	b.Do(chromedp.Click(chromedp.CSS(sel)))
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
-		if err == nil && s == "complete" {
+		if err == nil && (s == "complete" || s == "interactive") {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -185,6 +185,14 @@ func (b *Browser) Shot(name string) {
 	dir := os.Getenv("GPCLOUD_SCREENSHOTS")
 	if dir == "" {
 		return
+	}
+	// Past the fonts' block period (font-display: fallback), so text a
+	// slow font would hide for a moment shows in the picture.
+	b.Do(chromedp.Sleep(300 * time.Millisecond))
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.fonts.status`)); err != nil || st == "loaded" {
+			break
+		}
 	}
 	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -338,29 +338,7 @@ func (ws *Workspace) consultChoices(ctx context.Context, v *visit, p *consultPag
 }
 
 // practitionerName is a Practitioner's name as staff say it.
-func practitionerName(pr fhir.Resource) string {
-	names, _ := pr["name"].([]any)
-	for _, n := range names {
-		nm, _ := n.(map[string]any)
-		if t, _ := nm["text"].(string); t != "" {
-			return t
-		}
-		var parts []string
-		for _, k := range []string{"prefix", "given"} {
-			l, _ := nm[k].([]any)
-			for _, x := range l {
-				if s, _ := x.(string); s != "" {
-					parts = append(parts, s)
-				}
-			}
-		}
-		if f, _ := nm["family"].(string); f != "" {
-			parts = append(parts, f)
-		}
-		return strings.Join(parts, " ")
-	}
-	return pr.ID()
-}
+func practitionerName(pr fhir.Resource) string { return clinical.PractitionerName(pr) }
 
 // mayConsult reports whether the user's role may record consultations;
 // a receptionist may not (CLINICAL Workspace 6).

@@ -39,6 +39,7 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 func nav(current string) []web.NavItem {
 	items := []web.NavItem{
 		{Href: "/workspace/", Label: "Find a patient"},
+		{Href: "/workspace/appointments", Label: "Appointments"},
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current

@@ -1,7 +1,7 @@
 package workspace
 
 // pageNames are the workspace's page templates.
-var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print"}
+var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print", "book", "book-slot", "appointment"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -25,4 +25,12 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/patients/{id}/consultations/{enc}/fitnote", ws.staff("read", ws.fitNoteForm))
 	m.HandleFunc("POST /workspace/patients/{id}/consultations/{enc}/fitnote", ws.staff("create", ws.issueFitNote))
 	m.HandleFunc("GET /workspace/patients/{id}/fitnotes/{doc}", ws.staff("read", ws.printFitNote))
+
+	// The appointment book (book.go, book_slot.go, appointment.go).
+	m.HandleFunc("GET /workspace/appointments", ws.staff("search-type", ws.book))
+	m.HandleFunc("GET /workspace/slots/{slot}", ws.staff("read", ws.bookSlotForm))
+	m.HandleFunc("POST /workspace/slots/{slot}", ws.staff("create", ws.bookSlot))
+	m.HandleFunc("GET /workspace/appointments/{appt}", ws.staff("read", ws.appointment))
+	m.HandleFunc("POST /workspace/appointments/{appt}/status", ws.staff("update", ws.appointmentStatus))
+	m.HandleFunc("POST /workspace/appointments/{appt}/cancel", ws.staff("update", ws.cancelAppointment))
 }
