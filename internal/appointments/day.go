@@ -27,6 +27,7 @@ const (
 // BookSlot is one slot on the book, with its appointment when booked.
 type BookSlot struct {
 	ID         string
+	Schedule   string // the Schedule's id
 	Start, End time.Time
 	Mode       string
 	Category   string
@@ -135,6 +136,8 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 // bookSlot is a Slot as the book shows it.
 func bookSlot(slot, appt fhir.Resource, alerts map[string][]string, now time.Time) BookSlot {
 	bs := BookSlot{ID: slot.ID(), State: Free}
+	sched, _ := slot["schedule"].(map[string]any)
+	bs.Schedule, _ = strings.CutPrefix(str(sched["reference"]), "Schedule/")
 	bs.Start, _ = time.Parse(time.RFC3339, str(slot["start"]))
 	bs.End, _ = time.Parse(time.RFC3339, str(slot["end"]))
 	if modes := extensionCodes(slot, clinical.SlotModeURL); len(modes) > 0 {
@@ -253,3 +256,21 @@ func releasedAt(slot fhir.Resource) (time.Time, bool) {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
+
+// ScheduleNames maps the practice's active Schedules' ids to their
+// clinicians' names, as the caller.
+func ScheduleNames(ctx context.Context, svc *service.Service) (map[string]string, error) {
+	res, err := svc.Search(ctx, service.SearchRequest{Type: "Schedule", Params: url.Values{"_count": {"200"}, "active": {"true"}}})
+	if err != nil {
+		return nil, err
+	}
+	names, err := practitionerNames(ctx, svc)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, s := range Matches(res.Resource) {
+		out[s.ID()] = scheduleName(s, names)
+	}
+	return out, nil
+}

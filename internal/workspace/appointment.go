@@ -125,6 +125,8 @@ func (ws *Workspace) appointment(w http.ResponseWriter, r *http.Request, v *visi
 	switch {
 	case r.URL.Query().Get("booked") == "1":
 		p.Flash = "The appointment is booked."
+	case r.URL.Query().Get("moved") == "1":
+		p.Flash = "The appointment is moved."
 	case r.URL.Query().Get("changed") == "1":
 		p.Flash = "The appointment is now " + strings.ToLower(clinical.AppointmentStatusLabels[p.Status]) + "."
 	}

@@ -83,5 +83,6 @@ func init() {
 	pageFuncs["statusLabel"] = func(s string) string { return clinical.AppointmentStatusLabels[s] }
 	pageFuncs["statusTag"] = func(s string) string { return statusTags[s] }
 	pageFuncs["longDate"] = func(t time.Time) string { return t.In(clinical.UKTime).Format("Monday 2 January 2006") }
+	pageFuncs["bookLink"] = bookLink
 	pageFuncs["isoDate"] = func(t time.Time) string { return t.In(clinical.UKTime).Format("2006-01-02") }
 }

@@ -77,6 +77,22 @@ func TestBrowserAppointmentBook(t *testing.T) {
 		t.Errorf("who booked and how: %q", got)
 	}
 
+	// Move it to the same clinician's next free slot: the old slot is
+	// freed, the new one taken.
+	b.ClickAndLoad("#move-link")
+	b.Axe("move an appointment")
+	b.Shot("appointment-move")
+	b.Do(chromedp.Click(chromedp.ID("slot-0")))
+	b.ClickAndLoad("#move")
+	if got := b.Text("#flash"); !strings.Contains(got, "moved") {
+		t.Fatalf("after moving: %q", got)
+	}
+	moved := readResource(t, s.Service, "Appointment", first)
+	if newSlot := clinical.AppointmentSlot(moved); newSlot == slot {
+		t.Error("the appointment did not move")
+	} else if a, b := readResource(t, s.Service, "Slot", slot)["status"], readResource(t, s.Service, "Slot", newSlot)["status"]; a != "free" || b != "busy" {
+		t.Errorf("after the move: old slot %v, new slot %v", a, b)
+	}
 	b.ClickAndLoad("#mark-arrived")
 	if got := b.Text("#status"); got != "Arrived" {
 		t.Errorf("status after arrived: %q", got)
@@ -119,6 +135,11 @@ func TestBrowserAppointmentBook(t *testing.T) {
 	if got := readResource(t, s.Service, "Slot", thirdSlot)["status"]; got != "free" {
 		t.Errorf("the cancelled appointment's slot is %v", got)
 	}
+	// The next free slots, for any clinician, in the afternoon.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/free-slots?time=afternoon"), chromedp.WaitVisible(chromedp.ID("filter")))
+	b.Axe("find a free slot")
+	b.Shot("free-slots")
+	b.Narrow("free-slots", 320)
 	// A seen appointment cannot be cancelled: no button offers it.
 	b.Do(chromedp.Navigate(s.URL+"/workspace/appointments/"+first), chromedp.WaitVisible(chromedp.ID("status")))
 	b.ClickAndLoad("#mark-fulfilled")

@@ -1,7 +1,7 @@
 package workspace
 
 // pageNames are the workspace's page templates.
-var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print", "book", "book-slot", "appointment"}
+var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print", "book", "book-slot", "appointment", "appointment-move", "free-slots"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -33,4 +33,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/appointments/{appt}", ws.staff("read", ws.appointment))
 	m.HandleFunc("POST /workspace/appointments/{appt}/status", ws.staff("update", ws.appointmentStatus))
 	m.HandleFunc("POST /workspace/appointments/{appt}/cancel", ws.staff("update", ws.cancelAppointment))
+	m.HandleFunc("GET /workspace/appointments/{appt}/move", ws.staff("read", ws.moveForm))
+	m.HandleFunc("POST /workspace/appointments/{appt}/move", ws.staff("update", ws.move))
+	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
 }
