@@ -40,8 +40,18 @@ const (
 const maxDepth = 200
 
 // Decode reads one resource from FHIR XML.
-func Decode(data []byte) (fhir.Resource, error) {
-	d := &decoder{src: data, x: xml.NewDecoder(bytes.NewReader(data))}
+func Decode(data []byte) (fhir.Resource, error) { return DecodeWith(data, Options{}) }
+
+// Options relax the reader for known defects in published material.
+type Options struct {
+	// IgnoreText skips text between elements instead of refusing it (one
+	// UK Core CodeSystem carries a stray character after an element).
+	IgnoreText bool
+}
+
+// DecodeWith is Decode with options.
+func DecodeWith(data []byte, opts Options) (fhir.Resource, error) {
+	d := &decoder{src: data, x: xml.NewDecoder(bytes.NewReader(data)), opts: opts}
 	for {
 		tok, err := d.next()
 		if err != nil {
@@ -58,8 +68,9 @@ func Decode(data []byte) (fhir.Resource, error) {
 }
 
 type decoder struct {
-	src []byte
-	x   *xml.Decoder
+	src  []byte
+	x    *xml.Decoder
+	opts Options
 	// start is the offset of the token last returned by next.
 	start int64
 }
@@ -109,7 +120,7 @@ func (d *decoder) children(obj map[string]any, t *definitions.Type, path string,
 		case xml.EndElement:
 			return nil
 		case xml.CharData:
-			if len(bytes.TrimSpace(tok)) > 0 {
+			if len(bytes.TrimSpace(tok)) > 0 && !d.opts.IgnoreText {
 				return d.errorf("text %q in %s: FHIR XML carries values in value attributes", abbreviate(string(tok)), path)
 			}
 		case xml.StartElement:
