@@ -26,7 +26,7 @@ const validPatient = `{"resourceType":"Patient","id":"p1",
  "name":[{"use":"official","family":"Smith","given":["Jane","Ann"],"_given":[null,{"extension":[{"url":"http://example.org/x","valueString":"y"}]}]}],
  "gender":"female","birthDate":"1980-02-29","deceasedBoolean":false,
  "multipleBirthInteger":2,
- "generalPractitioner":[{"reference":"Organization/Y12345"}],
+ "generalPractitioner":[{"reference":"Organization/Y12345"},{"reference":"#gp"}],
  "managingOrganization":{"reference":"https://example.org/fhir/Organization/1"},
  "contact":[{"name":{"family":"Smith"},"telecom":[{"system":"phone","value":"0113 123 4567"}]}],
  "contained":[{"resourceType":"Practitioner","id":"gp","name":[{"family":"Who"}]}]}`
