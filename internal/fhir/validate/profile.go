@@ -21,11 +21,12 @@ import (
 
 // pnode is one element of a differential tree.
 type pnode struct {
-	name     string // path segment: "coding", "value[x]", "valueQuantity"
-	elem     *ukcore.Element
-	children []*pnode
-	slices   []*pnode
-	slicing  *ukcore.Slicing
+	name      string // path segment: "coding", "value[x]", "valueQuantity"
+	sliceName string // the slice name, for a slice
+	elem      *ukcore.Element
+	children  []*pnode
+	slices    []*pnode
+	slicing   *ukcore.Slicing
 }
 
 func (n *pnode) child(name string) *pnode {
@@ -41,11 +42,11 @@ func (n *pnode) child(name string) *pnode {
 
 func (n *pnode) slice(name string) *pnode {
 	for _, s := range n.slices {
-		if s.name == name {
+		if s.sliceName == name {
 			return s
 		}
 	}
-	s := &pnode{name: n.name}
+	s := &pnode{name: n.name, sliceName: name}
 	s.elem = &ukcore.Element{Min: -1, SliceName: name}
 	n.slices = append(n.slices, s)
 	return s
@@ -417,8 +418,8 @@ func discriminatorValue(s *pnode, path string) (any, bool) {
 			}
 		}
 		// Inside an extension definition a sub-extension's url is its slice name.
-		if s.elem.SliceName != "" && (s.name == "extension") {
-			return s.elem.SliceName, true
+		if s.sliceName != "" && s.name == "extension" {
+			return s.sliceName, true
 		}
 	}
 	return nil, false
