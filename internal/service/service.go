@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/validate"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -21,6 +22,10 @@ type Options struct {
 	BaseURL string
 	// Now returns the current time; tests may fix it. Defaults to time.Now.
 	Now func() time.Time
+	// Codes answers for the bindings of UK Core profiles on write and in
+	// $validate (the terminology service); nil means the value sets the
+	// definitions can enumerate (validate.DefinitionCodes).
+	Codes validate.CodeValidator
 }
 
 // Service runs FHIR interactions against a store.
@@ -31,11 +36,12 @@ type Service struct {
 	// registrations caches where patients are registered, for staff
 	// access checks.
 	registrations registrationCache
+	codes         validate.CodeValidator
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
-	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now}
+	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, codes: opts.Codes}
 	if s.now == nil {
 		s.now = time.Now
 	}
