@@ -23,10 +23,15 @@ import (
 type pnode struct {
 	name      string // path segment: "coding", "value[x]", "valueQuantity"
 	sliceName string // the slice name, for a slice
-	elem      *ukcore.Element
-	children  []*pnode
-	slices    []*pnode
-	slicing   *ukcore.Slicing
+	// fixed and pattern are the element's fixed[x] and pattern[x] decoded,
+	// once, when the tree is built.
+	fixed, pattern any
+	// disc caches each discriminator path's required value (a slice).
+	disc     map[string]discValue
+	elem     *ukcore.Element
+	children []*pnode
+	slices   []*pnode
+	slicing  *ukcore.Slicing
 }
 
 func (n *pnode) child(name string) *pnode {
@@ -81,8 +86,58 @@ func treeOf(p *ukcore.Profile) *pnode {
 			n.slicing = e.Slicing
 		}
 	}
+	root.decodeValues()
+	root.discriminators()
 	actual, _ := trees.LoadOrStore(p.URL, root)
 	return actual.(*pnode)
+}
+
+type discValue struct {
+	val any
+	ok  bool
+}
+
+// decodeValues decodes the fixed and pattern values of every node.
+func (n *pnode) decodeValues() {
+	if n.elem != nil {
+		if n.elem.Fixed != "" {
+			_ = decodeJSON(n.elem.Fixed, &n.fixed)
+		}
+		if n.elem.Pattern != "" {
+			_ = decodeJSON(n.elem.Pattern, &n.pattern)
+		}
+	}
+	for _, c := range n.children {
+		c.decodeValues()
+	}
+	for _, s := range n.slices {
+		s.decodeValues()
+	}
+}
+
+// discriminators works out, once, the value each slice requires at each
+// discriminator path of the slicing.
+func (n *pnode) discriminators() {
+	for _, s := range n.slices {
+		s.disc = map[string]discValue{}
+		paths := []string{"url"}
+		if n.slicing != nil {
+			paths = paths[:0]
+			for _, d := range n.slicing.Discriminators {
+				paths = append(paths, d.Path)
+			}
+		}
+		for _, p := range paths {
+			v, ok := discriminatorValue(s, p)
+			s.disc[p] = discValue{v, ok}
+		}
+	}
+	for _, c := range n.children {
+		c.discriminators()
+	}
+	for _, s := range n.slices {
+		s.discriminators()
+	}
 }
 
 // splitID splits an element id at the dots that separate path segments
@@ -154,7 +209,7 @@ func (v *validator) check(n *pnode, vals []inst) {
 			}
 		}
 		for _, x := range vals {
-			v.elementRules(e, x, label)
+			v.elementRules(n, e, x, label)
 		}
 	}
 	if len(n.slices) > 0 {
@@ -220,16 +275,14 @@ func childValues(m map[string]any, name, expr string) []inst {
 }
 
 // elementRules checks one value against a differential element.
-func (v *validator) elementRules(e *ukcore.Element, x inst, label string) {
-	if e.Fixed != "" {
-		var want any
-		if err := decodeJSON(e.Fixed, &want); err == nil && !jsonEqual(x.val, want) {
+func (v *validator) elementRules(n *pnode, e *ukcore.Element, x inst, label string) {
+	if n.fixed != nil {
+		if !jsonEqual(x.val, n.fixed) {
 			v.addAt(fhir.SeverityError, fhir.CodeInvalid, x.expr, "%s: %s must be exactly %s", v.profile.Name, label, abbreviate(e.Fixed))
 		}
 	}
-	if e.Pattern != "" {
-		var want any
-		if err := decodeJSON(e.Pattern, &want); err == nil && !containsPattern(x.val, want) {
+	if n.pattern != nil {
+		if !containsPattern(x.val, n.pattern) {
 			v.addAt(fhir.SeverityError, fhir.CodeInvalid, x.expr, "%s: %s must match the pattern %s", v.profile.Name, label, abbreviate(e.Pattern))
 		}
 	}
@@ -356,10 +409,11 @@ func sliceMatches(s *pnode, slicing *ukcore.Slicing, val any) (match, known bool
 	for _, d := range slicing.Discriminators {
 		switch d.Type {
 		case "value", "pattern":
-			want, ok := discriminatorValue(s, d.Path)
-			if !ok {
+			dv := s.disc[d.Path]
+			if !dv.ok {
 				return false, false
 			}
+			want := dv.val
 			got := valuesAt(val, d.Path)
 			hit := false
 			for _, g := range got {
