@@ -26,6 +26,7 @@ import (
 var rejectedExamples = map[string]string{
 	"bundle-questionnaire.json":                                     "Questionnaire.item[0].item[0].linkId: Questionnaire.item.linkId: minimum cardinality is 1 but the element is missing",
 	"codesystem-example.json":                                       "invariant csd-1: this copy defines the code chol-mass twice",
+	"Extension-UKCore-ConditionEpisode-Example.json":                "the extension's value is given twice, as valueCode and valueCodeableConcept (400)",
 	"UKCore-Patient-BabyPatient-Example.json":                       "NHS number 9912003890 fails the Modulus 11 check (the check digit of 991200389 is 6)",
 	"devicemetric-example.json":                                     "reference target type not allowed by R4: reference to DeviceDefinition is not allowed here (allowed: Device)",
 	"deviceusestatement-example.json":                               "reference target type not allowed by R4: reference to Procedure is not allowed here (allowed: Condition, Observation, DiagnosticReport, DocumentReference, Media)",

@@ -39,8 +39,9 @@ func profileFor(name, typ string) string {
 // without an error against the profile it exemplifies.
 var invalidUKCoreExamples = map[string]string{
 	// The example gives the extension's value twice, as valueCode and as
-	// valueCodeableConcept; the definition allows a CodeableConcept only.
-	"Extension-UKCore-ConditionEpisode-Example": "Extension.value[x] does not allow type Code",
+	// valueCodeableConcept (R4 allows one); the definition allows a
+	// CodeableConcept only.
+	"Extension-UKCore-ConditionEpisode-Example": "Extension.value[x] is a choice of one type",
 	// authorizingPrescription.reference is the bare id of the request
 	// ("UKCore-MedicationRequest-Amoxicillin-Example"), not MedicationRequest/id.
 	"UKCore-MedicationDispense-Amoxicillin-Example":       "is not of the form Type/id",

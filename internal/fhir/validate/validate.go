@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -122,6 +123,21 @@ func (v *validator) object(obj map[string]any, t *definitions.Type, path, expr s
 			continue
 		}
 		v.member(obj, key, val, c, t, expr+"."+key)
+	}
+	for _, c := range idx.choices {
+		// A choice element holds one value: valueCode and
+		// valueCodeableConcept side by side are two.
+		var used []string
+		for _, k := range c.keys {
+			if _, ok := obj[k]; ok {
+				used = append(used, k)
+			} else if _, ok := obj["_"+k]; ok {
+				used = append(used, k)
+			}
+		}
+		if len(used) > 1 {
+			v.add(fhir.CodeStructure, expr+"."+used[1], "%s is a choice of one type, but %s are all given", c.elem.Path, strings.Join(used, " and "))
+		}
 	}
 	for _, c := range idx.required {
 		if !present(obj, c) {

@@ -70,6 +70,7 @@ func TestInvalidResources(t *testing.T) {
 		{"empty string", `{"resourceType":"Patient","name":[{"family":""}]}`, "value", "Patient.name[0].family"},
 		{"integer too big", `{"resourceType":"Patient","multipleBirthInteger":3000000000}`, "value", "Patient.multipleBirthInteger"},
 		{"integer with fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, "value", "Patient.multipleBirthInteger"},
+		{"choice given twice", `{"resourceType":"Patient","deceasedBoolean":true,"deceasedDateTime":"2020-01-01"}`, "structure", "Patient.deceasedDateTime"},
 		{"unknown choice type", `{"resourceType":"Patient","deceasedString":"x"}`, "structure", "Patient.deceasedString"},
 		{"missing required", `{"resourceType":"Observation","code":{"text":"x"}}`, "required", "Observation.status"},
 		{"missing required in backbone", `{"resourceType":"Patient","link":[{"type":"seealso"}]}`, "required", "Patient.link[0].other"},
