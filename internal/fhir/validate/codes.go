@@ -9,7 +9,9 @@ import (
 
 // CodeValidator answers whether a code is in a value set. It is the seam
 // to the terminology service: validation asks it for every element a
-// profile binds with strength required or extensible.
+// profile binds with strength required or extensible, and for the R4
+// required bindings whose value sets the R4 release cannot enumerate
+// (mime types, currencies, UCUM units).
 type CodeValidator interface {
 	// ValidateCode reports whether system|code is a member of the value set
 	// with the canonical URL valueSet. system is "" for a bare code. known

@@ -321,15 +321,23 @@ func (v *validator) profileBinding(e *ukcore.Element, x inst, label string) {
 	if e.Binding.Strength == "extensible" {
 		severity = fhir.SeverityWarning
 	}
-	vs := e.Binding.ValueSet
+	if bad := v.notInValueSet(x.val, e.Binding.ValueSet); len(bad) > 0 {
+		v.addAt(severity, fhir.CodeCodeInvalid, x.expr, "%s: %s: code %s is not in the value set %s (%s binding)", v.profile.Name, label, strings.Join(bad, ", "), e.Binding.ValueSet, e.Binding.Strength)
+	}
+}
+
+// notInValueSet asks the CodeValidator about a code, Coding,
+// CodeableConcept or Quantity, and returns its codes ("system|code") when
+// none of them is in the value set. It returns nil when the value passes,
+// carries no code, or the validator cannot tell for one of its codings.
+func (v *validator) notInValueSet(val any, vs string) []string {
 	var codings []map[string]any
-	switch val := x.val.(type) {
+	switch val := val.(type) {
 	case string:
-		in, known := v.codes.ValidateCode(vs, "", val)
-		if known && !in {
-			v.addAt(severity, fhir.CodeCodeInvalid, x.expr, "%s: %s: code %q is not in the value set %s (%s binding)", v.profile.Name, label, val, vs, e.Binding.Strength)
+		if in, known := v.codes.ValidateCode(vs, "", val); known && !in {
+			return []string{strconv.Quote(val)}
 		}
-		return
+		return nil
 	case map[string]any:
 		if list, ok := val["coding"].([]any); ok {
 			for _, c := range list {
@@ -337,16 +345,9 @@ func (v *validator) profileBinding(e *ukcore.Element, x inst, label string) {
 					codings = append(codings, cm)
 				}
 			}
-			if len(codings) == 0 {
-				return
-			}
 		} else if _, ok := val["code"]; ok {
 			codings = []map[string]any{val}
-		} else {
-			return
 		}
-	default:
-		return
 	}
 	var bad []string
 	for _, c := range codings {
@@ -357,13 +358,11 @@ func (v *validator) profileBinding(e *ukcore.Element, x inst, label string) {
 		system, _ := c["system"].(string)
 		in, known := v.codes.ValidateCode(vs, system, code)
 		if !known || in {
-			return
+			return nil
 		}
 		bad = append(bad, system+"|"+code)
 	}
-	if len(bad) > 0 {
-		v.addAt(severity, fhir.CodeCodeInvalid, x.expr, "%s: %s: code %s is not in the value set %s (%s binding)", v.profile.Name, label, strings.Join(bad, ", "), vs, e.Binding.Strength)
-	}
+	return bad
 }
 
 // slicing sorts the values of a sliced element into its slices by the

@@ -139,6 +139,24 @@ func TestProfileBindingsThroughCodeValidator(t *testing.T) {
 	}
 }
 
+// TestR4BindingsThroughCodeValidator: an R4 required binding the release
+// cannot enumerate (mime types) is checked once the CodeValidator knows
+// the value set, with or without a profile.
+func TestR4BindingsThroughCodeValidator(t *testing.T) {
+	doc := `{"resourceType":"Patient","photo":[{"contentType":"xx-NOPE","url":"https://example.org/p.png"}]}`
+	if issues := Resource(decode(t, doc)); len(issues) > 0 {
+		t.Errorf("unknown to the defaults, yet: %+v", issues)
+	}
+	codes := fakeCodes{valueSet: "http://hl7.org/fhir/ValueSet/mimetypes", codes: map[string]bool{"image/png": true}}
+	issues := ResourceWith(decode(t, doc), Options{Codes: codes})
+	if len(issues) != 1 || issues[0].Code != fhir.CodeCodeInvalid || issues[0].Expression[0] != "Patient.photo[0].contentType" || !strings.Contains(issues[0].Diagnostics, "xx-NOPE") {
+		t.Errorf("want one code-invalid issue at Patient.photo[0].contentType, got %+v", issues)
+	}
+	if issues := ResourceWith(decode(t, strings.Replace(doc, "xx-NOPE", "image/png", 1)), Options{Codes: codes}); len(issues) > 0 {
+		t.Errorf("a code in the set: %+v", issues)
+	}
+}
+
 func TestContainsPattern(t *testing.T) {
 	var pattern, val any
 	_ = decodeJSON(`{"coding":[{"system":"http://snomed.info/sct","code":"1"}]}`, &pattern)
