@@ -598,9 +598,16 @@ func (v *validator) extensions(obj map[string]any, typ, expr string) {
 			if key == "extension" || key == "modifierExtension" {
 				list, _ := val.([]any)
 				for i, item := range list {
-					if ext, ok := item.(map[string]any); ok {
-						v.extension(ext, resPath, ctxPath, ownerType, resPath == typ, expr+"."+key+"["+strconv.Itoa(i)+"]")
+					ext, ok := item.(map[string]any)
+					if !ok {
+						continue
 					}
+					extExpr := expr + "." + key + "[" + strconv.Itoa(i) + "]"
+					v.extension(ext, resPath, ctxPath, ownerType, resPath == typ, extExpr)
+					// Extensions on the extension's value (a Coding's
+					// description id inside valueCodeableConcept) and on
+					// its sub-extensions.
+					walk(ext, definitions.Lookup("Extension"), "Extension", "Extension", resPath+"."+key, "Extension", extExpr)
 				}
 				continue
 			}
