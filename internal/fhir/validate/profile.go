@@ -156,6 +156,10 @@ type inst struct {
 func (v *validator) profiles(obj map[string]any, typ, expr string, extra []string) {
 	meta, _ := obj["meta"].(map[string]any)
 	claimed, _ := meta["profile"].([]any)
+	if len(claimed) == 0 && len(extra) == 0 {
+		return
+	}
+	claimed = claimed[:len(claimed):len(claimed)] // appending never touches the resource
 	for _, p := range extra {
 		claimed = append(claimed, p)
 	}
