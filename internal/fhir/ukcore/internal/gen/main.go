@@ -71,6 +71,20 @@ func main() {
 	if err := checkSums(files, *sums); err != nil {
 		log.Fatal(err)
 	}
+	outputs, summary, err := generate(files)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, data := range outputs {
+		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "ukcore gen:", summary)
+}
+
+// generate turns the checked source files into the generated files' bytes.
+func generate(files map[string][]byte) (map[string][]byte, string, error) {
 	g := &generator{codeSystems: map[string]fhir.Resource{}, valueSets: map[string]fhir.Resource{}}
 	for _, name := range sortedKeys(files) {
 		res, err := fhirxml.Decode(files[name])
@@ -79,7 +93,7 @@ func main() {
 			res, err = fhirxml.DecodeWith(files[name], fhirxml.Options{IgnoreText: true})
 		}
 		if err != nil {
-			log.Fatalf("%s: %v", name, err)
+			return nil, "", fmt.Errorf("%s: %w", name, err)
 		}
 		switch res.Type() {
 		case "StructureDefinition":
@@ -96,13 +110,8 @@ func main() {
 		"profiles_gen.go":  g.emitProfiles(),
 		"valuesets_gen.go": g.emitValueSets(),
 	}
-	for name, data := range outputs {
-		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
-	fmt.Fprintf(os.Stderr, "ukcore gen: %d profiles and extensions, %d value sets (%d enumerable) from %s@%s\n",
-		len(g.profiles), len(g.valueSets), g.enumerable, repository, commit[:8])
+	return outputs, fmt.Sprintf("%d profiles and extensions, %d value sets (%d enumerable) from %s@%s",
+		len(g.profiles), len(g.valueSets), g.enumerable, repository, commit[:8]), nil
 }
 
 // readSources returns the XML files of the source folders, keyed by their
