@@ -145,6 +145,10 @@ func FuzzResource(f *testing.F) {
 	f.Add([]byte(`{"resourceType":"Questionnaire","item":[{"item":[{"item":{}}]}]}`))
 	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Bundle","entry":[null]}}]}`))
 	f.Add([]byte(`{"resourceType":"Patient","_given":[null],"name":[{"_given":[{}],"given":[null]}]}`))
+	// UK Core profiles, slices, extensions and invariants.
+	f.Add([]byte(ukCorePatient("01")))
+	f.Add([]byte(vitalSigns))
+	f.Add([]byte(`{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient",1]},"extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-ContactPreference","extension":[{"url":"PreferredContactMethod","valueCodeableConcept":{"coding":[1]}}]}],"contained":[{"resourceType":"Practitioner","id":"x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r fhir.Resource
 		if json.Unmarshal(data, &r) != nil || r == nil {
