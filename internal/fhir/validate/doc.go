@@ -19,8 +19,8 @@
 // Not checked (documented deviations): bindings to value sets nobody can
 // enumerate (the CodeValidator answers "unknown"), reference targetProfile
 // (the target is not read), slicing whose discriminators are not a simple
-// path (resolve(), profile discriminators), the HL7 core extensions UK Core
-// profiles name (patient-birthPlace...: checked as R4 Extensions only), and
-// must-support, which asks a system to store and return an element: gpcloud
+// path (resolve(), profile discriminators), the cross-version extensions
+// UK Core profiles name (http://hl7.org/fhir/5.0/...: the R4 package has no
+// definitions for them; checked as R4 Extensions only), and must-support, which asks a system to store and return an element: gpcloud
 // stores and returns every element.
 package validate

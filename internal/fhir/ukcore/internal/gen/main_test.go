@@ -33,9 +33,13 @@ func TestCheckSums(t *testing.T) {
 // the committed files (skipped without a copy: the release is not in the
 // repository).
 func TestGeneratedUpToDate(t *testing.T) {
-	src := os.Getenv("GPCLOUD_UKCORE_SRC")
-	if src == "" {
-		t.Skip("GPCLOUD_UKCORE_SRC not set: no copy of the UK Core release to regenerate from")
+	src, tgz := os.Getenv("GPCLOUD_UKCORE_SRC"), os.Getenv("GPCLOUD_R4_TGZ")
+	if src == "" || tgz == "" {
+		t.Skip("GPCLOUD_UKCORE_SRC and GPCLOUD_R4_TGZ not both set: no copy of the UK Core release and R4 package to regenerate from")
+	}
+	core, err := coreExtensions(tgz)
+	if err != nil {
+		t.Fatal(err)
 	}
 	files, err := readSources(src)
 	if err != nil {
@@ -44,7 +48,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if err := checkSums(files, "../../ukcore.sums"); err != nil {
 		t.Fatal(err)
 	}
-	outputs, _, err := generate(files)
+	outputs, _, err := generate(files, core)
 	if err != nil {
 		t.Fatal(err)
 	}
