@@ -54,7 +54,7 @@ func TestGenerate(t *testing.T) {
 					first = s
 				}
 			}
-			if _, err := svc.Create(ctx, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+			if _, err := svc.Create(ctx, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:10:00Z",
 				"slot":        []any{map[string]any{"reference": "Slot/" + first.ID()}},
 				"participant": []any{map[string]any{"actor": map[string]any{"reference": "Practitioner/dr"}, "status": "accepted"}}}, ""); err != nil {
 				t.Fatal(err)

@@ -44,7 +44,7 @@ func TestBookingRulesThroughTheService(t *testing.T) {
 	patient := auth.WithPrincipal(ctx, &auth.Principal{Subject: "u-p1", Role: auth.RolePatient, Patients: []string{"p1"}, FHIRUser: "Patient/p1",
 		Scopes: auth.ScopesOf(auth.RolePatient)})
 	book := func(slot string) error {
-		_, err := svc.Create(patient, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+		_, err := svc.Create(patient, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:10:00Z",
 			"slot":        []any{map[string]any{"reference": "Slot/" + slot}},
 			"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/p1"}, "status": "accepted"}}}, "")
 		return err
@@ -116,7 +116,7 @@ func TestBookingRulesThroughTheService(t *testing.T) {
 	// entry, though reception may not write clinical entries themselves.
 	slot("later")
 	rec := auth.WithPrincipal(ctx, &auth.Principal{Subject: "u-rec", Role: auth.RoleReceptionist, Practice: "org1", Scopes: auth.ScopesOf(auth.RoleReceptionist)})
-	made, err := svc.Create(rec, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+	made, err := svc.Create(rec, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:10:00Z",
 		"slot":        []any{map[string]any{"reference": "Slot/later"}},
 		"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/p1"}, "status": "accepted"}}}, "")
 	if err != nil {

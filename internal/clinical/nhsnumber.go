@@ -2,10 +2,12 @@ package clinical
 
 import (
 	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/ukcore"
 )
 
 // NHSNumberSystem is the identifier system of NHS numbers.
-const NHSNumberSystem = "https://fhir.nhs.uk/Id/nhs-number"
+const NHSNumberSystem = ukcore.NHSNumberSystem
 
 // NormalizeNHSNumber drops the spaces and dashes people type ("943 476
 // 5919", "943-476-5919"); ok is false when what is left is not ten digits.
@@ -25,25 +27,12 @@ func NormalizeNHSNumber(s string) (string, bool) {
 }
 
 // ValidNHSNumber reports whether s (spaces allowed) is ten digits whose
-// last is the Modulus 11 check digit of the first nine: weights 10 down to
-// 2, 11 minus the remainder, 11 meaning 0 and 10 meaning invalid.
+// last is the Modulus 11 check digit of the first nine. The check itself
+// is ukcore.ValidNHSNumber, which validation also applies to every
+// identifier in the NHS number system: one rule, below both.
 func ValidNHSNumber(s string) bool {
 	n, ok := NormalizeNHSNumber(s)
-	if !ok {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 9; i++ {
-		sum += int(n[i]-'0') * (10 - i)
-	}
-	check := 11 - sum%11
-	switch check {
-	case 11:
-		check = 0
-	case 10:
-		return false
-	}
-	return int(n[9]-'0') == check
+	return ok && ukcore.ValidNHSNumber(n)
 }
 
 // FormatNHSNumber writes an NHS number as people read it: 3-3-4 with

@@ -30,7 +30,10 @@ func bookingWorld(t *testing.T, ts *testServer, n int) (slots []string) {
 }
 
 func appointmentIn(slot, status string) map[string]any {
+	// A booked appointment must have its times (R4's app-3); they need not
+	// match the slot's for the booking rules here.
 	return map[string]any{"resourceType": "Appointment", "status": status,
+		"start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:10:00Z",
 		"slot":        []any{map[string]any{"reference": "Slot/" + slot}},
 		"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/bp"}, "status": "accepted"}}}
 }

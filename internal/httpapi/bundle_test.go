@@ -41,8 +41,10 @@ func TestTransactionResolvesReferencesEverywhere(t *testing.T) {
 		"contained": []any{map[string]any{
 			"resourceType": "Provenance", "id": "prov",
 			"recorded": "2024-01-01T00:00:00Z",
-			"target":   []any{map[string]any{"reference": "urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a"}},
-			"agent":    []any{map[string]any{"who": map[string]any{"reference": "urn:oid:1.2.3.4"}}},
+			// "#" (the container) keeps it valid under dom-3: a contained
+			// resource must be referred to, or refer to its container.
+			"target": []any{map[string]any{"reference": "urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a"}, map[string]any{"reference": "#"}},
+			"agent":  []any{map[string]any{"who": map[string]any{"reference": "urn:oid:1.2.3.4"}}},
 		}},
 	}
 	b := bundle("transaction",

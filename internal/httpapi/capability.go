@@ -8,6 +8,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/fhir/ukcore"
 )
 
 // capabilities answers GET /fhir/metadata.
@@ -72,6 +73,14 @@ func (a *API) capabilityStatement() fhir.Resource {
 		if ops := opsFor(typ); ops != nil {
 			res["operation"] = ops
 		}
+		// The UK Core profiles validated when a resource claims them.
+		if profiles := ukcore.Profiles(typ); len(profiles) > 0 {
+			list := make([]any, len(profiles))
+			for i, p := range profiles {
+				list[i] = p
+			}
+			res["supportedProfile"] = list
+		}
 		if typ == "Binary" {
 			res["documentation"] = fmt.Sprintf("Documents are sent and served in their own format (FHIR http.html#binary): create and "+
 				"update with the document's Content-Type (anything but FHIR JSON, application/json and FHIR XML) store the body, up to %d "+
@@ -117,7 +126,11 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"Transactions are atomic; history supports _since, _at, _count and paging. " +
 				"_summary and _elements filter top-level elements only. " +
 				"Validation checks the R4 StructureDefinitions (structure, types, formats, cardinality, required bindings " +
-				"to enumerable value sets, references); FHIRPath invariants and meta.profile profiles are not evaluated yet. " +
+				"to enumerable value sets, references) and their FHIRPath invariants of severity error (ele-1 through the structural checks), " +
+				"NHS numbers (Modulus 11) wherever the system https://fhir.nhs.uk/Id/nhs-number is used, and the UK Core profiles " +
+				"listed in supportedProfile when meta.profile claims them or $validate's profile parameter names them " +
+				"(" + ukcore.Release + " @" + ukcore.Commit[:8] + "): cardinality, fixed values, slicing, extensions and their contexts, " +
+				"required (error) and extensible (warning) bindings where the value set can be enumerated. " +
 				"DSTU2 fhir_comments members are dropped on input. XML is not supported (415/406), save as a Binary's document sent raw. " +
 				"$everything pages list each resource of the compartment once, as a match; includes (reference data) are repeated once a page.",
 			"resource":    resources,

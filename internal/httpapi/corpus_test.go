@@ -16,11 +16,18 @@ import (
 // (the first validation issue). Every other official R4 and UK Core example
 // must be accepted and read back equal. The UK Core examples were converted
 // from XML by a tool that writes decimals as JSON strings; R4 JSON requires
-// numbers, so those are not valid R4 and are refused with 400. Four official
+// numbers, so those are not valid R4 and are refused with 400: the copies
+// are wrong, not gpcloud (the XML originals are valid and are validated
+// against their profiles in internal/fhir/validate). Five official
 // examples break R4 rules themselves (a missing mandatory element, reference
-// targets the element does not allow) and are refused with 422.
+// targets the element does not allow, the invariant csd-1) and one UK Core
+// example has an NHS number whose check digit is wrong; they are refused
+// with 422.
 var rejectedExamples = map[string]string{
 	"bundle-questionnaire.json":                                     "Questionnaire.item[0].item[0].linkId: Questionnaire.item.linkId: minimum cardinality is 1 but the element is missing",
+	"codesystem-example.json":                                       "invariant csd-1: this copy defines the code chol-mass twice",
+	"Extension-UKCore-ConditionEpisode-Example.json":                "the extension's value is given twice, as valueCode and valueCodeableConcept (400)",
+	"UKCore-Patient-BabyPatient-Example.json":                       "NHS number 9912003890 fails the Modulus 11 check (the check digit of 991200389 is 6)",
 	"devicemetric-example.json":                                     "reference target type not allowed by R4: reference to DeviceDefinition is not allowed here (allowed: Device)",
 	"deviceusestatement-example.json":                               "reference target type not allowed by R4: reference to Procedure is not allowed here (allowed: Condition, Observation, DiagnosticReport, DocumentReference, Media)",
 	"medicationrequest0301.json":                                    "reference target type not allowed by R4: reference to Practitioner is not allowed here (allowed: Organization)",

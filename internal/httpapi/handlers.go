@@ -279,14 +279,19 @@ func (a *API) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// profile (a UK Core profile's canonical URL) checks the resource
+	// against it besides the profiles it claims, from the query or the
+	// Parameters.
+	profiles := r.URL.Query()["profile"]
 	if res.Type() == "Parameters" && typ != "Parameters" {
+		profiles = append(profiles, parameterProfiles(res)...)
 		res = parameterResource(res)
 		if res == nil {
 			writeError(w, r, fhir.Errorf(http.StatusBadRequest, fhir.CodeRequired, "$validate: the Parameters carry no 'resource' parameter"))
 			return
 		}
 	}
-	out, err := a.svc.Validate(res, typ)
+	out, err := a.svc.Validate(res, typ, profiles...)
 	if fe, ok := err.(*fhir.Error); ok && (fe.Status == http.StatusBadRequest || fe.Status == http.StatusUnprocessableEntity) {
 		writeResourceValue(w, r, http.StatusOK, fhir.OperationOutcome(fe.Issues))
 		return
@@ -300,6 +305,24 @@ func (a *API) validate(w http.ResponseWriter, r *http.Request) {
 
 // parameterResource returns the resource of the Parameters' "resource"
 // parameter, or nil.
+// parameterProfiles returns the values of $validate's profile parameters.
+func parameterProfiles(p fhir.Resource) []string {
+	var out []string
+	params, _ := p["parameter"].([]any)
+	for _, x := range params {
+		m, _ := x.(map[string]any)
+		if m["name"] != "profile" {
+			continue
+		}
+		for _, k := range []string{"valueUri", "valueCanonical"} {
+			if s, ok := m[k].(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 func parameterResource(p fhir.Resource) fhir.Resource {
 	params, _ := p["parameter"].([]any)
 	for _, x := range params {

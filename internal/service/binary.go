@@ -232,6 +232,6 @@ func (s *Service) checkUpload(ctx context.Context, res fhir.Resource) error {
 	if err := s.guardWrite(ctx, s.store, "Binary", id, perm, res); err != nil {
 		return err
 	}
-	_, err := prepareWrite(maps.Clone(res), "Binary", cmp.Or(id, "upload"), 1, http.MethodPost, s.now())
+	_, err := prepareWrite(maps.Clone(res), "Binary", cmp.Or(id, "upload"), 1, http.MethodPost, s.now(), s.codes)
 	return err
 }

@@ -199,7 +199,7 @@ func (s *Service) readSlot(ctx context.Context, t *auditedTx, id string) (fhir.R
 // audited with the Appointment's transaction.
 func (s *Service) setSlotStatus(ctx context.Context, t *auditedTx, slot fhir.Resource, cur store.Version, status string) error {
 	slot["status"] = status
-	w, err := prepareWrite(slot, "Slot", cur.ID, cur.VersionID+1, http.MethodPut, s.now())
+	w, err := prepareWrite(slot, "Slot", cur.ID, cur.VersionID+1, http.MethodPut, s.now(), s.codes)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (s *Service) record(ctx context.Context, t *auditedTx, w store.Write, from,
 	}
 	for _, res := range s.booking.Recorded(appt, patient, from, to, s.now()) {
 		typ := res.Type()
-		nw, err := prepareWrite(res, typ, newID(), 1, http.MethodPost, s.now())
+		nw, err := prepareWrite(res, typ, newID(), 1, http.MethodPost, s.now(), s.codes)
 		if err != nil {
 			return err
 		}

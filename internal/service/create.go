@@ -60,7 +60,7 @@ func (s *Service) createIn(ctx context.Context, tx store.Tx, typ string, res fhi
 	if err := s.guardWrite(ctx, tx, typ, "", auth.Create, res); err != nil {
 		return Outcome{}, err
 	}
-	w, err := prepareWrite(res, typ, id, 1, http.MethodPost, s.now())
+	w, err := prepareWrite(res, typ, id, 1, http.MethodPost, s.now(), s.codes)
 	if err == nil {
 		w, err = withUpload(ctx, w)
 	}

@@ -33,7 +33,7 @@ func checkID(id string) error {
 // prepareWrite turns a resource into a store write: it checks the type,
 // sets the id and meta, validates, serialises and indexes. The resource is
 // modified in place.
-func prepareWrite(res fhir.Resource, typ, id string, versionID int64, method string, now time.Time) (store.Write, error) {
+func prepareWrite(res fhir.Resource, typ, id string, versionID int64, method string, now time.Time, codes validate.CodeValidator) (store.Write, error) {
 	if got := res.Type(); got != typ {
 		return store.Write{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "resourceType %q does not match the type %q in the URL", got, typ).At(typ + ".resourceType")
 	}
@@ -45,7 +45,7 @@ func prepareWrite(res fhir.Resource, typ, id string, versionID int64, method str
 			return store.Write{}, err
 		}
 	}
-	if err := validationError(validate.Resource(res)); err != nil {
+	if err := validationError(validate.ResourceWith(res, validate.Options{Codes: codes})); err != nil {
 		return store.Write{}, err
 	}
 	var content *store.Content
@@ -83,8 +83,10 @@ func validationError(issues []fhir.Issue) error {
 
 // Validate checks a resource without storing it ($validate). The resource
 // type must equal typ. It returns the OperationOutcome to send: issues on
-// failure, one informational issue on success.
-func (s *Service) Validate(res fhir.Resource, typ string) (Outcome, error) {
+// failure, one informational issue on success. Profiles are UK Core
+// profiles to check besides those the resource claims ($validate's
+// profile parameter).
+func (s *Service) Validate(res fhir.Resource, typ string, profiles ...string) (Outcome, error) {
 	if err := checkType(typ); err != nil {
 		return Outcome{}, err
 	}
@@ -92,9 +94,11 @@ func (s *Service) Validate(res fhir.Resource, typ string) (Outcome, error) {
 		return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeInvalid, "resourceType %q does not match the type %q in the URL", got, typ).At(typ + ".resourceType")
 	}
 	fhir.DropComments(res)
-	if err := validationError(validate.Resource(res)); err != nil {
+	issues := validate.ResourceWith(res, validate.Options{Codes: s.codes, Profiles: profiles})
+	if err := validationError(issues); err != nil {
 		return Outcome{}, err
 	}
-	ok := []fhir.Issue{{Severity: fhir.SeverityInformation, Code: fhir.CodeInformational, Diagnostics: "validation successful: no errors"}}
+	// Warnings (extensible bindings) are reported beside the success.
+	ok := append(issues, fhir.Issue{Severity: fhir.SeverityInformation, Code: fhir.CodeInformational, Diagnostics: "validation successful: no errors"})
 	return Outcome{Status: http.StatusOK, Resource: fhir.OperationOutcome(ok), Issues: ok}, nil
 }

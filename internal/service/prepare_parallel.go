@@ -39,7 +39,7 @@ func (s *Service) prepareCreates(entries []*bundleEntry) {
 		go func() {
 			defer wg.Done()
 			for e := range work {
-				w, err := prepareWrite(e.resource, e.typ, e.target, 1, e.method, now)
+				w, err := prepareWrite(e.resource, e.typ, e.target, 1, e.method, now, s.codes)
 				if err != nil {
 					e.prepareErr = err
 					continue

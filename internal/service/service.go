@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/validate"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -24,6 +25,10 @@ type Options struct {
 	// Booking decides whether a caller may take a Slot (embargoes, who
 	// the slot is for); nil allows any free Slot (booking.go).
 	Booking BookingPolicy
+	// Codes answers for the bindings of UK Core profiles on write and in
+	// $validate (the terminology service); nil means the value sets the
+	// definitions can enumerate (validate.DefinitionCodes).
+	Codes validate.CodeValidator
 }
 
 // Service runs FHIR interactions against a store.
@@ -35,11 +40,12 @@ type Service struct {
 	// access checks.
 	registrations registrationCache
 	booking       BookingPolicy
+	codes         validate.CodeValidator
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
-	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, booking: opts.Booking}
+	s := &Service{store: st, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, booking: opts.Booking, codes: opts.Codes}
 	if s.now == nil {
 		s.now = time.Now
 	}

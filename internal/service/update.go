@@ -114,7 +114,7 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 	if err != nil {
 		return Outcome{}, err
 	}
-	w, err := prepareWrite(res, typ, id, next, method, s.now())
+	w, err := prepareWrite(res, typ, id, next, method, s.now(), s.codes)
 	if err == nil {
 		w, err = withUpload(ctx, w)
 	}

@@ -153,7 +153,7 @@ func TestBrowserAppointmentBook(t *testing.T) {
 	b.Eval(`document.querySelector('.gp-slot--free a').focus(); "ok"`)
 	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("slot-summary")))
 	taken := strings.TrimPrefix(b.Eval(`location.pathname`), "/workspace/slots/")
-	if _, err := s.Service.Create(ctx, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+	if _, err := s.Service.Create(ctx, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked", "start": "2030-01-01T09:00:00Z", "end": "2030-01-01T09:10:00Z",
 		"slot":        []any{map[string]any{"reference": "Slot/" + taken}},
 		"participant": []any{map[string]any{"actor": map[string]any{"reference": "Patient/" + practice.Patients[0]}, "status": "accepted"}}}, ""); err != nil {
 		t.Fatal(err)

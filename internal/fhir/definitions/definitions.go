@@ -213,3 +213,18 @@ func IsResourceType(name string) bool {
 	t := Lookup(name)
 	return t != nil && t.Kind == KindResource && !t.Abstract
 }
+
+// Constraint is an invariant of an element, with severity error.
+type Constraint struct {
+	Key        string // "pat-1"
+	Human      string // what it requires, in words
+	Expression string // FHIRPath, evaluated on each instance of the element
+}
+
+// Constraints returns the error invariants that type t defines on the
+// element at path (path == t's name for the type itself; a resource's own
+// root also carries DomainResource's dom-* rules). ele-1 is left out: the
+// structural checks of package validate enforce it.
+func Constraints(typ, path string) []Constraint {
+	return constraintTable[typ+"|"+path]
+}

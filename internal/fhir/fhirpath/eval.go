@@ -54,6 +54,11 @@ type Options struct {
 	Strict bool
 	// Now fixes now(), today() and timeOfDay() (default: the clock).
 	Now time.Time
+	// AsFilter lets as() take several items and keep those of the type,
+	// as ofType() does. R4's own invariants need it (dom-3 applies
+	// descendants().as(canonical)); the specification makes it an error,
+	// and the official test suite expects one.
+	AsFilter bool
 }
 
 // ErrEvaluation wraps run-time errors (a singleton expected, an unknown

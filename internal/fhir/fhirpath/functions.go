@@ -309,13 +309,16 @@ func fnOfType(_ *evaluator, in collection, args []expr, _ *scope) (collection, e
 	return out, nil
 }
 
-func fnAs(_ *evaluator, in collection, args []expr, _ *scope) (collection, error) {
+func fnAs(ev *evaluator, in collection, args []expr, sc *scope) (collection, error) {
 	name, err := typeArg(args[0])
 	if err != nil {
 		return nil, err
 	}
 	if len(in) > 1 {
-		return nil, evalErrorf("as() needs a single item, got %d", len(in))
+		if !ev.opts.AsFilter {
+			return nil, evalErrorf("as() needs a single item, got %d", len(in))
+		}
+		return fnOfType(ev, in, args, sc)
 	}
 	return typeOperator("as", in, name)
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -45,6 +46,14 @@ func (v *validator) binding(val any, code string, e *definitions.Element, expr s
 	}
 	vs := lookupValueSet(e.Binding.ValueSet)
 	if vs == nil {
+		// Not enumerable from R4 (languages, mime types, SNOMED CT...):
+		// the CodeValidator (the terminology service) may know it.
+		if code != "code" && code != "Coding" && code != "CodeableConcept" {
+			return
+		}
+		if bad := v.notInValueSet(val, e.Binding.ValueSet); len(bad) > 0 {
+			v.add(fhir.CodeCodeInvalid, expr, "%s: code %s is not in the required value set %s", e.Path, strings.Join(bad, ", "), e.Binding.ValueSet)
+		}
 		return
 	}
 	switch code {

@@ -19,6 +19,7 @@ type child struct {
 type childIndex struct {
 	byKey    map[string]*child
 	required []*child // one per element with min > 0
+	choices  []*child // one per choice element (value[x])
 }
 
 // indexes caches a childIndex per type and path; definitions never change,
@@ -51,6 +52,9 @@ func childIndexOf(t *definitions.Type, path string) *childIndex {
 		}
 		if e.Min > 0 && first != nil {
 			idx.required = append(idx.required, first)
+		}
+		if e.Choice && first != nil {
+			idx.choices = append(idx.choices, first)
 		}
 	}
 	actual, _ := indexes.LoadOrStore(key, idx)

@@ -3,18 +3,43 @@ package validate
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/ukcore"
 )
 
 // maxIssues bounds the issues reported for one resource, so that a huge
 // invalid document does not produce a huge OperationOutcome.
 const maxIssues = 100
 
-// Resource validates res and returns its issues (none when it is valid).
-func Resource(res fhir.Resource) []fhir.Issue {
-	v := &validator{}
+// Options tune a validation. The zero value validates everything with the
+// value sets the definitions can enumerate.
+type Options struct {
+	// Codes answers for bindings of profiles; nil means DefinitionCodes.
+	Codes CodeValidator
+	// BaseOnly checks R4 structure only: no invariants, no profiles
+	// (the baseline of the validation benchmark).
+	BaseOnly bool
+	// Profiles are canonical URLs of UK Core profiles to apply to the
+	// resource besides those it claims in meta.profile ($validate's
+	// profile parameter).
+	Profiles []string
+}
+
+// Resource validates res with the default options and returns its issues
+// (none when it is valid): R4 structure, formats, cardinality and required
+// bindings, R4 invariants of severity error, and the UK Core profiles the
+// resource claims in meta.profile.
+func Resource(res fhir.Resource) []fhir.Issue { return ResourceWith(res, Options{}) }
+
+// ResourceWith validates res with options.
+func ResourceWith(res fhir.Resource, opts Options) []fhir.Issue {
+	v := &validator{codes: opts.Codes, base: opts.BaseOnly, extra: opts.Profiles}
+	if v.codes == nil {
+		v.codes = DefinitionCodes{}
+	}
 	typ := res.Type()
 	if typ == "" {
 		v.add(fhir.CodeStructure, "", "resourceType is missing or not a string")
@@ -26,6 +51,18 @@ func Resource(res fhir.Resource) []fhir.Issue {
 
 type validator struct {
 	issues []fhir.Issue
+	codes  CodeValidator
+	base   bool
+	// root is the resource being walked (%resource for invariants).
+	root map[string]any
+	// profile is the profile or extension definition being applied, and
+	// parentExpr the location of the value whose children are checked.
+	profile    *ukcore.Profile
+	parentExpr string
+	// unevaluated lists invariants the FHIRPath engine could not evaluate.
+	unevaluated []string
+	// extra are profiles asked for by the caller, applied to the root.
+	extra []string
 }
 
 func (v *validator) add(code, expr, format string, args ...any) {
@@ -51,7 +88,17 @@ func (v *validator) resource(obj map[string]any, expr string) {
 		v.add(fhir.CodeValue, expr+".id", "invalid id %q: ids are 1-64 characters of A-Z a-z 0-9 - .", id)
 	}
 	t := definitions.Lookup(typ)
+	saved := v.root
+	v.root = obj
 	v.object(obj, t, typ, expr, true)
+	if !v.base {
+		var extra []string
+		if saved == nil {
+			extra, v.extra = v.extra, nil
+		}
+		v.profiles(obj, typ, expr, extra)
+	}
+	v.root = saved
 }
 
 // object validates the members of a JSON object whose definition is the
@@ -77,10 +124,47 @@ func (v *validator) object(obj map[string]any, t *definitions.Type, path, expr s
 		}
 		v.member(obj, key, val, c, t, expr+"."+key)
 	}
+	for _, c := range idx.choices {
+		// A choice element holds one value: valueCode and
+		// valueCodeableConcept side by side are two.
+		var used []string
+		for _, k := range c.keys {
+			if _, ok := obj[k]; ok {
+				used = append(used, k)
+			} else if _, ok := obj["_"+k]; ok {
+				used = append(used, k)
+			}
+		}
+		if len(used) > 1 {
+			v.add(fhir.CodeStructure, expr+"."+used[1], "%s is a choice of one type, but %s are all given", c.elem.Path, strings.Join(used, " and "))
+		}
+	}
 	for _, c := range idx.required {
 		if !present(obj, c) {
 			v.add(fhir.CodeRequired, expr+"."+c.elem.Name, "%s: minimum cardinality is %d but the element is missing", c.elem.Path, c.elem.Min)
 		}
+	}
+	if !v.base {
+		v.baseInvariants(obj, t, path, expr)
+		if path == "Identifier" {
+			v.nhsNumber(obj, expr)
+		}
+	}
+}
+
+// nhsNumber checks an Identifier in the NHS number system: the value must
+// be ten digits with a valid Modulus 11 check digit, wherever it is used
+// (Patient.identifier, a reference's identifier, a bundle's entries...).
+func (v *validator) nhsNumber(obj map[string]any, expr string) {
+	if system, _ := obj["system"].(string); system != ukcore.NHSNumberSystem {
+		return
+	}
+	value, ok := obj["value"].(string)
+	if !ok {
+		return
+	}
+	if !ukcore.ValidNHSNumber(value) {
+		v.add(fhir.CodeInvalid, expr+".value", "%q is not a valid NHS number: ten digits whose last is the Modulus 11 check digit of the first nine", abbreviate(value))
 	}
 }
 

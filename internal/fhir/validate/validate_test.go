@@ -26,7 +26,7 @@ const validPatient = `{"resourceType":"Patient","id":"p1",
  "name":[{"use":"official","family":"Smith","given":["Jane","Ann"],"_given":[null,{"extension":[{"url":"http://example.org/x","valueString":"y"}]}]}],
  "gender":"female","birthDate":"1980-02-29","deceasedBoolean":false,
  "multipleBirthInteger":2,
- "generalPractitioner":[{"reference":"Organization/Y12345"}],
+ "generalPractitioner":[{"reference":"Organization/Y12345"},{"reference":"#gp"}],
  "managingOrganization":{"reference":"https://example.org/fhir/Organization/1"},
  "contact":[{"name":{"family":"Smith"},"telecom":[{"system":"phone","value":"0113 123 4567"}]}],
  "contained":[{"resourceType":"Practitioner","id":"gp","name":[{"family":"Who"}]}]}`
@@ -70,6 +70,7 @@ func TestInvalidResources(t *testing.T) {
 		{"empty string", `{"resourceType":"Patient","name":[{"family":""}]}`, "value", "Patient.name[0].family"},
 		{"integer too big", `{"resourceType":"Patient","multipleBirthInteger":3000000000}`, "value", "Patient.multipleBirthInteger"},
 		{"integer with fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, "value", "Patient.multipleBirthInteger"},
+		{"choice given twice", `{"resourceType":"Patient","deceasedBoolean":true,"deceasedDateTime":"2020-01-01"}`, "structure", "Patient.deceasedDateTime"},
 		{"unknown choice type", `{"resourceType":"Patient","deceasedString":"x"}`, "structure", "Patient.deceasedString"},
 		{"missing required", `{"resourceType":"Observation","code":{"text":"x"}}`, "required", "Observation.status"},
 		{"missing required in backbone", `{"resourceType":"Patient","link":[{"type":"seealso"}]}`, "required", "Patient.link[0].other"},
@@ -144,6 +145,10 @@ func FuzzResource(f *testing.F) {
 	f.Add([]byte(`{"resourceType":"Questionnaire","item":[{"item":[{"item":{}}]}]}`))
 	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Bundle","entry":[null]}}]}`))
 	f.Add([]byte(`{"resourceType":"Patient","_given":[null],"name":[{"_given":[{}],"given":[null]}]}`))
+	// UK Core profiles, slices, extensions and invariants.
+	f.Add([]byte(ukCorePatient("01")))
+	f.Add([]byte(vitalSigns))
+	f.Add([]byte(`{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient",1]},"extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-ContactPreference","extension":[{"url":"PreferredContactMethod","valueCodeableConcept":{"coding":[1]}}]}],"contained":[{"resourceType":"Practitioner","id":"x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r fhir.Resource
 		if json.Unmarshal(data, &r) != nil || r == nil {

@@ -177,3 +177,32 @@ func emitCompartment(src *sources) []byte {
 	b.WriteString("}\n")
 	return gofmt(&b)
 }
+
+// emitConstraints writes the invariants with severity error that each
+// type defines itself, by element path. Inherited copies are left out
+// (the Extension's ext-1 is evaluated on each Extension, not repeated on
+// every extension element), except on a resource's root element, where
+// DomainResource's dom-* rules stand. ele-1 ("all elements must have a
+// value or children") is enforced by validate's structural checks.
+func emitConstraints(src *sources) []byte {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("// constraintTable maps \"Type|element path\" to its invariants.\nvar constraintTable = map[string][]Constraint{\n")
+	for _, t := range src.types {
+		for _, e := range t.Snapshot.Element {
+			var rows []string
+			for _, c := range e.Constraint {
+				if c.Severity != "error" || c.Key == "ele-1" || c.Expression == "" || c.Source != "" && e.Path != t.ID {
+					continue
+				}
+				rows = append(rows, fmt.Sprintf("\t\t{Key: %q, Human: %q, Expression: %q},\n", c.Key, c.Human, c.Expression))
+			}
+			if len(rows) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "\t%q: {\n%s\t},\n", t.ID+"|"+e.Path, strings.Join(rows, ""))
+		}
+	}
+	b.WriteString("}\n")
+	return gofmt(&b)
+}

@@ -46,6 +46,7 @@ func main() {
 		"searchparams_gen.go": emitSearchParams(src),
 		"valuesets_gen.go":    emitValueSets(src),
 		"compartment_gen.go":  emitCompartment(src),
+		"constraints_gen.go":  emitConstraints(src),
 	}
 	for name, data := range outputs {
 		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {

@@ -43,6 +43,13 @@ type (
 			Strength string `json:"strength"`
 			ValueSet string `json:"valueSet"`
 		} `json:"binding"`
+		Constraint []struct {
+			Key        string `json:"key"`
+			Severity   string `json:"severity"`
+			Human      string `json:"human"`
+			Expression string `json:"expression"`
+			Source     string `json:"source"`
+		} `json:"constraint"`
 	}
 	extension struct {
 		URL         string `json:"url"`
