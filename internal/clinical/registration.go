@@ -138,6 +138,17 @@ type Registration struct {
 // previous-postcode.
 func (r *Registration) Check(now time.Time, clinicians []Ref) map[string]string {
 	errs := r.Demographics.Check(now)
+	for k, v := range r.CheckTerms(now, clinicians) {
+		errs[k] = v
+	}
+	return errs
+}
+
+// CheckTerms checks the registration's own fields only (registering a
+// known patient again): type, usual GP, date, previous practice and
+// address. The date may not be before BirthDate when it is set.
+func (r *Registration) CheckTerms(now time.Time, clinicians []Ref) map[string]string {
+	errs := map[string]string{}
 	if _, ok := RegistrationTypeOf(r.Type); !ok || r.Type == "" {
 		errs["type"] = "Select the type of registration"
 	}

@@ -83,8 +83,13 @@ func ViewRegistration(ep fhir.Resource, now time.Time) RegistrationView {
 
 // ViewRegistrations reads a patient's EpisodeOfCares, newest first.
 func ViewRegistrations(eps []fhir.Resource, now time.Time) []RegistrationView {
+	// Newest first; of two begun the same day, the one still open.
 	sort.SliceStable(eps, func(i, j int) bool {
-		return str(mapOf(eps[i]["period"]), "start") > str(mapOf(eps[j]["period"]), "start")
+		si, sj := str(mapOf(eps[i]["period"]), "start"), str(mapOf(eps[j]["period"]), "start")
+		if si != sj {
+			return si > sj
+		}
+		return str(eps[i], "status") == "active" && str(eps[j], "status") != "active"
 	})
 	out := make([]RegistrationView, 0, len(eps))
 	for _, ep := range eps {
@@ -258,6 +263,117 @@ func copyMap(m map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range m {
 		out[k] = v
+	}
+	return out
+}
+
+// DemographicsOf reads a Patient back into the form's fields (to change
+// them).
+func DemographicsOf(p fhir.Resource) Demographics {
+	var d Demographics
+	for _, n := range listAny(p["name"]) {
+		if n["use"] != "official" && d.Family != "" {
+			continue
+		}
+		d.Family, _ = n["family"].(string)
+		d.Given = strings.Join(stringsOf(n["given"]), " ")
+		d.Title = strings.Join(stringsOf(n["prefix"]), " ")
+		if n["use"] == "official" {
+			break
+		}
+	}
+	if b, ok := p["birthDate"].(string); ok && len(b) == 10 {
+		d.BirthYear, d.BirthMonth, d.BirthDay = b[:4], strings.TrimPrefix(b[5:7], "0"), strings.TrimPrefix(b[8:], "0")
+	}
+	d.Sex, _ = p["gender"].(string)
+	for _, a := range listAny(p["address"]) {
+		switch a["use"] {
+		case "old":
+			continue
+		case "temp":
+			if t, _ := a["text"].(string); strings.HasPrefix(t, "No fixed abode") {
+				d.NoFixedAbode = true
+			}
+		}
+		lines := stringsOf(a["line"])
+		if !d.NoFixedAbode {
+			if len(lines) > 0 {
+				d.Address1 = lines[0]
+			}
+			if len(lines) > 1 {
+				d.Address2 = strings.Join(lines[1:], ", ")
+			}
+			d.Town, _ = a["city"].(string)
+			d.Postcode, _ = a["postalCode"].(string)
+		}
+		break
+	}
+	for _, t := range listAny(p["telecom"]) {
+		value, _ := t["value"].(string)
+		consent := false
+		for _, e := range listAny(t["extension"]) {
+			if e["url"] == ContactConsentURL {
+				consent, _ = e["valueBoolean"].(bool)
+			}
+		}
+		switch {
+		case t["system"] == "email":
+			d.Email, d.EmailConsent = value, consent
+		case t["system"] == "sms" || t["use"] == "mobile":
+			d.Mobile, d.SMSConsent = value, consent
+		case t["system"] == "phone":
+			d.Phone = value
+		}
+	}
+	for _, id := range listAny(p["identifier"]) {
+		if id["system"] == NHSNumberSystem {
+			v, _ := id["value"].(string)
+			d.NHSNumber, d.NHS = FormatNHSNumber(v), v
+		}
+	}
+	for _, c := range listAny(p["communication"]) {
+		if l, ok := c["language"].(map[string]any); ok {
+			d.Language, _ = l["text"].(string)
+		}
+	}
+	for _, e := range listAny(p["extension"]) {
+		switch e["url"] {
+		case BirthPlaceURL:
+			a, _ := e["valueAddress"].(map[string]any)
+			d.PlaceOfBirth, _ = a["text"].(string)
+		case InterpreterURL:
+			d.Interpreter, _ = e["valueBoolean"].(bool)
+		case EthnicCategoryURL, ArmedForcesURL:
+			cc, _ := e["valueCodeableConcept"].(map[string]any)
+			for _, c := range listAny(cc["coding"]) {
+				code, _ := c["code"].(string)
+				if e["url"] == EthnicCategoryURL {
+					d.Ethnicity = code
+				} else {
+					d.ArmedForces = code
+				}
+			}
+		}
+	}
+	return d
+}
+
+func listAny(v any) []map[string]any {
+	var out []map[string]any
+	for _, x := range anyList(v) {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func stringsOf(v any) []string {
+	var out []string
+	for _, x := range anyList(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
 	}
 	return out
 }

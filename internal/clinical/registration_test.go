@@ -433,3 +433,26 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+// TestDemographicsRoundTrip: what PatientOf writes, DemographicsOf reads
+// back (the change-details form starts from it).
+func TestDemographicsRoundTrip(t *testing.T) {
+	r := goodRegistration()
+	r.Phone, r.EmailConsent = "0113 496 0000", true
+	if errs := r.Check(regNow, []Ref{regGP}); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := DemographicsOf(PatientOf(nil, r.Demographics, regPractice, regGP, ""))
+	if errs := got.Check(regNow); len(errs) > 0 {
+		t.Fatalf("read back, the details do not check: %v", errs)
+	}
+	want := r.Demographics
+	if got != want {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, want)
+	}
+	r.NoFixedAbode, r.Address1, r.Town, r.Postcode = true, "", "", ""
+	r.Check(regNow, []Ref{regGP})
+	if got := DemographicsOf(PatientOf(nil, r.Demographics, regPractice, regGP, "")); !got.NoFixedAbode || got.Address1 != "" {
+		t.Errorf("no fixed abode read back as %+v", got)
+	}
+}

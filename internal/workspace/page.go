@@ -39,6 +39,7 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 func nav(current string) []web.NavItem {
 	items := []web.NavItem{
 		{Href: "/workspace/", Label: "Find a patient"},
+		{Href: "/workspace/register", Label: "Register a patient"},
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current
@@ -57,6 +58,7 @@ var recordTabs = []struct{ path, label string }{
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
 	{"/demographics", "Demographics"},
+	{"/registration", "Registration"},
 }
 
 // recordBase is the frame of a page of one patient's record: the banner
