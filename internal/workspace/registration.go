@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -119,6 +120,9 @@ func details(p fhir.Resource) ([]detail, string) {
 		}
 	}
 	if dd, ok := p["deceasedDateTime"].(string); ok {
+		if t, err := time.Parse("2006-01-02", dd[:min(len(dd), 10)]); err == nil {
+			dd = clinical.ShortDate(t)
+		}
 		add("died", "Date of death", dd)
 	}
 	status := ""
