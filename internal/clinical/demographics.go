@@ -34,6 +34,9 @@ type Demographics struct {
 	Language     string // main spoken language, as said
 	Interpreter  bool
 	ArmedForces  string // serving, veteran, family, no, "" (not asked)
+	// AccessibleFormat is how written information must reach the patient
+	// (the Accessible Information Standard, DCB1605): "" for standard.
+	AccessibleFormat string
 
 	// Set by Check: the date of birth, and the NHS number as ten digits.
 	BirthDate time.Time
@@ -57,6 +60,11 @@ var EthnicCategories = []Choice{
 // ArmedForces are the GMS1's answers about the armed forces.
 var ArmedForces = []Choice{{"serving", "Serving member of the armed forces"}, {"veteran", "Veteran (has served)"},
 	{"family", "Family member of someone serving"}, {"no", "No"}}
+
+// AccessibleFormats are the information formats of the Accessible
+// Information Standard a practice sends letters in.
+var AccessibleFormats = []Choice{{"large-print", "Large print"}, {"braille", "Braille"}, {"easy-read", "Easy read"},
+	{"audio", "Audio"}, {"email", "Email (an accessible electronic document)"}}
 
 // Check reads the details: errors are keyed by the form's input ids
 // (given, family, birth-day, sex, address1, town, postcode, phone,
@@ -145,6 +153,9 @@ func (d *Demographics) Check(now time.Time) map[string]string {
 	}
 	if d.ArmedForces != "" && ChoiceLabel(ArmedForces, d.ArmedForces) == "" {
 		errs["armed-forces"] = "Select an answer about the armed forces"
+	}
+	if d.AccessibleFormat != "" && ChoiceLabel(AccessibleFormats, d.AccessibleFormat) == "" {
+		errs["accessible-format"] = "Select a format from the list"
 	}
 	d.PlaceOfBirth, d.Language = clean(d.PlaceOfBirth), clean(d.Language)
 	return errs

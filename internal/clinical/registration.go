@@ -37,6 +37,9 @@ const (
 	ArmedForcesSystem     = "https://gpcloud.dev/fhir/CodeSystem/armed-forces"
 	ContactConsentURL     = "https://gpcloud.dev/fhir/StructureDefinition/contact-consent"
 	PreviousPracticeURL   = "https://gpcloud.dev/fhir/StructureDefinition/previous-practice"
+	AccessibleFormatURL   = "https://gpcloud.dev/fhir/StructureDefinition/accessible-format"
+	AccessibleFormatCodes = "https://gpcloud.dev/fhir/CodeSystem/accessible-format"
+	DeathNotificationURL  = "https://gpcloud.dev/fhir/StructureDefinition/death-notification"
 	DeductionReasonURL    = "https://gpcloud.dev/fhir/StructureDefinition/deduction-reason"
 	DeductionReasonSystem = "https://gpcloud.dev/fhir/CodeSystem/deduction-reason"
 )
@@ -276,7 +279,7 @@ func PatientOf(existing fhir.Resource, d Demographics, practice Practice, gp Ref
 	var exts []any
 	for _, e := range list(existing, "extension") {
 		switch e["url"] {
-		case EthnicCategoryURL, BirthPlaceURL, InterpreterURL, ArmedForcesURL:
+		case EthnicCategoryURL, BirthPlaceURL, InterpreterURL, ArmedForcesURL, AccessibleFormatURL:
 		default:
 			exts = append(exts, e)
 		}
@@ -294,6 +297,10 @@ func PatientOf(existing fhir.Resource, d Demographics, practice Practice, gp Ref
 	if d.ArmedForces != "" {
 		exts = append(exts, map[string]any{"url": ArmedForcesURL,
 			"valueCodeableConcept": codeable(ArmedForcesSystem, d.ArmedForces, ChoiceLabel(ArmedForces, d.ArmedForces), "")})
+	}
+	if d.AccessibleFormat != "" {
+		exts = append(exts, map[string]any{"url": AccessibleFormatURL,
+			"valueCodeableConcept": codeable(AccessibleFormatCodes, d.AccessibleFormat, ChoiceLabel(AccessibleFormats, d.AccessibleFormat), "")})
 	}
 	setOrDelete(p, "extension", len(exts) > 0, func() any { return exts })
 	if gp.Reference != "" {
@@ -483,6 +490,22 @@ func sameName(p fhir.Resource, d Demographics) bool {
 func hasPostcode(p fhir.Resource, pc string) bool {
 	for _, a := range list(p, "address") {
 		if got, ok := NormalizePostcode(str(a, "postalCode")); ok && got == pc {
+			return true
+		}
+	}
+	return false
+}
+
+// ConfidentialitySystem labels a record's confidentiality, as PDS does
+// (U unrestricted, R restricted, V very restricted).
+const ConfidentialitySystem = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+
+// RestrictedAddress reports a Patient that PDS marks restricted (R) or
+// very restricted (V): the address must not be shown (the banner, the
+// search results and the duplicate list leave it out).
+func RestrictedAddress(p fhir.Resource) bool {
+	for _, l := range list(mapOf(p["meta"]), "security") {
+		if l["system"] == ConfidentialitySystem && (l["code"] == "R" || l["code"] == "V") {
 			return true
 		}
 	}

@@ -188,6 +188,9 @@ func ReregistrationBundle(patient fhir.Resource, r Registration, practice Practi
 // Death is a death the practice was told of.
 type Death struct {
 	Day, Month, Year string
+	// Place is where the patient died (optional); Informant who told the
+	// practice (a relative, the hospital, the coroner, PDS...).
+	Place, Informant string
 	Date             time.Time // set by Check
 	PatientVersion   string
 }
@@ -206,6 +209,10 @@ func (d *Death) Check(now time.Time, birth string) map[string]string {
 	case birth != "" && d.Date.Format("2006-01-02") < birth:
 		errs["death-day"] = "Date of death must be on or after the date of birth"
 	}
+	d.Place, d.Informant = clean(d.Place), clean(d.Informant)
+	if d.Informant == "" {
+		errs["informant"] = "Say who told the practice of the death"
+	}
 	return errs
 }
 
@@ -217,6 +224,19 @@ func DeathBundle(patient fhir.Resource, d Death, appts []fhir.Resource) fhir.Res
 	p := copyResource(patient)
 	delete(p, "deceasedBoolean")
 	p["deceasedDateTime"] = d.Date.Format("2006-01-02")
+	// Who told the practice, and where: the record of the notification
+	// (cause and certification are the GP's to record).
+	note := []any{map[string]any{"url": "informant", "valueString": d.Informant}}
+	if d.Place != "" {
+		note = append(note, map[string]any{"url": "place", "valueString": d.Place})
+	}
+	var exts []any
+	for _, e := range list(p, "extension") {
+		if e["url"] != DeathNotificationURL {
+			exts = append(exts, e)
+		}
+	}
+	p["extension"] = append(exts, map[string]any{"url": DeathNotificationURL, "extension": note})
 	entries := []any{update(p)}
 	for _, a := range appts {
 		switch str(a, "status") {
@@ -343,14 +363,17 @@ func DemographicsOf(p fhir.Resource) Demographics {
 			d.PlaceOfBirth, _ = a["text"].(string)
 		case InterpreterURL:
 			d.Interpreter, _ = e["valueBoolean"].(bool)
-		case EthnicCategoryURL, ArmedForcesURL:
+		case EthnicCategoryURL, ArmedForcesURL, AccessibleFormatURL:
 			cc, _ := e["valueCodeableConcept"].(map[string]any)
 			for _, c := range listAny(cc["coding"]) {
 				code, _ := c["code"].(string)
-				if e["url"] == EthnicCategoryURL {
+				switch e["url"] {
+				case EthnicCategoryURL:
 					d.Ethnicity = code
-				} else {
+				case ArmedForcesURL:
 					d.ArmedForces = code
+				default:
+					d.AccessibleFormat = code
 				}
 			}
 		}

@@ -19,7 +19,7 @@ func goodRegistration() Registration {
 	return Registration{Demographics: Demographics{Title: "Mrs", Given: "Jane  Anne", Family: "Smith", BirthDay: "12", BirthMonth: "3", BirthYear: "1970",
 		Sex: "female", Address1: "2 Park Lane", Town: "Leeds", Postcode: "ls27ab", Mobile: "+44 7700 900982", SMSConsent: true,
 		Email: "jane@example.com", NHSNumber: "943 476 5919", Ethnicity: "A", Language: "Polish", Interpreter: true, ArmedForces: "veteran",
-		PlaceOfBirth: "Krakow, Poland"},
+		PlaceOfBirth: "Krakow, Poland", AccessibleFormat: "large-print"},
 		Type: "regular", UsualGP: regGP.Reference, PreviousPractice: "Hillside Surgery, Bradford", PreviousAddress: "5 Old Road, Bradford", PreviousPostcode: "bd1 1aa"}
 }
 
@@ -57,6 +57,7 @@ func TestRegistrationCheck(t *testing.T) {
 		{"registered tomorrow", func(r *Registration) { r.StartDay, r.StartMonth, r.StartYear = "2", "12", "2026" }, map[string]string{"start-day": "today or in the past"}},
 		{"bad previous postcode", func(r *Registration) { r.PreviousPostcode = "nowhere" }, map[string]string{"previous-postcode": "real postcode"}},
 		{"unknown ethnicity", func(r *Registration) { r.Ethnicity = "Q" }, map[string]string{"ethnicity": "Select"}},
+		{"unknown format", func(r *Registration) { r.AccessibleFormat = "smoke-signals" }, map[string]string{"accessible-format": "Select"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := goodRegistration()
@@ -126,6 +127,7 @@ func TestRegistrationBundle(t *testing.T) {
 		`"generalPractitioner":[{"display":"Dr Anita Patel","reference":"Practitioner/pr-1"}]`,
 		`"managingOrganization":{"display":"Riverside Medical Practice","reference":"Organization/org-y12345"}`,
 		`"active":true`,
+		`"url":"https://gpcloud.dev/fhir/StructureDefinition/accessible-format","valueCodeableConcept":{"coding":[{"code":"large-print"`,
 	} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("the Patient lacks %s:\n%s", want, js)
@@ -338,12 +340,15 @@ func TestDeath(t *testing.T) {
 		d, m, y string
 		err     string
 	}{{"30", "11", "2026", ""}, {"2", "12", "2026", "today or in the past"}, {"1", "1", "1960", "on or after the date of birth"}, {"", "", "", "Enter the date of death"}} {
-		d := Death{Day: c.d, Month: c.m, Year: c.y}
+		d := Death{Day: c.d, Month: c.m, Year: c.y, Informant: "Daughter, by phone"}
 		if got := d.Check(regNow, "1970-03-12")["death-day"]; !strings.Contains(got, c.err) || (c.err == "") != (got == "") {
 			t.Errorf("%s/%s/%s: %q, want %q", c.d, c.m, c.y, got, c.err)
 		}
 	}
-	d := Death{Day: "30", Month: "11", Year: "2026"}
+	if errs := (&Death{Day: "30", Month: "11", Year: "2026"}).Check(regNow, ""); errs["informant"] == "" {
+		t.Error("a death without who told the practice was accepted")
+	}
+	d := Death{Day: "30", Month: "11", Year: "2026", Place: "St James's Hospital, Leeds", Informant: " Leeds Teaching Hospitals "}
 	d.Check(regNow, "")
 	appts := []fhir.Resource{
 		{"resourceType": "Appointment", "id": "a1", "status": "booked", "meta": map[string]any{"versionId": "1"}},
@@ -357,6 +362,9 @@ func TestDeath(t *testing.T) {
 	p := fhir.Resource(entries[0].(map[string]any)["resource"].(map[string]any))
 	if p["deceasedDateTime"] != "2026-11-30" || p["deceasedBoolean"] != nil || !BannerOf(p, regNow).Deceased {
 		t.Errorf("patient %v", p)
+	}
+	if js, _ := json.Marshal(p["extension"]); !strings.Contains(string(js), `{"url":"informant","valueString":"Leeds Teaching Hospitals"},{"url":"place","valueString":"St James's Hospital, Leeds"}`) {
+		t.Errorf("death notification %s", js)
 	}
 	a := entries[1].(map[string]any)
 	if a["resource"].(map[string]any)["status"] != "cancelled" || a["request"].(map[string]any)["ifMatch"] != `W/"1"` {
@@ -454,5 +462,21 @@ func TestDemographicsRoundTrip(t *testing.T) {
 	r.Check(regNow, []Ref{regGP})
 	if got := DemographicsOf(PatientOf(nil, r.Demographics, regPractice, regGP, "")); !got.NoFixedAbode || got.Address1 != "" {
 		t.Errorf("no fixed abode read back as %+v", got)
+	}
+}
+
+func TestRestrictedAddress(t *testing.T) {
+	r := goodRegistration()
+	r.Check(regNow, []Ref{regGP})
+	p := PatientOf(nil, r.Demographics, regPractice, regGP, "")
+	if b := BannerOf(p, regNow); RestrictedAddress(p) || b.Postcode != "LS2 7AB" {
+		t.Fatalf("an unrestricted patient: %v %+v", RestrictedAddress(p), b)
+	}
+	for code, restricted := range map[string]bool{"U": false, "R": true, "V": true} {
+		p["meta"] = map[string]any{"security": []any{map[string]any{"system": ConfidentialitySystem, "code": code}}}
+		b := BannerOf(p, regNow)
+		if RestrictedAddress(p) != restricted || (b.Postcode == "") != restricted || strings.Contains(b.Address, "Park Lane") == restricted {
+			t.Errorf("%s: restricted %v, banner address %q %q", code, RestrictedAddress(p), b.Address, b.Postcode)
+		}
 	}
 }

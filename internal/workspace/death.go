@@ -28,7 +28,7 @@ func (ws *Workspace) recordDeath(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	f := r.PostForm
-	p.Death = clinical.Death{Day: f.Get("death-day"), Month: f.Get("death-month"), Year: f.Get("death-year")}
+	p.Death = clinical.Death{Day: f.Get("death-day"), Month: f.Get("death-month"), Year: f.Get("death-year"), Place: f.Get("place"), Informant: f.Get("informant")}
 	birth, _ := patient["birthDate"].(string)
 	if errs := p.Death.Check(ws.opts.Now(), birth); len(errs) > 0 {
 		fieldErrors(&p.page, errs, registerFieldOrder)

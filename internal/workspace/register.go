@@ -41,8 +41,8 @@ type registerPage struct {
 	PDSConnected bool
 	PDSNote      string
 	// The choices, for the template.
-	Types                              []clinical.RegistrationType
-	Sexes, Ethnicities, Forces, Reason []clinical.Choice
+	Types                                       []clinical.RegistrationType
+	Sexes, Ethnicities, Forces, Reason, Formats []clinical.Choice
 }
 
 // HasDuplicateNHS reports a duplicate with the same NHS number: the
@@ -135,6 +135,14 @@ func (ws *Workspace) register(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	if err != nil {
 		ws.failed(w, r, v, err)
+		return
+	}
+	if !strings.HasPrefix(results[0].Status, "201") && len(results) > 1 && strings.HasPrefix(results[1].Status, "201") {
+		// The number's patient was on the records without a registration
+		// (an imported record) and appeared between the check and the
+		// save: the registration went to that record, the details typed
+		// did not. Say so, on that record.
+		http.Redirect(w, r, "/workspace/patients/"+results[0].ID+"/registration?done=existing", http.StatusSeeOther)
 		return
 	}
 	if !strings.HasPrefix(results[0].Status, "201") {
@@ -264,7 +272,7 @@ func (ws *Workspace) registerChoices(ctx context.Context, v *visit, mode string)
 		"deduct": "Deduct from the list", "death": "Record a death"}
 	p := &registerPage{page: ws.base(v, titles[mode], "Register a patient"), Mode: mode, Action: "/workspace/register",
 		Types: clinical.RegistrationTypes, Sexes: clinical.Sexes, Ethnicities: clinical.EthnicCategories, Forces: clinical.ArmedForces,
-		Reason: clinical.DeductionReasons, PDSConnected: ws.pdsService().Connected(), PDSNote: pds.NotConnected}
+		Reason: clinical.DeductionReasons, Formats: clinical.AccessibleFormats, PDSConnected: ws.pdsService().Connected(), PDSNote: pds.NotConnected}
 	if mode != "register" {
 		p.Nav = nav("")
 	}
@@ -340,7 +348,7 @@ func parseDemographics(f url.Values) clinical.Demographics {
 		Phone: f.Get("phone"), Mobile: f.Get("mobile"), Email: f.Get("email"),
 		SMSConsent: f.Get("sms-consent") == "yes", EmailConsent: f.Get("email-consent") == "yes", NHSNumber: f.Get("nhs"),
 		PlaceOfBirth: f.Get("place-of-birth"), Ethnicity: f.Get("ethnicity"), Language: f.Get("language"),
-		Interpreter: f.Get("interpreter") == "yes", ArmedForces: f.Get("armed-forces")}
+		Interpreter: f.Get("interpreter") == "yes", ArmedForces: f.Get("armed-forces"), AccessibleFormat: f.Get("accessible-format")}
 }
 
 // parseRegistration reads a registration form.
@@ -353,4 +361,4 @@ func parseRegistration(f url.Values) clinical.Registration {
 // registerFieldOrder is the form's order, for the error summary.
 var registerFieldOrder = []string{"nhs", "different", "title", "given", "family", "birth-day", "sex", "address1", "town", "postcode",
 	"phone", "mobile", "email", "type", "gp", "start-day", "previous-practice", "previous-postcode",
-	"place-of-birth", "ethnicity", "language", "armed-forces", "reason", "other", "date-day", "death-day"}
+	"place-of-birth", "ethnicity", "language", "accessible-format", "armed-forces", "reason", "other", "date-day", "death-day", "informant"}

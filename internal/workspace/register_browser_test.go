@@ -61,6 +61,7 @@ func TestBrowserRegister(t *testing.T) {
 		chromedp.Click(chromedp.ID("sms-consent")),
 		chromedp.SendKeys(chromedp.ID("language"), "Polish"),
 		chromedp.Click(chromedp.ID("interpreter")),
+		chromedp.SetValue(chromedp.ID("accessible-format"), "large-print"),
 		chromedp.SetValue(chromedp.ID("gp"), "Practitioner/"+practice.Clinicians[0].ID),
 		chromedp.SendKeys(chromedp.ID("previous-practice"), "Hillside Surgery, Bradford"),
 	)
@@ -174,8 +175,18 @@ func TestBrowserRegister(t *testing.T) {
 	b.Do(chromedp.SendKeys(chromedp.ID("death-day"), strconv.Itoa(today.Day())), chromedp.SendKeys(chromedp.ID("death-month"), strconv.Itoa(int(today.Month()))),
 		chromedp.SendKeys(chromedp.ID("death-year"), strconv.Itoa(today.Year())))
 	b.ClickAndLoad("#save")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Say who told the practice") {
+		t.Errorf("a death without who told: %q", got)
+	}
+	b.Axe("record a death with an error")
+	b.Shot("death-error")
+	b.Do(chromedp.SendKeys(chromedp.ID("informant"), "Wife, by phone"), chromedp.SendKeys(chromedp.ID("place"), "At home"))
+	b.ClickAndLoad("#save")
 	if got := b.Text("#flag-deceased"); got != "Deceased" {
 		t.Errorf("banner after a death %q", got)
+	}
+	if got := b.Text("#detail-informant"); got != "Wife, by phone" {
+		t.Errorf("who told the practice %q", got)
 	}
 	b.Axe("registration after a death")
 	b.Shot("died")
@@ -189,7 +200,7 @@ func TestBrowserRegister(t *testing.T) {
 	js, _ := json.Marshal(pats[0])
 	for _, want := range []string{`"family":"Nowak"`, `"birthDate":"1979-09-21"`, `"gender":"male"`, `"postalCode":"LS6 2AB"`, `"deceasedDateTime"`,
 		`Extension-UKCore-NHSNumberVerificationStatus`, `"code":"02"`, `"reference":"Organization/` + practice.OrganizationID + `"`,
-		`"value":"0113 496 0123"`, `"text":"Polish"`, `patient-interpreterRequired","valueBoolean":true`} {
+		`"value":"0113 496 0123"`, `"text":"Polish"`, `"code":"large-print"`, `patient-interpreterRequired","valueBoolean":true`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("the Patient through the API lacks %s:\n%s", want, js)
 		}

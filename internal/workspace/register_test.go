@@ -275,7 +275,7 @@ func TestRegisterFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	patient = d.read(t, "Patient", id)
-	death := url.Values{"patient": {id}, "version": {versionID(patient)}, "death-day": {fmt.Sprint(today.Day())}, "death-month": {fmt.Sprint(int(today.Month()))}, "death-year": {fmt.Sprint(today.Year())}}
+	death := url.Values{"patient": {id}, "version": {versionID(patient)}, "death-day": {fmt.Sprint(today.Day())}, "death-month": {fmt.Sprint(int(today.Month()))}, "death-year": {fmt.Sprint(today.Year())}, "informant": {"Son, at the desk"}}
 	if code, loc, body := d.do(t, base+"/death", death); code != http.StatusSeeOther {
 		t.Fatalf("death: %d %s %s", code, loc, body)
 	}

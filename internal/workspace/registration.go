@@ -33,7 +33,8 @@ type detail struct{ Key, Label, Value string }
 // doneMessages are the confirmations after a change (the query names
 // which; it carries nothing about the patient).
 var doneMessages = map[string]string{"registered": "Patient registered", "reregistered": "Patient registered again",
-	"deducted": "Patient deducted from the list", "died": "Death recorded", "details": "Details saved"}
+	"deducted": "Patient deducted from the list", "died": "Death recorded", "details": "Details saved",
+	"existing": "This NHS number was already on the practice's records: the registration was added to that record. Check the details below"}
 
 func (ws *Workspace) registration(w http.ResponseWriter, r *http.Request, v *visit) {
 	patient, res, ok := ws.patientResource(w, r, v)
@@ -111,6 +112,7 @@ func details(p fhir.Resource) ([]detail, string) {
 		lang = strings.TrimSpace(lang + " (needs an interpreter)")
 	}
 	add("language", "Main language", lang)
+	add("accessible-format", "Accessible format", clinical.ChoiceLabel(clinical.AccessibleFormats, d.AccessibleFormat))
 	add("armed-forces", "Armed forces", clinical.ChoiceLabel(clinical.ArmedForces, d.ArmedForces))
 	for _, a := range listOf(p["address"]) {
 		if a["use"] == "old" {
@@ -124,6 +126,19 @@ func details(p fhir.Resource) ([]detail, string) {
 			dd = clinical.ShortDate(t)
 		}
 		add("died", "Date of death", dd)
+		for _, e := range listOf(p["extension"]) {
+			if e["url"] == clinical.DeathNotificationURL {
+				for _, part := range listOf(e["extension"]) {
+					v, _ := part["valueString"].(string)
+					switch part["url"] {
+					case "informant":
+						add("informant", "Death told by", v)
+					case "place":
+						add("place", "Place of death", v)
+					}
+				}
+			}
+		}
 	}
 	status := ""
 	for _, id := range listOf(p["identifier"]) {
