@@ -106,5 +106,6 @@ func (ws *Workspace) detailsPage(w http.ResponseWriter, r *http.Request, v *visi
 	ws.onRecord(v, p, &banner, "/details")
 	p.Version = versionOf(patient)
 	p.Form.Demographics = clinical.DemographicsOf(patient)
+	p.Restricted = clinical.RestrictedAddress(patient)
 	return p, patient, true
 }

@@ -37,6 +37,8 @@ type registerPage struct {
 	Duplicates []clinical.Duplicate
 	Checked    string
 	Different  bool
+	// Restricted: PDS's restricted flag; the address is not to be given.
+	Restricted bool
 	// PDS says whether the national service is connected.
 	PDSConnected bool
 	PDSNote      string
@@ -132,6 +134,13 @@ func (ws *Workspace) register(w http.ResponseWriter, r *http.Request, v *visit) 
 	var fe *fhir.Error
 	if errors.As(err, &fe) && fe.Status == http.StatusPreconditionFailed {
 		results, err = []entryResult{{Status: "200"}}, nil // several registrations already: someone registered them
+	}
+	if errors.As(err, &fe) && (fe.Status == http.StatusBadRequest || fe.Status == http.StatusUnprocessableEntity) {
+		// The diagnostics name the NHS number: log the status only.
+		ws.opts.Logger.Error("registration refused by the record", "status", fe.Status)
+		p.AddError("nhs", "The record refused this registration, so nothing was saved. Check the details and try again, or ask the practice manager.")
+		ws.pages.Render(w, "register", http.StatusUnprocessableEntity, p)
+		return
 	}
 	if err != nil {
 		ws.failed(w, r, v, err)

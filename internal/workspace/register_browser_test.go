@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
@@ -25,6 +26,7 @@ import (
 // the screens showed. Every page passes axe-core and works at 320 px.
 func TestBrowserRegister(t *testing.T) {
 	b := testbrowser.Start(t)
+	offline(t, b)
 	s := testbrowser.NewStack(t)
 	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 2, Now: time.Now()})
 	if err != nil {
@@ -227,5 +229,20 @@ func TestBrowserRegister(t *testing.T) {
 	}
 	if finished != 1 || active != 1 {
 		t.Errorf("registrations through the API: %d finished, %d active", finished, active)
+	}
+}
+
+// offline blocks assets.nhs.uk (the design system's fonts), as when the
+// practice cannot reach it: on this machine its requests hang for ten
+// seconds before failing, which holds a page's load past ClickAndLoad's
+// wait. The pages fall back to the system font.
+func offline(t *testing.T, b *testbrowser.Browser) {
+	t.Helper()
+	if _, err := chromedp.Call(b.Ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.Ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "https://assets.nhs.uk/*", Block: true}}}); err != nil {
+		t.Fatal(err)
 	}
 }
