@@ -170,6 +170,27 @@ func (ws *Workspace) register(w http.ResponseWriter, r *http.Request, v *visit) 
 	http.Redirect(w, r, "/workspace/patients/"+results[0].ID+"/registration?done=registered", http.StatusSeeOther)
 }
 
+// checkNHS answers the NHS number field as it is typed (htmx): the
+// practice's patients with that number, so reception sees an existing
+// record before filling in the rest. The number travels in the body.
+func (ws *Workspace) checkNHS(w http.ResponseWriter, r *http.Request, v *visit) {
+	data := map[string]any{}
+	if n, ok := clinical.NormalizeNHSNumber(strings.TrimSpace(r.PostFormValue("nhs"))); ok && clinical.ValidNHSNumber(n) {
+		trace, err := ws.pdsService().Lookup(r.Context(), n)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		var found []clinical.Banner
+		for _, p := range trace.Records {
+			found = append(found, clinical.BannerOf(p, ws.opts.Now()))
+		}
+		data["Found"], data["Checked"] = found, true
+	}
+	w.Header().Set("Vary", "HX-Request")
+	ws.pages.Fragment(w, "register", "nhs-check", http.StatusOK, data)
+}
+
 // stopForDuplicates shows the likely duplicates and answers true when
 // the registration must not go on: a patient with the same NHS number
 // exists (the same person), or one with the same name, date of birth and

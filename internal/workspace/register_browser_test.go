@@ -45,6 +45,15 @@ func TestBrowserRegister(t *testing.T) {
 	b.Shot("register-form")
 	b.Narrow("register-form", 320)
 
+	// An NHS number of the practice's is recognised as it is typed.
+	b.Do(chromedp.SendKeys(chromedp.ID("nhs"), demo.NHSNumber(1)), chromedp.WaitVisible(chromedp.CSS("#nhs-check a")))
+	if got := b.Text("#nhs-check"); !strings.Contains(got, "Already on the practice's records") {
+		t.Errorf("the NHS number check says %q", got)
+	}
+	b.Axe("NHS number already on the records")
+	b.Shot("register-nhs-found")
+	b.Eval(`document.getElementById('nhs').value = ''; "ok"`)
+
 	nhs := demo.NHSNumber(900)
 	wrong := nhs[:9] + string(rune('0'+(int(nhs[9]-'0')+1)%10))
 	b.Do(

@@ -30,6 +30,7 @@ func (ws *Workspace) routes() {
 	// reregister.go, death.go, details.go).
 	m.HandleFunc("GET /workspace/register", ws.staff("read", ws.registerForm))
 	m.HandleFunc("POST /workspace/register", ws.staff("transaction", ws.register))
+	m.HandleFunc("POST /workspace/register/check", ws.staff("search-type", ws.checkNHS))
 	m.HandleFunc("GET /workspace/patients/{id}/registration", ws.staff("read", ws.registration))
 	m.HandleFunc("GET /workspace/patients/{id}/registration/deduct", ws.staff("read", ws.deductForm))
 	m.HandleFunc("POST /workspace/patients/{id}/registration/deduct", ws.staff("transaction", ws.deduct))
