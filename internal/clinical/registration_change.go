@@ -174,15 +174,27 @@ func DeductionBundle(patient, episode fhir.Resource, d Deduction) fhir.Resource 
 
 // ReregistrationBundle registers a patient who left again: a new
 // EpisodeOfCare, and the Patient active with the usual GP chosen, in
-// one transaction (the Patient If-Match).
-func ReregistrationBundle(patient fhir.Resource, r Registration, practice Practice) fhir.Resource {
+// one transaction (the Patient If-Match). Registrations of eps that are
+// still active but past their end (a temporary registration that ran
+// out) are finished in the same transaction, so that no client reads
+// two current registrations.
+func ReregistrationBundle(patient fhir.Resource, r Registration, practice Practice, eps []fhir.Resource, now time.Time) fhir.Resource {
 	p := copyResource(patient)
 	p["active"] = true
 	p["generalPractitioner"] = []any{refMap(r.GP)}
 	p["managingOrganization"] = refMap(practice.Ref())
+	entries := []any{update(p)}
+	for _, old := range eps {
+		if str(old, "status") == "active" && isRegistration(old) && !ViewRegistration(old, now).Current {
+			ended := copyResource(old)
+			ended["status"] = "finished"
+			entries = append(entries, update(ended))
+		}
+	}
 	ep := EpisodeOf(r, "Patient/"+patient.ID(), practice)
-	return transaction(update(p), map[string]any{"fullUrl": "urn:uuid:" + newUUID(), "resource": map[string]any(ep),
+	entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + newUUID(), "resource": map[string]any(ep),
 		"request": map[string]any{"method": "POST", "url": "EpisodeOfCare"}})
+	return transaction(entries...)
 }
 
 // Death is a death the practice was told of.

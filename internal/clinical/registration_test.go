@@ -304,8 +304,11 @@ func TestDeductionAndReregistration(t *testing.T) {
 
 	// Registering again: a new EpisodeOfCare, the Patient active.
 	r.Type = "regular"
-	b = ReregistrationBundle(pr, r, regPractice)
+	b = ReregistrationBundle(pr, r, regPractice, []fhir.Resource{ended}, regNow)
 	entries = b["entry"].([]any)
+	if len(entries) != 2 {
+		t.Fatalf("registering again after a deduction: %d entries", len(entries))
+	}
 	if got := entries[1].(map[string]any)["request"].(map[string]any)["method"]; got != "POST" {
 		t.Errorf("the new registration is %v", got)
 	}
@@ -326,6 +329,15 @@ func TestRegistrationExpiry(t *testing.T) {
 	v := ViewRegistration(EpisodeOf(r, "Patient/p", regPractice), regNow)
 	if v.Current || v.Status != "Ended 15-Nov-2026 (immediately necessary treatment)" {
 		t.Errorf("an immediately necessary registration of a month ago: %+v", v)
+	}
+	// Registering again finishes the one that ran out.
+	ran := EpisodeOf(r, "Patient/p", regPractice)
+	ran["id"], ran["meta"] = "e0", map[string]any{"versionId": "1"}
+	b := ReregistrationBundle(fhir.Resource{"resourceType": "Patient", "id": "p"}, r, regPractice, []fhir.Resource{ran}, regNow)
+	entries := b["entry"].([]any)
+	if len(entries) != 3 || entries[1].(map[string]any)["resource"].(map[string]any)["status"] != "finished" ||
+		entries[1].(map[string]any)["request"].(map[string]any)["ifMatch"] != `W/"1"` {
+		t.Errorf("registering again after an ended registration: %v", entries)
 	}
 	r.Type = "temporary"
 	v = ViewRegistration(EpisodeOf(r, "Patient/p", regPractice), regNow)

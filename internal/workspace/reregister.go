@@ -47,7 +47,12 @@ func (ws *Workspace) reregister(w http.ResponseWriter, r *http.Request, v *visit
 		ws.changedMeanwhile(w, p, "type")
 		return
 	}
-	_, err = ws.transact(r.Context(), clinical.ReregistrationBundle(patient, p.Form, practice))
+	eps, err := ws.episodes(r.Context(), patient.ID())
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	_, err = ws.transact(r.Context(), clinical.ReregistrationBundle(patient, p.Form, practice, eps, ws.opts.Now()))
 	if isConflict(err) {
 		ws.changedMeanwhile(w, p, "type")
 		return
