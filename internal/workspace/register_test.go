@@ -133,7 +133,11 @@ func registrationForm(d *desk, nhs, given string) url.Values {
 // until confirmed as a different person; deduction, registering again,
 // changed details (a stale version refused) and a death.
 func TestRegisterFlow(t *testing.T) {
-	s := testbrowser.NewStack(t)
+	t.Run("sqlite", func(t *testing.T) { registerFlow(t, testbrowser.NewStack(t)) })
+	t.Run("postgres", func(t *testing.T) { registerFlow(t, stackOn(t, storetest.OpenPostgres(t))) })
+}
+
+func registerFlow(t *testing.T, s *testbrowser.Stack) {
 	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 1, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
