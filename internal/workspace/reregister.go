@@ -97,5 +97,11 @@ func (ws *Workspace) reregisterPage(w http.ResponseWriter, r *http.Request, v *v
 	ws.onRecord(v, p, &banner, "/new")
 	p.Version = versionOf(patient)
 	p.Form.Demographics = clinical.DemographicsOf(patient)
+	// The usual GP they had, to keep or change.
+	if gps, _ := patient["generalPractitioner"].([]any); len(gps) > 0 {
+		if ref, _ := gps[0].(map[string]any); ref != nil {
+			p.Form.UsualGP, _ = ref["reference"].(string)
+		}
+	}
 	return p, patient, true
 }
