@@ -170,14 +170,3 @@ func listOf(v any) []map[string]any {
 	}
 	return out
 }
-
-func stringList(v any) []string {
-	l, _ := v.([]any)
-	var out []string
-	for _, x := range l {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
