@@ -177,6 +177,15 @@ func registerFlow(t *testing.T, s *testbrowser.Stack) {
 		t.Errorf("registration page %d", code)
 	}
 
+	// The number typed is looked up (the htmx fragment).
+	if code, _, body := d.do(t, "/workspace/register/check", url.Values{"nhs": {clinical.FormatNHSNumber(nhs)}}); code != 200 ||
+		!strings.Contains(body, "Already on the practice") || !strings.Contains(body, "/workspace/patients/"+id+"/registration") {
+		t.Errorf("NHS number check: %d %s", code, body)
+	}
+	if code, _, body := d.do(t, "/workspace/register/check", url.Values{"nhs": {demo.NHSNumber(501)}}); code != 200 || !strings.Contains(body, "No patient of the practice") {
+		t.Errorf("NHS number check of an unknown number: %d %s", code, body)
+	}
+
 	// The same NHS number again: shown, never a second patient.
 	code, _, body = d.do(t, "/workspace/register", registrationForm(d, nhs, "Adaeze"))
 	if code != http.StatusConflict || !strings.Contains(body, "already on the practice") || !strings.Contains(body, "/workspace/patients/"+id+"/registration") {
