@@ -12,9 +12,9 @@ import "strings"
 var RoleScopes = map[Role]string{
 	RoleGP:            both("*.cruds"),
 	RoleNurse:         both("*.cruds"),
-	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud"),
+	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud"),
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
-		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs"),
+		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds"),
 	RolePatient: both("*.rs", "Appointment.cu"),
 	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",

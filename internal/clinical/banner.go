@@ -74,6 +74,9 @@ func BannerOf(p fhir.Resource, now time.Time) Banner {
 	if v, ok := p["active"].(bool); ok && !v {
 		b.Deducted = true
 	}
+	if RestrictedAddress(p) { // PDS's restricted flag (registration.go)
+		b.Address, b.Postcode = "Not shown: restricted record", ""
+	}
 	return b
 }
 

@@ -85,6 +85,17 @@ func makePatient(ctx context.Context, svc *service.Service, rng *rand.Rand, p *P
 	}
 	add(patient)
 	subject := map[string]any{"reference": "Patient/" + id}
+	// The registration (clinical/registration.go): regular, for ten years
+	// or since birth.
+	joined := now.AddDate(-10, 0, 0)
+	if birth.After(joined) {
+		joined = birth
+	}
+	add(fhir.Resource{"resourceType": "EpisodeOfCare", "id": id + "-reg", "status": "active",
+		"type":    []any{map[string]any{"coding": []any{map[string]any{"system": clinical.RegistrationTypeSystem, "code": "R", "display": "Regular"}}}},
+		"patient": subject, "managingOrganization": map[string]any{"reference": "Organization/" + p.OrganizationID, "display": p.Name},
+		"period":      map[string]any{"start": joined.Format("2006-01-02")},
+		"careManager": map[string]any{"reference": "Practitioner/" + gp.ID, "display": gp.Name}})
 	n := 0
 	next := func(kind string) string { n++; return fmt.Sprintf("%s-%s-%d", id, kind, n) }
 	snomed := func(code, display string) map[string]any {

@@ -39,6 +39,7 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 func nav(current string) []web.NavItem {
 	items := []web.NavItem{
 		{Href: "/workspace/", Label: "Find a patient"},
+		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
 	}
 	for i := range items {
@@ -58,6 +59,7 @@ var recordTabs = []struct{ path, label string }{
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
 	{"/demographics", "Demographics"},
+	{"/registration", "Registration"},
 }
 
 // recordBase is the frame of a page of one patient's record: the banner

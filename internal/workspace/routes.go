@@ -1,7 +1,8 @@
 package workspace
 
 // pageNames are the workspace's page templates.
-var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print", "book", "book-slot", "appointment", "appointment-move", "free-slots"}
+var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
+	"book", "book-slot", "appointment", "appointment-move", "free-slots", "register", "registration"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -36,4 +37,18 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/appointments/{appt}/move", ws.staff("read", ws.moveForm))
 	m.HandleFunc("POST /workspace/appointments/{appt}/move", ws.staff("update", ws.move))
 	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
+	// Registration (register.go, registration.go, deduct.go,
+	// reregister.go, death.go, details.go).
+	m.HandleFunc("GET /workspace/register", ws.staff("read", ws.registerForm))
+	m.HandleFunc("POST /workspace/register", ws.staff("transaction", ws.register))
+	m.HandleFunc("POST /workspace/register/check", ws.staff("search-type", ws.checkNHS))
+	m.HandleFunc("GET /workspace/patients/{id}/registration", ws.staff("read", ws.registration))
+	m.HandleFunc("GET /workspace/patients/{id}/registration/deduct", ws.staff("read", ws.deductForm))
+	m.HandleFunc("POST /workspace/patients/{id}/registration/deduct", ws.staff("transaction", ws.deduct))
+	m.HandleFunc("GET /workspace/patients/{id}/registration/new", ws.staff("read", ws.reregisterForm))
+	m.HandleFunc("POST /workspace/patients/{id}/registration/new", ws.staff("transaction", ws.reregister))
+	m.HandleFunc("GET /workspace/patients/{id}/registration/death", ws.staff("read", ws.deathForm))
+	m.HandleFunc("POST /workspace/patients/{id}/registration/death", ws.staff("transaction", ws.recordDeath))
+	m.HandleFunc("GET /workspace/patients/{id}/registration/details", ws.staff("read", ws.detailsForm))
+	m.HandleFunc("POST /workspace/patients/{id}/registration/details", ws.staff("update", ws.saveDetails))
 }
