@@ -1,0 +1,173 @@
+package appointments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/notify"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Messages turns appointment changes into messages in the notification
+// outbox: it reads the Appointments changed since its checkpoint (each
+// version, whoever wrote it: a page, the API, GP Connect), asks
+// clinical.AppointmentMessages what each calls for, and enqueues them
+// keyed by appointment, version and kind. A crash between enqueueing and
+// moving the checkpoint reads the same versions again and enqueues
+// nothing twice (the outbox ignores a key it has); the dispatcher then
+// sends each message at least once (notify's guarantee).
+type Messages struct {
+	Store    store.Store
+	Service  *service.Service
+	Practice string // the sender's name in the texts
+	Log      *slog.Logger
+	// Wake, when set, tells the dispatcher there is something to send.
+	Wake func()
+}
+
+const (
+	checkpointKind = "appointment-messages"
+	checkpointID   = "checkpoint"
+	// overlap re-reads a few seconds before the checkpoint: versions
+	// committed out of order by their lastUpdated are not missed.
+	overlap = 5 * time.Second
+)
+
+// Scan enqueues the messages of the Appointments changed since the last
+// scan; the first scan starts from now (older appointments get none).
+func (m *Messages) Scan(ctx context.Context, now time.Time) (int, error) {
+	since := now
+	if rec, err := m.Store.GetRecord(ctx, checkpointKind, checkpointID); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, string(rec.Body)); err == nil {
+			since = t
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	} else {
+		return 0, m.checkpoint(ctx, now)
+	}
+	enqueued, latest := 0, since
+	for {
+		res, err := m.Service.Search(ctx, service.SearchRequest{Type: "Appointment", Params: url.Values{
+			"_lastUpdated": {"ge" + since.Add(-overlap).UTC().Format(time.RFC3339Nano)}, "_sort": {"_lastUpdated"}, "_count": {"200"}}})
+		if err != nil {
+			return enqueued, err
+		}
+		matches := Matches(res.Resource)
+		for _, appt := range matches {
+			n, err := m.enqueue(ctx, appt, now)
+			if err != nil {
+				return enqueued, fmt.Errorf("Appointment/%s: %w", appt.ID(), err)
+			}
+			enqueued += n
+			if t, err := time.Parse(time.RFC3339Nano, text(appt.Meta()["lastUpdated"])); err == nil && t.After(latest) {
+				latest = t
+			}
+		}
+		if len(matches) < 200 || !latest.After(since) {
+			break
+		}
+		since = latest
+	}
+	if enqueued > 0 && m.Wake != nil {
+		m.Wake()
+	}
+	return enqueued, m.checkpoint(ctx, latest)
+}
+
+// checkpoint remembers how far the scan has read.
+func (m *Messages) checkpoint(ctx context.Context, t time.Time) error {
+	return m.Store.InTx(ctx, func(tx store.Tx) error {
+		return tx.PutRecord(ctx, store.Record{Kind: checkpointKind, ID: checkpointID, Body: []byte(t.UTC().Format(time.RFC3339Nano))})
+	})
+}
+
+// enqueue puts one Appointment version's messages in the outbox, in one
+// transaction, and withdraws a reminder its change made wrong.
+func (m *Messages) enqueue(ctx context.Context, appt fhir.Resource, now time.Time) (int, error) {
+	version, _ := strconv.ParseInt(text(appt.Meta()["versionId"]), 10, 64)
+	var before fhir.Resource
+	if version > 1 {
+		if out, err := m.Service.VRead(ctx, "Appointment", appt.ID(), strconv.FormatInt(version-1, 10)); err == nil {
+			before, _ = fhir.Unmarshal(out.Version.Body)
+		}
+	}
+	var patient fhir.Resource
+	if ref := clinical.AppointmentPatient(appt).Reference; ref != "" {
+		if out, err := m.Service.Read(ctx, "Patient", strings.TrimPrefix(ref, "Patient/")); err == nil {
+			patient, _ = fhir.Unmarshal(out.Version.Body)
+		}
+	}
+	practice := m.Practice
+	if practice == "" {
+		practice = "Your GP practice"
+	}
+	msgs := clinical.AppointmentMessages(appt, before, patient, practice, now)
+	status := text(appt["status"])
+	// A reminder for a time the appointment no longer has, or of one
+	// cancelled, is withdrawn if not sent yet.
+	var withdraw []string
+	for _, ch := range []string{"email", "sms"} {
+		if before != nil && text(before["start"]) != text(appt["start"]) {
+			withdraw = append(withdraw, reminderKey(appt.ID(), text(before["start"]), ch))
+		}
+		if status == "cancelled" || status == "entered-in-error" || status == "noshow" {
+			withdraw = append(withdraw, reminderKey(appt.ID(), text(appt["start"]), ch))
+		}
+	}
+	if len(msgs) == 0 && len(withdraw) == 0 {
+		return 0, nil
+	}
+	err := m.Store.InTx(ctx, func(tx store.Tx) error {
+		for _, k := range withdraw {
+			if err := notify.Cancel(ctx, tx, k); err != nil {
+				return err
+			}
+		}
+		for _, msg := range msgs {
+			key := fmt.Sprintf("appt:%s:v%d:%s:%s", appt.ID(), version, msg.Kind, msg.Channel)
+			if msg.Kind == "reminder" {
+				key = reminderKey(appt.ID(), text(appt["start"]), msg.Channel)
+			}
+			subject, body := clinical.AppointmentMessageText(msg)
+			if err := notify.Enqueue(ctx, tx, notify.Message{Key: key, Channel: notify.Channel(msg.Channel), To: msg.To,
+				Template: "appointment-" + msg.Kind, Personalisation: msg.Fields, Subject: subject, Body: body,
+				NotBefore: msg.NotBefore, About: "Appointment/" + appt.ID()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(msgs), err
+}
+
+func reminderKey(id, start, channel string) string {
+	return "appt:" + id + ":reminder:" + start + ":" + channel
+}
+
+// Run scans every interval until ctx ends.
+func (m *Messages) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := m.Scan(ctx, time.Now()); err != nil && ctx.Err() == nil && m.Log != nil {
+			m.Log.Error("appointment messages", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func text(v any) string { s, _ := v.(string); return s }
