@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 )
@@ -11,7 +14,12 @@ import (
 type appsPage struct {
 	Page
 	Patient string
-	Apps    []*oauth.Client
+	// Who is the patient as their banner names them, so that the user
+	// sees whose record the app will open.
+	Who  clinical.Banner
+	Apps []*oauth.Client
+	// Back is the record's page in the workspace (staff).
+	Back string
 }
 
 // signedInUser returns the verified session's user, or sends the browser
@@ -44,11 +52,26 @@ func (s *Server) apps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &appsPage{Page: Page{Title: "Open an app", CSRF: sess.CSRF, SignedIn: u.ID}, Patient: patient}
+	if res, err := s.readPatient(r, u, patient); err == nil {
+		p.Who = clinical.BannerOf(res, s.now())
+	}
+	if u.Role.IsStaff() {
+		p.Back, p.Home = "/workspace/patients/"+url.PathEscape(patient), "/workspace/"
+	}
+	var origins []string
 	for _, c := range clients {
 		if c.LaunchURL != "" && c.Kind != oauth.KindSystem {
 			p.Apps = append(p.Apps, c)
+			if o := originOf(c.LaunchURL); o != "" && !slices.Contains(origins, o) {
+				origins = append(origins, o)
+			}
 		}
 	}
+	// Each "Open" button posts here, and the answer redirects to the
+	// app's launch URL: Chromium applies the page's form-action to that
+	// redirect, so the page allows exactly the listed apps' origins (and
+	// no other place a form could be sent).
+	w.Header().Set("Content-Security-Policy", csp(strings.Join(origins, " ")))
 	render(w, "apps", http.StatusOK, p)
 }
 
