@@ -344,9 +344,10 @@ func TestFirstRunSetup(t *testing.T) {
 	}
 	form.Set("ods", "A81001")
 	form.Set("password", "a long enough password")
-	resp, _ = b.post(s.srv.URL+"/setup", form)
-	if location(t, resp, http.StatusSeeOther) != "/auth/login" {
-		t.Fatal("not sent to sign in after set-up")
+	resp, page = b.post(s.srv.URL+"/setup", form)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Practice created") || !strings.Contains(page, "A81001") ||
+		!strings.Contains(page, `href="/auth/login"`) {
+		t.Fatalf("no confirmation after set-up: %d\n%s", resp.StatusCode, page)
 	}
 	admin, err := identity.GetUser(ctx, s.st, "ann")
 	if err != nil || admin.Role != auth.RolePracticeAdmin || admin.Practice == "" {

@@ -16,7 +16,7 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // pages are the sign-in, consent and set-up pages.
-var pages = NewRenderer(templateFS, "templates", nil, nil, "login", "code", "consent", "message", "setup", "apps")
+var pages = NewRenderer(templateFS, "templates", nil, nil, "login", "code", "consent", "message", "setup", "apps", "setup-done")
 
 // FieldError is one entry of a page's error summary.
 type FieldError struct{ Field, Message string }
