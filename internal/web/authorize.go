@@ -47,8 +47,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
-	if err != nil {
+	if err != nil || u.Suspended {
 		http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if err := s.appAllowed(r, u, req.Client.ID); err != nil {
+		s.recordSignIn(r, "consent", u, http.StatusForbidden, "app "+req.Client.ID+" refused: "+err.Error())
+		message(w, http.StatusForbidden, "This app is not allowed", err.Error())
 		return
 	}
 	s.renderConsent(w, r, req, u, sess.CSRF, r.URL.RawQuery, "", http.StatusOK)
@@ -173,8 +178,13 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
-	if err != nil {
+	if err != nil || u.Suspended {
 		message(w, http.StatusForbidden, "Your session has ended", "Go back to the app and start again.")
+		return
+	}
+	if err := s.appAllowed(r, u, req.Client.ID); err != nil {
+		s.recordSignIn(r, "consent", u, http.StatusForbidden, "app "+req.Client.ID+" refused: "+err.Error())
+		message(w, http.StatusForbidden, "This app is not allowed", err.Error())
 		return
 	}
 	ou := oauthUser(u, sess)

@@ -27,7 +27,7 @@ type appsPage struct {
 func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request) (*identity.Session, *identity.User) {
 	sess := s.session(r)
 	if sess != nil && sess.Verified {
-		if u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User); err == nil {
+		if u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User); err == nil && !u.Suspended {
 			return sess, u
 		}
 	}
@@ -60,7 +60,7 @@ func (s *Server) apps(w http.ResponseWriter, r *http.Request) {
 	}
 	var origins []string
 	for _, c := range clients {
-		if c.LaunchURL != "" && c.Kind != oauth.KindSystem {
+		if c.LaunchURL != "" && c.Kind != oauth.KindSystem && s.appAllowed(r, u, c.ID) == nil {
 			p.Apps = append(p.Apps, c)
 			if o := originOf(c.LaunchURL); o != "" && !slices.Contains(origins, o) {
 				origins = append(origins, o)
@@ -91,6 +91,10 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 		message(w, http.StatusNotFound, "Record not found", "There is no record with that id that you can open.")
 		return
 	}
+	if err := s.appAllowed(r, u, r.PostFormValue("client_id")); err != nil {
+		message(w, http.StatusForbidden, "The app cannot be opened", err.Error())
+		return
+	}
 	to, err := s.opts.OAuth.Launch(r.Context(), r.PostFormValue("client_id"), u.ID, patient)
 	if err != nil {
 		message(w, http.StatusBadRequest, "The app cannot be opened", err.Error())
@@ -98,4 +102,20 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 	}
 	s.recordSignIn(r, "launch", u, http.StatusOK, "app "+r.PostFormValue("client_id")+" launched for Patient/"+patient)
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// appAllowed checks that a member of staff's practice allows an app
+// (oauth.AllowApp); patients choose their own apps.
+func (s *Server) appAllowed(r *http.Request, u *identity.User, clientID string) error {
+	if !u.Role.IsStaff() {
+		return nil
+	}
+	ok, err := oauth.AppAllowed(r.Context(), s.opts.Store, u.Practice, clientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return oauth.ErrAppNotAllowed
+	}
+	return nil
 }

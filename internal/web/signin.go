@@ -54,7 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	u, err := identity.CheckCredentials(r.Context(), s.opts.Store, username, password, s.now())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, err.Error()
-		if !errors.Is(err, identity.ErrBadCredentials) && !errors.Is(err, identity.ErrLocked) {
+		if !errors.Is(err, identity.ErrBadCredentials) && !errors.Is(err, identity.ErrLocked) && !errors.Is(err, identity.ErrSuspended) {
 			s.opts.Logger.Error("sign-in failed", "error", err)
 			status, msg = http.StatusInternalServerError, "Something went wrong: please try again"
 		}

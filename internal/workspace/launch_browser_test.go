@@ -45,6 +45,9 @@ func TestBrowserLaunchAppFromRecord(t *testing.T) {
 		Scopes: "patient/*.rs", RedirectURIs: []string{app.URL + "/app.html"}, LaunchURL: app.URL + "/launch.html"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := oauth.AllowApp(ctx, s.Store, practice.OrganizationID, "smart-check"); err != nil {
+		t.Fatal(err)
+	}
 	gp := s.Staff(t, "gp@test", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
 	b.SignIn(s.URL, gp)
 
