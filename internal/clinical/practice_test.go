@@ -1,0 +1,99 @@
+package clinical
+
+import (
+	"maps"
+	"slices"
+	"testing"
+)
+
+func errKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func TestStaffMemberCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		m    StaffMember
+		want []string
+		num  string // the number as kept
+	}{
+		{"receptionist, no registration", StaffMember{Name: "Pat  Desk"}, nil, ""},
+		{"GP with a GMC number", StaffMember{Name: "Dr A", Register: "gmc", Number: " 123 4567 ", Prescriber: true}, nil, "1234567"},
+		{"nurse with an NMC PIN in lower case", StaffMember{Name: "N B", Register: "nmc", Number: "12a3456e", Prescriber: true}, nil, "12A3456E"},
+		{"pharmacist", StaffMember{Name: "P C", Register: "gphc", Number: "2071234"}, nil, "2071234"},
+		{"no name", StaffMember{}, []string{"name"}, ""},
+		{"GMC number too short", StaffMember{Name: "Dr A", Register: "gmc", Number: "12345"}, []string{"number"}, "12345"},
+		{"NMC number in the GMC shape", StaffMember{Name: "N", Register: "nmc", Number: "1234567"}, []string{"number"}, "1234567"},
+		{"register without number", StaffMember{Name: "N", Register: "nmc"}, []string{"number"}, ""},
+		{"number without register", StaffMember{Name: "N", Number: "1234567"}, []string{"register"}, "1234567"},
+		{"unknown register", StaffMember{Name: "N", Register: "hcpc", Number: "PA12345"}, []string{"register"}, "PA12345"},
+		{"prescriber with no registration", StaffMember{Name: "HCA", Prescriber: true}, []string{"prescriber"}, ""},
+	}
+	for _, c := range cases {
+		got := c.m.Check()
+		if !slices.Equal(errKeys(got), c.want) || c.m.Number != c.num {
+			t.Errorf("%s: errors %v (number %q), want %v (%q)", c.name, got, c.m.Number, c.want, c.num)
+		}
+	}
+}
+
+func TestStaffResources(t *testing.T) {
+	m := StaffMember{Name: "Dr Amina Shah", Username: "amina", Role: "gp", RoleName: "GP", Register: "gmc", Number: "1234567", Prescriber: true}
+	p := PractitionerOf(m)
+	if reg, num := RegistrationOf(p); reg != "gmc" || num != "1234567" {
+		t.Errorf("registration read back: %s %s", reg, num)
+	}
+	role := PractitionerRoleOf(m, "Practitioner/x", "org-a")
+	if !IsPrescriber(role) {
+		t.Error("prescriber not read back")
+	}
+	m.Prescriber = false
+	if IsPrescriber(PractitionerRoleOf(m, "Practitioner/x", "org-a")) {
+		t.Error("a non-prescriber read as one")
+	}
+	if reg, _ := RegistrationOf(PractitionerOf(StaffMember{Name: "R", Username: "r"})); reg != "" {
+		t.Error("registration invented")
+	}
+}
+
+func TestSiteCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		s    Site
+		want []string
+		pc   string
+	}{
+		{"main surgery", Site{Name: "Riverside", Kind: "main", Lines: "1 High St", Postcode: "ls14ap"}, nil, "LS1 4AP"},
+		{"branch with phone", Site{Name: "Hill", Kind: "branch", Lines: "2 Low Rd", Postcode: "SW1A 1AA", Phone: "0113 496 0000"}, nil, "SW1A 1AA"},
+		{"empty", Site{}, []string{"kind", "lines", "name", "postcode"}, ""},
+		{"half a postcode", Site{Name: "X", Kind: "main", Lines: "1", Postcode: "LS1"}, []string{"postcode"}, "LS1"},
+		{"bad phone", Site{Name: "X", Kind: "main", Lines: "1", Postcode: "LS1 4AP", Phone: "call us"}, []string{"phone"}, "LS1 4AP"},
+		{"unknown kind", Site{Name: "X", Kind: "hub", Lines: "1", Postcode: "LS1 4AP"}, []string{"kind"}, "LS1 4AP"},
+	}
+	for _, c := range cases {
+		got := c.s.Check()
+		if !slices.Equal(errKeys(got), c.want) || c.s.Postcode != c.pc {
+			t.Errorf("%s: errors %v (postcode %q), want %v (%q)", c.name, got, c.s.Postcode, c.want, c.pc)
+		}
+	}
+	s := Site{Name: "Hill Branch", Kind: "branch", Lines: "2 Low Rd\nUpper Hill", Town: "Leeds", Postcode: "LS6 2AA", Phone: "0113 496 0001"}
+	back := SiteOf(LocationOf(s, "org-a"))
+	if back.Name != s.Name || back.Kind != "branch" || back.Lines != "2 Low Rd, Upper Hill" || back.Town != "Leeds" || back.Postcode != "LS6 2AA" || back.Phone != s.Phone || !back.Active {
+		t.Errorf("site read back: %+v", back)
+	}
+}
+
+func TestTeam(t *testing.T) {
+	tm := Team{Name: "  Reception   team "}
+	if errs := tm.Check(); len(errs) != 0 || tm.Name != "Reception team" {
+		t.Errorf("team check: %v %q", errs, tm.Name)
+	}
+	if errs := (&Team{}).Check(); errs["name"] == "" {
+		t.Error("a team with no name accepted")
+	}
+	tm.Members = []Ref{{Reference: "Practitioner/a", Display: "A"}, {Reference: "Practitioner/b", Display: "B"}}
+	back := TeamOf(GroupOf(tm, "org-a"))
+	if back.Name != tm.Name || !slices.Equal(back.Members, tm.Members) {
+		t.Errorf("team read back: %+v", back)
+	}
+}
