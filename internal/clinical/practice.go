@@ -265,7 +265,6 @@ func GroupOf(t Team, practiceID string) fhir.Resource {
 	}
 	if len(members) > 0 {
 		res["member"] = members
-		res["quantity"] = len(members)
 	}
 	return res
 }
