@@ -111,6 +111,56 @@ func PractitionerRoleOf(m StaffMember, practitionerRef, practiceID string) fhir.
 		"code":         code}
 }
 
+// WithRegistration returns a copy of a Practitioner with its professional
+// registration replaced by m's (other identifiers kept).
+func WithRegistration(p fhir.Resource, m StaffMember) fhir.Resource {
+	out := fhir.Resource{}
+	for k, v := range p {
+		out[k] = v
+	}
+	var ids []any
+	for _, id := range list(p, "identifier") {
+		registered := false
+		for _, reg := range Registers {
+			registered = registered || id["system"] == reg.System
+		}
+		if !registered {
+			ids = append(ids, id)
+		}
+	}
+	if reg, ok := RegisterOf(m.Register); ok && m.Number != "" {
+		ids = append(ids, map[string]any{"system": reg.System, "value": m.Number})
+	}
+	out["identifier"] = ids
+	return out
+}
+
+// WithPrescriber returns a copy of a PractitionerRole with its prescriber
+// code set or taken off (its role kept).
+func WithPrescriber(role fhir.Resource, prescriber bool) fhir.Resource {
+	out := fhir.Resource{}
+	for k, v := range role {
+		out[k] = v
+	}
+	var codes []any
+	for _, c := range list(role, "code") {
+		cap := false
+		for _, cd := range anyList(c["coding"]) {
+			if m, _ := cd.(map[string]any); m["system"] == CapabilitySystem {
+				cap = true
+			}
+		}
+		if !cap {
+			codes = append(codes, c)
+		}
+	}
+	if prescriber {
+		codes = append(codes, map[string]any{"coding": []any{map[string]any{"system": CapabilitySystem, "code": "prescriber", "display": "Prescriber"}}, "text": "Prescriber"})
+	}
+	out["code"] = codes
+	return out
+}
+
 // RegistrationOf reads a Practitioner's registration: register key and
 // number ("", "" for none).
 func RegistrationOf(p fhir.Resource) (string, string) {

@@ -51,6 +51,22 @@ func TestStaffResources(t *testing.T) {
 	if IsPrescriber(PractitionerRoleOf(m, "Practitioner/x", "org-a")) {
 		t.Error("a non-prescriber read as one")
 	}
+	// Changing the registration keeps the username's identifier; taking
+	// the prescriber code off keeps the role.
+	changed := WithRegistration(p, StaffMember{Register: "nmc", Number: "12A3456E"})
+	if reg, num := RegistrationOf(changed); reg != "nmc" || num != "12A3456E" || len(list(changed, "identifier")) != 2 {
+		t.Errorf("registration changed: %v", changed["identifier"])
+	}
+	if reg, _ := RegistrationOf(WithRegistration(p, StaffMember{})); reg != "" {
+		t.Error("registration not removed")
+	}
+	if reg, _ := RegistrationOf(p); reg != "gmc" {
+		t.Error("WithRegistration changed its argument")
+	}
+	off := WithPrescriber(role, false)
+	if IsPrescriber(off) || len(list(off, "code")) != 1 || !IsPrescriber(WithPrescriber(off, true)) {
+		t.Errorf("prescriber changed: %v", off["code"])
+	}
 	if reg, _ := RegistrationOf(PractitionerOf(StaffMember{Name: "R", Username: "r"})); reg != "" {
 		t.Error("registration invented")
 	}

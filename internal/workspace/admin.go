@@ -44,6 +44,7 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("GET /workspace/admin/staff/{user}", ws.admin("read", ws.memberPage))
 	m.HandleFunc("POST /workspace/admin/staff/{user}/role", ws.admin("update", ws.changeRole))
 	m.HandleFunc("POST /workspace/admin/staff/{user}/suspend", ws.admin("update", ws.suspend))
+	m.HandleFunc("POST /workspace/admin/staff/{user}/registration", ws.admin("transaction", ws.changeRegistration))
 	m.HandleFunc("POST /workspace/admin/staff/{user}/second-factor", ws.admin("update", ws.resetSecondFactor))
 	m.HandleFunc("GET /workspace/admin/teams", ws.admin("search-type", ws.teamsPage))
 	m.HandleFunc("POST /workspace/admin/teams", ws.admin("create", ws.addTeam))
@@ -86,14 +87,15 @@ func (ws *Workspace) adminBase(r *http.Request, v *visit, title, section string)
 // doneMessages are the confirmations a redirect after a change may ask
 // for (?done=key): fixed texts, so nothing the user typed is in a URL.
 var doneMessages = map[string]string{
-	"site":      "Site added.",
-	"team":      "Team added.",
-	"role":      "Role changed.",
-	"suspended": "Account suspended: they cannot sign in, and any session of theirs has ended.",
-	"restored":  "Account reinstated: they can sign in again.",
-	"factor":    "Second factor reset: at their next sign-in they add gpcloud to their authenticator app again.",
-	"allowed":   "App allowed: staff can now open it from a record.",
-	"revoked":   "App revoked: staff can no longer open it or grant it access.",
+	"site":         "Site added.",
+	"team":         "Team added.",
+	"role":         "Role changed.",
+	"registration": "Registration and prescribing saved.",
+	"suspended":    "Account suspended: they cannot sign in, and any session of theirs has ended.",
+	"restored":     "Account reinstated: they can sign in again.",
+	"factor":       "Second factor reset: at their next sign-in they add gpcloud to their authenticator app again.",
+	"allowed":      "App allowed: staff can now open it from a record.",
+	"revoked":      "App revoked: staff can no longer open it or grant it access.",
 }
 
 // redirectDone answers a change with the page to see it on.

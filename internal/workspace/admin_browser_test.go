@@ -2,6 +2,7 @@ package workspace_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -143,10 +145,32 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 		t.Error("the app is not allowed in the store")
 	}
 	look("apps")
+	// Revoked and allowed again.
+	b.ClickAndLoad("#revoke-smart-check")
+	if ok, _ := oauth.AppAllowed(ctx, s.Store, adminPractice(t, s), "smart-check"); ok || !strings.Contains(b.Text("#done"), "App revoked") {
+		t.Error("the app is still allowed after revoking")
+	}
+	b.ClickAndLoad("#allow-smart-check")
 
 	// The GP's second factor reset; the nurse suspended.
 	b.Do(chromedp.Navigate(s.URL + "/workspace/admin/staff/amina@riverside.test"))
 	look("member")
+	// Registration: a prescriber without a register is refused; a GMC
+	// number changed and prescribing taken off are saved.
+	b.Do(chromedp.SetValue(chromedp.ID("register"), ""))
+	fill("number", "")
+	b.ClickAndLoad("#save-registration")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "prescriber must be on a professional register") {
+		t.Errorf("a prescriber with no register: %q", got)
+	}
+	look("member-errors")
+	b.Do(chromedp.SetValue(chromedp.ID("register"), "gmc"))
+	fill("number", "7654321")
+	b.Do(chromedp.Click(chromedp.ID("prescriber")))
+	b.ClickAndLoad("#save-registration")
+	if got := b.Text("#member-registration") + " " + b.Text("#member-prescriber"); got != "GMC 7654321 No" {
+		t.Errorf("after changing the registration: %q", got)
+	}
 	b.ClickAndLoad("#reset")
 	if got := b.Text("#done"); !strings.Contains(got, "Second factor reset") {
 		t.Errorf("reset: %q", got)
@@ -193,6 +217,10 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 		.then(r => String(r.status))`, chromedp.EvalAwaitPromise))
 	if err != nil || status != "403" {
 		t.Errorf("a GP posting a site: %s %v", status, err)
+	}
+	got, err := s.Service.Search(ctx, service.SearchRequest{Type: "Location", Params: url.Values{"name": {"Rogue"}}})
+	if entries, _ := got.Resource["entry"].([]any); err != nil || len(entries) > 0 {
+		t.Errorf("the GP's site was written (%v): %v", err, got.Resource["entry"])
 	}
 }
 

@@ -27,9 +27,10 @@ type staffMember struct {
 	// Register and Number are their professional registration.
 	Register, Number string
 	Prescriber       bool
-	// Role is their PractitionerRole at the practice, nil when the
-	// account has none (made on the command line).
-	Role fhir.Resource
+	// Role is their PractitionerRole at the practice and Practitioner
+	// their directory entry; nil when the account has none (made on the
+	// command line).
+	Role, Practitioner fhir.Resource
 }
 
 // roleNames are the staff roles as pages name them.
@@ -91,6 +92,7 @@ func (ws *Workspace) practiceStaff(ctx context.Context, practice string) ([]staf
 	for _, u := range users {
 		m := staffMember{User: u, RoleName: roleName(u.Role), Role: roles[u.FHIRUser]}
 		if p, ok := practitioners[u.FHIRUser]; ok {
+			m.Practitioner = p
 			m.Register, m.Number = clinical.RegistrationOf(p)
 		}
 		if m.Role != nil {

@@ -15,6 +15,21 @@ type memberPage struct {
 	Roles []clinical.Choice
 	// Own is the admin's own account: the page offers no action on it.
 	Own bool
+	// Form is the registration form's values; the versions are those of
+	// the Practitioner and PractitionerRole it was shown with (If-Match).
+	Form                             clinical.StaffMember
+	PractitionerVersion, RoleVersion string
+	Registers                        []clinical.Choice
+}
+
+func (ws *Workspace) memberPageFor(r *http.Request, v *visit, m staffMember) *memberPage {
+	p := &memberPage{adminPage: ws.adminBase(r, v, "Member of staff", "Staff"), M: m, Roles: roleChoices(), Own: m.User.ID == v.user.ID,
+		Form:                clinical.StaffMember{Register: m.Register, Number: m.Number, Prescriber: m.Prescriber},
+		PractitionerVersion: versionText(m.Practitioner), RoleVersion: versionText(m.Role)}
+	for _, reg := range clinical.Registers {
+		p.Registers = append(p.Registers, clinical.Choice{Key: reg.Key, Label: reg.Label})
+	}
+	return p
 }
 
 // member finds a member of the admin's practice by username; a username
@@ -40,6 +55,5 @@ func (ws *Workspace) memberPage(w http.ResponseWriter, r *http.Request, v *visit
 	if !ok {
 		return
 	}
-	p := &memberPage{adminPage: ws.adminBase(r, v, "Member of staff", "Staff"), M: m, Roles: roleChoices(), Own: m.User.ID == v.user.ID}
-	adminPages.Render(w, "admin-member", http.StatusOK, p)
+	adminPages.Render(w, "admin-member", http.StatusOK, ws.memberPageFor(r, v, m))
 }

@@ -59,7 +59,7 @@ func (ws *Workspace) adminRefused(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	ws.auditAdmin(r, v, "account", "U", "refused for "+m.User.ID+": "+err.Error(), http.StatusBadRequest)
-	p := &memberPage{adminPage: ws.adminBase(r, v, "Member of staff", "Staff"), M: m, Roles: roleChoices(), Own: m.User.ID == v.user.ID}
+	p := ws.memberPageFor(r, v, m)
 	p.AddError(field, msg)
 	adminPages.Render(w, "admin-member", http.StatusBadRequest, p)
 }
