@@ -8,18 +8,29 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
 // TestStaffAdministration: what a practice admin may do to staff
 // accounts, and what each change does to signing in.
 func TestStaffAdministration(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := sqlite.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		staffAdministration(t, st)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		staffAdministration(t, storetest.OpenPostgres(t)) // skips without GPCLOUD_TEST_POSTGRES
+	})
+}
+
+func staffAdministration(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	admin := &identity.User{ID: "admin", Name: "Ann Admin", Role: auth.RolePracticeAdmin, Practice: "org-a"}
 	other := &identity.User{ID: "admin-b", Name: "Bob Admin", Role: auth.RolePracticeAdmin, Practice: "org-b"}
 	gp := &identity.User{ID: "dr.a", Name: "Dr A", Role: auth.RoleGP, Practice: "org-a"}

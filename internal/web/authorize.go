@@ -31,6 +31,8 @@ type consentPage struct {
 	Query    string
 	Found    []clinical.Banner
 	Searched bool
+	// Staff: the app asks for the practice's records, not "your GP record".
+	Staff bool
 }
 
 // authorize is the start of the SMART App Launch: validate the request,
@@ -92,7 +94,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oaut
 // (staff) already run: with is called on the page before it is shown.
 func (s *Server) renderConsentPage(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, rawRequest, patientError string, status int, with func(*consentPage)) {
 	granted := s.opts.OAuth.Grantable(req, oauth.User{Role: u.Role})
-	p := &consentPage{Page: Page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest}
+	p := &consentPage{Page: Page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest, Staff: u.Role.IsStaff()}
 	if with != nil {
 		with(p)
 	}
