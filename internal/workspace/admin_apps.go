@@ -47,24 +47,21 @@ func (ws *Workspace) appsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 func (ws *Workspace) changeApp(w http.ResponseWriter, r *http.Request, v *visit) {
 	id, action := r.PostFormValue("client_id"), r.PostFormValue("action")
 	var err error
+	done := "allowed"
 	switch action {
 	case "allow":
 		err = oauth.AllowApp(r.Context(), ws.opts.Store, v.user.Practice, id)
 	case "revoke":
-		err = oauth.RevokeApp(r.Context(), ws.opts.Store, v.user.Practice, id)
+		err, done = oauth.RevokeApp(r.Context(), ws.opts.Store, v.user.Practice, id), "revoked"
 	default:
 		ws.adminMessage(w, r, v, http.StatusBadRequest, "Nothing changed", "Choose Allow or Revoke beside an app.")
 		return
 	}
 	if err != nil {
 		ws.auditAdmin(r, v, "apps", "U", action+" app "+id+" refused: "+err.Error(), http.StatusBadRequest)
-		ws.adminMessage(w, r, v, http.StatusBadRequest, "Nothing changed", "That app cannot be "+action+"ed: "+err.Error())
+		ws.adminMessage(w, r, v, http.StatusBadRequest, "Nothing changed", "That app cannot be "+done+": "+err.Error())
 		return
 	}
-	ws.auditAdmin(r, v, "apps", "U", "app "+id+" "+action+"ed for practice "+v.user.Practice, http.StatusOK)
-	done := "allowed"
-	if action == "revoke" {
-		done = "revoked"
-	}
+	ws.auditAdmin(r, v, "apps", "U", "app "+id+" "+done+" for practice "+v.user.Practice, http.StatusOK)
 	redirectDone(w, r, "/workspace/admin/apps", done)
 }

@@ -2,6 +2,7 @@ package workspace_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -218,6 +219,22 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 	if err != nil || status != "403" {
 		t.Errorf("a GP posting a site: %s %v", status, err)
 	}
+
+	// Each account and app change is in the audit trail, naming whom.
+	s.Trail.Flush()
+	out, err := s.Service.Search(ctx, service.SearchRequest{Type: "AuditEvent", Params: url.Values{"subtype": {"account,apps"}, "_count": {"100"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail, _ := json.Marshal(out.Resource)
+	all := string(trail)
+	for _, want := range []string{"staff account amina@riverside.test added as gp", "staff account nina@riverside.test suspended",
+		"second factor of amina@riverside.test reset", "app smart-check allowed", "app smart-check revoked"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("audit trail lacks %q: %s", want, all)
+		}
+	}
+
 	got, err := s.Service.Search(ctx, service.SearchRequest{Type: "Location", Params: url.Values{"name": {"Rogue"}}})
 	if entries, _ := got.Resource["entry"].([]any); err != nil || len(entries) > 0 {
 		t.Errorf("the GP's site was written (%v): %v", err, got.Resource["entry"])
