@@ -132,13 +132,7 @@ func SetStaffRole(ctx context.Context, st store.Store, actor *User, username str
 // also ends every browser session of theirs at once: the account's next
 // page is the sign-in page, which refuses them.
 func SetSuspended(ctx context.Context, st store.Store, actor *User, username string, suspended bool) (*User, error) {
-	u, err := changeStaff(ctx, st, actor, username, false, func(u *User) error {
-		if u.Suspended == suspended {
-			return ErrAlreadyInState
-		}
-		u.Suspended = suspended
-		return nil
-	})
+	u, err := changeStaff(ctx, st, actor, username, false, suspend(suspended))
 	if err != nil || !suspended {
 		return u, err
 	}
@@ -149,14 +143,66 @@ func SetSuspended(ctx context.Context, st store.Store, actor *User, username str
 // (a lost or replaced phone): their next sign-in shows it to enrol
 // again, and codes from the old one no longer work. Their sessions end.
 func ResetSecondFactor(ctx context.Context, st store.Store, actor *User, username string) (*User, error) {
-	u, err := changeStaff(ctx, st, actor, username, false, func(u *User) error {
-		u.TOTPSecret, u.TOTPConfirmed, u.LastTOTPStep = NewTOTPSecret(), false, 0
-		return nil
-	})
+	u, err := changeStaff(ctx, st, actor, username, false, resetFactor)
 	if err != nil {
 		return nil, err
 	}
 	return u, EndSessions(ctx, st, u.ID)
+}
+
+// The command line (gpcloud admin user ...) acts as the operator, who has
+// the store itself and no practice: it recovers what no practice admin
+// can (the only admin's own lost phone, an admin to suspend). The same
+// changes, without the practice rules; the command audits who ran it.
+
+// OperatorSetSuspended suspends or reinstates any account.
+func OperatorSetSuspended(ctx context.Context, st store.Store, username string, suspended bool) (*User, error) {
+	u, err := changeAccount(ctx, st, username, suspend(suspended))
+	if err != nil || !suspended {
+		return u, err
+	}
+	return u, EndSessions(ctx, st, u.ID)
+}
+
+// OperatorResetSecondFactor gives any account a new second-factor secret.
+func OperatorResetSecondFactor(ctx context.Context, st store.Store, username string) (*User, error) {
+	u, err := changeAccount(ctx, st, username, resetFactor)
+	if err != nil {
+		return nil, err
+	}
+	return u, EndSessions(ctx, st, u.ID)
+}
+
+func suspend(suspended bool) func(*User) error {
+	return func(u *User) error {
+		if u.Suspended == suspended {
+			return ErrAlreadyInState
+		}
+		u.Suspended = suspended
+		return nil
+	}
+}
+
+func resetFactor(u *User) error {
+	u.TOTPSecret, u.TOTPConfirmed, u.LastTOTPStep = NewTOTPSecret(), false, 0
+	return nil
+}
+
+// changeAccount applies change to an account in one transaction.
+func changeAccount(ctx context.Context, st store.Store, username string, change func(*User) error) (*User, error) {
+	var out *User
+	err := st.InTx(ctx, func(tx store.Tx) error {
+		u, err := GetUser(ctx, tx, NormalizeUsername(username))
+		if err != nil {
+			return err
+		}
+		if err := change(u); err != nil {
+			return err
+		}
+		out = u
+		return PutUser(ctx, tx, u)
+	})
+	return out, err
 }
 
 // EndSessions deletes every browser session of an account.

@@ -119,8 +119,30 @@ func staffAdministration(t *testing.T, st store.Store) {
 	if s, _ := identity.LoadSession(ctx, st, cookie); s != nil {
 		t.Error("a session survived the second factor's reset")
 	}
+	// The operator (command line) may do it to the admin's own account.
+	if _, err := identity.OperatorResetSecondFactor(ctx, st, "admin"); err != nil {
+		t.Errorf("operator reset: %v", err)
+	}
+	if _, err := identity.OperatorSetSuspended(ctx, st, "admin", true); err != nil {
+		t.Errorf("operator suspend: %v", err)
+	}
+	if err := identity.CheckAdmin(mustUser(t, st, "admin")); !errors.Is(err, identity.ErrNotAdmin) {
+		t.Errorf("a suspended admin still administers: %v", err)
+	}
+	if _, err := identity.OperatorSetSuspended(ctx, st, "nobody", true); !errors.Is(err, identity.ErrNoUser) {
+		t.Errorf("operator, unknown account: %v", err)
+	}
 	staff, err := identity.PracticeStaff(ctx, st, "org-a")
 	if err != nil || len(staff) != 3 {
 		t.Errorf("practice staff: %d %v", len(staff), err)
 	}
+}
+
+func mustUser(t *testing.T, st store.Store, name string) *identity.User {
+	t.Helper()
+	u, err := identity.GetUser(context.Background(), st, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
