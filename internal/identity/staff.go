@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,11 +79,36 @@ func AddStaff(ctx context.Context, st store.Store, actor *User, u *User) (string
 		return "", ErrNotStaffRole
 	}
 	u.Practice, u.Patients = actor.Practice, nil
-	password := auth.NewSecret()[:20]
+	password := FirstPassword()
 	if err := CreateUser(ctx, st, u, password); err != nil {
 		return "", err
 	}
 	return password, nil
+}
+
+// firstPasswordLetters leave out what is misread when a password is read
+// out or copied from a screen (0 O o, 1 l I i).
+const firstPasswordLetters = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// FirstPassword is a new account's first password: 16 random characters
+// of firstPasswordLetters (about 79 bits) in groups of four, easy to read
+// out and type ("k7mq-4tzr-9wpe-x2hc").
+func FirstPassword() string {
+	const n = len(firstPasswordLetters)
+	var out strings.Builder
+	var b [1]byte
+	for count := 0; count < 16; {
+		_, _ = rand.Read(b[:])
+		if int(b[0]) >= 256/n*n {
+			continue // rejected so that every letter is equally likely
+		}
+		if count > 0 && count%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(firstPasswordLetters[int(b[0])%n])
+		count++
+	}
+	return out.String()
 }
 
 // changeStaff applies change to a staff account of the actor's practice
