@@ -292,6 +292,8 @@ type Team struct {
 	ID      string
 	Name    string
 	Members []Ref // Practitioner references
+	// Version is the Group's, for an If-Match edit.
+	Version string
 }
 
 // Check returns the form's errors.
@@ -319,9 +321,26 @@ func GroupOf(t Team, practiceID string) fhir.Resource {
 	return res
 }
 
+// WithMembers returns a copy of a team's Group with its members replaced.
+func WithMembers(group fhir.Resource, members []Ref) fhir.Resource {
+	out := fhir.Resource{}
+	for k, v := range group {
+		out[k] = v
+	}
+	delete(out, "member")
+	var ms []any
+	for _, m := range members {
+		ms = append(ms, map[string]any{"entity": refMap(m)})
+	}
+	if len(ms) > 0 {
+		out["member"] = ms
+	}
+	return out
+}
+
 // TeamOf reads a Group.
 func TeamOf(res fhir.Resource) Team {
-	t := Team{ID: res.ID(), Name: str(res, "name")}
+	t := Team{ID: res.ID(), Name: str(res, "name"), Version: versionOf(res)}
 	for _, m := range list(res, "member") {
 		if e, _ := m["entity"].(map[string]any); e != nil {
 			ref, _ := e["reference"].(string)

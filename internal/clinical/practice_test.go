@@ -112,4 +112,14 @@ func TestTeam(t *testing.T) {
 	if back.Name != tm.Name || !slices.Equal(back.Members, tm.Members) {
 		t.Errorf("team read back: %+v", back)
 	}
+	g := GroupOf(tm, "org-a")
+	if again := TeamOf(WithMembers(g, tm.Members[1:])); !slices.Equal(again.Members, tm.Members[1:]) || again.Name != tm.Name {
+		t.Errorf("members changed: %+v", again)
+	}
+	if _, ok := WithMembers(g, nil)["member"]; ok {
+		t.Error("an empty team keeps members")
+	}
+	if len(TeamOf(g).Members) != 2 {
+		t.Error("WithMembers changed its argument")
+	}
 }

@@ -48,6 +48,7 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("POST /workspace/admin/staff/{user}/second-factor", ws.admin("update", ws.resetSecondFactor))
 	m.HandleFunc("GET /workspace/admin/teams", ws.admin("search-type", ws.teamsPage))
 	m.HandleFunc("POST /workspace/admin/teams", ws.admin("create", ws.addTeam))
+	m.HandleFunc("POST /workspace/admin/teams/{team}", ws.admin("update", ws.changeTeamMembers))
 	m.HandleFunc("GET /workspace/admin/apps", ws.admin("read", ws.appsPage))
 	m.HandleFunc("POST /workspace/admin/apps", ws.admin("update", ws.changeApp))
 }
@@ -89,6 +90,7 @@ func (ws *Workspace) adminBase(r *http.Request, v *visit, title, section string)
 var doneMessages = map[string]string{
 	"site":         "Site added.",
 	"team":         "Team added.",
+	"members":      "Team members saved.",
 	"role":         "Role changed.",
 	"registration": "Registration and prescribing saved.",
 	"suspended":    "Account suspended: they cannot sign in, and any session of theirs has ended.",

@@ -116,7 +116,8 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 	fill("username", "nina@riverside.test")
 	b.Do(chromedp.SetValue(chromedp.ID("role"), "nurse"), chromedp.SetValue(chromedp.ID("register"), "nmc"))
 	fill("number", "12A3456E")
-	b.ClickAndLoad("#save-staff")
+	// From the keyboard: Enter in a field submits the form.
+	b.Do(chromedp.SendKeys(chromedp.ID("number"), kb.Enter), chromedp.WaitVisible(chromedp.ID("first-password")))
 	ninaPassword := strings.TrimSpace(b.Text("#first-password"))
 	b.ClickAndLoad("#back-to-staff")
 	if got := b.Text("#staff"); !strings.Contains(got, "GMC 1234567") || !strings.Contains(got, "NMC 12A3456E") || !strings.Contains(got, "GP, prescriber") {
@@ -134,6 +135,15 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 		t.Errorf("teams: %q", got)
 	}
 	look("teams")
+	// Members changed: the GP added to the team.
+	b.Do(chromedp.Click(chromedp.CSS("#teams details summary")),
+		chromedp.Click(chromedp.Search(`//li[@data-team]//label[contains(., "Amina Shah")]`)))
+	b.ClickAndLoad(`#teams button[id^="save-team-"]`)
+	if got := b.Text("#teams .gp-members"); !strings.Contains(got, "Amina Shah") || !strings.Contains(got, "Nina Nurse") {
+		t.Errorf("team members after the change: %q", got)
+	}
+	b.Do(chromedp.Click(chromedp.CSS("#teams details summary")))
+	look("teams-members")
 
 	// An app allowed.
 	b.ClickAndLoad(`.gp-admin-tabs a[href="/workspace/admin/apps"]`)
