@@ -197,6 +197,8 @@ type Site struct {
 	Postcode string
 	Phone    string
 	Active   bool
+	// Version is the Location's, for an If-Match edit.
+	Version string
 }
 
 // SiteKinds are the kinds of site, key and label.
@@ -227,6 +229,38 @@ func (s *Site) Check() map[string]string {
 		errs["phone"] = "Enter a phone number of digits and spaces, like 0113 496 0000"
 	}
 	return errs
+}
+
+// CheckAmong adds the rules that depend on the practice's other sites:
+// one main surgery (a second is a branch), no two open sites of one name.
+func (s *Site) CheckAmong(others []Site) map[string]string {
+	errs := s.Check()
+	for _, o := range others {
+		if !o.Active || o.ID == s.ID {
+			continue
+		}
+		if s.Kind == "main" && o.Kind == "main" && errs["kind"] == "" {
+			errs["kind"] = "The practice already has a main surgery (" + o.Name + "): add this one as a branch"
+		}
+		if strings.EqualFold(o.Name, s.Name) && errs["name"] == "" {
+			errs["name"] = "The practice already has a site called " + o.Name
+		}
+	}
+	return errs
+}
+
+// WithStatus returns a copy of a site's Location opened ("active") or
+// closed ("inactive").
+func WithStatus(loc fhir.Resource, active bool) fhir.Resource {
+	out := fhir.Resource{}
+	for k, v := range loc {
+		out[k] = v
+	}
+	out["status"] = "inactive"
+	if active {
+		out["status"] = "active"
+	}
+	return out
 }
 
 var phoneRe = regexp.MustCompile(`^\+?[0-9][0-9 ]{8,16}[0-9]$`)
@@ -260,7 +294,7 @@ func LocationOf(s Site, practiceID string) fhir.Resource {
 
 // SiteOf reads a Location.
 func SiteOf(res fhir.Resource) Site {
-	s := Site{ID: res.ID(), Name: str(res, "name"), Active: str(res, "status") != "inactive"}
+	s := Site{ID: res.ID(), Name: str(res, "name"), Active: str(res, "status") != "inactive", Version: versionOf(res)}
 	for _, t := range list(res, "type") {
 		for _, c := range anyList(t["coding"]) {
 			if m, _ := c.(map[string]any); m["system"] == SiteKindSystem {

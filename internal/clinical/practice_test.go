@@ -123,3 +123,34 @@ func TestTeam(t *testing.T) {
 		t.Error("WithMembers changed its argument")
 	}
 }
+
+func TestSiteAmongOthers(t *testing.T) {
+	main := Site{ID: "1", Name: "Riverside", Kind: "main", Active: true}
+	closedMain := Site{ID: "2", Name: "Old Main", Kind: "main", Active: false}
+	branch := Site{ID: "3", Name: "Hill", Kind: "branch", Active: true}
+	ok := func(name, kind string) Site {
+		return Site{Name: name, Kind: kind, Lines: "1 Road", Postcode: "LS1 4AP"}
+	}
+	cases := []struct {
+		name   string
+		s      Site
+		others []Site
+		want   []string
+	}{
+		{"the first main surgery", ok("Riverside", "main"), nil, nil},
+		{"a second main surgery", ok("New", "main"), []Site{main}, []string{"kind"}},
+		{"a main surgery after the old one closed", ok("New", "main"), []Site{closedMain, branch}, nil},
+		{"a branch beside the main", ok("Vale", "branch"), []Site{main, branch}, nil},
+		{"a name taken, in other case", ok("hill", "branch"), []Site{main, branch}, []string{"name"}},
+		{"a closed site's name again", ok("Old Main", "branch"), []Site{closedMain}, nil},
+	}
+	for _, c := range cases {
+		if got := errKeys(c.s.CheckAmong(c.others)); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	loc := LocationOf(ok("Riverside", "main"), "org-a")
+	if SiteOf(WithStatus(loc, false)).Active || !SiteOf(WithStatus(WithStatus(loc, false), true)).Active || !SiteOf(loc).Active {
+		t.Error("closing and reopening")
+	}
+}

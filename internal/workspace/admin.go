@@ -38,6 +38,7 @@ func (ws *Workspace) adminRoutes() {
 	}))
 	m.HandleFunc("GET /workspace/admin/sites", ws.admin("search-type", ws.sitesPage))
 	m.HandleFunc("POST /workspace/admin/sites", ws.admin("create", ws.addSite))
+	m.HandleFunc("POST /workspace/admin/sites/{site}", ws.admin("update", ws.openOrCloseSite))
 	m.HandleFunc("GET /workspace/admin/staff", ws.admin("search-type", ws.staffPage))
 	m.HandleFunc("GET /workspace/admin/staff/new", ws.admin("read", ws.newStaffForm))
 	m.HandleFunc("POST /workspace/admin/staff/new", ws.admin("create", ws.addStaff))
@@ -89,6 +90,8 @@ func (ws *Workspace) adminBase(r *http.Request, v *visit, title, section string)
 // for (?done=key): fixed texts, so nothing the user typed is in a URL.
 var doneMessages = map[string]string{
 	"site":         "Site added.",
+	"closed":       "Site closed: it stays in the list, marked closed, for the records that refer to it.",
+	"reopened":     "Site reopened.",
 	"team":         "Team added.",
 	"members":      "Team members saved.",
 	"role":         "Role changed.",

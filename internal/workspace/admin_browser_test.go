@@ -91,6 +91,23 @@ func TestBrowserPracticeAdmin(t *testing.T) {
 		t.Errorf("sites after adding: %q", got)
 	}
 	look("sites")
+	// A second main surgery is refused; as a branch it is added, then
+	// closed (kept, marked closed).
+	fill("name", "Hill Branch")
+	b.Do(chromedp.Click(chromedp.ID("kind")))
+	fill("lines", "2 Hill Road")
+	fill("postcode", "LS6 2AA")
+	b.ClickAndLoad("#add-site")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "already has a main surgery") {
+		t.Errorf("a second main surgery: %q", got)
+	}
+	b.Do(chromedp.Click(chromedp.ID("kind-1")))
+	b.ClickAndLoad("#add-site")
+	b.Do(chromedp.Click(chromedp.Search(`//tr[contains(., "Hill Branch")]//button`)))
+	waitText(t, b, "#done p", "Site closed: it stays in the list, marked closed, for the records that refer to it.")
+	if got := b.Text("#sites"); !strings.Contains(got, "Hill Branch Closed") {
+		t.Errorf("after closing the branch: %q", got)
+	}
 
 	// A GP: a wrong GMC number is shown, fixed, and the account made.
 	b.Do(chromedp.Navigate(s.URL + "/workspace/admin/staff/new"))

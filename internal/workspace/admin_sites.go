@@ -51,7 +51,7 @@ func (ws *Workspace) addSite(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	p.Form = clinical.Site{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Lines: r.PostFormValue("lines"),
 		Town: r.PostFormValue("town"), Postcode: r.PostFormValue("postcode"), Phone: r.PostFormValue("phone")}
-	errs := p.Form.Check()
+	errs := p.Form.CheckAmong(p.Sites)
 	for _, f := range []string{"name", "kind", "lines", "town", "postcode", "phone"} {
 		if m := errs[f]; m != "" {
 			p.AddError(f, m)
