@@ -154,3 +154,44 @@ func TestSiteAmongOthers(t *testing.T) {
 		t.Error("closing and reopening")
 	}
 }
+
+// FuzzStaffMemberCheck: any form input is checked without panicking, and
+// what it accepts (normalised) is accepted again unchanged.
+func FuzzStaffMemberCheck(f *testing.F) {
+	f.Add("Dr A", "gmc", " 123 4567 ", true)
+	f.Add("N", "nmc", "12a3456e", false)
+	f.Add("", "", "", true)
+	f.Fuzz(func(t *testing.T, name, register, number string, prescriber bool) {
+		m := StaffMember{Name: name, Register: register, Number: number, Prescriber: prescriber}
+		if len(m.Check()) > 0 {
+			return
+		}
+		again := m
+		if errs := again.Check(); len(errs) > 0 || again != m {
+			t.Fatalf("accepted %+v, then %+v: %v", m, again, errs)
+		}
+		if reg, num := RegistrationOf(PractitionerOf(m)); reg != m.Register || (reg != "" && num != m.Number) {
+			t.Fatalf("registration read back as %s %s from %+v", reg, num, m)
+		}
+	})
+}
+
+// FuzzSiteCheck: any site form is checked without panicking; an accepted
+// postcode is kept in its normal form and accepted again.
+func FuzzSiteCheck(f *testing.F) {
+	f.Add("Riverside", "main", "1 River St", "Leeds", "ls14ap", "0113 496 0000")
+	f.Add("", "hub", "", "", "LS1", "x")
+	f.Fuzz(func(t *testing.T, name, kind, lines, town, postcode, phone string) {
+		s := Site{Name: name, Kind: kind, Lines: lines, Town: town, Postcode: postcode, Phone: phone}
+		if len(s.Check()) > 0 {
+			return
+		}
+		again := s
+		if errs := again.Check(); len(errs) > 0 || again.Postcode != s.Postcode || again.Name != s.Name {
+			t.Fatalf("accepted %+v, then %+v: %v", s, again, errs)
+		}
+		if back := SiteOf(LocationOf(s, "org-a")); back.Postcode != s.Postcode || back.Kind != s.Kind {
+			t.Fatalf("site read back as %+v from %+v", back, s)
+		}
+	})
+}
