@@ -33,6 +33,8 @@ type consentPage struct {
 	Searched bool
 	// Staff: the app asks for the practice's records, not "your GP record".
 	Staff bool
+	// InContext is the patient an app opened from a record will get.
+	InContext *clinical.Banner
 }
 
 // authorize is the start of the SMART App Launch: validate the request,
@@ -110,6 +112,14 @@ func (s *Server) renderConsentPage(w http.ResponseWriter, r *http.Request, req *
 		}
 	}
 	ehrLaunch := req.Launch != "" && granted.Has("launch") // the patient comes from the launch
+	if ehrLaunch {
+		if id, err := s.opts.OAuth.LaunchPatient(r.Context(), req, u.ID); err == nil {
+			if res, err := s.readPatient(r, u, id); err == nil {
+				b := clinical.BannerOf(res, s.now())
+				p.InContext = &b
+			}
+		}
+	}
 	if granted.Has("launch/patient") && !ehrLaunch {
 		switch {
 		case u.Role == auth.RoleProxy && len(u.Patients) > 1:

@@ -70,6 +70,9 @@ func TestBrowserLaunchAppFromRecord(t *testing.T) {
 	if n := b.Eval(`String(document.querySelectorAll('#patient').length)`); n != "0" {
 		t.Errorf("an EHR launch asks for the patient again")
 	}
+	if got := b.Text("#consent-patient"); got != name {
+		t.Errorf("the consent page names %q, want the record's patient %q", got, name)
+	}
 	b.Axe("consent (EHR launch)")
 	b.Shot("launch-consent")
 	b.Do(chromedp.Click(chromedp.ID("allow")), chromedp.WaitReady(chromedp.CSS(`body[data-done="1"]`)))
