@@ -40,6 +40,9 @@ func roleName(r auth.Role) string {
 	if n, ok := roleNames[r]; ok {
 		return n
 	}
+	if r == "" {
+		return ""
+	}
 	return strings.ToUpper(string(r[:1])) + strings.ReplaceAll(string(r[1:]), "-", " ")
 }
 

@@ -3,6 +3,7 @@ package workspace
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -53,7 +54,7 @@ func (ws *Workspace) adminRefused(w http.ResponseWriter, r *http.Request, v *vis
 		msg = "Choose their role"
 	case errors.Is(err, identity.ErrOwnAccount), errors.Is(err, identity.ErrAlreadyInState), errors.Is(err, identity.ErrOtherPractice):
 		msg = err.Error()
-		msg = string(msg[0]-'a'+'A') + msg[1:]
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	default:
 		ws.failed(w, r, v, err)
 		return

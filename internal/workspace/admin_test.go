@@ -92,6 +92,15 @@ func TestAdminStaleEditsRefused(t *testing.T) {
 		t.Fatalf("a current team change: %d, %d members", resp.StatusCode, members())
 	}
 
+	// An empty staff form is refused with every error, no role included.
+	if resp := admin.post(t, "/workspace/admin/staff/new", url.Values{}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an empty staff form: %d", resp.StatusCode)
+	}
+	// The admin cannot suspend themselves: refused, shown on their page.
+	if resp := admin.post(t, "/workspace/admin/staff/admin@http/suspend", url.Values{"action": {"suspend"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an admin suspending themselves: %d", resp.StatusCode)
+	}
+
 	// A GP is refused every admin form, whatever it posts.
 	for _, path := range []string{"/workspace/admin/sites", "/workspace/admin/sites/" + loc, "/workspace/admin/staff/new",
 		"/workspace/admin/staff/admin@http/role", "/workspace/admin/staff/admin@http/suspend", "/workspace/admin/staff/admin@http/second-factor",
