@@ -24,6 +24,9 @@ const (
 `
 	userUsage = `  gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--fhir-user REF] [--name TEXT] [--password-stdin]
       create an account (gp, nurse, receptionist, practice-admin, patient, proxy)
+  gpcloud admin user suspend|reinstate|reset-second-factor [--data DIR | --database DSN] --username NAME
+      suspend or reinstate an account, or give it a new second factor to enrol at its next sign-in
+      (recovery where no practice admin can: the only admin's own lost phone); its sessions end
 `
 	clientUsage = `  gpcloud admin client add [--data DIR | --database DSN] --id ID --kind system|confidential|public --scope SCOPES [--name TEXT] [--jwks FILE | --jwks-url URL] [--redirect-uri URL]... [--launch-url URL] [--mtls]
       register an app (SMART on FHIR) or a backend service

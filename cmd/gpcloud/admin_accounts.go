@@ -27,6 +27,9 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, "Usage:\n"+userUsage)
 		return 0
 	}
+	if len(args) > 0 && accountChanges[args[0]] != "" {
+		return adminUserChange(args, stdout, stderr) // admin_staff.go
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprint(stderr, "Usage:\n"+userUsage)
 		return 2

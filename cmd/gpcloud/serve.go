@@ -162,7 +162,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		if tok, err := identity.NewSetupToken(ctx, st); err != nil {
 			log.Error("cannot create the set-up link", "error", err)
 		} else if tok != "" {
-			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours)\n", base, tok)
+			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours; a restart prints the same link until it is used)\n", base, tok)
 		}
 	}
 	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)

@@ -7,12 +7,12 @@ import "strings"
 // reach the whole record of their practice's patients; receptionists
 // registration and appointments but no clinical data; practice admins
 // read everything of the practice (the audit trail included) and manage
-// registrations and the practice's directory; patients and proxies read
+// registrations and the practice's directory (sites, staff, teams); patients and proxies read
 // the records they reach and book appointments.
 var RoleScopes = map[Role]string{
 	RoleGP:            both("*.cruds"),
 	RoleNurse:         both("*.cruds"),
-	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud"),
+	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud"),
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds"),
 	RolePatient: both("*.rs", "Appointment.cu"),

@@ -23,6 +23,8 @@ var (
 	ErrBadCredentials = errors.New("the username or password is not right")
 	ErrBadCode        = errors.New("the security code is not right or was already used")
 	ErrLocked         = errors.New("this account is locked after too many failed attempts: try again in 15 minutes or ask your practice admin")
+	// ErrSuspended is told only to someone who gave the right password.
+	ErrSuspended = errors.New("this account is suspended: ask your practice admin")
 )
 
 // dummyHash is checked for unknown usernames so that they take as long
@@ -48,7 +50,13 @@ func CheckCredentials(ctx context.Context, st store.Store, username, password st
 			return nil, err
 		}
 	}
-	return u, recordAttempt(ctx, st, u.ID, ok, 0, now, ErrBadCredentials)
+	if err := recordAttempt(ctx, st, u.ID, ok, 0, now, ErrBadCredentials); err != nil {
+		return u, err
+	}
+	if u.Suspended {
+		return u, ErrSuspended
+	}
+	return u, nil
 }
 
 // CheckCode verifies a TOTP code of a user who passed their password.
@@ -59,6 +67,9 @@ func CheckCode(ctx context.Context, st store.Store, username, code string, now t
 	}
 	if now.Before(u.LockedUntil) {
 		return nil, ErrLocked
+	}
+	if u.Suspended {
+		return u, ErrSuspended
 	}
 	step, ok := CheckTOTP(u.TOTPSecret, code, now)
 	if ok && step <= u.LastTOTPStep {

@@ -33,7 +33,10 @@ type User struct {
 	LastTOTPStep  int64 `json:"lastTotpStep,omitempty"`
 	// External is the issuer and subject of an external identity linked
 	// to this account (OpenID Connect), "issuer|sub".
-	External     string    `json:"external,omitempty"`
+	External string `json:"external,omitempty"`
+	// Suspended accounts cannot sign in (a member of staff on leave or
+	// gone); the practice admin reinstates them. See staff.go.
+	Suspended    bool      `json:"suspended,omitempty"`
 	FailedLogins int       `json:"failedLogins,omitempty"`
 	LockedUntil  time.Time `json:"lockedUntil,omitzero"`
 	Created      time.Time `json:"created"`

@@ -180,6 +180,11 @@ func (s *Server) checkClient(ctx context.Context, form url.Values, clientID stri
 // issueForUser issues an access token (and a refresh token when
 // offline_access or online_access was granted) for a user's grant.
 func (s *Server) issueForUser(ctx context.Context, g *grant) (*TokenResponse, *auth.Principal, error) {
+	if s.UserCheck != nil {
+		if err := s.UserCheck(ctx, g.Subject, g.ClientID); err != nil {
+			return nil, nil, invalidGrant("%s", err.Error())
+		}
+	}
 	p, err := g.principal()
 	if err != nil {
 		return nil, nil, err

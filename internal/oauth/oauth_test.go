@@ -204,6 +204,24 @@ func TestAuthorizationCodeAndRefresh(t *testing.T) {
 	if _, _, err := s.Token(ctx, rf); err == nil {
 		t.Fatal("a rotated refresh token was accepted again")
 	}
+	// A user the server no longer accepts (suspended, say) gets no new
+	// token from their refresh token.
+	s.UserCheck = func(_ context.Context, subject, clientID string) error {
+		if subject == "jane" && clientID == "app" {
+			return errors.New("suspended")
+		}
+		return nil
+	}
+	if _, _, err := s.Token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {second.RefreshToken}, "client_id": {"app"}}); err == nil || !strings.Contains(err.Error(), "suspended") {
+		t.Fatalf("refresh for a refused user: %v", err)
+	}
+	s.UserCheck = nil
+	redirect, _ = s.Approve(ctx, req, u, granted, "")
+	ru, _ = url.Parse(redirect)
+	form.Set("code", ru.Query().Get("code"))
+	if second, _, err = s.Token(ctx, form); err != nil {
+		t.Fatal(err)
+	}
 	// Introspection and revocation.
 	in, _ := s.Introspect(ctx, second.AccessToken)
 	if !in.Active || in.Patient != "p1" || in.ClientID != "app" {

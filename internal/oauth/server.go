@@ -24,6 +24,11 @@ type Server struct {
 	FHIRBaseURL string
 	// HTTP fetches clients' JWKS URLs; nil uses a client with a timeout.
 	HTTP *http.Client
+	// UserCheck, when set, is asked before tokens are issued to a user
+	// (a code exchanged, a refresh token used): an error refuses them,
+	// so that a suspended account, or an app its practice no longer
+	// allows, gets no new token from a grant made before.
+	UserCheck func(ctx context.Context, subject, clientID string) error
 
 	now  func() time.Time
 	jwks jwksCache

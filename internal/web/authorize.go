@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,8 +10,11 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 type consentPage struct {
@@ -21,6 +25,16 @@ type consentPage struct {
 	Request        string
 	PatientChoices []string
 	AskPatient     bool
+	// Query is what a member of staff searched for (name, date of birth,
+	// NHS number); Found are the patients it found, to choose from by
+	// name, never by a resource id typed in.
+	Query    string
+	Found    []clinical.Banner
+	Searched bool
+	// Staff: the app asks for the practice's records, not "your GP record".
+	Staff bool
+	// InContext is the patient an app opened from a record will get.
+	InContext *clinical.Banner
 }
 
 // authorize is the start of the SMART App Launch: validate the request,
@@ -37,8 +51,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
-	if err != nil {
+	if err != nil || u.Suspended {
 		http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if err := s.appAllowed(r, u, req.Client.ID); err != nil {
+		s.recordSignIn(r, "consent", u, http.StatusForbidden, "app "+req.Client.ID+" refused: "+err.Error())
+		message(w, http.StatusForbidden, "This app is not allowed", err.Error())
 		return
 	}
 	s.renderConsent(w, r, req, u, sess.CSRF, r.URL.RawQuery, "", http.StatusOK)
@@ -70,8 +89,17 @@ func oauthUser(u *identity.User, sess *identity.Session) oauth.User {
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, rawRequest, patientError string, status int) {
+	s.renderConsentPage(w, r, req, u, csrf, rawRequest, patientError, status, nil)
+}
+
+// renderConsentPage is renderConsent with a search for the patient
+// (staff) already run: with is called on the page before it is shown.
+func (s *Server) renderConsentPage(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, rawRequest, patientError string, status int, with func(*consentPage)) {
 	granted := s.opts.OAuth.Grantable(req, oauth.User{Role: u.Role})
-	p := &consentPage{Page: Page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest}
+	p := &consentPage{Page: Page{Title: "Allow access", CSRF: csrf, SignedIn: u.ID}, ClientName: req.Client.Name, Request: rawRequest, Staff: u.Role.IsStaff()}
+	if with != nil {
+		with(p)
+	}
 	if p.ClientName == "" {
 		p.ClientName = req.Client.ID
 	}
@@ -84,6 +112,14 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, req *oaut
 		}
 	}
 	ehrLaunch := req.Launch != "" && granted.Has("launch") // the patient comes from the launch
+	if ehrLaunch {
+		if id, err := s.opts.OAuth.LaunchPatient(r.Context(), req, u.ID); err == nil {
+			if res, err := s.readPatient(r, u, id); err == nil {
+				b := clinical.BannerOf(res, s.now())
+				p.InContext = &b
+			}
+		}
+	}
 	if granted.Has("launch/patient") && !ehrLaunch {
 		switch {
 		case u.Role == auth.RoleProxy && len(u.Patients) > 1:
@@ -154,11 +190,20 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User)
-	if err != nil {
+	if err != nil || u.Suspended {
 		message(w, http.StatusForbidden, "Your session has ended", "Go back to the app and start again.")
 		return
 	}
+	if err := s.appAllowed(r, u, req.Client.ID); err != nil {
+		s.recordSignIn(r, "consent", u, http.StatusForbidden, "app "+req.Client.ID+" refused: "+err.Error())
+		message(w, http.StatusForbidden, "This app is not allowed", err.Error())
+		return
+	}
 	ou := oauthUser(u, sess)
+	if r.PostFormValue("decision") == "find" && u.Role.IsStaff() {
+		s.findForConsent(w, r, req, u, sess.CSRF, raw)
+		return
+	}
 	if r.PostFormValue("decision") != "allow" {
 		s.recordSignIn(r, "consent", u, http.StatusForbidden, "access refused to app "+req.Client.ID)
 		http.Redirect(w, r, oauth.Deny(req), http.StatusSeeOther)
@@ -176,12 +221,17 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case u.Role == auth.RolePatient || (u.Role == auth.RoleProxy && len(u.Patients) == 1):
 			patient = u.Patients[0]
+		case patient == "" && u.Role.IsStaff():
+			s.renderConsentPage(w, r, req, u, sess.CSRF, raw, "Find the patient and choose them", http.StatusBadRequest,
+				func(p *consentPage) { p.Query = r.PostFormValue("q") })
+			return
 		case patient == "":
 			s.renderConsent(w, r, req, u, sess.CSRF, raw, "Choose whose record the app may use", http.StatusBadRequest)
 			return
 		case u.Role.IsStaff():
 			if !s.reaches(r, u, patient) {
-				s.renderConsent(w, r, req, u, sess.CSRF, raw, "No patient of your practice has that record id", http.StatusBadRequest)
+				s.renderConsentPage(w, r, req, u, sess.CSRF, raw, "Find the patient and choose them", http.StatusBadRequest,
+					func(p *consentPage) { p.Query = r.PostFormValue("q") })
 				return
 			}
 		}
@@ -198,8 +248,70 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 // reaches checks, through the service's own access rules, that a user
 // may read the Patient they put in an app's context.
 func (s *Server) reaches(r *http.Request, u *identity.User, patientID string) bool {
+	_, err := s.readPatient(r, u, patientID)
+	return err == nil
+}
+
+// readPatient reads a Patient as the user.
+func (s *Server) readPatient(r *http.Request, u *identity.User, patientID string) (fhir.Resource, error) {
 	p := u.Principal()
 	p.Scopes = auth.ScopesOf(u.Role)
-	_, err := s.opts.Service.Read(auth.WithPrincipal(r.Context(), &p), "Patient", patientID)
-	return err == nil
+	out, err := s.opts.Service.Read(auth.WithPrincipal(r.Context(), &p), "Patient", patientID)
+	if err != nil {
+		return nil, err
+	}
+	return fhir.Unmarshal(out.Version.Body)
+}
+
+// findForConsent answers the consent page's patient search (staff): the
+// query (a name, a date of birth, an NHS number, or several) is read by
+// the same parser as the workspace's search box and run as a Patient
+// search as the user, so only their practice's patients are found. It
+// travels in the form's body, never the URL.
+func (s *Server) findForConsent(w http.ResponseWriter, r *http.Request, req *oauth.AuthRequest, u *identity.User, csrf, raw string) {
+	query := strings.TrimSpace(r.PostFormValue("q"))
+	q := clinical.ParsePatientQuery(query, s.now())
+	if q.Empty() {
+		s.renderConsentPage(w, r, req, u, csrf, raw, "Enter the patient's name, date of birth or NHS number", http.StatusBadRequest,
+			func(p *consentPage) { p.Query = query })
+		return
+	}
+	params := q.Search()
+	params.Set("_count", "20")
+	params.Set("_sort", "family,given")
+	p := PrincipalFor(u)
+	out, err := s.opts.Service.Search(auth.WithPrincipal(r.Context(), p), service.SearchRequest{Type: "Patient", Params: params})
+	if err != nil {
+		s.opts.Logger.Error("consent: patient search failed", "error", err)
+		message(w, http.StatusInternalServerError, "Something went wrong", "Please try again.")
+		return
+	}
+	var found []clinical.Banner
+	for _, res := range matches(out.Resource) {
+		found = append(found, clinical.BannerOf(res, s.now()))
+	}
+	s.renderConsentPage(w, r, req, u, csrf, raw, "", http.StatusOK, func(p *consentPage) {
+		p.Query, p.Found, p.Searched = query, found, true
+	})
+}
+
+// matches reads the matches of a searchset Bundle.
+func matches(b fhir.Resource) []fhir.Resource {
+	var out []fhir.Resource
+	entries, _ := b["entry"].([]any)
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		if sm, _ := em["search"].(map[string]any); sm["mode"] != "match" {
+			continue
+		}
+		switch res := em["resource"].(type) {
+		case map[string]any:
+			out = append(out, res)
+		case json.RawMessage:
+			if r, err := fhir.Unmarshal(res); err == nil {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }

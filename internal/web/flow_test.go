@@ -182,6 +182,9 @@ func TestStandaloneLaunchAsStaff(t *testing.T) {
 		Scopes: "patient/*.rs user/*.rs", RedirectURIs: []string{"https://app.example/cb"}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := oauth.AllowApp(ctx, s.st, "org-a", "app"); err != nil { // the practice allows it
+		t.Fatal(err)
+	}
 	verifier, challenge := pkce()
 	authz := s.srv.URL + "/auth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"},
 		"redirect_uri": {"https://app.example/cb"}, "scope": {"launch/patient openid fhirUser patient/Observation.rs patient/Patient.rs"},
@@ -344,9 +347,10 @@ func TestFirstRunSetup(t *testing.T) {
 	}
 	form.Set("ods", "A81001")
 	form.Set("password", "a long enough password")
-	resp, _ = b.post(s.srv.URL+"/setup", form)
-	if location(t, resp, http.StatusSeeOther) != "/auth/login" {
-		t.Fatal("not sent to sign in after set-up")
+	resp, page = b.post(s.srv.URL+"/setup", form)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Practice created") || !strings.Contains(page, "A81001") ||
+		!strings.Contains(page, `href="/auth/login"`) {
+		t.Fatalf("no confirmation after set-up: %d\n%s", resp.StatusCode, page)
 	}
 	admin, err := identity.GetUser(ctx, s.st, "ann")
 	if err != nil || admin.Role != auth.RolePracticeAdmin || admin.Practice == "" {
@@ -403,6 +407,21 @@ func TestEHRLaunch(t *testing.T) {
 	}
 	b := newBrowser(t)
 	signIn(t, s, b, "dr.a", "a long enough password")
+	// Until the practice allows the app, it is neither listed nor opened.
+	if _, page := b.get(s.srv.URL + "/auth/launch?patient=p2"); strings.Contains(page, "launch-ehr-app") {
+		t.Fatal("an app the practice has not allowed is offered")
+	}
+	if _, page := b.get(s.srv.URL + "/auth/launch?patient=p2"); true {
+		form := hidden(t, page)
+		form.Set("patient", "p2")
+		form.Set("client_id", "ehr-app")
+		if resp, _ := b.post(s.srv.URL+"/auth/launch", form); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("launching an app the practice has not allowed: %d", resp.StatusCode)
+		}
+	}
+	if err := oauth.AllowApp(ctx, s.st, "org-a", "ehr-app"); err != nil {
+		t.Fatal(err)
+	}
 	if resp, _ := b.get(s.srv.URL + "/auth/launch?patient=nobody"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("apps page for an unknown patient: %d", resp.StatusCode)
 	}

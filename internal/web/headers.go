@@ -3,7 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 )
+
+// cspHost is a host[:port] safe to put in a CSP source list.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
 // SecurityHeaders sets the headers every gpcloud response carries: no
 // framing (clickjacking), no referrer (URLs can carry codes and ids), no
@@ -38,8 +42,8 @@ func csp(formTarget string) string {
 // originOf returns scheme://host of a URL, for CSP source lists.
 func originOf(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !cspHost.MatchString(u.Host) {
+		return "" // nothing that could end or extend the policy's source list
 	}
 	return u.Scheme + "://" + u.Host
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"time"
 )
 
 //go:embed templates/*.html
@@ -16,7 +18,7 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // pages are the sign-in, consent and set-up pages.
-var pages = NewRenderer(templateFS, "templates", nil, nil, "login", "code", "consent", "message", "setup", "apps")
+var pages = NewRenderer(templateFS, "templates", nil, nil, "login", "code", "consent", "message", "setup", "apps", "setup-done")
 
 // FieldError is one entry of a page's error summary.
 type FieldError struct{ Field, Message string }
@@ -127,15 +129,42 @@ func message(w http.ResponseWriter, status int, title, msg string) {
 }
 
 // assets serves the embedded design system and gpcloud's own scripts
-// under /assets/ (the CSS refers to /assets/images/).
+// under /assets/ (the CSS refers to /assets/images/). The design system's
+// style sheet is served without its @font-face rules (see
+// frontendCSS).
 func assets() http.Handler {
 	static, _ := fs.Sub(assetFS, "static")
 	own, _ := fs.Sub(assetFS, "assets")
 	both := http.FileServerFS(overlay{own, static})
+	css := frontendCSS(static)
+	modified := time.Now()
 	return http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
+		if r.URL.Path == "nhsuk-frontend.min.css" {
+			http.ServeContent(w, r, "nhsuk-frontend.min.css", modified, bytes.NewReader(css))
+			return
+		}
 		both.ServeHTTP(w, r)
 	}))
+}
+
+// fontFace matches one @font-face rule of a minified style sheet.
+var fontFace = regexp.MustCompile(`@font-face\{[^}]*\}`)
+
+// frontendCSS is nhsuk-frontend's style sheet without its @font-face
+// rules. They load Frutiger from assets.nhs.uk as the page loads, and a
+// practice whose network cannot reach it (offline, or a firewall that
+// drops the packets) then waits up to 30 seconds for every page's load
+// event. The font stack (Frutiger W01 if installed, then Arial and its
+// metric twins, then sans-serif) is unchanged; gpcloud.js asks for
+// Frutiger only after the page has loaded (assets/nhs-fonts.css), so
+// it is used where it can be fetched and nothing waits where it cannot.
+func frontendCSS(static fs.FS) []byte {
+	b, err := fs.ReadFile(static, "nhsuk-frontend.min.css")
+	if err != nil {
+		panic("web: the embedded nhsuk-frontend.min.css is missing: " + err.Error())
+	}
+	return fontFace.ReplaceAll(b, nil)
 }
 
 // overlay reads from the first file system that has the file.

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,6 +46,9 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), logins: newLimiter(10, time.Minute), now: time.Now}
+	if opts.OAuth != nil && opts.OAuth.UserCheck == nil {
+		opts.OAuth.UserCheck = s.userCheck
+	}
 	s.mux.Handle("GET /assets/", assets())
 	s.mux.HandleFunc("GET /.well-known/smart-configuration", s.smartConfiguration)
 	s.mux.HandleFunc("GET /fhir/.well-known/smart-configuration", s.smartConfiguration)
@@ -165,4 +170,27 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		Page
 		Message string
 	}{Page{Title: "Signed in", SignedIn: sess.User, CSRF: sess.CSRF}, "You are signed in to gpcloud as " + sess.User + "."})
+}
+
+// userCheck is asked before tokens are issued to a user: an account gone
+// or suspended gets none, nor does staff for an app their practice no
+// longer allows.
+func (s *Server) userCheck(ctx context.Context, subject, clientID string) error {
+	u, err := identity.GetUser(ctx, s.opts.Store, subject)
+	if err != nil {
+		return errors.New("the account can no longer be used")
+	}
+	if u.Suspended {
+		return identity.ErrSuspended
+	}
+	if u.Role.IsStaff() {
+		ok, err := oauth.AppAllowed(ctx, s.opts.Store, u.Practice, clientID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return oauth.ErrAppNotAllowed
+		}
+	}
+	return nil
 }

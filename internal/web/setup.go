@@ -19,6 +19,12 @@ type setupPage struct {
 	Fields []setupField
 }
 
+// setupDonePage confirms the set-up: the practice and the administrator.
+type setupDonePage struct {
+	Page
+	Practice, ODS, Name, Username string
+}
+
 // ODSSystem is the NHS ODS organisation code identifier system.
 const ODSSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
 
@@ -104,5 +110,8 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.recordSignIn(r, "setup", admin, http.StatusOK, "first practice "+ods+" and its administrator created")
-	http.Redirect(w, r, "/auth/login", http.StatusSeeOther)
+	// A confirmation, not a bare sign-in page: the person setting up
+	// sees what was created and what comes next (the second factor).
+	render(w, "setup-done", http.StatusOK, &setupDonePage{Page: Page{Title: "Practice created"},
+		Practice: practice, ODS: ods, Name: admin.Name, Username: admin.ID})
 }

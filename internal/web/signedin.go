@@ -15,7 +15,7 @@ import (
 
 // SignedIn returns the signed-in user of a request and their session;
 // nil when signed out, when the second factor is still due, or when the
-// account is gone.
+// account is gone or suspended.
 func SignedIn(r *http.Request, st store.Store) (*identity.Session, *identity.User) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
@@ -26,7 +26,7 @@ func SignedIn(r *http.Request, st store.Store) (*identity.Session, *identity.Use
 		return nil, nil
 	}
 	u, err := identity.GetUser(r.Context(), st, sess.User)
-	if err != nil {
+	if err != nil || u.Suspended {
 		return nil, nil
 	}
 	return sess, u

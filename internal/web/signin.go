@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,7 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	u, err := identity.CheckCredentials(r.Context(), s.opts.Store, username, password, s.now())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, err.Error()
-		if !errors.Is(err, identity.ErrBadCredentials) && !errors.Is(err, identity.ErrLocked) {
+		if !errors.Is(err, identity.ErrBadCredentials) && !errors.Is(err, identity.ErrLocked) && !errors.Is(err, identity.ErrSuspended) {
 			s.opts.Logger.Error("sign-in failed", "error", err)
 			status, msg = http.StatusInternalServerError, "Something went wrong: please try again"
 		}
@@ -82,6 +83,8 @@ type codePage struct {
 	Page
 	Enrol       bool
 	Secret, URI string
+	// QR is the link as a QR code (inline SVG) to scan with the phone.
+	QR template.HTML
 }
 
 func (s *Server) codePage(r *http.Request, sess *identity.Session) (*codePage, *identity.User, error) {
@@ -94,6 +97,7 @@ func (s *Server) codePage(r *http.Request, sess *identity.Session) (*codePage, *
 		// First sign-in: show the secret to enrol. It is shown only
 		// after the password, and only until a code has been entered.
 		p.Enrol, p.Secret, p.URI = true, u.TOTPSecret, identity.TOTPURI("gpcloud", u.ID, u.TOTPSecret)
+		p.QR = qrSVG(p.URI, "QR code to add gpcloud to your authenticator app")
 	}
 	return p, u, nil
 }

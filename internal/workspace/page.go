@@ -27,11 +27,15 @@ type page struct {
 // base is a page's frame for the signed-in user; current names the
 // navigation entry the page belongs to.
 func (ws *Workspace) base(v *visit, title, current string) page {
-	return page{
+	p := page{
 		Page: web.Page{Title: title, CSRF: v.sess.CSRF, SignedIn: v.user.Name + " (" + string(v.user.Role) + ")", Wide: true,
 			Home: "/workspace/", Nav: nav(current)},
 		Role: v.user.Role,
 	}
+	if v.user.Role == auth.RolePracticeAdmin { // admin.go
+		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/admin/", Label: adminNavLabel, Current: current == adminNavLabel})
+	}
+	return p
 }
 
 // nav is the workspace's navigation: every section, so that nothing is

@@ -51,4 +51,6 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/registration/death", ws.staff("transaction", ws.recordDeath))
 	m.HandleFunc("GET /workspace/patients/{id}/registration/details", ws.staff("read", ws.detailsForm))
 	m.HandleFunc("POST /workspace/patients/{id}/registration/details", ws.staff("update", ws.saveDetails))
+	// Practice admin (admin*.go).
+	ws.adminRoutes()
 }

@@ -32,3 +32,15 @@ document.addEventListener('keydown', (e) => {
     else { const input = document.querySelector('[data-arrow-into]'); if (input) input.focus() }
   }
 })
+
+// Frutiger from assets.nhs.uk, asked for only after the page has loaded:
+// unreachable (offline, a firewall), it delays nothing and the text stays
+// in the fallback font stack (see nhs-fonts.css).
+const addFonts = () => {
+  const link = document.createElement('link')
+  link.rel = 'stylesheet'
+  link.href = '/assets/nhs-fonts.css'
+  document.head.appendChild(link)
+}
+if (document.readyState === 'complete') addFonts()
+else window.addEventListener('load', addFonts, { once: true })
