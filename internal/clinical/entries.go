@@ -192,7 +192,6 @@ func ImmunisationRows(ims []fhir.Resource) []ImmunisationRow {
 	return rows
 }
 
-
 // AlertKinds are the alerts staff record (CLINICAL.md, Workspace 1), each
 // with its FHIR flag category. The Flag's code carries the kind and the
 // detail as text: the SNOMED CT codes for each are to be bound when the
