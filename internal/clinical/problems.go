@@ -131,8 +131,10 @@ type ProblemRow struct {
 	ID, Version string
 	Text        string
 	Significant bool
-	Onset       string
-	Ended       string
+	// Onset is when it began, "" when not known; Recorded when it was
+	// recorded.
+	Onset, Recorded string
+	Ended           string
 	// Episode is the latest episode's label (First, New episode, Review,
 	// Ends), "" when none recorded.
 	Episode        string
@@ -175,7 +177,7 @@ func ProblemList(conds, encounters []fhir.Resource) []ProblemRow {
 			continue // an encounter diagnosis, not a problem
 		}
 		row := ProblemRow{ID: c.ID(), Version: versionOf(c), Text: conceptText(c["code"]), Significant: significant(c) || severity(c) == "severe",
-			Onset: day(firstStr(c, "onsetDateTime", "recordedDate")), Ended: day(str(c, "abatementDateTime")),
+			Onset: day(str(c, "onsetDateTime")), Recorded: day(str(c, "recordedDate")), Ended: day(str(c, "abatementDateTime")),
 			EnteredInError: verification(c) == "entered-in-error"}
 		switch clinicalStatus(c) {
 		case "active", "recurrence", "relapse", "":

@@ -63,16 +63,4 @@ var Builtin = []Concept{
 	{"77176002", "Smoker"},
 	{"8517006", "Ex-smoker"},
 	{"266919005", "Never smoked tobacco"},
-	// Allergens and allergies (the allergies page); vaccines (the
-	// immunisations page). Added for ws-record, checked by ValidSCTID:
-	// the terms are to be checked against the release too (H-306).
-	{"373270004", "Penicillin class of antibiotic"},
-	{"91936005", "Allergy to penicillin"},
-	{"387207008", "Ibuprofen"},
-	{"387458008", "Aspirin"},
-	{"256349002", "Peanut"},
-	{"111088007", "Latex"},
-	{"836377006", "Influenza vaccine"},
-	{"1119349007", "COVID-19 mRNA vaccine"},
-	{"836398006", "Pneumococcal vaccine"},
 }

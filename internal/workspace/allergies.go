@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/codes"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
@@ -60,7 +61,7 @@ func (ws *Workspace) addAllergy(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	f := r.PostForm
 	p.What = f.Get("none-known")
-	p.Substance = ws.parseCode(r.Context(), f, "substance")
+	p.Substance = ws.parseCode(r.Context(), f, "substance", codes.Allergens)
 	p.Type, p.Category, p.Reaction, p.Severity, p.Certainty = f.Get("type"), f.Get("category"), f.Get("reaction"), f.Get("severity"), f.Get("certainty")
 	if finding(f) {
 		ws.pages.Render(w, "allergies", http.StatusOK, p)

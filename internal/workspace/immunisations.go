@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/codes"
 )
 
 // immunisationsPage lists immunisations (newest first) and records one
@@ -59,7 +60,7 @@ func (ws *Workspace) addImmunisation(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	f := r.PostForm
-	p.Vaccine = ws.parseCode(r.Context(), f, "vaccine")
+	p.Vaccine = ws.parseCode(r.Context(), f, "vaccine", codes.Vaccines)
 	p.Given, p.Date, p.Expiry = f.Get("given"), dateOf(f, "date"), dateOf(f, "expiry")
 	p.Batch, p.Route, p.Site, p.Dose, p.Consent, p.Note = f.Get("batch"), f.Get("route"), f.Get("site"), f.Get("dose"), f.Get("consent"), f.Get("note")
 	if finding(f) {

@@ -64,7 +64,7 @@ func (ws *Workspace) addProblem(w http.ResponseWriter, r *http.Request, v *visit
 		return
 	}
 	f := r.PostForm
-	p.Code = ws.parseCode(r.Context(), f, "code")
+	p.Code = ws.parseCode(r.Context(), f, "code", nil)
 	p.Significance, p.Status = f.Get("significance"), f.Get("status")
 	p.Onset, p.Ended = dateOf(f, "onset"), dateOf(f, "ended")
 	if finding(f) {

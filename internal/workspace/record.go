@@ -23,6 +23,11 @@ type recordPage struct {
 	Hidden []string
 }
 
+// Shows reports whether the summary shows a part: a part the user's role
+// may not read is left out, not shown empty ("no allergies" would be
+// read as a fact).
+func (p *recordPage) Shows(part string) bool { return !slices.Contains(p.Hidden, part) }
+
 func (ws *Workspace) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	patient, ok := ws.patient(w, r, v)
 	if !ok {

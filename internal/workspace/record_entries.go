@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
@@ -75,14 +76,21 @@ type codeField struct {
 }
 
 // parseCode reads a coded field; the Find button (action find-<field>)
-// looks the words up in the codes seam.
-func (ws *Workspace) parseCode(ctx context.Context, form url.Values, field string) codeField {
+// looks the words up in the codes seam, or in domain when the field
+// takes one kind of concept only (a vaccine, an allergen), which a
+// chosen code must then belong to.
+func (ws *Workspace) parseCode(ctx context.Context, form url.Values, field string, domain []codes.Concept) codeField {
 	c := codeField{Q: strings.TrimSpace(form.Get(field + "-q"))}
-	if code, display, ok := strings.Cut(form.Get(field+"-pick"), "|"); ok && codes.ValidSCTID(code) {
+	if code, display, ok := strings.Cut(form.Get(field+"-pick"), "|"); ok && codes.ValidSCTID(code) &&
+		(domain == nil || slices.ContainsFunc(domain, func(d codes.Concept) bool { return d.Code == code })) {
 		c.Chosen = clinical.Concept{Code: code, Display: display}
 	}
 	if form.Get("action") == "find-"+field && c.Q != "" {
-		c.Picks, _ = ws.codes().Find(ctx, c.Q, 10)
+		if domain != nil {
+			c.Picks = codes.FindIn(domain, c.Q, 10)
+		} else {
+			c.Picks, _ = ws.codes().Find(ctx, c.Q, 10)
+		}
 		c.Searched = true
 		if len(c.Picks) == 1 {
 			c.Chosen = clinical.Concept{Code: c.Picks[0].Code, Display: c.Picks[0].Display}
