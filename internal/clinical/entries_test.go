@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -201,4 +202,27 @@ func TestRetractEntry(t *testing.T) {
 			t.Errorf("CheckBreakGlassReason(%q)", reason)
 		}
 	}
+}
+
+// FuzzParseDay: any input gives a real date (2006-01-02) and no message,
+// or no date and a message (or nothing at all, for an optional date left
+// empty).
+func FuzzParseDay(f *testing.F) {
+	f.Add("27", "3", "2025", false)
+	f.Add("", "", "", true)
+	f.Add("31", "2", "2025", false)
+	f.Add("1e3", "-1", "99999", false)
+	f.Fuzz(func(t *testing.T, d, m, y string, optional bool) {
+		got, msg := ParseDay(d, m, y, "the date", optional)
+		switch {
+		case got != "" && msg != "":
+			t.Fatalf("both a date %q and a message %q", got, msg)
+		case got != "":
+			if _, err := time.Parse("2006-01-02", got); err != nil {
+				t.Fatalf("%q is not a date", got)
+			}
+		case msg == "" && !(optional && strings.TrimSpace(d) == "" && strings.TrimSpace(m) == "" && strings.TrimSpace(y) == ""):
+			t.Fatalf("no date and no message for %q %q %q", d, m, y)
+		}
+	})
 }

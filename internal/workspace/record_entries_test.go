@@ -160,6 +160,17 @@ func TestSensitiveRecordAsksReason(t *testing.T) {
 	if resp := se.post(t, base+"/alerts", url.Values{"patient": {patient}, "kind": {"carer"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("a write with the reason given: %d", resp.StatusCode)
 	}
+	// The audit trail has the break-glass, with the reason, for the
+	// practice to review.
+	se.s.Trail.Flush()
+	events, err := se.s.Service.Search(ctx, service.SearchRequest{Type: "AuditEvent", Params: url.Values{
+		"subtype": {"https://gpcloud.dev/fhir/CodeSystem/audit-flag|break-glass"}, "patient": {patient}, "_count": {"100"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := fhir.Marshal(events.Resource); !strings.Contains(string(b), "Seeing the patient today") {
+		t.Errorf("no break-glass audit event with the reason: %.500s", b)
+	}
 }
 
 func mustJSON(r fhir.Resource) []byte {
