@@ -172,6 +172,12 @@ func accessMatrix(t *testing.T, st store.Store) {
 	if _, err := countMatches(svc, rec, "MedicationRequest", url.Values{"code": {"Doxycycline"}}); !refused(err) {
 		t.Errorf("receptionist searched medicines by code: %v", err)
 	}
+	if _, err := countMatches(svc, rec, "Patient", url.Values{"_has:MedicationRequest:patient:code": {"Doxycycline"}}); !refused(err) {
+		t.Errorf("receptionist searched patients by their medicines: %v", err)
+	}
+	if n, err := countMatches(svc, rec, "Patient", url.Values{"_has:MedicationRequest:patient:status": {"active"}}); err != nil || n == 0 {
+		t.Errorf("receptionist's search of patients with an active medicine: %d %v", n, err)
+	}
 	// A GP reads the whole.
 	out, err = svc.Read(principal(auth.RoleGP, ""), "MedicationRequest", ids[false]["MedicationRequest"])
 	if err != nil || !strings.Contains(string(out.Version.Body), "twice a day") {

@@ -47,6 +47,23 @@ func namesOnly(ctx context.Context, typ string) bool {
 // checkNamesOnlySearch refuses a search of a names-only type by anything
 // the view hides.
 func checkNamesOnlySearch(ctx context.Context, types []string, params map[string][]string) error {
+	// _has:MedicationRequest:patient:code=X would tell which patients had
+	// a medicine without showing one: a reverse chain into a names-only
+	// type may use only what the view keeps, too.
+	for name := range params {
+		rest, ok := strings.CutPrefix(name, "_has:")
+		for ok {
+			parts := strings.SplitN(rest, ":", 3)
+			if len(parts) < 3 {
+				break
+			}
+			param, _, _ := strings.Cut(parts[2], ":")
+			if namesOnly(ctx, parts[0]) && !slices.Contains(namesOnlyParams, param) && param != "_has" {
+				return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "your role reads %s as names only: searching by its %s is not allowed", parts[0], param)
+			}
+			rest, ok = strings.CutPrefix(parts[2], "_has:")
+		}
+	}
 	for _, typ := range types {
 		if !namesOnly(ctx, typ) {
 			continue
