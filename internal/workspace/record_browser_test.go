@@ -57,8 +57,7 @@ func TestBrowserRecordSections(t *testing.T) {
 	b.Do(chromedp.Navigate(base+"/problems"), chromedp.WaitVisible(chromedp.ID("add-problem")))
 	b.Axe("problems")
 	b.Do(chromedp.SendKeys(chromedp.ID("code"), "asthma"))
-	submit(t, b, "#code-find")
-	pick(b, "code")
+	find(t, b, "code")
 	b.Do(chromedp.Click(chromedp.ID("significance")))
 	submit(t, b, "#add-problem")
 	if got := b.Text("#active-problems"); !strings.Contains(got, "Asthma") || !strings.Contains(got, "Significant") {
@@ -75,8 +74,7 @@ func TestBrowserRecordSections(t *testing.T) {
 		submit(t, b, "#allergy-list .gp-inline-form button")
 	}
 	b.Do(chromedp.SendKeys(chromedp.ID("substance"), "penicillin"))
-	submit(t, b, "#substance-find")
-	pick(b, "substance")
+	find(t, b, "substance")
 	b.Do(chromedp.Click(chromedp.ID("category")), chromedp.SendKeys(chromedp.ID("reaction"), "Rash"), chromedp.Click(chromedp.ID("severity-moderate")))
 	submit(t, b, "#add-allergy")
 	if got := b.Text("#allergy-list"); !strings.Contains(got, "Penicillin") {
@@ -103,8 +101,7 @@ func TestBrowserRecordSections(t *testing.T) {
 	// An immunisation offered and declined.
 	b.Do(chromedp.Navigate(base+"/immunisations"), chromedp.WaitVisible(chromedp.ID("add-immunisation")))
 	b.Do(chromedp.SendKeys(chromedp.ID("vaccine"), "influenza"))
-	submit(t, b, "#vaccine-find")
-	pick(b, "vaccine")
+	find(t, b, "vaccine")
 	b.Do(chromedp.Click(chromedp.ID("given-declined")), chromedp.SendKeys(chromedp.ID("note"), "Prefers not to this year"))
 	submit(t, b, "#add-immunisation")
 	if got := b.Text("#immunisation-list"); !strings.Contains(got, "Not given: declined") {
@@ -243,9 +240,22 @@ func submit(t *testing.T, b *testbrowser.Browser, sel string) {
 	}
 }
 
-// pick chooses the first match of a coded field (none to click when
-// Find found one match: it is chosen already).
-func pick(b *testbrowser.Browser, field string) {
+// find presses a coded field's Find (htmx swaps the field in place: the
+// page stays) and chooses the first match (none to click when Find found
+// one match: it is chosen already).
+func find(t *testing.T, b *testbrowser.Browser, field string) {
+	t.Helper()
+	b.Eval(`window.gpOldPage = true; "ok"`)
+	b.Do(chromedp.Click(chromedp.ID(field + "-find")))
+	js := `String(!!(document.getElementById('` + field + `-pick-0') || document.getElementById('` + field + `-chosen')))`
+	for deadline := time.Now().Add(20 * time.Second); b.Eval(js) != "true"; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Find for %s showed no match", field)
+		}
+	}
+	if b.Eval(`String(!!window.gpOldPage)`) != "true" {
+		t.Errorf("Find for %s loaded a new page, want the field swapped in place", field)
+	}
 	if b.Eval(`String(!!document.getElementById('`+field+`-pick-0'))`) == "true" {
 		b.Do(chromedp.Click(chromedp.ID(field + "-pick-0")))
 	}

@@ -177,3 +177,43 @@ func mustJSON(r fhir.Resource) []byte {
 	b, _ := fhir.Marshal(r)
 	return b
 }
+
+// postPage posts a form and returns the status and the page.
+func (se *session) postPage(t testing.TB, path string, form url.Values) (int, string) {
+	t.Helper()
+	form.Set("csrf", se.csrf)
+	req, _ := http.NewRequest("POST", se.s.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "gpcloud_session", Value: se.cookie})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestFindWithoutJavaScript: Find is a plain form post that comes back
+// with the matches, keeping what was typed and writing nothing; a vaccine
+// field offers vaccines only.
+func TestFindWithoutJavaScript(t *testing.T) {
+	se := signedIn(t)
+	patient := se.practice.Patients[0]
+	before := len(se.entries(t, "Immunization", patient))
+	status, body := se.postPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"find-vaccine"},
+		"vaccine-q": {"influenza"}, "batch": {"AB12"}})
+	if status != http.StatusOK || !strings.Contains(body, "Seasonal influenza vaccine") || !strings.Contains(body, `value="AB12"`) {
+		t.Errorf("find: %d", status)
+	}
+	if n := len(se.entries(t, "Immunization", patient)); n != before {
+		t.Errorf("find wrote: %d immunisations, want %d", n, before)
+	}
+	// A disease is not a vaccine, even sent by hand.
+	status, _ = se.postPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"add"},
+		"vaccine-pick": {"6142004|Influenza"}, "given": {"declined"}, "date-day": {"1"}, "date-month": {"11"}, "date-year": {"2026"}})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("a disease as the vaccine: %d, want 422", status)
+	}
+}
