@@ -98,7 +98,7 @@ var (
 	AllergyTypes       = []Choice{{"allergy", "Allergy"}, {"intolerance", "Intolerance"}}
 )
 
-func validChoice(cs []Choice, key string) bool {
+func choiceKnown(cs []Choice, key string) bool {
 	for _, c := range cs {
 		if c.Key == key {
 			return true
@@ -136,13 +136,13 @@ func (a NewAllergy) Check(existing []fhir.Resource) map[string]string {
 		if a.Substance.Code == "" {
 			errs["substance"] = "Choose the substance from the matches (type its name and select Find)"
 		}
-		if !validChoice(AllergyTypes, a.Type) {
+		if !choiceKnown(AllergyTypes, a.Type) {
 			errs["type"] = "Select allergy or intolerance"
 		}
-		if !validChoice(AllergyCategories, a.Category) {
+		if !choiceKnown(AllergyCategories, a.Category) {
 			errs["category"] = "Select what kind of substance it is"
 		}
-		if a.Severity != "" && !validChoice(AllergySeverities, a.Severity) {
+		if a.Severity != "" && !choiceKnown(AllergySeverities, a.Severity) {
 			errs["severity"] = "Select the severity of the reaction"
 		}
 		if a.Severity != "" && strings.TrimSpace(a.Reaction) == "" {
@@ -151,7 +151,7 @@ func (a NewAllergy) Check(existing []fhir.Resource) map[string]string {
 		if len(a.Reaction) > 500 {
 			errs["reaction"] = "The reaction must be 500 characters or fewer"
 		}
-		if !validChoice(AllergyCertainties, a.Certainty) {
+		if !choiceKnown(AllergyCertainties, a.Certainty) {
 			errs["certainty"] = "Select how certain it is"
 		}
 	}

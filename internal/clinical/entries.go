@@ -24,16 +24,16 @@ func ParseDay(day, month, year, what string, optional bool) (string, string) {
 	}
 	var di, mi, yi int
 	if _, err := fmt.Sscanf(d+" "+m+" "+y, "%d %d %d", &di, &mi, &yi); err != nil || yi < 1900 || yi > 9999 || mi < 1 || mi > 12 || di < 1 || di > 31 {
-		return "", capitalise(what) + " must be a real date, like 27 3 2025"
+		return "", upperFirst(what) + " must be a real date, like 27 3 2025"
 	}
 	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
 	if t.Day() != di {
-		return "", capitalise(what) + " must be a real date, like 27 3 2025"
+		return "", upperFirst(what) + " must be a real date, like 27 3 2025"
 	}
 	return t.Format("2006-01-02"), ""
 }
 
-func capitalise(s string) string {
+func upperFirst(s string) string {
 	if s == "" {
 		return s
 	}
@@ -91,16 +91,16 @@ func (im NewImmunisation) Check(now time.Time) map[string]string {
 	if im.Expiry != "" && im.Date != "" && im.Expiry < im.Date {
 		errs["expiry-day"] = "The vaccine had expired on the day it was given: check the expiry date"
 	}
-	if !validChoice(ImmunisationRoutes, im.Route) {
+	if !choiceKnown(ImmunisationRoutes, im.Route) {
 		errs["route"] = "Select the route"
 	}
-	if im.Site != "" && !validChoice(ImmunisationSites, im.Site) {
+	if im.Site != "" && !choiceKnown(ImmunisationSites, im.Site) {
 		errs["site"] = "Select the site"
 	}
 	if im.Dose < 0 || im.Dose > 20 {
 		errs["dose"] = "The dose number must be between 1 and 20, or left empty"
 	}
-	if !validChoice(ImmunisationConsents, im.Consent) {
+	if !choiceKnown(ImmunisationConsents, im.Consent) {
 		errs["consent"] = "Select who gave consent"
 	}
 	return errs
@@ -230,7 +230,7 @@ type NewAlert struct {
 // Check returns the form's errors by field.
 func (a NewAlert) Check() map[string]string {
 	errs := map[string]string{}
-	if !validChoice(AlertKindChoices(), a.Kind) {
+	if !choiceKnown(AlertKindChoices(), a.Kind) {
 		errs["kind"] = "Select the kind of alert"
 	}
 	if a.Kind == "other" && strings.TrimSpace(a.Detail) == "" {

@@ -38,10 +38,10 @@ func (p NewProblem) Check(now time.Time) map[string]string {
 	if p.Code.Code == "" {
 		errs["code"] = "Choose the problem from the matches (type its name and select Find)"
 	}
-	if !validChoice(Significances, p.Significance) {
+	if !choiceKnown(Significances, p.Significance) {
 		errs["significance"] = "Select significant or minor"
 	}
-	if !validChoice(ProblemStatuses, p.Status) {
+	if !choiceKnown(ProblemStatuses, p.Status) {
 		errs["status"] = "Select active or past"
 	}
 	today := now.In(London).Format("2006-01-02")

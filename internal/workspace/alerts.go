@@ -31,7 +31,7 @@ func (ws *Workspace) alertsPage(w http.ResponseWriter, r *http.Request, v *visit
 	if !ok {
 		return nil, false
 	}
-	flags, err := ws.list(r.Context(), "Flag", base.Banner.ID, url.Values{"_count": {"200"}})
+	flags, err := ws.recordEntries(r.Context(), "Flag", base.Banner.ID, url.Values{"_count": {"200"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false

@@ -18,7 +18,7 @@ type allergiesPage struct {
 	stored    []fhir.Resource
 	// The add form.
 	What                                 string // "allergy" or "none-known"
-	Substance                            codeField
+	Substance                            rxCode
 	Type, Category, Reaction, Severity   string
 	Certainty                            string
 	Whats, Types, Categories, Severities []clinical.Choice
@@ -39,7 +39,7 @@ func (ws *Workspace) allergiesPage(w http.ResponseWriter, r *http.Request, v *vi
 	if !ok {
 		return nil, false
 	}
-	stored, err := ws.list(r.Context(), "AllergyIntolerance", base.Banner.ID, url.Values{"_count": {"200"}})
+	stored, err := ws.recordEntries(r.Context(), "AllergyIntolerance", base.Banner.ID, url.Values{"_count": {"200"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
@@ -61,9 +61,9 @@ func (ws *Workspace) addAllergy(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	f := r.PostForm
 	p.What = f.Get("none-known")
-	p.Substance = ws.parseCode(r.Context(), f, "substance", codes.Allergens)
+	p.Substance = ws.parseRecordCode(r.Context(), f, "substance", codes.Allergens)
 	p.Type, p.Category, p.Reaction, p.Severity, p.Certainty = f.Get("type"), f.Get("category"), f.Get("reaction"), f.Get("severity"), f.Get("certainty")
-	if finding(f) {
+	if rxFinding(f) {
 		ws.pages.Render(w, "allergies", http.StatusOK, p)
 		return
 	}

@@ -17,9 +17,9 @@ type immunisationsPage struct {
 	*entriesPage
 	Immunisations []clinical.ImmunisationRow
 	// The add form.
-	Vaccine                                 codeField
+	Vaccine                                 rxCode
 	Given                                   string // "given" or "declined"
-	Date, Expiry                            dateFields
+	Date, Expiry                            rxDate
 	Batch, Route, Site, Dose, Consent, Note string
 	Outcomes, Routes, Sites, Consents       []clinical.Choice
 }
@@ -31,7 +31,7 @@ func (ws *Workspace) immunisations(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	now := ws.opts.Now().In(clinical.London)
 	p.Given, p.Route = "given", "IM"
-	p.Date = dateFields{now.Format("2"), now.Format("1"), now.Format("2006")}
+	p.Date = rxDate{now.Format("2"), now.Format("1"), now.Format("2006")}
 	ws.pages.Render(w, "immunisations", http.StatusOK, p)
 }
 
@@ -40,7 +40,7 @@ func (ws *Workspace) immunisationsPage(w http.ResponseWriter, r *http.Request, v
 	if !ok {
 		return nil, false
 	}
-	ims, err := ws.list(r.Context(), "Immunization", base.Banner.ID, url.Values{"_count": {"200"}, "_sort": {"-date"}})
+	ims, err := ws.recordEntries(r.Context(), "Immunization", base.Banner.ID, url.Values{"_count": {"200"}, "_sort": {"-date"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
@@ -60,10 +60,10 @@ func (ws *Workspace) addImmunisation(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	f := r.PostForm
-	p.Vaccine = ws.parseCode(r.Context(), f, "vaccine", codes.Vaccines)
-	p.Given, p.Date, p.Expiry = f.Get("given"), dateOf(f, "date"), dateOf(f, "expiry")
+	p.Vaccine = ws.parseRecordCode(r.Context(), f, "vaccine", codes.Vaccines)
+	p.Given, p.Date, p.Expiry = f.Get("given"), rxDateOf(f, "date"), rxDateOf(f, "expiry")
 	p.Batch, p.Route, p.Site, p.Dose, p.Consent, p.Note = f.Get("batch"), f.Get("route"), f.Get("site"), f.Get("dose"), f.Get("consent"), f.Get("note")
-	if finding(f) {
+	if rxFinding(f) {
 		ws.pages.Render(w, "immunisations", http.StatusOK, p)
 		return
 	}

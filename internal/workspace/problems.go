@@ -15,9 +15,9 @@ type problemsPage struct {
 	*entriesPage
 	Problems []clinical.ProblemRow
 	// The add form.
-	Code                       codeField
+	Code                       rxCode
 	Significance, Status       string
-	Onset, Ended               dateFields
+	Onset, Ended               rxDate
 	Significances, StatusTypes []clinical.Choice
 }
 
@@ -36,7 +36,7 @@ func (ws *Workspace) problemsPage(w http.ResponseWriter, r *http.Request, v *vis
 		return nil, false
 	}
 	id := base.Banner.ID
-	conds, err := ws.list(r.Context(), "Condition", id, url.Values{"_count": {"200"}})
+	conds, err := ws.recordEntries(r.Context(), "Condition", id, url.Values{"_count": {"200"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
@@ -64,10 +64,10 @@ func (ws *Workspace) addProblem(w http.ResponseWriter, r *http.Request, v *visit
 		return
 	}
 	f := r.PostForm
-	p.Code = ws.parseCode(r.Context(), f, "code", nil)
+	p.Code = ws.parseRecordCode(r.Context(), f, "code", nil)
 	p.Significance, p.Status = f.Get("significance"), f.Get("status")
-	p.Onset, p.Ended = dateOf(f, "onset"), dateOf(f, "ended")
-	if finding(f) {
+	p.Onset, p.Ended = rxDateOf(f, "onset"), rxDateOf(f, "ended")
+	if rxFinding(f) {
 		ws.pages.Render(w, "problems", http.StatusOK, p)
 		return
 	}

@@ -57,9 +57,9 @@ func TestBrowserRecordSections(t *testing.T) {
 	b.Do(chromedp.Navigate(base+"/problems"), chromedp.WaitVisible(chromedp.ID("add-problem")))
 	b.Axe("problems")
 	b.Do(chromedp.SendKeys(chromedp.ID("code"), "asthma"))
-	find(t, b, "code")
+	rxFind(t, b, "code")
 	b.Do(chromedp.Click(chromedp.ID("significance")))
-	submit(t, b, "#add-problem")
+	rxSubmit(t, b, "#add-problem")
 	if got := b.Text("#active-problems"); !strings.Contains(got, "Asthma") || !strings.Contains(got, "Significant") {
 		t.Errorf("active problems: %q", got)
 	}
@@ -71,12 +71,12 @@ func TestBrowserRecordSections(t *testing.T) {
 	// "no known allergies".
 	b.Do(chromedp.Navigate(base+"/allergies"), chromedp.WaitVisible(chromedp.ID("add-allergy")))
 	for i := 0; i < 5 && b.Eval(`String(!!document.querySelector('#allergy-list .gp-inline-form button'))`) == "true"; i++ {
-		submit(t, b, "#allergy-list .gp-inline-form button")
+		rxSubmit(t, b, "#allergy-list .gp-inline-form button")
 	}
 	b.Do(chromedp.SendKeys(chromedp.ID("substance"), "penicillin"))
-	find(t, b, "substance")
+	rxFind(t, b, "substance")
 	b.Do(chromedp.Click(chromedp.ID("category")), chromedp.SendKeys(chromedp.ID("reaction"), "Rash"), chromedp.Click(chromedp.ID("severity-moderate")))
-	submit(t, b, "#add-allergy")
+	rxSubmit(t, b, "#add-allergy")
 	if got := b.Text("#allergy-list"); !strings.Contains(got, "Penicillin") {
 		t.Fatalf("allergies: %q", got)
 	}
@@ -84,7 +84,7 @@ func TestBrowserRecordSections(t *testing.T) {
 		t.Errorf("banner allergies %q, want 1 allergy", got)
 	}
 	b.Do(chromedp.Click(chromedp.ID("none-known-none-known")))
-	submit(t, b, "#add-allergy")
+	rxSubmit(t, b, "#add-allergy")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "cannot be recorded while an allergy is active") {
 		t.Errorf("no known allergies with an active allergy: %q", got)
 	}
@@ -101,9 +101,9 @@ func TestBrowserRecordSections(t *testing.T) {
 	// An immunisation offered and declined.
 	b.Do(chromedp.Navigate(base+"/immunisations"), chromedp.WaitVisible(chromedp.ID("add-immunisation")))
 	b.Do(chromedp.SendKeys(chromedp.ID("vaccine"), "influenza"))
-	find(t, b, "vaccine")
+	rxFind(t, b, "vaccine")
 	b.Do(chromedp.Click(chromedp.ID("given-declined")), chromedp.SendKeys(chromedp.ID("note"), "Prefers not to this year"))
-	submit(t, b, "#add-immunisation")
+	rxSubmit(t, b, "#add-immunisation")
 	if got := b.Text("#immunisation-list"); !strings.Contains(got, "Not given: declined") {
 		t.Errorf("immunisations: %q", got)
 	}
@@ -113,12 +113,12 @@ func TestBrowserRecordSections(t *testing.T) {
 
 	// An alert; the banner shows it on every page.
 	b.Do(chromedp.Navigate(base+"/alerts"), chromedp.WaitVisible(chromedp.ID("add-alert")))
-	submit(t, b, "#add-alert")
+	rxSubmit(t, b, "#add-alert")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Select the kind of alert") {
 		t.Errorf("alert without a kind: %q", got)
 	}
 	b.Do(chromedp.Click(chromedp.ID("kind-communication")), chromedp.SendKeys(chromedp.ID("detail"), "Polish interpreter"))
-	submit(t, b, "#add-alert")
+	rxSubmit(t, b, "#add-alert")
 	if got := b.Text("#banner-alerts"); !strings.Contains(got, "Polish interpreter") {
 		t.Errorf("banner alerts: %q", got)
 	}
@@ -128,15 +128,15 @@ func TestBrowserRecordSections(t *testing.T) {
 
 	// The problem was a mistake: entered in error, with a reason.
 	b.Do(chromedp.Navigate(base+"/problems"), chromedp.WaitVisible(chromedp.ID("active-problems")))
-	submit(t, b, `#active-problems a[href*="/retract"]`)
+	rxSubmit(t, b, `#active-problems a[href*="/retract"]`)
 	b.Axe("entered in error")
 	b.Shot("problem-retract")
-	submit(t, b, "#retract")
+	rxSubmit(t, b, "#retract")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Say why") {
 		t.Errorf("retract without a reason: %q", got)
 	}
 	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Recorded for the wrong patient"))
-	submit(t, b, "#retract")
+	rxSubmit(t, b, "#retract")
 	if got := b.Text("#past-problems"); !strings.Contains(got, "Entered in error") {
 		t.Errorf("past problems after retraction: %q", got)
 	}
@@ -201,14 +201,14 @@ func TestBrowserRecordSections(t *testing.T) {
 		t.Errorf("sensitive flag %q", got)
 	}
 	b.Axe("break-glass")
-	submit(t, b, "#open-record")
+	rxSubmit(t, b, "#open-record")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Give the reason") {
 		t.Errorf("no reason: %q", got)
 	}
 	b.Shot("break-glass")
 	b.Narrow("break-glass", 320)
 	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Seeing the patient today"))
-	submit(t, b, "#open-record")
+	rxSubmit(t, b, "#open-record")
 	if got := b.Text("#banner-glass"); !strings.Contains(got, "Seeing the patient today") {
 		t.Errorf("banner after break-glass: %q", got)
 	}
@@ -220,10 +220,10 @@ func TestBrowserRecordSections(t *testing.T) {
 	rb.Shot("sensitive-receptionist")
 }
 
-// submit clicks what sel finds and waits for the next page's DOM (not for
+// rxSubmit clicks what sel finds and waits for the next page's DOM (not for
 // every asset, which a loaded machine may take long to settle: the
 // axe runs and screenshots wait for what they need).
-func submit(t *testing.T, b *testbrowser.Browser, sel string) {
+func rxSubmit(t *testing.T, b *testbrowser.Browser, sel string) {
 	t.Helper()
 	b.Eval(`window.gpOldPage = true; "ok"`)
 	b.Do(chromedp.Click(chromedp.CSS(sel)))
@@ -240,10 +240,10 @@ func submit(t *testing.T, b *testbrowser.Browser, sel string) {
 	}
 }
 
-// find presses a coded field's Find (htmx swaps the field in place: the
+// rxFind presses a coded field's Find (htmx swaps the field in place: the
 // page stays) and chooses the first match (none to click when Find found
 // one match: it is chosen already).
-func find(t *testing.T, b *testbrowser.Browser, field string) {
+func rxFind(t *testing.T, b *testbrowser.Browser, field string) {
 	t.Helper()
 	b.Eval(`window.gpOldPage = true; "ok"`)
 	b.Do(chromedp.Click(chromedp.ID(field + "-find")))

@@ -42,13 +42,13 @@ func (ws *Workspace) entriesBase(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	p := &entriesPage{page: ws.recordBase(v, title, tab, &patient)}
 	_, p.MayWrite = v.principal.ReachFor(typ, auth.Create)
-	p.Saved = savedMessage(r.URL.Query().Get("saved"))
+	p.Saved = entrySavedMessage(r.URL.Query().Get("saved"))
 	return p, true
 }
 
-// savedMessage is what a redirect after a save announces; the query
+// entrySavedMessage is what a redirect after a save announces; the query
 // carries a word, never clinical data.
-func savedMessage(what string) string {
+func entrySavedMessage(what string) string {
 	return map[string]string{
 		"added":   "Added to the record.",
 		"ended":   "Ended. It stays in the record as past.",
@@ -57,8 +57,8 @@ func savedMessage(what string) string {
 	}[what]
 }
 
-// list searches the patient's entries of a type as the user.
-func (ws *Workspace) list(ctx context.Context, typ, patientID string, params url.Values) ([]fhir.Resource, error) {
+// recordEntries searches the patient's entries of a type as the user.
+func (ws *Workspace) recordEntries(ctx context.Context, typ, patientID string, params url.Values) ([]fhir.Resource, error) {
 	res, hidden, err := ws.patientEntries(ctx, typ, patientID, params)
 	if err == nil && hidden {
 		err = fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "your role may not read %s", typ)
@@ -66,21 +66,21 @@ func (ws *Workspace) list(ctx context.Context, typ, patientID string, params url
 	return res, err
 }
 
-// codeField is a coded field of a form: what was typed, the matches
+// rxCode is a coded field of a form: what was typed, the matches
 // found, the concept chosen.
-type codeField struct {
+type rxCode struct {
 	Q        string
 	Picks    []codes.Concept
 	Searched bool
 	Chosen   clinical.Concept
 }
 
-// parseCode reads a coded field; the Find button (action find-<field>)
+// parseRecordCode reads a coded field; the Find button (action find-<field>)
 // looks the words up in the codes seam, or in domain when the field
 // takes one kind of concept only (a vaccine, an allergen), which a
 // chosen code must then belong to.
-func (ws *Workspace) parseCode(ctx context.Context, form url.Values, field string, domain []codes.Concept) codeField {
-	c := codeField{Q: strings.TrimSpace(form.Get(field + "-q"))}
+func (ws *Workspace) parseRecordCode(ctx context.Context, form url.Values, field string, domain []codes.Concept) rxCode {
+	c := rxCode{Q: strings.TrimSpace(form.Get(field + "-q"))}
 	if code, display, ok := strings.Cut(form.Get(field+"-pick"), "|"); ok && codes.ValidSCTID(code) &&
 		(domain == nil || slices.ContainsFunc(domain, func(d codes.Concept) bool { return d.Code == code })) {
 		c.Chosen = clinical.Concept{Code: code, Display: display}
@@ -100,11 +100,11 @@ func (ws *Workspace) parseCode(ctx context.Context, form url.Values, field strin
 }
 
 // finding reports a Find button press: the form comes back with matches.
-func finding(form url.Values) bool { return strings.HasPrefix(form.Get("action"), "find-") }
+func rxFinding(form url.Values) bool { return strings.HasPrefix(form.Get("action"), "find-") }
 
 // addEntry writes a new resource of the record in one transaction.
 func (ws *Workspace) addEntry(ctx context.Context, patientID string, res fhir.Resource, who clinical.Ref) error {
-	plan := clinical.Plan{Changes: []clinical.Change{{Ref: "urn:uuid:" + newUUID(), Resource: res}}}
+	plan := clinical.Plan{Changes: []clinical.Change{{Ref: "urn:uuid:" + entryUUID(), Resource: res}}}
 	_, err := ws.write(ctx, plan, patientID, who, "")
 	return err
 }
@@ -117,7 +117,7 @@ func (ws *Workspace) changeEntry(ctx context.Context, patientID, typ, id, versio
 	if err != nil {
 		return err
 	}
-	if !belongsTo(cur, patientID) {
+	if !entryBelongsTo(cur, patientID) {
 		return errWrongPatient
 	}
 	next, ok := change(cur)
@@ -137,8 +137,8 @@ func (ws *Workspace) changeEntry(ctx context.Context, patientID, typ, id, versio
 
 var errWrongPatient = errors.New("the entry belongs to another patient")
 
-// belongsTo reports whether an entry of the record is the patient's.
-func belongsTo(res fhir.Resource, patientID string) bool {
+// entryBelongsTo reports whether an entry of the record is the patient's.
+func entryBelongsTo(res fhir.Resource, patientID string) bool {
 	for _, k := range []string{"subject", "patient"} {
 		if m, ok := res[k].(map[string]any); ok {
 			ref, _ := m["reference"].(string)
@@ -169,14 +169,14 @@ func (ws *Workspace) entryAuthor(ctx context.Context, v *visit) clinical.Ref {
 	return ws.authorRef(ctx, v)
 }
 
-// dateFields are a date input's three values, kept to show again.
-type dateFields struct{ Day, Month, Year string }
+// rxDate are a date input's three values, kept to show again.
+type rxDate struct{ Day, Month, Year string }
 
-func dateOf(form url.Values, field string) dateFields {
-	return dateFields{form.Get(field + "-day"), form.Get(field + "-month"), form.Get(field + "-year")}
+func rxDateOf(form url.Values, field string) rxDate {
+	return rxDate{form.Get(field + "-day"), form.Get(field + "-month"), form.Get(field + "-year")}
 }
 
-func newUUID() string {
+func entryUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40

@@ -14,7 +14,7 @@ import (
 )
 
 // get fetches a page as the session's user, without following redirects.
-func (se *session) get(t testing.TB, path string) (int, string, string) {
+func (se *session) rxGet(t testing.TB, path string) (int, string, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", se.s.URL+path, nil)
 	req.AddCookie(&http.Cookie{Name: "gpcloud_session", Value: se.cookie})
@@ -29,7 +29,7 @@ func (se *session) get(t testing.TB, path string) (int, string, string) {
 }
 
 // entries reads a patient's resources of a type as the GP.
-func (se *session) entries(t testing.TB, typ, patient string) []fhir.Resource {
+func (se *session) rxEntries(t testing.TB, typ, patient string) []fhir.Resource {
 	t.Helper()
 	ctx := auth.WithPrincipal(context.Background(), se.principal)
 	out, err := se.s.Service.Search(ctx, service.SearchRequest{Type: typ, Params: url.Values{"patient": {patient}, "_count": {"100"}}})
@@ -65,19 +65,19 @@ func TestAllergiesNoKnownRefused(t *testing.T) {
 	path := "/workspace/patients/" + patient + "/allergies"
 	// Start from nothing active: the demo may have recorded an allergy or
 	// "no known allergies"; each is ended through the page.
-	for _, a := range se.entries(t, "AllergyIntolerance", patient) {
+	for _, a := range se.rxEntries(t, "AllergyIntolerance", patient) {
 		v := a["meta"].(map[string]any)["versionId"].(string)
 		if resp := se.post(t, path+"/"+a.ID(), url.Values{"patient": {patient}, "do": {"end"}, "version": {v}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("end the demo's allergy: %d", resp.StatusCode)
 		}
 	}
-	before := len(se.entries(t, "AllergyIntolerance", patient))
+	before := len(se.rxEntries(t, "AllergyIntolerance", patient))
 	allergy := url.Values{"patient": {patient}, "action": {"add"}, "none-known": {"allergy"}, "substance-pick": {"373270004|Penicillin class of antibiotic"},
 		"type": {"allergy"}, "category": {"medication"}, "reaction": {"Rash"}, "severity": {"moderate"}, "certainty": {"confirmed"}}
 	if resp := se.post(t, path, allergy); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add allergy: %d", resp.StatusCode)
 	}
-	stored := se.entries(t, "AllergyIntolerance", patient)
+	stored := se.rxEntries(t, "AllergyIntolerance", patient)
 	if len(stored) != before+1 {
 		t.Fatalf("%d allergies, want %d", len(stored), before+1)
 	}
@@ -85,7 +85,7 @@ func TestAllergiesNoKnownRefused(t *testing.T) {
 	if resp := se.post(t, path, nka); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("no known allergies with an active allergy: %d, want 422", resp.StatusCode)
 	}
-	if n := len(se.entries(t, "AllergyIntolerance", patient)); n != before+1 {
+	if n := len(se.rxEntries(t, "AllergyIntolerance", patient)); n != before+1 {
 		t.Errorf("a refused save wrote: %d allergies", n)
 	}
 	// The wrong patient's form is refused.
@@ -98,8 +98,8 @@ func TestAllergiesNoKnownRefused(t *testing.T) {
 		t.Errorf("another patient's form: %d, want 409", resp.StatusCode)
 	}
 	var penicillin fhir.Resource
-	for _, a := range se.entries(t, "AllergyIntolerance", patient) {
-		if strings.Contains(string(mustJSON(a)), "373270004") && a["clinicalStatus"] != nil && strings.Contains(string(mustJSON(a)), `"active"`) {
+	for _, a := range se.rxEntries(t, "AllergyIntolerance", patient) {
+		if strings.Contains(string(rxJSON(a)), "373270004") && a["clinicalStatus"] != nil && strings.Contains(string(rxJSON(a)), `"active"`) {
 			penicillin = a
 		}
 	}
@@ -118,7 +118,7 @@ func TestAllergiesNoKnownRefused(t *testing.T) {
 	if resp := se.post(t, path, allergy); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("an allergy while no known allergies is active: %d, want 422", resp.StatusCode)
 	}
-	if status, body, _ := se.get(t, path); status != 200 || !strings.Contains(body, "No known allergies") {
+	if status, body, _ := se.rxGet(t, path); status != 200 || !strings.Contains(body, "No known allergies") {
 		t.Errorf("allergies page: %d", status)
 	}
 }
@@ -140,7 +140,7 @@ func TestSensitiveRecordAsksReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "/workspace/patients/" + patient
-	status, _, loc := se.get(t, base+"/problems")
+	status, _, loc := se.rxGet(t, base+"/problems")
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, base+"/break-glass") {
 		t.Fatalf("sensitive record: %d to %q, want the reason page", status, loc)
 	}
@@ -153,7 +153,7 @@ func TestSensitiveRecordAsksReason(t *testing.T) {
 	if resp := se.post(t, base+"/break-glass", url.Values{"patient": {patient}, "reason": {"Seeing the patient today"}, "next": {base + "/problems"}}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != base+"/problems" {
 		t.Fatalf("reason given: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	status, body, _ := se.get(t, base+"/problems")
+	status, body, _ := se.rxGet(t, base+"/problems")
 	if status != 200 || !strings.Contains(body, "Seeing the patient today") || !strings.Contains(body, "Sensitive record") {
 		t.Errorf("after the reason: %d", status)
 	}
@@ -173,13 +173,13 @@ func TestSensitiveRecordAsksReason(t *testing.T) {
 	}
 }
 
-func mustJSON(r fhir.Resource) []byte {
+func rxJSON(r fhir.Resource) []byte {
 	b, _ := fhir.Marshal(r)
 	return b
 }
 
 // postPage posts a form and returns the status and the page.
-func (se *session) postPage(t testing.TB, path string, form url.Values) (int, string) {
+func (se *session) rxPostPage(t testing.TB, path string, form url.Values) (int, string) {
 	t.Helper()
 	form.Set("csrf", se.csrf)
 	req, _ := http.NewRequest("POST", se.s.URL+path, strings.NewReader(form.Encode()))
@@ -201,17 +201,17 @@ func (se *session) postPage(t testing.TB, path string, form url.Values) (int, st
 func TestFindWithoutJavaScript(t *testing.T) {
 	se := signedIn(t)
 	patient := se.practice.Patients[0]
-	before := len(se.entries(t, "Immunization", patient))
-	status, body := se.postPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"find-vaccine"},
+	before := len(se.rxEntries(t, "Immunization", patient))
+	status, body := se.rxPostPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"find-vaccine"},
 		"vaccine-q": {"influenza"}, "batch": {"AB12"}})
 	if status != http.StatusOK || !strings.Contains(body, "Seasonal influenza vaccine") || !strings.Contains(body, `value="AB12"`) {
 		t.Errorf("find: %d", status)
 	}
-	if n := len(se.entries(t, "Immunization", patient)); n != before {
+	if n := len(se.rxEntries(t, "Immunization", patient)); n != before {
 		t.Errorf("find wrote: %d immunisations, want %d", n, before)
 	}
 	// A disease is not a vaccine, even sent by hand.
-	status, _ = se.postPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"add"},
+	status, _ = se.rxPostPage(t, "/workspace/patients/"+patient+"/immunisations", url.Values{"patient": {patient}, "action": {"add"},
 		"vaccine-pick": {"6142004|Influenza"}, "given": {"declined"}, "date-day": {"1"}, "date-month": {"11"}, "date-year": {"2026"}})
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("a disease as the vaccine: %d, want 422", status)

@@ -52,7 +52,7 @@ func (ws *Workspace) retractEntryStep(w http.ResponseWriter, r *http.Request, v 
 		ws.failed(w, r, v, err)
 		return
 	}
-	if !belongsTo(res, patient.ID) {
+	if !entryBelongsTo(res, patient.ID) {
 		ws.entryFailed(w, r, v, errWrongPatient)
 		return
 	}
@@ -85,7 +85,7 @@ func entryText(res fhir.Resource) string {
 			if t, _ := c["text"].(string); t != "" {
 				return t
 			}
-			for _, cd := range asList(c["coding"]) {
+			for _, cd := range entryCodings(c["coding"]) {
 				if d, _ := cd["display"].(string); d != "" {
 					return d
 				}
@@ -95,7 +95,7 @@ func entryText(res fhir.Resource) string {
 	return res.Type()
 }
 
-func asList(v any) []map[string]any {
+func entryCodings(v any) []map[string]any {
 	l, _ := v.([]any)
 	var out []map[string]any
 	for _, x := range l {
