@@ -184,6 +184,15 @@ func accessMatrix(t *testing.T, st store.Store) {
 		t.Errorf("gp's medication read: %v %s", err, out.Version.Body)
 	}
 
+	// A sensitive record is sealed from the practice, not from the patient.
+	own := auth.WithPrincipal(ctx, &auth.Principal{Subject: "patient", Role: auth.RolePatient, Patients: []string{patients[true]}, Scopes: auth.ScopesOf(auth.RolePatient)})
+	if _, err := svc.Read(own, "Condition", ids[true]["Condition"]); err != nil {
+		t.Errorf("the patient reading their own sensitive record: %v", err)
+	}
+	if n, err := countMatches(svc, own, "Condition", url.Values{"patient": {patients[true]}}); err != nil || n != 1 {
+		t.Errorf("the patient searching their own sensitive record: %d %v", n, err)
+	}
+
 	// Writing into a sensitive record needs the glass broken too.
 	if _, err := svc.Create(principal(auth.RoleGP, ""), "Flag", recordOf("Flag", patients[true]), ""); !refused(err) {
 		t.Errorf("gp wrote into a sensitive record without a reason: %v", err)
