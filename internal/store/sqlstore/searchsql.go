@@ -670,8 +670,10 @@ func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 // out until a clinician breaks the glass, which reaches everything.
 func (sb *sqlBuilder) sensitive(patientID string) {
 	s := sb.nextAlias("s")
+	// A probe by the patient's id (the owner index): the lookup index by
+	// parameter and code would scan every sensitive patient per row.
 	sb.w(`EXISTS (SELECT 1 FROM token_index `+s+` WHERE `+s+`.type = 'Patient' AND `+s+`.id = `+patientID+
-		` AND `+s+`.param = ? AND `+s+`.system = ? AND `+s+`.code IN (`+placeholders(len(search.SensitiveLabels))+`))`,
+		` AND `+sb.noIndex(s+`.param`)+` = ? AND `+s+`.system = ? AND `+sb.noIndex(s+`.code`)+` IN (`+placeholders(len(search.SensitiveLabels))+`)`+sb.dialect.ProbeSuffix+`)`,
 		append([]any{search.SecurityParam, search.ConfidentialitySystem}, anySlice(search.SensitiveLabels)...)...)
 }
 
