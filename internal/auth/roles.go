@@ -5,7 +5,8 @@ import "strings"
 // RoleScopes are the most a user of each role may be granted: a token's
 // scopes are what the app asked for intersected with these. Clinicians
 // reach the whole record of their practice's patients; receptionists
-// registration and appointments but no clinical data; practice admins
+// registration, appointments, alerts (Flag) and the names of repeat
+// medicines (NamesOnly), no consultation content; practice admins
 // read everything of the practice (the audit trail included) and manage
 // registrations and the practice's directory (sites, staff, teams); patients and proxies read
 // the records they reach and book appointments.
@@ -14,10 +15,19 @@ var RoleScopes = map[Role]string{
 	RoleNurse:         both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud"),
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
-		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds"),
+		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
+		"Flag.rs", "MedicationRequest.rs"), // alerts; repeat medicines' names only (NamesOnly)
 	RolePatient: both("*.rs", "Appointment.cu"),
 	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",
+}
+
+// NamesOnly are the types a role reads only as names: the service
+// returns them reduced (service/views.go). Receptionists answer requests
+// for repeat medicines, so they read a MedicationRequest's name when it
+// is a repeat, and nothing of what it is for or how it is taken.
+var NamesOnly = map[Role][]string{
+	RoleReceptionist: {"MedicationRequest"},
 }
 
 // both grants rules in the user/ and the patient/ context: an app a user

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
 // Banner is what the patient banner on every record page shows, in the
@@ -24,6 +25,37 @@ type Banner struct {
 	Deceased  bool
 	// Deducted: no longer registered (Patient.active false).
 	Deducted bool
+	// Sensitive: the record is sealed (search.Sensitive); a clinician
+	// gives a reason before it opens, and nobody else sees its content.
+	Sensitive bool
+	// BrokenGlass is the reason the user gave to open a sensitive record.
+	BrokenGlass string
+	// Record is what the banner says of the record itself (allergies,
+	// alerts), nil until read.
+	Record *BannerRecord
+}
+
+// BannerRecord is the part of the banner read from the record: the
+// allergy status and the active alerts, each as the user may read them.
+type BannerRecord struct {
+	Allergies AllergyStatus
+	// AllergiesHidden: the user's role may not read allergies.
+	AllergiesHidden bool
+	// Alerts are the active alerts' texts, shown on every record page.
+	Alerts       []string
+	AlertsHidden bool
+}
+
+// BannerRecordOf reads the banner's record part from the patient's
+// AllergyIntolerances and Flags; hidden says which the user may not read.
+func BannerRecordOf(allergies, flags []fhir.Resource, allergiesHidden, alertsHidden bool) *BannerRecord {
+	r := &BannerRecord{Allergies: AllergyStatusOf(allergies), AllergiesHidden: allergiesHidden, AlertsHidden: alertsHidden}
+	for _, f := range flags {
+		if str(f, "status") == "active" {
+			r.Alerts = append(r.Alerts, conceptText(f["code"]))
+		}
+	}
+	return r
 }
 
 // BannerOf reads a Patient resource. now is today, for the age.
@@ -77,6 +109,7 @@ func BannerOf(p fhir.Resource, now time.Time) Banner {
 	if RestrictedAddress(p) { // PDS's restricted flag (registration.go)
 		b.Address, b.Postcode = "Not shown: restricted record", ""
 	}
+	b.Sensitive = search.Sensitive(p)
 	return b
 }
 

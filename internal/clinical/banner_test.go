@@ -46,3 +46,19 @@ func TestBannerOf(t *testing.T) {
 		t.Errorf("BannerOf = %+v\nwant %+v", got, want)
 	}
 }
+
+func TestBannerSensitive(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"resourceType":"Patient","id":"p"}`: false,
+		`{"resourceType":"Patient","id":"p","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}}`: true,
+		`{"resourceType":"Patient","id":"p","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"N"}]}}`: false,
+	} {
+		p, err := fhir.Unmarshal([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := BannerOf(p, time.Now()).Sensitive; got != want {
+			t.Errorf("%s: Sensitive %v", body, got)
+		}
+	}
+}

@@ -119,7 +119,9 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 }
 
 // reachesPatient reports whether reach covers the records of a patient:
-// one of the caller's patients, or registered at their practice.
+// one of the caller's patients, or registered at their practice and not
+// sensitive (a sensitive record's content needs break-glass, which widens
+// the reach to All before this is asked).
 func (s *Service) reachesPatient(ctx context.Context, r store.Reader, reach *auth.Reach, patientID string) (bool, error) {
 	if slices.Contains(reach.Patients, patientID) {
 		return true, nil
@@ -127,52 +129,57 @@ func (s *Service) reachesPatient(ctx context.Context, r store.Reader, reach *aut
 	if reach.Practice == "" {
 		return false, nil
 	}
-	return s.registeredAt(ctx, r, patientID, reach.Practice)
+	reg, err := s.registrationOf(ctx, r, patientID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(reg.practices, reach.Practice) && !reg.sensitive, nil
 }
 
-// registeredAt reports whether a patient is registered at the practice.
-// Outside a transaction the answer comes from a short-lived cache (a read
-// and a decode per request would double the cost of reading one
-// record): this server forgets a patient when it writes them, other
-// servers on the same store within registrationTTL.
-func (s *Service) registeredAt(ctx context.Context, r store.Reader, patientID, practice string) (bool, error) {
+// registrationOf reads where a patient is registered and whether their
+// record is sensitive. Outside a transaction the answer comes from a
+// short-lived cache (a read and a decode per request would double the
+// cost of reading one record): this server forgets a patient when it
+// writes them, other servers on the same store within registrationTTL.
+func (s *Service) registrationOf(ctx context.Context, r store.Reader, patientID string) (registration, error) {
 	_, inTx := r.(store.Tx)
 	if !inTx {
-		if practices, ok := s.registrations.get(patientID, s.now()); ok {
-			return slices.Contains(practices, practice), nil
+		if reg, ok := s.registrations.get(patientID, s.now()); ok {
+			return reg, nil
 		}
 	}
 	at, _ := r.(*auditedTx)
 	if at != nil {
-		if practices, ok := at.registered[patientID]; ok {
-			return slices.Contains(practices, practice), nil
+		if reg, ok := at.registered[patientID]; ok {
+			return reg, nil
 		}
 	}
 	v, err := r.Read(ctx, "Patient", patientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return registration{}, nil
 	}
 	if err != nil {
-		return false, err
+		return registration{}, err
 	}
-	var practices []string
+	reg := registration{at: s.now()}
 	if !v.Deleted {
 		res, err := fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
 		if err != nil {
-			return false, err
+			return registration{}, err
 		}
-		practices = search.ReferencesTo(res, search.PracticeParams, "Organization")
+		reg.practices = search.ReferencesTo(res, search.PracticeParams, "Organization")
+		reg.sensitive = search.Sensitive(res)
 	}
 	if !inTx {
-		s.registrations.put(patientID, practices, s.now())
+		s.registrations.put(patientID, reg)
 	}
 	if at != nil {
 		if at.registered == nil {
-			at.registered = map[string][]string{}
+			at.registered = map[string]registration{}
 		}
-		at.registered[patientID] = practices
+		at.registered[patientID] = reg
 	}
-	return slices.Contains(practices, practice), nil
+	return reg, nil
 }
 
 // seesVersion is sees for a stored version; a deletion is judged by the

@@ -19,7 +19,7 @@ type auditedTx struct {
 	// Patient read is registered at: a consultation of fifteen resources
 	// would otherwise read and decode its Patient fifteen times. A write
 	// of the Patient in the transaction forgets it.
-	registered map[string][]string
+	registered map[string]registration
 	// svc keeps Slots in step with the Appointments written (booking.go).
 	svc *Service
 }

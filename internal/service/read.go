@@ -27,7 +27,9 @@ func (e *GoneError) Unwrap() error { return e.Err }
 // data may be beside it (binary.go), for the caller to stream
 // (SplitBinary) or put back (Expanded).
 func (s *Service) Read(ctx context.Context, typ, id string) (Outcome, error) {
-	return s.readVisible(ctx, s.store, typ, id)
+	out, err := s.readVisible(ctx, s.store, typ, id)
+	out.Version = viewedOne(ctx, out.Version)
+	return out, err
 }
 
 // readVisible is readFrom for the caller: their scopes must allow reading
@@ -122,7 +124,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 		}
 	}
 	s.seen(ctx, v)
-	return Outcome{Status: http.StatusOK, Version: v}, nil
+	return Outcome{Status: http.StatusOK, Version: viewedOne(ctx, v)}, nil
 }
 
 // parseVersion parses a version id; versions are positive integers.

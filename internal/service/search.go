@@ -50,6 +50,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 		return Outcome{}, err
 	}
 	params := req.Params
+	if err := checkNamesOnlySearch(ctx, types, params); err != nil {
+		return Outcome{}, err
+	}
 	countOnly := params.Get("_summary") == "count"
 	if countOnly {
 		// _summary=count: the total and no entries.
@@ -123,10 +126,10 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 		return Outcome{}, mapStoreError(err)
 	}
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
-	for _, v := range result.Matches {
+	for _, v := range viewed(ctx, result.Matches) {
 		entries = append(entries, s.searchEntry(v, "match", shape))
 	}
-	for _, v := range included {
+	for _, v := range viewed(ctx, included) {
 		entries = append(entries, s.searchEntry(v, "include", shape))
 	}
 	if len(ignored) > 0 {

@@ -319,9 +319,10 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if v.Deleted {
 			return Outcome{}, fhir.Errorf(http.StatusGone, fhir.CodeDeleted, "%s/%s/_history/%d is a deletion", e.typ, e.id, n)
 		}
-		return Outcome{Status: http.StatusOK, Version: v}, nil
+		return Outcome{Status: http.StatusOK, Version: viewedOne(ctx, v)}, nil
 	}
 	out, err := s.readVisible(ctx, tx, e.typ, e.id)
+	out.Version = viewedOne(ctx, out.Version)
 	var gone *GoneError
 	if errors.As(err, &gone) {
 		return Outcome{}, gone.Err

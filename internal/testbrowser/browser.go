@@ -122,7 +122,7 @@ func (b *Browser) ClickAndLoad(sel string) {
 	b.Do(chromedp.Click(chromedp.CSS(sel)))
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
-		if err == nil && (s == "complete" || s == "interactive") {
+		if err == nil && s == "complete" {
 			return
 		}
 		if time.Now().After(deadline) {

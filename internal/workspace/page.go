@@ -62,9 +62,13 @@ var recordTabs = []struct{ path, label string }{
 	{"/allergies", "Allergies"},
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
-	{"/demographics", "Demographics"},
 	{"/registration", "Registration"},
 }
+
+// tabTypes are the resource types a tab shows, for leaving out the tabs
+// a role may not read (a receptionist has no problems tab).
+var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
+	"Immunisations": "Immunization", "Alerts": "Flag"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.
@@ -72,6 +76,11 @@ func (ws *Workspace) recordBase(v *visit, title, tab string, patient *clinical.B
 	p := ws.base(v, title, "")
 	p.Banner = patient
 	for _, t := range recordTabs {
+		if typ, ok := tabTypes[t.label]; ok {
+			if _, may := v.principal.ReachFor(typ, auth.Read); !may {
+				continue // not the user's role's to read: no tab to a refusal
+			}
+		}
 		p.Tabs = append(p.Tabs, web.NavItem{Href: "/workspace/patients/" + patient.ID + t.path, Label: t.label, Current: t.label == tab})
 	}
 	p.CurrentTab = tab

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -20,6 +23,11 @@ type recordPage struct {
 	Hidden []string
 }
 
+// Shows reports whether the summary shows a part: a part the user's role
+// may not read is left out, not shown empty ("no allergies" would be
+// read as a fact).
+func (p *recordPage) Shows(part string) bool { return !slices.Contains(p.Hidden, part) }
+
 func (ws *Workspace) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	patient, ok := ws.patient(w, r, v)
 	if !ok {
@@ -33,6 +41,12 @@ func (ws *Workspace) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	p.Summary, p.Hidden = sum, hidden
+	if slices.Contains(auth.NamesOnly[v.principal.Role], "MedicationRequest") {
+		// Names only: repeats by name; acute medicines are not theirs to
+		// see (the service does not name them either).
+		p.Summary.Acute = nil
+		p.Hidden = append(p.Hidden, "acute medication")
+	}
 	ws.pages.Render(w, "record", http.StatusOK, p)
 }
 
@@ -50,7 +64,48 @@ func (ws *Workspace) patient(w http.ResponseWriter, r *http.Request, v *visit) (
 		ws.failed(w, r, v, err)
 		return clinical.Banner{}, false
 	}
-	return clinical.BannerOf(res, ws.opts.Now()), true
+	b := clinical.BannerOf(res, ws.opts.Now())
+	if b.Sensitive {
+		if v.principal.BreakGlass == "" {
+			ws.askReason(w, r, v, b)
+			return clinical.Banner{}, false
+		}
+		b.BrokenGlass = v.principal.BreakGlass
+	}
+	if b.Record, err = ws.bannerRecord(r.Context(), b.ID); err != nil {
+		ws.failed(w, r, v, err)
+		return clinical.Banner{}, false
+	}
+	return b, true
+}
+
+// bannerRecord reads what the banner says of the record: allergies and
+// active alerts, as the user may read them.
+func (ws *Workspace) bannerRecord(ctx context.Context, patientID string) (*clinical.BannerRecord, error) {
+	allergies, allergiesHidden, err := ws.patientEntries(ctx, "AllergyIntolerance", patientID, url.Values{"_count": {"100"}})
+	if err != nil {
+		return nil, err
+	}
+	flags, flagsHidden, err := ws.patientEntries(ctx, "Flag", patientID, url.Values{"status": {"active"}, "_count": {"50"}})
+	if err != nil {
+		return nil, err
+	}
+	return clinical.BannerRecordOf(allergies, flags, allergiesHidden, flagsHidden), nil
+}
+
+// patientEntries searches a patient's resources of one type as the user;
+// hidden is true (and no error) when their role may not read the type.
+func (ws *Workspace) patientEntries(ctx context.Context, typ, patientID string, params url.Values) ([]fhir.Resource, bool, error) {
+	params.Set("patient", patientID)
+	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})
+	var fe *fhir.Error
+	if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return searchMatches(out.Resource), false, nil
 }
 
 // summary reads the parts of the record summary, each as the user: a

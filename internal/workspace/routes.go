@@ -2,7 +2,9 @@ package workspace
 
 // pageNames are the workspace's page templates.
 var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
-	"book", "book-slot", "appointment", "appointment-move", "free-slots", "register", "registration"}
+	"book", "book-slot", "appointment", "appointment-move", "free-slots", "register", "registration",
+	// The record's sections.
+	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -53,4 +55,21 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/registration/details", ws.staff("update", ws.saveDetails))
 	// Practice admin (admin*.go).
 	ws.adminRoutes()
+	// A sensitive record's reason, and the record's sections (breakglass.go,
+	// problems.go, allergies.go, immunisations.go, alerts.go, retract_entry.go).
+	m.HandleFunc("GET /workspace/patients/{id}/break-glass", ws.staff("read", ws.breakGlassForm))
+	m.HandleFunc("POST /workspace/patients/{id}/break-glass", ws.staff("read", ws.breakGlass))
+	m.HandleFunc("GET /workspace/patients/{id}/problems", ws.staff("search-type", ws.problems))
+	m.HandleFunc("POST /workspace/patients/{id}/problems", ws.staff("create", ws.addProblem))
+	m.HandleFunc("POST /workspace/patients/{id}/problems/{entry}", ws.staff("update", ws.changeProblem))
+	m.HandleFunc("GET /workspace/patients/{id}/allergies", ws.staff("search-type", ws.allergies))
+	m.HandleFunc("POST /workspace/patients/{id}/allergies", ws.staff("create", ws.addAllergy))
+	m.HandleFunc("POST /workspace/patients/{id}/allergies/{entry}", ws.staff("update", ws.endAllergy))
+	m.HandleFunc("GET /workspace/patients/{id}/immunisations", ws.staff("search-type", ws.immunisations))
+	m.HandleFunc("POST /workspace/patients/{id}/immunisations", ws.staff("create", ws.addImmunisation))
+	m.HandleFunc("GET /workspace/patients/{id}/alerts", ws.staff("search-type", ws.alerts))
+	m.HandleFunc("POST /workspace/patients/{id}/alerts", ws.staff("create", ws.addAlert))
+	m.HandleFunc("POST /workspace/patients/{id}/alerts/{entry}", ws.staff("update", ws.endAlert))
+	m.HandleFunc("GET /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("read", ws.retractEntryForm))
+	m.HandleFunc("POST /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("update", ws.retractEntry))
 }

@@ -45,7 +45,7 @@ func New(opts Options) *Workspace {
 		opts.Now = time.Now
 	}
 	ws := &Workspace{opts: opts, mux: http.NewServeMux()}
-	ws.pages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"shared", "consult-shared", "book-shared"}, pageNames...)
+	ws.pages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"shared", "consult-shared", "book-shared", "record-shared"}, pageNames...)
 	ws.routes()
 	return ws
 }
@@ -76,6 +76,12 @@ func (ws *Workspace) staff(interaction string, h func(http.ResponseWriter, *http
 			return
 		}
 		p := web.PrincipalFor(u)
+		if id := r.PathValue("id"); id != "" && u.Role.IsClinician() {
+			// A sensitive record opened with a reason this session: every
+			// request on it runs with the glass broken, flagged in the
+			// audit with the reason (breakglass.go).
+			p.BreakGlass = ws.brokenGlass(r.Context(), sess, u, id)
+		}
 		ctx, note := audit.WithNote(r.Context())
 		ctx = auth.WithPrincipal(ctx, p)
 		describe := audit.Describe(r, interaction, p)

@@ -642,6 +642,8 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 		ownedBy(k)
 		sb.w(` AND `)
 		sb.registered(a, k+".target_id")
+		sb.w(` AND NOT `)
+		sb.sensitive(k + ".target_id")
 		sb.w(sb.dialect.ProbeSuffix + `)`)
 		// Records of no patient at all.
 		if search.UnownedShared(typ) {
@@ -661,6 +663,18 @@ func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
 		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
 		append(anySlice(search.PracticeParams), a.Practice)...)
+}
+
+// sensitive writes that the Patient patientID (a column) is labelled
+// sensitive (search.Sensitive): a practice's reach leaves their records
+// out until a clinician breaks the glass, which reaches everything.
+func (sb *sqlBuilder) sensitive(patientID string) {
+	s := sb.nextAlias("s")
+	// A probe by the patient's id (the owner index): the lookup index by
+	// parameter and code would scan every sensitive patient per row.
+	sb.w(`EXISTS (SELECT 1 FROM token_index `+s+` WHERE `+s+`.type = 'Patient' AND `+s+`.id = `+patientID+
+		` AND `+sb.noIndex(s+`.param`)+` = ? AND `+s+`.system = ? AND `+sb.noIndex(s+`.code`)+` IN (`+placeholders(len(search.SensitiveLabels))+`)`+sb.dialect.ProbeSuffix+`)`,
+		append([]any{search.SecurityParam, search.ConfidentialitySystem}, anySlice(search.SensitiveLabels)...)...)
 }
 
 // reachesPatient writes that the caller reaches the Patient patientID (a
