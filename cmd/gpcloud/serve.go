@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
@@ -22,6 +23,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -133,6 +135,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer messages.Close()
+	// Appointment confirmations, reminders and cancellations go into the
+	// outbox only when email or SMS can be sent (otherwise they would
+	// wait for ever).
+	if messages.Connected(notify.Email) || messages.Connected(notify.SMS) {
+		scanner := &appointments.Messages{Store: st, Service: svc, Log: log, Wake: messages.Wake}
+		go scanner.Run(ctx, 30*time.Second)
+	}
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		MaxInflightBody: *maxInflight,

@@ -108,6 +108,15 @@ func (m *Messages) enqueue(ctx context.Context, appt fhir.Resource, now time.Tim
 		}
 	}
 	practice := m.Practice
+	if org, _ := patient["managingOrganization"].(map[string]any); org != nil {
+		if id, ok := strings.CutPrefix(text(org["reference"]), "Organization/"); ok {
+			if out, err := m.Service.Read(ctx, "Organization", id); err == nil {
+				if o, err := fhir.Unmarshal(out.Version.Body); err == nil && text(o["name"]) != "" {
+					practice = text(o["name"])
+				}
+			}
+		}
+	}
 	if practice == "" {
 		practice = "Your GP practice"
 	}
