@@ -34,7 +34,7 @@ const (
 	auditUsage = `  gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]
       check the audit trail's hash chain (of a store, or of an export directory); exit status 1 if it is broken
 `
-	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + slotsUsage + tokenUsage + userUsage + clientUsage + auditUsage +
+	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + slotsUsage + reportUsage + tokenUsage + userUsage + clientUsage + auditUsage +
 		"\nEvery command but init and demo refuses a --data or --database that holds no store (exit status 2).\n"
 )
 
@@ -48,6 +48,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return adminInit(args[1:], stdout, stderr)
 	case "demo":
 		return adminDemo(args[1:], stdout, stderr)
+	case "report":
+		return report(args[1:], stdout, stderr)
 	case "slots":
 		return slots(args[1:], stdout, stderr)
 	case "reindex":

@@ -96,7 +96,7 @@ func (b Booking) Appointment(now time.Time) fhir.Resource {
 		"end":     b.Slot["end"],
 		"created": now.UTC().Format(time.RFC3339),
 		"participant": []any{
-			map[string]any{"actor": map[string]any{"reference": "Patient/" + b.PatientID, "display": b.PatientName}, "status": "accepted", "required": "required"},
+			map[string]any{"actor": apptRef("Patient/"+b.PatientID, b.PatientName), "status": "accepted", "required": "required"},
 		},
 		"extension": []any{
 			map[string]any{"url": BookingMethodURL, "valueCode": b.Method},
@@ -104,7 +104,7 @@ func (b Booking) Appointment(now time.Time) fhir.Resource {
 	}
 	if b.Clinician.Reference != "" {
 		a["participant"] = append(a["participant"].([]any), map[string]any{
-			"actor": map[string]any{"reference": b.Clinician.Reference, "display": b.Clinician.Display}, "status": "accepted", "required": "required"})
+			"actor": apptRef(b.Clinician.Reference, b.Clinician.Display), "status": "accepted", "required": "required"})
 	}
 	if b.BookedBy.Reference != "" || b.BookedBy.Display != "" {
 		// A receptionist may have no Practitioner resource: the name
@@ -192,4 +192,14 @@ func AppointmentSlot(a fhir.Resource) string {
 		}
 	}
 	return ""
+}
+
+// apptRef is a Reference; FHIR refuses an empty display, so none is given
+// when there is no name.
+func apptRef(ref, display string) map[string]any {
+	m := map[string]any{"reference": ref}
+	if display != "" {
+		m["display"] = display
+	}
+	return m
 }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/appointments"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+const reportUsage = `  gpcloud admin report appointments [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv
+      the GP Appointments Data (S62) fields of each appointment from one
+      day to another (both included; dates as 2026-12-01 or 01/12/2026),
+      as CSV; refuses an --out that exists or whose folder does not
+`
+
+// report writes a report; appointments is the only one.
+func report(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "appointments" {
+		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments\n\n%s", reportUsage)
+		return 2
+	}
+	fs := flagSet("admin report appointments", reportUsage)
+	var sc storeConfig
+	sc.register(fs)
+	fromFlag := fs.String("from", "", "the first day")
+	toFlag := fs.String("to", "", "the last day")
+	out := fs.String("out", "", "the CSV file to write")
+	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
+		return code
+	}
+	from, err1 := reportDate(*fromFlag)
+	to, err2 := reportDate(*toFlag)
+	switch {
+	case err1 != nil:
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: --from: %v\n", err1)
+		return 2
+	case err2 != nil:
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: --to: %v\n", err2)
+		return 2
+	case to.Before(from):
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: --to %s is before --from %s\n", *toFlag, *fromFlag)
+		return 2
+	case *out == "":
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: --out FILE.csv is required\n")
+		return 2
+	}
+	if _, err := os.Stat(*out); err == nil {
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: %s exists: give a new file\n", *out)
+		return 2
+	}
+	if info, err := os.Stat(filepath.Dir(*out)); err != nil || !info.IsDir() {
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: the folder of %s does not exist\n", *out)
+		return 2
+	}
+	ctx, st, done, code := openForCommand("gpcloud admin report appointments", sc, stderr)
+	if code != 0 {
+		return code
+	}
+	defer done()
+	rows, err := appointments.Report(ctx, service.New(st, service.Options{}), from, to.AddDate(0, 0, 1))
+	if err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
+		return 1
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
+		return 1
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write(clinical.GPADHeader)
+	for _, r := range rows {
+		_ = w.Write(r.Fields())
+	}
+	w.Flush()
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
+		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
+		os.Remove(*out)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d appointments from %s to %s written to %s\n", len(rows), from.Format("2006-01-02"), to.Format("2006-01-02"), *out)
+	return 0
+}
+
+// reportDate reads a day as YYYY-MM-DD or DD/MM/YYYY, in UK time.
+func reportDate(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", "02/01/2006", "2/1/2006"} {
+		if t, err := time.ParseInLocation(layout, s, clinical.UKTime); err == nil {
+			return t, nil
+		}
+	}
+	if s == "" {
+		return time.Time{}, errors.New("a date is required")
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date like 2026-12-01 or 01/12/2026", s)
+}
