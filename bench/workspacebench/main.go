@@ -9,23 +9,17 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/bench/internal/benchserver"
-	"github.com/gpcloud/gpcloud/internal/identity"
 )
 
 const practice = "bench-practice"
@@ -70,7 +64,7 @@ func runOne(setup benchserver.Setup, storeName, dsn string, copies, runs int) er
 	defer srv.Stop()
 	api := srv.Client(4)
 	org := `{"resourceType":"Organization","id":"` + practice + `","name":"Bench Practice"}`
-	if err := put(api, srv.Base+"/fhir/Organization/"+practice, org); err != nil {
+	if err := benchserver.Put(api, srv.Base+"/fhir/Organization/"+practice, org); err != nil {
 		return err
 	}
 	// Every patient of every copy registered at the practice.
@@ -100,11 +94,11 @@ func runOne(setup benchserver.Setup, storeName, dsn string, copies, runs int) er
 	}
 	fmt.Printf("%s, %dx: loaded %d bundles in %s\n", storeName, copies, len(rest)+len(setup.First), time.Since(start).Round(time.Second))
 
-	gp, err := signIn(setup.Binary, srv, storeName, dsn)
+	gp, err := benchserver.SignIn(setup.Binary, srv, "bench-gp", "gp", practice)
 	if err != nil {
 		return err
 	}
-	csrf, err := pageCSRF(gp, srv.Base+"/workspace/")
+	csrf, err := benchserver.PageCSRF(gp, srv.Base+"/workspace/")
 	if err != nil {
 		return err
 	}
@@ -123,7 +117,7 @@ func runOne(setup benchserver.Setup, storeName, dsn string, copies, runs int) er
 	for i := 0; i < runs+len(queries); i++ {
 		q := queries[i%len(queries)]
 		t0 := time.Now()
-		if err := post(gp, srv.Base+"/workspace/search", url.Values{"csrf": {csrf}, "q": {q}}); err != nil {
+		if err := benchserver.PostForm(gp, srv.Base+"/workspace/search", url.Values{"csrf": {csrf}, "q": {q}}); err != nil {
 			return err
 		}
 		if i >= len(queries)/3 { // the first few warm up
@@ -140,7 +134,7 @@ func runOne(setup benchserver.Setup, storeName, dsn string, copies, runs int) er
 	lat = lat[:0]
 	for i := 0; i < runs+5; i++ {
 		t0 := time.Now()
-		if err := get(gp, srv.Base+"/workspace/patients/"+id); err != nil {
+		if err := benchserver.Get(gp, srv.Base+"/workspace/patients/"+id); err != nil {
 			return err
 		}
 		if i >= 5 {
@@ -174,91 +168,6 @@ func register(b benchserver.Bundle) (benchserver.Bundle, string, error) {
 	body, err := json.Marshal(doc)
 	b.Body = body
 	return b, ident, err
-}
-
-// signIn creates a GP of the practice and signs in as them through the
-// sign-in pages (password, then the second factor), as a browser would.
-func signIn(bin string, srv *benchserver.Server, storeName, dsn string) (*http.Client, error) {
-	args := []string{"admin", "user", "add", "--username", "bench-gp", "--role", "gp", "--practice", practice, "--password-stdin"}
-	args = append(args, srv.StoreArgs...)
-	cmd := exec.Command(bin, args...)
-	cmd.Stdin = strings.NewReader("a long enough password\n")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return nil, fmt.Errorf("admin user add: %w: %s", err, out)
-	}
-	m := regexp.MustCompile(`setup key: ([A-Z2-7]+)`).FindSubmatch(out)
-	if m == nil {
-		return nil, fmt.Errorf("admin user add printed no second-factor key: %s", out)
-	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: time.Minute}
-	csrf, err := pageCSRF(c, srv.Base+"/auth/login")
-	if err != nil {
-		return nil, err
-	}
-	if err := post(c, srv.Base+"/auth/login", url.Values{"csrf": {csrf}, "username": {"bench-gp"}, "password": {"a long enough password"}}); err != nil {
-		return nil, err
-	}
-	if csrf, err = pageCSRF(c, srv.Base+"/auth/code"); err != nil {
-		return nil, err
-	}
-	code, err := identity.TOTPCode(string(m[1]), identity.TOTPStep(time.Now()))
-	if err != nil {
-		return nil, err
-	}
-	if err := post(c, srv.Base+"/auth/code", url.Values{"csrf": {csrf}, "code": {code}}); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// pageCSRF reads a page and the CSRF token of its forms.
-func pageCSRF(c *http.Client, u string) (string, error) {
-	resp, err := c.Get(u)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	m := csrfField.FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		return "", fmt.Errorf("GET %s: %d, no CSRF token", u, resp.StatusCode)
-	}
-	return string(m[1]), nil
-}
-
-func post(c *http.Client, u string, form url.Values) error {
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("HX-Request", "true")
-	return do(c, req)
-}
-
-func get(c *http.Client, u string) error {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return do(c, req)
-}
-
-func put(c *http.Client, u, body string) error {
-	req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader([]byte(body)))
-	req.Header.Set("Content-Type", "application/fhir+json")
-	return do(c, req)
-}
-
-func do(c *http.Client, req *http.Request) error {
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 {
-		return fmt.Errorf("%s %s: %d %.300s", req.Method, req.URL.Path, resp.StatusCode, body)
-	}
-	return nil
 }
 
 type name struct{ family, given string }
