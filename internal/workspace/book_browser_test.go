@@ -117,7 +117,20 @@ func TestBrowserAppointmentBook(t *testing.T) {
 		t.Errorf("%d DNA entries in the record", len(entries))
 	}
 
+	// The patient's record lists it, with the missed appointment counted.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+patient+"/appointments"), chromedp.WaitVisible(chromedp.ID("dna-count")))
+	if got := b.Text("#dna-count"); !strings.Contains(got, "1 missed") {
+		t.Errorf("missed appointments on the record: %q", got)
+	}
+	if got := b.Text("#past"); !strings.Contains(got, "Did not attend") {
+		t.Errorf("past appointments: %q", got)
+	}
+	b.Axe("patient's appointments")
+	b.Shot("patient-appointments")
+	b.Narrow("patient-appointments", 320)
+
 	// A third is cancelled by the patient: the slot is free again.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/appointments/"+second), chromedp.WaitVisible(chromedp.ID("to-book")))
 	b.ClickAndLoad("#to-book")
 	third := book(demo.NHSNumber(3))
 	b.Do(chromedp.Click(chromedp.CSS("#cancel-details summary")))

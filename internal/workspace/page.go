@@ -62,13 +62,14 @@ var recordTabs = []struct{ path, label string }{
 	{"/allergies", "Allergies"},
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
+	{"/appointments", "Appointments"},
 	{"/registration", "Registration"},
 }
 
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.
