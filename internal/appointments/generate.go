@@ -32,7 +32,8 @@ type Displaced struct {
 	Reason string
 }
 
-// Generated says what a generation did.
+// Generated says what a generation did: Blocked counts the slots an
+// exception covers, whether made blocked now or blocked since.
 type Generated struct {
 	Created, Blocked, Removed, Kept int
 	Displaced                       []Displaced
@@ -118,6 +119,9 @@ func Generate(ctx context.Context, svc *service.Service, scheduleID string, from
 			continue
 		}
 		g.Created++
+		if p.Blocked != "" {
+			g.Blocked++ // made blocked: an exception covers it
+		}
 		// The id comes from the slot key and the write is create-only
 		// (If-None-Match: *): a second generation running at the same
 		// time cannot make a second Slot for the same time, and no

@@ -21,7 +21,7 @@ const adminNavLabel = "Practice admin"
 
 // adminPages are the practice admin's page templates.
 var adminPages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"admin-shared"},
-	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps")
+	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps", "admin-rotas", "admin-rota")
 
 // adminSections are the admin pages' own navigation.
 var adminSections = []struct{ path, label string }{
@@ -29,6 +29,7 @@ var adminSections = []struct{ path, label string }{
 	{"/workspace/admin/sites", "Sites"},
 	{"/workspace/admin/teams", "Teams"},
 	{"/workspace/admin/apps", "Apps"},
+	{"/workspace/admin/rotas", "Rotas"},
 }
 
 func (ws *Workspace) adminRoutes() {
@@ -52,6 +53,11 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("POST /workspace/admin/teams/{team}", ws.admin("update", ws.changeTeamMembers))
 	m.HandleFunc("GET /workspace/admin/apps", ws.admin("read", ws.appsPage))
 	m.HandleFunc("POST /workspace/admin/apps", ws.admin("update", ws.changeApp))
+	m.HandleFunc("GET /workspace/admin/rotas", ws.admin("search-type", ws.rotasPage))
+	m.HandleFunc("POST /workspace/admin/rotas", ws.admin("create", ws.addRota))
+	m.HandleFunc("GET /workspace/admin/rotas/{schedule}", ws.admin("read", ws.rotaPage))
+	m.HandleFunc("POST /workspace/admin/rotas/{schedule}", ws.admin("update", ws.changeRota))
+	m.HandleFunc("POST /workspace/admin/rotas/{schedule}/generate", ws.admin("transaction", ws.generateSlots))
 }
 
 // admin wraps a practice admin's page: the staff wrapper (principal,
@@ -89,6 +95,7 @@ func (ws *Workspace) adminBase(r *http.Request, v *visit, title, section string)
 // adminDone are the admin pages' confirmations a redirect after a change may ask
 // for (?done=key): fixed texts, so nothing the user typed is in a URL.
 var adminDone = map[string]string{
+	"rota":         "Rota saved. Generate the slots to put the change in the book.",
 	"site":         "Site added.",
 	"closed":       "Site closed: it stays in the list, marked closed, for the records that refer to it.",
 	"reopened":     "Site reopened.",

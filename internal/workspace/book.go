@@ -1,7 +1,9 @@
 package workspace
 
 import (
+	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/appointments"
@@ -77,12 +79,27 @@ var modeLabels = map[string]string{"face-to-face": "Face to face", "telephone": 
 var statusTags = map[string]string{"booked": "nhsuk-tag--blue", "arrived": "nhsuk-tag--green", "checked-in": "nhsuk-tag--purple",
 	"fulfilled": "nhsuk-tag--white", "noshow": "nhsuk-tag--orange"}
 
-func init() {
-	pageFuncs["hhmm"] = func(t time.Time) string { return t.In(clinical.UKTime).Format("15:04") }
-	pageFuncs["modeLabel"] = func(m string) string { return modeLabels[m] }
-	pageFuncs["statusLabel"] = func(s string) string { return clinical.AppointmentStatusLabels[s] }
-	pageFuncs["statusTag"] = func(s string) string { return statusTags[s] }
-	pageFuncs["longDate"] = func(t time.Time) string { return t.In(clinical.UKTime).Format("Monday 2 January 2006") }
-	pageFuncs["bookLink"] = bookLink
-	pageFuncs["isoDate"] = func(t time.Time) string { return t.In(clinical.UKTime).Format("2006-01-02") }
+// bookFuncs are the appointment pages' template functions.
+var bookFuncs = template.FuncMap{
+	"hhmm":        func(t time.Time) string { return t.In(clinical.UKTime).Format("15:04") },
+	"modeLabel":   func(m string) string { return modeLabels[m] },
+	"statusLabel": func(s string) string { return clinical.AppointmentStatusLabels[s] },
+	"statusTag":   func(s string) string { return statusTags[s] },
+	"longDate":    func(t time.Time) string { return t.In(clinical.UKTime).Format("Monday 2 January 2006") },
+	"isoDate":     func(t time.Time) string { return t.In(clinical.UKTime).Format("2006-01-02") },
+	"bookLink":    bookLink,
+	"has":         func(l []string, s string) bool { return slices.Contains(l, s) },
 }
+
+// pageFuncs are every workspace page's template functions: a variable
+// built from the others, so that page sets made at package start
+// (adminPages) see them all.
+var pageFuncs = func() template.FuncMap {
+	out := template.FuncMap{}
+	for _, m := range []template.FuncMap{consultFuncs, bookFuncs} {
+		for k, f := range m {
+			out[k] = f
+		}
+	}
+	return out
+}()

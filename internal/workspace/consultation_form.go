@@ -393,7 +393,7 @@ func consultFieldOrder(p *consultPage) []string {
 }
 
 // pageFuncs are the workspace's template functions.
-var pageFuncs = template.FuncMap{
+var consultFuncs = template.FuncMap{
 	"lower": strings.ToLower,
 	// choices makes a list of choices from key, label pairs.
 	"choices": func(kv ...string) []clinical.Choice {
