@@ -168,3 +168,6 @@ func DissentConsent(patientID string, when time.Time) fhir.Resource {
 		"policyRule": map[string]any{"text": "GP Connect"},
 		"provision":  map[string]any{"type": "deny"}}
 }
+
+// PatientName is the patient's name as the banner shows it.
+func PatientName(p fhir.Resource) string { return displayName(p) }

@@ -1,0 +1,393 @@
+package gpconnect
+
+import (
+	"context"
+	"encoding/json"
+
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+// Directory says which practices provide GP Connect and which consumer
+// systems may call them: the Spine Directory Service's part for this
+// server (a practice's ASID is the Ssp-To it answers to; a consumer's
+// ASID is its Ssp-From, acting for one ODS organisation). Nothing here
+// reaches SDS: StaticDirectory is the local stand-in.
+type Directory interface {
+	// ProviderASID is the ASID of the practice with ODS code ods.
+	ProviderASID(ods string) (string, bool)
+	// ConsumerODS is the ODS code of the organisation the consumer
+	// system with this ASID acts for; false for a system not allowed.
+	ConsumerODS(asid string) (string, bool)
+}
+
+// StaticDirectory is a Directory from configuration.
+type StaticDirectory struct {
+	Practices map[string]string // ODS code → provider ASID
+	Consumers map[string]string // consumer ASID → ODS code
+}
+
+// ProviderASID implements Directory.
+func (d StaticDirectory) ProviderASID(ods string) (string, bool) {
+	a, ok := d.Practices[ods]
+	return a, ok
+}
+
+// ConsumerODS implements Directory.
+func (d StaticDirectory) ConsumerODS(asid string) (string, bool) {
+	o, ok := d.Consumers[asid]
+	return o, ok
+}
+
+// Options configure a Provider.
+type Options struct {
+	Service   *service.Service
+	Audit     *audit.Trail
+	Directory Directory
+	// Origin is the server's external origin (https://host), for the
+	// service root a JWT's aud names and the CapabilityStatement's URLs.
+	Origin string
+	Logger *slog.Logger
+	Now    func() time.Time
+	// SoftwareVersion goes into the CapabilityStatement.
+	SoftwareVersion string
+}
+
+// Provider serves the GP Connect bases of every practice in the directory.
+type Provider struct {
+	opts Options
+	mux  *http.ServeMux
+}
+
+// Base paths below /{ODS}/STU3/1/gpconnect.
+const (
+	foundationsBase = "/{ods}/STU3/1/gpconnect/fhir"
+	structuredBase  = "/{ods}/STU3/1/gpconnect/structured/fhir"
+)
+
+// New returns a Provider.
+func New(opts Options) *Provider {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	p := &Provider{opts: opts, mux: http.NewServeMux()}
+	p.routes()
+	return p
+}
+
+// Matches reports whether path is below a GP Connect base
+// (/{ODS}/STU3/1/gpconnect/...), for mounting beside the other handlers.
+func Matches(path string) bool {
+	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 5)
+	return len(parts) >= 4 && parts[0] != "" && parts[1] == "STU3" && parts[2] == "1" && parts[3] == "gpconnect"
+}
+
+// Wrap returns a handler sending GP Connect paths to p and the rest to next.
+func (p *Provider) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if Matches(r.URL.Path) {
+			p.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := p.mux.Handler(r); pattern == "" {
+		e := errorf(NotImplemented, "%s %s is not an interaction this provider offers", r.Method, r.URL.Path)
+		writeJSON(w, e.HTTPStatus(), e.Outcome())
+		return
+	}
+	p.mux.ServeHTTP(w, r)
+}
+
+// interaction is one GP Connect interaction: its Spine interaction id,
+// the JWT scope it needs, and the R4 scopes its principal gets (only the
+// types it reads or writes).
+type interaction struct {
+	id       string
+	scope    string
+	r4Scopes string
+}
+
+const urn = "urn:nhs:names:services:gpconnect:"
+
+// call is one checked request.
+type call struct {
+	ctx       context.Context
+	ods       string
+	practice  string // Organization id
+	principal *auth.Principal
+	consumer  *auth.Consumer
+	base      string // the STU3 base URL this request came to
+	id        string // the interaction id
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) *Error
+
+// handle registers pattern for the interactions (a PUT is an amend or a
+// cancel, told apart by the interaction id).
+func (p *Provider) handle(pattern string, h handlerFunc, its ...interaction) {
+	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		c, e := p.check(r, its)
+		var describe audit.Event
+		var note *audit.Note
+		ctx := r.Context()
+		ctx, note = audit.WithNote(ctx)
+		var princ *auth.Principal
+		if c != nil {
+			princ = c.principal
+		}
+		interactionName := "operation"
+		if c != nil {
+			interactionName = c.id
+		}
+		describe = audit.Describe(r, interactionName, princ)
+		if e == nil {
+			ctx = auth.WithPrincipal(ctx, c.principal)
+			if p.opts.Audit != nil {
+				ctx = audit.WithRequest(ctx, describe)
+			}
+			c.ctx = ctx
+			if e = negotiate(r); e == nil {
+				e = h(rec, r.WithContext(ctx), c)
+			}
+		}
+		refusal := ""
+		if e != nil {
+			if e.Code == InternalServerError {
+				p.opts.Logger.Error("gpconnect request failed", "path", r.URL.Path, "error", e.Diagnostics)
+			}
+			refusal = e.Code + ": " + e.Diagnostics
+			writeJSON(rec, e.HTTPStatus(), e.Outcome())
+		}
+		if p.opts.Audit != nil {
+			p.opts.Audit.RecordRequest(describe, note, rec.status, refusal)
+		}
+	})
+}
+
+// check applies GP Connect's request requirements: the practice is a
+// provider, the Spine Secure Proxy headers name this provider, a known
+// consumer and one of the route's interactions, and the JWT's claims are
+// complete, current and for that consumer's organisation. It returns
+// the call with its principal, or the error to answer.
+func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
+	ods := r.PathValue("ods")
+	asid, ok := p.opts.Directory.ProviderASID(ods)
+	if !ok {
+		return nil, &Error{Code: BadRequest, Status: http.StatusNotFound, Diagnostics: "no GP Connect provider for ODS code " + ods}
+	}
+	h := r.Header
+	trace, from, to, iid := h.Get("Ssp-TraceID"), h.Get("Ssp-From"), h.Get("Ssp-To"), h.Get("Ssp-InteractionID")
+	switch {
+	case trace == "":
+		return nil, errorf(BadRequest, "the Ssp-TraceID header is missing")
+	case from == "":
+		return nil, errorf(BadRequest, "the Ssp-From header is missing")
+	case to == "":
+		return nil, errorf(BadRequest, "the Ssp-To header is missing")
+	case iid == "":
+		return nil, errorf(BadRequest, "the Ssp-InteractionID header is missing")
+	case to != asid:
+		return nil, errorf(BadRequest, "Ssp-To %q is not this practice's ASID", to)
+	}
+	var it *interaction
+	for i := range its {
+		if its[i].id == iid {
+			it = &its[i]
+		}
+	}
+	if it == nil {
+		return nil, errorf(BadRequest, "Ssp-InteractionID %q does not match %s %s", iid, r.Method, r.URL.Path)
+	}
+	consumerODS, ok := p.opts.Directory.ConsumerODS(from)
+	if !ok {
+		return nil, errorf(AccessDenied, "the consumer system %q (Ssp-From) is not allowed to call this practice", from)
+	}
+	authz := h.Get("Authorization")
+	token, ok := strings.CutPrefix(authz, "Bearer ")
+	if !ok || token == "" {
+		return nil, errorf(BadRequest, "the Authorization header must carry the consumer's JWT as a Bearer token")
+	}
+	claims, e := ParseJWT(token)
+	if e != nil {
+		return nil, e
+	}
+	root := strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1"
+	info, e := claims.Check(it.scope, []string{root, root + "/gpconnect", root + "/gpconnect/fhir", root + "/gpconnect/structured/fhir"}, p.opts.Now())
+	if e != nil {
+		return nil, e
+	}
+	if info.Organization != consumerODS {
+		return nil, errorf(AccessDenied, "requesting_organization %q is not the organisation consumer system %q acts for", info.Organization, from)
+	}
+	consumer := &auth.Consumer{ASID: from, TraceID: trace, Organization: info.Organization, OrganizationName: info.OrganizationName,
+		UserID: info.UserID, UserName: info.UserName, SDSUserID: info.SDSUserID, SDSRoleProfileID: info.SDSRoleProfileID, Reason: info.Reason}
+	scopes, err := auth.ParseScopes(it.r4Scopes + " user/Organization.rs")
+	if err != nil {
+		return nil, errorf(InternalServerError, "scopes of %s: %v", it.id, err)
+	}
+	princ := &auth.Principal{Subject: "gpconnect:" + from + ":" + info.UserID, ClientID: "gpconnect:" + from,
+		Role: auth.RoleConsumer, Scopes: scopes, Consumer: consumer}
+	practice, e := p.practiceID(r.Context(), princ, ods)
+	if e != nil {
+		return nil, e
+	}
+	princ.Practice = practice
+	base := strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1/gpconnect/fhir"
+	if strings.Contains(r.URL.Path, "/gpconnect/structured/") {
+		base = strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1/gpconnect/structured/fhir"
+	}
+	return &call{ods: ods, practice: practice, principal: princ, consumer: consumer, base: base, id: it.id}, nil
+}
+
+// practiceID finds the practice's Organization by its ODS code.
+func (p *Provider) practiceID(ctx context.Context, princ *auth.Principal, ods string) (string, *Error) {
+	out, err := p.opts.Service.Search(auth.WithPrincipal(ctx, princ), service.SearchRequest{Type: "Organization",
+		Params: url.Values{"identifier": {ODSSystem + "|" + ods}, "_count": {"2"}}})
+	if err != nil {
+		return "", fromService(err, NoRecordFound)
+	}
+	orgs := matches(out.Resource)
+	if len(orgs) != 1 {
+		return "", errorf(InternalServerError, "the practice %s has %d Organizations with its ODS code", ods, len(orgs))
+	}
+	return orgs[0].ID(), nil
+}
+
+// negotiate accepts JSON only (see README: XML is not implemented).
+func negotiate(r *http.Request) *Error {
+	f := r.URL.Query().Get("_format")
+	acc := r.Header.Get("Accept")
+	if f != "" {
+		acc = f
+	}
+	if acc == "" || strings.Contains(acc, "json") || strings.Contains(acc, "*/*") {
+		return nil
+	}
+	return &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "only application/fhir+json is offered; XML is not implemented"}
+}
+
+// matches returns a searchset's match entries' resources.
+func matches(b fhir.Resource) []fhir.Resource {
+	var out []fhir.Resource
+	entries, _ := b["entry"].([]any)
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		if s, _ := m["search"].(map[string]any); s != nil && s["mode"] != nil && s["mode"] != "match" {
+			continue
+		}
+		if r, ok := m["resource"].(map[string]any); ok {
+			out = append(out, fhir.Resource(r))
+		}
+	}
+	return out
+}
+
+// included returns a searchset's include entries' resources.
+func included(b fhir.Resource) []fhir.Resource {
+	var out []fhir.Resource
+	entries, _ := b["entry"].([]any)
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		if s, _ := m["search"].(map[string]any); s == nil || s["mode"] != "include" {
+			continue
+		}
+		if r, ok := m["resource"].(map[string]any); ok {
+			out = append(out, fhir.Resource(r))
+		}
+	}
+	return out
+}
+
+// read reads typ/id as the caller; notFound is the code a missing one gets.
+func (c *call) read(svc *service.Service, typ, id, notFound string) (fhir.Resource, int64, *Error) {
+	out, err := svc.Read(c.ctx, typ, id)
+	if err != nil {
+		return nil, 0, fromService(err, notFound)
+	}
+	res, err := fhir.Unmarshal(out.Version.Body)
+	if err != nil {
+		return nil, 0, errorf(InternalServerError, "%v", err)
+	}
+	return res, out.Version.VersionID, nil
+}
+
+// search runs an R4 search as the caller.
+func (c *call) search(svc *service.Service, typ string, params url.Values) (fhir.Resource, *Error) {
+	out, err := svc.Search(c.ctx, service.SearchRequest{Type: typ, Params: params})
+	if err != nil {
+		return nil, fromService(err, NoRecordFound)
+	}
+	return out.Resource, nil
+}
+
+// writeJSON writes a STU3 resource as application/fhir+json.
+func writeJSON(w http.ResponseWriter, status int, res any) {
+	b, err := json.Marshal(res)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}`)
+	}
+	w.Header().Set("Content-Type", "application/fhir+json;charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// decodeBody reads a JSON resource body of at most 1 MiB.
+func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.Contains(ct, "json") {
+		return nil, &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "the body must be application/fhir+json"}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	if err != nil {
+		return nil, errorf(BadRequest, "the body cannot be read")
+	}
+	if len(b) > 1<<20 {
+		return nil, errorf(BadRequest, "the body is larger than 1 MiB")
+	}
+	var res fhir.Resource
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, errorf(InvalidResource, "the body is not a JSON resource: %v", err)
+	}
+	if res.Type() != wantType {
+		return nil, errorf(InvalidResource, "the body must be a %s, not %q", wantType, res.Type())
+	}
+	return res, nil
+}
+
+// statusRecorder remembers the status written, for the audit.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
