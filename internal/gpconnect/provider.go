@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -284,37 +285,9 @@ func negotiate(r *http.Request) *Error {
 	return &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "only application/fhir+json is offered; XML is not implemented"}
 }
 
-// matches returns a searchset's match entries' resources.
-func matches(b fhir.Resource) []fhir.Resource {
-	var out []fhir.Resource
-	entries, _ := b["entry"].([]any)
-	for _, e := range entries {
-		m, _ := e.(map[string]any)
-		if s, _ := m["search"].(map[string]any); s != nil && s["mode"] != nil && s["mode"] != "match" {
-			continue
-		}
-		if r, ok := m["resource"].(map[string]any); ok {
-			out = append(out, fhir.Resource(r))
-		}
-	}
-	return out
-}
-
-// included returns a searchset's include entries' resources.
-func included(b fhir.Resource) []fhir.Resource {
-	var out []fhir.Resource
-	entries, _ := b["entry"].([]any)
-	for _, e := range entries {
-		m, _ := e.(map[string]any)
-		if s, _ := m["search"].(map[string]any); s == nil || s["mode"] != "include" {
-			continue
-		}
-		if r, ok := m["resource"].(map[string]any); ok {
-			out = append(out, fhir.Resource(r))
-		}
-	}
-	return out
-}
+// matches returns a searchset's match entries' resources (the service
+// leaves them as stored JSON).
+func matches(b fhir.Resource) []fhir.Resource { return appointments.Matches(b) }
 
 // read reads typ/id as the caller; notFound is the code a missing one gets.
 func (c *call) read(svc *service.Service, typ, id, notFound string) (fhir.Resource, int64, *Error) {
