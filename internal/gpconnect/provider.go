@@ -3,6 +3,7 @@ package gpconnect
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"io"
 	"log/slog"
@@ -363,4 +364,35 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// ParseDirectory reads the directory from configuration: practices as
+// "ODS=ASID,ODS=ASID" and consumers as "ASID=ODS,ASID=ODS".
+func ParseDirectory(practices, consumers string) (StaticDirectory, error) {
+	d := StaticDirectory{Practices: map[string]string{}, Consumers: map[string]string{}}
+	parse := func(s, what string, into map[string]string) error {
+		for _, pair := range strings.Split(s, ",") {
+			pair = strings.TrimSpace(pair)
+			if pair == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(pair, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || k == "" || v == "" {
+				return fmt.Errorf("GP Connect %s: %q is not KEY=VALUE", what, pair)
+			}
+			if _, dup := into[k]; dup {
+				return fmt.Errorf("GP Connect %s: %q is given twice", what, k)
+			}
+			into[k] = v
+		}
+		return nil
+	}
+	if err := parse(practices, "practices (ODS=ASID)", d.Practices); err != nil {
+		return d, err
+	}
+	if err := parse(consumers, "consumers (ASID=ODS)", d.Consumers); err != nil {
+		return d, err
+	}
+	return d, nil
 }

@@ -113,3 +113,18 @@ func FuzzParseJWT(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDirectory(t *testing.T) {
+	d, err := ParseDirectory("A12345=900000000001, B23456=900000000002", "918999198738=RYA")
+	if err != nil || d.Practices["B23456"] != "900000000002" || d.Consumers["918999198738"] != "RYA" {
+		t.Errorf("%v %v", d, err)
+	}
+	for _, bad := range [][2]string{{"A12345", ""}, {"A=1,A=2", ""}, {"", "x="}} {
+		if _, err := ParseDirectory(bad[0], bad[1]); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if !Matches("/A12345/STU3/1/gpconnect/fhir/metadata") || Matches("/fhir/Patient") || Matches("/workspace/STU3/1/other") {
+		t.Errorf("Matches")
+	}
+}
