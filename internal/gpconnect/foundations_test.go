@@ -1,7 +1,10 @@
 package gpconnect
 
 import (
+	"context"
 	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
 
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
@@ -113,5 +116,27 @@ func TestFoundations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Two records holding one NHS number are a duplicate for the practice to
+// merge: the provider answers with neither rather than pick one.
+func TestDuplicateNHSNumberRefused(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	out, err := f.svc.Read(context.Background(), "Patient", "rich")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, _ := fhir.Unmarshal(out.Version.Body)
+	dup["id"] = "rich-duplicate"
+	delete(dup, "meta")
+	f.put(dup)
+	code, b, _ := f.do(patientSearch(nhsRich))
+	if code != 500 || len(entriesOf(b, "Patient")) != 0 {
+		t.Errorf("search: %d %v", code, b)
+	}
+	code, b, _ = f.do(structuredReq(nhsRich, param("includeAllergies")))
+	if code != 500 || len(entriesOf(b, "")) != 0 {
+		t.Errorf("structured record: %d %v", code, b)
 	}
 }
