@@ -40,19 +40,23 @@ var (
 		"includeInvestigations": "investigations", "includeReferrals": "referrals",
 		"includeDiaryEntries": "diary", "includeUncategorisedData": "uncategorised",
 	}
-	unavailable = map[string]bool{"consultations": true, "investigations": true, "referrals": true, "diary": true, "uncategorised": true}
+	unavailable = map[string]bool{"investigations": true, "referrals": true, "diary": true, "uncategorised": true}
 )
 
 // StructuredRequest is a parsed $gpc.getstructuredrecord Parameters.
 type StructuredRequest struct {
-	NHSNumber        string
-	Areas            map[string]bool
-	ResolvedAllergy  bool   // includeAllergies.includeResolvedAllergies
-	MedicationsFrom  string // includeMedication.medicationSearchFromDate (YYYY-MM-DD)
-	ProblemStatus    string // includeProblems.filterStatus: active | inactive | ""
-	ProblemSignif    string // includeProblems.filterSignificance: major | minor | ""
-	IncludeIssues    bool   // includeMedication.includePrescriptionIssues
-	WantsUnsupported []string
+	NHSNumber       string
+	Areas           map[string]bool
+	ResolvedAllergy bool   // includeAllergies.includeResolvedAllergies
+	MedicationsFrom string // includeMedication.medicationSearchFromDate (YYYY-MM-DD)
+	ProblemStatus   string // includeProblems.filterStatus: active | inactive | ""
+	ProblemSignif   string // includeProblems.filterSignificance: major | minor | ""
+	IncludeIssues   bool   // includeMedication.includePrescriptionIssues
+	// ConsultationsMostRecent and ConsultationsFrom/To filter consultations
+	// (includeConsultationsMostRecent; consultationSearchPeriod, dates).
+	ConsultationsMostRecent            int
+	ConsultationsFrom, ConsultationsTo string
+	WantsUnsupported                   []string
 }
 
 // ParseStructuredRequest reads the Parameters resource; every part is
@@ -124,14 +128,30 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 					return nil, errorf(InvalidParameter, "filterSignificance must be major or minor")
 				}
 				req.ProblemSignif = v
-			case (name == "includeConsultations" || name == "includeInvestigations" || name == "includeReferrals" ||
-				name == "includeDiaryEntries" || name == "includeUncategorisedData") && pn != "":
+			case name == "includeConsultations" && pn == "includeConsultationsMostRecent":
+				n, ok := part["valuePositiveInt"].(float64)
+				if !ok || n < 1 || n != float64(int(n)) {
+					return nil, errorf(InvalidParameter, "includeConsultationsMostRecent needs a valuePositiveInt")
+				}
+				req.ConsultationsMostRecent = int(n)
+			case name == "includeConsultations" && pn == "consultationSearchPeriod":
+				period := obj(part["valuePeriod"])
+				req.ConsultationsFrom, req.ConsultationsTo = str(period["start"]), str(period["end"])
+				if period == nil || req.ConsultationsFrom == "" && req.ConsultationsTo == "" ||
+					req.ConsultationsFrom != "" && req.ConsultationsTo != "" && req.ConsultationsTo < req.ConsultationsFrom {
+					return nil, errorf(InvalidParameter, "consultationSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
+				}
+			case (name == "includeInvestigations" || name == "includeReferrals" ||
+				name == "includeDiaryEntries" || name == "includeUncategorisedData"):
 				// Parts of areas not yet mapped: accepted, their List says
 				// the data is unavailable.
 			default:
 				return nil, errorf(InvalidParameter, "%s has no part %q", name, pn)
 			}
 		}
+	}
+	if req.ConsultationsMostRecent > 0 && (req.ConsultationsFrom != "" || req.ConsultationsTo != "") {
+		return nil, errorf(InvalidParameter, "includeConsultationsMostRecent and consultationSearchPeriod cannot be used together")
 	}
 	if req.NHSNumber == "" {
 		return nil, errorf(InvalidParameter, "patientNHSNumber is required")
@@ -191,7 +211,12 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 			return e
 		}
 	}
-	for _, area := range []string{"consultations", "investigations", "referrals", "diary", "uncategorised"} {
+	if req.Areas["consultations"] {
+		if e := p.consultations(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	for _, area := range []string{"investigations", "referrals", "diary", "uncategorised"} {
 		if req.Areas[area] {
 			l := b.list(area, id, nil)
 			l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "unavailable", "display": "Unavailable"}}}
@@ -211,9 +236,19 @@ type structuredBundle struct {
 	base    string
 	entries []any
 	refs    []string // Practitioner ids referenced
+	added   map[string]bool
 }
 
+// add puts r in the Bundle once.
 func (b *structuredBundle) add(r fhir.Resource) {
+	key := r.Type() + "/" + r.ID()
+	if b.added[key] {
+		return
+	}
+	if b.added == nil {
+		b.added = map[string]bool{}
+	}
+	b.added[key] = true
 	b.entries = append(b.entries, map[string]any{"fullUrl": b.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
 }
 

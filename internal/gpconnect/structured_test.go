@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
@@ -51,7 +53,7 @@ func TestStructuredRecord(t *testing.T) {
 	code, b, _ := f.do(structuredReq(nhsRich,
 		param("includeAllergies", map[string]any{"name": "includeResolvedAllergies", "valueBoolean": true}),
 		param("includeMedication", map[string]any{"name": "includePrescriptionIssues", "valueBoolean": true}),
-		param("includeProblems"), param("includeImmunisations"), param("includeConsultations")))
+		param("includeProblems"), param("includeImmunisations"), param("includeConsultations"), param("includeInvestigations")))
 	if code != 200 || b["type"] != "collection" {
 		t.Fatalf("%d %v", code, b)
 	}
@@ -70,9 +72,12 @@ func TestStructuredRecord(t *testing.T) {
 	if got := listItems(b, "1102181000000102"); !slices.Equal(got, []string{"Immunization/imm1"}) {
 		t.Errorf("immunisations list %v", got)
 	}
+	if got := listItems(b, "1149501000000101"); got == nil || len(got) != 0 {
+		t.Errorf("no consultations recorded: %v", got)
+	}
 	for _, l := range entriesOf(b, "List") {
-		if firstCode(l["code"]) == "1149501000000101" && firstCode(l["emptyReason"]) != "unavailable" {
-			t.Errorf("consultations are not mapped yet and must say unavailable, not none: %v", l)
+		if firstCode(l["code"]) == "887191000000108" && firstCode(l["emptyReason"]) != "unavailable" {
+			t.Errorf("investigations are not mapped yet and must say unavailable, not none: %v", l)
 		}
 	}
 	for _, typ := range []string{"Patient", "Organization", "Practitioner", "MedicationRequest", "Medication"} {
@@ -173,5 +178,110 @@ func TestAudit(t *testing.T) {
 	}
 	if !sawRefusal {
 		t.Errorf("the refused request was not audited")
+	}
+}
+
+// Round trip: a consultation recorded as the workspace records it
+// (clinical.PlanConsultation, written as its transaction) comes back as
+// GP Connect's consultation structure: the List of consultations naming
+// the Encounter, the consultation List, a topic List linked to the
+// problem, heading Lists with the notes and coded entries under them.
+func TestConsultationRoundTrip(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	prob, err := f.svc.Read(ctx, "Condition", "prob1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probRes, _ := fhir.Unmarshal(prob.Version.Body)
+	record := func(start time.Time, note string) {
+		c := &clinical.Consultation{PatientID: "rich", Practice: "org1", Type: "face-to-face", Start: start,
+			Clinician: clinical.Ref{Reference: "Practitioner/gp1", Display: "Dr Aisha Khan"}, Author: clinical.Ref{Reference: "Practitioner/gp1", Display: "Dr Aisha Khan"},
+			Topics: []clinical.Topic{{Title: "Hypertension", Problem: "Condition/prob1", ProblemDisplay: "Hypertension",
+				Notes:   map[string]string{"history": note, "plan": "Review in 3 months"},
+				Entries: []clinical.CodedEntry{{Heading: "examination", Concept: clinical.Concept{Code: "271649006", Display: "Systolic blood pressure"}, Comment: "Sitting"}}}}}
+		plan, err := clinical.PlanConsultation(c, clinical.Stored{"Condition/prob1": probRes}, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundle, err := plan.Bundle("rich", c.Author, "", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ProcessBundle(ctx, bundle, service.BundleOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), "Headaches for a week")
+	record(time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), "Headaches gone")
+
+	code, b, _ := f.do(structuredReq(nhsRich, param("includeConsultations")))
+	if code != 200 {
+		t.Fatalf("%d %v", code, b)
+	}
+	encs := listItems(b, "1149501000000101")
+	if len(encs) != 2 || !strings.HasPrefix(encs[0], "Encounter/") {
+		t.Fatalf("List of consultations %v", encs)
+	}
+	byID := map[string]fhir.Resource{}
+	for _, r := range entriesOf(b, "") {
+		byID[r.Type()+"/"+r.ID()] = r
+	}
+	if byID[encs[0]] == nil || str(obj(byID[encs[0]]["period"])["start"]) < str(obj(byID[encs[1]]["period"])["start"]) {
+		t.Errorf("encounters missing or not most recent first: %v", encs)
+	}
+	var consultations, topics, headings int
+	var notes []string
+	for _, l := range entriesOf(b, "List") {
+		switch firstCode(l["code"]) {
+		case consultationListCode:
+			consultations++
+		case topicListCode:
+			topics++
+			target := obj(list(obj(list(l["extension"])[0])["extension"])[0])["valueReference"]
+			if str(obj(target)["reference"]) != "Condition/prob1" || l["title"] != "Hypertension" {
+				t.Errorf("topic %v", l)
+			}
+		case headingListCode:
+			headings++
+			for _, e := range list(l["entry"]) {
+				o := byID[str(obj(obj(e)["item"])["reference"])]
+				if o == nil {
+					t.Errorf("heading %s refers to %v, not in the bundle", l["title"], e)
+					continue
+				}
+				if o["context"] == nil {
+					t.Errorf("observation without its encounter (context): %v", o)
+				}
+				notes = append(notes, str(l["title"])+": "+str(o["valueString"])+firstCode(o["code"]))
+			}
+		}
+	}
+	if consultations != 2 || topics != 2 || headings != 6 {
+		t.Errorf("%d consultations, %d topics, %d headings; want 2, 2, 6", consultations, topics, headings)
+	}
+	joined := strings.Join(notes, "|")
+	for _, want := range []string{"History: Headaches gone37331000000100", "Plan: Review in 3 months", "Examination: 271649006"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("%q missing from %s", want, joined)
+		}
+	}
+	if byID["Condition/prob1"] == nil {
+		t.Errorf("the topic's problem is not in the bundle")
+	}
+
+	// The most recent one only; a search period.
+	_, b, _ = f.do(structuredReq(nhsRich, param("includeConsultations", map[string]any{"name": "includeConsultationsMostRecent", "valuePositiveInt": 1})))
+	if got := listItems(b, "1149501000000101"); len(got) != 1 || got[0] != encs[0] {
+		t.Errorf("most recent: %v", got)
+	}
+	_, b, _ = f.do(structuredReq(nhsRich, param("includeConsultations", map[string]any{"name": "consultationSearchPeriod",
+		"valuePeriod": map[string]any{"start": "2026-01-01", "end": "2026-06-30"}})))
+	if got := listItems(b, "1149501000000101"); len(got) != 1 || got[0] != encs[1] {
+		t.Errorf("period: %v", got)
+	}
+	if code, b, _ := f.do(structuredReq(nhsRich, param("includeConsultations", map[string]any{"name": "includeConsultationsMostRecent", "valuePositiveInt": 1},
+		map[string]any{"name": "consultationSearchPeriod", "valuePeriod": map[string]any{"start": "2026-01-01"}}))); code != 422 || spineCode(b) != InvalidParameter {
+		t.Errorf("both filters: %d %v", code, b)
 	}
 }
