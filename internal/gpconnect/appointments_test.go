@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
@@ -254,4 +255,79 @@ func (f *fixture) slotStatus(id string) string {
 	}
 	s, _ := fhir.Unmarshal(out.Version.Body)
 	return str(s["status"])
+}
+
+// End to end, as NHS 111 uses it: find the patient, search free slots,
+// book, see the booking in the practice's own appointment book (the
+// workspace's view), read the structured record, cancel, and find every
+// step in the audit trail under the consumer's organisation.
+func TestEndToEnd(t *testing.T) {
+	for _, o := range storetest.Openers() {
+		t.Run(o.Name, func(t *testing.T) {
+			f := newFixture(t, o.Open)
+			_, found, _ := f.do(patientSearch(nhsRich))
+			pid := entriesOf(found, "Patient")[0].ID()
+			_, b, _ := f.do(f.slotSearch(""))
+			slot := entriesOf(b, "Slot")[0]
+			r := bookReq
+			r.body = bookingBody(pid, slot)
+			code, appt, _ := f.do(r)
+			if code != 201 {
+				t.Fatalf("book: %d %v", code, appt)
+			}
+			start, _ := time.Parse(time.RFC3339, str(slot["start"]))
+			book, err := appointments.Day(context.Background(), f.svc, start, f.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seen bool
+			for _, col := range book.Columns {
+				for _, s := range col.Slots {
+					if s.ID == slot.ID() && s.Appointment == appt.ID() && s.Patient.Reference == "Patient/"+pid {
+						seen = true
+					}
+				}
+			}
+			if !seen {
+				t.Errorf("the practice's book does not show the GP Connect booking")
+			}
+			code, rec, _ := f.do(structuredReq(nhsRich, param("includeAllergies"), param("includeMedication")))
+			if code != 200 || listItems(rec, "886921000000105") == nil || listItems(rec, "933361000000108") == nil {
+				t.Fatalf("structured record: %d", code)
+			}
+			cancel := req{method: "PUT", path: "/fhir/Appointment/" + appt.ID(), interaction: "fhir:rest:cancel:appointment-1", scope: "patient/*.write"}
+			appt["status"] = "cancelled"
+			appt["extension"] = append(list(appt["extension"]), map[string]any{"url": cancelReasonExtURL, "valueString": "Seen at the urgent treatment centre"})
+			cancel.body = appt
+			if code, b, _ := f.do(cancel); code != 200 || b["status"] != "cancelled" {
+				t.Fatalf("cancel: %d %v", code, b)
+			}
+			if s := f.slotStatus(slot.ID()); s != "free" {
+				t.Errorf("slot %s after cancelling", s)
+			}
+			f.trail.Flush()
+			out, err := f.svc.Search(context.Background(), service.SearchRequest{Type: "AuditEvent", Params: url.Values{"_count": {"200"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var create, update, read int
+			for _, ae := range matches(out.Resource) {
+				b, _ := fhir.Marshal(ae)
+				if !strings.Contains(string(b), `"value":"RYA"`) {
+					continue
+				}
+				switch str(ae["action"]) {
+				case "C":
+					create++
+				case "U":
+					update++
+				case "R", "E":
+					read++
+				}
+			}
+			if create == 0 || update == 0 || read == 0 {
+				t.Errorf("audit under the consumer's organisation: %d creates, %d updates, %d reads", create, update, read)
+			}
+		})
+	}
 }
