@@ -35,7 +35,7 @@ const (
 )
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.Store
 	svc    *service.Service
 	trail  *audit.Trail
@@ -46,7 +46,7 @@ type fixture struct {
 	origin string
 }
 
-func newFixture(t *testing.T, open func(testing.TB) store.Store) *fixture {
+func newFixture(t testing.TB, open func(testing.TB) store.Store) *fixture {
 	t.Helper()
 	st := open(t)
 	svc := service.New(st, service.Options{Booking: clinical.BookingRules{}, BaseURL: "http://test/fhir"})
