@@ -137,6 +137,7 @@ type call struct {
 	consumer  *auth.Consumer
 	base      string // the STU3 base URL this request came to
 	id        string // the interaction id
+	refused   bool   // the request was refused: the call is for the audit only
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) *Error
@@ -147,19 +148,13 @@ func (p *Provider) handle(pattern string, h handlerFunc, its ...interaction) {
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		c, e := p.check(r, its)
-		var describe audit.Event
-		var note *audit.Note
-		ctx := r.Context()
-		ctx, note = audit.WithNote(ctx)
+		ctx, note := audit.WithNote(r.Context())
 		var princ *auth.Principal
-		if c != nil {
-			princ = c.principal
-		}
 		interactionName := "operation"
 		if c != nil {
-			interactionName = c.id
+			princ, interactionName = c.principal, c.id
 		}
-		describe = audit.Describe(r, interactionName, princ)
+		describe := audit.Describe(r, interactionName, princ)
 		if e == nil {
 			ctx = auth.WithPrincipal(ctx, c.principal)
 			if p.opts.Audit != nil {
@@ -233,11 +228,13 @@ func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
 	}
 	root := strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1"
 	info, e := claims.Check(it.scope, []string{root, root + "/gpconnect", root + "/gpconnect/fhir", root + "/gpconnect/structured/fhir"}, p.opts.Now())
-	if e != nil {
-		return nil, e
+	if e == nil && info.Organization != consumerODS {
+		e = errorf(AccessDenied, "requesting_organization %q is not the organisation consumer system %q acts for", info.Organization, from)
 	}
-	if info.Organization != consumerODS {
-		return nil, errorf(AccessDenied, "requesting_organization %q is not the organisation consumer system %q acts for", info.Organization, from)
+	if e != nil {
+		// Refused, but audited with whatever the token claims (marked as
+		// unchecked), as the specification asks of failed requests.
+		return refusedCall(claims, from, trace, iid), e
 	}
 	consumer := &auth.Consumer{ASID: from, TraceID: trace, Organization: info.Organization, OrganizationName: info.OrganizationName,
 		UserID: info.UserID, UserName: info.UserName, SDSUserID: info.SDSUserID, SDSRoleProfileID: info.SDSRoleProfileID, Reason: info.Reason}
@@ -395,4 +392,15 @@ func ParseDirectory(practices, consumers string) (StaticDirectory, error) {
 		return d, err
 	}
 	return d, nil
+}
+
+// refusedCall is what the audit records of a request whose JWT was read
+// but refused: the claims as given, the reason marked unchecked.
+func refusedCall(c *Claims, asid, trace, iid string) *call {
+	ods, _ := identifierValue(c.RequestingOrganization.Identifier, ODSSystem)
+	sds, _ := identifierValue(c.RequestingPractitioner.Identifier, SDSUserSystem)
+	consumer := &auth.Consumer{ASID: asid, TraceID: trace, Organization: ods, OrganizationName: c.RequestingOrganization.Name,
+		UserID: c.Sub, SDSUserID: sds, Reason: "unchecked:" + c.ReasonForRequest}
+	return &call{id: iid, consumer: consumer, refused: true, principal: &auth.Principal{Subject: "gpconnect:" + asid + ":" + c.Sub,
+		ClientID: "gpconnect:" + asid, Role: auth.RoleConsumer, Consumer: consumer}}
 }

@@ -154,7 +154,7 @@ func TestAudit(t *testing.T) {
 	f := newFixture(t, storetest.OpenSQLite)
 	f.do(structuredReq(nhsRich, param("includeAllergies")))
 	refused := structuredReq(nhsRich, param("includeAllergies"))
-	refused.header = map[string]string{"Ssp-From": "111111111111"}
+	refused.claims = func(c map[string]any) { c["exp"] = c["iat"].(int64) + 3600 }
 	f.do(refused)
 	f.trail.Flush()
 	out, err := f.svc.Search(context.Background(), service.SearchRequest{Type: "AuditEvent", Params: url.Values{"_count": {"100"}}})
@@ -169,7 +169,7 @@ func TestAudit(t *testing.T) {
 			strings.Contains(s, "urn:nhs:gpconnect:reason:directcare") && strings.Contains(s, "Dr Claire Jones") {
 			sawRead = true
 		}
-		if str(ae["outcome"]) == "4" && strings.Contains(s, AccessDenied) {
+		if str(ae["outcome"]) == "4" && strings.Contains(s, BadRequest) && strings.Contains(s, `"value":"RYA"`) && strings.Contains(s, "unchecked:directcare") {
 			sawRefusal = true
 		}
 	}
@@ -177,7 +177,7 @@ func TestAudit(t *testing.T) {
 		t.Errorf("no AuditEvent names the patient with the consumer's organisation, user and reason")
 	}
 	if !sawRefusal {
-		t.Errorf("the refused request was not audited")
+		t.Errorf("the refused request was not audited with the organisation its token claimed")
 	}
 }
 
