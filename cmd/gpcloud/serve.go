@@ -56,7 +56,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	oidcConfig := registerOIDC(fs)
 	notifyConfig := registerNotify(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
-	gpcPractices := fs.String("gpconnect-practices", os.Getenv("GPCLOUD_GPCONNECT_PRACTICES"), "GP Connect provider: practices as ODS=ASID,... (the Ssp-To each answers to); off when empty (env GPCLOUD_GPCONNECT_PRACTICES)")
+	gpcPractices := fs.String("gpconnect-practices", os.Getenv("GPCLOUD_GPCONNECT_PRACTICES"), "GP Connect provider practices as ODS=ASID,... (the Ssp-To each answers to), besides those of gpcloud admin gpconnect (env GPCLOUD_GPCONNECT_PRACTICES)")
 	gpcConsumers := fs.String("gpconnect-consumers", os.Getenv("GPCLOUD_GPCONNECT_CONSUMERS"), "GP Connect consumer systems allowed, as ASID=ODS,... (env GPCLOUD_GPCONNECT_CONSUMERS)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
@@ -168,16 +168,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours; a restart prints the same link until it is used)\n", base, tok)
 		}
 	}
-	if *gpcPractices != "" {
-		// GP Connect's STU3 bases, /{ODS}/STU3/1/gpconnect/..., beside
-		// the rest (internal/gpconnect).
-		dir, err := gpconnect.ParseDirectory(*gpcPractices, *gpcConsumers)
-		if err != nil {
-			log.Error("GP Connect", "error", err)
-			return 1
-		}
-		handler = gpconnect.New(gpconnect.Options{Service: svc, Audit: trail, Directory: dir, Origin: base, Logger: log, SoftwareVersion: version}).Wrap(handler)
+	// GP Connect's STU3 bases, /{ODS}/STU3/1/gpconnect/..., beside the
+	// rest (internal/gpconnect): practices and consumers from the flags,
+	// then those `gpcloud admin gpconnect` keeps in the store.
+	gpcDir, err := gpconnect.ParseDirectory(*gpcPractices, *gpcConsumers)
+	if err != nil {
+		log.Error("GP Connect", "error", err)
+		return 1
 	}
+	handler = gpconnect.New(gpconnect.Options{Service: svc, Audit: trail, Origin: base, Logger: log, SoftwareVersion: version,
+		Directory: gpconnect.Directories{gpcDir, gpconnect.StoreDirectory{Store: st}}}).Wrap(handler)
 	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
 	srv.TLSConfig = tlsConfig
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

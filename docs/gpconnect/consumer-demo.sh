@@ -5,8 +5,9 @@
 # read the structured record and cancel.
 #
 #   gpcloud admin demo --data /tmp/gpc
-#   gpcloud serve --data /tmp/gpc --gpconnect-practices Y12345=200000000001 \
-#       --gpconnect-consumers 918999198738=RYA &
+#   gpcloud admin gpconnect practice --data /tmp/gpc --ods Y12345 --asid 200000000001
+#   gpcloud admin gpconnect consumer add --data /tmp/gpc --asid 918999198738 --ods RYA
+#   gpcloud serve --data /tmp/gpc &
 #   sh docs/gpconnect/consumer-demo.sh http://localhost:8080 Y12345 200000000001 NHSNUMBER
 #
 # Needs curl and jq. Made-up identities: NHS 111 (RYA), Dr Claire Jones.
