@@ -24,6 +24,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
@@ -177,7 +178,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	handler = gpconnect.New(gpconnect.Options{Service: svc, Audit: trail, Origin: base, Logger: log, SoftwareVersion: version,
-		Directory: gpconnect.Directories{gpcDir, gpconnect.StoreDirectory{Store: st}}}).Wrap(handler)
+		Directory: gpconnect.Directories{gpcDir, gpconnect.StoreDirectory{Store: st}}, PDS: pds.Local{Service: svc}}).Wrap(handler)
 	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
 	srv.TLSConfig = tlsConfig
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

@@ -46,6 +46,11 @@ type SharingInput struct {
 	Consents []fhir.Resource
 	// Practice is the providing practice's Organization id.
 	Practice string
+	// AnyRegistration accepts a current registration of any type: finding
+	// and booking for a temporary resident is what GP Connect's
+	// registration of a patient is for; the structured record is only
+	// for a regular registration.
+	AnyRegistration bool
 }
 
 // GPConnectSharing decides whether the record may be shared through GP
@@ -71,7 +76,7 @@ func GPConnectSharing(in SharingInput, now time.Time) (Sharing, string) {
 		// only "present and verified" (01, a PDS trace) is shared.
 		return NotShared, "the NHS number is not present and verified"
 	}
-	if !regularAt(in.Episodes, in.Practice, now) {
+	if !registeredAt(in.Episodes, in.Practice, now, in.AnyRegistration) {
 		// EpisodeOfCare: an active regular (GMS, type R) registration
 		// at this practice; temporary residents are not shared.
 		return NotShared, "the patient has no current regular registration at the practice"
@@ -96,7 +101,7 @@ func NHSNumberOf(p fhir.Resource) (number, status string) {
 	return "", ""
 }
 
-func regularAt(episodes []fhir.Resource, practice string, now time.Time) bool {
+func registeredAt(episodes []fhir.Resource, practice string, now time.Time, anyType bool) bool {
 	today := now.In(UKTime).Format("2006-01-02")
 	for _, ep := range episodes {
 		if text(ep["status"]) != "active" {
@@ -114,7 +119,7 @@ func regularAt(episodes []fhir.Resource, practice string, now time.Time) bool {
 			continue
 		}
 		types, _ := ep["type"].([]any)
-		if slices.ContainsFunc(types, func(t any) bool { return hasCoding(t, RegistrationTypeSystem, "R") }) {
+		if anyType || slices.ContainsFunc(types, func(t any) bool { return hasCoding(t, RegistrationTypeSystem, "R") }) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,8 @@ func TestGPConnectSharing(t *testing.T) {
 			p["identifier"] = []any{map[string]any{"system": NHSNumberSystem, "value": "9434765919"}}
 		}), regular, nil, NotShared},
 		{"temporary resident", patient(nil), []fhir.Resource{episode("T", "2026-11-01", "2027-02-01", "active")}, nil, NotShared},
+		{"temporary resident, any registration", patient(nil), []fhir.Resource{episode("T", "2026-11-01", "2027-02-01", "active")}, nil, Share},
+		{"temporary registration expired, any registration", patient(nil), []fhir.Resource{episode("T", "2026-08-01", "2026-11-01", "active")}, nil, NotShared},
 		{"registration ended", patient(nil), []fhir.Resource{episode("R", "2020-01-01", "2026-11-30", "finished")}, nil, NotShared},
 		{"registered elsewhere only", patient(nil), []fhir.Resource{func() fhir.Resource {
 			e := episode("R", "2020-01-01", "", "active")
@@ -66,7 +69,8 @@ func TestGPConnectSharing(t *testing.T) {
 		}()}, Share},
 		{"dissent ended", patient(nil), regular, []fhir.Resource{ended}, Share},
 	} {
-		got, why := GPConnectSharing(SharingInput{Patient: c.patient, Episodes: c.episodes, Consents: c.consents, Practice: "org1"}, now)
+		got, why := GPConnectSharing(SharingInput{Patient: c.patient, Episodes: c.episodes, Consents: c.consents, Practice: "org1",
+			AnyRegistration: strings.HasSuffix(c.name, "any registration")}, now)
 		if got != c.want {
 			t.Errorf("%s: %v (%s), want %v", c.name, got, why, c.want)
 		}

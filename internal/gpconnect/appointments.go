@@ -240,7 +240,7 @@ func (p *Provider) book(w http.ResponseWriter, r *http.Request, c *call) *Error 
 	if patientID == "" {
 		return errorf(InvalidResource, "Appointment.participant must include the patient")
 	}
-	rec, e := p.loadPatient(c, patientID)
+	rec, e := p.loadPatient(c, patientID, false)
 	if e != nil {
 		return e
 	}
@@ -320,7 +320,7 @@ func (p *Provider) sharedAppointment(c *call, id string) (fhir.Resource, int64, 
 	if pid == "" {
 		return nil, 0, errorf(NoRecordFound, "no appointment with this id")
 	}
-	rec, e := p.loadPatient(c, pid)
+	rec, e := p.loadPatient(c, pid, false)
 	if e != nil {
 		return nil, 0, e
 	}
@@ -425,7 +425,7 @@ func (p *Provider) updateAppointment(w http.ResponseWriter, r *http.Request, c *
 // patientAppointments: GET Patient/{id}/Appointment[?start=ge..&start=le..].
 func (p *Provider) patientAppointments(w http.ResponseWriter, r *http.Request, c *call) *Error {
 	id := r.PathValue("id")
-	rec, e := p.loadPatient(c, id)
+	rec, e := p.loadPatient(c, id, false)
 	if e != nil {
 		return e
 	}

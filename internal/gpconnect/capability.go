@@ -55,8 +55,9 @@ func (p *Provider) capability(c *call, name, version, description string, resour
 
 func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Error {
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect", "1.2.7",
-		"GP Connect Foundations and Appointment Management (JSON only). Not implemented: $gpc.registerpatient, "+
-			"Appointment search filters (searchFilter), amending anything but the description and comment, XML.",
+		"GP Connect Foundations and Appointment Management (JSON only). $gpc.registerpatient registers temporary "+
+			"residents only after a verified PDS trace (PDS is not connected: every registration is refused). Not implemented: "+
+			"slot searchFilter (accepted, not applied), amending anything but the description and comment, XML.",
 		[]any{
 			resource("Patient", profilePatient, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Practitioner", profilePractitioner, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
@@ -65,7 +66,8 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 			resource("Slot", profileSlot, []string{"search-type"}, [2]string{"start", "date"}, [2]string{"end", "date"}, [2]string{"status", "token"}),
 			resource("Schedule", profileSchedule, nil),
 			resource("Appointment", profileAppointment, []string{"read", "create", "update", "search-type"}, [2]string{"start", "date"}),
-		}, nil))
+		}, []any{map[string]any{"name": "gpc.registerpatient",
+			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1"}}}))
 	return nil
 }
 

@@ -35,15 +35,16 @@ const (
 )
 
 type fixture struct {
-	t      testing.TB
-	st     store.Store
-	svc    *service.Service
-	trail  *audit.Trail
-	srv    *httptest.Server
-	now    time.Time
-	slots  map[string]string // name → Slot id
-	pats   map[string]string // NHS number → Patient id
-	origin string
+	t        testing.TB
+	st       store.Store
+	svc      *service.Service
+	trail    *audit.Trail
+	srv      *httptest.Server
+	now      time.Time
+	slots    map[string]string // name → Slot id
+	pats     map[string]string // NHS number → Patient id
+	origin   string
+	provider *Provider
 }
 
 func newFixture(t testing.TB, open func(testing.TB) store.Store) *fixture {
@@ -62,6 +63,7 @@ func newFixture(t testing.TB, open func(testing.TB) store.Store) *fixture {
 	f.origin = f.srv.URL
 	p = New(Options{Service: svc, Audit: f.trail, Origin: f.srv.URL, SoftwareVersion: "test",
 		Directory: StaticDirectory{Practices: map[string]string{practiceODS: providerASID}, Consumers: map[string]string{consumerASID: consumerODS}}})
+	f.provider = p
 	return f
 }
 

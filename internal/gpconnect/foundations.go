@@ -30,7 +30,11 @@ type patientRecord struct {
 // loadPatient reads a patient, their registrations and consents as the
 // caller and decides whether GP Connect shares them. A patient the
 // caller cannot read is nil (as if not there).
-func (p *Provider) loadPatient(c *call, id string) (*patientRecord, *Error) {
+//
+// forRecord applies the structured record's stricter rule (a regular
+// registration only); Foundations and appointments accept a temporary
+// resident too.
+func (p *Provider) loadPatient(c *call, id string, forRecord bool) (*patientRecord, *Error) {
 	pat, _, e := c.read(p.opts.Service, "Patient", id, PatientNotFound)
 	if e != nil {
 		if e.Code == PatientNotFound {
@@ -38,7 +42,7 @@ func (p *Provider) loadPatient(c *call, id string) (*patientRecord, *Error) {
 		}
 		return nil, e
 	}
-	in := clinical.SharingInput{Patient: pat, Practice: c.practice}
+	in := clinical.SharingInput{Patient: pat, Practice: c.practice, AnyRegistration: !forRecord}
 	if b, e := c.search(p.opts.Service, "EpisodeOfCare", url.Values{"patient": {"Patient/" + id}, "_count": {"100"}}); e == nil {
 		in.Episodes = matches(b)
 	} else {
@@ -114,7 +118,7 @@ func (p *Provider) searchPatient(w http.ResponseWriter, r *http.Request, c *call
 	}
 	var out []fhir.Resource
 	if id != "" {
-		rec, e := p.loadPatient(c, id)
+		rec, e := p.loadPatient(c, id, false)
 		if e != nil {
 			return e
 		}
@@ -128,7 +132,7 @@ func (p *Provider) searchPatient(w http.ResponseWriter, r *http.Request, c *call
 
 // readPatient: GET Patient/{id}.
 func (p *Provider) readPatient(w http.ResponseWriter, r *http.Request, c *call) *Error {
-	rec, e := p.loadPatient(c, r.PathValue("id"))
+	rec, e := p.loadPatient(c, r.PathValue("id"), false)
 	if e != nil {
 		return e
 	}

@@ -34,7 +34,7 @@ func TestFoundations(t *testing.T) {
 				{"sensitive", nhsSensitive, 200, false, ""},
 				{"deceased", nhsDeceased, 200, false, ""},
 				{"NHS number not traced", nhsUntraced, 200, false, ""},
-				{"temporary resident", nhsTemporary, 200, false, ""},
+				{"temporary resident (found and bookable)", nhsTemporary, 200, true, ""},
 				{"dissented (still bookable)", nhsDissent, 200, true, ""},
 				{"not registered here", nhsNowhere, 200, false, ""},
 				{"invalid NHS number", "9434765918", 400, false, InvalidNHSNumber},
@@ -67,6 +67,19 @@ func TestFoundations(t *testing.T) {
 					reg := obj(list(p["extension"])[0])
 					if reg["url"] != registrationExtURL {
 						t.Errorf("%s: registration details %v", c.name, p["extension"])
+					}
+					wantType := "R"
+					if c.nhs == nhsTemporary {
+						wantType = "T"
+					}
+					var gotType string
+					for _, part := range list(reg["extension"]) {
+						if obj(part)["url"] == "registrationType" {
+							gotType = firstCode(obj(part)["valueCodeableConcept"])
+						}
+					}
+					if gotType != wantType {
+						t.Errorf("%s: registration type %q, want %q", c.name, gotType, wantType)
 					}
 				}
 			}

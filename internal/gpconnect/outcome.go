@@ -18,6 +18,7 @@ const (
 	InvalidIdentifierSystem = "INVALID_IDENTIFIER_SYSTEM"
 	InvalidIdentifierValue  = "INVALID_IDENTIFIER_VALUE"
 	InvalidNHSNumber        = "INVALID_NHS_NUMBER"
+	InvalidDemographics     = "INVALID_PATIENT_DEMOGRAPHICS"
 	PatientNotFound         = "PATIENT_NOT_FOUND"
 	NoRecordFound           = "NO_RECORD_FOUND"
 	NoPatientConsent        = "NO_PATIENT_CONSENT"
@@ -41,6 +42,7 @@ var spineCodes = map[string]struct {
 	InvalidIdentifierSystem: {400, "invalid", "Invalid identifier system"},
 	InvalidIdentifierValue:  {400, "invalid", "Invalid identifier value"},
 	InvalidNHSNumber:        {400, "value", "NHS number invalid"},
+	InvalidDemographics:     {400, "invalid", "Invalid patient demographics"},
 	PatientNotFound:         {404, "not-found", "Patient record not found"},
 	NoRecordFound:           {404, "not-found", "No record found"},
 	NoPatientConsent:        {403, "forbidden", "Patient has not provided consent to share data"},

@@ -16,6 +16,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -62,6 +63,9 @@ type Options struct {
 	Now    func() time.Time
 	// SoftwareVersion goes into the CapabilityStatement.
 	SoftwareVersion string
+	// PDS traces an NHS number for $gpc.registerpatient; nil (or a
+	// stand-in that verifies nothing) refuses every registration.
+	PDS pds.Service
 }
 
 // Provider serves the GP Connect bases of every practice in the directory.

@@ -19,6 +19,7 @@ var (
 	itApptU      = interaction{urn + "fhir:rest:update:appointment-1", "patient/*.write", "user/Appointment.rus user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs"}
 	itApptCancel = interaction{urn + "fhir:rest:cancel:appointment-1", "patient/*.write", "user/Appointment.rus user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs"}
 	itPatientAp  = interaction{urn + "fhir:rest:search:patient_appointments-1", "patient/*.read", "user/Appointment.rs user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs"}
+	itRegister   = interaction{urn + "fhir:operation:gpc.registerpatient-1", "patient/*.write", "user/Patient.crs user/EpisodeOfCare.crs user/Consent.rs"}
 	itStructMeta = interaction{urn + "structured:fhir:rest:read:metadata-1", "organization/*.read", ""}
 	itStructured = interaction{urn + "fhir:operation:gpc.getstructuredrecord-1", "patient/*.read",
 		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/AllergyIntolerance.rs user/MedicationRequest.rs user/MedicationStatement.rs user/Medication.rs user/Condition.rs user/Immunization.rs user/Practitioner.rs user/Composition.rs user/Encounter.rs user/Observation.rs user/Location.rs"}
@@ -38,6 +39,7 @@ func (p *Provider) routes() {
 	p.handle("POST "+f+"/Appointment", p.book, itApptC)
 	p.handle("GET "+f+"/Appointment/{id}", p.readAppointment, itApptR)
 	p.handle("PUT "+f+"/Appointment/{id}", p.updateAppointment, itApptU, itApptCancel)
+	p.handle("POST "+f+"/Patient/$gpc.registerpatient", p.registerPatient, itRegister)
 	p.handle("GET "+f+"/Patient/{id}/Appointment", p.patientAppointments, itPatientAp)
 	p.handle("GET "+s+"/metadata", p.structuredMetadata, itStructMeta)
 	p.handle("POST "+s+"/Patient/$gpc.getstructuredrecord", p.structuredRecord, itStructured)

@@ -176,7 +176,7 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 	if id == "" {
 		return errorf(PatientNotFound, "no patient with this NHS number is registered at the practice")
 	}
-	rec, e := p.loadPatient(c, id)
+	rec, e := p.loadPatient(c, id, true)
 	if e != nil {
 		return e
 	}
