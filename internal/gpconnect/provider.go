@@ -231,7 +231,7 @@ func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
 		return nil, e
 	}
 	root := strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1"
-	info, e := claims.Check(it.scope, []string{root, root + "/gpconnect", root + "/gpconnect/fhir", root + "/gpconnect/structured/fhir"}, p.opts.Now())
+	info, e := claims.Check(it.scope, []string{root, root + "/gpconnect", root + "/gpconnect/fhir", root + "/gpconnect/structured/fhir", root + "/gpconnect/documents/fhir"}, p.opts.Now())
 	if e == nil && info.Organization != consumerODS {
 		e = errorf(AccessDenied, "requesting_organization %q is not the organisation consumer system %q acts for", info.Organization, from)
 	}
@@ -256,6 +256,9 @@ func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
 	base := strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1/gpconnect/fhir"
 	if strings.Contains(r.URL.Path, "/gpconnect/structured/") {
 		base = strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1/gpconnect/structured/fhir"
+	}
+	if strings.Contains(r.URL.Path, "/gpconnect/documents/") {
+		base = strings.TrimRight(p.opts.Origin, "/") + "/" + ods + "/STU3/1/gpconnect/documents/fhir"
 	}
 	return &call{ods: ods, practice: practice, principal: princ, consumer: consumer, base: base, id: it.id}, nil
 }

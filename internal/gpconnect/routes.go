@@ -42,5 +42,6 @@ func (p *Provider) routes() {
 	p.handle("POST "+f+"/Patient/$gpc.registerpatient", p.registerPatient, itRegister)
 	p.handle("GET "+f+"/Patient/{id}/Appointment", p.patientAppointments, itPatientAp)
 	p.handle("GET "+s+"/metadata", p.structuredMetadata, itStructMeta)
+	p.documentRoutes()
 	p.handle("POST "+s+"/Patient/$gpc.getstructuredrecord", p.structuredRecord, itStructured)
 }
