@@ -113,8 +113,16 @@ func (p *Provider) Wrap(next http.Handler) http.Handler {
 
 // ServeHTTP implements http.Handler.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := p.mux.Handler(r); pattern == "" {
+	if h, pattern := p.mux.Handler(r); pattern == "" {
+		// The mux answers 405 for a known path with another method: ask
+		// it which, then answer as GP Connect does.
+		probe := &statusOnly{header: http.Header{}}
+		h.ServeHTTP(probe, r)
 		e := errorf(NotImplemented, "%s %s is not an interaction this provider offers", r.Method, r.URL.Path)
+		if probe.status == http.StatusMethodNotAllowed {
+			e = &Error{Code: BadRequest, Status: http.StatusMethodNotAllowed, Diagnostics: r.Method + " is not allowed on " + r.URL.Path}
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+		}
 		writeJSON(w, e.HTTPStatus(), e.Outcome())
 		return
 	}
@@ -410,4 +418,20 @@ func refusedCall(c *Claims, asid, trace, iid string) *call {
 		UserID: c.Sub, SDSUserID: sds, Reason: "unchecked:" + c.ReasonForRequest}
 	return &call{id: iid, consumer: consumer, refused: true, principal: &auth.Principal{Subject: "gpconnect:" + asid + ":" + c.Sub,
 		ClientID: "gpconnect:" + asid, Role: auth.RoleConsumer, Consumer: consumer}}
+}
+
+// statusOnly records the status and headers a handler would answer.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (s *statusOnly) Header() http.Header { return s.header }
+
+func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
+
+func (s *statusOnly) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
 }

@@ -1,6 +1,7 @@
 package gpconnect
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func TestRequestChecks(t *testing.T) {
 		header map[string]string
 		claims func(map[string]any)
 		path   string
+		method string
 		status int
 		code   string
 	}{
@@ -36,6 +38,7 @@ func TestRequestChecks(t *testing.T) {
 		{name: "signed JWT", header: map[string]string{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln"}, status: 400, code: BadRequest},
 		{name: "garbage JWT", header: map[string]string{"Authorization": "Bearer x.y."}, status: 400, code: BadRequest},
 		{name: "XML asked for", header: map[string]string{"Accept": "application/fhir+xml"}, status: 415, code: BadRequest},
+		{name: "method not allowed", method: "DELETE", status: 405, code: BadRequest},
 		{name: "unknown practice", path: "/B99999/STU3/1/gpconnect/fhir/Patient/rich", status: 404, code: BadRequest},
 		{name: "expired", claims: func(c map[string]any) {
 			c["iat"], c["exp"] = time.Now().Add(-10*time.Minute).Unix(), time.Now().Add(-5*time.Minute).Unix()
@@ -71,6 +74,9 @@ func TestRequestChecks(t *testing.T) {
 	} {
 		r := readRich
 		r.header, r.claims = c.header, c.claims
+		if c.method != "" {
+			r.method = c.method
+		}
 		var code int
 		var oo map[string]any
 		if c.path != "" {
@@ -127,4 +133,40 @@ func TestParseDirectory(t *testing.T) {
 	if !Matches("/A12345/STU3/1/gpconnect/fhir/metadata") || Matches("/fhir/Patient") || Matches("/workspace/STU3/1/other") {
 		t.Errorf("Matches")
 	}
+}
+
+// The structured record's Parameters parser never panics and answers
+// only with a request error.
+func FuzzParseStructuredRequest(f *testing.F) {
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}},{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]}]}`)
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"includeConsultations","part":[{"name":"includeConsultationsMostRecent","valuePositiveInt":1.5}]}]}`)
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"x"}}]}]}`)
+	f.Add(`{"resourceType":"Parameters","parameter":"x"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var params map[string]any
+		if json.Unmarshal([]byte(s), &params) != nil {
+			return
+		}
+		req, e := ParseStructuredRequest(params)
+		if e == nil && (req == nil || req.NHSNumber == "") {
+			t.Fatalf("%s accepted without an NHS number", s)
+		}
+		if e != nil && e.HTTPStatus() >= 500 {
+			t.Fatalf("%s: %v", s, e)
+		}
+	})
+}
+
+// Date search values: never a panic, and "le" reaches the end of the day.
+func FuzzDateParam(f *testing.F) {
+	for _, s := range []string{"ge2026-12-01", "le2026-12-01", "2026-12-01T10:00:00Z", "gt", "", "le2026-13-45"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, want := range []string{"ge", "le"} {
+			if d, e := dateParam(s, want); e == nil && d.IsZero() {
+				t.Fatalf("%q accepted as the zero time", s)
+			}
+		}
+	})
 }
