@@ -170,6 +170,11 @@ func (f *fixture) seed() {
 		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),
 		"code":           sct("195967001", "Asthma"), "recordedDate": "2010-01-01", "abatementDateTime": "2015-01-01"})
+	nopat := map[string]any{"security": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}}}
+	f.put(fhir.Resource{"resourceType": "Condition", "id": "prob-nopat", "subject": subj, "meta": nopat,
+		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
+		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+		"code":           sct("35489007", "Depressive disorder"), "recordedDate": "2025-02-01"})
 	f.put(fhir.Resource{"resourceType": "Immunization", "id": "imm1", "status": "completed", "patient": subj,
 		"vaccineCode": sct("39114911000001105", "Influenza vaccine"), "occurrenceDateTime": "2025-10-01", "primarySource": true})
 }

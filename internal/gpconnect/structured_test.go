@@ -66,8 +66,14 @@ func TestStructuredRecord(t *testing.T) {
 	if got := listItems(b, "933361000000108"); !slices.Equal(got, []string{"MedicationStatement/stmt-med1"}) {
 		t.Errorf("medications list %v", got)
 	}
-	if got := listItems(b, "717711000000103"); len(got) != 2 {
+	if got := listItems(b, "717711000000103"); len(got) != 3 {
 		t.Errorf("problems list %v", got)
+	}
+	for _, c := range entriesOf(b, "Condition") {
+		labelled := len(list(obj(c["meta"])["security"])) > 0
+		if labelled != (c.ID() == "prob-nopat") {
+			t.Errorf("%s: no-disclosure-to-patient label %v", c.ID(), obj(c["meta"])["security"])
+		}
 	}
 	if got := listItems(b, "1102181000000102"); !slices.Equal(got, []string{"Immunization/imm1"}) {
 		t.Errorf("immunisations list %v", got)

@@ -58,9 +58,24 @@ func base(r fhir.Resource, typ, profile string) fhir.Resource {
 			meta["lastUpdated"] = v
 		}
 	}
+	// "No disclosure to patient" (v3 ActCode NOPAT, GP Connect 1.6.2) is
+	// kept: the consumer's clinician sees the entry, a patient-facing
+	// view must not. STU3 names the code system by its older URL.
+	for _, l := range list(r.Meta()["security"]) {
+		m := obj(l)
+		if str(m["code"]) == "NOPAT" && (str(m["system"]) == actCodeR4 || str(m["system"]) == actCodeSTU3) {
+			meta["security"] = []any{map[string]any{"system": actCodeSTU3, "code": "NOPAT",
+				"display": "no disclosure to patient, family or caregivers without attending provider's authorization"}}
+		}
+	}
 	out["meta"] = meta
 	return out
 }
+
+const (
+	actCodeR4   = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	actCodeSTU3 = "http://hl7.org/fhir/v3/ActCode"
+)
 
 // copyKeys copies the named elements unchanged.
 func copyKeys(dst, src fhir.Resource, keys ...string) {
