@@ -250,6 +250,9 @@ func (e *Event) consumerAgents() []any {
 		"who":    map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": c.SDSUserID}, "display": c.UserName},
 		"altId":  c.UserID,
 		"policy": []any{"urn:nhs:gpconnect:reason:" + c.Reason, "urn:nhs:ssp:trace:" + c.TraceID, "urn:nhs:asid:" + c.ASID}}
+	if c.InteractionID != "" {
+		user["policy"] = append(user["policy"].([]any), c.InteractionID)
+	}
 	if c.SDSRoleProfileID != "" {
 		user["role"] = []any{map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "code": c.SDSRoleProfileID}}}}
 	}

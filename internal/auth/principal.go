@@ -76,6 +76,7 @@ type Principal struct {
 type Consumer struct {
 	ASID                           string // Ssp-From
 	TraceID                        string // Ssp-TraceID
+	InteractionID                  string // Ssp-InteractionID
 	Organization, OrganizationName string // ODS code and name
 	UserID, UserName               string // the consumer's own user id (sub)
 	SDSUserID, SDSRoleProfileID    string // UNK without a smartcard

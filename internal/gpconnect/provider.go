@@ -164,7 +164,7 @@ func (p *Provider) handle(pattern string, h handlerFunc, its ...interaction) {
 		var princ *auth.Principal
 		interactionName := "operation"
 		if c != nil {
-			princ, interactionName = c.principal, c.id
+			princ, interactionName = c.principal, fhirInteraction(r.Method, c.id)
 		}
 		describe := audit.Describe(r, interactionName, princ)
 		if e == nil {
@@ -189,6 +189,25 @@ func (p *Provider) handle(pattern string, h handlerFunc, its ...interaction) {
 			p.opts.Audit.RecordRequest(describe, note, rec.status, refusal)
 		}
 	})
+}
+
+// fhirInteraction is the FHIR interaction a Spine interaction id is, for
+// the AuditEvent's subtype and action (the Spine id itself goes into the
+// consumer's agent).
+func fhirInteraction(method, id string) string {
+	switch {
+	case strings.Contains(id, ":operation:"):
+		return "operation"
+	case strings.Contains(id, ":rest:search:"):
+		return "search-type"
+	case strings.Contains(id, ":rest:create:"):
+		return "create"
+	case strings.Contains(id, ":rest:update:"), strings.Contains(id, ":rest:cancel:"):
+		return "update"
+	case strings.Contains(id, ":read:metadata"):
+		return "capabilities"
+	}
+	return "read"
 }
 
 // check applies GP Connect's request requirements: the practice is a
@@ -248,7 +267,7 @@ func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
 		// unchecked), as the specification asks of failed requests.
 		return refusedCall(claims, from, trace, iid), e
 	}
-	consumer := &auth.Consumer{ASID: from, TraceID: trace, Organization: info.Organization, OrganizationName: info.OrganizationName,
+	consumer := &auth.Consumer{ASID: from, TraceID: trace, InteractionID: iid, Organization: info.Organization, OrganizationName: info.OrganizationName,
 		UserID: info.UserID, UserName: info.UserName, SDSUserID: info.SDSUserID, SDSRoleProfileID: info.SDSRoleProfileID, Reason: info.Reason}
 	scopes, err := auth.ParseScopes(it.r4Scopes + " user/Organization.rs")
 	if err != nil {
@@ -414,7 +433,7 @@ func ParseDirectory(practices, consumers string) (StaticDirectory, error) {
 func refusedCall(c *Claims, asid, trace, iid string) *call {
 	ods, _ := identifierValue(c.RequestingOrganization.Identifier, ODSSystem)
 	sds, _ := identifierValue(c.RequestingPractitioner.Identifier, SDSUserSystem)
-	consumer := &auth.Consumer{ASID: asid, TraceID: trace, Organization: ods, OrganizationName: c.RequestingOrganization.Name,
+	consumer := &auth.Consumer{ASID: asid, TraceID: trace, InteractionID: iid, Organization: ods, OrganizationName: c.RequestingOrganization.Name,
 		UserID: c.Sub, SDSUserID: sds, Reason: "unchecked:" + c.ReasonForRequest}
 	return &call{id: iid, consumer: consumer, refused: true, principal: &auth.Principal{Subject: "gpconnect:" + asid + ":" + c.Sub,
 		ClientID: "gpconnect:" + asid, Role: auth.RoleConsumer, Consumer: consumer}}

@@ -172,7 +172,8 @@ func TestAudit(t *testing.T) {
 		b, _ := fhir.Marshal(ae)
 		s := string(b)
 		if strings.Contains(s, "Patient/rich") && strings.Contains(s, `"value":"RYA"`) && strings.Contains(s, "111222333444") &&
-			strings.Contains(s, "urn:nhs:gpconnect:reason:directcare") && strings.Contains(s, "Dr Claire Jones") {
+			strings.Contains(s, "urn:nhs:gpconnect:reason:directcare") && strings.Contains(s, "Dr Claire Jones") &&
+			strings.Contains(s, "gpc.getstructuredrecord-1") && ae["action"] == "E" {
 			sawRead = true
 		}
 		if str(ae["outcome"]) == "4" && strings.Contains(s, BadRequest) && strings.Contains(s, `"value":"RYA"`) && strings.Contains(s, "unchecked:directcare") {
