@@ -292,3 +292,65 @@ func TestConsultationRoundTrip(t *testing.T) {
 		t.Errorf("both filters: %d %v", code, b)
 	}
 }
+
+// Round trip of the record's entries: a problem, an allergy and an
+// immunisation as the workspace builds them (clinical.NewProblem,
+// NewAllergy, NewImmunisation), written through the service, come back
+// in their Lists with their SNOMED CT codes, significance, status and
+// dates as GP Connect names them.
+func TestRecordEntriesRoundTrip(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	gp := clinical.Ref{Reference: "Practitioner/gp1", Display: "Dr Aisha Khan"}
+	now := time.Now()
+	create := func(built fhir.Resource) string {
+		// As the pages send it: through JSON.
+		raw, err := fhir.Marshal(built)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := fhir.Unmarshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.svc.Create(ctx, r.Type(), r, "")
+		if err != nil {
+			t.Fatalf("%s: %v", r.Type(), err)
+		}
+		return out.Version.ID
+	}
+	prob := create(clinical.NewProblem{Code: clinical.Concept{Code: "73211009", Display: "Diabetes mellitus"}, Significance: "major", Status: "active", Onset: "2024-02-03"}.Resource("rich", gp, now))
+	alg := create(clinical.NewAllergy{Substance: clinical.Concept{Code: "227493005", Display: "Cashew nuts"}, Type: "allergy", Category: "food",
+		Reaction: "Swollen lips", Severity: "severe", Certainty: "confirmed"}.Resource("rich", gp, now))
+	imm := create(clinical.NewImmunisation{Vaccine: clinical.Concept{Code: "39114911000001105", Display: "Influenza vaccine"}, Given: true,
+		Date: now.Format("2006-01-02"), Batch: "AB123", Expiry: now.AddDate(1, 0, 0).Format("2006-01-02"), Route: "IM", Site: "LA", Consent: "patient", Dose: 1}.Resource("rich", gp, now))
+
+	_, b, _ := f.do(structuredReq(nhsRich, param("includeAllergies"), param("includeProblems", map[string]any{"name": "filterSignificance", "valueCode": "major"}), param("includeImmunisations")))
+	byID := map[string]fhir.Resource{}
+	for _, r := range entriesOf(b, "") {
+		byID[r.Type()+"/"+r.ID()] = r
+	}
+	p := byID["Condition/"+prob]
+	if p == nil || !slices.Contains(listItems(b, "717711000000103"), "Condition/"+prob) {
+		t.Fatalf("the problem is not in the Problems list")
+	}
+	if firstCode(p["code"]) != "73211009" || p["clinicalStatus"] != "active" || str(extValue(p, problemSignifExtURL, "valueCode")) != "major" || p["onsetDateTime"] != "2024-02-03" {
+		t.Errorf("problem %v", p)
+	}
+	a := byID["AllergyIntolerance/"+alg]
+	if a == nil || !slices.Contains(listItems(b, "886921000000105"), "AllergyIntolerance/"+alg) {
+		t.Fatalf("the allergy is not in the Allergies list")
+	}
+	rx := obj(list(a["reaction"])[0])
+	if firstCode(a["code"]) != "227493005" || a["clinicalStatus"] != "active" || a["verificationStatus"] != "confirmed" || rx["severity"] != "severe" {
+		t.Errorf("allergy %v", a)
+	}
+	im := byID["Immunization/"+imm]
+	if im == nil || !slices.Contains(listItems(b, "1102181000000102"), "Immunization/"+imm) {
+		t.Fatalf("the immunisation is not in the Immunisations list")
+	}
+	if firstCode(im["vaccineCode"]) != "39114911000001105" || im["notGiven"] != false || im["lotNumber"] != "AB123" || im["date"] == nil ||
+		len(list(im["vaccinationProtocol"])) != 1 {
+		t.Errorf("immunisation %v", im)
+	}
+}
