@@ -5,7 +5,7 @@ import (
 )
 
 // The CapabilityStatements say what is implemented and no more: the
-// interactions served, JSON only, and in the description what is not
+// interactions served, JSON and XML, and in the description what is not
 // offered yet (see README "GP Connect").
 
 func rest(resources []any, ops []any) []any {
@@ -48,16 +48,16 @@ func (p *Provider) capability(c *call, name, version, description string, resour
 			"url": c.base},
 		"fhirVersion":   "3.0.1",
 		"acceptUnknown": "both",
-		"format":        []any{"application/fhir+json"},
+		"format":        []any{"application/fhir+json", "application/fhir+xml"},
 		"rest":          rest(resources, ops),
 	}
 }
 
 func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Error {
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect", "1.2.7",
-		"GP Connect Foundations and Appointment Management (JSON only). $gpc.registerpatient registers temporary "+
+		"GP Connect Foundations and Appointment Management. $gpc.registerpatient registers temporary "+
 			"residents only after a verified PDS trace (PDS is not connected: every registration is refused). Not implemented: "+
-			"slot searchFilter (accepted, not applied), amending anything but the description and comment, XML.",
+			"slot searchFilter (accepted, not applied), amending anything but the description and comment.",
 		[]any{
 			resource("Patient", profilePatient, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Practitioner", profilePractitioner, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
@@ -76,7 +76,7 @@ func (p *Provider) structuredMetadata(w http.ResponseWriter, r *http.Request, c 
 		"Access Record Structured: allergies (with ended), medications (authorisations, without issues), problems "+
 			"(status and significance filters), immunisations, consultations (most recent and search period; topic and "+
 			"heading Lists from the practice's structured consultations). Investigations, referrals, diary entries "+
-			"and uncategorised data are answered as empty Lists marked unavailable. JSON only.",
+			"and uncategorised data are answered as empty Lists marked unavailable.",
 		[]any{}, []any{map[string]any{"name": "gpc.getstructuredrecord",
 			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1"}}}))
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirxml"
 	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -159,6 +160,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) *Error
 func (p *Provider) handle(pattern string, h handlerFunc, its ...interaction) {
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
+		rec.xml, _ = wantsXML(r)
 		c, e := p.check(r, its)
 		ctx, note := audit.WithNote(r.Context())
 		var princ *auth.Principal
@@ -304,17 +306,29 @@ func (p *Provider) practiceID(ctx context.Context, princ *auth.Principal, ods st
 	return orgs[0].ID(), nil
 }
 
-// negotiate accepts JSON only (see README: XML is not implemented).
-func negotiate(r *http.Request) *Error {
-	f := r.URL.Query().Get("_format")
+// wantsXML chooses the response format: _format (json, xml or a media
+// type) over Accept; JSON when neither names XML. ok is false when
+// neither JSON nor XML is acceptable.
+func wantsXML(r *http.Request) (xml, ok bool) {
 	acc := r.Header.Get("Accept")
-	if f != "" {
+	if f := r.URL.Query().Get("_format"); f != "" {
 		acc = f
 	}
-	if acc == "" || strings.Contains(acc, "json") || strings.Contains(acc, "*/*") {
-		return nil
+	switch {
+	case acc == "" || strings.Contains(acc, "json") || strings.Contains(acc, "*/*"):
+		return false, true
+	case strings.Contains(acc, "xml"):
+		return true, true
 	}
-	return &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "only application/fhir+json is offered; XML is not implemented"}
+	return false, false
+}
+
+// negotiate refuses a request asking for neither JSON nor XML.
+func negotiate(r *http.Request) *Error {
+	if _, ok := wantsXML(r); !ok {
+		return &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "ask for application/fhir+json or application/fhir+xml"}
+	}
+	return nil
 }
 
 // matches returns a searchset's match entries' resources (the service
@@ -343,11 +357,20 @@ func (c *call) search(svc *service.Service, typ string, params url.Values) (fhir
 	return out.Resource, nil
 }
 
-// writeJSON writes a STU3 resource as application/fhir+json.
+// writeJSON writes a STU3 resource as application/fhir+json, or as
+// application/fhir+xml when the request asked for XML.
 func writeJSON(w http.ResponseWriter, status int, res any) {
 	b, err := json.Marshal(res)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]}`)
+	}
+	if sr, ok := w.(*statusRecorder); ok && sr.xml {
+		if x, err := encodeXML(b); err == nil {
+			w.Header().Set("Content-Type", "application/fhir+xml;charset=utf-8")
+			w.WriteHeader(status)
+			_, _ = w.Write(x)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/fhir+json;charset=utf-8")
 	w.WriteHeader(status)
@@ -357,8 +380,9 @@ func writeJSON(w http.ResponseWriter, status int, res any) {
 // decodeBody reads a JSON resource body of at most 1 MiB.
 func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
 	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.Contains(ct, "json") {
-		return nil, &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "the body must be application/fhir+json"}
+	isXML := strings.Contains(ct, "xml")
+	if ct != "" && !isXML && !strings.Contains(ct, "json") {
+		return nil, &Error{Code: BadRequest, Status: http.StatusUnsupportedMediaType, Diagnostics: "the body must be application/fhir+json or application/fhir+xml"}
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
 	if err != nil {
@@ -368,6 +392,17 @@ func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
 		return nil, errorf(BadRequest, "the body is larger than 1 MiB")
 	}
 	var res fhir.Resource
+	if isXML {
+		// Read with the R4 definitions: the STU3 elements a consumer
+		// sends for these interactions (Appointment, Parameters,
+		// Patient) are R4's too.
+		x, err := fhirxml.Decode(b)
+		if err != nil {
+			return nil, errorf(InvalidResource, "the body is not a FHIR XML resource: %v", err)
+		}
+		raw, _ := json.Marshal(x)
+		b = raw
+	}
 	if err := json.Unmarshal(b, &res); err != nil {
 		return nil, errorf(InvalidResource, "the body is not a JSON resource: %v", err)
 	}
@@ -381,6 +416,7 @@ func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	xml    bool // answer in XML
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

@@ -37,7 +37,7 @@ func TestRequestChecks(t *testing.T) {
 		{name: "Basic auth", header: map[string]string{"Authorization": "Basic eDp5"}, status: 400, code: BadRequest},
 		{name: "signed JWT", header: map[string]string{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln"}, status: 400, code: BadRequest},
 		{name: "garbage JWT", header: map[string]string{"Authorization": "Bearer x.y."}, status: 400, code: BadRequest},
-		{name: "XML asked for", header: map[string]string{"Accept": "application/fhir+xml"}, status: 415, code: BadRequest},
+		{name: "neither JSON nor XML", header: map[string]string{"Accept": "text/csv"}, status: 415, code: BadRequest},
 		{name: "method not allowed", method: "DELETE", status: 405, code: BadRequest},
 		{name: "unknown practice", path: "/B99999/STU3/1/gpconnect/fhir/Patient/rich", status: 404, code: BadRequest},
 		{name: "expired", claims: func(c map[string]any) {
