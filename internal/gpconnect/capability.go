@@ -75,8 +75,8 @@ func (p *Provider) structuredMetadata(w http.ResponseWriter, r *http.Request, c 
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect - Access Record Structured", "1.6.0",
 		"Access Record Structured: allergies (with ended), medications (authorisations, without issues), problems "+
 			"(status and significance filters), immunisations, consultations (most recent and search period; topic and "+
-			"heading Lists from the practice's structured consultations). Investigations, referrals, diary entries "+
-			"and uncategorised data are answered as empty Lists marked unavailable.",
+			"heading Lists from the practice's structured consultations), uncategorised data (search period). Investigations, "+
+			"referrals and diary entries are answered as empty Lists marked unavailable.",
 		[]any{}, []any{map[string]any{"name": "gpc.getstructuredrecord",
 			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1"}}}))
 	return nil

@@ -3,6 +3,7 @@ package gpconnect
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -40,7 +41,7 @@ var (
 		"includeInvestigations": "investigations", "includeReferrals": "referrals",
 		"includeDiaryEntries": "diary", "includeUncategorisedData": "uncategorised",
 	}
-	unavailable = map[string]bool{"investigations": true, "referrals": true, "diary": true, "uncategorised": true}
+	unavailable = map[string]bool{"investigations": true, "referrals": true, "diary": true}
 )
 
 // StructuredRequest is a parsed $gpc.getstructuredrecord Parameters.
@@ -56,6 +57,8 @@ type StructuredRequest struct {
 	// (includeConsultationsMostRecent; consultationSearchPeriod, dates).
 	ConsultationsMostRecent            int
 	ConsultationsFrom, ConsultationsTo string
+	// UncategorisedFrom/To: includeUncategorisedData.uncategorisedDataSearchPeriod.
+	UncategorisedFrom, UncategorisedTo string
 	WantsUnsupported                   []string
 }
 
@@ -141,8 +144,15 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 					req.ConsultationsFrom != "" && req.ConsultationsTo != "" && req.ConsultationsTo < req.ConsultationsFrom {
 					return nil, errorf(InvalidParameter, "consultationSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
 				}
+			case name == "includeUncategorisedData" && pn == "uncategorisedDataSearchPeriod":
+				period := obj(part["valuePeriod"])
+				req.UncategorisedFrom, req.UncategorisedTo = str(period["start"]), str(period["end"])
+				if period == nil || req.UncategorisedFrom == "" && req.UncategorisedTo == "" ||
+					req.UncategorisedFrom != "" && req.UncategorisedTo != "" && req.UncategorisedTo < req.UncategorisedFrom {
+					return nil, errorf(InvalidParameter, "uncategorisedDataSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
+				}
 			case (name == "includeInvestigations" || name == "includeReferrals" ||
-				name == "includeDiaryEntries" || name == "includeUncategorisedData"):
+				name == "includeDiaryEntries"):
 				// Parts of areas not yet mapped: accepted, their List says
 				// the data is unavailable.
 			default:
@@ -216,7 +226,12 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 			return e
 		}
 	}
-	for _, area := range []string{"investigations", "referrals", "diary", "uncategorised"} {
+	if req.Areas["uncategorised"] {
+		if e := p.uncategorised(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	for _, area := range []string{"investigations", "referrals", "diary"} {
 		if req.Areas[area] {
 			l := b.list(area, id, nil)
 			l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "unavailable", "display": "Unavailable"}}}
@@ -430,4 +445,53 @@ func (p *Provider) immunisations(c *call, b *structuredBundle, patientID string)
 	}
 	b.list("immunisations", patientID, items)
 	return nil
+}
+
+// uncategorised: the coded Observations of the record that belong to no
+// other clinical area (measurements, a did-not-attend, coded entries of
+// consultations), not the consultations' free-text notes (those are the
+// consultation's), nor results (investigations).
+func (p *Provider) uncategorised(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
+	all, e := p.compartment(c, "Observation", patientID, nil)
+	if e != nil {
+		return e
+	}
+	var items []fhir.Resource
+	for _, o := range all {
+		if enteredInError(o) || withheld(o) || firstCode(o["code"]) == clinical.CommentNoteCode {
+			continue
+		}
+		if isResult(o) {
+			continue
+		}
+		when := str(o["effectiveDateTime"])
+		if when == "" {
+			when = str(obj(o["effectivePeriod"])["start"])
+		}
+		day := when[:min(10, len(when))]
+		if req.UncategorisedFrom != "" && day < req.UncategorisedFrom[:min(10, len(req.UncategorisedFrom))] ||
+			req.UncategorisedTo != "" && day > req.UncategorisedTo[:min(10, len(req.UncategorisedTo))] {
+			continue
+		}
+		m := ObservationSTU3(o)
+		for _, pf := range list(m["performer"]) {
+			b.notePractitioner(pf)
+		}
+		items = append(items, m)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return str(items[i]["effectiveDateTime"]) > str(items[j]["effectiveDateTime"]) })
+	b.list("uncategorised", patientID, items)
+	return nil
+}
+
+// isResult reports an Observation that is a test result (laboratory or
+// imaging): investigations, not yet mapped, not uncategorised data.
+func isResult(o fhir.Resource) bool {
+	for _, cat := range list(o["category"]) {
+		switch firstCode(cat) {
+		case "laboratory", "imaging":
+			return true
+		}
+	}
+	return false
 }

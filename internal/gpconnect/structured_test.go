@@ -287,6 +287,26 @@ func TestConsultationRoundTrip(t *testing.T) {
 	if got := listItems(b, "1149501000000101"); len(got) != 1 || got[0] != encs[1] {
 		t.Errorf("period: %v", got)
 	}
+	// Uncategorised data: the coded entries, not the notes, not results.
+	f.put(fhir.Resource{"resourceType": "Observation", "id": "lab1", "status": "final", "subject": ref("Patient/rich"),
+		"category":          []any{coded("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")},
+		"code":              map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "1022441000000105", "display": "Serum sodium"}}},
+		"effectiveDateTime": "2026-09-01T09:00:00Z"})
+	_, b, _ = f.do(structuredReq(nhsRich, param("includeUncategorisedData")))
+	uncat := listItems(b, "826501000000100")
+	if len(uncat) != 2 {
+		t.Errorf("uncategorised data %v, want the two coded blood pressures", uncat)
+	}
+	for _, ref := range uncat {
+		if o := entriesOf(b, "Observation"); len(o) == 0 || strings.Contains(ref, "lab1") {
+			t.Errorf("uncategorised %s", ref)
+		}
+	}
+	_, b, _ = f.do(structuredReq(nhsRich, param("includeUncategorisedData", map[string]any{"name": "uncategorisedDataSearchPeriod",
+		"valuePeriod": map[string]any{"start": "2026-06-01"}})))
+	if got := listItems(b, "826501000000100"); len(got) != 1 {
+		t.Errorf("uncategorised data since June: %v", got)
+	}
 	if code, b, _ := f.do(structuredReq(nhsRich, param("includeConsultations", map[string]any{"name": "includeConsultationsMostRecent", "valuePositiveInt": 1},
 		map[string]any{"name": "consultationSearchPeriod", "valuePeriod": map[string]any{"start": "2026-01-01"}}))); code != 422 || spineCode(b) != InvalidParameter {
 		t.Errorf("both filters: %d %v", code, b)
