@@ -6,14 +6,16 @@ import (
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
-	"github.com/gpcloud/gpcloud/internal/store/storetest"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // Access Document: the patient's documents are found (newest first, with
 // the created filter), each retrieved as a Binary; confidential ones and
 // other patients' are not.
-func TestAccessDocument(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
+func TestAccessDocument(t *testing.T) { forEachStore(t, testAccessDocument) }
+
+func testAccessDocument(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
 	html := "<p>Not fit for work: 2 weeks</p>"
 	doc := func(id, patient, date string, meta map[string]any) {
 		d := fhir.Resource{"resourceType": "DocumentReference", "id": id, "status": "current", "docStatus": "final",

@@ -16,6 +16,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
 // The test practice: ODS A12345 answering to ASID 900000000001; one
@@ -303,4 +304,12 @@ func (f *fixture) doURL(r req, u string) (int, fhir.Resource) {
 	var res fhir.Resource
 	_ = json.NewDecoder(resp.Body).Decode(&res)
 	return resp.StatusCode, res
+}
+
+// forEachStore runs a test on SQLite and, when GPCLOUD_TEST_POSTGRES is
+// set, on PostgreSQL.
+func forEachStore(t *testing.T, test func(*testing.T, func(testing.TB) store.Store)) {
+	for _, o := range storetest.Openers() {
+		t.Run(o.Name, func(t *testing.T) { test(t, o.Open) })
+	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/pds"
-	"github.com/gpcloud/gpcloud/internal/store/storetest"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // fakePDS is the stand-in holding national demographics for tests: the
@@ -35,8 +35,10 @@ func registerReq(nhs, family, birth string) req {
 // Registering a temporary resident: the demographics must match a
 // verified trace; the patient is then found and can be booked, but the
 // structured record stays for regular registrations.
-func TestRegisterPatient(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
+func TestRegisterPatient(t *testing.T) { forEachStore(t, testRegisterPatient) }
+
+func testRegisterPatient(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
 	f.provider.opts.PDS = fakePDS{
 		nhsVisitor: {"resourceType": "Patient", "gender": "male", "birthDate": "1990-05-06",
 			"name":    []any{map[string]any{"use": "official", "family": "Visitor", "given": []any{"Alex"}, "prefix": []any{"Mr"}}},

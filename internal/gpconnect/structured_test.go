@@ -11,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
@@ -48,8 +49,10 @@ func listItems(b fhir.Resource, code string) []string {
 // specification asks, entered-in-error and confidential entries left
 // out, filters applied, and the patients who are not shared refused with
 // the right code.
-func TestStructuredRecord(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
+func TestStructuredRecord(t *testing.T) { forEachStore(t, testStructuredRecord) }
+
+func testStructuredRecord(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
 	code, b, _ := f.do(structuredReq(nhsRich,
 		param("includeAllergies", map[string]any{"name": "includeResolvedAllergies", "valueBoolean": true}),
 		param("includeMedication", map[string]any{"name": "includePrescriptionIssues", "valueBoolean": true}),
@@ -193,8 +196,10 @@ func TestAudit(t *testing.T) {
 // GP Connect's consultation structure: the List of consultations naming
 // the Encounter, the consultation List, a topic List linked to the
 // problem, heading Lists with the notes and coded entries under them.
-func TestConsultationRoundTrip(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
+func TestConsultationRoundTrip(t *testing.T) { forEachStore(t, testConsultationRoundTrip) }
+
+func testConsultationRoundTrip(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
 	ctx := context.Background()
 	prob, err := f.svc.Read(ctx, "Condition", "prob1")
 	if err != nil {
@@ -318,8 +323,10 @@ func TestConsultationRoundTrip(t *testing.T) {
 // NewAllergy, NewImmunisation), written through the service, come back
 // in their Lists with their SNOMED CT codes, significance, status and
 // dates as GP Connect names them.
-func TestRecordEntriesRoundTrip(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite)
+func TestRecordEntriesRoundTrip(t *testing.T) { forEachStore(t, testRecordEntriesRoundTrip) }
+
+func testRecordEntriesRoundTrip(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
 	ctx := context.Background()
 	gp := clinical.Ref{Reference: "Practitioner/gp1", Display: "Dr Aisha Khan"}
 	now := time.Now()
