@@ -58,6 +58,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	notifyConfig := registerNotify(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	gpcPractices := fs.String("gpconnect-practices", os.Getenv("GPCLOUD_GPCONNECT_PRACTICES"), "GP Connect provider practices as ODS=ASID,... (the Ssp-To each answers to), besides those of gpcloud admin gpconnect (env GPCLOUD_GPCONNECT_PRACTICES)")
+	gpcProxy := fs.String("gpconnect-proxy", os.Getenv("GPCLOUD_GPCONNECT_PROXY"), "addresses or networks (CIDR,...) of the Spine Secure Proxy, whose GP Connect requests are answered without a TLS client certificate; otherwise only requests presenting a certificate signed by --tls-client-ca are (env GPCLOUD_GPCONNECT_PROXY)")
 	gpcConsumers := fs.String("gpconnect-consumers", os.Getenv("GPCLOUD_GPCONNECT_CONSUMERS"), "GP Connect consumer systems allowed, as ASID=ODS,... (env GPCLOUD_GPCONNECT_CONSUMERS)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
@@ -177,7 +178,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("GP Connect", "error", err)
 		return 1
 	}
+	gpcProxyNets, err := gpconnect.ParsePrefixes(*gpcProxy)
+	if err != nil {
+		log.Error("GP Connect", "error", err)
+		return 1
+	}
 	handler = gpconnect.New(gpconnect.Options{Service: svc, Audit: trail, Origin: base, Logger: log, SoftwareVersion: version,
+		FromProxy: gpconnect.ProxyCheck(gpcProxyNets),
 		Directory: gpconnect.Directories{gpcDir, gpconnect.StoreDirectory{Store: st}}, PDS: pds.Local{Service: svc}}).Wrap(handler)
 	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
 	srv.TLSConfig = tlsConfig

@@ -7,7 +7,10 @@
 #   gpcloud admin demo --data /tmp/gpc
 #   gpcloud admin gpconnect practice --data /tmp/gpc --ods Y12345 --asid 200000000001
 #   gpcloud admin gpconnect consumer add --data /tmp/gpc --asid 918999198738 --ods RYA
-#   gpcloud serve --data /tmp/gpc &
+#   gpcloud serve --data /tmp/gpc --gpconnect-proxy 127.0.0.1,::1 &
+#
+# (--gpconnect-proxy stands this script in for the Spine Secure Proxy:
+# without it only mutual-TLS requests are answered.)
 #   sh docs/gpconnect/consumer-demo.sh http://localhost:8080 Y12345 200000000001 NHSNUMBER
 #
 # Needs curl and jq. Made-up identities: NHS 111 (RYA), Dr Claire Jones.
@@ -49,7 +52,12 @@ gpc() {
 }
 
 echo "== Find the patient"
-PATIENT=$(gpc GET "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|$NHS" fhir:rest:search:patient-1 "patient/*.read" | jq -r '.entry[0].resource.id')
+FOUND=$(gpc GET "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|$NHS" fhir:rest:search:patient-1 "patient/*.read")
+PATIENT=$(echo "$FOUND" | jq -r '.entry[0].resource.id // empty')
+if [ -z "$PATIENT" ]; then
+	echo "not found:"; echo "$FOUND" | jq -c '.issue // .'
+	exit 1
+fi
 echo "Patient/$PATIENT"
 
 echo "== Free slots in the next 7 days"

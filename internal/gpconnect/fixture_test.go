@@ -62,7 +62,8 @@ func newFixture(t testing.TB, open func(testing.TB) store.Store) *fixture {
 	}))
 	t.Cleanup(f.srv.Close)
 	f.origin = f.srv.URL
-	p = New(Options{Service: svc, Audit: f.trail, Origin: f.srv.URL, SoftwareVersion: "test",
+	loopback, _ := ParsePrefixes("127.0.0.1/8,::1")
+	p = New(Options{Service: svc, Audit: f.trail, Origin: f.srv.URL, SoftwareVersion: "test", FromProxy: ProxyCheck(loopback),
 		Directory: StaticDirectory{Practices: map[string]string{practiceODS: providerASID}, Consumers: map[string]string{consumerASID: consumerODS}}})
 	f.provider = p
 	return f

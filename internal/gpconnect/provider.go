@@ -7,7 +7,9 @@ import (
 
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -64,6 +66,13 @@ type Options struct {
 	Now    func() time.Time
 	// SoftwareVersion goes into the CapabilityStatement.
 	SoftwareVersion string
+	// FromProxy reports whether a request came through the Spine Secure
+	// Proxy. The consumer's JWT is unsigned, as the specification
+	// requires: only the proxy's mutual TLS makes a request's headers
+	// trustworthy, so a request that did not come through it is refused
+	// before anything else. Nil: a verified TLS client certificate is
+	// required (see ProxyCheck).
+	FromProxy func(*http.Request) bool
 	// PDS traces an NHS number for $gpc.registerpatient; nil (or a
 	// stand-in that verifies nothing) refuses every registration.
 	PDS pds.Service
@@ -88,6 +97,9 @@ func New(opts Options) *Provider {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.FromProxy == nil {
+		opts.FromProxy = ProxyCheck(nil)
 	}
 	p := &Provider{opts: opts, mux: http.NewServeMux()}
 	p.routes()
@@ -218,6 +230,9 @@ func fhirInteraction(method, id string) string {
 // complete, current and for that consumer's organisation. It returns
 // the call with its principal, or the error to answer.
 func (p *Provider) check(r *http.Request, its []interaction) (*call, *Error) {
+	if !p.opts.FromProxy(r) {
+		return nil, errorf(AccessDenied, "GP Connect is answered only through the Spine Secure Proxy")
+	}
 	ods := r.PathValue("ods")
 	asid, ok := p.opts.Directory.ProviderASID(ods)
 	if !ok {
@@ -489,4 +504,55 @@ func (s *statusOnly) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}
+}
+
+// ProxyCheck returns the FromProxy check: a request presenting a TLS
+// client certificate the server verified (the proxy's, with serve's
+// --tls-client-ca), or one from an address in allowed (the proxy's
+// network, for a deployment that ends TLS in front of gpcloud).
+func ProxyCheck(allowed []netip.Prefix) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+			return true
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		addr, err := netip.ParseAddr(host)
+		if err != nil {
+			return false
+		}
+		for _, p := range allowed {
+			if p.Contains(addr.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// ParsePrefixes reads "CIDR,CIDR" (a bare address is one host).
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("GP Connect proxy address %q: %v", f, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("GP Connect proxy network %q: %v", f, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

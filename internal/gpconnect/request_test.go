@@ -170,3 +170,24 @@ func FuzzDateParam(f *testing.F) {
 		}
 	})
 }
+
+// Without the Spine Secure Proxy's mutual TLS (or its network), nothing
+// is answered: the JWT alone proves nothing.
+func TestProxyRequired(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	f.provider.opts.FromProxy = ProxyCheck(nil)
+	if code, b, _ := f.do(readRich); code != 403 || spineCode(b) != AccessDenied {
+		t.Errorf("a request not from the proxy: %d %v", code, b)
+	}
+	other, _ := ParsePrefixes("10.0.0.0/8")
+	f.provider.opts.FromProxy = ProxyCheck(other)
+	if code, _, _ := f.do(readRich); code != 403 {
+		t.Errorf("a request from outside the proxy's network: %d", code)
+	}
+	if _, err := ParsePrefixes("10.0.0.0/33"); err == nil {
+		t.Errorf("a bad network accepted")
+	}
+	if ps, err := ParsePrefixes("192.0.2.7, 10.1.2.3/8"); err != nil || len(ps) != 2 || ps[1].String() != "10.0.0.0/8" {
+		t.Errorf("%v %v", ps, err)
+	}
+}
