@@ -138,6 +138,7 @@ func (p *Provider) searchSlots(w http.ResponseWriter, r *http.Request, c *call) 
 			}
 		}
 	}
+	var orgs []string
 	for _, ref := range actors {
 		typ, id, _ := strings.Cut(ref, "/")
 		res, _, e := c.read(p.opts.Service, typ, id, NoRecordFound)
@@ -146,9 +147,20 @@ func (p *Provider) searchSlots(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 		if typ == "Practitioner" {
 			out = append(out, PractitionerSTU3(res))
-		} else {
-			out = append(out, LocationSTU3(res))
+			continue
 		}
+		out = append(out, LocationSTU3(res))
+		if org := str(obj(res["managingOrganization"])["reference"]); slices.Contains(includes, "Location:managingOrganization") &&
+			strings.HasPrefix(org, "Organization/") && !slices.Contains(orgs, org) {
+			orgs = append(orgs, org)
+		}
+	}
+	for _, ref := range orgs {
+		res, _, e := c.read(p.opts.Service, "Organization", strings.TrimPrefix(ref, "Organization/"), NoRecordFound)
+		if e != nil {
+			return e
+		}
+		out = append(out, OrganizationSTU3(res))
 	}
 	bundle := searchset(c.base, out)
 	bundle["total"] = len(slots) // the matches; the rest are includes

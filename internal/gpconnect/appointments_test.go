@@ -46,7 +46,7 @@ func TestAppointmentManagement(t *testing.T) {
 	for _, o := range storetest.Openers() {
 		t.Run(o.Name, func(t *testing.T) {
 			f := newFixture(t, o.Open)
-			code, b, _ := f.do(f.slotSearch("&_include:recurse=Schedule:actor:Practitioner&_include:recurse=Schedule:actor:Location&searchFilter=" +
+			code, b, _ := f.do(f.slotSearch("&_include:recurse=Schedule:actor:Practitioner&_include:recurse=Schedule:actor:Location&_include:recurse=Location:managingOrganization&searchFilter=" +
 				url.QueryEscape(ODSSystem+"|"+consumerODS)))
 			if code != 200 {
 				t.Fatalf("slot search: %d %v", code, b)
@@ -59,7 +59,7 @@ func TestAppointmentManagement(t *testing.T) {
 			if strings.Join(ids, ",") != "slot-gpc,slot-gpc2" {
 				t.Fatalf("free slots %v, want only the two offered to GP Connect and released", ids)
 			}
-			if len(entriesOf(b, "Schedule")) != 1 || len(entriesOf(b, "Practitioner")) != 1 || len(entriesOf(b, "Location")) != 1 {
+			if len(entriesOf(b, "Schedule")) != 1 || len(entriesOf(b, "Practitioner")) != 1 || len(entriesOf(b, "Location")) != 1 || len(entriesOf(b, "Organization")) != 1 {
 				t.Errorf("includes: %d schedules, %d practitioners, %d locations", len(entriesOf(b, "Schedule")), len(entriesOf(b, "Practitioner")), len(entriesOf(b, "Location")))
 			}
 			for _, bad := range []string{"", "&_include=Slot:schedule&status=busy"} {
