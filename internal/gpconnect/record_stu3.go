@@ -1,6 +1,8 @@
 package gpconnect
 
 import (
+	"strings"
+
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
@@ -80,7 +82,10 @@ func MedicationSTU3(m fhir.Resource) (stmt, plan, med fhir.Resource) {
 	}
 	plan["medicationReference"] = map[string]any{"reference": "Medication/med-" + id}
 	plan["subject"] = m["subject"]
-	copyKeys(plan, m, "authoredOn", "dosageInstruction", "note")
+	copyKeys(plan, m, "authoredOn", "note")
+	if ds := dosagesSTU3(m["dosageInstruction"]); len(ds) > 0 {
+		plan["dosageInstruction"] = ds
+	}
 	if r, ok := m["requester"]; ok {
 		plan["recorder"] = r
 	}
@@ -114,7 +119,7 @@ func MedicationSTU3(m fhir.Resource) (stmt, plan, med fhir.Resource) {
 		stmt["effectivePeriod"] = map[string]any{"start": d}
 		stmt["dateAsserted"] = d
 	}
-	if ds, ok := m["dosageInstruction"]; ok {
+	if ds := dosagesSTU3(m["dosageInstruction"]); len(ds) > 0 {
 		stmt["dosage"] = ds
 	} else {
 		stmt["dosage"] = []any{map[string]any{"text": "No information available"}}
@@ -191,6 +196,30 @@ func ImmunizationSTU3(im fhir.Resource) fhir.Resource {
 			out["vaccinationProtocol"] = []any{map[string]any{"doseSequence": n,
 				"targetDisease": []any{map[string]any{"text": "Not recorded"}}, "doseStatus": map[string]any{"text": "Counts"}}}
 		}
+	}
+	return out
+}
+
+// dosagesSTU3 maps R4 Dosages: STU3 has dose[x] and rate[x] on the Dosage
+// itself where R4 lists them under doseAndRate (the first is kept).
+func dosagesSTU3(v any) []any {
+	var out []any
+	for _, d := range list(v) {
+		dm := obj(d)
+		nd := map[string]any{}
+		for k, val := range dm {
+			if k != "doseAndRate" {
+				nd[k] = val
+			}
+		}
+		if dr := list(dm["doseAndRate"]); len(dr) > 0 {
+			for k, val := range obj(dr[0]) {
+				if strings.HasPrefix(k, "dose") || strings.HasPrefix(k, "rate") {
+					nd[k] = val
+				}
+			}
+		}
+		out = append(out, nd)
 	}
 	return out
 }

@@ -381,3 +381,15 @@ func testRecordEntriesRoundTrip(t *testing.T, open func(testing.TB) store.Store)
 		t.Errorf("immunisation %v", im)
 	}
 }
+
+func TestDosagesSTU3(t *testing.T) {
+	got := dosagesSTU3([]any{map[string]any{"text": "One twice a day", "doseAndRate": []any{map[string]any{
+		"type": map[string]any{"text": "ordered"}, "doseQuantity": map[string]any{"value": 1, "unit": "tablet"}}}}})
+	d := obj(got[0])
+	if d["text"] != "One twice a day" || d["doseQuantity"] == nil || d["doseAndRate"] != nil || d["type"] != nil {
+		t.Errorf("%v", d)
+	}
+	if dosagesSTU3(nil) != nil {
+		t.Errorf("no dosage")
+	}
+}
