@@ -20,11 +20,13 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/gpconnect"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
@@ -57,6 +59,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	oidcConfig := registerOIDC(fs)
 	notifyConfig := registerNotify(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
+	gpcPractices := fs.String("gpconnect-practices", os.Getenv("GPCLOUD_GPCONNECT_PRACTICES"), "GP Connect provider practices as ODS=ASID,... (the Ssp-To each answers to), besides those of gpcloud admin gpconnect (env GPCLOUD_GPCONNECT_PRACTICES)")
+	gpcProxy := fs.String("gpconnect-proxy", os.Getenv("GPCLOUD_GPCONNECT_PROXY"), "addresses or networks (CIDR,...) of the Spine Secure Proxy, whose GP Connect requests are answered without a TLS client certificate; otherwise only requests presenting a certificate signed by --tls-client-ca are (env GPCLOUD_GPCONNECT_PROXY)")
+	gpcConsumers := fs.String("gpconnect-consumers", os.Getenv("GPCLOUD_GPCONNECT_CONSUMERS"), "GP Connect consumer systems allowed, as ASID=ODS,... (env GPCLOUD_GPCONNECT_CONSUMERS)")
 	debugAddr := fs.String("debug-listen", os.Getenv("GPCLOUD_DEBUG_LISTEN"), "address for Go profiling endpoints (/debug/pprof/), off when empty; keep it on loopback (env GPCLOUD_DEBUG_LISTEN)")
 	if code, ok := parseFlags(fs, args, false, stdout, stderr); !ok {
 		return code
@@ -174,6 +179,22 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "No accounts yet: set up the first practice at %s/setup?token=%s (the link works once, for 24 hours; a restart prints the same link until it is used)\n", base, tok)
 		}
 	}
+	// GP Connect's STU3 bases, /{ODS}/STU3/1/gpconnect/..., beside the
+	// rest (internal/gpconnect): practices and consumers from the flags,
+	// then those `gpcloud admin gpconnect` keeps in the store.
+	gpcDir, err := gpconnect.ParseDirectory(*gpcPractices, *gpcConsumers)
+	if err != nil {
+		log.Error("GP Connect", "error", err)
+		return 1
+	}
+	gpcProxyNets, err := gpconnect.ParsePrefixes(*gpcProxy)
+	if err != nil {
+		log.Error("GP Connect", "error", err)
+		return 1
+	}
+	handler = gpconnect.New(gpconnect.Options{Service: svc, Audit: trail, Origin: base, Logger: log, SoftwareVersion: version,
+		FromProxy: gpconnect.ProxyCheck(gpcProxyNets),
+		Directory: gpconnect.Directories{gpcDir, gpconnect.StoreDirectory{Store: st}}, PDS: pds.Local{Service: svc}}).Wrap(handler)
 	srv := httpServer(web.SecurityHeaders(useTLS, web.CORS(handler)), httplimit.DefaultBodyRate)
 	srv.TLSConfig = tlsConfig
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }

@@ -145,7 +145,7 @@ func (e *Event) render(patient string, seen []Seen) fhir.Resource {
 			"observer": map[string]any{"display": "gpcloud"},
 			"type":     []any{coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")},
 		},
-		"agent": []any{e.agent()},
+		"agent": append([]any{e.agent()}, e.consumerAgents()...),
 	}
 	if e.Interaction == "login" || e.Interaction == "token" {
 		ae["type"] = coding("http://dicom.nema.org/resources/ontology/DCM", "110114", "User Authentication")
@@ -232,6 +232,31 @@ func (e *Event) agent() map[string]any {
 		a["policy"] = []any{"urn:gpcloud:token:" + p.TokenID}
 	}
 	return a
+}
+
+// consumerAgents are, for a GP Connect request, the organisation and
+// the user the consumer system acted for (its JWT's claims), so that
+// the practice and the patient see who looked, not only which system.
+func (e *Event) consumerAgents() []any {
+	if e.Principal == nil || e.Principal.Consumer == nil {
+		return nil
+	}
+	c := e.Principal.Consumer
+	org := map[string]any{"requestor": false,
+		"type": map[string]any{"text": "requesting organisation"},
+		"who":  map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": c.Organization}, "display": c.OrganizationName}}
+	user := map[string]any{"requestor": true,
+		"type":   map[string]any{"text": "requesting practitioner"},
+		"who":    map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": c.SDSUserID}, "display": c.UserName},
+		"altId":  c.UserID,
+		"policy": []any{"urn:nhs:gpconnect:reason:" + c.Reason, "urn:nhs:ssp:trace:" + c.TraceID, "urn:nhs:asid:" + c.ASID}}
+	if c.InteractionID != "" {
+		user["policy"] = append(user["policy"].([]any), c.InteractionID)
+	}
+	if c.SDSRoleProfileID != "" {
+		user["role"] = []any{map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "code": c.SDSRoleProfileID}}}}
+	}
+	return []any{user, org}
 }
 
 func coding(system, code, display string) map[string]any {

@@ -18,6 +18,12 @@ const (
 	RolePatient       Role = "patient"
 	RoleProxy         Role = "proxy"  // acts for patients: a carer, a parent
 	RoleSystem        Role = "system" // a system client, no user
+	// RoleConsumer is another organisation's system calling through GP
+	// Connect for one of its users (Principal.Consumer says who and why).
+	// It reaches the practice's patients like staff do, never a
+	// sensitive record (no break-glass), and books only the slots
+	// offered to GP Connect. Not in Roles: no account has it.
+	RoleConsumer Role = "gp-connect-consumer"
 )
 
 // Roles lists every role, for validation and help texts.
@@ -60,6 +66,21 @@ type Principal struct {
 	// outside their practice; it widens their reach for this request and
 	// the access is flagged in the audit trail.
 	BreakGlass string
+	// Consumer, for a GP Connect request, is the requesting organisation,
+	// user and reason from the consumer's JWT, for the audit.
+	Consumer *Consumer
+}
+
+// Consumer is who asked through GP Connect: the consumer system (its
+// Spine ASID), the organisation and user it acts for, and why.
+type Consumer struct {
+	ASID                           string // Ssp-From
+	TraceID                        string // Ssp-TraceID
+	InteractionID                  string // Ssp-InteractionID
+	Organization, OrganizationName string // ODS code and name
+	UserID, UserName               string // the consumer's own user id (sub)
+	SDSUserID, SDSRoleProfileID    string // UNK without a smartcard
+	Reason                         string // reason_for_request: directcare
 }
 
 // Reach is which patients' records a principal reaches for one type and
@@ -91,6 +112,8 @@ func (p *Principal) ReachFor(typ string, perm Permission) (Reach, bool) {
 		r.All = true
 	case g.Contexts[UserContext]:
 		switch {
+		case p.Role == RoleConsumer:
+			r.Practice = p.Practice
 		case p.Role.IsStaff() && p.BreakGlass != "" && p.Role.IsClinician():
 			r.All = true
 		case p.Role.IsStaff():

@@ -1,0 +1,69 @@
+package gpconnect
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+)
+
+// The measures: $gpc.getstructuredrecord with every parameter
+// for a large record (p95 < 200 ms) and a two-week free-slot search
+// (p95 < 100 ms), over HTTP with every request check. Run:
+//
+//	go test ./internal/gpconnect -run '^$' -bench . -benchtime 50x
+func BenchmarkStructuredRecord(b *testing.B) {
+	f := newFixture(b, storetest.OpenSQLite)
+	subj := ref("Patient/rich")
+	for i := 0; i < 150; i++ {
+		f.put(fhir.Resource{"resourceType": "MedicationRequest", "id": fmt.Sprintf("bm-med-%d", i), "status": "completed", "intent": "order", "subject": subj,
+			"medicationCodeableConcept": map[string]any{"text": "Medicine " + fmt.Sprint(i)}, "authoredOn": "2020-01-01"})
+		f.put(fhir.Resource{"resourceType": "Condition", "id": fmt.Sprintf("bm-prob-%d", i), "subject": subj,
+			"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
+			"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),
+			"code":           map[string]any{"text": "Problem " + fmt.Sprint(i)}, "abatementDateTime": "2019-01-01"})
+		f.put(fhir.Resource{"resourceType": "Immunization", "id": fmt.Sprintf("bm-imm-%d", i), "status": "completed", "patient": subj,
+			"vaccineCode": map[string]any{"text": "Vaccine"}, "occurrenceDateTime": "2019-01-01"})
+	}
+	r := structuredReq(nhsRich, param("includeAllergies", map[string]any{"name": "includeResolvedAllergies", "valueBoolean": true}),
+		param("includeMedication"), param("includeProblems"), param("includeImmunisations"), param("includeConsultations"),
+		param("includeInvestigations"), param("includeReferrals"), param("includeDiaryEntries"), param("includeUncategorisedData"))
+	measure(b, f, r)
+}
+
+func BenchmarkFreeSlotSearch(b *testing.B) {
+	f := newFixture(b, storetest.OpenSQLite)
+	gpc := map[string]any{"url": clinical.SlotBookableByURL, "valueCode": clinical.BookedByGPConnect}
+	day0 := f.now.Add(24 * time.Hour).UTC().Truncate(24 * time.Hour)
+	for d := 0; d < 14; d++ {
+		for s := 0; s < 60; s++ { // a clinician's day of 10-minute slots, two schedules' worth
+			start := day0.AddDate(0, 0, d).Add(8*time.Hour + time.Duration(s)*10*time.Minute)
+			f.put(fhir.Resource{"resourceType": "Slot", "id": fmt.Sprintf("bm-%d-%d", d, s), "status": "free", "schedule": ref("Schedule/sch1"),
+				"start": start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339), "extension": []any{gpc}})
+		}
+	}
+	r := f.slotSearch("&_include:recurse=Schedule:actor:Practitioner")
+	r.path = fmt.Sprintf("/fhir/Slot?start=ge%s&end=le%s&status=free&_include=Slot:schedule&_include:recurse=Schedule:actor:Practitioner",
+		f.now.Format("2006-01-02"), f.now.AddDate(0, 0, 13).Format("2006-01-02"))
+	measure(b, f, r)
+}
+
+func measure(b *testing.B, f *fixture, r req) {
+	b.Helper()
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		code, res, _ := f.do(r)
+		times = append(times, time.Since(start))
+		if code != 200 {
+			b.Fatalf("%d %v", code, res)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+}

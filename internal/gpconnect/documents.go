@@ -1,0 +1,218 @@
+package gpconnect
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// Access Document: a consumer finds the patient, searches their
+// documents (the DocumentReferences of the record: fit notes and letters)
+// and retrieves each document as a Binary. Documents held inline in the
+// DocumentReference (R4 attachment.data) are served as Binary
+// "{index}-{DocumentReference id}"; the sharing rules are the structured
+// record's.
+
+const (
+	documentsBase       = "/{ods}/STU3/1/gpconnect/documents/fhir"
+	profileDocumentRef  = sd + "CareConnect-GPC-DocumentReference-1"
+	documentsCapVersion = "1.0.0"
+)
+
+var (
+	itDocMeta    = interaction{urn + "documents:fhir:rest:read:metadata-1", "organization/*.read", ""}
+	itDocPatient = interaction{urn + "documents:fhir:rest:search:patient-1", "patient/*.read", "user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs"}
+	itDocSearch  = interaction{urn + "documents:fhir:rest:search:documentreference-1", "patient/*.read",
+		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs user/Practitioner.rs"}
+	itDocBinary = interaction{urn + "documents:fhir:rest:read:binary-1", "patient/*.read",
+		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs"}
+)
+
+func (p *Provider) documentRoutes() {
+	d := documentsBase
+	p.handle("GET "+d+"/metadata", p.documentsMetadata, itDocMeta)
+	p.handle("GET "+d+"/Patient", p.searchPatient, itDocPatient)
+	p.handle("GET "+d+"/Patient/{id}/DocumentReference", p.searchDocuments, itDocSearch)
+	p.handle("GET "+d+"/Binary/{id}", p.readDocument, itDocBinary)
+}
+
+func (p *Provider) documentsMetadata(w http.ResponseWriter, r *http.Request, c *call) *Error {
+	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect - Access Document", documentsCapVersion,
+		"Access Document: patient search, DocumentReference search (created and description filters) and Binary "+
+			"retrieval of documents held in the record (fit notes). Documents stored as separate Binaries are not yet offered. JSON only.",
+		[]any{
+			resource("Patient", profilePatient, []string{"search-type"}, [2]string{"identifier", "token"}),
+			resource("DocumentReference", profileDocumentRef, []string{"search-type"}, [2]string{"created", "date"}, [2]string{"description", "string"}),
+			resource("Binary", "http://hl7.org/fhir/StructureDefinition/Binary", []string{"read"}),
+		}, nil))
+	return nil
+}
+
+// sharedRecord loads a patient whose record may be shared, or the error.
+func (p *Provider) sharedRecord(c *call, id string) (*patientRecord, *Error) {
+	rec, e := p.loadPatient(c, id, true)
+	if e != nil {
+		return nil, e
+	}
+	switch rec.sharing {
+	case clinical.NotShared:
+		return nil, errorf(PatientNotFound, "no patient with this id is shared by the practice")
+	case clinical.Dissented:
+		return nil, errorf(NoPatientConsent, "the patient has dissented from sharing their record through GP Connect")
+	}
+	return rec, nil
+}
+
+// searchDocuments: GET Patient/{id}/DocumentReference[?created=ge..&created=le..][&description=..].
+func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *call) *Error {
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "created", "description", "_include", "_revinclude:recurse", "_format":
+		default:
+			return errorf(InvalidParameter, "the search parameter %q is not supported", k)
+		}
+	}
+	var from, to string
+	for _, v := range q["created"] {
+		switch {
+		case strings.HasPrefix(v, "ge") && len(v) >= 12:
+			from = v[2:12]
+		case strings.HasPrefix(v, "le") && len(v) >= 12:
+			to = v[2:12]
+		default:
+			return errorf(InvalidParameter, "created %q must be ge or le a date", v)
+		}
+	}
+	desc := strings.ToLower(q.Get("description"))
+	if _, e := p.sharedRecord(c, id); e != nil {
+		return e
+	}
+	docs, e := p.compartment(c, "DocumentReference", id, url.Values{"status": {"current"}})
+	if e != nil {
+		return e
+	}
+	var out []fhir.Resource
+	authors := map[string]bool{}
+	for _, d := range docs {
+		if withheld(d) || str(d["docStatus"]) == "entered-in-error" {
+			continue
+		}
+		created := str(d["date"])
+		day := created[:min(10, len(created))]
+		if from != "" && day < from || to != "" && day > to {
+			continue
+		}
+		m := DocumentReferenceSTU3(d, c.base, c.practice)
+		if desc != "" && !strings.Contains(strings.ToLower(str(m["description"])), desc) {
+			continue
+		}
+		out = append(out, m)
+		for _, a := range list(m["author"]) {
+			if ref := str(obj(a)["reference"]); strings.HasPrefix(ref, "Practitioner/") {
+				authors[ref] = true
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return str(out[i]["created"]) > str(out[j]["created"]) })
+	bundle := searchset(c.base, out)
+	if len(out) > 0 {
+		// The includes the specification's search asks for: the patient,
+		// the custodian and the authors.
+		entries := list(bundle["entry"])
+		add := func(r fhir.Resource) {
+			entries = append(entries, map[string]any{"fullUrl": c.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
+		}
+		if pat, _, e := c.read(p.opts.Service, "Patient", id, PatientNotFound); e == nil {
+			add(PatientSTU3(pat, nil))
+		}
+		if org, _, e := c.read(p.opts.Service, "Organization", c.practice, NoRecordFound); e == nil {
+			add(OrganizationSTU3(org))
+		}
+		refs := make([]string, 0, len(authors))
+		for ref := range authors {
+			refs = append(refs, ref)
+		}
+		sort.Strings(refs)
+		for _, ref := range refs {
+			if pr, _, e := c.read(p.opts.Service, "Practitioner", strings.TrimPrefix(ref, "Practitioner/"), NoRecordFound); e == nil {
+				add(PractitionerSTU3(pr))
+			}
+		}
+		bundle["entry"] = entries
+	}
+	writeJSON(w, http.StatusOK, bundle)
+	return nil
+}
+
+// readDocument: GET Binary/{index}-{DocumentReference id}.
+func (p *Provider) readDocument(w http.ResponseWriter, r *http.Request, c *call) *Error {
+	idx, docID, ok := strings.Cut(r.PathValue("id"), "-")
+	n, err := strconv.Atoi(idx)
+	if !ok || err != nil || n < 0 || docID == "" {
+		return errorf(NoRecordFound, "no document with this id")
+	}
+	doc, _, e := c.read(p.opts.Service, "DocumentReference", docID, NoRecordFound)
+	if e != nil {
+		return e
+	}
+	if withheld(doc) || str(doc["status"]) != "current" || str(doc["docStatus"]) == "entered-in-error" {
+		return errorf(NoRecordFound, "no document with this id")
+	}
+	pid, _ := strings.CutPrefix(str(obj(doc["subject"])["reference"]), "Patient/")
+	if _, e := p.sharedRecord(c, pid); e != nil {
+		return e
+	}
+	contents := list(doc["content"])
+	if n >= len(contents) {
+		return errorf(NoRecordFound, "no document with this id")
+	}
+	a := obj(obj(contents[n])["attachment"])
+	data := str(a["data"])
+	if data == "" {
+		return errorf(NoRecordFound, "the document is not held in the record")
+	}
+	if _, err := base64.StdEncoding.DecodeString(data); err != nil {
+		return errorf(InternalServerError, "the document's data is damaged")
+	}
+	writeJSON(w, http.StatusOK, fhir.Resource{"resourceType": "Binary", "id": r.PathValue("id"), "contentType": str(a["contentType"]), "content": data})
+	return nil
+}
+
+// DocumentReferenceSTU3 maps a DocumentReference; each inline attachment
+// points at its Binary on the documents base.
+func DocumentReferenceSTU3(d fhir.Resource, baseURL, practice string) fhir.Resource {
+	out := base(d, "DocumentReference", profileDocumentRef)
+	copyKeys(out, d, "identifier", "status", "docStatus", "type", "subject", "author", "description", "securityLabel")
+	if date := str(d["date"]); date != "" {
+		out["created"], out["indexed"] = date, date
+	}
+	if _, ok := out["description"]; !ok {
+		out["description"] = str(obj(d["type"])["text"])
+	}
+	out["custodian"] = map[string]any{"reference": "Organization/" + practice}
+	var contents []any
+	for i, ct := range list(d["content"]) {
+		a := obj(obj(ct)["attachment"])
+		na := map[string]any{"contentType": a["contentType"]}
+		if t := str(a["title"]); t != "" {
+			na["title"] = t
+		}
+		if data := str(a["data"]); data != "" {
+			na["url"] = baseURL + "/Binary/" + strconv.Itoa(i) + "-" + d.ID()
+			na["size"] = base64.StdEncoding.DecodedLen(len(data))
+		} else if u := str(a["url"]); u != "" {
+			continue // stored apart: not yet offered (README)
+		}
+		contents = append(contents, map[string]any{"attachment": na})
+	}
+	out["content"] = contents
+	return out
+}

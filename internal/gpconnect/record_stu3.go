@@ -1,0 +1,225 @@
+package gpconnect
+
+import (
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// The clinical record, R4 → STU3 Care Connect (GP Connect structured).
+
+// AllergySTU3 maps an AllergyIntolerance: R4's status concepts become
+// STU3 codes, recordedDate the assertedDate; an ended allergy carries the
+// allergy-end extension with its end date.
+func AllergySTU3(a fhir.Resource) fhir.Resource {
+	out := base(a, "AllergyIntolerance", profileAllergy)
+	copyKeys(out, a, "identifier", "type", "category", "criticality", "code", "onsetDateTime", "onsetPeriod", "recorder", "asserter", "lastOccurrence", "note")
+	out["patient"] = a["patient"]
+	status := firstCode(a["clinicalStatus"])
+	if status == "" {
+		status = "active"
+	}
+	out["clinicalStatus"] = status
+	if v := firstCode(a["verificationStatus"]); v != "" {
+		out["verificationStatus"] = v
+	} else {
+		out["verificationStatus"] = "unconfirmed"
+	}
+	if d, ok := a["recordedDate"]; ok {
+		out["assertedDate"] = d
+	}
+	var reactions []any
+	for _, rx := range list(a["reaction"]) {
+		r := obj(rx)
+		nr := map[string]any{}
+		for _, k := range []string{"substance", "manifestation", "description", "onset", "severity", "exposureRoute", "note"} {
+			if v, ok := r[k]; ok {
+				nr[k] = v
+			}
+		}
+		if len(nr) > 0 {
+			reactions = append(reactions, nr)
+		}
+	}
+	if len(reactions) > 0 {
+		out["reaction"] = reactions
+	}
+	if status == "resolved" || status == "inactive" {
+		end := map[string]any{"url": allergyEndExtURL, "extension": []any{map[string]any{"url": "reasonEnded", "valueString": "No information available"}}}
+		if d := str(a["lastOccurrence"]); d != "" {
+			end["extension"] = append(list(end["extension"]), map[string]any{"url": "endDate", "valueDateTime": d})
+		}
+		out["extension"] = []any{end}
+	}
+	return out
+}
+
+// MedicationSTU3 maps an R4 MedicationRequest (gpcloud keeps one per
+// prescribed medicine) to GP Connect's trio: the MedicationStatement,
+// the authorisation (MedicationRequest intent plan) and the Medication.
+// R4 does not yet keep issues apart from authorisations (CLINICAL.md GP
+// Connect 5), so no issue (intent order) is sent.
+func MedicationSTU3(m fhir.Resource) (stmt, plan, med fhir.Resource) {
+	id := m.ID()
+	med = fhir.Resource{"resourceType": "Medication", "id": "med-" + id, "meta": map[string]any{"profile": []any{profileMedication}}}
+	if cc, ok := m["medicationCodeableConcept"]; ok {
+		med["code"] = cc
+	} else if r := obj(m["medicationReference"]); r != nil {
+		med["code"] = map[string]any{"text": str(r["display"])}
+	}
+	status := str(m["status"])
+	repeat := firstCode(m["courseOfTherapyType"]) == "continuous"
+	ptype, pdisp := "acute", "Acute"
+	if repeat {
+		ptype, pdisp = "repeat", "Repeat"
+	}
+	plan = base(m, "MedicationRequest", profileMedRequest)
+	plan["id"] = "auth-" + id
+	plan["intent"] = "plan"
+	plan["status"] = map[string]string{"active": "active", "on-hold": "on-hold", "cancelled": "stopped", "stopped": "stopped", "completed": "completed"}[status]
+	if plan["status"] == "" {
+		plan["status"] = "completed"
+	}
+	plan["medicationReference"] = map[string]any{"reference": "Medication/med-" + id}
+	plan["subject"] = m["subject"]
+	copyKeys(plan, m, "authoredOn", "note")
+	if ds := dosagesSTU3(m["dosageInstruction"]); len(ds) > 0 {
+		plan["dosageInstruction"] = ds
+	}
+	if r, ok := m["requester"]; ok {
+		plan["recorder"] = r
+	}
+	plan["extension"] = []any{map[string]any{"url": prescriptionTypeURL, "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
+		"system": prescriptionTypeCodes, "code": ptype, "display": pdisp}}}}}
+	if dr, ok := m["dispenseRequest"]; ok {
+		d := obj(dr)
+		nd := map[string]any{}
+		for _, k := range []string{"validityPeriod", "numberOfRepeatsAllowed", "quantity", "expectedSupplyDuration"} {
+			if v, ok := d[k]; ok {
+				nd[k] = v
+			}
+		}
+		plan["dispenseRequest"] = nd
+	}
+	stmt = base(m, "MedicationStatement", profileMedStatement)
+	stmt["id"] = "stmt-" + id
+	switch status {
+	case "active", "on-hold":
+		stmt["status"] = "active"
+	case "stopped", "cancelled":
+		stmt["status"] = "stopped"
+	default:
+		stmt["status"] = "completed"
+	}
+	stmt["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/auth-" + id}}
+	stmt["medicationReference"] = plan["medicationReference"]
+	stmt["subject"] = m["subject"]
+	stmt["taken"] = "unk"
+	if d := str(m["authoredOn"]); d != "" {
+		stmt["effectivePeriod"] = map[string]any{"start": d}
+		stmt["dateAsserted"] = d
+	}
+	if ds := dosagesSTU3(m["dosageInstruction"]); len(ds) > 0 {
+		stmt["dosage"] = ds
+	} else {
+		stmt["dosage"] = []any{map[string]any{"text": "No information available"}}
+	}
+	stmt["extension"] = []any{map[string]any{"url": prescribingAgencyURL, "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
+		"system": prescribingAgencyCode, "code": "prescribed-at-gp-practice", "display": "Prescribed at GP practice"}}}}}
+	return stmt, plan, med
+}
+
+// ProblemSTU3 maps a problem-list Condition to the ProblemHeader: status
+// codes, recordedDate as assertedDate, the UK Core significance as GP
+// Connect's problem significance.
+func ProblemSTU3(c fhir.Resource) fhir.Resource {
+	out := base(c, "Condition", profileProblem)
+	copyKeys(out, c, "identifier", "category", "code", "subject", "onsetDateTime", "onsetPeriod", "abatementDateTime", "abatementPeriod", "note")
+	status := firstCode(c["clinicalStatus"])
+	if status == "remission" || status == "recurrence" || status == "relapse" {
+		status = "active"
+	}
+	if status == "" {
+		status = "inactive"
+	}
+	out["clinicalStatus"] = status
+	if v := firstCode(c["verificationStatus"]); v != "" {
+		out["verificationStatus"] = v
+	}
+	if d, ok := c["recordedDate"]; ok {
+		out["assertedDate"] = d
+	}
+	if r, ok := c["recorder"]; ok {
+		out["asserter"] = r
+	} else if r, ok := c["asserter"]; ok {
+		out["asserter"] = r
+	}
+	signif := str(extValue(c, ukProblemSignifURL, "valueCode"))
+	if signif == "" {
+		signif = "minor"
+	}
+	out["extension"] = []any{map[string]any{"url": problemSignifExtURL, "valueCode": signif}}
+	return out
+}
+
+// ImmunizationSTU3 maps an Immunization: STU3 says notGiven where R4 says
+// status not-done, date where R4 says occurrenceDateTime.
+func ImmunizationSTU3(im fhir.Resource) fhir.Resource {
+	out := base(im, "Immunization", profileImmunization)
+	copyKeys(out, im, "identifier", "vaccineCode", "primarySource", "lotNumber", "expirationDate", "site", "route", "doseQuantity", "note")
+	out["patient"] = im["patient"]
+	notGiven := str(im["status"]) == "not-done"
+	out["status"] = "completed"
+	out["notGiven"] = notGiven
+	if _, ok := out["primarySource"]; !ok {
+		out["primarySource"] = true
+	}
+	if d, ok := im["occurrenceDateTime"]; ok {
+		out["date"] = d
+	}
+	var prs []any
+	for _, pf := range list(im["performer"]) {
+		if a, ok := obj(pf)["actor"]; ok {
+			prs = append(prs, map[string]any{"actor": a})
+		}
+	}
+	if len(prs) > 0 {
+		out["practitioner"] = prs
+	}
+	if notGiven {
+		if r, ok := im["statusReason"]; ok {
+			out["explanation"] = map[string]any{"reasonNotGiven": []any{r}}
+		}
+	}
+	for _, pa := range list(im["protocolApplied"]) {
+		if n, ok := obj(pa)["doseNumberPositiveInt"]; ok {
+			out["vaccinationProtocol"] = []any{map[string]any{"doseSequence": n,
+				"targetDisease": []any{map[string]any{"text": "Not recorded"}}, "doseStatus": map[string]any{"text": "Counts"}}}
+		}
+	}
+	return out
+}
+
+// dosagesSTU3 maps R4 Dosages: STU3 has dose[x] and rate[x] on the Dosage
+// itself where R4 lists them under doseAndRate (the first is kept).
+func dosagesSTU3(v any) []any {
+	var out []any
+	for _, d := range list(v) {
+		dm := obj(d)
+		nd := map[string]any{}
+		for k, val := range dm {
+			if k != "doseAndRate" {
+				nd[k] = val
+			}
+		}
+		if dr := list(dm["doseAndRate"]); len(dr) > 0 {
+			for k, val := range obj(dr[0]) {
+				if strings.HasPrefix(k, "dose") || strings.HasPrefix(k, "rate") {
+					nd[k] = val
+				}
+			}
+		}
+		out = append(out, nd)
+	}
+	return out
+}

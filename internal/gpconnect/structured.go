@@ -1,0 +1,497 @@
+package gpconnect
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+// Access Record Structured: Patient/$gpc.getstructuredrecord returns the
+// record as a collection Bundle of STU3 resources grouped by coded Lists
+// (one per clinical area asked for, SNOMED CT list codes). Entries marked
+// entered in error are never sent; a patient the practice does not
+// share is PATIENT_NOT_FOUND, one who dissented NO_PATIENT_CONSENT.
+
+// List codes (SNOMED CT) and titles of the clinical areas.
+var listCodes = map[string][2]string{
+	"allergies":      {"886921000000105", "Allergies and adverse reactions"},
+	"endedAllergies": {"1103671000000101", "Ended allergies"},
+	"medications":    {"933361000000108", "Medications and medical devices"},
+	"problems":       {"717711000000103", "Problems"},
+	"immunisations":  {"1102181000000102", "Immunisations"},
+	"consultations":  {"1149501000000101", "List of consultations"},
+	"investigations": {"887191000000108", "Investigations and results"},
+	"referrals":      {"792931000000107", "Outbound referral"},
+	"diary":          {"714311000000108", "Patient recall administration"},
+	"uncategorised":  {"826501000000100", "Miscellaneous record"},
+}
+
+// The parameters the operation takes, and the clinical areas not yet
+// mapped (answered as an empty List marked unavailable, never as "none").
+var (
+	areaParams = map[string]string{
+		"includeAllergies": "allergies", "includeMedication": "medications", "includeProblems": "problems",
+		"includeImmunisations": "immunisations", "includeConsultations": "consultations",
+		"includeInvestigations": "investigations", "includeReferrals": "referrals",
+		"includeDiaryEntries": "diary", "includeUncategorisedData": "uncategorised",
+	}
+	unavailable = map[string]bool{"investigations": true, "referrals": true, "diary": true}
+)
+
+// StructuredRequest is a parsed $gpc.getstructuredrecord Parameters.
+type StructuredRequest struct {
+	NHSNumber       string
+	Areas           map[string]bool
+	ResolvedAllergy bool   // includeAllergies.includeResolvedAllergies
+	MedicationsFrom string // includeMedication.medicationSearchFromDate (YYYY-MM-DD)
+	ProblemStatus   string // includeProblems.filterStatus: active | inactive | ""
+	ProblemSignif   string // includeProblems.filterSignificance: major | minor | ""
+	IncludeIssues   bool   // includeMedication.includePrescriptionIssues
+	// ConsultationsMostRecent and ConsultationsFrom/To filter consultations
+	// (includeConsultationsMostRecent; consultationSearchPeriod, dates).
+	ConsultationsMostRecent            int
+	ConsultationsFrom, ConsultationsTo string
+	// UncategorisedFrom/To: includeUncategorisedData.uncategorisedDataSearchPeriod.
+	UncategorisedFrom, UncategorisedTo string
+	WantsUnsupported                   []string
+}
+
+// ParseStructuredRequest reads the Parameters resource; every part is
+// checked (an unknown parameter or part is INVALID_PARAMETER).
+func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
+	if params.Type() != "Parameters" {
+		return nil, errorf(InvalidResource, "the body must be a Parameters resource")
+	}
+	req := &StructuredRequest{Areas: map[string]bool{}}
+	seen := map[string]bool{}
+	for _, raw := range list(params["parameter"]) {
+		p := obj(raw)
+		name := str(p["name"])
+		if seen[name] {
+			return nil, errorf(InvalidParameter, "the parameter %q is given twice", name)
+		}
+		seen[name] = true
+		if name == "patientNHSNumber" {
+			id := obj(p["valueIdentifier"])
+			if str(id["system"]) != NHSNumberSystem {
+				return nil, errorf(InvalidIdentifierSystem, "patientNHSNumber must have system %s", NHSNumberSystem)
+			}
+			v := str(id["value"])
+			if len(v) != 10 || !clinical.ValidNHSNumber(v) {
+				return nil, errorf(InvalidNHSNumber, "%q is not a valid NHS number", v)
+			}
+			req.NHSNumber = v
+			continue
+		}
+		area, ok := areaParams[name]
+		if !ok {
+			return nil, errorf(InvalidParameter, "the parameter %q is not known", name)
+		}
+		req.Areas[area] = true
+		if unavailable[area] {
+			req.WantsUnsupported = append(req.WantsUnsupported, name)
+		}
+		for _, rp := range list(p["part"]) {
+			part := obj(rp)
+			pn := str(part["name"])
+			switch {
+			case name == "includeAllergies" && pn == "includeResolvedAllergies":
+				b, ok := part["valueBoolean"].(bool)
+				if !ok {
+					return nil, errorf(InvalidParameter, "includeResolvedAllergies needs valueBoolean")
+				}
+				req.ResolvedAllergy = b
+			case name == "includeMedication" && pn == "includePrescriptionIssues":
+				b, ok := part["valueBoolean"].(bool)
+				if !ok {
+					return nil, errorf(InvalidParameter, "includePrescriptionIssues needs valueBoolean")
+				}
+				req.IncludeIssues = b
+			case name == "includeMedication" && pn == "medicationSearchFromDate":
+				d := str(part["valueDate"])
+				if len(d) != 10 {
+					return nil, errorf(InvalidParameter, "medicationSearchFromDate must be a full date (YYYY-MM-DD)")
+				}
+				req.MedicationsFrom = d
+			case name == "includeProblems" && pn == "filterStatus":
+				v := str(part["valueCode"])
+				if v != "active" && v != "inactive" {
+					return nil, errorf(InvalidParameter, "filterStatus must be active or inactive")
+				}
+				req.ProblemStatus = v
+			case name == "includeProblems" && pn == "filterSignificance":
+				v := str(part["valueCode"])
+				if v != "major" && v != "minor" {
+					return nil, errorf(InvalidParameter, "filterSignificance must be major or minor")
+				}
+				req.ProblemSignif = v
+			case name == "includeConsultations" && pn == "includeConsultationsMostRecent":
+				n, ok := part["valuePositiveInt"].(float64)
+				if !ok || n < 1 || n != float64(int(n)) {
+					return nil, errorf(InvalidParameter, "includeConsultationsMostRecent needs a valuePositiveInt")
+				}
+				req.ConsultationsMostRecent = int(n)
+			case name == "includeConsultations" && pn == "consultationSearchPeriod":
+				period := obj(part["valuePeriod"])
+				req.ConsultationsFrom, req.ConsultationsTo = str(period["start"]), str(period["end"])
+				if period == nil || req.ConsultationsFrom == "" && req.ConsultationsTo == "" ||
+					req.ConsultationsFrom != "" && req.ConsultationsTo != "" && req.ConsultationsTo < req.ConsultationsFrom {
+					return nil, errorf(InvalidParameter, "consultationSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
+				}
+			case name == "includeUncategorisedData" && pn == "uncategorisedDataSearchPeriod":
+				period := obj(part["valuePeriod"])
+				req.UncategorisedFrom, req.UncategorisedTo = str(period["start"]), str(period["end"])
+				if period == nil || req.UncategorisedFrom == "" && req.UncategorisedTo == "" ||
+					req.UncategorisedFrom != "" && req.UncategorisedTo != "" && req.UncategorisedTo < req.UncategorisedFrom {
+					return nil, errorf(InvalidParameter, "uncategorisedDataSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
+				}
+			case (name == "includeInvestigations" || name == "includeReferrals" ||
+				name == "includeDiaryEntries"):
+				// Parts of areas not yet mapped: accepted, their List says
+				// the data is unavailable.
+			default:
+				return nil, errorf(InvalidParameter, "%s has no part %q", name, pn)
+			}
+		}
+	}
+	if req.ConsultationsMostRecent > 0 && (req.ConsultationsFrom != "" || req.ConsultationsTo != "") {
+		return nil, errorf(InvalidParameter, "includeConsultationsMostRecent and consultationSearchPeriod cannot be used together")
+	}
+	if req.NHSNumber == "" {
+		return nil, errorf(InvalidParameter, "patientNHSNumber is required")
+	}
+	return req, nil
+}
+
+// structuredRecord: POST Patient/$gpc.getstructuredrecord.
+func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *call) *Error {
+	body, e := decodeBody(r, "Parameters")
+	if e != nil {
+		return e
+	}
+	req, e := ParseStructuredRequest(body)
+	if e != nil {
+		return e
+	}
+	id, e := p.findPatient(c, req.NHSNumber)
+	if e != nil {
+		return e
+	}
+	if id == "" {
+		return errorf(PatientNotFound, "no patient with this NHS number is registered at the practice")
+	}
+	rec, e := p.loadPatient(c, id, true)
+	if e != nil {
+		return e
+	}
+	switch rec.sharing {
+	case clinical.NotShared:
+		return errorf(PatientNotFound, "no patient with this NHS number is shared by the practice")
+	case clinical.Dissented:
+		return errorf(NoPatientConsent, "the patient has dissented from sharing their record through GP Connect")
+	}
+	b := &structuredBundle{base: c.base}
+	b.add(PatientSTU3(rec.patient, rec.registration))
+	if org, _, e := c.read(p.opts.Service, "Organization", c.practice, NoRecordFound); e == nil {
+		b.add(OrganizationSTU3(org))
+	}
+	if req.Areas["allergies"] {
+		if e := p.allergies(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	if req.Areas["medications"] {
+		if e := p.medications(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	if req.Areas["problems"] {
+		if e := p.problems(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	if req.Areas["immunisations"] {
+		if e := p.immunisations(c, b, id); e != nil {
+			return e
+		}
+	}
+	if req.Areas["consultations"] {
+		if e := p.consultations(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	if req.Areas["uncategorised"] {
+		if e := p.uncategorised(c, b, id, req); e != nil {
+			return e
+		}
+	}
+	for _, area := range []string{"investigations", "referrals", "diary"} {
+		if req.Areas[area] {
+			l := b.list(area, id, nil)
+			l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "unavailable", "display": "Unavailable"}}}
+			l["note"] = []any{map[string]any{"text": "This GP system does not yet share this part of the record through GP Connect: ask the practice."}}
+		}
+	}
+	if e := p.practitioners(c, b); e != nil {
+		return e
+	}
+	writeJSON(w, http.StatusOK, fhir.Resource{"resourceType": "Bundle", "meta": map[string]any{"profile": []any{profileStructured}},
+		"type": "collection", "entry": b.entries})
+	return nil
+}
+
+// structuredBundle gathers the entries and the Practitioners they name.
+type structuredBundle struct {
+	base    string
+	entries []any
+	refs    []string // Practitioner ids referenced
+	added   map[string]bool
+}
+
+// add puts r in the Bundle once.
+func (b *structuredBundle) add(r fhir.Resource) {
+	key := r.Type() + "/" + r.ID()
+	if b.added[key] {
+		return
+	}
+	if b.added == nil {
+		b.added = map[string]bool{}
+	}
+	b.added[key] = true
+	b.entries = append(b.entries, map[string]any{"fullUrl": b.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
+}
+
+// notePractitioner remembers a Practitioner reference for inclusion.
+func (b *structuredBundle) notePractitioner(ref any) {
+	if id, ok := strings.CutPrefix(str(obj(ref)["reference"]), "Practitioner/"); ok && id != "" {
+		for _, r := range b.refs {
+			if r == id {
+				return
+			}
+		}
+		b.refs = append(b.refs, id)
+	}
+}
+
+// list adds a coded List of the area referencing items, and returns it.
+func (b *structuredBundle) list(area, patientID string, items []fhir.Resource) map[string]any {
+	code := listCodes[area]
+	var entries []any
+	for _, it := range items {
+		entries = append(entries, map[string]any{"item": map[string]any{"reference": it.Type() + "/" + it.ID()}})
+	}
+	l := fhir.Resource{"resourceType": "List", "id": area + "-" + patientID,
+		"meta":    map[string]any{"profile": []any{profileList}},
+		"status":  "current",
+		"mode":    "snapshot",
+		"title":   code[1],
+		"code":    map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": code[0], "display": code[1]}}},
+		"subject": map[string]any{"reference": "Patient/" + patientID},
+		"orderedBy": map[string]any{"coding": []any{map[string]any{
+			"system": "http://hl7.org/fhir/list-order", "code": "event-date", "display": "Sorted by Event Date"}}},
+	}
+	if len(entries) > 0 {
+		l["entry"] = entries
+	} else {
+		l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "no-content-recorded", "display": "No content recorded"}}}
+		l["note"] = []any{map[string]any{"text": "Information not available"}}
+	}
+	b.add(l)
+	for _, it := range items {
+		b.add(it)
+	}
+	return l
+}
+
+// compartment searches a type in the patient's record as the caller.
+func (p *Provider) compartment(c *call, typ, patientID string, extra url.Values) ([]fhir.Resource, *Error) {
+	params := url.Values{"patient": {"Patient/" + patientID}, "_count": {strconv.Itoa(service.MaxSearchCount)}}
+	for k, v := range extra {
+		params[k] = v
+	}
+	b, e := c.search(p.opts.Service, typ, params)
+	if e != nil {
+		return nil, e
+	}
+	return matches(b), nil
+}
+
+func (p *Provider) practitioners(c *call, b *structuredBundle) *Error {
+	for _, id := range b.refs {
+		pr, _, e := c.read(p.opts.Service, "Practitioner", id, NoRecordFound)
+		if e != nil {
+			if e.Code == NoRecordFound {
+				continue
+			}
+			return e
+		}
+		b.add(PractitionerSTU3(pr))
+	}
+	return nil
+}
+
+func enteredInError(r fhir.Resource) bool {
+	return str(r["status"]) == "entered-in-error" || firstCode(r["verificationStatus"]) == "entered-in-error"
+}
+
+// withheld reports an entry the record marks not to be shared outside
+// the practice: meta.security v3-Confidentiality R or V on the entry
+// itself (CLINICAL.md GP Connect 3).
+func withheld(r fhir.Resource) bool {
+	for _, l := range list(r.Meta()["security"]) {
+		m := obj(l)
+		if str(m["system"]) == "http://terminology.hl7.org/CodeSystem/v3-Confidentiality" && (m["code"] == "R" || m["code"] == "V") {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Provider) allergies(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
+	all, e := p.compartment(c, "AllergyIntolerance", patientID, nil)
+	if e != nil {
+		return e
+	}
+	var current, ended []fhir.Resource
+	for _, a := range all {
+		if enteredInError(a) || withheld(a) {
+			continue
+		}
+		m := AllergySTU3(a)
+		b.notePractitioner(m["recorder"])
+		if str(m["clinicalStatus"]) == "resolved" || str(m["clinicalStatus"]) == "inactive" {
+			ended = append(ended, m)
+		} else {
+			current = append(current, m)
+		}
+	}
+	b.list("allergies", patientID, current)
+	if req.ResolvedAllergy {
+		b.list("endedAllergies", patientID, ended)
+	}
+	return nil
+}
+
+func (p *Provider) medications(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
+	all, e := p.compartment(c, "MedicationRequest", patientID, nil)
+	if e != nil {
+		return e
+	}
+	var items []fhir.Resource
+	for _, m := range all {
+		if enteredInError(m) || withheld(m) {
+			continue
+		}
+		if req.MedicationsFrom != "" && str(m["authoredOn"]) != "" && str(m["authoredOn"])[:min(10, len(str(m["authoredOn"])))] < req.MedicationsFrom &&
+			str(m["status"]) != "active" {
+			continue // ended before the date asked from
+		}
+		stmt, plan, med := MedicationSTU3(m)
+		b.notePractitioner(plan["recorder"])
+		items = append(items, stmt)
+		b.add(plan)
+		b.add(med)
+	}
+	b.list("medications", patientID, items)
+	return nil
+}
+
+func (p *Provider) problems(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
+	all, e := p.compartment(c, "Condition", patientID, url.Values{"category": {"problem-list-item"}})
+	if e != nil {
+		return e
+	}
+	var items []fhir.Resource
+	for _, cond := range all {
+		if enteredInError(cond) || withheld(cond) {
+			continue
+		}
+		m := ProblemSTU3(cond)
+		active := str(m["clinicalStatus"]) == "active"
+		if req.ProblemStatus == "active" && !active || req.ProblemStatus == "inactive" && active {
+			continue
+		}
+		if req.ProblemSignif != "" && str(extValue(m, problemSignifExtURL, "valueCode")) != req.ProblemSignif {
+			continue
+		}
+		b.notePractitioner(m["asserter"])
+		items = append(items, m)
+	}
+	b.list("problems", patientID, items)
+	return nil
+}
+
+func (p *Provider) immunisations(c *call, b *structuredBundle, patientID string) *Error {
+	all, e := p.compartment(c, "Immunization", patientID, nil)
+	if e != nil {
+		return e
+	}
+	var items []fhir.Resource
+	for _, im := range all {
+		if enteredInError(im) || withheld(im) {
+			continue
+		}
+		m := ImmunizationSTU3(im)
+		for _, pr := range list(m["practitioner"]) {
+			b.notePractitioner(obj(pr)["actor"])
+		}
+		items = append(items, m)
+	}
+	b.list("immunisations", patientID, items)
+	return nil
+}
+
+// uncategorised: the coded Observations of the record that belong to no
+// other clinical area (measurements, a did-not-attend, coded entries of
+// consultations), not the consultations' free-text notes (those are the
+// consultation's), nor results (investigations).
+func (p *Provider) uncategorised(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
+	all, e := p.compartment(c, "Observation", patientID, nil)
+	if e != nil {
+		return e
+	}
+	var items []fhir.Resource
+	for _, o := range all {
+		if enteredInError(o) || withheld(o) || firstCode(o["code"]) == clinical.CommentNoteCode {
+			continue
+		}
+		if isResult(o) {
+			continue
+		}
+		when := str(o["effectiveDateTime"])
+		if when == "" {
+			when = str(obj(o["effectivePeriod"])["start"])
+		}
+		day := when[:min(10, len(when))]
+		if req.UncategorisedFrom != "" && day < req.UncategorisedFrom[:min(10, len(req.UncategorisedFrom))] ||
+			req.UncategorisedTo != "" && day > req.UncategorisedTo[:min(10, len(req.UncategorisedTo))] {
+			continue
+		}
+		m := ObservationSTU3(o)
+		for _, pf := range list(m["performer"]) {
+			b.notePractitioner(pf)
+		}
+		items = append(items, m)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return str(items[i]["effectiveDateTime"]) > str(items[j]["effectiveDateTime"]) })
+	b.list("uncategorised", patientID, items)
+	return nil
+}
+
+// isResult reports an Observation that is a test result (laboratory or
+// imaging): investigations, not yet mapped, not uncategorised data.
+func isResult(o fhir.Resource) bool {
+	for _, cat := range list(o["category"]) {
+		switch firstCode(cat) {
+		case "laboratory", "imaging":
+			return true
+		}
+	}
+	return false
+}
