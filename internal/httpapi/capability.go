@@ -69,7 +69,11 @@ func (a *API) capabilityStatement() fhir.Resource {
 			"referencePolicy":   []any{"literal", "logical", "local"},
 			"searchParam":       searchParams(typ),
 		}
-		if ops := opsFor(typ); ops != nil {
+		ops := opsFor(typ)
+		for _, op := range termOperations[typ] {
+			ops = append(ops, map[string]any{"name": op[0], "definition": op[1]})
+		}
+		if ops != nil {
 			res["operation"] = ops
 		}
 		if typ == "Binary" {

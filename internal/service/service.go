@@ -31,6 +31,8 @@ type Service struct {
 	// registrations caches where patients are registered, for staff
 	// access checks.
 	registrations registrationCache
+	// term is the terminology service, made on first use (terminology.go).
+	term termHolder
 }
 
 // New returns a Service over st.
