@@ -24,8 +24,12 @@ var termOperations = map[string][][2]string{
 func (a *API) termRoutes() []route {
 	var out []route
 	ops := map[string]func(ctx context.Context, p url.Values, vs fhir.Resource) (service.Outcome, error){
-		"lookup":        func(ctx context.Context, p url.Values, _ fhir.Resource) (service.Outcome, error) { return a.svc.Lookup(ctx, p) },
-		"subsumes":      func(ctx context.Context, p url.Values, _ fhir.Resource) (service.Outcome, error) { return a.svc.Subsumes(ctx, p) },
+		"lookup": func(ctx context.Context, p url.Values, _ fhir.Resource) (service.Outcome, error) {
+			return a.svc.Lookup(ctx, p)
+		},
+		"subsumes": func(ctx context.Context, p url.Values, _ fhir.Resource) (service.Outcome, error) {
+			return a.svc.Subsumes(ctx, p)
+		},
 		"expand":        a.svc.Expand,
 		"validate-code": a.svc.ValidateCode,
 	}
