@@ -431,3 +431,26 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// Member is one code of an enumerated value set.
+type Member struct{ System, Code string }
+
+// Members enumerates the value set at url (as $expand names them),
+// inactive concepts included: a search for records coded in a value set
+// must find those coded before a concept was retired. More than
+// MaxExpansion members is a 422 (too-costly).
+func (s *Service) Members(ctx context.Context, u string) ([]Member, error) {
+	set, err := s.resolve(ctx, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.enumerate(ctx, set, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, len(cs))
+	for i, c := range cs {
+		out[i] = Member{c.System, c.Code}
+	}
+	return out, nil
+}

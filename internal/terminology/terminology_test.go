@@ -11,51 +11,10 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
+	"github.com/gpcloud/gpcloud/internal/terminology/termtest"
 )
 
-// testRelease is a small SNOMED CT release: a hierarchy, synonyms, an
-// inactive concept with its replacement, a reference set.
-func testRelease(t testing.TB, st store.Terminology) {
-	t.Helper()
-	ctx := context.Background()
-	cs := []store.TermConcept{
-		{System: SNOMED, Code: "138875005", Active: true, Display: "SNOMED CT Concept"},
-		{System: SNOMED, Code: "404684003", Active: true, Display: "Clinical finding"},
-		{System: SNOMED, Code: "73211009", Active: true, Display: "Diabetes mellitus"},
-		{System: SNOMED, Code: "44054006", Active: true, Display: "Type 2 diabetes mellitus"},
-		{System: SNOMED, Code: "46635009", Active: true, Display: "Type 1 diabetes mellitus"},
-		{System: SNOMED, Code: "190330002", Active: false, Display: "Diabetes mellitus, old code"},
-		{System: SNOMED, Code: "38341003", Active: true, Display: "Hypertensive disorder"},
-	}
-	var ds []store.TermDescription
-	id := 100
-	add := func(code, term string, typ int) {
-		id++
-		ds = append(ds, store.TermDescription{ID: strings.Repeat("1", 3) + string(rune('0'+id%10)) + code, System: SNOMED, Code: code, Term: term, Type: typ, Lang: "en", Active: true})
-	}
-	for _, c := range cs {
-		add(c.Code, c.Display, store.DescPreferred)
-	}
-	add("73211009", "Diabetes mellitus (disorder)", store.DescFSN)
-	add("44054006", "T2DM - Type 2 diabetes mellitus", store.DescSynonym)
-	add("38341003", "High blood pressure", store.DescSynonym)
-	rs := []store.TermRelationship{
-		{System: SNOMED, Source: "404684003", Type: store.IsA, Dest: "138875005"},
-		{System: SNOMED, Source: "73211009", Type: store.IsA, Dest: "404684003"},
-		{System: SNOMED, Source: "44054006", Type: store.IsA, Dest: "73211009"},
-		{System: SNOMED, Source: "46635009", Type: store.IsA, Dest: "73211009"},
-		{System: SNOMED, Source: "38341003", Type: store.IsA, Dest: "404684003"},
-		{System: SNOMED, Source: "73211009", Type: "363698007", Dest: "113331007"},
-	}
-	_, err := loadRelease(ctx, st, SourceSNOMED, "test", func(w store.ReleaseWriter) error {
-		return errors.Join(w.AddConcepts(ctx, cs), w.AddDescriptions(ctx, ds), w.AddRelationships(ctx, rs),
-			w.AddAssociations(ctx, []store.TermAssociation{{System: SNOMED, Source: "190330002", Refset: "900000000000526001", Target: "44054006"}}),
-			w.AddMembers(ctx, []store.TermMember{{Refset: "999000011000000103", Code: "44054006"}, {Refset: "999000011000000103", Code: "38341003"}}))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func testRelease(t testing.TB, st store.Terminology) { termtest.LoadSmallRelease(t, st) }
 
 func newTestService(t testing.TB, st store.Store) *Service {
 	t.Helper()

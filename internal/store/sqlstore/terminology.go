@@ -442,13 +442,25 @@ func (s *Store) TermAssociations(ctx context.Context, system, code string) ([]st
 // ancestorsCTE and descendantsCTE walk IS-A from one code (the first
 // parameter) within a release and system; UNION (not UNION ALL) stops at
 // codes reached already, so a concept with several parents is walked once.
-const ancestorsCTE = `WITH RECURSIVE walk(code) AS (SELECT CAST(? AS TEXT) UNION
-	SELECT r.destination FROM term_relationship r JOIN walk ON r.source = walk.code
-	WHERE r.release_id = ? AND r.system = ? AND r.type = '` + store.IsA + `') `
+var (
+	ancestorsCTE   = hierarchyWalk(false, "?")
+	descendantsCTE = hierarchyWalk(true, "?")
+)
 
-const descendantsCTE = `WITH RECURSIVE walk(code) AS (SELECT CAST(? AS TEXT) UNION
-	SELECT r.source FROM term_relationship r JOIN walk ON r.destination = walk.code
-	WHERE r.release_id = ? AND r.system = ? AND r.type = '` + store.IsA + `') `
+// hierarchyWalk is a recursive walk along IS-A from one code (its first
+// parameter) within a release (the SQL release gives it) and a system
+// (the parameter after the release's): down to descendants or up to
+// ancestors. UNION, not UNION ALL, stops at codes reached already, so a
+// concept with several parents is walked once.
+func hierarchyWalk(down bool, release string) string {
+	from, to := "r.destination", "r.source"
+	if down {
+		from, to = "r.source", "r.destination"
+	}
+	return `WITH RECURSIVE walk(code) AS (SELECT CAST(? AS TEXT) UNION
+	SELECT ` + from + ` FROM term_relationship r JOIN walk ON ` + to + ` = walk.code
+	WHERE r.release_id = ` + release + ` AND r.system = ? AND r.type = '` + store.IsA + `') `
+}
 
 func (s *Store) TermSubsumes(ctx context.Context, system, a, b string) (bool, error) {
 	if a == b {
