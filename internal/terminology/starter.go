@@ -117,10 +117,11 @@ func loadRelease(ctx context.Context, st store.Terminology, source, version stri
 	return rel, err
 }
 
-// descID returns a description's SNOMED CT id, or "" for the starter
-// set's own ids.
+// descID returns a description's SNOMED CT id, or "" for the ids the
+// service makes up where a source has none (the starter set's, dm+d's:
+// they hold a colon, which SNOMED CT ids never do).
 func descID(d store.TermDescription) string {
-	if strings.HasPrefix(d.ID, "starter:") {
+	if d.System != SNOMED || strings.Contains(d.ID, ":") {
 		return ""
 	}
 	return d.ID
