@@ -457,9 +457,12 @@ func hierarchyWalk(down bool, release string) string {
 	if down {
 		from, to = "r.source", "r.destination"
 	}
+	// walk CROSS JOIN r: SQLite then loops over the codes reached and
+	// looks each one's relationships up in the index, instead of scanning
+	// every relationship for each step (a second a walk at 350,000).
 	return `WITH RECURSIVE walk(code) AS (SELECT CAST(? AS TEXT) UNION
-	SELECT ` + from + ` FROM term_relationship r JOIN walk ON ` + to + ` = walk.code
-	WHERE r.release_id = ` + release + ` AND r.system = ? AND r.type = '` + store.IsA + `') `
+	SELECT ` + from + ` FROM walk CROSS JOIN term_relationship r
+	WHERE ` + to + ` = walk.code AND r.release_id = ` + release + ` AND r.system = ? AND r.type = '` + store.IsA + `') `
 }
 
 func (s *Store) TermSubsumes(ctx context.Context, system, a, b string) (bool, error) {

@@ -50,6 +50,9 @@ var syllables = strings.Fields("ab ac ad al an ar as at ba be bi bo ca ce chol c
 
 var qualifiers = strings.Fields("acute chronic left right bilateral congenital primary secondary recurrent severe mild moderate disorder of the syndrome injury infection finding procedure deficiency")
 
+// maxDepth bounds the hierarchy's depth.
+const maxDepth = 28
+
 var tags = []string{"disorder", "finding", "procedure", "substance", "body structure", "observable entity"}
 
 // Write writes the release under dir and returns what it holds.
@@ -135,11 +138,13 @@ func Write(dir string, opt Options) (Stats, error) {
 			}
 			return b.String()
 		}
-		// A vocabulary, so that words recur across terms as medical words do.
-		vocab := make([]string, 6000)
+		// A vocabulary whose words recur as words of clinical terms do: a
+		// few very often, most rarely (Zipf).
+		vocab := make([]string, 40000)
 		for i := range vocab {
 			vocab[i] = word()
 		}
+		zipf := rand.NewZipf(rng, 1.1, 8, uint64(len(vocab)-1))
 		phrase := func() string {
 			n := 1 + rng.IntN(4)
 			parts := make([]string, 0, n+1)
@@ -147,7 +152,7 @@ func Write(dir string, opt Options) (Stats, error) {
 				parts = append(parts, qualifiers[rng.IntN(len(qualifiers))])
 			}
 			for i := 0; i < n; i++ {
-				parts = append(parts, vocab[rng.IntN(len(vocab))])
+				parts = append(parts, vocab[zipf.Uint64()])
 			}
 			s := strings.Join(parts, " ")
 			return strings.ToUpper(s[:1]) + s[1:]
@@ -170,7 +175,7 @@ func Write(dir string, opt Options) (Stats, error) {
 			codes = append(codes, r[0])
 		}
 		inactive := 0
-		for seq := int64(1000); st.Concepts < opt.Concepts; seq++ {
+		for seq := int64(1_000_000); st.Concepts < opt.Concepts; seq++ { // above the real concepts' item ids
 			id := SCTID(seq, "00")
 			// Inactive concepts: one in twenty, with a replacement.
 			if rng.IntN(20) == 0 && len(codes) > 10 {
@@ -182,14 +187,15 @@ func Write(dir string, opt Options) (Stats, error) {
 				inactive++
 				continue
 			}
-			// Parents from recent concepts make deep chains; some from
-			// anywhere make it wide.
-			var parent string
-			if rng.IntN(4) == 0 {
-				parent = codes[rng.IntN(len(codes))]
-			} else {
-				lo := max(0, len(codes)-50)
-				parent = codes[lo+rng.IntN(len(codes)-lo)]
+			// The deepest of three concepts drawn at random, below
+			// MaxDepth: a hierarchy as deep as SNOMED CT's (twenty and
+			// more levels), with many concepts near the bottom.
+			parent := codes[rng.IntN(len(codes))]
+			for try := 0; try < 3 || depth[parent] >= maxDepth; try++ {
+				c := codes[rng.IntN(len(codes))]
+				if depth[c] < maxDepth && (depth[c] > depth[parent] || depth[parent] >= maxDepth) {
+					parent = c
+				}
 			}
 			concept(id, true)
 			p := phrase()
@@ -201,8 +207,10 @@ func Write(dir string, opt Options) (Stats, error) {
 			rel(id, parent, "116680003", 0)
 			d := depth[parent] + 1
 			if rng.IntN(10) == 0 {
-				other := codes[rng.IntN(len(codes))]
-				if other != parent {
+				// A second parent near the first (a sibling's parent), as
+				// SNOMED CT's are: ancestor sets stay tens, not thousands.
+				other := codes[max(0, len(codes)-1-rng.IntN(200))]
+				if other != parent && depth[other] < maxDepth {
 					rel(id, other, "116680003", 0)
 				}
 			}
