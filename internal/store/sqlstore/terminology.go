@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -167,17 +168,21 @@ func (w *releaseWriter) AddConcepts(ctx context.Context, cs []store.TermConcept)
 }
 
 func (w *releaseWriter) AddDescriptions(ctx context.Context, ds []store.TermDescription) error {
-	type word struct{ word, desc string }
+	type word struct {
+		word, desc, p3 string
+		rank           int
+	}
 	var words []word
 	norms := make([]string, len(ds))
 	for i, d := range ds {
 		ws := store.TermWords(d.Term)
 		norms[i] = " " + strings.Join(ws, " ") + " "
 		seen := map[string]bool{}
+		rank := termRank(d.Type, d.Term)
 		for _, x := range ws {
 			if !seen[x] {
 				seen[x] = true
-				words = append(words, word{x, d.ID})
+				words = append(words, word{x, d.ID, prefix3(x), rank})
 			}
 		}
 	}
@@ -187,8 +192,8 @@ func (w *releaseWriter) AddDescriptions(ctx context.Context, ds []store.TermDesc
 	}); err != nil {
 		return err
 	}
-	return w.insert(ctx, "term_word", []string{"release_id", "word", "desc_id"}, len(words), func(i int) []any {
-		return []any{w.id, words[i].word, words[i].desc}
+	return w.insert(ctx, "term_word", []string{"release_id", "word", "desc_id", "p3", "rank"}, len(words), func(i int) []any {
+		return []any{w.id, words[i].word, words[i].desc, words[i].p3, words[i].rank}
 	})
 }
 
@@ -210,6 +215,25 @@ func (w *releaseWriter) AddMembers(ctx context.Context, ms []store.TermMember) e
 	return w.insert(ctx, "term_member", []string{"release_id", "refset", "code"}, len(ms), func(i int) []any {
 		return []any{w.id, ms[i].Refset, ms[i].Code}
 	})
+}
+
+// termRank orders descriptions as the typeahead ranks them before the
+// query's own first word is considered: preferred terms, then synonyms,
+// then fully specified names; shorter before longer.
+func termRank(kind int, term string) int {
+	return kind*1000 + min(utf8.RuneCountInString(term), 999)
+}
+
+// prefix3 is a word's first three letters (the word itself if shorter).
+func prefix3(w string) string {
+	n := 0
+	for i := range w {
+		if n == 3 {
+			return w[:i]
+		}
+		n++
+	}
+	return w
 }
 
 var termTables = []string{"term_word", "term_description", "term_concept", "term_relationship", "term_association", "term_member", "term_system", "term_release"}
@@ -570,12 +594,23 @@ func (s *Store) TermCodes(ctx context.Context, system string, limit int) ([]stor
 	})
 }
 
-// TermSearch runs the typeahead. The longest typed word drives the search
-// through the word index (a prefix range); the others must start a word
-// of the description's norm. Rows come ranked: descriptions that begin
-// with the first word typed, then preferred terms before synonyms before
-// fully specified names, then shorter terms; each concept is kept once,
-// with its best description.
+// rangeCap is how many word-index rows a typed word may match for the
+// search to read them all and rank exactly; beyond it the words are common
+// and the search reads them best first instead (rankedSearch).
+const rangeCap = 1000
+
+// countCap bounds the count of a word's rows that picks the drive word.
+const countCap = 20000
+
+// TermSearch runs the typeahead. Each typed word's prefix range in the
+// word index is counted (up to rangeCap): when one is small the search
+// reads all its rows, keeps those whose term has the other words too, and
+// ranks them exactly; when every word is common it reads the longest
+// word's rows in rank order (preferred and short terms first) and stops
+// once it has enough. Either way the rows are then ranked by the full
+// key: terms beginning with the first word typed, preferred before
+// synonym before fully specified name, shorter before longer; each
+// concept kept once, with its best description.
 func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.TermMatch, error) {
 	if len(q.Words) == 0 {
 		return nil, nil
@@ -584,13 +619,59 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 	if err != nil || len(rels) == 0 {
 		return nil, err
 	}
-	drive := slices.MaxFunc(q.Words, func(a, b string) int { return len(a) - len(b) })
+	if (len(q.Below) > 0 || q.Refset != "") && q.System == "" {
+		return nil, errors.New("sqlstore: a typeahead within a hierarchy or reference set needs its system")
+	}
+	if q.Within != nil && len(q.Within) == 0 {
+		return nil, nil
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	// The most selective word drives (counted up to countCap index
+	// entries, which costs little: the count reads the index alone).
+	drive, driveRows := "", -1
+	for _, w := range q.Words {
+		n, err := s.countWordRows(ctx, rels, w)
+		if err != nil {
+			return nil, err
+		}
+		if driveRows < 0 || n < driveRows || n == driveRows && len(w) > len(drive) {
+			drive, driveRows = w, n
+		}
+	}
+	ranked := driveRows >= rangeCap
+	want := q.Offset + limit
+	fetch := want*4 + 8
+	if !ranked {
+		// Every row of the range, so that the ranking is exact.
+		fetch = max(fetch, rangeCap)
+	}
+	for {
+		var rows []termRow
+		for _, rel := range rels {
+			sql, args := s.termSearchSQL(q, rel, drive, ranked, fetch)
+			rs, err := s.termSearchRows(ctx, sql, args)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, rs...)
+		}
+		out, enough := rankTermRows(rows, q, limit)
+		if enough || !ranked && len(rows) < fetch*len(rels) || ranked && len(rows) < fetch {
+			return out, nil
+		}
+		fetch *= 4
+	}
+}
+
+// countWordRows counts the word-index rows word's prefix matches, up to
+// countCap.
+func (s *Store) countWordRows(ctx context.Context, rels []int64, word string) (int, error) {
 	var b strings.Builder
-	var args []any
-	b.WriteString(`SELECT d.desc_id, d.system, d.code, d.term, d.kind, d.lang, d.active, c.display, c.active
-		FROM term_word w JOIN term_description d ON d.release_id = w.release_id AND d.desc_id = w.desc_id
-		JOIN term_concept c ON c.release_id = d.release_id AND c.system = d.system AND c.code = d.code
-		WHERE w.release_id IN (`)
+	args := make([]any, 0, len(rels)+3)
+	b.WriteString(`SELECT count(*) FROM (SELECT 1 FROM term_word WHERE release_id IN (`)
 	for i, id := range rels {
 		if i > 0 {
 			b.WriteString(", ")
@@ -598,7 +679,34 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 		b.WriteString("?")
 		args = append(args, id)
 	}
-	b.WriteString(`) AND w.word >= ? AND w.word < ?`)
+	b.WriteString(`) AND word >= ? AND word < ? LIMIT ?) x`)
+	args = append(args, word, prefixEnd(word), countCap)
+	return retryRead(ctx, s, func() (int, error) {
+		var n int
+		err := s.read.QueryRowContext(ctx, s.d.rebind(b.String()), args...).Scan(&n)
+		return n, err
+	})
+}
+
+// termSearchSQL is the query of one release: every row of the drive
+// word's range (exact), or its rows in rank order, at most fetch.
+func (s *Store) termSearchSQL(q store.TermQuery, rel int64, drive string, ranked bool, fetch int) (string, []any) {
+	var b strings.Builder
+	var args []any
+	b.WriteString(`SELECT d.desc_id, d.system, d.code, d.term, d.kind, d.lang, d.active, c.display, c.active
+		FROM term_word w JOIN term_description d ON d.release_id = w.release_id AND d.desc_id = w.desc_id
+		JOIN term_concept c ON c.release_id = d.release_id AND c.system = d.system AND c.code = d.code
+		WHERE w.release_id = ?`)
+	args = append(args, rel)
+	word := "w.word"
+	if ranked && len([]rune(drive)) >= 3 {
+		b.WriteString(` AND w.p3 = ?`)
+		args = append(args, prefix3(drive))
+		// Read through the ranked index, in rank order, not the word
+		// range (whose rows would all be read and sorted).
+		word = s.d.Unindexed("w.word")
+	}
+	b.WriteString(` AND ` + word + ` >= ? AND ` + word + ` < ?`)
 	args = append(args, drive, prefixEnd(drive))
 	if q.System != "" {
 		b.WriteString(` AND d.system = ?`)
@@ -617,9 +725,6 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 		args = append(args, "% "+likeEscape(w)+"%")
 	}
 	if q.Within != nil {
-		if len(q.Within) == 0 {
-			return nil, nil
-		}
 		b.WriteString(` AND d.code IN (`)
 		for i, c := range q.Within {
 			if i > 0 {
@@ -630,77 +735,96 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 		}
 		b.WriteString(`)`)
 	}
-	if (len(q.Below) > 0 || q.Refset != "") && q.System == "" {
-		return nil, errors.New("sqlstore: a typeahead within a hierarchy or reference set needs its system")
-	}
 	for _, code := range q.Below {
 		// A recursive walk down from code, in the same release.
 		b.WriteString(` AND d.code IN (` + descendantsCTE + ` SELECT code FROM walk)`)
-		args = append(args, code, rels[0], q.System)
+		args = append(args, code, rel, q.System)
 	}
 	if q.Refset != "" {
 		b.WriteString(` AND d.code IN (SELECT m.code FROM term_member m WHERE m.release_id = ? AND m.refset = ?)`)
-		args = append(args, rels[0], q.Refset)
+		args = append(args, rel, q.Refset)
 	}
-	b.WriteString(` ORDER BY CASE WHEN d.norm LIKE ? ESCAPE '\' THEN 0 ELSE 1 END, d.kind, length(d.term), d.term, d.desc_id LIMIT ?`)
-	args = append(args, " "+likeEscape(q.Words[0])+"%")
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
+	if ranked {
+		b.WriteString(` ORDER BY w.rank LIMIT ?`)
+	} else {
+		b.WriteString(` LIMIT ?`)
 	}
-	want := q.Offset + limit
-	fetch := want*4 + 8
-	query := s.d.rebind(b.String())
-	for {
-		out, rows, err := s.termSearchOnce(ctx, query, append(slices.Clone(args), fetch), q.Offset, limit)
+	args = append(args, fetch)
+	return s.d.rebind(b.String()), args
+}
+
+type termRow struct {
+	m store.TermMatch
+	// The ranking key's parts computed once: 0 when the term begins
+	// with the first word typed, and the term's length in letters.
+	starts, length int
+}
+
+func (s *Store) termSearchRows(ctx context.Context, query string, args []any) ([]termRow, error) {
+	return retryRead(ctx, s, func() ([]termRow, error) {
+		rows, err := s.read.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
-		if len(out) >= limit || rows < fetch {
-			return out, nil
+		defer rows.Close()
+		var out []termRow
+		for rows.Next() {
+			var r termRow
+			var dActive, cActive int
+			d := &r.m.Description
+			if err := rows.Scan(&d.ID, &d.System, &d.Code, &d.Term, &d.Type, &d.Lang, &dActive, &r.m.Preferred, &cActive); err != nil {
+				return nil, err
+			}
+			d.Active, r.m.Active = dActive == 1, cActive == 1
+			out = append(out, r)
 		}
-		fetch *= 4
-	}
+		return out, rows.Err()
+	})
 }
 
-func (s *Store) termSearchOnce(ctx context.Context, query string, args []any, offset, limit int) ([]store.TermMatch, int, error) {
-	type res struct {
-		out  []store.TermMatch
-		rows int
+// rankTermRows orders the rows by the typeahead's key, keeps each
+// concept's best, and pages; enough is false when fewer than the page
+// were found.
+func rankTermRows(rows []termRow, q store.TermQuery, limit int) ([]store.TermMatch, bool) {
+	first := q.Words[0]
+	for i := range rows {
+		d := &rows[i].m.Description
+		rows[i].starts = 1
+		if ws := store.TermWords(d.Term); len(ws) > 0 && strings.HasPrefix(ws[0], first) {
+			rows[i].starts = 0
+		}
+		rows[i].length = utf8.RuneCountInString(d.Term)
 	}
-	r, err := retryRead(ctx, s, func() (res, error) {
-		rows, err := s.read.QueryContext(ctx, query, args...)
-		if err != nil {
-			return res{}, err
+	slices.SortStableFunc(rows, func(a, b termRow) int {
+		switch {
+		case a.starts != b.starts:
+			return a.starts - b.starts
+		case a.m.Description.Type != b.m.Description.Type:
+			return a.m.Description.Type - b.m.Description.Type
+		case a.length != b.length:
+			return a.length - b.length
+		case a.m.Description.Term != b.m.Description.Term:
+			return strings.Compare(a.m.Description.Term, b.m.Description.Term)
 		}
-		defer rows.Close()
-		var r res
-		seen := map[string]bool{}
-		skipped := 0
-		for rows.Next() {
-			r.rows++
-			var m store.TermMatch
-			var active int
-			d := &m.Description
-			var dActive int
-			if err := rows.Scan(&d.ID, &d.System, &d.Code, &d.Term, &d.Type, &d.Lang, &dActive, &m.Preferred, &active); err != nil {
-				return res{}, err
-			}
-			d.Active, m.Active = dActive == 1, active == 1
-			key := d.System + "|" + d.Code
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			if skipped < offset {
-				skipped++
-				continue
-			}
-			if len(r.out) < limit {
-				r.out = append(r.out, m)
-			}
-		}
-		return r, rows.Err()
+		return strings.Compare(a.m.Description.ID, b.m.Description.ID)
 	})
-	return r.out, r.rows, err
+	seen := map[string]bool{}
+	var out []store.TermMatch
+	skipped := 0
+	for _, r := range rows {
+		k := r.m.Description.System + "|" + r.m.Description.Code
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if skipped < q.Offset {
+			skipped++
+			continue
+		}
+		out = append(out, r.m)
+		if len(out) == limit {
+			return out, true
+		}
+	}
+	return out, false
 }
