@@ -641,12 +641,33 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 			drive, driveRows = w, n
 		}
 	}
-	ranked := driveRows >= rangeCap
+	// One word matching many rows: read best first. Several words: read
+	// every row of the drive word's range whose description has the
+	// other words too (checked in the probe index), and rank them all,
+	// unless so many match that reading best first will stop early.
+	ranked := driveRows >= rangeCap && len(q.Words) == 1
 	want := q.Offset + limit
 	fetch := want*4 + 8
 	if !ranked {
 		// Every row of the range, so that the ranking is exact.
 		fetch = max(fetch, rangeCap)
+		if len(q.Words) > 1 {
+			var rows []termRow
+			for _, rel := range rels {
+				sql, args := s.termSearchSQL(q, rel, drive, false, rangeCap)
+				rs, err := s.termSearchRows(ctx, sql, args)
+				if err != nil {
+					return nil, err
+				}
+				rows = append(rows, rs...)
+			}
+			if len(rows) < rangeCap {
+				out, _ := rankTermRows(rows, q, limit)
+				return out, nil
+			}
+			ranked = true
+			fetch = want*4 + 8
+		}
 	}
 	for {
 		var rows []termRow
@@ -721,8 +742,15 @@ func (s *Store) termSearchSQL(q store.TermQuery, rel int64, drive string, ranked
 			skipped = true
 			continue
 		}
-		b.WriteString(` AND d.norm LIKE ? ESCAPE '\'`)
-		args = append(args, "% "+likeEscape(w)+"%")
+		if ranked {
+			// Dense matches: the description row is read anyway.
+			b.WriteString(` AND d.norm LIKE ? ESCAPE '\'`)
+			args = append(args, "% "+likeEscape(w)+"%")
+			continue
+		}
+		b.WriteString(` AND EXISTS (SELECT 1 FROM term_word o WHERE o.release_id = w.release_id AND o.desc_id = w.desc_id
+			AND o.word >= ? AND o.word < ?` + s.d.ProbeSuffix + `)`)
+		args = append(args, w, prefixEnd(w))
 	}
 	if q.Within != nil {
 		b.WriteString(` AND d.code IN (`)

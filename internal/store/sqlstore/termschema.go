@@ -8,8 +8,10 @@ import "strings"
 // rewriting one row of term_current. term_word holds each distinct word of
 // each description, for the typeahead's word-prefix search (portable:
 // neither SQLite's FTS nor PostgreSQL's trigrams), with the word's first
-// three letters (p3) and the description's rank (storeTermRank) so that a
-// common prefix is read best first and the search stops early;
+// three letters (p3) and the description's rank (termRank) so that a
+// common prefix is read best first and the search stops early; its
+// lookup and probe indexes hold the description id, so that the other
+// typed words are checked in the index alone;
 // term_description.norm is
 // the term's words between spaces, which the other typed words are
 // matched against. active columns are integers (0/1) on both engines.
@@ -25,7 +27,8 @@ func TerminologySchema(t ColumnTypes) string {
 		PRIMARY KEY (release_id, desc_id));
 	CREATE INDEX term_description_concept ON term_description (release_id, system, code);
 	CREATE TABLE term_word (release_id {I} NOT NULL, word {T} NOT NULL, desc_id {K} NOT NULL, p3 {T} NOT NULL, rank {I} NOT NULL);
-	CREATE INDEX term_word_lookup ON term_word (release_id, word);
+	CREATE INDEX term_word_lookup ON term_word (release_id, word, desc_id);
+	CREATE INDEX term_word_probe ON term_word (release_id, desc_id, word);
 	CREATE INDEX term_word_ranked ON term_word (release_id, p3, rank);
 	CREATE TABLE term_relationship (release_id {I} NOT NULL, system {K} NOT NULL, source {K} NOT NULL, type {K} NOT NULL,
 		destination {K} NOT NULL, grp {I} NOT NULL);
