@@ -35,12 +35,16 @@ import (
 
 const sct = "http://snomed.info/sct"
 
+// showSlowest is -slowest.
+var showSlowest int
+
 func main() {
 	var common benchserver.Common
 	common.Register(flag.CommandLine)
 	concepts := flag.Int("concepts", 350000, "concepts in the synthetic release")
 	runs := flag.Int("runs", 300, "timed requests per measurement")
 	synthea := flag.Int("synthea", 0, "load the Synthea set this many times and time code:below (0: skip)")
+	flag.IntVar(&showSlowest, "slowest", 0, "list the N slowest typeahead queries")
 	flag.Parse()
 	if err := run(common, *concepts, *runs, *synthea); err != nil {
 		fmt.Fprintln(os.Stderr, "terminologybench:", err)
@@ -125,13 +129,32 @@ func runStore(bin, storeName string, common benchserver.Common, dir string, filt
 			return err
 		}
 	}
+	slowest := map[string]time.Duration{}
 	lat, err := measure(runs, func(i int) error {
-		return get("/ValueSet/$expand?url=" + vs + "&count=10&filter=" + url.QueryEscape(filters[i%len(filters)]))
+		f := filters[i%len(filters)]
+		start := time.Now()
+		err := get("/ValueSet/$expand?url=" + vs + "&count=10&filter=" + url.QueryEscape(f))
+		slowest[f] = max(slowest[f], time.Since(start))
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	report(storeName, "typeahead $expand?filter", lat, 20*time.Millisecond)
+	if showSlowest > 0 {
+		type q struct {
+			f string
+			d time.Duration
+		}
+		var qs []q
+		for f, d := range slowest {
+			qs = append(qs, q{f, d})
+		}
+		sort.Slice(qs, func(i, j int) bool { return qs[i].d > qs[j].d })
+		for _, x := range qs[:min(showSlowest, len(qs))] {
+			fmt.Printf("%s:   slowest %-20q %6.2f ms\n", storeName, x.f, ms(x.d))
+		}
+	}
 	lat, err = measure(runs, func(i int) error {
 		p := pairs[i%len(pairs)]
 		return get("/CodeSystem/$subsumes?system=" + url.QueryEscape(sct) + "&codeA=" + p[0] + "&codeB=" + p[1])
