@@ -173,10 +173,8 @@ func (w *releaseWriter) AddDescriptions(ctx context.Context, ds []store.TermDesc
 		rank           int
 	}
 	var words []word
-	norms := make([]string, len(ds))
-	for i, d := range ds {
+	for _, d := range ds {
 		ws := store.TermWords(d.Term)
-		norms[i] = " " + strings.Join(ws, " ") + " "
 		seen := map[string]bool{}
 		rank := termRank(d.Type, d.Term)
 		for _, x := range ws {
@@ -186,9 +184,9 @@ func (w *releaseWriter) AddDescriptions(ctx context.Context, ds []store.TermDesc
 			}
 		}
 	}
-	if err := w.insert(ctx, "term_description", []string{"release_id", "desc_id", "system", "code", "term", "norm", "kind", "lang", "active"}, len(ds), func(i int) []any {
+	if err := w.insert(ctx, "term_description", []string{"release_id", "desc_id", "system", "code", "term", "kind", "lang", "active"}, len(ds), func(i int) []any {
 		d := ds[i]
-		return []any{w.id, d.ID, d.System, d.Code, d.Term, norms[i], d.Type, d.Lang, b2i(d.Active)}
+		return []any{w.id, d.ID, d.System, d.Code, d.Term, d.Type, d.Lang, b2i(d.Active)}
 	}); err != nil {
 		return err
 	}
@@ -642,33 +640,16 @@ func (s *Store) TermSearch(ctx context.Context, q store.TermQuery) ([]store.Term
 			drive, driveRows = w, n
 		}
 	}
-	// One word matching many rows: read best first. Several words: read
-	// every row of the drive word's range whose description has the
-	// other words too (checked in the probe index), and rank them all,
-	// unless so many match that reading best first will stop early.
-	ranked := driveRows >= rangeCap && len(q.Words) == 1
+	// A drive word matching many rows is read best first (through the
+	// ranked index), stopping once enough descriptions have every word:
+	// quick where the words often go together, a read of the drive
+	// word's rows where they rarely do. A selective one is read whole
+	// and ranked exactly.
+	ranked := driveRows >= rangeCap
 	want := q.Offset + limit
 	fetch := want*4 + 8
 	if !ranked {
-		// Every row of the range, so that the ranking is exact.
 		fetch = max(fetch, rangeCap)
-		if len(q.Words) > 1 {
-			var rows []termRow
-			for _, rel := range rels {
-				sql, args := s.termSearchSQL(q, rel, drive, false, rangeCap)
-				rs, err := s.termSearchRows(ctx, sql, args)
-				if err != nil {
-					return nil, err
-				}
-				rows = append(rows, rs...)
-			}
-			if len(rows) < rangeCap {
-				out, _ := rankTermRows(rows, q, limit)
-				return out, nil
-			}
-			ranked = true
-			fetch = want*4 + 8
-		}
 	}
 	for {
 		var rows []termRow
@@ -743,13 +724,8 @@ func (s *Store) termSearchSQL(q store.TermQuery, rel int64, drive string, ranked
 			skipped = true
 			continue
 		}
-		if ranked {
-			// Dense matches: the description row is read anyway.
-			b.WriteString(` AND d.norm LIKE ? ESCAPE '\'`)
-			args = append(args, "% "+likeEscape(w)+"%")
-			continue
-		}
-		// No ProbeSuffix: PostgreSQL may make this a hash semi-join of
+		// The other words are checked in the probe index, not in the
+		// description's text: an index lookup, no row read. No ProbeSuffix: PostgreSQL may make this a hash semi-join of
 		// two index-only range scans, cheaper than a probe a row.
 		b.WriteString(` AND EXISTS (SELECT 1 FROM term_word o WHERE o.release_id = w.release_id AND o.desc_id = w.desc_id
 			AND o.word >= ? AND o.word < ?)`)
