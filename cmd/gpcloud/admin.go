@@ -34,7 +34,7 @@ const (
 	auditUsage = `  gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]
       check the audit trail's hash chain (of a store, or of an export directory); exit status 1 if it is broken
 `
-	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + slotsUsage + reportUsage + tokenUsage + userUsage + clientUsage + auditUsage + gpconnectUsage +
+	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + slotsUsage + reportUsage + tokenUsage + userUsage + clientUsage + auditUsage + gpconnectUsage + terminologyUsage +
 		"\nEvery command but init and demo refuses a --data or --database that holds no store (exit status 2).\n"
 )
 
@@ -64,6 +64,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return adminClient(args[1:], stdout, stderr)
 	case "gpconnect":
 		return adminGPConnect(args[1:], stdout, stderr)
+	case "terminology":
+		return adminTerminology(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, adminUsage)
 		return 0

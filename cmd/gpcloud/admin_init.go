@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/signal"
 	"syscall"
 
@@ -44,6 +45,7 @@ func adminInit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin init: cannot create a store in %s: %v\n", where, err)
 		return 1
 	}
+	loadStarterTerminology(ctx, st, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	st.Close()
 	fmt.Fprintf(stdout, "created an empty gpcloud store in %s\n", where)
 	return 0

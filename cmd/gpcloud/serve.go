@@ -83,6 +83,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	loadStarterTerminology(ctx, st, log)
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

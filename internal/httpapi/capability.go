@@ -70,7 +70,11 @@ func (a *API) capabilityStatement() fhir.Resource {
 			"referencePolicy":   []any{"literal", "logical", "local"},
 			"searchParam":       searchParams(typ),
 		}
-		if ops := opsFor(typ); ops != nil {
+		ops := opsFor(typ)
+		for _, op := range termOperations[typ] {
+			ops = append(ops, map[string]any{"name": op[0], "definition": op[1]})
+		}
+		if ops != nil {
 			res["operation"] = ops
 		}
 		// The UK Core profiles validated when a resource claims them.
@@ -111,10 +115,10 @@ func (a *API) capabilityStatement() fhir.Resource {
 			"documentation": "Search: every R4 SearchParameter of type string, token, reference, date, number, quantity, uri and " +
 				"two-part composite (code$value) " +
 				"is indexed at write time and searched in SQL (modifiers :missing, :exact, :contains, :not, :text, :of-type on identifier, " +
-				":identifier and :[type] on references, :below/:above on uri; prefixes eq ne gt lt ge le sa eb ap; chaining, _has, " +
+				":identifier and :[type] on references, :below/:above on uri, :below/:above/:in/:not-in on tokens through the terminology; prefixes eq ne gt lt ge le sa eb ap; chaining, _has, " +
 				"_include/_revinclude with :iterate and *, _sort on any indexed parameter, _total, _summary, _elements; Patient compartment " +
 				"search; system search with _type). Not supported: three-part composites and special parameters (near, _text, _content, _list, _query), " +
-				"_contained/_containedType, :in/:below/:above on tokens; these are ignored (listed in an OperationOutcome entry, and left out " +
+				"_contained/_containedType; these are ignored (listed in an OperationOutcome entry, and left out " +
 				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
 				"parameters. Paging stores the ordered matches (up to 100,000, for an hour) so pages are stable. " +
 				fmt.Sprintf("Indexes keep the first %d bytes of a text value: a search for a longer value matches every value sharing them. ", search.MaxIndexBytes) +

@@ -46,7 +46,7 @@ func auditInteraction(rt route) string {
 }
 
 func (a *API) routes() []route {
-	return []route{
+	return append(a.termRoutes(), []route{
 		{"GET /fhir/metadata", "", "", a.capabilities},
 		{"POST /fhir", "transaction", "system", a.bundle}, // also batch
 		{"POST /fhir/{$}", "batch", "system", a.bundle},
@@ -78,5 +78,5 @@ func (a *API) routes() []route {
 		{"POST /fhir/{type}/{id}/$validate", "", "", a.validate},
 		{"GET /fhir/{type}/{id}/_history", "history-instance", "type", a.historyInstance},
 		{"GET /fhir/{type}/{id}/_history/{vid}", "vread", "type", a.vread},
-	}
+	}...)
 }

@@ -182,6 +182,9 @@ func (s *Service) searchIDs(ctx context.Context, typ string, values url.Values, 
 	if len(ignored) > 0 {
 		return nil, fhir.Errorf(http.StatusBadRequest, fhir.CodeNotSupported, "condition %s: %s", ignored[0].Name, ignored[0].Reason)
 	}
+	if err := s.resolveTerminology(ctx, q.Filters); err != nil {
+		return nil, err
+	}
 	// The matches themselves are checked one by one by the caller; what
 	// the condition's chains and _has walk through is guarded here.
 	if err := guardSteps(ctx, q); err != nil {

@@ -72,6 +72,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 		}
 		return Outcome{}, &fhir.Error{Status: http.StatusBadRequest, Issues: issues}
 	}
+	if err := s.resolveTerminology(ctx, q.Filters); err != nil {
+		return Outcome{}, err
+	}
 	if req.CompartmentType != "" {
 		if err := s.compartment(ctx, q, req); err != nil {
 			return Outcome{}, err

@@ -41,6 +41,8 @@ type Service struct {
 	registrations registrationCache
 	booking       BookingPolicy
 	codes         validate.CodeValidator
+	// term is the terminology service, made on first use (terminology.go).
+	term termHolder
 }
 
 // New returns a Service over st.

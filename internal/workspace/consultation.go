@@ -169,9 +169,9 @@ func (ws *Workspace) formAction(ctx context.Context, p *consultPage, action stri
 	}
 }
 
-// codes is the typeahead's Finder: the stand-in until the terminology
-// service lands.
-func (ws *Workspace) codes() codes.Finder { return codes.Local{Service: ws.opts.Service} }
+// codes is the typeahead's Finder: the terminology service, filled out
+// by the stand-in (the record's codes, the built-in list).
+func (ws *Workspace) codes() codes.Finder { return codes.Terminology{Service: ws.opts.Service} }
 
 // findCodes answers a coded field as the clinician types: the matches as
 // radios to choose from (the same markup the form shows without

@@ -275,7 +275,7 @@ func fillForm(p *consultPage, c clinical.Consultation) {
 // the patient's appointments and problems. Each is read as the user.
 func (ws *Workspace) consultChoices(ctx context.Context, v *visit, p *consultPage, patientID string) error {
 	p.Types, p.Headings, p.Episodes = clinical.ConsultationTypes, clinical.Headings, clinical.Episodes
-	p.Connected = codes.Local{}.Connected()
+	p.Connected = ws.codes().Connected()
 	search := func(typ string, params url.Values) ([]fhir.Resource, error) {
 		out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})
 		var fe *fhir.Error

@@ -10,3 +10,13 @@ func ValueSetCodes(url string) (codes []Code, ok bool) {
 	codes, ok = valueSetTable[url]
 	return codes, ok
 }
+
+// ValueSetURLs returns the URLs of the value sets ValueSetCodes knows, in
+// no particular order (the terminology service loads their code systems).
+func ValueSetURLs() []string {
+	urls := make([]string, 0, len(valueSetTable))
+	for u := range valueSetTable {
+		urls = append(urls, u)
+	}
+	return urls
+}

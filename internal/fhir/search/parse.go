@@ -223,7 +223,11 @@ func checkModifier(p *Param, m string) error {
 	case "string":
 		ok = m == "exact" || m == "contains"
 	case "token":
-		ok = m == "not" || m == "text" || (m == "of-type" && p.Code == "identifier")
+		ok = m == "not" || m == "text" || (m == "of-type" && p.Code == "identifier") ||
+			// Answered through the terminology: the service expands :in and
+			// :not-in (a value set's URL), the store walks :below and
+			// :above (system|code) in the loaded hierarchy.
+			(p.Code != "identifier" && (m == "below" || m == "above" || m == "in" || m == "not-in"))
 	case "reference":
 		ok = m == "identifier" || definitions.IsResourceType(m)
 	case "uri":
@@ -328,6 +332,13 @@ func parseValue(p *Param, modifier, raw string, opt ParseOptions) (Value, error)
 	case "token":
 		if modifier == "text" {
 			v.Text = Normalize(unescape(raw))
+			break
+		}
+		if modifier == "in" || modifier == "not-in" {
+			v.Text = unescape(raw) // a value set's canonical URL
+			if v.Text == "" {
+				return v, fmt.Errorf("expected a value set URL")
+			}
 			break
 		}
 		if modifier == "of-type" {

@@ -82,7 +82,7 @@ var PracticeParams = []string{"organization", "general-practitioner"}
 // Filter is one search parameter occurrence: its values are ORed.
 type Filter struct {
 	Param    *Param
-	Modifier string // exact, contains, text, not, of-type, identifier, below, above, or a type
+	Modifier string // exact, contains, text, not, of-type, identifier, below, above, in, not-in, or a type
 	Values   []Value
 	// Missing is set for :missing=true/false.
 	Missing *bool

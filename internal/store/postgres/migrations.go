@@ -48,4 +48,6 @@ var migrations = []string{
 	// compressed already, and trying again costs time for nothing.
 	sqlstore.ContentSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}, "BYTEA") +
 		`; ALTER TABLE content_chunk ALTER COLUMN data SET STORAGE EXTERNAL`,
+	// 7: terminology (code systems loaded as releases; see store.Terminology).
+	sqlstore.TerminologySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
 }

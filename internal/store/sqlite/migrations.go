@@ -44,4 +44,6 @@ var migrations = []string{
 	sqlstore.SearchAccessSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 	// 6: content beside versions (a Binary's bytes), in chunks.
 	sqlstore.ContentSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
+	// 7: terminology (code systems loaded as releases; see store.Terminology).
+	sqlstore.TerminologySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

@@ -282,6 +282,10 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 			sb.startsWith(x+`.text`, v.Text)
 			return
 		}
+		if modifier == "below" || modifier == "above" {
+			sb.hierarchyValue(x, v, modifier == "below")
+			return
+		}
 		sb.tokenValue(x, v)
 	case "reference":
 		switch {
@@ -363,6 +367,19 @@ func (sb *sqlBuilder) compositeValue(p *search.Param, x string, v search.Value) 
 			sb.w(` AND `+x+`.system = ?`, bound(second.System))
 		}
 	}
+}
+
+// hierarchyValue matches codes subsumed by (below) or subsuming (above)
+// the value's code, walking IS-A in the current release of its system
+// (SNOMED CT when the value names none; see terminology.go). Without a
+// release of the system only the code itself matches.
+func (sb *sqlBuilder) hierarchyValue(x string, v search.Value, below bool) {
+	system := v.System
+	if !v.HasSystem || system == "" {
+		system = snomedSystem
+	}
+	walk := hierarchyWalk(below, `(SELECT ts.release_id FROM term_system ts JOIN term_current tc ON tc.release_id = ts.release_id WHERE ts.system = ?)`)
+	sb.w(x+`.system = ? AND `+x+`.code IN (`+walk+` SELECT code FROM walk)`, bound(system), v.Code, system, system)
 }
 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {

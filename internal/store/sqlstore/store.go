@@ -24,6 +24,8 @@ type Store struct {
 	// lastStagedPurge is when expired staged content was last removed
 	// (Unix seconds), likewise.
 	lastStagedPurge atomic.Int64
+	// term caches the current terminology releases (terminology.go).
+	term termCache
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
