@@ -17,10 +17,13 @@ import (
 
 type repeatsPage struct {
 	page
-	Repeats  []clinical.PortalRepeat
-	Requests []clinical.PortalTaskRow
-	Order    clinical.RepeatOrder
-	Sent     bool
+	Repeats []clinical.PortalRepeat
+	// Orderable are the repeats not already asked for; Waiting those
+	// asked for (listed apart, without a checkbox).
+	Orderable, Waiting []clinical.PortalRepeat
+	Requests           []clinical.PortalTaskRow
+	Order              clinical.RepeatOrder
+	Sent               bool
 }
 
 // repeatsFor reads the patient's repeats and their requests.
@@ -41,8 +44,16 @@ func (pt *Portal) repeatsPage(r *http.Request, v *visit) (*repeatsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &repeatsPage{page: pt.base(v, "Order a repeat prescription", "Prescriptions"), Repeats: repeats,
-		Requests: clinical.PortalTaskRows(tasks, clinical.TaskRepeatRequest)}, nil
+	p := &repeatsPage{page: pt.base(v, "Order a repeat prescription", "Prescriptions"), Repeats: repeats,
+		Requests: clinical.PortalTaskRows(tasks, clinical.TaskRepeatRequest)}
+	for _, m := range repeats {
+		if m.Requested {
+			p.Waiting = append(p.Waiting, m)
+		} else {
+			p.Orderable = append(p.Orderable, m)
+		}
+	}
+	return p, nil
 }
 
 func (pt *Portal) repeats(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -67,11 +78,8 @@ func (pt *Portal) orderRepeats(w http.ResponseWriter, r *http.Request, v *visit)
 	if errs := p.Order.Check(p.Repeats); len(errs) > 0 {
 		if e := errs["medicines"]; e != "" {
 			id := "medicines"
-			for _, m := range p.Repeats {
-				if !m.Requested {
-					id = "medicine-" + m.ID
-					break
-				}
+			if len(p.Orderable) > 0 {
+				id = "medicine-" + p.Orderable[0].ID
 			}
 			p.AddError(id, e)
 		}
