@@ -72,7 +72,7 @@ func (pt *Portal) bookTimes(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	now := pt.opts.Now()
-	free, err := appointments.FreeSlots(r.Context(), pt.opts.Service, appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 60}, now)
+	free, err := appointments.FreeSlots(r.Context(), pt.opts.Service, appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 150}, now)
 	if err != nil {
 		pt.failed(w, r, v, err)
 		return
@@ -84,7 +84,13 @@ func (pt *Portal) bookTimes(w http.ResponseWriter, r *http.Request, v *visit) {
 		if n := len(p.Days); n == 0 || !p.Days[n-1].Day.Equal(day) {
 			p.Days = append(p.Days, bookDay{Day: day})
 		}
-		p.Days[len(p.Days)-1].Slots = append(p.Days[len(p.Days)-1].Slots, s)
+		// One button per time: two clinicians free at 9:00 are one
+		// choice for the patient (the confirmation names the clinician).
+		today := &p.Days[len(p.Days)-1]
+		if n := len(today.Slots); n > 0 && today.Slots[n-1].Start.Equal(s.Start) {
+			continue
+		}
+		today.Slots = append(today.Slots, s)
 	}
 	pt.pages.Render(w, "book-times", http.StatusOK, p)
 }

@@ -182,7 +182,7 @@ func TestBrowserPortal(t *testing.T) {
 	check("portal-switch")
 	b.Eval(`document.getElementById('person-` + other + `').click(); "ok"`)
 	b.ClickAndLoad("#switch")
-	otherName := clinical.BannerOf(read(t, s, "Patient", other), time.Now()).Name
+	otherName := nameOf(read(t, s, "Patient", other))
 	if !strings.Contains(b.Text("#whose-record"), otherName) {
 		t.Fatalf("switched, but the page shows %q", b.Text("#whose-record"))
 	}

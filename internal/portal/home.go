@@ -38,7 +38,9 @@ func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, clinical.BannerOf(res, pt.opts.Now()))
+		b := clinical.BannerOf(res, pt.opts.Now())
+		b.Name = plainName(res, b.Name)
+		out = append(out, b)
 	}
 	return out, nil
 }
