@@ -19,7 +19,7 @@ import (
 // PortalRepeat is one medicine a patient may order.
 type PortalRepeat struct {
 	ID, Name, Dose string
-	Started        string // "12-Mar-2024"
+	Started        string // "12 March 2024"
 	// Requested is set while a request for it waits for the practice.
 	Requested bool
 }
@@ -36,7 +36,7 @@ func PortalRepeats(meds []fhir.Resource, pending map[string]bool) []PortalRepeat
 		if name == "" {
 			name = refDisplay(m["medicationReference"])
 		}
-		out = append(out, PortalRepeat{ID: m.ID(), Name: name, Dose: dosageText(m), Started: day(str(m, "authoredOn")), Requested: pending[m.ID()]})
+		out = append(out, PortalRepeat{ID: m.ID(), Name: name, Dose: dosageText(m), Started: longDay(str(m, "authoredOn")), Requested: pending[m.ID()]})
 	}
 	slices.SortFunc(out, func(a, b PortalRepeat) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return out
@@ -152,7 +152,7 @@ func PortalTaskRows(tasks []fhir.Resource, code string) []PortalTaskRow {
 				ref = str(id, "value")
 			}
 		}
-		out = append(out, PortalTaskRow{Reference: ref, What: str(t, "description"), Sent: day(str(t, "authoredOn")), Status: taskStatusText(t)})
+		out = append(out, PortalTaskRow{Reference: ref, What: str(t, "description"), Sent: longDay(str(t, "authoredOn")), Status: taskStatusText(t)})
 		keys = append(keys, str(t, "authoredOn"))
 	}
 	idx := make([]int, len(out))
@@ -165,6 +165,21 @@ func PortalTaskRows(tasks []fhir.Resource, code string) []PortalTaskRow {
 		sorted[i] = out[j]
 	}
 	return sorted
+}
+
+// longDay is a date as written to a patient: "1 July 2026".
+func longDay(s string) string {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(UKTime).Format("2 January 2006")
+	}
+	if len(s) < 10 {
+		return ""
+	}
+	t, err := time.Parse("2006-01-02", s[:10])
+	if err != nil {
+		return ""
+	}
+	return t.Format("2 January 2006")
 }
 
 func taskStatusText(t fhir.Resource) string {

@@ -47,26 +47,28 @@ const (
 // RedFlag is one yes/no question that, answered yes, stops the request.
 type RedFlag struct {
 	ID, Question, Hint string
-	Advice             string // Advice999 or Advice111
+	// Short names the question in an error message.
+	Short  string
+	Advice string // Advice999 or Advice111
 	// Reason says in plain English why they must get help now.
 	Reason string
 }
 
 // RedFlags are asked before every medical request, in this order.
 var RedFlags = []RedFlag{
-	{ID: "flag-chest", Question: "Do you have chest pain or pressure right now?", Hint: "For example, pain that spreads to your arms, jaw, neck or back, or that feels tight or heavy.", Advice: Advice999,
+	{ID: "flag-chest", Short: "chest pain", Question: "Do you have chest pain or pressure right now?", Hint: "For example, pain that spreads to your arms, jaw, neck or back, or that feels tight or heavy.", Advice: Advice999,
 		Reason: "Chest pain can be a sign of a heart attack."},
-	{ID: "flag-breathing", Question: "Are you struggling to breathe?", Hint: "For example, you are choking, gasping or cannot finish a sentence.", Advice: Advice999,
+	{ID: "flag-breathing", Short: "struggling to breathe", Question: "Are you struggling to breathe?", Hint: "For example, you are choking, gasping or cannot finish a sentence.", Advice: Advice999,
 		Reason: "Severe difficulty breathing needs help straight away."},
-	{ID: "flag-stroke", Question: "Has your face dropped on one side, can you not lift both arms, or is your speech slurred?", Advice: Advice999,
+	{ID: "flag-stroke", Short: "your face, arms or speech", Question: "Has your face dropped on one side, can you not lift both arms, or is your speech slurred?", Advice: Advice999,
 		Reason: "These can be signs of a stroke."},
-	{ID: "flag-bleeding", Question: "Are you bleeding heavily and it will not stop?", Advice: Advice999,
+	{ID: "flag-bleeding", Short: "heavy bleeding", Question: "Are you bleeding heavily and it will not stop?", Advice: Advice999,
 		Reason: "Heavy bleeding that does not stop needs help straight away."},
-	{ID: "flag-harm", Question: "Are you thinking about ending your life or seriously harming yourself?", Advice: Advice999,
+	{ID: "flag-harm", Short: "thoughts of ending your life or harming yourself", Question: "Are you thinking about ending your life or seriously harming yourself?", Advice: Advice999,
 		Reason: "You deserve help now. You do not have to wait for the practice."},
-	{ID: "flag-rash", Question: "Do you have a rash that does not fade when you press a glass against it, with a high temperature?", Advice: Advice999,
+	{ID: "flag-rash", Short: "a rash that does not fade", Question: "Do you have a rash that does not fade when you press a glass against it, with a high temperature?", Advice: Advice999,
 		Reason: "This can be a sign of meningitis or sepsis."},
-	{ID: "flag-today", Question: "Do you feel you need medical help today?", Hint: "For example, you feel very unwell or are getting worse quickly.", Advice: Advice111,
+	{ID: "flag-today", Short: "needing medical help today", Question: "Do you feel you need medical help today?", Hint: "For example, you feel very unwell or are getting worse quickly.", Advice: Advice111,
 		Reason: "The practice may not read your request today."},
 }
 
@@ -84,7 +86,7 @@ func CheckRedFlags(answers map[string]string) (stop *RedFlag, errs map[string]st
 			}
 		case "no":
 		default:
-			errs[f.ID] = "Answer yes or no"
+			errs[f.ID] = "Select yes or no for " + f.Short
 		}
 	}
 	if stop != nil {
