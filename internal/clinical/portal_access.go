@@ -83,3 +83,17 @@ func ForPatient(rs []fhir.Resource) []fhir.Resource {
 	}
 	return out
 }
+
+// OnlineAccessClosed says why a record is closed to the portal, or "":
+// a patient who has died (recording a death removes online and proxy
+// access, so that no reminder, booking or repeat reaches a bereaved
+// family through the portal), or who is no longer registered here.
+func OnlineAccessClosed(b Banner) string {
+	switch {
+	case b.Deceased:
+		return "This record is no longer available online. Contact the practice if you need help."
+	case b.Deducted:
+		return "This person is no longer registered at this GP surgery, so their record is not available here. Contact the surgery they are registered with."
+	}
+	return ""
+}

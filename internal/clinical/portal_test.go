@@ -245,3 +245,20 @@ func TestHiddenFromPatient(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
+
+func TestOnlineAccessClosed(t *testing.T) {
+	tests := []struct {
+		b      Banner
+		closed bool
+	}{
+		{Banner{}, false},
+		{Banner{Deceased: true}, true},
+		{Banner{Deducted: true}, true},
+		{Banner{Sensitive: true}, false}, // sealed from the practice, not from its patient
+	}
+	for _, tt := range tests {
+		if got := OnlineAccessClosed(tt.b) != ""; got != tt.closed {
+			t.Errorf("%+v: closed %v", tt.b, got)
+		}
+	}
+}

@@ -165,6 +165,12 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			pt.failed(rec, r, v, err)
 			return
 		}
+		// A record closed to the portal (died, left the practice) shows
+		// nothing and takes nothing; a proxy may still switch to another.
+		if why := clinical.OnlineAccessClosed(v.Patient); why != "" && r.URL.Path != "/patient/switch" {
+			pt.message(rec, v, http.StatusForbidden, "Record not available", why)
+			return
+		}
 		h(rec, r, v)
 	}
 }

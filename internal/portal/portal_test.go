@@ -327,6 +327,24 @@ func TestPortalProxy(t *testing.T) {
 	if level == clinical.RecordNone && !strings.Contains(body, "no-access") || level != clinical.RecordNone && strings.Contains(body, "no-access") {
 		t.Fatalf("record access %s (%s) not what the page shows", level, why)
 	}
+	// A death closes the record to the portal: nothing shown, nothing
+	// taken; the proxy may switch to someone else.
+	dead := read(t, s, "Patient", b)
+	dead["deceasedDateTime"] = time.Now().UTC().Format(time.RFC3339)
+	if _, err := s.Service.Update(context.Background(), "Patient", b, dead, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	carer.http.Jar.SetCookies(base, []*http.Cookie{{Name: "gp_record", Value: b, Path: "/patient/"}})
+	if code, body, _ := carer.get("/patient/appointments"); code != http.StatusForbidden || !strings.Contains(body, "no longer available") || !strings.Contains(body, "/patient/switch") {
+		t.Fatalf("a deceased patient's appointments: %d", code)
+	}
+	if code, _, _ := carer.post("/patient/prescriptions", url.Values{"patient": {b}}); code != http.StatusForbidden {
+		t.Fatalf("a repeat for a deceased patient: %d", code)
+	}
+	if code, _, _ := carer.post("/patient/switch", url.Values{"person": {a}}); code != http.StatusSeeOther {
+		t.Fatalf("switch away from a closed record: %d", code)
+	}
+
 	// Staff are not let in.
 	staff := signIn(t, s, &identity.User{ID: "gp@test", Name: "GP", Role: auth.RoleGP, Practice: practice.OrganizationID})
 	if code, _, _ := staff.get("/patient/"); code != http.StatusForbidden {
