@@ -7,7 +7,9 @@ import (
 )
 
 // What of a record a patient or proxy sees in the portal. The defaults
-// are the GP contract's (CLINICAL.md, Patient portal 1 and 2):
+// are the GP contract's (CLINICAL.md, Patient portal 1 to 3):
+//   - nobody sees a record online without a high identity proof
+//     (HighIdentityProof);
 //   - a patient aged 16 or over sees their record (prospective access by
 //     default since 31 October 2023); under 16 it is not automatic;
 //   - a proxy for a child under 11 sees the child's record; from the
@@ -25,9 +27,25 @@ const (
 	RecordSummary = "summary"
 )
 
+// HighIdentityProof reports an identity proven well enough to open a
+// record online: NHS login P9, or vouching or photo ID checked at the
+// practice. A lower level (P5, a linkage key alone) or none recorded
+// allows appointments and requests, not the record (CLINICAL.md,
+// Patient portal 3).
+func HighIdentityProof(proof string) bool {
+	switch proof {
+	case "P9", "vouched", "photo-id":
+		return true
+	}
+	return false
+}
+
 // RecordAccess is the level a viewer gets of a patient's record, with a
-// plain reason when it is none.
-func RecordAccess(proxy bool, birthDate string, now time.Time) (level, why string) {
+// plain reason when it is none; proof is the viewer's identity proof.
+func RecordAccess(proxy bool, proof, birthDate string, now time.Time) (level, why string) {
+	if !HighIdentityProof(proof) {
+		return RecordNone, "To see a GP health record online you need to prove who you are to a high level, with NHS login or with photo ID at your GP surgery. Contact your GP surgery."
+	}
 	birth, err := time.Parse("2006-01-02", birthDate)
 	if err != nil {
 		return RecordNone, "The practice has not set up online access to this record. Contact the practice."

@@ -35,7 +35,7 @@ func TestBrowserPortal(t *testing.T) {
 		t.Fatal(err)
 	}
 	me := withRepeat(t, s, practice)
-	pat := s.User(t, &identity.User{ID: "pat@test", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}})
+	pat := s.User(t, &identity.User{ID: "pat@test", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
 
 	phone := func() { b.Do(chromedp.EmulateViewport(375, 812)) }
 	check := func(name string) {
@@ -174,7 +174,7 @@ func TestBrowserPortal(t *testing.T) {
 	if other == me {
 		other = practice.Patients[1]
 	}
-	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Carer Example", Role: auth.RoleProxy, Patients: []string{me, other}})
+	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Carer Example", Role: auth.RoleProxy, Patients: []string{me, other}, IdentityProof: "vouched"})
 	b.SignIn(s.URL, carer)
 	b.Text("#whose-record")
 	check("portal-proxy-home")

@@ -152,7 +152,7 @@ func TestPortalOverHTTP(t *testing.T) {
 	if other == me {
 		other = practice.Patients[1]
 	}
-	pat := signIn(t, s, &identity.User{ID: "pat", Name: "Pat", Role: auth.RolePatient, Patients: []string{me}})
+	pat := signIn(t, s, &identity.User{ID: "pat", Name: "Pat", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
 	stranger := signIn(t, s, &identity.User{ID: "stranger", Name: "Stranger", Role: auth.RolePatient, Patients: []string{other}})
 
 	// The home page; staff are sent to the workspace, not here.
@@ -280,9 +280,17 @@ func TestPortalOverHTTP(t *testing.T) {
 		t.Fatalf("another patient's medicine: %d", code)
 	}
 
-	// The record.
+	// The record; not for an identity proven only to P5 (appointments and
+	// requests are).
 	if code, body, _ := pat.get("/patient/record"); code != 200 || !strings.Contains(body, meds[0].Name) {
 		t.Fatalf("record: %d", code)
+	}
+	low := signIn(t, s, &identity.User{ID: "low", Name: "Low", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P5"})
+	if code, body, _ := low.get("/patient/record"); code != 200 || !strings.Contains(body, "no-access") || strings.Contains(body, meds[0].Name) {
+		t.Fatalf("record at P5: %d", code)
+	}
+	if code, _, _ := low.get("/patient/appointments"); code != 200 {
+		t.Fatalf("appointments at P5: %d", code)
 	}
 }
 
@@ -295,7 +303,7 @@ func TestPortalProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b, c := practice.Patients[0], practice.Patients[1], practice.Patients[2]
-	carer := signIn(t, s, &identity.User{ID: "carer", Name: "Carer", Role: auth.RoleProxy, Patients: []string{a, b}})
+	carer := signIn(t, s, &identity.User{ID: "carer", Name: "Carer", Role: auth.RoleProxy, Patients: []string{a, b}, IdentityProof: "P9"})
 	_, body, _ := carer.get("/patient/")
 	nameA := nameOf(read(t, s, "Patient", a))
 	nameB := nameOf(read(t, s, "Patient", b))
@@ -323,7 +331,7 @@ func TestPortalProxy(t *testing.T) {
 	}
 	// The record page follows clinical.RecordAccess for a proxy.
 	_, body, _ = carer.get("/patient/record")
-	level, why := clinical.RecordAccess(true, read(t, s, "Patient", a)["birthDate"].(string), time.Now())
+	level, why := clinical.RecordAccess(true, "P9", read(t, s, "Patient", a)["birthDate"].(string), time.Now())
 	if level == clinical.RecordNone && !strings.Contains(body, "no-access") || level != clinical.RecordNone && strings.Contains(body, "no-access") {
 		t.Fatalf("record access %s (%s) not what the page shows", level, why)
 	}

@@ -27,7 +27,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.Proxy {
 		p.Title = v.Patient.Name + "’s GP health record"
 	}
-	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.BirthDate, pt.opts.Now())
+	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
 	if p.Level == clinical.RecordNone {
 		pt.pages.Render(w, "record", http.StatusOK, p)
 		return
