@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
@@ -123,16 +124,31 @@ func TestBrowserPortal(t *testing.T) {
 	if n := len(search(t, s, "Task", url.Values{"patient": {"Patient/" + me}})); n != 0 {
 		t.Fatalf("the red-flag request made %d Tasks", n)
 	}
-	// A safe one is sent.
-	start()
+	// A safe one is sent, from the keyboard alone: Space chooses a
+	// radio, Tab moves on, Enter submits.
+	focus := func(id string) { b.Eval(`document.getElementById('` + id + `').focus(); "ok"`) }
+	b.Do(chromedp.Navigate(s.URL+"/patient/help"), chromedp.WaitVisible(chromedp.ID("kind-medical")))
+	focus("kind-medical")
+	b.Do(chromedp.KeyEvent(" "))
+	focus("continue")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("flag-chest-no")))
 	for _, f := range clinical.RedFlags {
-		b.Eval(`document.getElementById('` + f.ID + `-no').click(); "ok"`)
+		focus(f.ID + "-no")
+		b.Do(chromedp.KeyEvent(" "))
 	}
-	b.ClickAndLoad("#continue")
+	focus("continue")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("details")))
 	check("portal-help-details")
-	b.Do(chromedp.SendKeys(chromedp.ID("details"), "A dry cough that keeps me awake"))
-	b.Eval(`document.getElementById('how-long-weeks').click(); "ok"`)
-	b.ClickAndLoad("#send")
+	focus("details")
+	b.Do(chromedp.KeyEvent("A dry cough that keeps me awake"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(" ")) // the first "how long" choice
+	for i := 0; i < 1; i++ {
+		b.Do(chromedp.KeyEvent(kb.ArrowDown)) // radios move with the arrow keys: 1 to 4 weeks
+	}
+	if got := b.Eval(`document.querySelector('input[name="how-long"]:checked').value`); got != "weeks" {
+		t.Fatalf("keyboard chose %q", got)
+	}
+	focus("send")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("reference")))
 	ref := b.Text("#reference")
 	if !strings.HasPrefix(ref, "OC-") {
 		t.Fatalf("no reference: %s", b.Text("main"))
