@@ -2,6 +2,7 @@ package clinical
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -199,4 +200,83 @@ func taskStatusText(t fhir.Resource) string {
 	default:
 		return s
 	}
+}
+
+// ContactChange is a patient's new phone number or email address, sent
+// to the practice to apply (the GP contract asks that patients can
+// update their contact details online; the practice checks and applies
+// the change, so a mistyped number never replaces a good one unseen).
+type ContactChange struct {
+	Mobile, Email string
+}
+
+// ukPhone is a UK number as people type it: 07700 900123, +44 7700
+// 900123, 01632 960001.
+var ukPhone = regexp.MustCompile(`^(\+44\s?|0)[1-9](\s?\d){8,9}$`)
+
+// email is deliberately loose: something@somewhere.tld.
+var email = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+
+// Check returns what is wrong, by field id; current are the details on
+// the record (a change must change something).
+func (c ContactChange) Check(current ContactChange) map[string]string {
+	errs := map[string]string{}
+	c.Mobile, c.Email = strings.TrimSpace(c.Mobile), strings.TrimSpace(c.Email)
+	if c.Mobile != "" && !ukPhone.MatchString(c.Mobile) {
+		errs["mobile"] = "Enter a UK phone number, like 07700 900 982"
+	}
+	if c.Email != "" && (len(c.Email) > 254 || !email.MatchString(c.Email)) {
+		errs["email"] = "Enter an email address in the correct format, like name@example.com"
+	}
+	if len(errs) == 0 && c.Mobile == current.Mobile && c.Email == current.Email {
+		errs["mobile"] = "Enter a new phone number or email address"
+	}
+	return errs
+}
+
+// CurrentContact is a Patient's mobile (else first phone) and email.
+func CurrentContact(p fhir.Resource) ContactChange {
+	var c ContactChange
+	for _, t := range list(p, "telecom") {
+		if str(t, "use") == "old" {
+			continue
+		}
+		switch str(t, "system") {
+		case "phone":
+			if c.Mobile == "" || str(t, "use") == "mobile" {
+				c.Mobile = str(t, "value")
+			}
+		case "email":
+			if c.Email == "" {
+				c.Email = str(t, "value")
+			}
+		}
+	}
+	return c
+}
+
+// Task is the change as a Task for the practice: each new value an
+// input, the description saying what changes.
+func (c ContactChange) Task(by PortalRequester, current ContactChange, ref string, now time.Time) fhir.Resource {
+	t := portalTask(TaskContactChange, taskContactChangeTx, by, ref, now)
+	var inputs []any
+	var says []string
+	if m := strings.TrimSpace(c.Mobile); m != current.Mobile {
+		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "mobile"}, "valueString": m})
+		says = append(says, "phone: "+orNone(m))
+	}
+	if e := strings.TrimSpace(c.Email); e != current.Email {
+		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "email"}, "valueString": e})
+		says = append(says, "email: "+orNone(e))
+	}
+	t["input"] = inputs
+	t["description"] = "New " + strings.Join(says, "; ")
+	return t
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(remove)"
+	}
+	return s
 }

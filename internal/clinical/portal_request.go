@@ -34,6 +34,8 @@ const (
 	PortalTaskSystem    = "https://gpcloud.dev/fhir/CodeSystem/portal-task"
 	TaskOnlineRequest   = "online-request"
 	TaskRepeatRequest   = "repeat-request"
+	TaskContactChange   = "contact-details"
+	taskContactChangeTx = "Change of contact details"
 	taskOnlineRequestTx = "Online consultation request"
 	taskRepeatRequestTx = "Repeat prescription request"
 )

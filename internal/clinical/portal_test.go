@@ -275,3 +275,53 @@ func TestOnlineAccessClosed(t *testing.T) {
 		}
 	}
 }
+
+func TestContactChange(t *testing.T) {
+	current := CurrentContact(fhir.Resource{"telecom": []any{
+		map[string]any{"system": "phone", "value": "01632 960001", "use": "home"},
+		map[string]any{"system": "phone", "value": "07700 900001", "use": "mobile"},
+		map[string]any{"system": "email", "value": "old@example.com", "use": "old"},
+	}})
+	if current.Mobile != "07700 900001" || current.Email != "" {
+		t.Fatalf("current %+v", current)
+	}
+	tests := []struct {
+		c    ContactChange
+		want string
+	}{
+		{ContactChange{Mobile: "07700 900982"}, ""},
+		{ContactChange{Mobile: "+44 7700 900982", Email: "a@b.co"}, ""},
+		{ContactChange{Mobile: "07700 900001"}, "mobile"}, // nothing changes
+		{ContactChange{Mobile: "12345"}, "mobile"},
+		{ContactChange{Mobile: "07700 900001", Email: "not an email"}, "email"},
+		{ContactChange{Mobile: "07700 900001", Email: "x@y"}, "email"},
+	}
+	for _, tt := range tests {
+		errs := tt.c.Check(current)
+		if tt.want == "" && len(errs) > 0 || tt.want != "" && errs[tt.want] == "" {
+			t.Errorf("%+v: %v", tt.c, errs)
+		}
+	}
+	task := ContactChange{Mobile: "07700 900982", Email: "new@example.com"}.Task(PortalRequester{PatientID: "p", PatientName: "P", Practice: "o"}, current, "CD-AAAA-BBBB", time.Now())
+	if !IsPortalTask(task, TaskContactChange) || len(list(task, "input")) != 2 || !strings.Contains(str(task, "description"), "new@example.com") {
+		t.Errorf("task %v", task)
+	}
+}
+
+// FuzzContactChange: no input panics, and whatever is accepted makes a
+// Task naming it.
+func FuzzContactChange(f *testing.F) {
+	f.Add("07700 900982", "a@b.co")
+	f.Add("+44 7700 900982", "")
+	f.Add("", "x@y")
+	f.Fuzz(func(t *testing.T, mobile, mail string) {
+		c := ContactChange{Mobile: mobile, Email: mail}
+		if len(c.Check(ContactChange{})) > 0 {
+			return
+		}
+		task := c.Task(PortalRequester{PatientID: "p"}, ContactChange{}, "CD-AAAA-BBBB", time.Now())
+		if len(list(task, "input")) == 0 {
+			t.Fatalf("accepted %q %q but the task changes nothing", mobile, mail)
+		}
+	})
+}

@@ -166,6 +166,15 @@ func TestBrowserPortal(t *testing.T) {
 	}
 	check("portal-repeats-sent")
 
+	// Contact details.
+	b.Do(chromedp.Navigate(s.URL+"/patient/details"), chromedp.WaitVisible(chromedp.ID("mobile")))
+	check("portal-details")
+	b.Eval(`document.getElementById('mobile').value = ''; "ok"`)
+	b.Do(chromedp.SendKeys(chromedp.ID("mobile"), "07700 900982"))
+	b.ClickAndLoad("#send-details")
+	b.Text("#sent")
+	check("portal-details-sent")
+
 	// The record.
 	b.Do(chromedp.Navigate(s.URL + "/patient/record"))
 	b.Text("#medicines")
@@ -180,7 +189,7 @@ func TestBrowserPortal(t *testing.T) {
 		online = online || clinical.IsPortalTask(task, clinical.TaskOnlineRequest)
 		repeat = repeat || clinical.IsPortalTask(task, clinical.TaskRepeatRequest)
 	}
-	if len(tasks) != 2 || !online || !repeat {
+	if len(tasks) != 3 || !online || !repeat {
 		t.Fatalf("the practice's Tasks: %v", tasks)
 	}
 

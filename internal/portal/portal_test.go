@@ -280,6 +280,24 @@ func TestPortalOverHTTP(t *testing.T) {
 		t.Fatalf("another patient's medicine: %d", code)
 	}
 
+	// Contact details: a bad number is refused; a good one goes to the
+	// practice as a Task.
+	if code, body, _ := pat.post("/patient/details", url.Values{"patient": {me}, "mobile": {"123"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter a UK phone number") {
+		t.Fatalf("bad phone: %d", code)
+	}
+	if code, _, loc := pat.post("/patient/details", url.Values{"patient": {me}, "mobile": {"07700 900982"}, "email": {"pat@example.com"}}); code != http.StatusSeeOther || loc != "/patient/details?sent=1" {
+		t.Fatalf("details: %d %s", code, loc)
+	}
+	changes := 0
+	for _, task := range search(t, s, "Task", url.Values{"patient": {"Patient/" + me}}) {
+		if clinical.IsPortalTask(task, clinical.TaskContactChange) {
+			changes++
+		}
+	}
+	if changes != 1 {
+		t.Fatalf("%d contact-detail Tasks", changes)
+	}
+
 	// The record; not for an identity proven only to P5 (appointments and
 	// requests are).
 	if code, body, _ := pat.get("/patient/record"); code != 200 || !strings.Contains(body, meds[0].Name) {

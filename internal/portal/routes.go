@@ -24,6 +24,9 @@ func (pt *Portal) routes() {
 	// Repeat prescriptions (repeats.go).
 	m.HandleFunc("GET /patient/prescriptions", pt.patient("search-type", pt.repeats))
 	m.HandleFunc("POST /patient/prescriptions", pt.patient("create", pt.orderRepeats))
+	// Contact details (details.go).
+	m.HandleFunc("GET /patient/details", pt.patient("read", pt.details))
+	m.HandleFunc("POST /patient/details", pt.patient("create", pt.changeDetails))
 	// The record (record.go).
 	m.HandleFunc("GET /patient/record", pt.patient("search-type", pt.record))
 }
