@@ -154,6 +154,11 @@ func TestBrowserPortal(t *testing.T) {
 		t.Fatalf("no reference: %s", b.Text("main"))
 	}
 	check("portal-help-sent")
+	b.Do(chromedp.Navigate(s.URL+"/patient/help"), chromedp.WaitVisible(chromedp.ID("requests")))
+	if got := b.Text("#requests"); !strings.Contains(got, ref) || !strings.Contains(got, "Sent to the practice") {
+		t.Fatalf("the request is not listed: %s", got)
+	}
+	check("portal-help-requests")
 
 	// Order a repeat.
 	b.Do(chromedp.Navigate(s.URL+"/patient/prescriptions"), chromedp.WaitVisible(chromedp.ID("order")))

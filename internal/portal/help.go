@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -29,6 +30,8 @@ type helpPage struct {
 	ReplyBy   string
 	Stop      *clinical.RedFlag
 	Reference string
+	// Requests are the patient's earlier online requests, with status.
+	Requests []clinical.PortalTaskRow
 }
 
 func (pt *Portal) helpBase(v *visit, title string) *helpPage {
@@ -37,9 +40,16 @@ func (pt *Portal) helpBase(v *visit, title string) *helpPage {
 		Open: open, ReplyBy: reply}
 }
 
-// helpKind asks what the request is about.
+// helpKind asks what the request is about, and lists the requests sent.
 func (pt *Portal) helpKind(w http.ResponseWriter, r *http.Request, v *visit) {
-	pt.pages.Render(w, "help-kind", http.StatusOK, pt.helpBase(v, "What do you need help with?"))
+	p := pt.helpBase(v, "What do you need help with?")
+	tasks, err := pt.search(r, "Task", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"200"}})
+	if err != nil {
+		pt.failed(w, r, v, err)
+		return
+	}
+	p.Requests = clinical.PortalTaskRows(tasks, clinical.TaskOnlineRequest)
+	pt.pages.Render(w, "help-kind", http.StatusOK, p)
 }
 
 func requestFrom(r *http.Request) clinical.OnlineRequest {
