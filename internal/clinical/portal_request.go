@@ -227,10 +227,13 @@ func (q OnlineRequest) Resources(by PortalRequester, ref string, now time.Time) 
 		"identifier":    map[string]any{"system": OnlineRequestSystem, "value": ref},
 		"questionnaire": OnlineRequestQuestionnaire + "|" + RedFlagsVersion,
 		"subject":       patient, "authored": authored, "author": author, "item": items}
-	desc := "Medical: " + choiceLabel(HowLongChoices, q.HowLong)
+	// The description is what a queue shows in one line: the kind, and
+	// the start of the patient's words.
+	desc := "Health problem (" + strings.ToLower(choiceLabel(HowLongChoices, q.HowLong)) + ")"
 	if q.Kind == RequestAdmin {
-		desc = "Admin: " + choiceLabel(AdminChoices, q.Topic)
+		desc = "Admin request: " + strings.ToLower(choiceLabel(AdminChoices, q.Topic))
 	}
+	desc += ": " + firstWords(strings.TrimSpace(q.Details), 80)
 	task = portalTask(TaskOnlineRequest, taskOnlineRequestTx, by, ref, now)
 	task["description"] = desc
 	task["focus"] = map[string]any{"reference": qrURN}
@@ -298,4 +301,17 @@ func nextWorkingDay(t time.Time) time.Time {
 		d = d.AddDate(0, 0, 1)
 	}
 	return d
+}
+
+// firstWords is s cut to about n characters at a space, with "…".
+func firstWords(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	cut := n
+	for cut > n/2 && r[cut] != ' ' {
+		cut--
+	}
+	return strings.TrimSpace(string(r[:cut])) + "…"
 }

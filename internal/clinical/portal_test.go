@@ -109,6 +109,12 @@ func TestOnlineRequestResources(t *testing.T) {
 	if !strings.Contains(str(mapOf(task["requester"]), "display"), "acting for Ann Smith") {
 		t.Errorf("proxy not named: %v", task["requester"])
 	}
+	if d := str(task, "description"); d != "Health problem (1 to 4 weeks): a cough" {
+		t.Errorf("description %q", d)
+	}
+	if got := firstWords(strings.Repeat("word ", 40), 20); got != "word word word word…" {
+		t.Errorf("firstWords %q", got)
+	}
 	if n := len(list(qr, "item")); n != len(RedFlags)+3 {
 		t.Errorf("%d items", n)
 	}
@@ -322,6 +328,20 @@ func FuzzContactChange(f *testing.F) {
 		task := c.Task(PortalRequester{PatientID: "p"}, ContactChange{}, "CD-AAAA-BBBB", time.Now())
 		if len(list(task, "input")) == 0 {
 			t.Fatalf("accepted %q %q but the task changes nothing", mobile, mail)
+		}
+	})
+}
+
+// FuzzFirstWords: never panics, never longer than asked (plus "…").
+func FuzzFirstWords(f *testing.F) {
+	f.Add("a dry cough that keeps me awake at night", 10)
+	f.Add("éé éé", 1)
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if n < 1 || n > 500 {
+			return
+		}
+		if got := []rune(firstWords(s, n)); len(got) > n+1 {
+			t.Fatalf("%q cut to %d: %d runes", s, n, len(got))
 		}
 	})
 }
