@@ -2,6 +2,7 @@ package clinical
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -314,4 +315,33 @@ func firstWords(s string, n int) string {
 		cut--
 	}
 	return strings.TrimSpace(string(r[:cut])) + "…"
+}
+
+// OnlineRequestForm is the request form as a FHIR Questionnaire, so that
+// another FHIR client reads each QuestionnaireResponse with the
+// questions the patient saw (their canonical names this version). The
+// red flags are enabled for health problems only, as on the pages.
+func OnlineRequestForm() fhir.Resource {
+	choice := func(cs []Choice) []any {
+		var out []any
+		for _, c := range cs {
+			out = append(out, map[string]any{"valueString": c.Label})
+		}
+		return out
+	}
+	medical := []any{map[string]any{"question": "kind", "operator": "=", "answerString": "A medical problem"}}
+	items := []any{map[string]any{"linkId": "kind", "text": "What do you need help with?", "type": "choice", "required": true,
+		"answerOption": []any{map[string]any{"valueString": "A medical problem"}, map[string]any{"valueString": "An admin request"}}}}
+	for _, f := range RedFlags {
+		items = append(items, map[string]any{"linkId": f.ID, "text": f.Question, "type": "boolean", "required": true, "enableWhen": medical})
+	}
+	items = append(items,
+		map[string]any{"linkId": "how-long", "text": "How long have you had it?", "type": "choice", "required": true, "enableWhen": medical, "answerOption": choice(HowLongChoices)},
+		map[string]any{"linkId": "topic", "text": "What is your request about?", "type": "choice", "required": true,
+			"enableWhen": []any{map[string]any{"question": "kind", "operator": "=", "answerString": "An admin request"}}, "answerOption": choice(AdminChoices)},
+		map[string]any{"linkId": "details", "text": "Details", "type": "text", "required": true, "maxLength": json.Number(fmt.Sprint(MaxRequestDetails))})
+	return fhir.Resource{"resourceType": "Questionnaire", "url": OnlineRequestQuestionnaire, "version": RedFlagsVersion,
+		"name": "OnlineRequest", "title": "Ask your GP surgery for help", "status": "active", "subjectType": []any{"Patient"},
+		"description": "gpcloud's online consultation form. The red-flag questions stop the request when answered yes (hazard H-1001); they are fixed in code and change only with a new version.",
+		"item":        items}
 }

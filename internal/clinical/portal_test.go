@@ -345,3 +345,26 @@ func FuzzFirstWords(f *testing.F) {
 		}
 	})
 }
+
+// The form's linkIds are those the responses use.
+func TestOnlineRequestForm(t *testing.T) {
+	form := OnlineRequestForm()
+	ids := map[string]bool{}
+	for _, it := range list(form, "item") {
+		ids[str(it, "linkId")] = true
+	}
+	for _, q := range []OnlineRequest{
+		{Kind: RequestMedical, Details: "x", HowLong: "days", RedFlags: allNo()},
+		{Kind: RequestAdmin, Details: "x", Topic: "letter"},
+	} {
+		qr, _, _ := q.Resources(PortalRequester{PatientID: "p"}, "OC-AAAA-BBBB", time.Now())
+		for _, it := range list(qr, "item") {
+			if !ids[str(it, "linkId")] {
+				t.Errorf("response item %q is not in the form", str(it, "linkId"))
+			}
+		}
+		if str(qr, "questionnaire") != str(form, "url")+"|"+str(form, "version") {
+			t.Errorf("questionnaire %q", str(qr, "questionnaire"))
+		}
+	}
+}

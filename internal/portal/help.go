@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,8 +41,25 @@ func (pt *Portal) helpBase(v *visit, title string) *helpPage {
 		Open: open, ReplyBy: reply}
 }
 
+// publishForm puts the request form's Questionnaire in the store once
+// (a conditional create by url and version, so servers sharing a store
+// make one), for other FHIR clients to read the responses by. It is the
+// server's own reference data, written by the server, not as the
+// patient (who may not create Questionnaires); a failure is logged and
+// the request still goes (the response carries the canonical).
+func (pt *Portal) publishForm() {
+	pt.published.Do(func() {
+		form := clinical.OnlineRequestForm()
+		q := url.Values{"url": {clinical.OnlineRequestQuestionnaire}, "version": {clinical.RedFlagsVersion}}
+		if _, err := pt.opts.Service.Create(context.Background(), "Questionnaire", form, q.Encode()); err != nil {
+			pt.opts.Logger.Error("the online request form could not be published", "error", err)
+		}
+	})
+}
+
 // helpKind asks what the request is about, and lists the requests sent.
 func (pt *Portal) helpKind(w http.ResponseWriter, r *http.Request, v *visit) {
+	pt.publishForm()
 	p := pt.helpBase(v, "What do you need help with?")
 	tasks, err := pt.search(r, "Task", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"200"}})
 	if err != nil {

@@ -41,7 +41,7 @@ func nav(current string) []web.NavItem {
 		{Href: "/patient/appointments", Label: "Appointments"},
 		{Href: "/patient/help", Label: "Ask for help"},
 		{Href: "/patient/prescriptions", Label: "Prescriptions"},
-		{Href: "/patient/record", Label: "Your record"},
+		{Href: "/patient/record", Label: "Health record"},
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current

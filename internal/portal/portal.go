@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
@@ -55,6 +56,9 @@ type Portal struct {
 	opts  Options
 	mux   *http.ServeMux
 	pages *web.Renderer
+	// published is set once the request form's Questionnaire is in the
+	// store (help.go).
+	published sync.Once
 }
 
 // New returns the portal.

@@ -257,6 +257,11 @@ func TestPortalOverHTTP(t *testing.T) {
 	if qr := read(t, s, "QuestionnaireResponse", qrID); qr["status"] != "completed" {
 		t.Fatalf("questionnaire response: %v", qr)
 	}
+	// The form is published once, for other clients to read responses by.
+	pat.get("/patient/help")
+	if forms := search(t, s, "Questionnaire", url.Values{"url": {clinical.OnlineRequestQuestionnaire}}); len(forms) != 1 || forms[0]["version"] != clinical.RedFlagsVersion {
+		t.Fatalf("published forms: %v", forms)
+	}
 	if code, body, _ := pat.get(loc); code != 200 || !regexp.MustCompile(`OC-[A-Z2-9]{4}-[A-Z2-9]{4}`).MatchString(body) {
 		t.Fatalf("sent page: %d", code)
 	}

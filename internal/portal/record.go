@@ -23,7 +23,7 @@ type recordPage struct {
 }
 
 func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := &recordPage{page: pt.base(v, "Your GP health record", "Your record")}
+	p := &recordPage{page: pt.base(v, "Your GP health record", "Health record")}
 	if v.Proxy {
 		p.Title = v.Patient.Name + "’s GP health record"
 	}
