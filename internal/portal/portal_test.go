@@ -315,6 +315,14 @@ func TestPortalOverHTTP(t *testing.T) {
 	if code, _, _ := low.get("/patient/appointments"); code != 200 {
 		t.Fatalf("appointments at P5: %d", code)
 	}
+
+	// Every page view is in the audit trail, as the patient.
+	s.Trail.Flush()
+	events := search(t, s, "AuditEvent", url.Values{"patient": {"Patient/" + me}, "_count": {"500"}})
+	b, _ := fhir.Marshal(fhir.Resource{"events": events})
+	if !strings.Contains(string(b), "/patient/record") || !strings.Contains(string(b), `"pat"`) {
+		t.Errorf("the record page view is not audited as the patient: %.800s", b)
+	}
 }
 
 // TestPortalProxy: a proxy switches between the people they act for;
