@@ -61,10 +61,17 @@ type bookDay struct {
 type bookTimesPage struct {
 	page
 	Mode string
-	Days []bookDay
+	// Days are the days with free times (no day chosen), or the chosen
+	// day with its times.
+	Days   []bookDay
+	Chosen bool
 }
 
-// bookTimes lists the free online slots of a mode, by day.
+// bookTimes lists the days with free online slots of a mode; with a day
+// chosen (?day=2006-01-02), that day's times, one button per time (two
+// clinicians free at 9:00 are one choice for the patient; the
+// confirmation names the clinician). One thing per page: a phone shows
+// a short list either way.
 func (pt *Portal) bookTimes(w http.ResponseWriter, r *http.Request, v *visit) {
 	mode := r.URL.Query().Get("mode")
 	if _, ok := modeLabels[mode]; !ok {
@@ -72,20 +79,27 @@ func (pt *Portal) bookTimes(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	now := pt.opts.Now()
-	free, err := appointments.FreeSlots(r.Context(), pt.opts.Service, appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 150}, now)
+	q := appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 500}
+	var chosen time.Time
+	if d, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("day"), clinical.UKTime); err == nil {
+		chosen = d
+		q.From, q.To = d, d.AddDate(0, 0, 1)
+	}
+	free, err := appointments.FreeSlots(r.Context(), pt.opts.Service, q, now)
 	if err != nil {
 		pt.failed(w, r, v, err)
 		return
 	}
-	p := &bookTimesPage{page: pt.base(v, "Choose a time", "Appointments"), Mode: mode}
+	p := &bookTimesPage{page: pt.base(v, "Choose a day", "Appointments"), Mode: mode, Chosen: !chosen.IsZero()}
+	if p.Chosen {
+		p.Title = "Choose a time"
+	}
 	for _, s := range free {
 		y, m, d := s.Start.In(clinical.UKTime).Date()
 		day := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
 		if n := len(p.Days); n == 0 || !p.Days[n-1].Day.Equal(day) {
 			p.Days = append(p.Days, bookDay{Day: day})
 		}
-		// One button per time: two clinicians free at 9:00 are one
-		// choice for the patient (the confirmation names the clinician).
 		today := &p.Days[len(p.Days)-1]
 		if n := len(today.Slots); n > 0 && today.Slots[n-1].Start.Equal(s.Start) {
 			continue

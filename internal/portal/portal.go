@@ -84,6 +84,7 @@ var funcs = template.FuncMap{
 	"longDate": func(t time.Time) string { return t.In(clinical.UKTime).Format("Monday 2 January 2006") },
 	"hhmm":     func(t time.Time) string { return t.In(clinical.UKTime).Format("3:04pm") },
 	"chosen":   func(ids []string, id string) bool { return slices.Contains(ids, id) },
+	"ukTime":   func() *time.Location { return clinical.UKTime },
 	"modeLabel": func(m string) string {
 		if l, ok := modeLabels[m]; ok {
 			return l
