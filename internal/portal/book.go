@@ -79,7 +79,7 @@ func (pt *Portal) bookTimes(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	now := pt.opts.Now()
-	q := appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 500}
+	q := appointments.FreeQuery{Channel: clinical.BookedOnline, Mode: mode, To: now.Add(bookWindow), Limit: 1500}
 	var chosen time.Time
 	if d, err := time.ParseInLocation("2006-01-02", r.URL.Query().Get("day"), clinical.UKTime); err == nil {
 		chosen = d

@@ -85,6 +85,7 @@ var funcs = template.FuncMap{
 	"hhmm":     func(t time.Time) string { return t.In(clinical.UKTime).Format("3:04pm") },
 	"chosen":   func(ids []string, id string) bool { return slices.Contains(ids, id) },
 	"ukTime":   func() *time.Location { return clinical.UKTime },
+	"lower":    strings.ToLower,
 	"modeLabel": func(m string) string {
 		if l, ok := modeLabels[m]; ok {
 			return l
