@@ -19,7 +19,8 @@ func (pt *Portal) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &homePage{page: pt.base(v, "Your GP services", ""), Name: v.Patient.Name, NHSNumber: v.Patient.NHSNumber,
 		Switched: r.URL.Query().Get("switched") == "1"}
 	if v.Proxy {
-		p.Title = "GP services for " + v.Patient.Name
+		// Not the person's name: page titles stay in browser history.
+		p.Title = "GP services"
 	}
 	pt.pages.Render(w, "home", http.StatusOK, p)
 }

@@ -25,7 +25,7 @@ type recordPage struct {
 func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &recordPage{page: pt.base(v, "Your GP health record", "Health record")}
 	if v.Proxy {
-		p.Title = v.Patient.Name + "’s GP health record"
+		p.Title = "GP health record" // the person is named above the page, not in its title
 	}
 	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
 	if p.Level == clinical.RecordNone {
