@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -122,6 +123,17 @@ func (pt *Portal) slotPage(w http.ResponseWriter, r *http.Request, v *visit) (*b
 	if err != nil {
 		pt.failed(w, r, v, err)
 		return nil, false
+	}
+	if info.Clinician.Reference == "" {
+		// A patient's reach has no practice, so the service hides the
+		// slot's Schedule (an entry of the patient compartment owned by no
+		// patient) from them. The slot was read as the patient above; the
+		// server names its clinician itself, so that the confirmation
+		// says who the appointment is with and the Appointment names
+		// them as it does when staff book.
+		if named, err := appointments.ReadSlot(context.Background(), pt.opts.Service, info.Book.ID, pt.opts.Now()); err == nil {
+			info.Clinician = named.Clinician
+		}
 	}
 	return &bookConfirmPage{page: pt.base(v, "Check your appointment", "Appointments"), Info: info}, true
 }

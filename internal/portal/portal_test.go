@@ -187,8 +187,13 @@ func TestPortalOverHTTP(t *testing.T) {
 	}
 	apptPath := strings.TrimSuffix(loc, "?booked=1")
 	apptID := strings.TrimPrefix(apptPath, "/patient/appointments/")
-	if a := read(t, s, "Appointment", apptID); clinical.AppointmentPatient(a).Reference != "Patient/"+me || read(t, s, "Slot", online)["status"] != "busy" {
+	a := read(t, s, "Appointment", apptID)
+	if clinical.AppointmentPatient(a).Reference != "Patient/"+me || read(t, s, "Slot", online)["status"] != "busy" {
 		t.Fatalf("booked: %v", a)
+	}
+	// The Appointment names the clinician, as when staff book.
+	if b, _ := fhir.Marshal(a); !strings.Contains(string(b), `"reference":"Practitioner/`) {
+		t.Errorf("the appointment names no clinician: %s", b)
 	}
 	if code, body, _ := pat.get(loc); code != 200 || !strings.Contains(body, "Appointment booked") {
 		t.Fatalf("confirmation: %d", code)
