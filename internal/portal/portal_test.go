@@ -407,3 +407,35 @@ func nameOf(p fhir.Resource) string {
 	}
 	return strings.Join(append(parts, n["family"].(string)), " ")
 }
+
+// TestPatientWritesOnlyTheirOwn: a patient may create a Task or a
+// QuestionnaireResponse (the portal's requests) through the API, but
+// not one that also names another patient, which would put it in the
+// other's record.
+func TestPatientWritesOnlyTheirOwn(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 2, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, other := practice.Patients[0], practice.Patients[1]
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "pat", Role: auth.RolePatient, Patients: []string{me}, Scopes: auth.ScopesOf(auth.RolePatient)})
+	task := func(extra map[string]any) fhir.Resource {
+		t := fhir.Resource{"resourceType": "Task", "status": "requested", "intent": "order", "for": map[string]any{"reference": "Patient/" + me}}
+		for k, v := range extra {
+			t[k] = v
+		}
+		return t
+	}
+	if _, err := s.Service.Create(ctx, "Task", task(nil), ""); err != nil {
+		t.Fatalf("own Task: %v", err)
+	}
+	if _, err := s.Service.Create(ctx, "Task", task(map[string]any{"focus": map[string]any{"reference": "Patient/" + other}}), ""); err == nil {
+		t.Fatal("a Task naming another patient was written")
+	}
+	qr := fhir.Resource{"resourceType": "QuestionnaireResponse", "status": "completed", "subject": map[string]any{"reference": "Patient/" + me},
+		"author": map[string]any{"reference": "Patient/" + other}}
+	if _, err := s.Service.Create(ctx, "QuestionnaireResponse", qr, ""); err == nil {
+		t.Fatal("a QuestionnaireResponse authored as another patient was written")
+	}
+}
