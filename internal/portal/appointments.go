@@ -74,7 +74,9 @@ func (pt *Portal) search(r *http.Request, typ string, params url.Values) ([]fhir
 // appointmentsPage lists upcoming and past appointments.
 type appointmentsPage struct {
 	page
-	Upcoming, Past    []appt
+	Upcoming, Past []appt
+	// Withdrawn are cancelled appointments that had not yet happened.
+	Withdrawn         []appt
 	Booked, Cancelled bool
 }
 
@@ -89,9 +91,12 @@ func (pt *Portal) appointments(w http.ResponseWriter, r *http.Request, v *visit)
 		Cancelled: r.URL.Query().Get("cancelled") == "1"}
 	for _, a := range found {
 		x := apptOf(a, now)
-		if x.Start.After(now) && !x.Cancelled {
+		switch {
+		case x.Start.After(now) && !x.Cancelled:
 			p.Upcoming = append(p.Upcoming, x)
-		} else {
+		case x.Start.After(now):
+			p.Withdrawn = append(p.Withdrawn, x)
+		default:
 			p.Past = append(p.Past, x)
 		}
 	}

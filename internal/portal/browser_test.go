@@ -92,6 +92,9 @@ func TestBrowserPortal(t *testing.T) {
 	b.Eval(`document.getElementById('reason-cannot-attend').click(); "ok"`)
 	b.ClickAndLoad("#confirm-cancel")
 	b.Text("#cancelled")
+	if !strings.Contains(b.Text("#withdrawn"), "Cancelled") {
+		t.Fatal("the cancelled appointment is not listed as cancelled")
+	}
 	check("portal-cancelled")
 	if read(t, s, "Appointment", apptID)["status"] != "cancelled" || read(t, s, "Slot", slot)["status"] != "free" {
 		t.Fatal("not cancelled, or the slot is still busy")
