@@ -44,11 +44,12 @@ func adminUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&patients, "patient", "Patient id the user reaches: their own (patient) or one they act for (proxy); repeatable")
 	fhirUser := fs.String("fhir-user", "", "the user's own resource, e.g. Practitioner/123 (default Patient/<id> for patients)")
 	name := fs.String("name", "", "full name")
+	proof := fs.String("identity-proof", "", "how a patient or proxy proved who they are: vouched or photo-id (checked at the practice), or an NHS login level P9, P5 or P0")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default: generate one and print it)")
 	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
 		return code
 	}
-	u := &identity.User{ID: identity.NormalizeUsername(*username), Name: *name, Role: auth.Role(*role), Practice: *practice, Patients: patients, FHIRUser: *fhirUser}
+	u := &identity.User{ID: identity.NormalizeUsername(*username), Name: *name, Role: auth.Role(*role), Practice: *practice, Patients: patients, FHIRUser: *fhirUser, IdentityProof: *proof}
 	if u.FHIRUser == "" && u.Role == auth.RolePatient && len(patients) == 1 {
 		u.FHIRUser = "Patient/" + patients[0]
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/pds"
+	"github.com/gpcloud/gpcloud/internal/portal"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
@@ -170,6 +171,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log})
 		for _, pattern := range workspace.Routes() {
 			root.Handle(pattern, staff)
+		}
+		patients := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: log})
+		for _, pattern := range portal.Routes() {
+			root.Handle(pattern, patients)
 		}
 		handler = root
 		// The first start prints a one-time link to create the first

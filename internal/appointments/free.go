@@ -18,6 +18,10 @@ type FreeQuery struct {
 	TimeOfDay string // "", "morning" (before 12:00) or "afternoon"
 	From, To  time.Time
 	Limit     int
+	// Channel, when set, keeps only the slots offered to that channel
+	// now (clinical.CheckBookable): the patient portal asks for
+	// clinical.BookedOnline, so that it never offers a practice-only slot.
+	Channel string
 }
 
 // FreeSlots finds the first free slots matching q that the practice may book
@@ -52,6 +56,9 @@ func FreeSlots(ctx context.Context, svc *service.Service, q FreeQuery, now time.
 		for _, slot := range Matches(res.Resource) {
 			bs := bookSlot(slot, nil, nil, now)
 			if bs.State != Free || q.Mode != "" && bs.Mode != q.Mode {
+				continue
+			}
+			if q.Channel != "" && clinical.CheckBookable(slot, q.Channel, now) != nil {
 				continue
 			}
 			if h := bs.Start.In(clinical.UKTime).Hour(); q.TimeOfDay == "morning" && h >= 12 || q.TimeOfDay == "afternoon" && h < 12 {

@@ -18,8 +18,10 @@ var RoleScopes = map[Role]string{
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs"), // alerts; repeat medicines' names only (NamesOnly)
-	RolePatient: both("*.rs", "Appointment.cu"),
-	RoleProxy:   both("*.rs", "Appointment.cu"),
+	// Patients and proxies also send requests to the practice (portal:
+	// an online consultation's QuestionnaireResponse, a Task).
+	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c"),
+	RoleProxy:   both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c"),
 	RoleSystem:  "system/*.cruds",
 }
 

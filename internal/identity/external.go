@@ -297,8 +297,9 @@ func TakeStart(ctx context.Context, st store.Store, state string) (s Start, next
 
 // LinkExternal returns the account of an external identity with a
 // Patient record (creating it on first sign-in): role patient, linked
-// to issuer and subject.
-func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientID, name string) (*User, error) {
+// to issuer and subject, with the identity proof of this sign-in (an NHS
+// login level, "" when the provider gives none).
+func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientID, name, proof string) (*User, error) {
 	id := "ext-" + auth.HashSecret(issuer + "|" + subject)[:24]
 	var u *User
 	err := st.InTx(ctx, func(tx store.Tx) error {
@@ -312,6 +313,7 @@ func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientI
 			return err
 		}
 		u.Name, u.Patients, u.FHIRUser, u.External = name, []string{patientID}, "Patient/"+patientID, issuer+"|"+subject
+		u.IdentityProof = proof // the level of this sign-in
 		return PutUser(ctx, tx, u)
 	})
 	return u, err

@@ -31,6 +31,12 @@ type User struct {
 	// TOTPConfirmed is set once the user has entered a first code.
 	TOTPConfirmed bool  `json:"totpConfirmed,omitempty"`
 	LastTOTPStep  int64 `json:"lastTotpStep,omitempty"`
+	// IdentityProof is how a patient or proxy proved who they are, as
+	// their identity provider or the practice recorded it: an NHS login
+	// level ("P9", "P5", "P0"), "vouched" or "photo-id" (checked at the
+	// practice); empty when not recorded. Record access in the portal
+	// needs a high level (clinical.HighIdentityProof).
+	IdentityProof string `json:"identityProof,omitempty"`
 	// External is the issuer and subject of an external identity linked
 	// to this account (OpenID Connect), "issuer|sub".
 	External string `json:"external,omitempty"`
@@ -73,6 +79,11 @@ func (u *User) Validate() error {
 		}
 	default:
 		return fmt.Errorf("role %q: want gp, nurse, receptionist, practice-admin, patient or proxy", u.Role)
+	}
+	switch u.IdentityProof {
+	case "", "P0", "P5", "P9", "vouched", "photo-id":
+	default:
+		return fmt.Errorf("identity proof %q: want vouched, photo-id, P9, P5 or P0", u.IdentityProof)
 	}
 	return nil
 }

@@ -278,6 +278,20 @@ func (s *Service) guardWrite(ctx context.Context, r store.Reader, typ, id string
 		if !ok {
 			return outsideReach(typ)
 		}
+		// A record is read by any patient it names, so a write must reach
+		// every one: one patient's Task or QuestionnaireResponse naming
+		// another (focus, author) would otherwise land in the other's
+		// record (hazard H-1009).
+		if !reach.All && typ != "Patient" && typ != "Binary" {
+			for _, owner := range search.ReferencesTo(res, definitions.PatientCompartment(typ), "Patient") {
+				if ok, err := s.reachesPatient(ctx, r, reach, owner); err != nil || !ok {
+					if err != nil {
+						return err
+					}
+					return outsideReach(typ)
+				}
+			}
+		}
 	}
 	return nil
 }

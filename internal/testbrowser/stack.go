@@ -20,6 +20,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/portal"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
@@ -28,7 +29,8 @@ import (
 )
 
 // Stack is the whole server over real HTTP, wired as gpcloud serve wires
-// it: the FHIR API, the sign-in pages and the workspace, on SQLite.
+// it: the FHIR API, the sign-in pages, the workspace and the patient
+// portal, on SQLite.
 type Stack struct {
 	URL     string
 	Store   store.Store
@@ -64,6 +66,10 @@ func NewStack(t testing.TB) *Stack {
 	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet})
 	for _, p := range workspace.Routes() {
 		root.Handle(p, ws)
+	}
+	pt := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: quiet})
+	for _, p := range portal.Routes() {
+		root.Handle(p, pt)
 	}
 	mux.Handle("/", web.SecurityHeaders(false, web.CORS(root)))
 	return &Stack{URL: srv.URL, Store: st, Service: svc, Trail: trail}

@@ -107,7 +107,11 @@ func (s *Server) mapExternal(r *http.Request, claims map[string]any) (*identity.
 				return nil, "The GP record could not be looked up."
 			}
 			name := strings.TrimSpace(identity.ClaimString(claims, "given_name") + " " + identity.ClaimString(claims, "family_name"))
-			u, err := identity.LinkExternal(r.Context(), s.opts.Store, e.Issuer, identity.ClaimString(claims, "sub"), patientID, name)
+			// NHS login says how the person proved who they are
+			// (identity_proofing_level P0, P5 or P9); the portal opens the
+			// record only at a high level.
+			proof := identity.ClaimString(claims, "identity_proofing_level")
+			u, err := identity.LinkExternal(r.Context(), s.opts.Store, e.Issuer, identity.ClaimString(claims, "sub"), patientID, name, proof)
 			if err != nil {
 				return nil, "Your account could not be set up."
 			}

@@ -117,9 +117,9 @@ func TestExternalSignInWithOIDCProvider(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Fatalf("callback: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
 	}
-	_, page = b.get(s.srv.URL + "/")
-	if !strings.Contains(page, "You are signed in") {
-		t.Fatalf("not signed in after the callback:\n%s", page)
+	// Signed in: the home page sends a patient to the portal.
+	if resp, page = b.get(s.srv.URL + "/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/patient/" {
+		t.Fatalf("not signed in after the callback: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
 	}
 	users, _ := identity.ListUsers(ctx, s.st)
 	var linked *identity.User

@@ -161,9 +161,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/auth/login", http.StatusSeeOther)
 		return
 	}
-	// Staff work in the workspace: it is their home page.
+	// Staff work in the workspace: it is their home page; patients and
+	// proxies land on theirs, the portal.
 	if u, err := identity.GetUser(r.Context(), s.opts.Store, sess.User); err == nil && u.Role.IsStaff() {
 		http.Redirect(w, r, "/workspace/", http.StatusSeeOther)
+		return
+	} else if err == nil && (u.Role == auth.RolePatient || u.Role == auth.RoleProxy) {
+		http.Redirect(w, r, "/patient/", http.StatusSeeOther)
 		return
 	}
 	render(w, "message", http.StatusOK, &struct {

@@ -1,0 +1,117 @@
+package clinical
+
+import (
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// What of a record a patient or proxy sees in the portal. The defaults
+// are the GP contract's (CLINICAL.md, Patient portal 1 to 3):
+//   - nobody sees a record online without a high identity proof
+//     (HighIdentityProof);
+//   - a patient aged 16 or over sees their record (prospective access by
+//     default since 31 October 2023); under 16 it is not automatic;
+//   - a proxy for a child under 11 sees the child's record; from the
+//     11th birthday it is restricted pending the practice's review;
+//   - a proxy for anyone else sees nothing of the record until the
+//     practice records a grant (consent, LPA, court deputy or best
+//     interests). gpcloud has no grant records yet, so such a proxy sees
+//     appointments and requests only, and the page says why;
+//   - an entry labelled NOPAT (no disclosure to the patient, the GP
+//     Connect 1.6.2 label) is never shown, to anyone in the portal.
+
+// Record access levels.
+const (
+	RecordNone    = "none"
+	RecordSummary = "summary"
+)
+
+// HighIdentityProof reports an identity proven well enough to open a
+// record online: NHS login P9, or vouching or photo ID checked at the
+// practice. A lower level (P5, a linkage key alone) or none recorded
+// allows appointments and requests, not the record (CLINICAL.md,
+// Patient portal 3).
+func HighIdentityProof(proof string) bool {
+	switch proof {
+	case "P9", "vouched", "photo-id":
+		return true
+	}
+	return false
+}
+
+// RecordAccess is the level a viewer gets of a patient's record, with a
+// plain reason when it is none; proof is the viewer's identity proof.
+func RecordAccess(proxy bool, proof, birthDate string, now time.Time) (level, why string) {
+	if !HighIdentityProof(proof) {
+		return RecordNone, "To see a GP health record online you need to prove who you are to a high level, with NHS login or with photo ID at your GP surgery. Contact your GP surgery."
+	}
+	birth, err := time.Parse("2006-01-02", birthDate)
+	if err != nil {
+		return RecordNone, "The practice has not set up online access to this record. Contact the practice."
+	}
+	years := ageYears(birth, now.In(UKTime))
+	switch {
+	case !proxy && years >= 16:
+		return RecordSummary, ""
+	case !proxy:
+		return RecordNone, "Online access to a record is not automatic under 16. Ask the practice if you would like it."
+	case years < 11:
+		return RecordSummary, ""
+	case years < 16:
+		return RecordNone, "Access to a child's record stops at 11 until the practice reviews it. Contact the practice."
+	default:
+		return RecordNone, "The practice has not recorded that you may see this person's record online (their consent, a lasting power of attorney or a court order). Contact the practice."
+	}
+}
+
+func ageYears(birth, now time.Time) int {
+	y := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || now.Month() == birth.Month() && now.Day() < birth.Day() {
+		y--
+	}
+	return y
+}
+
+// NoPatientDisclosure is the v3 ActCode NOPAT label: an entry the
+// clinician has hidden from the patient (third-party or harmful
+// information).
+const (
+	ActCodeSystem       = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	NoPatientDisclosure = "NOPAT"
+)
+
+// HiddenFromPatient reports an entry labelled NOPAT.
+func HiddenFromPatient(r fhir.Resource) bool {
+	for _, s := range list(mapOf(r["meta"]), "security") {
+		if str(s, "code") == NoPatientDisclosure && (str(s, "system") == ActCodeSystem || str(s, "system") == "http://hl7.org/fhir/v3/ActCode") {
+			return true
+		}
+	}
+	return false
+}
+
+// ForPatient leaves out the entries hidden from the patient.
+func ForPatient(rs []fhir.Resource) []fhir.Resource {
+	out := rs[:0:0]
+	for _, r := range rs {
+		if !HiddenFromPatient(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// OnlineAccessClosed says why a record is closed to the portal, or "":
+// a patient who has died (recording a death removes online and proxy
+// access, so that no reminder, booking or repeat reaches a bereaved
+// family through the portal), or who is no longer registered here.
+func OnlineAccessClosed(b Banner) string {
+	switch {
+	case b.Deceased:
+		return "This record is no longer available online. Contact the practice if you need help."
+	case b.Deducted:
+		return "This person is no longer registered at this GP surgery, so their record is not available here. Contact the surgery they are registered with."
+	}
+	return ""
+}

@@ -1,0 +1,282 @@
+package clinical
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// Repeat ordering from the portal. Only a current repeat can be ordered
+// (a MedicationRequest with intent order, status active and
+// courseOfTherapyType continuous): acute items and repeat dispensing are
+// not, as in the NHS App. A medicine already asked for and not yet dealt
+// with cannot be asked for again (E00330; two requests would make two
+// issues: hazard H-1004).
+
+// PortalRepeat is one medicine a patient may order.
+type PortalRepeat struct {
+	ID, Name, Dose string
+	Started        string // "12 March 2024"
+	// Requested is set while a request for it waits for the practice.
+	Requested bool
+}
+
+// PortalRepeats are the repeats among a patient's MedicationRequests,
+// by name; pending are the medicines of outstanding requests.
+func PortalRepeats(meds []fhir.Resource, pending map[string]bool) []PortalRepeat {
+	var out []PortalRepeat
+	for _, m := range meds {
+		if str(m, "status") != "active" || str(m, "intent") != "order" || conceptCode(m["courseOfTherapyType"]) != "continuous" {
+			continue
+		}
+		name := conceptText(m["medicationCodeableConcept"])
+		if name == "" {
+			name = refDisplay(m["medicationReference"])
+		}
+		out = append(out, PortalRepeat{ID: m.ID(), Name: name, Dose: dosageText(m), Started: longDay(str(m, "authoredOn")), Requested: pending[m.ID()]})
+	}
+	slices.SortFunc(out, func(a, b PortalRepeat) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return out
+}
+
+// taskOpen reports a Task the practice has not finished.
+func taskOpen(t fhir.Resource) bool {
+	switch str(t, "status") {
+	case "draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold":
+		return true
+	}
+	return false
+}
+
+// IsPortalTask reports a Task of the portal's kind (TaskOnlineRequest,
+// TaskRepeatRequest).
+func IsPortalTask(t fhir.Resource, code string) bool {
+	for _, c := range list(mapOf(t["code"]), "coding") {
+		if str(c, "system") == PortalTaskSystem && str(c, "code") == code {
+			return true
+		}
+	}
+	return false
+}
+
+// PendingRepeats are the MedicationRequest ids named by open repeat
+// requests.
+func PendingRepeats(tasks []fhir.Resource) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range tasks {
+		if !IsPortalTask(t, TaskRepeatRequest) || !taskOpen(t) {
+			continue
+		}
+		for _, b := range list(t, "basedOn") {
+			if id, ok := strings.CutPrefix(str(b, "reference"), "MedicationRequest/"); ok {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// RepeatOrder is what the patient asks for.
+type RepeatOrder struct {
+	Chosen []string // MedicationRequest ids
+	Note   string
+}
+
+// MaxRepeatNote bounds the note to the practice.
+const MaxRepeatNote = 500
+
+// Check returns what is wrong, by field id, against the patient's
+// repeats as they are now (a medicine stopped meanwhile, or asked for
+// already, is refused).
+func (o RepeatOrder) Check(repeats []PortalRepeat) map[string]string {
+	errs := map[string]string{}
+	if len(o.Chosen) == 0 {
+		errs["medicines"] = "Select the medicines you need"
+	}
+	for _, id := range o.Chosen {
+		i := slices.IndexFunc(repeats, func(r PortalRepeat) bool { return r.ID == id })
+		switch {
+		case i < 0:
+			errs["medicines"] = "One of the medicines you selected is no longer on your repeat list. Select again"
+		case repeats[i].Requested:
+			errs["medicines"] = fmt.Sprintf("You have already asked for %s. The practice is dealing with it", repeats[i].Name)
+		}
+	}
+	if len([]rune(o.Note)) > MaxRepeatNote {
+		errs["note"] = fmt.Sprintf("Your note must be %d characters or fewer", MaxRepeatNote)
+	}
+	return errs
+}
+
+// Task is the request as a Task for the practice, based on the
+// MedicationRequests asked for (each named), with the patient's note.
+func (o RepeatOrder) Task(by PortalRequester, repeats []PortalRepeat, ref string, now time.Time) fhir.Resource {
+	t := portalTask(TaskRepeatRequest, taskRepeatRequestTx, by, ref, now)
+	var based []any
+	var names []string
+	for _, r := range repeats {
+		if slices.Contains(o.Chosen, r.ID) {
+			based = append(based, map[string]any{"reference": "MedicationRequest/" + r.ID, "display": r.Name})
+			names = append(names, r.Name)
+		}
+	}
+	t["basedOn"] = based
+	t["description"] = strings.Join(names, "; ")
+	if n := strings.TrimSpace(o.Note); n != "" {
+		t["note"] = []any{map[string]any{"text": n, "time": now.UTC().Format(time.RFC3339)}}
+	}
+	return t
+}
+
+// PortalTaskRow is one request as the patient sees it.
+type PortalTaskRow struct {
+	Reference, What, Sent, Status string
+}
+
+// PortalTaskRows are the patient's requests of one kind, newest first,
+// with their status in plain English (the practice's reason with a
+// rejection).
+func PortalTaskRows(tasks []fhir.Resource, code string) []PortalTaskRow {
+	var out []PortalTaskRow
+	var keys []string
+	for _, t := range tasks {
+		if !IsPortalTask(t, code) {
+			continue
+		}
+		ref := ""
+		for _, id := range list(t, "identifier") {
+			if str(id, "system") == OnlineRequestSystem {
+				ref = str(id, "value")
+			}
+		}
+		out = append(out, PortalTaskRow{Reference: ref, What: str(t, "description"), Sent: longDay(str(t, "authoredOn")), Status: taskStatusText(t)})
+		keys = append(keys, str(t, "authoredOn"))
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(keys[b], keys[a]) })
+	sorted := make([]PortalTaskRow, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	return sorted
+}
+
+// longDay is a date as written to a patient: "1 July 2026".
+func longDay(s string) string {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(UKTime).Format("2 January 2006")
+	}
+	if len(s) < 10 {
+		return ""
+	}
+	t, err := time.Parse("2006-01-02", s[:10])
+	if err != nil {
+		return ""
+	}
+	return t.Format("2 January 2006")
+}
+
+func taskStatusText(t fhir.Resource) string {
+	switch s := str(t, "status"); s {
+	case "draft", "requested", "received", "ready":
+		return "Sent to the practice"
+	case "accepted", "in-progress", "on-hold":
+		return "The practice is dealing with it"
+	case "completed":
+		return "Done"
+	case "rejected", "cancelled", "failed":
+		label := map[string]string{"rejected": "Turned down", "cancelled": "Cancelled", "failed": "Could not be done"}[s]
+		if why := conceptText(t["statusReason"]); why != "" {
+			return label + ": " + why
+		}
+		return label
+	default:
+		return s
+	}
+}
+
+// ContactChange is a patient's new phone number or email address, sent
+// to the practice to apply (the GP contract asks that patients can
+// update their contact details online; the practice checks and applies
+// the change, so a mistyped number never replaces a good one unseen).
+type ContactChange struct {
+	Mobile, Email string
+}
+
+// ukPhone is a UK number as people type it: 07700 900123, +44 7700
+// 900123, 01632 960001.
+var ukPhone = regexp.MustCompile(`^(\+44\s?|0)[1-9](\s?\d){8,9}$`)
+
+// email is deliberately loose: something@somewhere.tld.
+var email = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+
+// Check returns what is wrong, by field id; current are the details on
+// the record (a change must change something).
+func (c ContactChange) Check(current ContactChange) map[string]string {
+	errs := map[string]string{}
+	c.Mobile, c.Email = strings.TrimSpace(c.Mobile), strings.TrimSpace(c.Email)
+	if c.Mobile != "" && !ukPhone.MatchString(c.Mobile) {
+		errs["mobile"] = "Enter a UK phone number, like 07700 900 982"
+	}
+	if c.Email != "" && (len(c.Email) > 254 || !email.MatchString(c.Email)) {
+		errs["email"] = "Enter an email address in the correct format, like name@example.com"
+	}
+	if len(errs) == 0 && c.Mobile == current.Mobile && c.Email == current.Email {
+		errs["mobile"] = "Enter a new phone number or email address"
+	}
+	return errs
+}
+
+// CurrentContact is a Patient's mobile (else first phone) and email.
+func CurrentContact(p fhir.Resource) ContactChange {
+	var c ContactChange
+	for _, t := range list(p, "telecom") {
+		if str(t, "use") == "old" {
+			continue
+		}
+		switch str(t, "system") {
+		case "phone":
+			if c.Mobile == "" || str(t, "use") == "mobile" {
+				c.Mobile = str(t, "value")
+			}
+		case "email":
+			if c.Email == "" {
+				c.Email = str(t, "value")
+			}
+		}
+	}
+	return c
+}
+
+// Task is the change as a Task for the practice: each new value an
+// input, the description saying what changes.
+func (c ContactChange) Task(by PortalRequester, current ContactChange, ref string, now time.Time) fhir.Resource {
+	t := portalTask(TaskContactChange, taskContactChangeTx, by, ref, now)
+	var inputs []any
+	var says []string
+	if m := strings.TrimSpace(c.Mobile); m != current.Mobile {
+		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "mobile"}, "valueString": m})
+		says = append(says, "phone: "+orNone(m))
+	}
+	if e := strings.TrimSpace(c.Email); e != current.Email {
+		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "email"}, "valueString": e})
+		says = append(says, "email: "+orNone(e))
+	}
+	t["input"] = inputs
+	t["description"] = "New " + strings.Join(says, "; ")
+	return t
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(remove)"
+	}
+	return s
+}

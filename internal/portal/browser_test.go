@@ -1,0 +1,275 @@
+package portal_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/demo"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/testbrowser"
+)
+
+// TestBrowserPortal: on a phone-sized screen a patient signs in and lands
+// on their home page, books an online slot and cancels it, asks for help
+// (a red-flag answer stops the request and sends nothing; a safe one
+// reaches the practice as a Task, which a GP's FHIR client then finds),
+// orders a repeat and reads their record; a proxy switches record. Every
+// page passes axe-core and fits 320 px without sideways scrolling.
+func TestBrowserPortal(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	ctx := context.Background()
+	practice, err := demo.Make(ctx, s.Service, demo.Options{Patients: 8, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := withRepeat(t, s, practice)
+	pat := s.User(t, &identity.User{ID: "pat@test", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
+
+	phone := func() { b.Do(chromedp.EmulateViewport(375, 812)) }
+	check := func(name string) {
+		t.Helper()
+		b.Axe(name)
+		b.Narrow(name, 320)
+		phone()
+		b.Shot(name)
+	}
+	phone()
+	b.SignIn(s.URL, pat)
+	if got := b.Eval(`location.pathname`); got != "/patient/" {
+		t.Fatalf("a patient lands on %s", got)
+	}
+	b.Text("#card-appointments")
+	check("portal-home")
+
+	// Book an online slot, then cancel it.
+	b.ClickAndLoad("#card-appointments")
+	check("portal-appointments")
+	b.ClickAndLoad("#book")
+	check("portal-book-mode")
+	b.ClickAndLoad("#continue") // nothing chosen: asked again
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "Select the type") {
+		t.Fatal("no error for a missing type")
+	}
+	check("portal-book-mode-error")
+	b.Eval(`document.querySelector('input[name=mode]').click(); "ok"`)
+	b.ClickAndLoad("#continue")
+	check("portal-book-days")
+	b.ClickAndLoad("#days a")
+	check("portal-book-times")
+	b.ClickAndLoad("#times a")
+	check("portal-book-confirm")
+	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "My knee hurts when I walk"))
+	b.ClickAndLoad("#confirm")
+	if !strings.Contains(b.Text("#booked"), "Appointment booked") {
+		t.Fatalf("not booked: %s", b.Text("main"))
+	}
+	check("portal-booked")
+	apptID := strings.TrimPrefix(b.Eval(`location.pathname`), "/patient/appointments/")
+	slot := clinical.AppointmentSlot(read(t, s, "Appointment", apptID))
+	if read(t, s, "Slot", slot)["status"] != "busy" {
+		t.Fatal("the slot is not busy")
+	}
+	b.ClickAndLoad("#cancel")
+	check("portal-cancel")
+	b.ClickAndLoad("#confirm-cancel")
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "why you are cancelling") {
+		t.Fatal("no error for a missing reason")
+	}
+	check("portal-cancel-error")
+	b.Eval(`document.getElementById('reason-cannot-attend').click(); "ok"`)
+	b.ClickAndLoad("#confirm-cancel")
+	b.Text("#cancelled")
+	if !strings.Contains(b.Text("#withdrawn"), "Cancelled") {
+		t.Fatal("the cancelled appointment is not listed as cancelled")
+	}
+	check("portal-cancelled")
+	if read(t, s, "Appointment", apptID)["status"] != "cancelled" || read(t, s, "Slot", slot)["status"] != "free" {
+		t.Fatal("not cancelled, or the slot is still busy")
+	}
+
+	// Ask for help: a red flag stops it.
+	start := func() {
+		b.Do(chromedp.Navigate(s.URL + "/patient/help"))
+		b.Do(chromedp.WaitVisible(chromedp.ID("kind-medical")))
+		b.Eval(`document.getElementById('kind-medical').click(); "ok"`)
+		b.ClickAndLoad("#continue")
+	}
+	b.Do(chromedp.Navigate(s.URL + "/patient/help"))
+	b.Text("#availability")
+	check("portal-help")
+	start()
+	check("portal-help-flags")
+	b.ClickAndLoad("#continue") // none answered
+	check("portal-help-flags-error")
+	for _, f := range clinical.RedFlags {
+		answer := "no"
+		if f.ID == "flag-chest" {
+			answer = "yes"
+		}
+		b.Eval(`document.getElementById('` + f.ID + `-` + answer + `').click(); "ok"`)
+	}
+	b.ClickAndLoad("#continue")
+	if !strings.Contains(b.Text("#urgent"), "Call 999") {
+		t.Fatalf("a red flag did not stop the request: %s", b.Text("main"))
+	}
+	check("portal-help-urgent")
+	if n := len(search(t, s, "Task", url.Values{"patient": {"Patient/" + me}})); n != 0 {
+		t.Fatalf("the red-flag request made %d Tasks", n)
+	}
+	// A safe one is sent, from the keyboard alone: Space chooses a
+	// radio, Tab moves on, Enter submits.
+	focus := func(id string) { b.Eval(`document.getElementById('` + id + `').focus(); "ok"`) }
+	b.Do(chromedp.Navigate(s.URL+"/patient/help"), chromedp.WaitVisible(chromedp.ID("kind-medical")))
+	focus("kind-medical")
+	b.Do(chromedp.KeyEvent(" "))
+	focus("continue")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("flag-chest-no")))
+	for _, f := range clinical.RedFlags {
+		focus(f.ID + "-no")
+		b.Do(chromedp.KeyEvent(" "))
+	}
+	focus("continue")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("details")))
+	check("portal-help-details")
+	focus("details")
+	b.Do(chromedp.KeyEvent("A dry cough that keeps me awake"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(" ")) // the first "how long" choice
+	for i := 0; i < 1; i++ {
+		b.Do(chromedp.KeyEvent(kb.ArrowDown)) // radios move with the arrow keys: 1 to 4 weeks
+	}
+	if got := b.Eval(`document.querySelector('input[name="how-long"]:checked').value`); got != "weeks" {
+		t.Fatalf("keyboard chose %q", got)
+	}
+	focus("send")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("reference")))
+	ref := b.Text("#reference")
+	if !strings.HasPrefix(ref, "OC-") {
+		t.Fatalf("no reference: %s", b.Text("main"))
+	}
+	check("portal-help-sent")
+	b.Do(chromedp.Navigate(s.URL+"/patient/help"), chromedp.WaitVisible(chromedp.ID("requests")))
+	if got := b.Text("#requests"); !strings.Contains(got, ref) || !strings.Contains(got, "Sent to the practice") {
+		t.Fatalf("the request is not listed: %s", got)
+	}
+	check("portal-help-requests")
+
+	// Order a repeat.
+	b.Do(chromedp.Navigate(s.URL+"/patient/prescriptions"), chromedp.WaitVisible(chromedp.ID("order")))
+	check("portal-repeats")
+	b.Eval(`document.querySelector('input[name=medicine]:not([disabled])').click(); "ok"`)
+	b.ClickAndLoad("#order")
+	b.Text("#sent")
+	if !strings.Contains(b.Text("#requests"), "Sent to the practice") {
+		t.Fatal("the request's status is not shown")
+	}
+	check("portal-repeats-sent")
+
+	// Contact details.
+	b.Do(chromedp.Navigate(s.URL+"/patient/details"), chromedp.WaitVisible(chromedp.ID("mobile")))
+	check("portal-details")
+	b.Eval(`document.getElementById('mobile').value = ''; "ok"`)
+	b.Do(chromedp.SendKeys(chromedp.ID("mobile"), "07700 900982"))
+	b.ClickAndLoad("#send-details")
+	b.Text("#sent")
+	check("portal-details-sent")
+
+	// The record.
+	b.Do(chromedp.Navigate(s.URL + "/patient/record"))
+	b.Text("#medicines")
+	check("portal-record")
+
+	// The practice sees both requests through the FHIR API, as a GP's app.
+	gp := practice.Clinicians[0]
+	tasks := fhirSearch(t, s, &auth.Principal{Subject: "gp@test", Role: auth.RoleGP, Practice: practice.OrganizationID, FHIRUser: "Practitioner/" + gp.ID},
+		"Task?owner=Organization/"+practice.OrganizationID+"&status=requested")
+	var online, repeat bool
+	for _, task := range tasks {
+		online = online || clinical.IsPortalTask(task, clinical.TaskOnlineRequest)
+		repeat = repeat || clinical.IsPortalTask(task, clinical.TaskRepeatRequest)
+	}
+	if len(tasks) != 3 || !online || !repeat {
+		t.Fatalf("the practice's Tasks: %v", tasks)
+	}
+
+	// A proxy switches record.
+	b.ClickAndLoad("#sign-out")
+	other := practice.Patients[0]
+	if other == me {
+		other = practice.Patients[1]
+	}
+	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Carer Example", Role: auth.RoleProxy, Patients: []string{me, other}, IdentityProof: "vouched"})
+	b.SignIn(s.URL, carer)
+	b.Text("#whose-record")
+	check("portal-proxy-home")
+	b.ClickAndLoad("#switch-link")
+	check("portal-switch")
+	b.Eval(`document.getElementById('person-` + other + `').click(); "ok"`)
+	b.ClickAndLoad("#switch")
+	otherName := nameOf(read(t, s, "Patient", other))
+	if !strings.Contains(b.Text("#whose-record"), otherName) {
+		t.Fatalf("switched, but the page shows %q", b.Text("#whose-record"))
+	}
+	check("portal-proxy-switched")
+	b.Do(chromedp.Navigate(s.URL + "/patient/record"))
+	b.Text("h1")
+	check("portal-proxy-record")
+}
+
+// fhirSearch is another FHIR client of the server: an access token for
+// p, a search over HTTP.
+func fhirSearch(t *testing.T, s *testbrowser.Stack, p *auth.Principal, query string) []map[string]any {
+	t.Helper()
+	authority, err := tokens.ForStore(context.Background(), s.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Scopes, err = auth.ParseScopes("user/*.rs"); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := authority.Issue(context.Background(), p, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, raw, _ := strings.Cut(query, "?")
+	q, _ := url.ParseQuery(raw)
+	req, _ := http.NewRequest("GET", s.URL+"/fhir/"+path+"?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/fhir+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", query, resp.StatusCode, body)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource map[string]any        `json:"resource"`
+			Search   struct{ Mode string } `json:"search"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, e := range bundle.Entry {
+		if e.Search.Mode == "match" {
+			out = append(out, e.Resource)
+		}
+	}
+	return out
+}

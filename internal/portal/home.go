@@ -1,0 +1,78 @@
+package portal
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+)
+
+// homePage is where a patient lands after signing in: whose record, and
+// the things they can do, one link each.
+type homePage struct {
+	page
+	Name, NHSNumber string
+	Switched        bool
+}
+
+func (pt *Portal) home(w http.ResponseWriter, r *http.Request, v *visit) {
+	p := &homePage{page: pt.base(v, "Your GP services", ""), Name: v.Patient.Name, NHSNumber: v.Patient.NHSNumber,
+		Switched: r.URL.Query().Get("switched") == "1"}
+	if v.Proxy {
+		// Not the person's name: page titles stay in browser history.
+		p.Title = "GP services"
+	}
+	pt.pages.Render(w, "home", http.StatusOK, p)
+}
+
+// switchPage chooses whose record a proxy uses.
+type switchPage struct {
+	page
+	People  []clinical.Banner
+	Current string
+}
+
+func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
+	var out []clinical.Banner
+	for _, id := range v.user.Patients {
+		res, err := pt.read(r, "Patient", id)
+		if err != nil {
+			return nil, err
+		}
+		b := clinical.BannerOf(res, pt.opts.Now())
+		b.Name = plainName(res, b.Name)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (pt *Portal) switchForm(w http.ResponseWriter, r *http.Request, v *visit) {
+	people, err := pt.people(r, v)
+	if err != nil {
+		pt.failed(w, r, v, err)
+		return
+	}
+	p := &switchPage{page: pt.base(v, "Whose record do you want to use?", ""), People: people, Current: v.Patient.ID}
+	pt.pages.Render(w, "switch", http.StatusOK, p)
+}
+
+// switchRecord remembers the chosen record for this browser (a cookie
+// with the Patient's opaque id, checked on every request).
+func (pt *Portal) switchRecord(w http.ResponseWriter, r *http.Request, v *visit) {
+	id := r.PostFormValue("person")
+	if !slices.Contains(v.user.Patients, id) {
+		people, err := pt.people(r, v)
+		if err != nil {
+			pt.failed(w, r, v, err)
+			return
+		}
+		p := &switchPage{page: pt.base(v, "Whose record do you want to use?", ""), People: people, Current: v.Patient.ID}
+		if len(people) > 0 {
+			p.AddError("person-"+people[0].ID, "Select whose record you want to use")
+		}
+		pt.pages.Render(w, "switch", http.StatusUnprocessableEntity, p)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: recordCookie, Value: id, Path: "/patient/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/patient/?switched=1", http.StatusSeeOther)
+}

@@ -1,0 +1,32 @@
+package portal
+
+// routes lists every page: one handler file per thing the patient does.
+func (pt *Portal) routes() {
+	m := pt.mux
+	// Home and whose record (home.go).
+	m.HandleFunc("GET /patient/{$}", pt.patient("read", pt.home))
+	m.HandleFunc("GET /patient/switch", pt.patient("read", pt.switchForm))
+	m.HandleFunc("POST /patient/switch", pt.patient("read", pt.switchRecord))
+	// Appointments (appointments.go, book.go, cancel.go).
+	m.HandleFunc("GET /patient/appointments", pt.patient("search-type", pt.appointments))
+	m.HandleFunc("GET /patient/book", pt.patient("search-type", pt.bookMode))
+	m.HandleFunc("GET /patient/book/times", pt.patient("search-type", pt.bookTimes))
+	m.HandleFunc("GET /patient/book/{slot}", pt.patient("read", pt.bookConfirm))
+	m.HandleFunc("POST /patient/book/{slot}", pt.patient("create", pt.book))
+	m.HandleFunc("GET /patient/appointments/{appt}", pt.patient("read", pt.appointment))
+	m.HandleFunc("GET /patient/appointments/{appt}/cancel", pt.patient("read", pt.cancelForm))
+	m.HandleFunc("POST /patient/appointments/{appt}/cancel", pt.patient("update", pt.cancel))
+	// Online consultation (help.go).
+	m.HandleFunc("GET /patient/help", pt.patient("read", pt.helpKind))
+	m.HandleFunc("POST /patient/help", pt.patient("read", pt.helpNext))
+	m.HandleFunc("POST /patient/help/send", pt.patient("transaction", pt.helpSend))
+	m.HandleFunc("GET /patient/help/sent/{task}", pt.patient("read", pt.helpSent))
+	// Repeat prescriptions (repeats.go).
+	m.HandleFunc("GET /patient/prescriptions", pt.patient("search-type", pt.repeats))
+	m.HandleFunc("POST /patient/prescriptions", pt.patient("create", pt.orderRepeats))
+	// Contact details (details.go).
+	m.HandleFunc("GET /patient/details", pt.patient("read", pt.details))
+	m.HandleFunc("POST /patient/details", pt.patient("create", pt.changeDetails))
+	// The record (record.go).
+	m.HandleFunc("GET /patient/record", pt.patient("search-type", pt.record))
+}
