@@ -59,16 +59,30 @@ func adminDemo(args []string, stdout, stderr io.Writer) int {
 		user, name string
 		role       auth.Role
 		fhirUser   string
+		patients   []string
 	}{
-		{"gp@" + *ods, practice.Clinicians[0].Name, auth.RoleGP, "Practitioner/" + practice.Clinicians[0].ID},
-		{"nurse@" + *ods, practice.Clinicians[2].Name, auth.RoleNurse, "Practitioner/" + practice.Clinicians[2].ID},
-		{"reception@" + *ods, "Sam Reception", auth.RoleReceptionist, ""},
-		{"manager@" + *ods, "Pat Manager", auth.RolePracticeAdmin, ""},
+		{"gp@" + *ods, practice.Clinicians[0].Name, auth.RoleGP, "Practitioner/" + practice.Clinicians[0].ID, nil},
+		{"nurse@" + *ods, practice.Clinicians[2].Name, auth.RoleNurse, "Practitioner/" + practice.Clinicians[2].ID, nil},
+		{"reception@" + *ods, "Sam Reception", auth.RoleReceptionist, "", nil},
+		{"manager@" + *ods, "Pat Manager", auth.RolePracticeAdmin, "", nil},
+	}
+	if len(practice.Patients) > 0 {
+		// The first patient, to try the patient portal (/patient/): their
+		// identity vouched for at the practice, so they see their record.
+		accounts = append(accounts, struct {
+			user, name string
+			role       auth.Role
+			fhirUser   string
+			patients   []string
+		}{"patient@" + *ods, "Demo Patient", auth.RolePatient, "Patient/" + practice.Patients[0], []string{practice.Patients[0]}})
 	}
 	fmt.Fprintln(stdout, "Sign in at /auth/login (after gpcloud serve) as:")
 	for _, a := range accounts {
 		password := demoPassword()
-		u := &identity.User{ID: a.user, Name: a.name, Role: a.role, Practice: practice.OrganizationID, FHIRUser: a.fhirUser}
+		u := &identity.User{ID: a.user, Name: a.name, Role: a.role, Practice: practice.OrganizationID, FHIRUser: a.fhirUser, Patients: a.patients}
+		if a.role == auth.RolePatient {
+			u.Practice, u.IdentityProof = "", "vouched"
+		}
 		err := identity.CreateUser(ctx, st, u, password)
 		switch {
 		case errors.Is(err, identity.ErrUserExists):
@@ -84,6 +98,7 @@ func adminDemo(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout, "\nStaff accounts need the second factor: the first sign-in shows the key again (and a QR code).")
+	fmt.Fprintln(stdout, "The patient account signs in to the patient portal (/patient/).")
 	return 0
 }
 
