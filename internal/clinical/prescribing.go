@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -304,6 +305,9 @@ func intOf(v any) int {
 		return n
 	case int64:
 		return int(n)
+	case json.Number: // as the store's resources decode
+		i, _ := n.Int64()
+		return int(i)
 	}
 	return 0
 }

@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,13 @@ func TestAuthorisationAndIssues(t *testing.T) {
 	if dose["timing"] == nil || dose["doseAndRate"] == nil {
 		t.Errorf("structured dose missing: %v", dose)
 	}
+	stored, err := fhir.Unmarshal(must(json.Marshal(auth)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := RepeatStateOf(stored, rxNow); s.Authorised != 2 || s.Left != 2 {
+		t.Errorf("state as stored %+v", s)
+	}
 	if s := RepeatStateOf(auth, rxNow); s.Authorised != 2 || s.Left != 2 || s.Review != "2026-12-01" {
 		t.Errorf("state %+v", s)
 	}
@@ -174,4 +182,11 @@ func TestMedicationList(t *testing.T) {
 	if len(l.Past) != 2 || l.Past[1].StopReason != "Side effects" && l.Past[0].StopReason != "Side effects" {
 		t.Errorf("past %+v", l.Past)
 	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -1,0 +1,69 @@
+package workspace
+
+import (
+	"net/http"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+)
+
+// issueRepeats issues the repeats selected on the Medication tab in one
+// transaction: for each, its authorisation's issue count goes up (a new
+// version, If-Match the version the prescriber saw, so that a double
+// click or a colleague's issue in between issues nothing twice) and an
+// issue (intent order, basedOn the authorisation) is created. One repeat
+// that may not be issued (stopped, out of issues, past its review)
+// refuses them all, naming it.
+func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, ok := ws.medicationPage(w, r, v)
+	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
+		return
+	}
+	if !p.Prescriber {
+		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", p.Refusal)
+		return
+	}
+	who, _ := ws.prescriber(r.Context(), v)
+	ids := r.PostForm["issue"]
+	if len(ids) == 0 {
+		fieldErrors(&p.page, map[string]string{"issue": "Select the repeats to issue"}, []string{"issue"})
+		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+		return
+	}
+	now := ws.opts.Now()
+	var plan clinical.Plan
+	var problems []string
+	for _, id := range ids {
+		auth, err := ws.read(r.Context(), "MedicationRequest", id)
+		if err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		if !entryBelongsTo(auth, p.Banner.ID) {
+			ws.entryFailed(w, r, v, errWrongPatient)
+			return
+		}
+		if msg := clinical.CheckIssue(auth, now); msg != "" {
+			problems = append(problems, msg)
+			continue
+		}
+		version := r.PostFormValue("version-" + id)
+		if version == "" {
+			problems = append(problems, "The page did not say which version of a repeat you saw: reload it and try again")
+			continue
+		}
+		plan.Changes = append(plan.Changes,
+			clinical.Change{Ref: "MedicationRequest/" + id, Resource: clinical.Issued(auth), Version: version},
+			clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, "MedicationRequest/"+id, who, now)})
+	}
+	if len(problems) > 0 {
+		errs := map[string]string{"issue": "Nothing was issued. " + problems[0]}
+		fieldErrors(&p.page, errs, []string{"issue"})
+		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+		return
+	}
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, "Repeat issued"); err != nil {
+		ws.entryFailed(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved=issued", http.StatusSeeOther)
+}
