@@ -367,6 +367,8 @@ type MedicationRow struct {
 	StopReason                                          string
 	State                                               RepeatState
 	LastIssue                                           string
+	// Review is the review date as shown.
+	Review string
 	// IssueID is the newest issue's id, for its printed token.
 	IssueID string
 }
@@ -401,7 +403,7 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 			Repeat: conceptCode(m["courseOfTherapyType"]) == "continuous"}
 		if dr := mapOf(m["dispenseRequest"]); dr != nil {
 			if q := mapOf(dr["quantity"]); q != nil {
-				row.Quantity = fmt.Sprintf("%v %s", q["value"], str(q, "unit"))
+				row.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))
 			}
 		}
 		if sr := mapOf(m["statusReason"]); sr != nil {
@@ -411,6 +413,7 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 			row.LastIssue, row.IssueID = day(str(is, "authoredOn")), is.ID()
 		}
 		row.State = RepeatStateOf(m, now)
+		row.Review = day(row.State.Review)
 		switch {
 		case row.Status == "entered-in-error":
 			continue
@@ -425,4 +428,13 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 		}
 	}
 	return out
+}
+
+// supplyText is a quantity with its unit, plural when it is not one
+// ("28 tablets", "1 inhaler").
+func supplyText(n int, unit string) string {
+	if n != 1 && unit != "" && !strings.HasSuffix(unit, "s") {
+		unit += "s"
+	}
+	return strings.TrimSpace(fmt.Sprintf("%d %s", n, unit))
 }

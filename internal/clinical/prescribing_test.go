@@ -173,8 +173,14 @@ func TestMedicationList(t *testing.T) {
 	stopped := StopMedication(rep, "Side effects")
 	stopped["id"] = "s"
 	l := MedicationListOf([]fhir.Resource{rep, issue, acute, old, stopped}, rxNow)
-	if len(l.Repeats) != 1 || l.Repeats[0].LastIssue == "" || l.Repeats[0].State.Left != 5 || l.Repeats[0].IssueID != "i" {
+	if len(l.Repeats) != 1 {
+		t.Fatalf("repeats %+v", l.Repeats)
+	}
+	if l.Repeats[0].LastIssue == "" || l.Repeats[0].State.Left != 5 || l.Repeats[0].IssueID != "i" {
 		t.Errorf("repeats %+v", l.Repeats)
+	}
+	if l.Repeats[0].Quantity != "28 tablets" || l.Repeats[0].Review != "01-Dec-2026" {
+		t.Errorf("repeat row %+v", l.Repeats[0])
 	}
 	if len(l.Acute) != 1 || l.Acute[0].ID != "a" {
 		t.Errorf("acute %+v", l.Acute)

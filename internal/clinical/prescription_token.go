@@ -30,12 +30,9 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 	if dr := mapOf(res["dispenseRequest"]); dr != nil {
 		if q := mapOf(dr["quantity"]); q != nil {
 			n := intOf(q["value"])
-			unit := str(q, "unit")
-			if n != 1 {
-				unit += "s"
-			}
-			t.Quantity = fmt.Sprintf("%d %s", n, unit)
+			t.Quantity = supplyText(n, str(q, "unit"))
 			if m, ok := medicineOf(res); ok && m.Schedule >= 2 && m.Schedule <= 3 {
+				_, unit, _ := strings.Cut(t.Quantity, " ")
 				t.QuantityWords, t.Schedule = NumberWords(n)+" "+unit, m.Schedule
 			} else if ok {
 				t.Schedule = m.Schedule

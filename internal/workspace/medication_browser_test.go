@@ -1,0 +1,353 @@
+package workspace_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/demo"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/testbrowser"
+)
+
+// medPractice is a demo practice whose first GP is a prescriber (their
+// PractitionerRole carries the capability, as the practice admin sets
+// it) and whose first patient is allergic to penicillin.
+func medPractice(t *testing.T, s *testbrowser.Stack) (*demo.Practice, string) {
+	t.Helper()
+	ctx := context.Background()
+	practice, err := demo.Make(ctx, s.Service, demo.Options{Patients: 2, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range practice.Clinicians {
+		role := fhir.Resource{"resourceType": "PractitionerRole", "active": true,
+			"practitioner": map[string]any{"reference": "Practitioner/" + c.ID},
+			"organization": map[string]any{"reference": "Organization/" + practice.OrganizationID}}
+		if i == 0 {
+			role = clinical.WithPrescriber(role, true)
+		}
+		if _, err := s.Service.Create(ctx, "PractitionerRole", role, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	patient := practice.Patients[0]
+	if _, err := s.Service.Create(ctx, "AllergyIntolerance", fhir.Resource{"resourceType": "AllergyIntolerance",
+		"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}}},
+		"code":           map[string]any{"coding": []any{map[string]any{"system": clinical.SNOMED, "code": "91936005", "display": "Allergy to penicillin"}}, "text": "Allergy to penicillin"},
+		"patient":        map[string]any{"reference": "Patient/" + patient}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	return practice, patient
+}
+
+// TestBrowserPrescribing: a GP prescribes amoxicillin to a patient
+// allergic to penicillin, sees the warning naming the allergy, is refused
+// an override without a reason and overrides with one; authorises a
+// repeat, issues it, prints its token, and stops the acute. The FHIR API
+// shows the same MedicationRequests and the override as a DetectedIssue.
+// Every page passes axe-core and works at 320 px.
+func TestBrowserPrescribing(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	practice, patient := medPractice(t, s)
+	gpRef := "Practitioner/" + practice.Clinicians[0].ID
+	gp := s.Staff(t, "gp@rx", auth.RoleGP, practice.OrganizationID, gpRef)
+	b.SignIn(s.URL, gp)
+	base := s.URL + "/workspace/patients/" + patient
+
+	b.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("prescribe")))
+	b.Axe("medication")
+	b.Shot("medication")
+
+	// An acute antibiotic: the allergy warning, overridden with a reason.
+	b.ClickAndLoad("#prescribe")
+	b.Do(chromedp.WaitVisible(chromedp.ID("check")))
+	if got := b.Text("#interactions-notice"); !strings.Contains(got, "not connected to a national drug database") {
+		t.Errorf("interactions notice: %q", got)
+	}
+	b.Axe("prescribe")
+	b.Do(chromedp.SendKeys(chromedp.ID("medicine"), "amoxi"))
+	rxFind(t, b, "medicine")
+	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule three times a day"),
+		chromedp.SendKeys(chromedp.ID("quantity"), "15"), chromedp.SendKeys(chromedp.ID("days"), "5"))
+	rxSubmit(t, b, "#check")
+	if got := b.Text("#warning-list"); !strings.Contains(got, "Allergy to penicillin") || !strings.Contains(got, "Serious") {
+		t.Fatalf("warnings: %q", got)
+	}
+	b.Axe("safety warnings")
+	b.Shot("warnings")
+	b.Narrow("warnings", 320)
+	rxSubmit(t, b, "#override")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter why") {
+		t.Errorf("override without a reason: %q", got)
+	}
+	b.Axe("override refused")
+	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Took amoxicillin in 2024 without reaction; rash was viral"))
+	rxSubmit(t, b, "#override")
+	if got := b.Text("#acute-list"); !strings.Contains(got, "Amoxicillin 500mg capsules") {
+		t.Fatalf("acute list: %q", got)
+	}
+
+	// A repeat, authorised for three issues with a review in six months.
+	b.ClickAndLoad("#prescribe")
+	b.Do(chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "omepra"))
+	rxFind(t, b, "medicine")
+	review := time.Now().AddDate(0, 6, 0)
+	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule once a day"),
+		chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"),
+		chromedp.Click(chromedp.ID("course-repeat")), chromedp.SendKeys(chromedp.ID("issues"), "3"),
+		chromedp.SendKeys(chromedp.ID("review-day"), fmt.Sprint(review.Day())), chromedp.SendKeys(chromedp.ID("review-month"), fmt.Sprint(int(review.Month()))),
+		chromedp.SendKeys(chromedp.ID("review-year"), fmt.Sprint(review.Year())))
+	rxSubmit(t, b, "#check")
+	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
+		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Reviewed: continue"))
+		rxSubmit(t, b, "#override")
+	}
+	if got := b.Text("#repeat-list"); !strings.Contains(got, "Omeprazole") || !strings.Contains(got, "Issues left: 3 of 3") {
+		t.Fatalf("repeats: %q", got)
+	}
+
+	// Issue it: select it and issue.
+	b.Eval(`[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('input[type=checkbox]').click(); "ok"`)
+	rxSubmit(t, b, "#issue-selected")
+	if got := b.Text("#saved"); !strings.Contains(got, "Issued") {
+		t.Errorf("after issuing: %q", got)
+	}
+	if got := b.Text("#repeat-list"); !strings.Contains(got, "Issues left: 2 of 3") {
+		t.Errorf("repeats after an issue: %q", got)
+	}
+	b.Axe("issued")
+	b.Shot("issued")
+	b.Narrow("medication", 320)
+
+	// Its token.
+	b.Eval(`[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('a[href$="/print"]').click(); "ok"`)
+	b.Do(chromedp.WaitVisible(chromedp.ID("token")))
+	if got := b.Text("#not-eps"); !strings.Contains(got, "Not an EPS prescription: EPS is not connected") {
+		t.Errorf("token: %q", got)
+	}
+	b.Axe("token")
+	b.Shot("token")
+
+	// Stop the acute, refused first without a reason.
+	b.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("acute-list")))
+	b.Eval(`[...document.querySelectorAll('#acute-list li')].find(li => li.textContent.includes('Amoxicillin')).querySelector('a[href$="/stop"]').click(); "ok"`)
+	b.Do(chromedp.WaitVisible(chromedp.ID("stop")))
+	rxSubmit(t, b, "#stop")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter why") {
+		t.Errorf("stop without a reason: %q", got)
+	}
+	b.Axe("stop")
+	b.Shot("stop")
+	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Course changed after review"))
+	rxSubmit(t, b, "#stop")
+	if got := b.Text("#past-list"); !strings.Contains(got, "Amoxicillin") || !strings.Contains(got, "Course changed after review") {
+		t.Errorf("past: %q", got)
+	}
+
+	// Another FHIR client sees the same.
+	api := apiClient(t, s, &auth.Principal{Subject: "other-client", Role: auth.RoleGP, Practice: practice.OrganizationID, FHIRUser: gpRef})
+	var plans, orders int
+	for _, m := range api.search(t, "MedicationRequest?patient="+patient+"&_count=100") {
+		name := fmt.Sprint(m["medicationCodeableConcept"])
+		switch {
+		case strings.Contains(name, "Amoxicillin") && m["intent"] == "plan":
+			plans++
+			if m["status"] != "stopped" || len(m["detectedIssue"].([]any)) == 0 {
+				t.Errorf("amoxicillin authorisation: %v", m)
+			}
+		case strings.Contains(name, "Omeprazole") && m["intent"] == "plan":
+			plans++
+		case (strings.Contains(name, "Amoxicillin") || strings.Contains(name, "Omeprazole")) && m["intent"] == "order":
+			orders++
+			if m["basedOn"] == nil {
+				t.Errorf("an issue without its authorisation: %v", m)
+			}
+		}
+	}
+	if plans != 2 || orders != 2 {
+		t.Errorf("API: %d authorisations and %d issues, want 2 and 2", plans, orders)
+	}
+	issues := api.search(t, "DetectedIssue?patient="+patient)
+	if len(issues) == 0 || !strings.Contains(fmt.Sprint(issues[0]["mitigation"]), "Took amoxicillin in 2024") {
+		t.Errorf("DetectedIssue: %v", issues)
+	}
+}
+
+// TestMedicationRoles over plain HTTP: a nurse who is not a prescriber
+// is refused the prescribing form and an issue; a receptionist sees
+// repeat names only; a double-posted issue issues once; a form for
+// another patient writes nothing.
+func TestMedicationRoles(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	practice, patient := medPractice(t, s)
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleGP, Practice: practice.OrganizationID, Scopes: auth.ScopesOf(auth.RoleGP)})
+	gp := staffSession(t, s, "gp@rxroles", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
+	nurse := staffSession(t, s, "nurse@rxroles", auth.RoleNurse, practice.OrganizationID, "Practitioner/"+practice.Clinicians[2].ID)
+	desk := staffSession(t, s, "desk@rxroles", auth.RoleReceptionist, practice.OrganizationID, "")
+	path := "/workspace/patients/" + patient + "/medication"
+
+	// The GP authorises a repeat (no warnings expected for omeprazole:
+	// override if the demo gave some).
+	form := url.Values{"patient": {patient}, "medicine-pick": {"317335000|Omeprazole 20mg gastro-resistant capsules"}, "dose": {"One capsule once a day"},
+		"quantity": {"28"}, "days": {"28"}, "course": {"repeat"}, "issues": {"1"}}
+	review := time.Now().AddDate(0, 3, 0)
+	form.Set("review-day", fmt.Sprint(review.Day()))
+	form.Set("review-month", fmt.Sprint(int(review.Month())))
+	form.Set("review-year", fmt.Sprint(review.Year()))
+	status, loc, body := gp.do(t, path+"/new", form)
+	if status == http.StatusOK && strings.Contains(body, `name="seen"`) {
+		i := strings.Index(body, `name="seen" value="`) + len(`name="seen" value="`)
+		form.Set("seen", body[i:i+16])
+		form.Set("reason", "Reviewed the warnings")
+		status, loc, _ = gp.do(t, path+"/new", form)
+	}
+	if status != http.StatusSeeOther || !strings.Contains(loc, "saved=authorised") {
+		t.Fatalf("authorise: %d %s", status, loc)
+	}
+	meds, err := s.Service.Search(ctx, searchReq("MedicationRequest", url.Values{"patient": {patient}, "intent": {"plan"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var auth1 fhir.Resource
+	for _, m := range searchMatchesOf(meds.Resource) {
+		if strings.Contains(fmt.Sprint(m["medicationCodeableConcept"]), "Omeprazole") {
+			auth1 = m
+		}
+	}
+	if auth1 == nil {
+		t.Fatalf("the authorisation is not in the record: %v", meds.Resource)
+	}
+	version := auth1["meta"].(map[string]any)["versionId"].(string)
+
+	// The nurse (not a prescriber) is refused.
+	if status, _, body := nurse.do(t, path+"/new", nil); status != http.StatusForbidden || !strings.Contains(body, "Only a prescriber") {
+		t.Errorf("nurse's prescribing form: %d", status)
+	}
+	issue := url.Values{"patient": {patient}, "issue": {auth1.ID()}, "version-" + auth1.ID(): {version}}
+	if status, _, _ := nurse.do(t, path+"/issue", issue); status != http.StatusForbidden {
+		t.Errorf("nurse's issue: %d", status)
+	}
+	// Another patient's id on the form: nothing written.
+	wrong := url.Values{"patient": {practice.Patients[1]}, "issue": {auth1.ID()}, "version-" + auth1.ID(): {version}}
+	if status, _, _ := gp.do(t, path+"/issue", wrong); status != http.StatusConflict {
+		t.Errorf("wrong patient: %d", status)
+	}
+	// Issued twice from the same page (a double click): once.
+	if status, loc, _ := gp.do(t, path+"/issue", issue); status != http.StatusSeeOther || !strings.Contains(loc, "saved=issued") {
+		t.Fatalf("issue: %d %s", status, loc)
+	}
+	if status, _, body := gp.do(t, path+"/issue", issue); status == http.StatusSeeOther || !(strings.Contains(body, "reauthorise") || strings.Contains(body, "changed")) {
+		t.Errorf("second issue of the same version: %d", status)
+	}
+	orders, err := s.Service.Search(ctx, searchReq("MedicationRequest", url.Values{"patient": {patient}, "intent": {"order"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range searchMatchesOf(orders.Resource) {
+		if strings.Contains(fmt.Sprint(m["medicationCodeableConcept"]), "Omeprazole") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d issues after a double post, want 1", n)
+	}
+
+	// The receptionist: names of repeats only, no prescribing.
+	status, _, body = desk.do(t, path, nil)
+	if status != http.StatusOK || !strings.Contains(body, "Omeprazole") || strings.Contains(body, "One capsule once a day") || strings.Contains(body, "Prescribe a medicine") {
+		t.Errorf("receptionist's medication tab: %d names-only=%v", status, strings.Contains(body, "names-only"))
+	}
+	if status, _, _ := desk.do(t, path+"/new", nil); status != http.StatusForbidden {
+		t.Errorf("receptionist's prescribing form: %d", status)
+	}
+}
+
+// medSession is a member of staff signed in over plain HTTP.
+type medSession struct {
+	s            *testbrowser.Stack
+	cookie, csrf string
+}
+
+func staffSession(t *testing.T, s *testbrowser.Stack, name string, role auth.Role, practice, fhirUser string) *medSession {
+	t.Helper()
+	ctx := context.Background()
+	s.Staff(t, name, role, practice, fhirUser)
+	u, err := identity.GetUser(ctx, s.Store, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie, sess, err := identity.StartSession(ctx, s.Store, u, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Verified = true
+	if err := sess.Save(ctx, s.Store); err != nil {
+		t.Fatal(err)
+	}
+	return &medSession{s: s, cookie: cookie, csrf: sess.CSRF}
+}
+
+func (c *medSession) do(t *testing.T, path string, form url.Values) (int, string, string) {
+	t.Helper()
+	method, body := "GET", io.Reader(nil)
+	if form != nil {
+		form.Set("csrf", c.csrf)
+		method, body = "POST", strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, c.s.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.AddCookie(&http.Cookie{Name: "gpcloud_session", Value: c.cookie})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+func searchReq(typ string, params url.Values) service.SearchRequest {
+	params.Set("_count", "100")
+	return service.SearchRequest{Type: typ, Params: params}
+}
+
+// searchMatchesOf are a search Bundle's matches.
+func searchMatchesOf(b fhir.Resource) []fhir.Resource {
+	var out []fhir.Resource
+	entries, _ := b["entry"].([]any)
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		if sm, _ := em["search"].(map[string]any); sm["mode"] != "match" {
+			continue
+		}
+		switch r := em["resource"].(type) {
+		case map[string]any:
+			out = append(out, r)
+		case fhir.Resource:
+			out = append(out, r)
+		default:
+			b, _ := fhir.Marshal(r)
+			if res, err := fhir.Unmarshal(b); err == nil {
+				out = append(out, res)
+			}
+		}
+	}
+	return out
+}
