@@ -438,3 +438,6 @@ func supplyText(n int, unit string) string {
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", n, unit))
 }
+
+// MedicineName is a MedicationRequest's medicine as the record names it.
+func MedicineName(res fhir.Resource) string { return conceptText(res["medicationCodeableConcept"]) }

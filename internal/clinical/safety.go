@@ -245,3 +245,36 @@ func CheckOverrideReason(reason string) string {
 	}
 	return ""
 }
+
+// IssueWarnings are the safety warnings an issue of an authorisation
+// raises now that were not overridden when it was authorised
+// (overridden: the details of its DetectedIssues): an allergy recorded
+// since, a new interacting medicine, a pregnancy. The authorisation and
+// its own issues are not duplicates of it.
+func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix Interactions) []Warning {
+	m, ok := medicineOf(auth)
+	if !ok {
+		m = Medicine{Name: conceptText(auth["medicationCodeableConcept"]), Code: conceptCode(auth["medicationCodeableConcept"])}
+	}
+	in.Medicine, in.Dose = m, dosageText(auth)
+	if dr := mapOf(auth["dispenseRequest"]); dr != nil {
+		in.Quantity = intOf(mapOf(dr["quantity"])["value"])
+		in.Days = intOf(mapOf(dr["expectedSupplyDuration"])["value"])
+	}
+	self := "MedicationRequest/" + auth.ID()
+	var others []fhir.Resource
+	for _, med := range in.Medications {
+		if med.ID() == auth.ID() || slices.ContainsFunc(list(med, "basedOn"), func(b map[string]any) bool { return b["reference"] == self }) {
+			continue
+		}
+		others = append(others, med)
+	}
+	in.Medications = others
+	var out []Warning
+	for _, w := range SafetyChecks(in, ix) {
+		if !slices.Contains(overridden, w.Text) {
+			out = append(out, w)
+		}
+	}
+	return out
+}

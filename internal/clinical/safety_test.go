@@ -121,3 +121,32 @@ func TestOverride(t *testing.T) {
 		t.Error("pregnancy not seen")
 	}
 }
+
+// TestIssueWarnings: an issue repeats only the warnings not overridden
+// at authorisation, and the authorisation and its issues are not
+// duplicates of it.
+func TestIssueWarnings(t *testing.T) {
+	gp := Ref{Display: "Dr A"}
+	auth := Prescription{Medicine: med(ibuprofen), Dose: "One tablet three times a day", Quantity: "84", Days: "28", Course: "repeat", Issues: "6", Review: "2026-12-01"}.Authorisation("pt", gp, 1, nil, rxNow)
+	auth["id"] = "r"
+	issue := IssueOf(auth, "MedicationRequest/r", gp, rxNow)
+	issue["id"] = "i"
+	base := SafetyInput{Medications: []fhir.Resource{auth, issue}, Now: rxNow}
+	if got := IssueWarnings(base, auth, nil, LocalInteractions{}); len(got) != 0 {
+		t.Errorf("the repeat against itself: %+v", got)
+	}
+	withAllergy := base
+	withAllergy.Allergies = []fhir.Resource{rxAllergy("387207008", "Ibuprofen", "active")}
+	got := IssueWarnings(withAllergy, auth, nil, LocalInteractions{})
+	if len(got) != 1 || got[0].Kind != "allergy" {
+		t.Fatalf("a new allergy: %+v", got)
+	}
+	if got := IssueWarnings(withAllergy, auth, []string{got[0].Text}, LocalInteractions{}); len(got) != 0 {
+		t.Errorf("an allergy overridden at authorisation: %+v", got)
+	}
+	withSSRI := base
+	withSSRI.Medications = append(withSSRI.Medications, rxCurrent(sertraline, true, "2026-06-01"))
+	if got := IssueWarnings(withSSRI, auth, nil, LocalInteractions{}); len(got) != 1 || got[0].Kind != "interaction" {
+		t.Errorf("a new interacting medicine: %+v", got)
+	}
+}

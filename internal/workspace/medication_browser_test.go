@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,7 +203,7 @@ func TestMedicationRoles(t *testing.T) {
 	// The GP authorises a repeat (no warnings expected for omeprazole:
 	// override if the demo gave some).
 	form := url.Values{"patient": {patient}, "medicine-pick": {"317335000|Omeprazole 20mg gastro-resistant capsules"}, "dose": {"One capsule once a day"},
-		"quantity": {"28"}, "days": {"28"}, "course": {"repeat"}, "issues": {"1"}}
+		"quantity": {"28"}, "days": {"28"}, "course": {"repeat"}, "issues": {"2"}}
 	review := time.Now().AddDate(0, 3, 0)
 	form.Set("review-day", fmt.Sprint(review.Day()))
 	form.Set("review-month", fmt.Sprint(int(review.Month())))
@@ -249,8 +250,19 @@ func TestMedicationRoles(t *testing.T) {
 	if status, loc, _ := gp.do(t, path+"/issue", issue); status != http.StatusSeeOther || !strings.Contains(loc, "saved=issued") {
 		t.Fatalf("issue: %d %s", status, loc)
 	}
-	if status, _, body := gp.do(t, path+"/issue", issue); status == http.StatusSeeOther || !(strings.Contains(body, "reauthorise") || strings.Contains(body, "changed")) {
+	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusConflict || !strings.Contains(body, "changed") {
 		t.Errorf("second issue of the same version: %d", status)
+	}
+	// An allergy recorded since the authorisation stops the next issue.
+	if _, err := s.Service.Create(ctx, "AllergyIntolerance", fhir.Resource{"resourceType": "AllergyIntolerance",
+		"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}}},
+		"code":           map[string]any{"coding": []any{map[string]any{"system": clinical.SNOMED, "code": "387137007", "display": "Omeprazole"}}, "text": "Omeprazole"},
+		"patient":        map[string]any{"reference": "Patient/" + patient}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	issue.Set("version-"+auth1.ID(), fmt.Sprint(mustAtoi(t, version)+1))
+	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusUnprocessableEntity || !strings.Contains(body, "New safety warning for Omeprazole") {
+		t.Errorf("an issue after a new allergy: %d", status)
 	}
 	orders, err := s.Service.Search(ctx, searchReq("MedicationRequest", url.Values{"patient": {patient}, "intent": {"order"}}))
 	if err != nil {
@@ -350,4 +362,13 @@ func searchMatchesOf(b fhir.Resource) []fhir.Resource {
 		}
 	}
 	return out
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -1,9 +1,12 @@
 package workspace
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 // issueRepeats issues the repeats selected on the Medication tab in one
@@ -30,6 +33,11 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	now := ws.opts.Now()
+	in, err := ws.safetyInput(r.Context(), *p.Banner)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	var plan clinical.Plan
 	var problems []string
 	for _, id := range ids {
@@ -44,6 +52,14 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		}
 		if msg := clinical.CheckIssue(auth, now); msg != "" {
 			problems = append(problems, msg)
+			continue
+		}
+		// The safety checks again: what was overridden at authorisation
+		// stands; anything new (an allergy since, an interacting
+		// medicine) stops the issue for a review.
+		if warns := clinical.IssueWarnings(in, auth, ws.overridden(r.Context(), auth), ws.interactions()); len(warns) > 0 {
+			problems = append(problems, "New safety warning for "+clinical.MedicineName(auth)+": "+warns[0].Text+
+				" Review it, then stop it or prescribe it again with the warning answered.")
 			continue
 		}
 		version := r.PostFormValue("version-" + id)
@@ -66,4 +82,22 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved=issued", http.StatusSeeOther)
+}
+
+// overridden are the warnings overridden when an authorisation was made:
+// its DetectedIssues' details, read as the user.
+func (ws *Workspace) overridden(ctx context.Context, auth fhir.Resource) []string {
+	var out []string
+	refs, _ := auth["detectedIssue"].([]any)
+	for _, ref := range refs {
+		m, _ := ref.(map[string]any)
+		s, _ := m["reference"].(string)
+		if id, ok := strings.CutPrefix(s, "DetectedIssue/"); ok {
+			if di, err := ws.read(ctx, "DetectedIssue", id); err == nil {
+				d, _ := di["detail"].(string)
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
