@@ -19,6 +19,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -192,7 +193,11 @@ func TestBrowserPrescribing(t *testing.T) {
 // repeat names only; a double-posted issue issues once; a form for
 // another patient writes nothing.
 func TestMedicationRoles(t *testing.T) {
-	s := testbrowser.NewStack(t)
+	t.Run("sqlite", func(t *testing.T) { medicationRoles(t, testbrowser.NewStack(t)) })
+	t.Run("postgres", func(t *testing.T) { medicationRoles(t, stackOn(t, storetest.OpenPostgres(t))) })
+}
+
+func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	practice, patient := medPractice(t, s)
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleGP, Practice: practice.OrganizationID, Scopes: auth.ScopesOf(auth.RoleGP)})
 	gp := staffSession(t, s, "gp@rxroles", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
