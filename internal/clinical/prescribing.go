@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type Prescription struct {
 	Issues   string // a repeat's number of issues authorised
 	// Review is a repeat's review date, YYYY-MM-DD ("" when not given).
 	Review string
+	// Prior is the authorisation this one replaces ("MedicationRequest/id"),
+	// when it reauthorises a repeat.
+	Prior string
 }
 
 // PrescriptionCourses are the choices of course.
@@ -208,7 +212,53 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 	if len(issues) > 0 {
 		res["detectedIssue"] = issues
 	}
+	if p.Prior != "" {
+		res["priorPrescription"] = map[string]any{"reference": p.Prior}
+	}
 	return res
+}
+
+// PrescriptionFrom is a repeat authorisation as a prescription to
+// reauthorise: the same medicine, dose, quantity, duration and issues;
+// the review date is the prescriber's to give again.
+func PrescriptionFrom(auth fhir.Resource) Prescription {
+	p := Prescription{Dose: dosageText(auth), Course: "repeat", Prior: "MedicationRequest/" + auth.ID()}
+	p.Medicine, _ = medicineOf(auth)
+	if dr := mapOf(auth["dispenseRequest"]); dr != nil {
+		if q := intOf(mapOf(dr["quantity"])["value"]); q > 0 {
+			p.Quantity = strconv.Itoa(q)
+		}
+		if d := intOf(mapOf(dr["expectedSupplyDuration"])["value"]); d > 0 {
+			p.Days = strconv.Itoa(d)
+		}
+		if n := intOf(dr["numberOfRepeatsAllowed"]); n > 0 {
+			p.Issues = strconv.Itoa(n)
+		}
+	}
+	return p
+}
+
+// Reauthorised returns a copy of a repeat authorisation replaced by a new
+// one: completed, its issues kept, no more to be issued from it.
+func Reauthorised(auth fhir.Resource) fhir.Resource {
+	out := cloneResource(auth)
+	out["status"] = "completed"
+	out["statusReason"] = map[string]any{"text": "Reauthorised"}
+	return out
+}
+
+// WithoutCourse leaves out of meds an authorisation (ref,
+// "MedicationRequest/id") and its issues: a repeat being reauthorised or
+// issued is not a duplicate of itself.
+func WithoutCourse(meds []fhir.Resource, ref string) []fhir.Resource {
+	var out []fhir.Resource
+	for _, m := range meds {
+		if "MedicationRequest/"+m.ID() == ref || slices.ContainsFunc(list(m, "basedOn"), func(b map[string]any) bool { return b["reference"] == ref }) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func (p Prescription) base(patientID string, prescriber Ref, q, days int, now time.Time) fhir.Resource {

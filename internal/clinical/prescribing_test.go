@@ -196,3 +196,37 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// TestReauthorise: a repeat out of issues is prescribed again from
+// itself: the same medicine, dose, quantity and issues, the old one
+// completed, the new one naming it as its prior prescription.
+func TestReauthorise(t *testing.T) {
+	gp := Ref{Display: "Dr A"}
+	old := Prescription{Medicine: med(sertraline), Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "3", Review: "2026-12-01"}.Authorisation("pt", gp, 3, nil, rxNow)
+	old["id"] = "old"
+	stored, err := fhir.Unmarshal(must(json.Marshal(old)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PrescriptionFrom(stored)
+	if p.Medicine.Code != sertraline || p.Dose != "One tablet once a day" || p.Quantity != "28" || p.Days != "28" || p.Issues != "3" || p.Review != "" || p.Prior != "MedicationRequest/old" {
+		t.Fatalf("from %+v", p)
+	}
+	p.Review = "2027-01-01"
+	if errs := p.Check(rxNow); len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	next := p.Authorisation("pt", gp, 0, nil, rxNow)
+	if mapOf(next["priorPrescription"])["reference"] != "MedicationRequest/old" || RepeatStateOf(next, rxNow).Left != 3 {
+		t.Errorf("new authorisation %v", next)
+	}
+	if r := Reauthorised(stored); r["status"] != "completed" || stored["status"] != "active" {
+		t.Errorf("old %v", r["status"])
+	}
+	issue := IssueOf(old, "MedicationRequest/old", gp, rxNow)
+	other := cloneResource(old)
+	other["id"] = "other"
+	if got := WithoutCourse([]fhir.Resource{old, issue, other}, "MedicationRequest/old"); len(got) != 1 || got[0].ID() != "other" {
+		t.Errorf("without the course: %v", got)
+	}
+}

@@ -261,15 +261,7 @@ func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix I
 		in.Quantity = intOf(mapOf(dr["quantity"])["value"])
 		in.Days = intOf(mapOf(dr["expectedSupplyDuration"])["value"])
 	}
-	self := "MedicationRequest/" + auth.ID()
-	var others []fhir.Resource
-	for _, med := range in.Medications {
-		if med.ID() == auth.ID() || slices.ContainsFunc(list(med, "basedOn"), func(b map[string]any) bool { return b["reference"] == self }) {
-			continue
-		}
-		others = append(others, med)
-	}
-	in.Medications = others
+	in.Medications = WithoutCourse(in.Medications, "MedicationRequest/"+auth.ID())
 	var out []Warning
 	for _, w := range SafetyChecks(in, ix) {
 		if !slices.Contains(overridden, w.Text) {

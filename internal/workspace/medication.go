@@ -79,10 +79,11 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 
 // medicationSaved are what a redirect after a prescribing action says.
 var medicationSaved = map[string]string{
-	"prescribed": "Prescribed and issued. Print the prescription token from the list.",
-	"authorised": "Repeat authorised. Issue it from the list of repeats when the patient needs it.",
-	"issued":     "Issued. Print the prescription tokens from the list of repeats.",
-	"stopped":    "Stopped. It stays in the record under past medication, with your reason.",
+	"prescribed":   "Prescribed and issued. Print the prescription token from the list.",
+	"authorised":   "Repeat authorised. Issue it from the list of repeats when the patient needs it.",
+	"reauthorised": "Repeat reauthorised. The earlier authorisation is kept under past medicines.",
+	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
+	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 }
 
 // prescriber returns the user as a prescriber, or why they may not

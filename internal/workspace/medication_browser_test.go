@@ -121,18 +121,52 @@ func TestBrowserPrescribing(t *testing.T) {
 		t.Fatalf("repeats: %q", got)
 	}
 
-	// Issue it: select it and issue.
-	b.Eval(`[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('input[type=checkbox]').click(); "ok"`)
+	// Issue it three times: select it and issue; the fourth needs
+	// reauthorising.
+	selectOmeprazole := `[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('input[type=checkbox]').click(); "ok"`
+	for i := 1; i <= 3; i++ {
+		b.Eval(selectOmeprazole)
+		rxSubmit(t, b, "#issue-selected")
+		if got := b.Text("#saved"); !strings.Contains(got, "Issued") {
+			t.Errorf("after issue %d: %q", i, got)
+		}
+		if got := b.Text("#repeat-list"); !strings.Contains(got, fmt.Sprintf("Issues left: %d of 3", 3-i)) {
+			t.Errorf("repeats after issue %d: %q", i, got)
+		}
+		if i == 1 {
+			b.Axe("issued")
+			b.Shot("issued")
+			b.Narrow("medication", 320)
+		}
+	}
+	b.Eval(selectOmeprazole)
 	rxSubmit(t, b, "#issue-selected")
-	if got := b.Text("#saved"); !strings.Contains(got, "Issued") {
-		t.Errorf("after issuing: %q", got)
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "reauthorise it before issuing") {
+		t.Errorf("a fourth issue of three: %q", got)
 	}
+	b.Axe("fourth issue refused")
+	b.Shot("fourth-refused")
+	b.Eval(`[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('a[href*="from="]').click(); "ok"`)
+	b.Do(chromedp.WaitVisible(chromedp.ID("reauthorising")))
+	b.Axe("reauthorise")
+	b.Do(chromedp.SendKeys(chromedp.ID("review-day"), fmt.Sprint(review.Day())), chromedp.SendKeys(chromedp.ID("review-month"), fmt.Sprint(int(review.Month()))),
+		chromedp.SendKeys(chromedp.ID("review-year"), fmt.Sprint(review.Year())))
+	rxSubmit(t, b, "#check")
+	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
+		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Reviewed: continue"))
+		rxSubmit(t, b, "#override")
+	}
+	if got := b.Text("#saved"); !strings.Contains(got, "reauthorised") {
+		t.Errorf("after reauthorising: %q", got)
+	}
+	if got := b.Text("#repeat-list"); !strings.Contains(got, "Issues left: 3 of 3") {
+		t.Errorf("repeats after reauthorising: %q", got)
+	}
+	b.Eval(selectOmeprazole)
+	rxSubmit(t, b, "#issue-selected")
 	if got := b.Text("#repeat-list"); !strings.Contains(got, "Issues left: 2 of 3") {
-		t.Errorf("repeats after an issue: %q", got)
+		t.Errorf("an issue after reauthorising: %q", got)
 	}
-	b.Axe("issued")
-	b.Shot("issued")
-	b.Narrow("medication", 320)
 
 	// Its token.
 	b.Eval(`[...document.querySelectorAll('#repeat-list li')].find(li => li.textContent.includes('Omeprazole')).querySelector('a[href$="/print"]').click(); "ok"`)
@@ -179,8 +213,8 @@ func TestBrowserPrescribing(t *testing.T) {
 			}
 		}
 	}
-	if plans != 2 || orders != 2 {
-		t.Errorf("API: %d authorisations and %d issues, want 2 and 2", plans, orders)
+	if plans != 3 || orders != 5 {
+		t.Errorf("API: %d authorisations and %d issues, want 3 (an acute, a repeat and its reauthorisation) and 5", plans, orders)
 	}
 	issues := api.search(t, "DetectedIssue?patient="+patient)
 	if len(issues) == 0 || !strings.Contains(fmt.Sprint(issues[0]["mitigation"]), "Took amoxicillin in 2024") {
@@ -281,6 +315,50 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	}
 	if n != 1 {
 		t.Errorf("%d issues after a double post, want 1", n)
+	}
+
+	// Reauthorise it (the allergy now warns: overridden with a reason);
+	// the old authorisation is completed, the new one names it.
+	if status, _, body := gp.do(t, path+"/new?from="+auth1.ID(), nil); status != http.StatusOK || !strings.Contains(body, "Reauthorising Omeprazole") {
+		t.Fatalf("reauthorise form: %d", status)
+	}
+	again := url.Values{"patient": {patient}, "from": {auth1.ID()}, "from-version": {fmt.Sprint(mustAtoi(t, version) + 1)}, "from-name": {"Omeprazole"}}
+	for k, vs := range form {
+		if k != "seen" && k != "reason" && k != "csrf" {
+			again[k] = vs
+		}
+	}
+	status, _, body = gp.do(t, path+"/new", again)
+	if status != http.StatusOK || !strings.Contains(body, `name="seen"`) {
+		t.Fatalf("reauthorising with a new allergy: %d, want its warning", status)
+	}
+	i := strings.Index(body, `name="seen" value="`) + len(`name="seen" value="`)
+	again.Set("seen", body[i:i+16])
+	again.Set("reason", "Allergy entry is doubtful: checked with the patient")
+	if status, loc, _ := gp.do(t, path+"/new", again); status != http.StatusSeeOther || !strings.Contains(loc, "saved=reauthorised") {
+		t.Fatalf("reauthorise: %d %s", status, loc)
+	}
+	if status, _, _ := gp.do(t, path+"/new", again); status != http.StatusConflict {
+		t.Errorf("reauthorising twice: %d, want 409", status)
+	}
+	plans, err := s.Service.Search(ctx, searchReq("MedicationRequest", url.Values{"patient": {patient}, "intent": {"plan"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var completed, renewed int
+	for _, m := range searchMatchesOf(plans.Resource) {
+		if !strings.Contains(fmt.Sprint(m["medicationCodeableConcept"]), "Omeprazole") {
+			continue
+		}
+		switch {
+		case m.ID() == auth1.ID() && m["status"] == "completed":
+			completed++
+		case m["status"] == "active" && fmt.Sprint(m["priorPrescription"]) == fmt.Sprint(map[string]any{"reference": "MedicationRequest/" + auth1.ID()}):
+			renewed++
+		}
+	}
+	if completed != 1 || renewed != 1 {
+		t.Errorf("after reauthorising: %d completed, %d renewed", completed, renewed)
 	}
 
 	// The receptionist: names of repeats only, no prescribing.

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 // prescribePage is the prescribing form and, once the prescription is
@@ -26,6 +28,9 @@ type prescribePage struct {
 	Reason               string
 	Notice               string
 	Connected            bool
+	// From and FromVersion are the repeat being reauthorised (its id and
+	// the version shown), "" for a new prescription.
+	From, FromVersion, FromName string
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
@@ -48,7 +53,40 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	p.Course = "acute"
+	if id := r.URL.Query().Get("from"); id != "" {
+		old, err := ws.repeatToReauthorise(r.Context(), p.Banner.ID, id)
+		if err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx := clinical.PrescriptionFrom(old)
+		p.From, p.FromVersion, p.FromName = old.ID(), versionOfRes(old), clinical.MedicineName(old)
+		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
+		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
+	}
 	ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+}
+
+// repeatToReauthorise reads a repeat authorisation of the patient's that
+// may be reauthorised: active, a repeat, an authorisation (not an issue).
+func (ws *Workspace) repeatToReauthorise(ctx context.Context, patientID, id string) (fhir.Resource, error) {
+	old, err := ws.read(ctx, "MedicationRequest", id)
+	if err != nil {
+		return nil, err
+	}
+	if !entryBelongsTo(old, patientID) {
+		return nil, errWrongPatient
+	}
+	if _, issue := old["basedOn"]; issue || old["status"] != "active" {
+		return nil, fhir.Errorf(http.StatusConflict, fhir.CodeConflict, "not an active repeat")
+	}
+	return old, nil
+}
+
+func versionOfRes(res fhir.Resource) string {
+	meta, _ := res["meta"].(map[string]any)
+	v, _ := meta["versionId"].(string)
+	return v
 }
 
 // prescribe checks the prescription, shows its safety warnings until the
@@ -65,11 +103,27 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Dose, p.Quantity, p.Days = strings.TrimSpace(f.Get("dose")), strings.TrimSpace(f.Get("quantity")), strings.TrimSpace(f.Get("days"))
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
+	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
 	}
 	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues}
+	var old fhir.Resource
+	if p.From != "" {
+		var err error
+		if old, err = ws.repeatToReauthorise(r.Context(), p.Banner.ID, p.From); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx.Prior = "MedicationRequest/" + p.From
+		if p.Course != "repeat" {
+			errs := map[string]string{"course": "A repeat is reauthorised as a repeat: select Repeat, or stop it and prescribe an acute"}
+			fieldErrors(&p.page, errs, []string{"course"})
+			ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
+			return
+		}
+	}
 	if m, ok := clinical.MedicineByCode(p.Medicine.Chosen.Code); ok {
 		rx.Medicine, p.Unit = m, m.Unit
 	}
@@ -96,6 +150,9 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	in.Medicine, in.Dose = rx.Medicine, rx.Dose
+	if old != nil {
+		in.Medications = clinical.WithoutCourse(in.Medications, rx.Prior) // not a duplicate of itself
+	}
 	in.Quantity, _ = strconv.Atoi(rx.Quantity)
 	in.Days, _ = strconv.Atoi(rx.Days)
 	p.Warnings = clinical.SafetyChecks(in, ws.interactions())
@@ -133,12 +190,28 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	if rx.Course == "acute" {
 		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, authRef, who, now)})
 	}
-	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, ""); err != nil {
+	if old != nil {
+		// The old authorisation is completed in the same transaction,
+		// If-Match the version the prescriber saw.
+		if p.FromVersion == "" {
+			ws.entryFailed(w, r, v, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "no version given"))
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: rx.Prior, Resource: clinical.Reauthorised(old), Version: p.FromVersion})
+	}
+	reason := "" // a Provenance is written only when an existing resource changes
+	if old != nil {
+		reason = "Reauthorised"
+	}
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, reason); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
 	saved := "prescribed"
-	if rx.Course == "repeat" {
+	switch {
+	case old != nil:
+		saved = "reauthorised"
+	case rx.Course == "repeat":
 		saved = "authorised"
 	}
 	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved="+saved, http.StatusSeeOther)
