@@ -213,6 +213,7 @@ var detectedIssueCodes = map[string][2]string{
 	"age":         {"AGE", "Age Alert"},
 	"pregnancy":   {"COND", "Condition Alert"},
 	"interaction": {"DRG", "Drug Interaction Alert"},
+	"early":       {"TOOSOON", "Refill Too Soon Alert"},
 }
 
 // Override is the DetectedIssue that records a warning the prescriber
@@ -261,12 +262,43 @@ func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix I
 		in.Quantity = intOf(mapOf(dr["quantity"])["value"])
 		in.Days = intOf(mapOf(dr["expectedSupplyDuration"])["value"])
 	}
-	in.Medications = WithoutCourse(in.Medications, "MedicationRequest/"+auth.ID())
 	var out []Warning
+	if w, early := earlyIssue(auth, in.Medications, in.Now); early {
+		out = append(out, w)
+	}
+	in.Medications = WithoutCourse(in.Medications, "MedicationRequest/"+auth.ID())
 	for _, w := range SafetyChecks(in, ix) {
 		if !slices.Contains(overridden, w.Text) {
 			out = append(out, w)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b Warning) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 	return out
+}
+
+// earlyIssue warns of a repeat issued before the last issue's supply is
+// mostly used (less than 80% of its days gone): over-ordering, which
+// matters most for opioids and benzodiazepines (E00106).
+func earlyIssue(auth fhir.Resource, meds []fhir.Resource, now time.Time) (Warning, bool) {
+	self := "MedicationRequest/" + auth.ID()
+	var last fhir.Resource
+	for _, m := range meds {
+		if slices.ContainsFunc(list(m, "basedOn"), func(b map[string]any) bool { return b["reference"] == self }) &&
+			str(m, "status") != "cancelled" && (last == nil || str(m, "authoredOn") > str(last, "authoredOn")) {
+			last = m
+		}
+	}
+	if last == nil {
+		return Warning{}, false
+	}
+	when, err := time.Parse(time.RFC3339, str(last, "authoredOn"))
+	if err != nil {
+		return Warning{}, false
+	}
+	days := intOf(mapOf(mapOf(last["dispenseRequest"])["expectedSupplyDuration"])["value"])
+	if days <= 0 || now.Sub(when) >= time.Duration(float64(days)*0.8*24)*time.Hour {
+		return Warning{}, false
+	}
+	return Warning{Kind: "early", Severity: "moderate", Text: fmt.Sprintf("Issued early: %s was last issued on %s for %d days, which lasts until %s.",
+		conceptText(auth["medicationCodeableConcept"]), day(str(last, "authoredOn")), days, when.AddDate(0, 0, days).In(London).Format("02-Jan-2006"))}, true
 }

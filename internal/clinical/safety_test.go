@@ -131,7 +131,7 @@ func TestIssueWarnings(t *testing.T) {
 	auth["id"] = "r"
 	issue := IssueOf(auth, "MedicationRequest/r", gp, rxNow)
 	issue["id"] = "i"
-	base := SafetyInput{Medications: []fhir.Resource{auth, issue}, Now: rxNow}
+	base := SafetyInput{Medications: []fhir.Resource{auth, issue}, Now: rxNow.AddDate(0, 0, 25)}
 	if got := IssueWarnings(base, auth, nil, LocalInteractions{}); len(got) != 0 {
 		t.Errorf("the repeat against itself: %+v", got)
 	}
@@ -143,6 +143,17 @@ func TestIssueWarnings(t *testing.T) {
 	}
 	if got := IssueWarnings(withAllergy, auth, []string{got[0].Text}, LocalInteractions{}); len(got) != 0 {
 		t.Errorf("an allergy overridden at authorisation: %+v", got)
+	}
+	// Issued the day after the last issue of 28 days: early.
+	early := base
+	early.Now = rxNow.AddDate(0, 0, 1)
+	if got := IssueWarnings(early, auth, nil, LocalInteractions{}); len(got) != 1 || got[0].Kind != "early" || !strings.Contains(got[0].Text, "lasts until 08-Jul-2026") {
+		t.Errorf("an early issue: %+v", got)
+	}
+	late := base
+	late.Now = rxNow.AddDate(0, 0, 23)
+	if got := IssueWarnings(late, auth, nil, LocalInteractions{}); len(got) != 0 {
+		t.Errorf("an issue after 23 of 28 days: %+v", got)
 	}
 	withSSRI := base
 	withSSRI.Medications = append(withSSRI.Medications, rxCurrent(sertraline, true, "2026-06-01"))

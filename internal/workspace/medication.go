@@ -30,6 +30,11 @@ type medicationPage struct {
 	Prescriber bool
 	Refusal    string
 	Notice     string
+	// The issue form shown again: the repeats selected, the warnings an
+	// issue raises, their digest and the override reason.
+	Selected      map[string]bool
+	IssueWarnings []clinical.Warning
+	Seen, Reason  string
 }
 
 // medicationRoutes lists the medication pages, one handler per task.

@@ -127,6 +127,18 @@ func TestBrowserPrescribing(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		b.Eval(selectOmeprazole)
 		rxSubmit(t, b, "#issue-selected")
+		if i > 1 {
+			// Issued again at once: the early-issue warning, overridden.
+			if got := b.Text("#warning-list"); !strings.Contains(got, "Issued early") {
+				t.Fatalf("issue %d: %q, want the early-issue warning", i, got)
+			}
+			if i == 2 {
+				b.Axe("issue warnings")
+				b.Shot("issue-warnings")
+			}
+			b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Supply for a long trip abroad"))
+			rxSubmit(t, b, "#override")
+		}
 		if got := b.Text("#saved"); !strings.Contains(got, "Issued") {
 			t.Errorf("after issue %d: %q", i, got)
 		}
@@ -214,6 +226,7 @@ func TestBrowserPrescribing(t *testing.T) {
 		}
 	}
 	if plans != 3 || orders != 5 {
+		t.Logf("%d authorisations, %d issues", plans, orders)
 		t.Errorf("API: %d authorisations and %d issues, want 3 (an acute, a repeat and its reauthorisation) and 5", plans, orders)
 	}
 	issues := api.search(t, "DetectedIssue?patient="+patient)
@@ -289,10 +302,19 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	if status, loc, _ := gp.do(t, path+"/issue", issue); status != http.StatusSeeOther || !strings.Contains(loc, "saved=issued") {
 		t.Fatalf("issue: %d %s", status, loc)
 	}
-	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusConflict || !strings.Contains(body, "changed") {
-		t.Errorf("second issue of the same version: %d", status)
+	// The same post again (a double click): the early issue is warned
+	// of, and with the warning overridden the stale version is refused.
+	status, _, body = gp.do(t, path+"/issue", issue)
+	if status != http.StatusOK || !strings.Contains(body, "Issued early") {
+		t.Errorf("second issue of the same version: %d, want the early-issue warning", status)
 	}
-	// An allergy recorded since the authorisation stops the next issue.
+	issue.Set("seen", seenOf(body))
+	issue.Set("reason", "Going abroad for six weeks")
+	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusConflict || !strings.Contains(body, "changed") {
+		t.Errorf("second issue of the same version, overridden: %d", status)
+	}
+	// An allergy recorded since the authorisation is warned of at the next
+	// issue, with the early issue, until overridden.
 	if _, err := s.Service.Create(ctx, "AllergyIntolerance", fhir.Resource{"resourceType": "AllergyIntolerance",
 		"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}}},
 		"code":           map[string]any{"coding": []any{map[string]any{"system": clinical.SNOMED, "code": "387137007", "display": "Omeprazole"}}, "text": "Omeprazole"},
@@ -300,8 +322,9 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 		t.Fatal(err)
 	}
 	issue.Set("version-"+auth1.ID(), fmt.Sprint(mustAtoi(t, version)+1))
-	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusUnprocessableEntity || !strings.Contains(body, "New safety warning for Omeprazole") {
-		t.Errorf("an issue after a new allergy: %d", status)
+	status, _, body = gp.do(t, path+"/issue", issue)
+	if status != http.StatusOK || !strings.Contains(body, "active allergy: Omeprazole") || !strings.Contains(body, "Issued early") {
+		t.Errorf("an issue after a new allergy: %d, want both warnings", status)
 	}
 	orders, err := s.Service.Search(ctx, searchReq("MedicationRequest", url.Values{"patient": {patient}, "intent": {"order"}}))
 	if err != nil {
@@ -332,8 +355,7 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	if status != http.StatusOK || !strings.Contains(body, `name="seen"`) {
 		t.Fatalf("reauthorising with a new allergy: %d, want its warning", status)
 	}
-	i := strings.Index(body, `name="seen" value="`) + len(`name="seen" value="`)
-	again.Set("seen", body[i:i+16])
+	again.Set("seen", seenOf(body))
 	again.Set("reason", "Allergy entry is doubtful: checked with the patient")
 	if status, loc, _ := gp.do(t, path+"/new", again); status != http.StatusSeeOther || !strings.Contains(loc, "saved=reauthorised") {
 		t.Fatalf("reauthorise: %d %s", status, loc)
@@ -454,4 +476,14 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// seenOf is the digest of the warnings a page shows.
+func seenOf(body string) string {
+	i := strings.Index(body, `name="seen" value="`)
+	if i < 0 {
+		return ""
+	}
+	i += len(`name="seen" value="`)
+	return body[i : i+16]
 }

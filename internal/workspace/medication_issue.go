@@ -15,7 +15,10 @@ import (
 // click or a colleague's issue in between issues nothing twice) and an
 // issue (intent order, basedOn the authorisation) is created. One repeat
 // that may not be issued (stopped, out of issues, past its review)
-// refuses them all, naming it.
+// refuses them all, naming it. The safety checks run again: a warning
+// not overridden at authorisation (an allergy recorded since, a new
+// interacting medicine, an early issue) is shown, and the issue goes
+// ahead only with a reason, kept as a DetectedIssue on the issue.
 func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *visit) {
 	p, ok := ws.medicationPage(w, r, v)
 	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
@@ -27,6 +30,10 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	who, _ := ws.prescriber(r.Context(), v)
 	ids := r.PostForm["issue"]
+	p.Selected = map[string]bool{}
+	for _, id := range ids {
+		p.Selected[id] = true
+	}
 	if len(ids) == 0 {
 		fieldErrors(&p.page, map[string]string{"issue": "Select the repeats to issue"}, []string{"issue"})
 		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
@@ -38,7 +45,12 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		ws.failed(w, r, v, err)
 		return
 	}
-	var plan clinical.Plan
+	type pending struct {
+		id, version string
+		auth        fhir.Resource
+		warnings    []clinical.Warning
+	}
+	var todo []pending
 	var problems []string
 	for _, id := range ids {
 		auth, err := ws.read(r.Context(), "MedicationRequest", id)
@@ -54,28 +66,51 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 			problems = append(problems, msg)
 			continue
 		}
-		// The safety checks again: what was overridden at authorisation
-		// stands; anything new (an allergy since, an interacting
-		// medicine) stops the issue for a review.
-		if warns := clinical.IssueWarnings(in, auth, ws.overridden(r.Context(), auth), ws.interactions()); len(warns) > 0 {
-			problems = append(problems, "New safety warning for "+clinical.MedicineName(auth)+": "+warns[0].Text+
-				" Review it, then stop it or prescribe it again with the warning answered.")
-			continue
-		}
 		version := r.PostFormValue("version-" + id)
 		if version == "" {
 			problems = append(problems, "The page did not say which version of a repeat you saw: reload it and try again")
 			continue
 		}
-		plan.Changes = append(plan.Changes,
-			clinical.Change{Ref: "MedicationRequest/" + id, Resource: clinical.Issued(auth), Version: version},
-			clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, "MedicationRequest/"+id, who, now)})
+		warns := clinical.IssueWarnings(in, auth, ws.overridden(r.Context(), auth), ws.interactions())
+		p.IssueWarnings = append(p.IssueWarnings, warns...)
+		todo = append(todo, pending{id: id, version: version, auth: auth, warnings: warns})
 	}
 	if len(problems) > 0 {
+		p.IssueWarnings = nil
 		errs := map[string]string{"issue": "Nothing was issued. " + problems[0]}
 		fieldErrors(&p.page, errs, []string{"issue"})
 		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
 		return
+	}
+	if len(p.IssueWarnings) > 0 {
+		p.Seen = warningsDigest(p.IssueWarnings)
+		p.Reason = strings.TrimSpace(r.PostFormValue("reason"))
+		if r.PostFormValue("seen") != p.Seen {
+			ws.pages.Render(w, "medication", http.StatusOK, p)
+			return
+		}
+		if msg := clinical.CheckOverrideReason(p.Reason); msg != "" {
+			fieldErrors(&p.page, map[string]string{"reason": msg}, []string{"reason"})
+			ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+			return
+		}
+	}
+	var plan clinical.Plan
+	for _, t := range todo {
+		issueRef := "urn:uuid:" + entryUUID()
+		issue := clinical.IssueOf(t.auth, "MedicationRequest/"+t.id, who, now)
+		var refs []any
+		for _, wn := range t.warnings {
+			ref := "urn:uuid:" + entryUUID()
+			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, issueRef, who, p.Reason, now)})
+			refs = append(refs, map[string]any{"reference": ref})
+		}
+		if len(refs) > 0 {
+			issue["detectedIssue"] = refs
+		}
+		plan.Changes = append(plan.Changes,
+			clinical.Change{Ref: "MedicationRequest/" + t.id, Resource: clinical.Issued(t.auth), Version: t.version},
+			clinical.Change{Ref: issueRef, Resource: issue})
 	}
 	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, "Repeat issued"); err != nil {
 		ws.entryFailed(w, r, v, err)
