@@ -27,6 +27,11 @@ func TestMedicinesCodes(t *testing.T) {
 			t.Errorf("%s: VTM, unit and daily maximum are needed for the checks", m.Name)
 		}
 	}
+	for _, c := range conditionCautions {
+		if !codes.ValidSCTID(c.condition) {
+			t.Errorf("condition %s is not a valid SNOMED id", c.condition)
+		}
+	}
 	for c := range allergenClasses {
 		if !codes.ValidSCTID(c) {
 			t.Errorf("allergen %s is not a valid SNOMED id", c)

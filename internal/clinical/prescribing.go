@@ -52,7 +52,7 @@ type Prescription struct {
 var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"}}
 
 // latinAbbreviations must not reach a patient's label.
-var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|prn|nocte|mane|stat|om|on|pc|ac)\b`)
+var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|prn|nocte|mane|stat|pc|ac)\b`)
 
 // Check returns the prescription's errors by field (empty when it may be
 // offered for issue): a known medicine, a dose in plain words (no Latin
@@ -75,6 +75,8 @@ func (p Prescription) Check(now time.Time) map[string]string {
 		errs["dose"] = "Write the dose in words the patient understands, without abbreviations such as " + strings.ToUpper(latinAbbreviations.FindString(dose))
 	case p.Medicine.controlled() && strings.Contains(lower(dose), "as directed"):
 		errs["dose"] = "A controlled drug needs an exact dose: \"as directed\" is not allowed"
+	case weeklyRE.MatchString(dose) && !weekdayRE.MatchString(dose):
+		errs["dose"] = "A weekly dose must name the day, for example Four tablets once a week on Monday"
 	default:
 		if d := ParseDose(dose); d.AsNeeded && d.MaxPerDay == 0 {
 			errs["dose"] = "A dose taken when required must say its maximum, for example up to 4 times a day"
@@ -133,6 +135,8 @@ var (
 	timesRE     = regexp.MustCompile(`(?i)\b(once|twice|one|two|three|four|five|six|\d+)\s*(?:times?)?\s+(?:a|per|each)\s+day\b`)
 	maxRE       = regexp.MustCompile(`(?i)\bup to\s+(one|two|three|four|five|six|eight|\d+)\s+times?\s+(?:a|per|each)\s+day\b`)
 	needRE      = regexp.MustCompile(`(?i)\b(when required|when needed|as needed|if needed)\b`)
+	weeklyRE    = regexp.MustCompile(`(?i)\b(weekly|(?:a|per|each|every)\s+week)\b`)
+	weekdayRE   = regexp.MustCompile(`(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
 )
 
 // ParseDose understands the simple shapes of a dose in words ("One

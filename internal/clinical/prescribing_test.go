@@ -52,6 +52,8 @@ func TestPrescriptionCheck(t *testing.T) {
 			p.Medicine, p.Dose = med(morphine), "One tablet as directed"
 			return p
 		}, ok, "dose", "exact dose"},
+		{"weekly without a day", func(p Prescription) Prescription { p.Dose = "Four tablets once a week"; return p }, ok, "dose", "name the day"},
+		{"weekly with a day", func(p Prescription) Prescription { p.Dose = "Four tablets once a week on Monday"; return p }, ok, "", ""},
 		{"quantity not a number", func(p Prescription) Prescription { p.Quantity = "fifteen"; return p }, ok, "quantity", "whole number"},
 		{"quantity zero", func(p Prescription) Prescription { p.Quantity = "0"; return p }, ok, "quantity", "whole number"},
 		{"no days", func(p Prescription) Prescription { p.Days = ""; return p }, ok, "days", "how many days"},

@@ -34,9 +34,12 @@ type SafetyInput struct {
 	// Allergies are the patient's AllergyIntolerances, Medications their
 	// MedicationRequests (authorisations and issues).
 	Allergies, Medications []fhir.Resource
-	BirthDate              time.Time // zero when unknown
-	Pregnant               bool
-	Now                    time.Time
+	// Conditions are the patient's problems (Condition), for the
+	// drug–condition cautions.
+	Conditions []fhir.Resource
+	BirthDate  time.Time // zero when unknown
+	Pregnant   bool
+	Now        time.Time
 }
 
 // Interactions finds interactions between a medicine and the patient's
@@ -179,6 +182,19 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 		}
 		out = append(out, Warning{Kind: "pregnancy", Severity: sev, Text: text})
 	}
+	// Drug–condition cautions: the stand-in's few (conditionCautions).
+	for _, c := range in.Conditions {
+		if conceptCode(c["clinicalStatus"]) != "active" {
+			continue
+		}
+		for _, code := range codesOf(c["code"]) {
+			for _, cc := range conditionCautions {
+				if cc.condition == code && m.hasClass(cc.class) {
+					out = append(out, Warning{Kind: "condition", Severity: cc.severity, Text: fmt.Sprintf("%s: %s.", conceptText(c["code"]), cc.text)})
+				}
+			}
+		}
+	}
 	if ix != nil {
 		out = append(out, ix.Find(m, current)...)
 	}
@@ -188,6 +204,15 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 
 func severityRank(s string) int {
 	return map[string]int{"high": 0, "moderate": 1, "low": 2}[s]
+}
+
+// conditionCautions are the stand-in's drug–condition cautions, by the
+// condition's SNOMED CT code and the medicine's class. Clinical content
+// (H-803): a licensed knowledge base replaces them.
+var conditionCautions = []struct{ condition, class, severity, text string }{
+	{"709044004", "nsaid", "high", "NSAIDs can worsen kidney function; avoid if possible, or monitor renal function"},        // Chronic kidney disease
+	{"84114007", "nsaid", "high", "NSAIDs can worsen heart failure"},                                                         // Heart failure
+	{"195967001", "nsaid", "moderate", "NSAIDs can trigger bronchospasm in some people with asthma: ask about previous use"}, // Asthma
 }
 
 // PregnancyCode is SNOMED CT's "Pregnancy" (a finding); an active
@@ -214,6 +239,7 @@ var detectedIssueCodes = map[string][2]string{
 	"pregnancy":   {"COND", "Condition Alert"},
 	"interaction": {"DRG", "Drug Interaction Alert"},
 	"early":       {"TOOSOON", "Refill Too Soon Alert"},
+	"condition":   {"COND", "Condition Alert"},
 }
 
 // Override is the DetectedIssue that records a warning the prescriber

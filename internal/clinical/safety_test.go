@@ -67,6 +67,10 @@ func TestSafetyChecks(t *testing.T) {
 			[]string{"pregnancy:high:contraindicated"}},
 		{"pregnant, none known", SafetyInput{Medicine: med(paracetamol), Pregnant: true},
 			[]string{"pregnancy:moderate:suitable in pregnancy"}},
+		{"NSAID with CKD", SafetyInput{Medicine: med(ibuprofen), Conditions: []fhir.Resource{rxCondition("709044004", "Chronic kidney disease", "active")}},
+			[]string{"condition:high:kidney function"}},
+		{"NSAID with resolved CKD", SafetyInput{Medicine: med(ibuprofen), Conditions: []fhir.Resource{rxCondition("709044004", "Chronic kidney disease", "resolved")}}, nil},
+		{"paracetamol with CKD", SafetyInput{Medicine: med(paracetamol), Conditions: []fhir.Resource{rxCondition("709044004", "Chronic kidney disease", "active")}}, nil},
 		{"interaction", SafetyInput{Medicine: med(ibuprofen), Medications: []fhir.Resource{rxCurrent(sertraline, true, "2025-01-01")}},
 			[]string{"interaction:moderate:gastrointestinal bleeding"}},
 		{"severe first", SafetyInput{Medicine: med(amoxicillin), BirthDate: child, Allergies: []fhir.Resource{rxAllergy("91936005", "Allergy to penicillin", "active")}},
@@ -160,4 +164,9 @@ func TestIssueWarnings(t *testing.T) {
 	if got := IssueWarnings(withSSRI, auth, nil, LocalInteractions{}); len(got) != 1 || got[0].Kind != "interaction" {
 		t.Errorf("a new interacting medicine: %+v", got)
 	}
+}
+
+func rxCondition(code, display, status string) fhir.Resource {
+	return fhir.Resource{"resourceType": "Condition", "clinicalStatus": map[string]any{"coding": []any{map[string]any{"code": status}}},
+		"code": map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": code, "display": display}}, "text": display}}
 }

@@ -140,7 +140,7 @@ func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (
 	if err != nil {
 		return in, err
 	}
-	in.Pregnant = clinical.IsPregnant(conds)
+	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
 	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
 		in.BirthDate = t
 	}
