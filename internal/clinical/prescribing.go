@@ -440,6 +440,9 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 	var out MedicationList
 	lastIssue := map[string]fhir.Resource{}
 	for _, m := range meds {
+		if str(m, "status") == "cancelled" || str(m, "status") == "entered-in-error" {
+			continue // not a supply: the last issue is the last one standing
+		}
 		for _, b := range list(m, "basedOn") {
 			ref, _ := b["reference"].(string)
 			if cur, ok := lastIssue[ref]; !ok || str(m, "authoredOn") > str(cur, "authoredOn") {
@@ -495,3 +498,16 @@ func supplyText(n int, unit string) string {
 
 // MedicineName is a MedicationRequest's medicine as the record names it.
 func MedicineName(res fhir.Resource) string { return conceptText(res["medicationCodeableConcept"]) }
+
+// CancelIssue returns a copy of an issue (intent order) cancelled with a
+// reason (E00104); false when it is not an issue still active. The
+// authorisation's count is not given back: an issue cancelled was made.
+func CancelIssue(issue fhir.Resource, reason string) (fhir.Resource, bool) {
+	if str(issue, "intent") != "order" || str(issue, "status") != "active" {
+		return nil, false
+	}
+	out := cloneResource(issue)
+	out["status"] = "cancelled"
+	out["statusReason"] = map[string]any{"text": strings.TrimSpace(reason)}
+	return out, true
+}

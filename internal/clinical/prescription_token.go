@@ -17,6 +17,10 @@ type Token struct {
 	// controlled drug's prescription must also give.
 	QuantityWords string
 	Schedule      int
+	// Cancelled is the reason an issue was cancelled, "" while it stands;
+	// Version is the issue's, for an If-Match cancel.
+	Cancelled, Version string
+	Active             bool
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -26,7 +30,13 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		return Token{}, false
 	}
 	t := Token{ID: res.ID(), Medicine: conceptText(res["medicationCodeableConcept"]), Dose: dosageText(res),
-		Prescriber: refDisplay(res["requester"]), Date: day(str(res, "authoredOn"))}
+		Prescriber: refDisplay(res["requester"]), Date: day(str(res, "authoredOn")), Version: versionOf(res), Active: str(res, "status") == "active"}
+	if str(res, "status") == "cancelled" {
+		t.Cancelled = str(mapOf(res["statusReason"]), "text")
+		if t.Cancelled == "" {
+			t.Cancelled = "Cancelled"
+		}
+	}
 	if dr := mapOf(res["dispenseRequest"]); dr != nil {
 		if q := mapOf(dr["quantity"]); q != nil {
 			n := intOf(q["value"])

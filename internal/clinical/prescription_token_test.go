@@ -1,6 +1,10 @@
 package clinical
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
 
 func TestNumberWords(t *testing.T) {
 	for n, want := range map[int]string{0: "zero", 7: "seven", 14: "fourteen", 20: "twenty", 28: "twenty-eight", 56: "fifty-six",
@@ -24,5 +28,31 @@ func TestTokenOf(t *testing.T) {
 	plain := Prescription{Medicine: med(amoxicillin), Dose: "One capsule three times a day", Quantity: "15", Days: "5", Course: "acute"}.Authorisation("pt", gp, 1, nil, rxNow)
 	if tok, _ := TokenOf(IssueOf(plain, "urn:uuid:a", gp, rxNow)); tok.QuantityWords != "" || tok.Quantity != "15 capsules" {
 		t.Errorf("plain token %+v", tok)
+	}
+}
+
+func TestCancelIssue(t *testing.T) {
+	gp := Ref{Display: "Dr A"}
+	auth := Prescription{Medicine: med(amoxicillin), Dose: "One capsule three times a day", Quantity: "15", Days: "5", Course: "acute"}.Authorisation("pt", gp, 1, nil, rxNow)
+	issue := IssueOf(auth, "urn:uuid:a", gp, rxNow)
+	c, ok := CancelIssue(issue, "Wrong strength")
+	if !ok || c["status"] != "cancelled" || issue["status"] != "active" {
+		t.Fatalf("cancel %v", c)
+	}
+	if tok, _ := TokenOf(c); tok.Cancelled != "Wrong strength" || tok.Active {
+		t.Errorf("token of a cancelled issue %+v", tok)
+	}
+	if _, ok := CancelIssue(c, "again"); ok {
+		t.Error("cancelled twice")
+	}
+	if _, ok := CancelIssue(auth, "x"); ok {
+		t.Error("an authorisation cancelled as an issue")
+	}
+	auth["id"] = "a"
+	issue["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/a"}}
+	c["basedOn"], c["id"], issue["id"] = issue["basedOn"], "c", "i"
+	c["authoredOn"] = "2026-06-11T09:00:00+01:00"
+	if l := MedicationListOf([]fhir.Resource{auth, issue, c}, rxNow); len(l.Acute) != 1 || l.Acute[0].IssueID != "i" {
+		t.Errorf("the last issue standing: %+v", l.Acute)
 	}
 }

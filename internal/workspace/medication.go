@@ -47,6 +47,7 @@ func (ws *Workspace) medicationRoutes() {
 	m.HandleFunc("GET /workspace/patients/{id}/medication/{med}/stop", ws.staff("read", ws.stopForm))
 	m.HandleFunc("POST /workspace/patients/{id}/medication/{med}/stop", ws.staff("update", ws.stopMedication))
 	m.HandleFunc("GET /workspace/patients/{id}/medication/issues/{issue}/print", ws.staff("read", ws.printToken))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/issues/{issue}/cancel", ws.staff("update", ws.cancelIssue))
 }
 
 func (ws *Workspace) medication(w http.ResponseWriter, r *http.Request, v *visit) {

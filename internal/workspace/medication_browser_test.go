@@ -188,6 +188,18 @@ func TestBrowserPrescribing(t *testing.T) {
 	}
 	b.Axe("token")
 	b.Shot("token")
+	// Cancel it: refused without a reason, then cancelled and marked so.
+	rxSubmit(t, b, "#cancel-issue")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter why the prescription is cancelled") {
+		t.Errorf("cancel without a reason: %q", got)
+	}
+	b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Printed twice"))
+	rxSubmit(t, b, "#cancel-issue")
+	if got := b.Text("#cancelled"); !strings.Contains(got, "cancelled: Printed twice") {
+		t.Errorf("cancelled token: %q", got)
+	}
+	b.Axe("token cancelled")
+	b.Shot("token-cancelled")
 
 	// Stop the acute, refused first without a reason.
 	b.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("acute-list")))
@@ -312,6 +324,19 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	issue.Set("reason", "Going abroad for six weeks")
 	if status, _, body := gp.do(t, path+"/issue", issue); status != http.StatusConflict || !strings.Contains(body, "changed") {
 		t.Errorf("second issue of the same version, overridden: %d", status)
+	}
+	// Cancelling the issue needs a reason and a prescriber.
+	var issueID string
+	for _, m := range searchMatchesOf(mustSearch(t, s, ctx, "MedicationRequest", url.Values{"patient": {patient}, "intent": {"order"}})) {
+		issueID = m.ID()
+	}
+	cancel := url.Values{"patient": {patient}, "version": {"1"}}
+	if status, _, body := gp.do(t, path+"/issues/"+issueID+"/cancel", cancel); status != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter why the prescription is cancelled") || !strings.Contains(body, `id="reason"`) {
+		t.Errorf("cancel without a reason: %d", status)
+	}
+	cancel.Set("reason", "Printed twice")
+	if status, _, _ := nurse.do(t, path+"/issues/"+issueID+"/cancel", cancel); status != http.StatusForbidden {
+		t.Errorf("the nurse's cancel: %d", status)
 	}
 	// An allergy recorded since the authorisation is warned of at the next
 	// issue, with the early issue, until overridden.
@@ -486,4 +511,13 @@ func seenOf(body string) string {
 	}
 	i += len(`name="seen" value="`)
 	return body[i : i+16]
+}
+
+func mustSearch(t *testing.T, s *testbrowser.Stack, ctx context.Context, typ string, params url.Values) fhir.Resource {
+	t.Helper()
+	out, err := s.Service.Search(ctx, searchReq(typ, params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Resource
 }
