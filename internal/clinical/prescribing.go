@@ -511,3 +511,91 @@ func CancelIssue(issue fhir.Resource, reason string) (fhir.Resource, bool) {
 	out["statusReason"] = map[string]any{"text": strings.TrimSpace(reason)}
 	return out, true
 }
+
+// ElsewhereSources are where a medicine not prescribed here comes from.
+var ElsewhereSources = []Choice{{Key: "hospital", Label: "Hospital"}, {Key: "otc", Label: "Bought over the counter"},
+	{Key: "other", Label: "Another prescriber (dentist, clinic, private)"}}
+
+// Elsewhere is a medicine the patient takes that this practice did not
+// prescribe (E00102): recorded as a MedicationStatement, shown on the tab
+// and included in every safety check.
+type Elsewhere struct {
+	Medicine Medicine
+	Dose     string
+	Source   string
+}
+
+// Check returns the form's errors by field.
+func (e Elsewhere) Check() map[string]string {
+	errs := map[string]string{}
+	if e.Medicine.Code == "" {
+		errs["elsewhere"] = "Choose the medicine from the list"
+	}
+	if d := strings.TrimSpace(e.Dose); d == "" {
+		errs["elsewhere-dose"] = "Enter the dose the patient takes, as they tell you"
+	} else if len(d) > 200 {
+		errs["elsewhere-dose"] = "The dose must be 200 characters or fewer"
+	}
+	if !slices.ContainsFunc(ElsewhereSources, func(c Choice) bool { return c.Key == e.Source }) {
+		errs["source"] = "Select where the medicine comes from"
+	}
+	return errs
+}
+
+// Resource is the MedicationStatement of a medicine from elsewhere.
+func (e Elsewhere) Resource(patientID string, recorder Ref, now time.Time) fhir.Resource {
+	category := map[string][2]string{"hospital": {"inpatient", "Inpatient"}, "otc": {"patientspecified", "Patient Specified"}, "other": {"community", "Community"}}[e.Source]
+	return fhir.Resource{"resourceType": "MedicationStatement", "status": "active",
+		"category":                  codeable("http://terminology.hl7.org/CodeSystem/medication-statement-category", category[0], category[1], ChoiceLabel(ElsewhereSources, e.Source)),
+		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": e.Medicine.Code, "display": e.Medicine.Name}}, "text": e.Medicine.Name},
+		"subject":                   map[string]any{"reference": "Patient/" + patientID},
+		"dateAsserted":              now.In(London).Format("2006-01-02T15:04:05-07:00"),
+		"informationSource":         refMap(recorder),
+		"dosage":                    []any{map[string]any{"text": strings.TrimSpace(e.Dose)}},
+		"note":                      []any{map[string]any{"text": "Source: " + ChoiceLabel(ElsewhereSources, e.Source)}}}
+}
+
+// EndElsewhere returns a copy of a MedicationStatement no longer taken.
+func EndElsewhere(st fhir.Resource) (fhir.Resource, bool) {
+	if st.Type() != "MedicationStatement" || str(st, "status") != "active" {
+		return nil, false
+	}
+	out := cloneResource(st)
+	out["status"] = "completed"
+	return out, true
+}
+
+// ElsewhereRow is a line of medicines from elsewhere.
+type ElsewhereRow struct {
+	ID, Version, Name, Dose, Source, Date string
+	Active                                bool
+}
+
+// ElsewhereRows lists MedicationStatements, active first.
+func ElsewhereRows(sts []fhir.Resource) []ElsewhereRow {
+	var out []ElsewhereRow
+	for _, st := range sts {
+		if str(st, "status") == "entered-in-error" {
+			continue
+		}
+		r := ElsewhereRow{ID: st.ID(), Version: versionOf(st), Name: conceptText(st["medicationCodeableConcept"]), Date: day(str(st, "dateAsserted")),
+			Active: str(st, "status") == "active"}
+		if ds := list(st, "dosage"); len(ds) > 0 {
+			r.Dose = str(ds[0], "text")
+		}
+		if c := mapOf(st["category"]); c != nil {
+			r.Source = str(c, "text")
+		}
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b ElsewhereRow) int {
+		if a.Active != b.Active {
+			if a.Active {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return out
+}

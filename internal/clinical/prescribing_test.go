@@ -232,3 +232,31 @@ func TestReauthorise(t *testing.T) {
 		t.Errorf("without the course: %v", got)
 	}
 }
+
+func TestElsewhere(t *testing.T) {
+	if errs := (Elsewhere{}).Check(); errs["elsewhere"] == "" || errs["elsewhere-dose"] == "" || errs["source"] == "" {
+		t.Errorf("empty form: %v", errs)
+	}
+	e := Elsewhere{Medicine: med(omeprazoleCode), Dose: "One capsule once a day", Source: "hospital"}
+	if errs := e.Check(); len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	st := e.Resource("pt", Ref{Display: "Dr A"}, rxNow)
+	st["id"] = "s"
+	if st["status"] != "active" || conceptCode(st["category"]) != "inpatient" {
+		t.Errorf("statement %v", st)
+	}
+	ended, ok := EndElsewhere(st)
+	if !ok || ended["status"] != "completed" {
+		t.Errorf("ended %v", ended)
+	}
+	if _, ok := EndElsewhere(ended); ok {
+		t.Error("ended twice")
+	}
+	rows := ElsewhereRows([]fhir.Resource{ended, st})
+	if len(rows) != 2 || !rows[0].Active || rows[0].Source != "Hospital" || rows[0].Dose != "One capsule once a day" {
+		t.Errorf("rows %+v", rows)
+	}
+}
+
+const omeprazoleCode = "317335000"

@@ -92,6 +92,14 @@ func currentAuthorisations(meds []fhir.Resource, now time.Time) []fhir.Resource 
 	threeMonths := now.AddDate(0, -3, 0).In(London).Format("2006-01-02")
 	var out []fhir.Resource
 	for _, m := range meds {
+		if m.Type() == "MedicationStatement" {
+			// A medicine from elsewhere (hospital, over the counter) is
+			// current while active (E00102: in every check).
+			if str(m, "status") == "active" {
+				out = append(out, m)
+			}
+			continue
+		}
 		if len(list(m, "basedOn")) > 0 {
 			continue
 		}
@@ -144,7 +152,11 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 			current = append(current, cm)
 		}
 		if (known && cm.VTM == m.VTM) || slices.Contains(codesOf(a["medicationCodeableConcept"]), m.Code) {
-			out = append(out, Warning{Kind: "duplicate", Severity: "moderate", Text: fmt.Sprintf("Duplicate therapy: %s is already current (%s).", conceptText(a["medicationCodeableConcept"]), day(str(a, "authoredOn")))})
+			when := day(str(a, "authoredOn"))
+			if a.Type() == "MedicationStatement" {
+				when = "from elsewhere, recorded " + day(str(a, "dateAsserted"))
+			}
+			out = append(out, Warning{Kind: "duplicate", Severity: "moderate", Text: fmt.Sprintf("Duplicate therapy: %s is already current (%s).", conceptText(a["medicationCodeableConcept"]), when)})
 		}
 	}
 	// Dose and quantity.

@@ -35,6 +35,12 @@ type medicationPage struct {
 	Selected      map[string]bool
 	IssueWarnings []clinical.Warning
 	Seen, Reason  string
+	// Medicines from elsewhere, and the form recording one.
+	Elsewhere             []clinical.ElsewhereRow
+	MayRecordElsewhere    bool
+	ElsewhereCode         rxCode
+	ElsewhereDose, Source string
+	Sources               []clinical.Choice
 }
 
 // medicationRoutes lists the medication pages, one handler per task.
@@ -48,6 +54,8 @@ func (ws *Workspace) medicationRoutes() {
 	m.HandleFunc("POST /workspace/patients/{id}/medication/{med}/stop", ws.staff("update", ws.stopMedication))
 	m.HandleFunc("GET /workspace/patients/{id}/medication/issues/{issue}/print", ws.staff("read", ws.printToken))
 	m.HandleFunc("POST /workspace/patients/{id}/medication/issues/{issue}/cancel", ws.staff("update", ws.cancelIssue))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/elsewhere", ws.staff("create", ws.addElsewhere))
+	m.HandleFunc("POST /workspace/patients/{id}/medication-elsewhere/{entry}", ws.staff("update", ws.endElsewhere))
 }
 
 func (ws *Workspace) medication(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -74,6 +82,16 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 		return nil, false
 	}
 	p.List = clinical.MedicationListOf(meds, ws.opts.Now())
+	if !p.NamesOnly {
+		sts, hidden, err := ws.patientEntries(r.Context(), "MedicationStatement", base.Banner.ID, url.Values{"_count": {"200"}})
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return nil, false
+		}
+		p.Elsewhere, p.Sources = clinical.ElsewhereRows(sts), clinical.ElsewhereSources
+		_, may := v.principal.ReachFor("MedicationStatement", auth.Create)
+		p.MayRecordElsewhere = may && !hidden && v.user.Role.IsClinician()
+	}
 	if p.NamesOnly {
 		// Repeats by name: acute and past medicines are not theirs to see.
 		p.List.Acute, p.List.Past = nil, nil
@@ -142,6 +160,12 @@ func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (
 		return in, err
 	}
 	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
+	// Medicines from elsewhere are in every check (E00102).
+	sts, _, err := ws.patientEntries(ctx, "MedicationStatement", patient.ID, url.Values{"_count": {"200"}})
+	if err != nil {
+		return in, err
+	}
+	in.Medications = append(in.Medications, sts...)
 	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
 		in.BirthDate = t
 	}

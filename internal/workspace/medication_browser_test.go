@@ -73,6 +73,17 @@ func TestBrowserPrescribing(t *testing.T) {
 	b.Axe("medication")
 	b.Shot("medication")
 
+	// A medicine from the hospital, recorded for the checks.
+	b.Do(chromedp.Click(chromedp.CSS(".nhsuk-details__summary")), chromedp.WaitVisible(chromedp.ID("elsewhere")),
+		chromedp.SendKeys(chromedp.ID("elsewhere"), "sertra"))
+	rxFind(t, b, "elsewhere")
+	b.Do(chromedp.SendKeys(chromedp.ID("elsewhere-dose"), "One tablet once a day"), chromedp.Click(chromedp.ID("source")))
+	b.Axe("medicine from elsewhere")
+	rxSubmit(t, b, "#add-elsewhere")
+	if got := b.Text("#elsewhere-list"); !strings.Contains(got, "Sertraline 50mg tablets") || !strings.Contains(got, "Hospital") {
+		t.Errorf("medicines from elsewhere: %q", got)
+	}
+
 	// An acute antibiotic: the allergy warning, overridden with a reason.
 	b.ClickAndLoad("#prescribe")
 	b.Do(chromedp.WaitVisible(chromedp.ID("check")))
@@ -406,6 +417,20 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	}
 	if completed != 1 || renewed != 1 {
 		t.Errorf("after reauthorising: %d completed, %d renewed", completed, renewed)
+	}
+
+	// A medicine from the hospital is in the checks: ibuprofen now warns
+	// of the interaction with it.
+	if status, loc, _ := gp.do(t, path+"/elsewhere", url.Values{"patient": {patient}, "elsewhere-pick": {"321949006|Sertraline 50mg tablets"},
+		"elsewhere-dose": {"One tablet once a day"}, "source": {"hospital"}}); status != http.StatusSeeOther || !strings.Contains(loc, "saved=elsewhere") {
+		t.Fatalf("record from elsewhere: %d %s", status, loc)
+	}
+	if status, _, body := gp.do(t, path+"/new", url.Values{"patient": {patient}, "medicine-pick": {"329652003|Ibuprofen 400mg tablets"}, "dose": {"One tablet three times a day"},
+		"quantity": {"21"}, "days": {"7"}, "course": {"acute"}}); status != http.StatusOK || !strings.Contains(body, "Interaction with Sertraline 50mg tablets") {
+		t.Errorf("ibuprofen with sertraline from the hospital: %d, want the interaction warning", status)
+	}
+	if status, _, _ := desk.do(t, path+"/elsewhere", url.Values{"patient": {patient}}); status != http.StatusForbidden {
+		t.Errorf("receptionist records a medicine: %d", status)
 	}
 
 	// The receptionist: names of repeats only, no prescribing.
