@@ -110,7 +110,8 @@ var medicationSaved = map[string]string{
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 }
 
-// prescriber returns the user as a prescriber, or why they may not
+// prescriber returns the user as a prescriber (their PractitionerRole),
+// or why they may not
 // prescribe: a GP or nurse whose PractitionerRole at the practice carries
 // the prescriber capability (set by the practice admin, admin_staff*.go).
 func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, string) {
@@ -134,7 +135,11 @@ func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, st
 			continue
 		}
 		if clinical.IsPrescriber(role) {
-			return ws.authorRef(ctx, v), ""
+			// The prescriber as their PractitionerRole (as EPS has it): the
+			// role carries their registration's practitioner, the practice
+			// and the prescriber capability, so each prescription records
+			// who prescribed in which capacity.
+			return clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}, ""
 		}
 	}
 	return clinical.Ref{}, refusal

@@ -243,6 +243,9 @@ func TestBrowserPrescribing(t *testing.T) {
 			plans++
 		case (strings.Contains(name, "Amoxicillin") || strings.Contains(name, "Omeprazole")) && m["intent"] == "order":
 			orders++
+			if ref := fmt.Sprint(m["requester"]); !strings.Contains(ref, "PractitionerRole/") || !strings.Contains(ref, "Dr Anita Patel") {
+				t.Errorf("an issue's prescriber: %v", ref)
+			}
 			if m["basedOn"] == nil {
 				t.Errorf("an issue without its authorisation: %v", m)
 			}
