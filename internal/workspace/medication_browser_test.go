@@ -23,9 +23,9 @@ import (
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
-// medPractice is a demo practice whose first GP is a prescriber (their
+// medPractice is a demo practice (whose GPs are prescribers: their
 // PractitionerRole carries the capability, as the practice admin sets
-// it) and whose first patient is allergic to penicillin.
+// it; the nurse is not) whose first patient is allergic to penicillin.
 func medPractice(t *testing.T, s *testbrowser.Stack) (*demo.Practice, string) {
 	t.Helper()
 	ctx := context.Background()
@@ -33,17 +33,7 @@ func medPractice(t *testing.T, s *testbrowser.Stack) (*demo.Practice, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, c := range practice.Clinicians {
-		role := fhir.Resource{"resourceType": "PractitionerRole", "active": true,
-			"practitioner": map[string]any{"reference": "Practitioner/" + c.ID},
-			"organization": map[string]any{"reference": "Organization/" + practice.OrganizationID}}
-		if i == 0 {
-			role = clinical.WithPrescriber(role, true)
-		}
-		if _, err := s.Service.Create(ctx, "PractitionerRole", role, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// The demo's GPs are prescribers; its nurse is not.
 	patient := practice.Patients[0]
 	if _, err := s.Service.Create(ctx, "AllergyIntolerance", fhir.Resource{"resourceType": "AllergyIntolerance",
 		"clinicalStatus": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}}},
