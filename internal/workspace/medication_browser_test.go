@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -83,9 +84,12 @@ func TestBrowserPrescribing(t *testing.T) {
 	b.Axe("prescribe")
 	b.Do(chromedp.SendKeys(chromedp.ID("medicine"), "amoxi"))
 	rxFind(t, b, "medicine")
+	// From the keyboard: Enter in the last field checks the prescription.
 	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule three times a day"),
-		chromedp.SendKeys(chromedp.ID("quantity"), "15"), chromedp.SendKeys(chromedp.ID("days"), "5"))
-	rxSubmit(t, b, "#check")
+		chromedp.SendKeys(chromedp.ID("quantity"), "15"))
+	b.Eval(`window.gpOldPage = true; "ok"`)
+	b.Do(chromedp.SendKeys(chromedp.ID("days"), "5"+kb.Enter))
+	b.Do(chromedp.WaitVisible(chromedp.ID("warning-list")))
 	if got := b.Text("#warning-list"); !strings.Contains(got, "Allergy to penicillin") || !strings.Contains(got, "Serious") {
 		t.Fatalf("warnings: %q", got)
 	}
