@@ -46,7 +46,18 @@ type Prescription struct {
 	// Prior is the authorisation this one replaces ("MedicationRequest/id"),
 	// when it reauthorises a repeat.
 	Prior string
+	// Delayed: a back-up acute prescription, to be used only if the
+	// symptoms do not improve (E00105).
+	Delayed bool
 }
+
+// DelayedURL marks a delayed (back-up) prescription: R4 and UK Core have
+// no element for it.
+const DelayedURL = "https://gpcloud.dev/fhir/StructureDefinition/delayed-prescription"
+
+// delayedNote is what a delayed prescription says, on the record and the
+// token.
+const delayedNote = "Delayed (back-up) prescription: use only if the symptoms do not improve or get worse"
 
 // PrescriptionCourses are the choices of course.
 var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"}}
@@ -91,6 +102,9 @@ func (p Prescription) Check(now time.Time) map[string]string {
 	switch p.Course {
 	case "acute":
 	case "repeat":
+		if p.Delayed {
+			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
+		}
 		if p.Medicine.Schedule == 2 || p.Medicine.Schedule == 3 {
 			errs["course"] = "A Schedule 2 or 3 controlled drug cannot be prescribed as a repeat"
 		}
@@ -219,7 +233,21 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 	if p.Prior != "" {
 		res["priorPrescription"] = map[string]any{"reference": p.Prior}
 	}
+	if p.Delayed {
+		res["extension"] = append(anyList(res["extension"]), map[string]any{"url": DelayedURL, "valueBoolean": true})
+		res["note"] = []any{map[string]any{"text": delayedNote}}
+	}
 	return res
+}
+
+// IsDelayed reports a delayed (back-up) prescription.
+func IsDelayed(res fhir.Resource) bool {
+	for _, e := range list(res, "extension") {
+		if e["url"] == DelayedURL && e["valueBoolean"] == true {
+			return true
+		}
+	}
+	return false
 }
 
 // PrescriptionFrom is a repeat authorisation as a prescription to
@@ -301,6 +329,10 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		if v, ok := auth[k]; ok {
 			res[k] = normalise(v)
 		}
+	}
+	if IsDelayed(auth) {
+		res["extension"] = []any{map[string]any{"url": DelayedURL, "valueBoolean": true}}
+		res["note"] = []any{map[string]any{"text": delayedNote}}
 	}
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
 		delete(dr, "numberOfRepeatsAllowed")
@@ -425,6 +457,7 @@ type MedicationRow struct {
 	Review string
 	// IssueID is the newest issue's id, for its printed token.
 	IssueID string
+	Delayed bool
 }
 
 // MedicationList is the medication tab: acute authorisations of the last
@@ -457,7 +490,7 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 		}
 		row := MedicationRow{ID: m.ID(), Version: versionOf(m), Name: conceptText(m["medicationCodeableConcept"]), Dose: dosageText(m),
 			Date: day(str(m, "authoredOn")), Prescriber: refDisplay(m["requester"]), Status: str(m, "status"),
-			Repeat: conceptCode(m["courseOfTherapyType"]) == "continuous"}
+			Repeat: conceptCode(m["courseOfTherapyType"]) == "continuous", Delayed: IsDelayed(m)}
 		if dr := mapOf(m["dispenseRequest"]); dr != nil {
 			if q := mapOf(dr["quantity"]); q != nil {
 				row.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))

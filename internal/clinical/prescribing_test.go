@@ -62,6 +62,8 @@ func TestPrescriptionCheck(t *testing.T) {
 			p.Medicine, p.Dose = med(morphine), "One tablet twice a day"
 			return p
 		}, repeat, "course", "Schedule 2 or 3"},
+		{"delayed acute", func(p Prescription) Prescription { p.Delayed = true; return p }, ok, "", ""},
+		{"delayed repeat", func(p Prescription) Prescription { p.Delayed = true; return p }, repeat, "delayed", "is an acute"},
 		{"no issues", func(p Prescription) Prescription { p.Issues = ""; return p }, repeat, "issues", "issues are authorised"},
 		{"too many issues", func(p Prescription) Prescription { p.Issues = "14"; return p }, repeat, "issues", "from 1 to 13"},
 		{"no review", func(p Prescription) Prescription { p.Review = ""; return p }, repeat, "review", "Enter the date"},
@@ -260,3 +262,24 @@ func TestElsewhere(t *testing.T) {
 }
 
 const omeprazoleCode = "317335000"
+
+func TestDelayedPrescription(t *testing.T) {
+	gp := Ref{Display: "Dr A"}
+	p := Prescription{Medicine: med(amoxicillin), Dose: "One capsule three times a day", Quantity: "15", Days: "5", Course: "acute", Delayed: true}
+	auth := p.Authorisation("pt", gp, 1, nil, rxNow)
+	issue := IssueOf(auth, "urn:uuid:a", gp, rxNow)
+	if !IsDelayed(auth) || !IsDelayed(issue) {
+		t.Fatalf("delayed lost: %v %v", auth, issue)
+	}
+	if tok, _ := TokenOf(issue); !strings.Contains(tok.Delayed, "only if the symptoms do not improve") {
+		t.Errorf("token %+v", tok)
+	}
+	auth["id"] = "a"
+	if l := MedicationListOf([]fhir.Resource{auth}, rxNow); len(l.Acute) != 1 || !l.Acute[0].Delayed {
+		t.Errorf("list %+v", l)
+	}
+	p.Delayed = false
+	if IsDelayed(p.Authorisation("pt", gp, 1, nil, rxNow)) {
+		t.Error("an ordinary acute marked delayed")
+	}
+}

@@ -21,6 +21,9 @@ type Token struct {
 	// Version is the issue's, for an If-Match cancel.
 	Cancelled, Version string
 	Active             bool
+	// Delayed is what a delayed (back-up) prescription tells the patient,
+	// "" for any other.
+	Delayed string
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -31,6 +34,9 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 	}
 	t := Token{ID: res.ID(), Medicine: conceptText(res["medicationCodeableConcept"]), Dose: dosageText(res),
 		Prescriber: refDisplay(res["requester"]), Date: day(str(res, "authoredOn")), Version: versionOf(res), Active: str(res, "status") == "active"}
+	if IsDelayed(res) {
+		t.Delayed = delayedNote
+	}
 	if str(res, "status") == "cancelled" {
 		t.Cancelled = str(mapOf(res["statusReason"]), "text")
 		if t.Cancelled == "" {

@@ -416,6 +416,27 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 		t.Errorf("after reauthorising: %d completed, %d renewed", completed, renewed)
 	}
 
+	// A delayed (back-up) acute: marked on the tab and on its token; a
+	// delayed repeat is refused.
+	delayed := url.Values{"patient": {patient}, "medicine-pick": {"322236009|Paracetamol 500mg tablets"}, "dose": {"Two tablets up to four times a day when required"},
+		"quantity": {"32"}, "days": {"4"}, "course": {"repeat"}, "issues": {"1"}, "delayed": {"yes"}}
+	if status, _, body := gp.do(t, path+"/new", delayed); status != http.StatusUnprocessableEntity || !strings.Contains(body, "A delayed prescription is an acute") {
+		t.Errorf("a delayed repeat: %d", status)
+	}
+	delayed.Set("course", "acute")
+	status, loc, body = gp.do(t, path+"/new", delayed)
+	if status == http.StatusOK && strings.Contains(body, `name="seen"`) {
+		delayed.Set("seen", seenOf(body))
+		delayed.Set("reason", "Reviewed the warnings")
+		status, loc, _ = gp.do(t, path+"/new", delayed)
+	}
+	if status != http.StatusSeeOther || !strings.Contains(loc, "saved=prescribed") {
+		t.Fatalf("a delayed acute: %d %s", status, loc)
+	}
+	if _, _, body := gp.do(t, path, nil); !strings.Contains(body, ">Delayed</strong>") {
+		t.Error("the tab does not mark the delayed prescription")
+	}
+
 	// A medicine from the hospital is in the checks: ibuprofen now warns
 	// of the interaction with it.
 	if status, loc, _ := gp.do(t, path+"/elsewhere", url.Values{"patient": {patient}, "elsewhere-pick": {"321949006|Sertraline 50mg tablets"},

@@ -31,6 +31,7 @@ type prescribePage struct {
 	// From and FromVersion are the repeat being reauthorised (its id and
 	// the version shown), "" for a new prescription.
 	From, FromVersion, FromName string
+	Delayed                     bool
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
@@ -103,12 +104,13 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Dose, p.Quantity, p.Days = strings.TrimSpace(f.Get("dose")), strings.TrimSpace(f.Get("quantity")), strings.TrimSpace(f.Get("days"))
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
+	p.Delayed = f.Get("delayed") == "yes"
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
 	}
-	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues}
+	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed}
 	var old fhir.Resource
 	if p.From != "" {
 		var err error
@@ -140,7 +142,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		errs["review-day"] = msg
 	}
 	if len(errs) > 0 {
-		fieldErrors(&p.page, errs, []string{"medicine", "dose", "quantity", "days", "course", "issues", "review-day"})
+		fieldErrors(&p.page, errs, []string{"medicine", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
 	}
