@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -41,6 +44,9 @@ type medicationPage struct {
 	ElsewhereCode         rxCode
 	ElsewhereDose, Source string
 	Sources               []clinical.Choice
+	// meds and statements are what the page read, for the checks of an
+	// issue made from it (read once).
+	meds, statements []fhir.Resource
 }
 
 // medicationRoutes lists the medication pages, one handler per task.
@@ -76,19 +82,19 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 		p.Saved = s
 	}
 	p.NamesOnly = slices.Contains(auth.NamesOnly[v.principal.Role], "MedicationRequest")
-	meds, err := ws.recordEntries(r.Context(), "MedicationRequest", base.Banner.ID, url.Values{"_count": {"500"}})
+	meds, _, err := ws.allMedicationEntries(r.Context(), "MedicationRequest", base.Banner.ID)
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
 	}
-	p.List = clinical.MedicationListOf(meds, ws.opts.Now())
+	p.List, p.meds = clinical.MedicationListOf(meds, ws.opts.Now()), meds
 	if !p.NamesOnly {
-		sts, hidden, err := ws.patientEntries(r.Context(), "MedicationStatement", base.Banner.ID, url.Values{"_count": {"200"}})
+		sts, hidden, err := ws.allMedicationEntries(r.Context(), "MedicationStatement", base.Banner.ID)
 		if err != nil {
 			ws.failed(w, r, v, err)
 			return nil, false
 		}
-		p.Elsewhere, p.Sources = clinical.ElsewhereRows(sts), clinical.ElsewhereSources
+		p.Elsewhere, p.Sources, p.statements = clinical.ElsewhereRows(sts), clinical.ElsewhereSources, sts
 		_, may := v.principal.ReachFor("MedicationStatement", auth.Create)
 		p.MayRecordElsewhere = may && !hidden && v.user.Role.IsClinician()
 	}
@@ -152,12 +158,23 @@ func (ws *Workspace) interactions() clinical.Interactions { return clinical.Loca
 // safetyInput gathers what the safety checks look at: the patient's
 // allergies, medicines, age and a recorded pregnancy, read as the user.
 func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (clinical.SafetyInput, error) {
-	in := clinical.SafetyInput{Now: ws.opts.Now()}
+	meds, _, err := ws.allMedicationEntries(ctx, "MedicationRequest", patient.ID)
+	if err != nil {
+		return clinical.SafetyInput{}, err
+	}
+	sts, _, err := ws.allMedicationEntries(ctx, "MedicationStatement", patient.ID)
+	if err != nil {
+		return clinical.SafetyInput{}, err
+	}
+	return ws.safetyInputWith(ctx, patient, meds, sts)
+}
+
+// safetyInputWith is safetyInput with the patient's MedicationRequests
+// and MedicationStatements already read.
+func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banner, meds, sts []fhir.Resource) (clinical.SafetyInput, error) {
+	in := clinical.SafetyInput{Now: ws.opts.Now(), Medications: append(slices.Clone(meds), sts...)}
 	var err error
 	if in.Allergies, err = ws.recordEntries(ctx, "AllergyIntolerance", patient.ID, url.Values{"_count": {"200"}}); err != nil {
-		return in, err
-	}
-	if in.Medications, err = ws.recordEntries(ctx, "MedicationRequest", patient.ID, url.Values{"_count": {"500"}}); err != nil {
 		return in, err
 	}
 	conds, err := ws.recordEntries(ctx, "Condition", patient.ID, url.Values{"_count": {"200"}})
@@ -165,14 +182,55 @@ func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (
 		return in, err
 	}
 	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
-	// Medicines from elsewhere are in every check (E00102).
-	sts, _, err := ws.patientEntries(ctx, "MedicationStatement", patient.ID, url.Values{"_count": {"200"}})
-	if err != nil {
-		return in, err
-	}
-	in.Medications = append(in.Medications, sts...)
+	// Medicines from elsewhere (sts) are in every check (E00102).
 	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
 		in.BirthDate = t
 	}
 	return in, nil
+}
+
+// allMedicationEntries reads every one of the patient's resources of a
+// type as the user, following the search's pages: a patient with years
+// of issues has more than one page, and a medicine left off the last
+// page would be missing from the list and from the safety checks.
+// hidden is true (and no error) when the role may not read the type.
+func (ws *Workspace) allMedicationEntries(ctx context.Context, typ, patientID string) ([]fhir.Resource, bool, error) {
+	params := url.Values{"patient": {patientID}, "_count": {"500"}}
+	var out []fhir.Resource
+	for page := 0; page < 100; page++ {
+		res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})
+		var fe *fhir.Error
+		if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+			return nil, true, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, searchMatches(res.Resource)...)
+		next := nextPage(res.Resource)
+		if next == nil {
+			return out, false, nil
+		}
+		params.Set("_search", next.Get("_search"))
+		params.Set("_offset", next.Get("_offset"))
+	}
+	return nil, false, fmt.Errorf("more than 100 pages of %s", typ)
+}
+
+// nextPage is the query of a search Bundle's next link, nil on the last
+// page.
+func nextPage(bundle fhir.Resource) url.Values {
+	links, _ := bundle["link"].([]any)
+	for _, l := range links {
+		m, _ := l.(map[string]any)
+		if m["relation"] != "next" {
+			continue
+		}
+		u, err := url.Parse(fmt.Sprint(m["url"]))
+		if err != nil || u.Query().Get("_offset") == "" {
+			return nil
+		}
+		return u.Query()
+	}
+	return nil
 }

@@ -27,7 +27,7 @@ import (
 // medPractice is a demo practice (whose GPs are prescribers: their
 // PractitionerRole carries the capability, as the practice admin sets
 // it; the nurse is not) whose first patient is allergic to penicillin.
-func medPractice(t *testing.T, s *testbrowser.Stack) (*demo.Practice, string) {
+func medPractice(t testing.TB, s *testbrowser.Stack) (*demo.Practice, string) {
 	t.Helper()
 	ctx := context.Background()
 	practice, err := demo.Make(ctx, s.Service, demo.Options{Patients: 2, Now: time.Now()})
@@ -467,7 +467,7 @@ type medSession struct {
 	cookie, csrf string
 }
 
-func staffSession(t *testing.T, s *testbrowser.Stack, name string, role auth.Role, practice, fhirUser string) *medSession {
+func staffSession(t testing.TB, s *testbrowser.Stack, name string, role auth.Role, practice, fhirUser string) *medSession {
 	t.Helper()
 	ctx := context.Background()
 	s.Staff(t, name, role, practice, fhirUser)
@@ -486,7 +486,7 @@ func staffSession(t *testing.T, s *testbrowser.Stack, name string, role auth.Rol
 	return &medSession{s: s, cookie: cookie, csrf: sess.CSRF}
 }
 
-func (c *medSession) do(t *testing.T, path string, form url.Values) (int, string, string) {
+func (c *medSession) do(t testing.TB, path string, form url.Values) (int, string, string) {
 	t.Helper()
 	method, body := "GET", io.Reader(nil)
 	if form != nil {

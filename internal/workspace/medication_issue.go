@@ -40,7 +40,7 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	now := ws.opts.Now()
-	in, err := ws.safetyInput(r.Context(), *p.Banner)
+	in, err := ws.safetyInputWith(r.Context(), *p.Banner, p.meds, p.statements)
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
@@ -52,11 +52,23 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	var todo []pending
 	var problems []string
+	// The patient's medicines were just read for the checks: the repeats
+	// come from there (one search, not a read each); the write is still
+	// If-Match the version the prescriber saw.
+	current := map[string]fhir.Resource{}
+	for _, m := range in.Medications {
+		if m.Type() == "MedicationRequest" {
+			current[m.ID()] = m
+		}
+	}
 	for _, id := range ids {
-		auth, err := ws.read(r.Context(), "MedicationRequest", id)
-		if err != nil {
-			ws.entryFailed(w, r, v, err)
-			return
+		auth, ok := current[id]
+		if !ok {
+			var err error
+			if auth, err = ws.read(r.Context(), "MedicationRequest", id); err != nil {
+				ws.entryFailed(w, r, v, err)
+				return
+			}
 		}
 		if !entryBelongsTo(auth, p.Banner.ID) {
 			ws.entryFailed(w, r, v, errWrongPatient)
