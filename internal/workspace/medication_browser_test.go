@@ -453,6 +453,9 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 
 	// The receptionist: names of repeats only, no prescribing.
 	status, _, body = desk.do(t, path, nil)
+	if names := body[strings.Index(body, `id="repeat-names"`)+1:]; strings.Count(names[:strings.Index(names, "</ul>")], "Omeprazole") != 1 {
+		t.Errorf("the receptionist's repeats list Omeprazole other than once (its issues listed as repeats?)")
+	}
 	if status != http.StatusOK || !strings.Contains(body, "Omeprazole") || strings.Contains(body, "One capsule once a day") || strings.Contains(body, "Prescribe a medicine") {
 		t.Errorf("receptionist's medication tab: %d names-only=%v", status, strings.Contains(body, "names-only"))
 	}
