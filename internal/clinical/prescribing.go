@@ -458,6 +458,8 @@ type MedicationRow struct {
 	// IssueID is the newest issue's id, for its printed token.
 	IssueID string
 	Delayed bool
+	// Reauthorised: a repeat replaced by a new authorisation.
+	Reauthorised bool
 }
 
 // MedicationList is the medication tab: acute authorisations of the last
@@ -496,9 +498,10 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 				row.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))
 			}
 		}
-		if sr := mapOf(m["statusReason"]); sr != nil {
+		if sr := mapOf(m["statusReason"]); sr != nil && row.Status == "stopped" {
 			row.StopReason = str(sr, "text")
 		}
+		row.Reauthorised = row.Status == "completed" && row.Repeat
 		if is, ok := lastIssue["MedicationRequest/"+m.ID()]; ok {
 			row.LastIssue, row.IssueID = day(str(is, "authoredOn")), is.ID()
 		}

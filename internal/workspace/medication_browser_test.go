@@ -76,6 +76,7 @@ func TestBrowserPrescribing(t *testing.T) {
 	}
 
 	// An acute antibiotic: the allergy warning, overridden with a reason.
+	b.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("prescribe")))
 	b.ClickAndLoad("#prescribe")
 	b.Do(chromedp.WaitVisible(chromedp.ID("check")))
 	if got := b.Text("#interactions-notice"); !strings.Contains(got, "not connected to a national drug database") {
@@ -221,6 +222,33 @@ func TestBrowserPrescribing(t *testing.T) {
 	if got := b.Text("#past-list"); !strings.Contains(got, "Amoxicillin") || !strings.Contains(got, "Course changed after review") {
 		t.Errorf("past: %q", got)
 	}
+
+	// A nurse who is not a prescriber sees the list and is refused
+	// prescribing; a receptionist sees repeat names only.
+	nb := testbrowser.Start(t)
+	nb.SignIn(s.URL, s.Staff(t, "nurse@rx", auth.RoleNurse, practice.OrganizationID, "Practitioner/"+practice.Clinicians[2].ID))
+	nb.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("not-prescriber")))
+	if got := nb.Text("#not-prescriber"); !strings.Contains(got, "Only a prescriber can issue medicines") {
+		t.Errorf("the nurse's medication tab: %q", got)
+	}
+	if nb.Eval(`String(!!document.getElementById('prescribe') || !!document.getElementById('issue-selected') || !!document.querySelector('a[href$="/stop"]'))`) != "false" {
+		t.Error("a nurse who is not a prescriber is offered prescribing")
+	}
+	nb.Axe("medication (nurse)")
+	nb.Shot("medication-nurse")
+	nb.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if got := nb.Text("main"); !strings.Contains(got, "Only a prescriber") {
+		t.Errorf("the nurse's prescribing form: %q", got)
+	}
+	nb.Axe("prescribing refused")
+	rb := testbrowser.Start(t)
+	rb.SignIn(s.URL, s.Staff(t, "reception@rx", auth.RoleReceptionist, practice.OrganizationID, ""))
+	rb.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("names-only")))
+	if got := rb.Text("#repeat-names"); !strings.Contains(got, "Omeprazole") || strings.Contains(got, "Amoxicillin") || strings.Contains(got, "once a day") {
+		t.Errorf("the receptionist's names: %q", got)
+	}
+	rb.Axe("medication (reception)")
+	rb.Shot("medication-reception")
 
 	// Another FHIR client sees the same.
 	api := apiClient(t, s, &auth.Principal{Subject: "other-client", Role: auth.RoleGP, Practice: practice.OrganizationID, FHIRUser: gpRef})

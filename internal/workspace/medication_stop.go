@@ -21,8 +21,8 @@ func (ws *Workspace) stopBase(w http.ResponseWriter, r *http.Request, v *visit) 
 	if !ok {
 		return nil, false
 	}
-	if !base.MayWrite || !v.user.Role.IsClinician() {
-		ws.message(w, r, v, http.StatusForbidden, "Not available to your role", "Only a clinician can stop a medicine.")
+	if _, refusal := ws.prescriber(r.Context(), v); refusal != "" || !base.MayWrite {
+		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", "Only a prescriber can stop a medicine. Your practice admin records who prescribes.")
 		return nil, false
 	}
 	auth, err := ws.read(r.Context(), "MedicationRequest", r.PathValue("med"))
