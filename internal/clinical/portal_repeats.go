@@ -10,10 +10,14 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
-// Repeat ordering from the portal. Only a current repeat can be ordered
-// (a MedicationRequest with intent order, status active and
-// courseOfTherapyType continuous): acute items and repeat dispensing are
-// not, as in the NHS App. A medicine already asked for and not yet dealt
+// Repeat ordering from the portal. Only a current repeat can be ordered:
+// an active repeat authorisation as prescribing writes it (a
+// MedicationRequest of intent plan, courseOfTherapyType continuous), or
+// an active continuous order that is not an issue of one (a record
+// imported from a system that keeps one MedicationRequest per repeat).
+// Each issue of an authorisation (an order based on it) is not a repeat
+// of its own; acute items and repeat dispensing cannot be ordered, as in
+// the NHS App. A medicine already asked for and not yet dealt
 // with cannot be asked for again (E00330; two requests would make two
 // issues: hazard H-1004).
 
@@ -30,7 +34,13 @@ type PortalRepeat struct {
 func PortalRepeats(meds []fhir.Resource, pending map[string]bool) []PortalRepeat {
 	var out []PortalRepeat
 	for _, m := range meds {
-		if str(m, "status") != "active" || str(m, "intent") != "order" || conceptCode(m["courseOfTherapyType"]) != "continuous" {
+		if str(m, "status") != "active" || conceptCode(m["courseOfTherapyType"]) != "continuous" {
+			continue
+		}
+		switch intent := str(m, "intent"); {
+		case intent == "plan":
+		case intent == "order" && m["basedOn"] == nil:
+		default:
 			continue
 		}
 		name := conceptText(m["medicationCodeableConcept"])

@@ -162,7 +162,7 @@ func TestReplyBy(t *testing.T) {
 	}
 }
 
-func med(id, status, intent, course, name string) fhir.Resource {
+func portalMed(id, status, intent, course, name string) fhir.Resource {
 	m := fhir.Resource{"resourceType": "MedicationRequest", "id": id, "status": status, "intent": intent,
 		"medicationCodeableConcept": map[string]any{"text": name}, "dosageInstruction": []any{map[string]any{"text": "One a day"}}}
 	if course != "" {
@@ -173,15 +173,19 @@ func med(id, status, intent, course, name string) fhir.Resource {
 
 func TestPortalRepeats(t *testing.T) {
 	meds := []fhir.Resource{
-		med("a", "active", "order", "continuous", "Ramipril 5mg capsules"),
-		med("b", "active", "order", "acute", "Amoxicillin"),
-		med("c", "stopped", "order", "continuous", "Old med"),
-		med("d", "active", "plan", "continuous", "A plan"),
-		med("e", "active", "order", "continuous-repeating-dispensing", "Repeat dispensing"),
-		med("f", "active", "order", "continuous", "Atorvastatin 20mg tablets"),
+		portalMed("a", "active", "order", "continuous", "Ramipril 5mg capsules"),
+		portalMed("b", "active", "order", "acute", "Amoxicillin"),
+		portalMed("c", "stopped", "order", "continuous", "Old med"),
+		portalMed("d", "active", "plan", "continuous", "A plan"),
+		portalMed("e", "active", "order", "continuous-repeating-dispensing", "Repeat dispensing"),
+		portalMed("f", "active", "order", "continuous", "Atorvastatin 20mg tablets"),
 	}
+	// An issue of the plan (an order based on it) is not a repeat itself.
+	issue := portalMed("g", "active", "order", "continuous", "A plan")
+	issue["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/d"}}
+	meds = append(meds, issue)
 	got := PortalRepeats(meds, map[string]bool{"f": true})
-	if len(got) != 2 || got[0].ID != "f" || got[1].ID != "a" || !got[0].Requested || got[1].Requested || got[1].Dose != "One a day" {
+	if len(got) != 3 || got[0].ID != "d" || got[1].ID != "f" || got[2].ID != "a" || !got[1].Requested || got[2].Requested || got[2].Dose != "One a day" {
 		t.Fatalf("%+v", got)
 	}
 	tests := []struct {

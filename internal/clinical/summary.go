@@ -76,6 +76,9 @@ func Summarise(in SummaryInput, now time.Time) Summary {
 		if status == "entered-in-error" || status == "cancelled" || status == "stopped" {
 			continue
 		}
+		if len(list(m, "basedOn")) > 0 {
+			continue // an issue of an authorisation, which the summary shows (prescribing.go)
+		}
 		authored := str(m, "authoredOn")
 		e := Entry{ID: m.ID(), Type: "MedicationRequest", Text: conceptText(m["medicationCodeableConcept"]), Date: day(authored), sortKey: authored}
 		if e.Text == "" {

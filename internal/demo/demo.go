@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -70,6 +71,14 @@ func Make(ctx context.Context, svc *service.Service, o Options) (*Practice, erro
 			"name": []any{map[string]any{"family": c.family, "given": []any{c.given}, "prefix": []any{prefix}}}}
 		if err := put(pr); err != nil {
 			return nil, fmt.Errorf("a clinician: %w", err)
+		}
+		// Their role at the practice, as the practice admin records it:
+		// the GPs prescribe (the Medication tab checks it).
+		role := clinical.PractitionerRoleOf(clinical.StaffMember{Name: name, Role: c.role, RoleName: map[string]string{"gp": "GP", "nurse": "Nurse"}[c.role],
+			Prescriber: c.role == "gp"}, "Practitioner/"+id, p.OrganizationID)
+		role["id"] = "prr-" + strings.TrimPrefix(id, "pr-")
+		if err := put(role); err != nil {
+			return nil, fmt.Errorf("a clinician's role: %w", err)
 		}
 		p.Clinicians = append(p.Clinicians, Clinician{ID: id, Name: name, Role: c.role})
 	}

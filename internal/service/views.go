@@ -28,7 +28,8 @@ import (
 // namesOnlyElements are what a names-only view keeps, per type.
 var namesOnlyElements = map[string][]string{
 	"MedicationRequest": {"resourceType", "id", "meta", "status", "intent", "courseOfTherapyType",
-		"medicationCodeableConcept", "medicationReference", "subject", "authoredOn"},
+		"medicationCodeableConcept", "medicationReference", "subject", "authoredOn",
+		"basedOn"}, // an issue names its authorisation, so that a repeat is listed once
 }
 
 // namesOnlyParams are the search parameters allowed on a names-only type.

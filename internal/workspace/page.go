@@ -59,6 +59,7 @@ var recordTabs = []struct{ path, label string }{
 	{"", "Summary"},
 	{"/consultations", "Consultations"},
 	{"/problems", "Problems"},
+	{"/medication", "Medication"},
 	{"/allergies", "Allergies"},
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
@@ -69,7 +70,8 @@ var recordTabs = []struct{ path, label string }{
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment",
+	"Medication": "MedicationRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

@@ -4,7 +4,9 @@ package workspace
 var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
 	"book", "book-slot", "appointment", "appointment-move", "free-slots", "patient-appointments", "register", "registration",
 	// The record's sections.
-	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry"}
+	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
+	// Medication (medication*.go).
+	"medication", "medication-prescribe", "medication-stop", "medication-print"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -73,4 +75,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/alerts/{entry}", ws.staff("update", ws.endAlert))
 	m.HandleFunc("GET /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("read", ws.retractEntryForm))
 	m.HandleFunc("POST /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("update", ws.retractEntry))
+	// Medication: the tab, prescribing with its safety warnings, issuing
+	// repeats, stopping, the printed token (medication*.go).
+	ws.medicationRoutes()
 }

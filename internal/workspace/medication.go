@@ -1,0 +1,236 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
+)
+
+// The Medication tab (this file), prescribing with its safety warnings
+// (medication_prescribe.go), issuing repeats (medication_issue.go),
+// stopping a medicine (medication_stop.go) and the printed token
+// (medication_print.go). The rules, the FHIR shapes and the checks live
+// in clinical (prescribing.go, safety.go, medicines.go).
+
+// medicationPage is the Medication tab: current acutes, repeats with the
+// issues left and their review dates, and the past.
+type medicationPage struct {
+	*entriesPage
+	List clinical.MedicationList
+	// NamesOnly: the user's role reads repeat names only (a receptionist).
+	NamesOnly bool
+	// Prescriber: the user may issue; Refusal says why not.
+	Prescriber bool
+	Refusal    string
+	Notice     string
+	// The issue form shown again: the repeats selected, the warnings an
+	// issue raises, their digest and the override reason.
+	Selected      map[string]bool
+	IssueWarnings []clinical.Warning
+	Seen, Reason  string
+	// Medicines from elsewhere, and the form recording one.
+	Elsewhere             []clinical.ElsewhereRow
+	MayRecordElsewhere    bool
+	ElsewhereCode         rxCode
+	ElsewhereDose, Source string
+	Sources               []clinical.Choice
+	// meds and statements are what the page read, for the checks of an
+	// issue made from it (read once).
+	meds, statements []fhir.Resource
+}
+
+// medicationRoutes lists the medication pages, one handler per task.
+func (ws *Workspace) medicationRoutes() {
+	m := ws.mux
+	m.HandleFunc("GET /workspace/patients/{id}/medication", ws.staff("search-type", ws.medication))
+	m.HandleFunc("GET /workspace/patients/{id}/medication/new", ws.staff("read", ws.prescribeForm))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/new", ws.staff("transaction", ws.prescribe))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/issue", ws.staff("transaction", ws.issueRepeats))
+	m.HandleFunc("GET /workspace/patients/{id}/medication/{med}/stop", ws.staff("read", ws.stopForm))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/{med}/stop", ws.staff("update", ws.stopMedication))
+	m.HandleFunc("GET /workspace/patients/{id}/medication/issues/{issue}/print", ws.staff("read", ws.printToken))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/issues/{issue}/cancel", ws.staff("update", ws.cancelIssue))
+	m.HandleFunc("POST /workspace/patients/{id}/medication/elsewhere", ws.staff("create", ws.addElsewhere))
+	m.HandleFunc("POST /workspace/patients/{id}/medication-elsewhere/{entry}", ws.staff("update", ws.endElsewhere))
+}
+
+func (ws *Workspace) medication(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, ok := ws.medicationPage(w, r, v)
+	if !ok {
+		return
+	}
+	ws.pages.Render(w, "medication", http.StatusOK, p)
+}
+
+func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *visit) (*medicationPage, bool) {
+	base, ok := ws.entriesBase(w, r, v, "Medication", "Medication", "MedicationRequest")
+	if !ok {
+		return nil, false
+	}
+	p := &medicationPage{entriesPage: base, Notice: clinical.InteractionsNotice}
+	if s, ok := medicationSaved[r.URL.Query().Get("saved")]; ok {
+		p.Saved = s
+	}
+	p.NamesOnly = slices.Contains(auth.NamesOnly[v.principal.Role], "MedicationRequest")
+	meds, _, err := ws.allMedicationEntries(r.Context(), "MedicationRequest", base.Banner.ID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return nil, false
+	}
+	p.List, p.meds = clinical.MedicationListOf(meds, ws.opts.Now()), meds
+	if !p.NamesOnly {
+		sts, hidden, err := ws.allMedicationEntries(r.Context(), "MedicationStatement", base.Banner.ID)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return nil, false
+		}
+		p.Elsewhere, p.Sources, p.statements = clinical.ElsewhereRows(sts), clinical.ElsewhereSources, sts
+		_, may := v.principal.ReachFor("MedicationStatement", auth.Create)
+		p.MayRecordElsewhere = may && !hidden && v.user.Role.IsClinician()
+	}
+	if p.NamesOnly {
+		// Repeats by name: acute and past medicines are not theirs to see.
+		p.List.Acute, p.List.Past = nil, nil
+	}
+	_, p.Refusal = ws.prescriber(r.Context(), v)
+	p.Prescriber = p.Refusal == ""
+	return p, true
+}
+
+// medicationSaved are what a redirect after a prescribing action says.
+var medicationSaved = map[string]string{
+	"prescribed":   "Prescribed and issued. Print the prescription token from the list.",
+	"authorised":   "Repeat authorised. Issue it from the list of repeats when the patient needs it.",
+	"reauthorised": "Repeat reauthorised. The earlier authorisation is kept under past medicines.",
+	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
+	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
+}
+
+// prescriber returns the user as a prescriber (their PractitionerRole),
+// or why they may not
+// prescribe: a GP or nurse whose PractitionerRole at the practice carries
+// the prescriber capability (set by the practice admin, admin_staff*.go).
+func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, string) {
+	const refusal = "Only a prescriber can issue medicines. Your practice admin records who prescribes."
+	if !v.user.Role.IsClinician() {
+		return clinical.Ref{}, refusal
+	}
+	if _, ok := strings.CutPrefix(v.principal.FHIRUser, "Practitioner/"); !ok {
+		return clinical.Ref{}, refusal
+	}
+	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "PractitionerRole",
+		Params: url.Values{"practitioner": {v.principal.FHIRUser}, "_count": {"20"}}})
+	if err != nil {
+		return clinical.Ref{}, refusal
+	}
+	for _, role := range searchMatches(out.Resource) {
+		if active, ok := role["active"].(bool); ok && !active {
+			continue
+		}
+		if org, _ := role["organization"].(map[string]any); org != nil && v.user.Practice != "" && org["reference"] != "Organization/"+v.user.Practice {
+			continue
+		}
+		if clinical.IsPrescriber(role) {
+			// The prescriber as their PractitionerRole (as EPS has it): the
+			// role carries their registration's practitioner, the practice
+			// and the prescriber capability, so each prescription records
+			// who prescribed in which capacity.
+			return clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}, ""
+		}
+	}
+	return clinical.Ref{}, refusal
+}
+
+// interactions is the interaction checker: the local stand-in until a
+// licensed drug database is connected behind clinical.Interactions.
+func (ws *Workspace) interactions() clinical.Interactions { return clinical.LocalInteractions{} }
+
+// safetyInput gathers what the safety checks look at: the patient's
+// allergies, medicines, age and a recorded pregnancy, read as the user.
+func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (clinical.SafetyInput, error) {
+	meds, _, err := ws.allMedicationEntries(ctx, "MedicationRequest", patient.ID)
+	if err != nil {
+		return clinical.SafetyInput{}, err
+	}
+	sts, _, err := ws.allMedicationEntries(ctx, "MedicationStatement", patient.ID)
+	if err != nil {
+		return clinical.SafetyInput{}, err
+	}
+	return ws.safetyInputWith(ctx, patient, meds, sts)
+}
+
+// safetyInputWith is safetyInput with the patient's MedicationRequests
+// and MedicationStatements already read.
+func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banner, meds, sts []fhir.Resource) (clinical.SafetyInput, error) {
+	in := clinical.SafetyInput{Now: ws.opts.Now(), Medications: append(slices.Clone(meds), sts...)}
+	var err error
+	if in.Allergies, err = ws.recordEntries(ctx, "AllergyIntolerance", patient.ID, url.Values{"_count": {"200"}}); err != nil {
+		return in, err
+	}
+	conds, err := ws.recordEntries(ctx, "Condition", patient.ID, url.Values{"_count": {"200"}})
+	if err != nil {
+		return in, err
+	}
+	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
+	// Medicines from elsewhere (sts) are in every check (E00102).
+	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
+		in.BirthDate = t
+	}
+	return in, nil
+}
+
+// allMedicationEntries reads every one of the patient's resources of a
+// type as the user, following the search's pages: a patient with years
+// of issues has more than one page, and a medicine left off the last
+// page would be missing from the list and from the safety checks.
+// hidden is true (and no error) when the role may not read the type.
+func (ws *Workspace) allMedicationEntries(ctx context.Context, typ, patientID string) ([]fhir.Resource, bool, error) {
+	params := url.Values{"patient": {patientID}, "_count": {"500"}}
+	var out []fhir.Resource
+	for page := 0; page < 100; page++ {
+		res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})
+		var fe *fhir.Error
+		if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+			return nil, true, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, searchMatches(res.Resource)...)
+		next := nextPage(res.Resource)
+		if next == nil {
+			return out, false, nil
+		}
+		params.Set("_search", next.Get("_search"))
+		params.Set("_offset", next.Get("_offset"))
+	}
+	return nil, false, fmt.Errorf("more than 100 pages of %s", typ)
+}
+
+// nextPage is the query of a search Bundle's next link, nil on the last
+// page.
+func nextPage(bundle fhir.Resource) url.Values {
+	links, _ := bundle["link"].([]any)
+	for _, l := range links {
+		m, _ := l.(map[string]any)
+		if m["relation"] != "next" {
+			continue
+		}
+		u, err := url.Parse(fmt.Sprint(m["url"]))
+		if err != nil || u.Query().Get("_offset") == "" {
+			return nil
+		}
+		return u.Query()
+	}
+	return nil
+}

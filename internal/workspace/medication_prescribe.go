@@ -1,0 +1,230 @@
+package workspace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
+)
+
+// prescribePage is the prescribing form and, once the prescription is
+// complete, its safety warnings: the prescriber overrides them with a
+// reason, or changes the prescription.
+type prescribePage struct {
+	*entriesPage
+	Medicine             rxCode
+	Dose, Quantity, Days string
+	Course, Issues       string
+	Review               rxDate
+	Courses              []clinical.Choice
+	Unit                 string
+	Warnings             []clinical.Warning
+	Seen                 string // the digest of the warnings shown
+	Reason               string
+	Notice               string
+	Connected            bool
+	// From and FromVersion are the repeat being reauthorised (its id and
+	// the version shown), "" for a new prescription.
+	From, FromVersion, FromName string
+	Delayed                     bool
+}
+
+func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
+	base, ok := ws.entriesBase(w, r, v, "Prescribe", "Medication", "MedicationRequest")
+	if !ok {
+		return nil, clinical.Ref{}, false
+	}
+	who, refusal := ws.prescriber(r.Context(), v)
+	if refusal != "" {
+		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
+		return nil, clinical.Ref{}, false
+	}
+	return &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
+		Connected: ws.interactions().Connected()}, who, true
+}
+
+func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, _, ok := ws.prescribeBase(w, r, v)
+	if !ok {
+		return
+	}
+	p.Course = "acute"
+	if id := r.URL.Query().Get("from"); id != "" {
+		old, err := ws.repeatToReauthorise(r.Context(), p.Banner.ID, id)
+		if err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx := clinical.PrescriptionFrom(old)
+		p.From, p.FromVersion, p.FromName = old.ID(), versionOfRes(old), clinical.MedicineName(old)
+		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
+		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
+	}
+	ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+}
+
+// repeatToReauthorise reads a repeat authorisation of the patient's that
+// may be reauthorised: active, a repeat, an authorisation (not an issue).
+func (ws *Workspace) repeatToReauthorise(ctx context.Context, patientID, id string) (fhir.Resource, error) {
+	old, err := ws.read(ctx, "MedicationRequest", id)
+	if err != nil {
+		return nil, err
+	}
+	if !entryBelongsTo(old, patientID) {
+		return nil, errWrongPatient
+	}
+	if _, issue := old["basedOn"]; issue || old["status"] != "active" {
+		return nil, fhir.Errorf(http.StatusConflict, fhir.CodeConflict, "not an active repeat")
+	}
+	return old, nil
+}
+
+func versionOfRes(res fhir.Resource) string {
+	meta, _ := res["meta"].(map[string]any)
+	v, _ := meta["versionId"].(string)
+	return v
+}
+
+// prescribe checks the prescription, shows its safety warnings until the
+// prescriber overrides them with a reason, and then writes in one
+// transaction the authorisation, its first issue (an acute) and a
+// DetectedIssue per warning overridden.
+func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, who, ok := ws.prescribeBase(w, r, v)
+	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
+		return
+	}
+	f := r.PostForm
+	p.Medicine = ws.parseRecordCode(r.Context(), f, "medicine", clinical.MedicineConcepts())
+	p.Dose, p.Quantity, p.Days = strings.TrimSpace(f.Get("dose")), strings.TrimSpace(f.Get("quantity")), strings.TrimSpace(f.Get("days"))
+	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
+	p.Reason = strings.TrimSpace(f.Get("reason"))
+	p.Delayed = f.Get("delayed") == "yes"
+	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
+	if rxFinding(f) {
+		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+		return
+	}
+	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed}
+	var old fhir.Resource
+	if p.From != "" {
+		var err error
+		if old, err = ws.repeatToReauthorise(r.Context(), p.Banner.ID, p.From); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx.Prior = "MedicationRequest/" + p.From
+		if p.Course != "repeat" {
+			errs := map[string]string{"course": "A repeat is reauthorised as a repeat: select Repeat, or stop it and prescribe an acute"}
+			fieldErrors(&p.page, errs, []string{"course"})
+			ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
+			return
+		}
+	}
+	if m, ok := clinical.MedicineByCode(p.Medicine.Chosen.Code); ok {
+		rx.Medicine, p.Unit = m, m.Unit
+	}
+	var reviewErr string
+	if p.Course == "repeat" {
+		rx.Review, reviewErr = clinical.ParseDay(p.Review.Day, p.Review.Month, p.Review.Year, "the review date", true)
+	}
+	errs := rx.Check(ws.opts.Now())
+	if reviewErr != "" {
+		errs["review"] = reviewErr
+	}
+	if msg, ok := errs["review"]; ok {
+		delete(errs, "review")
+		errs["review-day"] = msg
+	}
+	if len(errs) > 0 {
+		fieldErrors(&p.page, errs, []string{"medicine", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
+		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
+		return
+	}
+	in, err := ws.safetyInput(r.Context(), *p.Banner)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	in.Medicine, in.Dose = rx.Medicine, rx.Dose
+	if old != nil {
+		in.Medications = clinical.WithoutCourse(in.Medications, rx.Prior) // not a duplicate of itself
+	}
+	in.Quantity, _ = strconv.Atoi(rx.Quantity)
+	in.Days, _ = strconv.Atoi(rx.Days)
+	p.Warnings = clinical.SafetyChecks(in, ws.interactions())
+	digest := warningsDigest(p.Warnings)
+	if len(p.Warnings) > 0 {
+		// The warnings must have been shown (the same ones: the record
+		// may have changed since) and overridden with a reason.
+		seen := f.Get("seen") == digest
+		p.Seen = digest
+		if !seen {
+			ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+			return
+		}
+		if msg := clinical.CheckOverrideReason(p.Reason); msg != "" {
+			fieldErrors(&p.page, map[string]string{"reason": msg}, []string{"reason"})
+			ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
+			return
+		}
+	}
+	now := ws.opts.Now()
+	authRef := "urn:uuid:" + entryUUID()
+	var plan clinical.Plan
+	var issues []any
+	for _, wn := range p.Warnings {
+		ref := "urn:uuid:" + entryUUID()
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who, p.Reason, now)})
+		issues = append(issues, map[string]any{"reference": ref})
+	}
+	issued := 0
+	if rx.Course == "acute" {
+		issued = 1
+	}
+	auth := rx.Authorisation(p.Banner.ID, who, issued, issues, now)
+	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
+	if rx.Course == "acute" {
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, authRef, who, now)})
+	}
+	if old != nil {
+		// The old authorisation is completed in the same transaction,
+		// If-Match the version the prescriber saw.
+		if p.FromVersion == "" {
+			ws.entryFailed(w, r, v, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "no version given"))
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: rx.Prior, Resource: clinical.Reauthorised(old), Version: p.FromVersion})
+	}
+	reason := "" // a Provenance is written only when an existing resource changes
+	if old != nil {
+		reason = "Reauthorised"
+	}
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, reason); err != nil {
+		ws.entryFailed(w, r, v, err)
+		return
+	}
+	saved := "prescribed"
+	switch {
+	case old != nil:
+		saved = "reauthorised"
+	case rx.Course == "repeat":
+		saved = "authorised"
+	}
+	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved="+saved, http.StatusSeeOther)
+}
+
+// warningsDigest names a set of warnings, so that an override answers
+// exactly the warnings shown.
+func warningsDigest(ws []clinical.Warning) string {
+	h := sha256.New()
+	for _, w := range ws {
+		h.Write([]byte(w.Kind + "\x00" + w.Severity + "\x00" + w.Text + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
