@@ -11,12 +11,14 @@ import "strings"
 // registrations and the practice's directory (sites, staff, teams); patients and proxies read
 // the records they reach and book appointments.
 var RoleScopes = map[Role]string{
-	RoleGP:            both("*.cruds"),
-	RoleNurse:         both("*.cruds"),
-	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud"),
+	RoleGP:    both("*.cruds"),
+	RoleNurse: both("*.cruds"),
+	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
+		"Task.cu"), // workflow: the practice manager's tasks
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
-		"Flag.rs", "MedicationRequest.rs"), // alerts; repeat medicines' names only (NamesOnly)
+		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
+		"Task.cruds", "Group.rs"), // workflow: tasks for them and their team
 	RolePatient: both("*.rs", "Appointment.cu"),
 	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",
