@@ -96,6 +96,16 @@ func (t Task) Overdue(now time.Time) bool {
 	return t.Open() && t.Due != "" && t.Due < now.Format("2006-01-02")
 }
 
+// DueLabel is the due date as the screen says it ("2 March 2026"), or
+// "No date".
+func (t Task) DueLabel() string {
+	d, err := time.Parse("2006-01-02", t.Due)
+	if err != nil {
+		return "No date"
+	}
+	return d.Format("2 January 2006")
+}
+
 // StatusLabel is the task's status as the screen says it.
 func (t Task) StatusLabel() string { return TaskStatusLabel(t.Status) }
 

@@ -45,6 +45,7 @@ func nav(current string) []web.NavItem {
 		{Href: "/workspace/", Label: "Find a patient"},
 		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
+		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"}, // tasks.go
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current
@@ -62,13 +63,14 @@ var recordTabs = []struct{ path, label string }{
 	{"/allergies", "Allergies"},
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
+	{"/tasks", "Tasks"},
 	{"/registration", "Registration"},
 }
 
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

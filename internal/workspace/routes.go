@@ -4,7 +4,9 @@ package workspace
 var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
 	"book", "book-slot", "appointment", "appointment-move", "free-slots", "register", "registration",
 	// The record's sections.
-	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry"}
+	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
+	// Workflow: tasks.
+	"tasks", "task-new", "task", "patient-tasks"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -72,4 +74,15 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/alerts/{entry}", ws.staff("update", ws.endAlert))
 	m.HandleFunc("GET /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("read", ws.retractEntryForm))
 	m.HandleFunc("POST /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("update", ws.retractEntry))
+	// Workflow: tasks (tasks.go, task_new.go, task.go).
+	m.HandleFunc("GET /workspace/tasks", ws.staff("search-type", ws.myTasks))
+	m.HandleFunc("GET /workspace/tasks/team", ws.staff("search-type", ws.teamTasks))
+	m.HandleFunc("GET /workspace/tasks/counts", ws.staff("search-type", ws.taskCounts))
+	m.HandleFunc("GET /workspace/tasks/new", ws.staff("read", ws.newTaskForm))
+	m.HandleFunc("POST /workspace/tasks/new", ws.staff("create", ws.createTask))
+	m.HandleFunc("GET /workspace/tasks/{task}", ws.staff("read", ws.task))
+	m.HandleFunc("POST /workspace/tasks/{task}", ws.staff("update", ws.changeTask))
+	m.HandleFunc("GET /workspace/patients/{id}/tasks", ws.staff("search-type", ws.patientTasks))
+	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
+	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
 }
