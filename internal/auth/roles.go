@@ -18,7 +18,8 @@ var RoleScopes = map[Role]string{
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
-		"Task.cruds", "Group.rs"), // workflow: tasks for them and their team
+		"Task.cruds", "Group.rs", // workflow: tasks for them and their team
+		"DiagnosticReport.rus", "DocumentReference.rus"), // workflow: matching incoming results and letters to patients
 	RolePatient: both("*.rs", "Appointment.cu"),
 	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",

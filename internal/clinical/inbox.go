@@ -41,6 +41,16 @@ const (
 
 const interpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
+// InboxWhy is why an item is in its queue, when it says.
+func InboxWhy(res fhir.Resource) string {
+	for _, t := range list(mapOf(res["meta"]), "tag") {
+		if t["system"] == InboxTagSystem {
+			return str(t, "display")
+		}
+	}
+	return ""
+}
+
 // InboxState is the queue an item is in ("" for none: not an incoming
 // item, such as a report the practice wrote itself).
 func InboxState(res fhir.Resource) string {
@@ -54,6 +64,12 @@ func InboxState(res fhir.Resource) string {
 
 // WithInboxState returns a copy of an item moved to another queue.
 func WithInboxState(res fhir.Resource, state string) fhir.Resource {
+	return WithInboxStateWhy(res, state, "")
+}
+
+// WithInboxStateWhy is WithInboxState with why the item is there (the
+// tag's display): why it could not be matched automatically.
+func WithInboxStateWhy(res fhir.Resource, state, why string) fhir.Resource {
 	out := cloneResource(res)
 	meta := mapOf(out["meta"])
 	if meta == nil {
@@ -65,7 +81,11 @@ func WithInboxState(res fhir.Resource, state string) fhir.Resource {
 			tags = append(tags, t)
 		}
 	}
-	tags = append(tags, map[string]any{"system": InboxTagSystem, "code": state})
+	tag := map[string]any{"system": InboxTagSystem, "code": state}
+	if why != "" {
+		tag["display"] = why
+	}
+	tags = append(tags, tag)
 	meta["tag"] = tags
 	out["meta"] = meta
 	return out
@@ -111,7 +131,9 @@ type Incoming struct {
 	// Patient is the record it is in, once matched.
 	Patient Ref
 	State   string
-	Lines   []ResultLine
+	// Why it waits to be matched.
+	Why   string
+	Lines []ResultLine
 	// Comment is the lab's conclusion or the letter's description.
 	Comment            string
 	Abnormal, Critical bool
@@ -141,7 +163,7 @@ func (in Incoming) Flag() string {
 
 // IncomingOf reads a DiagnosticReport or DocumentReference.
 func IncomingOf(res fhir.Resource) Incoming {
-	in := Incoming{Type: str(res, "resourceType"), ID: res.ID(), Version: versionOf(res), State: InboxState(res),
+	in := Incoming{Type: str(res, "resourceType"), ID: res.ID(), Version: versionOf(res), State: InboxState(res), Why: InboxWhy(res),
 		Received: str(mapOf(res["meta"]), "lastUpdated")}
 	contained := map[string]map[string]any{}
 	for _, c := range list(res, "contained") {

@@ -181,9 +181,9 @@ func (a TaskAssignees) TeamOf(person string) (Ref, bool) {
 	return Ref{}, false
 }
 
-// resolve finds an assignee among the choices: the owner (a person) and
+// Resolve finds an assignee among the choices: the owner (a person) and
 // the team, or an error message.
-func (a TaskAssignees) resolve(assignee string) (owner, team Ref, msg string) {
+func (a TaskAssignees) Resolve(assignee string) (owner, team Ref, msg string) {
 	if assignee == "" {
 		return Ref{}, Ref{}, "Select who the task is for"
 	}
@@ -216,7 +216,7 @@ func (n *NewTask) Check(a TaskAssignees, now time.Time) map[string]string {
 		errs["priority"] = "Select the priority"
 	}
 	var msg string
-	if n.owner, n.team, msg = a.resolve(n.Assignee); msg != "" {
+	if n.owner, n.team, msg = a.Resolve(n.Assignee); msg != "" {
 		errs["assignee"] = msg
 	}
 	if d, msg := ParseDay(n.DueDay, n.DueMonth, n.DueYear, "the date it is due", true); msg != "" {
@@ -252,6 +252,9 @@ func (n *NewTask) Resource(now time.Time) (fhir.Resource, error) {
 	setAssignee(t, n.owner, n.team)
 	return t, nil
 }
+
+// SetTaskAssignee gives a Task to a person (owner) and a team.
+func SetTaskAssignee(t fhir.Resource, owner, team Ref) { setAssignee(t, owner, team) }
 
 func setAssignee(t fhir.Resource, owner, team Ref) {
 	delete(t, "owner")
@@ -341,7 +344,7 @@ func ChangeTask(res fhir.Resource, c TaskChange, a TaskAssignees, now time.Time)
 			errs["assignee"] = "This task is " + strings.ToLower(t.StatusLabel()) + ": it cannot be given to someone else"
 			break
 		}
-		owner, team, msg := a.resolve(c.Assignee)
+		owner, team, msg := a.Resolve(c.Assignee)
 		if msg != "" {
 			errs["assignee"] = msg
 			break

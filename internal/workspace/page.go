@@ -46,6 +46,7 @@ func nav(current string) []web.NavItem {
 		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
 		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"}, // tasks.go
+		{Href: "/workspace/inbox", Label: inboxNavLabel},                                      // inbox.go
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current

@@ -6,7 +6,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Workflow: tasks.
-	"tasks", "task-new", "task", "patient-tasks"}
+	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -85,4 +85,11 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/patients/{id}/tasks", ws.staff("search-type", ws.patientTasks))
 	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
 	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
+	// Workflow: results and documents (inbox.go, inbox_file.go, inbox_match.go).
+	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
+	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
+	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
+	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
+	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
+	m.HandleFunc("POST /workspace/inbox/{kind}/{item}", ws.staff("transaction", ws.fileItem))
 }
