@@ -554,3 +554,24 @@ func SortIncoming(items []Incoming) {
 		return strings.Compare(a.Received, b.Received)
 	})
 }
+
+// WhenLabel is a FHIR date or dateTime as the screen says it, in UK
+// time ("1 December 2026 14:42"), or s itself when it is neither.
+func WhenLabel(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.In(London).Format("2 January 2006 15:04")
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.Format("2 January 2006")
+	}
+	return s
+}
+
+// DateLabel is when the item was written, as the screen says it.
+func (in Incoming) DateLabel() string { return WhenLabel(in.Date) }
+
+// ReceivedLabel is when the item arrived, as the screen says it.
+func (in Incoming) ReceivedLabel() string { return WhenLabel(in.Received) }
+
+// BirthLabel is the claimed date of birth as the screen says it.
+func (c Claimed) BirthLabel() string { return WhenLabel(c.BirthDate) }

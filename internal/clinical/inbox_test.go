@@ -205,3 +205,16 @@ func TestSortIncoming(t *testing.T) {
 		t.Errorf("order %s", got)
 	}
 }
+
+func TestWhenLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-07-01T13:42:09Z":        "1 July 2026 14:42", // British Summer Time
+		"2026-12-01T15:42:10.437517Z": "1 December 2026 15:42",
+		"2026-03-10":                  "10 March 2026",
+		"soon":                        "soon",
+	} {
+		if got := WhenLabel(in); got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}

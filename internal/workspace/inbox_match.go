@@ -28,8 +28,8 @@ type matchPage struct {
 
 type matchCandidate struct {
 	clinical.Banner
-	BirthDate string
-	Same      struct{ NHS, Born, Surname bool }
+	BirthDate, BornLabel string
+	Same                 struct{ NHS, Born, Surname bool }
 }
 
 func (ws *Workspace) matchPageOf(w http.ResponseWriter, r *http.Request, v *visit) (*matchPage, fhir.Resource, bool) {
@@ -67,6 +67,7 @@ func (ws *Workspace) matchPageOf(w http.ResponseWriter, r *http.Request, v *visi
 			seen[pr.ID()] = true
 			c := matchCandidate{Banner: clinical.BannerOf(pr, ws.opts.Now())}
 			c.BirthDate, _ = pr["birthDate"].(string)
+			c.BornLabel = clinical.WhenLabel(c.BirthDate)
 			c.Same.NHS = strings.ReplaceAll(c.NHSNumber, " ", "") == in.Claimed.NHSNumber
 			c.Same.Born = c.BirthDate == in.Claimed.BirthDate
 			c.Same.Surname = strings.HasPrefix(strings.ToUpper(c.Name), strings.ToUpper(in.Claimed.Family)+",")
