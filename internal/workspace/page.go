@@ -32,6 +32,9 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 			Home: "/workspace/", Nav: nav(current)},
 		Role: v.user.Role,
 	}
+	if v.user.Role.IsClinician() { // referrals.go: the safety net
+		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel})
+	}
 	if v.user.Role == auth.RolePracticeAdmin { // admin.go
 		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/admin/", Label: adminNavLabel, Current: current == adminNavLabel})
 	}
@@ -65,13 +68,14 @@ var recordTabs = []struct{ path, label string }{
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
 	{"/tasks", "Tasks"},
+	{"/referrals", "Referrals"},
 	{"/registration", "Registration"},
 }
 
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task", "Referrals": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

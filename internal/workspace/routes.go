@@ -6,7 +6,8 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Workflow: tasks.
-	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match"}
+	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
+	"referrals", "referral-new", "referral"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -92,4 +93,11 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
 	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
 	m.HandleFunc("POST /workspace/inbox/{kind}/{item}", ws.staff("transaction", ws.fileItem))
+	// Workflow: referrals (referrals.go).
+	m.HandleFunc("GET /workspace/referrals", ws.staff("search-type", ws.openReferrals))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals", ws.staff("search-type", ws.patientReferrals))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals/new", ws.staff("read", ws.referralForm))
+	m.HandleFunc("POST /workspace/patients/{id}/referrals/new", ws.staff("transaction", ws.createReferral))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals/{ref}", ws.staff("read", ws.referral))
+	m.HandleFunc("POST /workspace/patients/{id}/referrals/{ref}", ws.staff("update", ws.changeReferral))
 }
