@@ -14,12 +14,11 @@ var RoleScopes = map[Role]string{
 	RoleGP:    both("*.cruds"),
 	RoleNurse: both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
-		"Task.cu"), // workflow: the practice manager's tasks
+		"Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters to patients
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
-		"Task.cruds", "Group.rs", // workflow: tasks for them and their team
-		"DiagnosticReport.rus", "DocumentReference.rus"), // workflow: matching incoming results and letters to patients
+		"Task.cruds", "Group.rs"), // workflow: tasks for them and their team
 	RolePatient: both("*.rs", "Appointment.cu"),
 	RoleProxy:   both("*.rs", "Appointment.cu"),
 	RoleSystem:  "system/*.cruds",

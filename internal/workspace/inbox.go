@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -182,7 +183,7 @@ func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit,
 	}
 	p := &inboxPage{page: ws.base(v, title, inboxNavLabel), More: more, Match: match,
 		MayFile: v.user.Role.IsClinician(), Done: inboxDoneMessage(r.URL.Query().Get("done"))}
-	if match || p.MayFile {
+	if match || p.MayFile || v.user.Role == auth.RolePracticeAdmin {
 		// Staff who do not file see what waits to be matched, not the
 		// results themselves.
 		p.Items = ws.inboxRows(items, match)
@@ -216,7 +217,8 @@ func (ws *Workspace) inboxItem(ctx context.Context, r *http.Request) (fhir.Resou
 // letterText is a letter's text attachment, for reading it on screen.
 func letterText(res fhir.Resource) string {
 	for _, c := range anyList(res["content"]) {
-		a, _ := c.(map[string]any)["attachment"].(map[string]any)
+		cm, _ := c.(map[string]any)
+		a, _ := cm["attachment"].(map[string]any)
 		if ct, _ := a["contentType"].(string); !strings.HasPrefix(ct, "text/plain") {
 			continue
 		}

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -31,6 +32,9 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 		Page: web.Page{Title: title, CSRF: v.sess.CSRF, SignedIn: v.user.Name + " (" + string(v.user.Role) + ")", Wide: true,
 			Home: "/workspace/", Nav: nav(current)},
 		Role: v.user.Role,
+	}
+	if _, may := v.principal.ReachFor("DiagnosticReport", auth.Read); !may { // inbox.go: not a receptionist's
+		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool { return n.Label == inboxNavLabel })
 	}
 	if v.user.Role.IsClinician() { // referrals.go: the safety net
 		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel})

@@ -151,7 +151,9 @@ func (ws *Workspace) createReferral(w http.ResponseWriter, r *http.Request, v *v
 	}
 	id := ""
 	for _, e := range anyList(out.Resource["entry"]) {
-		loc, _ := e.(map[string]any)["response"].(map[string]any)["location"].(string)
+		em, _ := e.(map[string]any)
+		resp, _ := em["response"].(map[string]any)
+		loc, _ := resp["location"].(string)
 		if rest, ok := strings.CutPrefix(loc, "ServiceRequest/"); ok {
 			id, _, _ = strings.Cut(rest, "/")
 		}

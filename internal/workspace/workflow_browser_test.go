@@ -21,7 +21,7 @@ import (
 type workflowPractice struct {
 	s                      *testbrowser.Stack
 	practice               *demo.Practice
-	gp, rec                testbrowser.Account
+	gp, rec, pm            testbrowser.Account
 	receptionistID, teamID string
 }
 
@@ -45,7 +45,8 @@ func newWorkflowPractice(t *testing.T) *workflowPractice {
 	}
 	return &workflowPractice{s: s, practice: practice, receptionistID: amy.Version.ID, teamID: team.Version.ID,
 		gp:  s.Staff(t, "gp@workflow", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID),
-		rec: s.Staff(t, "amy@workflow", auth.RoleReceptionist, practice.OrganizationID, "Practitioner/"+amy.Version.ID)}
+		rec: s.Staff(t, "amy@workflow", auth.RoleReceptionist, practice.OrganizationID, "Practitioner/"+amy.Version.ID),
+		pm:  s.Staff(t, "pm@workflow", auth.RolePracticeAdmin, practice.OrganizationID, "")}
 }
 
 // waitFor polls a JavaScript condition until it is "true".
