@@ -575,3 +575,34 @@ func (in Incoming) ReceivedLabel() string { return WhenLabel(in.Received) }
 
 // BirthLabel is the claimed date of birth as the screen says it.
 func (c Claimed) BirthLabel() string { return WhenLabel(c.BirthDate) }
+
+// How long an item may wait to be filed before it is overdue: a
+// critical result the same working day, an abnormal one two days,
+// anything else a week. An overdue item is marked in the inbox, which
+// the practice manager sees too, so that no result waits unseen on a
+// clinician who is away.
+const (
+	criticalWait = 4 * time.Hour
+	abnormalWait = 48 * time.Hour
+	routineWait  = 7 * 24 * time.Hour
+)
+
+// Overdue reports whether an item waiting to be filed has waited too
+// long for what it is.
+func (in Incoming) Overdue(now time.Time) bool {
+	if in.State != InboxToFile {
+		return false
+	}
+	got, err := time.Parse(time.RFC3339Nano, in.Received)
+	if err != nil {
+		return false
+	}
+	wait := routineWait
+	switch {
+	case in.Critical:
+		wait = criticalWait
+	case in.Abnormal:
+		wait = abnormalWait
+	}
+	return now.Sub(got) > wait
+}

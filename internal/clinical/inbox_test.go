@@ -218,3 +218,51 @@ func TestWhenLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestIncomingOverdue(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	at := func(h int) string { return now.Add(-time.Duration(h) * time.Hour).Format(time.RFC3339) }
+	cases := []struct {
+		name string
+		in   Incoming
+		want bool
+	}{
+		{"critical, 5 hours", Incoming{State: InboxToFile, Critical: true, Abnormal: true, Received: at(5)}, true},
+		{"critical, 3 hours", Incoming{State: InboxToFile, Critical: true, Abnormal: true, Received: at(3)}, false},
+		{"abnormal, 3 days", Incoming{State: InboxToFile, Abnormal: true, Received: at(72)}, true},
+		{"abnormal, 1 day", Incoming{State: InboxToFile, Abnormal: true, Received: at(24)}, false},
+		{"normal, 3 days", Incoming{State: InboxToFile, Normal: true, Received: at(72)}, false},
+		{"normal, 8 days", Incoming{State: InboxToFile, Normal: true, Received: at(8 * 24)}, true},
+		{"filed long ago", Incoming{State: InboxFiled, Abnormal: true, Received: at(500)}, false},
+	}
+	for _, c := range cases {
+		if got := c.in.Overdue(now); got != c.want {
+			t.Errorf("%s: %v", c.name, got)
+		}
+	}
+}
+
+// FuzzIncomingOf: whatever a sender posts (any JSON the validator might
+// let through), reading it as an inbox item, a task or a referral does
+// not panic.
+func FuzzIncomingOf(f *testing.F) {
+	seed, _ := json.Marshal(report("x", obs("hb", "Haemoglobin", json.Number("98"), "g/L", 115, 165, "L")))
+	f.Add(seed)
+	f.Add([]byte(`{"resourceType":"DocumentReference","subject":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"1"},"display":"A,B"},"content":[1]}`))
+	f.Add([]byte(`{"resourceType":"ServiceRequest","performer":[1,{"display":2}],"note":[{},"x"],"orderDetail":[{"coding":[7]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := fhir.Unmarshal(data)
+		if err != nil {
+			return
+		}
+		in := IncomingOf(res)
+		_ = in.Flag()
+		_ = in.Overdue(time.Now())
+		_, _ = AutoMatch(in.Claimed, []MatchCandidate{{Patient: res}})
+		_ = MatchTo(res, Banner{ID: "p"})
+		_ = TaskOf(res)
+		_ = ReferralOf(res)
+		_, _ = ChangeTask(res, TaskChange{Do: "complete"}, TaskAssignees{}, time.Now())
+		_, _ = ChangeReferral(res, ReferralChange{Do: "cancel", Note: "x"})
+	})
+}

@@ -139,7 +139,8 @@ type inboxPage struct {
 
 type inboxRow struct {
 	clinical.Incoming
-	Href string
+	Href    string
+	Overdue bool
 }
 
 func (ws *Workspace) inboxRows(items []fhir.Resource, match bool) []inboxRow {
@@ -154,7 +155,7 @@ func (ws *Workspace) inboxRows(items []fhir.Resource, match bool) []inboxRow {
 		if match {
 			href = "/workspace/inbox/match/" + inboxSegment(in.Type) + "/" + in.ID
 		}
-		rows = append(rows, inboxRow{Incoming: in, Href: href})
+		rows = append(rows, inboxRow{Incoming: in, Href: href, Overdue: in.Overdue(ws.opts.Now())})
 	}
 	return rows
 }
