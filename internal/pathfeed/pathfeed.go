@@ -58,8 +58,20 @@ type Letter struct {
 func num(f float64) json.Number { return json.Number(strconv.FormatFloat(f, 'f', -1, 64)) }
 
 func (p Patient) contained() map[string]any {
-	c := map[string]any{"resourceType": "Patient", "id": "patient", "birthDate": p.BirthDate,
-		"name": []any{map[string]any{"family": p.Family, "given": []any{p.Given}}}}
+	c := map[string]any{"resourceType": "Patient", "id": "patient"}
+	if p.BirthDate != "" {
+		c["birthDate"] = p.BirthDate
+	}
+	name := map[string]any{}
+	if p.Family != "" {
+		name["family"] = p.Family
+	}
+	if p.Given != "" {
+		name["given"] = []any{p.Given}
+	}
+	if len(name) > 0 {
+		c["name"] = []any{name}
+	}
 	if p.NHSNumber != "" {
 		c["identifier"] = []any{map[string]any{"system": clinical.NHSNumberSystem, "value": p.NHSNumber}}
 	}
