@@ -37,7 +37,8 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool { return n.Label == inboxNavLabel })
 	}
 	if v.user.Role.IsClinician() { // referrals.go: the safety net
-		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel})
+		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel},
+			web.NavItem{Href: "/workspace/recalls", Label: recallsNavLabel, Current: current == recallsNavLabel})
 	}
 	if v.user.Role == auth.RolePracticeAdmin { // admin.go
 		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/admin/", Label: adminNavLabel, Current: current == adminNavLabel})
@@ -73,13 +74,14 @@ var recordTabs = []struct{ path, label string }{
 	{"/alerts", "Alerts"},
 	{"/tasks", "Tasks"},
 	{"/referrals", "Referrals"},
+	{"/recalls", "Recalls"},
 	{"/registration", "Registration"},
 }
 
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task", "Referrals": "ServiceRequest"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -13,7 +14,9 @@ import (
 // from the record (an empty form first: the error summary); its letter,
 // written from the record's summary, is shown; the page says e-RS is
 // not connected; the GP records the UBRN; the referral heads the
-// practice's open referrals. Every page passes axe and works at 320 px.
+// practice's open referrals. A recall set on the record is on the
+// practice's list of recalls due, and is marked done. Every page passes
+// axe and works at 320 px.
 func TestBrowserReferral(t *testing.T) {
 	b := testbrowser.Start(t)
 	wp := newWorkflowPractice(t)
@@ -60,4 +63,34 @@ func TestBrowserReferral(t *testing.T) {
 	}
 	b.Axe("open referrals")
 	b.Shot("open-referrals")
+
+	// A recall, set on the record and on the practice's list of recalls due.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+patient+"/recalls"), chromedp.WaitVisible(chromedp.ID("add-recall")))
+	b.Axe("recalls")
+	rxSubmit(t, b, "#add-recall")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Select the kind of recall") || !strings.Contains(got, "Enter the date it is due") {
+		t.Fatalf("recall errors: %q", got)
+	}
+	b.Axe("recalls with errors")
+	soon := time.Now().AddDate(0, 0, 7)
+	b.Do(chromedp.Click(chromedp.ID("kind")), chromedp.SendKeys(chromedp.ID("what"), "Asthma review"),
+		chromedp.SendKeys(chromedp.ID("due-day"), soon.Format("2")), chromedp.SendKeys(chromedp.ID("due-month"), soon.Format("1")),
+		chromedp.SendKeys(chromedp.ID("due-year"), soon.Format("2006")))
+	rxSubmit(t, b, "#add-recall")
+	if got := b.Text("#recall-list"); !strings.Contains(got, "Asthma review") || !strings.Contains(got, "Due") {
+		t.Fatalf("recalls: %q", got)
+	}
+	b.Axe("recall set")
+	b.Shot("recalls")
+	b.Narrow("recalls", 320)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/recalls"), chromedp.WaitVisible(chromedp.ID("recall-list")))
+	if got := b.Text("#recall-list"); !strings.Contains(got, "Asthma review") {
+		t.Errorf("recalls due: %q", got)
+	}
+	b.Axe("recalls due")
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+patient+"/recalls"), chromedp.WaitVisible(chromedp.ID("recall-list")))
+	rxSubmit(t, b, "#recall-list button[value=done]")
+	if got := b.Text("#recall-list"); !strings.Contains(got, "Done") {
+		t.Errorf("after done: %q", got)
+	}
 }

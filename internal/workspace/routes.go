@@ -7,7 +7,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
-	"referrals", "referral-new", "referral"}
+	"referrals", "referral-new", "referral", "recalls"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -100,4 +100,9 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/referrals/new", ws.staff("transaction", ws.createReferral))
 	m.HandleFunc("GET /workspace/patients/{id}/referrals/{ref}", ws.staff("read", ws.referral))
 	m.HandleFunc("POST /workspace/patients/{id}/referrals/{ref}", ws.staff("update", ws.changeReferral))
+	// Workflow: recalls (recalls.go).
+	m.HandleFunc("GET /workspace/recalls", ws.staff("search-type", ws.dueRecalls))
+	m.HandleFunc("GET /workspace/patients/{id}/recalls", ws.staff("search-type", ws.recalls))
+	m.HandleFunc("POST /workspace/patients/{id}/recalls", ws.staff("create", ws.addRecall))
+	m.HandleFunc("POST /workspace/patients/{id}/recalls/{recall}", ws.staff("update", ws.endRecall))
 }
