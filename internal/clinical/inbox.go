@@ -424,6 +424,7 @@ var FilingActions = []Choice{
 	{"discuss", "Ask the patient to speak to a clinician"},
 	{"appointment", "Book a routine appointment"},
 	{"urgent", "Book an urgent appointment today"},
+	{"reconcile", "Reconcile medication changes (a clinician or pharmacist)"},
 }
 
 // Filing is how an item was filed.
@@ -514,6 +515,10 @@ func FilingTask(in Incoming, f Filing, team Ref, now time.Time) (fhir.Resource, 
 		what, priority = "Book a routine appointment about the "+strings.ToLower(in.Kind)+": "+in.Title, "routine"
 	case "urgent":
 		what, priority, due = "Book an urgent appointment today about the "+strings.ToLower(in.Kind)+": "+in.Title, "urgent", now.Format("2006-01-02")
+	case "reconcile":
+		// Medication changed at discharge and missed in the record is a
+		// known hazard: the task is due the next day.
+		what, priority, due = "Reconcile the medication changes in the "+strings.ToLower(in.Kind)+": "+in.Title, "urgent", now.AddDate(0, 0, 1).Format("2006-01-02")
 	default:
 		return nil, false
 	}

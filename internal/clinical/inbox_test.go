@@ -183,6 +183,9 @@ func TestMatchAndFile(t *testing.T) {
 		tt.Focus.Reference != "DiagnosticReport/r1" || !strings.Contains(tt.Description, "urgent appointment") {
 		t.Errorf("task %+v", tt)
 	}
+	if rt, ok := FilingTask(in, Filing{Action: "reconcile"}, Ref{Reference: "Group/gps"}, now); !ok || TaskOf(rt).Due != "2026-03-11" || !strings.Contains(TaskOf(rt).Description, "Reconcile the medication") {
+		t.Errorf("reconcile task %+v", TaskOf(rt))
+	}
 	if _, ok := FilingTask(in, Filing{Action: "none"}, Ref{}, now); ok {
 		t.Error("no action made a task")
 	}

@@ -79,6 +79,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/tasks", ws.staff("search-type", ws.myTasks))
 	m.HandleFunc("GET /workspace/tasks/team", ws.staff("search-type", ws.teamTasks))
 	m.HandleFunc("GET /workspace/tasks/counts", ws.staff("search-type", ws.taskCounts))
+	m.HandleFunc("POST /workspace/tasks/reassign", ws.staff("update", ws.reassignTasks))
 	m.HandleFunc("GET /workspace/tasks/new", ws.staff("read", ws.newTaskForm))
 	m.HandleFunc("POST /workspace/tasks/new", ws.staff("create", ws.createTask))
 	m.HandleFunc("GET /workspace/tasks/{task}", ws.staff("read", ws.task))

@@ -38,6 +38,9 @@ type tasksPage struct {
 	NoDirectory bool
 	More        bool
 	Done        string
+	// Assignees and Assignee: the bulk reassignment form (team tasks).
+	Assignees []clinical.Choice
+	Assignee  string
 }
 
 // inbox is what the inboxes are built from: the practice's open tasks,
@@ -153,7 +156,86 @@ func (ws *Workspace) tasksInbox(w http.ResponseWriter, r *http.Request, v *visit
 	for _, t := range in.teams {
 		p.MyTeams = append(p.MyTeams, t.Name)
 	}
+	if team {
+		a, err := ws.taskAssignees(r.Context(), v)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		p.Assignees = a.Choices()
+	}
+	if n := r.URL.Query().Get("moved"); n != "" {
+		p.Done = bulkMessage(n, r.URL.Query().Get("stale"))
+	}
 	ws.pages.Render(w, "tasks", http.StatusOK, p)
+}
+
+// bulkMessage says what a bulk reassignment did: counts only.
+func bulkMessage(moved, stale string) string {
+	msg := moved + " tasks given to someone else."
+	if stale != "" && stale != "0" {
+		msg += " " + stale + " could not be given: changed by someone else or finished since the list was shown. Check them."
+	}
+	return msg
+}
+
+// reassignTasks gives the selected team tasks to someone else, each If-Match
+// the version the list showed; one changed since is left as it is and
+// counted.
+func (ws *Workspace) reassignTasks(w http.ResponseWriter, r *http.Request, v *visit) {
+	_ = r.ParseForm()
+	picked, assignee := r.PostForm["task"], r.PostFormValue("assignee")
+	a, err := ws.taskAssignees(r.Context(), v)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	_, _, msg := a.Resolve(assignee)
+	if len(picked) == 0 || msg != "" {
+		in, err := ws.readInbox(r.Context(), v)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		p := &tasksPage{page: ws.base(v, "Team tasks", tasksNavLabel), Team: true, Mine: len(in.mine), Teams: len(in.team),
+			Tasks: ws.taskRows(in.team), Assignees: a.Choices(), Assignee: assignee}
+		for _, t := range in.teams {
+			p.MyTeams = append(p.MyTeams, t.Name)
+		}
+		if len(picked) == 0 {
+			p.AddError("task", "Select the tasks to give to someone else")
+		}
+		if msg != "" {
+			p.AddError("assignee", msg)
+		}
+		ws.pages.Render(w, "tasks", http.StatusUnprocessableEntity, p)
+		return
+	}
+	who := ws.authorRef(r.Context(), v)
+	moved, stale := 0, 0
+	for _, pick := range picked {
+		id, ver, _ := strings.Cut(pick, ":")
+		version, err := strconv.ParseInt(ver, 10, 64)
+		if err != nil {
+			continue
+		}
+		res, err := ws.read(r.Context(), "Task", id)
+		if err != nil {
+			stale++
+			continue
+		}
+		next, errs := clinical.ChangeTask(res, clinical.TaskChange{Do: "reassign", Assignee: assignee, Who: who}, a, ws.opts.Now())
+		if len(errs) > 0 {
+			stale++
+			continue
+		}
+		if _, err := ws.opts.Service.Update(r.Context(), "Task", id, next, service.Precondition{Set: true, Version: version}); err != nil {
+			stale++
+			continue
+		}
+		moved++
+	}
+	http.Redirect(w, r, "/workspace/tasks/team?moved="+strconv.Itoa(moved)+"&stale="+strconv.Itoa(stale), http.StatusSeeOther)
 }
 
 // taskCounts answers htmx's refresh of the navigation's count: the

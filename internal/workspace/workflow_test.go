@@ -142,3 +142,38 @@ func TestFilingOnce(t *testing.T) {
 		t.Errorf("%d tasks, want 1", n)
 	}
 }
+
+// TestBulkReassign: two team tasks given to a person at once; one
+// changed by someone else since the list was shown is left as it is and
+// counted.
+func TestBulkReassign(t *testing.T) {
+	se := signedIn(t)
+	a := se.practice.Patients[0]
+	teamRes, err := se.s.Service.Create(context.Background(), "Group", clinical.GroupOf(clinical.Team{Name: "Reception"}, se.practice.OrganizationID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, what := range []string{"Ring the patient", "Post the form"} {
+		resp := se.post(t, "/workspace/patients/"+a+"/tasks/new", url.Values{"patient": {a}, "description": {what}, "priority": {"routine"}, "assignee": {"Group/" + teamRes.Version.ID}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create %d", resp.StatusCode)
+		}
+		path, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+		ids = append(ids, strings.TrimPrefix(path, "/workspace/tasks/"))
+	}
+	// The second changes after the list was shown (version 1).
+	if resp := se.post(t, "/workspace/tasks/"+ids[1], url.Values{"patient": {a}, "version": {"1"}, "do": {"comment"}, "note": {"Form posted"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment %d", resp.StatusCode)
+	}
+	resp := se.post(t, "/workspace/tasks/reassign", url.Values{"task": {ids[0] + ":1", ids[1] + ":1"}, "assignee": {se.principal.FHIRUser}})
+	if got := resp.Header.Get("Location"); got != "/workspace/tasks/team?moved=1&stale=1" {
+		t.Fatalf("bulk reassign: %d %s", resp.StatusCode, got)
+	}
+	if n := se.count(t, "Task", url.Values{"owner": {se.principal.FHIRUser}}); n != 1 {
+		t.Errorf("%d tasks now the GP's, want 1", n)
+	}
+	if resp := se.post(t, "/workspace/tasks/reassign", url.Values{"assignee": {se.principal.FHIRUser}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("nothing selected answered %d", resp.StatusCode)
+	}
+}
