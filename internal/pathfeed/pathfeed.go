@@ -44,8 +44,11 @@ type Test struct {
 type Report struct {
 	Patient
 	Title, Lab, Conclusion string
-	Tests                  []Test
-	Issued                 time.Time
+	// OrderNumber is the practice's order number the lab quotes (basedOn),
+	// when the tests were requested through gpcloud.
+	OrderNumber string
+	Tests       []Test
+	Issued      time.Time
 }
 
 // Letter is a letter (a clinic letter, a discharge summary).
@@ -111,6 +114,9 @@ func (r Report) Resource() fhir.Resource {
 	}
 	if r.Conclusion != "" {
 		res["conclusion"] = r.Conclusion
+	}
+	if r.OrderNumber != "" {
+		res["basedOn"] = []any{map[string]any{"identifier": map[string]any{"system": clinical.OrderNumberSystem, "value": r.OrderNumber}}}
 	}
 	return res
 }

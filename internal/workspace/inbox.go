@@ -92,6 +92,43 @@ func (ws *Workspace) intake(ctx context.Context) error {
 			}
 			return err
 		}
+		if clinical.InboxState(next) == clinical.InboxToFile {
+			if err := ws.fulfilRequests(ctx, next); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fulfilRequests marks the test requests a report in a record quotes as
+// having their result, so that they leave the outstanding list. Only a
+// request of the same patient is touched.
+func (ws *Workspace) fulfilRequests(ctx context.Context, report fhir.Resource) error {
+	patient := clinical.IncomingOf(report).Patient.Reference
+	for _, n := range clinical.OrderNumbers(report) {
+		out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "ServiceRequest",
+			Params: url.Values{"identifier": {clinical.OrderNumberSystem + "|" + n}, "status": {"active"}}})
+		if err != nil {
+			return err
+		}
+		for _, req := range searchMatches(out.Resource) {
+			if clinical.TestRequestOf(req).Patient.Reference != patient {
+				continue
+			}
+			next, ok := clinical.Fulfilled(req)
+			if !ok {
+				continue
+			}
+			v, _ := strconv.ParseInt(clinical.TestRequestOf(req).Version, 10, 64)
+			if _, err := ws.opts.Service.Update(ctx, "ServiceRequest", req.ID(), next, service.Precondition{Set: true, Version: v}); err != nil {
+				var fe *fhir.Error
+				if errors.As(err, &fe) && fe.Status == http.StatusPreconditionFailed {
+					continue
+				}
+				return err
+			}
+		}
 	}
 	return nil
 }

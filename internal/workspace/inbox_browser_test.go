@@ -56,10 +56,26 @@ func TestBrowserInbox(t *testing.T) {
 	wrongDOB := olivia
 	wrongDOB.BirthDate = "1970-01-01"
 	now := time.Now()
+	// The GP requests the tests first: the lab quotes the order number.
+	b.SignIn(s.URL, wp.gp)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+wp.practice.Patients[0]+"/tests"), chromedp.WaitVisible(chromedp.ID("request-tests")))
+	b.Axe("tests")
+	rxSubmit(t, b, "#request-tests")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter the tests") {
+		t.Fatalf("tests errors: %q", got)
+	}
+	b.Do(chromedp.SendKeys(chromedp.ID("tests"), "Full blood count"))
+	rxSubmit(t, b, "#request-tests")
+	if got := b.Text("#test-list"); !strings.Contains(got, "Waiting for the result") {
+		t.Fatalf("tests: %q", got)
+	}
+	b.Axe("tests requested")
+	b.Shot("tests")
+	order := b.Eval(`document.querySelector('#test-list tbody tr td:nth-child(2)').innerText.replace('Order number','').trim()`)
 	if err := pathfeed.Send(ctx, s.Service,
 		pathfeed.Report{Patient: olivia, Title: "Full blood count (routine)", Lab: "Leeds Pathology", Issued: now.Add(-2 * time.Hour),
 			Tests: []pathfeed.Test{{Name: "Haemoglobin", Unit: "g/L", Value: 140, Low: 115, High: 165}}}.Resource(),
-		pathfeed.Report{Patient: olivia, Title: "Full blood count", Lab: "Leeds Pathology", Issued: now.Add(-time.Hour),
+		pathfeed.Report{Patient: olivia, Title: "Full blood count", Lab: "Leeds Pathology", Issued: now.Add(-time.Hour), OrderNumber: order,
 			Tests: []pathfeed.Test{{Name: "Haemoglobin", Unit: "g/L", Value: 98, Low: 115, High: 165, Interpretation: "L"},
 				{Name: "Platelets", Unit: "10*9/L", Value: 250, Low: 150, High: 400}}}.Resource(),
 		pathfeed.Letter{Patient: pathfeed.Patient{NHSNumber: unknown, BirthDate: "1980-02-02", Family: "Nobody", Given: "Known"},
@@ -69,7 +85,6 @@ func TestBrowserInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b.SignIn(s.URL, wp.gp)
 	b.Do(chromedp.Navigate(s.URL+"/workspace/inbox"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
 	rows := b.Eval(`Array.from(document.querySelectorAll('#inbox-list tbody tr')).map(r => r.innerText.replace(/\s+/g, ' ')).join(' | ')`)
 	if !strings.HasPrefix(rows, "Result: Full blood count JONES") || !strings.Contains(rows, "Abnormal") || strings.Count(rows, "Result:") != 2 || strings.Contains(rows, "Letter") {
@@ -100,6 +115,13 @@ func TestBrowserInbox(t *testing.T) {
 	if got := b.Text("#inbox-list"); strings.Count(got, "Result:") != 1 {
 		t.Errorf("after filing, inbox: %q", got)
 	}
+	// The request has its result; nothing is outstanding.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+wp.practice.Patients[0]+"/tests"), chromedp.WaitVisible(chromedp.ID("test-list")))
+	if got := b.Text("#test-list"); !strings.Contains(got, "Result received") {
+		t.Errorf("after the result: %q", got)
+	}
+	b.Do(chromedp.Navigate(s.URL+"/workspace/inbox/outstanding"), chromedp.WaitVisible(chromedp.ID("no-tests")))
+	b.Axe("outstanding tests")
 
 	// Reception's queue has the task; the receptionist completes it.
 	rb := testbrowser.Start(t)

@@ -112,9 +112,14 @@ func (ws *Workspace) match(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, "/workspace/inbox/match?done=not-waiting", http.StatusSeeOther)
 		return
 	}
-	if _, err := ws.opts.Service.Update(r.Context(), p.Item.Type, p.Item.ID, clinical.MatchTo(res, chosen.Banner),
+	matched := clinical.MatchTo(res, chosen.Banner)
+	if _, err := ws.opts.Service.Update(r.Context(), p.Item.Type, p.Item.ID, matched,
 		service.Precondition{Set: true, Version: version}); err != nil {
 		ws.entryFailed(w, r, v, err)
+		return
+	}
+	if err := ws.fulfilRequests(r.Context(), matched); err != nil {
+		ws.failed(w, r, v, err)
 		return
 	}
 	http.Redirect(w, r, "/workspace/inbox/match?done=matched", http.StatusSeeOther)

@@ -75,13 +75,14 @@ var recordTabs = []struct{ path, label string }{
 	{"/tasks", "Tasks"},
 	{"/referrals", "Referrals"},
 	{"/recalls", "Recalls"},
+	{"/tests", "Tests"},
 	{"/registration", "Registration"},
 }
 
 // tabTypes are the resource types a tab shows, for leaving out the tabs
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
-	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest"}
+	"Immunisations": "Immunization", "Alerts": "Flag", "Tasks": "Task", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

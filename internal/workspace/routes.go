@@ -7,7 +7,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
-	"referrals", "referral-new", "referral", "recalls"}
+	"referrals", "referral-new", "referral", "recalls", "tests"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -90,6 +90,9 @@ func (ws *Workspace) routes() {
 	// Workflow: results and documents (inbox.go, inbox_file.go, inbox_match.go).
 	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
 	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
+	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
+	m.HandleFunc("GET /workspace/patients/{id}/tests", ws.staff("search-type", ws.tests))
+	m.HandleFunc("POST /workspace/patients/{id}/tests", ws.staff("create", ws.requestTests))
 	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
 	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
 	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
