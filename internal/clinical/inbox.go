@@ -31,6 +31,24 @@ const InboxTagSystem = "https://gpcloud.dev/fhir/CodeSystem/inbox"
 // FilingURL is the extension recording how an item was filed.
 const FilingURL = "https://gpcloud.dev/fhir/StructureDefinition/filing"
 
+// InboxSourceSystem is the code system of where an item came from, a
+// meta.tag the intake adaptor sets: each of the national inbound
+// messages (CLINICAL.md Workflow 6) is an item type of its own, matched
+// by the same rules.
+const InboxSourceSystem = "https://gpcloud.dev/fhir/CodeSystem/inbox-source"
+
+// InboundSources are the item types the inbox knows, with the epic each
+// carries. None of their national transports (MESH, GP Connect) is
+// connected: items arrive through the FHIR API.
+var InboundSources = []Choice{
+	{"pathology", "Pathology result"},                                // E00433: PMIP / DAPB4101 over MESH
+	{"gp-connect-send-document", "GP Connect Send Document"},         // E00180
+	{"nhs111", "NHS 111 report"},                                     // E00181: NHS 111 CDA
+	{"pharmacy", "Pharmacy message (Pharmacy First, vaccination)"},   // E00183: Digital Medicines
+	{"transfer-of-care", "Transfer of Care (discharge, outpatient)"}, // E00277
+	{"letter", "Letter"},
+}
+
 // The inbox's queues.
 const (
 	InboxReceived = "received"
@@ -132,8 +150,10 @@ type Incoming struct {
 	Patient Ref
 	State   string
 	// Why it waits to be matched.
-	Why   string
-	Lines []ResultLine
+	Why string
+	// Source is where it came from (InboundSources' label), when said.
+	Source string
+	Lines  []ResultLine
 	// Comment is the lab's conclusion or the letter's description.
 	Comment            string
 	Abnormal, Critical bool
@@ -214,6 +234,11 @@ func IncomingOf(res fhir.Resource) Incoming {
 	for _, e := range list(res, "extension") {
 		if e["url"] == FilingURL {
 			in.Filing = filingOf(e)
+		}
+	}
+	for _, t := range list(mapOf(res["meta"]), "tag") {
+		if t["system"] == InboxSourceSystem && str(t, "code") != "letter" {
+			in.Source = ChoiceLabel(InboundSources, str(t, "code"))
 		}
 	}
 	return in

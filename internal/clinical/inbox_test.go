@@ -73,6 +73,11 @@ func TestIncomingFlags(t *testing.T) {
 			}
 		})
 	}
+	src := report("")
+	src["meta"].(map[string]any)["tag"] = append(src["meta"].(map[string]any)["tag"].([]any), map[string]any{"system": InboxSourceSystem, "code": "nhs111"})
+	if got := IncomingOf(src); got.Source != "NHS 111 report" || got.State != InboxReceived {
+		t.Errorf("source %q state %q", got.Source, got.State)
+	}
 	in := IncomingOf(report("", hb("98", "")))
 	if l := in.Lines[0]; l.Value != "98 g/L" || l.Range != "115 to 165" || l.Flag != "Low" {
 		t.Errorf("line %+v", l)

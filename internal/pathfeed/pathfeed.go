@@ -51,11 +51,13 @@ type Report struct {
 	Issued      time.Time
 }
 
-// Letter is a letter (a clinic letter, a discharge summary).
+// Letter is a letter (a clinic letter, a discharge summary); Source is
+// its item type (clinical.InboundSources: "nhs111", "transfer-of-care",
+// ...), "letter" when empty.
 type Letter struct {
 	Patient
-	Title, From, Text string
-	Date              time.Time
+	Title, From, Text, Source string
+	Date                      time.Time
 }
 
 func num(f float64) json.Number { return json.Number(strconv.FormatFloat(f, 'f', -1, 64)) }
@@ -81,7 +83,11 @@ func (p Patient) contained() map[string]any {
 	return c
 }
 
-var received = map[string]any{"tag": []any{map[string]any{"system": clinical.InboxTagSystem, "code": clinical.InboxReceived}}}
+// received is the meta of an item arriving from source.
+func received(source string) map[string]any {
+	return map[string]any{"tag": []any{map[string]any{"system": clinical.InboxTagSystem, "code": clinical.InboxReceived},
+		map[string]any{"system": clinical.InboxSourceSystem, "code": source}}}
+}
 
 // Resource is the report as a DiagnosticReport with its Observations and
 // the patient contained.
@@ -104,7 +110,7 @@ func (r Report) Resource() fhir.Resource {
 		contained = append(contained, o)
 		results = append(results, map[string]any{"reference": "#" + id})
 	}
-	res := fhir.Resource{"resourceType": "DiagnosticReport", "meta": received, "status": "final",
+	res := fhir.Resource{"resourceType": "DiagnosticReport", "meta": received("pathology"), "status": "final",
 		"category": []any{map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "HM", "display": "Hematology"}}}},
 		"code":     map[string]any{"text": r.Title}, "subject": map[string]any{"reference": "#patient"},
 		"issued": r.Issued.UTC().Format(time.RFC3339), "performer": []any{map[string]any{"display": r.Lab}},
@@ -124,7 +130,11 @@ func (r Report) Resource() fhir.Resource {
 // Resource is the letter as a DocumentReference with its text attached
 // and the patient contained.
 func (l Letter) Resource() fhir.Resource {
-	return fhir.Resource{"resourceType": "DocumentReference", "meta": received, "status": "current",
+	source := l.Source
+	if source == "" {
+		source = "letter"
+	}
+	return fhir.Resource{"resourceType": "DocumentReference", "meta": received(source), "status": "current",
 		"contained": []any{l.Patient.contained()},
 		"type":      map[string]any{"text": l.Title}, "subject": map[string]any{"reference": "#patient"},
 		"date": l.Date.UTC().Format(time.RFC3339), "description": l.Title,

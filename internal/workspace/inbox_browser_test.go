@@ -80,14 +80,14 @@ func TestBrowserInbox(t *testing.T) {
 				{Name: "Platelets", Unit: "10*9/L", Value: 250, Low: 150, High: 400}}}.Resource(),
 		pathfeed.Letter{Patient: pathfeed.Patient{NHSNumber: unknown, BirthDate: "1980-02-02", Family: "Nobody", Given: "Known"},
 			Title: "Outpatient clinic letter", From: "St James's University Hospital", Text: "Seen in clinic.", Date: now}.Resource(),
-		pathfeed.Letter{Patient: wrongDOB, Title: "Discharge summary", From: "Leeds General Infirmary", Text: "Discharged home. No medication changes.", Date: now}.Resource(),
+		pathfeed.Letter{Patient: wrongDOB, Title: "Discharge summary", From: "Leeds General Infirmary", Source: "transfer-of-care", Text: "Discharged home. No medication changes.", Date: now}.Resource(),
 	); err != nil {
 		t.Fatal(err)
 	}
 
 	b.Do(chromedp.Navigate(s.URL+"/workspace/inbox"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
 	rows := b.Eval(`Array.from(document.querySelectorAll('#inbox-list tbody tr')).map(r => r.innerText.replace(/\s+/g, ' ')).join(' | ')`)
-	if !strings.HasPrefix(rows, "Result: Full blood count JONES") || !strings.Contains(rows, "Abnormal") || strings.Count(rows, "Result:") != 2 || strings.Contains(rows, "Letter") {
+	if !strings.HasPrefix(rows, "Result: Full blood count Pathology result JONES") || !strings.Contains(rows, "Abnormal") || strings.Count(rows, "Result:") != 2 || strings.Contains(rows, "Letter") {
 		t.Fatalf("inbox rows: %s", rows)
 	}
 	if got := b.Text("#not-connected"); !strings.Contains(got, "not connected") {
@@ -151,7 +151,7 @@ func TestBrowserInbox(t *testing.T) {
 	rb.SignIn(s.URL, wp.pm)
 	rb.Do(chromedp.Navigate(s.URL+"/workspace/inbox/match"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
 	got := rb.Text("#inbox-list")
-	if !strings.Contains(got, "No patient of the practice has this NHS number") || !strings.Contains(got, "The date of birth differs") {
+	if !strings.Contains(got, "No patient of the practice has this NHS number") || !strings.Contains(got, "The date of birth differs") || !strings.Contains(got, "Transfer of Care") {
 		t.Fatalf("to be matched: %q", got)
 	}
 	rb.Axe("to be matched")
