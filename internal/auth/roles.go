@@ -11,10 +11,9 @@ import "strings"
 // registrations and the practice's directory (sites, staff, teams); patients and proxies read
 // the records they reach and book appointments.
 var RoleScopes = map[Role]string{
-	RoleGP:    both("*.cruds"),
-	RoleNurse: both("*.cruds"),
-	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
-		"Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters to patients
+	RoleGP:            both("*.cruds"),
+	RoleNurse:         both("*.cruds"),
+	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud", "Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
