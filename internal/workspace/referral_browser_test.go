@@ -12,7 +12,7 @@ import (
 
 // TestBrowserReferral: a GP makes an urgent suspected cancer referral
 // from the record (an empty form first: the error summary); its letter,
-// written from the record's summary, is shown; the page says e-RS is
+// written from the record's summary, is previewed, edited and saved; the page says e-RS is
 // not connected; the GP records the UBRN; the referral heads the
 // practice's open referrals. A recall set on the record is on the
 // practice's list of recalls due, and is marked done. Every page passes
@@ -39,8 +39,19 @@ func TestBrowserReferral(t *testing.T) {
 		chromedp.Click(chromedp.ID("type")), chromedp.Click(chromedp.ID("urgency-usc")),
 		chromedp.SendKeys(chromedp.ID("reason"), "Breast lump, left, 2 cm"),
 		chromedp.SendKeys(chromedp.ID("supporting"), "Noticed three weeks ago. Hard, not tender."))
+	// Preview the letter, edit it, then save.
+	rxSubmit(t, b, "#preview-letter")
+	if got := b.Eval(`document.getElementById('letter').value`); !strings.Contains(got, "Breast lump, left, 2 cm") {
+		t.Fatalf("preview: %q", got)
+	}
+	b.Axe("referral letter preview")
+	b.Shot("referral-preview")
+	b.Do(chromedp.SendKeys(chromedp.ID("letter"), "\nPS: she is anxious; please call her on the mobile number."))
 	rxSubmit(t, b, "#save-referral")
 	letter := b.Text("#referral-letter")
+	if !strings.Contains(letter, "PS: she is anxious") {
+		t.Errorf("the edit was not saved: %s", letter)
+	}
 	for _, want := range []string{"URGENT SUSPECTED CANCER", "Breast lump, left, 2 cm", "Active problems", "Allergies", "NHS number 999 000 0018"} {
 		if !strings.Contains(letter, want) {
 			t.Errorf("letter lacks %q: %s", want, letter)

@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -103,6 +105,16 @@ type referralNewPage struct {
 	Form    clinical.NewReferral
 	Types   []clinical.Choice
 	Urgency []clinical.Choice
+	// Letter is the letter to edit before saving, once previewed;
+	// LetterFor fingerprints the form it was written from.
+	Letter, LetterFor string
+}
+
+// referralFingerprint identifies a referral form's content, so that a
+// letter written from one form is not saved with another.
+func referralFingerprint(f clinical.NewReferral) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{f.Service, f.Recipient, f.Type, f.Urgency, f.Reason, f.Supporting}, "\x00")))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (ws *Workspace) referralForm(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -132,14 +144,39 @@ func (ws *Workspace) createReferral(w http.ResponseWriter, r *http.Request, v *v
 		ws.pages.Render(w, "referral-new", http.StatusUnprocessableEntity, p)
 		return
 	}
-	summary, _, err := ws.summary(r.Context(), patient.ID)
-	if err != nil {
-		ws.failed(w, r, v, err)
+	now := ws.opts.Now()
+	// The letter as the user edited it after a preview; else written
+	// now from the record's summary.
+	text := strings.TrimSpace(r.PostFormValue("letter"))
+	if text == "" || r.PostFormValue("action") == "preview" {
+		summary, _, err := ws.summary(r.Context(), patient.ID)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		text = clinical.ReferralLetter(*f, patient, summary, ws.practiceName(r.Context(), v), now)
+	}
+	if r.PostFormValue("action") == "preview" {
+		p.Letter, p.LetterFor = text, referralFingerprint(*f)
+		ws.pages.Render(w, "referral-new", http.StatusOK, p)
 		return
 	}
-	now := ws.opts.Now()
+	if r.PostFormValue("letter") != "" && r.PostFormValue("letter-for") != referralFingerprint(*f) {
+		// The form changed after the letter was written: the letter
+		// may say something the referral does not.
+		// Saving again after checking it keeps the letter as it is.
+		p.Letter, p.LetterFor = text, referralFingerprint(*f)
+		p.AddError("letter", "You changed the form after the letter was written: check the letter says the same and save again, or write it again")
+		ws.pages.Render(w, "referral-new", http.StatusUnprocessableEntity, p)
+		return
+	}
+	if len(text) > 64000 {
+		p.Letter = text
+		p.AddError("letter", "The letter must be 64,000 characters or fewer")
+		ws.pages.Render(w, "referral-new", http.StatusUnprocessableEntity, p)
+		return
+	}
 	srRef, letterRef := "urn:uuid:"+entryUUID(), "urn:uuid:"+entryUUID()
-	text := clinical.ReferralLetter(*f, patient, summary, ws.practiceName(r.Context(), v), now)
 	bundle := fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": []any{
 		map[string]any{"fullUrl": srRef, "resource": map[string]any(f.Resource(letterRef, now)), "request": map[string]any{"method": "POST", "url": "ServiceRequest"}},
 		map[string]any{"fullUrl": letterRef, "resource": map[string]any(clinical.LetterResource(text, *f, srRef, now)), "request": map[string]any{"method": "POST", "url": "DocumentReference"}},

@@ -177,3 +177,28 @@ func TestBulkReassign(t *testing.T) {
 		t.Errorf("nothing selected answered %d", resp.StatusCode)
 	}
 }
+
+// TestReferralLetterMatchesForm: a letter previewed from one form is
+// not saved silently with a changed form; saved again after checking,
+// it is.
+func TestReferralLetterMatchesForm(t *testing.T) {
+	se := signedIn(t)
+	a := se.practice.Patients[0]
+	form := url.Values{"patient": {a}, "service": {"Cardiology"}, "type": {"assessment"}, "urgency": {"routine"}, "reason": {"Palpitations"},
+		"action": {"save"}, "letter": {"Dear colleague, routine referral."}}
+	form.Set("letter-for", "stale")
+	if resp := se.post(t, "/workspace/patients/"+a+"/referrals/new", form); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a letter for another form answered %d, want 422", resp.StatusCode)
+	}
+	if n := se.count(t, "ServiceRequest", url.Values{}); n != 0 {
+		t.Fatalf("%d referrals written", n)
+	}
+	// Saved without a preview, the letter is written from the form.
+	form.Del("letter")
+	if resp := se.post(t, "/workspace/patients/"+a+"/referrals/new", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save answered %d", resp.StatusCode)
+	}
+	if n := se.count(t, "DocumentReference", url.Values{"patient": {"Patient/" + a}}); n != 1 {
+		t.Errorf("%d letters", n)
+	}
+}
