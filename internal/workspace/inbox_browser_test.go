@@ -190,4 +190,13 @@ func TestBrowserInbox(t *testing.T) {
 	if got := b.Text("#inbox-list"); !strings.Contains(got, "Letter: Discharge summary") {
 		t.Errorf("inbox after matching: %q", got)
 	}
+	// The letter opens in the browser, as text served safely.
+	b.ClickAndLoad(`#inbox-list a[href*="documents"]`)
+	b.Axe("letter")
+	b.Shot("letter")
+	href := b.Eval(`document.querySelector('#attachments a').getAttribute('href')`)
+	b.Do(chromedp.Navigate(s.URL + href))
+	if got := b.Eval(`document.body.innerText`); !strings.Contains(got, "Discharged home") {
+		t.Errorf("attachment: %q", got)
+	}
 }

@@ -25,6 +25,8 @@ type inboxItemPage struct {
 	Assignee  string
 	MayFile   bool
 	Href      string
+	// Attachments are the letter's files that open in the browser.
+	Attachments []attachmentLink
 }
 
 func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *visit) (*inboxItemPage, fhir.Resource, clinical.TaskAssignees, bool) {
@@ -45,6 +47,7 @@ func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	p := &inboxItemPage{Item: in, Letter: letterText(res), Actions: clinical.FilingActions, Assignees: a.Choices(),
 		MayFile: v.user.Role.IsClinician() && in.State == clinical.InboxToFile, Href: "/workspace/inbox/" + r.PathValue("kind") + "/" + in.ID}
+	p.Attachments = attachmentsOf(res, p.Href)
 	id, _ := strings.CutPrefix(in.Patient.Reference, "Patient/")
 	out, err := ws.opts.Service.Read(r.Context(), "Patient", id)
 	if err != nil {
@@ -57,6 +60,11 @@ func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *vi
 		return nil, nil, a, false
 	}
 	banner := clinical.BannerOf(pr, ws.opts.Now())
+	// The banner says what every record page says: allergies, alerts.
+	if banner.Record, err = ws.bannerRecord(r.Context(), banner.ID); err != nil {
+		ws.failed(w, r, v, err)
+		return nil, nil, a, false
+	}
 	p.page = ws.recordBase(v, in.Kind+" to file", "", &banner)
 	p.Nav = nav(inboxNavLabel)
 	// The team that books appointments is the default for an action.

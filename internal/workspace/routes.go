@@ -96,6 +96,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
 	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
 	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
+	m.HandleFunc("GET /workspace/inbox/{kind}/{item}/attachment/{n}", ws.staff("read", ws.inboxAttachment))
 	m.HandleFunc("POST /workspace/inbox/{kind}/{item}", ws.staff("transaction", ws.fileItem))
 	// Workflow: referrals (referrals.go).
 	m.HandleFunc("GET /workspace/referrals", ws.staff("search-type", ws.openReferrals))
