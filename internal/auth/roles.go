@@ -14,10 +14,12 @@ var RoleScopes = map[Role]string{
 	RoleGP:    both("*.cruds"),
 	RoleNurse: both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
-		"Schedule.cud", "Slot.cud"), // rotas and the slots they make
+		"Schedule.cud", "Slot.cud", // rotas and the slots they make
+		"Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
-		"Flag.rs", "MedicationRequest.rs"), // alerts; repeat medicines' names only (NamesOnly)
+		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
+		"Task.cruds", "Group.rs"), // workflow: tasks for them and their team
 	// Patients and proxies also send requests to the practice (portal:
 	// an online consultation's QuestionnaireResponse, a Task).
 	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c"),

@@ -29,6 +29,9 @@ type NavItem struct {
 	Current     bool
 	// Count, when set, is shown beside the label (a queue's length).
 	Count string
+	// CountURL, when set, is where htmx fetches the count from, when the
+	// page loads and every minute after.
+	CountURL string
 }
 
 // Page is what every template gets; pages add their own fields through

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -32,6 +33,13 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 			Home: "/workspace/", Nav: nav(current)},
 		Role: v.user.Role,
 	}
+	if _, may := v.principal.ReachFor("DiagnosticReport", auth.Read); !may { // inbox.go: not a receptionist's
+		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool { return n.Label == inboxNavLabel })
+	}
+	if v.user.Role.IsClinician() { // referrals.go: the safety net
+		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel},
+			web.NavItem{Href: "/workspace/recalls", Label: recallsNavLabel, Current: current == recallsNavLabel})
+	}
 	if v.user.Role == auth.RolePracticeAdmin { // admin.go
 		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/admin/", Label: adminNavLabel, Current: current == adminNavLabel})
 	}
@@ -45,6 +53,8 @@ func nav(current string) []web.NavItem {
 		{Href: "/workspace/", Label: "Find a patient"},
 		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
+		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"}, // tasks.go
+		{Href: "/workspace/inbox", Label: inboxNavLabel},                                      // inbox.go
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current
@@ -64,6 +74,10 @@ var recordTabs = []struct{ path, label string }{
 	{"/immunisations", "Immunisations"},
 	{"/alerts", "Alerts"},
 	{"/appointments", "Appointments"},
+	{"/tasks", "Tasks"},
+	{"/referrals", "Referrals"},
+	{"/recalls", "Recalls"},
+	{"/tests", "Tests"},
 	{"/registration", "Registration"},
 }
 
@@ -71,7 +85,7 @@ var recordTabs = []struct{ path, label string }{
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
 	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment",
-	"Medication": "MedicationRequest"}
+	"Medication": "MedicationRequest", "Tasks": "Task", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

@@ -6,7 +6,10 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Medication (medication*.go).
-	"medication", "medication-prescribe", "medication-stop", "medication-print"}
+	"medication", "medication-prescribe", "medication-stop", "medication-print",
+	// Workflow: tasks.
+	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
+	"referrals", "referral-new", "referral", "recalls", "tests"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -78,4 +81,39 @@ func (ws *Workspace) routes() {
 	// Medication: the tab, prescribing with its safety warnings, issuing
 	// repeats, stopping, the printed token (medication*.go).
 	ws.medicationRoutes()
+	// Workflow: tasks (tasks.go, task_new.go, task.go).
+	m.HandleFunc("GET /workspace/tasks", ws.staff("search-type", ws.myTasks))
+	m.HandleFunc("GET /workspace/tasks/team", ws.staff("search-type", ws.teamTasks))
+	m.HandleFunc("GET /workspace/tasks/counts", ws.staff("search-type", ws.taskCounts))
+	m.HandleFunc("POST /workspace/tasks/reassign", ws.staff("update", ws.reassignTasks))
+	m.HandleFunc("GET /workspace/tasks/new", ws.staff("read", ws.newTaskForm))
+	m.HandleFunc("POST /workspace/tasks/new", ws.staff("create", ws.createTask))
+	m.HandleFunc("GET /workspace/tasks/{task}", ws.staff("read", ws.task))
+	m.HandleFunc("POST /workspace/tasks/{task}", ws.staff("update", ws.changeTask))
+	m.HandleFunc("GET /workspace/patients/{id}/tasks", ws.staff("search-type", ws.patientTasks))
+	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
+	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
+	// Workflow: results and documents (inbox.go, inbox_file.go, inbox_match.go).
+	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
+	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
+	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
+	m.HandleFunc("GET /workspace/patients/{id}/tests", ws.staff("search-type", ws.tests))
+	m.HandleFunc("POST /workspace/patients/{id}/tests", ws.staff("create", ws.requestTests))
+	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
+	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
+	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
+	m.HandleFunc("GET /workspace/inbox/{kind}/{item}/attachment/{n}", ws.staff("read", ws.inboxAttachment))
+	m.HandleFunc("POST /workspace/inbox/{kind}/{item}", ws.staff("transaction", ws.fileItem))
+	// Workflow: referrals (referrals.go).
+	m.HandleFunc("GET /workspace/referrals", ws.staff("search-type", ws.openReferrals))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals", ws.staff("search-type", ws.patientReferrals))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals/new", ws.staff("read", ws.referralForm))
+	m.HandleFunc("POST /workspace/patients/{id}/referrals/new", ws.staff("transaction", ws.createReferral))
+	m.HandleFunc("GET /workspace/patients/{id}/referrals/{ref}", ws.staff("read", ws.referral))
+	m.HandleFunc("POST /workspace/patients/{id}/referrals/{ref}", ws.staff("update", ws.changeReferral))
+	// Workflow: recalls (recalls.go).
+	m.HandleFunc("GET /workspace/recalls", ws.staff("search-type", ws.dueRecalls))
+	m.HandleFunc("GET /workspace/patients/{id}/recalls", ws.staff("search-type", ws.recalls))
+	m.HandleFunc("POST /workspace/patients/{id}/recalls", ws.staff("create", ws.addRecall))
+	m.HandleFunc("POST /workspace/patients/{id}/recalls/{recall}", ws.staff("update", ws.endRecall))
 }
