@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -164,28 +163,8 @@ func slotsOf(ctx context.Context, svc *service.Service, scheduleID string, from,
 	return out, nil
 }
 
-// Matches returns a searchset Bundle's matches.
-func Matches(b fhir.Resource) []fhir.Resource {
-	var out []fhir.Resource
-	entries, _ := b["entry"].([]any)
-	for _, e := range entries {
-		em, _ := e.(map[string]any)
-		if s, _ := em["search"].(map[string]any); s["mode"] != "match" {
-			continue
-		}
-		switch res := em["resource"].(type) {
-		case map[string]any:
-			out = append(out, res)
-		case fhir.Resource:
-			out = append(out, res)
-		case json.RawMessage:
-			if r, err := fhir.Unmarshal(res); err == nil {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
+// Matches reads the matches of a searchset Bundle (service.Matches).
+func Matches(b fhir.Resource) []fhir.Resource { return service.Matches(b) }
 
 func str(v any) string { s, _ := v.(string); return s }
 

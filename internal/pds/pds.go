@@ -50,20 +50,7 @@ func (l Local) Lookup(ctx context.Context, nhs string) (Trace, error) {
 		return Trace{}, err
 	}
 	var t Trace
-	entries, _ := out.Resource["entry"].([]any)
-	for _, e := range entries {
-		em, _ := e.(map[string]any)
-		if s, _ := em["search"].(map[string]any); s["mode"] != "match" {
-			continue
-		}
-		if res, ok := em["resource"].(map[string]any); ok {
-			t.Records = append(t.Records, res)
-		} else if raw, err := fhir.Marshal(em["resource"]); err == nil {
-			if res, err := fhir.Unmarshal(raw); err == nil {
-				t.Records = append(t.Records, res)
-			}
-		}
-	}
+	t.Records = service.Matches(out.Resource)
 	return t, nil
 }
 

@@ -290,3 +290,28 @@ func cloneValues(v url.Values) url.Values {
 	}
 	return out
 }
+
+// Matches reads the matching resources of a searchset Bundle the service
+// returned (includes and OperationOutcomes left out): what a page or a
+// facade built on the service wants from a search.
+func Matches(b fhir.Resource) []fhir.Resource {
+	var out []fhir.Resource
+	entries, _ := b["entry"].([]any)
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		if s, _ := em["search"].(map[string]any); s["mode"] != "match" {
+			continue
+		}
+		switch res := em["resource"].(type) {
+		case map[string]any:
+			out = append(out, res)
+		case fhir.Resource:
+			out = append(out, res)
+		case json.RawMessage:
+			if r, err := fhir.Unmarshal(res); err == nil {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}

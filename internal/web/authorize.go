@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -296,22 +295,4 @@ func (s *Server) findForConsent(w http.ResponseWriter, r *http.Request, req *oau
 }
 
 // matches reads the matches of a searchset Bundle.
-func matches(b fhir.Resource) []fhir.Resource {
-	var out []fhir.Resource
-	entries, _ := b["entry"].([]any)
-	for _, e := range entries {
-		em, _ := e.(map[string]any)
-		if sm, _ := em["search"].(map[string]any); sm["mode"] != "match" {
-			continue
-		}
-		switch res := em["resource"].(type) {
-		case map[string]any:
-			out = append(out, res)
-		case json.RawMessage:
-			if r, err := fhir.Unmarshal(res); err == nil {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
+func matches(b fhir.Resource) []fhir.Resource { return service.Matches(b) }

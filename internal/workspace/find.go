@@ -78,25 +78,7 @@ func (ws *Workspace) findPatients(ctx context.Context, q clinical.PatientQuery) 
 }
 
 // searchMatches reads the matches of a searchset Bundle.
-func searchMatches(b fhir.Resource) []fhir.Resource {
-	var out []fhir.Resource
-	entries, _ := b["entry"].([]any)
-	for _, e := range entries {
-		em, _ := e.(map[string]any)
-		if s, _ := em["search"].(map[string]any); s["mode"] != "match" {
-			continue
-		}
-		switch res := em["resource"].(type) {
-		case map[string]any:
-			out = append(out, res)
-		case json.RawMessage:
-			if r, err := fhir.Unmarshal(res); err == nil {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
+func searchMatches(b fhir.Resource) []fhir.Resource { return service.Matches(b) }
 
 // Recent patients: the last ones a user opened, kept per user in the
 // store (a record, not a FHIR resource: it is the user's screen state).
