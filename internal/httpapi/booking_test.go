@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,11 +97,15 @@ func TestBookingKeepsSlots(t *testing.T) {
 			if got := slotStatus(t, ts, slots[2]); got != "free" {
 				t.Fatalf("deleted appointment kept the slot %s", got)
 			}
-			// A Slot that does not exist, or one named by URL: 422.
-			for _, bad := range []string{"no-such-slot"} {
-				if r := ts.do("POST", "/fhir/Appointment", appointmentIn(bad, "booked")); r.status != http.StatusUnprocessableEntity {
-					t.Errorf("booking %s: %d %s", bad, r.status, r.raw)
-				}
+			// A Slot that does not exist, or one of another server: 422
+			// naming why.
+			if r := ts.do("POST", "/fhir/Appointment", appointmentIn("no-such-slot", "booked")); r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.raw), "does not exist") {
+				t.Errorf("booking a Slot that does not exist: %d %s", r.status, r.raw)
+			}
+			elsewhere := appointmentIn("x", "booked")
+			elsewhere["slot"] = []any{map[string]any{"reference": "https://elsewhere.example/fhir/Slot/1"}}
+			if r := ts.do("POST", "/fhir/Appointment", elsewhere); r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.raw), "of this server") {
+				t.Errorf("booking another server's Slot: %d %s", r.status, r.raw)
 			}
 		})
 	}

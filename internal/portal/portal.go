@@ -21,7 +21,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -123,27 +122,9 @@ type visit struct {
 // form's CSRF token and patient are checked, and the request is audited
 // as the API's are.
 func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.Request, *visit)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sess, u := web.SignedIn(r, pt.opts.Store)
-		if u == nil {
-			http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-			return
-		}
-		p := web.PrincipalFor(u)
-		ctx, note := audit.WithNote(r.Context())
-		ctx = auth.WithPrincipal(ctx, p)
-		describe := audit.Describe(r, interaction, p)
-		if pt.opts.Audit != nil {
-			ctx = audit.WithRequest(ctx, describe)
-		}
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			if pt.opts.Audit != nil {
-				pt.opts.Audit.RecordRequest(describe, note, rec.status, "")
-			}
-		}()
-		v := &visit{sess: sess, user: u, principal: p, Proxy: u.Role == auth.RoleProxy}
-		r = r.WithContext(ctx)
+	return web.SignedInPage(pt.opts.Store, pt.opts.Audit, interaction, nil, func(rec http.ResponseWriter, r *http.Request, pv web.PageVisit) {
+		sess, u := pv.Session, pv.User
+		v := &visit{sess: sess, user: u, principal: pv.Principal, Proxy: u.Role == auth.RoleProxy}
 		switch {
 		case u.Role != auth.RolePatient && u.Role != auth.RoleProxy:
 			pt.message(rec, v, http.StatusForbidden, "Not available", "These pages are for patients. Practice staff use the workspace.")
@@ -151,7 +132,7 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 		case len(u.Patients) == 0:
 			pt.message(rec, v, http.StatusForbidden, "No record linked", "Your account is not linked to a GP record yet. Contact your GP surgery.")
 			return
-		case r.Method == http.MethodPost && !web.CheckCSRF(r, sess):
+		case !pv.CSRFOK:
 			pt.message(rec, v, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
 			return
 		}
@@ -178,7 +159,7 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			return
 		}
 		h(rec, r, v)
-	}
+	})
 }
 
 // load reads the chosen patient, as the user.
@@ -247,26 +228,6 @@ func (pt *Portal) read(r *http.Request, typ, id string) (fhir.Resource, error) {
 		return nil, err
 	}
 	return fhir.Unmarshal(out.Version.Body)
-}
-
-// statusRecorder remembers the status written, for the audit.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(p)
 }
 
 // failed answers a service error in plain English.

@@ -42,15 +42,20 @@ type BookingPolicy interface {
 // did not attend keeps the time it took.
 var holdsSlots = []string{"pending", "booked", "arrived", "checked-in", "fulfilled", "noshow"}
 
-// slotsHeld returns the Slots an Appointment version holds (none when its
-// status does not hold them or it is deleted).
-func slotsHeld(body []byte, deleted bool) ([]string, error) {
+// decodeAppointment decodes an Appointment version once for the checks
+// below (nil for none or a deletion).
+func decodeAppointment(body []byte, deleted bool) (fhir.Resource, error) {
 	if deleted || len(body) == 0 {
 		return nil, nil
 	}
-	res, err := fhirjson.DecodeResource(body, fhirjson.DefaultLimits)
-	if err != nil {
-		return nil, err
+	return fhirjson.DecodeResource(body, fhirjson.DefaultLimits)
+}
+
+// slotsHeld returns the Slots an Appointment version holds (none when its
+// status does not hold them, or for no version).
+func slotsHeld(res fhir.Resource) ([]string, error) {
+	if res == nil {
+		return nil, nil
 	}
 	status, _ := res["status"].(string)
 	if !slices.Contains(holdsSlots, status) {
@@ -83,32 +88,38 @@ func (s *Service) keepSlots(ctx context.Context, t *auditedTx, w store.Write) er
 		return nil
 	}
 	p, hasPrincipal := auth.FromContext(ctx)
-	var before []byte
-	var beforeDeleted bool
+	var before fhir.Resource
 	cur, err := t.Tx.Read(ctx, "Appointment", w.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return err
 	default:
-		before, beforeDeleted = cur.Body, cur.Deleted
+		if before, err = decodeAppointment(cur.Body, cur.Deleted); err != nil {
+			return err
+		}
 	}
-	if s.booking != nil && hasPrincipal && len(before) > 0 && !beforeDeleted && !w.Deleted {
-		from, to := statusOf(before), statusOf(w.Body)
+	after, err := decodeAppointment(w.Body, w.Deleted)
+	if err != nil {
+		return err
+	}
+	if s.booking != nil && hasPrincipal && before != nil && after != nil {
+		from, _ := before["status"].(string)
+		to, _ := after["status"].(string)
 		if err := s.booking.MayMove(from, to); err != nil {
 			return err
 		}
 		if from != to {
-			if err := s.record(ctx, t, w, from, to); err != nil {
+			if err := s.record(ctx, t, after, from, to); err != nil {
 				return err
 			}
 		}
 	}
-	held, err := slotsHeld(before, beforeDeleted)
+	held, err := slotsHeld(before)
 	if err != nil {
 		return err
 	}
-	holds, err := slotsHeld(w.Body, w.Deleted)
+	holds, err := slotsHeld(after)
 	if err != nil {
 		return err
 	}
@@ -223,26 +234,12 @@ func Verbatim(ctx context.Context) context.Context {
 
 func verbatim(ctx context.Context) bool { v, _ := ctx.Value(verbatimKey{}).(bool); return v }
 
-// statusOf reads an Appointment version's status.
-func statusOf(body []byte) string {
-	res, err := fhirjson.DecodeResource(body, fhirjson.DefaultLimits)
-	if err != nil {
-		return ""
-	}
-	st, _ := res["status"].(string)
-	return st
-}
-
 // record writes what the policy says a status move adds to the patient's
 // record. The entries are the move's consequence, not the caller's own
 // writes, so the caller's scopes are not asked (a receptionist marks a
 // did-not-attend; the entry is written for them), and they are audited
 // with the transaction.
-func (s *Service) record(ctx context.Context, t *auditedTx, w store.Write, from, to string) error {
-	appt, err := fhirjson.DecodeResource(w.Body, fhirjson.DefaultLimits)
-	if err != nil {
-		return err
-	}
+func (s *Service) record(ctx context.Context, t *auditedTx, appt fhir.Resource, from, to string) error {
 	var patient fhir.Resource
 	for _, p := range asList(appt["participant"]) {
 		m, _ := p.(map[string]any)

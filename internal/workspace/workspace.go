@@ -4,7 +4,6 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
@@ -69,62 +68,26 @@ type visit struct {
 // are. Signed-out browsers are sent to sign in and back; others (a
 // patient's account) get 403.
 func (ws *Workspace) staff(interaction string, h func(http.ResponseWriter, *http.Request, *visit)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sess, u := web.SignedIn(r, ws.opts.Store)
-		if u == nil {
-			http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-			return
-		}
-		p := web.PrincipalFor(u)
-		if id := r.PathValue("id"); id != "" && u.Role.IsClinician() {
-			// A sensitive record opened with a reason this session: every
-			// request on it runs with the glass broken, flagged in the
-			// audit with the reason (breakglass.go).
-			p.BreakGlass = ws.brokenGlass(r.Context(), sess, u, id)
-		}
-		ctx, note := audit.WithNote(r.Context())
-		ctx = auth.WithPrincipal(ctx, p)
-		describe := audit.Describe(r, interaction, p)
-		if ws.opts.Audit != nil {
-			ctx = audit.WithRequest(ctx, describe)
-		}
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			if ws.opts.Audit != nil {
-				ws.opts.Audit.RecordRequest(describe, note, rec.status, "")
-			}
-		}()
-		v := &visit{sess: sess, user: u, principal: p}
+	return web.SignedInPage(ws.opts.Store, ws.opts.Audit, interaction, ws.glassFor, func(w http.ResponseWriter, r *http.Request, pv web.PageVisit) {
+		v := &visit{sess: pv.Session, user: pv.User, principal: pv.Principal}
 		switch {
-		case !u.Role.IsStaff():
-			ws.message(rec, r, v, http.StatusForbidden, "Not available", "The workspace is for practice staff.")
-			return
-		case r.Method == http.MethodPost && !web.CheckCSRF(r, sess):
-			ws.message(rec, r, v, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
-			return
+		case !pv.User.Role.IsStaff():
+			ws.message(w, r, v, http.StatusForbidden, "Not available", "The workspace is for practice staff.")
+		case !pv.CSRFOK:
+			ws.message(w, r, v, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
+		default:
+			h(w, r, v)
 		}
-		h(rec, r.WithContext(ctx), v)
-	}
+	})
 }
 
-// statusRecorder remembers the status written, for the audit.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+// glassFor opens a sensitive record with the reason given this session:
+// every request on it runs with the glass broken, flagged in the audit
+// with the reason (breakglass.go).
+func (ws *Workspace) glassFor(r *http.Request, sess *identity.Session, u *identity.User, p *auth.Principal) {
+	if id := r.PathValue("id"); id != "" && u.Role.IsClinician() {
+		p.BreakGlass = ws.brokenGlass(r.Context(), sess, u, id)
 	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(p)
 }
 
 // htmx reports a request made by htmx (it wants a fragment, not a page).
