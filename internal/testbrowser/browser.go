@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // chromium finds Debian's Chromium (or another Chrome).
@@ -130,6 +131,21 @@ func (b *Browser) ClickAndLoad(sel string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TabTo presses Tab until the focus is on what sel finds (at most 80
+// presses), as a keyboard user gets there; it fails the test if the
+// element cannot be reached by Tab.
+func (b *Browser) TabTo(sel string) {
+	b.t.Helper()
+	q, _ := json.Marshal(sel)
+	for i := 0; i < 80; i++ {
+		if b.Eval(`document.activeElement && document.activeElement.matches(`+string(q)+`) ? "yes" : "no"`) == "yes" {
+			return
+		}
+		b.Do(chromedp.KeyEvent(kb.Tab))
+	}
+	b.t.Fatalf("browser: %s cannot be reached with Tab", sel)
 }
 
 // Eval evaluates JavaScript and returns its value as a string.

@@ -46,16 +46,19 @@ func TestBrowserAppointmentBook(t *testing.T) {
 
 	book := func(nhs string) string {
 		t.Helper()
-		// From the keyboard: focus the first free slot's link, Enter.
-		b.Eval(`document.querySelector('.gp-slot--free a').focus(); "ok"`)
-		b.Eval(`window.gpOldPage = true; "ok"`)
+		// By keyboard alone: Tab to the first free slot, Enter; Tab to
+		// the patient box, type, Enter (finds); Tab to Book, Enter.
+		b.TabTo(".gp-slot--free a")
 		b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("slot-summary")))
-		b.Do(chromedp.SendKeys(chromedp.ID("q"), nhs))
-		b.ClickAndLoad("#find")
+		b.TabTo("#q")
+		b.Eval(`window.gpOldPage = true; "ok"`)
+		b.Do(chromedp.KeyEvent(nhs + kb.Enter))
 		b.Text("#chosen-patient")
 		b.Axe("book a slot")
 		b.Shot("book-slot")
-		b.ClickAndLoad("#book")
+		b.TabTo("#book")
+		b.Eval(`window.gpOldPage = true; "ok"`)
+		b.Do(chromedp.KeyEvent(kb.Enter))
 		if got := b.Text("#flash"); !strings.Contains(got, "booked") {
 			t.Fatalf("after booking: %q", got)
 		}

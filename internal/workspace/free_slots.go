@@ -25,6 +25,7 @@ type FreeFilter struct {
 type freeSlot struct {
 	appointments.BookSlot
 	Clinician string
+	Index     int // its place in the list, for radio ids across days
 }
 
 // freeDay groups the slots found by day.
@@ -67,7 +68,7 @@ func (ws *Workspace) findFree(r *http.Request, f *FreeFilter, defaultSchedule st
 		return err
 	}
 	for _, s := range found {
-		fs := freeSlot{BookSlot: s, Clinician: names[s.Schedule]}
+		fs := freeSlot{BookSlot: s, Clinician: names[s.Schedule], Index: len(f.Slots)}
 		f.Slots = append(f.Slots, fs)
 		day := s.Start.In(clinical.UKTime).Format("Monday 2 January")
 		if n := len(f.Days); n == 0 || f.Days[n-1].Day != day {
