@@ -24,6 +24,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/httpapi"
 	"github.com/gpcloud/gpcloud/internal/httplimit"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/intake"
 	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/pds"
@@ -35,6 +36,9 @@ import (
 	"github.com/gpcloud/gpcloud/internal/web"
 	"github.com/gpcloud/gpcloud/internal/workspace"
 )
+
+// intakeInterval is how often the background intake sorts the inbox.
+const intakeInterval = time.Second
 
 const serveUsage = `  gpcloud serve [--listen ADDR] [--data DIR | --database DSN] [flags]
       run the FHIR server; on its first start it creates the store (the
@@ -149,6 +153,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		scanner := &appointments.Messages{Store: st, Service: svc, Log: log, Wake: messages.Wake}
 		go scanner.Run(ctx, 30*time.Second)
 	}
+	// What labs and hospitals send is sorted into records (or onto the
+	// list to be matched) in the background, so that it reaches the
+	// inbox within seconds whoever has it open; replicas each run it, and
+	// If-Match sorts every item once.
+	sorter := &intake.Intake{Service: svc, Now: time.Now, Log: log}
+	go sorter.Run(ctx, intakeInterval)
 	api := httpapi.New(svc, httpapi.Options{
 		MaxBodyBytes:    *maxBody,
 		MaxInflightBody: *maxInflight,

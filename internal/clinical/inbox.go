@@ -106,7 +106,65 @@ func WithInboxStateWhy(res fhir.Resource, state, why string) fhir.Resource {
 	tags = append(tags, tag)
 	meta["tag"] = tags
 	out["meta"] = meta
-	return out
+	return withInboxRank(out, state)
+}
+
+// InboxRankSystem tags an item with its queue and its place in the
+// queue's order (InboxRankCode), so that a page of a long queue is read a
+// rank at a time, most urgent first, each rank one exact index lookup,
+// instead of reading the whole queue to sort it.
+const InboxRankSystem = "https://gpcloud.dev/fhir/CodeSystem/inbox-rank"
+
+// InboxRankCode is the rank tag's code of an item of rank in queue
+// state: "to-file:abnormal".
+func InboxRankCode(state, rank string) string { return state + ":" + rank }
+
+// InboxRanks are the ranks in the order the inbox lists them: critical,
+// abnormal, neither flagged nor normal (letters, text reports), normal.
+var InboxRanks = []string{"critical", "abnormal", "unflagged", "normal"}
+
+// Ranked tells whether res carries the rank tag of its queue (items
+// sorted before ranks were tagged do not).
+func Ranked(res fhir.Resource) bool {
+	state := InboxState(res)
+	for _, t := range list(mapOf(res["meta"]), "tag") {
+		if t["system"] == InboxRankSystem {
+			return strings.HasPrefix(str(t, "code"), state+":")
+		}
+	}
+	return false
+}
+
+// Reranked returns a copy of res with the rank tag of its queue.
+func Reranked(res fhir.Resource) fhir.Resource {
+	return withInboxRank(cloneResource(res), InboxState(res))
+}
+
+// InboxRank is an item's rank, from its content.
+func InboxRank(in Incoming) string {
+	switch {
+	case in.Critical:
+		return "critical"
+	case in.Abnormal:
+		return "abnormal"
+	case !in.Normal:
+		return "unflagged"
+	}
+	return "normal"
+}
+
+// withInboxRank sets res's rank tag (res is already a copy) for its
+// queue.
+func withInboxRank(res fhir.Resource, state string) fhir.Resource {
+	meta := mapOf(res["meta"])
+	var tags []any
+	for _, t := range list(meta, "tag") {
+		if t["system"] != InboxRankSystem {
+			tags = append(tags, t)
+		}
+	}
+	meta["tag"] = append(tags, map[string]any{"system": InboxRankSystem, "code": InboxRankCode(state, InboxRank(IncomingOf(res)))})
+	return res
 }
 
 // Claimed is who an incoming item says it is about.
@@ -566,17 +624,7 @@ func FilingTask(in Incoming, f Filing, team Ref, now time.Time) (fhir.Resource, 
 // SortIncoming orders an inbox: critical, then abnormal, then the rest,
 // oldest first within each, so that what matters most is read first.
 func SortIncoming(items []Incoming) {
-	rank := func(in Incoming) int {
-		switch {
-		case in.Critical:
-			return 0
-		case in.Abnormal:
-			return 1
-		case !in.Normal:
-			return 2
-		}
-		return 3
-	}
+	rank := func(in Incoming) int { return slices.Index(InboxRanks, InboxRank(in)) }
 	slices.SortStableFunc(items, func(a, b Incoming) int {
 		if d := rank(a) - rank(b); d != 0 {
 			return d

@@ -274,3 +274,31 @@ func FuzzIncomingOf(f *testing.F) {
 		_, _ = ChangeReferral(res, ReferralChange{Do: "cancel", Note: "x"})
 	})
 }
+
+// TestInboxRank: the rank an item is listed by, most urgent first, and
+// the rank tag's code for its queue.
+func TestInboxRank(t *testing.T) {
+	for _, tc := range []struct {
+		in   Incoming
+		want string
+	}{
+		{Incoming{Critical: true, Abnormal: true}, "critical"},
+		{Incoming{Abnormal: true}, "abnormal"},
+		{Incoming{}, "unflagged"}, // a letter, a text report
+		{Incoming{Normal: true}, "normal"},
+	} {
+		if got := InboxRank(tc.in); got != tc.want {
+			t.Errorf("InboxRank(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if InboxRankCode(InboxToFile, "abnormal") != "to-file:abnormal" {
+		t.Error("rank code")
+	}
+	item := WithInboxState(fhir.Resource{"resourceType": "DocumentReference"}, InboxToMatch)
+	if !Ranked(item) {
+		t.Error("an item moved to a queue has no rank tag of that queue")
+	}
+	if Ranked(WithInboxStateWhy(item, InboxToFile, "")) != true {
+		t.Error("moving to another queue does not rerank")
+	}
+}

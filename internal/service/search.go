@@ -32,6 +32,9 @@ type SearchRequest struct {
 	// Strict is Prefer: handling=strict: unknown parameters are errors.
 	Strict                         bool
 	CompartmentType, CompartmentID string
+	// FirstPageOnly: the caller (a page of the workspace) reads the first
+	// page and no other; no result list is kept for a next link.
+	FirstPageOnly bool
 	// path overrides the links' path below the base (operations).
 	path string
 	// matchedElsewhere, when set, reports includes that are matches of
@@ -90,7 +93,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 // (_search, _offset), what includes reach, links and total.
 func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Query, params url.Values, ignored []search.Ignored) (Outcome, error) {
 	var err error
-	page := store.PageRequest{SearchID: req.Params.Get("_search")}
+	page := store.PageRequest{SearchID: req.Params.Get("_search"), FirstOnly: req.FirstPageOnly && req.Params.Get("_search") == ""}
 	if v := req.Params.Get("_offset"); v != "" {
 		if page.Offset, err = strconv.Atoi(v); err != nil || page.Offset < 0 {
 			return Outcome{}, fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "_offset must be a non-negative integer")
@@ -156,7 +159,7 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if result.Total >= 0 && q.Total != "none" {
 		bundle["total"] = result.Total
 	}
-	return Outcome{Status: http.StatusOK, Resource: bundle}, nil
+	return Outcome{Status: http.StatusOK, Resource: bundle, More: result.HasMore}, nil
 }
 
 func searchTypes(req SearchRequest) ([]string, error) {
@@ -314,4 +317,21 @@ func Matches(b fhir.Resource) []fhir.Resource {
 		}
 	}
 	return out
+}
+
+// Total reads a searchset Bundle's total (an int as the service builds
+// it, a number when the Bundle was decoded from JSON); -1 when it has
+// none.
+func Total(b fhir.Resource) int {
+	switch t := b["total"].(type) {
+	case int:
+		return t
+	case float64:
+		return int(t)
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return int(n)
+		}
+	}
+	return -1
 }

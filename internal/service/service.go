@@ -69,6 +69,9 @@ type Outcome struct {
 	Resource fhir.Resource
 	// Issues are informational messages for Prefer: return=OperationOutcome.
 	Issues []fhir.Issue
+	// More, for a search, tells whether more match than the page holds
+	// (a FirstPageOnly search has no next link to say so).
+	More bool
 }
 
 // Location returns the version-specific relative URL of o's version.

@@ -90,6 +90,10 @@ type FindQuery struct {
 type PageRequest struct {
 	SearchID string // "" for a new search
 	Offset   int
+	// FirstOnly: the caller reads the first page and no other (a screen
+	// that lists the first few and says how many more), so no result
+	// list is stored for paging; HasMore still tells whether more match.
+	FirstOnly bool
 }
 
 // SearchPage is one page of search results.

@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/intake"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -36,138 +36,84 @@ func inboxSegment(typ string) string {
 	return "documents"
 }
 
-// inboxLimit bounds the items read for a list; the page says when there
-// are more.
-const inboxLimit = 500
+// inboxLimit bounds the items a list shows: a page of the most urgent
+// and, within a rank, the longest waiting. The page says how many more
+// wait. (Reading a queue of thousands to sort it cost most of a second,
+// most of it the audit of every item read.)
+const inboxLimit = 100
 
-// inboxSearch reads the items of both types in a queue.
+// inboxSearch reads up to inboxLimit items of both types in a queue, a
+// rank at a time (clinical.InboxRanks), oldest first within a rank, and
+// tells whether more wait. Each rank is one exact tag; a count of the
+// whole queue under a practice's reach cost as much as the rest of the
+// page, so the page says that more wait, not how many.
 func (ws *Workspace) inboxSearch(ctx context.Context, state string) ([]fhir.Resource, bool, error) {
 	var all []fhir.Resource
-	more := false
+	full := false
+	for _, rank := range clinical.InboxRanks {
+		for _, typ := range []string{"DiagnosticReport", "DocumentReference"} {
+			left := inboxLimit - len(all)
+			if full {
+				left = 1 // is there any more?
+			}
+			out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, FirstPageOnly: true, Params: url.Values{
+				"_tag": {clinical.InboxRankSystem + "|" + clinical.InboxRankCode(state, rank)}, "_sort": {"_lastUpdated"},
+				"_count": {strconv.Itoa(left)}, "_total": {"none"}}})
+			if err != nil {
+				return nil, false, err
+			}
+			found := searchMatches(out.Resource)
+			if full {
+				if len(found) > 0 {
+					return all, true, nil
+				}
+				continue
+			}
+			all = append(all, found...)
+			if out.More {
+				return all, true, nil
+			}
+			full = len(all) >= inboxLimit
+		}
+	}
+	return all, false, nil
+}
+
+// openSortLimit bounds the received items of each type the inbox sorts
+// when it is opened: what has just arrived is there at once, while the
+// background intake (gpcloud serve) sorts any backlog, so that opening
+// the inbox never waits on thousands of items.
+const openSortLimit = 50
+
+// intake sorts, as the user, what has arrived (internal/intake).
+func (ws *Workspace) intake(ctx context.Context) error {
+	_, err := (&intake.Intake{Service: ws.opts.Service, Now: ws.opts.Now}).Sort(ctx, openSortLimit)
+	return err
+}
+
+// inboxCount counts the items of both types in a queue.
+func (ws *Workspace) inboxCount(ctx context.Context, state string) (int, error) {
+	n := 0
 	for _, typ := range []string{"DiagnosticReport", "DocumentReference"} {
 		out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ,
-			Params: url.Values{"_tag": {clinical.InboxTagSystem + "|" + state}, "_count": {strconv.Itoa(inboxLimit)}}})
+			Params: url.Values{"_tag": {clinical.InboxTagSystem + "|" + state}, "_summary": {"count"}}})
 		if err != nil {
-			return nil, false, err
+			return 0, err
 		}
-		found := searchMatches(out.Resource)
-		more = more || len(found) >= inboxLimit
-		all = append(all, found...)
-	}
-	return all, more, nil
-}
-
-// intake sorts what has arrived: into a record when the item's NHS
-// number, date of birth and surname all agree with one patient's
-// verified details (and that patient is alive, registered and not a
-// temporary resident), else into the list to be matched, with why. Each
-// change is If-Match the version read, so that two people opening the
-// inbox at once sort an item once.
-func (ws *Workspace) intake(ctx context.Context) error {
-	items, _, err := ws.inboxSearch(ctx, clinical.InboxReceived)
-	if err != nil {
-		return err
-	}
-	for _, res := range items {
-		in := clinical.IncomingOf(res)
-		next := clinical.WithInboxStateWhy(res, clinical.InboxToMatch, "")
-		candidates, err := ws.matchCandidates(ctx, in.Claimed.NHSNumber)
-		if err != nil {
-			return err
-		}
-		if id, why := clinical.AutoMatch(in.Claimed, candidates); id != "" {
-			for _, c := range candidates {
-				if c.Patient.ID() == id {
-					next = clinical.MatchTo(res, clinical.BannerOf(c.Patient, ws.opts.Now()))
-				}
-			}
-		} else {
-			next = clinical.WithInboxStateWhy(res, clinical.InboxToMatch, why)
-		}
-		v, _ := strconv.ParseInt(in.Version, 10, 64)
-		if _, err := ws.opts.Service.Update(ctx, in.Type, in.ID, next, service.Precondition{Set: true, Version: v}); err != nil {
-			var fe *fhir.Error
-			if errors.As(err, &fe) && (fe.Status == http.StatusPreconditionFailed || fe.Status == http.StatusConflict) {
-				continue // someone else sorted it first
-			}
-			return err
-		}
-		if clinical.InboxState(next) == clinical.InboxToFile {
-			if err := ws.fulfilRequests(ctx, next); err != nil {
-				return err
-			}
+		if t := service.Total(out.Resource); t > 0 {
+			n += t
 		}
 	}
-	return nil
-}
-
-// fulfilRequests marks the test requests a report in a record quotes as
-// having their result, so that they leave the outstanding list. Only a
-// request of the same patient is touched.
-func (ws *Workspace) fulfilRequests(ctx context.Context, report fhir.Resource) error {
-	patient := clinical.IncomingOf(report).Patient.Reference
-	for _, n := range clinical.OrderNumbers(report) {
-		out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "ServiceRequest",
-			Params: url.Values{"identifier": {clinical.OrderNumberSystem + "|" + n}, "status": {"active"}}})
-		if err != nil {
-			return err
-		}
-		for _, req := range searchMatches(out.Resource) {
-			if clinical.TestRequestOf(req).Patient.Reference != patient {
-				continue
-			}
-			next, ok := clinical.Fulfilled(req)
-			if !ok {
-				continue
-			}
-			v, _ := strconv.ParseInt(clinical.TestRequestOf(req).Version, 10, 64)
-			if _, err := ws.opts.Service.Update(ctx, "ServiceRequest", req.ID(), next, service.Precondition{Set: true, Version: v}); err != nil {
-				var fe *fhir.Error
-				if errors.As(err, &fe) && fe.Status == http.StatusPreconditionFailed {
-					continue
-				}
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// matchCandidates are the practice's patients with an NHS number, with
-// whether each is a temporary resident.
-func (ws *Workspace) matchCandidates(ctx context.Context, nhs string) ([]clinical.MatchCandidate, error) {
-	if !clinical.ValidNHSNumber(nhs) {
-		return nil, nil
-	}
-	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "Patient",
-		Params: url.Values{"identifier": {clinical.NHSNumberSystem + "|" + nhs}, "_count": {"10"}}})
-	if err != nil {
-		return nil, err
-	}
-	var cs []clinical.MatchCandidate
-	for _, p := range searchMatches(out.Resource) {
-		c := clinical.MatchCandidate{Patient: p}
-		eps, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "EpisodeOfCare",
-			Params: url.Values{"patient": {"Patient/" + p.ID()}, "status": {"active"}, "_count": {"20"}}})
-		if err != nil {
-			return nil, err
-		}
-		for _, ep := range searchMatches(eps.Resource) {
-			if k := clinical.ViewRegistration(ep, ws.opts.Now()).TypeKey; k == "temporary" || k == "immediately-necessary" {
-				c.Temporary = true
-			}
-		}
-		cs = append(cs, c)
-	}
-	return cs, nil
+	return n, nil
 }
 
 // inboxPage lists the items to file, or to match.
 type inboxPage struct {
 	page
 	Items []inboxRow
-	More  bool
-	Done  string
+	// More: more wait than the page lists.
+	More bool
+	Done string
 	// MayFile: the user is a clinician.
 	MayFile bool
 	Match   bool
@@ -227,8 +173,8 @@ func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit,
 		p.Items = ws.inboxRows(items, match)
 	}
 	if !match {
-		if waiting, _, err := ws.inboxSearch(r.Context(), clinical.InboxToMatch); err == nil {
-			p.ToMatch = len(waiting)
+		if waiting, err := ws.inboxCount(r.Context(), clinical.InboxToMatch); err == nil {
+			p.ToMatch = waiting
 		}
 	}
 	ws.pages.Render(w, "inbox", http.StatusOK, p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/intake"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -118,7 +119,7 @@ func (ws *Workspace) match(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
-	if err := ws.fulfilRequests(r.Context(), matched); err != nil {
+	if err := (&intake.Intake{Service: ws.opts.Service, Now: ws.opts.Now}).Matched(r.Context(), matched); err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}

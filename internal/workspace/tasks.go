@@ -60,7 +60,7 @@ func (ws *Workspace) readInbox(ctx context.Context, v *visit) (inbox, error) {
 	if err != nil {
 		return in, err
 	}
-	if total, ok := out.Resource["total"].(float64); ok && int(total) > taskLimit {
+	if service.Total(out.Resource) > taskLimit {
 		in.more = true
 	}
 	teams, err := ws.practiceTeams(ctx, v)

@@ -47,14 +47,14 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 	if len(matches) <= count {
 		return store.SearchPage{Matches: matches, Total: len(matches)}, nil
 	}
-	if count == 0 {
+	if count == 0 || page.FirstOnly {
 		total := -1
 		if q.Total == "accurate" || q.Total == "estimate" {
 			if total, err = s.count(ctx, q); err != nil {
 				return store.SearchPage{}, err
 			}
 		}
-		return store.SearchPage{Total: total, HasMore: true}, nil
+		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true}, nil
 	}
 	id, err := s.storeResults(ctx, q)
 	if err != nil {
