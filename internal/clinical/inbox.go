@@ -684,3 +684,20 @@ func (in Incoming) Overdue(now time.Time) bool {
 	}
 	return now.Sub(got) > wait
 }
+
+// BulkFilable tells whether an item may be filed with others without
+// being opened: a result, waiting in a record, whose every test is a
+// number inside its range (or interpreted normal) with no lab comment.
+// A text report (microbiology, histology, cytology) is never normal just
+// because it carries no flag, and abnormal or critical results are each
+// read by a clinician.
+func BulkFilable(in Incoming) bool {
+	return in.Kind == "Result" && in.State == InboxToFile && in.Patient.Reference != "" &&
+		in.Normal && !in.Abnormal && !in.Critical && in.Comment == ""
+}
+
+// BulkFiling is the filing of normal results filed together by a
+// clinician: no action, said so.
+func BulkFiling(by Ref) Filing {
+	return Filing{Action: "none", Comment: "Normal: filed with other normal results, no action", By: by}
+}

@@ -302,3 +302,34 @@ func TestInboxRank(t *testing.T) {
 		t.Error("moving to another queue does not rerank")
 	}
 }
+
+// TestBulkFilable: only results explicitly normal, in a record and
+// waiting to be filed, with no lab comment, are filed without being
+// opened.
+func TestBulkFilable(t *testing.T) {
+	normal := Incoming{Kind: "Result", State: InboxToFile, Patient: Ref{Reference: "Patient/a"}, Normal: true}
+	for _, tc := range []struct {
+		name string
+		edit func(*Incoming)
+		want bool
+	}{
+		{"normal result in a record", func(*Incoming) {}, true},
+		{"abnormal", func(in *Incoming) { in.Abnormal = true }, false},
+		{"critical", func(in *Incoming) { in.Critical, in.Abnormal = true, true }, false},
+		{"text report, no flag", func(in *Incoming) { in.Normal = false }, false},
+		{"lab comment", func(in *Incoming) { in.Comment = "Please repeat" }, false},
+		{"letter", func(in *Incoming) { in.Kind = "Letter" }, false},
+		{"not yet matched", func(in *Incoming) { in.Patient = Ref{} }, false},
+		{"already filed", func(in *Incoming) { in.State = InboxFiled }, false},
+		{"to be matched", func(in *Incoming) { in.State = InboxToMatch }, false},
+	} {
+		in := normal
+		tc.edit(&in)
+		if got := BulkFilable(in); got != tc.want {
+			t.Errorf("%s: BulkFilable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if f := BulkFiling(Ref{Reference: "Practitioner/p"}); len(CheckFiling(normal, f, true)) != 0 {
+		t.Errorf("a bulk filing of a normal result is refused: %v", CheckFiling(normal, f, true))
+	}
+}

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -116,14 +117,19 @@ type inboxPage struct {
 	Done string
 	// MayFile: the user is a clinician.
 	MayFile bool
-	Match   bool
-	ToMatch int
+	// AnyFilable: a listed result can be filed with others as normal.
+	AnyFilable bool
+	Match      bool
+	ToMatch    int
 }
 
 type inboxRow struct {
 	clinical.Incoming
 	Href    string
 	Overdue bool
+	// Filable: a normal result a clinician may file with others
+	// without opening it (clinical.BulkFilable).
+	Filable bool
 }
 
 func (ws *Workspace) inboxRows(items []fhir.Resource, match bool) []inboxRow {
@@ -138,20 +144,22 @@ func (ws *Workspace) inboxRows(items []fhir.Resource, match bool) []inboxRow {
 		if match {
 			href = "/workspace/inbox/match/" + inboxSegment(in.Type) + "/" + in.ID
 		}
-		rows = append(rows, inboxRow{Incoming: in, Href: href, Overdue: in.Overdue(ws.opts.Now())})
+		rows = append(rows, inboxRow{Incoming: in, Href: href, Overdue: in.Overdue(ws.opts.Now()), Filable: !match && clinical.BulkFilable(in)})
 	}
 	return rows
 }
 
 func (ws *Workspace) inbox(w http.ResponseWriter, r *http.Request, v *visit) {
-	ws.inboxList(w, r, v, false)
+	ws.inboxList(w, r, v, false, nil)
 }
 
 func (ws *Workspace) toMatch(w http.ResponseWriter, r *http.Request, v *visit) {
-	ws.inboxList(w, r, v, true)
+	ws.inboxList(w, r, v, true, nil)
 }
 
-func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit, match bool) {
+// inboxList renders a queue; errs are a bulk filing's errors (the list
+// is then answered 422).
+func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit, match bool, errs map[string]string) {
 	if err := ws.intake(r.Context()); err != nil {
 		ws.failed(w, r, v, err)
 		return
@@ -166,27 +174,49 @@ func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit,
 		return
 	}
 	p := &inboxPage{page: ws.base(v, title, inboxNavLabel), More: more, Match: match,
-		MayFile: v.user.Role.IsClinician(), Done: inboxDoneMessage(r.URL.Query().Get("done"))}
+		MayFile: v.user.Role.IsClinician(), Done: inboxDoneMessage(r.URL.Query())}
 	if match || p.MayFile || v.user.Role == auth.RolePracticeAdmin {
 		// Staff who do not file see what waits to be matched, not the
 		// results themselves.
 		p.Items = ws.inboxRows(items, match)
+		for _, row := range p.Items {
+			p.AnyFilable = p.AnyFilable || row.Filable
+		}
 	}
 	if !match {
 		if waiting, err := ws.inboxCount(r.Context(), clinical.InboxToMatch); err == nil {
 			p.ToMatch = waiting
 		}
 	}
-	ws.pages.Render(w, "inbox", http.StatusOK, p)
+	status := http.StatusOK
+	if len(errs) > 0 {
+		fieldErrors(&p.page, errs, []string{"item"})
+		status = http.StatusUnprocessableEntity
+	}
+	ws.pages.Render(w, "inbox", status, p)
 }
 
-func inboxDoneMessage(what string) string {
+// inboxDoneMessage says what was just done: q's "done", with the counts
+// of a bulk filing.
+func inboxDoneMessage(q url.Values) string {
+	if q.Get("done") == "bulk-filed" {
+		filed, _ := strconv.Atoi(q.Get("filed"))
+		left, _ := strconv.Atoi(q.Get("left"))
+		msg := fmt.Sprintf("%d normal results filed with no action.", filed)
+		if filed == 1 {
+			msg = "1 normal result filed with no action."
+		}
+		if left > 0 {
+			msg += fmt.Sprintf(" %d not filed: changed by someone else or no longer normal since the list was shown. Open them to file them.", left)
+		}
+		return msg
+	}
 	return map[string]string{
 		"filed":       "Filed to the patient's record.",
 		"filed-task":  "Filed to the patient's record, and a task created for the action.",
 		"matched":     "Matched to the patient's record. It now waits to be filed by a clinician.",
 		"not-waiting": "That item is no longer waiting: someone else dealt with it.",
-	}[what]
+	}[q.Get("done")]
 }
 
 // inboxItem reads an item by its path (results/{id} or documents/{id}).

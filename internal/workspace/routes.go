@@ -93,12 +93,14 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/patients/{id}/tasks", ws.staff("search-type", ws.patientTasks))
 	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
 	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
-	// Workflow: results and documents (inbox.go, inbox_file.go, inbox_match.go).
+	// Workflow: results and documents (inbox.go, inbox_file.go,
+	// inbox_file_normal.go, inbox_match.go).
 	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
 	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
 	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
 	m.HandleFunc("GET /workspace/patients/{id}/tests", ws.staff("search-type", ws.tests))
 	m.HandleFunc("POST /workspace/patients/{id}/tests", ws.staff("create", ws.requestTests))
+	m.HandleFunc("POST /workspace/inbox/file-normal", ws.staff("update", ws.fileNormal))
 	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
 	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
 	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))
