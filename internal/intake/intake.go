@@ -38,13 +38,20 @@ type Intake struct {
 	Log     *slog.Logger
 }
 
-// batch is how many received items of each type a pass reads at once.
-const batch = 200
+// batch is how many received items of each type a pass reads at once;
+// chunk how many it writes in one transaction.
+const (
+	batch = 200
+	chunk = 50
+)
 
 // Sort sorts up to limit received items of each type (all of them when
 // limit is 0) and returns how many it moved.
 func (in *Intake) Sort(ctx context.Context, limit int) (int, error) {
 	moved := 0
+	// A pass asks for each NHS number's patients once: a lab's run
+	// carries many results for the same patient.
+	cache := map[string][]clinical.MatchCandidate{}
 	for _, typ := range []string{"DiagnosticReport", "DocumentReference"} {
 		done := 0
 		for limit == 0 || done < limit {
@@ -52,27 +59,26 @@ func (in *Intake) Sort(ctx context.Context, limit int) (int, error) {
 			if limit > 0 && limit-done < n {
 				n = limit - done
 			}
-			out, err := in.Service.Search(ctx, service.SearchRequest{Type: typ, Params: url.Values{
+			out, err := in.Service.Search(ctx, service.SearchRequest{Type: typ, FirstPageOnly: true, Params: url.Values{
 				"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxReceived}, "_count": {strconv.Itoa(n)}}})
 			if err != nil {
 				return moved, err
 			}
 			items := service.Matches(out.Resource)
 			progress := 0
-			for _, res := range items {
-				ok, err := in.sortOne(ctx, res)
+			for start := 0; start < len(items); start += chunk {
+				end := min(start+chunk, len(items))
+				k, err := in.sortChunk(ctx, items[start:end], cache)
 				if err != nil {
 					return moved, err
 				}
-				if ok {
-					moved++
-					progress++
-				}
+				moved += k
+				progress += k
 			}
 			done += len(items)
 			// Fewer than asked: the queue is empty. None moved: whatever is
 			// left is being sorted by someone else; leave it to them.
-			if len(items) < n || progress == 0 {
+			if !out.More || progress == 0 {
 				break
 			}
 		}
@@ -80,37 +86,96 @@ func (in *Intake) Sort(ctx context.Context, limit int) (int, error) {
 	return moved, nil
 }
 
-// sortOne moves one item into a record or onto the list to be matched;
-// false when someone else moved it first.
-func (in *Intake) sortOne(ctx context.Context, res fhir.Resource) (bool, error) {
-	item := clinical.IncomingOf(res)
-	next := clinical.WithInboxStateWhy(res, clinical.InboxToMatch, "")
-	candidates, err := in.candidates(ctx, item.Claimed.NHSNumber)
-	if err != nil {
-		return false, err
+// sortChunk moves items into records or onto the list to be matched, in
+// one transaction If-Match each version read; when someone else moved
+// one first, the transaction fails whole and each item is moved on its
+// own. It returns how many it moved.
+func (in *Intake) sortChunk(ctx context.Context, items []fhir.Resource, cache map[string][]clinical.MatchCandidate) (int, error) {
+	nexts := make([]fhir.Resource, len(items))
+	var entries []any
+	for i, res := range items {
+		next, err := in.sorted(ctx, res, cache)
+		if err != nil {
+			return 0, err
+		}
+		nexts[i] = next
+		item := clinical.IncomingOf(res)
+		entries = append(entries, map[string]any{"resource": map[string]any(next), "request": map[string]any{
+			"method": "PUT", "url": item.Type + "/" + item.ID, "ifMatch": `W/"` + item.Version + `"`}})
 	}
-	if id, why := clinical.AutoMatch(item.Claimed, candidates); id != "" {
-		for _, c := range candidates {
-			if c.Patient.ID() == id {
-				next = clinical.MatchTo(res, clinical.BannerOf(c.Patient, in.Now()))
+	moved := make([]bool, len(items))
+	_, err := in.Service.ProcessBundle(ctx, fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": entries}, service.BundleOptions{})
+	switch {
+	case err == nil:
+		for i := range moved {
+			moved[i] = true
+		}
+	case refused(err):
+		// One at a time: a conflict is someone else's sorting; an item
+		// the service refuses (which no sender should be able to make) is
+		// left where it is and logged, not allowed to hold up the rest.
+		for i, res := range items {
+			item := clinical.IncomingOf(res)
+			v, _ := strconv.ParseInt(item.Version, 10, 64)
+			if _, err := in.Service.Update(ctx, item.Type, item.ID, nexts[i], service.Precondition{Set: true, Version: v}); err != nil {
+				if !refused(err) {
+					return 0, err
+				}
+				if !conflict(err) && in.Log != nil {
+					in.Log.Error("inbox intake: an item cannot be sorted", "type", item.Type, "id", item.ID, "error", err)
+				}
+				continue
+			}
+			moved[i] = true
+		}
+	default:
+		return 0, err
+	}
+	n := 0
+	for i, ok := range moved {
+		if !ok {
+			continue
+		}
+		n++
+		if clinical.InboxState(nexts[i]) == clinical.InboxToFile {
+			if err := in.fulfilRequests(ctx, nexts[i]); err != nil {
+				return n, err
 			}
 		}
-	} else {
-		next = clinical.WithInboxStateWhy(res, clinical.InboxToMatch, why)
 	}
-	v, _ := strconv.ParseInt(item.Version, 10, 64)
-	if _, err := in.Service.Update(ctx, item.Type, item.ID, next, service.Precondition{Set: true, Version: v}); err != nil {
-		if conflict(err) {
-			return false, nil // someone else sorted it first
+	return n, nil
+}
+
+// sorted is an item moved into a record when clinical.AutoMatch allows,
+// else onto the list to be matched with why.
+func (in *Intake) sorted(ctx context.Context, res fhir.Resource, cache map[string][]clinical.MatchCandidate) (fhir.Resource, error) {
+	item := clinical.IncomingOf(res)
+	nhs := item.Claimed.NHSNumber
+	candidates, ok := cache[nhs]
+	if !ok {
+		var err error
+		if candidates, err = in.candidates(ctx, nhs); err != nil {
+			return nil, err
 		}
-		return false, err
+		cache[nhs] = candidates
 	}
-	if clinical.InboxState(next) == clinical.InboxToFile {
-		if err := in.fulfilRequests(ctx, next); err != nil {
-			return true, err
+	id, why := clinical.AutoMatch(item.Claimed, candidates)
+	if id == "" {
+		return clinical.WithInboxStateWhy(res, clinical.InboxToMatch, why), nil
+	}
+	for _, c := range candidates {
+		if c.Patient.ID() == id {
+			return clinical.MatchTo(res, clinical.BannerOf(c.Patient, in.Now())), nil
 		}
 	}
-	return true, nil
+	return clinical.WithInboxStateWhy(res, clinical.InboxToMatch, why), nil
+}
+
+// refused: the service answered with a client error (a conflict, a
+// failed precondition, an invalid resource), not a failure of its own.
+func refused(err error) bool {
+	var fe *fhir.Error
+	return errors.As(err, &fe) && fe.Status >= 400 && fe.Status < 500
 }
 
 func conflict(err error) bool {
