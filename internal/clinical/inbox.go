@@ -191,6 +191,11 @@ type ResultLine struct {
 	// Numeric: the value is a number (a text result is never "normal"
 	// by default).
 	Numeric bool
+	// Number, Unit and the range's ends (when HasLow, HasHigh) of a
+	// numeric result, for its trend.
+	Number, Low, High float64
+	Unit              string
+	HasLow, HasHigh   bool
 }
 
 // Incoming is an item of the inbox as the screens show it.
@@ -341,11 +346,12 @@ func resultLine(obs map[string]any) ResultLine {
 	l := ResultLine{Name: conceptText(obs["code"])}
 	if q := mapOf(obs["valueQuantity"]); q != nil {
 		v, ok := toFloat(q["value"])
-		l.Numeric = ok
+		l.Numeric, l.Number, l.Unit = ok, v, firstNonEmpty(str(q, "unit"), str(q, "code"))
 		l.Value = strings.TrimSpace(numberText(q["value"]) + " " + firstNonEmpty(str(q, "unit"), str(q, "code")))
 		if rr := firstMap(obs["referenceRange"]); rr != nil {
 			low, lok := toFloat(mapOf(rr["low"])["value"])
 			high, hok := toFloat(mapOf(rr["high"])["value"])
+			l.Low, l.HasLow, l.High, l.HasHigh = low, lok, high, hok
 			switch {
 			case lok && hok:
 				l.Range = numberText(mapOf(rr["low"])["value"]) + " to " + numberText(mapOf(rr["high"])["value"])

@@ -100,7 +100,16 @@ func TestBrowserInbox(t *testing.T) {
 	if got := b.Text("#result-lines"); !strings.Contains(got, "98 g/L") || !strings.Contains(got, "Low") {
 		t.Errorf("result lines: %q", got)
 	}
+	// The earlier routine count's haemoglobin is drawn beside this one.
+	if got := b.Eval(`document.querySelector('#trend-0 svg title').textContent + ' | ' + document.querySelector('#trend-0 svg desc').textContent`); !strings.Contains(got, "Haemoglobin (g/L) over time") || !strings.Contains(got, "2 values, oldest first: 140 on") || !strings.Contains(got, "98 on") || !strings.Contains(got, "(outside the range) (this result)") {
+		t.Errorf("trend: %q", got)
+	}
+	if got := b.Eval(`String(document.querySelectorAll('#trend-1').length)`); got != "0" {
+		t.Errorf("a trend for platelets, which have no earlier value")
+	}
 	b.Axe("result")
+	b.Shot("result-trend")
+	b.Narrow("result-trend", 320)
 	rxSubmit(t, b, "#file")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Select what should happen next") {
 		t.Fatalf("error summary: %q", got)

@@ -1,7 +1,9 @@
 package workspace
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -27,6 +29,8 @@ type inboxItemPage struct {
 	Href      string
 	// Attachments are the letter's files that open in the browser.
 	Attachments []attachmentLink
+	// Trends are a result's tests with the patient's earlier values.
+	Trends []clinical.Trend
 }
 
 func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *visit) (*inboxItemPage, fhir.Resource, clinical.TaskAssignees, bool) {
@@ -65,6 +69,12 @@ func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *vi
 		ws.failed(w, r, v, err)
 		return nil, nil, a, false
 	}
+	if in.Kind == "Result" {
+		if p.Trends, err = ws.trends(r.Context(), in); err != nil {
+			ws.failed(w, r, v, err)
+			return nil, nil, a, false
+		}
+	}
 	p.page = ws.recordBase(v, in.Kind+" to file", "", &banner)
 	p.Nav = nav(inboxNavLabel)
 	// The team that books appointments is the default for an action.
@@ -74,6 +84,21 @@ func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *vi
 		}
 	}
 	return p, res, a, true
+}
+
+// trends are a result's tests with the patient's earlier values: the
+// record's latest 50 reports.
+func (ws *Workspace) trends(ctx context.Context, in clinical.Incoming) ([]clinical.Trend, error) {
+	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "DiagnosticReport", FirstPageOnly: true, Params: url.Values{
+		"subject": {in.Patient.Reference}, "_sort": {"-issued"}, "_count": {"50"}, "_total": {"none"}}})
+	if err != nil {
+		return nil, err
+	}
+	var earlier []clinical.Incoming
+	for _, res := range searchMatches(out.Resource) {
+		earlier = append(earlier, clinical.IncomingOf(res))
+	}
+	return clinical.Trends(in, earlier), nil
 }
 
 func (ws *Workspace) inboxItemView(w http.ResponseWriter, r *http.Request, v *visit) {
