@@ -15,7 +15,7 @@ var RoleScopes = map[Role]string{
 	RoleNurse: both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
 		"Schedule.cud", "Slot.cud", // rotas and the slots they make
-		"Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters
+		"Task.cu", "DiagnosticReport.u", "DocumentReference.cu"), // workflow: tasks; matching incoming results and letters, scanning letters in
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)

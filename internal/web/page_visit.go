@@ -19,7 +19,15 @@ type PageVisit struct {
 	// CSRFOK is false for a POST whose form token is not the session's;
 	// the page refuses it with its own words.
 	CSRFOK bool
+	// TooLarge: the POST's body is over MaxPageBody (CSRFOK is false
+	// too: the form was not read).
+	TooLarge bool
 }
+
+// MaxPageBody bounds what a page's form may send (a scanned letter, an
+// attachment, with room for the form around it); larger bodies are not
+// read.
+const MaxPageBody = 8 << 20
 
 // SignedInPage runs a page as the signed-in person, the same way for the
 // workspace and the portal: a signed-out browser is sent to sign in and
@@ -53,8 +61,13 @@ func SignedInPage(st store.Store, trail *audit.Trail, interaction string,
 				trail.RecordRequest(describe, note, rec.status, "")
 			}
 		}()
-		ok := r.Method != http.MethodPost || CheckCSRF(r, sess)
-		h(rec, r.WithContext(ctx), PageVisit{Session: sess, User: u, Principal: p, CSRFOK: ok})
+		tooLarge := false
+		if r.Method == http.MethodPost {
+			tooLarge = r.ContentLength > MaxPageBody
+			r.Body = http.MaxBytesReader(w, r.Body, MaxPageBody)
+		}
+		ok := r.Method != http.MethodPost || !tooLarge && CheckCSRF(r, sess)
+		h(rec, r.WithContext(ctx), PageVisit{Session: sess, User: u, Principal: p, CSRFOK: ok, TooLarge: tooLarge})
 	}
 }
 

@@ -21,6 +21,8 @@ type recordPage struct {
 	Summary clinical.Summary
 	// Hidden names the parts the user's role may not see.
 	Hidden []string
+	// MayAddLetter: the user's role may scan a letter into the record.
+	MayAddLetter bool
 }
 
 // Shows reports whether the summary shows a part: a part the user's role
@@ -34,6 +36,7 @@ func (ws *Workspace) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	p := &recordPage{page: ws.recordBase(v, "Record summary", "Summary", &patient)}
+	_, p.MayAddLetter = v.principal.ReachFor("DocumentReference", auth.Create)
 	ws.remember(r.Context(), v, patient.ID)
 	sum, hidden, err := ws.summary(r.Context(), patient.ID)
 	if err != nil {

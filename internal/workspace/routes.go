@@ -8,7 +8,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// Medication (medication*.go).
 	"medication", "medication-prescribe", "medication-stop", "medication-print",
 	// Workflow: tasks.
-	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
+	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests"}
 
 // routes lists every page: one handler per thing the user does.
@@ -94,13 +94,15 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
 	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
 	// Workflow: results and documents (inbox.go, inbox_file.go,
-	// inbox_file_normal.go, inbox_match.go).
+	// inbox_file_normal.go, inbox_match.go, letter_upload.go).
 	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
 	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
 	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
 	m.HandleFunc("GET /workspace/patients/{id}/tests", ws.staff("search-type", ws.tests))
 	m.HandleFunc("POST /workspace/patients/{id}/tests", ws.staff("create", ws.requestTests))
 	m.HandleFunc("POST /workspace/inbox/file-normal", ws.staff("update", ws.fileNormal))
+	m.HandleFunc("GET /workspace/patients/{id}/letters/new", ws.staff("read", ws.letterUploadForm))
+	m.HandleFunc("POST /workspace/patients/{id}/letters/new", ws.staff("create", ws.uploadLetter))
 	m.HandleFunc("GET /workspace/inbox/match/{kind}/{item}", ws.staff("read", ws.matchForm))
 	m.HandleFunc("POST /workspace/inbox/match/{kind}/{item}", ws.staff("update", ws.match))
 	m.HandleFunc("GET /workspace/inbox/{kind}/{item}", ws.staff("read", ws.inboxItemView))

@@ -26,6 +26,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (tests fix it).
 	Now func() time.Time
+	// ScanUpload, when set, checks each uploaded file (a scanned letter)
+	// for viruses before it is stored: the hook point for a scanner.
+	ScanUpload ScanFunc
 }
 
 // Workspace serves /workspace/.
@@ -73,6 +76,8 @@ func (ws *Workspace) staff(interaction string, h func(http.ResponseWriter, *http
 		switch {
 		case !pv.User.Role.IsStaff():
 			ws.message(w, r, v, http.StatusForbidden, "Not available", "The workspace is for practice staff.")
+		case pv.TooLarge:
+			ws.message(w, r, v, http.StatusRequestEntityTooLarge, "Too large to send", "What you sent is larger than the workspace accepts (8 MB), so nothing was saved. Go back and choose a smaller file.")
 		case !pv.CSRFOK:
 			ws.message(w, r, v, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
 		default:
