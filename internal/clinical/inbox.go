@@ -643,7 +643,11 @@ func SortIncoming(items []Incoming) {
 // time ("1 December 2026 14:42"), or s itself when it is neither.
 func WhenLabel(s string) string {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.In(London).Format("2 January 2006 15:04")
+		t = t.In(London)
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			return t.Format("2 January 2006") // a date with no time (a letter's)
+		}
+		return t.Format("2 January 2006 15:04")
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t.Format("2 January 2006")

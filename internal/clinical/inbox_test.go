@@ -219,6 +219,7 @@ func TestWhenLabel(t *testing.T) {
 		"2026-07-01T13:42:09Z":        "1 July 2026 14:42", // British Summer Time
 		"2026-12-01T15:42:10.437517Z": "1 December 2026 15:42",
 		"2026-03-10":                  "10 March 2026",
+		"2026-11-28T00:00:00Z":        "28 November 2026", // a letter's date, no time
 		"soon":                        "soon",
 	} {
 		if got := WhenLabel(in); got != want {

@@ -216,3 +216,15 @@ func invertDate(d string) string {
 	}
 	return string(b)
 }
+
+// WithEvidence returns a copy of a Condition with a document as its
+// evidence (Condition.evidence.detail): a problem coded from a letter.
+func WithEvidence(cond fhir.Resource, doc Ref) fhir.Resource {
+	out := cloneResource(cond)
+	detail := map[string]any{"reference": doc.Reference}
+	if doc.Display != "" {
+		detail["display"] = doc.Display
+	}
+	out["evidence"] = append(anyList(out["evidence"]), map[string]any{"detail": []any{detail}})
+	return out
+}

@@ -31,6 +31,8 @@ type inboxItemPage struct {
 	Attachments []attachmentLink
 	// Trends are a result's tests with the patient's earlier values.
 	Trends []clinical.Trend
+	// Coding codes a letter's problems into the record (letter_code.go).
+	Coding letterCoding
 }
 
 func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *visit) (*inboxItemPage, fhir.Resource, clinical.TaskAssignees, bool) {
@@ -75,6 +77,14 @@ func (ws *Workspace) inboxItemPage(w http.ResponseWriter, r *http.Request, v *vi
 			return nil, nil, a, false
 		}
 	}
+	if in.Kind == "Letter" {
+		p.Coding = letterCoding{Significance: "minor", Status: "active", Significances: clinical.Significances,
+			StatusTypes: clinical.ProblemStatuses, Added: r.URL.Query().Get("coded") == "problem"}
+		if p.Coding.Coded, err = ws.codedFrom(r.Context(), in.ID); err != nil {
+			ws.failed(w, r, v, err)
+			return nil, nil, a, false
+		}
+	}
 	p.page = ws.recordBase(v, in.Kind+" to file", "", &banner)
 	p.Nav = nav(inboxNavLabel)
 	// The team that books appointments is the default for an action.
@@ -110,6 +120,10 @@ func (ws *Workspace) inboxItemView(w http.ResponseWriter, r *http.Request, v *vi
 }
 
 func (ws *Workspace) fileItem(w http.ResponseWriter, r *http.Request, v *visit) {
+	if r.PostFormValue("do") == "code" {
+		ws.codeFromLetter(w, r, v) // the letter's coding form (letter_code.go)
+		return
+	}
 	p, res, a, ok := ws.inboxItemPage(w, r, v)
 	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
 		return

@@ -15,7 +15,8 @@ import (
 // letter into a record from the record's summary: an empty form first
 // (the error summary), then a file that is not a PDF or image though its
 // name says so (refused by its bytes), then the PDF. The letter waits in
-// the GP's inbox with its kind, author and date, and opens as a PDF. A
+// the GP's inbox with its kind, author and date, and opens as a PDF; the
+// GP codes the problem it reports into the record from its page. A
 // receptionist has no link. Every page passes axe and works at 320 px.
 func TestBrowserScannedLetter(t *testing.T) {
 	b := testbrowser.Start(t)
@@ -77,6 +78,24 @@ func TestBrowserScannedLetter(t *testing.T) {
 		t.Errorf("the letter's date: %q", got)
 	}
 	gb.Axe("scanned letter")
+	// The GP codes the problem the letter reports: Add first with no code
+	// (the error summary), then asthma found by typing.
+	rxSubmit(t, gb, "#add-coded")
+	if got := gb.Text(".nhsuk-error-summary"); !strings.Contains(got, "Choose the problem") {
+		t.Fatalf("coding errors: %q", got)
+	}
+	gb.Do(chromedp.SendKeys(chromedp.ID("code"), "asthma"))
+	rxFind(t, gb, "code")
+	rxSubmit(t, gb, "#add-coded")
+	if got := gb.Text("#coded-list"); !strings.Contains(got, "Asthma") {
+		t.Fatalf("coded from the letter: %q", got)
+	}
+	gb.Axe("letter coded")
+	gb.Shot("letter-coded")
+	gb.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+patient+"/problems"), chromedp.WaitVisible(chromedp.ID("active-problems")))
+	if got := gb.Text("#active-problems"); !strings.Contains(got, "Asthma") {
+		t.Errorf("problem list: %q", got)
+	}
 
 	// No link for a receptionist (her role reads no letters).
 	rb := testbrowser.Start(t)

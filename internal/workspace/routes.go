@@ -94,7 +94,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/patients/{id}/tasks/new", ws.staff("read", ws.newTaskForm))
 	m.HandleFunc("POST /workspace/patients/{id}/tasks/new", ws.staff("create", ws.createTask))
 	// Workflow: results and documents (inbox.go, inbox_file.go,
-	// inbox_file_normal.go, inbox_match.go, letter_upload.go).
+	// inbox_file_normal.go, inbox_match.go, letter_upload.go, letter_code.go).
 	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
 	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
 	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
