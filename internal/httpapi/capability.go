@@ -46,7 +46,7 @@ func (a *API) capabilityStatement() fhir.Resource {
 			switch {
 			case op == "everything" && typ == "Patient":
 				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"})
-			case op == "export":
+			case op == "export", op == "process-message":
 				// system-level, listed under rest.operation
 			case op != "everything":
 				ops = append(ops, map[string]any{"name": op, "definition": "http://hl7.org/fhir/OperationDefinition/Resource-" + op})
@@ -139,8 +139,12 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"$everything pages list each resource of the compartment once, as a match; includes (reference data) are repeated once a page.",
 			"resource":    resources,
 			"interaction": codes(systemInteractions),
-			"operation":   []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}},
-			"security":    a.security(),
+			"operation": []any{map[string]any{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+				map[string]any{"name": "process-message", "definition": "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message",
+					"documentation": "Pathology reports as labs send them (DAPB4101: a message Bundle with the Patient and Observations as their own entries), " +
+						"synchronously only: each DiagnosticReport becomes a results-inbox item with the lab's patient and results contained, " +
+						"created once per report identifier; the answer is a message Bundle whose MessageHeader responds ok. Other messages are refused (422)."}},
+			"security": a.security(),
 		}},
 	}
 }

@@ -22,7 +22,7 @@ type route struct {
 // http://hl7.org/fhir/restful-interaction, for AuditEvent.subtype.
 func auditInteraction(rt route) string {
 	switch rt.interaction {
-	case "everything", "export", "validate":
+	case "everything", "export", "validate", "process-message":
 		return "operation"
 	case "":
 	default:
@@ -57,6 +57,7 @@ func (a *API) routes() []route {
 		{"GET /fhir/{ctype}/{cid}/{type}", "", "", a.search}, // compartment search
 		{"GET /fhir/Patient/{id}/$everything", "everything", "operation", a.everything},
 		{"GET /fhir/$export", "export", "operation", a.exportSystem},
+		{"POST /fhir/$process-message", "process-message", "operation", a.processMessage},
 		{"GET /fhir/Patient/$export", "", "", a.exportPatient},
 		{"GET /fhir/Group/{id}/$export", "", "", a.exportGroup},
 
