@@ -225,6 +225,8 @@ type Incoming struct {
 	Normal bool
 	// Requester is who asked for the test (a Practitioner reference).
 	Requester Ref
+	// For is the clinician the item is for (InboxFor), if any.
+	For Ref
 	// Filed: how it was filed.
 	Filing Filing
 }
@@ -299,6 +301,7 @@ func IncomingOf(res fhir.Resource) Incoming {
 			in.Filing = filingOf(e)
 		}
 	}
+	in.For = InboxFor(res)
 	for _, t := range list(mapOf(res["meta"]), "tag") {
 		if t["system"] == InboxSourceSystem && str(t, "code") != "letter" {
 			in.Source = ChoiceLabel(InboundSources, str(t, "code"))

@@ -83,12 +83,14 @@ type TestRequest struct {
 	ID, Version, Number, Tests, Status, Priority string
 	Authored                                     time.Time
 	Patient                                      Ref
+	// Requester is who asked for the tests.
+	Requester Ref
 }
 
 // TestRequestOf reads a ServiceRequest test request.
 func TestRequestOf(res fhir.Resource) TestRequest {
 	r := TestRequest{ID: res.ID(), Version: versionOf(res), Tests: str(mapOf(res["code"]), "text"), Status: str(res, "status"),
-		Priority: str(res, "priority"), Patient: refOf(res["subject"])}
+		Priority: str(res, "priority"), Patient: refOf(res["subject"]), Requester: refOf(res["requester"])}
 	for _, id := range list(res, "identifier") {
 		if id["system"] == OrderNumberSystem {
 			r.Number = str(id, "value")

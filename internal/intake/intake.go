@@ -165,7 +165,7 @@ func (in *Intake) sorted(ctx context.Context, res fhir.Resource, cache map[strin
 	}
 	for _, c := range candidates {
 		if c.Patient.ID() == id {
-			return clinical.MatchTo(res, clinical.BannerOf(c.Patient, in.Now())), nil
+			return in.Routed(ctx, clinical.MatchTo(res, clinical.BannerOf(c.Patient, in.Now())), c.Patient)
 		}
 	}
 	return clinical.WithInboxStateWhy(res, clinical.InboxToMatch, why), nil

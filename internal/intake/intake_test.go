@@ -184,3 +184,58 @@ func TestRerank(t *testing.T) {
 		})
 	}
 }
+
+// TestRouting: a result goes to whoever asked for the test, else the
+// patient's usual GP; a departed locum's result goes to the usual GP.
+func TestRouting(t *testing.T) {
+	for name, open := range stores() {
+		t.Run(name, func(t *testing.T) {
+			svc, in := setup(t, open)
+			ctx := context.Background()
+			for id, active := range map[string]bool{"gp": true, "locum": false, "nurse": true} {
+				if _, err := svc.Update(ctx, "Practitioner", id, fhir.Resource{"resourceType": "Practitioner", "id": id, "active": active,
+					"name": []any{map[string]any{"family": id}}}, service.Precondition{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, _ := svc.Read(ctx, "Patient", "a")
+			p, _ := fhir.Unmarshal(out.Version.Body)
+			p["generalPractitioner"] = []any{map[string]any{"reference": "Practitioner/gp", "display": "Dr GP"}}
+			if _, err := svc.Update(ctx, "Patient", "a", p, service.Precondition{}); err != nil {
+				t.Fatal(err)
+			}
+			request := func(number, requester string) {
+				if _, err := svc.Create(ctx, "ServiceRequest", fhir.Resource{"resourceType": "ServiceRequest", "status": "active", "intent": "order",
+					"subject":    map[string]any{"reference": "Patient/a"},
+					"requester":  map[string]any{"reference": "Practitioner/" + requester},
+					"identifier": []any{map[string]any{"system": clinical.OrderNumberSystem, "value": number}}}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			request("N1", "nurse")
+			request("L1", "locum")
+			withOrder := func(n string) fhir.Resource {
+				r := report("Jones", 130)
+				r["basedOn"] = []any{map[string]any{"identifier": map[string]any{"system": clinical.OrderNumberSystem, "value": n}}}
+				return r
+			}
+			if err := pathfeed.Send(ctx, svc, withOrder("N1"), withOrder("L1"), report("Jones", 130)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := in.Sort(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			res, err := svc.Search(ctx, service.SearchRequest{Type: "DiagnosticReport"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range service.Matches(res.Resource) {
+				got[clinical.InboxFor(r).Reference]++
+			}
+			if got["Practitioner/nurse"] != 1 || got["Practitioner/gp"] != 2 || got["Practitioner/locum"] != 0 {
+				t.Errorf("routed: %v (want the nurse's request to her, the locum's and the unrequested to the usual GP)", got)
+			}
+		})
+	}
+}

@@ -48,7 +48,10 @@ const inboxLimit = 100
 // tells whether more wait. Each rank is one exact tag; a count of the
 // whole queue under a practice's reach cost as much as the rest of the
 // page, so the page says that more wait, not how many.
-func (ws *Workspace) inboxSearch(ctx context.Context, state string) ([]fhir.Resource, bool, error) {
+//
+// forRef, when set, keeps the items for that clinician (the "For you"
+// view, clinical.InboxFor).
+func (ws *Workspace) inboxSearch(ctx context.Context, state, forRef string) ([]fhir.Resource, bool, error) {
 	var all []fhir.Resource
 	full := false
 	for _, rank := range clinical.InboxRanks {
@@ -57,9 +60,12 @@ func (ws *Workspace) inboxSearch(ctx context.Context, state string) ([]fhir.Reso
 			if full {
 				left = 1 // is there any more?
 			}
-			out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, FirstPageOnly: true, Params: url.Values{
-				"_tag": {clinical.InboxRankSystem + "|" + clinical.InboxRankCode(state, rank)}, "_sort": {"_lastUpdated"},
-				"_count": {strconv.Itoa(left)}, "_total": {"none"}}})
+			params := url.Values{"_tag": {clinical.InboxRankSystem + "|" + clinical.InboxRankCode(state, rank)}, "_sort": {"_lastUpdated"},
+				"_count": {strconv.Itoa(left)}, "_total": {"none"}}
+			if forRef != "" {
+				params.Add("_tag", clinical.InboxForSystem+"|"+forRef)
+			}
+			out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, FirstPageOnly: true, Params: params})
 			if err != nil {
 				return nil, false, err
 			}
@@ -117,6 +123,8 @@ type inboxPage struct {
 	Done string
 	// MayFile: the user is a clinician.
 	MayFile bool
+	// Mine: the "For you" view.
+	Mine bool
 	// AnyFilable: a listed result can be filed with others as normal.
 	AnyFilable bool
 	Match      bool
@@ -153,13 +161,19 @@ func (ws *Workspace) inbox(w http.ResponseWriter, r *http.Request, v *visit) {
 	ws.inboxList(w, r, v, false, nil)
 }
 
+// myInbox lists what is for the signed-in clinician: results they asked
+// for, or of their patients (clinical.RouteFor).
+func (ws *Workspace) myInbox(w http.ResponseWriter, r *http.Request, v *visit) {
+	ws.inboxList(w, r, v, false, nil, v.principal.FHIRUser)
+}
+
 func (ws *Workspace) toMatch(w http.ResponseWriter, r *http.Request, v *visit) {
 	ws.inboxList(w, r, v, true, nil)
 }
 
 // inboxList renders a queue; errs are a bulk filing's errors (the list
 // is then answered 422).
-func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit, match bool, errs map[string]string) {
+func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit, match bool, errs map[string]string, forRef ...string) {
 	if err := ws.intake(r.Context()); err != nil {
 		ws.failed(w, r, v, err)
 		return
@@ -168,12 +182,19 @@ func (ws *Workspace) inboxList(w http.ResponseWriter, r *http.Request, v *visit,
 	if match {
 		state, title = clinical.InboxToMatch, "To be matched"
 	}
-	items, more, err := ws.inboxSearch(r.Context(), state)
+	mine := len(forRef) > 0
+	if mine && forRef[0] == "" {
+		forRef[0] = "Practitioner/none" // no directory entry: nothing is for them
+	}
+	if mine {
+		title = "Results and letters for you"
+	}
+	items, more, err := ws.inboxSearch(r.Context(), state, strings.Join(forRef, ""))
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}
-	p := &inboxPage{page: ws.base(v, title, inboxNavLabel), More: more, Match: match,
+	p := &inboxPage{page: ws.base(v, title, inboxNavLabel), More: more, Match: match, Mine: mine,
 		MayFile: v.user.Role.IsClinician(), Done: inboxDoneMessage(r.URL.Query())}
 	if match || p.MayFile || v.user.Role == auth.RolePracticeAdmin {
 		// Staff who do not file see what waits to be matched, not the

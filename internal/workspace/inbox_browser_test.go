@@ -96,6 +96,13 @@ func TestBrowserInbox(t *testing.T) {
 	b.Axe("inbox")
 	b.Shot("inbox")
 	b.Narrow("inbox", 320)
+	// Both results are the GP's: she asked for one and is the usual GP.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/inbox/mine"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
+	if got := b.Text("#inbox-list"); strings.Count(got, "Result:") != 2 || !strings.Contains(got, "For Dr") {
+		t.Errorf("for you: %q", got)
+	}
+	b.Axe("inbox for you")
+	b.Do(chromedp.Navigate(s.URL+"/workspace/inbox"), chromedp.WaitVisible(chromedp.ID("inbox-list")))
 	b.ClickAndLoad("#inbox-list tbody tr:first-child a")
 	if got := b.Text("#result-lines"); !strings.Contains(got, "98 g/L") || !strings.Contains(got, "Low") {
 		t.Errorf("result lines: %q", got)

@@ -113,13 +113,18 @@ func (ws *Workspace) match(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, "/workspace/inbox/match?done=not-waiting", http.StatusSeeOther)
 		return
 	}
-	matched := clinical.MatchTo(res, chosen.Banner)
+	sorter := &intake.Intake{Service: ws.opts.Service, Now: ws.opts.Now}
+	matched, err := sorter.Routed(r.Context(), clinical.MatchTo(res, chosen.Banner), nil)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	if _, err := ws.opts.Service.Update(r.Context(), p.Item.Type, p.Item.ID, matched,
 		service.Precondition{Set: true, Version: version}); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
-	if err := (&intake.Intake{Service: ws.opts.Service, Now: ws.opts.Now}).Matched(r.Context(), matched); err != nil {
+	if err := sorter.Matched(r.Context(), matched); err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}

@@ -97,6 +97,7 @@ func (ws *Workspace) routes() {
 	// inbox_file_normal.go, inbox_match.go, letter_upload.go, letter_code.go).
 	m.HandleFunc("GET /workspace/inbox", ws.staff("search-type", ws.inbox))
 	m.HandleFunc("GET /workspace/inbox/match", ws.staff("search-type", ws.toMatch))
+	m.HandleFunc("GET /workspace/inbox/mine", ws.staff("search-type", ws.myInbox))
 	m.HandleFunc("GET /workspace/inbox/outstanding", ws.staff("search-type", ws.outstandingTests))
 	m.HandleFunc("GET /workspace/patients/{id}/tests", ws.staff("search-type", ws.tests))
 	m.HandleFunc("POST /workspace/patients/{id}/tests", ws.staff("create", ws.requestTests))
