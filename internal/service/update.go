@@ -107,7 +107,15 @@ func (s *Service) updateIn(ctx context.Context, tx store.Tx, typ, id string, res
 	if err := s.resolveOwnReferences(ctx, tx, res); err != nil {
 		return Outcome{}, err
 	}
-	if err := s.guardWrite(ctx, tx, typ, id, auth.Update, res); err != nil {
+	// A create-only update (If-None-Match: *) can never change what
+	// exists, so creating is the right it needs (as in a transaction's
+	// prepared writes): a lab's system that may create results but read
+	// or change none can still send a report twice safely.
+	perm := auth.Update
+	if ifMatch.Absent {
+		perm = auth.Create
+	}
+	if err := s.guardWrite(ctx, tx, typ, id, perm, res); err != nil {
 		return Outcome{}, err
 	}
 	cur, next, live, err := nextVersion(ctx, tx, typ, id, ifMatch)
