@@ -150,6 +150,7 @@ type NotRebooked struct {
 
 // RebookResult says what a bulk move did, patient by patient.
 type RebookResult struct {
+	Target string // the Schedule moved to
 	Moved  []Rebooked
 	Failed []NotRebooked
 }
@@ -174,7 +175,7 @@ func Rebook(ctx context.Context, svc *service.Service, source, target string, ch
 	byID := map[string]DisplacedAppointment{}
 	var want []clinical.Displaced
 	days := map[string]time.Time{}
-	result := &RebookResult{}
+	result := &RebookResult{Target: target}
 	for _, it := range wl.Items {
 		v, ok := chosen[it.Appointment]
 		if !ok {

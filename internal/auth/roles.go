@@ -15,6 +15,7 @@ var RoleScopes = map[Role]string{
 	RoleNurse: both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
 		"Schedule.cud", "Slot.cud", // rotas and the slots they make
+		"Appointment.u",                                         // moving the patients of a clinician who is off (displaced.go)
 		"Task.cu", "DiagnosticReport.u", "DocumentReference.u"), // workflow: tasks; matching incoming results and letters
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
