@@ -45,7 +45,9 @@ func TestBrowserDisplacedPatients(t *testing.T) {
 	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
 		day = day.AddDate(0, 0, 1)
 	}
-	at := func(hh, mm int) time.Time { return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute) }
+	at := func(hh, mm int) time.Time {
+		return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+	}
 	var booked []string
 	for i, when := range []time.Time{at(8, 30), at(8, 40), at(9, 0), at(11, 30)} {
 		slotID := appointments.SlotID(clinical.SlotKey(sick, when))
