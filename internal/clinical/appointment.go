@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,8 +24,8 @@ var AppointmentStatusLabels = map[string]string{
 }
 
 var appointmentMoves = map[string][]string{
-	"booked":     {"arrived", "noshow", "cancelled", "checked-in"},
-	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"}, // back to booked: marked arrived by mistake
+	"booked":     {"arrived", "noshow", "cancelled", "checked-in", "fulfilled"}, // seen without arriving: a telephone or video consultation
+	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"},            // back to booked: marked arrived by mistake
 	"checked-in": {"fulfilled"},
 	"noshow":     {"booked"}, // the patient turned up late after all
 	"pending":    {"booked", "cancelled"},
@@ -202,4 +203,65 @@ func apptRef(ref, display string) map[string]any {
 		m["display"] = display
 	}
 	return m
+}
+
+// Missed-appointment thresholds over the last 12 months at which staff
+// are prompted (inferred from practice: a child not brought twice is a
+// neglect signal that safeguarding guidance asks to be acted on; an
+// adult missing three may be unwell or vulnerable).
+const (
+	ChildMissedPrompt = 2
+	AdultMissedPrompt = 3
+)
+
+// MissedPrompt returns what staff should be told about a patient's
+// missed appointments (the times of their did-not-attend entries), or ""
+// when there is nothing to say: a child (under 18) not brought
+// ChildMissedPrompt times in 12 months is a safeguarding prompt.
+func MissedPrompt(birthDate string, missed []time.Time, now time.Time) string {
+	n := 0
+	for _, t := range missed {
+		if t.After(now.AddDate(-1, 0, 0)) && !t.After(now) {
+			n++
+		}
+	}
+	child := false
+	if b, err := time.Parse("2006-01-02", birthDate); err == nil && b.AddDate(18, 0, 0).After(now) {
+		child = true
+	}
+	switch {
+	case child && n >= ChildMissedPrompt:
+		return fmt.Sprintf("This child was not brought to %d appointments in the last 12 months. Consider a safeguarding concern: check the record and discuss with the practice's safeguarding lead.", n)
+	case !child && n >= AdultMissedPrompt:
+		return fmt.Sprintf("Missed %d appointments in the last 12 months. Consider why: illness, caring duties, vulnerability or a need for adjustments.", n)
+	}
+	return ""
+}
+
+// MaxConsultationLength bounds the time from a consultation's start to
+// its save that is taken as its actual length: a note written up later
+// than that gives no end time.
+const MaxConsultationLength = 2 * time.Hour
+
+// ConsultationEnd is the actual end of a consultation started at start
+// and saved at now, or zero when the save is not its end.
+func ConsultationEnd(start, now time.Time) time.Time {
+	if now.After(start) && now.Sub(start) <= MaxConsultationLength {
+		return now
+	}
+	return time.Time{}
+}
+
+// SeenInConsultation marks a booked appointment seen (fulfilled) because
+// the clinician saved its consultation: "seen" comes from the clinician,
+// not from someone remembering to press a button. It reports whether
+// the appointment changed (one cancelled, missed or seen already is
+// left as it is).
+func SeenInConsultation(a fhir.Resource) bool {
+	switch text(a["status"]) {
+	case "booked", "arrived", "checked-in":
+		a["status"] = "fulfilled"
+		return true
+	}
+	return false
 }

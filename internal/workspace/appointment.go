@@ -34,6 +34,9 @@ type appointmentPage struct {
 	CancelledBy      []clinical.Concept
 	By, CancelReason string
 	Flash            string
+	// MissedPrompt asks staff to act on the patient's repeated missed
+	// appointments (clinical.MissedPrompt).
+	MissedPrompt string
 }
 
 // move is a button that changes the appointment's status.
@@ -113,6 +116,12 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 			return nil, nil, false
 		}
 		p.Alerts = alerts[p.Patient.Reference]
+		missed, err := appointments.MissedOf(r.Context(), ws.opts.Service, p.PatientID, ws.opts.Now())
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return nil, nil, false
+		}
+		p.MissedPrompt = missed.Prompt
 	}
 	return p, a, true
 }
