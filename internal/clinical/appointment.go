@@ -52,14 +52,24 @@ func CheckAppointmentMove(from, to string) error {
 // booking"), and who cancelled.
 var (
 	BookingMethods = []Concept{{"telephone", "Telephone"}, {"in-person", "In person"}, {"online", "Online"},
-		{"nhs-111", "NHS 111"}, {"gp-connect", "Another organisation (GP Connect)"}}
+		{"nhs-111", "NHS 111"}, {"gp-connect", "GP Connect"}, {"other-organisation", "Another organisation"}}
+	// AheadReasons are why an appointment is booked more than two weeks
+	// ahead: the GP Appointments Data asks for one (gpcloud's codes: the
+	// collection's guidance names the need, not a code system).
+	AheadReasons = []Concept{{"patient-choice", "The patient asked for a later date"},
+		{"clinical-review", "A planned clinical review or follow-up"},
+		{"planned-clinic", "A planned clinic, procedure or screening"},
+		{"no-capacity", "No earlier appointment was available"}}
 	CancelledBy = []Concept{{"pat", "Patient"}, {"prov", "Practice"}}
 )
 
 // Extensions an Appointment carries for the practice and GPAD.
 const (
 	BookingMethodURL = "https://gpcloud.dev/fhir/StructureDefinition/booking-method"
-	BookedByURL      = "https://gpcloud.dev/fhir/StructureDefinition/booked-by"
+	// AheadReasonURL is why an appointment was booked more than
+	// AheadDays ahead (valueCode, AheadReasons).
+	AheadReasonURL = "https://gpcloud.dev/fhir/StructureDefinition/booked-ahead-reason"
+	BookedByURL    = "https://gpcloud.dev/fhir/StructureDefinition/booked-by"
 	// CancellationReasonSystem is FHIR R4's appointment-cancellation-reason.
 	CancellationReasonSystem = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 )
@@ -72,6 +82,38 @@ type Booking struct {
 	Reason                 string
 	Method                 string
 	BookedBy               Ref
+	// AheadReason is why it is booked more than AheadDays ahead.
+	AheadReason string
+}
+
+// AheadDays is how far ahead a booking may be made without a reason
+// (GPAD: more than two weeks needs one).
+const AheadDays = 14
+
+// DaysAhead counts the UK calendar days from booking (now) to start.
+func DaysAhead(now, start time.Time) int {
+	cy, cm, cd := now.In(UKTime).Date()
+	sy, sm, sd := start.In(UKTime).Date()
+	return int(time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC).Sub(time.Date(cy, cm, cd, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+}
+
+// NeedsAheadReason reports whether booking the slot now needs a reason.
+func (b Booking) NeedsAheadReason(now time.Time) bool {
+	start, err := time.Parse(time.RFC3339, text(b.Slot["start"]))
+	return err == nil && DaysAhead(now, start) > AheadDays
+}
+
+// CheckAt is Check with the rules that depend on the time of booking:
+// more than two weeks ahead needs a reason.
+func (b Booking) CheckAt(now time.Time) map[string]string {
+	errs := b.Check()
+	if b.AheadReason != "" && !slices.ContainsFunc(AheadReasons, func(c Concept) bool { return c.Code == b.AheadReason }) {
+		errs["ahead-reason"] = "Choose why it is booked more than two weeks ahead"
+	}
+	if b.AheadReason == "" && b.NeedsAheadReason(now) {
+		errs["ahead-reason"] = "Choose why it is booked more than two weeks ahead"
+	}
+	return errs
 }
 
 // Check returns what is wrong, by field.
@@ -124,6 +166,9 @@ func (b Booking) Appointment(now time.Time) fhir.Resource {
 	}
 	if r := strings.TrimSpace(b.Reason); r != "" {
 		a["description"] = r
+	}
+	if b.AheadReason != "" {
+		a["extension"] = append(a["extension"].([]any), map[string]any{"url": AheadReasonURL, "valueCode": b.AheadReason})
 	}
 	return a
 }

@@ -124,3 +124,30 @@ func TestSeenInConsultation(t *testing.T) {
 		}
 	}
 }
+
+func TestBookingAheadReason(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, UKTime)
+	slot := func(days int) fhir.Resource {
+		return fhir.Resource{"resourceType": "Slot", "id": "s", "start": now.AddDate(0, 0, days).Format(time.RFC3339)}
+	}
+	for _, c := range []struct {
+		name   string
+		days   int
+		reason string
+		err    bool
+	}{
+		{"two weeks ahead: no reason needed", 14, "", false},
+		{"fifteen days: a reason", 15, "", true},
+		{"fifteen days with a reason", 15, "clinical-review", false},
+		{"a reason that is not one", 15, "because", true},
+	} {
+		b := Booking{PatientID: "p", Slot: slot(c.days), Method: "telephone", AheadReason: c.reason}
+		if got := b.CheckAt(now)["ahead-reason"] != ""; got != c.err {
+			t.Errorf("%s: error %v", c.name, got)
+		}
+	}
+	a := Booking{PatientID: "p", Slot: slot(20), Method: "telephone", AheadReason: "patient-choice"}.Appointment(now)
+	if codes := extensionCodes(a, AheadReasonURL); len(codes) != 1 || codes[0] != "patient-choice" {
+		t.Errorf("the reason on the Appointment: %v", codes)
+	}
+}

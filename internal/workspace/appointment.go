@@ -27,6 +27,7 @@ type appointmentPage struct {
 	Status           string
 	Method, BookedBy string
 	Reason           string
+	AheadReason      string // why booked more than two weeks ahead
 	Cancellation     string
 	Alerts           []string
 	Moves            []move
@@ -84,6 +85,12 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 			for _, m := range clinical.BookingMethods {
 				if m.Code == text(e["valueCode"]) {
 					p.Method = m.Display
+				}
+			}
+		case clinical.AheadReasonURL:
+			for _, c := range clinical.AheadReasons {
+				if c.Code == text(e["valueCode"]) {
+					p.AheadReason = c.Display
 				}
 			}
 		case clinical.BookedByURL:

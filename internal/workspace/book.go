@@ -74,7 +74,7 @@ func (ws *Workspace) book(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // The book's words for slots and appointments.
-var modeLabels = map[string]string{"face-to-face": "Face to face", "telephone": "Telephone", "video": "Video", "home-visit": "Home visit"}
+var modeLabels = map[string]string{"face-to-face": "Face to face", "telephone": "Telephone", "video": "Video", "home-visit": "Home visit", "written": "Written (online)"}
 
 var statusTags = map[string]string{"booked": "nhsuk-tag--blue", "arrived": "nhsuk-tag--green", "checked-in": "nhsuk-tag--purple",
 	"fulfilled": "nhsuk-tag--white", "noshow": "nhsuk-tag--orange"}
