@@ -3,6 +3,7 @@ package appointments
 import (
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
@@ -13,6 +14,11 @@ import (
 // transaction, or refuses with 409 when the new one was taken.
 func MoveTo(a fhir.Resource, info *SlotInfo) {
 	a["slot"] = []any{map[string]any{"reference": "Slot/" + info.Slot.ID()}}
+	// A duty-list entry given a slot is a booked appointment now, off
+	// the list.
+	if clinical.IsDutyList(a) {
+		delete(a, "serviceType")
+	}
 	a["start"], a["end"] = info.Slot["start"], info.Slot["end"]
 	if info.Book.Mode != "" {
 		a["appointmentType"] = map[string]any{"text": info.Book.Mode}

@@ -89,6 +89,7 @@ var bookFuncs = template.FuncMap{
 	"isoDate":     func(t time.Time) string { return t.In(clinical.UKTime).Format("2006-01-02") },
 	"bookLink":    bookLink,
 	"has":         func(l []string, s string) bool { return slices.Contains(l, s) },
+	"dutyActions": func(status string) []move { return dutyActions[status] },
 }
 
 // pageFuncs are every workspace page's template functions: a variable
