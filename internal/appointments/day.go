@@ -38,6 +38,8 @@ type BookSlot struct {
 	Status      string // the appointment's status
 	Patient     clinical.Ref
 	Alerts      []string // the patient's active alerts (Flags)
+	// Clinician names the Schedule's clinician (the waiting list's).
+	Clinician string
 	// Displaced is the reason of the rota exception that now covers a
 	// booked slot (the clinician is off): the patient must be moved.
 	Displaced string
@@ -136,6 +138,7 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 		}
 		c.Slots = append(c.Slots, bs)
 		if bs.Status == "arrived" || bs.Status == "checked-in" {
+			bs.Clinician = c.Name
 			book.Waiting = append(book.Waiting, bs)
 		}
 	}
@@ -148,7 +151,13 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 		}
 	}
 	slices.SortStableFunc(book.Columns, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
-	slices.SortStableFunc(book.Waiting, func(a, b BookSlot) int { return a.Start.Compare(b.Start) })
+	// Each clinician's waiting patients together, in appointment order.
+	slices.SortStableFunc(book.Waiting, func(a, b BookSlot) int {
+		if c := strings.Compare(a.Clinician, b.Clinician); c != 0 {
+			return c
+		}
+		return a.Start.Compare(b.Start)
+	})
 	return book, nil
 }
 

@@ -127,4 +127,22 @@ func TestBrowserDisplacedPatients(t *testing.T) {
 		t.Error("the appointment does not record the call")
 	}
 	b.Axe("displaced patients after a call")
+
+	// The sick GP's week at a glance: that day's sessions blocked (the
+	// one patient not moved still booked), a link to the day.
+	b.Do(chromedp.Navigate(s.URL+"/workspace/appointments/week?clinician="+sick+"&date="+day.Format("2006-01-02")), chromedp.WaitVisible(chromedp.ID("week")))
+	if got := b.Text("#week"); !strings.Contains(got, "08:30 to 11:30") || !strings.Contains(got, "No sessions") {
+		t.Errorf("the week: %q", got)
+	}
+	if blocked := b.Eval(`String(document.querySelectorAll('#week .nhsuk-tag--grey').length)`); blocked == "0" {
+		t.Error("the week shows no blocked slots on the day off")
+	}
+	b.Axe("week")
+	b.Shot("week")
+	b.Narrow("week", 320)
+	b.TabTo(`#week a[href="/workspace/appointments?date=` + day.Format("2006-01-02") + `"]`)
+	enterAndLoad(t, b)
+	if got := b.Text("#book-day"); !strings.Contains(got, day.Format("2 January 2006")) {
+		t.Errorf("the week's day link opened %q", got)
+	}
 }
