@@ -283,3 +283,48 @@ func MarkContacted(ctx context.Context, svc *service.Service, id string, version
 	_, err = svc.Update(ctx, "Appointment", id, a, service.Precondition{Set: true, Version: version})
 	return err
 }
+
+// Reblock blocks a freed Slot again when a rota exception covers it (the
+// patient of a clinician who is off was moved or cancelled): the slot is
+// not to be booked into the absent clinician's time. It generates the
+// Schedule's slots for that day, which changes nothing when no exception
+// covers it.
+func Reblock(ctx context.Context, svc *service.Service, slotID string) error {
+	if slotID == "" {
+		return nil
+	}
+	out, err := svc.Read(ctx, "Slot", slotID)
+	if err != nil {
+		return err
+	}
+	slot, err := fhir.Unmarshal(out.Version.Body)
+	if err != nil {
+		return err
+	}
+	if str(slot["status"]) != "free" {
+		return nil
+	}
+	sched, _ := slot["schedule"].(map[string]any)
+	sid, ok := strings.CutPrefix(str(sched["reference"]), "Schedule/")
+	if !ok {
+		return nil
+	}
+	so, err := svc.Read(ctx, "Schedule", sid)
+	if err != nil {
+		return err
+	}
+	schedule, err := fhir.Unmarshal(so.Version.Body)
+	if err != nil {
+		return err
+	}
+	start, _ := time.Parse(time.RFC3339, str(slot["start"]))
+	end, _ := time.Parse(time.RFC3339, str(slot["end"]))
+	_, exceptions := clinical.RotaOf(schedule)
+	if _, covered := clinical.CoveredBy(exceptions, start, end); !covered {
+		return nil
+	}
+	y, m, d := start.In(clinical.UKTime).Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
+	_, err = Generate(ctx, svc, sid, day, day.AddDate(0, 0, 1))
+	return err
+}

@@ -120,8 +120,25 @@ func TestRebook(t *testing.T) {
 			// a3 now at its current version: no free face-to-face slot
 			// near enough left? Dr B has 09:30, 09:40, 09:50: it moves.
 			res, err = Rebook(ctx, svc, "dr-a", "dr-b", map[string]int64{a3: wl.Items[0].Version}, time.Now())
-			if err != nil || len(res.Moved) != 1 || res.Moved[0].To.Format("15:04") != "09:40" {
+			if err != nil || len(res.Moved) != 1 || res.Moved[0].To.In(clinical.UKTime).Format("15:04") != "09:40" {
 				t.Fatalf("a3: %+v %v", res, err)
+			}
+			// A slot freed in Dr A's time another way (a cancellation) is
+			// blocked again; one outside any exception is left free.
+			freed := slotAt("dr-a", 9, 40)
+			out, err := svc.Read(ctx, "Slot", freed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slot, _ := fhir.Unmarshal(out.Version.Body)
+			slot["status"] = "free"
+			delete(slot, "comment")
+			put(slot)
+			if err := Reblock(ctx, svc, freed); err != nil || readSlotStatus(t, svc, freed) != "busy-unavailable" {
+				t.Errorf("a freed slot in the exception: %s %v", readSlotStatus(t, svc, freed), err)
+			}
+			if err := Reblock(ctx, svc, slotAt("dr-b", 9, 50)); err != nil || readSlotStatus(t, svc, slotAt("dr-b", 9, 50)) != "free" {
+				t.Errorf("a free slot outside any exception: %s %v", readSlotStatus(t, svc, slotAt("dr-b", 9, 50)), err)
 			}
 		})
 	}

@@ -202,6 +202,9 @@ func (ws *Workspace) saveAppointment(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	_, err = ws.opts.Service.Update(r.Context(), "Appointment", a.ID(), a, service.Precondition{Set: true, Version: version})
+	if err == nil && text(a["status"]) == "cancelled" {
+		ws.reblock(r, clinical.AppointmentSlot(a))
+	}
 	var fe *fhir.Error
 	switch {
 	case errors.As(err, &fe) && (fe.Status == http.StatusPreconditionFailed || fe.Status == http.StatusConflict):
@@ -222,6 +225,15 @@ func (ws *Workspace) saveAppointment(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	http.Redirect(w, r, "/workspace/appointments/"+a.ID()+"?changed=1", http.StatusSeeOther)
+}
+
+// reblock blocks a slot freed in time its clinician's rota takes out
+// (a displaced patient moved or cancelled), so that nobody is booked with
+// a clinician who is off. A failure is logged: the change itself stands.
+func (ws *Workspace) reblock(r *http.Request, slotID string) {
+	if err := appointments.Reblock(r.Context(), ws.opts.Service, slotID); err != nil && ws.opts.Logger != nil {
+		ws.opts.Logger.Warn("a freed slot in an exception was not blocked again: make the rota's slots", "slot", slotID, "err", err)
+	}
 }
 
 func text(v any) string { s, _ := v.(string); return s }

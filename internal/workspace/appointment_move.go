@@ -74,6 +74,7 @@ func (ws *Workspace) move(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.pages.Render(w, "appointment-move", http.StatusConflict, p)
 		return
 	}
+	oldSlot := slotOf(a)
 	appointments.MoveTo(a, info)
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if err != nil {
@@ -99,6 +100,7 @@ func (ws *Workspace) move(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.failed(w, r, v, err)
 		return
 	}
+	ws.reblock(r, oldSlot)
 	http.Redirect(w, r, "/workspace/appointments/"+a.ID()+"?moved=1", http.StatusSeeOther)
 }
 
