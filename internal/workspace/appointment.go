@@ -28,6 +28,7 @@ type appointmentPage struct {
 	Method, BookedBy string
 	Reason           string
 	AheadReason      string // why booked more than two weeks ahead
+	Callback         string // a duty-list entry's number to ring
 	Cancellation     string
 	Alerts           []string
 	Moves            []move
@@ -70,6 +71,7 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 	p.End, _ = time.Parse(time.RFC3339, text(a["end"]))
 	p.Status = text(a["status"])
 	p.Reason = text(a["description"])
+	p.Callback = clinical.CallbackOf(a)
 	if t, _ := a["appointmentType"].(map[string]any); t != nil {
 		p.Mode = text(t["text"])
 	}

@@ -28,6 +28,8 @@ type bookSlotPage struct {
 	Ahead        bool
 	AheadReasons []clinical.Concept
 	AheadReason  string
+	// MissedPrompt is the chosen patient's missed-appointments prompt.
+	MissedPrompt string
 }
 
 func (ws *Workspace) slotPage(w http.ResponseWriter, r *http.Request, v *visit) (*bookSlotPage, bool) {
@@ -77,6 +79,11 @@ func (ws *Workspace) choosePatient(r *http.Request, p *bookSlotPage, id string) 
 		return err
 	}
 	p.Alerts = alerts["Patient/"+id]
+	missed, err := appointments.MissedOf(r.Context(), ws.opts.Service, id, ws.opts.Now())
+	if err != nil {
+		return err
+	}
+	p.MissedPrompt = missed.Prompt
 	return nil
 }
 
