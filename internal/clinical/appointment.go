@@ -103,6 +103,15 @@ func (b Booking) NeedsAheadReason(now time.Time) bool {
 	return err == nil && DaysAhead(now, start) > AheadDays
 }
 
+// PatientChoseDate gives an online booking more than two weeks ahead its
+// reason: the patient chose the date themselves from the times offered.
+// Other routes must be asked.
+func (b *Booking) PatientChoseDate(now time.Time) {
+	if b.Method == BookedOnline && b.AheadReason == "" && b.NeedsAheadReason(now) {
+		b.AheadReason = "patient-choice"
+	}
+}
+
 // CheckAt is Check with the rules that depend on the time of booking:
 // more than two weeks ahead needs a reason.
 func (b Booking) CheckAt(now time.Time) map[string]string {

@@ -146,6 +146,11 @@ func TestBookingAheadReason(t *testing.T) {
 			t.Errorf("%s: error %v", c.name, got)
 		}
 	}
+	online := Booking{PatientID: "p", Slot: slot(20), Method: BookedOnline}
+	online.PatientChoseDate(now)
+	if online.AheadReason != "patient-choice" || len(online.CheckAt(now)) != 0 {
+		t.Errorf("an online booking 20 days ahead: %q %v", online.AheadReason, online.CheckAt(now))
+	}
 	a := Booking{PatientID: "p", Slot: slot(20), Method: "telephone", AheadReason: "patient-choice"}.Appointment(now)
 	if codes := extensionCodes(a, AheadReasonURL); len(codes) != 1 || codes[0] != "patient-choice" {
 		t.Errorf("the reason on the Appointment: %v", codes)
