@@ -2,6 +2,7 @@ package appointments
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,4 +166,77 @@ func readSlotStatus(t *testing.T, svc *service.Service, id string) string {
 	}
 	s, _ := fhir.Unmarshal(out.Version.Body)
 	return str(s["status"])
+}
+
+// TestRebookTellsThePatient: a patient moved by the bulk move is sent the
+// new time: the appointment messages queue a confirmation of the moved
+// version (and withdraw the old reminder).
+func TestRebookTellsThePatient(t *testing.T) {
+	for _, open := range storetest.Openers() {
+		t.Run(open.Name, func(t *testing.T) {
+			st := open.Open(t)
+			svc := service.New(st, service.Options{Booking: clinical.BookingRules{}})
+			ctx := context.Background()
+			consent := []any{map[string]any{"url": clinical.ContactConsentURL, "valueBoolean": true}}
+			if _, err := svc.Update(ctx, "Patient", "jo", fhir.Resource{"resourceType": "Patient", "id": "jo", "birthDate": "1980-05-01",
+				"telecom": []any{map[string]any{"system": "email", "value": "jo@example.org", "extension": consent}}}, service.Precondition{}); err != nil {
+				t.Fatal(err)
+			}
+			y, m, d := time.Now().In(clinical.UKTime).Date()
+			today := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
+			monday := today.AddDate(0, 0, (8-int(today.Weekday()))%7)
+			if !monday.After(today) {
+				monday = monday.AddDate(0, 0, 7)
+			}
+			session := clinical.Session{Days: []time.Weekday{time.Monday}, Start: "09:00", End: "10:00", Minutes: 10,
+				Category: clinical.NationalSlotCategories[0], Mode: "face-to-face"}
+			scheds := map[string]fhir.Resource{}
+			for _, id := range []string{"dr-a", "dr-b"} {
+				s := fhir.Resource{"resourceType": "Schedule", "id": id, "active": true, "actor": []any{map[string]any{"reference": "Practitioner/" + id, "display": "Dr " + id}}}
+				clinical.SetRota(s, []clinical.Session{session}, nil)
+				if _, err := svc.Update(ctx, "Schedule", id, s, service.Precondition{}); err != nil {
+					t.Fatal(err)
+				}
+				scheds[id] = s
+				if _, err := Generate(ctx, svc, id, monday, monday.AddDate(0, 0, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			msgs := &Messages{Store: st, Service: svc, Practice: "Riverside"}
+			if _, err := msgs.Scan(ctx, time.Now()); err != nil { // the first scan starts from now
+				t.Fatal(err)
+			}
+			info, err := ReadSlot(ctx, svc, slotID(clinical.SlotKey("dr-a", monday.Add(9*time.Hour))), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := svc.Create(ctx, "Appointment", clinical.Booking{PatientID: "jo", PatientName: "Jo", Slot: info.Slot, Clinician: info.Clinician, Method: "telephone"}.Appointment(time.Now()), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := out.Version.ID
+			time.Sleep(10 * time.Millisecond)
+			if n, err := msgs.Scan(ctx, time.Now()); err != nil || n != 2 {
+				t.Fatalf("after booking: %d %v, want a confirmation and a reminder", n, err)
+			}
+			clinical.SetRota(scheds["dr-a"], []clinical.Session{session}, []clinical.Exception{{From: monday, To: monday.AddDate(0, 0, 1), Reason: "Off sick"}})
+			if _, err := svc.Update(ctx, "Schedule", "dr-a", scheds["dr-a"], service.Precondition{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Generate(ctx, svc, "dr-a", monday, monday.AddDate(0, 0, 1)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Rebook(ctx, svc, "dr-a", "dr-b", map[string]int64{id: 1}, time.Now())
+			if err != nil || len(res.Moved) != 1 {
+				t.Fatalf("rebook: %+v %v", res, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+			if n, err := msgs.Scan(ctx, time.Now()); err != nil || n != 2 {
+				t.Fatalf("after the move: %d %v, want the new time's confirmation and reminder", n, err)
+			}
+			if got := strings.Join(waiting(t, st), " "); got != "confirmation:email confirmation:email reminder:email" {
+				t.Errorf("the outbox after the move: %s (the old reminder withdrawn)", got)
+			}
+		})
+	}
 }
