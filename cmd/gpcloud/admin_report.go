@@ -35,7 +35,7 @@ func report(args []string, stdout, stderr io.Writer) int {
 	toFlag := fs.String("to", "", "the last day")
 	out := fs.String("out", "", "the CSV file to write")
 	submit := fs.Bool("submit", false, "offer each week to the national GPAD submission (not connected)")
-	ods := fs.String("ods", "", "the practice's ODS code, for the submission")
+	ods := fs.String("ods", "", "the practice's ODS code, for the submission (default: the one Organization's)")
 	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
 		return code
 	}
@@ -68,7 +68,8 @@ func report(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer done()
-	rows, err := appointments.Report(ctx, service.New(st, service.Options{}), from, to.AddDate(0, 0, 1))
+	svc := service.New(st, service.Options{})
+	rows, err := appointments.Report(ctx, svc, from, to.AddDate(0, 0, 1))
 	if err != nil {
 		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
 		return 1
@@ -91,10 +92,16 @@ func report(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%d appointments from %s to %s written to %s\n", len(rows), from.Format("2006-01-02"), to.Format("2006-01-02"), *out)
 	if *submit {
+		if *ods == "" {
+			if *ods, err = appointments.PracticeODS(ctx, svc); err != nil {
+				fmt.Fprintf(stderr, "gpcloud admin report appointments: the practice's ODS code: %v\n", err)
+				return 1
+			}
+		}
 		var sender appointments.GPADSubmitter = appointments.NotConnectedGPAD{}
 		for _, sub := range clinical.WeeklySubmissions(*ods, rows) {
 			if _, err := sender.Submit(ctx, sub); err != nil {
-				fmt.Fprintf(stdout, "week of %s (%d appointments): %v\n", sub.WeekStart, len(sub.Rows), err)
+				fmt.Fprintf(stdout, "week of %s, practice %s (%d appointments): %v\n", sub.WeekStart, sub.ODS, len(sub.Rows), err)
 			}
 		}
 	}

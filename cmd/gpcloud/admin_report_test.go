@@ -101,7 +101,7 @@ func TestAdminSlotsAndReport(t *testing.T) {
 	if code := run([]string{"admin", "report", "appointments", "--data", dir, "--from", day, "--to", later, "--out", out + ".2", "--submit"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("admin report --submit: exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "not connected") {
+	if !strings.Contains(stdout.String(), "not connected") || !strings.Contains(stdout.String(), "practice "+practice.ODS) {
 		t.Errorf("--submit says %q", stdout.String())
 	}
 }

@@ -3,8 +3,10 @@ package appointments
 import (
 	"context"
 	"errors"
+	"net/url"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // GPADSubmitter sends a week's GP Appointments Data to NHS England. The
@@ -25,4 +27,29 @@ type NotConnectedGPAD struct{}
 // Submit sends nothing and returns ErrGPADNotConnected.
 func (NotConnectedGPAD) Submit(context.Context, clinical.GPADSubmission) (string, error) {
 	return "", ErrGPADNotConnected
+}
+
+// odsSystem is the NHS ODS organisation code's identifier system.
+const odsSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
+
+// PracticeODS is the ODS code of the store's practice, as the caller:
+// the one Organization with an ODS code, or "" when there is not
+// exactly one (the submission then needs it given).
+func PracticeODS(ctx context.Context, svc *service.Service) (string, error) {
+	res, err := svc.Search(ctx, service.SearchRequest{Type: "Organization", Params: url.Values{
+		"identifier": {odsSystem + "|"}, "_count": {"2"}}})
+	if err != nil {
+		return "", err
+	}
+	orgs := Matches(res.Resource)
+	if len(orgs) != 1 {
+		return "", nil
+	}
+	for _, id := range asList(orgs[0]["identifier"]) {
+		m, _ := id.(map[string]any)
+		if str(m["system"]) == odsSystem {
+			return str(m["value"]), nil
+		}
+	}
+	return "", nil
 }
