@@ -25,6 +25,8 @@ type DutyEntry struct {
 	Reason      string
 	Callback    string
 	Alerts      []string
+	// Attempts are the calls nobody answered.
+	Attempts []time.Time
 }
 
 // DutyList reads a UK day's duty list, as the caller: those waiting
@@ -45,7 +47,7 @@ func DutyList(ctx context.Context, svc *service.Service, day time.Time) ([]DutyE
 	var patients []string
 	for _, a := range Matches(res.Resource) {
 		e := DutyEntry{Appointment: a.ID(), Status: str(a["status"]), Patient: clinical.AppointmentPatient(a),
-			Reason: str(a["description"]), Callback: clinical.CallbackOf(a)}
+			Reason: str(a["description"]), Callback: clinical.CallbackOf(a), Attempts: clinical.CallAttempts(a)}
 		fmt.Sscan(str(a.Meta()["versionId"]), &e.Version)
 		e.Added, _ = time.Parse(time.RFC3339, str(a["created"]))
 		e.Start, _ = time.Parse(time.RFC3339, str(a["start"]))

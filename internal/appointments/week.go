@@ -16,6 +16,7 @@ import (
 type Session struct {
 	Start, End                                time.Time
 	Mode, Category                            string
+	Note                                      string // why slots are blocked (the exception's reason)
 	Free, Booked, Embargoed, Blocked, Past, N int
 }
 
@@ -74,6 +75,9 @@ func WeekOf(ctx context.Context, svc *service.Service, scheduleID string, day, n
 			se.Embargoed++
 		case Blocked:
 			se.Blocked++
+			if se.Note == "" {
+				se.Note = s.Note
+			}
 		default:
 			se.Past++
 		}

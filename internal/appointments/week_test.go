@@ -56,7 +56,7 @@ func TestWeekOf(t *testing.T) {
 			if len(mon.Sessions) != 2 || mon.Sessions[0].Booked != 1 || mon.Sessions[0].Free != 3 || mon.Sessions[1].Embargoed != 3 {
 				t.Errorf("Monday: %+v", mon.Sessions)
 			}
-			if len(wed.Sessions) != 2 || wed.Sessions[0].Blocked != 4 || wed.Sessions[1].Blocked != 3 {
+			if len(wed.Sessions) != 2 || wed.Sessions[0].Blocked != 4 || wed.Sessions[1].Blocked != 3 || wed.Sessions[0].Note != "Training" {
 				t.Errorf("Wednesday (training): %+v", wed.Sessions)
 			}
 			if len(thu.Sessions) != 0 {

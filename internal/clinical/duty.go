@@ -29,6 +29,11 @@ const (
 	DutyListSystem = "https://gpcloud.dev/fhir/CodeSystem/appointment-list"
 	DutyListCode   = "duty"
 	CallbackURL    = "https://gpcloud.dev/fhir/StructureDefinition/callback-number"
+	// CallAttemptURL records a call back nobody answered (valueDateTime,
+	// repeated): the entry stays on the list, its attempts shown.
+	CallAttemptURL = "https://gpcloud.dev/fhir/StructureDefinition/call-attempt"
+	// NoAnswer is WorkDuty's move for an unanswered call: not a status.
+	NoAnswer = "no-answer"
 	// dutyNominal is an entry's length until its call gives the real one.
 	dutyNominal = 10 * time.Minute
 )
@@ -103,6 +108,16 @@ func IsDutyList(a fhir.Resource) bool {
 // starts the call (its start becomes now), "fulfilled" when it is done
 // (its end becomes now). Any other move is CheckAppointmentMove's.
 func WorkDuty(a fhir.Resource, to string, now time.Time) error {
+	if to == NoAnswer {
+		// Back to waiting with the attempt recorded: the next call is
+		// still owed.
+		if s := text(a["status"]); s != "booked" && s != "checked-in" {
+			return CheckAppointmentMove(s, "booked")
+		}
+		a["status"] = "booked"
+		a["extension"] = append(anyList(a["extension"]), map[string]any{"url": CallAttemptURL, "valueDateTime": now.UTC().Format(time.RFC3339)})
+		return nil
+	}
 	if err := CheckAppointmentMove(text(a["status"]), to); err != nil {
 		return err
 	}
@@ -118,6 +133,19 @@ func WorkDuty(a fhir.Resource, to string, now time.Time) error {
 	}
 	a["status"] = to
 	return nil
+}
+
+// CallAttempts are the unanswered calls to a duty-list entry, in order.
+func CallAttempts(a fhir.Resource) []time.Time {
+	var out []time.Time
+	for _, e := range anyList(a["extension"]) {
+		if m, _ := e.(map[string]any); text(m["url"]) == CallAttemptURL {
+			if t, err := time.Parse(time.RFC3339, text(m["valueDateTime"])); err == nil {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // CallbackOf is the number a duty-list entry asks to be rung on.

@@ -36,6 +36,16 @@ func TestDutyRequest(t *testing.T) {
 	if GPADOf(a, "GP").SlotCategory != "Clinical Triage" || !GPADOf(a, "GP").Slotless {
 		t.Errorf("GPAD: %+v", GPADOf(a, "GP"))
 	}
+	// A call nobody answers: back to waiting, the attempt recorded.
+	if err := WorkDuty(a, NoAnswer, now.Add(time.Hour)); err != nil || a["status"] != "booked" || len(CallAttempts(a)) != 1 {
+		t.Fatalf("no answer: %v %v %v", err, a["status"], CallAttempts(a))
+	}
+	if err := WorkDuty(a, "checked-in", now.Add(90*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WorkDuty(a, NoAnswer, now.Add(95*time.Minute)); err != nil || a["status"] != "booked" || len(CallAttempts(a)) != 2 {
+		t.Fatalf("no answer while calling: %v %v %v", err, a["status"], CallAttempts(a))
+	}
 	// Worked: the call's start and end are the entry's.
 	if err := WorkDuty(a, "checked-in", now.Add(2*time.Hour)); err != nil || a["start"] != "2026-12-01T11:00:00Z" {
 		t.Fatalf("calling: %v %v", err, a["start"])
@@ -45,5 +55,8 @@ func TestDutyRequest(t *testing.T) {
 	}
 	if err := WorkDuty(a, "cancelled", now.Add(3*time.Hour)); err == nil {
 		t.Error("a done entry was cancelled")
+	}
+	if err := WorkDuty(a, NoAnswer, now.Add(3*time.Hour)); err == nil {
+		t.Error("a done entry took an unanswered call")
 	}
 }

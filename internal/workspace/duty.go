@@ -39,7 +39,7 @@ type dutyPage struct {
 // dutyActions are the buttons that work an entry, by its status.
 var dutyActions = map[string][]move{
 	"booked":     {{"checked-in", "Calling now", "nhsuk-button--secondary"}, {"fulfilled", "Done", ""}},
-	"checked-in": {{"fulfilled", "Done", ""}},
+	"checked-in": {{"fulfilled", "Done", ""}, {clinical.NoAnswer, "No answer", "nhsuk-button--secondary"}},
 }
 
 func (ws *Workspace) dutyView(r *http.Request, v *visit) (*dutyPage, error) {

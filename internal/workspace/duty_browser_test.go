@@ -20,7 +20,7 @@ import (
 // and, by keyboard alone, adds a patient found by NHS number with the
 // reason and the number to ring; leaving out the reason is refused with
 // the error summary and nothing is written. The entry is worked through
-// (calling, done) and the FHIR record is an Appointment without a Slot,
+// (calling, no answer, calling again, done) and the FHIR record is an Appointment without a Slot,
 // seen, with the call's times, counted by GPAD. axe-core on each page, 320 px.
 func TestBrowserDutyList(t *testing.T) {
 	b := testbrowser.Start(t)
@@ -84,6 +84,15 @@ func TestBrowserDutyList(t *testing.T) {
 	if got := b.Text("#entry-" + id); !strings.Contains(got, "Calling") {
 		t.Errorf("after calling: %q", got)
 	}
+	// Nobody answers: back to waiting with the attempt shown; call again.
+	b.TabTo("#" + clinical.NoAnswer + "-" + id)
+	enterAndLoad(t, b)
+	if got := b.Text("#attempts-" + id); !strings.HasPrefix(got, "1 unanswered") {
+		t.Errorf("after no answer: %q", got)
+	}
+	b.Axe("duty list with an unanswered call")
+	b.TabTo("#checked-in-" + id)
+	enterAndLoad(t, b)
 	b.TabTo("#fulfilled-" + id)
 	enterAndLoad(t, b)
 	if got := b.Text("#entry-" + id); !strings.Contains(got, "Done") {
