@@ -26,8 +26,8 @@ var AppointmentStatusLabels = map[string]string{
 var appointmentMoves = map[string][]string{
 	"booked":     {"arrived", "noshow", "cancelled", "checked-in", "fulfilled"}, // seen without arriving: a telephone or video consultation
 	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"},            // back to booked: marked arrived by mistake
-	"checked-in": {"fulfilled", "booked"}, // back to booked: a duty-list call nobody answered, or marked by mistake
-	"noshow":     {"booked"}, // the patient turned up late after all
+	"checked-in": {"fulfilled", "booked"},                                       // back to booked: a duty-list call nobody answered, or marked by mistake
+	"noshow":     {"booked"},                                                    // the patient turned up late after all
 	"pending":    {"booked", "cancelled"},
 }
 
