@@ -347,6 +347,9 @@ func sessionWords(s clinical.Session) string {
 	}
 	w := strings.Join(days, ", ") + " " + s.Start + " to " + s.End + ", " + strconv.Itoa(s.Minutes) + "-minute " + strings.ToLower(modeLabels[s.Mode]) +
 		" slots (" + s.Category.Display + "), booked by " + strings.Join(by, ", ")
+	if setting, context := s.GPADSetting(); setting != clinical.ServiceSettings[0].Code || context != clinical.ContextTypes[0].Code {
+		w += ", " + conceptLabel(clinical.ServiceSettings, setting) + ", " + strings.ToLower(conceptLabel(clinical.ContextTypes, context))
+	}
 	if s.Release != "" {
 		if strings.HasSuffix(s.Release, "h") {
 			w += ", released " + strings.TrimSuffix(s.Release, "h") + " hours ahead"
@@ -359,4 +362,14 @@ func sessionWords(s clinical.Session) string {
 
 func exceptionWords(x clinical.Exception) string {
 	return x.Reason + ": " + x.From.In(clinical.UKTime).Format("02-Jan-2006") + " to " + x.To.Add(-time.Minute).In(clinical.UKTime).Format("02-Jan-2006")
+}
+
+// conceptLabel is the display of code among cs.
+func conceptLabel(cs []clinical.Concept, code string) string {
+	for _, c := range cs {
+		if c.Code == code {
+			return c.Display
+		}
+	}
+	return code
 }
