@@ -27,11 +27,18 @@ type DutyEntry struct {
 	Alerts      []string
 	// Attempts are the calls nobody answered.
 	Attempts []time.Time
+	// Earlier: added on an earlier day and still not dealt with.
+	Earlier bool
 }
+
+// dutyCarry is how far back a day's list looks for entries still
+// waiting: a patient added last thing yesterday is not dropped.
+const dutyCarry = 7 * 24 * time.Hour
 
 // DutyList reads a UK day's duty list, as the caller: those waiting
 // first (in the order they were added), then those being called, then
-// those done, missed or cancelled.
+// those done, missed or cancelled. Entries of the week before still
+// waiting or being called are carried onto it, marked Earlier.
 func DutyList(ctx context.Context, svc *service.Service, day time.Time) ([]DutyEntry, error) {
 	y, m, d := day.In(clinical.UKTime).Date()
 	start := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
@@ -43,11 +50,25 @@ func DutyList(ctx context.Context, svc *service.Service, day time.Time) ([]DutyE
 	if err != nil {
 		return nil, err
 	}
+	carried, err := svc.Search(ctx, service.SearchRequest{Type: "Appointment", Params: url.Values{
+		"service-type": {clinical.DutyListSystem + "|" + clinical.DutyListCode},
+		"date":         {"ge" + start.Add(-dutyCarry).UTC().Format(time.RFC3339), "lt" + start.UTC().Format(time.RFC3339)},
+		"status":       {"booked,checked-in"},
+		"_count":       {fmt.Sprint(service.MaxSearchCount)}}})
+	if err != nil {
+		return nil, err
+	}
+	earlier := map[string]bool{}
+	all := Matches(res.Resource)
+	for _, a := range Matches(carried.Resource) {
+		earlier[a.ID()] = true
+		all = append(all, a)
+	}
 	var out []DutyEntry
 	var patients []string
-	for _, a := range Matches(res.Resource) {
+	for _, a := range all {
 		e := DutyEntry{Appointment: a.ID(), Status: str(a["status"]), Patient: clinical.AppointmentPatient(a),
-			Reason: str(a["description"]), Callback: clinical.CallbackOf(a), Attempts: clinical.CallAttempts(a)}
+			Reason: str(a["description"]), Callback: clinical.CallbackOf(a), Attempts: clinical.CallAttempts(a), Earlier: earlier[a.ID()]}
 		fmt.Sscan(str(a.Meta()["versionId"]), &e.Version)
 		e.Added, _ = time.Parse(time.RFC3339, str(a["created"]))
 		e.Start, _ = time.Parse(time.RFC3339, str(a["start"]))

@@ -42,7 +42,18 @@ func TestDutyList(t *testing.T) {
 			}
 			first := add("p1", now.Add(-20*time.Minute))
 			second := add("p2", now.Add(-10*time.Minute))
+			// Yesterday's entries: one never called is carried onto
+			// today's list, one done is not.
+			waiting := add("p1", now.AddDate(0, 0, -1))
+			done := add("p2", now.AddDate(0, 0, -1).Add(time.Minute))
+			if err := WorkDuty(ctx, svc, done, 1, "fulfilled", now.AddDate(0, 0, -1).Add(5*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
 			list, err := DutyList(ctx, svc, now)
+			if err != nil || len(list) != 3 || list[0].Appointment != waiting || !list[0].Earlier {
+				t.Fatalf("the list with yesterday's: %+v %v", list, err)
+			}
+			list = list[1:]
 			if err != nil || len(list) != 2 || list[0].Appointment != first || list[1].Callback != "07700 900123" || list[0].Clinician != "Dr Duty" {
 				t.Fatalf("the list: %+v %v", list, err)
 			}
@@ -54,6 +65,7 @@ func TestDutyList(t *testing.T) {
 				t.Fatalf("a stale change: %v", err)
 			}
 			list, _ = DutyList(ctx, svc, now)
+			list = list[1:]                                                      // yesterday's, still waiting, first
 			if list[0].Appointment != second || list[1].Status != "checked-in" { // waiting first, then being called
 				t.Fatalf("order after calling: %+v", list)
 			}
@@ -67,7 +79,7 @@ func TestDutyList(t *testing.T) {
 			y, m, d := now.In(clinical.UKTime).Date()
 			day := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
 			rows, err := Report(ctx, svc, day, day.AddDate(0, 0, 1))
-			if err != nil || len(rows) != 2 {
+			if err != nil || len(rows) != 2 { // today's two
 				t.Fatalf("GPAD rows: %+v %v", rows, err)
 			}
 			for _, r := range rows {
