@@ -36,6 +36,8 @@ type appointmentPage struct {
 	CancelledBy      []clinical.Concept
 	By, CancelReason string
 	Flash            string
+	// MayConsult: a clinician may start the consultation from here.
+	MayConsult bool
 	// MissedPrompt asks staff to act on the patient's repeated missed
 	// appointments (clinical.MissedPrompt).
 	MissedPrompt string
@@ -118,6 +120,7 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 		}
 	}
 	p.MayCancel = clinical.CheckAppointmentMove(p.Status, "cancelled") == nil && p.Status != "cancelled"
+	p.MayConsult = mayConsult(v.principal) && (p.Status == "booked" || p.Status == "arrived" || p.Status == "checked-in")
 	if p.Patient.Reference != "" {
 		alerts, err := appointments.Alerts(r.Context(), ws.opts.Service, []string{p.Patient.Reference})
 		if err != nil {

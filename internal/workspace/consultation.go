@@ -46,6 +46,11 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		now := ws.opts.Now().In(clinical.London)
 		fillForm(p, clinical.Consultation{Type: "face-to-face", Start: now})
 	}
+	// Opened from an appointment (?appointment=id, an id, not clinical
+	// data): the consultation names it, so saving it marks it seen.
+	if id := r.URL.Query().Get("appointment"); id != "" && labelOf(p.Appointments, "Appointment/"+id) != "" {
+		p.Appointment = "Appointment/" + id
+	}
 	ws.pages.Render(w, "consultation", http.StatusOK, p)
 }
 

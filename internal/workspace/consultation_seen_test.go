@@ -2,8 +2,10 @@ package workspace_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +31,10 @@ func TestConsultationMarksAppointmentSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := out.Version.ID
+	// Opened from the appointment's page, the form names the appointment.
+	if body := getBody(t, se, "/workspace/patients/"+patient+"/consultations/new?appointment="+id); !strings.Contains(body, `value="Appointment/`+id+`" selected`) {
+		t.Error("the consultation opened from the appointment does not name it")
+	}
 	form := consultForm(patient)
 	form.Set("appointment", "Appointment/"+id)
 	if resp := se.post(t, "/workspace/patients/"+patient+"/consultations/new", form); resp.StatusCode != http.StatusSeeOther {
@@ -50,4 +56,21 @@ func TestConsultationMarksAppointmentSeen(t *testing.T) {
 	if period["start"] == nil || period["end"] == nil {
 		t.Errorf("the Encounter's period %v has no actual start and end", period)
 	}
+}
+
+// getBody reads a page as the session's user.
+func getBody(t *testing.T, se *session, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", se.s.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: "gpcloud_session", Value: se.cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	return string(body)
 }
