@@ -102,3 +102,13 @@ func rebookFixture(b *testing.B) (*service.Service, time.Time, map[string]int64)
 	}
 	return svc, monday, shown
 }
+
+func BenchmarkDisplacedOf(b *testing.B) {
+	svc, _, _ := rebookFixture(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if wl, err := DisplacedOf(context.Background(), svc, "", time.Now()); err != nil || len(wl.Items) != 42 {
+			b.Fatal(err)
+		}
+	}
+}
