@@ -130,7 +130,7 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 			continue // a Schedule that is not active
 		}
 		bs := bookSlot(slot, bySlot[slot.ID()], alerts, now)
-		if bs.Appointment != "" && (bs.Status == "booked" || bs.Status == "pending") {
+		if bs.Appointment != "" && (bs.Status == "booked" || bs.Status == "pending" || bs.Status == "arrived") {
 			if reason, ok := clinical.CoveredBy(exceptions[id], bs.Start, bs.End); ok {
 				bs.Displaced = reason
 				book.Displaced++

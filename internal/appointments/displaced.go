@@ -15,9 +15,9 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-// DisplacedAppointment is a booked appointment in time its clinician's
-// rota now takes out (sickness on the day, leave): on the worklist until
-// it is moved or cancelled.
+// DisplacedAppointment is a booked appointment (or one whose patient has
+// arrived) in time its clinician's rota now takes out (sickness on the
+// day, leave): on the worklist until it is moved or cancelled.
 type DisplacedAppointment struct {
 	Appointment string
 	Version     int64
@@ -110,7 +110,7 @@ func heldAppointments(ctx context.Context, svc *service.Service, schedule string
 	for i := 0; i < len(slotRefs); i += 100 {
 		batch := slotRefs[i:min(i+100, len(slotRefs))]
 		res, err := svc.Search(ctx, service.SearchRequest{Type: "Appointment", Params: url.Values{
-			"slot": {strings.Join(batch, ",")}, "status": {"booked,pending"}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
+			"slot": {strings.Join(batch, ",")}, "status": {"booked,pending,arrived"}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
 		if err != nil {
 			return nil, err
 		}

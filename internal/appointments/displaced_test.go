@@ -68,6 +68,10 @@ func TestRebook(t *testing.T) {
 			}
 			a1, a2, a3 := book("dr-a", 9, 0), book("dr-a", 9, 10), book("dr-a", 9, 40)
 			book("dr-b", 9, 0) // Dr B's 09:00 is taken: a1 goes to the nearest other
+			// a2's patient has arrived: displaced all the same.
+			arrived, _ := readAppt(t, svc, a2)
+			arrived["status"] = "arrived"
+			put(arrived)
 			// Dr A goes off sick for the Monday.
 			clinical.SetRota(schedules["dr-a"], []clinical.Session{session}, []clinical.Exception{{From: monday, To: monday.AddDate(0, 0, 1), Reason: "Off sick"}})
 			put(schedules["dr-a"])
