@@ -17,7 +17,9 @@ import (
 const reportUsage = `  gpcloud admin report appointments [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv
       the GP Appointments Data (S62) fields of each appointment from one
       day to another (both included; dates as 2026-12-01 or 01/12/2026),
-      as CSV; refuses an --out that exists or whose folder does not
+      as CSV; refuses an --out that exists or whose folder does not.
+      --submit also offers each week (Monday to Sunday) to the national
+      weekly submission, which is not connected: it says so, sends nothing
 `
 
 // report writes a report; appointments is the only one.
@@ -32,6 +34,8 @@ func report(args []string, stdout, stderr io.Writer) int {
 	fromFlag := fs.String("from", "", "the first day")
 	toFlag := fs.String("to", "", "the last day")
 	out := fs.String("out", "", "the CSV file to write")
+	submit := fs.Bool("submit", false, "offer each week to the national GPAD submission (not connected)")
+	ods := fs.String("ods", "", "the practice's ODS code, for the submission (default: the one Organization's)")
 	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
 		return code
 	}
@@ -64,7 +68,8 @@ func report(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer done()
-	rows, err := appointments.Report(ctx, service.New(st, service.Options{}), from, to.AddDate(0, 0, 1))
+	svc := service.New(st, service.Options{})
+	rows, err := appointments.Report(ctx, svc, from, to.AddDate(0, 0, 1))
 	if err != nil {
 		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
 		return 1
@@ -86,6 +91,20 @@ func report(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%d appointments from %s to %s written to %s\n", len(rows), from.Format("2006-01-02"), to.Format("2006-01-02"), *out)
+	if *submit {
+		if *ods == "" {
+			if *ods, err = appointments.PracticeODS(ctx, svc); err != nil {
+				fmt.Fprintf(stderr, "gpcloud admin report appointments: the practice's ODS code: %v\n", err)
+				return 1
+			}
+		}
+		var sender appointments.GPADSubmitter = appointments.NotConnectedGPAD{}
+		for _, sub := range clinical.WeeklySubmissions(*ods, rows) {
+			if _, err := sender.Submit(ctx, sub); err != nil {
+				fmt.Fprintf(stdout, "week of %s, practice %s (%d appointments): %v\n", sub.WeekStart, sub.ODS, len(sub.Rows), err)
+			}
+		}
+	}
 	return 0
 }
 

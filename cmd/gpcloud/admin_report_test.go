@@ -96,4 +96,12 @@ func TestAdminSlotsAndReport(t *testing.T) {
 	if code := run([]string{"admin", "report", "appointments", "--data", dir, "--from", day, "--to", later, "--out", out}, &stdout, &stderr); code != 2 {
 		t.Errorf("writing over an existing report: exit %d", code)
 	}
+	// The weekly national submission: offered, not connected, said.
+	stdout.Reset()
+	if code := run([]string{"admin", "report", "appointments", "--data", dir, "--from", day, "--to", later, "--out", out + ".2", "--submit"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("admin report --submit: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "not connected") || !strings.Contains(stdout.String(), "practice "+practice.ODS) {
+		t.Errorf("--submit says %q", stdout.String())
+	}
 }

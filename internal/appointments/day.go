@@ -38,6 +38,11 @@ type BookSlot struct {
 	Status      string // the appointment's status
 	Patient     clinical.Ref
 	Alerts      []string // the patient's active alerts (Flags)
+	// Clinician names the Schedule's clinician (the waiting list's).
+	Clinician string
+	// Displaced is the reason of the rota exception that now covers a
+	// booked slot (the clinician is off): the patient must be moved.
+	Displaced string
 }
 
 // Column is one Schedule's slots for the day.
@@ -53,6 +58,9 @@ type Book struct {
 	Columns []Column
 	// Waiting are the arrived patients, in order of their appointments.
 	Waiting []BookSlot
+	// Displaced counts the day's booked appointments in time a rota
+	// exception takes out.
+	Displaced int
 }
 
 // Day reads the book for a UK day, as the caller: Schedules, their Slots,
@@ -109,8 +117,10 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 		return nil, err
 	}
 	columns := map[string]*Column{}
+	exceptions := map[string][]clinical.Exception{}
 	for _, s := range schedules {
 		columns[s.ID()] = &Column{Schedule: s.ID(), Name: scheduleName(s, names)}
+		_, exceptions[s.ID()] = clinical.RotaOf(s)
 	}
 	for _, slot := range slots {
 		sched, _ := slot["schedule"].(map[string]any)
@@ -120,8 +130,15 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 			continue // a Schedule that is not active
 		}
 		bs := bookSlot(slot, bySlot[slot.ID()], alerts, now)
+		if bs.Appointment != "" && (bs.Status == "booked" || bs.Status == "pending" || bs.Status == "arrived") {
+			if reason, ok := clinical.CoveredBy(exceptions[id], bs.Start, bs.End); ok {
+				bs.Displaced = reason
+				book.Displaced++
+			}
+		}
 		c.Slots = append(c.Slots, bs)
 		if bs.Status == "arrived" || bs.Status == "checked-in" {
+			bs.Clinician = c.Name
 			book.Waiting = append(book.Waiting, bs)
 		}
 	}
@@ -134,7 +151,13 @@ func Day(ctx context.Context, svc *service.Service, day time.Time, now time.Time
 		}
 	}
 	slices.SortStableFunc(book.Columns, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
-	slices.SortStableFunc(book.Waiting, func(a, b BookSlot) int { return a.Start.Compare(b.Start) })
+	// Each clinician's waiting patients together, in appointment order.
+	slices.SortStableFunc(book.Waiting, func(a, b BookSlot) int {
+		if c := strings.Compare(a.Clinician, b.Clinician); c != 0 {
+			return c
+		}
+		return a.Start.Compare(b.Start)
+	})
 	return book, nil
 }
 

@@ -174,3 +174,8 @@ func slotID(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "slot-" + hex.EncodeToString(sum[:16])
 }
+
+// SlotID is the id of the Slot a rota generates for a slot key
+// (clinical.SlotKey): a test or a tool finds a generated Slot by its
+// Schedule and start without a search.
+func SlotID(key string) string { return slotID(key) }

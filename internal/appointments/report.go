@@ -2,8 +2,11 @@ package appointments
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -42,8 +45,13 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 		if len(matches) == service.MaxSearchCount {
 			return nil, fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
 		}
+		slots, encounters, err := gpadContext(ctx, svc, matches)
+		if err != nil {
+			return nil, err
+		}
 		for _, a := range matches {
-			rows = append(rows, clinical.GPADOf(a, types[clinicianOf(a)]))
+			rows = append(rows, clinical.GPADWith(a, clinical.GPADContext{ClinicianType: types[clinicianOf(a)],
+				Slot: slots[clinical.AppointmentSlot(a)], Encounter: encounters["Appointment/"+a.ID()]}))
 		}
 	}
 	return rows, nil
@@ -59,4 +67,49 @@ func clinicianOf(a fhir.Resource) string {
 		}
 	}
 	return ""
+}
+
+// gpadContext reads the Slots the appointments hold (service setting and
+// context type) and the Encounters naming them (actual times), a hundred
+// at a time. A role that cannot read Encounters gets no actual times.
+func gpadContext(ctx context.Context, svc *service.Service, appts []fhir.Resource) (map[string]fhir.Resource, map[string]fhir.Resource, error) {
+	slots, encounters := map[string]fhir.Resource{}, map[string]fhir.Resource{}
+	var slotIDs, apptRefs []string
+	for _, a := range appts {
+		if id := clinical.AppointmentSlot(a); id != "" {
+			slotIDs = append(slotIDs, id)
+		}
+		apptRefs = append(apptRefs, "Appointment/"+a.ID())
+	}
+	for i := 0; i < len(slotIDs); i += 100 {
+		res, err := svc.Search(ctx, service.SearchRequest{Type: "Slot", Params: url.Values{
+			"_id": {strings.Join(slotIDs[i:min(i+100, len(slotIDs))], ",")}, "_count": {"100"}}})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range Matches(res.Resource) {
+			slots[s.ID()] = s
+		}
+	}
+	for i := 0; i < len(apptRefs); i += 100 {
+		res, err := svc.Search(ctx, service.SearchRequest{Type: "Encounter", Params: url.Values{
+			"appointment": {strings.Join(apptRefs[i:min(i+100, len(apptRefs))], ",")}, "_count": {"200"}}})
+		var fe *fhir.Error
+		if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range Matches(res.Resource) {
+			if str(e["status"]) == "entered-in-error" {
+				continue
+			}
+			for _, ref := range asList(e["appointment"]) {
+				m, _ := ref.(map[string]any)
+				encounters[str(m["reference"])] = e
+			}
+		}
+	}
+	return slots, encounters, nil
 }

@@ -8,12 +8,13 @@ import "strings"
 // registration, appointments, alerts (Flag) and the names of repeat
 // medicines (NamesOnly), no consultation content; practice admins
 // read everything of the practice (the audit trail included) and manage
-// registrations and the practice's directory (sites, staff, teams); patients and proxies read
+// registrations and the practice's directory (sites, staff, teams) and move the patients of a
+// clinician who is off (workspace/displaced.go); patients and proxies read
 // the records they reach and book appointments.
 var RoleScopes = map[Role]string{
 	RoleGP:    both("*.cruds"),
 	RoleNurse: both("*.cruds"),
-	RolePracticeAdmin: both("*.rs", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
+	RolePracticeAdmin: both("*.rs", "Appointment.u", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
 		"Schedule.cud", "Slot.cud", // rotas and the slots they make
 		"Task.cu", "DiagnosticReport.u", "DocumentReference.cu"), // workflow: tasks; matching incoming results and letters, scanning letters in
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",

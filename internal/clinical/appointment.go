@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,10 +24,10 @@ var AppointmentStatusLabels = map[string]string{
 }
 
 var appointmentMoves = map[string][]string{
-	"booked":     {"arrived", "noshow", "cancelled", "checked-in"},
-	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"}, // back to booked: marked arrived by mistake
-	"checked-in": {"fulfilled"},
-	"noshow":     {"booked"}, // the patient turned up late after all
+	"booked":     {"arrived", "noshow", "cancelled", "checked-in", "fulfilled"}, // seen without arriving: a telephone or video consultation
+	"arrived":    {"checked-in", "fulfilled", "booked", "cancelled"},            // back to booked: marked arrived by mistake
+	"checked-in": {"fulfilled", "booked"},                                       // back to booked: a duty-list call nobody answered, or marked by mistake
+	"noshow":     {"booked"},                                                    // the patient turned up late after all
 	"pending":    {"booked", "cancelled"},
 }
 
@@ -51,14 +52,24 @@ func CheckAppointmentMove(from, to string) error {
 // booking"), and who cancelled.
 var (
 	BookingMethods = []Concept{{"telephone", "Telephone"}, {"in-person", "In person"}, {"online", "Online"},
-		{"nhs-111", "NHS 111"}, {"gp-connect", "Another organisation (GP Connect)"}}
+		{"nhs-111", "NHS 111"}, {"gp-connect", "GP Connect"}, {"other-organisation", "Another organisation"}}
+	// AheadReasons are why an appointment is booked more than two weeks
+	// ahead: the GP Appointments Data asks for one (gpcloud's codes: the
+	// collection's guidance names the need, not a code system).
+	AheadReasons = []Concept{{"patient-choice", "The patient asked for a later date"},
+		{"clinical-review", "A planned clinical review or follow-up"},
+		{"planned-clinic", "A planned clinic, procedure or screening"},
+		{"no-capacity", "No earlier appointment was available"}}
 	CancelledBy = []Concept{{"pat", "Patient"}, {"prov", "Practice"}}
 )
 
 // Extensions an Appointment carries for the practice and GPAD.
 const (
 	BookingMethodURL = "https://gpcloud.dev/fhir/StructureDefinition/booking-method"
-	BookedByURL      = "https://gpcloud.dev/fhir/StructureDefinition/booked-by"
+	// AheadReasonURL is why an appointment was booked more than
+	// AheadDays ahead (valueCode, AheadReasons).
+	AheadReasonURL = "https://gpcloud.dev/fhir/StructureDefinition/booked-ahead-reason"
+	BookedByURL    = "https://gpcloud.dev/fhir/StructureDefinition/booked-by"
 	// CancellationReasonSystem is FHIR R4's appointment-cancellation-reason.
 	CancellationReasonSystem = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 )
@@ -71,6 +82,47 @@ type Booking struct {
 	Reason                 string
 	Method                 string
 	BookedBy               Ref
+	// AheadReason is why it is booked more than AheadDays ahead.
+	AheadReason string
+}
+
+// AheadDays is how far ahead a booking may be made without a reason
+// (GPAD: more than two weeks needs one).
+const AheadDays = 14
+
+// DaysAhead counts the UK calendar days from booking (now) to start.
+func DaysAhead(now, start time.Time) int {
+	cy, cm, cd := now.In(UKTime).Date()
+	sy, sm, sd := start.In(UKTime).Date()
+	return int(time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC).Sub(time.Date(cy, cm, cd, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+}
+
+// NeedsAheadReason reports whether booking the slot now needs a reason.
+func (b Booking) NeedsAheadReason(now time.Time) bool {
+	start, err := time.Parse(time.RFC3339, text(b.Slot["start"]))
+	return err == nil && DaysAhead(now, start) > AheadDays
+}
+
+// PatientChoseDate gives an online booking more than two weeks ahead its
+// reason: the patient chose the date themselves from the times offered.
+// Other routes must be asked.
+func (b *Booking) PatientChoseDate(now time.Time) {
+	if b.Method == BookedOnline && b.AheadReason == "" && b.NeedsAheadReason(now) {
+		b.AheadReason = "patient-choice"
+	}
+}
+
+// CheckAt is Check with the rules that depend on the time of booking:
+// more than two weeks ahead needs a reason.
+func (b Booking) CheckAt(now time.Time) map[string]string {
+	errs := b.Check()
+	if b.AheadReason != "" && !slices.ContainsFunc(AheadReasons, func(c Concept) bool { return c.Code == b.AheadReason }) {
+		errs["ahead-reason"] = "Choose why it is booked more than two weeks ahead"
+	}
+	if b.AheadReason == "" && b.NeedsAheadReason(now) {
+		errs["ahead-reason"] = "Choose why it is booked more than two weeks ahead"
+	}
+	return errs
 }
 
 // Check returns what is wrong, by field.
@@ -123,6 +175,9 @@ func (b Booking) Appointment(now time.Time) fhir.Resource {
 	}
 	if r := strings.TrimSpace(b.Reason); r != "" {
 		a["description"] = r
+	}
+	if b.AheadReason != "" {
+		a["extension"] = append(a["extension"].([]any), map[string]any{"url": AheadReasonURL, "valueCode": b.AheadReason})
 	}
 	return a
 }
@@ -202,4 +257,65 @@ func apptRef(ref, display string) map[string]any {
 		m["display"] = display
 	}
 	return m
+}
+
+// Missed-appointment thresholds over the last 12 months at which staff
+// are prompted (inferred from practice: a child not brought twice is a
+// neglect signal that safeguarding guidance asks to be acted on; an
+// adult missing three may be unwell or vulnerable).
+const (
+	ChildMissedPrompt = 2
+	AdultMissedPrompt = 3
+)
+
+// MissedPrompt returns what staff should be told about a patient's
+// missed appointments (the times of their did-not-attend entries), or ""
+// when there is nothing to say: a child (under 18) not brought
+// ChildMissedPrompt times in 12 months is a safeguarding prompt.
+func MissedPrompt(birthDate string, missed []time.Time, now time.Time) string {
+	n := 0
+	for _, t := range missed {
+		if t.After(now.AddDate(-1, 0, 0)) && !t.After(now) {
+			n++
+		}
+	}
+	child := false
+	if b, err := time.Parse("2006-01-02", birthDate); err == nil && b.AddDate(18, 0, 0).After(now) {
+		child = true
+	}
+	switch {
+	case child && n >= ChildMissedPrompt:
+		return fmt.Sprintf("This child was not brought to %d appointments in the last 12 months. Consider a safeguarding concern: check the record and discuss with the practice's safeguarding lead.", n)
+	case !child && n >= AdultMissedPrompt:
+		return fmt.Sprintf("Missed %d appointments in the last 12 months. Consider why: illness, caring duties, vulnerability or a need for adjustments.", n)
+	}
+	return ""
+}
+
+// MaxConsultationLength bounds the time from a consultation's start to
+// its save that is taken as its actual length: a note written up later
+// than that gives no end time.
+const MaxConsultationLength = 2 * time.Hour
+
+// ConsultationEnd is the actual end of a consultation started at start
+// and saved at now, or zero when the save is not its end.
+func ConsultationEnd(start, now time.Time) time.Time {
+	if now.After(start) && now.Sub(start) <= MaxConsultationLength {
+		return now
+	}
+	return time.Time{}
+}
+
+// SeenInConsultation marks a booked appointment seen (fulfilled) because
+// the clinician saved its consultation: "seen" comes from the clinician,
+// not from someone remembering to press a button. It reports whether
+// the appointment changed (one cancelled, missed or seen already is
+// left as it is).
+func SeenInConsultation(a fhir.Resource) bool {
+	switch text(a["status"]) {
+	case "booked", "arrived", "checked-in":
+		a["status"] = "fulfilled"
+		return true
+	}
+	return false
 }

@@ -52,7 +52,9 @@ func AppointmentMessages(appt, before, patient fhir.Resource, practice string, n
 	if err != nil {
 		return nil
 	}
-	moved := before != nil && text(before["start"]) != text(appt["start"])
+	// Moved: another time, or another slot at the same time (a patient
+	// moved to another clinician when theirs is off must be told who).
+	moved := before != nil && (text(before["start"]) != text(appt["start"]) || AppointmentSlot(before) != AppointmentSlot(appt))
 	var kinds []string
 	switch {
 	case status == "booked" && (was == "" || was == "pending" || moved):

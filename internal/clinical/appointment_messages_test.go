@@ -44,6 +44,9 @@ func TestAppointmentMessages(t *testing.T) {
 		{"arrived: nothing", appt("arrived", inThreeDays, nil), appt("booked", inThreeDays, nil), patient(nil), "", false},
 		{"cancelled: cancellation", appt("cancelled", inThreeDays, nil), appt("booked", inThreeDays, nil), patient(nil), "cancellation", true},
 		{"moved: confirmation again", appt("booked", inThreeDays, nil), appt("booked", inThreeDays.Add(time.Hour), nil), patient(nil), "confirmation,reminder", true},
+		{"moved to another clinician at the same time: confirmation again", appt("booked", inThreeDays, func(a fhir.Resource) {
+			a["slot"] = []any{map[string]any{"reference": "Slot/other-clinician"}}
+		}), appt("booked", inThreeDays, func(a fhir.Resource) { a["slot"] = []any{map[string]any{"reference": "Slot/off-sick"}} }), patient(nil), "confirmation,reminder", true},
 		{"deceased: nothing", appt("booked", inThreeDays, nil), nil, patient(func(p fhir.Resource) { p["deceasedDateTime"] = "2026-11-30" }), "", false},
 		{"a child: nothing to their phone", appt("booked", inThreeDays, nil), nil, patient(func(p fhir.Resource) { p["birthDate"] = "2015-01-01" }), "", false},
 		{"no consent: nothing", appt("booked", inThreeDays, nil), nil, patient(func(p fhir.Resource) { delete(p, "telecom") }), "", false},

@@ -137,6 +137,10 @@ type Consultation struct {
 	Practice string
 	Type     string // a ConsultationTypes key
 	Start    time.Time
+	// End is when the consultation was saved, when that is its actual
+	// end (zero when it was written up later): with Start, the actual
+	// times the GP Appointments Data asks of a booked appointment.
+	End time.Time
 	// Clinician is the Practitioner who consulted; Author the user who
 	// writes it (the clinician, or who records for them).
 	Clinician, Author Ref

@@ -90,6 +90,9 @@ func (b *planner) plan() (Plan, error) {
 		period = map[string]any{}
 	}
 	period["start"] = when
+	if !c.End.IsZero() && c.End.After(c.Start) {
+		period["end"] = c.End.In(London).Format("2006-01-02T15:04:05-07:00")
+	}
 	enc["period"] = period
 	setOrDelete(enc, "location", c.Place.Display != "" || c.Place.Reference != "", func() any {
 		return []any{map[string]any{"location": refMap(c.Place)}}

@@ -80,6 +80,9 @@ type Session struct {
 	Mode       string
 	BookableBy []string
 	Release    string
+	// ServiceSetting and ContextType map the slots for GPAD (codes of
+	// ServiceSettings and ContextTypes; "" for the defaults).
+	ServiceSetting, ContextType string
 }
 
 // Exception takes a period out of the rota.
@@ -88,8 +91,41 @@ type Exception struct {
 	Reason   string
 }
 
-// Modes are the delivery channels a slot may have.
-var Modes = []string{"face-to-face", "telephone", "video", "home-visit"}
+// Modes are the delivery channels a slot may have: GPAD's modes
+// (written: an online consultation answered in writing).
+var Modes = []string{"face-to-face", "telephone", "video", "home-visit", "written"}
+
+// GPAD's mapping of each slot type beyond its national category: the
+// service setting it is delivered in and whether it is a care related
+// encounter (S62's context type). Written on each generated Slot.
+const (
+	SlotServiceSettingURL = "https://gpcloud.dev/fhir/StructureDefinition/slot-service-setting"
+	SlotContextTypeURL    = "https://gpcloud.dev/fhir/StructureDefinition/slot-context-type"
+)
+
+// ServiceSettings and ContextTypes are the values GPAD reports
+// (gpcloud's codes for them).
+var (
+	ServiceSettings = []Concept{{"general-practice", "General Practice"}, {"pcn", "Primary Care Network"},
+		{"extended-access", "Extended Access Provision"}, {"other", "Other"}}
+	ContextTypes = []Concept{{"care-related", "Care Related Encounter"}, {"not-care-related", "Not a care related encounter"}}
+)
+
+// GPADSetting is a session's service setting and context type, the
+// defaults (General Practice, Care Related Encounter) when not set.
+func (s Session) GPADSetting() (setting, context string) {
+	setting, context = s.ServiceSetting, s.ContextType
+	if setting == "" {
+		setting = ServiceSettings[0].Code
+	}
+	if context == "" {
+		context = ContextTypes[0].Code
+		if s.Category.Code == "non-contractual" {
+			context = "not-care-related"
+		}
+	}
+	return setting, context
+}
 
 var dayCodes = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
@@ -123,6 +159,12 @@ func (s Session) Check() map[string]string {
 		if b != BookedByPractice && b != BookedOnline && b != BookedByGPConnect {
 			errs["bookableBy"] = "Choose who may book the slots"
 		}
+	}
+	if s.ServiceSetting != "" && !slices.ContainsFunc(ServiceSettings, func(c Concept) bool { return c.Code == s.ServiceSetting }) {
+		errs["serviceSetting"] = "Choose the service setting"
+	}
+	if s.ContextType != "" && !slices.ContainsFunc(ContextTypes, func(c Concept) bool { return c.Code == s.ContextType }) {
+		errs["contextType"] = "Choose whether the slots are care related encounters"
 	}
 	if _, err := releaseRule(s.Release); err != nil {
 		errs["release"] = "Enter when slots are released: blank for at once, a time like 08:00 on the day, or hours ahead like 48h"
@@ -271,7 +313,10 @@ func SlotResource(scheduleID string, p PlannedSlot) fhir.Resource {
 	if p.Blocked != "" {
 		slot["comment"] = p.Blocked
 	}
-	exts := []any{map[string]any{"url": SlotModeURL, "valueCode": s.Mode}}
+	setting, context := s.GPADSetting()
+	exts := []any{map[string]any{"url": SlotModeURL, "valueCode": s.Mode},
+		map[string]any{"url": SlotServiceSettingURL, "valueCode": setting},
+		map[string]any{"url": SlotContextTypeURL, "valueCode": context}}
 	by := s.BookableBy
 	if len(by) == 0 {
 		by = []string{BookedByPractice}
@@ -335,6 +380,10 @@ func RotaOf(schedule fhir.Resource) ([]Session, []Exception) {
 					s.BookableBy = append(s.BookableBy, text(pm["valueCode"]))
 				case "release":
 					s.Release = text(pm["valueString"])
+				case "serviceSetting":
+					s.ServiceSetting = text(pm["valueCode"])
+				case "contextType":
+					s.ContextType = text(pm["valueCode"])
 				}
 			}
 			sessions = append(sessions, s)
@@ -384,6 +433,12 @@ func SetRota(schedule fhir.Resource, sessions []Session, exceptions []Exception)
 		}
 		if s.Release != "" {
 			parts = append(parts, map[string]any{"url": "release", "valueString": s.Release})
+		}
+		if s.ServiceSetting != "" {
+			parts = append(parts, map[string]any{"url": "serviceSetting", "valueCode": s.ServiceSetting})
+		}
+		if s.ContextType != "" {
+			parts = append(parts, map[string]any{"url": "contextType", "valueCode": s.ContextType})
 		}
 		keep = append(keep, map[string]any{"url": SessionURL, "extension": parts})
 	}

@@ -175,6 +175,7 @@ func (pt *Portal) book(w http.ResponseWriter, r *http.Request, v *visit) {
 	p.Reason = r.PostFormValue("reason")
 	b := clinical.Booking{PatientID: v.Patient.ID, PatientName: v.Patient.Name, Slot: p.Info.Slot, Clinician: p.Info.Clinician,
 		Reason: p.Reason, Method: clinical.BookedOnline, BookedBy: clinical.Ref{Display: v.user.Name}}
+	b.PatientChoseDate(pt.opts.Now())
 	if errs := b.Check(); errs["reason"] != "" {
 		p.AddError("reason", errs["reason"])
 		pt.pages.Render(w, "book-confirm", http.StatusUnprocessableEntity, p)

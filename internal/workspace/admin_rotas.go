@@ -120,6 +120,8 @@ type rotaPage struct {
 	Generated         *appointments.Generated
 	Days              []option
 	Categories        []clinical.Concept
+	Settings          []clinical.Concept
+	Contexts          []clinical.Concept
 	Modes             []option
 	Channels          []option
 }
@@ -129,6 +131,7 @@ type sessionForm struct {
 	Start, End, Minutes, Category string
 	Mode, Release                 string
 	BookableBy                    []string
+	ServiceSetting, ContextType   string
 }
 
 type exceptionForm struct{ From, To, Reason string }
@@ -149,6 +152,7 @@ func (ws *Workspace) rotaView(w http.ResponseWriter, r *http.Request, v *visit) 
 	p := &rotaPage{adminPage: ws.adminBase(r, v, "Rota", "Rotas"), ID: s.ID(), Version: strconv.FormatInt(out.Version.VersionID, 10),
 		Weeks: "6", Days: rotaDays, Categories: clinical.NationalSlotCategories,
 		Form:     sessionForm{Minutes: "10", Mode: "face-to-face", BookableBy: []string{clinical.BookedByPractice}},
+		Settings: clinical.ServiceSettings, Contexts: clinical.ContextTypes,
 		Channels: []option{{clinical.BookedByPractice, "The practice"}, {clinical.BookedOnline, "Patients online"}, {clinical.BookedByGPConnect, "Other organisations (GP Connect, NHS 111)"}}}
 	for _, m := range clinical.Modes {
 		p.Modes = append(p.Modes, option{m, modeLabels[m]})
@@ -190,9 +194,11 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 	case action == "add-session":
 		f := sessionForm{Days: r.PostForm["day"], Start: strings.TrimSpace(r.PostFormValue("start")), End: strings.TrimSpace(r.PostFormValue("end")),
 			Minutes: strings.TrimSpace(r.PostFormValue("minutes")), Category: r.PostFormValue("category"), Mode: r.PostFormValue("mode"),
-			Release: strings.TrimSpace(r.PostFormValue("release")), BookableBy: r.PostForm["bookable-by"]}
+			Release: strings.TrimSpace(r.PostFormValue("release")), BookableBy: r.PostForm["bookable-by"],
+			ServiceSetting: r.PostFormValue("service-setting"), ContextType: r.PostFormValue("context-type")}
 		p.Form = f
-		se := clinical.Session{Start: f.Start, End: f.End, Mode: f.Mode, Release: f.Release, BookableBy: f.BookableBy}
+		se := clinical.Session{Start: f.Start, End: f.End, Mode: f.Mode, Release: f.Release, BookableBy: f.BookableBy,
+			ServiceSetting: f.ServiceSetting, ContextType: f.ContextType}
 		se.Minutes, _ = strconv.Atoi(f.Minutes)
 		for _, d := range f.Days {
 			if i := slices.IndexFunc(rotaDays, func(o option) bool { return o.Value == d }); i >= 0 {
@@ -216,7 +222,7 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 			}
 		}
 		if len(errs) > 0 {
-			fieldErrors(&p.page, renameRotaErrors(errs), []string{"day-mon", "start", "end", "minutes", "category", "mode-face-to-face", "bookable-by-practice", "release"})
+			fieldErrors(&p.page, renameRotaErrors(errs), []string{"day-mon", "start", "end", "minutes", "category", "mode-face-to-face", "bookable-by-practice", "service-setting", "context-type", "release"})
 			adminPages.Render(w, "admin-rota", http.StatusUnprocessableEntity, p)
 			return
 		}
@@ -319,6 +325,10 @@ func renameRotaErrors(errs map[string]string) map[string]string {
 			k = "mode-face-to-face"
 		case "bookableBy":
 			k = "bookable-by-practice"
+		case "serviceSetting":
+			k = "service-setting"
+		case "contextType":
+			k = "context-type"
 		}
 		out[k] = v
 	}
@@ -337,6 +347,9 @@ func sessionWords(s clinical.Session) string {
 	}
 	w := strings.Join(days, ", ") + " " + s.Start + " to " + s.End + ", " + strconv.Itoa(s.Minutes) + "-minute " + strings.ToLower(modeLabels[s.Mode]) +
 		" slots (" + s.Category.Display + "), booked by " + strings.Join(by, ", ")
+	if setting, context := s.GPADSetting(); setting != clinical.ServiceSettings[0].Code || context != clinical.ContextTypes[0].Code {
+		w += ", " + conceptLabel(clinical.ServiceSettings, setting) + ", " + strings.ToLower(conceptLabel(clinical.ContextTypes, context))
+	}
 	if s.Release != "" {
 		if strings.HasSuffix(s.Release, "h") {
 			w += ", released " + strings.TrimSuffix(s.Release, "h") + " hours ahead"
@@ -349,4 +362,14 @@ func sessionWords(s clinical.Session) string {
 
 func exceptionWords(x clinical.Exception) string {
 	return x.Reason + ": " + x.From.In(clinical.UKTime).Format("02-Jan-2006") + " to " + x.To.Add(-time.Minute).In(clinical.UKTime).Format("02-Jan-2006")
+}
+
+// conceptLabel is the display of code among cs.
+func conceptLabel(cs []clinical.Concept, code string) string {
+	for _, c := range cs {
+		if c.Code == code {
+			return c.Display
+		}
+	}
+	return code
 }

@@ -27,6 +27,8 @@ type appointmentPage struct {
 	Status           string
 	Method, BookedBy string
 	Reason           string
+	AheadReason      string // why booked more than two weeks ahead
+	Callback         string // a duty-list entry's number to ring
 	Cancellation     string
 	Alerts           []string
 	Moves            []move
@@ -34,6 +36,11 @@ type appointmentPage struct {
 	CancelledBy      []clinical.Concept
 	By, CancelReason string
 	Flash            string
+	// MayConsult: a clinician may start the consultation from here.
+	MayConsult bool
+	// MissedPrompt asks staff to act on the patient's repeated missed
+	// appointments (clinical.MissedPrompt).
+	MissedPrompt string
 }
 
 // move is a button that changes the appointment's status.
@@ -66,6 +73,7 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 	p.End, _ = time.Parse(time.RFC3339, text(a["end"]))
 	p.Status = text(a["status"])
 	p.Reason = text(a["description"])
+	p.Callback = clinical.CallbackOf(a)
 	if t, _ := a["appointmentType"].(map[string]any); t != nil {
 		p.Mode = text(t["text"])
 	}
@@ -81,6 +89,12 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 			for _, m := range clinical.BookingMethods {
 				if m.Code == text(e["valueCode"]) {
 					p.Method = m.Display
+				}
+			}
+		case clinical.AheadReasonURL:
+			for _, c := range clinical.AheadReasons {
+				if c.Code == text(e["valueCode"]) {
+					p.AheadReason = c.Display
 				}
 			}
 		case clinical.BookedByURL:
@@ -106,6 +120,7 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 		}
 	}
 	p.MayCancel = clinical.CheckAppointmentMove(p.Status, "cancelled") == nil && p.Status != "cancelled"
+	p.MayConsult = mayConsult(v.principal) && (p.Status == "booked" || p.Status == "arrived" || p.Status == "checked-in")
 	if p.Patient.Reference != "" {
 		alerts, err := appointments.Alerts(r.Context(), ws.opts.Service, []string{p.Patient.Reference})
 		if err != nil {
@@ -113,6 +128,12 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 			return nil, nil, false
 		}
 		p.Alerts = alerts[p.Patient.Reference]
+		missed, err := appointments.MissedOf(r.Context(), ws.opts.Service, p.PatientID, ws.opts.Now())
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return nil, nil, false
+		}
+		p.MissedPrompt = missed.Prompt
 	}
 	return p, a, true
 }
@@ -186,6 +207,9 @@ func (ws *Workspace) saveAppointment(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	_, err = ws.opts.Service.Update(r.Context(), "Appointment", a.ID(), a, service.Precondition{Set: true, Version: version})
+	if err == nil && text(a["status"]) == "cancelled" {
+		ws.reblock(r, clinical.AppointmentSlot(a))
+	}
 	var fe *fhir.Error
 	switch {
 	case errors.As(err, &fe) && (fe.Status == http.StatusPreconditionFailed || fe.Status == http.StatusConflict):
@@ -206,6 +230,15 @@ func (ws *Workspace) saveAppointment(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	http.Redirect(w, r, "/workspace/appointments/"+a.ID()+"?changed=1", http.StatusSeeOther)
+}
+
+// reblock blocks a slot freed in time its clinician's rota takes out
+// (a displaced patient moved or cancelled), so that nobody is booked with
+// a clinician who is off. A failure is logged: the change itself stands.
+func (ws *Workspace) reblock(r *http.Request, slotID string) {
+	if err := appointments.Reblock(r.Context(), ws.opts.Service, slotID); err != nil && ws.opts.Logger != nil {
+		ws.opts.Logger.Warn("a freed slot in an exception was not blocked again: make the rota's slots", "slot", slotID, "err", err)
+	}
 }
 
 func text(v any) string { s, _ := v.(string); return s }

@@ -74,26 +74,8 @@ func (ws *Workspace) move(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.pages.Render(w, "appointment-move", http.StatusConflict, p)
 		return
 	}
-	a["slot"] = []any{map[string]any{"reference": "Slot/" + slotID}}
-	a["start"], a["end"] = info.Slot["start"], info.Slot["end"]
-	if info.Book.Mode != "" {
-		a["appointmentType"] = map[string]any{"text": info.Book.Mode}
-	}
-	if cat, ok := info.Slot["serviceCategory"]; ok {
-		a["serviceCategory"] = cat
-	}
-	var parts []any
-	for _, part := range list(a["participant"]) {
-		actor, _ := part["actor"].(map[string]any)
-		if !strings.HasPrefix(text(actor["reference"]), "Practitioner/") {
-			parts = append(parts, part)
-		}
-	}
-	if info.Clinician.Reference != "" {
-		parts = append(parts, map[string]any{"actor": map[string]any{"reference": info.Clinician.Reference, "display": info.Clinician.Display},
-			"status": "accepted", "required": "required"})
-	}
-	a["participant"] = parts
+	oldSlot := slotOf(a)
+	appointments.MoveTo(a, info)
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if err != nil {
 		http.Error(w, "bad version", http.StatusBadRequest)
@@ -118,6 +100,7 @@ func (ws *Workspace) move(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.failed(w, r, v, err)
 		return
 	}
+	ws.reblock(r, oldSlot)
 	http.Redirect(w, r, "/workspace/appointments/"+a.ID()+"?moved=1", http.StatusSeeOther)
 }
 

@@ -74,7 +74,7 @@ func (ws *Workspace) book(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // The book's words for slots and appointments.
-var modeLabels = map[string]string{"face-to-face": "Face to face", "telephone": "Telephone", "video": "Video", "home-visit": "Home visit"}
+var modeLabels = map[string]string{"face-to-face": "Face to face", "telephone": "Telephone", "video": "Video", "home-visit": "Home visit", "written": "Written (online)"}
 
 var statusTags = map[string]string{"booked": "nhsuk-tag--blue", "arrived": "nhsuk-tag--green", "checked-in": "nhsuk-tag--purple",
 	"fulfilled": "nhsuk-tag--white", "noshow": "nhsuk-tag--orange"}
@@ -89,6 +89,7 @@ var bookFuncs = template.FuncMap{
 	"isoDate":     func(t time.Time) string { return t.In(clinical.UKTime).Format("2006-01-02") },
 	"bookLink":    bookLink,
 	"has":         func(l []string, s string) bool { return slices.Contains(l, s) },
+	"dutyActions": func(status string) []move { return dutyActions[status] },
 }
 
 // pageFuncs are every workspace page's template functions: a variable

@@ -23,6 +23,13 @@ type bookSlotPage struct {
 	Methods  []clinical.Concept
 	Method   string
 	Reason   string
+	// Ahead: the slot is more than two weeks away, so the form asks why
+	// (GPAD's exception reason).
+	Ahead        bool
+	AheadReasons []clinical.Concept
+	AheadReason  string
+	// MissedPrompt is the chosen patient's missed-appointments prompt.
+	MissedPrompt string
 }
 
 func (ws *Workspace) slotPage(w http.ResponseWriter, r *http.Request, v *visit) (*bookSlotPage, bool) {
@@ -36,6 +43,8 @@ func (ws *Workspace) slotPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		ws.message(w, r, v, http.StatusConflict, "Slot not free", "This slot is no longer free. Go back to the appointment book and choose another.")
 		return nil, false
 	}
+	p.Ahead = clinical.Booking{Slot: info.Slot}.NeedsAheadReason(ws.opts.Now())
+	p.AheadReasons = clinical.AheadReasons
 	return p, true
 }
 
@@ -70,6 +79,11 @@ func (ws *Workspace) choosePatient(r *http.Request, p *bookSlotPage, id string) 
 		return err
 	}
 	p.Alerts = alerts["Patient/"+id]
+	missed, err := appointments.MissedOf(r.Context(), ws.opts.Service, id, ws.opts.Now())
+	if err != nil {
+		return err
+	}
+	p.MissedPrompt = missed.Prompt
 	return nil
 }
 
@@ -81,6 +95,7 @@ func (ws *Workspace) bookSlot(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	p.Query, p.Method, p.Reason = r.PostFormValue("q"), r.PostFormValue("method"), r.PostFormValue("reason")
+	p.AheadReason = r.PostFormValue("ahead-reason")
 	if id := r.PostFormValue("patient"); id != "" && isID(id) {
 		if err := ws.choosePatient(r, p, id); err != nil {
 			p.AddError("q", "That patient could not be opened: search again")
@@ -107,16 +122,20 @@ func (ws *Workspace) bookSlot(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	b := clinical.Booking{Slot: p.Info.Slot, Clinician: p.Info.Clinician, Reason: p.Reason, Method: p.Method,
-		BookedBy: clinical.Ref{Reference: v.principal.FHIRUser, Display: v.user.Name}}
+		BookedBy: clinical.Ref{Reference: v.principal.FHIRUser, Display: v.user.Name}, AheadReason: p.AheadReason}
 	if p.Patient != nil {
 		b.PatientID, b.PatientName = p.Patient.ID, p.Patient.Name
 	}
-	if errs := b.Check(); len(errs) > 0 {
+	if errs := b.CheckAt(ws.opts.Now()); len(errs) > 0 {
 		if errs["patient"] != "" {
 			errs["q"] = "Find and choose the patient"
 			delete(errs, "patient")
 		}
-		fieldErrors(&p.page, errs, []string{"q", "method", "reason"})
+		if errs["ahead-reason"] != "" {
+			errs["ahead-reason-"+clinical.AheadReasons[0].Code] = errs["ahead-reason"]
+			delete(errs, "ahead-reason")
+		}
+		fieldErrors(&p.page, errs, []string{"q", "method", "ahead-reason-" + clinical.AheadReasons[0].Code, "reason"})
 		ws.pages.Render(w, "book-slot", http.StatusUnprocessableEntity, p)
 		return
 	}

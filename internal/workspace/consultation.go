@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -44,6 +45,11 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 	} else {
 		now := ws.opts.Now().In(clinical.London)
 		fillForm(p, clinical.Consultation{Type: "face-to-face", Start: now})
+	}
+	// Opened from an appointment (?appointment=id, an id, not clinical
+	// data): the consultation names it, so saving it marks it seen.
+	if id := r.URL.Query().Get("appointment"); id != "" && labelOf(p.Appointments, "Appointment/"+id) != "" {
+		p.Appointment = "Appointment/" + id
 	}
 	ws.pages.Render(w, "consultation", http.StatusOK, p)
 }
@@ -121,12 +127,18 @@ func (ws *Workspace) saveConsultation(w http.ResponseWriter, r *http.Request, v 
 		ws.failed(w, r, v, err)
 		return
 	}
+	c.End = clinical.ConsultationEnd(c.Start, ws.opts.Now())
 	plan, err := clinical.PlanConsultation(&c, stored, ws.opts.Now())
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}
-	enc, err := ws.write(r.Context(), plan, patient.ID, c.Author, "")
+	seen, err := ws.seenEntry(r.Context(), c.Appointment)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	enc, err := ws.write(r.Context(), plan, patient.ID, c.Author, "", seen...)
 	if err != nil {
 		ws.saveDraft(r.Context(), v, patient.ID, r.PostForm)
 		ws.writeFailed(w, r, v, p, err)
@@ -288,11 +300,15 @@ func (ws *Workspace) read(ctx context.Context, typ, id string) (fhir.Resource, e
 	return fhir.Unmarshal(out.Version.Body)
 }
 
-// write runs a plan as one transaction and returns the Encounter's id.
-func (ws *Workspace) write(ctx context.Context, plan clinical.Plan, patientID string, who clinical.Ref, reason string) (string, error) {
+// write runs a plan as one transaction, with any extra entries, and
+// returns the Encounter's id.
+func (ws *Workspace) write(ctx context.Context, plan clinical.Plan, patientID string, who clinical.Ref, reason string, extra ...any) (string, error) {
 	bundle, err := plan.Bundle(patientID, who, reason, ws.opts.Now())
 	if err != nil {
 		return "", err
+	}
+	if len(extra) > 0 {
+		bundle["entry"] = append(bundle["entry"].([]any), extra...)
 	}
 	out, err := ws.opts.Service.ProcessBundle(ctx, bundle, service.BundleOptions{})
 	if err != nil {
@@ -390,4 +406,29 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// seenEntry is the transaction entry that marks the consultation's
+// appointment seen (If-Match the version read), or none when there is no
+// appointment or it is not waiting to be seen: saving the consultation
+// and marking the appointment happen together or not at all.
+func (ws *Workspace) seenEntry(ctx context.Context, ref string) ([]any, error) {
+	id, ok := strings.CutPrefix(ref, "Appointment/")
+	if !ok || id == "" {
+		return nil, nil
+	}
+	out, err := ws.opts.Service.Read(ctx, "Appointment", id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := fhir.Unmarshal(out.Version.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !clinical.SeenInConsultation(a) {
+		return nil, nil
+	}
+	delete(a, "meta")
+	return []any{map[string]any{"resource": map[string]any(a),
+		"request": map[string]any{"method": "PUT", "url": "Appointment/" + id, "ifMatch": fmt.Sprintf(`W/"%d"`, out.Version.VersionID)}}}, nil
 }

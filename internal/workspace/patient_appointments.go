@@ -16,6 +16,9 @@ type patientAppointmentsPage struct {
 	page
 	Upcoming, Past []apptRow
 	DNAYear        int
+	// MissedPrompt asks staff to act on repeated missed appointments
+	// (a child not brought: safeguarding).
+	MissedPrompt string
 }
 
 // apptRow is one appointment in the patient's list.
@@ -49,14 +52,17 @@ func (ws *Workspace) patientAppointments(w http.ResponseWriter, r *http.Request,
 				row.Clinician = text(actor["display"])
 			}
 		}
-		if row.Status == "noshow" && row.Start.After(now.AddDate(-1, 0, 0)) {
-			p.DNAYear++
-		}
 		if row.Start.After(now) && (row.Status == "booked" || row.Status == "pending" || row.Status == "arrived" || row.Status == "checked-in") {
 			p.Upcoming = append([]apptRow{row}, p.Upcoming...) // soonest first
 		} else {
 			p.Past = append(p.Past, row)
 		}
 	}
+	missed, err := appointments.MissedOf(r.Context(), ws.opts.Service, patient.ID, now)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	p.DNAYear, p.MissedPrompt = len(missed.Times), missed.Prompt
 	ws.pages.Render(w, "patient-appointments", http.StatusOK, p)
 }

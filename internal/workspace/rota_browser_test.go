@@ -36,6 +36,9 @@ func TestBrowserRota(t *testing.T) {
 	admin := s.Staff(t, "manager@test", auth.RolePracticeAdmin, practice.OrganizationID, "")
 	b.SignIn(s.URL, admin)
 	b.Do(chromedp.Navigate(s.URL+"/workspace/admin/rotas"), chromedp.WaitVisible(chromedp.ID("rotas")))
+	if got := b.Text("#gpad-status"); !strings.Contains(got, "not connected") {
+		t.Errorf("the GPAD submission's status: %q", got)
+	}
 	b.Axe("rotas")
 	b.Shot("rotas")
 	b.Narrow("rotas", 320)
@@ -53,9 +56,10 @@ func TestBrowserRota(t *testing.T) {
 		t.Fatalf("a session that does not divide: %q", got)
 	}
 	b.Axe("rota with an error")
-	b.Do(chromedp.Clear(chromedp.ID("end")), chromedp.SendKeys(chromedp.ID("end"), "10:00"))
+	b.Do(chromedp.Clear(chromedp.ID("end")), chromedp.SendKeys(chromedp.ID("end"), "10:00"),
+		chromedp.SetValue(chromedp.ID("service-setting"), "pcn"))
 	b.ClickAndLoad("#add-session")
-	if got := b.Text("#sessions"); !strings.Contains(got, "Mon, Tue 09:00 to 10:00, 10-minute face to face slots") {
+	if got := b.Text("#sessions"); !strings.Contains(got, "Mon, Tue 09:00 to 10:00, 10-minute face to face slots") || !strings.Contains(got, "Primary Care Network") {
 		t.Fatalf("sessions: %q", got)
 	}
 	// Leave on the next Monday.

@@ -2,7 +2,7 @@ package workspace
 
 // pageNames are the workspace's page templates.
 var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
-	"book", "book-slot", "appointment", "appointment-move", "free-slots", "patient-appointments", "register", "registration",
+	"book", "book-slot", "appointment", "appointment-move", "free-slots", "displaced", "duty", "week", "patient-appointments", "register", "registration",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Medication (medication*.go).
@@ -44,6 +44,12 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("GET /workspace/appointments/{appt}/move", ws.staff("read", ws.moveForm))
 	m.HandleFunc("POST /workspace/appointments/{appt}/move", ws.staff("update", ws.move))
 	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
+	m.HandleFunc("GET /workspace/appointments/displaced", ws.staff("search-type", ws.displaced))
+	m.HandleFunc("GET /workspace/appointments/week", ws.staff("search-type", ws.week))
+	m.HandleFunc("GET /workspace/duty", ws.staff("search-type", ws.duty))
+	m.HandleFunc("POST /workspace/duty", ws.staff("create", ws.addDuty))
+	m.HandleFunc("POST /workspace/duty/{appt}", ws.staff("update", ws.workDuty))
+	m.HandleFunc("POST /workspace/appointments/displaced", ws.staff("update", ws.rebook))
 	m.HandleFunc("GET /workspace/patients/{id}/appointments", ws.staff("search-type", ws.patientAppointments))
 	// Registration (register.go, registration.go, deduct.go,
 	// reregister.go, death.go, details.go).
