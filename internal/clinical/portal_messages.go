@@ -24,8 +24,9 @@ import (
 // proxy the proxy themselves (a display naming who they act for, never
 // the patient: nobody sends from another person's profile, the NHS App
 // rule); recipient the practice (Organization) or the patient; payload a
-// contentString and at most one contentAttachment (a Binary in the same
-// transaction, its securityContext the patient); inResponseTo the
+// contentString and at most one file: a contentAttachment (its type,
+// name and size) and a contentReference to its Binary (written in the
+// same transaction, its securityContext the patient); inResponseTo the
 // message answered; about the online request (Task) a reply answers.
 // A patient's message is "in-progress" until the practice answers it,
 // then "completed": the practice's queue is the in-progress ones.
@@ -151,9 +152,12 @@ func (m NewMessage) Resources(by MessageSender, now time.Time) (comm, binary fhi
 		if name == "" {
 			name = "Attachment"
 		}
-		comm["payload"] = append(comm["payload"].([]any), map[string]any{"contentAttachment": map[string]any{
-			"contentType": ct, "url": binaryURN, "title": name, "size": json.Number(strconv.Itoa(len(m.Attachment.Data))),
-			"creation": now.UTC().Format(time.RFC3339)}})
+		// The file's facts as an Attachment, its bytes by a reference (a
+		// transaction rewrites references to the urn, not Attachment.url).
+		comm["payload"] = append(comm["payload"].([]any),
+			map[string]any{"contentAttachment": map[string]any{"contentType": ct, "title": name,
+				"size": json.Number(strconv.Itoa(len(m.Attachment.Data))), "creation": now.UTC().Format(time.RFC3339)}},
+			map[string]any{"contentReference": map[string]any{"reference": binaryURN, "display": name}})
 	}
 	return comm, binary, binaryURN
 }
@@ -278,12 +282,17 @@ func MessageOf(res fhir.Resource) Message {
 	subj := mapOf(res["subject"])
 	m.Patient, _ = strings.CutPrefix(str(subj, "reference"), "Patient/")
 	m.PatientName = str(subj, "display")
+	binary := ""
+	for _, p := range list(res, "payload") {
+		if id, ok := strings.CutPrefix(str(mapOf(p["contentReference"]), "reference"), "Binary/"); ok {
+			binary = id
+		}
+	}
 	for _, p := range list(res, "payload") {
 		if s := str(p, "contentString"); s != "" {
 			m.Text = s
 		}
 		if a := mapOf(p["contentAttachment"]); a != nil {
-			id, _ := strings.CutPrefix(str(a, "url"), "Binary/")
 			ct := str(a, "contentType")
 			size := 0
 			switch n := a["size"].(type) {
@@ -293,7 +302,7 @@ func MessageOf(res fhir.Resource) Message {
 			case float64:
 				size = int(n)
 			}
-			m.Attachment = &MessageAttachment{Binary: id, Title: str(a, "title"), ContentType: ct, Kind: AttachmentTypes[ct], Size: size}
+			m.Attachment = &MessageAttachment{Binary: binary, Title: str(a, "title"), ContentType: ct, Kind: AttachmentTypes[ct], Size: size}
 		}
 	}
 	for _, a := range list(res, "about") {

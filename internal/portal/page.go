@@ -10,7 +10,7 @@ import (
 var pageNames = []string{"message", "home", "switch",
 	"appointments", "appointment", "book-mode", "book-times", "book-confirm", "cancel",
 	"help-kind", "help-flags", "help-urgent", "help-details", "help-sent",
-	"repeats", "record", "details"}
+	"repeats", "record", "details", "messages"}
 
 // page is what every portal page gets.
 type page struct {
@@ -42,6 +42,7 @@ func nav(current string) []web.NavItem {
 		{Href: "/patient/help", Label: "Ask for help"},
 		{Href: "/patient/prescriptions", Label: "Prescriptions"},
 		{Href: "/patient/record", Label: "Health record"},
+		{Href: "/patient/messages", Label: "Messages"},
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current
