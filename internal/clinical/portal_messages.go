@@ -251,8 +251,8 @@ type Message struct {
 	// FromPractice: the practice wrote it.
 	FromPractice bool
 	// From names the writer: the patient, a proxy (acting for), a
-	// member of staff.
-	From     string
+	// member of staff; SenderRef is their resource, if named.
+	From, SenderRef string
 	Sent     time.Time
 	Text     string
 	Awaiting bool
@@ -278,6 +278,7 @@ func MessageOf(res fhir.Resource) Message {
 		m.Version = str(meta, "versionId")
 	}
 	m.From = str(mapOf(res["sender"]), "display")
+	m.SenderRef = str(mapOf(res["sender"]), "reference")
 	m.Sent, _ = time.Parse(time.RFC3339, str(res, "sent"))
 	subj := mapOf(res["subject"])
 	m.Patient, _ = strings.CutPrefix(str(subj, "reference"), "Patient/")

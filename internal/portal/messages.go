@@ -33,7 +33,7 @@ const conversationLimit = 100
 
 type messagesPage struct {
 	page
-	Messages []clinical.Message
+	Messages []portalMessage
 	Text     string
 	Sent     bool
 	Limit    string
@@ -45,9 +45,26 @@ func (pt *Portal) messagesPage(r *http.Request, v *visit) (*messagesPage, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &messagesPage{page: pt.base(v, "Messages", "Messages"), Messages: clinical.Conversation(clinical.ForPatient(rs)),
-		Limit: itoa(clinical.MaxAttachmentBytes>>20) + " MB"}
+	p := &messagesPage{page: pt.base(v, "Messages", "Messages"), Limit: itoa(clinical.MaxAttachmentBytes>>20) + " MB"}
+	me := clinical.SenderRef(clinical.MessageSender{PortalRequester: pt.requester(v), ProxyRef: v.user.FHIRUser})
+	for _, m := range clinical.Conversation(clinical.ForPatient(rs)) {
+		who := "From " + m.From
+		switch {
+		case m.FromPractice:
+			who = "From your GP surgery"
+		case m.From == me["display"] && (v.Proxy || m.SenderRef == "Patient/"+v.Patient.ID):
+			who = "From you"
+		}
+		p.Messages = append(p.Messages, portalMessage{Message: m, Who: who})
+	}
 	return p, nil
+}
+
+// portalMessage is a message with who wrote it, as the reader says it
+// ("From you").
+type portalMessage struct {
+	clinical.Message
+	Who string
 }
 
 func (pt *Portal) messages(w http.ResponseWriter, r *http.Request, v *visit) {
