@@ -253,9 +253,9 @@ type Message struct {
 	// From names the writer: the patient, a proxy (acting for), a
 	// member of staff; SenderRef is their resource, if named.
 	From, SenderRef string
-	Sent     time.Time
-	Text     string
-	Awaiting bool
+	Sent            time.Time
+	Text            string
+	Awaiting        bool
 	// Attachment is the file sent with it, if any: its Binary id, name,
 	// type and size.
 	Attachment *MessageAttachment
