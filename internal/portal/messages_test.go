@@ -153,10 +153,11 @@ func TestMessagesOverHTTP(t *testing.T) {
 		t.Fatal("the patient does not see the reply")
 	}
 
-	// A proxy writes as themselves about the child, never as the child.
-	child := practice.Patients[2]
+	// A proxy writes as themselves about the person, never as them.
+	child := adultOf(t, s, practice.Patients[2:]) // cared for, with a lasting power of attorney
 	proxy := signIn(t, s, &identity.User{ID: "mum", Name: "Mum Example", Role: auth.RoleProxy, Patients: []string{child}, IdentityProof: "P9"})
-	if code, _, _ := proxy.postFile("/patient/messages", url.Values{"patient": {child}, "message": {"About my son's asthma"}}, "", nil); code != http.StatusSeeOther {
+	decide(t, s, child, "mum", clinical.GrantChange{Do: "grant", Basis: clinical.BasisLPA, Services: []string{clinical.ServiceMessages}}, nil)
+	if code, _, _ := proxy.postFile("/patient/messages", url.Values{"patient": {child}, "message": {"About my father's inhalers"}}, "", nil); code != http.StatusSeeOther {
 		t.Fatalf("proxy message: %d", code)
 	}
 	pm := search(t, s, "Communication", url.Values{"patient": {"Patient/" + child}})

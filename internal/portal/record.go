@@ -28,6 +28,9 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		p.Title = "GP health record" // the person is named above the page, not in its title
 	}
 	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	if v.Proxy {
+		p.Level, p.Why = clinical.ProxyRecordAccess(v.Grant, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	}
 	if p.Level == clinical.RecordNone {
 		pt.pages.Render(w, "record", http.StatusOK, p)
 		return
