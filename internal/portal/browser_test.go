@@ -383,3 +383,49 @@ func TestBrowserMessages(t *testing.T) {
 	}
 	check("portal-messages-reply")
 }
+
+// TestBrowserProxyGrants: a GP gives a carer access to an adult's
+// messages and appointments on the Online access page (a refusal with
+// no reason shows the error summary), and the carer, on a phone, sees
+// only those services. axe-core on every page.
+func TestBrowserProxyGrants(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 8, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adult := adultOf(t, s, practice.Patients)
+	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Sam Carer", Role: auth.RoleProxy, Patients: []string{adult}, IdentityProof: "P9"})
+	gp := s.Staff(t, "gp@test", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
+	b.SignIn(s.URL, gp)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+adult+"/proxies"), chromedp.WaitVisible(chromedp.ID("proxy-0")))
+	b.Axe("workspace-proxies")
+	b.Shot("workspace-proxies")
+	b.ClickAndLoad("#p0-refuse")
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "Enter why access is refused") {
+		t.Fatalf("no error for a refusal without a reason: %s", b.Text("main"))
+	}
+	b.Axe("workspace-proxies-error")
+	b.Shot("workspace-proxies-error")
+	b.Eval(`document.getElementById('p0-service-messages').click(); document.getElementById('p0-service-appointments').click(); document.getElementById('p0-basis-lpa-health-welfare').click(); "ok"`)
+	b.ClickAndLoad("#p0-grant")
+	b.Text("#saved")
+	if got := b.Text("#proxy-0-decision"); !strings.Contains(got, "Lasting power of attorney") || !strings.Contains(got, "Messages") {
+		t.Fatalf("decision shown: %s", got)
+	}
+	b.Axe("workspace-proxies-saved")
+	b.Shot("workspace-proxies-saved")
+	b.ClickAndLoad("#sign-out")
+
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.SignIn(s.URL, carer)
+	b.Text("#card-messages")
+	if b.Eval(`String(!!document.getElementById('card-prescriptions'))`) != "false" {
+		t.Fatal("the carer is offered repeats, which were not granted")
+	}
+	b.Axe("portal-proxy-granted-home")
+	b.Narrow("portal-proxy-granted-home", 320)
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.Shot("portal-proxy-granted-home")
+}

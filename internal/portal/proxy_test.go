@@ -45,7 +45,7 @@ func adultOf(t *testing.T, s *testbrowser.Stack, ids []string) string {
 	t.Helper()
 	for _, id := range ids {
 		b, _ := read(t, s, "Patient", id)["birthDate"].(string)
-		if ok, _ := clinical.ProxyAccess(&clinical.ProxyGrant{Basis: clinical.BasisConsent, Services: []string{clinical.ServiceMessages}}, b, clinical.ServiceMessages, time.Now()); ok {
+		if ok, _ := clinical.ProxyAccess(&clinical.ProxyGrant{Basis: clinical.BasisConsent, Given: time.Now(), Services: []string{clinical.ServiceMessages}}, b, clinical.ServiceMessages, time.Now()); ok {
 			return id
 		}
 	}
@@ -110,5 +110,77 @@ func TestPortalProxyGrants(t *testing.T) {
 	}
 	if h := search(t, s, "Consent", url.Values{"patient": {"Patient/" + adult}}); len(h) != 1 {
 		t.Fatalf("%d Consents: each decision should be a version of one", len(h))
+	}
+}
+
+// TestWorkspaceProxyGrants: the practice decides a proxy's access on the
+// patient's Online access page: a basis that does not fit the patient's
+// age and a refusal without a reason are refused with nothing written;
+// a grant opens the services chosen in the portal; a refusal closes
+// them; a form from another patient's tab or an old version writes
+// nothing; a receptionist cannot change it.
+func TestWorkspaceProxyGrants(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 8, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adult := adultOf(t, s, practice.Patients)
+	carer := signIn(t, s, &identity.User{ID: "carer", Name: "Sam Carer", Role: auth.RoleProxy, Patients: []string{adult}, IdentityProof: "P9"})
+	gp := signIn(t, s, &identity.User{ID: "gp@test", Name: "Dr GP", Role: auth.RoleGP, Practice: practice.OrganizationID})
+	desk := signIn(t, s, &identity.User{ID: "desk", Name: "Rita", Role: auth.RoleReceptionist, Practice: practice.OrganizationID})
+	page := "/workspace/patients/" + adult + "/proxies"
+	code, body, _ := gp.get(page)
+	if code != 200 || !strings.Contains(body, "Sam Carer") || !strings.Contains(body, "None recorded") {
+		t.Fatalf("proxies page: %d", code)
+	}
+	consents := func() int { return len(search(t, s, "Consent", url.Values{"patient": {"Patient/" + adult}})) }
+	form := func(extra url.Values) url.Values {
+		f := url.Values{"patient": {adult}, "proxy": {"carer"}, "version": {""}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	if code, body, _ := gp.post(page, form(url.Values{"do": {"grant"}, "basis": {clinical.BasisParent}, "service": {clinical.ServiceMessages}})); code != http.StatusUnprocessableEntity || !strings.Contains(body, "16 or over") {
+		t.Fatalf("parental responsibility for an adult: %d", code)
+	}
+	if code, body, _ := gp.post(page, form(url.Values{"do": {"refuse"}})); code != http.StatusUnprocessableEntity || !strings.Contains(body, "Enter why access is refused") {
+		t.Fatalf("refusal without a reason: %d", code)
+	}
+	if code, _, _ := gp.post(page, form(url.Values{"patient": {practice.Patients[0] + "x"}, "do": {"grant"}, "basis": {clinical.BasisLPA}, "service": {clinical.ServiceMessages}})); code != http.StatusConflict {
+		t.Fatalf("another patient's tab: %d", code)
+	}
+	if code, _, _ := desk.post(page, form(url.Values{"do": {"grant"}, "basis": {clinical.BasisLPA}, "service": {clinical.ServiceMessages}})); code == http.StatusSeeOther {
+		t.Fatal("a receptionist changed online access")
+	}
+	if n := consents(); n != 0 {
+		t.Fatalf("refused decisions wrote %d Consents", n)
+	}
+	if code, _, loc := gp.post(page, form(url.Values{"do": {"grant"}, "basis": {clinical.BasisLPA}, "service": {clinical.ServiceMessages, clinical.ServiceAppointments}})); code != http.StatusSeeOther || loc != page+"?saved=1" {
+		t.Fatalf("grant: %d %s", code, loc)
+	}
+	if code, _, _ := carer.get("/patient/messages"); code != 200 {
+		t.Fatalf("granted messages: %d", code)
+	}
+	if code, _, _ := carer.get("/patient/prescriptions"); code != http.StatusForbidden {
+		t.Fatalf("repeats not granted: %d", code)
+	}
+	if code, _, _ := gp.post(page, form(url.Values{"do": {"refuse"}, "note": {"Concern"}})); code != http.StatusConflict {
+		t.Fatalf("a decision on an old version: %d", code)
+	}
+	_, body, _ = gp.get(page)
+	if !strings.Contains(body, "Lasting power of attorney") {
+		t.Fatal("the page does not show the grant")
+	}
+	version := search(t, s, "Consent", url.Values{"patient": {"Patient/" + adult}})[0]["meta"].(map[string]any)["versionId"].(string)
+	if code, _, _ := gp.post(page, form(url.Values{"version": {version}, "do": {"refuse"}, "note": {"Safeguarding concern"}})); code != http.StatusSeeOther {
+		t.Fatalf("refuse: %d", code)
+	}
+	if code, _, _ := carer.get("/patient/messages"); code != http.StatusForbidden {
+		t.Fatalf("after refusal: %d", code)
+	}
+	if n := consents(); n != 1 {
+		t.Fatalf("%d Consents", n)
 	}
 }

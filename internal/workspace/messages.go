@@ -216,7 +216,8 @@ func (ws *Workspace) messageAttachment(w http.ResponseWriter, r *http.Request, v
 }
 
 // patientQueueRoutes are the pages of patients' messages and online
-// requests (messages.go, requests.go).
+// requests (messages.go, requests.go), and of proxies' online access
+// (proxies.go).
 func (ws *Workspace) patientQueueRoutes() {
 	m := ws.mux
 	m.HandleFunc("GET /workspace/messages", ws.staff("search-type", ws.messageQueue))
@@ -226,4 +227,7 @@ func (ws *Workspace) patientQueueRoutes() {
 	m.HandleFunc("GET /workspace/requests", ws.staff("search-type", ws.requestQueue))
 	m.HandleFunc("GET /workspace/requests/{task}", ws.staff("read", ws.onlineRequest))
 	m.HandleFunc("POST /workspace/requests/{task}", ws.staff("transaction", ws.answerRequest))
+	// Proxies' online access (proxies.go).
+	m.HandleFunc("GET /workspace/patients/{id}/proxies", ws.staff("search-type", ws.proxies))
+	m.HandleFunc("POST /workspace/patients/{id}/proxies", ws.staff("update", ws.decideProxy))
 }

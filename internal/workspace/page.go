@@ -77,6 +77,7 @@ var recordTabs = []struct{ path, label string }{
 	{"/appointments", "Appointments"},
 	{"/tasks", "Tasks"},
 	{"/messages", "Messages"},
+	{"/proxies", "Online access"},
 	{"/referrals", "Referrals"},
 	{"/recalls", "Recalls"},
 	{"/tests", "Tests"},
@@ -87,7 +88,7 @@ var recordTabs = []struct{ path, label string }{
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
 	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment",
-	"Medication": "MedicationRequest", "Tasks": "Task", "Messages": "Communication", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
+	"Medication": "MedicationRequest", "Tasks": "Task", "Messages": "Communication", "Online access": "Consent", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

@@ -11,7 +11,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
 	"referrals", "referral-new", "referral", "recalls", "tests",
 	// Patients' messages and online requests (messages.go, requests.go).
-	"messages", "conversation", "requests", "request"}
+	"messages", "conversation", "requests", "request", "proxies"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
