@@ -183,4 +183,3 @@ func (r proxyRow) GivenLabel() string {
 	}
 	return r.Grant.Given.In(clinical.UKTime).Format("2 January 2006")
 }
-
