@@ -194,6 +194,9 @@ func TestBrowserPortal(t *testing.T) {
 	b.Do(chromedp.Navigate(s.URL + "/patient/record"))
 	b.Text("#medicines")
 	check("portal-record")
+	b.ClickAndLoad("#views-link")
+	b.Text("h1")
+	check("portal-record-views")
 
 	// The practice sees both requests through the FHIR API, as a GP's app.
 	gp := practice.Clinicians[0]

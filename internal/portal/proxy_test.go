@@ -184,3 +184,43 @@ func TestWorkspaceProxyGrants(t *testing.T) {
 		t.Fatalf("%d Consents", n)
 	}
 }
+
+// TestRecordViewsOverHTTP: a GP opens a patient's record in the
+// workspace; the patient reads, in plain words, that the GP looked at
+// it; another patient's page does not show it; a patient without a high
+// identity proof is told why they cannot see it.
+func TestRecordViewsOverHTTP(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 4, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := adultOf(t, s, practice.Patients)
+	other := practice.Patients[0]
+	if other == me {
+		other = practice.Patients[1]
+	}
+	doc := practice.Clinicians[0]
+	gp := signIn(t, s, &identity.User{ID: "gp@test", Name: "GP", Role: auth.RoleGP, Practice: practice.OrganizationID, FHIRUser: "Practitioner/" + doc.ID})
+	if code, _, _ := gp.get("/workspace/patients/" + me); code != 200 {
+		t.Fatalf("the GP opens the record: %d", code)
+	}
+	pat := signIn(t, s, &identity.User{ID: "pat", Name: "Pat", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
+	pat.get("/patient/record") // their own visit, not listed
+	s.Trail.Flush()
+	code, body, _ := pat.get("/patient/record/views")
+	if code != 200 || !strings.Contains(body, "a GP at your practice</strong> looked at your record") {
+		t.Fatalf("views: %d\n%s", code, body)
+	}
+	if strings.Contains(body, "A patient") {
+		t.Error("the patient's own visit is listed")
+	}
+	stranger := signIn(t, s, &identity.User{ID: "stranger", Name: "S", Role: auth.RolePatient, Patients: []string{other}, IdentityProof: "P9"})
+	if _, body, _ := stranger.get("/patient/record/views"); strings.Contains(body, "a GP at your practice") {
+		t.Fatal("another patient sees who viewed this record")
+	}
+	low := signIn(t, s, &identity.User{ID: "low", Name: "L", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P5"})
+	if _, body, _ := low.get("/patient/record/views"); !strings.Contains(body, "no-access") {
+		t.Fatal("a low identity proof sees the audit trail")
+	}
+}

@@ -33,4 +33,5 @@ func (pt *Portal) routes() {
 	m.HandleFunc("GET /patient/messages/{message}/attachment", pt.patient("read", pt.messageAttachment))
 	// The record (record.go).
 	m.HandleFunc("GET /patient/record", pt.patient("search-type", pt.record))
+	m.HandleFunc("GET /patient/record/views", pt.patient("search-type", pt.recordViews)) // record_views.go
 }
