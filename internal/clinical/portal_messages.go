@@ -338,3 +338,54 @@ func (a MessageAttachment) SizeLabel() string {
 	}
 	return fmt.Sprintf("%d bytes", a.Size)
 }
+
+// PortalMessagingURL is the extension that turns online messages off,
+// on the practice's Organization (for everyone) or on a Patient (for
+// them): valueBoolean false. Messages are on unless it says false
+// (CLINICAL.md Patient portal 7; E00056, E00057).
+const PortalMessagingURL = "https://gpcloud.dev/fhir/StructureDefinition/portal-messaging"
+
+// MessagingOn reads the setting of an Organization or a Patient.
+func MessagingOn(res fhir.Resource) bool {
+	for _, e := range list(res, "extension") {
+		if str(e, "url") == PortalMessagingURL {
+			if on, ok := e["valueBoolean"].(bool); ok {
+				return on
+			}
+		}
+	}
+	return true
+}
+
+// MessagingClosed says why a patient cannot send messages, or "": the
+// practice has turned them off for everyone, or for this patient.
+func MessagingClosed(practice, patient fhir.Resource) string {
+	switch {
+	case practice != nil && !MessagingOn(practice):
+		return "Your GP surgery does not take messages online at the moment. Contact the surgery by phone or in person. If you need help now, call 111; in an emergency, call 999."
+	case patient != nil && !MessagingOn(patient):
+		return "Online messages are not available for this record. Contact your GP surgery by phone or in person. If you need help now, call 111; in an emergency, call 999."
+	}
+	return ""
+}
+
+// SetMessaging returns the resource with messages turned on or off (the
+// extension removed when on, the default).
+func SetMessaging(res fhir.Resource, on bool) fhir.Resource {
+	out := cloneResource(res)
+	var ext []any
+	for _, e := range list(out, "extension") {
+		if str(e, "url") != PortalMessagingURL {
+			ext = append(ext, e)
+		}
+	}
+	if !on {
+		ext = append(ext, map[string]any{"url": PortalMessagingURL, "valueBoolean": false})
+	}
+	if len(ext) == 0 {
+		delete(out, "extension")
+	} else {
+		out["extension"] = ext
+	}
+	return out
+}

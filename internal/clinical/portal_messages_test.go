@@ -185,3 +185,36 @@ func TestRequestAnswer(t *testing.T) {
 		})
 	}
 }
+
+// Messages are on by default; the practice or a patient's setting turns
+// them off, and turning them on again removes the extension.
+func TestMessagingSetting(t *testing.T) {
+	org := fhir.Resource{"resourceType": "Organization", "extension": []any{map[string]any{"url": "other", "valueString": "x"}}}
+	pat := fhir.Resource{"resourceType": "Patient"}
+	tests := []struct {
+		name        string
+		org, pat    fhir.Resource
+		closed      bool
+		practiceMsg bool
+	}{
+		{"default", org, pat, false, false},
+		{"practice off", SetMessaging(org, false), pat, true, true},
+		{"patient off", org, SetMessaging(pat, false), true, false},
+		{"patient off then on", org, SetMessaging(SetMessaging(pat, false), true), false, false},
+		{"no practice read", nil, pat, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			why := MessagingClosed(tc.org, tc.pat)
+			if (why != "") != tc.closed || tc.practiceMsg != strings.Contains(why, "does not take messages") {
+				t.Fatalf("closed %q", why)
+			}
+		})
+	}
+	if back := SetMessaging(SetMessaging(org, false), true); len(list(back, "extension")) != 1 {
+		t.Fatal("turning messages on again lost or kept an extension")
+	}
+	if _, ok := SetMessaging(SetMessaging(pat, false), true)["extension"]; ok {
+		t.Fatal("an empty extension list left on the Patient")
+	}
+}

@@ -37,6 +37,9 @@ type messagesPage struct {
 	Text     string
 	Sent     bool
 	Limit    string
+	// Closed says why no message can be sent (the practice turned
+	// messages off), or "".
+	Closed string
 }
 
 func (pt *Portal) messagesPage(r *http.Request, v *visit) (*messagesPage, error) {
@@ -46,6 +49,11 @@ func (pt *Portal) messagesPage(r *http.Request, v *visit) (*messagesPage, error)
 		return nil, err
 	}
 	p := &messagesPage{page: pt.base(v, "Messages", "Messages"), Limit: itoa(clinical.MaxAttachmentBytes>>20) + " MB"}
+	closed, err := pt.messagingClosed(r, v)
+	if err != nil {
+		return nil, err
+	}
+	p.Closed = closed
 	me := clinical.SenderRef(clinical.MessageSender{PortalRequester: pt.requester(v), ProxyRef: v.user.FHIRUser})
 	for _, m := range clinical.Conversation(clinical.ForPatient(rs)) {
 		who := "From " + m.From
@@ -100,8 +108,33 @@ func (pt *Portal) messageLimit(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// messagingClosed reads the practice's and the patient's settings
+// (clinical.MessagingClosed). A practice the patient cannot read (none
+// recorded) leaves messages on.
+func (pt *Portal) messagingClosed(r *http.Request, v *visit) (string, error) {
+	patient, err := pt.read(r, "Patient", v.Patient.ID)
+	if err != nil {
+		return "", err
+	}
+	var org fhir.Resource
+	if v.Practice != "" {
+		if org, err = pt.read(r, "Organization", v.Practice); err != nil {
+			org = nil
+		}
+	}
+	return clinical.MessagingClosed(org, patient), nil
+}
+
 // sendMessage checks and sends a message with its attachment.
 func (pt *Portal) sendMessage(w http.ResponseWriter, r *http.Request, v *visit) {
+	if closed, err := pt.messagingClosed(r, v); err != nil || closed != "" {
+		if err != nil {
+			pt.failed(w, r, v, err)
+			return
+		}
+		pt.message(w, v, http.StatusForbidden, "Messages are turned off", closed+" Nothing was sent.")
+		return
+	}
 	m := clinical.NewMessage{Text: r.PostFormValue("message")}
 	if f, hdr, err := r.FormFile("attachment"); err == nil {
 		data, rerr := io.ReadAll(io.LimitReader(f, clinical.MaxAttachmentBytes+1))

@@ -209,4 +209,49 @@ func TestMessagesOverHTTP(t *testing.T) {
 	if _, body, _ := pat.get("/patient/messages"); !strings.Contains(body, "A GP will phone you this afternoon.") {
 		t.Fatal("the answer does not reach the patient")
 	}
+
+	// Messages turned off for this patient, then for the whole practice:
+	// the page says so and a message posted anyway is refused.
+	_, body, _ = desk.get(convo)
+	pv := regexp.MustCompile(`id="patient-messaging-off"`).MatchString(body)
+	ver := regexp.MustCompile(`action="/workspace/patients/[^"]+/messages/setting"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if !pv || ver == nil {
+		t.Fatal("no messaging setting on the patient's Messages tab")
+	}
+	if code, _, _ := desk.post(convo+"/setting", url.Values{"patient": {me}, "version": {ver[1]}, "on": {"0"}}); code != http.StatusSeeOther {
+		t.Fatalf("turn off for the patient: %d", code)
+	}
+	before := comms()
+	if _, body, _ := pat.get("/patient/messages"); !strings.Contains(body, "messages-off") || strings.Contains(body, `id="write"`) {
+		t.Fatal("the patient is still offered the form")
+	}
+	if code, _, _ := pat.postFile("/patient/messages", url.Values{"patient": {me}, "message": {"Anyway"}}, "", nil); code != http.StatusForbidden {
+		t.Fatalf("a message while off: %d", code)
+	}
+	if comms() != before {
+		t.Fatal("a message was written while messages were off")
+	}
+	_, body, _ = desk.get(convo)
+	ver = regexp.MustCompile(`action="/workspace/patients/[^"]+/messages/setting"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if code, _, _ := desk.post(convo+"/setting", url.Values{"patient": {me}, "version": {ver[1]}, "on": {"1"}}); code != http.StatusSeeOther {
+		t.Fatalf("turn on for the patient: %d", code)
+	}
+	admin := signIn(t, s, &identity.User{ID: "admin", Name: "Ada Admin", Role: auth.RolePracticeAdmin, Practice: practice.OrganizationID})
+	if _, body, _ := desk.get("/workspace/messages"); strings.Contains(body, "practice-messaging-off") {
+		t.Fatal("a receptionist is offered the practice's setting")
+	}
+	_, body, _ = admin.get("/workspace/messages")
+	ver = regexp.MustCompile(`action="/workspace/messages/setting"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if ver == nil {
+		t.Fatal("no practice setting for the practice admin")
+	}
+	if code, _, _ := admin.post("/workspace/messages/setting", url.Values{"version": {"999"}, "on": {"0"}}); code != http.StatusConflict {
+		t.Fatalf("a stale setting: %d", code)
+	}
+	if code, _, _ := admin.post("/workspace/messages/setting", url.Values{"version": {ver[1]}, "on": {"0"}}); code != http.StatusSeeOther {
+		t.Fatalf("turn off for the practice: %d", code)
+	}
+	if _, body, _ := pat.get("/patient/messages"); !strings.Contains(body, "does not take messages online") {
+		t.Fatal("the patient is not told the practice turned messages off")
+	}
 }

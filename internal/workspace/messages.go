@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -46,9 +47,13 @@ func (q queueRow) Short() string {
 
 type messageQueuePage struct {
 	page
-	Rows     []queueRow
-	More     bool
-	Requests int
+	Rows []queueRow
+	More bool
+	// PracticeOn is the practice's setting; MayChange whether the user
+	// may change it (a practice admin); Version the Organization's.
+	PracticeOn bool
+	MayChange  bool
+	Version    string
 }
 
 // awaiting reads the patient messages that await a reply.
@@ -71,7 +76,11 @@ func (ws *Workspace) messageQueue(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	now := ws.opts.Now()
-	p := &messageQueuePage{page: ws.base(v, "Patient messages", messagesNavLabel), More: more}
+	p := &messageQueuePage{page: ws.base(v, "Patient messages", messagesNavLabel), More: more, PracticeOn: true}
+	if org, err := ws.read(r.Context(), "Organization", v.user.Practice); err == nil {
+		p.PracticeOn, p.Version = clinical.MessagingOn(org), versionOf(org)
+		_, p.MayChange = v.principal.ReachFor("Organization", auth.Update)
+	}
 	for _, res := range rs {
 		m := clinical.MessageOf(res)
 		p.Rows = append(p.Rows, queueRow{Message: m, Age: clinical.RequestQueueAge(m.Sent, now, false)})
@@ -88,6 +97,11 @@ func (ws *Workspace) messageQueue(w http.ResponseWriter, r *http.Request, v *vis
 type conversationPage struct {
 	page
 	Messages []clinical.Message
+	// PatientOn is the patient's messaging setting, PatientVersion the
+	// Patient's version; MayChange whether the user may change it.
+	PatientOn      bool
+	PatientVersion string
+	MayChange      bool
 	// Answers are the awaiting messages a reply answers, "id:version".
 	Answers []string
 	Reply   string
@@ -109,6 +123,13 @@ func (ws *Workspace) conversationPage(w http.ResponseWriter, r *http.Request, v 
 		return nil, false
 	}
 	p := &conversationPage{page: ws.recordBase(v, "Messages", "Messages", &patient), Messages: clinical.Conversation(searchMatches(out.Resource))}
+	res, err := ws.read(r.Context(), "Patient", patient.ID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return nil, false
+	}
+	p.PatientOn, p.PatientVersion = clinical.MessagingOn(res), versionOf(res)
+	_, p.MayChange = v.principal.ReachFor("Patient", auth.Update)
 	for _, m := range p.Messages {
 		if m.Awaiting && !m.FromPractice {
 			p.Answers = append(p.Answers, m.ID+":"+m.Version)
@@ -224,10 +245,42 @@ func (ws *Workspace) patientQueueRoutes() {
 	m.HandleFunc("GET /workspace/patients/{id}/messages", ws.staff("search-type", ws.conversation))
 	m.HandleFunc("POST /workspace/patients/{id}/messages", ws.staff("transaction", ws.reply))
 	m.HandleFunc("GET /workspace/patients/{id}/messages/{message}/attachment", ws.staff("read", ws.messageAttachment))
+	m.HandleFunc("POST /workspace/patients/{id}/messages/setting", ws.staff("update", ws.messagingSetting))
+	m.HandleFunc("POST /workspace/messages/setting", ws.staff("update", ws.messagingSetting))
 	m.HandleFunc("GET /workspace/requests", ws.staff("search-type", ws.requestQueue))
 	m.HandleFunc("GET /workspace/requests/{task}", ws.staff("read", ws.onlineRequest))
 	m.HandleFunc("POST /workspace/requests/{task}", ws.staff("transaction", ws.answerRequest))
 	// Proxies' online access (proxies.go).
 	m.HandleFunc("GET /workspace/patients/{id}/proxies", ws.staff("search-type", ws.proxies))
 	m.HandleFunc("POST /workspace/patients/{id}/proxies", ws.staff("update", ws.decideProxy))
+}
+
+// messagingSetting turns online messages on or off for one patient
+// (their record's Messages tab) or, for a practice admin, the whole
+// practice (the queue), If-Match the version shown.
+func (ws *Workspace) messagingSetting(w http.ResponseWriter, r *http.Request, v *visit) {
+	typ, id, back := "Organization", v.user.Practice, "/workspace/messages"
+	if pid := r.PathValue("id"); pid != "" {
+		patient, ok := ws.patient(w, r, v)
+		if !ok || !ws.samePatient(w, r, v, patient) {
+			return
+		}
+		typ, id, back = "Patient", patient.ID, "/workspace/patients/"+patient.ID+"/messages"
+	}
+	res, err := ws.read(r.Context(), typ, id)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || strconv.FormatInt(version, 10) != versionOf(res) {
+		ws.message(w, r, v, http.StatusConflict, "Not saved: changed since", "This setting or record changed after you opened the page, so nothing was saved. Go back, reload the page and try again.")
+		return
+	}
+	next := clinical.SetMessaging(res, r.PostFormValue("on") == "1")
+	if _, err := ws.opts.Service.Update(r.Context(), typ, id, next, service.Precondition{Set: true, Version: version}); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
