@@ -25,7 +25,7 @@ func (pt *Portal) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	now := pt.opts.Now()
 	for _, svc := range append(clinical.ProxyServices, clinical.Choice{Key: anyService}) {
 		ok, why := v.allows(svc.Key, now)
-		p.Allowed[svc.Key] = ok || svc.Key == clinical.ServiceRecord // the record page says why it shows nothing
+		p.Allowed[svc.Key] = ok || svc.Key == clinical.ServiceRecord && !v.Proxy // the record page tells a patient why it shows nothing
 		if !ok && p.Why == "" {
 			p.Why = why
 		}

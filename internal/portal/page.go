@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gpcloud/gpcloud/internal/web"
 )
@@ -31,6 +32,12 @@ func (pt *Portal) base(v *visit, title, current string) page {
 		PatientID: v.Patient.ID, Switch: len(v.user.Patients) > 1}
 	if v.Proxy {
 		p.Whose = v.Patient.Name
+		// A proxy's menu offers only the services their grant allows.
+		now := pt.opts.Now()
+		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool {
+			ok, _ := v.allows(serviceOf(n.Href), now)
+			return !ok
+		})
 	}
 	return p
 }
