@@ -122,6 +122,9 @@ func TestMessagesOverHTTP(t *testing.T) {
 	if code, body, _ := desk.get("/workspace/messages"); code != 200 || !strings.Contains(body, "Is this rash anything") {
 		t.Fatalf("queue: %d", code)
 	}
+	if code, body, _ := desk.get("/workspace/messages/counts"); code != 200 || !strings.HasPrefix(body, "1<span") {
+		t.Fatalf("the menu's count: %d %q", code, body)
+	}
 	convo := "/workspace/patients/" + me + "/messages"
 	code, body, _ = desk.get(convo)
 	answers := regexp.MustCompile(`name="answers" value="([^"]+)"`).FindAllStringSubmatch(body, -1)
@@ -202,6 +205,9 @@ func TestMessagesOverHTTP(t *testing.T) {
 	}
 	if _, body, _ := desk.get("/workspace/requests"); strings.Contains(body, "A cough for three weeks") {
 		t.Fatal("an answered request is still in the queue")
+	}
+	if _, body, _ := desk.get("/workspace/messages/counts"); !strings.HasPrefix(body, "1<span") { // the proxy's message
+		t.Fatalf("the menu counts %q, want the one message waiting", body)
 	}
 	if _, body, _ := pat.get("/patient/help"); !strings.Contains(body, "Done: phone call arranged") {
 		t.Fatal("the patient's request list does not show the outcome")

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -65,8 +66,7 @@ func (ws *Workspace) awaiting(r *http.Request, params url.Values) ([]fhir.Resour
 	if err != nil {
 		return nil, false, err
 	}
-	total, _ := out.Resource["total"].(float64)
-	return searchMatches(out.Resource), int(total) > queueLimit, nil
+	return searchMatches(out.Resource), totalOf(out.Resource) > queueLimit, nil
 }
 
 func (ws *Workspace) messageQueue(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -242,6 +242,7 @@ func (ws *Workspace) messageAttachment(w http.ResponseWriter, r *http.Request, v
 func (ws *Workspace) patientQueueRoutes() {
 	m := ws.mux
 	m.HandleFunc("GET /workspace/messages", ws.staff("search-type", ws.messageQueue))
+	m.HandleFunc("GET /workspace/messages/counts", ws.staff("search-type", ws.queueCounts))
 	m.HandleFunc("GET /workspace/patients/{id}/messages", ws.staff("search-type", ws.conversation))
 	m.HandleFunc("POST /workspace/patients/{id}/messages", ws.staff("transaction", ws.reply))
 	m.HandleFunc("GET /workspace/patients/{id}/messages/{message}/attachment", ws.staff("read", ws.messageAttachment))
@@ -283,4 +284,45 @@ func (ws *Workspace) messagingSetting(w http.ResponseWriter, r *http.Request, v 
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// queueCounts answers htmx's refresh of the navigation's count: the
+// messages awaiting a reply and the open online requests, as a number.
+func (ws *Workspace) queueCounts(w http.ResponseWriter, r *http.Request, v *visit) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	n := 0
+	for _, q := range []struct {
+		typ    string
+		params url.Values
+	}{
+		{"Communication", url.Values{"status": {clinical.MessageAwaiting}, "category": {clinical.MessageKindSystem + "|" + clinical.MessagePatient}}},
+		{"Task", url.Values{"code": {clinical.PortalTaskSystem + "|" + clinical.TaskOnlineRequest}, "status": {clinical.TaskRequested + "," + clinical.TaskInProgress}}},
+	} {
+		q.params.Set("_summary", "count")
+		out, err := ws.opts.Service.Search(r.Context(), service.SearchRequest{Type: q.typ, Params: q.params})
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		n += totalOf(out.Resource)
+	}
+	if n > 0 {
+		_, _ = w.Write([]byte(strconv.Itoa(n) + `<span class="nhsuk-u-visually-hidden"> waiting</span>`))
+	}
+}
+
+// totalOf is a searchset's total (the service puts an int; decoded JSON
+// a number), or 0.
+func totalOf(b fhir.Resource) int {
+	switch t := b["total"].(type) {
+	case int:
+		return t
+	case float64:
+		return int(t)
+	case json.Number:
+		n, _ := t.Int64()
+		return int(n)
+	}
+	return 0
 }

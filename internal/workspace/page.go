@@ -53,9 +53,9 @@ func nav(current string) []web.NavItem {
 		{Href: "/workspace/", Label: "Find a patient"},
 		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
-		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"}, // tasks.go
-		{Href: "/workspace/inbox", Label: inboxNavLabel},                                      // inbox.go
-		{Href: "/workspace/messages", Label: messagesNavLabel},                                // messages.go, requests.go
+		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"},          // tasks.go
+		{Href: "/workspace/inbox", Label: inboxNavLabel},                                               // inbox.go
+		{Href: "/workspace/messages", Label: messagesNavLabel, CountURL: "/workspace/messages/counts"}, // messages.go, requests.go
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current

@@ -43,9 +43,8 @@ func (ws *Workspace) requestQueue(w http.ResponseWriter, r *http.Request, v *vis
 		ws.failed(w, r, v, err)
 		return
 	}
-	total, _ := out.Resource["total"].(float64)
 	now := ws.opts.Now()
-	p := &requestsPage{page: ws.base(v, "Online requests", messagesNavLabel), More: int(total) > queueLimit,
+	p := &requestsPage{page: ws.base(v, "Online requests", messagesNavLabel), More: totalOf(out.Resource) > queueLimit,
 		Answered: r.URL.Query().Get("answered") == "1"}
 	for _, res := range searchMatches(out.Resource) {
 		t := clinical.TaskOf(res)
