@@ -16,15 +16,17 @@ var RoleScopes = map[Role]string{
 	RoleNurse: both("*.cruds"),
 	RolePracticeAdmin: both("*.rs", "Appointment.u", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
 		"Schedule.cud", "Slot.cud", // rotas and the slots they make
-		"Task.cu", "DiagnosticReport.u", "DocumentReference.cu"), // workflow: tasks; matching incoming results and letters, scanning letters in
+		"Task.cu", "DiagnosticReport.u", "DocumentReference.cu", // workflow: tasks; matching incoming results and letters, scanning letters in
+		"Communication.cu", "Consent.cu"), // patients' messages; proxy access grants (workspace/proxies.go)
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
-		"Task.cruds", "Group.rs"), // workflow: tasks for them and their team
+		"Task.cruds", "Group.rs", // workflow: tasks for them and their team
+		"Communication.cruds", "QuestionnaireResponse.rs"), // patients' messages and online requests (workspace/messages.go, requests.go)
 	// Patients and proxies also send requests to the practice (portal:
 	// an online consultation's QuestionnaireResponse, a Task).
-	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c"),
-	RoleProxy:   both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c"),
+	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"), // messages with an attachment
+	RoleProxy:   both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"),
 	RoleSystem:  "system/*.cruds",
 }
 

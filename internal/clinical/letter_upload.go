@@ -1,9 +1,9 @@
 package clinical
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -17,8 +17,9 @@ import (
 // that arrived electronically does.
 
 // MaxLetterBytes bounds a scanned letter's file (a few pages of a
-// scanner's PDF; a photograph of a page).
-const MaxLetterBytes = 5 << 20
+// scanner's PDF; a photograph of a page): what a message's attachment
+// may be.
+const MaxLetterBytes = MaxAttachmentBytes
 
 // LetterKinds are the kinds of document offered, each with its SNOMED CT
 // record artefact (UK Core DocumentReference.type).
@@ -36,20 +37,13 @@ var letterKindCodes = map[string][2]string{
 	"other":         {"419891008", "Record artifact"},
 }
 
-// LetterTypes are the file types accepted, by what the file's first
-// bytes say it is (never by its name or the browser's word for it).
-var LetterTypes = map[string]string{"application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image"}
-
-// SniffLetter says what a file is from its first bytes: a PDF, a PNG or
-// a JPEG, else "".
+// SniffLetter says what a file is from its bytes (never its name or the
+// browser's word for it): a PDF, a PNG or a JPEG (AttachmentTypes), else
+// "". The same check as a message's attachment (CheckAttachment).
 func SniffLetter(data []byte) string {
-	switch {
-	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return "application/pdf"
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png"
-	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
-		return "image/jpeg"
+	ct, _, _ := strings.Cut(http.DetectContentType(data), ";")
+	if _, ok := AttachmentTypes[ct]; ok {
+		return ct
 	}
 	return ""
 }

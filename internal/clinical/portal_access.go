@@ -16,8 +16,9 @@ import (
 //     11th birthday it is restricted pending the practice's review;
 //   - a proxy for anyone else sees nothing of the record until the
 //     practice records a grant (consent, LPA, court deputy or best
-//     interests). gpcloud has no grant records yet, so such a proxy sees
-//     appointments and requests only, and the page says why;
+//     interests) that covers the record: ProxyRecordAccess and
+//     proxy_grants.go, which also decide every other service a proxy
+//     uses;
 //   - an entry labelled NOPAT (no disclosure to the patient, the GP
 //     Connect 1.6.2 label) is never shown, to anyone in the portal.
 

@@ -200,6 +200,9 @@ func taskStatusText(t fhir.Resource) string {
 	case "accepted", "in-progress", "on-hold":
 		return "The practice is dealing with it"
 	case "completed":
+		if out := OutcomeOf(t); out != "" {
+			return "Done: " + strings.ToLower(out[:1]) + out[1:]
+		}
 		return "Done"
 	case "rejected", "cancelled", "failed":
 		label := map[string]string{"rejected": "Turned down", "cancelled": "Cancelled", "failed": "Could not be done"}[s]

@@ -1,11 +1,16 @@
 package portal_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +194,9 @@ func TestBrowserPortal(t *testing.T) {
 	b.Do(chromedp.Navigate(s.URL + "/patient/record"))
 	b.Text("#medicines")
 	check("portal-record")
+	b.ClickAndLoad("#views-link")
+	b.Text("h1")
+	check("portal-record-views")
 
 	// The practice sees both requests through the FHIR API, as a GP's app.
 	gp := practice.Clinicians[0]
@@ -272,4 +280,155 @@ func fhirSearch(t *testing.T, s *testbrowser.Stack, p *auth.Principal, query str
 		}
 	}
 	return out
+}
+
+// TestBrowserMessages: on a phone-sized screen a patient writes to the
+// practice with a photo (an empty message is refused with the error
+// summary), a receptionist finds it in the workspace's queue and
+// replies, and the patient reads the reply; the receptionist also sees
+// the online requests queue and a request's page. axe-core on every
+// page; the patient's pages fit 320 px.
+func TestBrowserMessages(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	ctx := context.Background()
+	practice, err := demo.Make(ctx, s.Service, demo.Options{Patients: 4, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := practice.Patients[0]
+	pat := s.User(t, &identity.User{ID: "pat@test", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
+	desk := s.Staff(t, "rita@test", auth.RoleReceptionist, practice.OrganizationID, "")
+	phone := func() { b.Do(chromedp.EmulateViewport(375, 812)) }
+	check := func(name string) {
+		t.Helper()
+		b.Axe(name)
+		b.Narrow(name, 320)
+		phone()
+		b.Shot(name)
+	}
+	photo := filepath.Join(t.TempDir(), "rash.png")
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	phone()
+	b.SignIn(s.URL, pat)
+	b.ClickAndLoad("#card-messages")
+	b.Text("#no-messages")
+	check("portal-messages")
+	b.ClickAndLoad("#send")
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "Enter your message") {
+		t.Fatal("no error for an empty message")
+	}
+	check("portal-messages-error")
+	b.Do(chromedp.SendKeys(chromedp.ID("message"), "I have had an itchy rash on my arm for a week. Photo attached."),
+		chromedp.SetUploadFiles(chromedp.ID("attachment"), []string{photo}))
+	b.ClickAndLoad("#send")
+	b.Text("#sent")
+	if !strings.Contains(b.Text("#conversation"), "itchy rash") || !strings.Contains(b.Text("#conversation"), "rash.png") {
+		t.Fatalf("the message is not in the conversation: %s", b.Text("main"))
+	}
+	check("portal-messages-sent")
+	b.ClickAndLoad("#sign-out")
+
+	// An online request too, for the practice's queue.
+	form := url.Values{"patient": {me}, "kind": {"admin"}, "topic": {"fit-note"}, "details": {"I need a fit note for my employer"}}
+	if code, _, _ := signIn(t, s, &identity.User{ID: "pat2", Name: "Pat", Role: auth.RolePatient, Patients: []string{me}}).post("/patient/help/send", form); code != http.StatusSeeOther {
+		t.Fatalf("request: %d", code)
+	}
+
+	// The receptionist replies.
+	b.Do(chromedp.EmulateViewport(1280, 900))
+	b.SignIn(s.URL, desk)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/messages"), chromedp.WaitVisible(chromedp.ID("message-queue")))
+	if !strings.Contains(b.Text("#message-queue"), "itchy rash") {
+		t.Fatalf("the message is not in the queue: %s", b.Text("main"))
+	}
+	b.Axe("workspace-messages")
+	b.Shot("workspace-messages")
+	b.ClickAndLoad("#message-queue a")
+	b.Text("#conversation")
+	b.Axe("workspace-conversation")
+	b.Shot("workspace-conversation")
+	b.Do(chromedp.SendKeys(chromedp.ID("reply"), "Thank you. Please book a routine appointment with the nurse online, or call us if it spreads."))
+	b.ClickAndLoad("#send-reply")
+	b.Text("#sent")
+	b.Axe("workspace-conversation-replied")
+	b.Shot("workspace-conversation-replied")
+	b.Do(chromedp.Navigate(s.URL+"/workspace/requests"), chromedp.WaitVisible(chromedp.ID("request-queue")))
+	b.Axe("workspace-requests")
+	b.Shot("workspace-requests")
+	b.ClickAndLoad("#request-queue a")
+	b.Text("#request-answers")
+	b.ClickAndLoad("#send-answer")
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "Select what the practice will do") {
+		t.Fatal("no error for a missing outcome")
+	}
+	b.Axe("workspace-request-error")
+	b.Shot("workspace-request-error")
+	b.ClickAndLoad("#sign-out")
+
+	// The patient reads the reply.
+	phone()
+	b.SignIn(s.URL, pat)
+	b.Do(chromedp.Navigate(s.URL+"/patient/messages"), chromedp.WaitVisible(chromedp.ID("conversation")))
+	if !strings.Contains(b.Text("#conversation"), "Please book a routine appointment") {
+		t.Fatalf("the reply does not reach the patient: %s", b.Text("main"))
+	}
+	check("portal-messages-reply")
+}
+
+// TestBrowserProxyGrants: a GP gives a carer access to an adult's
+// messages and appointments on the Online access page (a refusal with
+// no reason shows the error summary), and the carer, on a phone, sees
+// only those services. axe-core on every page.
+func TestBrowserProxyGrants(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 8, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adult := adultOf(t, s, practice.Patients)
+	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Sam Carer", Role: auth.RoleProxy, Patients: []string{adult}, IdentityProof: "P9"})
+	gp := s.Staff(t, "gp@test", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
+	b.SignIn(s.URL, gp)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+adult+"/proxies"), chromedp.WaitVisible(chromedp.ID("proxy-0")))
+	b.Axe("workspace-proxies")
+	b.Shot("workspace-proxies")
+	b.ClickAndLoad("#p0-refuse")
+	if !strings.Contains(b.Text(".nhsuk-error-summary"), "Enter why access is refused") {
+		t.Fatalf("no error for a refusal without a reason: %s", b.Text("main"))
+	}
+	b.Axe("workspace-proxies-error")
+	b.Shot("workspace-proxies-error")
+	b.Eval(`document.getElementById('p0-service-messages').click(); document.getElementById('p0-service-appointments').click(); document.getElementById('p0-basis-lpa-health-welfare').click(); "ok"`)
+	b.ClickAndLoad("#p0-grant")
+	b.Text("#saved")
+	if got := b.Text("#proxy-0-decision"); !strings.Contains(got, "Lasting power of attorney") || !strings.Contains(got, "Messages") {
+		t.Fatalf("decision shown: %s", got)
+	}
+	b.Axe("workspace-proxies-saved")
+	b.Shot("workspace-proxies-saved")
+	b.ClickAndLoad("#sign-out")
+
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.SignIn(s.URL, carer)
+	b.Text("#card-messages")
+	if b.Eval(`String(!!document.getElementById('card-prescriptions'))`) != "false" {
+		t.Fatal("the carer is offered repeats, which were not granted")
+	}
+	b.Axe("portal-proxy-granted-home")
+	b.Narrow("portal-proxy-granted-home", 320)
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.Shot("portal-proxy-granted-home")
 }

@@ -13,11 +13,26 @@ type homePage struct {
 	page
 	Name, NHSNumber string
 	Switched        bool
+	// Allowed are the services the user may use for this record (a
+	// proxy's grant); Why says why there are none.
+	Allowed map[string]bool
+	Why     string
 }
 
 func (pt *Portal) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &homePage{page: pt.base(v, "Your GP services", ""), Name: v.Patient.Name, NHSNumber: v.Patient.NHSNumber,
-		Switched: r.URL.Query().Get("switched") == "1"}
+		Switched: r.URL.Query().Get("switched") == "1", Allowed: map[string]bool{}}
+	now := pt.opts.Now()
+	for _, svc := range append(clinical.ProxyServices, clinical.Choice{Key: anyService}) {
+		ok, why := v.allows(svc.Key, now)
+		p.Allowed[svc.Key] = ok || svc.Key == clinical.ServiceRecord && !v.Proxy // the record page tells a patient why it shows nothing
+		if !ok && p.Why == "" {
+			p.Why = why
+		}
+	}
+	if p.Allowed[anyService] {
+		p.Why = ""
+	}
 	if v.Proxy {
 		// Not the person's name: page titles stay in browser history.
 		p.Title = "GP services"

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gpcloud/gpcloud/internal/web"
 )
@@ -10,7 +11,7 @@ import (
 var pageNames = []string{"message", "home", "switch",
 	"appointments", "appointment", "book-mode", "book-times", "book-confirm", "cancel",
 	"help-kind", "help-flags", "help-urgent", "help-details", "help-sent",
-	"repeats", "record", "details"}
+	"repeats", "record", "details", "messages", "record-views"}
 
 // page is what every portal page gets.
 type page struct {
@@ -31,6 +32,12 @@ func (pt *Portal) base(v *visit, title, current string) page {
 		PatientID: v.Patient.ID, Switch: len(v.user.Patients) > 1}
 	if v.Proxy {
 		p.Whose = v.Patient.Name
+		// A proxy's menu offers only the services their grant allows.
+		now := pt.opts.Now()
+		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool {
+			ok, _ := v.allows(serviceOf(n.Href), now)
+			return !ok
+		})
 	}
 	return p
 }
@@ -42,6 +49,7 @@ func nav(current string) []web.NavItem {
 		{Href: "/patient/help", Label: "Ask for help"},
 		{Href: "/patient/prescriptions", Label: "Prescriptions"},
 		{Href: "/patient/record", Label: "Health record"},
+		{Href: "/patient/messages", Label: "Messages"},
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current

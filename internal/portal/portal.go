@@ -21,6 +21,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -114,6 +115,9 @@ type visit struct {
 	// the owner of their requests.
 	Practice string
 	Proxy    bool
+	// Grant is the practice's decision about a proxy for this record
+	// (nil: none recorded).
+	Grant *clinical.ProxyGrant
 }
 
 // patient wraps a page for patients and proxies: their principal goes
@@ -158,8 +162,76 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			pt.message(rec, v, http.StatusForbidden, "Record not available", why)
 			return
 		}
+		// A proxy uses only the services the practice has given them, under
+		// the age and capacity rules (clinical.ProxyAccess, H-1011); the
+		// record page says itself why it shows nothing.
+		if v.Proxy {
+			if err := pt.loadGrant(r, v); err != nil {
+				pt.failed(rec, r, v, err)
+				return
+			}
+			if svc := serviceOf(r.URL.Path); svc != "" && svc != clinical.ServiceRecord {
+				if ok, why := v.allows(svc, pt.opts.Now()); !ok {
+					pt.message(rec, v, http.StatusForbidden, "Not available", why)
+					return
+				}
+			}
+		}
 		h(rec, r, v)
 	})
+}
+
+// serviceOf is the proxy service a page belongs to: "" for home and the
+// record switch, anyService for pages of no one service (contact
+// details), which a proxy may use when they have any.
+func serviceOf(path string) string {
+	for prefix, svc := range map[string]string{
+		"/patient/appointments": clinical.ServiceAppointments, "/patient/book": clinical.ServiceAppointments,
+		"/patient/help": clinical.ServiceRequests, "/patient/prescriptions": clinical.ServiceRepeats,
+		"/patient/record": clinical.ServiceRecord, "/patient/messages": clinical.ServiceMessages,
+		"/patient/details": anyService,
+	} {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			return svc
+		}
+	}
+	return ""
+}
+
+const anyService = "any"
+
+// loadGrant reads the practice's decision about this proxy for the
+// record in use, as the proxy.
+func (pt *Portal) loadGrant(r *http.Request, v *visit) error {
+	rs, err := pt.search(r, "Consent", url.Values{"patient": {"Patient/" + v.Patient.ID},
+		"category": {clinical.ProxyGrantSystem + "|proxy-access"}, "_count": {"50"}})
+	if err != nil {
+		return err
+	}
+	v.Grant = clinical.GrantFor(rs, v.user.ID)
+	return nil
+}
+
+// allows says whether the visit may use a service: a patient their own
+// (the record by its own rules), a proxy what their grant allows.
+func (v *visit) allows(svc string, now time.Time) (bool, string) {
+	if !v.Proxy {
+		return true, ""
+	}
+	if svc == anyService {
+		var first string
+		for _, s := range clinical.ProxyServices {
+			ok, why := clinical.ProxyAccess(v.Grant, v.BirthDate, s.Key, now)
+			if ok {
+				return true, ""
+			}
+			if first == "" {
+				first = why
+			}
+		}
+		return false, first
+	}
+	return clinical.ProxyAccess(v.Grant, v.BirthDate, svc, now)
 }
 
 // load reads the chosen patient, as the user.

@@ -365,9 +365,9 @@ func TestPortalProxy(t *testing.T) {
 	if _, body, _ := carer.get("/patient/"); strings.Contains(body, nameOf(read(t, s, "Patient", c))) {
 		t.Fatal("a forged cookie reached another patient")
 	}
-	// The record page follows clinical.RecordAccess for a proxy.
+	// The record page follows clinical.ProxyRecordAccess for a proxy.
 	_, body, _ = carer.get("/patient/record")
-	level, why := clinical.RecordAccess(true, "P9", read(t, s, "Patient", a)["birthDate"].(string), time.Now())
+	level, why := clinical.ProxyRecordAccess(nil, "P9", read(t, s, "Patient", a)["birthDate"].(string), time.Now())
 	if level == clinical.RecordNone && !strings.Contains(body, "no-access") || level != clinical.RecordNone && strings.Contains(body, "no-access") {
 		t.Fatalf("record access %s (%s) not what the page shows", level, why)
 	}

@@ -1,8 +1,10 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -28,34 +30,41 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		p.Title = "GP health record" // the person is named above the page, not in its title
 	}
 	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	if v.Proxy {
+		p.Level, p.Why = clinical.ProxyRecordAccess(v.Grant, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	}
 	if p.Level == clinical.RecordNone {
 		pt.pages.Render(w, "record", http.StatusOK, p)
 		return
 	}
-	read := func(typ string, params url.Values) ([]fhir.Resource, error) {
-		params.Set("patient", "Patient/"+v.Patient.ID)
-		rs, err := pt.search(r, typ, params)
-		return clinical.ForPatient(rs), err
-	}
+	// The five searches run at once: the page waits for the slowest,
+	// not the sum (the largest records' Observations and medicines take
+	// most of it).
 	var in clinical.SummaryInput
-	var err error
-	if in.Conditions, err = read("Condition", url.Values{"_count": {"100"}}); err != nil {
-		pt.failed(w, r, v, err)
-		return
+	queries := []struct {
+		typ    string
+		params url.Values
+		into   *[]fhir.Resource
+	}{
+		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions},
+		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications},
+		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies},
+		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations},
+		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations},
 	}
-	if in.Medications, err = read("MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}); err != nil {
-		pt.failed(w, r, v, err)
-		return
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q.params.Set("patient", "Patient/"+v.Patient.ID)
+			rs, err := pt.search(r, q.typ, q.params)
+			*q.into, errs[i] = clinical.ForPatient(rs), err
+		}()
 	}
-	if in.Allergies, err = read("AllergyIntolerance", url.Values{"_count": {"100"}}); err != nil {
-		pt.failed(w, r, v, err)
-		return
-	}
-	if in.Observations, err = read("Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}); err != nil {
-		pt.failed(w, r, v, err)
-		return
-	}
-	if in.Immunizations, err = read("Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		pt.failed(w, r, v, err)
 		return
 	}

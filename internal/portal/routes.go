@@ -27,6 +27,11 @@ func (pt *Portal) routes() {
 	// Contact details (details.go).
 	m.HandleFunc("GET /patient/details", pt.patient("read", pt.details))
 	m.HandleFunc("POST /patient/details", pt.patient("create", pt.changeDetails))
+	// Messages with the practice (messages.go).
+	m.HandleFunc("GET /patient/messages", pt.patient("search-type", pt.messages))
+	m.HandleFunc("POST /patient/messages", pt.messageLimit(pt.patient("transaction", pt.sendMessage)))
+	m.HandleFunc("GET /patient/messages/{message}/attachment", pt.patient("read", pt.messageAttachment))
 	// The record (record.go).
 	m.HandleFunc("GET /patient/record", pt.patient("search-type", pt.record))
+	m.HandleFunc("GET /patient/record/views", pt.patient("search-type", pt.recordViews)) // record_views.go
 }

@@ -53,8 +53,9 @@ func nav(current string) []web.NavItem {
 		{Href: "/workspace/", Label: "Find a patient"},
 		{Href: "/workspace/register", Label: "Register a patient"},
 		{Href: "/workspace/appointments", Label: "Appointments"},
-		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"}, // tasks.go
-		{Href: "/workspace/inbox", Label: inboxNavLabel},                                      // inbox.go
+		{Href: "/workspace/tasks", Label: tasksNavLabel, CountURL: "/workspace/tasks/counts"},          // tasks.go
+		{Href: "/workspace/inbox", Label: inboxNavLabel},                                               // inbox.go
+		{Href: "/workspace/messages", Label: messagesNavLabel, CountURL: "/workspace/messages/counts"}, // messages.go, requests.go
 	}
 	for i := range items {
 		items[i].Current = items[i].Label == current
@@ -75,6 +76,8 @@ var recordTabs = []struct{ path, label string }{
 	{"/alerts", "Alerts"},
 	{"/appointments", "Appointments"},
 	{"/tasks", "Tasks"},
+	{"/messages", "Messages"},
+	{"/proxies", "Online access"},
 	{"/referrals", "Referrals"},
 	{"/recalls", "Recalls"},
 	{"/tests", "Tests"},
@@ -85,7 +88,7 @@ var recordTabs = []struct{ path, label string }{
 // a role may not read (a receptionist has no problems tab).
 var tabTypes = map[string]string{"Consultations": "Encounter", "Problems": "Condition", "Allergies": "AllergyIntolerance",
 	"Immunisations": "Immunization", "Alerts": "Flag", "Appointments": "Appointment",
-	"Medication": "MedicationRequest", "Tasks": "Task", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
+	"Medication": "MedicationRequest", "Tasks": "Task", "Messages": "Communication", "Online access": "Consent", "Referrals": "ServiceRequest", "Recalls": "ServiceRequest", "Tests": "ServiceRequest"}
 
 // recordBase is the frame of a page of one patient's record: the banner
 // and the record's sections.

@@ -9,7 +9,9 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"medication", "medication-prescribe", "medication-stop", "medication-print",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
-	"referrals", "referral-new", "referral", "recalls", "tests"}
+	"referrals", "referral-new", "referral", "recalls", "tests",
+	// Patients' messages and online requests (messages.go, requests.go).
+	"messages", "conversation", "requests", "request", "proxies"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -87,6 +89,8 @@ func (ws *Workspace) routes() {
 	// Medication: the tab, prescribing with its safety warnings, issuing
 	// repeats, stopping, the printed token (medication*.go).
 	ws.medicationRoutes()
+	// Patients' messages and online requests (messages.go, requests.go).
+	ws.patientQueueRoutes()
 	// Workflow: tasks (tasks.go, task_new.go, task.go).
 	m.HandleFunc("GET /workspace/tasks", ws.staff("search-type", ws.myTasks))
 	m.HandleFunc("GET /workspace/tasks/team", ws.staff("search-type", ws.teamTasks))

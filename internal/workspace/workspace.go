@@ -47,7 +47,7 @@ func New(opts Options) *Workspace {
 		opts.Now = time.Now
 	}
 	ws := &Workspace{opts: opts, mux: http.NewServeMux()}
-	ws.pages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"shared", "consult-shared", "book-shared", "record-shared", "task-shared"}, pageNames...)
+	ws.pages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"shared", "consult-shared", "book-shared", "record-shared", "task-shared", "queue-shared"}, pageNames...)
 	ws.routes()
 	return ws
 }
