@@ -73,8 +73,13 @@ var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|pr
 // the future. Schedule 2 and 3 controlled drugs are refused on repeat.
 func (p Prescription) Check(now time.Time) map[string]string {
 	errs := map[string]string{}
-	if p.Medicine.Code == "" {
+	switch {
+	case p.Medicine.Code == "":
 		errs["medicine"] = "Choose a medicine from the list"
+	case p.Medicine.NeverPrescribe() != "":
+		errs["medicine"] = p.Medicine.Name + " must not be prescribed (dm+d: " + p.Medicine.NeverPrescribe() + "): choose another product"
+	case p.Medicine.Unavailable() != "":
+		errs["medicine"] = p.Medicine.Name + " cannot be supplied (dm+d: " + p.Medicine.Unavailable() + "): choose another product"
 	}
 	dose := strings.TrimSpace(p.Dose)
 	switch {
@@ -222,7 +227,7 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 		res["courseOfTherapyType"] = codeable(CourseSystem, "continuous", "Continuous long term therapy", "")
 		n, _ := strconv.Atoi(strings.TrimSpace(p.Issues))
 		res["dispenseRequest"].(map[string]any)["numberOfRepeatsAllowed"] = n
-		res["extension"] = []any{repeatInfo(issued, p.Review)}
+		res["extension"] = append(anyList(res["extension"]), repeatInfo(issued, p.Review))
 	} else {
 		res["status"] = "completed" // its one issue is made with it
 		res["courseOfTherapyType"] = codeable(CourseSystem, "acute", "Short course (acute) therapy", "")
@@ -255,7 +260,7 @@ func IsDelayed(res fhir.Resource) bool {
 // the review date is the prescriber's to give again.
 func PrescriptionFrom(auth fhir.Resource) Prescription {
 	p := Prescription{Dose: dosageText(auth), Course: "repeat", Prior: "MedicationRequest/" + auth.ID()}
-	p.Medicine, _ = medicineOf(auth)
+	p.Medicine, _ = medicineOf(auth, nil) // the caller resolves it from dm+d again
 	if dr := mapOf(auth["dispenseRequest"]); dr != nil {
 		if q := intOf(mapOf(dr["quantity"])["value"]); q > 0 {
 			p.Quantity = strconv.Itoa(q)
@@ -294,7 +299,7 @@ func WithoutCourse(meds []fhir.Resource, ref string) []fhir.Resource {
 }
 
 func (p Prescription) base(patientID string, prescriber Ref, q, days int, now time.Time) fhir.Resource {
-	return fhir.Resource{"resourceType": "MedicationRequest",
+	res := fhir.Resource{"resourceType": "MedicationRequest",
 		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": p.Medicine.Code, "display": p.Medicine.Name}}, "text": p.Medicine.Name},
 		"subject":                   map[string]any{"reference": "Patient/" + patientID},
 		"authoredOn":                now.In(London).Format("2006-01-02T15:04:05-07:00"),
@@ -306,6 +311,10 @@ func (p Prescription) base(patientID string, prescriber Ref, q, days int, now ti
 		},
 		"substitution": map[string]any{"allowedBoolean": true},
 	}
+	if e := controlledDrugExtension(p.Medicine, q); e != nil {
+		res["extension"] = []any{e}
+	}
+	return res
 }
 
 func repeatInfo(issued int, review string) map[string]any {
@@ -344,10 +353,79 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 // validityDays: a controlled drug (Schedules 2 to 4) is valid 28 days,
 // any other prescription 6 months.
 func validityDays(auth fhir.Resource) int {
-	if m, ok := medicineOf(auth); ok && m.controlled() {
+	if s := ScheduleOfPrescription(auth); s >= 2 && s <= 4 {
 		return 28
 	}
 	return 182
+}
+
+// ControlledDrugURL is EPS's controlled-drug extension on a
+// MedicationRequest: the schedule (CD2, CD3, CD4-1, CD4-2, CD5) and the
+// quantity in words, as the Misuse of Drugs Regulations ask.
+const (
+	ControlledDrugURL    = "https://fhir.nhs.uk/StructureDefinition/Extension-DM-ControlledDrug"
+	controlledDrugSystem = "https://fhir.nhs.uk/CodeSystem/medicationrequest-controlled-drug"
+)
+
+// controlledDrugExtension is a Schedule 2 to 5 medicine's extension, nil
+// for any other.
+func controlledDrugExtension(m Medicine, quantity int) map[string]any {
+	if m.Schedule < 2 {
+		return nil
+	}
+	code, display := "CD"+strconv.Itoa(m.Schedule), "Schedule "+strconv.Itoa(m.Schedule)
+	if m.Schedule == 4 {
+		code = "CD4-1" // benzodiazepines and z-drugs
+		if strings.Contains(lower(m.Category), "anab") {
+			code = "CD4-2"
+		}
+		display = "Schedule 4 (Part " + code[4:] + ")"
+	}
+	return map[string]any{"url": ControlledDrugURL, "extension": []any{
+		map[string]any{"url": "quantityWords", "valueString": NumberWords(quantity)},
+		map[string]any{"url": "schedule", "valueCoding": map[string]any{"system": controlledDrugSystem, "code": code, "display": display}}}}
+}
+
+// ScheduleOfPrescription is the controlled-drug schedule a prescription
+// records (its EPS extension), else its medicine's in the built-in list,
+// 0 for none.
+func ScheduleOfPrescription(res fhir.Resource) int {
+	for _, e := range list(res, "extension") {
+		if e["url"] != ControlledDrugURL {
+			continue
+		}
+		for _, sub := range anyList(e["extension"]) {
+			m, _ := sub.(map[string]any)
+			if m["url"] == "schedule" {
+				code := str(mapOf(m["valueCoding"]), "code")
+				if n, err := strconv.Atoi(strings.TrimPrefix(strings.SplitN(code, "-", 2)[0], "CD")); err == nil {
+					return n
+				}
+			}
+		}
+	}
+	if m, ok := medicineOf(res, nil); ok {
+		return m.Schedule
+	}
+	return 0
+}
+
+// LastIssueURL records on a repeat authorisation the date of its last
+// issue (as GP Connect's lastIssueDate does on a MedicationStatement), so
+// that the early re-issue check reads the authorisation alone.
+const LastIssueURL = "https://gpcloud.dev/fhir/StructureDefinition/last-issue-date"
+
+// LastIssueOf is the authorisation's last issue date and time as
+// recorded, false when it does not say (an authorisation issued before
+// the date was recorded, or never issued).
+func LastIssueOf(auth fhir.Resource) (time.Time, bool) {
+	for _, e := range list(auth, "extension") {
+		if e["url"] == LastIssueURL {
+			t, err := time.Parse(time.RFC3339, str(e, "valueDateTime"))
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
 }
 
 // RepeatState is a repeat authorisation's standing: issues authorised,
@@ -417,11 +495,17 @@ func CheckIssue(auth fhir.Resource, now time.Time) string {
 }
 
 // Issued returns a copy of a repeat authorisation with one more issue
-// counted.
-func Issued(auth fhir.Resource) fhir.Resource {
+// counted and the issue's time recorded (its other extensions kept).
+func Issued(auth fhir.Resource, now time.Time) fhir.Resource {
 	out := cloneResource(auth)
 	s := RepeatStateOf(auth, time.Time{})
-	out["extension"] = []any{repeatInfo(s.Issued+1, s.Review)}
+	ext := []any{repeatInfo(s.Issued+1, s.Review)}
+	for _, e := range list(auth, "extension") {
+		if e["url"] != RepeatInfoURL && e["url"] != LastIssueURL {
+			ext = append(ext, e)
+		}
+	}
+	out["extension"] = append(ext, map[string]any{"url": LastIssueURL, "valueDateTime": now.In(London).Format(time.RFC3339)})
 	return out
 }
 

@@ -47,11 +47,9 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		if q := mapOf(dr["quantity"]); q != nil {
 			n := intOf(q["value"])
 			t.Quantity = supplyText(n, str(q, "unit"))
-			if m, ok := medicineOf(res); ok && m.Schedule >= 2 && m.Schedule <= 3 {
+			if t.Schedule = ScheduleOfPrescription(res); t.Schedule >= 2 && t.Schedule <= 3 {
 				_, unit, _ := strings.Cut(t.Quantity, " ")
-				t.QuantityWords, t.Schedule = NumberWords(n)+" "+unit, m.Schedule
-			} else if ok {
-				t.Schedule = m.Schedule
+				t.QuantityWords = NumberWords(n) + " " + unit
 			}
 		}
 		if vp := mapOf(dr["validityPeriod"]); vp != nil {

@@ -156,17 +156,37 @@ func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, st
 func (ws *Workspace) interactions() clinical.Interactions { return clinical.LocalInteractions{} }
 
 // safetyInput gathers what the safety checks look at: the patient's
-// allergies, medicines, age and a recorded pregnancy, read as the user.
+// allergies, current medicines, age and a recorded pregnancy, read as the
+// user.
 func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (clinical.SafetyInput, error) {
-	meds, _, err := ws.allMedicationEntries(ctx, "MedicationRequest", patient.ID)
-	if err != nil {
-		return clinical.SafetyInput{}, err
-	}
-	sts, _, err := ws.allMedicationEntries(ctx, "MedicationStatement", patient.ID)
+	meds, sts, err := ws.currentMedication(ctx, patient.ID)
 	if err != nil {
 		return clinical.SafetyInput{}, err
 	}
 	return ws.safetyInputWith(ctx, patient, meds, sts)
+}
+
+// currentMedication reads what the checks compare a medicine with, and
+// no more: the active authorisations (repeats), the authorisations of the
+// last three months (acutes), and the active medicines from elsewhere.
+// A patient's history of issues, years of them, is not read: the
+// checks of an issue that need its last issue read it from the
+// authorisation (clinical.LastIssueOf).
+func (ws *Workspace) currentMedication(ctx context.Context, patientID string) (meds, sts []fhir.Resource, err error) {
+	since := ws.opts.Now().AddDate(0, -3, -1).In(clinical.London).Format("2006-01-02")
+	active, _, err := ws.medicationEntries(ctx, "MedicationRequest", patientID, url.Values{"intent": {"plan"}, "status": {"active"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	recent, _, err := ws.medicationEntries(ctx, "MedicationRequest", patientID, url.Values{"intent": {"plan"}, "status": {"completed"}, "authoredon": {"ge" + since}})
+	if err != nil {
+		return nil, nil, err
+	}
+	sts, _, err = ws.medicationEntries(ctx, "MedicationStatement", patientID, url.Values{"status": {"active"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(active, recent...), sts, nil
 }
 
 // safetyInputWith is safetyInput with the patient's MedicationRequests
@@ -182,6 +202,9 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 		return in, err
 	}
 	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
+	if in.Known, err = ws.knownMedicines(ctx, in.Medications); err != nil {
+		return in, err
+	}
 	// Medicines from elsewhere (sts) are in every check (E00102).
 	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
 		in.BirthDate = t
@@ -195,7 +218,16 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 // page would be missing from the list and from the safety checks.
 // hidden is true (and no error) when the role may not read the type.
 func (ws *Workspace) allMedicationEntries(ctx context.Context, typ, patientID string) ([]fhir.Resource, bool, error) {
+	return ws.medicationEntries(ctx, typ, patientID, nil)
+}
+
+// medicationEntries is allMedicationEntries narrowed by more search
+// parameters (status, intent, date).
+func (ws *Workspace) medicationEntries(ctx context.Context, typ, patientID string, more url.Values) ([]fhir.Resource, bool, error) {
 	params := url.Values{"patient": {patientID}, "_count": {"500"}}
+	for k, v := range more {
+		params[k] = v
+	}
 	var out []fhir.Resource
 	for page := 0; page < 100; page++ {
 		res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})

@@ -32,6 +32,10 @@ type prescribePage struct {
 	// the version shown), "" for a new prescription.
 	From, FromVersion, FromName string
 	Delayed                     bool
+	// DMD: a dm+d release is loaded (not only the starter set); Source
+	// says where the drug search looks.
+	DMD    bool
+	Source string
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
@@ -44,8 +48,13 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
 		return nil, clinical.Ref{}, false
 	}
-	return &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
-		Connected: ws.interactions().Connected()}, who, true
+	p := &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
+		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
+	p.Source = "Medicines come from a short built-in list of dm+d products"
+	if p.DMD {
+		p.Source = "Medicines come from dm+d: generics first, then brands; each product not to be prescribed, unavailable, to be prescribed by brand or controlled is marked"
+	}
+	return p, who, true
 }
 
 func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -61,6 +70,9 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 			return
 		}
 		rx := clinical.PrescriptionFrom(old)
+		if m, ok, err := ws.medicine(r.Context(), clinical.MedicineCodes([]fhir.Resource{old})[0]); err == nil && ok {
+			rx.Medicine = m
+		}
 		p.From, p.FromVersion, p.FromName = old.ID(), versionOfRes(old), clinical.MedicineName(old)
 		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
@@ -100,7 +112,12 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	f := r.PostForm
-	p.Medicine = ws.parseRecordCode(r.Context(), f, "medicine", clinical.MedicineConcepts())
+	var med clinical.Medicine
+	var err error
+	if p.Medicine, med, err = ws.parseMedicine(r.Context(), f, "medicine"); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	p.Dose, p.Quantity, p.Days = strings.TrimSpace(f.Get("dose")), strings.TrimSpace(f.Get("quantity")), strings.TrimSpace(f.Get("days"))
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
@@ -126,8 +143,8 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 			return
 		}
 	}
-	if m, ok := clinical.MedicineByCode(p.Medicine.Chosen.Code); ok {
-		rx.Medicine, p.Unit = m, m.Unit
+	if med.Code != "" {
+		rx.Medicine, p.Unit = med, med.Unit
 	}
 	var reviewErr string
 	if p.Course == "repeat" {

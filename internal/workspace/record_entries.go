@@ -69,8 +69,11 @@ func (ws *Workspace) recordEntries(ctx context.Context, typ, patientID string, p
 // rxCode is a coded field of a form: what was typed, the matches
 // found, the concept chosen.
 type rxCode struct {
-	Q        string
-	Picks    []codes.Concept
+	Q     string
+	Picks []codes.Concept
+	// Notes are what the list says beside a pick, by code (a drug's
+	// dm+d marks).
+	Notes    map[string]string
 	Searched bool
 	Chosen   clinical.Concept
 }
