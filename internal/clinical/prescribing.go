@@ -343,6 +343,11 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		res["extension"] = []any{map[string]any{"url": DelayedURL, "valueBoolean": true}}
 		res["note"] = []any{map[string]any{"text": delayedNote}}
 	}
+	for _, e := range list(auth, "extension") {
+		if e["url"] == ControlledDrugURL {
+			res["extension"] = append(anyList(res["extension"]), normalise(e))
+		}
+	}
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
 		delete(dr, "numberOfRepeatsAllowed")
 		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, validityDays(auth)).In(London).Format("2006-01-02")}
