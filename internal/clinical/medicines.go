@@ -34,6 +34,8 @@ type Medicine struct {
 	// Schedule is read. PrescribingStatus (a VMP's) and Availability (a
 	// VMP's non-availability, an AMP's restriction) are dm+d's words.
 	Kind, Category, PrescribingStatus, Availability string
+	// NurseFormulary: on the Nurse Prescribers' Formulary (dm+d).
+	NurseFormulary bool
 }
 
 // Medicines is the stand-in's list of common dm+d VMPs, until the
@@ -62,7 +64,7 @@ var Medicines = []Medicine{
 // drug knowledge base is connected (H-803).
 func MedicineFromDMD(p terminology.Product) Medicine {
 	m := Medicine{Code: p.Code, Name: p.Name, VTM: p.VTM, Ingredients: slices.Clone(p.Ingredients), Unit: lower(p.Unit),
-		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus}
+		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary}
 	if m.VTM == "" {
 		m.VTM = "dmd:" + p.Code // no moiety (a device): a duplicate only of itself
 	}

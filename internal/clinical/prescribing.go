@@ -49,6 +49,11 @@ type Prescription struct {
 	// Delayed: a back-up acute prescription, to be used only if the
 	// symptoms do not improve (E00105).
 	Delayed bool
+	// By is the prescriber with their type and code (the requester,
+	// unless empty: then the Ref given to Authorisation); OnBehalf the
+	// prescriber responsible, when By prescribes on behalf of another.
+	By       Prescriber
+	OnBehalf Ref
 }
 
 // DelayedURL marks a delayed (back-up) prescription: R4 and UK Core have
@@ -314,6 +319,10 @@ func (p Prescription) base(patientID string, prescriber Ref, q, days int, now ti
 	if e := controlledDrugExtension(p.Medicine, q); e != nil {
 		res["extension"] = []any{e}
 	}
+	if p.By.Reference != "" {
+		res["requester"] = requesterOf(p.By)
+		res["extension"] = append(anyList(res["extension"]), prescriberExtensions(p.By, p.OnBehalf)...)
+	}
 	return res
 }
 
@@ -351,6 +360,25 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
 		delete(dr, "numberOfRepeatsAllowed")
 		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, validityDays(auth)).In(London).Format("2006-01-02")}
+	}
+	return res
+}
+
+// IssueBy is IssueOf by a prescriber: the issue records their type (EPS
+// prescription type) and professional code, and the prescriber the
+// authorisation was made on behalf of.
+func IssueBy(auth fhir.Resource, authRef string, by Prescriber, now time.Time) fhir.Resource {
+	res := IssueOf(auth, authRef, by.Ref, now)
+	res["requester"] = requesterOf(by)
+	var onBehalf Ref
+	for _, e := range list(auth, "extension") {
+		if e["url"] == ResponsibleURL {
+			r := mapOf(e["valueReference"])
+			onBehalf = Ref{Reference: str(r, "reference"), Display: str(r, "display")}
+		}
+	}
+	if ext := prescriberExtensions(by, onBehalf); len(ext) > 0 {
+		res["extension"] = append(anyList(res["extension"]), ext...)
 	}
 	return res
 }

@@ -33,6 +33,9 @@ type Product struct {
 	// VMP's ("Actual Products not Available") and AvailabilityRestriction
 	// the AMP's ("None", "Discontinued", "Hospital only"...).
 	PrescribingStatus, NonAvailability, AvailabilityRestriction string
+	// NurseFormulary: a pack of the product is on the Nurse Prescribers'
+	// Formulary (dm+d's NURSE_F flag).
+	NurseFormulary bool
 }
 
 // productProps are the fields of a dm+d concept's Props that Product reads.
@@ -43,6 +46,7 @@ type productProps struct {
 	Form                    string `json:"form"`
 	ControlledDrugCategory  string `json:"controlledDrugCategory"`
 	AvailabilityRestriction string `json:"availabilityRestriction"`
+	NurseFormulary          bool   `json:"nurseFormulary"`
 }
 
 func (p *Product) setProps(raw string) {
@@ -53,6 +57,7 @@ func (p *Product) setProps(raw string) {
 	if json.Unmarshal([]byte(raw), &pp) != nil {
 		return
 	}
+	p.NurseFormulary = p.NurseFormulary || pp.NurseFormulary
 	if p.Kind == "AMP" {
 		p.AvailabilityRestriction = pp.AvailabilityRestriction
 		return
@@ -139,6 +144,7 @@ func (s *Service) Product(ctx context.Context, code string) (Product, error) {
 			return Product{}, err
 		}
 		vmp.Code, vmp.Name, vmp.Kind, vmp.Active, vmp.VMP, vmp.AvailabilityRestriction = p.Code, p.Name, "AMP", p.Active, parent, p.AvailabilityRestriction
+		vmp.NurseFormulary = p.NurseFormulary
 		return vmp, nil
 	}
 	if parent != "" {

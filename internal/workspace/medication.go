@@ -116,22 +116,23 @@ var medicationSaved = map[string]string{
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 }
 
-// prescriber returns the user as a prescriber (their PractitionerRole),
-// or why they may not
-// prescribe: a GP or nurse whose PractitionerRole at the practice carries
-// the prescriber capability (set by the practice admin, admin_staff*.go).
-func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, string) {
+// prescriber returns the user as a prescriber (their PractitionerRole,
+// type and registration), or why they may not prescribe: a clinician
+// whose PractitionerRole at the practice carries the prescriber
+// capability (set by the practice admin, admin_staff*.go).
+func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Prescriber, string) {
 	const refusal = "Only a prescriber can issue medicines. Your practice admin records who prescribes."
 	if !v.user.Role.IsClinician() {
-		return clinical.Ref{}, refusal
+		return clinical.Prescriber{}, refusal
 	}
-	if _, ok := strings.CutPrefix(v.principal.FHIRUser, "Practitioner/"); !ok {
-		return clinical.Ref{}, refusal
+	id, ok := strings.CutPrefix(v.principal.FHIRUser, "Practitioner/")
+	if !ok {
+		return clinical.Prescriber{}, refusal
 	}
 	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "PractitionerRole",
 		Params: url.Values{"practitioner": {v.principal.FHIRUser}, "_count": {"20"}}})
 	if err != nil {
-		return clinical.Ref{}, refusal
+		return clinical.Prescriber{}, refusal
 	}
 	for _, role := range searchMatches(out.Resource) {
 		if active, ok := role["active"].(bool); ok && !active {
@@ -143,12 +144,22 @@ func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, st
 		if clinical.IsPrescriber(role) {
 			// The prescriber as their PractitionerRole (as EPS has it): the
 			// role carries their registration's practitioner, the practice
-			// and the prescriber capability, so each prescription records
-			// who prescribed in which capacity.
-			return clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}, ""
+			// and the prescriber capability and type, so each prescription
+			// records who prescribed in which capacity.
+			p := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}}
+			register := ""
+			if prac, err := ws.read(ctx, "Practitioner", id); err == nil {
+				var number string
+				register, number = clinical.RegistrationOf(prac)
+				if reg, ok := clinical.RegisterOf(register); ok {
+					p.CodeSystem, p.Code = reg.System, number
+				}
+			}
+			p.Type, _ = clinical.PrescriberTypeOf(clinical.PrescriberTypeOfRole(role, register))
+			return p, ""
 		}
 	}
-	return clinical.Ref{}, refusal
+	return clinical.Prescriber{}, refusal
 }
 
 // interactions is the interaction checker: the local stand-in until a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"testing"
@@ -15,15 +16,23 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
 // BenchmarkIssueTwentyRepeats measures issuing 20 repeats at once (the
 // issue asks p95 < 100 ms): the prescriber's final post, warnings
-// already seen, over HTTP on SQLite. Run with
+// already seen, over HTTP on SQLite, and on PostgreSQL when
+// GPCLOUD_TEST_POSTGRES is set. Run with
 // go test ./internal/workspace -run XXX -bench IssueTwentyRepeats -benchtime 20x
 func BenchmarkIssueTwentyRepeats(b *testing.B) {
-	s := testbrowser.NewStack(b)
+	b.Run("sqlite", func(b *testing.B) { issueTwentyRepeats(b, testbrowser.NewStack(b)) })
+	if os.Getenv("GPCLOUD_TEST_POSTGRES") != "" {
+		b.Run("postgres", func(b *testing.B) { issueTwentyRepeats(b, stackOn(b, storetest.OpenPostgres(b))) })
+	}
+}
+
+func issueTwentyRepeats(b *testing.B, s *testbrowser.Stack) {
 	practice, patient := medPractice(b, s)
 	gp := staffSession(b, s, "gp@bench", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
 	ctx := context.Background()

@@ -137,11 +137,11 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 	var plan clinical.Plan
 	for i, t := range todo {
 		issueRef := "urn:uuid:" + entryUUID()
-		issue := clinical.IssueOf(t.auth, "MedicationRequest/"+t.id, who, now)
+		issue := clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now)
 		var refs []any
 		for _, wn := range warnings[i] {
 			ref := "urn:uuid:" + entryUUID()
-			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, base.Banner.ID, issueRef, who, reason, now)})
+			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, base.Banner.ID, issueRef, who.Ref, reason, now)})
 			refs = append(refs, map[string]any{"reference": ref})
 		}
 		if len(refs) > 0 {
@@ -151,7 +151,7 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 			clinical.Change{Ref: "MedicationRequest/" + t.id, Resource: clinical.Issued(t.auth, now), Version: t.version},
 			clinical.Change{Ref: issueRef, Resource: issue})
 	}
-	if _, err := ws.write(r.Context(), plan, base.Banner.ID, who, "Repeat issued"); err != nil {
+	if _, err := ws.write(r.Context(), plan, base.Banner.ID, who.Ref, "Repeat issued"); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // prescribePage is the prescribing form and, once the prescription is
@@ -36,20 +38,29 @@ type prescribePage struct {
 	// says where the drug search looks.
 	DMD    bool
 	Source string
+	// The prescriber's type; OnBehalf is the prescriber chosen to
+	// prescribe on behalf of (PractitionerRole id), from Prescribers;
+	// CMP the supplementary prescriber's confirmation of the plan.
+	Type        clinical.PrescriberType
+	OnBehalf    string
+	Prescribers []clinical.Choice
+	CMP         bool
 }
 
-func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
+func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Prescriber, bool) {
 	base, ok := ws.entriesBase(w, r, v, "Prescribe", "Medication", "MedicationRequest")
 	if !ok {
-		return nil, clinical.Ref{}, false
+		return nil, clinical.Prescriber{}, false
 	}
 	who, refusal := ws.prescriber(r.Context(), v)
 	if refusal != "" {
 		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
-		return nil, clinical.Ref{}, false
+		return nil, clinical.Prescriber{}, false
 	}
 	p := &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
 		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
+	p.Type = who.Type
+	p.Prescribers = ws.otherPrescribers(r.Context(), v, who)
 	p.Source = "Medicines come from a short built-in list of dm+d products"
 	if p.DMD {
 		p.Source = "Medicines come from dm+d: generics first, then brands; each product not to be prescribed, unavailable, to be prescribed by brand or controlled is marked"
@@ -122,12 +133,22 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
 	p.Delayed = f.Get("delayed") == "yes"
+	p.OnBehalf, p.CMP = f.Get("on-behalf"), f.Get("cmp") == "yes"
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
 	}
-	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed}
+	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed, By: who}
+	onBehalfErr := ""
+	if p.OnBehalf != "" {
+		label := clinical.ChoiceLabel(p.Prescribers, p.OnBehalf)
+		if label == "" {
+			onBehalfErr = "Choose the prescriber from the list"
+		} else {
+			rx.OnBehalf = clinical.Ref{Reference: "PractitionerRole/" + p.OnBehalf, Display: label}
+		}
+	}
 	var old fhir.Resource
 	if p.From != "" {
 		var err error
@@ -154,12 +175,22 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	if reviewErr != "" {
 		errs["review"] = reviewErr
 	}
+	if med.Code != "" {
+		for k, msg := range who.MayPrescribe(med, p.OnBehalf, p.CMP) {
+			if _, set := errs[k]; !set {
+				errs[k] = msg
+			}
+		}
+	}
+	if onBehalfErr != "" {
+		errs["on-behalf"] = onBehalfErr
+	}
 	if msg, ok := errs["review"]; ok {
 		delete(errs, "review")
 		errs["review-day"] = msg
 	}
 	if len(errs) > 0 {
-		fieldErrors(&p.page, errs, []string{"medicine", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
+		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
 	}
@@ -197,17 +228,17 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	var issues []any
 	for _, wn := range p.Warnings {
 		ref := "urn:uuid:" + entryUUID()
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who, p.Reason, now)})
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who.Ref, p.Reason, now)})
 		issues = append(issues, map[string]any{"reference": ref})
 	}
 	issued := 0
 	if rx.Course == "acute" {
 		issued = 1
 	}
-	auth := rx.Authorisation(p.Banner.ID, who, issued, issues, now)
+	auth := rx.Authorisation(p.Banner.ID, who.Ref, issued, issues, now)
 	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
 	if rx.Course == "acute" {
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, authRef, who, now)})
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueBy(auth, authRef, who, now)})
 	}
 	if old != nil {
 		// The old authorisation is completed in the same transaction,
@@ -222,7 +253,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	if old != nil {
 		reason = "Reauthorised"
 	}
-	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, reason); err != nil {
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who.Ref, reason); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
@@ -244,4 +275,32 @@ func warningsDigest(ws []clinical.Warning) string {
 		h.Write([]byte(w.Kind + "\x00" + w.Severity + "\x00" + w.Text + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// otherPrescribers are the practice's independent prescribers other than
+// who, as choices (PractitionerRole id, name and type), for prescribing on
+// behalf of one of them.
+func (ws *Workspace) otherPrescribers(ctx context.Context, v *visit, who clinical.Prescriber) []clinical.Choice {
+	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "PractitionerRole",
+		Params: url.Values{"organization": {"Organization/" + v.user.Practice}, "active": {"true"}, "_count": {"200"}}})
+	if err != nil {
+		return nil
+	}
+	var cs []clinical.Choice
+	for _, role := range searchMatches(out.Resource) {
+		if !clinical.IsPrescriber(role) || "PractitionerRole/"+role.ID() == who.Reference {
+			continue
+		}
+		t, _ := clinical.PrescriberTypeOf(clinical.PrescriberTypeOfRole(role, ""))
+		if t.Supplementary || t.Key == "registrar" {
+			continue // an alternate authorising prescriber is an independent one
+		}
+		prac, _ := role["practitioner"].(map[string]any)
+		name, _ := prac["display"].(string)
+		if name == "" {
+			name = "Prescriber " + role.ID()
+		}
+		cs = append(cs, clinical.Choice{Key: role.ID(), Label: name + " (" + t.Label + ")"})
+	}
+	return cs
 }

@@ -76,7 +76,7 @@ func (ws *Workspace) cancelIssue(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	cancel := func(res fhir.Resource) (fhir.Resource, bool) { return clinical.CancelIssue(res, reason) }
 	if err := ws.changeEntry(r.Context(), patient.ID, "MedicationRequest", r.PathValue("issue"), r.PostFormValue("version"), cancel,
-		who, "Prescription cancelled: "+reason, false); err != nil {
+		who.Ref, "Prescription cancelled: "+reason, false); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
