@@ -104,11 +104,17 @@ func BenchmarkDrugTypeahead(b *testing.B) {
 			b.ResetTimer()
 			for n := 0; n < b.N; n++ {
 				var lat []time.Duration
+				type timed struct {
+					q string
+					d time.Duration
+				}
+				var all []timed
 				found := 0
 				for _, q := range queries {
 					t0 := time.Now()
 					ps, err := s.FindProducts(ctx, q, 10)
 					lat = append(lat, time.Since(t0))
+					all = append(all, timed{q, lat[len(lat)-1]})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -117,6 +123,10 @@ func BenchmarkDrugTypeahead(b *testing.B) {
 					}
 				}
 				sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+				sort.Slice(all, func(i, j int) bool { return all[i].d > all[j].d })
+				for _, t := range all[:min(8, len(all))] {
+					b.Logf("%s: slow: %q %s", name, t.q, t.d.Round(100*time.Microsecond))
+				}
 				p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 				b.ReportMetric(p(0.5), "p50-ms")
 				b.ReportMetric(p(0.95), "p95-ms")

@@ -91,9 +91,9 @@ func (ws *Workspace) knownMedicines(ctx context.Context, res []fhir.Resource) (m
 
 // findMedicines is the drug search: dm+d VMPs then AMPs matching the
 // words, marked; then the built-in list's matches not already found.
-func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) ([]codes.Concept, map[string]string, error) {
+func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) ([]codes.Concept, map[string][]pickNote, error) {
 	var out []codes.Concept
-	notes := map[string]string{}
+	notes := map[string][]pickNote{}
 	seen := map[string]bool{}
 	ps, err := ws.opts.Service.FindProducts(ctx, text, limit)
 	if err != nil && !isNotImplemented(err) {
@@ -103,8 +103,12 @@ func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) 
 		m := clinical.MedicineFromDMD(p)
 		seen[p.Code] = true
 		out = append(out, codes.Concept{Code: p.Code, Display: p.Name})
-		if marks := m.Marks(); len(marks) > 0 {
-			notes[p.Code] = strings.Join(marks, ". ")
+		for _, mark := range m.Marks() {
+			tone := "orange"
+			if strings.HasPrefix(mark, "Do not") || strings.HasPrefix(mark, "Unavailable") {
+				tone = "red"
+			}
+			notes[p.Code] = append(notes[p.Code], pickNote{Text: mark, Tone: tone})
 		}
 	}
 	for _, c := range codes.FindIn(clinical.MedicineConcepts(), text, limit) {

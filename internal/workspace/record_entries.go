@@ -73,10 +73,14 @@ type rxCode struct {
 	Picks []codes.Concept
 	// Notes are what the list says beside a pick, by code (a drug's
 	// dm+d marks).
-	Notes    map[string]string
+	Notes    map[string][]pickNote
 	Searched bool
 	Chosen   clinical.Concept
 }
+
+// pickNote is one mark beside a pick: its words and the tag's colour
+// (red for what stops a prescription, orange for a caution).
+type pickNote struct{ Text, Tone string }
 
 // parseRecordCode reads a coded field; the Find button (action find-<field>)
 // looks the words up in the codes seam, or in domain when the field
