@@ -24,6 +24,10 @@ type Token struct {
 	// Delayed is what a delayed (back-up) prescription tells the patient,
 	// "" for any other.
 	Delayed string
+	// PrescriptionID is the EPS prescription id ("" for an issue made
+	// before ids were given), Status its dispensing status and Pharmacy
+	// the nominated pharmacy ("" for none recorded).
+	PrescriptionID, Status, Pharmacy string
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -36,6 +40,10 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		Prescriber: refDisplay(res["requester"]), Date: day(str(res, "authoredOn")), Version: versionOf(res), Active: str(res, "status") == "active"}
 	if IsDelayed(res) {
 		t.Delayed = delayedNote
+	}
+	t.PrescriptionID, t.Status = PrescriptionIDOf(res), DispensingStatusOf(res)
+	if dr := mapOf(res["dispenseRequest"]); dr != nil {
+		t.Pharmacy = str(mapOf(dr["performer"]), "display")
 	}
 	if str(res, "status") == "cancelled" {
 		t.Cancelled = str(mapOf(res["statusReason"]), "text")

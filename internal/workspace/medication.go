@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/eps"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -33,6 +34,9 @@ type medicationPage struct {
 	Prescriber bool
 	Refusal    string
 	Notice     string
+	// EPSNotice says that prescriptions are not sent to pharmacies while
+	// EPS is not connected.
+	EPSNotice string
 	// The issue form shown again: the repeats selected, the warnings an
 	// issue raises, their digest and the override reason.
 	Selected      map[string]bool
@@ -78,6 +82,9 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 		return nil, false
 	}
 	p := &medicationPage{entriesPage: base, Notice: clinical.InteractionsNotice}
+	if !ws.eps().Connected() {
+		p.EPSNotice = eps.Notice
+	}
 	if s, ok := medicationSaved[r.URL.Query().Get("saved")]; ok {
 		p.Saved = s
 	}

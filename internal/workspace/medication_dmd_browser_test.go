@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/terminology/dmdtest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
@@ -80,10 +81,19 @@ func TestBrowserPrescribingDMD(t *testing.T) {
 	if got := b.Text("#acute-list"); !strings.Contains(got, "Diazepam 2mg tablets") {
 		t.Fatalf("acute list: %q", got)
 	}
+	if got := b.Text("#eps-notice"); !strings.Contains(got, "EPS not connected") {
+		t.Errorf("the EPS notice: %q", got)
+	}
 	b.ClickAndLoad(`#acute-list a[href*="/print"]`)
 	b.Do(chromedp.WaitVisible(chromedp.ID("token")))
 	if got := b.Text("#token"); !strings.Contains(got, "Schedule 4 controlled drug") || !strings.Contains(got, "valid until") {
 		t.Errorf("diazepam's token: %q", got)
+	}
+	if id := b.Text("#token-id"); !clinical.ValidPrescriptionID(id) {
+		t.Errorf("the token's prescription id %q is not an EPS id with its check character", id)
+	}
+	if got := b.Text("#token-status"); !strings.Contains(got, "EPS is not connected") {
+		t.Errorf("dispensing status: %q", got)
 	}
 	b.Axe("controlled drug token")
 	b.Shot("dmd-cd-token")

@@ -134,10 +134,19 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 			return
 		}
 	}
+	ready, err := ws.epsReady(r.Context(), v, base.Banner.ID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	var plan clinical.Plan
 	for i, t := range todo {
 		issueRef := "urn:uuid:" + entryUUID()
-		issue := clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now)
+		issue, err := ready(clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now))
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
 		var refs []any
 		for _, wn := range warnings[i] {
 			ref := "urn:uuid:" + entryUUID()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/eps"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -45,6 +46,7 @@ type prescribePage struct {
 	OnBehalf    string
 	Prescribers []clinical.Choice
 	CMP         bool
+	EPSNotice   string
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Prescriber, bool) {
@@ -60,6 +62,9 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 	p := &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
 		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
 	p.Type = who.Type
+	if !ws.eps().Connected() {
+		p.EPSNotice = eps.Notice
+	}
 	p.Prescribers = ws.otherPrescribers(r.Context(), v, who)
 	p.Source = "Medicines come from a short built-in list of dm+d products"
 	if p.DMD {
@@ -238,7 +243,17 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	auth := rx.Authorisation(p.Banner.ID, who.Ref, issued, issues, now)
 	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
 	if rx.Course == "acute" {
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueBy(auth, authRef, who, now)})
+		ready, err := ws.epsReady(r.Context(), v, p.Banner.ID)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		issue, err := ready(clinical.IssueBy(auth, authRef, who, now))
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: issue})
 	}
 	if old != nil {
 		// The old authorisation is completed in the same transaction,
