@@ -51,8 +51,16 @@ func testProducts(t *testing.T, st store.Store) {
 		t.Fatal(err)
 	}
 	if amp.Kind != "AMP" || amp.VMP != "42109611000001109" || amp.VTM != "90332006" || amp.VTMName != "Paracetamol" ||
-		strings.Join(amp.Ingredients, ",") != "387517004" || amp.Form != "Tablet" || amp.ControlledDrug != "No Controlled Drug Status" {
+		strings.Join(amp.Ingredients, ",") != "387517004" || amp.Form != "Tablet" || amp.ControlledDrug != "No Controlled Drug Status" || !amp.NurseFormulary {
 		t.Errorf("AMP: %+v", amp)
+	}
+	// The Nurse Prescribers' Formulary flag of the pack reaches its VMP;
+	// morphine has no pack on it.
+	if vmp, _ := s.Product(ctx, "42109611000001109"); !vmp.NurseFormulary {
+		t.Errorf("paracetamol VMP not on the NPF: %+v", vmp)
+	}
+	if m, _ := s.Product(ctx, "36128211000001107"); m.NurseFormulary {
+		t.Errorf("morphine on the NPF: %+v", m)
 	}
 	for _, code := range []string{"90332006", "1000611000001101", "123"} {
 		if _, err := s.Product(ctx, code); !errors.Is(err, ErrNotProduct) {
