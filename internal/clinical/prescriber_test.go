@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/terminology"
 )
 
@@ -85,5 +86,35 @@ func TestPrescriberRecorded(t *testing.T) {
 	}
 	if got := PrescriberTypeOfRole(WithPrescriberType(role, ""), "hcpc"); got != "" {
 		t.Errorf("no longer a prescriber: %q", got)
+	}
+}
+
+// TestPrepared: a prescription prepared by a non-prescriber is a draft
+// proposal, not on the tab's lists nor in the checks as current, listed
+// as waiting, read back into the form, and completed once authorised.
+func TestPrepared(t *testing.T) {
+	nurse := Ref{Reference: "Practitioner/n1", Display: "Nurse N"}
+	p := Prescription{Medicine: med(sertraline), Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "3", Review: "2026-12-01"}
+	prop := roundTrip(t, p.Prepared("pt1", nurse, rxNow))
+	prop["id"] = "p1"
+	if !IsPrepared(prop) || prop["intent"] != "proposal" {
+		t.Fatalf("prepared: %v", prop)
+	}
+	if l := MedicationListOf([]fhir.Resource{prop}, rxNow); len(l.Acute)+len(l.Repeats)+len(l.Past) != 0 {
+		t.Errorf("a prepared prescription on the tab's lists: %+v", l)
+	}
+	if cur := currentAuthorisations([]fhir.Resource{prop}, rxNow); len(cur) != 0 {
+		t.Error("a prepared prescription counted as current")
+	}
+	rows := PreparedRows([]fhir.Resource{prop})
+	if len(rows) != 1 || rows[0].PreparedBy != "Nurse N" || rows[0].Course != "Repeat" {
+		t.Errorf("rows %+v", rows)
+	}
+	back := PrescriptionFromPrepared(prop)
+	if back.Medicine.Code != sertraline || back.Course != "repeat" || back.Issues != "3" || back.Review != "2026-12-01" || back.Quantity != "28" {
+		t.Errorf("read back %+v", back)
+	}
+	if done := PreparedAuthorised(prop, Ref{Display: "Dr G"}); IsPrepared(done) || done["status"] != "completed" {
+		t.Errorf("authorised %v", done)
 	}
 }

@@ -604,8 +604,8 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 	}
 	threeMonths := now.AddDate(0, -3, 0).In(London).Format("2006-01-02")
 	for _, m := range meds {
-		if len(list(m, "basedOn")) > 0 {
-			continue
+		if len(list(m, "basedOn")) > 0 || str(m, "intent") == "proposal" {
+			continue // an issue; a prescription prepared (PreparedRows)
 		}
 		row := MedicationRow{ID: m.ID(), Version: versionOf(m), Name: conceptText(m["medicationCodeableConcept"]), Dose: dosageText(m),
 			Date: day(str(m, "authoredOn")), Prescriber: refDisplay(m["requester"]), Status: str(m, "status"),

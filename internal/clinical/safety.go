@@ -105,8 +105,8 @@ func currentAuthorisations(meds []fhir.Resource, now time.Time) []fhir.Resource 
 			}
 			continue
 		}
-		if len(list(m, "basedOn")) > 0 {
-			continue
+		if len(list(m, "basedOn")) > 0 || str(m, "intent") == "proposal" {
+			continue // an issue (its authorisation counts); a prepared prescription
 		}
 		st := str(m, "status")
 		repeat := conceptCode(m["courseOfTherapyType"]) == "continuous"

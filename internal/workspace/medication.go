@@ -34,6 +34,10 @@ type medicationPage struct {
 	Prescriber bool
 	Refusal    string
 	Notice     string
+	// MayPrepare: a clinician who is not a prescriber may prepare a
+	// prescription; Prepared are those waiting for a prescriber.
+	MayPrepare bool
+	Prepared   []clinical.PreparedRow
 	// EPSNotice says that prescriptions are not sent to pharmacies while
 	// EPS is not connected.
 	EPSNotice string
@@ -111,6 +115,10 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 	}
 	_, p.Refusal = ws.prescriber(r.Context(), v)
 	p.Prescriber = p.Refusal == ""
+	p.MayPrepare = !p.Prescriber && v.user.Role.IsClinician() && base.MayWrite && !p.NamesOnly
+	if !p.NamesOnly {
+		p.Prepared = clinical.PreparedRows(meds)
+	}
 	return p, true
 }
 
@@ -119,6 +127,7 @@ var medicationSaved = map[string]string{
 	"prescribed":   "Prescribed and issued. Print the prescription token from the list.",
 	"authorised":   "Repeat authorised. Issue it from the list of repeats when the patient needs it.",
 	"reauthorised": "Repeat reauthorised. The earlier authorisation is kept under past medicines.",
+	"prepared":     "Prepared. A prescriber checks it and authorises it from this tab: it is not a prescription until then.",
 	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 }

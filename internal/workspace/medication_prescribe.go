@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/eps"
@@ -47,6 +48,12 @@ type prescribePage struct {
 	Prescribers []clinical.Choice
 	CMP         bool
 	EPSNotice   string
+	// Preparing: the user is a clinician who is not a prescriber, and
+	// prepares the prescription for a prescriber to authorise. Prepared
+	// (and its version) is the prepared prescription a prescriber is
+	// authorising, PreparedBy who prepared it.
+	Preparing                               bool
+	Prepared, PreparedVersion, PreparedBy string
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Prescriber, bool) {
@@ -55,13 +62,21 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 		return nil, clinical.Prescriber{}, false
 	}
 	who, refusal := ws.prescriber(r.Context(), v)
+	preparing := false
 	if refusal != "" {
-		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
-		return nil, clinical.Prescriber{}, false
+		// A clinician who is not a prescriber prepares (never authorises).
+		if !v.user.Role.IsClinician() || !base.MayWrite {
+			ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
+			return nil, clinical.Prescriber{}, false
+		}
+		preparing = true
 	}
-	p := &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
+	p := &prescribePage{Preparing: preparing,entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
 		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
 	p.Type = who.Type
+	if preparing {
+		p.Prescribers = nil
+	}
 	if !ws.eps().Connected() {
 		p.EPSNotice = eps.Notice
 	}
@@ -79,7 +94,24 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	p.Course = "acute"
-	if id := r.URL.Query().Get("from"); id != "" {
+	if id := r.URL.Query().Get("prepared"); id != "" && !p.Preparing {
+		prop, err := ws.preparedToAuthorise(r.Context(), p.Banner.ID, id)
+		if err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx := clinical.PrescriptionFromPrepared(prop)
+		if m, ok, err := ws.medicine(r.Context(), clinical.MedicineCodes([]fhir.Resource{prop})[0]); err == nil && ok {
+			rx.Medicine = m
+		}
+		p.Prepared, p.PreparedVersion, p.PreparedBy = prop.ID(), versionOfRes(prop), clinical.PreparedRows([]fhir.Resource{prop})[0].PreparedBy
+		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
+		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit, p.Delayed = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit, rx.Delayed
+		if t, err := time.Parse("2006-01-02", rx.Review); err == nil {
+			p.Review = rxDate{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
+		}
+	}
+	if id := r.URL.Query().Get("from"); id != "" && !p.Preparing {
 		old, err := ws.repeatToReauthorise(r.Context(), p.Banner.ID, id)
 		if err != nil {
 			ws.entryFailed(w, r, v, err)
@@ -94,6 +126,22 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
 	}
 	ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+}
+
+// preparedToAuthorise reads a prepared prescription of the patient's
+// still waiting for a prescriber.
+func (ws *Workspace) preparedToAuthorise(ctx context.Context, patientID, id string) (fhir.Resource, error) {
+	prop, err := ws.read(ctx, "MedicationRequest", id)
+	if err != nil {
+		return nil, err
+	}
+	if !entryBelongsTo(prop, patientID) {
+		return nil, errWrongPatient
+	}
+	if !clinical.IsPrepared(prop) {
+		return nil, fhir.Errorf(http.StatusConflict, fhir.CodeConflict, "not a prescription waiting to be authorised")
+	}
+	return prop, nil
 }
 
 // repeatToReauthorise reads a repeat authorisation of the patient's that
@@ -140,6 +188,10 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Delayed = f.Get("delayed") == "yes"
 	p.OnBehalf, p.CMP = f.Get("on-behalf"), f.Get("cmp") == "yes"
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
+	p.Prepared, p.PreparedVersion, p.PreparedBy = f.Get("prepared"), f.Get("prepared-version"), f.Get("prepared-by")
+	if p.Preparing {
+		p.From, p.Prepared, p.OnBehalf = "", "", ""
+	}
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
@@ -198,6 +250,24 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
+	}
+	if p.Preparing {
+		// Prepared, not authorised: the prescriber who authorises it sees
+		// the safety warnings and answers them.
+		who := ws.entryAuthor(r.Context(), v)
+		if err := ws.addEntry(r.Context(), p.Banner.ID, rx.Prepared(p.Banner.ID, who, ws.opts.Now()), who); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved=prepared", http.StatusSeeOther)
+		return
+	}
+	var prop fhir.Resource
+	if p.Prepared != "" {
+		if prop, err = ws.preparedToAuthorise(r.Context(), p.Banner.ID, p.Prepared); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
 	}
 	in, err := ws.safetyInput(r.Context(), *p.Banner)
 	if err != nil {
@@ -264,9 +334,21 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 		plan.Changes = append(plan.Changes, clinical.Change{Ref: rx.Prior, Resource: clinical.Reauthorised(old), Version: p.FromVersion})
 	}
+	if prop != nil {
+		// The prepared prescription is completed in the same
+		// transaction, If-Match the version the prescriber opened.
+		if p.PreparedVersion == "" {
+			ws.entryFailed(w, r, v, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "no version given"))
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "MedicationRequest/" + p.Prepared, Resource: clinical.PreparedAuthorised(prop, who.Ref), Version: p.PreparedVersion})
+	}
 	reason := "" // a Provenance is written only when an existing resource changes
-	if old != nil {
+	switch {
+	case old != nil:
 		reason = "Reauthorised"
+	case prop != nil:
+		reason = "Prepared prescription authorised"
 	}
 	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who.Ref, reason); err != nil {
 		ws.entryFailed(w, r, v, err)
