@@ -52,7 +52,7 @@ type prescribePage struct {
 	// prepares the prescription for a prescriber to authorise. Prepared
 	// (and its version) is the prepared prescription a prescriber is
 	// authorising, PreparedBy who prepared it.
-	Preparing                               bool
+	Preparing                             bool
 	Prepared, PreparedVersion, PreparedBy string
 }
 
@@ -71,7 +71,7 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 		}
 		preparing = true
 	}
-	p := &prescribePage{Preparing: preparing,entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
+	p := &prescribePage{Preparing: preparing, entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
 		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
 	p.Type = who.Type
 	if preparing {
