@@ -1,8 +1,8 @@
 // Package dmdsynth writes a synthetic dm+d XML release in NHSBSA's layout
 // (f_lookup2, f_vtm2, f_vmp2, f_amp2, f_vmpp2, f_ampp2) of full size, for
 // the drug typeahead's benchmark (the real release is licensed through
-// TRUD and cannot ship): by default about 350,000 products and packs,
-// 3,000 VTMs with about eight VMPs each (strengths by forms), four AMPs a
+// TRUD and cannot ship): by default about 350,000 products and packs:
+// 3,800 VTMs with about eight VMPs each (strengths by forms), four AMPs a
 // VMP from 300 suppliers, and a pack or two of each. Some VMPs are
 // controlled drugs, not prescribable, brand-only or unavailable, in about
 // the proportions of the real release. A few real moieties (amoxicillin,
@@ -21,7 +21,7 @@ import (
 
 // Options size the release.
 type Options struct {
-	VTMs int    // default 3,000 (about 350,000 concepts in all)
+	VTMs int    // default 3,800 (about 350,000 concepts in all)
 	Seed uint64 // default 1
 }
 
@@ -52,7 +52,7 @@ var realVTMs = []string{"Amoxicillin", "Paracetamol", "Ibuprofen", "Morphine", "
 // Write writes the release's six files under dir.
 func Write(dir string, opt Options) (Stats, error) {
 	if opt.VTMs <= 0 {
-		opt.VTMs = 3000
+		opt.VTMs = 3800
 	}
 	if opt.Seed == 0 {
 		opt.Seed = 1
