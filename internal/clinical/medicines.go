@@ -36,6 +36,8 @@ type Medicine struct {
 	Kind, Category, PrescribingStatus, Availability string
 	// NurseFormulary: on the Nurse Prescribers' Formulary (dm+d).
 	NurseFormulary bool
+	// Moiety is the VTM's name (dm+d), for the rules that go by it.
+	Moiety string
 }
 
 // Medicines is the stand-in's list of common dm+d VMPs, until the
@@ -64,7 +66,7 @@ var Medicines = []Medicine{
 // drug knowledge base is connected (H-803).
 func MedicineFromDMD(p terminology.Product) Medicine {
 	m := Medicine{Code: p.Code, Name: p.Name, VTM: p.VTM, Ingredients: slices.Clone(p.Ingredients), Unit: lower(p.Unit),
-		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary}
+		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary, Moiety: p.VTMName}
 	if m.VTM == "" {
 		m.VTM = "dmd:" + p.Code // no moiety (a device): a duplicate only of itself
 	}

@@ -87,7 +87,7 @@ func (LocalInteractions) Find(m Medicine, current []Medicine) []Warning {
 func (LocalInteractions) Connected() bool { return false }
 
 // InteractionsNotice is what the prescribing pages say of the stand-in.
-const InteractionsNotice = "Interaction checking uses a limited local table: not connected to a national drug database. Check interactions, contraindications and cautions in the BNF."
+const InteractionsNotice = KnowledgeNotice
 
 // CurrentMedicines are the medicines of a patient's current
 // authorisations (active repeats, acutes of the last three months), for
@@ -219,6 +219,9 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 	if ix != nil {
 		out = append(out, ix.Find(m, current)...)
 	}
+	if kb, ok := ix.(KnowledgeBase); ok {
+		out = append(out, kb.Monitoring(m)...)
+	}
 	slices.SortStableFunc(out, func(a, b Warning) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 	return out
 }
@@ -261,6 +264,7 @@ var detectedIssueCodes = map[string][2]string{
 	"interaction": {"DRG", "Drug Interaction Alert"},
 	"early":       {"TOOSOON", "Refill Too Soon Alert"},
 	"product":     {"DACT", "Drug Action Detected Issue"},
+	"monitoring":  {"LAB", "Lab Alert"},
 	"condition":   {"COND", "Condition Alert"},
 }
 

@@ -18,7 +18,8 @@ import (
 // the product dm+d says never to prescribe, is refused "as directed" for
 // diazepam (Schedule 4) and then prescribes it with an exact dose (its
 // token: Schedule 4, valid 28 days), is refused pregabalin (Schedule 3)
-// on repeat, and is warned to prescribe lithium by brand. axe on each
+// on repeat, and is warned to prescribe lithium by brand and of its
+// monitoring. axe on each
 // page, and 320 px.
 func TestBrowserPrescribingDMD(t *testing.T) {
 	b := testbrowser.Start(t)
@@ -114,7 +115,7 @@ func TestBrowserPrescribingDMD(t *testing.T) {
 	rxFind(t, b, "medicine")
 	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One tablet at night"), chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"))
 	rxSubmit(t, b, "#check")
-	if got := b.Text("#warning-list"); !strings.Contains(got, "Prescribe the brand the patient takes") {
+	if got := b.Text("#warning-list"); !strings.Contains(got, "Prescribe the brand the patient takes") || !strings.Contains(got, "High-risk drug: Lithium needs its serum level") {
 		t.Errorf("lithium as a generic: %q", got)
 	}
 	b.Axe("brand warning")
