@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -79,7 +80,7 @@ func (s *Service) FindProducts(ctx context.Context, text string, limit int) ([]P
 	}
 	// Twice the page, so that the generics of a name whose brands rank
 	// first by length still lead the list.
-	ms, err := s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: words, Kinds: []string{"VMP", "AMP"}, Limit: 2 * limit})
+	ms, err := s.productMatches(ctx, words, 2*limit)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +95,52 @@ func (s *Service) FindProducts(ctx context.Context, text string, limit int) ([]P
 	}
 	slices.SortStableFunc(out, func(a, b Product) int { return kindRank(a.Kind) - kindRank(b.Kind) })
 	return out[:min(len(out), limit)], nil
+}
+
+// productMatches runs the typeahead over VMPs and AMPs. Strength words
+// ("10mg", the "2" and "5mg" of "2.5mg") start a word of most product
+// names, so a search led by them reads much of the index: where the
+// words typed have a name too ("gli 10mg"), the name alone is searched
+// first, wider, and its matches kept when their term has the strengths;
+// this is the whole answer when the name's matches were all read or
+// enough of them kept, else the full search runs.
+func (s *Service) productMatches(ctx context.Context, words []string, limit int) ([]store.TermMatch, error) {
+	kinds := []string{"VMP", "AMP"}
+	var names, strengths []string
+	for _, w := range words {
+		if w[0] >= '0' && w[0] <= '9' {
+			strengths = append(strengths, w)
+		} else {
+			names = append(names, w)
+		}
+	}
+	if len(names) > 0 && len(strengths) > 0 {
+		wide := 10 * limit
+		ms, err := s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: names, Kinds: kinds, Limit: wide})
+		if err != nil {
+			return nil, err
+		}
+		var kept []store.TermMatch
+		for _, m := range ms {
+			if hasWordPrefixes(store.TermWords(m.Description.Term), strengths) {
+				kept = append(kept, m)
+			}
+		}
+		if len(ms) < wide || len(kept) >= limit {
+			return kept[:min(len(kept), limit)], nil
+		}
+	}
+	return s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: words, Kinds: kinds, Limit: limit})
+}
+
+// hasWordPrefixes reports whether each of want starts one of words.
+func hasWordPrefixes(words, want []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(words, func(x string) bool { return strings.HasPrefix(x, w) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func kindRank(k string) int {

@@ -36,6 +36,12 @@ func testProducts(t *testing.T, st store.Store) {
 	if err != nil || len(ps) != 2 || ps[0].Code != "42109611000001109" || ps[1].Code != "3327811000001104" {
 		t.Fatalf("generic first: %+v %v", ps, err)
 	}
+	if ps, _ := s.FindProducts(ctx, "paracetamol 250mg", 10); len(ps) != 0 {
+		t.Errorf("a strength no product has: %+v", ps)
+	}
+	if ps, _ := s.FindProducts(ctx, "5 para", 10); len(ps) != 1 || ps[0].Code != "42109611000001109" {
+		t.Errorf("a strength typed first: %+v", ps)
+	}
 	if ps[0].PrescribingStatus != "Valid as a prescribable product" {
 		t.Errorf("status not read with the match: %+v", ps[0])
 	}
