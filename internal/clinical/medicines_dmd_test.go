@@ -195,3 +195,59 @@ func roundTrip(t *testing.T, res fhir.Resource) fhir.Resource {
 	}
 	return out
 }
+
+// TestRepeatDispensing (E00097): a batch of issues authorised and issued
+// at once, its issue carrying the repeats after the first and valid for
+// the batch's span; refused for Schedule 2 and 3, for a batch of one or
+// one lasting more than a year, and delayed.
+func TestRepeatDispensing(t *testing.T) {
+	base := Prescription{Medicine: med(sertraline), Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat-dispensing", Issues: "6"}
+	for _, tc := range []struct {
+		name  string
+		mod   func(*Prescription)
+		field string
+	}{
+		{"six issues of 28 days", func(*Prescription) {}, ""},
+		{"Schedule 3", func(p *Prescription) { p.Medicine = MedicineFromDMD(dmdPregabalin) }, "course"},
+		{"Schedule 4 is allowed", func(p *Prescription) { p.Medicine = MedicineFromDMD(dmdDiazepam) }, ""},
+		{"a batch of one", func(p *Prescription) { p.Issues = "1" }, "issues"},
+		{"more than a year", func(p *Prescription) { p.Issues, p.Days = "13", "56" }, "issues"},
+		{"delayed", func(p *Prescription) { p.Delayed = true }, "delayed"},
+	} {
+		p := base
+		tc.mod(&p)
+		errs := p.Check(rxNow)
+		if tc.field == "" && len(errs) > 0 || tc.field != "" && errs[tc.field] == "" {
+			t.Errorf("%s: %v", tc.name, errs)
+		}
+	}
+	auth := roundTrip(t, base.Authorisation("pt1", Ref{}, 6, nil, rxNow))
+	if !IsRepeatDispensing(auth) || auth["status"] != "completed" {
+		t.Fatalf("authorisation %v", auth)
+	}
+	issue := roundTrip(t, IssueOf(auth, "MedicationRequest/a1", Ref{}, rxNow))
+	dr := mapOf(issue["dispenseRequest"])
+	if intOf(dr["numberOfRepeatsAllowed"]) != 5 || mapOf(dr["validityPeriod"])["end"] != rxNow.AddDate(0, 0, 168).Format("2006-01-02") {
+		t.Errorf("issue's dispense request %v", dr)
+	}
+	if tok, _ := TokenOf(issue); tok.Batch != 6 || tok.BatchRepeats != 5 {
+		t.Errorf("token %+v", tok)
+	}
+	auth["id"] = "a1"
+	if l := MedicationListOf([]fhir.Resource{auth, issue}, rxNow); len(l.Acute) != 1 || l.Acute[0].Batch != 6 {
+		t.Errorf("tab %+v", l)
+	}
+}
+
+// TestRepeatDispensingCurrent: a batch counts as current for the checks
+// while the pharmacy may still dispense it, past the acutes' 3 months.
+func TestRepeatDispensingCurrent(t *testing.T) {
+	p := Prescription{Medicine: med(sertraline), Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat-dispensing", Issues: "6"}
+	auth := roundTrip(t, p.Authorisation("pt1", Ref{}, 6, nil, rxNow.AddDate(0, -4, 0)))
+	if cur := currentAuthorisations([]fhir.Resource{auth}, rxNow); len(cur) != 1 {
+		t.Error("a batch of 168 days made 4 months ago is not current")
+	}
+	if cur := currentAuthorisations([]fhir.Resource{auth}, rxNow.AddDate(0, 3, 0)); len(cur) != 0 {
+		t.Error("a batch past its span is current")
+	}
+}

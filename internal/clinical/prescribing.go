@@ -39,7 +39,7 @@ type Prescription struct {
 	Dose     string // the dosage instruction, in words
 	Quantity string // in the medicine's unit
 	Days     string // the duration in days
-	Course   string // "acute" or "repeat"
+	Course   string // "acute", "repeat" or "repeat-dispensing" (a batch)
 	Issues   string // a repeat's number of issues authorised
 	// Review is a repeat's review date, YYYY-MM-DD ("" when not given).
 	Review string
@@ -65,7 +65,21 @@ const DelayedURL = "https://gpcloud.dev/fhir/StructureDefinition/delayed-prescri
 const delayedNote = "Delayed (back-up) prescription: use only if the symptoms do not improve or get worse"
 
 // PrescriptionCourses are the choices of course.
-var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"}}
+var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"},
+	{Key: "repeat-dispensing", Label: "Repeat dispensing (a batch the pharmacy dispenses at intervals)"}}
+
+// Repeat dispensing (E00097): one prescription authorising a batch of
+// issues that the pharmacy dispenses at the prescription's interval,
+// issued at once. EPS codes its course of therapy so.
+const (
+	EPSCourseSystem  = "https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy"
+	RepeatDispensing = "continuous-repeat-dispensing"
+)
+
+// IsRepeatDispensing reports a repeat-dispensing authorisation or issue.
+func IsRepeatDispensing(res fhir.Resource) bool {
+	return conceptCode(res["courseOfTherapyType"]) == RepeatDispensing
+}
 
 // latinAbbreviations must not reach a patient's label.
 var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|prn|nocte|mane|stat|pc|ac)\b`)
@@ -111,6 +125,21 @@ func (p Prescription) Check(now time.Time) map[string]string {
 	}
 	switch p.Course {
 	case "acute":
+	case "repeat-dispensing":
+		if p.Delayed {
+			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
+		}
+		if p.Medicine.Schedule == 2 || p.Medicine.Schedule == 3 {
+			errs["course"] = "A Schedule 2 or 3 controlled drug cannot be prescribed for repeat dispensing"
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(p.Issues))
+		d, _ := strconv.Atoi(strings.TrimSpace(p.Days))
+		switch {
+		case err != nil || n < 2 || n > 13:
+			errs["issues"] = "Enter how many issues the batch has, from 2 to 13"
+		case d > 0 && n*d > 366:
+			errs["issues"] = fmt.Sprintf("The batch must last no more than a year: %d issues of %d days is %d days", n, d, n*d)
+		}
 	case "repeat":
 		if p.Delayed {
 			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
@@ -233,6 +262,12 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 		n, _ := strconv.Atoi(strings.TrimSpace(p.Issues))
 		res["dispenseRequest"].(map[string]any)["numberOfRepeatsAllowed"] = n
 		res["extension"] = append(anyList(res["extension"]), repeatInfo(issued, p.Review))
+	} else if p.Course == "repeat-dispensing" {
+		res["status"] = "completed" // its batch is issued with it
+		res["courseOfTherapyType"] = codeable(EPSCourseSystem, RepeatDispensing, "Continuous long term (repeat dispensing)", "")
+		n, _ := strconv.Atoi(strings.TrimSpace(p.Issues))
+		res["dispenseRequest"].(map[string]any)["numberOfRepeatsAllowed"] = n
+		res["extension"] = append(anyList(res["extension"]), repeatInfo(n, ""))
 	} else {
 		res["status"] = "completed" // its one issue is made with it
 		res["courseOfTherapyType"] = codeable(CourseSystem, "acute", "Short course (acute) therapy", "")
@@ -358,8 +393,18 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		}
 	}
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
+		batch := intOf(dr["numberOfRepeatsAllowed"])
 		delete(dr, "numberOfRepeatsAllowed")
-		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, validityDays(auth)).In(London).Format("2006-01-02")}
+		valid := validityDays(auth)
+		if IsRepeatDispensing(auth) && batch > 1 {
+			// A batch: the repeats after the first (EPS's reading), valid
+			// for the batch's span (at most a year; a Schedule 4 or 5
+			// drug's first supply still within 28 days: not checked here).
+			dr["numberOfRepeatsAllowed"] = batch - 1
+			days := intOf(mapOf(dr["expectedSupplyDuration"])["value"])
+			valid = min(batch*days, 366)
+		}
+		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, valid).In(London).Format("2006-01-02")}
 	}
 	return res
 }
@@ -577,6 +622,9 @@ type MedicationRow struct {
 	Delayed bool
 	// Reauthorised: a repeat replaced by a new authorisation.
 	Reauthorised bool
+	// Batch is a repeat-dispensing prescription's number of issues, 0
+	// for any other.
+	Batch int
 }
 
 // MedicationList is the medication tab: acute authorisations of the last
@@ -619,6 +667,9 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 			row.StopReason = str(sr, "text")
 		}
 		row.Reauthorised = row.Status == "completed" && row.Repeat
+		if IsRepeatDispensing(m) {
+			row.Batch = intOf(mapOf(m["dispenseRequest"])["numberOfRepeatsAllowed"])
+		}
 		if is, ok := lastIssue["MedicationRequest/"+m.ID()]; ok {
 			row.LastIssue, row.IssueID = day(str(is, "authoredOn")), is.ID()
 		}

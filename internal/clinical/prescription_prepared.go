@@ -45,6 +45,9 @@ func PrescriptionFromPrepared(prop fhir.Resource) Prescription {
 		p.Course = "repeat"
 		p.Review = RepeatStateOf(prop, time.Time{}).Review
 	}
+	if IsRepeatDispensing(prop) {
+		p.Course = "repeat-dispensing"
+	}
 	if dr := mapOf(prop["dispenseRequest"]); dr != nil {
 		if q := intOf(mapOf(dr["quantity"])["value"]); q > 0 {
 			p.Quantity = strconv.Itoa(q)
@@ -84,6 +87,9 @@ func PreparedRows(meds []fhir.Resource) []PreparedRow {
 		r := PreparedRow{ID: m.ID(), Name: MedicineName(m), Dose: dosageText(m), Date: day(str(m, "authoredOn")), PreparedBy: refDisplay(m["requester"]), Course: "Acute"}
 		if conceptCode(m["courseOfTherapyType"]) == "continuous" {
 			r.Course = "Repeat"
+		}
+		if IsRepeatDispensing(m) {
+			r.Course = "Repeat dispensing"
 		}
 		if q := mapOf(mapOf(m["dispenseRequest"])["quantity"]); q != nil {
 			r.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))

@@ -28,6 +28,9 @@ type Token struct {
 	// before ids were given), Status its dispensing status and Pharmacy
 	// the nominated pharmacy ("" for none recorded).
 	PrescriptionID, Status, Pharmacy string
+	// Batch is a repeat-dispensing prescription's number of issues (this
+	// and its repeats), 0 for any other.
+	Batch, BatchRepeats int
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -42,6 +45,10 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		t.Delayed = delayedNote
 	}
 	t.PrescriptionID, t.Status = PrescriptionIDOf(res), DispensingStatusOf(res)
+	if IsRepeatDispensing(res) {
+		t.BatchRepeats = intOf(mapOf(res["dispenseRequest"])["numberOfRepeatsAllowed"])
+		t.Batch = t.BatchRepeats + 1
+	}
 	if dr := mapOf(res["dispenseRequest"]); dr != nil {
 		t.Pharmacy = str(mapOf(dr["performer"]), "display")
 	}

@@ -109,6 +109,15 @@ func currentAuthorisations(meds []fhir.Resource, now time.Time) []fhir.Resource 
 			continue // an issue (its authorisation counts); a prepared prescription
 		}
 		st := str(m, "status")
+		if IsRepeatDispensing(m) {
+			// A batch is current while the pharmacy may still dispense it.
+			dr := mapOf(m["dispenseRequest"])
+			span := intOf(dr["numberOfRepeatsAllowed"]) * intOf(mapOf(dr["expectedSupplyDuration"])["value"])
+			if when, err := time.Parse(time.RFC3339, str(m, "authoredOn")); err == nil && st == "completed" && !when.AddDate(0, 0, span).Before(now) {
+				out = append(out, m)
+			}
+			continue
+		}
 		repeat := conceptCode(m["courseOfTherapyType"]) == "continuous"
 		if (repeat && st == "active") || (!repeat && (st == "active" || st == "completed") && str(m, "authoredOn") >= threeMonths) {
 			out = append(out, m)

@@ -194,13 +194,15 @@ func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (
 }
 
 // currentMedication reads what the checks compare a medicine with, and
-// no more: the active authorisations (repeats), the authorisations of the
-// last three months (acutes), and the active medicines from elsewhere.
+// no more: the active authorisations (repeats), the completed ones of the
+// last year (acutes of the last three months, repeat-dispensing batches
+// still being dispensed: clinical.SafetyChecks picks the current), and
+// the active medicines from elsewhere.
 // A patient's history of issues, years of them, is not read: the
 // checks of an issue that need its last issue read it from the
 // authorisation (clinical.LastIssueOf).
 func (ws *Workspace) currentMedication(ctx context.Context, patientID string) (meds, sts []fhir.Resource, err error) {
-	since := ws.opts.Now().AddDate(0, -3, -1).In(clinical.London).Format("2006-01-02")
+	since := ws.opts.Now().AddDate(-1, 0, -1).In(clinical.London).Format("2006-01-02")
 	active, _, err := ws.medicationEntries(ctx, "MedicationRequest", patientID, url.Values{"intent": {"plan"}, "status": {"active"}})
 	if err != nil {
 		return nil, nil, err

@@ -120,4 +120,34 @@ func TestBrowserPrescribingDMD(t *testing.T) {
 	}
 	b.Axe("brand warning")
 	b.Shot("dmd-brand-warning")
+
+	// Repeat dispensing (E00097): morphine (Schedule 2) refused; the brand
+	// of lithium as a batch of six, issued at once.
+	b.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "morphine"))
+	rxFind(t, b, "medicine")
+	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "5ml every four hours when required, up to 6 times a day"), chromedp.SendKeys(chromedp.ID("quantity"), "300"),
+		chromedp.SendKeys(chromedp.ID("days"), "10"), chromedp.Click(chromedp.ID("course-repeat-dispensing")), chromedp.SendKeys(chromedp.ID("issues"), "3"))
+	rxSubmit(t, b, "#check")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "cannot be prescribed for repeat dispensing") {
+		t.Errorf("morphine for repeat dispensing: %q", got)
+	}
+	b.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "priadel"))
+	rxFind(t, b, "medicine")
+	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One tablet at night"), chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"),
+		chromedp.Click(chromedp.ID("course-repeat-dispensing")), chromedp.SendKeys(chromedp.ID("issues"), "6"))
+	rxSubmit(t, b, "#check")
+	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
+		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Stable on Priadel; level checked last month"))
+		rxSubmit(t, b, "#override")
+	}
+	if got := b.Text("#acute-list"); !strings.Contains(got, "Priadel") || !strings.Contains(got, "Repeat dispensing: batch of 6") {
+		t.Fatalf("repeat dispensing on the tab: %q", got)
+	}
+	b.Axe("repeat dispensing on the tab")
+	b.Eval(`[...document.querySelectorAll('#acute-list li')].find(li => li.textContent.includes('Priadel')).querySelector('a[href*="/print"]').id = 'priadel-token'; "ok"`)
+	b.ClickAndLoad("#priadel-token")
+	b.Do(chromedp.WaitVisible(chromedp.ID("token")))
+	if got := b.Text("#token-batch"); !strings.Contains(got, "A batch of 6 issues: this and 5 repeats") {
+		t.Errorf("the batch's token: %q", got)
+	}
 }

@@ -307,12 +307,15 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		issues = append(issues, map[string]any{"reference": ref})
 	}
 	issued := 0
-	if rx.Course == "acute" {
+	switch rx.Course {
+	case "acute":
 		issued = 1
+	case "repeat-dispensing":
+		issued, _ = strconv.Atoi(strings.TrimSpace(rx.Issues)) // the batch, issued at once
 	}
 	auth := rx.Authorisation(p.Banner.ID, who.Ref, issued, issues, now)
 	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
-	if rx.Course == "acute" {
+	if rx.Course == "acute" || rx.Course == "repeat-dispensing" {
 		ready, err := ws.epsReady(r.Context(), v, p.Banner.ID)
 		if err != nil {
 			ws.failed(w, r, v, err)
