@@ -101,9 +101,10 @@ func (s *Service) FindProducts(ctx context.Context, text string, limit int) ([]P
 // ("10mg", the "2" and "5mg" of "2.5mg") start a word of most product
 // names, so a search led by them reads much of the index: where the
 // words typed have a name too ("gli 10mg"), the name alone is searched
-// first, wider, and its matches kept when their term has the strengths;
-// this is the whole answer when the name's matches were all read or
-// enough of them kept, else the full search runs.
+// first, wider (ten pages, then a hundred), and its matches kept when
+// their term has the strengths; this is the whole answer when the name's
+// matches were all read or enough of them kept, else the full search
+// runs.
 func (s *Service) productMatches(ctx context.Context, words []string, limit int) ([]store.TermMatch, error) {
 	kinds := []string{"VMP", "AMP"}
 	var names, strengths []string
@@ -115,19 +116,20 @@ func (s *Service) productMatches(ctx context.Context, words []string, limit int)
 		}
 	}
 	if len(names) > 0 && len(strengths) > 0 {
-		wide := 10 * limit
-		ms, err := s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: names, Kinds: kinds, Limit: wide})
-		if err != nil {
-			return nil, err
-		}
-		var kept []store.TermMatch
-		for _, m := range ms {
-			if hasWordPrefixes(store.TermWords(m.Description.Term), strengths) {
-				kept = append(kept, m)
+		for _, wide := range []int{10 * limit, 100 * limit} {
+			ms, err := s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: names, Kinds: kinds, Limit: wide})
+			if err != nil {
+				return nil, err
 			}
-		}
-		if len(ms) < wide || len(kept) >= limit {
-			return kept[:min(len(kept), limit)], nil
+			var kept []store.TermMatch
+			for _, m := range ms {
+				if hasWordPrefixes(store.TermWords(m.Description.Term), strengths) {
+					kept = append(kept, m)
+				}
+			}
+			if len(ms) < wide || len(kept) >= limit {
+				return kept[:min(len(kept), limit)], nil
+			}
 		}
 	}
 	return s.st.TermSearch(ctx, store.TermQuery{System: DMD, Words: words, Kinds: kinds, Limit: limit})
