@@ -31,6 +31,7 @@ var Registers = []Register{
 	{Key: "gmc", Label: "GMC (doctors)", System: GMCSystem, Pattern: regexp.MustCompile(`^[0-9]{7}$`), Example: "7 digits, for example 1234567"},
 	{Key: "nmc", Label: "NMC (nurses)", System: NMCSystem, Pattern: regexp.MustCompile(`^[0-9]{2}[A-Z][0-9]{4}[A-Z]$`), Example: "2 digits, a letter, 4 digits and a letter, for example 12A3456E"},
 	{Key: "gphc", Label: "GPhC (pharmacists)", System: GPhCSystem, Pattern: regexp.MustCompile(`^[0-9]{7}$`), Example: "7 digits, for example 2071234"},
+	{Key: "hcpc", Label: "HCPC (paramedics, physiotherapists)", System: HCPCSystem, Pattern: regexp.MustCompile(`^(PA|PH)[0-9]{5,6}$`), Example: "PA or PH and 5 or 6 digits, for example PA12345"},
 }
 
 // Register is one professional register.
@@ -59,6 +60,9 @@ type StaffMember struct {
 	// Register is a Registers key, "" for none; Number its number.
 	Register, Number string
 	Prescriber       bool
+	// PrescriberType is a PrescriberTypes key (a prescriber's), "" for
+	// the register's default.
+	PrescriberType string
 }
 
 // Check returns the form's errors, keyed by field: register and number
@@ -81,8 +85,18 @@ func (m *StaffMember) Check() map[string]string {
 	case ok && !reg.Pattern.MatchString(m.Number):
 		errs["number"] = "Enter a " + strings.ToUpper(reg.Key) + " number of " + reg.Example
 	}
-	if m.Prescriber && m.Register == "" {
+	switch {
+	case m.Prescriber && m.Register == "":
 		errs["prescriber"] = "A prescriber must be on a professional register: give their registration"
+	case m.Prescriber:
+		if m.PrescriberType == "" {
+			m.PrescriberType = DefaultPrescriberType(m.Register)
+		}
+		if msg := checkPrescriberType(m.PrescriberType, m.Register); msg != "" {
+			errs["prescriber-type"] = msg
+		}
+	default:
+		m.PrescriberType = ""
 	}
 	return errs
 }
@@ -102,13 +116,18 @@ func PractitionerOf(m StaffMember) fhir.Resource {
 // role, and "prescriber" when they prescribe.
 func PractitionerRoleOf(m StaffMember, practitionerRef, practiceID string) fhir.Resource {
 	code := []any{map[string]any{"coding": []any{map[string]any{"system": StaffRoleSystem, "code": m.Role, "display": m.RoleName}}, "text": m.RoleName}}
-	if m.Prescriber {
-		code = append(code, map[string]any{"coding": []any{map[string]any{"system": CapabilitySystem, "code": "prescriber", "display": "Prescriber"}}, "text": "Prescriber"})
-	}
-	return fhir.Resource{"resourceType": "PractitionerRole", "active": true,
+	res := fhir.Resource{"resourceType": "PractitionerRole", "active": true,
 		"practitioner": map[string]any{"reference": practitionerRef, "display": m.Name},
 		"organization": map[string]any{"reference": "Organization/" + practiceID},
 		"code":         code}
+	if m.Prescriber {
+		t := m.PrescriberType
+		if t == "" {
+			t = DefaultPrescriberType(m.Register)
+		}
+		return WithPrescriberType(res, t)
+	}
+	return res
 }
 
 // WithRegistration returns a copy of a Practitioner with its professional

@@ -26,8 +26,13 @@ func TestStaffMemberCheck(t *testing.T) {
 		{"NMC number in the GMC shape", StaffMember{Name: "N", Register: "nmc", Number: "1234567"}, []string{"number"}, "1234567"},
 		{"register without number", StaffMember{Name: "N", Register: "nmc"}, []string{"number"}, ""},
 		{"number without register", StaffMember{Name: "N", Number: "1234567"}, []string{"register"}, "1234567"},
-		{"unknown register", StaffMember{Name: "N", Register: "hcpc", Number: "PA12345"}, []string{"register"}, "PA12345"},
+		{"unknown register", StaffMember{Name: "N", Register: "gdc", Number: "123456"}, []string{"register"}, "123456"},
 		{"prescriber with no registration", StaffMember{Name: "HCA", Prescriber: true}, []string{"prescriber"}, ""},
+		{"paramedic prescriber on the HCPC register", StaffMember{Name: "P", Register: "hcpc", Number: "pa12345", Prescriber: true, PrescriberType: "paramedic"}, nil, "PA12345"},
+		{"pharmacist prescriber on the NMC register", StaffMember{Name: "P", Register: "nmc", Number: "12A3456E", Prescriber: true, PrescriberType: "pharmacist"}, []string{"prescriber-type"}, "12A3456E"},
+		{"registrar on the GMC register", StaffMember{Name: "Dr R", Register: "gmc", Number: "1234567", Prescriber: true, PrescriberType: "registrar"}, nil, "1234567"},
+		{"unknown prescriber type", StaffMember{Name: "Dr R", Register: "gmc", Number: "1234567", Prescriber: true, PrescriberType: "wizard"}, []string{"prescriber-type"}, "1234567"},
+		{"supplementary pharmacist", StaffMember{Name: "S", Register: "gphc", Number: "2071234", Prescriber: true, PrescriberType: "supplementary"}, nil, "2071234"},
 	}
 	for _, c := range cases {
 		got := c.m.Check()

@@ -39,7 +39,7 @@ type Prescription struct {
 	Dose     string // the dosage instruction, in words
 	Quantity string // in the medicine's unit
 	Days     string // the duration in days
-	Course   string // "acute" or "repeat"
+	Course   string // "acute", "repeat" or "repeat-dispensing" (a batch)
 	Issues   string // a repeat's number of issues authorised
 	// Review is a repeat's review date, YYYY-MM-DD ("" when not given).
 	Review string
@@ -49,6 +49,11 @@ type Prescription struct {
 	// Delayed: a back-up acute prescription, to be used only if the
 	// symptoms do not improve (E00105).
 	Delayed bool
+	// By is the prescriber with their type and code (the requester,
+	// unless empty: then the Ref given to Authorisation); OnBehalf the
+	// prescriber responsible, when By prescribes on behalf of another.
+	By       Prescriber
+	OnBehalf Ref
 }
 
 // DelayedURL marks a delayed (back-up) prescription: R4 and UK Core have
@@ -60,7 +65,21 @@ const DelayedURL = "https://gpcloud.dev/fhir/StructureDefinition/delayed-prescri
 const delayedNote = "Delayed (back-up) prescription: use only if the symptoms do not improve or get worse"
 
 // PrescriptionCourses are the choices of course.
-var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"}}
+var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"},
+	{Key: "repeat-dispensing", Label: "Repeat dispensing (a batch the pharmacy dispenses at intervals)"}}
+
+// Repeat dispensing (E00097): one prescription authorising a batch of
+// issues that the pharmacy dispenses at the prescription's interval,
+// issued at once. EPS codes its course of therapy so.
+const (
+	EPSCourseSystem  = "https://fhir.nhs.uk/CodeSystem/medicationrequest-course-of-therapy"
+	RepeatDispensing = "continuous-repeat-dispensing"
+)
+
+// IsRepeatDispensing reports a repeat-dispensing authorisation or issue.
+func IsRepeatDispensing(res fhir.Resource) bool {
+	return conceptCode(res["courseOfTherapyType"]) == RepeatDispensing
+}
 
 // latinAbbreviations must not reach a patient's label.
 var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|prn|nocte|mane|stat|pc|ac)\b`)
@@ -73,8 +92,13 @@ var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|pr
 // the future. Schedule 2 and 3 controlled drugs are refused on repeat.
 func (p Prescription) Check(now time.Time) map[string]string {
 	errs := map[string]string{}
-	if p.Medicine.Code == "" {
+	switch {
+	case p.Medicine.Code == "":
 		errs["medicine"] = "Choose a medicine from the list"
+	case p.Medicine.NeverPrescribe() != "":
+		errs["medicine"] = p.Medicine.Name + " must not be prescribed (dm+d: " + p.Medicine.NeverPrescribe() + "): choose another product"
+	case p.Medicine.Unavailable() != "":
+		errs["medicine"] = p.Medicine.Name + " cannot be supplied (dm+d: " + p.Medicine.Unavailable() + "): choose another product"
 	}
 	dose := strings.TrimSpace(p.Dose)
 	switch {
@@ -101,6 +125,21 @@ func (p Prescription) Check(now time.Time) map[string]string {
 	}
 	switch p.Course {
 	case "acute":
+	case "repeat-dispensing":
+		if p.Delayed {
+			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
+		}
+		if p.Medicine.Schedule == 2 || p.Medicine.Schedule == 3 {
+			errs["course"] = "A Schedule 2 or 3 controlled drug cannot be prescribed for repeat dispensing"
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(p.Issues))
+		d, _ := strconv.Atoi(strings.TrimSpace(p.Days))
+		switch {
+		case err != nil || n < 2 || n > 13:
+			errs["issues"] = "Enter how many issues the batch has, from 2 to 13"
+		case d > 0 && n*d > 366:
+			errs["issues"] = fmt.Sprintf("The batch must last no more than a year: %d issues of %d days is %d days", n, d, n*d)
+		}
 	case "repeat":
 		if p.Delayed {
 			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
@@ -222,7 +261,13 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 		res["courseOfTherapyType"] = codeable(CourseSystem, "continuous", "Continuous long term therapy", "")
 		n, _ := strconv.Atoi(strings.TrimSpace(p.Issues))
 		res["dispenseRequest"].(map[string]any)["numberOfRepeatsAllowed"] = n
-		res["extension"] = []any{repeatInfo(issued, p.Review)}
+		res["extension"] = append(anyList(res["extension"]), repeatInfo(issued, p.Review))
+	} else if p.Course == "repeat-dispensing" {
+		res["status"] = "completed" // its batch is issued with it
+		res["courseOfTherapyType"] = codeable(EPSCourseSystem, RepeatDispensing, "Continuous long term (repeat dispensing)", "")
+		n, _ := strconv.Atoi(strings.TrimSpace(p.Issues))
+		res["dispenseRequest"].(map[string]any)["numberOfRepeatsAllowed"] = n
+		res["extension"] = append(anyList(res["extension"]), repeatInfo(n, ""))
 	} else {
 		res["status"] = "completed" // its one issue is made with it
 		res["courseOfTherapyType"] = codeable(CourseSystem, "acute", "Short course (acute) therapy", "")
@@ -255,7 +300,7 @@ func IsDelayed(res fhir.Resource) bool {
 // the review date is the prescriber's to give again.
 func PrescriptionFrom(auth fhir.Resource) Prescription {
 	p := Prescription{Dose: dosageText(auth), Course: "repeat", Prior: "MedicationRequest/" + auth.ID()}
-	p.Medicine, _ = medicineOf(auth)
+	p.Medicine, _ = medicineOf(auth, nil) // the caller resolves it from dm+d again
 	if dr := mapOf(auth["dispenseRequest"]); dr != nil {
 		if q := intOf(mapOf(dr["quantity"])["value"]); q > 0 {
 			p.Quantity = strconv.Itoa(q)
@@ -294,7 +339,7 @@ func WithoutCourse(meds []fhir.Resource, ref string) []fhir.Resource {
 }
 
 func (p Prescription) base(patientID string, prescriber Ref, q, days int, now time.Time) fhir.Resource {
-	return fhir.Resource{"resourceType": "MedicationRequest",
+	res := fhir.Resource{"resourceType": "MedicationRequest",
 		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": SNOMED, "code": p.Medicine.Code, "display": p.Medicine.Name}}, "text": p.Medicine.Name},
 		"subject":                   map[string]any{"reference": "Patient/" + patientID},
 		"authoredOn":                now.In(London).Format("2006-01-02T15:04:05-07:00"),
@@ -306,6 +351,14 @@ func (p Prescription) base(patientID string, prescriber Ref, q, days int, now ti
 		},
 		"substitution": map[string]any{"allowedBoolean": true},
 	}
+	if e := controlledDrugExtension(p.Medicine, q); e != nil {
+		res["extension"] = []any{e}
+	}
+	if p.By.Reference != "" {
+		res["requester"] = requesterOf(p.By)
+		res["extension"] = append(anyList(res["extension"]), prescriberExtensions(p.By, p.OnBehalf)...)
+	}
+	return res
 }
 
 func repeatInfo(issued int, review string) map[string]any {
@@ -334,9 +387,43 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		res["extension"] = []any{map[string]any{"url": DelayedURL, "valueBoolean": true}}
 		res["note"] = []any{map[string]any{"text": delayedNote}}
 	}
+	for _, e := range list(auth, "extension") {
+		if e["url"] == ControlledDrugURL {
+			res["extension"] = append(anyList(res["extension"]), normalise(e))
+		}
+	}
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
+		batch := intOf(dr["numberOfRepeatsAllowed"])
 		delete(dr, "numberOfRepeatsAllowed")
-		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, validityDays(auth)).In(London).Format("2006-01-02")}
+		valid := validityDays(auth)
+		if IsRepeatDispensing(auth) && batch > 1 {
+			// A batch: the repeats after the first (EPS's reading), valid
+			// for the batch's span (at most a year; a Schedule 4 or 5
+			// drug's first supply still within 28 days: not checked here).
+			dr["numberOfRepeatsAllowed"] = batch - 1
+			days := intOf(mapOf(dr["expectedSupplyDuration"])["value"])
+			valid = min(batch*days, 366)
+		}
+		dr["validityPeriod"] = map[string]any{"start": now.In(London).Format("2006-01-02"), "end": now.AddDate(0, 0, valid).In(London).Format("2006-01-02")}
+	}
+	return res
+}
+
+// IssueBy is IssueOf by a prescriber: the issue records their type (EPS
+// prescription type) and professional code, and the prescriber the
+// authorisation was made on behalf of.
+func IssueBy(auth fhir.Resource, authRef string, by Prescriber, now time.Time) fhir.Resource {
+	res := IssueOf(auth, authRef, by.Ref, now)
+	res["requester"] = requesterOf(by)
+	var onBehalf Ref
+	for _, e := range list(auth, "extension") {
+		if e["url"] == ResponsibleURL {
+			r := mapOf(e["valueReference"])
+			onBehalf = Ref{Reference: str(r, "reference"), Display: str(r, "display")}
+		}
+	}
+	if ext := prescriberExtensions(by, onBehalf); len(ext) > 0 {
+		res["extension"] = append(anyList(res["extension"]), ext...)
 	}
 	return res
 }
@@ -344,10 +431,79 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 // validityDays: a controlled drug (Schedules 2 to 4) is valid 28 days,
 // any other prescription 6 months.
 func validityDays(auth fhir.Resource) int {
-	if m, ok := medicineOf(auth); ok && m.controlled() {
+	if s := ScheduleOfPrescription(auth); s >= 2 && s <= 4 {
 		return 28
 	}
 	return 182
+}
+
+// ControlledDrugURL is EPS's controlled-drug extension on a
+// MedicationRequest: the schedule (CD2, CD3, CD4-1, CD4-2, CD5) and the
+// quantity in words, as the Misuse of Drugs Regulations ask.
+const (
+	ControlledDrugURL    = "https://fhir.nhs.uk/StructureDefinition/Extension-DM-ControlledDrug"
+	controlledDrugSystem = "https://fhir.nhs.uk/CodeSystem/medicationrequest-controlled-drug"
+)
+
+// controlledDrugExtension is a Schedule 2 to 5 medicine's extension, nil
+// for any other.
+func controlledDrugExtension(m Medicine, quantity int) map[string]any {
+	if m.Schedule < 2 {
+		return nil
+	}
+	code, display := "CD"+strconv.Itoa(m.Schedule), "Schedule "+strconv.Itoa(m.Schedule)
+	if m.Schedule == 4 {
+		code = "CD4-1" // benzodiazepines and z-drugs
+		if strings.Contains(lower(m.Category), "anab") {
+			code = "CD4-2"
+		}
+		display = "Schedule 4 (Part " + code[4:] + ")"
+	}
+	return map[string]any{"url": ControlledDrugURL, "extension": []any{
+		map[string]any{"url": "quantityWords", "valueString": NumberWords(quantity)},
+		map[string]any{"url": "schedule", "valueCoding": map[string]any{"system": controlledDrugSystem, "code": code, "display": display}}}}
+}
+
+// ScheduleOfPrescription is the controlled-drug schedule a prescription
+// records (its EPS extension), else its medicine's in the built-in list,
+// 0 for none.
+func ScheduleOfPrescription(res fhir.Resource) int {
+	for _, e := range list(res, "extension") {
+		if e["url"] != ControlledDrugURL {
+			continue
+		}
+		for _, sub := range anyList(e["extension"]) {
+			m, _ := sub.(map[string]any)
+			if m["url"] == "schedule" {
+				code := str(mapOf(m["valueCoding"]), "code")
+				if n, err := strconv.Atoi(strings.TrimPrefix(strings.SplitN(code, "-", 2)[0], "CD")); err == nil {
+					return n
+				}
+			}
+		}
+	}
+	if m, ok := medicineOf(res, nil); ok {
+		return m.Schedule
+	}
+	return 0
+}
+
+// LastIssueURL records on a repeat authorisation the date of its last
+// issue (as GP Connect's lastIssueDate does on a MedicationStatement), so
+// that the early re-issue check reads the authorisation alone.
+const LastIssueURL = "https://gpcloud.dev/fhir/StructureDefinition/last-issue-date"
+
+// LastIssueOf is the authorisation's last issue date and time as
+// recorded, false when it does not say (an authorisation issued before
+// the date was recorded, or never issued).
+func LastIssueOf(auth fhir.Resource) (time.Time, bool) {
+	for _, e := range list(auth, "extension") {
+		if e["url"] == LastIssueURL {
+			t, err := time.Parse(time.RFC3339, str(e, "valueDateTime"))
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
 }
 
 // RepeatState is a repeat authorisation's standing: issues authorised,
@@ -417,11 +573,17 @@ func CheckIssue(auth fhir.Resource, now time.Time) string {
 }
 
 // Issued returns a copy of a repeat authorisation with one more issue
-// counted.
-func Issued(auth fhir.Resource) fhir.Resource {
+// counted and the issue's time recorded (its other extensions kept).
+func Issued(auth fhir.Resource, now time.Time) fhir.Resource {
 	out := cloneResource(auth)
 	s := RepeatStateOf(auth, time.Time{})
-	out["extension"] = []any{repeatInfo(s.Issued+1, s.Review)}
+	ext := []any{repeatInfo(s.Issued+1, s.Review)}
+	for _, e := range list(auth, "extension") {
+		if e["url"] != RepeatInfoURL && e["url"] != LastIssueURL {
+			ext = append(ext, e)
+		}
+	}
+	out["extension"] = append(ext, map[string]any{"url": LastIssueURL, "valueDateTime": now.In(London).Format(time.RFC3339)})
 	return out
 }
 
@@ -460,6 +622,9 @@ type MedicationRow struct {
 	Delayed bool
 	// Reauthorised: a repeat replaced by a new authorisation.
 	Reauthorised bool
+	// Batch is a repeat-dispensing prescription's number of issues, 0
+	// for any other.
+	Batch int
 }
 
 // MedicationList is the medication tab: acute authorisations of the last
@@ -487,8 +652,8 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 	}
 	threeMonths := now.AddDate(0, -3, 0).In(London).Format("2006-01-02")
 	for _, m := range meds {
-		if len(list(m, "basedOn")) > 0 {
-			continue
+		if len(list(m, "basedOn")) > 0 || str(m, "intent") == "proposal" {
+			continue // an issue; a prescription prepared (PreparedRows)
 		}
 		row := MedicationRow{ID: m.ID(), Version: versionOf(m), Name: conceptText(m["medicationCodeableConcept"]), Dose: dosageText(m),
 			Date: day(str(m, "authoredOn")), Prescriber: refDisplay(m["requester"]), Status: str(m, "status"),
@@ -502,6 +667,9 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 			row.StopReason = str(sr, "text")
 		}
 		row.Reauthorised = row.Status == "completed" && row.Repeat
+		if IsRepeatDispensing(m) {
+			row.Batch = intOf(mapOf(m["dispenseRequest"])["numberOfRepeatsAllowed"])
+		}
 		if is, ok := lastIssue["MedicationRequest/"+m.ID()]; ok {
 			row.LastIssue, row.IssueID = day(str(is, "authoredOn")), is.ID()
 		}

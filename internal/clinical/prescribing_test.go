@@ -141,7 +141,10 @@ func TestAuthorisationAndIssues(t *testing.T) {
 	if CheckIssue(auth, rxNow) != "" {
 		t.Error("a fresh repeat refused")
 	}
-	auth = Issued(Issued(auth))
+	auth = Issued(Issued(auth, rxNow), rxNow)
+	if at, ok := LastIssueOf(auth); !ok || !at.Equal(rxNow) {
+		t.Errorf("last issue recorded %v %v", at, ok)
+	}
 	if msg := CheckIssue(auth, rxNow); !strings.Contains(msg, "reauthorise") {
 		t.Errorf("third issue of two: %q", msg)
 	}

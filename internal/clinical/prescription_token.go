@@ -24,6 +24,13 @@ type Token struct {
 	// Delayed is what a delayed (back-up) prescription tells the patient,
 	// "" for any other.
 	Delayed string
+	// PrescriptionID is the EPS prescription id ("" for an issue made
+	// before ids were given), Status its dispensing status and Pharmacy
+	// the nominated pharmacy ("" for none recorded).
+	PrescriptionID, Status, Pharmacy string
+	// Batch is a repeat-dispensing prescription's number of issues (this
+	// and its repeats), 0 for any other.
+	Batch, BatchRepeats int
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -37,6 +44,14 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 	if IsDelayed(res) {
 		t.Delayed = delayedNote
 	}
+	t.PrescriptionID, t.Status = PrescriptionIDOf(res), DispensingStatusOf(res)
+	if IsRepeatDispensing(res) {
+		t.BatchRepeats = intOf(mapOf(res["dispenseRequest"])["numberOfRepeatsAllowed"])
+		t.Batch = t.BatchRepeats + 1
+	}
+	if dr := mapOf(res["dispenseRequest"]); dr != nil {
+		t.Pharmacy = str(mapOf(dr["performer"]), "display")
+	}
 	if str(res, "status") == "cancelled" {
 		t.Cancelled = str(mapOf(res["statusReason"]), "text")
 		if t.Cancelled == "" {
@@ -47,11 +62,9 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		if q := mapOf(dr["quantity"]); q != nil {
 			n := intOf(q["value"])
 			t.Quantity = supplyText(n, str(q, "unit"))
-			if m, ok := medicineOf(res); ok && m.Schedule >= 2 && m.Schedule <= 3 {
+			if t.Schedule = ScheduleOfPrescription(res); t.Schedule >= 2 && t.Schedule <= 3 {
 				_, unit, _ := strings.Cut(t.Quantity, " ")
-				t.QuantityWords, t.Schedule = NumberWords(n)+" "+unit, m.Schedule
-			} else if ok {
-				t.Schedule = m.Schedule
+				t.QuantityWords = NumberWords(n) + " " + unit
 			}
 		}
 		if vp := mapOf(dr["validityPeriod"]); vp != nil {

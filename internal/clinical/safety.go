@@ -40,6 +40,11 @@ type SafetyInput struct {
 	BirthDate  time.Time // zero when unknown
 	Pregnant   bool
 	Now        time.Time
+	// Known are the medicines of the patient's records as dm+d describes
+	// them (VTM, ingredients, schedule), by code: the caller resolves them
+	// (MedicineCodes) before the checks; a code it could not resolve is
+	// compared by code and the built-in list.
+	Known map[string]Medicine
 }
 
 // Interactions finds interactions between a medicine and the patient's
@@ -82,7 +87,7 @@ func (LocalInteractions) Find(m Medicine, current []Medicine) []Warning {
 func (LocalInteractions) Connected() bool { return false }
 
 // InteractionsNotice is what the prescribing pages say of the stand-in.
-const InteractionsNotice = "Interaction checking uses a limited local table: not connected to a national drug database. Check interactions, contraindications and cautions in the BNF."
+const InteractionsNotice = KnowledgeNotice
 
 // CurrentMedicines are the medicines of a patient's current
 // authorisations (active repeats, acutes of the last three months), for
@@ -100,10 +105,19 @@ func currentAuthorisations(meds []fhir.Resource, now time.Time) []fhir.Resource 
 			}
 			continue
 		}
-		if len(list(m, "basedOn")) > 0 {
-			continue
+		if len(list(m, "basedOn")) > 0 || str(m, "intent") == "proposal" {
+			continue // an issue (its authorisation counts); a prepared prescription
 		}
 		st := str(m, "status")
+		if IsRepeatDispensing(m) {
+			// A batch is current while the pharmacy may still dispense it.
+			dr := mapOf(m["dispenseRequest"])
+			span := intOf(dr["numberOfRepeatsAllowed"]) * intOf(mapOf(dr["expectedSupplyDuration"])["value"])
+			if when, err := time.Parse(time.RFC3339, str(m, "authoredOn")); err == nil && st == "completed" && !when.AddDate(0, 0, span).Before(now) {
+				out = append(out, m)
+			}
+			continue
+		}
 		repeat := conceptCode(m["courseOfTherapyType"]) == "continuous"
 		if (repeat && st == "active") || (!repeat && (st == "active" || st == "completed") && str(m, "authoredOn") >= threeMonths) {
 			out = append(out, m)
@@ -147,17 +161,21 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 	// Duplicate therapy: the same VTM (or code) already current.
 	var current []Medicine
 	for _, a := range currentAuthorisations(in.Medications, in.Now) {
-		cm, known := medicineOf(a)
+		cm, known := medicineOf(a, in.Known)
 		if known {
 			current = append(current, cm)
 		}
-		if (known && cm.VTM == m.VTM) || slices.Contains(codesOf(a["medicationCodeableConcept"]), m.Code) {
+		if (known && (cm.VTM == m.VTM || sharesIngredient(cm, m))) || slices.Contains(codesOf(a["medicationCodeableConcept"]), m.Code) {
 			when := day(str(a, "authoredOn"))
 			if a.Type() == "MedicationStatement" {
 				when = "from elsewhere, recorded " + day(str(a, "dateAsserted"))
 			}
 			out = append(out, Warning{Kind: "duplicate", Severity: "moderate", Text: fmt.Sprintf("Duplicate therapy: %s is already current (%s).", conceptText(a["medicationCodeableConcept"]), when)})
 		}
+	}
+	// dm+d: a product not to be prescribed generically.
+	if m.BrandCritical() {
+		out = append(out, Warning{Kind: "product", Severity: "high", Text: fmt.Sprintf("dm+d: %s (%s). Prescribe the brand the patient takes, so that each supply is the same product.", m.PrescribingStatus, m.Name)})
 	}
 	// Dose and quantity.
 	d := ParseDose(in.Dose)
@@ -210,6 +228,9 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 	if ix != nil {
 		out = append(out, ix.Find(m, current)...)
 	}
+	if kb, ok := ix.(KnowledgeBase); ok {
+		out = append(out, kb.Monitoring(m)...)
+	}
 	slices.SortStableFunc(out, func(a, b Warning) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 	return out
 }
@@ -251,6 +272,8 @@ var detectedIssueCodes = map[string][2]string{
 	"pregnancy":   {"COND", "Condition Alert"},
 	"interaction": {"DRG", "Drug Interaction Alert"},
 	"early":       {"TOOSOON", "Refill Too Soon Alert"},
+	"product":     {"DACT", "Drug Action Detected Issue"},
+	"monitoring":  {"LAB", "Lab Alert"},
 	"condition":   {"COND", "Condition Alert"},
 }
 
@@ -291,7 +314,7 @@ func CheckOverrideReason(reason string) string {
 // since, a new interacting medicine, a pregnancy. The authorisation and
 // its own issues are not duplicates of it.
 func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix Interactions) []Warning {
-	m, ok := medicineOf(auth)
+	m, ok := medicineOf(auth, in.Known)
 	if !ok {
 		m = Medicine{Name: conceptText(auth["medicationCodeableConcept"]), Code: conceptCode(auth["medicationCodeableConcept"])}
 	}
@@ -319,24 +342,39 @@ func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix I
 // matters most for opioids and benzodiazepines (E00106).
 func earlyIssue(auth fhir.Resource, meds []fhir.Resource, now time.Time) (Warning, bool) {
 	self := "MedicationRequest/" + auth.ID()
-	var last fhir.Resource
-	for _, m := range meds {
-		if slices.ContainsFunc(list(m, "basedOn"), func(b map[string]any) bool { return b["reference"] == self }) &&
-			str(m, "status") != "cancelled" && (last == nil || str(m, "authoredOn") > str(last, "authoredOn")) {
-			last = m
+	last := auth // the authorisation records its last issue (LastIssueURL)
+	when, recorded := LastIssueOf(auth)
+	if !recorded {
+		last = nil
+		for _, m := range meds {
+			if slices.ContainsFunc(list(m, "basedOn"), func(b map[string]any) bool { return b["reference"] == self }) &&
+				str(m, "status") != "cancelled" && (last == nil || str(m, "authoredOn") > str(last, "authoredOn")) {
+				last = m
+			}
 		}
-	}
-	if last == nil {
-		return Warning{}, false
-	}
-	when, err := time.Parse(time.RFC3339, str(last, "authoredOn"))
-	if err != nil {
-		return Warning{}, false
+		if last == nil {
+			return Warning{}, false
+		}
+		var err error
+		if when, err = time.Parse(time.RFC3339, str(last, "authoredOn")); err != nil {
+			return Warning{}, false
+		}
 	}
 	days := intOf(mapOf(mapOf(last["dispenseRequest"])["expectedSupplyDuration"])["value"])
 	if days <= 0 || now.Sub(when) >= time.Duration(float64(days)*0.8*24)*time.Hour {
 		return Warning{}, false
 	}
 	return Warning{Kind: "early", Severity: "moderate", Text: fmt.Sprintf("Issued early: %s was last issued on %s for %d days, which lasts until %s.",
-		conceptText(auth["medicationCodeableConcept"]), day(str(last, "authoredOn")), days, when.AddDate(0, 0, days).In(London).Format("02-Jan-2006"))}, true
+		conceptText(auth["medicationCodeableConcept"]), when.In(London).Format("02-Jan-2006"), days, when.AddDate(0, 0, days).In(London).Format("02-Jan-2006"))}, true
+}
+
+// sharesIngredient reports two medicines with an ingredient in common
+// (duplicate therapy across different VTMs: a combination product).
+func sharesIngredient(a, b Medicine) bool {
+	for _, i := range a.Ingredients {
+		if slices.Contains(b.Ingredients, i) {
+			return true
+		}
+	}
+	return false
 }

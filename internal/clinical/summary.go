@@ -79,6 +79,9 @@ func Summarise(in SummaryInput, now time.Time) Summary {
 		if len(list(m, "basedOn")) > 0 {
 			continue // an issue of an authorisation, which the summary shows (prescribing.go)
 		}
+		if str(m, "intent") == "proposal" {
+			continue // prepared for a prescriber, not prescribed (prescription_prepared.go)
+		}
 		authored := str(m, "authoredOn")
 		e := Entry{ID: m.ID(), Type: "MedicationRequest", Text: conceptText(m["medicationCodeableConcept"]), Date: day(authored), sortKey: authored}
 		if e.Text == "" {

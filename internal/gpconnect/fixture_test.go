@@ -163,6 +163,11 @@ func (f *fixture) seed() {
 		"courseOfTherapyType":       coded("http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy", "continuous"),
 		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://dmd.nhs.uk", "code": "39732311000001104", "display": "Amlodipine 5mg tablets"}}},
 		"authoredOn":                "2026-06-01", "requester": ref("Practitioner/gp1"), "dosageInstruction": []any{map[string]any{"text": "One a day"}}})
+	// A prescription prepared by a non-prescriber, not authorised: never
+	// shared as medication.
+	f.put(fhir.Resource{"resourceType": "MedicationRequest", "id": "med-prepared", "status": "draft", "intent": "proposal", "subject": subj,
+		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://dmd.nhs.uk", "code": "39732311000001104", "display": "Amlodipine 5mg tablets"}}},
+		"authoredOn":                "2026-06-02", "requester": ref("Practitioner/gp1"), "dosageInstruction": []any{map[string]any{"text": "One a day"}}})
 	f.put(fhir.Resource{"resourceType": "Condition", "id": "prob1", "subject": subj,
 		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),

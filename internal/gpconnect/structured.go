@@ -385,8 +385,8 @@ func (p *Provider) medications(c *call, b *structuredBundle, patientID string, r
 	}
 	var items []fhir.Resource
 	for _, m := range all {
-		if enteredInError(m) || withheld(m) {
-			continue
+		if enteredInError(m) || withheld(m) || str(m["intent"]) == "proposal" {
+			continue // a prescription prepared, not authorised, is not medication
 		}
 		if req.MedicationsFrom != "" && str(m["authoredOn"]) != "" && str(m["authoredOn"])[:min(10, len(str(m["authoredOn"])))] < req.MedicationsFrom &&
 			str(m["status"]) != "active" {

@@ -68,3 +68,29 @@ func (s *Service) Expand(ctx context.Context, p url.Values, vs fhir.Resource) (O
 func (s *Service) ValidateCode(ctx context.Context, p url.Values, vs fhir.Resource) (Outcome, error) {
 	return s.termOp(ctx, "ValueSet", func(t *terminology.Service) (fhir.Resource, error) { return t.ValidateCode(ctx, p, vs) })
 }
+
+// FindProducts is the drug typeahead over dm+d (terminology.FindProducts),
+// for a caller who may expand value sets.
+func (s *Service) FindProducts(ctx context.Context, text string, limit int) ([]terminology.Product, error) {
+	if _, err := allow(ctx, "ValueSet", auth.Read); err != nil {
+		return nil, err
+	}
+	t, err := s.Terminology()
+	if err != nil {
+		return nil, err
+	}
+	return t.FindProducts(ctx, text, limit)
+}
+
+// Product reads a dm+d VMP or AMP (terminology.Product), for a caller who
+// may look codes up.
+func (s *Service) Product(ctx context.Context, code string) (terminology.Product, error) {
+	if _, err := allow(ctx, "CodeSystem", auth.Read); err != nil {
+		return terminology.Product{}, err
+	}
+	t, err := s.Terminology()
+	if err != nil {
+		return terminology.Product{}, err
+	}
+	return t.Product(ctx, code)
+}

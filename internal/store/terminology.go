@@ -138,6 +138,9 @@ type TermQuery struct {
 	Below []string
 	// Refset restricts to members of a reference set, when set.
 	Refset string
+	// Kinds restricts to concepts of these kinds (dm+d's VMP and AMP for
+	// a drug search), when set.
+	Kinds []string
 	// Limit caps the concepts returned; Offset skips the first ones.
 	Limit, Offset int
 }
@@ -148,6 +151,10 @@ type TermMatch struct {
 	// Preferred is the concept's preferred term (Display of the concept).
 	Preferred string
 	Active    bool
+	// Kind and Props are the concept's (dm+d: VMP or AMP, and its
+	// prescribing status and availability), so that a drug typeahead can
+	// mark each product without reading it again.
+	Kind, Props string
 }
 
 // ReleaseWriter loads one release. Each Add writes its rows at once (in

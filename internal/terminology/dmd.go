@@ -385,6 +385,24 @@ func LoadDMD(ctx context.Context, st store.Terminology, p string, opt LoadOption
 		}); err != nil {
 			return err
 		}
+		// The Nurse Prescribers' Formulary flag is a pack's (AMPP): its
+		// AMP and VMP carry it too, for the prescriber-type rule.
+		for _, code := range order {
+			d := products[code]
+			if d.c.Kind != "AMPP" || d.props["nurseFormulary"] != true {
+				continue
+			}
+			for _, r := range d.rels {
+				if amp := products[r.Dest]; r.Type == "APID" && amp != nil {
+					amp.props["nurseFormulary"] = true
+					for _, ar := range amp.rels {
+						if vmp := products[ar.Dest]; ar.Type == store.IsA && vmp != nil {
+							vmp.props["nurseFormulary"] = true
+						}
+					}
+				}
+			}
+		}
 		// Write concepts, descriptions and relationships, in batches.
 		batch := opt.Batch
 		if batch <= 0 {

@@ -27,6 +27,9 @@ type staffMember struct {
 	// Register and Number are their professional registration.
 	Register, Number string
 	Prescriber       bool
+	// PrescriberType is a prescriber's type (clinical.PrescriberTypes key)
+	// and TypeName its label.
+	PrescriberType, TypeName string
 	// Role is their PractitionerRole at the practice and Practitioner
 	// their directory entry; nil when the account has none (made on the
 	// command line).
@@ -100,6 +103,10 @@ func (ws *Workspace) practiceStaff(ctx context.Context, practice string) ([]staf
 		}
 		if m.Role != nil {
 			m.Prescriber = clinical.IsPrescriber(m.Role)
+			m.PrescriberType = clinical.PrescriberTypeOfRole(m.Role, m.Register)
+			if t, ok := clinical.PrescriberTypeOf(m.PrescriberType); ok {
+				m.TypeName = t.Label
+			}
 		}
 		members = append(members, m)
 	}

@@ -20,6 +20,8 @@ type newStaffPage struct {
 	Form      clinical.StaffMember
 	Roles     []clinical.Choice
 	Registers []clinical.Choice
+	// PrescriberTypes are the kinds of prescriber to choose from.
+	PrescriberTypes []clinical.Choice
 }
 
 // staffAddedPage confirms the account and shows its first password once.
@@ -30,7 +32,7 @@ type staffAddedPage struct {
 }
 
 func (ws *Workspace) newStaffPageFor(r *http.Request, v *visit) *newStaffPage {
-	p := &newStaffPage{adminPage: ws.adminBase(r, v, "Add a member of staff", "Staff"), Roles: roleChoices()}
+	p := &newStaffPage{adminPage: ws.adminBase(r, v, "Add a member of staff", "Staff"), Roles: roleChoices(), PrescriberTypes: clinical.PrescriberTypeChoices()}
 	for _, reg := range clinical.Registers {
 		p.Registers = append(p.Registers, clinical.Choice{Key: reg.Key, Label: reg.Label})
 	}
@@ -50,7 +52,7 @@ func (ws *Workspace) addStaff(w http.ResponseWriter, r *http.Request, v *visit) 
 	p := ws.newStaffPageFor(r, v)
 	f := clinical.StaffMember{Name: r.PostFormValue("name"), Username: identity.NormalizeUsername(r.PostFormValue("username")),
 		Role: r.PostFormValue("role"), Register: r.PostFormValue("register"), Number: r.PostFormValue("number"),
-		Prescriber: r.PostFormValue("prescriber") == "yes"}
+		Prescriber: r.PostFormValue("prescriber") == "yes", PrescriberType: r.PostFormValue("prescriber-type")}
 	errs := f.Check()
 	role := auth.Role(f.Role)
 	if !role.IsStaff() {
@@ -65,7 +67,7 @@ func (ws *Workspace) addStaff(w http.ResponseWriter, r *http.Request, v *visit) 
 		errs["username"] = "That username is taken: choose another"
 	}
 	p.Form = f
-	for _, field := range []string{"name", "username", "role", "register", "number", "prescriber"} {
+	for _, field := range []string{"name", "username", "role", "register", "number", "prescriber", "prescriber-type"} {
 		if m := errs[field]; m != "" {
 			p.AddError(field, m)
 		}

@@ -20,11 +20,13 @@ type memberPage struct {
 	Form                             clinical.StaffMember
 	PractitionerVersion, RoleVersion string
 	Registers                        []clinical.Choice
+	PrescriberTypes                  []clinical.Choice
 }
 
 func (ws *Workspace) memberPageFor(r *http.Request, v *visit, m staffMember) *memberPage {
 	p := &memberPage{adminPage: ws.adminBase(r, v, "Member of staff", "Staff"), M: m, Roles: roleChoices(), Own: m.User.ID == v.user.ID,
-		Form:                clinical.StaffMember{Register: m.Register, Number: m.Number, Prescriber: m.Prescriber},
+		Form:                clinical.StaffMember{Register: m.Register, Number: m.Number, Prescriber: m.Prescriber, PrescriberType: m.PrescriberType},
+		PrescriberTypes:     clinical.PrescriberTypeChoices(),
 		PractitionerVersion: versionText(m.Practitioner), RoleVersion: versionText(m.Role)}
 	for _, reg := range clinical.Registers {
 		p.Registers = append(p.Registers, clinical.Choice{Key: reg.Key, Label: reg.Label})

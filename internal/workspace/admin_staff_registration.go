@@ -25,13 +25,13 @@ func (ws *Workspace) changeRegistration(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	f := clinical.StaffMember{Name: m.User.Name, Register: r.PostFormValue("register"), Number: r.PostFormValue("number"),
-		Prescriber: r.PostFormValue("prescriber") == "yes"}
+		Prescriber: r.PostFormValue("prescriber") == "yes", PrescriberType: r.PostFormValue("prescriber-type")}
 	errs := f.Check()
 	delete(errs, "name")
 	if len(errs) > 0 {
 		p := ws.memberPageFor(r, v, m)
 		p.Form = f
-		for _, field := range []string{"register", "number", "prescriber"} {
+		for _, field := range []string{"register", "number", "prescriber", "prescriber-type"} {
 			if msg := errs[field]; msg != "" {
 				p.AddError(field, msg)
 			}
@@ -43,7 +43,7 @@ func (ws *Workspace) changeRegistration(w http.ResponseWriter, r *http.Request, 
 	bundle := fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": []any{
 		map[string]any{"resource": map[string]any(clinical.WithRegistration(m.Practitioner, f)),
 			"request": map[string]any{"method": "PUT", "url": "Practitioner/" + m.Practitioner.ID(), "ifMatch": ifMatch("practitioner-version")}},
-		map[string]any{"resource": map[string]any(clinical.WithPrescriber(m.Role, f.Prescriber)),
+		map[string]any{"resource": map[string]any(clinical.WithPrescriberType(m.Role, f.PrescriberType)),
 			"request": map[string]any{"method": "PUT", "url": "PractitionerRole/" + m.Role.ID(), "ifMatch": ifMatch("role-version")}},
 	}}
 	if _, err := ws.opts.Service.ProcessBundle(r.Context(), bundle, service.BundleOptions{}); err != nil {

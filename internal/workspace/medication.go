@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/eps"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -33,6 +34,13 @@ type medicationPage struct {
 	Prescriber bool
 	Refusal    string
 	Notice     string
+	// MayPrepare: a clinician who is not a prescriber may prepare a
+	// prescription; Prepared are those waiting for a prescriber.
+	MayPrepare bool
+	Prepared   []clinical.PreparedRow
+	// EPSNotice says that prescriptions are not sent to pharmacies while
+	// EPS is not connected.
+	EPSNotice string
 	// The issue form shown again: the repeats selected, the warnings an
 	// issue raises, their digest and the override reason.
 	Selected      map[string]bool
@@ -78,6 +86,9 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 		return nil, false
 	}
 	p := &medicationPage{entriesPage: base, Notice: clinical.InteractionsNotice}
+	if !ws.eps().Connected() {
+		p.EPSNotice = eps.Notice
+	}
 	if s, ok := medicationSaved[r.URL.Query().Get("saved")]; ok {
 		p.Saved = s
 	}
@@ -104,6 +115,10 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 	}
 	_, p.Refusal = ws.prescriber(r.Context(), v)
 	p.Prescriber = p.Refusal == ""
+	p.MayPrepare = !p.Prescriber && v.user.Role.IsClinician() && base.MayWrite && !p.NamesOnly
+	if !p.NamesOnly {
+		p.Prepared = clinical.PreparedRows(meds)
+	}
 	return p, true
 }
 
@@ -112,26 +127,28 @@ var medicationSaved = map[string]string{
 	"prescribed":   "Prescribed and issued. Print the prescription token from the list.",
 	"authorised":   "Repeat authorised. Issue it from the list of repeats when the patient needs it.",
 	"reauthorised": "Repeat reauthorised. The earlier authorisation is kept under past medicines.",
+	"prepared":     "Prepared. A prescriber checks it and authorises it from this tab: it is not a prescription until then.",
 	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 }
 
-// prescriber returns the user as a prescriber (their PractitionerRole),
-// or why they may not
-// prescribe: a GP or nurse whose PractitionerRole at the practice carries
-// the prescriber capability (set by the practice admin, admin_staff*.go).
-func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, string) {
+// prescriber returns the user as a prescriber (their PractitionerRole,
+// type and registration), or why they may not prescribe: a clinician
+// whose PractitionerRole at the practice carries the prescriber
+// capability (set by the practice admin, admin_staff*.go).
+func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Prescriber, string) {
 	const refusal = "Only a prescriber can issue medicines. Your practice admin records who prescribes."
 	if !v.user.Role.IsClinician() {
-		return clinical.Ref{}, refusal
+		return clinical.Prescriber{}, refusal
 	}
-	if _, ok := strings.CutPrefix(v.principal.FHIRUser, "Practitioner/"); !ok {
-		return clinical.Ref{}, refusal
+	id, ok := strings.CutPrefix(v.principal.FHIRUser, "Practitioner/")
+	if !ok {
+		return clinical.Prescriber{}, refusal
 	}
 	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "PractitionerRole",
 		Params: url.Values{"practitioner": {v.principal.FHIRUser}, "_count": {"20"}}})
 	if err != nil {
-		return clinical.Ref{}, refusal
+		return clinical.Prescriber{}, refusal
 	}
 	for _, role := range searchMatches(out.Resource) {
 		if active, ok := role["active"].(bool); ok && !active {
@@ -143,12 +160,22 @@ func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, st
 		if clinical.IsPrescriber(role) {
 			// The prescriber as their PractitionerRole (as EPS has it): the
 			// role carries their registration's practitioner, the practice
-			// and the prescriber capability, so each prescription records
-			// who prescribed in which capacity.
-			return clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}, ""
+			// and the prescriber capability and type, so each prescription
+			// records who prescribed in which capacity.
+			p := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/" + role.ID(), Display: ws.authorRef(ctx, v).Display}}
+			register := ""
+			if prac, err := ws.read(ctx, "Practitioner", id); err == nil {
+				var number string
+				register, number = clinical.RegistrationOf(prac)
+				if reg, ok := clinical.RegisterOf(register); ok {
+					p.CodeSystem, p.Code = reg.System, number
+				}
+			}
+			p.Type, _ = clinical.PrescriberTypeOf(clinical.PrescriberTypeOfRole(role, register))
+			return p, ""
 		}
 	}
-	return clinical.Ref{}, refusal
+	return clinical.Prescriber{}, refusal
 }
 
 // interactions is the interaction checker: the local stand-in until a
@@ -156,17 +183,39 @@ func (ws *Workspace) prescriber(ctx context.Context, v *visit) (clinical.Ref, st
 func (ws *Workspace) interactions() clinical.Interactions { return clinical.LocalInteractions{} }
 
 // safetyInput gathers what the safety checks look at: the patient's
-// allergies, medicines, age and a recorded pregnancy, read as the user.
+// allergies, current medicines, age and a recorded pregnancy, read as the
+// user.
 func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (clinical.SafetyInput, error) {
-	meds, _, err := ws.allMedicationEntries(ctx, "MedicationRequest", patient.ID)
-	if err != nil {
-		return clinical.SafetyInput{}, err
-	}
-	sts, _, err := ws.allMedicationEntries(ctx, "MedicationStatement", patient.ID)
+	meds, sts, err := ws.currentMedication(ctx, patient.ID)
 	if err != nil {
 		return clinical.SafetyInput{}, err
 	}
 	return ws.safetyInputWith(ctx, patient, meds, sts)
+}
+
+// currentMedication reads what the checks compare a medicine with, and
+// no more: the active authorisations (repeats), the completed ones of the
+// last year (acutes of the last three months, repeat-dispensing batches
+// still being dispensed: clinical.SafetyChecks picks the current), and
+// the active medicines from elsewhere.
+// A patient's history of issues, years of them, is not read: the
+// checks of an issue that need its last issue read it from the
+// authorisation (clinical.LastIssueOf).
+func (ws *Workspace) currentMedication(ctx context.Context, patientID string) (meds, sts []fhir.Resource, err error) {
+	since := ws.opts.Now().AddDate(-1, 0, -1).In(clinical.London).Format("2006-01-02")
+	active, _, err := ws.medicationEntries(ctx, "MedicationRequest", patientID, url.Values{"intent": {"plan"}, "status": {"active"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	recent, _, err := ws.medicationEntries(ctx, "MedicationRequest", patientID, url.Values{"intent": {"plan"}, "status": {"completed"}, "authoredon": {"ge" + since}})
+	if err != nil {
+		return nil, nil, err
+	}
+	sts, _, err = ws.medicationEntries(ctx, "MedicationStatement", patientID, url.Values{"status": {"active"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(active, recent...), sts, nil
 }
 
 // safetyInputWith is safetyInput with the patient's MedicationRequests
@@ -182,6 +231,9 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 		return in, err
 	}
 	in.Pregnant, in.Conditions = clinical.IsPregnant(conds), conds
+	if in.Known, err = ws.knownMedicines(ctx, in.Medications); err != nil {
+		return in, err
+	}
 	// Medicines from elsewhere (sts) are in every check (E00102).
 	if t, err := time.Parse("02-Jan-2006", patient.BirthDate); err == nil {
 		in.BirthDate = t
@@ -195,7 +247,16 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 // page would be missing from the list and from the safety checks.
 // hidden is true (and no error) when the role may not read the type.
 func (ws *Workspace) allMedicationEntries(ctx context.Context, typ, patientID string) ([]fhir.Resource, bool, error) {
+	return ws.medicationEntries(ctx, typ, patientID, nil)
+}
+
+// medicationEntries is allMedicationEntries narrowed by more search
+// parameters (status, intent, date).
+func (ws *Workspace) medicationEntries(ctx context.Context, typ, patientID string, more url.Values) ([]fhir.Resource, bool, error) {
 	params := url.Values{"patient": {patientID}, "_count": {"500"}}
+	for k, v := range more {
+		params[k] = v
+	}
 	var out []fhir.Resource
 	for page := 0; page < 100; page++ {
 		res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})

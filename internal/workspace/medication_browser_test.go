@@ -224,7 +224,8 @@ func TestBrowserPrescribing(t *testing.T) {
 	}
 
 	// A nurse who is not a prescriber sees the list and is refused
-	// prescribing; a receptionist sees repeat names only.
+	// prescribing, but prepares a prescription that a GP then checks and
+	// authorises; a receptionist sees repeat names only.
 	nb := testbrowser.Start(t)
 	nb.SignIn(s.URL, s.Staff(t, "nurse@rx", auth.RoleNurse, practice.OrganizationID, "Practitioner/"+practice.Clinicians[2].ID))
 	nb.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("not-prescriber")))
@@ -236,11 +237,32 @@ func TestBrowserPrescribing(t *testing.T) {
 	}
 	nb.Axe("medication (nurse)")
 	nb.Shot("medication-nurse")
-	nb.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	if got := nb.Text("main"); !strings.Contains(got, "Only a prescriber") {
-		t.Errorf("the nurse's prescribing form: %q", got)
+	nb.ClickAndLoad("#prepare")
+	nb.Do(chromedp.WaitVisible(chromedp.ID("preparing")), chromedp.SendKeys(chromedp.ID("medicine"), "paracet"))
+	rxFind(t, nb, "medicine")
+	nb.Do(chromedp.SendKeys(chromedp.ID("dose"), "Two tablets up to four times a day"), chromedp.SendKeys(chromedp.ID("quantity"), "32"), chromedp.SendKeys(chromedp.ID("days"), "4"))
+	nb.Axe("prepare a prescription")
+	nb.Shot("prepare")
+	rxSubmit(t, nb, "#check")
+	if got := nb.Text("#prepared-list"); !strings.Contains(got, "Paracetamol 500mg tablets") || !strings.Contains(got, "Not authorised") {
+		t.Fatalf("prepared: %q", got)
 	}
-	nb.Axe("prescribing refused")
+	if nb.Eval(`String((document.getElementById('acute-list')?.innerText || '').includes('Paracetamol'))`) != "false" || strings.Contains(nb.Text("main"), "Check and authorise") {
+		t.Error("a prepared prescription is listed as prescribed, or the nurse offered to authorise it")
+	}
+	// The GP checks and authorises it.
+	b.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("prepared-list")))
+	b.ClickAndLoad(`#prepared-list a[href*="prepared="]`)
+	b.Do(chromedp.WaitVisible(chromedp.ID("prepared-by")))
+	b.Axe("authorise a prepared prescription")
+	rxSubmit(t, b, "#check")
+	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
+		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Checked the prepared dose"))
+		rxSubmit(t, b, "#override")
+	}
+	if got := b.Text("#acute-list"); !strings.Contains(got, "Paracetamol 500mg tablets") || b.Eval(`String(!!document.getElementById('prepared-list'))`) != "false" {
+		t.Errorf("authorised from the prepared prescription: %q", got)
+	}
 	rb := testbrowser.Start(t)
 	rb.SignIn(s.URL, s.Staff(t, "reception@rx", auth.RoleReceptionist, practice.OrganizationID, ""))
 	rb.Do(chromedp.Navigate(base+"/medication"), chromedp.WaitVisible(chromedp.ID("names-only")))
@@ -333,9 +355,20 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	}
 	version := auth1["meta"].(map[string]any)["versionId"].(string)
 
-	// The nurse (not a prescriber) is refused.
-	if status, _, body := nurse.do(t, path+"/new", nil); status != http.StatusForbidden || !strings.Contains(body, "Only a prescriber") {
+	// The nurse (not a prescriber) may only prepare: the form says so,
+	// and what she posts is a proposal, never an authorisation or issue.
+	if status, _, body := nurse.do(t, path+"/new", nil); status != http.StatusOK || !strings.Contains(body, "Prepare a prescription for a prescriber") {
 		t.Errorf("nurse's prescribing form: %d", status)
+	}
+	prep := url.Values{"patient": {patient}, "medicine-pick": {"322236009|Paracetamol 500mg tablets"}, "dose": {"Two tablets up to four times a day"},
+		"quantity": {"32"}, "days": {"4"}, "course": {"acute"}}
+	if status, loc, _ := nurse.do(t, path+"/new", prep); status != http.StatusSeeOther || !strings.Contains(loc, "saved=prepared") {
+		t.Errorf("nurse prepares: %d %s", status, loc)
+	}
+	for _, m := range searchMatchesOf(mustSearch(t, s, ctx, "MedicationRequest", url.Values{"patient": {patient}})) {
+		if strings.Contains(fmt.Sprint(m["medicationCodeableConcept"]), "Paracetamol") && (m["intent"] != "proposal" || m["status"] != "draft") {
+			t.Errorf("the nurse's prescription is %v %v, want a draft proposal", m["intent"], m["status"])
+		}
 	}
 	issue := url.Values{"patient": {patient}, "issue": {auth1.ID()}, "version-" + auth1.ID(): {version}}
 	if status, _, _ := nurse.do(t, path+"/issue", issue); status != http.StatusForbidden {

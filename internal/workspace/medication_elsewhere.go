@@ -21,14 +21,19 @@ func (ws *Workspace) addElsewhere(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	f := r.PostForm
-	p.ElsewhereCode = ws.parseRecordCode(r.Context(), f, "elsewhere", clinical.MedicineConcepts())
+	var med clinical.Medicine
+	var err error
+	if p.ElsewhereCode, med, err = ws.parseMedicine(r.Context(), f, "elsewhere"); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	p.ElsewhereDose, p.Source = strings.TrimSpace(f.Get("elsewhere-dose")), f.Get("source")
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication", http.StatusOK, p)
 		return
 	}
 	e := clinical.Elsewhere{Dose: p.ElsewhereDose, Source: p.Source}
-	e.Medicine, _ = clinical.MedicineByCode(p.ElsewhereCode.Chosen.Code)
+	e.Medicine = med
 	if errs := e.Check(); len(errs) > 0 {
 		fieldErrors(&p.page, errs, []string{"elsewhere", "elsewhere-dose", "source"})
 		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)

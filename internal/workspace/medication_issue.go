@@ -20,47 +20,58 @@ import (
 // interacting medicine, an early issue) is shown, and the issue goes
 // ahead only with a reason, kept as a DetectedIssue on the issue.
 func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *visit) {
-	p, ok := ws.medicationPage(w, r, v)
-	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
+	base, ok := ws.entriesBase(w, r, v, "Medication", "Medication", "MedicationRequest")
+	if !ok || !ws.samePatient(w, r, v, *base.Banner) {
 		return
 	}
-	if !p.Prescriber {
-		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", p.Refusal)
+	who, refusal := ws.prescriber(r.Context(), v)
+	if refusal != "" {
+		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
 		return
 	}
-	who, _ := ws.prescriber(r.Context(), v)
 	ids := r.PostForm["issue"]
-	p.Selected = map[string]bool{}
-	for _, id := range ids {
-		p.Selected[id] = true
+	// refuse shows the tab again (read in full) with the selection kept
+	// and the error or the warnings to override: the rare path, so the
+	// issue itself reads only what its checks need.
+	refuse := func(status int, errs map[string]string, warnings []clinical.Warning) {
+		p, ok := ws.medicationPage(w, r, v)
+		if !ok {
+			return
+		}
+		p.Selected = map[string]bool{}
+		for _, id := range ids {
+			p.Selected[id] = true
+		}
+		p.IssueWarnings = warnings
+		if len(warnings) > 0 {
+			p.Seen, p.Reason = warningsDigest(warnings), strings.TrimSpace(r.PostFormValue("reason"))
+		}
+		if len(errs) > 0 {
+			fieldErrors(&p.page, errs, []string{"issue", "reason"})
+		}
+		ws.pages.Render(w, "medication", status, p)
 	}
 	if len(ids) == 0 {
-		fieldErrors(&p.page, map[string]string{"issue": "Select the repeats to issue"}, []string{"issue"})
-		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+		refuse(http.StatusUnprocessableEntity, map[string]string{"issue": "Select the repeats to issue"}, nil)
 		return
 	}
 	now := ws.opts.Now()
-	in, err := ws.safetyInputWith(r.Context(), *p.Banner, p.meds, p.statements)
+	meds, sts, err := ws.currentMedication(r.Context(), base.Banner.ID)
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}
+	current := map[string]fhir.Resource{}
+	for _, m := range meds {
+		current[m.ID()] = m
+	}
 	type pending struct {
 		id, version string
 		auth        fhir.Resource
-		warnings    []clinical.Warning
 	}
 	var todo []pending
 	var problems []string
-	// The patient's medicines were just read for the checks: the repeats
-	// come from there (one search, not a read each); the write is still
-	// If-Match the version the prescriber saw.
-	current := map[string]fhir.Resource{}
-	for _, m := range in.Medications {
-		if m.Type() == "MedicationRequest" {
-			current[m.ID()] = m
-		}
-	}
+	history := false
 	for _, id := range ids {
 		auth, ok := current[id]
 		if !ok {
@@ -70,7 +81,7 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 				return
 			}
 		}
-		if !entryBelongsTo(auth, p.Banner.ID) {
+		if !entryBelongsTo(auth, base.Banner.ID) {
 			ws.entryFailed(w, r, v, errWrongPatient)
 			return
 		}
@@ -83,52 +94,77 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 			problems = append(problems, "The page did not say which version of a repeat you saw: reload it and try again")
 			continue
 		}
-		warns := clinical.IssueWarnings(in, auth, ws.overridden(r.Context(), auth), ws.interactions())
-		p.IssueWarnings = append(p.IssueWarnings, warns...)
-		todo = append(todo, pending{id: id, version: version, auth: auth, warnings: warns})
+		if _, recorded := clinical.LastIssueOf(auth); !recorded && clinical.RepeatStateOf(auth, now).Issued > 0 {
+			history = true // issued before the last issue was recorded on it
+		}
+		todo = append(todo, pending{id: id, version: version, auth: auth})
 	}
 	if len(problems) > 0 {
-		p.IssueWarnings = nil
-		errs := map[string]string{"issue": "Nothing was issued. " + problems[0]}
-		fieldErrors(&p.page, errs, []string{"issue"})
-		ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+		refuse(http.StatusUnprocessableEntity, map[string]string{"issue": "Nothing was issued. " + problems[0]}, nil)
 		return
 	}
-	if len(p.IssueWarnings) > 0 {
-		p.Seen = warningsDigest(p.IssueWarnings)
-		p.Reason = strings.TrimSpace(r.PostFormValue("reason"))
-		if r.PostFormValue("seen") != p.Seen {
-			ws.pages.Render(w, "medication", http.StatusOK, p)
-			return
-		}
-		if msg := clinical.CheckOverrideReason(p.Reason); msg != "" {
-			fieldErrors(&p.page, map[string]string{"reason": msg}, []string{"reason"})
-			ws.pages.Render(w, "medication", http.StatusUnprocessableEntity, p)
+	if history {
+		// The early re-issue check of such a repeat needs its issues.
+		if meds, _, err = ws.allMedicationEntries(r.Context(), "MedicationRequest", base.Banner.ID); err != nil {
+			ws.failed(w, r, v, err)
 			return
 		}
 	}
+	// The checks' input is read once for all the repeats: allergies,
+	// problems, current medicines and their dm+d products.
+	in, err := ws.safetyInputWith(r.Context(), *base.Banner, meds, sts)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	var all []clinical.Warning
+	warnings := make([][]clinical.Warning, len(todo))
+	for i, t := range todo {
+		warnings[i] = clinical.IssueWarnings(in, t.auth, ws.overridden(r.Context(), t.auth), ws.interactions())
+		all = append(all, warnings[i]...)
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if len(all) > 0 {
+		if r.PostFormValue("seen") != warningsDigest(all) {
+			refuse(http.StatusOK, nil, all)
+			return
+		}
+		if msg := clinical.CheckOverrideReason(reason); msg != "" {
+			refuse(http.StatusUnprocessableEntity, map[string]string{"reason": msg}, all)
+			return
+		}
+	}
+	ready, err := ws.epsReady(r.Context(), v, base.Banner.ID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	var plan clinical.Plan
-	for _, t := range todo {
+	for i, t := range todo {
 		issueRef := "urn:uuid:" + entryUUID()
-		issue := clinical.IssueOf(t.auth, "MedicationRequest/"+t.id, who, now)
+		issue, err := ready(clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now))
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
 		var refs []any
-		for _, wn := range t.warnings {
+		for _, wn := range warnings[i] {
 			ref := "urn:uuid:" + entryUUID()
-			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, issueRef, who, p.Reason, now)})
+			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, base.Banner.ID, issueRef, who.Ref, reason, now)})
 			refs = append(refs, map[string]any{"reference": ref})
 		}
 		if len(refs) > 0 {
 			issue["detectedIssue"] = refs
 		}
 		plan.Changes = append(plan.Changes,
-			clinical.Change{Ref: "MedicationRequest/" + t.id, Resource: clinical.Issued(t.auth), Version: t.version},
+			clinical.Change{Ref: "MedicationRequest/" + t.id, Resource: clinical.Issued(t.auth, now), Version: t.version},
 			clinical.Change{Ref: issueRef, Resource: issue})
 	}
-	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, "Repeat issued"); err != nil {
+	if _, err := ws.write(r.Context(), plan, base.Banner.ID, who.Ref, "Repeat issued"); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
-	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved=issued", http.StatusSeeOther)
+	http.Redirect(w, r, "/workspace/patients/"+base.Banner.ID+"/medication?saved=issued", http.StatusSeeOther)
 }
 
 // overridden are the warnings overridden when an authorisation was made:

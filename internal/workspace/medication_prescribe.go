@@ -5,11 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/eps"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // prescribePage is the prescribing form and, once the prescription is
@@ -32,20 +36,56 @@ type prescribePage struct {
 	// the version shown), "" for a new prescription.
 	From, FromVersion, FromName string
 	Delayed                     bool
+	// DMD: a dm+d release is loaded (not only the starter set); Source
+	// says where the drug search looks.
+	DMD    bool
+	Source string
+	// The prescriber's type; OnBehalf is the prescriber chosen to
+	// prescribe on behalf of (PractitionerRole id), from Prescribers;
+	// CMP the supplementary prescriber's confirmation of the plan.
+	Type        clinical.PrescriberType
+	OnBehalf    string
+	Prescribers []clinical.Choice
+	CMP         bool
+	EPSNotice   string
+	// Preparing: the user is a clinician who is not a prescriber, and
+	// prepares the prescription for a prescriber to authorise. Prepared
+	// (and its version) is the prepared prescription a prescriber is
+	// authorising, PreparedBy who prepared it.
+	Preparing                             bool
+	Prepared, PreparedVersion, PreparedBy string
 }
 
-func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Ref, bool) {
+func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Prescriber, bool) {
 	base, ok := ws.entriesBase(w, r, v, "Prescribe", "Medication", "MedicationRequest")
 	if !ok {
-		return nil, clinical.Ref{}, false
+		return nil, clinical.Prescriber{}, false
 	}
 	who, refusal := ws.prescriber(r.Context(), v)
+	preparing := false
 	if refusal != "" {
-		ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
-		return nil, clinical.Ref{}, false
+		// A clinician who is not a prescriber prepares (never authorises).
+		if !v.user.Role.IsClinician() || !base.MayWrite {
+			ws.message(w, r, v, http.StatusForbidden, "Not a prescriber", refusal)
+			return nil, clinical.Prescriber{}, false
+		}
+		preparing = true
 	}
-	return &prescribePage{entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
-		Connected: ws.interactions().Connected()}, who, true
+	p := &prescribePage{Preparing: preparing, entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
+		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
+	p.Type = who.Type
+	if preparing {
+		p.Prescribers = nil
+	}
+	if !ws.eps().Connected() {
+		p.EPSNotice = eps.Notice
+	}
+	p.Prescribers = ws.otherPrescribers(r.Context(), v, who)
+	p.Source = "Medicines come from a short built-in list of dm+d products"
+	if p.DMD {
+		p.Source = "Medicines come from dm+d: generics first, then brands; each product not to be prescribed, unavailable, to be prescribed by brand or controlled is marked"
+	}
+	return p, who, true
 }
 
 func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -54,18 +94,54 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	p.Course = "acute"
-	if id := r.URL.Query().Get("from"); id != "" {
+	if id := r.URL.Query().Get("prepared"); id != "" && !p.Preparing {
+		prop, err := ws.preparedToAuthorise(r.Context(), p.Banner.ID, id)
+		if err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		rx := clinical.PrescriptionFromPrepared(prop)
+		if m, ok, err := ws.medicine(r.Context(), clinical.MedicineCodes([]fhir.Resource{prop})[0]); err == nil && ok {
+			rx.Medicine = m
+		}
+		p.Prepared, p.PreparedVersion, p.PreparedBy = prop.ID(), versionOfRes(prop), clinical.PreparedRows([]fhir.Resource{prop})[0].PreparedBy
+		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
+		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit, p.Delayed = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit, rx.Delayed
+		if t, err := time.Parse("2006-01-02", rx.Review); err == nil {
+			p.Review = rxDate{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
+		}
+	}
+	if id := r.URL.Query().Get("from"); id != "" && !p.Preparing {
 		old, err := ws.repeatToReauthorise(r.Context(), p.Banner.ID, id)
 		if err != nil {
 			ws.entryFailed(w, r, v, err)
 			return
 		}
 		rx := clinical.PrescriptionFrom(old)
+		if m, ok, err := ws.medicine(r.Context(), clinical.MedicineCodes([]fhir.Resource{old})[0]); err == nil && ok {
+			rx.Medicine = m
+		}
 		p.From, p.FromVersion, p.FromName = old.ID(), versionOfRes(old), clinical.MedicineName(old)
 		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
 	}
 	ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
+}
+
+// preparedToAuthorise reads a prepared prescription of the patient's
+// still waiting for a prescriber.
+func (ws *Workspace) preparedToAuthorise(ctx context.Context, patientID, id string) (fhir.Resource, error) {
+	prop, err := ws.read(ctx, "MedicationRequest", id)
+	if err != nil {
+		return nil, err
+	}
+	if !entryBelongsTo(prop, patientID) {
+		return nil, errWrongPatient
+	}
+	if !clinical.IsPrepared(prop) {
+		return nil, fhir.Errorf(http.StatusConflict, fhir.CodeConflict, "not a prescription waiting to be authorised")
+	}
+	return prop, nil
 }
 
 // repeatToReauthorise reads a repeat authorisation of the patient's that
@@ -100,17 +176,36 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	f := r.PostForm
-	p.Medicine = ws.parseRecordCode(r.Context(), f, "medicine", clinical.MedicineConcepts())
+	var med clinical.Medicine
+	var err error
+	if p.Medicine, med, err = ws.parseMedicine(r.Context(), f, "medicine"); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	p.Dose, p.Quantity, p.Days = strings.TrimSpace(f.Get("dose")), strings.TrimSpace(f.Get("quantity")), strings.TrimSpace(f.Get("days"))
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
 	p.Delayed = f.Get("delayed") == "yes"
+	p.OnBehalf, p.CMP = f.Get("on-behalf"), f.Get("cmp") == "yes"
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
+	p.Prepared, p.PreparedVersion, p.PreparedBy = f.Get("prepared"), f.Get("prepared-version"), f.Get("prepared-by")
+	if p.Preparing {
+		p.From, p.Prepared, p.OnBehalf = "", "", ""
+	}
 	if rxFinding(f) {
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
 	}
-	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed}
+	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed, By: who}
+	onBehalfErr := ""
+	if p.OnBehalf != "" {
+		label := clinical.ChoiceLabel(p.Prescribers, p.OnBehalf)
+		if label == "" {
+			onBehalfErr = "Choose the prescriber from the list"
+		} else {
+			rx.OnBehalf = clinical.Ref{Reference: "PractitionerRole/" + p.OnBehalf, Display: label}
+		}
+	}
 	var old fhir.Resource
 	if p.From != "" {
 		var err error
@@ -126,8 +221,8 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 			return
 		}
 	}
-	if m, ok := clinical.MedicineByCode(p.Medicine.Chosen.Code); ok {
-		rx.Medicine, p.Unit = m, m.Unit
+	if med.Code != "" {
+		rx.Medicine, p.Unit = med, med.Unit
 	}
 	var reviewErr string
 	if p.Course == "repeat" {
@@ -137,14 +232,42 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	if reviewErr != "" {
 		errs["review"] = reviewErr
 	}
+	if med.Code != "" {
+		for k, msg := range who.MayPrescribe(med, p.OnBehalf, p.CMP) {
+			if _, set := errs[k]; !set {
+				errs[k] = msg
+			}
+		}
+	}
+	if onBehalfErr != "" {
+		errs["on-behalf"] = onBehalfErr
+	}
 	if msg, ok := errs["review"]; ok {
 		delete(errs, "review")
 		errs["review-day"] = msg
 	}
 	if len(errs) > 0 {
-		fieldErrors(&p.page, errs, []string{"medicine", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
+		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
+	}
+	if p.Preparing {
+		// Prepared, not authorised: the prescriber who authorises it sees
+		// the safety warnings and answers them.
+		who := ws.entryAuthor(r.Context(), v)
+		if err := ws.addEntry(r.Context(), p.Banner.ID, rx.Prepared(p.Banner.ID, who, ws.opts.Now()), who); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
+		http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved=prepared", http.StatusSeeOther)
+		return
+	}
+	var prop fhir.Resource
+	if p.Prepared != "" {
+		if prop, err = ws.preparedToAuthorise(r.Context(), p.Banner.ID, p.Prepared); err != nil {
+			ws.entryFailed(w, r, v, err)
+			return
+		}
 	}
 	in, err := ws.safetyInput(r.Context(), *p.Banner)
 	if err != nil {
@@ -180,17 +303,30 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	var issues []any
 	for _, wn := range p.Warnings {
 		ref := "urn:uuid:" + entryUUID()
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who, p.Reason, now)})
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who.Ref, p.Reason, now)})
 		issues = append(issues, map[string]any{"reference": ref})
 	}
 	issued := 0
-	if rx.Course == "acute" {
+	switch rx.Course {
+	case "acute":
 		issued = 1
+	case "repeat-dispensing":
+		issued, _ = strconv.Atoi(strings.TrimSpace(rx.Issues)) // the batch, issued at once
 	}
-	auth := rx.Authorisation(p.Banner.ID, who, issued, issues, now)
+	auth := rx.Authorisation(p.Banner.ID, who.Ref, issued, issues, now)
 	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
-	if rx.Course == "acute" {
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: clinical.IssueOf(auth, authRef, who, now)})
+	if rx.Course == "acute" || rx.Course == "repeat-dispensing" {
+		ready, err := ws.epsReady(r.Context(), v, p.Banner.ID)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		issue, err := ready(clinical.IssueBy(auth, authRef, who, now))
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: issue})
 	}
 	if old != nil {
 		// The old authorisation is completed in the same transaction,
@@ -201,11 +337,23 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 		plan.Changes = append(plan.Changes, clinical.Change{Ref: rx.Prior, Resource: clinical.Reauthorised(old), Version: p.FromVersion})
 	}
-	reason := "" // a Provenance is written only when an existing resource changes
-	if old != nil {
-		reason = "Reauthorised"
+	if prop != nil {
+		// The prepared prescription is completed in the same
+		// transaction, If-Match the version the prescriber opened.
+		if p.PreparedVersion == "" {
+			ws.entryFailed(w, r, v, fhir.Errorf(http.StatusPreconditionFailed, fhir.CodeConflict, "no version given"))
+			return
+		}
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "MedicationRequest/" + p.Prepared, Resource: clinical.PreparedAuthorised(prop, who.Ref), Version: p.PreparedVersion})
 	}
-	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who, reason); err != nil {
+	reason := "" // a Provenance is written only when an existing resource changes
+	switch {
+	case old != nil:
+		reason = "Reauthorised"
+	case prop != nil:
+		reason = "Prepared prescription authorised"
+	}
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who.Ref, reason); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
 	}
@@ -227,4 +375,32 @@ func warningsDigest(ws []clinical.Warning) string {
 		h.Write([]byte(w.Kind + "\x00" + w.Severity + "\x00" + w.Text + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// otherPrescribers are the practice's independent prescribers other than
+// who, as choices (PractitionerRole id, name and type), for prescribing on
+// behalf of one of them.
+func (ws *Workspace) otherPrescribers(ctx context.Context, v *visit, who clinical.Prescriber) []clinical.Choice {
+	out, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "PractitionerRole",
+		Params: url.Values{"organization": {"Organization/" + v.user.Practice}, "active": {"true"}, "_count": {"200"}}})
+	if err != nil {
+		return nil
+	}
+	var cs []clinical.Choice
+	for _, role := range searchMatches(out.Resource) {
+		if !clinical.IsPrescriber(role) || "PractitionerRole/"+role.ID() == who.Reference {
+			continue
+		}
+		t, _ := clinical.PrescriberTypeOf(clinical.PrescriberTypeOfRole(role, ""))
+		if t.Supplementary || t.Key == "registrar" {
+			continue // an alternate authorising prescriber is an independent one
+		}
+		prac, _ := role["practitioner"].(map[string]any)
+		name, _ := prac["display"].(string)
+		if name == "" {
+			name = "Prescriber " + role.ID()
+		}
+		cs = append(cs, clinical.Choice{Key: role.ID(), Label: name + " (" + t.Label + ")"})
+	}
+	return cs
 }

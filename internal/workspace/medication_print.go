@@ -76,9 +76,20 @@ func (ws *Workspace) cancelIssue(w http.ResponseWriter, r *http.Request, v *visi
 	}
 	cancel := func(res fhir.Resource) (fhir.Resource, bool) { return clinical.CancelIssue(res, reason) }
 	if err := ws.changeEntry(r.Context(), patient.ID, "MedicationRequest", r.PathValue("issue"), r.PostFormValue("version"), cancel,
-		who, "Prescription cancelled: "+reason, false); err != nil {
+		who.Ref, "Prescription cancelled: "+reason, false); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
+	}
+	if ws.eps().Connected() {
+		// Once EPS is connected, the pharmacy is told too (E00104); the
+		// record's cancellation stands either way.
+		if issue, err := ws.read(r.Context(), "MedicationRequest", r.PathValue("issue")); err == nil {
+			if id := clinical.PrescriptionIDOf(issue); id != "" {
+				if err := ws.eps().Cancel(r.Context(), id, reason); err != nil {
+					ws.opts.Logger.Warn("eps cancel failed", "err", err)
+				}
+			}
+		}
 	}
 	http.Redirect(w, r, "/workspace/patients/"+patient.ID+"/medication/issues/"+r.PathValue("issue")+"/print", http.StatusSeeOther)
 }

@@ -69,11 +69,18 @@ func (ws *Workspace) recordEntries(ctx context.Context, typ, patientID string, p
 // rxCode is a coded field of a form: what was typed, the matches
 // found, the concept chosen.
 type rxCode struct {
-	Q        string
-	Picks    []codes.Concept
+	Q     string
+	Picks []codes.Concept
+	// Notes are what the list says beside a pick, by code (a drug's
+	// dm+d marks).
+	Notes    map[string][]pickNote
 	Searched bool
 	Chosen   clinical.Concept
 }
+
+// pickNote is one mark beside a pick: its words and the tag's colour
+// (red for what stops a prescription, orange for a caution).
+type pickNote struct{ Text, Tone string }
 
 // parseRecordCode reads a coded field; the Find button (action find-<field>)
 // looks the words up in the codes seam, or in domain when the field

@@ -321,7 +321,7 @@ func TestRegisterConcurrently(t *testing.T) {
 
 // stackOn serves the workspace on a store (the browser stack is SQLite
 // only).
-func stackOn(t *testing.T, st store.Store) *testbrowser.Stack {
+func stackOn(t testing.TB, st store.Store) *testbrowser.Stack {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -36,6 +36,8 @@ type Workspace struct {
 	opts  Options
 	mux   *http.ServeMux
 	pages *web.Renderer
+	// medicines keeps dm+d products read for prescribing (medication_dmd.go).
+	medicines medicineCache
 }
 
 // New returns the workspace.

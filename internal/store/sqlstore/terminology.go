@@ -696,7 +696,7 @@ func (s *Store) countWordRows(ctx context.Context, rels []int64, word string) (i
 func (s *Store) termSearchSQL(q store.TermQuery, rel int64, drive string, ranked bool, fetch int) (string, []any) {
 	var b strings.Builder
 	var args []any
-	b.WriteString(`SELECT d.desc_id, d.system, d.code, d.term, d.kind, d.lang, d.active, c.display, c.active
+	b.WriteString(`SELECT d.desc_id, d.system, d.code, d.term, d.kind, d.lang, d.active, c.display, c.active, c.kind, c.props
 		FROM term_word w JOIN term_description d ON d.release_id = w.release_id AND d.desc_id = w.desc_id
 		JOIN term_concept c ON c.release_id = d.release_id AND c.system = d.system AND c.code = d.code
 		WHERE w.release_id = ?`)
@@ -747,6 +747,17 @@ func (s *Store) termSearchSQL(q store.TermQuery, rel int64, drive string, ranked
 		b.WriteString(` AND d.code IN (` + descendantsCTE + ` SELECT code FROM walk)`)
 		args = append(args, code, rel, q.System)
 	}
+	if len(q.Kinds) > 0 {
+		b.WriteString(` AND c.kind IN (`)
+		for i, k := range q.Kinds {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("?")
+			args = append(args, k)
+		}
+		b.WriteString(`)`)
+	}
 	if q.Refset != "" {
 		b.WriteString(` AND d.code IN (SELECT m.code FROM term_member m WHERE m.release_id = ? AND m.refset = ?)`)
 		args = append(args, rel, q.Refset)
@@ -779,7 +790,7 @@ func (s *Store) termSearchRows(ctx context.Context, query string, args []any) ([
 			var r termRow
 			var dActive, cActive int
 			d := &r.m.Description
-			if err := rows.Scan(&d.ID, &d.System, &d.Code, &d.Term, &d.Type, &d.Lang, &dActive, &r.m.Preferred, &cActive); err != nil {
+			if err := rows.Scan(&d.ID, &d.System, &d.Code, &d.Term, &d.Type, &d.Lang, &dActive, &r.m.Preferred, &cActive, &r.m.Kind, &r.m.Props); err != nil {
 				return nil, err
 			}
 			d.Active, r.m.Active = dActive == 1, cActive == 1
