@@ -63,7 +63,11 @@ type Call struct {
 	Started time.Time `json:"started,omitzero"` // the patient first admitted
 	Ended   time.Time `json:"ended,omitzero"`
 	// Encounter is the record of the call, once started.
-	Encounter    string                  `json:"encounter,omitempty"`
+	Encounter string `json:"encounter,omitempty"`
+	// Checked: the start-of-call checks are recorded; CallBack is the
+	// number they gave (shown when switching to the phone).
+	Checked      bool                    `json:"checked,omitempty"`
+	CallBack     string                  `json:"callBack,omitempty"`
 	Participants map[string]*Participant `json:"participants"`
 	Guests       int                     `json:"guests,omitempty"` // invited so far
 	// Rev counts changes, so that hubs know when to tell their peers.

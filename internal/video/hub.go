@@ -52,6 +52,9 @@ type Hub struct {
 	rooms map[string]*room
 	start sync.Once
 	stop  chan struct{}
+	// serving counts connections being served: Close waits for them,
+	// since the HTTP server's Shutdown does not wait for hijacked ones.
+	serving sync.WaitGroup
 }
 
 // room is a call with at least one peer connected here.
@@ -89,10 +92,11 @@ func NewHub(o Options) *Hub {
 		poll: o.Poll, rooms: map[string]*room{}, stop: make(chan struct{})}
 }
 
-// Close stops the poller and drops every connection.
+// Close stops the poller, drops every connection and waits (up to ten
+// seconds) until their handlers have returned, so that their last audit
+// and store writes happen before the store and the audit trail close.
 func (h *Hub) Close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	select {
 	case <-h.stop:
 	default:
@@ -102,6 +106,24 @@ func (h *Hub) Close() {
 		for _, p := range r.peers {
 			p.close()
 		}
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.serving.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		h.log.Warn("video: connections still open at shutdown")
+	}
+}
+
+// closed reports whether Close has been called.
+func (h *Hub) closed() bool {
+	select {
+	case <-h.stop:
+		return true
+	default:
+		return false
 	}
 }
 

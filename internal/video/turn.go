@@ -129,6 +129,9 @@ func StartTURN(addr, secret string, log *slog.Logger) (*EmbeddedTURN, error) {
 	if secret == "" {
 		return nil, fmt.Errorf("--turn-embedded needs --turn-secret")
 	}
+	if log == nil {
+		log = slog.Default()
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--turn-embedded %q: %w", addr, err)

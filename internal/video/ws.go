@@ -17,6 +17,12 @@ import (
 // (websocket.Accept refuses a cross-origin Origin header), so another
 // site cannot open a call with the user's cookie.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, callID string, who Who) {
+	h.serving.Add(1)
+	defer h.serving.Done()
+	if h.closed() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := h.Calls.Get(r.Context(), callID)
 	if err != nil {
 		http.Error(w, "no such call", http.StatusNotFound)

@@ -11,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/video"
 )
 
 // appointmentPage is one appointment: who, when, with whom, how it was
@@ -34,6 +35,9 @@ type appointmentPage struct {
 	CancelledBy      []clinical.Concept
 	By, CancelReason string
 	Flash            string
+	// Video: a video appointment of the signed-in clinician, whose call
+	// they can open (video.go).
+	Video bool
 }
 
 // move is a button that changes the appointment's status.
@@ -104,6 +108,10 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 		if m.Status != p.Status && clinical.CheckAppointmentMove(p.Status, m.Status) == nil {
 			p.Moves = append(p.Moves, m)
 		}
+	}
+	if spec, err := video.ForAppointment(a); err == nil && ws.opts.Video != nil && spec.Clinician == v.principal.FHIRUser &&
+		(p.Status == "booked" || p.Status == "arrived" || p.Status == "checked-in") {
+		p.Video = true
 	}
 	p.MayCancel = clinical.CheckAppointmentMove(p.Status, "cancelled") == nil && p.Status != "cancelled"
 	if p.Patient.Reference != "" {

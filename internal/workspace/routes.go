@@ -9,7 +9,9 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"medication", "medication-prescribe", "medication-stop", "medication-print",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match",
-	"referrals", "referral-new", "referral", "recalls", "tests"}
+	"referrals", "referral-new", "referral", "recalls", "tests",
+	// Video consultations (video.go).
+	"video"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -43,6 +45,15 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/appointments/{appt}/cancel", ws.staff("update", ws.cancelAppointment))
 	m.HandleFunc("GET /workspace/appointments/{appt}/move", ws.staff("read", ws.moveForm))
 	m.HandleFunc("POST /workspace/appointments/{appt}/move", ws.staff("update", ws.move))
+	// Video consultations (video.go).
+	m.HandleFunc("GET /workspace/appointments/{appt}/video", ws.staff("read", ws.videoCall))
+	m.HandleFunc("GET /workspace/appointments/{appt}/video/ws", ws.staff("read", ws.videoSocket))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/admit", ws.staff("update", ws.videoAdmit))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/checks", ws.staff("create", ws.videoChecks))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/end", ws.staff("update", ws.videoEnd))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/dna", ws.staff("update", ws.videoDNA))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/phone", ws.staff("update", ws.videoPhone))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/invite", ws.staff("create", ws.videoInvite))
 	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
 	m.HandleFunc("GET /workspace/patients/{id}/appointments", ws.staff("search-type", ws.patientAppointments))
 	// Registration (register.go, registration.go, deduct.go,
