@@ -234,5 +234,3 @@ func videoOffered(a appt, now time.Time) bool {
 	opens, closes := video.Window(a.Start, a.End)
 	return !now.Before(opens) && !now.After(closes)
 }
-
-

@@ -214,7 +214,7 @@ func TestBrowserVideoCall(t *testing.T) {
 	if !strings.Contains(third.Text("h1"), "Page not found") {
 		t.Fatalf("another patient reached the call: %s", third.Text("main"))
 	}
-	ws, _ := chromedp.Run(third.Ctx, chromedp.Evaluate[string](`new Promise((ok) => { const ws = new WebSocket(location.origin.replace("http", "ws") + "/patient/appointments/` + w.appt + `/video/ws");
+	ws, _ := chromedp.Run(third.Ctx, chromedp.Evaluate[string](`new Promise((ok) => { const ws = new WebSocket(location.origin.replace("http", "ws") + "/patient/appointments/`+w.appt+`/video/ws");
 		ws.onopen = () => ok("opened"); ws.onerror = () => ok("refused"); ws.onclose = () => ok("refused") })`, chromedp.EvalAwaitPromise))
 	if ws != "refused" {
 		t.Fatalf("another patient's WebSocket: %s", ws)

@@ -280,10 +280,10 @@ function call () {
             out[s.kind] += s.bytesReceived || 0
             if (s.kind === 'video') out.frames += s.framesDecoded || 0
           }
-          if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pairs.push(s)
+          if (s.type === 'transport' && s.selectedCandidatePairId) pairs.push(stats.get(s.selectedCandidatePairId))
         })
         for (const p of pairs) {
-          const c = stats.get(p.localCandidateId)
+          const c = p && stats.get(p.localCandidateId)
           if (c && c.candidateType === 'relay') out.relay = true
         }
       }
