@@ -270,7 +270,7 @@ function call () {
   window.gpVideo = {
     peers: () => [...pcs.keys()],
     stats: async () => {
-      const out = { audio: 0, video: 0, frames: 0, relay: false, connected: 0 }
+      const out = { audio: 0, video: 0, frames: 0, relay: false, connected: 0, policy: relay ? 'relay' : 'all' }
       for (const { pc } of pcs.values()) {
         if (pc.connectionState === 'connected') out.connected++
         const stats = await pc.getStats()
@@ -285,6 +285,7 @@ function call () {
         for (const p of pairs) {
           const c = p && stats.get(p.localCandidateId)
           if (c && c.candidateType === 'relay') out.relay = true
+          out.paths = (out.paths || []).concat([(c && c.candidateType) + '→' + ((stats.get(p.remoteCandidateId) || {}).candidateType)])
         }
       }
       return JSON.stringify(out)
