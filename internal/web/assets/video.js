@@ -297,6 +297,7 @@ function call () {
     const self = $('self-view')
     if (self) { self.srcObject = s; self.muted = true }
   }).catch((err) => {
+    show('self-fig', false)
     show('media-refused', true)
     say('media-refused-text', mediaProblem(err))
   }).finally(connect)

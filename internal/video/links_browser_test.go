@@ -1,0 +1,182 @@
+package video_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/testbrowser"
+	"github.com/gpcloud/gpcloud/internal/video"
+)
+
+// callOf makes the call of an appointment (as the first page would).
+func callOf(t *testing.T, s *testbrowser.Stack, appt string) *video.Call {
+	t.Helper()
+	v, err := s.Store.Read(context.Background(), "Appointment", appt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := fhir.Unmarshal(v.Body)
+	spec, err := video.ForAppointment(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Video.Calls.Ensure(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func heading(b *testbrowser.Browser) string { return b.Text("h1") }
+
+// TestBrowserVideoLinks: one-time links. An interpreter's link admits
+// them to the waiting room once (their browser has no camera: the page
+// says what to do); used again it is refused. A patient's link works
+// only for that patient, once; a made-up link and one past the call's
+// window are refused with a page that says why.
+func TestBrowserVideoLinks(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	w := setUp(t, s)
+	ctx := context.Background()
+	callOf(t, s, w.appt)
+	guestToken, err := s.Video.Calls.NewInvite(ctx, w.appt, video.Guest, "Interpreter (Polish)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testbrowser.Start(t) // no camera
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.Do(chromedp.Navigate(s.URL + "/patient/guest/" + guestToken))
+	waitText(t, b, "#media-refused-text", "camera")
+	waitText(t, b, "#waiting-status", "will let you in")
+	if strings.Contains(b.Eval(`document.body.innerText`), w.practice.Patients[0]) {
+		t.Fatal("the guest's page shows the patient's id")
+	}
+	b.Axe("guest waiting room, no camera")
+	b.Narrow("video-guest-no-camera", 320)
+	b.Do(chromedp.EmulateViewport(375, 812))
+	b.Shot("video-guest-no-camera")
+	call, _ := s.Video.Calls.Get(ctx, w.appt)
+	if g := call.Participants["guest-1"]; g == nil || g.Name != "Interpreter (Polish)" || g.Admitted {
+		t.Fatalf("guest: %+v", g)
+	}
+	b.Do(chromedp.Navigate(s.URL + "/patient/guest/" + guestToken))
+	if h := heading(b); h != "This link has already been used" {
+		t.Fatalf("reused guest link: %s", h)
+	}
+	b.Axe("link already used")
+	b.Shot("video-link-used")
+	b.Do(chromedp.Navigate(s.URL + "/patient/guest/made-up-token"))
+	if h := heading(b); h != "This link does not work" {
+		t.Fatalf("made-up link: %s", h)
+	}
+
+	// The patient's link: someone else signed in is refused and the link
+	// still works for the patient, once.
+	patToken, err := s.Video.Calls.NewInvite(ctx, w.appt, video.Patient, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := testbrowser.Start(t)
+	other.SignIn(s.URL, w.other)
+	other.Do(chromedp.Navigate(s.URL + "/patient/video/" + patToken))
+	if h := heading(other); h != "This link is for someone else" {
+		t.Fatalf("wrong person: %s", h)
+	}
+	other.Axe("link for someone else")
+	other.Shot("video-link-wrong-person")
+	other.SignIn(s.URL, w.patient)
+	other.Do(chromedp.Navigate(s.URL + "/patient/video/" + patToken))
+	if h := heading(other); h != "Check your camera and microphone" {
+		t.Fatalf("the patient's own link: %s", h)
+	}
+	other.Do(chromedp.Navigate(s.URL + "/patient/video/" + patToken))
+	if h := heading(other); h != "This link has already been used" {
+		t.Fatalf("reused patient link: %s", h)
+	}
+
+	// Past the window: yesterday's appointment.
+	yesterday := time.Now().Add(-26 * time.Hour).UTC().Truncate(time.Minute)
+	out, err := s.Service.Create(ctx, "Appointment", fhir.Resource{"resourceType": "Appointment", "status": "booked",
+		"start": yesterday.Format(time.RFC3339), "end": yesterday.Add(10 * time.Minute).Format(time.RFC3339),
+		"appointmentType": map[string]any{"text": "video"},
+		"participant": []any{
+			map[string]any{"actor": map[string]any{"reference": "Patient/" + w.practice.Patients[0]}, "status": "accepted"},
+			map[string]any{"actor": map[string]any{"reference": "Practitioner/" + w.practice.Clinicians[0].ID}, "status": "accepted"},
+		}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	callOf(t, s, out.Version.ID)
+	late, err := s.Video.Calls.NewInvite(ctx, out.Version.ID, video.Guest, "Interpreter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Do(chromedp.Navigate(s.URL + "/patient/guest/" + late))
+	if h := heading(b); h != "This video appointment is not open now" {
+		t.Fatalf("past the window: %s", h)
+	}
+	other.Do(chromedp.Navigate(s.URL + "/patient/appointments/" + out.Version.ID + "/video"))
+	if h := heading(other); h != "This video appointment is not open now" {
+		t.Fatalf("past the window (portal): %s", h)
+	}
+}
+
+// TestBrowserVideoOutcomes: a patient who never joins is recorded as did
+// not attend from the call page; a call switched to the phone changes
+// the appointment's mode (marked as switched from video), tells the
+// patient, and its Encounter is a telephone one.
+func TestBrowserVideoOutcomes(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	w := setUp(t, s)
+	doc := testbrowser.StartMedia(t)
+	doc.SignIn(s.URL, w.gp)
+	doc.Do(chromedp.Navigate(s.URL + "/workspace/appointments/" + w.appt + "/video"))
+	doc.Text("#mark-dna")
+	doc.ClickAndLoad("#mark-dna")
+	if a := appointmentStatus(t, s.Store, w.appt); a["status"] != "noshow" {
+		t.Fatalf("did not join: %v", a["status"])
+	}
+	if c, _ := s.Video.Calls.Get(context.Background(), w.appt); c.Ended.IsZero() {
+		t.Fatal("the call of a DNA is still open")
+	}
+
+	second := videoAppointment(t, s.Service, w.practice)
+	pat := testbrowser.StartMedia(t)
+	pat.SignIn(s.URL, w.patient)
+	w2 := w
+	w2.appt = second
+	patientJoins(t, pat, s.URL, w2, false)
+	doc.Do(chromedp.Navigate(s.URL + "/workspace/appointments/" + second + "/video"))
+	doc.Text("#admit-patient[type=button]")
+	doc.Do(chromedp.Click(chromedp.ID("admit-patient")))
+	flowing(t, pat, "the patient")
+	if doc.Eval(`document.getElementById("mark-dna") ? "offered" : "no"`) != "no" {
+		t.Fatal("did not attend offered for a patient who joined")
+	}
+	doc.ClickAndLoad("#switch-phone")
+	waitText(t, pat, "#switched-phone", "carry on by phone")
+	a := appointmentStatus(t, s.Store, second)
+	if a["appointmentType"].(map[string]any)["text"] != "telephone" || !strings.Contains(marshal(a), video.SwitchedURL) {
+		t.Fatalf("switched appointment: %v", a)
+	}
+	doc.Shot("video-switched-phone")
+	doc.ClickAndLoad("#end-call")
+	c, _ := s.Video.Calls.Get(context.Background(), second)
+	v, err := s.Store.Read(context.Background(), "Encounter", c.Encounter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(v.Body), "185317003") || !strings.Contains(string(v.Body), "switched-to-telephone") {
+		t.Fatalf("encounter of a call switched to the phone: %s", v.Body)
+	}
+	if a := appointmentStatus(t, s.Store, second); a["status"] != "fulfilled" {
+		t.Fatalf("ended: %v", a["status"])
+	}
+}
+
+func marshal(r fhir.Resource) string { b, _ := fhir.Marshal(r); return string(b) }
