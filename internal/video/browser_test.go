@@ -2,6 +2,10 @@ package video_test
 
 import (
 	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -201,6 +205,32 @@ func TestBrowserVideoCall(t *testing.T) {
 	doc.Do(chromedp.SendKeys(chromedp.ID("chat-text"), "Thank you, I can see it"+kb.Enter))
 	waitText(t, pat, "#chat-log", "I can see it")
 
+	// A photo: the patient sends one; the GP is warned the patient is
+	// under 18, cannot keep it as an intimate image, keeps it as not
+	// intimate with consent, and it is hidden from online access.
+	if a, _ := s.Store.Read(context.Background(), "Patient", w.practice.Patients[0]); !strings.Contains(string(a.Body), `"birthDate":"20`) {
+		t.Fatalf("the test expects a patient under 18: %s", a.Body)
+	}
+	doc.Text("#child-photos")
+	pat.Do(chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photoFile(t)}))
+	waitText(t, pat, "#photo-status", "sent")
+	doc.Text("#photo-1-keep")
+	doc.Shot("video-photo-received")
+	doc.Axe("a photo received")
+	doc.Do(chromedp.Click(chromedp.ID("photo-1-intimate-yes")), chromedp.Click(chromedp.ID("photo-1-requested")), chromedp.Click(chromedp.ID("photo-1-consent")),
+		chromedp.SendKeys(chromedp.ID("photo-1-description"), "Rash on left forearm"), chromedp.Click(chromedp.ID("photo-1-keep")))
+	waitText(t, doc, "#photo-1-errors", "under 18")
+	doc.Do(chromedp.Click(chromedp.ID("photo-1-intimate-no")), chromedp.Click(chromedp.ID("photo-1-keep")))
+	waitText(t, doc, "#photo-1-kept", "Kept in the record")
+	docs, err := s.Store.Find(context.Background(), store.FindQuery{Type: "DocumentReference"})
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("kept photos: %d %v", len(docs), err)
+	}
+	kept, _ := s.Store.Read(context.Background(), "DocumentReference", docs[0])
+	if !strings.Contains(string(kept.Body), "NOPAT") || !strings.Contains(string(kept.Body), "photo-consent") {
+		t.Fatalf("kept photo: %.400s", kept.Body)
+	}
+
 	// The patient drops (closes the page) and comes back: no waiting
 	// room again, and media flows again both ways.
 	pat.Do(chromedp.Navigate("about:blank"))
@@ -270,6 +300,24 @@ func TestBrowserVideoCall(t *testing.T) {
 	if err != nil || len(qrs) != 1 {
 		t.Fatalf("checks recorded as %d QuestionnaireResponses (%v)", len(qrs), err)
 	}
+}
+
+// photoFile writes a small PNG to send.
+func photoFile(t *testing.T) string {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	path := filepath.Join(t.TempDir(), "rash.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // TestBrowserVideoRelay: with the embedded TURN server and both browsers

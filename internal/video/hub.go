@@ -188,7 +188,18 @@ type (
 		Text string    `json:"text"`
 		At   time.Time `json:"at"`
 	}
+	photoMsg struct {
+		Type  string    `json:"type"` // "photo"
+		From  string    `json:"from"`
+		Name  string    `json:"name"`
+		Photo string    `json:"photo"` // a data: URL
+		At    time.Time `json:"at"`
+	}
 )
+
+// PhotoLimit bounds a photo sent in the chat (as a data: URL; the page
+// scales larger photos down).
+const PhotoLimit = 7 << 20
 
 // incoming is any message a browser sends.
 type incoming struct {
@@ -197,6 +208,7 @@ type incoming struct {
 	ToConn string          `json:"toConn,omitempty"`
 	Data   json.RawMessage `json:"data,omitempty"`
 	Text   string          `json:"text,omitempty"`
+	Photo  string          `json:"photo,omitempty"`
 }
 
 // envelope is a message on its way to a peer on another replica.
@@ -414,6 +426,31 @@ func (h *Hub) handle(ctx context.Context, callID string, from *peer, m incoming)
 		if r := h.rooms[callID]; r != nil && r.call != nil {
 			for id := range r.call.Participants {
 				to = append(to, id)
+			}
+		}
+		h.mu.Unlock()
+		for _, id := range to {
+			if err := h.route(ctx, callID, id, "", msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "photo":
+		// Only the patient sends photos, and only the clinician gets
+		// them: nothing is stored unless the clinician keeps it
+		// (clinical.PhotoKeep), and an interpreter never sees one.
+		if from.role != Patient || len(m.Photo) > PhotoLimit ||
+			!(strings.HasPrefix(m.Photo, "data:image/jpeg;base64,") || strings.HasPrefix(m.Photo, "data:image/png;base64,")) {
+			return nil
+		}
+		msg, _ := json.Marshal(photoMsg{Type: "photo", From: from.pid, Name: from.name, Photo: m.Photo, At: h.now().UTC()})
+		h.mu.Lock()
+		var to []string
+		if r := h.rooms[callID]; r != nil && r.call != nil {
+			for id, p := range r.call.Participants {
+				if p.Role == Clinician {
+					to = append(to, id)
+				}
 			}
 		}
 		h.mu.Unlock()

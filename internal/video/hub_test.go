@@ -306,3 +306,34 @@ func TestCredentials(t *testing.T) {
 		t.Fatal("took an https URL")
 	}
 }
+
+// TestPhotosOnlyToTheClinician: a photo from the patient reaches the
+// clinician and not a guest; a guest cannot send one; anything but a
+// JPEG or PNG data URL is dropped.
+func TestPhotosOnlyToTheClinician(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	newCall(t, st, "appt4")
+	cs := &Calls{Store: st}
+	tok, _ := cs.NewInvite(context.Background(), "appt4", Guest, "Interpreter")
+	if _, _, _, err := cs.UseInvite(context.Background(), tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	h, base := replica(t, st, "a")
+	doc := dial(t, base, "appt4", "clinician")
+	pat := dial(t, base, "appt4", "patient")
+	guest := dial(t, base, "appt4", "guest-1")
+	for _, who := range []string{"patient", "guest-1"} {
+		if _, err := h.Admit(context.Background(), "appt4", who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	photo := "data:image/png;base64,iVBORw0KGgo="
+	pat.send(map[string]any{"type": "photo", "photo": "data:text/html;base64,PHNjcmlwdD4="})
+	pat.send(map[string]any{"type": "photo", "photo": photo})
+	if m := doc.next("photo", nil); m["photo"] != photo || m["from"] != "patient" {
+		t.Fatalf("photo: %v", m)
+	}
+	guest.none("photo", 200*time.Millisecond)
+	guest.send(map[string]any{"type": "photo", "photo": photo})
+	doc.none("photo", 200*time.Millisecond)
+}

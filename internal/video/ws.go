@@ -36,7 +36,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, callID string, who W
 	if err != nil {
 		return // Accept has answered
 	}
-	ws.SetReadLimit(64 << 10)
+	ws.SetReadLimit(PhotoLimit + 4<<10)
 	// The connection outlives the request's context (the page's
 	// handler returns only when it ends), but not the server.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))

@@ -1,6 +1,8 @@
 package workspace
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -38,6 +40,8 @@ type videoPage struct {
 	InviteLink, InviteFor  string
 	Flash                  string
 	CallBack               string
+	// Child: the patient is under 18 (no intimate images, ever).
+	Child bool
 }
 
 // videoView reads the appointment and its call for the page; false when
@@ -93,6 +97,11 @@ func (ws *Workspace) videoView(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	sort.Slice(p.Waiting, func(i, j int) bool { return p.Waiting[i].ID < p.Waiting[j].ID })
 	sort.Slice(p.Others, func(i, j int) bool { return p.Others[i].ID < p.Others[j].ID })
+	if pr, err := ws.read(r.Context(), "Patient", spec.Patient); err == nil {
+		if birth, err := time.Parse("2006-01-02", text(pr["birthDate"])); err == nil {
+			p.Child = birth.AddDate(18, 0, 0).After(now)
+		}
+	}
 	p.ChecksDone = c.Checked
 	p.CallBack = c.CallBack
 	return p, a, true
@@ -404,4 +413,53 @@ func (ws *Workspace) videoInvite(w http.ResponseWriter, r *http.Request, v *visi
 		p.InviteLink, p.InviteFor = scheme+r.Host+"/patient/video/"+token, "the patient"
 	}
 	ws.pages.Render(w, "video", http.StatusOK, p)
+}
+
+// videoPhoto keeps a photo the patient sent in the call's chat, when the
+// clinician decides to (clinical.PhotoKeep: never an intimate image of
+// an under-18; an adult's intimate one only when asked for; always with
+// the patient's explicit consent), as a DocumentReference hidden from
+// online access. The page posts it with fetch, so that the call goes
+// on; the answer is JSON: {"errors": {field: message}} or {"kept": id}.
+func (ws *Workspace) videoPhoto(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, _, ok := ws.videoForm(w, r, v)
+	if !ok {
+		return
+	}
+	keep := clinical.PhotoKeep{Intimate: r.PostFormValue("intimate"), Requested: r.PostFormValue("requested") == "yes",
+		Consent: r.PostFormValue("consent") == "yes", Description: r.PostFormValue("description")}
+	if p.Banner != nil {
+		if pr, err := ws.read(r.Context(), "Patient", p.PatientID); err == nil {
+			keep.BirthDate = text(pr["birthDate"])
+		}
+	}
+	data := r.PostFormValue("photo")
+	for _, ct := range []string{"image/jpeg", "image/png"} {
+		if b64, ok := strings.CutPrefix(data, "data:"+ct+";base64,"); ok {
+			keep.ContentType = ct
+			keep.Data, _ = base64.StdEncoding.DecodeString(b64)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if errs := keep.Check(ws.opts.Now()); len(errs) > 0 {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": errs})
+		return
+	}
+	who := ws.authorRef(r.Context(), v)
+	enc, err := ws.videoEncounter(r, p, who, time.Time{})
+	if err != nil {
+		ws.opts.Logger.Error("keeping a photo: the call's encounter", "error", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": map[string]string{"photo-description": "The photo could not be kept. Try again."}})
+		return
+	}
+	out, err := ws.opts.Service.Create(r.Context(), "DocumentReference", keep.DocumentReference(p.PatientID, enc, who, ws.opts.Now()), "")
+	if err != nil {
+		ws.opts.Logger.Error("keeping a photo", "error", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": map[string]string{"photo-description": "The photo could not be kept. Try again."}})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"kept": out.Version.ID})
 }

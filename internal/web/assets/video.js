@@ -202,6 +202,90 @@ function call () {
     $('chat-log').append(li)
   }
 
+  // A photo from the patient, on the clinician's page: shown, and kept
+  // in the record only if the clinician says so (with what they must
+  // record: intimate or not, asked for, the patient's consent).
+  let photos = 0
+  function onPhoto (m) {
+    const list = $('photos')
+    if (!list) return
+    show('photos-section', true)
+    const n = ++photos
+    const id = (s) => 'photo-' + n + '-' + s
+    const li = document.createElement('li')
+    const at = new Date(m.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+    const img = document.createElement('img')
+    img.src = m.photo
+    img.alt = 'Photo sent by ' + m.name + ' at ' + at
+    img.className = 'gp-video__photo'
+    const form = document.createElement('form')
+    form.noValidate = true
+    form.innerHTML = `
+      <div class="nhsuk-form-group"><label class="nhsuk-label" for="${id('description')}">What it shows</label>
+        <input class="nhsuk-input" id="${id('description')}" name="description" type="text" maxlength="200"></div>
+      <div class="nhsuk-form-group"><fieldset class="nhsuk-fieldset"><legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Is it an intimate image?</legend>
+        <div class="nhsuk-radios nhsuk-radios--inline nhsuk-radios--small">
+          <div class="nhsuk-radios__item"><input class="nhsuk-radios__input" id="${id('intimate-yes')}" name="intimate" type="radio" value="yes"><label class="nhsuk-label nhsuk-radios__label" for="${id('intimate-yes')}">Yes</label></div>
+          <div class="nhsuk-radios__item"><input class="nhsuk-radios__input" id="${id('intimate-no')}" name="intimate" type="radio" value="no"><label class="nhsuk-label nhsuk-radios__label" for="${id('intimate-no')}">No</label></div>
+        </div></fieldset></div>
+      <div class="nhsuk-checkboxes nhsuk-checkboxes--small nhsuk-u-margin-bottom-4">
+        <div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="${id('requested')}" name="requested" type="checkbox" value="yes"><label class="nhsuk-label nhsuk-checkboxes__label" for="${id('requested')}">I asked the patient for this photo</label></div>
+        <div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="${id('consent')}" name="consent" type="checkbox" value="yes"><label class="nhsuk-label nhsuk-checkboxes__label" for="${id('consent')}">The patient gave explicit consent to keep it in their record</label></div>
+      </div>
+      <ul class="nhsuk-list" id="${id('errors')}" role="alert"></ul>
+      <div class="gp-actions">
+        <button class="nhsuk-button nhsuk-button--secondary" type="submit" id="${id('keep')}">Keep in the record</button>
+        <button class="nhsuk-button nhsuk-button--secondary" type="button" id="${id('discard')}">Do not keep</button>
+      </div>`
+    li.append(img, form)
+    list.append(li)
+    $(id('discard')).addEventListener('click', () => li.remove())
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault()
+      const body = new URLSearchParams(new FormData(form))
+      body.set('photo', m.photo)
+      body.set('csrf', list.dataset.csrf)
+      body.set('patient', list.dataset.patient)
+      const errors = $(id('errors'))
+      errors.replaceChildren()
+      try {
+        const res = await fetch(list.dataset.photoUrl, { method: 'POST', body, credentials: 'same-origin' })
+        const out = await res.json()
+        if (out.kept) {
+          li.replaceChildren(img, Object.assign(document.createElement('p'), { className: 'nhsuk-body-s', id: id('kept'), textContent: 'Kept in the record, hidden from online access.' }))
+          return
+        }
+        for (const msg of Object.values(out.errors || {})) {
+          errors.append(Object.assign(document.createElement('li'), { className: 'nhsuk-error-message', textContent: msg }))
+        }
+      } catch (err) {
+        errors.append(Object.assign(document.createElement('li'), { className: 'nhsuk-error-message', textContent: 'The photo could not be kept. Try again.' }))
+      }
+    })
+  }
+
+  // The patient sends a photo: scaled down to at most 1600 px, as JPEG.
+  const photoInput = $('photo')
+  if (photoInput) {
+    photoInput.addEventListener('change', async () => {
+      const file = photoInput.files[0]
+      if (!file) return
+      try {
+        const bitmap = await createImageBitmap(file)
+        const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height))
+        const canvas = document.createElement('canvas')
+        canvas.width = Math.round(bitmap.width * scale)
+        canvas.height = Math.round(bitmap.height * scale)
+        canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height)
+        send({ type: 'photo', photo: canvas.toDataURL('image/jpeg', 0.85) })
+        say('photo-status', 'Photo sent to the clinician.')
+      } catch (err) {
+        say('photo-status', 'This photo could not be sent. Choose a JPEG or PNG photo.')
+      }
+      photoInput.value = ''
+    })
+  }
+
   function connect () {
     if (ended) return
     const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://'
@@ -212,6 +296,7 @@ function call () {
       if (m.type === 'presence') onPresence(m)
       if (m.type === 'signal') await onSignal(m).catch((err) => console.warn('signal', err))
       if (m.type === 'chat') onChat(m)
+      if (m.type === 'photo') onPhoto(m)
     }
     ws.onclose = () => {
       if (ended) return
