@@ -96,4 +96,15 @@ func TestAdminSlotsAndReport(t *testing.T) {
 	if code := run([]string{"admin", "report", "appointments", "--data", dir, "--from", day, "--to", later, "--out", out}, &stdout, &stderr); code != 2 {
 		t.Errorf("writing over an existing report: exit %d", code)
 	}
+	// The video consultations' report (E00617): one row per day with
+	// video appointments, under its header.
+	videoOut := filepath.Join(t.TempDir(), "video.csv")
+	stdout.Reset()
+	if code := run([]string{"admin", "report", "video", "--data", dir, "--from", day, "--to", later, "--out", videoOut}, &stdout, &stderr); code != 0 {
+		t.Fatalf("admin report video: exit %d: %s", code, stderr.String())
+	}
+	vf, err := os.ReadFile(videoOut)
+	if err != nil || !strings.HasPrefix(string(vf), strings.Join(clinical.VideoReportHeader, ",")+"\n") || !strings.Contains(stdout.String(), "days with video appointments") {
+		t.Fatalf("video report: %q %v %s", vf, err, stdout.String())
+	}
 }

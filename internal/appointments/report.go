@@ -27,6 +27,23 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 		}
 	}
 	var rows []clinical.GPADRow
+	err = eachDay(ctx, svc, from, to, func(a fhir.Resource) {
+		rows = append(rows, clinical.GPADOf(a, types[clinicianOf(a)]))
+	})
+	return rows, err
+}
+
+// VideoReport counts the video appointments starting in [from, to) by
+// day (E00617, clinical.TallyVideo), read as the caller.
+func VideoReport(ctx context.Context, svc *service.Service, from, to time.Time) ([]clinical.VideoDay, error) {
+	var all []fhir.Resource
+	err := eachDay(ctx, svc, from, to, func(a fhir.Resource) { all = append(all, a) })
+	return clinical.TallyVideo(all), err
+}
+
+// eachDay passes every appointment starting in [from, to) to fn, in
+// order, searching a day at a time.
+func eachDay(ctx context.Context, svc *service.Service, from, to time.Time, fn func(fhir.Resource)) error {
 	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
 		end := day.AddDate(0, 0, 1)
 		if end.After(to) {
@@ -36,17 +53,17 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 			"date":  {"ge" + day.UTC().Format(time.RFC3339), "lt" + end.UTC().Format(time.RFC3339)},
 			"_sort": {"date"}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		matches := Matches(res.Resource)
 		if len(matches) == service.MaxSearchCount {
-			return nil, fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
+			return fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
 		}
 		for _, a := range matches {
-			rows = append(rows, clinical.GPADOf(a, types[clinicianOf(a)]))
+			fn(a)
 		}
 	}
-	return rows, nil
+	return nil
 }
 
 // clinicianOf is the Practitioner an Appointment is with.

@@ -76,8 +76,8 @@ const PhotoConsentURL = "https://gpcloud.dev/fhir/StructureDefinition/photo-cons
 // proxies' online views until the clinician decides otherwise).
 func (p PhotoKeep) DocumentReference(patientID, encounterID string, clinician Ref, now time.Time) fhir.Resource {
 	d := fhir.Resource{"resourceType": "DocumentReference", "status": "current",
-		"meta": map[string]any{"security": []any{map[string]any{"system": ActCodeSystem, "code": NoPatientDisclosure, "display": "no disclosure to patient, family or caregivers without attending provider's authorization"}}},
-		"type": map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "717301000000104", "display": "Photograph"}}, "text": "Photograph"},
+		"meta":        map[string]any{"security": []any{map[string]any{"system": ActCodeSystem, "code": NoPatientDisclosure, "display": "no disclosure to patient, family or caregivers without attending provider's authorization"}}},
+		"type":        map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "717301000000104", "display": "Photograph"}}, "text": "Photograph"},
 		"subject":     map[string]any{"reference": "Patient/" + patientID},
 		"date":        now.UTC().Format(time.RFC3339),
 		"author":      []any{map[string]any{"reference": clinician.Reference, "display": clinician.Display}},

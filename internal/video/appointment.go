@@ -48,7 +48,7 @@ func ForAppointment(a fhir.Resource) (Call, error) {
 
 // SwitchedURL marks an appointment whose video call went on by phone
 // (valueCode "video": the mode it was booked as).
-const SwitchedURL = "https://gpcloud.dev/fhir/StructureDefinition/switched-from-mode"
+const SwitchedURL = clinical.SwitchedFromModeURL
 
 func switched(a fhir.Resource) bool {
 	exts, _ := a["extension"].([]any)

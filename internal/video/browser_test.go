@@ -2,12 +2,12 @@ package video_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
