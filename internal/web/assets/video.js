@@ -111,7 +111,12 @@ function call () {
       pc.addTransceiver('audio', { direction: 'recvonly' })
       pc.addTransceiver('video', { direction: 'recvonly' })
     }
-    pc.ontrack = (ev) => { remoteVideo(id).srcObject = ev.streams[0] || new MediaStream([ev.track]) }
+    pc.ontrack = (ev) => {
+      const v = remoteVideo(id)
+      v.srcObject = ev.streams[0] || new MediaStream([ev.track])
+      // When the first frame is shown (the benchmark's finish line).
+      if (ev.track.kind === 'video' && v.requestVideoFrameCallback) v.requestVideoFrameCallback(() => { window.gpVideo.firstFrame = window.gpVideo.firstFrame || Date.now() })
+    }
     pc.onicecandidate = (ev) => { if (ev.candidate) send({ type: 'signal', to: id, toConn: conn, data: { candidate: ev.candidate } }) }
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'connected') status('Connected.')
@@ -353,6 +358,7 @@ function call () {
   // For tests and the benchmark: bytes received by kind, and whether
   // the media goes through a relay.
   window.gpVideo = {
+    firstFrame: 0,
     peers: () => [...pcs.keys()],
     stats: async () => {
       const out = { audio: 0, video: 0, frames: 0, relay: false, connected: 0, policy: relay ? 'relay' : 'all' }
