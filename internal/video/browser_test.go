@@ -257,6 +257,18 @@ func TestBrowserVideoCall(t *testing.T) {
 		t.Fatalf("another GP reached the call: %s", third.Text("main"))
 	}
 
+	// A form of the call page sent for another patient (two tabs) is
+	// refused and writes nothing (the one QuestionnaireResponse below is
+	// the good one).
+	status, err := chromedp.Run(doc.Ctx, chromedp.Evaluate[string](`(() => {
+		const f = new URLSearchParams(new FormData(document.getElementById("checks")))
+		f.set("patient", "`+w.practice.Patients[1]+`"); f.append("identifier", "name"); f.append("identifier", "birth-date")
+		f.set("location", "Home"); f.set("call-back", "07700 900982"); f.set("present", "Nobody"); f.set("consent", "yes")
+		return fetch(document.getElementById("checks").action, {method: "POST", body: f}).then(r => String(r.status)) })()`, chromedp.EvalAwaitPromise))
+	if err != nil || status != "409" {
+		t.Fatalf("checks sent for another patient: %s %v", status, err)
+	}
+
 	// The start-of-call checks: refused when incomplete, then recorded.
 	doc.ClickAndLoad("#save-checks")
 	if !strings.Contains(doc.Text(".nhsuk-error-summary"), "two identifiers") {
