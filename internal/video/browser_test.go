@@ -133,6 +133,7 @@ func patientJoins(t *testing.T, b *testbrowser.Browser, base string, w world, lo
 	}
 	b.ClickAndLoad("#join")
 	waitText(t, b, "#waiting-status", "knows you are here")
+	waitText(t, b, "#call-status", "Connected") // in the waiting room, over the WebSocket
 }
 
 func waitText(t *testing.T, b *testbrowser.Browser, sel, want string) {

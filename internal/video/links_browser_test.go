@@ -8,7 +8,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 	"github.com/gpcloud/gpcloud/internal/video"
 )
@@ -177,6 +179,45 @@ func TestBrowserVideoOutcomes(t *testing.T) {
 	if a := appointmentStatus(t, s.Store, second); a["status"] != "fulfilled" {
 		t.Fatalf("ended: %v", a["status"])
 	}
+
+	// Booked in the book: the patient in the waiting room is on the
+	// book's Waiting list, marked, with a link to the call.
+	third := bookedVideo(t, s, w)
+	w3 := w
+	w3.appt = third
+	patientJoins(t, pat, s.URL, w3, false)
+	doc.Do(chromedp.Navigate(s.URL + "/workspace/appointments"))
+	if !strings.Contains(doc.Text("#waiting"), "In the video waiting room") {
+		t.Fatalf("the book's waiting list: %s", doc.Text("main"))
+	}
+	doc.Axe("the book with a patient in the video waiting room")
+	doc.Shot("video-book-waiting")
+	doc.ClickAndLoad("#video-" + third)
+	doc.Text("#admit-patient")
+}
+
+// bookedVideo books a video slot of the GP's starting in five minutes,
+// as the book does.
+func bookedVideo(t *testing.T, s *testbrowser.Stack, w world) string {
+	t.Helper()
+	ctx := context.Background()
+	gp := w.practice.Clinicians[0]
+	start := time.Now().Add(5 * time.Minute).UTC().Truncate(time.Minute)
+	slot := fhir.Resource{"resourceType": "Slot", "id": "video-slot", "status": "free",
+		"schedule": map[string]any{"reference": "Schedule/sch-" + gp.ID},
+		"start":    start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339),
+		"extension": []any{map[string]any{"url": clinical.SlotModeURL, "valueCode": "video"},
+			map[string]any{"url": clinical.SlotBookableByURL, "valueCode": clinical.BookedByPractice}}}
+	if _, err := s.Service.Update(ctx, "Slot", "video-slot", slot, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	b := clinical.Booking{PatientID: w.practice.Patients[0], PatientName: "JONES, Olivia", Slot: slot,
+		Clinician: clinical.Ref{Reference: "Practitioner/" + gp.ID, Display: gp.Name}, Method: "telephone"}
+	out, err := s.Service.Create(ctx, "Appointment", b.Appointment(time.Now()), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Version.ID
 }
 
 func marshal(r fhir.Resource) string { b, _ := fhir.Marshal(r); return string(b) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
@@ -462,4 +463,28 @@ func (ws *Workspace) videoPhoto(w http.ResponseWriter, r *http.Request, v *visit
 		return
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"kept": out.Version.ID})
+}
+
+// videoWaiting reports which of the book's waiting patients are in a
+// video call's waiting room now: the book's Waiting list marks them
+// ("waiting"), with a link to the call for its clinician ("mine").
+func (ws *Workspace) videoWaiting(r *http.Request, v *visit, book *appointments.Book) map[string]string {
+	if ws.opts.Video == nil || len(book.Waiting) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	now := ws.opts.Now()
+	for _, b := range book.Waiting {
+		c, err := ws.opts.Video.Calls.Get(r.Context(), b.Appointment)
+		if err != nil {
+			continue
+		}
+		if p := c.Participants["patient"]; p != nil && p.Present(now) && !p.Admitted && c.Ended.IsZero() {
+			out[b.Appointment] = "waiting"
+			if c.Clinician == v.principal.FHIRUser {
+				out[b.Appointment] = "mine"
+			}
+		}
+	}
+	return out
 }
