@@ -178,7 +178,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		for _, pattern := range pages.Routes() {
 			root.Handle(pattern, pages)
 		}
-		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log, Video: calls})
+		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log, Video: calls,
+			Sends: func(ch string) bool { return messages.Connected(notify.Channel(ch)) }})
 		for _, pattern := range workspace.Routes() {
 			root.Handle(pattern, staff)
 		}

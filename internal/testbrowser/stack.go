@@ -48,6 +48,9 @@ type StackOptions struct {
 	Store store.Store
 	// TURN is the video calls' STUN/TURN configuration.
 	TURN video.TURN
+	// Sends says which message channels ("email", "sms") the workspace
+	// may queue messages for (nil: none).
+	Sends func(channel string) bool
 }
 
 // NewStack starts one for a test.
@@ -85,7 +88,7 @@ func NewStackWith(t testing.TB, o StackOptions) *Stack {
 	for _, p := range pages.Routes() {
 		root.Handle(p, pages)
 	}
-	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet, Video: hub})
+	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet, Video: hub, Sends: o.Sends})
 	for _, p := range workspace.Routes() {
 		root.Handle(p, ws)
 	}

@@ -2,6 +2,7 @@ package video_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 	"github.com/gpcloud/gpcloud/internal/video"
@@ -221,3 +223,58 @@ func bookedVideo(t *testing.T, s *testbrowser.Stack, w world) string {
 }
 
 func marshal(r fhir.Resource) string { b, _ := fhir.Marshal(r); return string(b) }
+
+// TestBrowserVideoSendLink: the GP sends the patient a one-time link by
+// email, on the channel the patient agreed to, through the outbox; it
+// opens the patient's call once they sign in. Where email is not set up
+// the page says so and nothing is queued.
+func TestBrowserVideoSendLink(t *testing.T) {
+	sends := false
+	s := testbrowser.NewStackWith(t, testbrowser.StackOptions{Sends: func(ch string) bool { return sends && ch == "email" }})
+	w := setUp(t, s)
+	ctx := context.Background()
+	v, err := s.Store.Read(ctx, "Patient", w.practice.Patients[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := fhir.Unmarshal(v.Body)
+	p["telecom"] = []any{map[string]any{"system": "email", "value": "olivia@example.org",
+		"extension": []any{map[string]any{"url": clinical.ContactConsentURL, "valueBoolean": true}}}}
+	if _, err := s.Service.Update(ctx, "Patient", p.ID(), p, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	doc := testbrowser.StartMedia(t)
+	doc.SignIn(s.URL, w.gp)
+	doc.Do(chromedp.Navigate(s.URL + "/workspace/appointments/" + w.appt + "/video"))
+	doc.ClickAndLoad("#send-patient-link")
+	if !strings.Contains(doc.Text(".nhsuk-error-summary"), "not connected") {
+		t.Fatalf("email not set up: %s", doc.Text("main"))
+	}
+	if st, _ := notify.Statuses(ctx, s.Store); len(st) != 0 {
+		t.Fatalf("queued with nothing to send it: %+v", st)
+	}
+	sends = true
+	doc.ClickAndLoad("#send-patient-link")
+	if !strings.Contains(doc.Text("#flash"), "by email") {
+		t.Fatalf("sent: %s", doc.Text("main"))
+	}
+	doc.Shot("video-link-sent")
+	st, _ := notify.Statuses(ctx, s.Store)
+	if len(st) != 1 || st[0].To != "olivia@example.org" || st[0].About != "Appointment/"+w.appt {
+		t.Fatalf("outbox: %+v", st)
+	}
+	recs, _ := s.Store.ListRecords(ctx, "notify-outbox")
+	var q struct{ Body string }
+	_ = json.Unmarshal(recs[0].Body, &q)
+	i := strings.Index(q.Body, s.URL+"/patient/video/")
+	if i < 0 {
+		t.Fatalf("no link in the email: %s", q.Body)
+	}
+	link := strings.Fields(q.Body[i:])[0]
+	pat := testbrowser.Start(t)
+	pat.SignIn(s.URL, w.patient)
+	pat.Do(chromedp.Navigate(link))
+	if h := heading(pat); h != "Check your camera and microphone" {
+		t.Fatalf("the emailed link: %s", h)
+	}
+}

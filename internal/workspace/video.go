@@ -14,7 +14,9 @@ import (
 	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/notify"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/video"
 )
 
@@ -487,4 +489,76 @@ func (ws *Workspace) videoWaiting(r *http.Request, v *visit, book *appointments.
 		}
 	}
 	return out
+}
+
+// videoSendLink sends the patient a one-time link by email or SMS, on
+// the channels they agreed to (clinical.VideoLinkMessages), through the
+// notifier's outbox; where none can go the page says so and the
+// clinician makes a link to read out instead.
+func (ws *Workspace) videoSendLink(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, a, ok := ws.videoForm(w, r, v)
+	if !ok {
+		return
+	}
+	pr, err := ws.read(r.Context(), "Patient", p.PatientID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	// Messages only on channels that will go: a link queued for a
+	// channel that is not set up would wait for ever.
+	probe := clinical.VideoLinkMessages(a, pr, "", "", ws.opts.Now())
+	var msgs []clinical.AppointmentMessage
+	for _, m := range probe {
+		if ws.opts.Sends != nil && ws.opts.Sends(m.Channel) {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		why := "The patient has not agreed to email or text messages, is under 16, or email and SMS are not set up here."
+		if len(probe) > 0 {
+			why = "Email and SMS are not set up on this gpcloud (not connected), so nothing can be sent."
+		}
+		p.AddError("send-link", why+" Make a link for the patient and read it to them, or phone them.")
+		ws.pages.Render(w, "video", http.StatusUnprocessableEntity, p)
+		return
+	}
+	token, err := ws.opts.Video.Calls.NewInvite(r.Context(), p.Call.ID, video.Patient, "")
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	link := scheme + r.Host + "/patient/video/" + token
+	practice := "Your GP practice"
+	if org, _ := pr["managingOrganization"].(map[string]any); org != nil {
+		if o, err := ws.read(r.Context(), "Organization", strings.TrimPrefix(text(org["reference"]), "Organization/")); err == nil && text(o["name"]) != "" {
+			practice = text(o["name"])
+		}
+	}
+	msgs = slices.DeleteFunc(clinical.VideoLinkMessages(a, pr, link, practice, ws.opts.Now()), func(m clinical.AppointmentMessage) bool {
+		return ws.opts.Sends == nil || !ws.opts.Sends(m.Channel)
+	})
+	var sent []string
+	err = ws.opts.Store.InTx(r.Context(), func(tx store.Tx) error {
+		for _, m := range msgs {
+			subject, body := clinical.AppointmentMessageText(m)
+			if err := notify.Enqueue(r.Context(), tx, notify.Message{Key: "video-link:" + p.ID + ":" + token[:8] + ":" + m.Channel,
+				Channel: notify.Channel(m.Channel), To: m.To, Template: "appointment-video-link", Personalisation: m.Fields,
+				Subject: subject, Body: body, About: "Appointment/" + p.ID}); err != nil {
+				return err
+			}
+			sent = append(sent, map[string]string{"email": "email", "sms": "text message"}[m.Channel])
+		}
+		return nil
+	})
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	p.Flash = "A link is on its way to the patient by " + strings.Join(sent, " and ") + ". It works once."
+	ws.pages.Render(w, "video", http.StatusOK, p)
 }

@@ -27,6 +27,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Video is the video consultations' hub (nil: none).
 	Video *video.Hub
+	// Sends reports whether email ("email") or SMS ("sms") can be sent
+	// (nil: neither): a video link is queued only where it will go.
+	Sends func(channel string) bool
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
