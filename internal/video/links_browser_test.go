@@ -162,6 +162,24 @@ func TestBrowserVideoOutcomes(t *testing.T) {
 	if doc.Eval(`document.getElementById("mark-dna") ? "offered" : "no"`) != "no" {
 		t.Fatal("did not attend offered for a patient who joined")
 	}
+	// Sound only (what a poor connection falls back to): the patient's
+	// video stops reaching the GP while the sound goes on; then back.
+	pat.TabTo("#sound-only")
+	pat.Do(chromedp.KeyEvent("\r"))
+	waitText(t, pat, "#sound-only", "Try video again")
+	time.Sleep(time.Second) // frames in flight
+	before := mediaStats(doc)
+	time.Sleep(2 * time.Second)
+	after := mediaStats(doc)
+	if after.Frames > before.Frames+2 || after.Audio <= before.Audio {
+		t.Fatalf("sound only: video frames %v → %v, audio %v → %v", before.Frames, after.Frames, before.Audio, after.Audio)
+	}
+	pat.Do(chromedp.Click(chromedp.ID("sound-only")))
+	for deadline := time.Now().Add(10 * time.Second); mediaStats(doc).Frames <= after.Frames+5; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("video did not come back after sound only")
+		}
+	}
 	doc.ClickAndLoad("#switch-phone")
 	waitText(t, pat, "#switched-phone", "carry on by phone")
 	a := appointmentStatus(t, s.Store, second)

@@ -107,6 +107,7 @@ function call () {
     const e = { pc, conn, pending: [] }
     pcs.set(id, e)
     if (local) local.getTracks().forEach((t) => pc.addTrack(t, local))
+    if (local && soundOnly) pauseVideo(pc, true, null)
     else {
       pc.addTransceiver('audio', { direction: 'recvonly' })
       pc.addTransceiver('video', { direction: 'recvonly' })
@@ -206,6 +207,45 @@ function call () {
     li.append(who, document.createTextNode(m.text))
     $('chat-log').append(li)
   }
+
+  // Sound only: on a poor connection (or when asked) this side stops
+  // sending video, keeping the sound; "Try video again" resumes it.
+  let soundOnly = false
+  async function setSoundOnly (on, why) {
+    soundOnly = on
+    const track = local && local.getVideoTracks()[0]
+    for (const { pc } of pcs.values()) await pauseVideo(pc, on, track)
+    const b = $('sound-only')
+    if (b) {
+      b.setAttribute('aria-pressed', String(on))
+      b.textContent = on ? 'Try video again' : 'Sound only'
+    }
+    show('poor-connection', on && why === 'poor')
+    if (on) status(why === 'poor' ? 'Your connection is poor: sound only, to keep the call going.' : 'Sound only: your video is paused.')
+  }
+
+  // The video sender of a connection (found by its m-line's kind) stops
+  // or starts sending the camera.
+  async function pauseVideo (pc, on, track) {
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track && t.receiver.track.kind === 'video' && (on || track)) await t.sender.replaceTrack(on ? null : track).catch(() => {})
+    }
+  }
+
+  // Every 2 seconds: too little bandwidth to send video three times in a
+  // row switches to sound only.
+  let poor = 0
+  setInterval(async () => {
+    if (soundOnly || !local || !local.getVideoTracks().length) return
+    for (const { pc } of pcs.values()) {
+      if (pc.connectionState !== 'connected') continue
+      const stats = await pc.getStats()
+      let rate = -1
+      stats.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) rate = s.availableOutgoingBitrate })
+      poor = rate >= 0 && rate < 150000 ? poor + 1 : 0
+      if (poor >= 3) { poor = 0; setSoundOnly(true, 'poor') }
+    }
+  }, 2000)
 
   // A photo from the patient, on the clinician's page: shown, and kept
   // in the record only if the clinician says so (with what they must
@@ -332,6 +372,8 @@ function call () {
       cam.textContent = off ? 'Turn camera on' : 'Turn camera off'
     })
   }
+  const soundBtn = $('sound-only')
+  if (soundBtn) soundBtn.addEventListener('click', () => setSoundOnly(!soundOnly, 'asked'))
   const leave = $('leave')
   if (leave) {
     leave.addEventListener('click', () => {
@@ -359,6 +401,7 @@ function call () {
   // the media goes through a relay.
   window.gpVideo = {
     firstFrame: 0,
+    soundOnly: (why) => setSoundOnly(true, why || 'poor'),
     peers: () => [...pcs.keys()],
     stats: async () => {
       const out = { audio: 0, video: 0, frames: 0, relay: false, connected: 0, policy: relay ? 'relay' : 'all' }
@@ -367,6 +410,7 @@ function call () {
         const stats = await pc.getStats()
         const pairs = []
         stats.forEach((s) => {
+          if (s.type === 'outbound-rtp' && s.kind === 'video') out.sentVideoFrames = (out.sentVideoFrames || 0) + (s.framesSent || 0)
           if (s.type === 'inbound-rtp') {
             out[s.kind] += s.bytesReceived || 0
             if (s.kind === 'video') out.frames += s.framesDecoded || 0
