@@ -157,6 +157,7 @@ function call () {
       for (const id of [...pcs.keys()]) closePeer(id)
       if (local) local.getTracks().forEach((t) => t.stop())
       show('waiting-room', false); show('in-call', false); show('call-ended', true)
+      show('self-fig', false); show('chat', false); show('switched-phone', false)
       status('The call has ended.')
       const h = $('call-ended'); if (h) h.focus()
       return
