@@ -295,4 +295,17 @@ func TestBrowserVideoSendLink(t *testing.T) {
 	if h := heading(pat); h != "Check your camera and microphone" {
 		t.Fatalf("the emailed link: %s", h)
 	}
+
+	// An ad hoc call from the record: an appointment by video, now, with
+	// the GP, and its call page.
+	doc.Do(chromedp.Navigate(s.URL + "/workspace/patients/" + w.practice.Patients[0] + "/consultations"))
+	doc.ClickAndLoad("#start-video")
+	if h := heading(doc); h != "Video consultation" {
+		t.Fatalf("ad hoc call: %s", h)
+	}
+	adhoc := strings.TrimSuffix(strings.TrimPrefix(doc.Eval(`location.pathname`), "/workspace/appointments/"), "/video")
+	if a := appointmentStatus(t, s.Store, adhoc); a["appointmentType"].(map[string]any)["text"] != "video" || a["status"] != "booked" {
+		t.Fatalf("ad hoc appointment: %v", a)
+	}
+	doc.Text("#send-patient-link")
 }

@@ -56,6 +56,7 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/appointments/{appt}/video/invite", ws.staff("create", ws.videoInvite))
 	m.HandleFunc("POST /workspace/appointments/{appt}/video/photo", ws.staff("create", ws.videoPhoto))
 	m.HandleFunc("POST /workspace/appointments/{appt}/video/send-link", ws.staff("update", ws.videoSendLink))
+	m.HandleFunc("POST /workspace/patients/{id}/video", ws.staff("create", ws.videoAdHoc))
 	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
 	m.HandleFunc("GET /workspace/patients/{id}/appointments", ws.staff("search-type", ws.patientAppointments))
 	// Registration (register.go, registration.go, deduct.go,

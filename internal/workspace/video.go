@@ -562,3 +562,36 @@ func (ws *Workspace) videoSendLink(w http.ResponseWriter, r *http.Request, v *vi
 	p.Flash = "A link is on its way to the patient by " + strings.Join(sent, " and ") + ". It works once."
 	ws.pages.Render(w, "video", http.StatusOK, p)
 }
+
+// videoAdHoc starts a video call from the record, not from a booked
+// appointment: it books an appointment of mode video with the clinician,
+// now, for 20 minutes (so the call is recorded as any other, in the book,
+// GPAD and E00617), and opens its call page, where the clinician sends
+// the patient a link.
+func (ws *Workspace) videoAdHoc(w http.ResponseWriter, r *http.Request, v *visit) {
+	patient, ok := ws.patient(w, r, v)
+	if !ok || !ws.samePatient(w, r, v, patient) {
+		return
+	}
+	if ws.opts.Video == nil || !mayConsult(v.principal) || !strings.HasPrefix(v.principal.FHIRUser, "Practitioner/") {
+		ws.message(w, r, v, http.StatusForbidden, "Not available", "Only a clinician can start a video call.")
+		return
+	}
+	who := ws.authorRef(r.Context(), v)
+	now := ws.opts.Now().UTC().Truncate(time.Minute)
+	a := fhir.Resource{"resourceType": "Appointment", "status": "booked",
+		"start": now.Format(time.RFC3339), "end": now.Add(20 * time.Minute).Format(time.RFC3339), "created": now.Format(time.RFC3339),
+		"appointmentType": map[string]any{"text": "video"}, "description": "Video call started from the record",
+		"participant": []any{
+			map[string]any{"actor": map[string]any{"reference": "Patient/" + patient.ID, "display": patient.Name}, "status": "accepted", "required": "required"},
+			map[string]any{"actor": map[string]any{"reference": who.Reference, "display": who.Display}, "status": "accepted", "required": "required"},
+		},
+		"extension": []any{map[string]any{"url": clinical.BookedByURL, "valueReference": map[string]any{"reference": who.Reference, "display": who.Display}}},
+	}
+	out, err := ws.opts.Service.Create(r.Context(), "Appointment", a, "")
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/workspace/appointments/"+out.Version.ID+"/video", http.StatusSeeOther)
+}
