@@ -45,7 +45,14 @@ type videoPage struct {
 	CallBack               string
 	// Child: the patient is under 18 (no intimate images, ever).
 	Child bool
+	// Summary is the record's summary beside the video (what the role
+	// may read: Hidden names the rest).
+	Summary clinical.Summary
+	Hidden  []string
 }
+
+// Shows reports whether the summary shows a part (as the record page).
+func (p *videoPage) Shows(part string) bool { return !slices.Contains(p.Hidden, part) }
 
 // videoView reads the appointment and its call for the page; false when
 // it answered (not found, not a video appointment, not this clinician's).
@@ -115,6 +122,12 @@ func (ws *Workspace) videoCall(w http.ResponseWriter, r *http.Request, v *visit)
 	if !ok {
 		return
 	}
+	sum, hidden, err := ws.summary(r.Context(), p.PatientID)
+	if err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
+	p.Summary, p.Hidden = sum, hidden
 	if err := p.Call.Open(ws.opts.Now()); err != nil {
 		status := http.StatusOK
 		if errors.Is(err, video.ErrNotOpen) {
