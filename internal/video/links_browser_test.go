@@ -308,4 +308,9 @@ func TestBrowserVideoSendLink(t *testing.T) {
 		t.Fatalf("ad hoc appointment: %v", a)
 	}
 	doc.Text("#send-patient-link")
+	// "Record the consultation" opens a video consultation.
+	doc.Do(chromedp.Navigate(doc.Eval(`document.getElementById("open-consultation").href`)))
+	if doc.Eval(`document.getElementById("type-video").checked ? "video" : "other"`) != "video" {
+		t.Fatal("the consultation opened from the call is not a video one")
+	}
 }

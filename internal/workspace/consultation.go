@@ -43,7 +43,12 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		p.Reason = form.Get("reason")
 	} else {
 		now := ws.opts.Now().In(clinical.London)
-		fillForm(p, clinical.Consultation{Type: "face-to-face", Start: now})
+		// ?type= preselects the type (the video call page asks for video).
+		typ := "face-to-face"
+		if t, ok := clinical.ConsultationTypeOf(r.URL.Query().Get("type")); ok {
+			typ = t.Key
+		}
+		fillForm(p, clinical.Consultation{Type: typ, Start: now})
 	}
 	ws.pages.Render(w, "consultation", http.StatusOK, p)
 }
