@@ -133,6 +133,7 @@ func (v VideoCall) Encounter() fhir.Resource {
 	}
 	t, _ := ConsultationTypeOf(key)
 	e := fhir.Resource{"resourceType": "Encounter", "status": "in-progress",
+		"meta":        map[string]any{"tag": []any{map[string]any{"system": RecordKindSystem, "code": VideoCallTag, "display": "Record of a video call"}}},
 		"class":       map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": t.Class, "display": t.ClassDisplay},
 		"type":        []any{map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": t.Code, "display": t.CodeDisplay}}, "text": t.Label}},
 		"subject":     map[string]any{"reference": "Patient/" + v.PatientID},
@@ -158,6 +159,55 @@ func (v VideoCall) Encounter() fhir.Resource {
 		e["length"] = map[string]any{"value": float64(VideoMinutes(v.Start, v.End)), "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}
 	}
 	return e
+}
+
+// RecordKindSystem tags what wrote a resource; VideoCallTag marks the
+// Encounter a video call writes (its period, length and participants),
+// as against the consultation the clinician records.
+const (
+	RecordKindSystem = "https://gpcloud.dev/fhir/CodeSystem/record-kind"
+	VideoCallTag     = "video-call"
+)
+
+// WithoutCoveredCalls leaves out of a list of Encounters the record of a
+// video call whose appointment also has a consultation in the list: the
+// journal shows the consultation (with its notes) once, not the call
+// beside it. A call nobody wrote a consultation for stays.
+func WithoutCoveredCalls(encs []fhir.Resource) []fhir.Resource {
+	consulted := map[string]bool{}
+	for _, e := range encs {
+		if !isVideoCall(e) {
+			for _, a := range anyList(e["appointment"]) {
+				m, _ := a.(map[string]any)
+				consulted[text(m["reference"])] = true
+			}
+		}
+	}
+	out := encs[:0:0]
+	for _, e := range encs {
+		covered := false
+		if isVideoCall(e) {
+			for _, a := range anyList(e["appointment"]) {
+				m, _ := a.(map[string]any)
+				covered = covered || consulted[text(m["reference"])]
+			}
+		}
+		if !covered {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func isVideoCall(e fhir.Resource) bool {
+	meta, _ := e["meta"].(map[string]any)
+	for _, t := range anyList(meta["tag"]) {
+		m, _ := t.(map[string]any)
+		if text(m["system"]) == RecordKindSystem && text(m["code"]) == VideoCallTag {
+			return true
+		}
+	}
+	return false
 }
 
 // VideoMinutes is a call's length in whole minutes, at least 1.

@@ -1,8 +1,11 @@
 package clinical
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 func TestVideoChecks(t *testing.T) {
@@ -78,5 +81,23 @@ func TestVideoEncounter(t *testing.T) {
 		if e["appointment"].([]any)[0].(map[string]any)["reference"] != "Appointment/a1" {
 			t.Errorf("%s: appointment", tc.name)
 		}
+	}
+}
+
+func TestWithoutCoveredCalls(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	call := func(appt string) fhir.Resource {
+		e := VideoCall{AppointmentID: appt, PatientID: "p1", Start: start, Mode: "video"}.Encounter()
+		e["id"] = "call-" + appt
+		return e
+	}
+	consultation := fhir.Resource{"resourceType": "Encounter", "id": "c1", "appointment": []any{map[string]any{"reference": "Appointment/a1"}}}
+	other := fhir.Resource{"resourceType": "Encounter", "id": "c2"}
+	var ids []string
+	for _, e := range WithoutCoveredCalls([]fhir.Resource{call("a1"), consultation, call("a2"), other}) {
+		ids = append(ids, e.ID())
+	}
+	if strings.Join(ids, ",") != "c1,call-a2,c2" {
+		t.Fatalf("got %v", ids)
 	}
 }

@@ -313,4 +313,7 @@ func TestBrowserVideoSendLink(t *testing.T) {
 	if doc.Eval(`document.getElementById("type-video").checked ? "video" : "other"`) != "video" {
 		t.Fatal("the consultation opened from the call is not a video one")
 	}
+	if got := doc.Eval(`document.getElementById("appointment").value`); got != "Appointment/"+adhoc {
+		t.Fatalf("the consultation opened from the call links %q", got)
+	}
 }

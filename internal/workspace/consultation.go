@@ -48,7 +48,12 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		if t, ok := clinical.ConsultationTypeOf(r.URL.Query().Get("type")); ok {
 			typ = t.Key
 		}
-		fillForm(p, clinical.Consultation{Type: typ, Start: now})
+		c := clinical.Consultation{Type: typ, Start: now}
+		// ?appointment= (the video call page) links the appointment.
+		if a := "Appointment/" + r.URL.Query().Get("appointment"); labelOf(p.Appointments, a) != "" {
+			c.Appointment = a
+		}
+		fillForm(p, c)
 	}
 	ws.pages.Render(w, "consultation", http.StatusOK, p)
 }

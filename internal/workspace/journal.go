@@ -78,7 +78,9 @@ func (ws *Workspace) journal(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.failed(w, r, v, err)
 		return
 	}
-	views, problems, err := ws.consultations(r.Context(), patient.ID, searchMatches(out.Resource))
+	// A video call's own record is left out where the clinician wrote
+	// the consultation of its appointment (the consultation shows once).
+	views, problems, err := ws.consultations(r.Context(), patient.ID, clinical.WithoutCoveredCalls(searchMatches(out.Resource)))
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
