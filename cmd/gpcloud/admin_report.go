@@ -14,21 +14,25 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-const reportUsage = `  gpcloud admin report appointments [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv
-      the GP Appointments Data (S62) fields of each appointment from one
-      day to another (both included; dates as 2026-12-01 or 01/12/2026),
-      as CSV; refuses an --out that exists or whose folder does not.
-      --submit also offers each week (Monday to Sunday) to the national
-      weekly submission, which is not connected: it says so, sends nothing
+const reportUsage = `  gpcloud admin report appointments|video [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv [--submit]
+      appointments: the GP Appointments Data (S62) fields of each
+      appointment; video: the video consultations of each day (E00617:
+      booked, held by video, switched to phone, did not attend,
+      cancelled, minutes); from one day to another (both included; dates
+      as 2026-12-01 or 01/12/2026), as CSV; refuses an --out that exists
+      or whose folder does not.
+      --submit (appointments) also offers each week (Monday to Sunday) to
+      the national weekly submission, which is not connected: it says so, sends nothing
 `
 
-// report writes a report; appointments is the only one.
+// report writes a report: appointments or video.
 func report(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "appointments" {
-		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments\n\n%s", reportUsage)
+	if len(args) == 0 || (args[0] != "appointments" && args[0] != "video") {
+		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments or video\n\n%s", reportUsage)
 		return 2
 	}
-	fs := flagSet("admin report appointments", reportUsage)
+	kind := args[0]
+	fs := flagSet("admin report "+kind, reportUsage)
 	var sc storeConfig
 	sc.register(fs)
 	fromFlag := fs.String("from", "", "the first day")
@@ -43,55 +47,73 @@ func report(args []string, stdout, stderr io.Writer) int {
 	to, err2 := reportDate(*toFlag)
 	switch {
 	case err1 != nil:
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: --from: %v\n", err1)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: --from: %v\n", kind, err1)
 		return 2
 	case err2 != nil:
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: --to: %v\n", err2)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: --to: %v\n", kind, err2)
 		return 2
 	case to.Before(from):
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: --to %s is before --from %s\n", *toFlag, *fromFlag)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: --to %s is before --from %s\n", kind, *toFlag, *fromFlag)
 		return 2
 	case *out == "":
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: --out FILE.csv is required\n")
+		fmt.Fprintf(stderr, "gpcloud admin report %s: --out FILE.csv is required\n", kind)
 		return 2
 	}
 	if _, err := os.Stat(*out); err == nil {
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: %s exists: give a new file\n", *out)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: %s exists: give a new file\n", kind, *out)
 		return 2
 	}
 	if info, err := os.Stat(filepath.Dir(*out)); err != nil || !info.IsDir() {
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: the folder of %s does not exist\n", *out)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: the folder of %s does not exist\n", kind, *out)
 		return 2
 	}
-	ctx, st, done, code := openForCommand("gpcloud admin report appointments", sc, stderr)
+	ctx, st, done, code := openForCommand("gpcloud admin report "+kind, sc, stderr)
 	if code != 0 {
 		return code
 	}
 	defer done()
 	svc := service.New(st, service.Options{})
-	rows, err := appointments.Report(ctx, svc, from, to.AddDate(0, 0, 1))
-	if err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
-		return 1
+	header, rows, what := clinical.GPADHeader, [][]string(nil), "appointments"
+	var appts []clinical.GPADRow
+	if kind == "video" {
+		days, err := appointments.VideoReport(ctx, svc, from, to.AddDate(0, 0, 1))
+		if err != nil {
+			fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
+			return 1
+		}
+		header, what = clinical.VideoReportHeader, "days with video appointments"
+		for _, d := range days {
+			rows = append(rows, d.Fields())
+		}
+	} else {
+		var err error
+		appts, err = appointments.Report(ctx, svc, from, to.AddDate(0, 0, 1))
+		if err != nil {
+			fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
+			return 1
+		}
+		for _, r := range appts {
+			rows = append(rows, r.Fields())
+		}
 	}
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
 		return 1
 	}
 	w := csv.NewWriter(f)
-	_ = w.Write(clinical.GPADHeader)
+	_ = w.Write(header)
 	for _, r := range rows {
-		_ = w.Write(r.Fields())
+		_ = w.Write(r)
 	}
 	w.Flush()
 	if err := errors.Join(w.Error(), f.Close()); err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin report appointments: %v\n", err)
+		fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
 		os.Remove(*out)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d appointments from %s to %s written to %s\n", len(rows), from.Format("2006-01-02"), to.Format("2006-01-02"), *out)
-	if *submit {
+	fmt.Fprintf(stdout, "%d %s from %s to %s written to %s\n", len(rows), what, from.Format("2006-01-02"), to.Format("2006-01-02"), *out)
+	if *submit && kind == "appointments" {
 		if *ods == "" {
 			if *ods, err = appointments.PracticeODS(ctx, svc); err != nil {
 				fmt.Fprintf(stderr, "gpcloud admin report appointments: the practice's ODS code: %v\n", err)
@@ -99,7 +121,7 @@ func report(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		var sender appointments.GPADSubmitter = appointments.NotConnectedGPAD{}
-		for _, sub := range clinical.WeeklySubmissions(*ods, rows) {
+		for _, sub := range clinical.WeeklySubmissions(*ods, appts) {
 			if _, err := sender.Submit(ctx, sub); err != nil {
 				fmt.Fprintf(stdout, "week of %s, practice %s (%d appointments): %v\n", sub.WeekStart, sub.ODS, len(sub.Rows), err)
 			}

@@ -104,4 +104,15 @@ func TestAdminSlotsAndReport(t *testing.T) {
 	if !strings.Contains(stdout.String(), "not connected") || !strings.Contains(stdout.String(), "practice "+practice.ODS) {
 		t.Errorf("--submit says %q", stdout.String())
 	}
+	// The video consultations' report (E00617): one row per day with
+	// video appointments, under its header.
+	videoOut := filepath.Join(t.TempDir(), "video.csv")
+	stdout.Reset()
+	if code := run([]string{"admin", "report", "video", "--data", dir, "--from", day, "--to", later, "--out", videoOut}, &stdout, &stderr); code != 0 {
+		t.Fatalf("admin report video: exit %d: %s", code, stderr.String())
+	}
+	vf, err := os.ReadFile(videoOut)
+	if err != nil || !strings.HasPrefix(string(vf), strings.Join(clinical.VideoReportHeader, ",")+"\n") || !strings.Contains(stdout.String(), "days with video appointments") {
+		t.Fatalf("video report: %q %v %s", vf, err, stdout.String())
+	}
 }

@@ -63,6 +63,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	tlsClientCA := fs.String("tls-client-ca", os.Getenv("GPCLOUD_TLS_CLIENT_CA"), "PEM CA bundle that signs system clients' certificates: enables mutual TLS for clients registered with --mtls (env GPCLOUD_TLS_CLIENT_CA)")
 	oidcConfig := registerOIDC(fs)
 	notifyConfig := registerNotify(fs)
+	videoConfig := registerVideo(fs)
 	insecure := fs.Bool("insecure-no-auth", envBool("GPCLOUD_INSECURE_NO_AUTH"), "serve FHIR without access tokens: anyone who can reach the port reads and writes everything (local development only; env GPCLOUD_INSECURE_NO_AUTH)")
 	gpcPractices := fs.String("gpconnect-practices", os.Getenv("GPCLOUD_GPCONNECT_PRACTICES"), "GP Connect provider practices as ODS=ASID,... (the Ssp-To each answers to), besides those of gpcloud admin gpconnect (env GPCLOUD_GPCONNECT_PRACTICES)")
 	gpcProxy := fs.String("gpconnect-proxy", os.Getenv("GPCLOUD_GPCONNECT_PROXY"), "addresses or networks (CIDR,...) of the Spine Secure Proxy, whose GP Connect requests are answered without a TLS client certificate; otherwise only requests presenting a certificate signed by --tls-client-ca are (env GPCLOUD_GPCONNECT_PROXY)")
@@ -171,6 +172,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		Audit:           trail,
 	})
 	handler := http.Handler(api)
+	calls, turnServer, err := videoConfig.start(st, log)
+	if err != nil {
+		log.Error("video calls", "error", err)
+		return 1
+	}
+	defer calls.Close()
+	if turnServer != nil {
+		defer turnServer.Close()
+	}
 	if oauthSrv != nil {
 		pages := web.New(web.Options{Store: st, Service: svc, OAuth: oauthSrv, Audit: trail, Origin: base, TLS: useTLS, Logger: log, External: external})
 		root := http.NewServeMux()
@@ -178,11 +188,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		for _, pattern := range pages.Routes() {
 			root.Handle(pattern, pages)
 		}
-		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log})
+		staff := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: log, Video: calls,
+			Sends: func(ch string) bool { return messages.Connected(notify.Channel(ch)) }})
 		for _, pattern := range workspace.Routes() {
 			root.Handle(pattern, staff)
 		}
-		patients := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: log})
+		patients := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: log, Video: calls})
 		for _, pattern := range portal.Routes() {
 			root.Handle(pattern, patients)
 		}

@@ -30,6 +30,31 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 		}
 	}
 	var rows []clinical.GPADRow
+	err = eachDay(ctx, svc, from, to, func(day []fhir.Resource) error {
+		slots, encounters, err := gpadContext(ctx, svc, day)
+		if err != nil {
+			return err
+		}
+		for _, a := range day {
+			rows = append(rows, clinical.GPADWith(a, clinical.GPADContext{ClinicianType: types[clinicianOf(a)],
+				Slot: slots[clinical.AppointmentSlot(a)], Encounter: encounters["Appointment/"+a.ID()]}))
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// VideoReport counts the video appointments starting in [from, to) by
+// day (E00617, clinical.TallyVideo), read as the caller.
+func VideoReport(ctx context.Context, svc *service.Service, from, to time.Time) ([]clinical.VideoDay, error) {
+	var all []fhir.Resource
+	err := eachDay(ctx, svc, from, to, func(day []fhir.Resource) error { all = append(all, day...); return nil })
+	return clinical.TallyVideo(all), err
+}
+
+// eachDay passes the appointments starting in [from, to) to fn a day at
+// a time, in order.
+func eachDay(ctx context.Context, svc *service.Service, from, to time.Time, fn func([]fhir.Resource) error) error {
 	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
 		end := day.AddDate(0, 0, 1)
 		if end.After(to) {
@@ -39,22 +64,17 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 			"date":  {"ge" + day.UTC().Format(time.RFC3339), "lt" + end.UTC().Format(time.RFC3339)},
 			"_sort": {"date"}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		matches := Matches(res.Resource)
 		if len(matches) == service.MaxSearchCount {
-			return nil, fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
+			return fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
 		}
-		slots, encounters, err := gpadContext(ctx, svc, matches)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range matches {
-			rows = append(rows, clinical.GPADWith(a, clinical.GPADContext{ClinicianType: types[clinicianOf(a)],
-				Slot: slots[clinical.AppointmentSlot(a)], Encounter: encounters["Appointment/"+a.ID()]}))
+		if err := fn(matches); err != nil {
+			return err
 		}
 	}
-	return rows, nil
+	return nil
 }
 
 // clinicianOf is the Practitioner an Appointment is with.

@@ -18,7 +18,7 @@ import (
 
 // AppointmentMessage is one message to send.
 type AppointmentMessage struct {
-	Kind      string // "confirmation", "reminder" or "cancellation"
+	Kind      string // "confirmation", "reminder", "cancellation" or "video-link"
 	Channel   string // "email" or "sms"
 	To        string
 	NotBefore time.Time
@@ -153,6 +153,9 @@ func AppointmentMessageText(m AppointmentMessage) (subject, body string) {
 	switch m.Kind {
 	case "confirmation":
 		return "Your appointment is booked", "Your appointment" + with + " is booked for " + when + ".\n\nIf you cannot come, please tell us so that someone else can have it.\n\n" + f["practice"]
+	case "video-link":
+		return "Your video appointment: how to join", "Join your video appointment" + with + " on " + when + " here:\n" + f["link"] +
+			"\n\nSign in to the practice's online services when asked. The link works once, from 30 minutes before the appointment.\n\n" + f["practice"]
 	case "reminder":
 		return "Reminder: your appointment tomorrow", "A reminder of your appointment" + with + " on " + when + ".\n\nIf you cannot come, please tell us so that someone else can have it.\n\n" + f["practice"]
 	default:

@@ -110,6 +110,8 @@ type appointmentPage struct {
 	page
 	Appt   appt
 	Booked bool
+	// Video: the video call can be joined now.
+	Video bool
 }
 
 // ownAppointment reads an appointment of the current record; another
@@ -138,6 +140,7 @@ func (pt *Portal) appointment(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	p := &appointmentPage{page: pt.base(v, "Your appointment", "Appointments"), Appt: apptOf(a, pt.opts.Now()), Booked: r.URL.Query().Get("booked") == "1"}
+	p.Video = pt.opts.Video != nil && videoOffered(p.Appt, pt.opts.Now())
 	if p.Booked {
 		p.Title = "Appointment booked"
 	}

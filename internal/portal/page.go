@@ -11,7 +11,7 @@ import (
 var pageNames = []string{"message", "home", "switch",
 	"appointments", "appointment", "book-mode", "book-times", "book-confirm", "cancel",
 	"help-kind", "help-flags", "help-urgent", "help-details", "help-sent",
-	"repeats", "record", "details", "messages", "record-views"}
+	"repeats", "record", "details", "messages", "record-views", "video-check", "video-call"}
 
 // page is what every portal page gets.
 type page struct {

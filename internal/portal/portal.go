@@ -34,6 +34,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/video"
 	"github.com/gpcloud/gpcloud/internal/web"
 )
 
@@ -47,6 +48,8 @@ type Options struct {
 	// Audit records every page view and change, as the API's requests.
 	Audit  *audit.Trail
 	Logger *slog.Logger
+	// Video is the video consultations' hub (nil: none offered).
+	Video *video.Hub
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 }

@@ -16,6 +16,16 @@ func (pt *Portal) routes() {
 	m.HandleFunc("GET /patient/appointments/{appt}", pt.patient("read", pt.appointment))
 	m.HandleFunc("GET /patient/appointments/{appt}/cancel", pt.patient("read", pt.cancelForm))
 	m.HandleFunc("POST /patient/appointments/{appt}/cancel", pt.patient("update", pt.cancel))
+	// Video appointments (video.go): the check, the waiting room and the
+	// call; the one-time links of the patient and of an invited guest.
+	m.HandleFunc("GET /patient/appointments/{appt}/video", pt.patient("read", pt.videoCheck))
+	m.HandleFunc("POST /patient/appointments/{appt}/video", pt.patient("update", pt.videoJoin))
+	m.HandleFunc("GET /patient/appointments/{appt}/video/call", pt.patient("read", pt.videoCall))
+	m.HandleFunc("GET /patient/appointments/{appt}/video/ws", pt.patient("read", pt.videoSocket))
+	m.HandleFunc("GET /patient/video/{token}", pt.patient("read", pt.videoLink))
+	m.HandleFunc("GET /patient/guest/call", pt.guestCall)
+	m.HandleFunc("GET /patient/guest/ws", pt.guestSocket)
+	m.HandleFunc("GET /patient/guest/{token}", pt.guestLink)
 	// Online consultation (help.go).
 	m.HandleFunc("GET /patient/help", pt.patient("read", pt.helpKind))
 	m.HandleFunc("POST /patient/help", pt.patient("read", pt.helpNext))

@@ -59,6 +59,20 @@ type Browser struct {
 // installed. It is closed when the test ends.
 func Start(t testing.TB) *Browser {
 	t.Helper()
+	return start(t)
+}
+
+// StartMedia opens a Chromium of its own (its own process and profile)
+// with a fake camera and microphone that need no permission prompt, for
+// video calls: two of them are two people on two devices.
+func StartMedia(t testing.TB) *Browser {
+	t.Helper()
+	return start(t, chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+}
+
+func start(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
 	exe := chromium()
 	if exe == "" {
 		t.Skip("Chromium not installed (apt-get install chromium; .ci/run installs it)")
@@ -70,6 +84,7 @@ func Start(t testing.TB) *Browser {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.Flag("headless", "new"), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.WindowSize(1280, 900))
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)

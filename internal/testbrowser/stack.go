@@ -24,6 +24,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/video"
 	"github.com/gpcloud/gpcloud/internal/web"
 	"github.com/gpcloud/gpcloud/internal/workspace"
 )
@@ -36,14 +37,35 @@ type Stack struct {
 	Store   store.Store
 	Service *service.Service
 	Trail   *audit.Trail
+	// Video is the video calls' hub.
+	Video *video.Hub
+}
+
+// StackOptions change what NewStackWith starts.
+type StackOptions struct {
+	// Store, when set, is used instead of a fresh SQLite store (two
+	// stacks on one PostgreSQL database are two replicas).
+	Store store.Store
+	// TURN is the video calls' STUN/TURN configuration.
+	TURN video.TURN
+	// Sends says which message channels ("email", "sms") the workspace
+	// may queue messages for (nil: none).
+	Sends func(channel string) bool
 }
 
 // NewStack starts one for a test.
-func NewStack(t testing.TB) *Stack {
+func NewStack(t testing.TB) *Stack { return NewStackWith(t, StackOptions{}) }
+
+// NewStackWith starts one with options.
+func NewStackWith(t testing.TB, o StackOptions) *Stack {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	st := o.Store
+	if st == nil {
+		var err error
+		if st, err = sqlite.Open(context.Background(), t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
 	}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -52,27 +74,30 @@ func NewStack(t testing.TB) *Stack {
 		t.Fatal(err)
 	}
 	trail := audit.NewTrail(st, nil)
-	t.Cleanup(func() { srv.Close(); trail.Close(); st.Close() })
+	hub := video.NewHub(video.Options{Store: st, TURN: o.TURN, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// The hub first: it waits for the calls' handlers, whose last
+	// writes need the audit trail and the store.
+	t.Cleanup(func() { hub.Close(); srv.Close(); trail.Close() })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(st, service.Options{BaseURL: srv.URL + "/fhir", Booking: clinical.BookingRules{}})
 	api := httpapi.New(svc, httpapi.Options{Tokens: authority, Audit: trail, Logger: quiet})
-	o := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
-	pages := web.New(web.Options{Store: st, Service: svc, OAuth: o, Audit: trail, Origin: srv.URL, Logger: quiet})
+	osrv := oauth.NewServer(st, authority, srv.URL+"/auth/token", srv.URL+"/fhir")
+	pages := web.New(web.Options{Store: st, Service: svc, OAuth: osrv, Audit: trail, Origin: srv.URL, Logger: quiet})
 	root := http.NewServeMux()
 	root.Handle("/", api)
 	for _, p := range pages.Routes() {
 		root.Handle(p, pages)
 	}
-	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet})
+	ws := workspace.New(workspace.Options{Store: st, Service: svc, Audit: trail, Logger: quiet, Video: hub, Sends: o.Sends})
 	for _, p := range workspace.Routes() {
 		root.Handle(p, ws)
 	}
-	pt := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: quiet})
+	pt := portal.New(portal.Options{Store: st, Service: svc, Audit: trail, Logger: quiet, Video: hub})
 	for _, p := range portal.Routes() {
 		root.Handle(p, pt)
 	}
 	mux.Handle("/", web.SecurityHeaders(false, web.CORS(root)))
-	return &Stack{URL: srv.URL, Store: st, Service: svc, Trail: trail}
+	return &Stack{URL: srv.URL, Store: st, Service: svc, Trail: trail, Video: hub}
 }
 
 // Account is a user the test signs in as.

@@ -90,3 +90,7 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 	}
 	return r.ResponseWriter.Write(p)
 }
+
+// Unwrap lets http.ResponseController (and a WebSocket upgrade, which
+// hijacks the connection) reach the server's writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -11,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/video"
 )
 
 // appointmentPage is one appointment: who, when, with whom, how it was
@@ -41,6 +42,9 @@ type appointmentPage struct {
 	// MissedPrompt asks staff to act on the patient's repeated missed
 	// appointments (clinical.MissedPrompt).
 	MissedPrompt string
+	// Video: a video appointment of the signed-in clinician, whose call
+	// they can open (video.go).
+	Video bool
 }
 
 // move is a button that changes the appointment's status.
@@ -118,6 +122,10 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 		if m.Status != p.Status && clinical.CheckAppointmentMove(p.Status, m.Status) == nil {
 			p.Moves = append(p.Moves, m)
 		}
+	}
+	if spec, err := video.ForAppointment(a); err == nil && ws.opts.Video != nil && spec.Clinician == v.principal.FHIRUser &&
+		(p.Status == "booked" || p.Status == "arrived" || p.Status == "checked-in") {
+		p.Video = true
 	}
 	p.MayCancel = clinical.CheckAppointmentMove(p.Status, "cancelled") == nil && p.Status != "cancelled"
 	p.MayConsult = mayConsult(v.principal) && (p.Status == "booked" || p.Status == "arrived" || p.Status == "checked-in")

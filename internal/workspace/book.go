@@ -22,6 +22,9 @@ type bookPage struct {
 	IsToday               bool
 	Jump                  string
 	Booked, Free, Waiting int
+	// VideoWaiting names the appointments whose patient is in a video
+	// call's waiting room now (video.go), for a link to the call.
+	VideoWaiting map[string]string
 }
 
 // book shows a day of the book: ?date=YYYY-MM-DD (a date, not clinical
@@ -53,6 +56,7 @@ func (ws *Workspace) book(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	p.Book = book
+	p.VideoWaiting = ws.videoWaiting(r, v, book)
 	p.Date = book.Day.Format("2006-01-02")
 	p.Heading = book.Day.Format("Monday 2 January 2006")
 	p.Prev = book.Day.AddDate(0, 0, -1).Format("2006-01-02")

@@ -44,7 +44,17 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		p.Reason = form.Get("reason")
 	} else {
 		now := ws.opts.Now().In(clinical.London)
-		fillForm(p, clinical.Consultation{Type: "face-to-face", Start: now})
+		// ?type= preselects the type (the video call page asks for video).
+		typ := "face-to-face"
+		if t, ok := clinical.ConsultationTypeOf(r.URL.Query().Get("type")); ok {
+			typ = t.Key
+		}
+		c := clinical.Consultation{Type: typ, Start: now}
+		// ?appointment= (the video call page) links the appointment.
+		if a := "Appointment/" + r.URL.Query().Get("appointment"); labelOf(p.Appointments, a) != "" {
+			c.Appointment = a
+		}
+		fillForm(p, c)
 	}
 	// Opened from an appointment (?appointment=id, an id, not clinical
 	// data): the consultation names it, so saving it marks it seen.

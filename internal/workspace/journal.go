@@ -23,6 +23,8 @@ type journalPage struct {
 	Clinicians, Problems     []option
 	Types                    []clinical.ConsultationType
 	MayConsult               bool
+	// MayCall offers an ad hoc video call (video.go).
+	MayCall bool
 	// Saved is set after a save or a change, for the notice.
 	Saved string
 }
@@ -40,6 +42,7 @@ func (ws *Workspace) journal(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &journalPage{page: ws.recordBase(v, "Consultations", "Consultations", &patient),
 		Clinician: q.Get("clinician"), Type: q.Get("type"), Problem: q.Get("problem"), From: q.Get("from"), To: q.Get("to"),
 		Types: clinical.ConsultationTypes, MayConsult: mayConsult(v.principal)}
+	p.MayCall = p.MayConsult && ws.opts.Video != nil && strings.HasPrefix(v.principal.FHIRUser, "Practitioner/")
 	params := url.Values{"patient": {patient.ID}, "_sort": {"-date"}, "_count": {"50"}}
 	if isID(p.Clinician) {
 		params.Set("participant", "Practitioner/"+p.Clinician)
@@ -75,7 +78,9 @@ func (ws *Workspace) journal(w http.ResponseWriter, r *http.Request, v *visit) {
 		ws.failed(w, r, v, err)
 		return
 	}
-	views, problems, err := ws.consultations(r.Context(), patient.ID, searchMatches(out.Resource))
+	// A video call's own record is left out where the clinician wrote
+	// the consultation of its appointment (the consultation shows once).
+	views, problems, err := ws.consultations(r.Context(), patient.ID, clinical.WithoutCoveredCalls(searchMatches(out.Resource)))
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return

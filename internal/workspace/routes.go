@@ -11,7 +11,9 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
 	// Patients' messages and online requests (messages.go, requests.go).
-	"messages", "conversation", "requests", "request", "proxies"}
+	"messages", "conversation", "requests", "request", "proxies",
+	// Video consultations (video.go).
+	"video"}
 
 // routes lists every page: one handler per thing the user does.
 func (ws *Workspace) routes() {
@@ -45,6 +47,18 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/appointments/{appt}/cancel", ws.staff("update", ws.cancelAppointment))
 	m.HandleFunc("GET /workspace/appointments/{appt}/move", ws.staff("read", ws.moveForm))
 	m.HandleFunc("POST /workspace/appointments/{appt}/move", ws.staff("update", ws.move))
+	// Video consultations (video.go).
+	m.HandleFunc("GET /workspace/appointments/{appt}/video", ws.staff("read", ws.videoCall))
+	m.HandleFunc("GET /workspace/appointments/{appt}/video/ws", ws.staff("read", ws.videoSocket))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/admit", ws.staff("update", ws.videoAdmit))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/checks", ws.staff("create", ws.videoChecks))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/end", ws.staff("update", ws.videoEnd))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/dna", ws.staff("update", ws.videoDNA))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/phone", ws.staff("update", ws.videoPhone))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/invite", ws.staff("create", ws.videoInvite))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/photo", ws.staff("create", ws.videoPhoto))
+	m.HandleFunc("POST /workspace/appointments/{appt}/video/send-link", ws.staff("update", ws.videoSendLink))
+	m.HandleFunc("POST /workspace/patients/{id}/video", ws.staff("create", ws.videoAdHoc))
 	m.HandleFunc("GET /workspace/free-slots", ws.staff("search-type", ws.freeSlotsPage))
 	m.HandleFunc("GET /workspace/appointments/displaced", ws.staff("search-type", ws.displaced))
 	m.HandleFunc("GET /workspace/appointments/week", ws.staff("search-type", ws.week))

@@ -11,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/video"
 	"github.com/gpcloud/gpcloud/internal/web"
 )
 
@@ -24,6 +25,11 @@ type Options struct {
 	// Audit records every page view and change, as the API's requests.
 	Audit  *audit.Trail
 	Logger *slog.Logger
+	// Video is the video consultations' hub (nil: none).
+	Video *video.Hub
+	// Sends reports whether email ("email") or SMS ("sms") can be sent
+	// (nil: neither): a video link is queued only where it will go.
+	Sends func(channel string) bool
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 	// ScanUpload, when set, checks each uploaded file (a scanned letter)
