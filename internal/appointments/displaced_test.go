@@ -244,3 +244,60 @@ func TestRebookTellsThePatient(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelInAbsenceKeepsSlotBlocked: a displaced appointment cancelled
+// through the FHIR service by anyone (the API, the portal, GP Connect)
+// leaves its slot blocked with the absence's reason, not free to book
+// with a clinician who is off; lifting the absence frees it.
+func TestCancelInAbsenceKeepsSlotBlocked(t *testing.T) {
+	for _, open := range storetest.Openers() {
+		t.Run(open.Name, func(t *testing.T) {
+			svc := service.New(open.Open(t), service.Options{Booking: clinical.BookingRules{}})
+			ctx := context.Background()
+			y, m, d := time.Now().In(clinical.UKTime).Date()
+			today := time.Date(y, m, d, 0, 0, 0, 0, clinical.UKTime)
+			monday := today.AddDate(0, 0, (8-int(today.Weekday()))%7)
+			if !monday.After(today) {
+				monday = monday.AddDate(0, 0, 7)
+			}
+			session := clinical.Session{Days: []time.Weekday{time.Monday}, Start: "09:00", End: "09:30", Minutes: 10,
+				Category: clinical.NationalSlotCategories[0], Mode: "face-to-face"}
+			sched := fhir.Resource{"resourceType": "Schedule", "id": "dr", "active": true, "actor": []any{map[string]any{"reference": "Practitioner/dr"}}}
+			write := func(exceptions []clinical.Exception) {
+				t.Helper()
+				clinical.SetRota(sched, []clinical.Session{session}, exceptions)
+				if _, err := svc.Update(ctx, "Schedule", "dr", sched, service.Precondition{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := Generate(ctx, svc, "dr", monday, monday.AddDate(0, 0, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(nil)
+			slot := slotID(clinical.SlotKey("dr", monday.Add(9*time.Hour)))
+			info, err := ReadSlot(ctx, svc, slot, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := svc.Create(ctx, "Appointment", clinical.Booking{PatientID: "p", Slot: info.Slot, Method: "telephone"}.Appointment(time.Now()), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			write([]clinical.Exception{{From: monday, To: monday.AddDate(0, 0, 1), Reason: "Off sick"}})
+			a, _ := readAppt(t, svc, out.Version.ID)
+			if err := clinical.Cancel(a, "prov", "Clinician off sick"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Update(ctx, "Appointment", a.ID(), a, service.Precondition{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := readSlotStatus(t, svc, slot); got != "busy-unavailable" {
+				t.Fatalf("the cancelled appointment's slot in the absence is %s", got)
+			}
+			write(nil)
+			if got := readSlotStatus(t, svc, slot); got != "free" {
+				t.Errorf("after the absence is lifted the slot is %s", got)
+			}
+		})
+	}
+}

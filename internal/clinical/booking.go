@@ -129,3 +129,23 @@ func extensionTime(r fhir.Resource, url string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// FreedStatus is the status a Slot takes when its appointment lets it go
+// (service.SlotFreer): blocked, with the exception's reason, when the
+// Schedule's rota takes that time out (the clinician is off), else free.
+func (BookingRules) FreedStatus(slot, schedule fhir.Resource) (string, string) {
+	if schedule == nil {
+		return "free", ""
+	}
+	start, err1 := time.Parse(time.RFC3339, text(slot["start"]))
+	end, err2 := time.Parse(time.RFC3339, text(slot["end"]))
+	if err1 != nil || err2 != nil {
+		return "free", ""
+	}
+	_, exceptions := RotaOf(schedule)
+	// As PlanSlots: an exception blocks by its reason.
+	if reason, ok := CoveredBy(exceptions, start, end); ok && reason != "" {
+		return "busy-unavailable", reason
+	}
+	return "free", ""
+}

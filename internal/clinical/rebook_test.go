@@ -68,3 +68,25 @@ func TestCoveredBy(t *testing.T) {
 		}
 	}
 }
+
+func TestFreedStatus(t *testing.T) {
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, UKTime)
+	schedule := map[string]any{"resourceType": "Schedule"}
+	SetRota(schedule, nil, []Exception{{From: day, To: day.AddDate(0, 0, 1), Reason: "Off sick"}})
+	slot := func(at time.Time) map[string]any {
+		return map[string]any{"resourceType": "Slot", "start": at.Format(time.RFC3339), "end": at.Add(10 * time.Minute).Format(time.RFC3339)}
+	}
+	for _, c := range []struct {
+		name           string
+		slot, schedule map[string]any
+		status, note   string
+	}{
+		{"in the absence: blocked again", slot(day.Add(9 * time.Hour)), schedule, "busy-unavailable", "Off sick"},
+		{"the next day: free", slot(day.AddDate(0, 0, 1).Add(9 * time.Hour)), schedule, "free", ""},
+		{"no schedule: free", slot(day.Add(9 * time.Hour)), nil, "free", ""},
+	} {
+		if status, note := (BookingRules{}).FreedStatus(c.slot, c.schedule); status != c.status || note != c.note {
+			t.Errorf("%s: %s %q", c.name, status, note)
+		}
+	}
+}

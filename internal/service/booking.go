@@ -37,6 +37,15 @@ type BookingPolicy interface {
 	Recorded(appointment, patient fhir.Resource, from, to string, now time.Time) []fhir.Resource
 }
 
+// SlotFreer is what a BookingPolicy may also decide: the status a Slot
+// takes when the Appointment holding it lets it go. A Slot in time its
+// Schedule's rota takes out (the clinician is off) is blocked again, not
+// freed, whoever cancels or moves the appointment. Without it a freed
+// Slot is free.
+type SlotFreer interface {
+	FreedStatus(slot, schedule fhir.Resource) (status, comment string)
+}
+
 // holdsSlots lists the Appointment statuses that keep their Slots busy: a
 // cancelled or entered-in-error appointment frees them; one the patient
 // did not attend keeps the time it took.
@@ -171,7 +180,18 @@ func (s *Service) keepSlots(ctx context.Context, t *auditedTx, w store.Write) er
 			return err
 		}
 		if status, _ := slot["status"].(string); status == "busy" {
-			if err := s.setSlotStatus(ctx, t, slot, v, "free"); err != nil {
+			next := "free"
+			if freer, ok := s.booking.(SlotFreer); ok {
+				schedule, err := s.slotSchedule(ctx, t, slot)
+				if err != nil {
+					return err
+				}
+				var comment string
+				if next, comment = freer.FreedStatus(slot, schedule); comment != "" {
+					slot["comment"] = comment
+				}
+			}
+			if err := s.setSlotStatus(ctx, t, slot, v, next); err != nil {
 				return err
 			}
 		}
@@ -202,6 +222,25 @@ func (s *Service) readSlot(ctx context.Context, t *auditedTx, id string) (fhir.R
 	}
 	slot, err := fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
 	return slot, v, err
+}
+
+// slotSchedule reads the Schedule a Slot belongs to in the transaction
+// (nil when it has none or it is gone).
+func (s *Service) slotSchedule(ctx context.Context, t *auditedTx, slot fhir.Resource) (fhir.Resource, error) {
+	ref, _ := slot["schedule"].(map[string]any)
+	reference, _ := ref["reference"].(string)
+	id, ok := strings.CutPrefix(reference, "Schedule/")
+	if !ok || id == "" {
+		return nil, nil
+	}
+	v, err := t.Tx.Read(ctx, "Schedule", id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && v.Deleted {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
 }
 
 // setSlotStatus writes the Slot's next version with status: a write the

@@ -119,6 +119,11 @@ func (ws *Workspace) appointmentView(w http.ResponseWriter, r *http.Request, v *
 		}
 	}
 	for _, m := range moveButtons {
+		// Seen straight from booked is for a call (telephone, video): a
+		// patient who comes in arrives first.
+		if p.Status == "booked" && m.Status == "fulfilled" && p.Mode != "telephone" && p.Mode != "video" {
+			continue
+		}
 		if m.Status != p.Status && clinical.CheckAppointmentMove(p.Status, m.Status) == nil {
 			p.Moves = append(p.Moves, m)
 		}
