@@ -64,8 +64,17 @@ func MedicationSTU3(auth fhir.Resource, issues []fhir.Resource, now time.Time) M
 
 	// The authorisation's status: a repeat's is the plan's; an acute's is
 	// its issue's (GP Connect: "for acutes the status refers to the status
-	// of the prescription issue").
+	// of the prescription issue"). An issue whose supply has not run out
+	// when its authorisation was stopped is stopped too: the patient was
+	// told to stop, and an active issue would say they take it still.
 	status := planStatus(str(auth["status"]))
+	if status == "stopped" {
+		for _, o := range orders {
+			if o["status"] == "active" {
+				o["status"] = "stopped"
+			}
+		}
+	}
 	if !repeat && len(orders) > 0 && status != "stopped" {
 		status = str(orders[len(orders)-1]["status"])
 	}
@@ -73,7 +82,7 @@ func MedicationSTU3(auth fhir.Resource, issues []fhir.Resource, now time.Time) M
 	if start == "" && len(orders) > 0 {
 		start = day(str(orders[0]["authoredOn"]))
 	}
-	stopped := day(str(auth.Meta()["lastUpdated"])) // the date the plan was updated to stopped
+	stopped := londonDay(str(auth.Meta()["lastUpdated"])) // the date the plan was updated to stopped
 	end := ""
 	switch {
 	case status == "stopped":
@@ -354,6 +363,15 @@ func (m MedicationCourse) ActiveFrom(from string) bool {
 }
 
 func day(s string) string { return s[:min(10, len(s))] }
+
+// londonDay is the practice's date of an instant (the store's
+// lastUpdated is UTC; near midnight in summer the dates differ).
+func londonDay(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.In(clinical.London).Format("2006-01-02")
+	}
+	return day(s)
+}
 
 func number(v any) int {
 	switch n := v.(type) {

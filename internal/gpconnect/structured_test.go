@@ -393,3 +393,120 @@ func TestDosagesSTU3(t *testing.T) {
 		t.Errorf("no dosage")
 	}
 }
+
+// Medication over HTTP: a repeat made by a prescriber (their
+// PractitionerRole), issued twice and stopped, is one statement in the
+// List, one plan and two orders based on it, its recorder the
+// Practitioner; no orders when includePrescriptionIssues is false; a
+// search from a date after it ended leaves it out.
+func TestStructuredRecordMedication(t *testing.T) { forEachStore(t, testStructuredRecordMedication) }
+
+func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
+	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
+		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
+	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
+	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: "Amlodipine 5mg tablets", Unit: "tablet"},
+		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
+	first := f.now.AddDate(0, 0, -60)
+	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
+	auth["id"] = "rep1"
+	f.put(auth)
+	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
+		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
+		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
+		f.put(issue)
+		auth = asJSON(t, clinical.Issued(auth, when))
+		f.put(auth)
+	}
+	f.put(asJSON(t, clinical.StopMedication(auth, "Ankle swelling")))
+
+	withIssues := func(include *bool, from string) fhir.Resource {
+		t.Helper()
+		var parts []any
+		if include != nil {
+			parts = append(parts, map[string]any{"name": "includePrescriptionIssues", "valueBoolean": *include})
+		}
+		if from != "" {
+			parts = append(parts, map[string]any{"name": "medicationSearchFromDate", "valueDate": from})
+		}
+		code, b, _ := f.do(structuredReq(nhsRich, param("includeMedication", parts...)))
+		if code != 200 {
+			t.Fatalf("%d %v", code, b)
+		}
+		return b
+	}
+	requests := func(b fhir.Resource) (plans, orders []fhir.Resource) {
+		for _, m := range entriesOf(b, "MedicationRequest") {
+			if m["intent"] == "plan" {
+				plans = append(plans, m)
+			} else {
+				orders = append(orders, m)
+			}
+		}
+		return plans, orders
+	}
+
+	// Issues are sent unless asked not to (the default is true).
+	b := withIssues(nil, "")
+	items := listItems(b, "933361000000108")
+	slices.Sort(items)
+	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-rep1"}) {
+		t.Errorf("medications list %v: one statement per authorisation", items)
+	}
+	var stmt fhir.Resource
+	for _, s := range entriesOf(b, "MedicationStatement") {
+		if s.ID() == "stmt-rep1" {
+			stmt = s
+		}
+	}
+	if stmt["status"] != "stopped" || str(obj(list(stmt["basedOn"])[0])["reference"]) != "MedicationRequest/auth-rep1" ||
+		str(extValue(stmt, lastIssueDateURL, "valueDateTime")) != first.AddDate(0, 0, 28).In(clinical.London).Format("2006-01-02") {
+		t.Errorf("statement %v", stmt)
+	}
+	plans, orders := requests(b)
+	var plan fhir.Resource
+	for _, p := range plans {
+		if p.ID() == "auth-rep1" {
+			plan = p
+		}
+	}
+	if plan == nil || plan["status"] != "stopped" || extValue(plan, medStatusReasonURL, "extension") == nil ||
+		extValue(plan, repeatInformationURL, "extension") == nil || str(obj(plan["recorder"])["reference"]) != "Practitioner/gp1" {
+		t.Errorf("plan %v", plan)
+	}
+	if len(orders) != 2 {
+		t.Fatalf("%d orders, want the two issues", len(orders))
+	}
+	for _, o := range orders {
+		if str(obj(list(o["basedOn"])[0])["reference"]) != "MedicationRequest/auth-rep1" || str(obj(o["recorder"])["reference"]) != "Practitioner/gp1" {
+			t.Errorf("order %v", o)
+		}
+	}
+	found := false
+	for _, p := range entriesOf(b, "Practitioner") {
+		found = found || p.ID() == "gp1"
+	}
+	if !found {
+		t.Errorf("the recorder's Practitioner is not in the bundle")
+	}
+
+	// Not asked for: statements and plans only.
+	no := false
+	b = withIssues(&no, "")
+	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 2 {
+		t.Errorf("includePrescriptionIssues false: %d plans, %d orders", len(plans), len(orders))
+	}
+
+	// From tomorrow... is refused; from today, the stopped repeat (ended
+	// today) is still sent, the legacy active one too.
+	today := f.now.In(clinical.London).Format("2006-01-02")
+	if code, _, _ := f.do(structuredReq(nhsRich, param("includeMedication",
+		map[string]any{"name": "medicationSearchFromDate", "valueDate": f.now.AddDate(0, 0, 2).Format("2006-01-02")}))); code != 422 {
+		t.Errorf("a search date after today: %d", code)
+	}
+	b = withIssues(nil, today)
+	if got := listItems(b, "933361000000108"); len(got) != 2 {
+		t.Errorf("from today: %v", got)
+	}
+}
