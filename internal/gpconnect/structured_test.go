@@ -509,4 +509,13 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 	if got := listItems(b, "933361000000108"); len(got) != 2 {
 		t.Errorf("from today: %v", got)
 	}
+
+	// In XML: the plan's and orders' elements are written (basedOn,
+	// groupIdentifier, the nested repeat information and status reason).
+	code, x, _ := f.doXML(structuredReq(nhsRich, param("includeMedication")), "application/fhir+xml")
+	for _, want := range []string{`<intent value="order"/>`, `<groupIdentifier>`, `<extension url="numberOfRepeatPrescriptionsIssued"><valuePositiveInt value="2"/>`, `url="` + medStatusReasonURL + `"`, `<reference value="MedicationRequest/auth-rep1"/>`} {
+		if code != 200 || !strings.Contains(string(x), want) {
+			t.Errorf("XML structured record (%d) has no %s", code, want)
+		}
+	}
 }
