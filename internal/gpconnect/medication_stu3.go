@@ -389,3 +389,67 @@ func number(v any) int {
 	}
 	return 0
 }
+
+// ElsewhereSTU3 maps a medicine the practice recorded as prescribed
+// elsewhere (an R4 MedicationStatement: hospital, over the counter,
+// another prescriber) as GP Connect has it: a MedicationStatement with
+// prescribing agency "prescribed by another organisation", based on a plan
+// with no orders (the practice issued none). The record keeps no
+// prescription type for it, which the plan says ("No information
+// available"); its source stays in the note.
+func ElsewhereSTU3(st fhir.Resource) MedicationCourse {
+	id := st.ID()
+	planID, medRef := "auth-ms-"+id, map[string]any{"reference": "Medication/med-ms-" + id}
+	med := fhir.Resource{"resourceType": "Medication", "id": "med-ms-" + id, "meta": map[string]any{"profile": []any{profileMedication}}}
+	if cc, ok := st["medicationCodeableConcept"]; ok {
+		med["code"] = cc
+	}
+	status := "active"
+	if str(st["status"]) != "active" {
+		status = "completed"
+	}
+	start := day(str(st["dateAsserted"]))
+	if p := obj(st["effectivePeriod"]); str(p["start"]) != "" {
+		start = day(str(p["start"]))
+	}
+	period := map[string]any{"start": start}
+	if status != "active" {
+		end := londonDay(str(st.Meta()["lastUpdated"])) // the date it was updated to ended
+		if end == "" {
+			end = start
+		}
+		period["end"] = end
+	}
+	dosage := dosageSTU3(st["dosage"])
+
+	plan := base(st, "MedicationRequest", profileMedRequest)
+	plan["id"] = planID
+	plan["identifier"] = []any{map[string]any{"system": dataIdentifierSystem, "value": planID}}
+	plan["status"] = status
+	plan["intent"] = "plan"
+	plan["medicationReference"] = medRef
+	plan["subject"] = st["subject"]
+	plan["authoredOn"] = st["dateAsserted"]
+	if r := obj(st["informationSource"]); str(r["reference"]) != "" {
+		plan["recorder"] = map[string]any{"reference": str(r["reference"])}
+	}
+	plan["dosageInstruction"] = []any{dosage}
+	plan["dispenseRequest"] = map[string]any{"validityPeriod": period}
+	plan["extension"] = []any{map[string]any{"url": prescriptionTypeURL, "valueCodeableConcept": map[string]any{"text": noInformation}}}
+
+	stmt := base(st, "MedicationStatement", profileMedStatement)
+	stmt["id"] = "stmt-ms-" + id
+	stmt["identifier"] = []any{map[string]any{"system": dataIdentifierSystem, "value": "stmt-ms-" + id}}
+	stmt["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/" + planID}}
+	stmt["status"] = status
+	stmt["medicationReference"] = medRef
+	stmt["effectivePeriod"] = period
+	stmt["dateAsserted"] = st["dateAsserted"]
+	stmt["subject"] = st["subject"]
+	stmt["taken"] = "unk"
+	stmt["dosage"] = []any{dosage}
+	copyKeys(stmt, st, "note")
+	stmt["extension"] = []any{map[string]any{"url": prescribingAgencyURL, "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
+		"system": prescribingAgencyCode, "code": "prescribed-by-another-organisation", "display": "Prescribed by another organisation"}}}}}
+	return MedicationCourse{Statement: stmt, Plan: plan, Medication: med}
+}

@@ -221,3 +221,45 @@ func TestMedicationActiveFrom(t *testing.T) {
 		}
 	}
 }
+
+// A medicine recorded as prescribed elsewhere: a statement flagged
+// prescribed by another organisation, based on a plan with no orders and
+// no prescription type recorded; ended ones have an end.
+func TestElsewhereSTU3(t *testing.T) {
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		source string
+		ended  bool
+		status string
+		end    string
+	}{
+		{"hospital", false, "active", ""},
+		{"otc", true, "completed", "2026-06-03"},
+	} {
+		e := clinical.Elsewhere{Medicine: amlodipine, Dose: "one daily", Source: c.source}
+		st := stored(t, e.Resource("pat1", clinical.Ref{Reference: "Practitioner/gp1"}, now), "ms1", now)
+		if c.ended {
+			ended, _ := clinical.EndElsewhere(st)
+			st = stored(t, ended, "ms1", now.AddDate(0, 0, 2))
+		}
+		m := ElsewhereSTU3(st)
+		if m.Statement["status"] != c.status || m.Plan["status"] != c.status || m.Plan["intent"] != "plan" || len(m.Orders) != 0 {
+			t.Errorf("%s: statement %v plan %v", c.source, m.Statement["status"], m.Plan)
+		}
+		if got := firstCode(extValue(m.Statement, prescribingAgencyURL, "valueCodeableConcept")); got != "prescribed-by-another-organisation" {
+			t.Errorf("%s: prescribing agency %q", c.source, got)
+		}
+		if got := str(obj(extValue(m.Plan, prescriptionTypeURL, "valueCodeableConcept"))["text"]); got != noInformation {
+			t.Errorf("%s: prescription type %q", c.source, got)
+		}
+		if p := obj(m.Statement["effectivePeriod"]); p["start"] != "2026-06-01" || str(p["end"]) != c.end {
+			t.Errorf("%s: effective %v", c.source, p)
+		}
+		if m.ActiveFrom("2026-06-04") == c.ended {
+			t.Errorf("%s: active from 2026-06-04 %v", c.source, m.ActiveFrom("2026-06-04"))
+		}
+		if str(obj(m.Plan["recorder"])["reference"]) != "Practitioner/gp1" || len(list(m.Statement["note"])) != 1 {
+			t.Errorf("%s: recorder %v note %v", c.source, m.Plan["recorder"], m.Statement["note"])
+		}
+	}
+}

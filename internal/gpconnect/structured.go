@@ -383,8 +383,8 @@ func (p *Provider) allergies(c *call, b *structuredBundle, patientID string, req
 	return nil
 }
 
-// medications: one MedicationStatement and plan per authorisation (the
-// List's entries), the orders of its issues unless
+// medications: one MedicationStatement and plan per authorisation and per
+// medicine recorded as prescribed elsewhere (the List's entries), the orders of its issues unless
 // includePrescriptionIssues is false, courses ended before
 // medicationSearchFromDate left out. A prescription prepared and not
 // authorised (intent proposal) is not medication; an issue entered in
@@ -426,6 +426,25 @@ func (p *Provider) medications(c *call, b *structuredBundle, patientID string, r
 				b.add(o)
 			}
 		}
+	}
+	// Medicines recorded as prescribed elsewhere (hospital, over the
+	// counter): a statement and plan each, no orders.
+	elsewhere, e := p.compartment(c, "MedicationStatement", patientID, nil)
+	if e != nil {
+		return e
+	}
+	for _, st := range elsewhere {
+		if enteredInError(st) || withheld(st) {
+			continue
+		}
+		course := ElsewhereSTU3(st)
+		if !course.ActiveFrom(req.MedicationsFrom) {
+			continue
+		}
+		items = append(items, course.Statement)
+		b.add(course.Plan)
+		b.add(course.Medication)
+		p.recorder(c, b, course.Plan, roles)
 	}
 	b.list("medications", patientID, items)
 	return nil

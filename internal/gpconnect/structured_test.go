@@ -397,8 +397,9 @@ func TestDosagesSTU3(t *testing.T) {
 // Medication over HTTP: a repeat made by a prescriber (their
 // PractitionerRole), issued twice and stopped, is one statement in the
 // List, one plan and two orders based on it, its recorder the
-// Practitioner; no orders when includePrescriptionIssues is false; a
-// search from a date after it ended leaves it out.
+// Practitioner; a medicine from the hospital is a statement and plan with
+// no orders; no orders at all when includePrescriptionIssues is false; a
+// search date after today is refused.
 func TestStructuredRecordMedication(t *testing.T) { forEachStore(t, testStructuredRecordMedication) }
 
 func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.Store) {
@@ -420,6 +421,11 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 		f.put(auth)
 	}
 	f.put(asJSON(t, clinical.StopMedication(auth, "Ankle swelling")))
+	// A medicine from the hospital, recorded by the practice.
+	ms := asJSON(t, clinical.Elsewhere{Medicine: clinical.Medicine{Code: "322236009", Name: "Paracetamol 500mg tablets", Unit: "tablet"},
+		Dose: "two four times a day", Source: "hospital"}.Resource("rich", clinical.Ref{Reference: "Practitioner/gp1"}, f.now))
+	ms["id"] = "ms1"
+	f.put(ms)
 
 	withIssues := func(include *bool, from string) fhir.Resource {
 		t.Helper()
@@ -451,7 +457,7 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 	b := withIssues(nil, "")
 	items := listItems(b, "933361000000108")
 	slices.Sort(items)
-	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-rep1"}) {
+	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-ms-ms1", "MedicationStatement/stmt-rep1"}) {
 		t.Errorf("medications list %v: one statement per authorisation", items)
 	}
 	var stmt fhir.Resource
@@ -494,19 +500,19 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 	// Not asked for: statements and plans only.
 	no := false
 	b = withIssues(&no, "")
-	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 2 {
+	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 3 {
 		t.Errorf("includePrescriptionIssues false: %d plans, %d orders", len(plans), len(orders))
 	}
 
-	// From tomorrow... is refused; from today, the stopped repeat (ended
-	// today) is still sent, the legacy active one too.
+	// A date after today is refused; from today, the stopped repeat (ended
+	// today) is still sent, the active ones too.
 	today := f.now.In(clinical.London).Format("2006-01-02")
 	if code, _, _ := f.do(structuredReq(nhsRich, param("includeMedication",
 		map[string]any{"name": "medicationSearchFromDate", "valueDate": f.now.AddDate(0, 0, 2).Format("2006-01-02")}))); code != 422 {
 		t.Errorf("a search date after today: %d", code)
 	}
 	b = withIssues(nil, today)
-	if got := listItems(b, "933361000000108"); len(got) != 2 {
+	if got := listItems(b, "933361000000108"); len(got) != 3 {
 		t.Errorf("from today: %v", got)
 	}
 
