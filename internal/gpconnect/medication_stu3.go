@@ -3,6 +3,7 @@ package gpconnect
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -111,7 +112,11 @@ func MedicationSTU3(auth fhir.Resource, issues []fhir.Resource, now time.Time) M
 	if r := responsible(auth); r != nil {
 		plan["recorder"] = r
 	}
-	copyKeys(plan, auth, "note", "priorPrescription")
+	copyKeys(plan, auth, "note")
+	if prior, ok := strings.CutPrefix(str(obj(auth["priorPrescription"])["reference"]), "MedicationRequest/"); ok && prior != "" {
+		// The authorisation this one replaced, by its STU3 id.
+		plan["priorPrescription"] = map[string]any{"reference": "MedicationRequest/auth-" + prior}
+	}
 	plan["dosageInstruction"] = []any{dosageSTU3(auth["dosageInstruction"])}
 	dr := dispenseSTU3(auth)
 	dr["validityPeriod"] = period

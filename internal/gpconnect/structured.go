@@ -272,6 +272,19 @@ func (b *structuredBundle) add(r fhir.Resource) {
 	b.entries = append(b.entries, map[string]any{"fullUrl": b.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
 }
 
+// resource is the entry of that type and id, nil when not in the Bundle.
+func (b *structuredBundle) resource(typ, id string) fhir.Resource {
+	if !b.added[typ+"/"+id] {
+		return nil
+	}
+	for _, e := range b.entries {
+		if r, _ := obj(e)["resource"].(fhir.Resource); r.Type() == typ && r.ID() == id {
+			return r
+		}
+	}
+	return nil
+}
+
 // notePractitioner remembers a Practitioner reference for inclusion.
 func (b *structuredBundle) notePractitioner(ref any) {
 	if id, ok := strings.CutPrefix(str(obj(ref)["reference"]), "Practitioner/"); ok && id != "" {
@@ -425,6 +438,14 @@ func (p *Provider) medications(c *call, b *structuredBundle, patientID string, r
 				p.recorder(c, b, o, roles)
 				b.add(o)
 			}
+		}
+	}
+	// A reauthorisation names the authorisation it replaced: kept only when
+	// that one is sent too (medicationSearchFromDate may leave it out).
+	for _, it := range items {
+		plan := b.resource("MedicationRequest", str(obj(list(it["basedOn"])[0])["reference"])[len("MedicationRequest/"):])
+		if prior := str(obj(plan["priorPrescription"])["reference"]); prior != "" && b.resource("MedicationRequest", prior[len("MedicationRequest/"):]) == nil {
+			delete(plan, "priorPrescription")
 		}
 	}
 	// Medicines recorded as prescribed elsewhere (hospital, over the

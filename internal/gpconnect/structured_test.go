@@ -425,6 +425,19 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 		f.put(auth)
 	}
 	f.put(asJSON(t, clinical.StopMedication(auth, "Ankle swelling")))
+	// A repeat reauthorised: the old authorisation (issued long ago) is
+	// completed, the new one names it as its prior prescription.
+	old := asJSON(t, rx.Authorisation("rich", gp.Ref, 1, nil, f.now.AddDate(-1, 0, 0)))
+	old["id"] = "old1"
+	oldIssue := asJSON(t, clinical.IssueBy(old, "MedicationRequest/old1", gp, f.now.AddDate(-1, 0, 0)))
+	oldIssue["id"] = "old1-issue1"
+	f.put(oldIssue)
+	f.put(asJSON(t, clinical.Reauthorised(old)))
+	rx2 := rx
+	rx2.Prior = "MedicationRequest/old1"
+	renewed := asJSON(t, rx2.Authorisation("rich", gp.Ref, 0, nil, f.now))
+	renewed["id"] = "new1"
+	f.put(renewed)
 	// A medicine from the hospital, recorded by the practice.
 	ms := asJSON(t, clinical.Elsewhere{Medicine: clinical.Medicine{Code: "322236009", Name: "Paracetamol 500mg tablets", Unit: "tablet"},
 		Dose: "two four times a day", Source: "hospital"}.Resource("rich", clinical.Ref{Reference: "Practitioner/gp1"}, f.now))
@@ -461,7 +474,8 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 	b := withIssues(nil, "")
 	items := listItems(b, "933361000000108")
 	slices.Sort(items)
-	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-ms-ms1", "MedicationStatement/stmt-rep1"}) {
+	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-ms-ms1", "MedicationStatement/stmt-new1",
+		"MedicationStatement/stmt-old1", "MedicationStatement/stmt-rep1"}) {
 		t.Errorf("medications list %v: one statement per authorisation", items)
 	}
 	var stmt fhir.Resource
@@ -485,10 +499,16 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 		extValue(plan, repeatInformationURL, "extension") == nil || str(obj(plan["recorder"])["reference"]) != "Practitioner/gp1" {
 		t.Errorf("plan %v", plan)
 	}
-	if len(orders) != 2 {
-		t.Fatalf("%d orders, want the two issues", len(orders))
+	if len(orders) != 3 {
+		t.Fatalf("%d orders, want the repeat's two issues and the old one's", len(orders))
+	}
+	if prior := priorOf(plans, "auth-new1"); prior != "MedicationRequest/auth-old1" {
+		t.Errorf("the reauthorisation's prior prescription %q", prior)
 	}
 	for _, o := range orders {
+		if o.ID() == "issue-old1-issue1" {
+			continue
+		}
 		if str(obj(list(o["basedOn"])[0])["reference"]) != "MedicationRequest/auth-rep1" || str(obj(o["recorder"])["reference"]) != "Practitioner/gp1" {
 			t.Errorf("order %v", o)
 		}
@@ -504,7 +524,7 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 	// Not asked for: statements and plans only.
 	no := false
 	b = withIssues(&no, "")
-	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 3 {
+	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 5 {
 		t.Errorf("includePrescriptionIssues false: %d plans, %d orders", len(plans), len(orders))
 	}
 
@@ -515,9 +535,14 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 		map[string]any{"name": "medicationSearchFromDate", "valueDate": f.now.AddDate(0, 0, 2).Format("2006-01-02")}))); code != 422 {
 		t.Errorf("a search date after today: %d", code)
 	}
+	// The old authorisation ended a year ago: left out, and the new one no
+	// longer points at it.
 	b = withIssues(nil, today)
-	if got := listItems(b, "933361000000108"); len(got) != 3 {
+	if got := listItems(b, "933361000000108"); len(got) != 4 || slices.Contains(got, "MedicationStatement/stmt-old1") {
 		t.Errorf("from today: %v", got)
+	}
+	if plans, _ := requests(b); priorOf(plans, "auth-new1") != "" {
+		t.Errorf("a prior prescription not in the Bundle is referenced")
 	}
 
 	// In XML: the plan's and orders' elements are written (basedOn,
@@ -528,4 +553,14 @@ func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.St
 			t.Errorf("XML structured record (%d) has no %s", code, want)
 		}
 	}
+}
+
+// priorOf is the priorPrescription reference of the plan with that id.
+func priorOf(plans []fhir.Resource, id string) string {
+	for _, p := range plans {
+		if p.ID() == id {
+			return str(obj(p["priorPrescription"])["reference"])
+		}
+	}
+	return ""
 }
