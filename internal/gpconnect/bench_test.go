@@ -19,9 +19,18 @@ import (
 func BenchmarkStructuredRecord(b *testing.B) {
 	f := newFixture(b, storetest.OpenSQLite)
 	subj := ref("Patient/rich")
+	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "practitioner": ref("Practitioner/gp1")})
 	for i := 0; i < 150; i++ {
-		f.put(fhir.Resource{"resourceType": "MedicationRequest", "id": fmt.Sprintf("bm-med-%d", i), "status": "completed", "intent": "order", "subject": subj,
-			"medicationCodeableConcept": map[string]any{"text": "Medicine " + fmt.Sprint(i)}, "authoredOn": "2020-01-01"})
+		// 50 repeat authorisations with two issues each, prescribed by a
+		// PractitionerRole (as the workspace records them).
+		med := fhir.Resource{"resourceType": "MedicationRequest", "id": fmt.Sprintf("bm-med-%d", i), "status": "completed", "intent": "plan", "subject": subj,
+			"courseOfTherapyType":       coded(clinical.CourseSystem, "continuous"),
+			"medicationCodeableConcept": map[string]any{"text": "Medicine " + fmt.Sprint(i-i%3)}, "authoredOn": "2020-01-01",
+			"requester": ref("PractitionerRole/role-gp1"), "dosageInstruction": []any{map[string]any{"text": "one daily"}}}
+		if i%3 != 0 {
+			med["intent"], med["basedOn"] = "order", []any{ref(fmt.Sprintf("MedicationRequest/bm-med-%d", i-i%3))}
+		}
+		f.put(med)
 		f.put(fhir.Resource{"resourceType": "Condition", "id": fmt.Sprintf("bm-prob-%d", i), "subject": subj,
 			"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 			"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),

@@ -73,7 +73,7 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 
 func (p *Provider) structuredMetadata(w http.ResponseWriter, r *http.Request, c *call) *Error {
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect - Access Record Structured", "1.6.0",
-		"Access Record Structured: allergies (with ended), medications (authorisations, without issues), problems "+
+		"Access Record Structured: allergies (with ended), medications (a MedicationStatement and plan per authorisation, its issues as orders unless includePrescriptionIssues is false, medicines prescribed elsewhere as a statement and plan; medicationSearchFromDate), problems "+
 			"(status and significance filters), immunisations, consultations (most recent and search period; topic and "+
 			"heading Lists from the practice's structured consultations), uncategorised data (search period). Investigations, "+
 			"referrals and diary entries are answered as empty Lists marked unavailable.",

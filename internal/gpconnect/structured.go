@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -52,7 +53,7 @@ type StructuredRequest struct {
 	MedicationsFrom string // includeMedication.medicationSearchFromDate (YYYY-MM-DD)
 	ProblemStatus   string // includeProblems.filterStatus: active | inactive | ""
 	ProblemSignif   string // includeProblems.filterSignificance: major | minor | ""
-	IncludeIssues   bool   // includeMedication.includePrescriptionIssues
+	IncludeIssues   bool   // includeMedication.includePrescriptionIssues (true unless false)
 	// ConsultationsMostRecent and ConsultationsFrom/To filter consultations
 	// (includeConsultationsMostRecent; consultationSearchPeriod, dates).
 	ConsultationsMostRecent            int
@@ -68,7 +69,8 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 	if params.Type() != "Parameters" {
 		return nil, errorf(InvalidResource, "the body must be a Parameters resource")
 	}
-	req := &StructuredRequest{Areas: map[string]bool{}}
+	// Prescription issues are sent unless the consumer says not to.
+	req := &StructuredRequest{Areas: map[string]bool{}, IncludeIssues: true}
 	seen := map[string]bool{}
 	for _, raw := range list(params["parameter"]) {
 		p := obj(raw)
@@ -115,7 +117,7 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 				req.IncludeIssues = b
 			case name == "includeMedication" && pn == "medicationSearchFromDate":
 				d := str(part["valueDate"])
-				if len(d) != 10 {
+				if _, err := time.Parse("2006-01-02", d); err != nil {
 					return nil, errorf(InvalidParameter, "medicationSearchFromDate must be a full date (YYYY-MM-DD)")
 				}
 				req.MedicationsFrom = d
@@ -178,6 +180,9 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 	req, e := ParseStructuredRequest(body)
 	if e != nil {
 		return e
+	}
+	if req.MedicationsFrom > p.opts.Now().In(clinical.London).Format("2006-01-02") {
+		return errorf(InvalidParameter, "medicationSearchFromDate must not be after today")
 	}
 	id, e := p.findPatient(c, req.NHSNumber)
 	if e != nil {
@@ -265,6 +270,19 @@ func (b *structuredBundle) add(r fhir.Resource) {
 	}
 	b.added[key] = true
 	b.entries = append(b.entries, map[string]any{"fullUrl": b.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
+}
+
+// resource is the entry of that type and id, nil when not in the Bundle.
+func (b *structuredBundle) resource(typ, id string) fhir.Resource {
+	if !b.added[typ+"/"+id] {
+		return nil
+	}
+	for _, e := range b.entries {
+		if r, _ := obj(e)["resource"].(fhir.Resource); r.Type() == typ && r.ID() == id {
+			return r
+		}
+	}
+	return nil
 }
 
 // notePractitioner remembers a Practitioner reference for inclusion.
@@ -378,28 +396,114 @@ func (p *Provider) allergies(c *call, b *structuredBundle, patientID string, req
 	return nil
 }
 
+// medications: one MedicationStatement and plan per authorisation and per
+// medicine recorded as prescribed elsewhere (the List's entries), the orders of its issues unless
+// includePrescriptionIssues is false, courses ended before
+// medicationSearchFromDate left out. A prescription prepared and not
+// authorised (intent proposal) is not medication; an issue entered in
+// error or withheld is left out, as is an authorisation and its issues.
 func (p *Provider) medications(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
 	all, e := p.compartment(c, "MedicationRequest", patientID, nil)
 	if e != nil {
 		return e
 	}
-	var items []fhir.Resource
+	var auths []fhir.Resource
+	issues := map[string][]fhir.Resource{}
 	for _, m := range all {
-		if enteredInError(m) || withheld(m) || str(m["intent"]) == "proposal" {
-			continue // a prescription prepared, not authorised, is not medication
+		if enteredInError(m) || withheld(m) {
+			continue
 		}
-		if req.MedicationsFrom != "" && str(m["authoredOn"]) != "" && str(m["authoredOn"])[:min(10, len(str(m["authoredOn"])))] < req.MedicationsFrom &&
-			str(m["status"]) != "active" {
-			continue // ended before the date asked from
+		switch based := basedOnRequest(m); {
+		case str(m["intent"]) == "proposal":
+		case str(m["intent"]) == "order" && based != "":
+			issues[based] = append(issues[based], m)
+		case str(m["intent"]) == "plan" || str(m["intent"]) == "order":
+			auths = append(auths, m)
 		}
-		stmt, plan, med := MedicationSTU3(m)
-		b.notePractitioner(plan["recorder"])
-		items = append(items, stmt)
-		b.add(plan)
-		b.add(med)
+	}
+	now := p.opts.Now()
+	roles := map[string]any{}
+	var items []fhir.Resource
+	for _, auth := range auths {
+		course := MedicationSTU3(auth, issues[auth.ID()], now)
+		if !course.ActiveFrom(req.MedicationsFrom) {
+			continue
+		}
+		items = append(items, course.Statement)
+		b.add(course.Plan)
+		b.add(course.Medication)
+		p.recorder(c, b, course.Plan, roles)
+		if req.IncludeIssues {
+			for _, o := range course.Orders {
+				p.recorder(c, b, o, roles)
+				b.add(o)
+			}
+		}
+	}
+	// A reauthorisation names the authorisation it replaced: kept only when
+	// that one is sent too (medicationSearchFromDate may leave it out).
+	for _, it := range items {
+		plan := b.resource("MedicationRequest", str(obj(list(it["basedOn"])[0])["reference"])[len("MedicationRequest/"):])
+		if prior := str(obj(plan["priorPrescription"])["reference"]); prior != "" && b.resource("MedicationRequest", prior[len("MedicationRequest/"):]) == nil {
+			delete(plan, "priorPrescription")
+		}
+	}
+	// Medicines recorded as prescribed elsewhere (hospital, over the
+	// counter): a statement and plan each, no orders.
+	elsewhere, e := p.compartment(c, "MedicationStatement", patientID, nil)
+	if e != nil {
+		return e
+	}
+	for _, st := range elsewhere {
+		if enteredInError(st) || withheld(st) {
+			continue
+		}
+		course := ElsewhereSTU3(st)
+		if !course.ActiveFrom(req.MedicationsFrom) {
+			continue
+		}
+		items = append(items, course.Statement)
+		b.add(course.Plan)
+		b.add(course.Medication)
+		p.recorder(c, b, course.Plan, roles)
 	}
 	b.list("medications", patientID, items)
 	return nil
+}
+
+// basedOnRequest is the id of the MedicationRequest an issue is based on.
+func basedOnRequest(m fhir.Resource) string {
+	for _, r := range list(m["basedOn"]) {
+		if id, ok := strings.CutPrefix(str(obj(r)["reference"]), "MedicationRequest/"); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// recorder makes a MedicationRequest's recorder a Practitioner, as GP
+// Connect has it: gpcloud records a prescriber as their PractitionerRole,
+// read here (once per request) for its practitioner. A role that cannot be
+// read leaves the recorder out rather than naming the wrong person.
+func (p *Provider) recorder(c *call, b *structuredBundle, m fhir.Resource, roles map[string]any) {
+	id, ok := strings.CutPrefix(str(obj(m["recorder"])["reference"]), "PractitionerRole/")
+	if ok {
+		pr, seen := roles[id]
+		if !seen {
+			if role, _, e := c.read(p.opts.Service, "PractitionerRole", id, NoRecordFound); e == nil {
+				if r := str(obj(role["practitioner"])["reference"]); r != "" {
+					pr = map[string]any{"reference": r}
+				}
+			}
+			roles[id] = pr
+		}
+		if pr == nil {
+			delete(m, "recorder")
+			return
+		}
+		m["recorder"] = pr
+	}
+	b.notePractitioner(m["recorder"])
 }
 
 func (p *Provider) problems(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {

@@ -142,6 +142,10 @@ func testStructuredRecord(t *testing.T, open func(testing.TB) store.Store) {
 		{"unknown parameter", structuredReq(nhsRich, param("includeEverything")), 422, InvalidParameter},
 		{"unknown part", structuredReq(nhsRich, param("includeAllergies", map[string]any{"name": "x", "valueBoolean": true})), 422, InvalidParameter},
 		{"bad filter", structuredReq(nhsRich, param("includeProblems", map[string]any{"name": "filterStatus", "valueCode": "maybe"})), 422, InvalidParameter},
+		{"partial medication date", structuredReq(nhsRich, param("includeMedication", map[string]any{"name": "medicationSearchFromDate", "valueDate": "2026-01"})), 422, InvalidParameter},
+		{"medication date with a time", structuredReq(nhsRich, param("includeMedication", map[string]any{"name": "medicationSearchFromDate", "valueDate": "2026-01-01T10:00:00Z"})), 422, InvalidParameter},
+		{"medication date not a date", structuredReq(nhsRich, param("includeMedication", map[string]any{"name": "medicationSearchFromDate", "valueDate": "2026-02-30"})), 422, InvalidParameter},
+		{"issues not a boolean", structuredReq(nhsRich, param("includeMedication", map[string]any{"name": "includePrescriptionIssues", "valueString": "no"})), 422, InvalidParameter},
 		{"no NHS number", req{method: "POST", path: "/structured/fhir/Patient/$gpc.getstructuredrecord", interaction: "fhir:operation:gpc.getstructuredrecord-1",
 			scope: "patient/*.read", body: map[string]any{"resourceType": "Parameters", "parameter": []any{param("includeAllergies")}}}, 422, InvalidParameter},
 		{"not Parameters", req{method: "POST", path: "/structured/fhir/Patient/$gpc.getstructuredrecord", interaction: "fhir:operation:gpc.getstructuredrecord-1",
@@ -392,4 +396,171 @@ func TestDosagesSTU3(t *testing.T) {
 	if dosagesSTU3(nil) != nil {
 		t.Errorf("no dosage")
 	}
+}
+
+// Medication over HTTP: a repeat made by a prescriber (their
+// PractitionerRole), issued twice and stopped, is one statement in the
+// List, one plan and two orders based on it, its recorder the
+// Practitioner; a medicine from the hospital is a statement and plan with
+// no orders; no orders at all when includePrescriptionIssues is false; a
+// search date after today is refused.
+func TestStructuredRecordMedication(t *testing.T) { forEachStore(t, testStructuredRecordMedication) }
+
+func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.Store) {
+	f := newFixture(t, open)
+	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
+		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
+	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
+	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: "Amlodipine 5mg tablets", Unit: "tablet"},
+		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
+	first := f.now.AddDate(0, 0, -60)
+	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
+	auth["id"] = "rep1"
+	f.put(auth)
+	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
+		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
+		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
+		f.put(issue)
+		auth = asJSON(t, clinical.Issued(auth, when))
+		f.put(auth)
+	}
+	f.put(asJSON(t, clinical.StopMedication(auth, "Ankle swelling")))
+	// A repeat reauthorised: the old authorisation (issued long ago) is
+	// completed, the new one names it as its prior prescription.
+	old := asJSON(t, rx.Authorisation("rich", gp.Ref, 1, nil, f.now.AddDate(-1, 0, 0)))
+	old["id"] = "old1"
+	oldIssue := asJSON(t, clinical.IssueBy(old, "MedicationRequest/old1", gp, f.now.AddDate(-1, 0, 0)))
+	oldIssue["id"] = "old1-issue1"
+	f.put(oldIssue)
+	f.put(asJSON(t, clinical.Reauthorised(old)))
+	rx2 := rx
+	rx2.Prior = "MedicationRequest/old1"
+	renewed := asJSON(t, rx2.Authorisation("rich", gp.Ref, 0, nil, f.now))
+	renewed["id"] = "new1"
+	f.put(renewed)
+	// A medicine from the hospital, recorded by the practice.
+	ms := asJSON(t, clinical.Elsewhere{Medicine: clinical.Medicine{Code: "322236009", Name: "Paracetamol 500mg tablets", Unit: "tablet"},
+		Dose: "two four times a day", Source: "hospital"}.Resource("rich", clinical.Ref{Reference: "Practitioner/gp1"}, f.now))
+	ms["id"] = "ms1"
+	f.put(ms)
+
+	withIssues := func(include *bool, from string) fhir.Resource {
+		t.Helper()
+		var parts []any
+		if include != nil {
+			parts = append(parts, map[string]any{"name": "includePrescriptionIssues", "valueBoolean": *include})
+		}
+		if from != "" {
+			parts = append(parts, map[string]any{"name": "medicationSearchFromDate", "valueDate": from})
+		}
+		code, b, _ := f.do(structuredReq(nhsRich, param("includeMedication", parts...)))
+		if code != 200 {
+			t.Fatalf("%d %v", code, b)
+		}
+		return b
+	}
+	requests := func(b fhir.Resource) (plans, orders []fhir.Resource) {
+		for _, m := range entriesOf(b, "MedicationRequest") {
+			if m["intent"] == "plan" {
+				plans = append(plans, m)
+			} else {
+				orders = append(orders, m)
+			}
+		}
+		return plans, orders
+	}
+
+	// Issues are sent unless asked not to (the default is true).
+	b := withIssues(nil, "")
+	items := listItems(b, "933361000000108")
+	slices.Sort(items)
+	if !slices.Equal(items, []string{"MedicationStatement/stmt-med1", "MedicationStatement/stmt-ms-ms1", "MedicationStatement/stmt-new1",
+		"MedicationStatement/stmt-old1", "MedicationStatement/stmt-rep1"}) {
+		t.Errorf("medications list %v: one statement per authorisation", items)
+	}
+	var stmt fhir.Resource
+	for _, s := range entriesOf(b, "MedicationStatement") {
+		if s.ID() == "stmt-rep1" {
+			stmt = s
+		}
+	}
+	if stmt["status"] != "stopped" || str(obj(list(stmt["basedOn"])[0])["reference"]) != "MedicationRequest/auth-rep1" ||
+		str(extValue(stmt, lastIssueDateURL, "valueDateTime")) != first.AddDate(0, 0, 28).In(clinical.London).Format("2006-01-02") {
+		t.Errorf("statement %v", stmt)
+	}
+	plans, orders := requests(b)
+	var plan fhir.Resource
+	for _, p := range plans {
+		if p.ID() == "auth-rep1" {
+			plan = p
+		}
+	}
+	if plan == nil || plan["status"] != "stopped" || extValue(plan, medStatusReasonURL, "extension") == nil ||
+		extValue(plan, repeatInformationURL, "extension") == nil || str(obj(plan["recorder"])["reference"]) != "Practitioner/gp1" {
+		t.Errorf("plan %v", plan)
+	}
+	if len(orders) != 3 {
+		t.Fatalf("%d orders, want the repeat's two issues and the old one's", len(orders))
+	}
+	if prior := priorOf(plans, "auth-new1"); prior != "MedicationRequest/auth-old1" {
+		t.Errorf("the reauthorisation's prior prescription %q", prior)
+	}
+	for _, o := range orders {
+		if o.ID() == "issue-old1-issue1" {
+			continue
+		}
+		if str(obj(list(o["basedOn"])[0])["reference"]) != "MedicationRequest/auth-rep1" || str(obj(o["recorder"])["reference"]) != "Practitioner/gp1" {
+			t.Errorf("order %v", o)
+		}
+	}
+	found := false
+	for _, p := range entriesOf(b, "Practitioner") {
+		found = found || p.ID() == "gp1"
+	}
+	if !found {
+		t.Errorf("the recorder's Practitioner is not in the bundle")
+	}
+
+	// Not asked for: statements and plans only.
+	no := false
+	b = withIssues(&no, "")
+	if plans, orders := requests(b); len(orders) != 0 || len(plans) != 5 {
+		t.Errorf("includePrescriptionIssues false: %d plans, %d orders", len(plans), len(orders))
+	}
+
+	// A date after today is refused; from today, the stopped repeat (ended
+	// today) is still sent, the active ones too.
+	today := f.now.In(clinical.London).Format("2006-01-02")
+	if code, _, _ := f.do(structuredReq(nhsRich, param("includeMedication",
+		map[string]any{"name": "medicationSearchFromDate", "valueDate": f.now.AddDate(0, 0, 2).Format("2006-01-02")}))); code != 422 {
+		t.Errorf("a search date after today: %d", code)
+	}
+	// The old authorisation ended a year ago: left out, and the new one no
+	// longer points at it.
+	b = withIssues(nil, today)
+	if got := listItems(b, "933361000000108"); len(got) != 4 || slices.Contains(got, "MedicationStatement/stmt-old1") {
+		t.Errorf("from today: %v", got)
+	}
+	if plans, _ := requests(b); priorOf(plans, "auth-new1") != "" {
+		t.Errorf("a prior prescription not in the Bundle is referenced")
+	}
+
+	// In XML: the plan's and orders' elements are written (basedOn,
+	// groupIdentifier, the nested repeat information and status reason).
+	code, x, _ := f.doXML(structuredReq(nhsRich, param("includeMedication")), "application/fhir+xml")
+	for _, want := range []string{`<intent value="order"/>`, `<groupIdentifier>`, `<extension url="numberOfRepeatPrescriptionsIssued"><valuePositiveInt value="2"/>`, `url="` + medStatusReasonURL + `"`, `<reference value="MedicationRequest/auth-rep1"/>`} {
+		if code != 200 || !strings.Contains(string(x), want) {
+			t.Errorf("XML structured record (%d) has no %s", code, want)
+		}
+	}
+}
+
+// priorOf is the priorPrescription reference of the plan with that id.
+func priorOf(plans []fhir.Resource, id string) string {
+	for _, p := range plans {
+		if p.ID() == id {
+			return str(obj(p["priorPrescription"])["reference"])
+		}
+	}
+	return ""
 }
