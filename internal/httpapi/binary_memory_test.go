@@ -50,13 +50,15 @@ func TestBinaryMemory(t *testing.T) {
 
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }
 
-// check fails when a peak is near half the document: a document held
-// whole (or as a base64 string) would be 50 to 67 MiB, and more with the
-// copies made on the way. What is left is garbage the collector has not
-// taken yet (it runs when the heap has doubled).
+// check fails when a peak nears two thirds of the document: a document
+// held whole (or as a base64 string) would be 50 to 67 MiB, and more with
+// the copies made on the way. What is left is garbage the collector has
+// not taken yet (it runs when the heap has doubled, later on a loaded
+// machine: a streamed read once peaked at 24.0 MiB in CI, so the line is
+// at 32 MiB, still far below a document held whole).
 func check(t *testing.T, what string, peak uint64) {
 	t.Helper()
-	if peak > 24<<20 {
+	if peak > 32<<20 {
 		t.Errorf("%s: heap peak %.1f MiB: the document is being held in memory", what, mib(peak))
 	}
 }
