@@ -87,6 +87,7 @@ func TestReplies(t *testing.T) {
 			}
 			sort.Strings(got)
 			want := []string{"Communication/" + joReply + " jo@example.org", "Communication/" + kidReply + " mum@example.org"}
+			sort.Strings(want)
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Fatalf("outbox after scanning again: %v, want %v", got, want)
 			}
