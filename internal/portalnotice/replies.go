@@ -144,11 +144,12 @@ func (r *Replies) enqueue(ctx context.Context, reply fhir.Resource, now time.Tim
 	})
 }
 
-// parents are the RelatedPersons to tell of a reply to a child under 16
-// (none for anyone else: ReplyNotices does not ask).
+// parents are the RelatedPersons to tell of a reply to a child under 16,
+// or to a patient with no usable date of birth (ReplyNotices treats them
+// as a child); none for anyone else.
 func (r *Replies) parents(ctx context.Context, patient fhir.Resource, now time.Time) ([]fhir.Resource, error) {
 	birth := str(patient["birthDate"])
-	if b, err := time.Parse("2006-01-02", birth); err != nil || !b.AddDate(16, 0, 0).After(now) {
+	if b, err := time.Parse("2006-01-02", birth); err == nil && !b.AddDate(16, 0, 0).After(now.In(clinical.UKTime)) {
 		return nil, nil
 	}
 	res, err := r.Service.Search(ctx, service.SearchRequest{Type: "Consent", Params: url.Values{
