@@ -29,6 +29,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/oauth"
 	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/portal"
+	"github.com/gpcloud/gpcloud/internal/portalnotice"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
@@ -153,7 +154,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if messages.Connected(notify.Email) || messages.Connected(notify.SMS) {
 		scanner := &appointments.Messages{Store: st, Service: svc, Log: log, Wake: messages.Wake}
 		go scanner.Run(ctx, 30*time.Second)
+		// The patient is told that the practice has replied (no words of
+		// the reply), on the channels that can send.
+		notices := &portalnotice.Replies{Store: st, Service: svc, PortalURL: base + "/patient/", Log: log, Wake: messages.Wake,
+			Sends: func(ch string) bool { return messages.Connected(notify.Channel(ch)) }}
+		go notices.Run(ctx, 30*time.Second)
 	}
+	// An online request that reaches Escalate or Overdue becomes a Task
+	// for the practice managers, whoever has the queue open (none may).
+	escalations := &portalnotice.Escalations{Service: svc, Log: log}
+	go escalations.Run(ctx, time.Minute)
 	// What labs and hospitals send is sorted into records (or onto the
 	// list to be matched) in the background, so that it reaches the
 	// inbox within seconds whoever has it open; replicas each run it, and

@@ -23,6 +23,9 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/notify/notifytest"
+	"github.com/gpcloud/gpcloud/internal/portalnotice"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -287,16 +290,31 @@ func fhirSearch(t *testing.T, s *testbrowser.Stack, p *auth.Principal, query str
 // summary), a receptionist finds it in the workspace's queue and
 // replies, and the patient reads the reply; the receptionist also sees
 // the online requests queue and a request's page. axe-core on every
-// page; the patient's pages fit 320 px.
+// page; the patient's pages fit 320 px. The patient is told of the reply
+// by email (email connected, SMS not), which reaches a real SMTP server
+// without a word of the reply.
 func TestBrowserMessages(t *testing.T) {
 	b := testbrowser.Start(t)
-	s := testbrowser.NewStack(t)
+	s := testbrowser.NewStackWith(t, testbrowser.StackOptions{Sends: func(ch string) bool { return ch == "email" }})
 	ctx := context.Background()
 	practice, err := demo.Make(ctx, s.Service, demo.Options{Patients: 4, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	me := practice.Patients[0]
+	// The patient agreed to email: the reply's notice goes there.
+	patient := read(t, s, "Patient", me)
+	patient["birthDate"] = "1980-05-01"
+	patient["telecom"] = []any{map[string]any{"system": "email", "value": "pat@example.org",
+		"extension": []any{map[string]any{"url": clinical.ContactConsentURL, "valueBoolean": true}}}}
+	if _, err := s.Service.Update(ctx, "Patient", me, patient, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	notices := &portalnotice.Replies{Store: s.Store, Service: s.Service, PortalURL: s.URL + "/patient/",
+		Sends: func(ch string) bool { return ch == "email" }}
+	if _, err := notices.Scan(ctx, time.Now()); err != nil { // from now on
+		t.Fatal(err)
+	}
 	pat := s.User(t, &identity.User{ID: "pat@test", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
 	desk := s.Staff(t, "rita@test", auth.RoleReceptionist, practice.OrganizationID, "")
 	phone := func() { b.Do(chromedp.EmulateViewport(375, 812)) }
@@ -359,9 +377,26 @@ func TestBrowserMessages(t *testing.T) {
 	b.Text("#conversation")
 	b.Axe("workspace-conversation")
 	b.Shot("workspace-conversation")
+	if got := b.Text("#reply-notice"); !strings.Contains(got, "is told by email or text that there is a new message") {
+		t.Fatalf("the reply page does not say the patient is told: %q", got)
+	}
 	b.Do(chromedp.SendKeys(chromedp.ID("reply"), "Thank you. Please book a routine appointment with the nurse online, or call us if it spreads."))
 	b.ClickAndLoad("#send-reply")
 	b.Text("#sent")
+	time.Sleep(10 * time.Millisecond)
+	if n, err := notices.Scan(ctx, time.Now()); err != nil || n != 1 {
+		t.Fatalf("notices after the reply: %d %v, want one email", n, err)
+	}
+	if email := notifytest.SendByEmail(t, s.Store, 1); email != "" {
+		for _, want := range []string{"To: pat@example.org", "Subject: You have a new message from your GP surgery", "Sign in to read it.", s.URL + "/patient/"} {
+			if !strings.Contains(email, want) {
+				t.Errorf("the email lacks %q:\n%s", want, email)
+			}
+		}
+		if strings.Contains(email, "nurse") || strings.Contains(email, "rash") {
+			t.Errorf("the email carries the conversation's words:\n%s", email)
+		}
+	}
 	b.Axe("workspace-conversation-replied")
 	b.Shot("workspace-conversation-replied")
 	b.Do(chromedp.Navigate(s.URL+"/workspace/requests"), chromedp.WaitVisible(chromedp.ID("request-queue")))

@@ -131,6 +131,10 @@ func TestMessagesOverHTTP(t *testing.T) {
 	if code != 200 || len(answers) != 1 {
 		t.Fatalf("conversation: %d, %d to answer", code, len(answers))
 	}
+	// No email or SMS on this stack: the page says the patient is not told.
+	if !strings.Contains(body, "Email and text messages are not connected, so the patient is not told about this reply") {
+		t.Fatal("the conversation does not say that the patient is not told of the reply")
+	}
 	if code, _, _ := desk.post(convo, url.Values{"patient": {me}, "answers": {answers[0][1]}, "reply": {""}}); code != http.StatusUnprocessableEntity {
 		t.Fatalf("empty reply: %d", code)
 	}
@@ -188,6 +192,9 @@ func TestMessagesOverHTTP(t *testing.T) {
 	code, body, _ = desk.get(reqPage)
 	if code != 200 || !strings.Contains(body, "Do you have chest pain") || !strings.Contains(body, "A cough for three weeks") {
 		t.Fatalf("request page: %d", code)
+	}
+	if !strings.Contains(body, "Not connected") {
+		t.Fatal("the request page does not say that email and text are not connected")
 	}
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(body)[1]
 	if code, body, _ := desk.post(reqPage, url.Values{"patient": {me}, "version": {version}, "reply": {"We will call"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "Select what the practice will do") {

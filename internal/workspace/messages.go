@@ -106,6 +106,10 @@ type conversationPage struct {
 	Answers []string
 	Reply   string
 	Sent    bool
+	// NoticeOn and Notice say whether the patient is told of a reply by
+	// email or text (reply_notice.go).
+	NoticeOn bool
+	Notice   string
 	// Conflict: someone replied or a message came in since the page was
 	// shown.
 	Conflict bool
@@ -129,6 +133,7 @@ func (ws *Workspace) conversationPage(w http.ResponseWriter, r *http.Request, v 
 		return nil, false
 	}
 	p.PatientOn, p.PatientVersion = clinical.MessagingOn(res), versionOf(res)
+	p.NoticeOn, p.Notice = ws.replyNotice()
 	_, p.MayChange = v.principal.ReachFor("Patient", auth.Update)
 	for _, m := range p.Messages {
 		if m.Awaiting && !m.FromPractice {

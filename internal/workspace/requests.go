@@ -75,7 +75,11 @@ type requestPage struct {
 	Reply    string
 	Outcomes []clinical.Choice
 	// Done is the outcome already recorded, once answered.
-	Done     string
+	Done string
+	// NoticeOn and Notice say whether the patient is told of the answer
+	// by email or text (reply_notice.go).
+	NoticeOn bool
+	Notice   string
 	Conflict bool
 }
 
@@ -99,6 +103,7 @@ func (ws *Workspace) requestPageOf(w http.ResponseWriter, r *http.Request, v *vi
 	p := &requestPage{page: ws.recordBase(v, "Online request", "", &patient), Task: t, Outcomes: clinical.RequestOutcomes,
 		Age: clinical.RequestQueueAge(t.Authored, ws.opts.Now(), t.Status == clinical.TaskInProgress), Done: clinical.OutcomeOf(res)}
 	p.Nav = ws.base(v, "", messagesNavLabel).Nav
+	p.NoticeOn, p.Notice = ws.replyNotice()
 	if qr, ok := strings.CutPrefix(t.Focus.Reference, "QuestionnaireResponse/"); ok {
 		q, err := ws.read(r.Context(), "QuestionnaireResponse", qr)
 		if err != nil {
