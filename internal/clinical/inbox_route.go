@@ -2,6 +2,7 @@ package clinical
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
@@ -9,9 +10,10 @@ import (
 // Whose inbox a result lands in: the clinician who asked for the test
 // (the practice's test request the report quotes, or the lab's named
 // requester), else the patient's usual GP; when that clinician has left
-// (their Practitioner is no longer active), nobody's in particular, so
-// that every clinician sees it on the practice's list rather than it
-// waiting for someone who will not come back. Every item stays on the
+// (their Practitioner is no longer active) or is away (an exception of
+// their rota covers now: leave, sickness, training), the next of them,
+// else nobody's in particular, so that every clinician sees it on the
+// practice's list rather than it waiting for someone who is not there. Every item stays on the
 // practice's list too: "for you" is a view, never the only way to it.
 
 // InboxForSystem tags an item with the clinician it is for
@@ -23,7 +25,7 @@ const InboxForSystem = "https://gpcloud.dev/fhir/CodeSystem/inbox-for"
 type RouteCandidates struct {
 	Requester, LabRequester, UsualGP Ref
 	// Active tells whether a Practitioner reference is of someone who
-	// still works here (false for unknown or left).
+	// works here and is not away now (false for unknown, left or away).
 	Active func(ref string) bool
 }
 
@@ -37,7 +39,7 @@ func RouteFor(c RouteCandidates) (Ref, string) {
 		}
 		if c.Active != nil && !c.Active(r.Reference) {
 			if left == "" {
-				left = firstNonEmpty(r.Display, "The clinician") + " no longer works here"
+				left = firstNonEmpty(r.Display, "The clinician") + " is away or no longer works here"
 			}
 			continue
 		}
@@ -95,4 +97,15 @@ func InboxFor(res fhir.Resource) Ref {
 		}
 	}
 	return Ref{}
+}
+
+// AwayAt tells whether one of a rota's exceptions covers t: the
+// clinician is away (leave, sickness, training).
+func AwayAt(exceptions []Exception, t time.Time) bool {
+	for _, e := range exceptions {
+		if !t.Before(e.From) && t.Before(e.To) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,9 @@
 package clinical
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestRouteFor(t *testing.T) {
 	patel := Ref{Reference: "Practitioner/patel", Display: "Dr Patel"}
@@ -32,5 +35,21 @@ func TestRouteFor(t *testing.T) {
 	}
 	if InboxFor(WithInboxFor(item, Ref{})).Reference != "" {
 		t.Error("untagging left the tag")
+	}
+}
+
+func TestAwayAt(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, UKTime) }
+	leave := []Exception{{From: day(7), To: day(12), Reason: "Annual leave"}}
+	for _, tc := range []struct {
+		at   time.Time
+		want bool
+	}{{day(6), false}, {day(7), true}, {day(11).Add(23 * time.Hour), true}, {day(12), false}} {
+		if got := AwayAt(leave, tc.at); got != tc.want {
+			t.Errorf("AwayAt(%s) = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+	if AwayAt(nil, day(8)) {
+		t.Error("away with no exceptions")
 	}
 }

@@ -186,13 +186,14 @@ func TestRerank(t *testing.T) {
 }
 
 // TestRouting: a result goes to whoever asked for the test, else the
-// patient's usual GP; a departed locum's result goes to the usual GP.
+// patient's usual GP; a departed locum's, or one on leave's, result goes
+// to the usual GP.
 func TestRouting(t *testing.T) {
 	for name, open := range stores() {
 		t.Run(name, func(t *testing.T) {
 			svc, in := setup(t, open)
 			ctx := context.Background()
-			for id, active := range map[string]bool{"gp": true, "locum": false, "nurse": true} {
+			for id, active := range map[string]bool{"gp": true, "locum": false, "nurse": true, "away": true} {
 				if _, err := svc.Update(ctx, "Practitioner", id, fhir.Resource{"resourceType": "Practitioner", "id": id, "active": active,
 					"name": []any{map[string]any{"family": id}}}, service.Precondition{}); err != nil {
 					t.Fatal(err)
@@ -214,12 +215,19 @@ func TestRouting(t *testing.T) {
 			}
 			request("N1", "nurse")
 			request("L1", "locum")
+			request("A1", "away")
+			// "away" is on leave now: an exception of her rota covers today.
+			sched := fhir.Resource{"resourceType": "Schedule", "active": true, "actor": []any{map[string]any{"reference": "Practitioner/away"}}}
+			clinical.SetRota(sched, nil, []clinical.Exception{{From: time.Now().Add(-24 * time.Hour), To: time.Now().Add(24 * time.Hour), Reason: "Annual leave"}})
+			if _, err := svc.Create(ctx, "Schedule", sched, ""); err != nil {
+				t.Fatal(err)
+			}
 			withOrder := func(n string) fhir.Resource {
 				r := report("Jones", 130)
 				r["basedOn"] = []any{map[string]any{"identifier": map[string]any{"system": clinical.OrderNumberSystem, "value": n}}}
 				return r
 			}
-			if err := pathfeed.Send(ctx, svc, withOrder("N1"), withOrder("L1"), report("Jones", 130)); err != nil {
+			if err := pathfeed.Send(ctx, svc, withOrder("N1"), withOrder("L1"), withOrder("A1"), report("Jones", 130)); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := in.Sort(ctx, 0); err != nil {
@@ -233,8 +241,8 @@ func TestRouting(t *testing.T) {
 			for _, r := range service.Matches(res.Resource) {
 				got[clinical.InboxFor(r).Reference]++
 			}
-			if got["Practitioner/nurse"] != 1 || got["Practitioner/gp"] != 2 || got["Practitioner/locum"] != 0 {
-				t.Errorf("routed: %v (want the nurse's request to her, the locum's and the unrequested to the usual GP)", got)
+			if got["Practitioner/nurse"] != 1 || got["Practitioner/gp"] != 3 || got["Practitioner/locum"] != 0 || got["Practitioner/away"] != 0 {
+				t.Errorf("routed: %v (want the nurse's request to her; the locum's, the one on leave's and the unrequested to the usual GP)", got)
 			}
 		})
 	}

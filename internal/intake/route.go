@@ -12,7 +12,7 @@ import (
 
 // Routed returns an item put into a record tagged with the clinician it
 // is for (clinical.RouteFor: who asked for the test, else the patient's
-// usual GP, never someone who has left). patient is the record's Patient
+// usual GP, never someone who has left or is away now). patient is the record's Patient
 // (nil: read it).
 func (in *Intake) Routed(ctx context.Context, item, patient fhir.Resource) (fhir.Resource, error) {
 	inc := clinical.IncomingOf(item)
@@ -49,6 +49,17 @@ func (in *Intake) Routed(ctx context.Context, item, patient fhir.Resource) (fhir
 			if out, err := in.Service.Read(ctx, "Practitioner", id); err == nil {
 				if p, err := fhir.Unmarshal(out.Version.Body); err == nil {
 					a = p["active"] != false
+				}
+			}
+			// Away now: an exception of one of their rotas covers now.
+			if a {
+				out, err := in.Service.Search(ctx, service.SearchRequest{Type: "Schedule", Params: url.Values{"actor": {ref}, "_count": {"20"}}})
+				if err == nil {
+					for _, sched := range service.Matches(out.Resource) {
+						if _, exceptions := clinical.RotaOf(sched); clinical.AwayAt(exceptions, in.Now()) {
+							a = false
+						}
+					}
 				}
 			}
 		}
