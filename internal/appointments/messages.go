@@ -2,14 +2,13 @@ package appointments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/changefeed"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/notify"
@@ -34,61 +33,18 @@ type Messages struct {
 	Wake func()
 }
 
-const (
-	checkpointKind = "appointment-messages"
-	checkpointID   = "checkpoint"
-	// overlap re-reads a few seconds before the checkpoint: versions
-	// committed out of order by their lastUpdated are not missed.
-	overlap = 5 * time.Second
-)
+// checkpointKind names the scan's checkpoint record.
+const checkpointKind = "appointment-messages"
 
 // Scan enqueues the messages of the Appointments changed since the last
 // scan; the first scan starts from now (older appointments get none).
 func (m *Messages) Scan(ctx context.Context, now time.Time) (int, error) {
-	since := now
-	if rec, err := m.Store.GetRecord(ctx, checkpointKind, checkpointID); err == nil {
-		if t, err := time.Parse(time.RFC3339Nano, string(rec.Body)); err == nil {
-			since = t
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return 0, err
-	} else {
-		return 0, m.checkpoint(ctx, now)
-	}
-	enqueued, latest := 0, since
-	for {
-		res, err := m.Service.Search(ctx, service.SearchRequest{Type: "Appointment", Params: url.Values{
-			"_lastUpdated": {"ge" + since.Add(-overlap).UTC().Format(time.RFC3339Nano)}, "_sort": {"_lastUpdated"}, "_count": {"200"}}})
-		if err != nil {
-			return enqueued, err
-		}
-		matches := Matches(res.Resource)
-		for _, appt := range matches {
-			n, err := m.enqueue(ctx, appt, now)
-			if err != nil {
-				return enqueued, fmt.Errorf("Appointment/%s: %w", appt.ID(), err)
-			}
-			enqueued += n
-			if t, err := time.Parse(time.RFC3339Nano, text(appt.Meta()["lastUpdated"])); err == nil && t.After(latest) {
-				latest = t
-			}
-		}
-		if len(matches) < 200 || !latest.After(since) {
-			break
-		}
-		since = latest
-	}
+	feed := changefeed.Feed{Store: m.Store, Service: m.Service, Kind: checkpointKind, Type: "Appointment"}
+	enqueued, err := feed.Scan(ctx, now, func(appt fhir.Resource) (int, error) { return m.enqueue(ctx, appt, now) })
 	if enqueued > 0 && m.Wake != nil {
 		m.Wake()
 	}
-	return enqueued, m.checkpoint(ctx, latest)
-}
-
-// checkpoint remembers how far the scan has read.
-func (m *Messages) checkpoint(ctx context.Context, t time.Time) error {
-	return m.Store.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutRecord(ctx, store.Record{Kind: checkpointKind, ID: checkpointID, Body: []byte(t.UTC().Format(time.RFC3339Nano))})
-	})
+	return enqueued, err
 }
 
 // enqueue puts one Appointment version's messages in the outbox, in one

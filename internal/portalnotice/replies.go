@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/changefeed"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/notify"
@@ -39,14 +39,8 @@ type Replies struct {
 	Wake func()
 }
 
-const (
-	checkpointKind = "portal-reply-notices"
-	checkpointID   = "checkpoint"
-	// overlap re-reads a few seconds before the checkpoint: replies
-	// committed out of order by their lastUpdated are not missed.
-	overlap = 5 * time.Second
-	page    = 200
-)
+// checkpointKind names the scan's checkpoint record.
+const checkpointKind = "portal-reply-notices"
 
 // NoticeKey is the outbox key of the notice of a reply on a channel to
 // one address (two parents may both be told). The address is hashed: a
@@ -59,50 +53,13 @@ func NoticeKey(replyID, channel, to string) string {
 // Scan enqueues the notices of replies written since the last scan; the
 // first scan starts from now (older replies are not announced).
 func (r *Replies) Scan(ctx context.Context, now time.Time) (int, error) {
-	since := now
-	if rec, err := r.Store.GetRecord(ctx, checkpointKind, checkpointID); err == nil {
-		if t, err := time.Parse(time.RFC3339Nano, string(rec.Body)); err == nil {
-			since = t
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return 0, err
-	} else {
-		return 0, r.checkpoint(ctx, now)
-	}
-	enqueued, latest := 0, since
-	for {
-		res, err := r.Service.Search(ctx, service.SearchRequest{Type: "Communication", Params: url.Values{
-			"category":     {clinical.MessageKindSystem + "|" + clinical.MessagePractice},
-			"_lastUpdated": {"ge" + since.Add(-overlap).UTC().Format(time.RFC3339Nano)}, "_sort": {"_lastUpdated"}, "_count": {fmt.Sprint(page)}}})
-		if err != nil {
-			return enqueued, err
-		}
-		matches := service.Matches(res.Resource)
-		for _, reply := range matches {
-			n, err := r.enqueue(ctx, reply, now)
-			if err != nil {
-				return enqueued, fmt.Errorf("Communication/%s: %w", reply.ID(), err)
-			}
-			enqueued += n
-			if t, err := time.Parse(time.RFC3339Nano, str(reply.Meta()["lastUpdated"])); err == nil && t.After(latest) {
-				latest = t
-			}
-		}
-		if len(matches) < page || !latest.After(since) {
-			break
-		}
-		since = latest
-	}
+	feed := changefeed.Feed{Store: r.Store, Service: r.Service, Kind: checkpointKind, Type: "Communication",
+		Params: url.Values{"category": {clinical.MessageKindSystem + "|" + clinical.MessagePractice}}}
+	enqueued, err := feed.Scan(ctx, now, func(reply fhir.Resource) (int, error) { return r.enqueue(ctx, reply, now) })
 	if enqueued > 0 && r.Wake != nil {
 		r.Wake()
 	}
-	return enqueued, r.checkpoint(ctx, latest)
-}
-
-func (r *Replies) checkpoint(ctx context.Context, t time.Time) error {
-	return r.Store.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutRecord(ctx, store.Record{Kind: checkpointKind, ID: checkpointID, Body: []byte(t.UTC().Format(time.RFC3339Nano))})
-	})
+	return enqueued, err
 }
 
 // enqueue puts one reply's notices in the outbox, in one transaction.
