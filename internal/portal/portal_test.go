@@ -17,6 +17,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/pathfeed"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
@@ -309,9 +310,31 @@ func TestPortalOverHTTP(t *testing.T) {
 	}
 
 	// The record; not for an identity proven only to P5 (appointments and
-	// requests are).
-	if code, body, _ := pat.get("/patient/record"); code != 200 || !strings.Contains(body, meds[0].Name) {
-		t.Fatalf("record: %d", code)
+	// requests are). A filed result is shown with what the practice
+	// decided, and not the clinician's comment; one waiting to be filed,
+	// and one hidden from the patient, are not.
+	banner := clinical.Banner{ID: me, Name: "Me"}
+	filedResult := pathfeed.Report{Patient: pathfeed.Patient{Family: "Me"}, Title: "Thyroid function", Lab: "Lab", Issued: time.Now(),
+		Tests: []pathfeed.Test{{Name: "TSH", Unit: "mU/L", Value: 7.9, Low: 0.4, High: 4.0}}}.Resource()
+	filedResult = clinical.Filed(clinical.MatchTo(filedResult, banner), clinical.Filing{Action: "appointment", Comment: "STAFF-ONLY-COMMENT"}, time.Now())
+	waiting := clinical.MatchTo(pathfeed.Report{Patient: pathfeed.Patient{Family: "Me"}, Title: "Waiting to be filed", Lab: "Lab", Issued: time.Now(),
+		Tests: []pathfeed.Test{{Name: "Sodium", Unit: "mmol/L", Value: 140, Low: 133, High: 146}}}.Resource(), banner)
+	hidden := clinical.Filed(clinical.MatchTo(pathfeed.Report{Patient: pathfeed.Patient{Family: "Me"}, Title: "Hidden from the patient", Lab: "Lab", Issued: time.Now(),
+		Tests: []pathfeed.Test{{Name: "X", Unit: "u", Value: 1, Low: 0, High: 2}}}.Resource(), banner), clinical.Filing{Action: "none"}, time.Now())
+	hidden["meta"].(map[string]any)["security"] = []any{map[string]any{"system": clinical.ActCodeSystem, "code": clinical.NoPatientDisclosure}}
+	for _, r := range []fhir.Resource{filedResult, waiting, hidden} {
+		if _, err := s.Service.Create(context.Background(), "DiagnosticReport", r, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recCode, recBody, _ := pat.get("/patient/record")
+	if recCode != 200 || !strings.Contains(recBody, meds[0].Name) {
+		t.Fatalf("record: %d", recCode)
+	}
+	if !strings.Contains(recBody, "Thyroid function") || !strings.Contains(recBody, "7.9 mU/L") || !strings.Contains(recBody, "book a routine appointment") ||
+		strings.Contains(recBody, "STAFF-ONLY-COMMENT") || strings.Contains(recBody, "Waiting to be filed") || strings.Contains(recBody, "Hidden from the patient") {
+		t.Errorf("results on the record page: filed shown %v, comment hidden %v, waiting hidden %v, NOPAT hidden %v",
+			strings.Contains(recBody, "Thyroid function"), !strings.Contains(recBody, "STAFF-ONLY-COMMENT"), !strings.Contains(recBody, "Waiting to be filed"), !strings.Contains(recBody, "Hidden from the patient"))
 	}
 	low := signIn(t, s, &identity.User{ID: "low", Name: "Low", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P5"})
 	if code, body, _ := low.get("/patient/record"); code != 200 || !strings.Contains(body, "no-access") || strings.Contains(body, meds[0].Name) {

@@ -13,15 +13,16 @@ import (
 // The record: what clinical.RecordAccess allows this viewer of this
 // patient (a summary, or nothing with the reason), read as the user
 // through the service, with entries labelled NOPAT left out everywhere.
-// Test results are not shown: a result must be filed by a clinician
-// before a patient sees it, and gpcloud does not yet record filing, so
-// showing results would show unfiled ones (hazard H-1005).
+// Test results are shown once a clinician has filed them, with what the
+// practice decided (clinical.PatientResults): never one waiting in the
+// inbox (hazard H-1005).
 
 type recordPage struct {
 	page
 	Level   string
 	Why     string
 	Summary clinical.Summary
+	Results []clinical.PatientResult
 }
 
 func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -37,10 +38,11 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		pt.pages.Render(w, "record", http.StatusOK, p)
 		return
 	}
-	// The five searches run at once: the page waits for the slowest,
+	// The searches run at once: the page waits for the slowest,
 	// not the sum (the largest records' Observations and medicines take
 	// most of it).
 	var in clinical.SummaryInput
+	var reports []fhir.Resource
 	queries := []struct {
 		typ    string
 		params url.Values
@@ -51,6 +53,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies},
 		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations},
 		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations},
+		{"DiagnosticReport", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-issued"}, "_count": {"20"}}, &reports},
 	}
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
@@ -69,5 +72,10 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	p.Summary = clinical.Summarise(in, pt.opts.Now())
+	var filed []clinical.Incoming
+	for _, r := range reports { // NOPAT ones are already left out
+		filed = append(filed, clinical.IncomingOf(r))
+	}
+	p.Results = clinical.PatientResults(filed, nil)
 	pt.pages.Render(w, "record", http.StatusOK, p)
 }
