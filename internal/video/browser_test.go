@@ -302,6 +302,7 @@ func TestBrowserVideoCall(t *testing.T) {
 	}
 	doc.Axe("call page, consultation with errors")
 	doc.Shot("video-consultation-error")
+	doc.Narrow("video-consultation-error", 320)
 	before := mediaStats(doc)
 	doc.Do(chromedp.Clear(chromedp.ID("diastolic")), chromedp.SendKeys(chromedp.ID("diastolic"), "96"),
 		chromedp.Click(chromedp.ID("save")))
