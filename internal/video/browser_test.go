@@ -287,6 +287,63 @@ func TestBrowserVideoCall(t *testing.T) {
 	// The reload rejoined the GP: media flows again.
 	flowing(t, doc, "the GP after reloading")
 
+	// The consultation form beside the video: the GP types while talking
+	// and saves; an error shows the error summary in the form; saving
+	// never reloads the page (the marker survives) and media still flows.
+	doc.Do(chromedp.WaitVisible(chromedp.CSS("#call-consultation #consultation-form")))
+	doc.Eval(`window.gpNoReload = "still here"`)
+	doc.Do(chromedp.SendKeys(chromedp.ID("t0-q"), "Rash on forearm"),
+		chromedp.SendKeys(chromedp.ID("t0-history"), "Itchy rash on the left forearm for three days."),
+		chromedp.SendKeys(chromedp.ID("t0-plan"), "Emollient; photo kept; review if spreading."),
+		chromedp.SendKeys(chromedp.ID("systolic"), "150"), chromedp.SendKeys(chromedp.ID("diastolic"), "960"), chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.CSS("#call-consultation .nhsuk-error-summary")))
+	if got := doc.Eval(`document.activeElement.className`); !strings.Contains(got, "nhsuk-error-summary") {
+		t.Errorf("focus after an error is on %q, not the error summary", got)
+	}
+	doc.Axe("call page, consultation with errors")
+	doc.Shot("video-consultation-error")
+	doc.Narrow("video-consultation-error", 320)
+	before := mediaStats(doc)
+	doc.Do(chromedp.Clear(chromedp.ID("diastolic")), chromedp.SendKeys(chromedp.ID("diastolic"), "96"),
+		chromedp.Click(chromedp.ID("save")))
+	waitText(t, doc, "#call-consultation", "The consultation is saved")
+	if got := doc.Eval(`window.gpNoReload || "reloaded"`); got != "still here" {
+		t.Fatalf("saving the consultation reloaded the call page: %s", got)
+	}
+	after := flowing(t, doc, "the GP after saving the consultation")
+	if after.Video <= before.Video || after.Audio <= before.Audio {
+		t.Fatalf("media stopped after saving: before %+v after %+v", before, after)
+	}
+	doc.Axe("call page, consultation saved")
+	doc.Shot("video-consultation-saved")
+	comps, err := s.Store.Find(context.Background(), store.FindQuery{Type: "Composition"})
+	if err != nil || len(comps) != 1 {
+		t.Fatalf("consultations recorded: %d %v", len(comps), err)
+	}
+	comp, _ := s.Store.Read(context.Background(), "Composition", comps[0])
+	if body := string(comp.Body); !strings.Contains(body, `"title":"Video consultation"`) || !strings.Contains(body, `"title":"Rash on forearm"`) {
+		t.Fatalf("the consultation in the record: %s", body)
+	}
+	c, _ := fhir.Unmarshal(comp.Body)
+	enc, _ := s.Store.Read(context.Background(), "Encounter", strings.TrimPrefix(c["encounter"].(map[string]any)["reference"].(string), "Encounter/"))
+	if !strings.Contains(string(enc.Body), "Appointment/"+w.appt) {
+		t.Fatalf("the consultation's Encounter is not linked to the appointment: %s", enc.Body)
+	}
+	histories, _ := s.Store.Find(context.Background(), store.FindQuery{Type: "Observation"})
+	history := false
+	for _, id := range histories {
+		if o, _ := s.Store.Read(context.Background(), "Observation", id); strings.Contains(string(o.Body), "Itchy rash on the left forearm") {
+			history = true
+		}
+	}
+	if !history {
+		t.Fatal("the history typed on the call page is not in the record")
+	}
+	if a := appointmentStatus(t, s.Store, w.appt); a["status"] != "fulfilled" {
+		t.Fatalf("saving the consultation left the appointment %v", a["status"])
+	}
+	flowing(t, pat, "the patient after the GP saved the consultation")
+
 	doc.ClickAndLoad("#end-call")
 	waitText(t, pat, "#call-ended", "The call has ended")
 	pat.Shot("video-ended")

@@ -37,6 +37,7 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 		ws.failed(w, r, v, err)
 		return
 	}
+	p.Embedded = embedded(r)
 	p.OtherDrafts = ws.otherDrafts(r.Context(), v, patient.ID)
 	if form := ws.loadDraft(r.Context(), v, patient.ID); form != nil {
 		var c clinical.Consultation
@@ -61,7 +62,22 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 	if id := r.URL.Query().Get("appointment"); id != "" && labelOf(p.Appointments, "Appointment/"+id) != "" {
 		p.Appointment = "Appointment/" + id
 	}
-	ws.pages.Render(w, "consultation", http.StatusOK, p)
+	ws.renderConsult(w, p, http.StatusOK)
+}
+
+// embedded reports whether the form is the one on the video call page
+// (?embed=call when loaded, a hidden field when posted).
+func embedded(r *http.Request) bool { return r.FormValue("embed") == "call" }
+
+// renderConsult writes the consultation form: the whole page, or on the
+// call page only the form with its error summary (htmx swaps it into its
+// container; the call page around it is never reloaded).
+func (ws *Workspace) renderConsult(w http.ResponseWriter, p *consultPage, status int) {
+	if p.Embedded {
+		ws.pages.Fragment(w, "consultation", "embedded", status, p)
+		return
+	}
+	ws.pages.Render(w, "consultation", status, p)
 }
 
 // consultPatient reads the record's patient and refuses a role that may
@@ -104,13 +120,14 @@ func (ws *Workspace) saveConsultation(w http.ResponseWriter, r *http.Request, v 
 		ws.failed(w, r, v, err)
 		return
 	}
+	p.Embedded = embedded(r)
 	var c clinical.Consultation
 	errs := parseConsultForm(r.PostForm, p, &c)
 	action := r.PostFormValue("action")
 	if action != "save" {
 		ws.saveDraft(r.Context(), v, patient.ID, r.PostForm)
 		ws.formAction(r.Context(), p, action)
-		ws.pages.Render(w, "consultation", http.StatusOK, p)
+		ws.renderConsult(w, p, http.StatusOK)
 		return
 	}
 	c.PatientID, c.Practice = patient.ID, v.principal.Practice
@@ -129,7 +146,7 @@ func (ws *Workspace) saveConsultation(w http.ResponseWriter, r *http.Request, v 
 	if len(errs) > 0 {
 		ws.saveDraft(r.Context(), v, patient.ID, r.PostForm)
 		fieldErrors(&p.page, errs, consultFieldOrder(p))
-		ws.pages.Render(w, "consultation", http.StatusUnprocessableEntity, p)
+		ws.renderConsult(w, p, http.StatusUnprocessableEntity)
 		return
 	}
 	stored, err := ws.problemsOf(r.Context(), c)
@@ -155,6 +172,11 @@ func (ws *Workspace) saveConsultation(w http.ResponseWriter, r *http.Request, v 
 		return
 	}
 	ws.dropDraft(r.Context(), v, patient.ID)
+	if p.Embedded {
+		// On the call page: the saved confirmation in the form's place.
+		ws.pages.Fragment(w, "consultation", "embedded-saved", http.StatusOK, map[string]string{"Patient": patient.ID, "Encounter": enc})
+		return
+	}
 	http.Redirect(w, r, "/workspace/patients/"+patient.ID+"/consultations/"+enc+"?saved=1", http.StatusSeeOther)
 }
 
@@ -257,9 +279,13 @@ func (ws *Workspace) autosave(w http.ResponseWriter, r *http.Request, v *visit) 
 // the record in the URL (two tabs, two patients).
 func (ws *Workspace) samePatient(w http.ResponseWriter, r *http.Request, v *visit, patient clinical.Banner) bool {
 	if got := r.PostFormValue("patient"); got != patient.ID {
-		ws.message(w, r, v, http.StatusConflict, "Not saved: wrong patient",
-			"This form was opened for a different patient from the record it was sent to, so nothing was saved. "+
-				"Close the other tabs, open the patient's record again and check the banner before saving.")
+		const msg = "This form was opened for a different patient from the record it was sent to, so nothing was saved. " +
+			"Close the other tabs, open the patient's record again and check the banner before saving."
+		if embedded(r) {
+			ws.pages.Fragment(w, "consultation", "embedded-refused", http.StatusConflict, msg)
+			return false
+		}
+		ws.message(w, r, v, http.StatusConflict, "Not saved: wrong patient", msg)
 		return false
 	}
 	return true
@@ -345,12 +371,12 @@ func (ws *Workspace) writeFailed(w http.ResponseWriter, r *http.Request, v *visi
 		switch fe.Status {
 		case http.StatusConflict, http.StatusPreconditionFailed:
 			p.AddError("reason", "Someone else changed this consultation or its problems while you were editing, so nothing was saved. Open it again to see their changes.")
-			ws.pages.Render(w, "consultation", http.StatusConflict, p)
+			ws.renderConsult(w, p, http.StatusConflict)
 			return
 		case http.StatusBadRequest, http.StatusUnprocessableEntity:
 			ws.opts.Logger.Error("consultation refused", "path", r.URL.Path, "error", err)
 			p.AddError("type", "The record refused this consultation, so nothing was saved. Your draft is kept.")
-			ws.pages.Render(w, "consultation", http.StatusUnprocessableEntity, p)
+			ws.renderConsult(w, p, http.StatusUnprocessableEntity)
 			return
 		}
 	}

@@ -22,7 +22,10 @@ import (
 type consultPage struct {
 	page
 	Action string // where the form posts
-	Amend  bool
+	// Embedded: the form is on the video call page (?embed=call), loaded
+	// and posted by htmx into its container so the call never reloads.
+	Embedded bool
+	Amend    bool
 	// Version is the Composition's version the amendment started from:
 	// a save is refused when someone changed it since.
 	Version, Reason string

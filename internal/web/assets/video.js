@@ -438,3 +438,23 @@ function call () {
     say('media-refused-text', mediaProblem(err))
   }).finally(connect)
 }
+
+// The consultation form beside the video (#call-consultation): htmx loads
+// it and posts it into its own container, so saving never reloads the
+// page (which would drop the call). A form with errors (422) or a refused
+// save (409) is swapped in too, to show its error summary; focus goes to
+// the error summary or the saved confirmation, as after a page load.
+const consult = $('call-consultation')
+if (consult) {
+  document.body.addEventListener('htmx:beforeSwap', (e) => {
+    if (e.detail.target === consult && [409, 422].includes(e.detail.xhr.status)) {
+      e.detail.shouldSwap = true
+      e.detail.isError = false
+    }
+  })
+  document.body.addEventListener('htmx:afterSwap', (e) => {
+    if (e.detail.target !== consult || e.detail.requestConfig.verb === 'get') return
+    const to = consult.querySelector('.nhsuk-error-summary, #saved')
+    if (to) to.focus()
+  })
+}
