@@ -51,6 +51,9 @@ func (ws *Workspace) newConsultation(w http.ResponseWriter, r *http.Request, v *
 			typ = t.Key
 		}
 		c := clinical.Consultation{Type: typ, Start: now}
+		if typ == "video" || typ == "telephone" {
+			c.Place = clinical.Ref{Display: labelOf(p.Places, "remote")} // a call is remote
+		}
 		// ?appointment= (the video call page) links the appointment.
 		if a := "Appointment/" + r.URL.Query().Get("appointment"); labelOf(p.Appointments, a) != "" {
 			c.Appointment = a

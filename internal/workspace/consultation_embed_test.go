@@ -22,6 +22,14 @@ func TestConsultationEmbedded(t *testing.T) {
 		!strings.Contains(body, `value="video" checked`) {
 		t.Fatalf("the embedded form: %.800s", body)
 	}
+	// A call's consultation is remote; one in the surgery has no place
+	// chosen for the clinician.
+	if body := getBody(t, se, "/workspace/patients/"+a+"/consultations/new?type=video&embed=call"); !strings.Contains(body, `value="remote" selected`) {
+		t.Error("a video consultation's place is not remote")
+	}
+	if body := getBody(t, se, "/workspace/patients/"+a+"/consultations/new"); strings.Contains(body, `value="remote" selected`) {
+		t.Error("a face-to-face consultation's place is remote")
+	}
 	if body := getBody(t, se, "/workspace/patients/"+a+"/consultations/new"); !strings.Contains(body, "<html") || strings.Contains(body, `name="embed"`) {
 		t.Error("the consultation page without embed is not the whole page")
 	}
