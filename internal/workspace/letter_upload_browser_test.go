@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -48,7 +49,18 @@ func TestBrowserScannedLetter(t *testing.T) {
 	b.Shot("letter-upload-errors")
 	b.Narrow("letter-upload-errors", 320)
 	fill := func(file string) {
-		b.Do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
+		// The page may still be settling after the last post: a node
+		// found in the old document is gone, so try again.
+		var err error
+		for i := 0; i < 5; i++ {
+			if err = chromedp.Do(b.Ctx, chromedp.WaitVisible(chromedp.ID("add-letter")), chromedp.SetUploadFiles(chromedp.ID("file"), []string{file})); err == nil {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatalf("choosing the file: %v", err)
+		}
 		b.Do(chromedp.Click(chromedp.ID("kind-discharge")), chromedp.SetValue(chromedp.ID("from"), "Leeds General Infirmary"),
 			chromedp.SetValue(chromedp.ID("date-day"), "28"), chromedp.SetValue(chromedp.ID("date-month"), "11"), chromedp.SetValue(chromedp.ID("date-year"), "2026"))
 	}
