@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -34,7 +35,7 @@ type recallRow struct {
 	Href    string
 }
 
-func (ws *Workspace) recallRows(found []map[string]any) []recallRow {
+func (ws *Workspace) recallRows(found []fhir.Resource) []recallRow {
 	now := ws.opts.Now()
 	var rows []recallRow
 	for _, res := range found {
@@ -60,15 +61,10 @@ func (ws *Workspace) recallsPageOf(w http.ResponseWriter, r *http.Request, v *vi
 	if !ok {
 		return nil, false
 	}
-	out, err := ws.opts.Service.Search(r.Context(), service.SearchRequest{Type: "ServiceRequest",
-		Params: url.Values{"patient": {"Patient/" + patient.ID}, "category": {clinical.RecallCategoryToken}, "_count": {"200"}}})
+	found, err := ws.recordEntries(r.Context(), "ServiceRequest", patient.ID, url.Values{"category": {clinical.RecallCategoryToken}, "_count": {"200"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
-	}
-	var found []map[string]any
-	for _, res := range searchMatches(out.Resource) {
-		found = append(found, res)
 	}
 	p := &recallsPage{page: ws.recordBase(v, "Recalls", "Recalls", &patient), Recalls: ws.recallRows(found), Kinds: clinical.RecallKinds,
 		Saved:    map[string]string{"added": "Recall set.", "done": "Recall done.", "cancel": "Recall cancelled."}[r.URL.Query().Get("saved")],
@@ -149,10 +145,7 @@ func (ws *Workspace) dueRecalls(w http.ResponseWriter, r *http.Request, v *visit
 		ws.failed(w, r, v, err)
 		return
 	}
-	var found []map[string]any
-	for _, res := range searchMatches(out.Resource) {
-		found = append(found, res)
-	}
+	found := searchMatches(out.Resource)
 	p := &recallsPage{page: ws.base(v, "Recalls due", recallsNavLabel), Recalls: ws.recallRows(found), Practice: true}
 	ws.pages.Render(w, "recalls", http.StatusOK, p)
 }

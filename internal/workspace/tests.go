@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -33,7 +34,7 @@ type testRow struct {
 	Href        string
 }
 
-func (ws *Workspace) testRows(found []map[string]any) []testRow {
+func (ws *Workspace) testRows(found []fhir.Resource) []testRow {
 	now := ws.opts.Now()
 	var rows []testRow
 	for _, res := range found {
@@ -57,15 +58,10 @@ func (ws *Workspace) testsPageOf(w http.ResponseWriter, r *http.Request, v *visi
 	if !ok {
 		return nil, false
 	}
-	out, err := ws.opts.Service.Search(r.Context(), service.SearchRequest{Type: "ServiceRequest",
-		Params: url.Values{"patient": {"Patient/" + patient.ID}, "category": {clinical.LabCategoryToken}, "_count": {"200"}, "_sort": {"-authored"}}})
+	found, err := ws.recordEntries(r.Context(), "ServiceRequest", patient.ID, url.Values{"category": {clinical.LabCategoryToken}, "_count": {"200"}, "_sort": {"-authored"}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, false
-	}
-	var found []map[string]any
-	for _, res := range searchMatches(out.Resource) {
-		found = append(found, res)
 	}
 	p := &testsPage{page: ws.recordBase(v, "Tests", "Tests", &patient), Requests: ws.testRows(found), Urgencies: clinical.TestUrgencies,
 		Form: clinical.NewTestRequest{Urgency: "routine"}, MayWrite: v.user.Role.IsClinician()}
@@ -116,10 +112,7 @@ func (ws *Workspace) outstandingTests(w http.ResponseWriter, r *http.Request, v 
 		ws.failed(w, r, v, err)
 		return
 	}
-	var found []map[string]any
-	for _, res := range searchMatches(out.Resource) {
-		found = append(found, res)
-	}
+	found := searchMatches(out.Resource)
 	p := &testsPage{page: ws.base(v, "Outstanding tests", inboxNavLabel), Requests: ws.testRows(found), Practice: true, Outstanding: true}
 	ws.pages.Render(w, "tests", http.StatusOK, p)
 }
