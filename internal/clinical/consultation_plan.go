@@ -1,8 +1,6 @@
 package clinical
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -401,7 +399,7 @@ func (b *planner) start(slot, typ string) fhir.Resource {
 			return cloneResource(old)
 		}
 	}
-	b.refs[slot] = "urn:uuid:" + newUUID()
+	b.refs[slot] = "urn:uuid:" + fhir.NewUUID()
 	return fhir.Resource{"resourceType": typ}
 }
 
@@ -454,7 +452,7 @@ func (p Plan) Bundle(patientID string, who Ref, reason string, now time.Time) (f
 		if p.Nullify || len(p.Retracted) == len(p.Changes) {
 			activity = "NULLIFY"
 		}
-		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + newUUID(),
+		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + fhir.NewUUID(),
 			"resource": map[string]any(ProvenanceOf(patientID, targets, who, reason, activity, now)),
 			"request":  map[string]any{"method": "POST", "url": "Provenance"}})
 	}
@@ -597,15 +595,6 @@ func normalised(r fhir.Resource) (fhir.Resource, error) {
 		return nil, err
 	}
 	return fhir.Unmarshal(body)
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // PlanRetraction marks resources entered in error (never deleted) and

@@ -143,7 +143,7 @@ func (m NewMessage) Resources(by MessageSender, now time.Time) (comm, binary fhi
 	}
 	if m.Attachment != nil {
 		ct, _ := CheckAttachment(*m.Attachment)
-		binaryURN = "urn:uuid:" + newUUID()
+		binaryURN = "urn:uuid:" + fhir.NewUUID()
 		binary = fhir.Resource{"resourceType": "Binary", "contentType": ct,
 			"securityContext": map[string]any{"reference": "Patient/" + by.PatientID},
 			"data":            base64.StdEncoding.EncodeToString(m.Attachment.Data)}

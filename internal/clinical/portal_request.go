@@ -207,7 +207,7 @@ type PortalRequester struct {
 // Resources returns the request as a QuestionnaireResponse and a triage
 // Task owned by the practice, linked by a urn for one transaction.
 func (q OnlineRequest) Resources(by PortalRequester, ref string, now time.Time) (qr, task fhir.Resource, qrURN string) {
-	qrURN = "urn:uuid:" + newUUID()
+	qrURN = "urn:uuid:" + fhir.NewUUID()
 	items := []any{item("kind", "What do you need help with?", valueString(map[string]string{RequestMedical: "A medical problem", RequestAdmin: "An admin request"}[q.Kind]))}
 	if q.Kind == RequestMedical {
 		for _, f := range RedFlags {

@@ -362,7 +362,7 @@ func EpisodeOf(r Registration, patientRef string, practice Practice) fhir.Resour
 // second transaction, waiting on the first's lock, finds both and
 // writes nothing).
 func RegistrationBundle(r Registration, practice Practice) fhir.Resource {
-	patientURL, episodeURL := "urn:uuid:"+newUUID(), "urn:uuid:"+newUUID()
+	patientURL, episodeURL := "urn:uuid:"+fhir.NewUUID(), "urn:uuid:"+fhir.NewUUID()
 	patient := PatientOf(nil, r.Demographics, practice, r.GP, "")
 	if r.PreviousAddress != "" || r.PreviousPostcode != "" {
 		old := map[string]any{"use": "old", "period": map[string]any{"end": r.Start.Format("2006-01-02")}}

@@ -192,7 +192,7 @@ func ReregistrationBundle(patient fhir.Resource, r Registration, practice Practi
 		}
 	}
 	ep := EpisodeOf(r, "Patient/"+patient.ID(), practice)
-	entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + newUUID(), "resource": map[string]any(ep),
+	entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + fhir.NewUUID(), "resource": map[string]any(ep),
 		"request": map[string]any{"method": "POST", "url": "EpisodeOfCare"}})
 	return transaction(entries...)
 }

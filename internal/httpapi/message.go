@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
@@ -86,7 +85,7 @@ func (a *API) processMessage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	header := map[string]any{"resourceType": "MessageHeader", "id": newMessageID(),
+	header := map[string]any{"resourceType": "MessageHeader", "id": fhir.NewUUID(),
 		"source":   map[string]any{"name": "gpcloud", "endpoint": a.svc.BaseURL()},
 		"response": map[string]any{"identifier": info.ID, "code": "ok"}}
 	if ev, ok := msg["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)["eventCoding"]; ok {
@@ -97,7 +96,7 @@ func (a *API) processMessage(w http.ResponseWriter, r *http.Request) {
 	if focus != nil {
 		header["focus"] = focus
 	}
-	writeResourceValue(w, r, http.StatusOK, fhir.Resource{"resourceType": "Bundle", "id": newMessageID(), "type": "message",
+	writeResourceValue(w, r, http.StatusOK, fhir.Resource{"resourceType": "Bundle", "id": fhir.NewUUID(), "type": "message",
 		"entry": []any{map[string]any{"fullUrl": "urn:uuid:" + header["id"].(string), "resource": header}}})
 }
 
@@ -116,14 +115,6 @@ func reportID(dr fhir.Resource) string {
 		}
 	}
 	return ""
-}
-
-func newMessageID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func anyList(v any) []any { l, _ := v.([]any); return l }

@@ -154,7 +154,7 @@ func (ws *Workspace) fileItem(w http.ResponseWriter, r *http.Request, v *visit) 
 	entries := []any{map[string]any{"resource": map[string]any(clinical.Filed(res, p.Form, now)), "request": map[string]any{"method": "PUT",
 		"url": p.Item.Type + "/" + p.Item.ID, "ifMatch": `W/"` + p.Item.Version + `"`}}}
 	if needsTask {
-		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + entryUUID(), "resource": map[string]any(task), "request": map[string]any{"method": "POST", "url": "Task"}})
+		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + fhir.NewUUID(), "resource": map[string]any(task), "request": map[string]any{"method": "POST", "url": "Task"}})
 	}
 	if _, err := ws.opts.Service.ProcessBundle(r.Context(), fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": entries}, service.BundleOptions{}); err != nil {
 		ws.entryFailed(w, r, v, err)

@@ -141,7 +141,7 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	var plan clinical.Plan
 	for i, t := range todo {
-		issueRef := "urn:uuid:" + entryUUID()
+		issueRef := "urn:uuid:" + fhir.NewUUID()
 		issue, err := ready(clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now))
 		if err != nil {
 			ws.failed(w, r, v, err)
@@ -149,7 +149,7 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		}
 		var refs []any
 		for _, wn := range warnings[i] {
-			ref := "urn:uuid:" + entryUUID()
+			ref := "urn:uuid:" + fhir.NewUUID()
 			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, base.Banner.ID, issueRef, who.Ref, reason, now)})
 			refs = append(refs, map[string]any{"reference": ref})
 		}

@@ -298,11 +298,11 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 	}
 	now := ws.opts.Now()
-	authRef := "urn:uuid:" + entryUUID()
+	authRef := "urn:uuid:" + fhir.NewUUID()
 	var plan clinical.Plan
 	var issues []any
 	for _, wn := range p.Warnings {
-		ref := "urn:uuid:" + entryUUID()
+		ref := "urn:uuid:" + fhir.NewUUID()
 		plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, p.Banner.ID, authRef, who.Ref, p.Reason, now)})
 		issues = append(issues, map[string]any{"reference": ref})
 	}
@@ -326,7 +326,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 			ws.failed(w, r, v, err)
 			return
 		}
-		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + entryUUID(), Resource: issue})
+		plan.Changes = append(plan.Changes, clinical.Change{Ref: "urn:uuid:" + fhir.NewUUID(), Resource: issue})
 	}
 	if old != nil {
 		// The old authorisation is completed in the same transaction,

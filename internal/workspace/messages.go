@@ -191,7 +191,7 @@ func (ws *Workspace) reply(w http.ResponseWriter, r *http.Request, v *visit) {
 				"request": map[string]any{"method": "PUT", "url": "Communication/" + m.ID, "ifMatch": `W/"` + m.Version + `"`}})
 		}
 	}
-	entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + entryUUID(), "resource": map[string]any(rep.Resource(ws.opts.Now())),
+	entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + fhir.NewUUID(), "resource": map[string]any(rep.Resource(ws.opts.Now())),
 		"request": map[string]any{"method": "POST", "url": "Communication"}})
 	bundle := fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": entries}
 	if _, err := ws.opts.Service.ProcessBundle(r.Context(), bundle, service.BundleOptions{}); err != nil {

@@ -2,8 +2,6 @@ package workspace
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -111,7 +109,7 @@ func rxFinding(form url.Values) bool { return strings.HasPrefix(form.Get("action
 
 // addEntry writes a new resource of the record in one transaction.
 func (ws *Workspace) addEntry(ctx context.Context, patientID string, res fhir.Resource, who clinical.Ref) error {
-	plan := clinical.Plan{Changes: []clinical.Change{{Ref: "urn:uuid:" + entryUUID(), Resource: res}}}
+	plan := clinical.Plan{Changes: []clinical.Change{{Ref: "urn:uuid:" + fhir.NewUUID(), Resource: res}}}
 	_, err := ws.write(ctx, plan, patientID, who, "")
 	return err
 }
@@ -181,13 +179,4 @@ type rxDate struct{ Day, Month, Year string }
 
 func rxDateOf(form url.Values, field string) rxDate {
 	return rxDate{form.Get(field + "-day"), form.Get(field + "-month"), form.Get(field + "-year")}
-}
-
-func entryUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

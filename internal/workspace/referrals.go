@@ -176,7 +176,7 @@ func (ws *Workspace) createReferral(w http.ResponseWriter, r *http.Request, v *v
 		ws.pages.Render(w, "referral-new", http.StatusUnprocessableEntity, p)
 		return
 	}
-	srRef, letterRef := "urn:uuid:"+entryUUID(), "urn:uuid:"+entryUUID()
+	srRef, letterRef := "urn:uuid:"+fhir.NewUUID(), "urn:uuid:"+fhir.NewUUID()
 	bundle := fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": []any{
 		map[string]any{"fullUrl": srRef, "resource": map[string]any(f.Resource(letterRef, now)), "request": map[string]any{"method": "POST", "url": "ServiceRequest"}},
 		map[string]any{"fullUrl": letterRef, "resource": map[string]any(clinical.LetterResource(text, *f, srRef, now)), "request": map[string]any{"method": "POST", "url": "DocumentReference"}},

@@ -171,7 +171,7 @@ func (ws *Workspace) answerRequest(w http.ResponseWriter, r *http.Request, v *vi
 	reply, done := a.Resources(res, ws.opts.Now())
 	bundle := fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": []any{
 		map[string]any{"resource": map[string]any(done), "request": map[string]any{"method": "PUT", "url": "Task/" + p.Task.ID, "ifMatch": `W/"` + p.Task.Version + `"`}},
-		map[string]any{"fullUrl": "urn:uuid:" + entryUUID(), "resource": map[string]any(reply), "request": map[string]any{"method": "POST", "url": "Communication"}},
+		map[string]any{"fullUrl": "urn:uuid:" + fhir.NewUUID(), "resource": map[string]any(reply), "request": map[string]any{"method": "POST", "url": "Communication"}},
 	}}
 	if _, err := ws.opts.Service.ProcessBundle(r.Context(), bundle, service.BundleOptions{}); err != nil {
 		var fe *fhir.Error
