@@ -13,11 +13,8 @@ package main
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"go/format"
@@ -31,6 +28,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirxml"
+	"github.com/gpcloud/gpcloud/internal/fhir/internal/pinned"
 )
 
 // The pinned source: main after the merge of develop on 2025-06-20, whose
@@ -191,88 +189,20 @@ func coreExtensions(tgz string) ([]fhir.Resource, error) {
 	}
 }
 
-// readSources returns the XML files of the source folders, keyed by their
-// path relative to src with forward slashes.
-func readSources(src string) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	for _, dir := range folders {
-		entries, err := os.ReadDir(filepath.Join(src, dir))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".xml") {
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(src, dir, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			files[dir+"/"+e.Name()] = data
-		}
-	}
-	return files, nil
-}
+// readSources returns the XML files of the source folders.
+func readSources(src string) (map[string][]byte, error) { return pinned.ReadXML(src, folders) }
 
-func sha256Of(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
+func sha256Of(b []byte) string { return pinned.SHA256(b) }
 
 // sumsFile renders the sums in sha256sum's format, sorted by path.
 func sumsFile(files map[string][]byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# SHA-256 of every UK Core source file, %s@%s\n", repository, commit)
-	for _, name := range sortedKeys(files) {
-		fmt.Fprintf(&b, "%s  %s\n", sha256Of(files[name]), name)
-	}
-	return b.Bytes()
+	return pinned.SumsFile(files, "SHA-256 of every UK Core source file, "+repository+"@"+commit)
 }
 
 // checkSums refuses the source unless it holds exactly the files listed in
 // the sums file, each with its listed SHA-256.
 func checkSums(files map[string][]byte, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	want := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		sum, name, ok := strings.Cut(text, "  ")
-		if !ok || len(sum) != 64 {
-			return fmt.Errorf("%s:%d: not a sha256sum line", path, line)
-		}
-		want[name] = sum
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	var problems []string
-	for name, sum := range want {
-		data, ok := files[name]
-		switch {
-		case !ok:
-			problems = append(problems, name+": missing from the source")
-		case sha256Of(data) != sum:
-			problems = append(problems, fmt.Sprintf("%s: SHA-256 is %s, want %s", name, sha256Of(data), sum))
-		}
-	}
-	for name := range files {
-		if _, ok := want[name]; !ok {
-			problems = append(problems, name+": not in "+path)
-		}
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return fmt.Errorf("the source is not the pinned release %s@%s:\n  %s", repository, commit, strings.Join(problems, "\n  "))
-	}
-	return nil
+	return pinned.CheckSums(files, path, "release "+repository+"@"+commit)
 }
 
 type generator struct {
