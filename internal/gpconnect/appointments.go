@@ -162,9 +162,7 @@ func (p *Provider) searchSlots(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 		out = append(out, OrganizationSTU3(res))
 	}
-	bundle := searchset(c.base, out)
-	bundle["total"] = len(slots) // the matches; the rest are includes
-	writeJSON(w, http.StatusOK, bundle)
+	writeJSON(w, http.StatusOK, searchset(c.base, out))
 	return nil
 }
 
@@ -199,6 +197,9 @@ func slotIDs(a map[string]any) ([]string, *Error) {
 // in R4 as it came.
 func bookingOrganisation(a fhir.Resource) (contained map[string]any, ext map[string]any, e *Error) {
 	ref := str(obj(extValue(a, bookingOrgExtURL, "valueReference"))["reference"])
+	if ref == "" {
+		ref = str(obj(extValue(a, bookingOrgExtURLBefore, "valueReference"))["reference"])
+	}
 	if !strings.HasPrefix(ref, "#") {
 		return nil, nil, errorf(InvalidResource, "the booking organisation extension (%s) must reference a contained Organization", bookingOrgExtURL)
 	}

@@ -9,7 +9,10 @@ import (
 // offered yet (see README "GP Connect").
 
 func rest(resources []any, ops []any) []any {
-	r := map[string]any{"mode": "server", "security": map[string]any{"cors": true}, "resource": resources}
+	r := map[string]any{"mode": "server", "security": map[string]any{"cors": true}}
+	if len(resources) > 0 { // FHIR JSON has no empty arrays
+		r["resource"] = resources
+	}
 	if len(ops) > 0 {
 		r["operation"] = ops
 	}
@@ -64,7 +67,8 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 			resource("Organization", profileOrganization, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Location", profileLocation, []string{"read"}),
 			resource("Slot", profileSlot, []string{"search-type"}, [2]string{"start", "date"}, [2]string{"end", "date"}, [2]string{"status", "token"}),
-			resource("Schedule", profileSchedule, nil),
+			// Schedule is served only as a slot search's include: STU3
+			// lists a resource with at least one interaction.
 			resource("Appointment", profileAppointment, []string{"read", "create", "update", "search-type"}, [2]string{"start", "date"}),
 		}, []any{map[string]any{"name": "gpc.registerpatient",
 			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1"}}}))

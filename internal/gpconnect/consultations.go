@@ -191,7 +191,7 @@ func (p *Provider) consultationLists(c *call, b *structuredBundle, comp, enc fhi
 	}
 	cl := newList("consultation-"+comp.ID(), consultationListCode, "Consultation", str(comp["title"]), topicEntries)
 	if len(topicEntries) == 0 {
-		cl["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "no-content-recorded", "display": "No content recorded"}}}
+		cl["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": listEmptyReasonCS, "code": "no-content-recorded", "display": "No content recorded"}}}
 	}
 	return append([]fhir.Resource{cl}, lists...), items, nil
 }
@@ -200,6 +200,7 @@ func (p *Provider) consultationLists(c *call, b *structuredBundle, comp, enc fhi
 func EncounterSTU3(e fhir.Resource) fhir.Resource {
 	out := base(e, "Encounter", profileEncounter)
 	copyKeys(out, e, "identifier", "status", "class", "type", "subject", "period", "location", "serviceProvider")
+	dataIdentifier(out, e)
 	var parts []any
 	for _, p := range list(e["participant"]) {
 		pm := obj(p)
@@ -223,6 +224,12 @@ func ObservationSTU3(o fhir.Resource) fhir.Resource {
 	out := base(o, "Observation", profileObservation)
 	copyKeys(out, o, "identifier", "status", "category", "code", "subject", "effectiveDateTime", "effectivePeriod", "issued", "performer",
 		"valueString", "valueQuantity", "valueCodeableConcept", "interpretation", "referenceRange", "component")
+	dataIdentifier(out, o)
+	if _, ok := out["issued"]; !ok {
+		if d := recordedAt(o); d != "" {
+			out["issued"] = d // 1..1: when it was recorded
+		}
+	}
 	if enc, ok := o["encounter"]; ok {
 		out["context"] = enc
 	}

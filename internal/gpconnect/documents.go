@@ -191,6 +191,7 @@ func (p *Provider) readDocument(w http.ResponseWriter, r *http.Request, c *call)
 func DocumentReferenceSTU3(d fhir.Resource, baseURL, practice string) fhir.Resource {
 	out := base(d, "DocumentReference", profileDocumentRef)
 	copyKeys(out, d, "identifier", "status", "docStatus", "type", "subject", "author", "description", "securityLabel")
+	dataIdentifier(out, d)
 	if date := str(d["date"]); date != "" {
 		out["created"], out["indexed"] = date, date
 	}

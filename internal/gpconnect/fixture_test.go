@@ -171,19 +171,20 @@ func (f *fixture) seed() {
 	f.put(fhir.Resource{"resourceType": "Condition", "id": "prob1", "subject": subj,
 		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
-		"code":           sct("38341003", "Hypertension"), "recordedDate": "2025-01-01",
+		"code":           sct("38341003", "Hypertension"), "recordedDate": "2025-01-01", "recorder": ref("Practitioner/gp1"),
 		"extension": []any{map[string]any{"url": ukProblemSignifURL, "valueCode": "major"}}})
 	f.put(fhir.Resource{"resourceType": "Condition", "id": "prob2", "subject": subj,
 		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved"),
-		"code":           sct("195967001", "Asthma"), "recordedDate": "2010-01-01", "abatementDateTime": "2015-01-01"})
+		"code":           sct("195967001", "Asthma"), "recordedDate": "2010-01-01", "abatementDateTime": "2015-01-01", "recorder": ref("Practitioner/gp1")})
 	nopat := map[string]any{"security": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}}}
 	f.put(fhir.Resource{"resourceType": "Condition", "id": "prob-nopat", "subject": subj, "meta": nopat,
 		"category":       []any{coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")},
 		"clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
-		"code":           sct("35489007", "Depressive disorder"), "recordedDate": "2025-02-01"})
+		"code":           sct("35489007", "Depressive disorder"), "recordedDate": "2025-02-01", "recorder": ref("Practitioner/gp1")})
 	f.put(fhir.Resource{"resourceType": "Immunization", "id": "imm1", "status": "completed", "patient": subj,
-		"vaccineCode": sct("39114911000001105", "Influenza vaccine"), "occurrenceDateTime": "2025-10-01", "primarySource": true})
+		"vaccineCode": sct("39114911000001105", "Influenza vaccine"), "occurrenceDateTime": "2025-10-01", "primarySource": true,
+		"recorded": "2025-10-01T10:00:00Z", "performer": []any{map[string]any{"actor": ref("Practitioner/gp1")}}})
 }
 
 // claims are a valid consumer JWT's claims for scope, at f.now.

@@ -10,13 +10,19 @@ import (
 )
 
 // searchset builds an STU3 searchset Bundle of mapped resources.
+// GPConnect-Searchset-Bundle-1 has no total, and FHIR JSON no empty
+// arrays: no match is a Bundle without entries.
 func searchset(base string, rs []fhir.Resource) fhir.Resource {
+	b := fhir.Resource{"resourceType": "Bundle", "meta": map[string]any{"profile": []any{profileSearchset}}, "type": "searchset"}
+	if len(rs) == 0 {
+		return b
+	}
 	entries := make([]any, 0, len(rs))
 	for _, r := range rs {
 		entries = append(entries, map[string]any{"fullUrl": base + "/" + r.Type() + "/" + r.ID(), "resource": r})
 	}
-	return fhir.Resource{"resourceType": "Bundle", "meta": map[string]any{"profile": []any{profileSearchset}},
-		"type": "searchset", "total": len(rs), "entry": entries}
+	b["entry"] = entries
+	return b
 }
 
 // patientRecord is a patient with what decides whether they are shared.

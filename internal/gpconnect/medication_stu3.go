@@ -26,10 +26,6 @@ const (
 	repeatInformationURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1"
 	medStatusReasonURL   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1"
 	quantityTextURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationQuantityText-1"
-	// dataIdentifierSystem scopes the persistent identifiers the
-	// specification requires of each medication resource to gpcloud; the
-	// value is the STU3 id, derived from the R4 record's own id.
-	dataIdentifierSystem = "https://gpcloud.dev/Id/gpconnect-data-identifier"
 	noInformation        = "No information available"
 )
 

@@ -20,12 +20,19 @@ func AllergySTU3(a fhir.Resource) fhir.Resource {
 		status = "active"
 	}
 	out["clinicalStatus"] = status
-	if v := firstCode(a["verificationStatus"]); v != "" {
-		out["verificationStatus"] = v
-	} else {
-		out["verificationStatus"] = "unconfirmed"
+	// CareConnect-GPC-AllergyIntolerance-1 fixes verificationStatus to
+	// unconfirmed (entries in error are not sent at all).
+	out["verificationStatus"] = "unconfirmed"
+	if _, ok := out["category"]; !ok {
+		// 1..* in the profile; the specification's rule when the record
+		// does not say: environment (a drug allergy is recorded with its
+		// category by the workspace).
+		out["category"] = []any{"environment"}
 	}
+	dataIdentifier(out, a)
 	if d, ok := a["recordedDate"]; ok {
+		out["assertedDate"] = d
+	} else if d := recordedAt(a); d != "" {
 		out["assertedDate"] = d
 	}
 	var reactions []any
@@ -46,8 +53,14 @@ func AllergySTU3(a fhir.Resource) fhir.Resource {
 	}
 	if status == "resolved" || status == "inactive" {
 		end := map[string]any{"url": allergyEndExtURL, "extension": []any{map[string]any{"url": "reasonEnded", "valueString": "No information available"}}}
-		if d := str(a["lastOccurrence"]); d != "" {
-			end["extension"] = append(list(end["extension"]), map[string]any{"url": "endDate", "valueDateTime": d})
+		// endDate is 1..1: the last occurrence when recorded, else when
+		// the allergy was last written (the record keeps no end date).
+		d := str(a["lastOccurrence"])
+		if d == "" {
+			d = recordedAt(a)
+		}
+		if d != "" {
+			end["extension"] = []any{map[string]any{"url": "endDate", "valueDateTime": d}, list(end["extension"])[0]}
 		}
 		out["extension"] = []any{end}
 	}
@@ -59,7 +72,10 @@ func AllergySTU3(a fhir.Resource) fhir.Resource {
 // Connect's problem significance.
 func ProblemSTU3(c fhir.Resource) fhir.Resource {
 	out := base(c, "Condition", profileProblem)
-	copyKeys(out, c, "identifier", "category", "code", "subject", "onsetDateTime", "onsetPeriod", "abatementDateTime", "abatementPeriod", "note")
+	copyKeys(out, c, "identifier", "code", "subject", "onsetDateTime", "onsetPeriod", "abatementDateTime", "abatementPeriod", "note")
+	dataIdentifier(out, c)
+	// The profile fixes the category to Care Connect's code system.
+	out["category"] = []any{map[string]any{"coding": []any{map[string]any{"system": conditionCategoryCS, "code": "problem-list-item", "display": "Problem List Item"}}}}
 	status := firstCode(c["clinicalStatus"])
 	if status == "remission" || status == "recurrence" || status == "relapse" {
 		status = "active"
@@ -92,6 +108,10 @@ func ProblemSTU3(c fhir.Resource) fhir.Resource {
 func ImmunizationSTU3(im fhir.Resource) fhir.Resource {
 	out := base(im, "Immunization", profileImmunization)
 	copyKeys(out, im, "identifier", "vaccineCode", "primarySource", "lotNumber", "expirationDate", "site", "route", "doseQuantity", "note")
+	dataIdentifier(out, im)
+	if d := str(im["recorded"]); d != "" {
+		out["extension"] = []any{map[string]any{"url": dateRecordedExtURL, "valueDateTime": d}}
+	}
 	out["patient"] = im["patient"]
 	notGiven := str(im["status"]) == "not-done"
 	out["status"] = "completed"

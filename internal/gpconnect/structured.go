@@ -317,7 +317,7 @@ func (b *structuredBundle) list(area, patientID string, items []fhir.Resource) m
 	if len(entries) > 0 {
 		l["entry"] = entries
 	} else {
-		l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "no-content-recorded", "display": "No content recorded"}}}
+		l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": listEmptyReasonCS, "code": "no-content-recorded", "display": "No content recorded"}}}
 		l["note"] = []any{map[string]any{"text": "Information not available"}}
 	}
 	b.add(l)

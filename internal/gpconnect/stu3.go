@@ -31,13 +31,23 @@ const (
 	profileList           = sd + "CareConnect-GPC-List-1"
 	profileProblem        = sd + "CareConnect-GPC-ProblemHeader-Condition-1"
 	profileImmunization   = sd + "CareConnect-GPC-Immunization-1"
-	nhsVerificationExtURL = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1"
+	nhsVerificationExtURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1"
 	nhsVerificationCodes  = "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"
 	registrationExtURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1"
-	bookingOrgExtURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-Booking-Organisation-1"
-	cancelReasonExtURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-Appointment-Cancellation-Reason-1"
-	deliveryChannelExtURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2"
-	problemSignifExtURL   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ProblemSignificance-1"
+	bookingOrgExtURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-BookingOrganisation-1"
+	cancelReasonExtURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-AppointmentCancellationReason-1"
+	// bookingOrgExtURLBefore is the misspelt URL bookings were stored with
+	// before the profiles were checked: still read from the record.
+	bookingOrgExtURLBefore = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-Booking-Organisation-1"
+	deliveryChannelExtURL  = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2"
+	problemSignifExtURL    = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1"
+	dateRecordedExtURL     = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1"
+	conditionCategoryCS    = "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1"
+	listEmptyReasonCS      = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1"
+	// dataIdentifierSystem scopes the identifiers gpcloud gives the
+	// clinical items it shares: GP Connect wants a persistent identifier
+	// in a provider namespace on each.
+	dataIdentifierSystem  = "https://gpcloud.dev/Id/gpconnect-data-identifier"
 	allergyEndExtURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1"
 	prescriptionTypeURL   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1"
 	prescriptionTypeCodes = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1"
@@ -76,6 +86,20 @@ const (
 	actCodeR4   = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 	actCodeSTU3 = "http://hl7.org/fhir/v3/ActCode"
 )
+
+// dataIdentifier gives a clinical item the identifier GP Connect requires
+// (1..*), persistent and in gpcloud's namespace: its type and id.
+func dataIdentifier(out, r fhir.Resource) {
+	ids := list(out["identifier"])
+	out["identifier"] = append(ids, map[string]any{"system": dataIdentifierSystem, "value": r.Type() + "-" + r.ID()})
+}
+
+// recordedAt is when an entry was written to the record, as a date-time:
+// the resource's last update (gpcloud writes an entry once; an amendment
+// is a new version, and GP Connect asks for when it was recorded).
+func recordedAt(r fhir.Resource) string {
+	return str(r.Meta()["lastUpdated"])
+}
 
 // copyKeys copies the named elements unchanged.
 func copyKeys(dst, src fhir.Resource, keys ...string) {
@@ -211,7 +235,7 @@ func deliveryChannel(mode string) string {
 // ScheduleSTU3 maps a Schedule (STU3's serviceCategory is one concept).
 func ScheduleSTU3(s fhir.Resource) fhir.Resource {
 	out := base(s, "Schedule", profileSchedule)
-	copyKeys(out, s, "identifier", "active", "actor", "planningHorizon", "comment")
+	copyKeys(out, s, "identifier", "actor", "planningHorizon", "comment") // GPConnect-Schedule-1 has no active
 	if c := list(s["serviceCategory"]); len(c) > 0 {
 		out["serviceCategory"] = c[0]
 	}
@@ -243,8 +267,8 @@ func AppointmentSTU3(a fhir.Resource) fhir.Resource {
 	out["participant"] = parts
 	var exts []any
 	for _, e := range list(a["extension"]) {
-		if u := str(obj(e)["url"]); u == bookingOrgExtURL {
-			exts = append(exts, e)
+		if u := str(obj(e)["url"]); u == bookingOrgExtURL || u == bookingOrgExtURLBefore {
+			exts = append(exts, map[string]any{"url": bookingOrgExtURL, "valueReference": obj(e)["valueReference"]})
 		}
 	}
 	if status == "cancelled" {
