@@ -57,9 +57,9 @@ func newFixture(t testing.TB, open func(testing.TB) store.Store) *fixture {
 	f.trail = audit.NewTrail(st, nil)
 	t.Cleanup(f.trail.Close)
 	var p *Provider
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.srv = httptest.NewServer(validatingHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.Wrap(http.NotFoundHandler()).ServeHTTP(w, r)
-	}))
+	})))
 	t.Cleanup(f.srv.Close)
 	f.origin = f.srv.URL
 	loopback, _ := ParsePrefixes("127.0.0.1/8,::1")

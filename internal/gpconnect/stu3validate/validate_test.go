@@ -45,7 +45,7 @@ func TestValidate(t *testing.T) {
 		{"extension part missing", `"resourceType":"AllergyIntolerance",`, `"resourceType":"AllergyIntolerance","extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1","extension":[{"url":"endDate","valueDateTime":"2020-01-01"}]}],`, "part reasonEnded required", "AllergyIntolerance.extension[0]"},
 		{"extension in the wrong place", `"resourceType":"AllergyIntolerance",`, `"resourceType":"AllergyIntolerance","extension":[{"url":"` + regDetails + `","extension":[{"url":"registrationType","valueCodeableConcept":{"text":"R"}}]}],`, "is not one the profile names here", "AllergyIntolerance.extension"},
 		{"choice given twice", `"resourceType":"AllergyIntolerance",`, `"resourceType":"AllergyIntolerance","onsetDateTime":"2020","onsetString":"childhood",`, "onset[x] given twice", "AllergyIntolerance.onsetString"},
-		{"unknown profile", allergyProfile, "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Allergy-9", "not one the tables hold", "AllergyIntolerance.meta.profile"},
+		{"another type's profile", allergyProfile, patientProfile, "is for Patient", "AllergyIntolerance.meta.profile"},
 		{"not a resource", `"resourceType":"AllergyIntolerance"`, `"resourceType":"ServiceRequest"`, "not an STU3 resource", "ServiceRequest"},
 	}
 	for _, c := range cases {
@@ -94,8 +94,8 @@ func TestBundleAndNestedProfiles(t *testing.T) {
 		got[i.Path] = true
 	}
 	for _, want := range []string{
-		"Bundle.entry[1].resource.birthDate",
-		"Bundle.entry[1].resource.extension[0].extension[0].valuePeriod",
+		"Bundle.entry[1].resource(Patient).birthDate",
+		"Bundle.entry[1].resource(Patient).extension[0].extension[0].valuePeriod",
 	} {
 		if !got[want] {
 			t.Errorf("no issue at %s; issues: %v", want, issues)
