@@ -156,3 +156,13 @@ func TarFiles(tgz []byte, dir string) (map[string][]byte, error) {
 		files[name] = b
 	}
 }
+
+// Tarball reads a pinned package tarball from a local copy (path) or,
+// when path is empty, from the registry's url; the caller checks its
+// checksum.
+func Tarball(path, url string) ([]byte, error) {
+	if path != "" {
+		return os.ReadFile(path)
+	}
+	return Download(url)
+}

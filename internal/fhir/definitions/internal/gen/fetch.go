@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/internal/pinned"
 )
@@ -12,13 +11,7 @@ import (
 // loadPackage returns the files under dist/fhir/r4 of the pinned tarball,
 // keyed by base name.
 func loadPackage(path string) (map[string][]byte, error) {
-	var data []byte
-	var err error
-	if path != "" {
-		data, err = os.ReadFile(path)
-	} else {
-		data, err = pinned.Download(tarballURL)
-	}
+	data, err := pinned.Tarball(path, tarballURL)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
-	"os"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/internal/pinned"
 )
@@ -12,13 +11,7 @@ import (
 // loadPackage returns the files under profiles/stu3 of the pinned
 // tarball, keyed by base name, after checking its SHA-512.
 func loadPackage(path string) (map[string][]byte, error) {
-	var data []byte
-	var err error
-	if path != "" {
-		data, err = os.ReadFile(path)
-	} else {
-		data, err = pinned.Download(tarballURL)
-	}
+	data, err := pinned.Tarball(path, tarballURL)
 	if err != nil {
 		return nil, err
 	}
