@@ -8,36 +8,18 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/stu3"
 )
 
 // STU3 XML. GP Connect providers answer in XML when asked. The writer
-// walks each resource with the definitions the server has (R4): they
-// give every element's type and the order XML needs. The elements STU3
-// has and R4 does not (AllergyIntolerance.assertedDate,
-// Immunization.notGiven, Observation.context, ...) take the place of the
-// R4 element that replaced them (stu3Places); an element neither knows
-// goes last. FHIR XML: primitives as <name value="..."/>, repeats as
-// repeated elements, resources inside Bundle.entry.resource and contained
-// wrapped in their type's element, an extension's url and an element's id
-// as attributes.
-
-// stu3Places: an STU3-only element → the R4 element at whose place it
-// goes (before it, when the R4 one also appears).
-var stu3Places = map[string]string{
-	"assertedDate":        "recordedDate",
-	"notGiven":            "statusReason",
-	"date":                "occurrenceDateTime", // Immunization
-	"practitioner":        "performer",
-	"explanation":         "reasonCode",
-	"vaccinationProtocol": "protocolApplied",
-	"context":             "encounter",
-	"comment":             "note",
-	"taken":               "reasonCode",
-	"created":             "date",
-	"indexed":             "date",
-	"acceptUnknown":       "format",
-}
+// walks each resource with the STU3 definitions (package stu3, generated
+// from the STU3 base StructureDefinitions): they give every element's type
+// and the order XML needs, STU3's own elements (assertedDate, notGiven,
+// context, ...) included; an element they do not know goes last (the
+// validator in the tests refuses such a body anyway). FHIR XML: primitives
+// as <name value="..."/>, repeats as repeated elements, resources inside
+// Bundle.entry.resource and contained wrapped in their type's element, an
+// extension's url and an element's id as attributes.
 
 // encodeXML writes a resource (as JSON) as FHIR XML.
 func encodeXML(jsonBody []byte) ([]byte, error) {
@@ -65,7 +47,7 @@ func writeResourceXML(b *bytes.Buffer, res map[string]any, root bool) error {
 		b.WriteString(` xmlns="http://hl7.org/fhir"`)
 	}
 	b.WriteString(">")
-	t := definitions.Lookup(typ)
+	t := stu3.Lookup(typ)
 	if err := writeChildren(b, t, typ, res, true); err != nil {
 		return err
 	}
@@ -76,25 +58,19 @@ func writeResourceXML(b *bytes.Buffer, res map[string]any, root bool) error {
 // writeChildren writes obj's members in the order of the element at path
 // of type t (nil: an element neither definition knows; its members go in
 // name order).
-func writeChildren(b *bytes.Buffer, t *definitions.Type, path string, obj map[string]any, isResource bool) error {
+func writeChildren(b *bytes.Buffer, t *stu3.Type, path string, obj map[string]any, isResource bool) error {
 	children := t.Children(path)
-	pos := func(name string) float64 {
-		for i, e := range children {
-			if e.Name == name || e.Choice && strings.HasPrefix(name, e.Name) {
-				return float64(i)
-			}
-		}
-		if r4, ok := stu3Places[name]; ok {
-			for i, e := range children {
-				if e.Name == r4 || e.Choice && strings.HasPrefix(r4, e.Name) {
-					return float64(i) - 0.5
-				}
+	pos := func(name string) int {
+		e, _ := t.Child(path, name)
+		for i, c := range children {
+			if c == e {
+				return i
 			}
 		}
 		if name == "extension" {
 			return -1
 		}
-		return float64(len(children) + 1)
+		return len(children) + 1
 	}
 	var keys []string
 	for k := range obj {
@@ -117,11 +93,7 @@ func writeChildren(b *bytes.Buffer, t *definitions.Type, path string, obj map[st
 		return keys[i] < keys[j]
 	})
 	for _, k := range keys {
-		var elem *definitions.Element
-		var typ string
-		if t != nil {
-			elem, typ = childOf(t, path, k)
-		}
+		elem, typ := t.Child(path, k)
 		vals, isList := obj[k].([]any)
 		if !isList {
 			vals = []any{obj[k]}
@@ -135,32 +107,7 @@ func writeChildren(b *bytes.Buffer, t *definitions.Type, path string, obj map[st
 	return nil
 }
 
-// childOf finds the definition of child name of the element at path.
-func childOf(t *definitions.Type, path, name string) (*definitions.Element, string) {
-	for _, e := range t.Children(path) {
-		if !e.Choice {
-			if e.Name == name {
-				if len(e.Types) == 0 {
-					return e, "BackboneElement"
-				}
-				return e, e.Types[0].Code
-			}
-			continue
-		}
-		suffix, ok := strings.CutPrefix(name, e.Name)
-		if !ok || suffix == "" {
-			continue
-		}
-		for _, tr := range e.Types {
-			if strings.EqualFold(tr.Code[:1], suffix[:1]) && tr.Code[1:] == suffix[1:] {
-				return e, tr.Code
-			}
-		}
-	}
-	return nil, ""
-}
-
-func writeValue(b *bytes.Buffer, t *definitions.Type, path, name string, elem *definitions.Element, typ string, v any) error {
+func writeValue(b *bytes.Buffer, t *stu3.Type, path, name string, elem *stu3.Element, typ string, v any) error {
 	switch val := v.(type) {
 	case map[string]any:
 		if _, ok := val["resourceType"]; ok {
@@ -176,10 +123,10 @@ func writeValue(b *bytes.Buffer, t *definitions.Type, path, name string, elem *d
 			b.WriteString(` id="` + attr(id) + `"`)
 		}
 		// The type whose children these are.
-		ct, cpath := (*definitions.Type)(nil), ""
+		ct, cpath := (*stu3.Type)(nil), ""
 		switch {
 		case name == "extension" || name == "modifierExtension" || typ == "Extension":
-			ct, cpath = definitions.Lookup("Extension"), "Extension"
+			ct, cpath = stu3.Lookup("Extension"), "Extension"
 			if u, ok := val["url"].(string); ok {
 				b.WriteString(` url="` + attr(u) + `"`)
 			}
@@ -189,7 +136,7 @@ func writeValue(b *bytes.Buffer, t *definitions.Type, path, name string, elem *d
 				cpath = strings.TrimPrefix(elem.ContentReference, "#")
 			}
 		case typ != "":
-			ct, cpath = definitions.Lookup(typ), typ
+			ct, cpath = stu3.Lookup(typ), typ
 		}
 		b.WriteString(">")
 		if err := writeChildren(b, ct, cpath, val, false); err != nil {

@@ -132,3 +132,58 @@ func TestXML(t *testing.T) {
 		}
 	}
 }
+
+// childNames lists the names of the root element's children in order.
+func childNames(t *testing.T, x []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(x))
+	var names []string
+	depth := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if depth == 1 && (len(names) == 0 || names[len(names)-1] != e.Name.Local) {
+				names = append(names, e.Name.Local)
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+}
+
+// The XML writer orders elements as STU3 does, STU3's own elements
+// included (R4 renamed or moved them: its order would be wrong).
+func TestXMLSTU3Order(t *testing.T) {
+	cases := []struct {
+		json string
+		want []string
+	}{
+		{`{"resourceType":"Immunization","id":"i","date":"2025-10-01","practitioner":[{"actor":{"reference":"Practitioner/p"}}],
+		  "vaccinationProtocol":[{"doseSequence":1}],"explanation":{"reasonNotGiven":[{"text":"x"}]},"notGiven":true,"status":"completed",
+		  "vaccineCode":{"text":"flu"},"patient":{"reference":"Patient/p"},"primarySource":true,"extension":[{"url":"u","valueString":"v"}],"identifier":[{"value":"1"}]}`,
+			[]string{"id", "extension", "identifier", "status", "notGiven", "vaccineCode", "patient", "date", "primarySource", "practitioner", "explanation", "vaccinationProtocol"}},
+		{`{"resourceType":"AllergyIntolerance","recorder":{"reference":"Practitioner/p"},"assertedDate":"2020","patient":{"reference":"Patient/p"},
+		  "code":{"text":"x"},"verificationStatus":"unconfirmed","clinicalStatus":"active","note":[{"text":"n"}],"lastOccurrence":"2021"}`,
+			[]string{"clinicalStatus", "verificationStatus", "code", "patient", "assertedDate", "recorder", "lastOccurrence", "note"}},
+		{`{"resourceType":"Observation","comment":"c","context":{"reference":"Encounter/e"},"issued":"2020-01-01T00:00:00Z","status":"final",
+		  "code":{"text":"x"},"subject":{"reference":"Patient/p"},"effectiveDateTime":"2020","valueString":"v","performer":[{"reference":"Practitioner/p"}]}`,
+			[]string{"status", "code", "subject", "context", "effectiveDateTime", "issued", "performer", "valueString", "comment"}},
+	}
+	for _, c := range cases {
+		x, err := encodeXML([]byte(c.json))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := childNames(t, x); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("order %v, want %v\n%s", got, c.want, x)
+		}
+	}
+}
