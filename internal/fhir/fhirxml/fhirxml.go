@@ -11,6 +11,9 @@
 // are read from their XML originals: the JSON copies were converted by a
 // tool that wrote decimals as strings (see internal/fhir/ukcore).
 //
+// The definitions are R4's unless Options.Schema gives another version's
+// (package gpconnect reads GP Connect's STU3 with package stu3's).
+//
 // The reader is strict: an element R4 does not define, text where a value
 // attribute belongs, or a missing resource inside a container is an error
 // naming the element and the line.
@@ -47,11 +50,67 @@ type Options struct {
 	// IgnoreText skips text between elements instead of refusing it (one
 	// UK Core CodeSystem carries a stray character after an element).
 	IgnoreText bool
+	// Schema is the FHIR version to read; nil is R4 (package definitions).
+	Schema Schema
+}
+
+// Schema is what the reader needs of a FHIR version's definitions: R4's
+// unless Options names another (GP Connect reads STU3).
+type Schema interface {
+	IsResourceType(name string) bool
+	IsPrimitive(typ string) bool
+	// HasType reports whether the version defines the type.
+	HasType(typ string) bool
+	// Member finds the element that child name of the element at path in
+	// type typ stands for.
+	Member(typ, path, name string) (Member, bool)
+	// HasChildren reports whether the element at path in type typ has
+	// child elements of its own.
+	HasChildren(typ, path string) bool
+}
+
+// Member is an element as a child name selects it.
+type Member struct {
+	// Path is where its children are defined in the same type: its own
+	// path, or for a content reference the path it reuses
+	// (Questionnaire.item.item → Questionnaire.item).
+	Path string
+	// Type is the type the name selects (valueQuantity → Quantity),
+	// "BackboneElement" for a backbone element.
+	Type  string
+	Array bool
+}
+
+// r4 is the Schema of the server's R4 definitions.
+type r4 struct{}
+
+func (r4) IsResourceType(name string) bool { return definitions.IsResourceType(name) }
+func (r4) HasType(typ string) bool         { return definitions.Lookup(typ) != nil }
+func (r4) IsPrimitive(typ string) bool {
+	t := definitions.Lookup(typ)
+	return t != nil && t.Kind == definitions.KindPrimitive
+}
+func (r4) HasChildren(typ, path string) bool {
+	return len(definitions.Lookup(typ).Children(path)) > 0
+}
+func (r4) Member(typ, path, name string) (Member, bool) {
+	e, sel := childElement(definitions.Lookup(typ), path, name)
+	if e == nil {
+		return Member{}, false
+	}
+	m := Member{Path: e.Path, Type: sel, Array: e.IsArray()}
+	if e.ContentReference != "" {
+		m.Path = strings.TrimPrefix(e.ContentReference, "#")
+	}
+	return m, true
 }
 
 // DecodeWith is Decode with options.
 func DecodeWith(data []byte, opts Options) (fhir.Resource, error) {
-	d := &decoder{src: data, x: xml.NewDecoder(bytes.NewReader(data)), opts: opts}
+	d := &decoder{src: data, x: xml.NewDecoder(bytes.NewReader(data)), opts: opts, schema: opts.Schema}
+	if d.schema == nil {
+		d.schema = r4{}
+	}
 	for {
 		tok, err := d.next()
 		if err != nil {
@@ -68,9 +127,10 @@ func DecodeWith(data []byte, opts Options) (fhir.Resource, error) {
 }
 
 type decoder struct {
-	src  []byte
-	x    *xml.Decoder
-	opts Options
+	src    []byte
+	x      *xml.Decoder
+	opts   Options
+	schema Schema
 	// start is the offset of the token last returned by next.
 	start int64
 }
@@ -95,11 +155,11 @@ func (d *decoder) resource(se xml.StartElement, depth int) (map[string]any, erro
 	if se.Name.Space != NS {
 		return nil, d.errorf("element <%s> is not in the FHIR namespace %s", typ, NS)
 	}
-	if !definitions.IsResourceType(typ) {
+	if !d.schema.IsResourceType(typ) {
 		return nil, d.errorf("unknown resource type %q", typ)
 	}
 	obj := map[string]any{"resourceType": typ}
-	if err := d.children(obj, definitions.Lookup(typ), typ, depth+1); err != nil {
+	if err := d.children(obj, typ, typ, depth+1); err != nil {
 		return nil, err
 	}
 	return obj, nil
@@ -107,7 +167,7 @@ func (d *decoder) resource(se xml.StartElement, depth int) (map[string]any, erro
 
 // children reads the child elements of the element at path in type t into
 // obj, up to the element's end tag.
-func (d *decoder) children(obj map[string]any, t *definitions.Type, path string, depth int) error {
+func (d *decoder) children(obj map[string]any, t, path string, depth int) error {
 	if depth > maxDepth {
 		return d.errorf("elements nested deeper than %d", maxDepth)
 	}
@@ -132,12 +192,13 @@ func (d *decoder) children(obj map[string]any, t *definitions.Type, path string,
 }
 
 // member reads one child element se of the element at path into obj.
-func (d *decoder) member(obj map[string]any, se xml.StartElement, t *definitions.Type, path string, depth int) error {
+func (d *decoder) member(obj map[string]any, se xml.StartElement, t, path string, depth int) error {
 	name := se.Name.Local
-	e, typ := childElement(t, path, name)
-	if e == nil {
+	e, ok := d.schema.Member(t, path, name)
+	if !ok {
 		return d.errorf("unknown element <%s> in %s", name, path)
 	}
+	typ := e.Type
 	if want := map[bool]string{true: xhtmlNS, false: NS}[typ == "xhtml"]; se.Name.Space != want {
 		return d.errorf("element <%s> in %s is not in the namespace %s", name, path, want)
 	}
@@ -156,7 +217,7 @@ func (d *decoder) member(obj map[string]any, se xml.StartElement, t *definitions
 			return err
 		}
 		val = r
-	case isPrimitive(typ):
+	case d.schema.IsPrimitive(typ):
 		v, x, err := d.primitive(se, typ, name, depth)
 		if err != nil {
 			return err
@@ -181,21 +242,20 @@ func (d *decoder) member(obj map[string]any, se xml.StartElement, t *definitions
 			}
 		}
 		var err error
-		if typ == "BackboneElement" || typ == "Element" && len(t.Children(e.Path)) > 0 || e.ContentReference != "" {
+		if typ == "BackboneElement" || typ == "Element" && d.schema.HasChildren(t, e.Path) {
 			err = d.children(m, t, e.Path, depth+1)
 		} else {
-			dt := definitions.Lookup(typ)
-			if dt == nil {
+			if !d.schema.HasType(typ) {
 				return d.errorf("%s has unknown type %s", e.Path, typ)
 			}
-			err = d.children(m, dt, typ, depth+1)
+			err = d.children(m, typ, typ, depth+1)
 		}
 		if err != nil {
 			return err
 		}
 		val = m
 	}
-	put(obj, name, e.IsArray(), val, ext)
+	put(obj, name, e.Array, val, ext)
 	return nil
 }
 
@@ -273,7 +333,7 @@ func (d *decoder) primitive(se xml.StartElement, typ, name string, depth int) (a
 	}
 	// The only children a primitive may have are extensions.
 	inner := map[string]any{}
-	if err := d.children(inner, definitions.Lookup("Element"), "Element", depth+1); err != nil {
+	if err := d.children(inner, "Element", "Element", depth+1); err != nil {
 		return nil, nil, err
 	}
 	if x, ok := inner["extension"]; ok {
@@ -388,11 +448,6 @@ func typeOf(e *definitions.Element) string {
 		return "BackboneElement"
 	}
 	return e.Types[0].Code
-}
-
-func isPrimitive(typ string) bool {
-	t := definitions.Lookup(typ)
-	return t != nil && t.Kind == definitions.KindPrimitive
 }
 
 func abbreviate(s string) string {

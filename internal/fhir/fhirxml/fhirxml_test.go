@@ -172,3 +172,18 @@ func FuzzDecode(f *testing.F) {
 		_, _ = Decode(data)
 	})
 }
+
+// An element that reuses another's definition (Questionnaire.item.item)
+// is read with that definition's children.
+func TestContentReference(t *testing.T) {
+	r, err := Decode([]byte(`<Questionnaire xmlns="http://hl7.org/fhir"><status value="active"/>
+	  <item><linkId value="1"/><type value="group"/><item><linkId value="1.1"/><type value="string"/></item></item></Questionnaire>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _ := r["item"].([]any)
+	inner, _ := items[0].(map[string]any)["item"].([]any)
+	if len(inner) != 1 || inner[0].(map[string]any)["linkId"] != "1.1" {
+		t.Fatalf("got %v", r)
+	}
+}
