@@ -408,10 +408,9 @@ func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
 	}
 	var res fhir.Resource
 	if isXML {
-		// Read with the R4 definitions: the STU3 elements a consumer
-		// sends for these interactions (Appointment, Parameters,
-		// Patient) are R4's too.
-		x, err := fhirxml.Decode(b)
+		// Read with the STU3 definitions: the consumer writes STU3
+		// (Appointment.reason, incomingReferral, ... are not R4's).
+		x, err := fhirxml.DecodeWith(b, fhirxml.Options{Schema: stu3Schema{}})
 		if err != nil {
 			return nil, errorf(InvalidResource, "the body is not a FHIR XML resource: %v", err)
 		}

@@ -1,11 +1,13 @@
 package gpconnect
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirxml"
 	"github.com/gpcloud/gpcloud/internal/gpconnect/stu3validate"
 )
 
@@ -32,9 +34,10 @@ func knownDeviation(i stu3validate.Issue) bool {
 	return false
 }
 
-// validatingHandler passes every request to h and checks each JSON body
-// the provider answers with against the STU3 definitions and GP Connect
-// profiles: everything the tests see the provider send is validated.
+// validatingHandler passes every request to h and checks each body the
+// provider answers with (JSON, or XML read back as STU3) against the STU3
+// definitions and GP Connect profiles: everything the tests see the
+// provider send is validated.
 // Benchmarks are not slowed by it.
 func validatingHandler(t testing.TB, h http.Handler) http.Handler {
 	if _, bench := t.(*testing.B); bench {
@@ -49,10 +52,21 @@ func validatingHandler(t testing.TB, h http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		body := rec.Body.Bytes()
 		_, _ = w.Write(body)
-		if !strings.Contains(rec.Header().Get("Content-Type"), "json") || len(body) == 0 || body[0] != '{' {
+		what := r.Method + " " + r.URL.Path
+		switch ct := rec.Header().Get("Content-Type"); {
+		case strings.Contains(ct, "fhir+xml"):
+			// XML: read back as STU3 (which refuses an element STU3 does
+			// not have), then checked as its JSON.
+			res, err := fhirxml.DecodeWith(body, fhirxml.Options{Schema: stu3Schema{}})
+			if err != nil {
+				t.Errorf("%s: the XML is not STU3: %v", what, err)
+				return
+			}
+			body, _ = json.Marshal(res)
+		case !strings.Contains(ct, "json") || len(body) == 0 || body[0] != '{':
 			return
 		}
-		checkSTU3(t, r.Method+" "+r.URL.Path, body)
+		checkSTU3(t, what, body)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirxml"
 	"github.com/gpcloud/gpcloud/internal/fhir/stu3"
 )
 
@@ -20,6 +21,39 @@ import (
 // as <name value="..."/>, repeats as repeated elements, resources inside
 // Bundle.entry.resource and contained wrapped in their type's element, an
 // extension's url and an element's id as attributes.
+
+// stu3Schema gives package fhirxml the STU3 definitions, to read what GP
+// Connect consumers send in XML (and, in the tests, what the provider
+// writes) as STU3.
+type stu3Schema struct{}
+
+func (stu3Schema) IsResourceType(name string) bool {
+	t := stu3.Lookup(name)
+	return t != nil && t.Kind == stu3.KindResource && !t.Abstract
+}
+
+func (stu3Schema) IsPrimitive(typ string) bool {
+	t := stu3.Lookup(typ)
+	return t != nil && t.Kind == stu3.KindPrimitive
+}
+
+func (stu3Schema) HasType(typ string) bool { return stu3.Lookup(typ) != nil }
+
+func (stu3Schema) HasChildren(typ, path string) bool {
+	return len(stu3.Lookup(typ).Children(path)) > 0
+}
+
+func (stu3Schema) Member(typ, path, name string) (fhirxml.Member, bool) {
+	e, sel := stu3.Lookup(typ).Child(path, name)
+	if e == nil {
+		return fhirxml.Member{}, false
+	}
+	m := fhirxml.Member{Path: e.Path, Type: sel, Array: e.IsArray()}
+	if e.ContentReference != "" {
+		m.Path = strings.TrimPrefix(e.ContentReference, "#")
+	}
+	return m, true
+}
 
 // encodeXML writes a resource (as JSON) as FHIR XML.
 func encodeXML(jsonBody []byte) ([]byte, error) {
