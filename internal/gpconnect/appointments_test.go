@@ -134,6 +134,19 @@ func TestAppointmentManagement(t *testing.T) {
 			if code, b, _ := f.do(r5); code != 422 || spineCode(b) != InvalidResource {
 				t.Errorf("no booking organisation: %d %v", code, b)
 			}
+			// An R4 element STU3 does not have: refused with what is
+			// wrong, nothing written.
+			r7 := bookReq
+			body7 := bookingBody("rich", slots[1])
+			body7["cancelationReason"] = map[string]any{"text": "r4"}
+			r7.body = body7
+			if code, b, _ := f.do(r7); code != 422 || spineCode(b) != InvalidResource ||
+				!strings.Contains(str(obj(list(b["issue"])[0])["diagnostics"]), "Appointment.cancelationReason: unknown element") {
+				t.Errorf("an R4 element: %d %v", code, b)
+			}
+			if s := f.slotStatus(slots[1].ID()); s != "free" {
+				t.Errorf("slot %s after refused bookings", s)
+			}
 			// A write with a read scope is refused.
 			r6 := bookReq
 			r6.body, r6.scope = bookingBody("rich", slots[1]), "patient/*.read"

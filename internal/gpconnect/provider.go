@@ -19,6 +19,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirxml"
+	"github.com/gpcloud/gpcloud/internal/gpconnect/stu3validate"
 	"github.com/gpcloud/gpcloud/internal/pds"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
@@ -422,6 +423,24 @@ func decodeBody(r *http.Request, wantType string) (fhir.Resource, *Error) {
 	}
 	if res.Type() != wantType {
 		return nil, errorf(InvalidResource, "the body must be a %s, not %q", wantType, res.Type())
+	}
+	// A body that is not valid STU3 (or breaks the GP Connect profile it
+	// claims) is refused before anything is read from it: a field the
+	// provider does not know would otherwise be dropped unseen.
+	if issues := stu3validate.Resource(res); len(issues) > 0 {
+		var msgs []string
+		for i, is := range issues {
+			if i == 5 {
+				msgs = append(msgs, fmt.Sprintf("and %d more", len(issues)-5))
+				break
+			}
+			msgs = append(msgs, is.String())
+		}
+		code := InvalidResource
+		if wantType == "Parameters" {
+			code = InvalidParameter // an operation's parameters: what the specification answers for them
+		}
+		return nil, errorf(code, "the %s is not valid GP Connect STU3: %s", wantType, strings.Join(msgs, "; "))
 	}
 	return res, nil
 }
