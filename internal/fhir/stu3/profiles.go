@@ -40,7 +40,10 @@ type Extension struct {
 	URL                string
 	Value              []TypeRef
 	ValueMin, ValueMax int
-	Children           []Child
+	// ValueSet is the value's required binding, when the tables hold its
+	// codes.
+	ValueSet string
+	Children []Child
 }
 
 // Child is an extension within an extension: URL is its relative name
@@ -49,6 +52,7 @@ type Child struct {
 	URL      string
 	Min, Max int
 	Value    []TypeRef
+	ValueSet string
 }
 
 type profileRow struct {
@@ -73,6 +77,7 @@ type extensionRow struct {
 	url                string
 	valueTypes         string
 	valueMin, valueMax int
+	valueSet           string
 	children           []childRow
 }
 
@@ -80,6 +85,7 @@ type childRow struct {
 	url        string
 	min, max   int
 	valueTypes string
+	valueSet   string
 }
 
 var (
@@ -101,9 +107,9 @@ func buildProfiles() {
 	}
 	extensions = make(map[string]*Extension, len(extensionTable))
 	for _, r := range extensionTable {
-		e := &Extension{URL: r.url, Value: ParseTypes(r.valueTypes), ValueMin: r.valueMin, ValueMax: r.valueMax}
+		e := &Extension{URL: r.url, Value: ParseTypes(r.valueTypes), ValueMin: r.valueMin, ValueMax: r.valueMax, ValueSet: r.valueSet}
 		for _, c := range r.children {
-			e.Children = append(e.Children, Child{URL: c.url, Min: c.min, Max: c.max, Value: ParseTypes(c.valueTypes)})
+			e.Children = append(e.Children, Child{URL: c.url, Min: c.min, Max: c.max, Value: ParseTypes(c.valueTypes), ValueSet: c.valueSet})
 		}
 		extensions[r.url] = e
 	}

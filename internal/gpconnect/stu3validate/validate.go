@@ -270,9 +270,7 @@ func (v *validator) value(t *stu3.Type, e *stu3.Element, typ, ppath, loc string,
 				v.add(loc, "%q, the profile fixes %q", s, c.Fixed)
 			}
 		}
-		if vs != "" && typ == "code" && !stu3.InValueSet(vs, "", s) {
-			v.add(loc, "code %q not in %s", s, vs)
-		}
+		v.binding(loc, typ, val, vs)
 		return
 	}
 	obj, ok := val.(map[string]any)
@@ -281,32 +279,43 @@ func (v *validator) value(t *stu3.Type, e *stu3.Element, typ, ppath, loc string,
 		return
 	}
 	v.object(dt, typ, ppath, loc, obj, profiles, false)
-	switch typ {
-	case "Reference":
+	if typ == "Reference" {
 		v.reference(e, loc, obj, constraints)
+	}
+	v.binding(loc, typ, val, vs)
+}
+
+// binding checks a coded value (code, Coding, CodeableConcept) against
+// the value set of a required binding ("" when none).
+func (v *validator) binding(loc, typ string, val any, vs string) {
+	if vs == "" {
+		return
+	}
+	obj, _ := val.(map[string]any)
+	switch typ {
+	case "code":
+		if s, _ := val.(string); !stu3.InValueSet(vs, "", s) {
+			v.add(loc, "code %q not in %s", s, vs)
+		}
 	case "Coding":
-		if vs != "" {
-			sys, _ := obj["system"].(string)
-			code, _ := obj["code"].(string)
-			if !stu3.InValueSet(vs, sys, code) {
-				v.add(loc, "%s|%s not in %s", sys, code, vs)
-			}
+		sys, _ := obj["system"].(string)
+		code, _ := obj["code"].(string)
+		if !stu3.InValueSet(vs, sys, code) {
+			v.add(loc, "%s|%s not in %s", sys, code, vs)
 		}
 	case "CodeableConcept":
-		if vs != "" {
-			codings, _ := obj["coding"].([]any)
-			found := false
-			var given []string
-			for _, c := range codings {
-				cm, _ := c.(map[string]any)
-				sys, _ := cm["system"].(string)
-				code, _ := cm["code"].(string)
-				found = found || stu3.InValueSet(vs, sys, code)
-				given = append(given, sys+"|"+code)
-			}
-			if !found {
-				v.add(loc, "no coding from %s (a required binding): %s", vs, strings.Join(given, ", "))
-			}
+		codings, _ := obj["coding"].([]any)
+		found := false
+		var given []string
+		for _, c := range codings {
+			cm, _ := c.(map[string]any)
+			sys, _ := cm["system"].(string)
+			code, _ := cm["code"].(string)
+			found = found || stu3.InValueSet(vs, sys, code)
+			given = append(given, sys+"|"+code)
+		}
+		if !found {
+			v.add(loc, "no coding from %s (a required binding): %s", vs, strings.Join(given, ", "))
 		}
 	}
 }
@@ -458,7 +467,7 @@ func (v *validator) extension(loc, url string, x map[string]any) {
 	if def == nil {
 		return
 	}
-	v.extensionValue(loc, x, def.Value, def.ValueMin, def.ValueMax)
+	v.extensionValue(loc, x, def.Value, def.ValueMin, def.ValueMax, def.ValueSet)
 	subs, _ := x["extension"].([]any)
 	if len(def.Children) == 0 {
 		return
@@ -482,7 +491,7 @@ func (v *validator) extension(loc, url string, x map[string]any) {
 		if strings.Contains(su, "/") {
 			v.extension(sloc, su, sm)
 		} else {
-			v.extensionValue(sloc, sm, child.Value, 1, 1)
+			v.extensionValue(sloc, sm, child.Value, 1, 1, child.ValueSet)
 		}
 	}
 	for _, c := range def.Children {
@@ -502,7 +511,7 @@ func (v *validator) extension(loc, url string, x map[string]any) {
 
 // extensionValue checks the value[x] of an extension against the types
 // its definition allows (none: no value).
-func (v *validator) extensionValue(loc string, x map[string]any, types []stu3.TypeRef, min, max int) {
+func (v *validator) extensionValue(loc string, x map[string]any, types []stu3.TypeRef, min, max int, vs string) {
 	found := ""
 	for k := range x {
 		if strings.HasPrefix(k, "value") {
@@ -525,6 +534,7 @@ func (v *validator) extensionValue(loc string, x map[string]any, types []stu3.Ty
 				obj, _ := x[found].(map[string]any)
 				v.reference(&stu3.Element{Types: types}, loc+"."+found, obj, nil)
 			}
+			v.binding(loc+"."+found, t.Code, x[found], vs)
 			return
 		}
 	}

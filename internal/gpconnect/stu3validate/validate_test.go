@@ -82,7 +82,8 @@ func TestValidate(t *testing.T) {
 func TestBundleAndNestedProfiles(t *testing.T) {
 	body := `{"resourceType":"Bundle","type":"collection","entry":[{"resource":` + allergy + `},
 	 {"resource":{"resourceType":"Patient","id":"p1","meta":{"profile":["` + patientProfile + `"]},
-	  "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],
+	  "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009","extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1",
+	    "valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1","code":"09"}]}}]}],
 	  "name":[{"use":"official","family":"Smith"}],"gender":"female","birthDate":"1980-02-30x",
 	  "extension":[{"url":"` + regDetails + `","extension":[{"url":"registrationType","valuePeriod":{"start":"2020-01-01"}}]}]}}]}`
 	issues, err := JSON([]byte(body))
@@ -96,13 +97,14 @@ func TestBundleAndNestedProfiles(t *testing.T) {
 	for _, want := range []string{
 		"Bundle.entry[1].resource(Patient).birthDate",
 		"Bundle.entry[1].resource(Patient).extension[0].extension[0].valuePeriod",
+		"Bundle.entry[1].resource(Patient).identifier[0].extension[0].valueCodeableConcept", // 09 is no status
 	} {
 		if !got[want] {
 			t.Errorf("no issue at %s; issues: %v", want, issues)
 		}
 	}
-	if len(issues) != 2 {
-		t.Errorf("want 2 issues, got %v", issues)
+	if len(issues) != 3 {
+		t.Errorf("want 3 issues, got %v", issues)
 	}
 }
 

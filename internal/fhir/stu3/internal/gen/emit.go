@@ -83,9 +83,9 @@ func (g *generator) emitProfiles() []byte {
 	}
 	b.WriteString("}\n\nvar extensionTable = []extensionRow{\n")
 	for _, e := range g.extensions {
-		fmt.Fprintf(&b, "\t{%q, %q, %d, %d, []childRow{\n", e.URL, e.ValueTypes, e.ValueMin, e.ValueMax)
+		fmt.Fprintf(&b, "\t{%q, %q, %d, %d, %q, []childRow{\n", e.URL, e.ValueTypes, e.ValueMin, e.ValueMax, e.ValueSet)
 		for _, c := range e.Children {
-			fmt.Fprintf(&b, "\t\t{%q, %d, %d, %q},\n", c.URL, c.Min, c.Max, c.ValueTypes)
+			fmt.Fprintf(&b, "\t\t{%q, %d, %d, %q, %q},\n", c.URL, c.Min, c.Max, c.ValueTypes, c.ValueSet)
 		}
 		b.WriteString("\t}},\n")
 	}

@@ -13,6 +13,30 @@ var knownDefects = map[string]bool{
 	"ValueSets/ValueSet-CareConnect-ObservationInterpretation-1.xml": true, // a "<" inside an attribute
 }
 
+// valueSetCorrections are codes the published value sets miss through a
+// defect of the source, added so that neither what gpcloud sends nor what
+// a consumer sends in the specification's own form is refused.
+var valueSetCorrections = map[string][]string{
+	// The value set names the code system under fhir.nhs.uk; Care
+	// Connect's code system, and GP Connect's examples, are under
+	// fhir.hl7.org.uk.
+	"https://fhir.nhs.uk/STU3/ValueSet/CareConnect-NHSNumberVerificationStatus-1": {
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|01",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|02",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|03",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|04",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|05",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|06",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|07",
+		"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1|08",
+	},
+	// The code system spells ACCESS_DENIED with a space; the
+	// specification's error table (and every provider) has the underscore.
+	"https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1": {
+		"https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1|ACCESS_DENIED",
+	},
+}
+
 // generator holds what the tables are made of.
 type generator struct {
 	types      map[string]*sd // STU3 types by name
@@ -52,6 +76,7 @@ type extension struct {
 	URL                string
 	ValueTypes         string // "" when no value is allowed (complex)
 	ValueMin, ValueMax int
+	ValueSet           string // the value's required binding, when enumerable
 	Children           []child
 }
 
@@ -59,6 +84,7 @@ type child struct {
 	URL        string // relative name or an extension's URL
 	Min, Max   int
 	ValueTypes string
+	ValueSet   string
 }
 
 func load(pkg map[string][]byte, files map[string][]byte) (*generator, error) {
@@ -361,13 +387,17 @@ func (g *generator) extensionOf(s sd) *extension {
 	// The value: "value[x]" with every type, narrowed by type slices or
 	// renamed elements, which the sources spell in several ways
 	// ("value[x]:valuePeriod", "valueCodeableConcept:valueCodeableConcept").
-	value := func(prefix string) (string, int, int) {
+	value := func(prefix string) (string, int, int, string) {
 		var all, sliced []tref
 		min, max := 0, 1
+		vs := ""
 		for _, el := range s.Elems {
 			seg, ok := strings.CutPrefix(el.ID, prefix)
 			if !ok || !strings.HasPrefix(seg, "value") || strings.Contains(seg, ".") {
 				continue
+			}
+			if el.BindStrength == "required" && el.BindVS != "" && g.enumerate(el.BindVS) {
+				vs = el.BindVS
 			}
 			if seg == "value[x]" {
 				all, min, max = el.Types, el.Min, el.Max
@@ -381,14 +411,14 @@ func (g *generator) extensionOf(s sd) *extension {
 			}
 		}
 		if max == 0 {
-			return "", 0, 0
+			return "", 0, 0, ""
 		}
 		if len(sliced) > 0 {
 			all = sliced
 		}
-		return g.typesString(all, g.profileType), min, max
+		return g.typesString(all, g.profileType), min, max, vs
 	}
-	e.ValueTypes, e.ValueMin, e.ValueMax = value("Extension.")
+	e.ValueTypes, e.ValueMin, e.ValueMax, e.ValueSet = value("Extension.")
 	for _, el := range s.Elems {
 		name, ok := strings.CutPrefix(el.ID, "Extension.extension:")
 		if !ok || strings.Contains(name, ".") {
@@ -405,7 +435,7 @@ func (g *generator) extensionOf(s sd) *extension {
 				c.URL = t.Profile
 			}
 		}
-		c.ValueTypes, _, _ = value(el.ID + ".")
+		c.ValueTypes, _, _, c.ValueSet = value(el.ID + ".")
 		e.Children = append(e.Children, c)
 	}
 	return e
@@ -446,6 +476,7 @@ func (g *generator) enumerate(url string) bool {
 		g.notEnumerable[url] = true
 		return false
 	}
+	codes = append(codes, valueSetCorrections[url]...)
 	sort.Strings(codes)
 	g.usedValueSets[url] = codes
 	return true
