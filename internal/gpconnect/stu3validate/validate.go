@@ -119,10 +119,7 @@ func (v *validator) object(t *stu3.Type, path, ppath, loc string, obj map[string
 			continue
 		}
 		if strings.HasPrefix(k, "_") {
-			// A primitive's id and extensions.
-			if p := stu3.Lookup(typ); p == nil || p.Kind != stu3.KindPrimitive {
-				v.add(loc+"."+k, "%s is not a primitive", name)
-			}
+			v.primitiveElement(e, typ, ppath+"."+e.Name+choiceMark(e), loc+"."+k, val)
 			continue
 		}
 		if e.Choice {
@@ -150,6 +147,39 @@ func (v *validator) object(t *stu3.Type, path, ppath, loc string, obj map[string
 		}
 	}
 	v.extensions(ppath, loc, obj, profiles)
+}
+
+// primitiveElement checks the _name sibling of a primitive: its id and
+// extensions, one object (or null, in a repeat) per value.
+func (v *validator) primitiveElement(e *stu3.Element, typ, ppath, loc string, val any) {
+	if p := stu3.Lookup(typ); p == nil || p.Kind != stu3.KindPrimitive {
+		v.add(loc, "%s is not a primitive", e.Name)
+		return
+	}
+	list, isList := val.([]any)
+	if e.IsArray() != isList {
+		v.add(loc, "must be an array exactly when %s repeats", e.Name)
+		return
+	}
+	if !isList {
+		list = []any{val}
+	}
+	element := stu3.Lookup("Element")
+	for i, item := range list {
+		if item == nil && isList {
+			continue
+		}
+		iloc := loc
+		if isList {
+			iloc = loc + "[" + strconv.Itoa(i) + "]"
+		}
+		obj, ok := item.(map[string]any)
+		if !ok {
+			v.add(iloc, "must be an object")
+			continue
+		}
+		v.object(element, "Element", ppath, iloc, obj, nil, false)
+	}
 }
 
 func choiceMark(e *stu3.Element) string {
