@@ -2,6 +2,7 @@ package gpconnect
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,6 +82,46 @@ func checkSTU3(t testing.TB, what string, body []byte) {
 	for _, i := range issues {
 		if !knownDeviation(i) {
 			t.Errorf("%s: not valid GP Connect STU3: %s", what, i)
+		}
+	}
+}
+
+// recordingTB keeps the errors reported to it.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// The hook reports what is not STU3, in JSON and in XML, and passes the
+// body on unchanged.
+func TestValidatingHandler(t *testing.T) {
+	for _, c := range []struct {
+		ct, body string
+		want     string // a part of the error; "" for none
+	}{
+		{"application/fhir+json", `{"resourceType":"Patient","gender":"female"}`, ""},
+		{"application/fhir+json", `{"resourceType":"Immunization","status":"completed","notGiven":false,"vaccineCode":{"text":"flu"},"patient":{"reference":"Patient/p"},"primarySource":true,"occurrenceDateTime":"2020"}`, "Immunization.occurrenceDateTime: unknown element"},
+		{"application/fhir+xml", `<Patient xmlns="http://hl7.org/fhir"><gender value="female"/></Patient>`, ""},
+		{"application/fhir+xml", `<Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="x"/></code><note><text value="r4"/></note></Observation>`, "the XML is not STU3"},
+		{"text/plain", `not FHIR`, ""},
+	} {
+		rec := &recordingTB{TB: t}
+		h := validatingHandler(rec, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", c.ct)
+			_, _ = w.Write([]byte(c.body))
+		}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
+		if w.Body.String() != c.body {
+			t.Errorf("the body changed: %s", w.Body)
+		}
+		got := strings.Join(rec.errs, "\n")
+		if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%s %s: errors %q, want %q", c.ct, c.body, got, c.want)
 		}
 	}
 }
