@@ -63,15 +63,15 @@ echo "Patient/$PATIENT"
 echo "== Free slots in the next 7 days"
 FROM=$(date +%F); TO=$(date -d '+7 days' +%F 2>/dev/null || date -v+7d +%F)
 SLOTS=$(gpc GET "/fhir/Slot?start=ge$FROM&end=le$TO&status=free&_include=Slot:schedule" fhir:rest:search:slot-1 "organization/*.read")
-echo "$SLOTS" | jq -r '[.entry[].resource | select(.resourceType=="Slot")] | length | "\(.) free slots offered to GP Connect"'
-SLOT=$(echo "$SLOTS" | jq -c '[.entry[].resource | select(.resourceType=="Slot")][0]')
+echo "$SLOTS" | jq -r '[(.entry // [])[].resource | select(.resourceType=="Slot")] | length | "\(.) free slots offered to GP Connect"'
+SLOT=$(echo "$SLOTS" | jq -c '[(.entry // [])[].resource | select(.resourceType=="Slot")][0]')
 
 echo "== Book the first"
 BODY=$(jq -cn --arg p "$PATIENT" --argjson s "$SLOT" '{resourceType: "Appointment", status: "booked", start: $s.start, end: $s.end,
   description: "Booked by consumer-demo.sh", slot: [{reference: ("Slot/" + $s.id)}],
   participant: [{actor: {reference: ("Patient/" + $p)}, status: "accepted"}],
   contained: [{resourceType: "Organization", id: "1", name: "NHS 111", identifier: [{system: "https://fhir.nhs.uk/Id/ods-organization-code", value: "RYA"}], telecom: [{system: "phone", value: "111"}]}],
-  extension: [{url: "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-Booking-Organisation-1", valueReference: {reference: "#1"}}]}')
+  extension: [{url: "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-BookingOrganisation-1", valueReference: {reference: "#1"}}]}')
 APPT=$(gpc POST /fhir/Appointment fhir:rest:create:appointment-1 "patient/*.write" "$BODY")
 echo "$APPT" | jq -c '{id, status, start}'
 echo "== The same slot again (expect DUPLICATE_REJECTED)"
@@ -84,5 +84,5 @@ gpc POST '/structured/fhir/Patient/$gpc.getstructuredrecord' fhir:operation:gpc.
 
 echo "== Cancel"
 ID=$(echo "$APPT" | jq -r .id)
-CANCEL=$(echo "$APPT" | jq -c '.status = "cancelled" | .extension = ((.extension // []) + [{url: "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-Appointment-Cancellation-Reason-1", valueString: "Demo over"}])')
+CANCEL=$(echo "$APPT" | jq -c '.status = "cancelled" | .extension = ((.extension // []) + [{url: "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-AppointmentCancellationReason-1", valueString: "Demo over"}])')
 gpc PUT "/fhir/Appointment/$ID" fhir:rest:cancel:appointment-1 "patient/*.write" "$CANCEL" | jq -c '{id, status}'
