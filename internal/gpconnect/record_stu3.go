@@ -109,7 +109,13 @@ func ImmunizationSTU3(im fhir.Resource) fhir.Resource {
 	out := base(im, "Immunization", profileImmunization)
 	copyKeys(out, im, "identifier", "vaccineCode", "primarySource", "lotNumber", "expirationDate", "site", "route", "doseQuantity", "note")
 	dataIdentifier(out, im)
-	if d := str(im["recorded"]); d != "" {
+	// DateRecorded is 1..1: when it was recorded, else when it was
+	// written to this record (an imported immunisation has no recorded).
+	d := str(im["recorded"])
+	if d == "" {
+		d = recordedAt(im)
+	}
+	if d != "" {
 		out["extension"] = []any{map[string]any{"url": dateRecordedExtURL, "valueDateTime": d}}
 	}
 	out["patient"] = im["patient"]
