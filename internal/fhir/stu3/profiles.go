@@ -13,6 +13,22 @@ type Profile struct {
 	// Extensions by the path of the element that carries them
 	// ("Patient", "Patient.identifier").
 	Extensions map[string][]Slot
+	// Slices by the path of the repeating element they slice.
+	Slices map[string][]Slice
+}
+
+// Slice is a slice of a repeating element whose items are told apart by
+// a fixed value of one child (Patient.identifier:nhsNumber: system
+// https://fhir.nhs.uk/Id/nhs-number), with what it requires of the
+// items' direct children (Constraint.Path: the child's name) and
+// extensions.
+type Slice struct {
+	Name          string
+	Discriminator string
+	Value         string
+	Min, Max      int
+	Children      []Constraint
+	Extensions    []Slot
 }
 
 // Constraint is a profile's version of one element.
@@ -59,6 +75,14 @@ type profileRow struct {
 	url, typ    string
 	constraints []constraintRow
 	slots       []slotRow
+	slices      []sliceRow
+}
+
+type sliceRow struct {
+	path, name, disc, value string
+	min, max                int
+	children                []constraintRow
+	slots                   []slotRow
 }
 
 type constraintRow struct {
@@ -96,7 +120,17 @@ var (
 func buildProfiles() {
 	profiles = make(map[string]*Profile, len(profileTable))
 	for _, r := range profileTable {
-		p := &Profile{URL: r.url, Type: r.typ, Constraints: map[string]*Constraint{}, Extensions: map[string][]Slot{}}
+		p := &Profile{URL: r.url, Type: r.typ, Constraints: map[string]*Constraint{}, Extensions: map[string][]Slot{}, Slices: map[string][]Slice{}}
+		for _, sr := range r.slices {
+			sl := Slice{Name: sr.name, Discriminator: sr.disc, Value: sr.value, Min: sr.min, Max: sr.max}
+			for _, c := range sr.children {
+				sl.Children = append(sl.Children, Constraint{Path: c.path, Min: c.min, Max: c.max, Fixed: c.fixed})
+			}
+			for _, s := range sr.slots {
+				sl.Extensions = append(sl.Extensions, Slot{URL: s.url, Min: s.min, Max: s.max})
+			}
+			p.Slices[sr.path] = append(p.Slices[sr.path], sl)
+		}
 		for _, c := range r.constraints {
 			p.Constraints[c.path] = &Constraint{Path: c.path, Min: c.min, Max: c.max, Types: ParseTypes(c.types), Fixed: c.fixed, ValueSet: c.valueSet}
 		}

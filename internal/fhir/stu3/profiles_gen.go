@@ -5,7 +5,7 @@ package stu3
 var profileTable = []profileRow{
 	{"https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Quantity-1", "Quantity", []constraintRow{}, []slotRow{
 		{"Quantity", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ValueApproximation-1", 0, 1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1", "AllergyIntolerance", []constraintRow{
 		{"AllergyIntolerance.meta.profile", 1, -1, "", "", ""},
 		{"AllergyIntolerance.identifier", 1, -1, "", "", ""},
@@ -28,6 +28,28 @@ var profileTable = []profileRow{
 		{"AllergyIntolerance.reaction.substance.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"AllergyIntolerance.reaction.manifestation.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"AllergyIntolerance.reaction.exposureRoute.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"AllergyIntolerance.reaction.substance.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"AllergyIntolerance.reaction.manifestation.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"AllergyIntolerance.reaction.exposureRoute.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Condition-1", "Condition", []constraintRow{
 		{"Condition.id", 1, 1, "", "", ""},
@@ -53,6 +75,31 @@ var profileTable = []profileRow{
 		{"Condition.code.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Condition.bodySite.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Condition.stage.summary.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"Condition.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Condition.bodySite.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Condition.stage.summary.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DiagnosticReport-1", "DiagnosticReport", []constraintRow{
 		{"DiagnosticReport.meta.profile", 1, -1, "", "", ""},
@@ -67,6 +114,28 @@ var profileTable = []profileRow{
 		{"DiagnosticReport.category.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
 		{"DiagnosticReport.code.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
 		{"DiagnosticReport.codedDiagnosis.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+	}, []sliceRow{
+		{"DiagnosticReport.category.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
+		{"DiagnosticReport.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
+		{"DiagnosticReport.codedDiagnosis.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DocumentReference-1", "DocumentReference", []constraintRow{
 		{"DocumentReference.meta.profile", 1, -1, "", "", ""},
@@ -85,7 +154,7 @@ var profileTable = []profileRow{
 		{"DocumentReference.content.attachment.size", 1, 1, "", "", ""},
 	}, []slotRow{
 		{"DocumentReference.type.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1", "Encounter", []constraintRow{
 		{"Encounter.meta.profile", 1, -1, "", "", ""},
 		{"Encounter.identifier", 1, -1, "", "", ""},
@@ -109,6 +178,28 @@ var profileTable = []profileRow{
 		{"Encounter.hospitalization", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-AdmissionMethod-1", 0, -1},
 		{"Encounter.hospitalization", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DischargeMethod-1", 0, -1},
 		{"Encounter.hospitalization.reAdmission.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+	}, []sliceRow{
+		{"Encounter.type.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
+		{"Encounter.reason.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
+		{"Encounter.hospitalization.reAdmission.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1", "Immunization", []constraintRow{
 		{"Immunization.meta.profile", 1, -1, "", "", ""},
@@ -128,6 +219,36 @@ var profileTable = []profileRow{
 		{"Immunization.site.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Immunization.route.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Immunization.vaccinationProtocol.targetDisease.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"Immunization.vaccineCode.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Immunization.site.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Immunization.route.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Immunization.vaccinationProtocol.targetDisease.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1", "List", []constraintRow{
 		{"List.meta.profile", 1, -1, "", "", ""},
@@ -142,11 +263,41 @@ var profileTable = []profileRow{
 		{"List", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ClinicalSetting-1", 0, 1},
 		{"List", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1", 0, -1},
 		{"List", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1", 0, -1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Location-1", "Location", []constraintRow{
 		{"Location.mode", 0, 0, "", "", ""},
 		{"Location.address.state", 0, 0, "", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{
+		{"Location.identifier", "odsSiteCode", "system", "https://fhir.nhs.uk/Id/ods-site-code", 0, 1, []constraintRow{
+			{"use", 0, 0, "", "", ""},
+			{"type", 0, 0, "", "", ""},
+			{"system", 1, 1, "", "https://fhir.nhs.uk/Id/ods-site-code", ""},
+			{"value", 1, 1, "", "", ""},
+			{"period", 0, 0, "", "", ""},
+			{"assigner", 0, 0, "", "", ""},
+		}, []slotRow{}},
+		{"Location.physicalType.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+			{"userSelected", 0, 0, "", "", ""},
+		}, []slotRow{}},
+		{"Location.physicalType.coding", "readV2", "system", "http://read.info/readv2", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://read.info/readv2", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+			{"userSelected", 0, 0, "", "", ""},
+		}, []slotRow{}},
+		{"Location.physicalType.coding", "readCTV3", "system", "http://read.info/ctv3", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://read.info/ctv3", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+			{"userSelected", 0, 0, "", "", ""},
+		}, []slotRow{}},
+	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Medication-1", "Medication", []constraintRow{
 		{"Medication.meta.profile", 1, -1, "", "", ""},
 		{"Medication.code", 1, 1, "", "", ""},
@@ -160,7 +311,7 @@ var profileTable = []profileRow{
 	}, []slotRow{
 		{"Medication.code.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Medication.form.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1", "MedicationRequest", []constraintRow{
 		{"MedicationRequest.meta.profile", 1, -1, "", "", ""},
 		{"MedicationRequest.identifier", 1, -1, "", "", ""},
@@ -188,6 +339,23 @@ var profileTable = []profileRow{
 		{"MedicationRequest.dosageInstruction.additionalInstruction.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"MedicationRequest.dosageInstruction.route.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"MedicationRequest.dispenseRequest.quantity", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationQuantityText-1", 0, 1},
+	}, []sliceRow{
+		{"MedicationRequest.dosageInstruction.additionalInstruction.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"MedicationRequest.dosageInstruction.route.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationStatement-1", "MedicationStatement", []constraintRow{
 		{"MedicationStatement.meta.profile", 1, -1, "", "", ""},
@@ -204,6 +372,15 @@ var profileTable = []profileRow{
 		{"MedicationStatement", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescribingAgency-1", 1, 1},
 		{"MedicationStatement", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationDosageLastChanged-1", 0, 1},
 		{"MedicationStatement.dosage.route.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"MedicationStatement.dosage.route.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1", "Observation", []constraintRow{
 		{"Observation.meta.profile", 1, -1, "", "", ""},
@@ -224,6 +401,47 @@ var profileTable = []profileRow{
 		{"Observation.bodySite.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Observation.method.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"Observation.component.code.coding", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"Observation.category.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Observation.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Observation.bodySite.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Observation.method.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"Observation.component.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1", "Organization", []constraintRow{
 		{"Organization.type", 0, 1, "", "", ""},
@@ -234,6 +452,15 @@ var profileTable = []profileRow{
 	}, []slotRow{
 		{"Organization", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MainLocation-1", 0, 1},
 		{"Organization", "http://hl7.org/fhir/StructureDefinition/organization-period", 0, 1},
+	}, []sliceRow{
+		{"Organization.identifier", "odsOrganisationCode", "system", "https://fhir.nhs.uk/Id/ods-organization-code", 0, 1, []constraintRow{
+			{"use", 0, 0, "", "", ""},
+			{"type", 0, 0, "", "", ""},
+			{"system", 1, 1, "", "https://fhir.nhs.uk/Id/ods-organization-code", ""},
+			{"value", 1, 1, "", "", ""},
+			{"period", 0, 0, "", "", ""},
+			{"assigner", 0, 0, "", "", ""},
+		}, []slotRow{}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1", "Patient", []constraintRow{
 		{"Patient.telecom.system", 1, 1, "", "", ""},
@@ -272,6 +499,21 @@ var profileTable = []profileRow{
 		{"Patient", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-DeathNotificationStatus-1", 0, 1},
 		{"Patient.identifier", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1", 0, 1},
 		{"Patient.birthDate", "http://hl7.org/fhir/StructureDefinition/patient-birthTime", 0, 1},
+	}, []sliceRow{
+		{"Patient.identifier", "nhsNumber", "system", "https://fhir.nhs.uk/Id/nhs-number", 0, 1, []constraintRow{
+			{"use", 0, 0, "", "", ""},
+			{"type", 0, 0, "", "", ""},
+			{"system", 1, 1, "", "https://fhir.nhs.uk/Id/nhs-number", ""},
+			{"value", 1, 1, "", "", ""},
+			{"period", 0, 0, "", "", ""},
+			{"assigner", 0, 0, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1", 1, 1},
+		}},
+		{"Patient.name", "official", "use", "official", 1, 1, []constraintRow{
+			{"use", 1, 1, "", "official", ""},
+			{"family", 1, 1, "", "", ""},
+		}, []slotRow{}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1", "Practitioner", []constraintRow{
 		{"Practitioner.name", 1, 1, "", "", ""},
@@ -281,8 +523,25 @@ var profileTable = []profileRow{
 		{"Practitioner.communication", 0, 0, "", "", ""},
 	}, []slotRow{
 		{"Practitioner", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSCommunication-1", 0, -1},
+	}, []sliceRow{
+		{"Practitioner.identifier", "sdsUserID", "system", "https://fhir.nhs.uk/Id/sds-user-id", 0, 1, []constraintRow{
+			{"use", 0, 0, "", "", ""},
+			{"type", 0, 0, "", "", ""},
+			{"system", 1, 1, "", "https://fhir.nhs.uk/Id/sds-user-id", ""},
+			{"value", 1, 1, "", "", ""},
+			{"period", 0, 0, "", "", ""},
+			{"assigner", 0, 0, "", "", ""},
+		}, []slotRow{}},
+		{"Practitioner.identifier", "sdsRoleProfileID", "system", "https://fhir.nhs.uk/Id/sds-role-profile-id", 0, -1, []constraintRow{
+			{"use", 0, 0, "", "", ""},
+			{"type", 0, 0, "", "", ""},
+			{"system", 1, 1, "", "https://fhir.nhs.uk/Id/sds-role-profile-id", ""},
+			{"value", 1, 1, "", "", ""},
+			{"period", 0, 0, "", "", ""},
+			{"assigner", 0, 0, "", "", ""},
+		}, []slotRow{}},
 	}},
-	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-PractitionerRole-1", "PractitionerRole", []constraintRow{}, []slotRow{}},
+	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-PractitionerRole-1", "PractitionerRole", []constraintRow{}, []slotRow{}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1", "Condition", []constraintRow{
 		{"Condition.meta.profile", 1, -1, "", "", ""},
 		{"Condition.identifier", 1, -1, "", "", ""},
@@ -304,6 +563,15 @@ var profileTable = []profileRow{
 		{"Condition", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1", 1, 1},
 		{"Condition", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1", 0, -1},
 		{"Condition.code.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"Condition.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, 1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1", "ProcedureRequest", []constraintRow{
 		{"ProcedureRequest.meta.profile", 1, -1, "", "", ""},
@@ -320,6 +588,39 @@ var profileTable = []profileRow{
 		{"ProcedureRequest.code.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"ProcedureRequest.reasonCode.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
 		{"ProcedureRequest.bodySite.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+	}, []sliceRow{
+		{"ProcedureRequest.category.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"ProcedureRequest.code.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"ProcedureRequest.reasonCode.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
+		{"ProcedureRequest.bodySite.coding", "snomedCT", "system", "http://snomed.info/sct", 0, -1, []constraintRow{
+			{"system", 1, 1, "", "http://snomed.info/sct", ""},
+			{"version", 0, 0, "", "", ""},
+			{"code", 1, 1, "", "", ""},
+			{"display", 1, 1, "", "", ""},
+		}, []slotRow{
+			{"", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, 1},
+		}},
 	}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1", "ReferralRequest", []constraintRow{
 		{"ReferralRequest.meta.profile", 1, -1, "", "", ""},
@@ -331,7 +632,7 @@ var profileTable = []profileRow{
 		{"ReferralRequest.priority", 0, 1, "", "", "https://fhir.nhs.uk/STU3/ValueSet/GPConnect-RequestPriority-1"},
 		{"ReferralRequest.subject", 1, 1, "Reference(Patient)", "", ""},
 		{"ReferralRequest.note.author[x]", 0, 1, "string Reference(Patient|Practitioner|RelatedPerson)", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1", "Specimen", []constraintRow{
 		{"Specimen.meta.profile", 1, -1, "", "", ""},
 		{"Specimen.identifier", 1, -1, "", "", ""},
@@ -343,7 +644,7 @@ var profileTable = []profileRow{
 		{"Specimen.type.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
 		{"Specimen.collection", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-FastingStatus-1", 0, -1},
 		{"Specimen.collection.bodySite.coding", "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", 0, -1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Appointment-1", "Appointment", []constraintRow{
 		{"Appointment.identifier.use", 0, 0, "", "", ""},
 		{"Appointment.identifier.type", 0, 0, "", "", ""},
@@ -373,7 +674,7 @@ var profileTable = []profileRow{
 		{"Appointment", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-BookingOrganisation-1", 0, 1},
 		{"Appointment", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-PractitionerRole-1", 0, -1},
 		{"Appointment", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2", 0, 1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Device-1", "Device", []constraintRow{
 		{"Device.identifier.use", 0, 0, "", "", ""},
 		{"Device.identifier.type", 0, 0, "", "", ""},
@@ -398,7 +699,7 @@ var profileTable = []profileRow{
 		{"Device.contact", 0, 0, "", "", ""},
 		{"Device.url", 0, 0, "", "", ""},
 		{"Device.note.author[x]", 0, 1, "Reference(RelatedPerson|Resource) string", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1", "OperationOutcome", []constraintRow{
 		{"OperationOutcome.issue.details", 1, 1, "", "", "https://fhir.nhs.uk/STU3/ValueSet/Spine-ErrorOrWarningCode-1"},
 		{"OperationOutcome.issue.details.coding", 1, 1, "", "", ""},
@@ -407,7 +708,7 @@ var profileTable = []profileRow{
 		{"OperationOutcome.issue.details.coding.code", 1, 1, "", "", ""},
 		{"OperationOutcome.issue.details.coding.display", 1, 1, "", "", ""},
 		{"OperationOutcome.issue.details.coding.userSelected", 0, 0, "", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Schedule-1", "Schedule", []constraintRow{
 		{"Schedule.identifier.use", 0, 0, "", "", ""},
 		{"Schedule.identifier.type", 0, 0, "", "", ""},
@@ -422,7 +723,7 @@ var profileTable = []profileRow{
 		{"Schedule.planningHorizon.start", 1, 1, "", "", ""},
 	}, []slotRow{
 		{"Schedule", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-PractitionerRole-1", 0, -1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Searchset-Bundle-1", "Bundle", []constraintRow{
 		{"Bundle.type", 1, 1, "", "searchset", ""},
 		{"Bundle.total", 0, 0, "", "", ""},
@@ -431,7 +732,7 @@ var profileTable = []profileRow{
 		{"Bundle.entry.request", 0, 0, "", "", ""},
 		{"Bundle.entry.response", 0, 0, "", "", ""},
 		{"Bundle.signature", 0, 0, "", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Slot-1", "Slot", []constraintRow{
 		{"Slot.identifier.use", 0, 0, "", "", ""},
 		{"Slot.identifier.type", 0, 0, "", "", ""},
@@ -445,7 +746,7 @@ var profileTable = []profileRow{
 		{"Slot.schedule.reference", 1, 1, "", "", ""},
 	}, []slotRow{
 		{"Slot", "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-GPConnect-DeliveryChannel-2", 0, 1},
-	}},
+	}, []sliceRow{}},
 	{"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1", "Bundle", []constraintRow{
 		{"Bundle.meta.profile", 1, -1, "", "", ""},
 		{"Bundle.type", 1, 1, "", "collection", ""},
@@ -455,7 +756,7 @@ var profileTable = []profileRow{
 		{"Bundle.entry.request", 0, 0, "", "", ""},
 		{"Bundle.entry.response", 0, 0, "", "", ""},
 		{"Bundle.signature", 0, 0, "", "", ""},
-	}, []slotRow{}},
+	}, []slotRow{}, []sliceRow{}},
 }
 
 var extensionTable = []extensionRow{

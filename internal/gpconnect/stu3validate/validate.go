@@ -232,6 +232,69 @@ func (v *validator) element(t *stu3.Type, e *stu3.Element, typ, ppath, loc strin
 		}
 		v.value(t, e, typ, ppath, iloc, item, constraints, profiles)
 	}
+	for _, p := range profiles {
+		for _, sl := range p.Slices[ppath] {
+			v.slice(sl, loc, list, isList)
+		}
+	}
+}
+
+// slice checks the items of a sliced element that belong to the slice
+// (their discriminating child has the slice's value): how many, and what
+// the slice requires of their children and extensions.
+func (v *validator) slice(sl stu3.Slice, loc string, list []any, isList bool) {
+	n := 0
+	for i, item := range list {
+		obj, _ := item.(map[string]any)
+		if got, _ := obj[sl.Discriminator].(string); got != sl.Value {
+			continue
+		}
+		n++
+		iloc := loc
+		if isList {
+			iloc = loc + "[" + strconv.Itoa(i) + "]"
+		}
+		for _, c := range sl.Children {
+			val, present := obj[c.Path]
+			count := 0
+			if present {
+				count = 1
+				if l, ok := val.([]any); ok {
+					count = len(l)
+				}
+			}
+			switch {
+			case count < c.Min:
+				v.add(iloc+"."+c.Path, "required (min %d) in the profile's %s slice but absent", c.Min, sl.Name)
+			case c.Max >= 0 && count > c.Max:
+				v.add(iloc+"."+c.Path, "not allowed (max %d) in the profile's %s slice", c.Max, sl.Name)
+			}
+			if s, ok := val.(string); ok && c.Fixed != "" && s != c.Fixed {
+				v.add(iloc+"."+c.Path, "%q, the %s slice fixes %q", s, sl.Name, c.Fixed)
+			}
+		}
+		exts, _ := obj["extension"].([]any)
+		for _, slot := range sl.Extensions {
+			k := 0
+			for _, x := range exts {
+				if xm, _ := x.(map[string]any); xm["url"] == slot.URL {
+					k++
+				}
+			}
+			if k < slot.Min {
+				v.add(iloc+".extension", "%s required in the profile's %s slice", slot.URL, sl.Name)
+			}
+			if slot.Max >= 0 && k > slot.Max {
+				v.add(iloc+".extension", "%s %d times, the %s slice allows %d", slot.URL, k, sl.Name, slot.Max)
+			}
+		}
+	}
+	if n < sl.Min {
+		v.add(loc, "the profile's %s slice (%s %s) is required", sl.Name, sl.Discriminator, sl.Value)
+	}
+	if sl.Max >= 0 && n > sl.Max {
+		v.add(loc, "%d items in the profile's %s slice, at most %d", n, sl.Name, sl.Max)
+	}
 }
 
 func typeAllowed(types []stu3.TypeRef, code string) bool {

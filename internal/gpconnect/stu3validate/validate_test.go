@@ -127,3 +127,44 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
+
+// Slices told apart by a fixed value: the NHS number identifier and the
+// official name of CareConnect-GPC-Patient-1.
+func TestSlices(t *testing.T) {
+	const verified = `"extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1",
+	  "valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1","code":"01"}]}}]`
+	patient := func(identifiers, names string) string {
+		return `{"resourceType":"Patient","meta":{"profile":["` + patientProfile + `"]},"identifier":[` + identifiers + `],"name":[` + names + `]}`
+	}
+	nhs := `{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009",` + verified + `}`
+	official := `{"use":"official","family":"Smith"}`
+	cases := []struct {
+		name, body, path, want string
+	}{
+		{"valid", patient(nhs+`,{"system":"https://gpcloud.dev/id","value":"1"}`, official), "", ""},
+		{"no verification status", patient(`{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}`, official), "Patient.identifier[0].extension", "required in the profile's nhsNumber slice"},
+		{"an element the slice forbids", patient(`{"use":"official","system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009",`+verified+`}`, official), "Patient.identifier[0].use", "not allowed (max 0) in the profile's nhsNumber slice"},
+		{"no value", patient(`{"system":"https://fhir.nhs.uk/Id/nhs-number",`+verified+`}`, official), "Patient.identifier[0].value", "required (min 1) in the profile's nhsNumber slice"},
+		{"two NHS numbers", patient(nhs+","+nhs, official), "Patient.identifier", "2 items in the profile's nhsNumber slice, at most 1"},
+		{"no official name", patient(nhs, `{"use":"usual","family":"Smith"}`), "Patient.name", "the profile's official slice (use official) is required"},
+	}
+	for _, c := range cases {
+		issues, err := JSON([]byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.want == "" {
+			if len(issues) > 0 {
+				t.Errorf("%s: want no issues, got %v", c.name, issues)
+			}
+			continue
+		}
+		found := false
+		for _, i := range issues {
+			found = found || i.Path == c.path && strings.Contains(i.Message, c.want)
+		}
+		if !found {
+			t.Errorf("%s: want an issue at %s containing %q, got %v", c.name, c.path, c.want, issues)
+		}
+	}
+}

@@ -79,6 +79,18 @@ func (g *generator) emitProfiles() []byte {
 		for _, s := range p.Slots {
 			fmt.Fprintf(&b, "\t\t{%q, %q, %d, %d},\n", s.Path, s.URL, s.Min, s.Max)
 		}
+		b.WriteString("\t}, []sliceRow{\n")
+		for _, sl := range p.Slices {
+			fmt.Fprintf(&b, "\t\t{%q, %q, %q, %q, %d, %d, []constraintRow{\n", sl.Path, sl.Name, sl.Discriminator, sl.Value, sl.Min, sl.Max)
+			for _, c := range sl.Children {
+				fmt.Fprintf(&b, "\t\t\t{%q, %d, %d, \"\", %q, \"\"},\n", c.Path, c.Min, c.Max, c.Fixed)
+			}
+			b.WriteString("\t\t}, []slotRow{\n")
+			for _, s := range sl.Slots {
+				fmt.Fprintf(&b, "\t\t\t{\"\", %q, %d, %d},\n", s.URL, s.Min, s.Max)
+			}
+			b.WriteString("\t\t}},\n")
+		}
 		b.WriteString("\t}},\n")
 	}
 	b.WriteString("}\n\nvar extensionTable = []extensionRow{\n")

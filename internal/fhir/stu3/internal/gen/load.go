@@ -55,6 +55,19 @@ type profile struct {
 	URL, Type   string
 	Constraints []constraint
 	Slots       []slot
+	Slices      []slice
+}
+
+// slice is a slice of a repeating element told apart by a fixed value of
+// one child (Patient.identifier:nhsNumber: system is the NHS number's),
+// with what it requires of its items' direct children and extensions.
+type slice struct {
+	Path, Name    string
+	Discriminator string // the child, "system"
+	Value         string // its fixed value
+	Min, Max      int
+	Children      []constraint // Path: the child's name
+	Slots         []slot       // Path: ""
 }
 
 // constraint is what a profile changes of one element of its base.
@@ -332,6 +345,7 @@ func (g *generator) profileType(u string) string {
 // profileOf derives what a profile changes of its base type.
 func (g *generator) profileOf(s sd) (*profile, error) {
 	p := &profile{URL: s.URL, Type: s.Type}
+	p.Slices = g.slicesOf(s)
 	for _, e := range s.Elems {
 		if strings.Contains(e.ID, ":") {
 			// An extension slice directly under an element: allowed there.
@@ -378,6 +392,59 @@ func (g *generator) profileOf(s sd) (*profile, error) {
 		}
 	}
 	return p, nil
+}
+
+// slicesOf reads the slices of non-extension elements discriminated by
+// one child's fixed value; slices within slices are not kept.
+func (g *generator) slicesOf(s sd) []slice {
+	disc := map[string]string{} // element id → discriminator path
+	for _, e := range s.Elems {
+		if e.Discriminator != "" {
+			disc[e.ID] = e.Discriminator
+		}
+	}
+	var out []slice
+	for _, e := range s.Elems {
+		if e.SliceName == "" || strings.Count(e.ID, ":") != 1 {
+			continue
+		}
+		base, name, _ := cutLast(e.ID, ":")
+		if strings.HasSuffix(base, ".extension") || strings.HasSuffix(base, ".modifierExtension") || strings.Contains(name, ".") || disc[base] == "" {
+			continue
+		}
+		sl := slice{Path: base, Name: name, Discriminator: disc[base], Min: e.Min, Max: e.Max}
+		for _, c := range s.Elems {
+			child, ok := strings.CutPrefix(c.ID, e.ID+".")
+			if !ok || strings.Contains(child, ".") {
+				continue
+			}
+			if ext, ok := strings.CutPrefix(child, "extension:"); ok && !strings.Contains(ext, ":") {
+				for _, t := range c.Types {
+					if t.Profile != "" {
+						sl.Slots = append(sl.Slots, slot{URL: t.Profile, Min: c.Min, Max: c.Max})
+					}
+				}
+				continue
+			}
+			if strings.Contains(child, ":") {
+				continue
+			}
+			if child == sl.Discriminator {
+				sl.Value = c.Fixed
+			}
+			b := g.resolve(base + "." + child)
+			if b == nil {
+				continue
+			}
+			if c.Fixed != "" || c.Min > b.Min || c.Max >= 0 && (b.Max < 0 || c.Max < b.Max) {
+				sl.Children = append(sl.Children, constraint{Path: child, Min: c.Min, Max: c.Max, Fixed: c.Fixed})
+			}
+		}
+		if sl.Value != "" {
+			out = append(out, sl)
+		}
+	}
+	return out
 }
 
 // extensionOf reads an extension definition: its value's types and its

@@ -152,6 +152,9 @@ type elem struct {
 	BindStrength        string
 	BindVS              string
 	Regex               string // a primitive's value element
+	// Discriminator is the one path a slicing is discriminated by
+	// ("system"), "" when none or several.
+	Discriminator string
 }
 
 type tref struct {
@@ -197,6 +200,9 @@ func parseSD(n node) sd {
 			if strings.HasPrefix(k, "fixed") {
 				el.Fixed = e.str(k)
 			}
+		}
+		if ds := e.first("slicing").nodes("discriminator"); len(ds) == 1 {
+			el.Discriminator = ds[0].str("path")
 		}
 		if b := e.first("binding"); len(b) > 0 {
 			el.BindStrength = b.str("strength")
