@@ -39,6 +39,11 @@ var stu3Places = map[string]string{
 	"acceptUnknown":       "format",
 }
 
+// stu3Types: an STU3 resource type R4 renamed → the R4 type whose
+// definition gives its element order (ReferralRequest and
+// ProcedureRequest became ServiceRequest).
+var stu3Types = map[string]string{"ReferralRequest": "ServiceRequest", "ProcedureRequest": "ServiceRequest"}
+
 // encodeXML writes a resource (as JSON) as FHIR XML.
 func encodeXML(jsonBody []byte) ([]byte, error) {
 	d := json.NewDecoder(bytes.NewReader(jsonBody))
@@ -65,8 +70,12 @@ func writeResourceXML(b *bytes.Buffer, res map[string]any, root bool) error {
 		b.WriteString(` xmlns="http://hl7.org/fhir"`)
 	}
 	b.WriteString(">")
-	t := definitions.Lookup(typ)
-	if err := writeChildren(b, t, typ, res, true); err != nil {
+	r4 := typ
+	if t, ok := stu3Types[typ]; ok {
+		r4 = t
+	}
+	t := definitions.Lookup(r4)
+	if err := writeChildren(b, t, r4, res, true); err != nil {
 		return err
 	}
 	b.WriteString("</" + typ + ">")

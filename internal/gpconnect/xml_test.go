@@ -110,14 +110,7 @@ func TestXML(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("structured record in XML: %d %s", code, x)
 	}
-	dec := xml.NewDecoder(bytes.NewReader(x))
-	for {
-		if _, err := dec.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("not well formed: %v", err)
-		}
-	}
+	wellFormed(t, x)
 	s := string(x)
 	for _, order := range [][2]string{
 		{`<clinicalStatus value="active"/>`, `<assertedDate value=`}, // AllergyIntolerance: status before the dates
@@ -129,6 +122,19 @@ func TestXML(t *testing.T) {
 		i, j := strings.Index(s, order[0]), strings.Index(s, order[1])
 		if i < 0 || j < 0 || i > j {
 			t.Errorf("%s should come before %s", order[0], order[1])
+		}
+	}
+}
+
+// wellFormed fails the test when x is not well-formed XML.
+func wellFormed(t *testing.T, x []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(x))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			return
+		} else if err != nil {
+			t.Fatalf("not well formed: %v", err)
 		}
 	}
 }
