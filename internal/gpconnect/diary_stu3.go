@@ -2,7 +2,6 @@ package gpconnect
 
 import (
 	"cmp"
-	"net/url"
 	"sort"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -37,14 +36,14 @@ func DiaryEntrySTU3(sr fhir.Resource, practice string) fhir.Resource {
 }
 
 func (p *Provider) diary(c *call, b *structuredBundle, patientID string, req *StructuredRequest, roles map[string]any) *Error {
-	all, e := p.compartment(c, "ServiceRequest", patientID, url.Values{"category": {clinical.RecallCategoryToken}, "status": {"active"}})
+	all, e := p.record(c, b, "ServiceRequest", patientID)
 	if e != nil {
 		return e
 	}
 	var items []fhir.Resource
 	confidential := false
 	for _, sr := range all {
-		if str(sr["status"]) != "active" || str(sr["intent"]) != "plan" {
+		if !hasCategory(sr, clinical.RecallCategoryToken) || str(sr["status"]) != "active" || str(sr["intent"]) != "plan" {
 			continue
 		}
 		if withheld(sr) {

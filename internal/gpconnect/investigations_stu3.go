@@ -316,7 +316,7 @@ func TestRequestSTU3(sr fhir.Resource, subject map[string]any) fhir.Resource {
 // investigations: the filed reports of the record, newest first, within
 // investigationSearchPeriod (on the date the report was issued).
 func (p *Provider) investigations(c *call, b *structuredBundle, patientID string, req *StructuredRequest, roles map[string]any) *Error {
-	reports, e := p.compartment(c, "DiagnosticReport", patientID, nil)
+	reports, e := p.record(c, b, "DiagnosticReport", patientID)
 	if e != nil {
 		return e
 	}
@@ -345,18 +345,24 @@ func (p *Provider) investigations(c *call, b *structuredBundle, patientID string
 			}
 		}
 	}
-	external, e := p.byID(c, "Observation", patientID, externalIDs)
-	if e != nil {
+	// The results a report names by id: from the patient's Observations
+	// when uncategorised data read them already, else read by id.
+	external := map[string]fhir.Resource{}
+	if all, ok := b.records["Observation"]; ok {
+		for _, o := range all {
+			external[o.ID()] = o
+		}
+	} else if external, e = p.byID(c, "Observation", patientID, externalIDs); e != nil {
 		return e
 	}
 	requests := map[string]fhir.Resource{}
 	if len(keep) > 0 {
-		srs, e := p.compartment(c, "ServiceRequest", patientID, url.Values{"category": {clinical.LabCategoryToken}})
+		srs, e := p.record(c, b, "ServiceRequest", patientID)
 		if e != nil {
 			return e
 		}
 		for _, sr := range srs {
-			if n := clinical.TestRequestOf(sr).Number; n != "" && !enteredInError(sr) && !withheld(sr) {
+			if n := clinical.TestRequestOf(sr).Number; n != "" && hasCategory(sr, clinical.LabCategoryToken) && !enteredInError(sr) && !withheld(sr) {
 				requests[n] = sr
 			}
 		}
@@ -391,6 +397,39 @@ func (p *Provider) investigations(c *call, b *structuredBundle, patientID string
 		warn(l, "confidential-items")
 	}
 	return nil
+}
+
+// record is the patient's resources of a type (the compartment search),
+// read once per request: investigations, referrals and diary entries
+// share the ServiceRequests, investigations the Observations
+// uncategorised data read.
+func (p *Provider) record(c *call, b *structuredBundle, typ, patientID string) ([]fhir.Resource, *Error) {
+	if all, ok := b.records[typ]; ok {
+		return all, nil
+	}
+	all, e := p.compartment(c, typ, patientID, nil)
+	if e != nil {
+		return nil, e
+	}
+	if b.records == nil {
+		b.records = map[string][]fhir.Resource{}
+	}
+	b.records[typ] = all
+	return all, nil
+}
+
+// hasCategory reports a resource with a category coding of the token
+// ("system|code").
+func hasCategory(r fhir.Resource, token string) bool {
+	system, code, _ := strings.Cut(token, "|")
+	for _, cat := range list(r["category"]) {
+		for _, cd := range list(obj(cat)["coding"]) {
+			if str(obj(cd)["system"]) == system && str(obj(cd)["code"]) == code {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // byID reads resources of the patient's record by id, a hundred to a

@@ -1,7 +1,6 @@
 package gpconnect
 
 import (
-	"net/url"
 	"sort"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -86,14 +85,14 @@ func ReferralSTU3(sr fhir.Resource) fhir.Resource {
 }
 
 func (p *Provider) referrals(c *call, b *structuredBundle, patientID string, req *StructuredRequest, roles map[string]any) *Error {
-	all, e := p.compartment(c, "ServiceRequest", patientID, url.Values{"category": {referralCategoryToken}})
+	all, e := p.record(c, b, "ServiceRequest", patientID)
 	if e != nil {
 		return e
 	}
 	var items []fhir.Resource
 	confidential := false
 	for _, sr := range all {
-		if enteredInError(sr) || str(sr["intent"]) == "plan" {
+		if !hasCategory(sr, referralCategoryToken) || enteredInError(sr) || str(sr["intent"]) == "plan" {
 			continue
 		}
 		if withheld(sr) {

@@ -279,6 +279,7 @@ type structuredBundle struct {
 	entries  []any
 	refs     []string // Practitioner ids referenced
 	added    map[string]bool
+	records  map[string][]fhir.Resource // the record by type, read once (record)
 }
 
 // add puts r in the Bundle once.
@@ -586,7 +587,7 @@ func (p *Provider) immunisations(c *call, b *structuredBundle, patientID string)
 // consultations), not the consultations' free-text notes (those are the
 // consultation's), nor results (investigations).
 func (p *Provider) uncategorised(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
-	all, e := p.compartment(c, "Observation", patientID, nil)
+	all, e := p.record(c, b, "Observation", patientID)
 	if e != nil {
 		return e
 	}
