@@ -36,18 +36,13 @@ func DiaryEntrySTU3(sr fhir.Resource, practice string) fhir.Resource {
 }
 
 func (p *Provider) diary(c *call, b *structuredBundle, patientID string, req *StructuredRequest, roles map[string]any) *Error {
-	all, e := p.record(c, b, "ServiceRequest", patientID)
+	all, confidential, e := p.serviceRequests(c, b, patientID, clinical.RecallCategoryToken)
 	if e != nil {
 		return e
 	}
 	var items []fhir.Resource
-	confidential := false
 	for _, sr := range all {
-		if !hasCategory(sr, clinical.RecallCategoryToken) || str(sr["status"]) != "active" || str(sr["intent"]) != "plan" {
-			continue
-		}
-		if withheld(sr) {
-			confidential = true
+		if str(sr["status"]) != "active" || str(sr["intent"]) != "plan" {
 			continue
 		}
 		if due := dayOf(str(sr["occurrenceDateTime"])); req.DiaryUntil != "" && due > req.DiaryUntil {

@@ -85,18 +85,13 @@ func ReferralSTU3(sr fhir.Resource) fhir.Resource {
 }
 
 func (p *Provider) referrals(c *call, b *structuredBundle, patientID string, req *StructuredRequest, roles map[string]any) *Error {
-	all, e := p.record(c, b, "ServiceRequest", patientID)
+	all, confidential, e := p.serviceRequests(c, b, patientID, referralCategoryToken)
 	if e != nil {
 		return e
 	}
 	var items []fhir.Resource
-	confidential := false
 	for _, sr := range all {
-		if !hasCategory(sr, referralCategoryToken) || enteredInError(sr) || str(sr["intent"]) == "plan" {
-			continue
-		}
-		if withheld(sr) {
-			confidential = true
+		if str(sr["intent"]) == "plan" {
 			continue
 		}
 		day := dayOf(str(sr["authoredOn"]))
@@ -113,4 +108,24 @@ func (p *Provider) referrals(c *call, b *structuredBundle, patientID string, req
 		warn(l, "confidential-items")
 	}
 	return nil
+}
+
+// serviceRequests are the patient's ServiceRequests of a category (a
+// "system|code" token) that may be shared: not entered in error, not
+// withheld (confidential says some were).
+func (p *Provider) serviceRequests(c *call, b *structuredBundle, patientID, category string) (shared []fhir.Resource, confidential bool, e *Error) {
+	all, e := p.record(c, b, "ServiceRequest", patientID)
+	if e != nil {
+		return nil, false, e
+	}
+	for _, sr := range all {
+		switch {
+		case !hasCategory(sr, category) || enteredInError(sr):
+		case withheld(sr):
+			confidential = true
+		default:
+			shared = append(shared, sr)
+		}
+	}
+	return shared, confidential, nil
 }
