@@ -18,12 +18,13 @@ import (
 // patient: a full blood count of two tests, quoting order number ORD-7.
 const labMessage = `{"resourceType":"Bundle","type":"message","entry":[
  {"fullUrl":"urn:uuid:h","resource":{"resourceType":"MessageHeader","id":"h1","eventCoding":{"system":"https://fhir.nhs.uk/CodeSystem/message-event","code":"pathology-test-report"},"source":{"name":"Leeds Pathology"}}},
- {"fullUrl":"urn:uuid:dr","resource":{"resourceType":"DiagnosticReport","identifier":[{"system":"https://lab.example/report","value":"R1"}],"status":"final","code":{"text":"Full blood count"},"subject":{"reference":"urn:uuid:pt"},"issued":"2026-11-30T09:00:00Z","performer":[{"reference":"urn:uuid:org"}],"basedOn":[{"reference":"urn:uuid:sr"}],"result":[{"reference":"urn:uuid:fbc"}],"conclusion":"Low haemoglobin"}},
+ {"fullUrl":"urn:uuid:dr","resource":{"resourceType":"DiagnosticReport","identifier":[{"system":"https://lab.example/report","value":"R1"}],"status":"final","code":{"text":"Full blood count"},"subject":{"reference":"urn:uuid:pt"},"issued":"2026-11-30T09:00:00Z","performer":[{"reference":"urn:uuid:org"}],"basedOn":[{"reference":"urn:uuid:sr"}],"result":[{"reference":"urn:uuid:fbc"}],"specimen":[{"reference":"urn:uuid:sp"}],"conclusion":"Low haemoglobin"}},
+ {"fullUrl":"urn:uuid:sp","resource":{"resourceType":"Specimen","type":{"coding":[{"system":"http://snomed.info/sct","code":"87612001","display":"Blood"}]},"subject":{"reference":"urn:uuid:pt"},"collection":{"collectedDateTime":"2026-11-29T09:30:00Z"}}},
  {"fullUrl":"urn:uuid:pt","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Test-rich","given":["Sam"]}],"birthDate":"1970-01-01"}},
  {"fullUrl":"urn:uuid:org","resource":{"resourceType":"Organization","name":"Leeds Teaching Hospitals Pathology"}},
  {"fullUrl":"urn:uuid:sr","resource":{"resourceType":"ServiceRequest","identifier":[{"system":"https://gpcloud.dev/fhir/Id/order-number","value":"ORD-7"}],"status":"active","intent":"order","subject":{"reference":"urn:uuid:pt"}}},
  {"fullUrl":"urn:uuid:fbc","resource":{"resourceType":"Observation","status":"final","code":{"text":"Full blood count"},"subject":{"reference":"urn:uuid:pt"},"hasMember":[{"reference":"urn:uuid:hb"},{"reference":"urn:uuid:plt"}]}},
- {"fullUrl":"urn:uuid:hb","resource":{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"coding":[{"system":"http://snomed.info/sct","code":"1022431000000105","display":"Haemoglobin estimation"}]},"subject":{"reference":"urn:uuid:pt"},"valueQuantity":{"value":98,"unit":"g/L"},"referenceRange":[{"low":{"value":115,"unit":"g/L"},"high":{"value":165,"unit":"g/L"}}],"interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation","code":"L"}]}],"note":[{"text":"Repeat in 2 weeks"}]}},
+ {"fullUrl":"urn:uuid:hb","resource":{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"coding":[{"system":"http://snomed.info/sct","code":"1022431000000105","display":"Haemoglobin estimation"}]},"subject":{"reference":"urn:uuid:pt"},"specimen":{"reference":"urn:uuid:sp"},"valueQuantity":{"value":98,"unit":"g/L"},"referenceRange":[{"low":{"value":115,"unit":"g/L"},"high":{"value":165,"unit":"g/L"}}],"interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation","code":"L"}]}],"note":[{"text":"Repeat in 2 weeks"}]}},
  {"fullUrl":"urn:uuid:plt","resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://snomed.info/sct","code":"1022651000000100","display":"Platelet count"}]},"subject":{"reference":"urn:uuid:pt"},"valueQuantity":{"value":250,"unit":"10*9/L"}}}
 ]}`
 
@@ -208,6 +209,12 @@ func testStructuredInvestigationsReferralsDiary(t *testing.T, open func(testing.
 	if firstCode(hb["code"]) != "1022431000000105" || firstCode(hb["interpretation"]) != "L" || hb["comment"] != "Repeat in 2 weeks" ||
 		str(obj(obj(list(hb["category"])[0])["coding"].([]any)[0])["system"]) != "http://hl7.org/fhir/observation-category" {
 		t.Errorf("haemoglobin %v", hb)
+	}
+	if sp := resourceByID(b, "Specimen", "fbc-spec1"); sp == nil || firstCode(sp["type"]) != "87612001" ||
+		str(obj(sp["collection"])["collectedDateTime"]) != "2026-11-29T09:30:00Z" ||
+		str(obj(list(dr["specimen"])[0])["reference"]) != "Specimen/fbc-spec1" ||
+		str(obj(hb["specimen"])["reference"]) != "Specimen/fbc-spec1" {
+		t.Errorf("the lab's specimen: %v; report's %v; haemoglobin's %v", sp, dr["specimen"], hb["specimen"])
 	}
 	filing := resourceByID(b, "Observation", "fbc-filing")
 	if firstCode(filing["code"]) != clinical.CommentNoteCode || filing["status"] != "unknown" ||
