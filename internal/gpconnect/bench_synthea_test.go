@@ -54,7 +54,7 @@ func BenchmarkStructuredRecordSynthea(b *testing.B) {
 // largest patient, then makes the patient one GP Connect shares: an NHS
 // number verified by PDS, alive (Synthea's largest record ends in death,
 // and a deceased patient is not shared), registered at the practice.
-func loadSynthea(b *testing.B, f *fixture, dir string) {
+func loadSynthea(b testing.TB, f *fixture, dir string) {
 	b.Helper()
 	ctx := context.Background()
 	var patientID string

@@ -271,7 +271,8 @@ func testStructuredInvestigationsReferralsDiary(t *testing.T, open func(testing.
 	if str(obj(obj(rr["requester"])["agent"])["reference"]) != "Practitioner/gp1" {
 		t.Errorf("referrer %v", rr["requester"])
 	}
-	if c := resourceByID(b, "ReferralRequest", "referral-2020"); c["status"] != "cancelled" || c["priority"] != "routine" {
+	if c := resourceByID(b, "ReferralRequest", "referral-2020"); c["status"] != "unknown" || c["priority"] != "routine" ||
+		!strings.Contains(fmtNotes(c), "Status: cancelled by the practice") {
 		t.Errorf("cancelled referral %v", c)
 	}
 
@@ -355,4 +356,12 @@ func TestStructuredInvestigationsEmpty(t *testing.T) {
 			t.Errorf("list %s: %v", c, l)
 		}
 	}
+}
+
+func fmtNotes(r fhir.Resource) string {
+	var out []string
+	for _, n := range list(r["note"]) {
+		out = append(out, str(obj(n)["text"]))
+	}
+	return strings.Join(out, "\n")
 }

@@ -20,17 +20,17 @@ const referralCategoryToken = "http://snomed.info/sct|3457005"
 // ReferralSTU3 maps a referral. The specification's rules: the main code
 // of the referral in reasonCode (gpcloud's referral type, with the coded
 // reason and the urgent-suspected-cancer marker after it), status unknown
-// unless the practice cancelled it (cancelled), intent order, priority as
+// (a cancelled one says so in a note), intent order, priority as
 // e-RS has it (routine, urgent, asap for two-week wait), the recipient in
 // the note as key-value pairs when it is not a resource (gpcloud keeps
 // services and clinicians by name), the UBRN as identifier.
 func ReferralSTU3(sr fhir.Resource) fhir.Resource {
 	out := base(sr, "ReferralRequest", profileReferralRequest)
 	out["identifier"] = dataIdentifiers(sr, "referral-"+sr.ID())
+	// The specification allows cancelled for a referral the practice
+	// cancelled, but CareConnect-GPC-ReferralRequest-1 fixes the status to
+	// unknown: the profile wins, and the note says it was cancelled.
 	out["status"] = "unknown"
-	if str(sr["status"]) == "revoked" {
-		out["status"] = "cancelled"
-	}
 	out["intent"] = "order"
 	switch pr := str(sr["priority"]); pr {
 	case "routine", "urgent", "asap":
@@ -75,6 +75,9 @@ func ReferralSTU3(sr fhir.Resource) fhir.Resource {
 		notes = append(notes, map[string]any{"text": key + ": " + name})
 	}
 	notes = append(notes, list(sr["note"])...)
+	if str(sr["status"]) == "revoked" {
+		notes = append(notes, map[string]any{"text": "Status: cancelled by the practice"})
+	}
 	if str(sr["status"]) == "completed" {
 		notes = append(notes, map[string]any{"text": "Outcome: the practice has recorded that the outcome of this referral is known"})
 	}
