@@ -113,6 +113,16 @@ func (f *fixture) seedWorkspace() {
 		res["id"], res["status"] = id, status
 		f.put(res)
 	}
+	// Two repeats due for review on one date, one stopped: one medication
+	// review diary entry naming both.
+	review := f.now.AddDate(0, 3, 0).Format("2006-01-02")
+	for id, status := range map[string]string{"rep-a": "active", "rep-b": "active", "rep-stopped": "stopped"} {
+		f.put(fhir.Resource{"resourceType": "MedicationRequest", "id": id, "status": status, "intent": "plan", "subject": ref("Patient/rich"),
+			"medicationCodeableConcept": map[string]any{"text": "Medicine " + id}, "authoredOn": "2026-01-01",
+			"requester": ref("PractitionerRole/role-gp1"),
+			"extension": []any{map[string]any{"url": clinical.RepeatInfoURL, "extension": []any{
+				map[string]any{"url": "authorisationExpiryDate", "valueDateTime": review}}}}})
+	}
 	recall("recall-asthma", "Asthma review", f.now.AddDate(0, 1, 0).Format("2006-01-02"), "active")
 	recall("recall-overdue", "Diabetes review", f.now.AddDate(0, -2, 0).Format("2006-01-02"), "active")
 	recall("recall-late", "Over 75 check", f.now.AddDate(2, 0, 0).Format("2006-01-02"), "active")
@@ -277,8 +287,15 @@ func testStructuredInvestigationsReferralsDiary(t *testing.T, open func(testing.
 	}
 
 	// Diary entries: the recalls still due, the soonest first.
-	if got := listItems(b, "714311000000108"); !slices.Equal(got, []string{"ProcedureRequest/recall-overdue", "ProcedureRequest/recall-asthma", "ProcedureRequest/recall-late"}) {
+	reviewID := "ProcedureRequest/medication-review-" + f.now.AddDate(0, 3, 0).Format("2006-01-02")
+	if got := listItems(b, "714311000000108"); !slices.Equal(got, []string{"ProcedureRequest/recall-overdue", "ProcedureRequest/recall-asthma", reviewID, "ProcedureRequest/recall-late"}) {
 		t.Errorf("diary %v", got)
+	}
+	mr := resourceByID(b, "ProcedureRequest", strings.TrimPrefix(reviewID, "ProcedureRequest/"))
+	if firstCode(mr["code"]) != medicationReviewDue || mr["status"] != "active" || mr["intent"] != "plan" ||
+		fmtNotes(mr) != "Review of: Medicine rep-a\nReview of: Medicine rep-b" && fmtNotes(mr) != "Review of: Medicine rep-b\nReview of: Medicine rep-a" ||
+		str(obj(obj(mr["requester"])["agent"])["reference"]) != "Practitioner/gp1" {
+		t.Errorf("medication review %v (the stopped repeat's not named)", mr)
 	}
 	d := resourceByID(b, "ProcedureRequest", "recall-asthma")
 	if d["status"] != "active" || d["intent"] != "plan" || firstText(d["code"]) != "Asthma review" || d["occurrenceDateTime"] == nil ||
@@ -302,7 +319,7 @@ func testStructuredInvestigationsReferralsDiary(t *testing.T, open func(testing.
 	if got := listItems(b, "792931000000107"); !slices.Equal(got, []string{"ReferralRequest/referral-2020"}) {
 		t.Errorf("referrals before 2021: %v", got)
 	}
-	if got := listItems(b, "714311000000108"); !slices.Equal(got, []string{"ProcedureRequest/recall-overdue", "ProcedureRequest/recall-asthma"}) {
+	if got := listItems(b, "714311000000108"); !slices.Equal(got, []string{"ProcedureRequest/recall-overdue", "ProcedureRequest/recall-asthma", reviewID}) {
 		t.Errorf("diary in the next six months (overdue always): %v", got)
 	}
 

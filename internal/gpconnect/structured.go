@@ -426,7 +426,7 @@ func (p *Provider) allergies(c *call, b *structuredBundle, patientID string, req
 // authorised (intent proposal) is not medication; an issue entered in
 // error or withheld is left out, as is an authorisation and its issues.
 func (p *Provider) medications(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
-	all, e := p.compartment(c, "MedicationRequest", patientID, nil)
+	all, e := p.record(c, b, "MedicationRequest", patientID)
 	if e != nil {
 		return e
 	}
