@@ -77,7 +77,7 @@ func (p *Provider) structuredMetadata(w http.ResponseWriter, r *http.Request, c 
 			"(status and significance filters), immunisations, consultations (most recent and search period; topic and "+
 			"heading Lists from the practice's structured consultations), uncategorised data (search period), "+
 			"investigations (filed test reports with their results, filing comments and test requests; search period), "+
-			"outbound referrals (search period) and diary entries (recalls still due; search date).",
+			"outbound referrals (search period) and diary entries (recalls and medication reviews still due; search date).",
 		[]any{}, []any{map[string]any{"name": "gpc.getstructuredrecord",
 			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1"}}}))
 	return nil
