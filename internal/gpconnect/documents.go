@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,11 @@ var (
 	itDocBinary = interaction{urn + "documents:fhir:rest:read:binary-1", "patient/*.read",
 		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs user/Binary.rs"}
 )
+
+// documentIncludes are the _include parameters the DocumentReference
+// search requires.
+var documentIncludes = []string{"DocumentReference:subject:Patient", "DocumentReference:custodian:Organization",
+	"DocumentReference:author:Organization", "DocumentReference:author:Practitioner"}
 
 func (p *Provider) documentRoutes() {
 	d := documentsBase
@@ -91,6 +97,18 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 			to = v[2:12]
 		default:
 			return errorf(InvalidParameter, "created %q must be ge or le a date", v)
+		}
+	}
+	// The _includes a consumer MUST send (the search page's error table:
+	// INVALID_PARAMETER without them); what they name is always included.
+	for _, inc := range q["_include"] {
+		if !slices.Contains(documentIncludes, inc) {
+			return errorf(InvalidParameter, "_include %q is not supported", inc)
+		}
+	}
+	for _, inc := range documentIncludes {
+		if !slices.Contains(q["_include"], inc) {
+			return errorf(InvalidParameter, "the search must have _include=%s", inc)
 		}
 	}
 	desc := strings.ToLower(q.Get("description"))

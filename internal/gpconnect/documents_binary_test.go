@@ -46,10 +46,10 @@ func testAccessDocumentStoredBinary(t *testing.T, open func(testing.TB) store.St
 	}
 
 	search := func(query string) req {
-		return req{method: "GET", path: "/documents/fhir/Patient/rich/DocumentReference" + query,
+		return req{method: "GET", path: "/documents/fhir/Patient/rich/DocumentReference" + documentIncludesQuery + strings.Replace(query, "?", "&", 1),
 			interaction: "documents:fhir:rest:search:documentreference-1", scope: "patient/*.read"}
 	}
-	code, b, _ := f.do(search("?author=" + ODSSystem + "|RR8&_include=DocumentReference:author:Organization"))
+	code, b, _ := f.do(search("?author=" + ODSSystem + "|RR8"))
 	if code != 200 {
 		t.Fatalf("%d %v", code, b)
 	}
