@@ -13,8 +13,8 @@ import (
 // are the MessageHeader, the DiagnosticReport, the Patient, its
 // Observations, specimens and the sending organisation, each a separate
 // entry referenced by fullUrl), turned into the inbox's item: the
-// DiagnosticReport with the Patient the lab described and its
-// Observations contained, tagged as received from pathology. The lab's
+// DiagnosticReport with the Patient the lab described, its
+// Observations and its specimens contained, tagged as received from pathology. The lab's
 // Patient never becomes a Patient of the store (a second record); the
 // intake matches the contained one against the practice's patients.
 
@@ -95,6 +95,40 @@ func inboxReport(dr map[string]any, byRef map[string]map[string]any) (fhir.Resou
 		}
 	}
 	contained := []any{patient}
+	// The specimens the report names, contained (GP Connect sends each
+	// as a Specimen of the report): what was taken, when, and received.
+	// A test's own specimen reference is not kept: a contained resource
+	// may not point at another (the server's ref-1 check refuses it), and
+	// the report's specimens are its tests'.
+	specimens := map[string]string{} // the message's reference → "#spec{n}"
+	var specimenRefs []any
+	for _, sp := range list(dr, "specimen") {
+		spec := byRef[str(sp, "reference")]
+		if spec == nil || str(spec, "resourceType") != "Specimen" || specimens[str(sp, "reference")] != "" {
+			continue
+		}
+		id := "spec" + strconv.Itoa(len(specimenRefs)+1)
+		c := map[string]any{"resourceType": "Specimen", "id": id}
+		for _, k := range []string{"accessionIdentifier", "status", "type", "receivedTime", "note"} {
+			if v, ok := spec[k]; ok {
+				c[k] = v
+			}
+		}
+		if col := mapOf(spec["collection"]); col != nil {
+			kept := map[string]any{}
+			for _, k := range []string{"collectedDateTime", "collectedPeriod", "quantity", "bodySite"} {
+				if v, ok := col[k]; ok {
+					kept[k] = v
+				}
+			}
+			if len(kept) > 0 {
+				c["collection"] = kept
+			}
+		}
+		contained = append(contained, c)
+		specimens[str(sp, "reference")] = "#" + id
+		specimenRefs = append(specimenRefs, map[string]any{"reference": "#" + id})
+	}
 	var results []any
 	n := 0
 	var add func(ref string, depth int) error
@@ -177,6 +211,9 @@ func inboxReport(dr map[string]any, byRef map[string]map[string]any) (fhir.Resou
 	}
 	if results != nil {
 		out["result"] = results
+	}
+	if specimenRefs != nil {
+		out["specimen"] = specimenRefs
 	}
 	// The performing lab, by name (the Organization is not stored).
 	var performers []any

@@ -79,8 +79,9 @@ func (p *Provider) structuredMetadata(w http.ResponseWriter, r *http.Request, c 
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect - Access Record Structured", "1.6.0",
 		"Access Record Structured: allergies (with ended), medications (a MedicationStatement and plan per authorisation, its issues as orders unless includePrescriptionIssues is false, medicines prescribed elsewhere as a statement and plan; medicationSearchFromDate), problems "+
 			"(status and significance filters), immunisations, consultations (most recent and search period; topic and "+
-			"heading Lists from the practice's structured consultations), uncategorised data (search period). Investigations, "+
-			"referrals and diary entries are answered as empty Lists marked unavailable.",
+			"heading Lists from the practice's structured consultations), uncategorised data (search period), "+
+			"investigations (filed test reports with their results, filing comments and test requests; search period), "+
+			"outbound referrals (search period) and diary entries (recalls and medication reviews still due; search date).",
 		[]any{}, []any{map[string]any{"name": "gpc.getstructuredrecord",
 			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-GetStructuredRecord-Operation-1"}}}))
 	return nil

@@ -233,14 +233,20 @@ func ObservationSTU3(o fhir.Resource) fhir.Resource {
 	if enc, ok := o["encounter"]; ok {
 		out["context"] = enc
 	}
-	var notes []string
-	for _, n := range list(o["note"]) {
-		if t := str(obj(n)["text"]); t != "" {
-			notes = append(notes, t)
-		}
-	}
-	if len(notes) > 0 {
-		out["comment"] = strings.Join(notes, "\n")
+	if t := noteText(o["note"]); t != "" {
+		out["comment"] = t
 	}
 	return out
+}
+
+// noteText is R4 Annotations' texts as one string, a line each (STU3
+// has one comment, or one note, where R4 has many).
+func noteText(notes any) string {
+	var texts []string
+	for _, n := range list(notes) {
+		if t := str(obj(n)["text"]); t != "" {
+			texts = append(texts, t)
+		}
+	}
+	return strings.Join(texts, "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,9 +16,11 @@ import (
 // Access Document: a consumer finds the patient, searches their
 // documents (the DocumentReferences of the record: fit notes and letters)
 // and retrieves each document as a Binary. Documents held inline in the
-// DocumentReference (R4 attachment.data) are served as Binary
-// "{index}-{DocumentReference id}"; the sharing rules are the structured
-// record's.
+// DocumentReference (R4 attachment.data) and those stored as separate
+// Binaries of the record (attachment.url "Binary/{id}",
+// documents_binary.go) are served as Binary "{index}-{DocumentReference
+// id}"; the sharing rules are the structured record's. The author search
+// parameter finds the documents an organisation wrote by its ODS code.
 
 const (
 	documentsBase       = "/{ods}/STU3/1/gpconnect/documents/fhir"
@@ -31,8 +34,13 @@ var (
 	itDocSearch  = interaction{urn + "documents:fhir:rest:search:documentreference-1", "patient/*.read",
 		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs user/Practitioner.rs"}
 	itDocBinary = interaction{urn + "documents:fhir:rest:read:binary-1", "patient/*.read",
-		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs"}
+		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/DocumentReference.rs user/Binary.rs"}
 )
+
+// documentIncludes are the _include parameters the DocumentReference
+// search requires.
+var documentIncludes = []string{"DocumentReference:subject:Patient", "DocumentReference:custodian:Organization",
+	"DocumentReference:author:Organization", "DocumentReference:author:Practitioner"}
 
 func (p *Provider) documentRoutes() {
 	d := documentsBase
@@ -44,11 +52,11 @@ func (p *Provider) documentRoutes() {
 
 func (p *Provider) documentsMetadata(w http.ResponseWriter, r *http.Request, c *call) *Error {
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect - Access Document", documentsCapVersion,
-		"Access Document: patient search, DocumentReference search (created and description filters) and Binary "+
-			"retrieval of documents held in the record (fit notes). Documents stored as separate Binaries are not yet offered. JSON only.",
+		"Access Document: patient search, DocumentReference search (created, author by ODS code and description filters) and Binary "+
+			"retrieval of documents held in the record, inline or stored as separate Binaries of any size.",
 		[]any{
 			resource("Patient", profilePatient, []string{"search-type"}, [2]string{"identifier", "token"}),
-			resource("DocumentReference", profileDocumentRef, []string{"search-type"}, [2]string{"created", "date"}, [2]string{"description", "string"}),
+			resource("DocumentReference", profileDocumentRef, []string{"search-type"}, [2]string{"created", "date"}, [2]string{"author", "token"}, [2]string{"description", "string"}),
 			resource("Binary", "http://hl7.org/fhir/StructureDefinition/Binary", []string{"read"}),
 		}, nil))
 	return nil
@@ -75,7 +83,7 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
-		case "created", "description", "_include", "_revinclude:recurse", "_format":
+		case "created", "description", "author", "_include", "_revinclude:recurse", "_format":
 		default:
 			return errorf(InvalidParameter, "the search parameter %q is not supported", k)
 		}
@@ -91,7 +99,27 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 			return errorf(InvalidParameter, "created %q must be ge or le a date", v)
 		}
 	}
+	// The _includes a consumer MUST send (the search page's error table:
+	// INVALID_PARAMETER without them); what they name is always included.
+	for _, inc := range q["_include"] {
+		if !slices.Contains(documentIncludes, inc) {
+			return errorf(InvalidParameter, "_include %q is not supported", inc)
+		}
+	}
+	for _, inc := range documentIncludes {
+		if !slices.Contains(q["_include"], inc) {
+			return errorf(InvalidParameter, "the search must have _include=%s", inc)
+		}
+	}
 	desc := strings.ToLower(q.Get("description"))
+	var authorODS string
+	if v, ok := q["author"]; ok {
+		system, code, found := strings.Cut(v[0], "|")
+		if len(v) > 1 || !found || system != ODSSystem || code == "" {
+			return errorf(InvalidParameter, "author must be an organisation's ODS code: %s|code", ODSSystem)
+		}
+		authorODS = code
+	}
 	if _, e := p.sharedRecord(c, id); e != nil {
 		return e
 	}
@@ -101,6 +129,7 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	var out []fhir.Resource
 	authors := map[string]bool{}
+	orgs := authorOrgs{p: p, read: map[string]fhir.Resource{}}
 	for _, d := range docs {
 		if withheld(d) || str(d["docStatus"]) == "entered-in-error" {
 			continue
@@ -114,9 +143,12 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 		if desc != "" && !strings.Contains(strings.ToLower(str(m["description"])), desc) {
 			continue
 		}
+		if authorODS != "" && !orgs.wrote(c, m, authorODS) {
+			continue
+		}
 		out = append(out, m)
 		for _, a := range list(m["author"]) {
-			if ref := str(obj(a)["reference"]); strings.HasPrefix(ref, "Practitioner/") {
+			if ref := str(obj(a)["reference"]); strings.HasPrefix(ref, "Practitioner/") || strings.HasPrefix(ref, "Organization/") {
 				authors[ref] = true
 			}
 		}
@@ -125,7 +157,7 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 	bundle := searchset(c.base, out)
 	if len(out) > 0 {
 		// The includes the specification's search asks for: the patient,
-		// the custodian and the authors.
+		// the custodian and the authors (Practitioners and Organizations).
 		entries := list(bundle["entry"])
 		add := func(r fhir.Resource) {
 			entries = append(entries, map[string]any{"fullUrl": c.base + "/" + r.Type() + "/" + r.ID(), "resource": r})
@@ -142,8 +174,17 @@ func (p *Provider) searchDocuments(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		sort.Strings(refs)
 		for _, ref := range refs {
-			if pr, _, e := c.read(p.opts.Service, "Practitioner", strings.TrimPrefix(ref, "Practitioner/"), NoRecordFound); e == nil {
-				add(PractitionerSTU3(pr))
+			typ, rid, _ := strings.Cut(ref, "/")
+			switch {
+			case typ == "Organization" && rid == c.practice: // the custodian, added
+			case typ == "Organization":
+				if org := orgs.get(c, rid); org != nil {
+					add(OrganizationSTU3(org))
+				}
+			default:
+				if pr, _, e := c.read(p.opts.Service, "Practitioner", rid, NoRecordFound); e == nil {
+					add(PractitionerSTU3(pr))
+				}
 			}
 		}
 		bundle["entry"] = entries
@@ -177,6 +218,9 @@ func (p *Provider) readDocument(w http.ResponseWriter, r *http.Request, c *call)
 	a := obj(obj(contents[n])["attachment"])
 	data := str(a["data"])
 	if data == "" {
+		if bin := storedBinaryID(a); bin != "" {
+			return p.serveStoredBinary(w, c, r.PathValue("id"), bin, docID, pid)
+		}
 		return errorf(NoRecordFound, "the document is not held in the record")
 	}
 	if _, err := base64.StdEncoding.DecodeString(data); err != nil {
@@ -209,11 +253,54 @@ func DocumentReferenceSTU3(d fhir.Resource, baseURL, practice string) fhir.Resou
 		if data := str(a["data"]); data != "" {
 			na["url"] = baseURL + "/Binary/" + strconv.Itoa(i) + "-" + d.ID()
 			na["size"] = base64.StdEncoding.DecodedLen(len(data))
-		} else if u := str(a["url"]); u != "" {
-			continue // stored apart: not yet offered (README)
+		} else if storedBinaryID(a) != "" {
+			// Stored as a Binary of the record (documents_binary.go).
+			na["url"] = baseURL + "/Binary/" + strconv.Itoa(i) + "-" + d.ID()
+			if size, ok := a["size"]; ok {
+				na["size"] = size
+			}
+		} else if str(a["url"]) != "" {
+			continue // held elsewhere: not the record's to serve
 		}
 		contents = append(contents, map[string]any{"attachment": na})
 	}
 	out["content"] = contents
 	return out
+}
+
+// authorOrgs reads the Organizations documents name as authors, once per
+// search.
+type authorOrgs struct {
+	p    *Provider
+	read map[string]fhir.Resource // id → Organization, nil when unreadable
+}
+
+func (a authorOrgs) get(c *call, id string) fhir.Resource {
+	org, seen := a.read[id]
+	if !seen {
+		org, _, _ = c.read(a.p.opts.Service, "Organization", id, NoRecordFound)
+		a.read[id] = org
+	}
+	return org
+}
+
+// wrote reports a document one of whose authors is the organisation with
+// that ODS code: an Organization of the record carrying it, or a logical
+// reference by it. An author named only by display has no ODS code and
+// never matches.
+func (a authorOrgs) wrote(c *call, doc fhir.Resource, ods string) bool {
+	for _, au := range list(doc["author"]) {
+		m := obj(au)
+		if id := obj(m["identifier"]); str(id["system"]) == ODSSystem && str(id["value"]) == ods {
+			return true
+		}
+		if rid, ok := strings.CutPrefix(str(m["reference"]), "Organization/"); ok {
+			for _, id := range list(a.get(c, rid)["identifier"]) {
+				if str(obj(id)["system"]) == ODSSystem && str(obj(id)["value"]) == ods {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -33,7 +33,7 @@ func testAccessDocument(t *testing.T, open func(testing.TB) store.Store) {
 	doc("fit-dissent", "dissent", "2026-10-11T09:00:00Z", nil)
 
 	search := func(pid, query string) req {
-		return req{method: "GET", path: "/documents/fhir/Patient/" + pid + "/DocumentReference" + query,
+		return req{method: "GET", path: "/documents/fhir/Patient/" + pid + "/DocumentReference" + documentIncludesQuery + strings.Replace(query, "?", "&", 1),
 			interaction: "documents:fhir:rest:search:documentreference-1", scope: "patient/*.read"}
 	}
 	code, b, _ := f.do(search("rich", ""))
@@ -71,6 +71,9 @@ func testAccessDocument(t *testing.T, open func(testing.TB) store.Store) {
 		{"dissented patient's search", search("dissent", ""), 403, NoPatientConsent},
 		{"sensitive patient", search("sensitive", ""), 404, PatientNotFound},
 		{"unsupported parameter", search("rich", "?type=x"), 422, InvalidParameter},
+		{"no _include", req{method: "GET", path: "/documents/fhir/Patient/rich/DocumentReference?created=ge2020-01-01",
+			interaction: "documents:fhir:rest:search:documentreference-1", scope: "patient/*.read"}, 422, InvalidParameter},
+		{"unknown _include", search("rich", "?_include=DocumentReference:encounter"), 422, InvalidParameter},
 	} {
 		code, b, _ := f.do(c.r)
 		if code != c.status || spineCode(b) != c.code {
@@ -84,3 +87,7 @@ func testAccessDocument(t *testing.T, open func(testing.TB) store.Store) {
 		t.Errorf("documents patient search: %d %v", code, b)
 	}
 }
+
+// documentIncludesQuery are the includes a consumer must send with a
+// DocumentReference search.
+const documentIncludesQuery = "?_include=DocumentReference:subject:Patient&_include=DocumentReference:custodian:Organization&_include=DocumentReference:author:Organization&_include=DocumentReference:author:Practitioner&_revinclude:recurse=PractitionerRole:practitioner"

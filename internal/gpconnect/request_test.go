@@ -142,6 +142,9 @@ func FuzzParseStructuredRequest(f *testing.F) {
 	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"includeConsultations","part":[{"name":"includeConsultationsMostRecent","valuePositiveInt":1.5}]}]}`)
 	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"x"}}]}]}`)
 	f.Add(`{"resourceType":"Parameters","parameter":"x"}`)
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}},{"name":"includeInvestigations","part":[{"name":"investigationSearchPeriod","valuePeriod":{"start":"2020-01-01","end":"2021-01-01"}}]}]}`)
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}},{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"end":"2020-02-30"}}]}]}`)
+	f.Add(`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}},{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"2030-01-01"}]}]}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		var params map[string]any
 		if json.Unmarshal([]byte(s), &params) != nil {
@@ -153,6 +156,14 @@ func FuzzParseStructuredRequest(f *testing.F) {
 		}
 		if e != nil && e.HTTPStatus() >= 500 {
 			t.Fatalf("%s: %v", s, e)
+		}
+		if e == nil {
+			// The search periods and date reach the queries as whole dates.
+			for _, d := range []string{req.InvestigationsFrom, req.InvestigationsTo, req.ReferralsFrom, req.ReferralsTo, req.DiaryUntil} {
+				if _, err := time.Parse("2006-01-02", d); d != "" && err != nil {
+					t.Fatalf("%s: accepted %q as a date", s, d)
+				}
+			}
 		}
 	})
 }

@@ -22,7 +22,7 @@ var (
 	itRegister   = interaction{urn + "fhir:operation:gpc.registerpatient-1", "patient/*.write", "user/Patient.crs user/EpisodeOfCare.crs user/Consent.rs"}
 	itStructMeta = interaction{urn + "structured:fhir:rest:read:metadata-1", "organization/*.read", ""}
 	itStructured = interaction{urn + "fhir:operation:gpc.getstructuredrecord-1", "patient/*.read",
-		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/AllergyIntolerance.rs user/MedicationRequest.rs user/MedicationStatement.rs user/Medication.rs user/PractitionerRole.rs user/Condition.rs user/Immunization.rs user/Practitioner.rs user/Composition.rs user/Encounter.rs user/Observation.rs user/Location.rs"}
+		"user/Patient.rs user/EpisodeOfCare.rs user/Consent.rs user/AllergyIntolerance.rs user/MedicationRequest.rs user/MedicationStatement.rs user/Medication.rs user/PractitionerRole.rs user/Condition.rs user/Immunization.rs user/Practitioner.rs user/Composition.rs user/Encounter.rs user/Observation.rs user/Location.rs user/DiagnosticReport.rs user/ServiceRequest.rs"}
 )
 
 func (p *Provider) routes() {

@@ -33,17 +33,13 @@ var listCodes = map[string][2]string{
 	"uncategorised":  {"826501000000100", "Miscellaneous record"},
 }
 
-// The parameters the operation takes, and the clinical areas not yet
-// mapped (answered as an empty List marked unavailable, never as "none").
-var (
-	areaParams = map[string]string{
-		"includeAllergies": "allergies", "includeMedication": "medications", "includeProblems": "problems",
-		"includeImmunisations": "immunisations", "includeConsultations": "consultations",
-		"includeInvestigations": "investigations", "includeReferrals": "referrals",
-		"includeDiaryEntries": "diary", "includeUncategorisedData": "uncategorised",
-	}
-	unavailable = map[string]bool{"investigations": true, "referrals": true, "diary": true}
-)
+// The parameters the operation takes.
+var areaParams = map[string]string{
+	"includeAllergies": "allergies", "includeMedication": "medications", "includeProblems": "problems",
+	"includeImmunisations": "immunisations", "includeConsultations": "consultations",
+	"includeInvestigations": "investigations", "includeReferrals": "referrals",
+	"includeDiaryEntries": "diary", "includeUncategorisedData": "uncategorised",
+}
 
 // StructuredRequest is a parsed $gpc.getstructuredrecord Parameters.
 type StructuredRequest struct {
@@ -60,7 +56,12 @@ type StructuredRequest struct {
 	ConsultationsFrom, ConsultationsTo string
 	// UncategorisedFrom/To: includeUncategorisedData.uncategorisedDataSearchPeriod.
 	UncategorisedFrom, UncategorisedTo string
-	WantsUnsupported                   []string
+	// InvestigationsFrom/To: includeInvestigations.investigationSearchPeriod;
+	// ReferralsFrom/To: includeReferrals.referralSearchPeriod (whole dates).
+	InvestigationsFrom, InvestigationsTo string
+	ReferralsFrom, ReferralsTo           string
+	// DiaryUntil: includeDiaryEntries.diaryEntriesSearchDate.
+	DiaryUntil string
 }
 
 // ParseStructuredRequest reads the Parameters resource; every part is
@@ -96,9 +97,6 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 			return nil, errorf(InvalidParameter, "the parameter %q is not known", name)
 		}
 		req.Areas[area] = true
-		if unavailable[area] {
-			req.WantsUnsupported = append(req.WantsUnsupported, name)
-		}
 		for _, rp := range list(p["part"]) {
 			part := obj(rp)
 			pn := str(part["name"])
@@ -153,10 +151,22 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 					req.UncategorisedFrom != "" && req.UncategorisedTo != "" && req.UncategorisedTo < req.UncategorisedFrom {
 					return nil, errorf(InvalidParameter, "uncategorisedDataSearchPeriod needs a valuePeriod with a start or an end, the end not before the start")
 				}
-			case (name == "includeInvestigations" || name == "includeReferrals" ||
-				name == "includeDiaryEntries"):
-				// Parts of areas not yet mapped: accepted, their List says
-				// the data is unavailable.
+			case name == "includeInvestigations" && pn == "investigationSearchPeriod":
+				var e *Error
+				if req.InvestigationsFrom, req.InvestigationsTo, e = wholeDatePeriod(part, pn); e != nil {
+					return nil, e
+				}
+			case name == "includeReferrals" && pn == "referralSearchPeriod":
+				var e *Error
+				if req.ReferralsFrom, req.ReferralsTo, e = wholeDatePeriod(part, pn); e != nil {
+					return nil, e
+				}
+			case name == "includeDiaryEntries" && pn == "diaryEntriesSearchDate":
+				d := str(part["valueDate"])
+				if _, err := time.Parse("2006-01-02", d); err != nil {
+					return nil, errorf(InvalidParameter, "diaryEntriesSearchDate must be a whole date (YYYY-MM-DD)")
+				}
+				req.DiaryUntil = d
 			default:
 				return nil, errorf(InvalidParameter, "%s has no part %q", name, pn)
 			}
@@ -181,8 +191,15 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 	if e != nil {
 		return e
 	}
-	if req.MedicationsFrom > p.opts.Now().In(clinical.London).Format("2006-01-02") {
+	today := p.opts.Now().In(clinical.London).Format("2006-01-02")
+	if req.MedicationsFrom > today {
 		return errorf(InvalidParameter, "medicationSearchFromDate must not be after today")
+	}
+	if req.InvestigationsFrom > today || req.InvestigationsTo > today || req.ReferralsFrom > today || req.ReferralsTo > today {
+		return errorf(InvalidParameter, "investigationSearchPeriod and referralSearchPeriod must not be after today")
+	}
+	if req.DiaryUntil != "" && req.DiaryUntil < today {
+		return errorf(InvalidParameter, "diaryEntriesSearchDate must be today or later")
 	}
 	id, e := p.findPatient(c, req.NHSNumber)
 	if e != nil {
@@ -201,7 +218,7 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 	case clinical.Dissented:
 		return errorf(NoPatientConsent, "the patient has dissented from sharing their record through GP Connect")
 	}
-	b := &structuredBundle{base: c.base}
+	b := &structuredBundle{base: c.base, practice: c.practice}
 	b.add(PatientSTU3(rec.patient, rec.registration))
 	if org, _, e := c.read(p.opts.Service, "Organization", c.practice, NoRecordFound); e == nil {
 		b.add(OrganizationSTU3(org))
@@ -236,11 +253,15 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 			return e
 		}
 	}
-	for _, area := range []string{"investigations", "referrals", "diary"} {
-		if req.Areas[area] {
-			l := b.list(area, id, nil)
-			l["emptyReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/list-empty-reason", "code": "unavailable", "display": "Unavailable"}}}
-			l["note"] = []any{map[string]any{"text": "This GP system does not yet share this part of the record through GP Connect: ask the practice."}}
+	roles := map[string]any{}
+	for _, area := range []struct {
+		name string
+		add  func(*call, *structuredBundle, string, *StructuredRequest, map[string]any) *Error
+	}{{"investigations", p.investigations}, {"referrals", p.referrals}, {"diary", p.diary}} {
+		if req.Areas[area.name] {
+			if e := area.add(c, b, id, req, roles); e != nil {
+				return e
+			}
 		}
 	}
 	if e := p.practitioners(c, b); e != nil {
@@ -253,10 +274,12 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 
 // structuredBundle gathers the entries and the Practitioners they name.
 type structuredBundle struct {
-	base    string
-	entries []any
-	refs    []string // Practitioner ids referenced
-	added   map[string]bool
+	base     string
+	practice string // the practice's Organization id
+	entries  []any
+	refs     []string // Practitioner ids referenced
+	added    map[string]bool
+	records  map[string][]fhir.Resource // the record by type, read once (record)
 }
 
 // add puts r in the Bundle once.
@@ -403,7 +426,7 @@ func (p *Provider) allergies(c *call, b *structuredBundle, patientID string, req
 // authorised (intent proposal) is not medication; an issue entered in
 // error or withheld is left out, as is an authorisation and its issues.
 func (p *Provider) medications(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
-	all, e := p.compartment(c, "MedicationRequest", patientID, nil)
+	all, e := p.record(c, b, "MedicationRequest", patientID)
 	if e != nil {
 		return e
 	}
@@ -488,15 +511,7 @@ func basedOnRequest(m fhir.Resource) string {
 func (p *Provider) recorder(c *call, b *structuredBundle, m fhir.Resource, roles map[string]any) {
 	id, ok := strings.CutPrefix(str(obj(m["recorder"])["reference"]), "PractitionerRole/")
 	if ok {
-		pr, seen := roles[id]
-		if !seen {
-			if role, _, e := c.read(p.opts.Service, "PractitionerRole", id, NoRecordFound); e == nil {
-				if r := str(obj(role["practitioner"])["reference"]); r != "" {
-					pr = map[string]any{"reference": r}
-				}
-			}
-			roles[id] = pr
-		}
+		pr := p.rolePractitioner(c, id, roles)
 		if pr == nil {
 			delete(m, "recorder")
 			return
@@ -504,6 +519,22 @@ func (p *Provider) recorder(c *call, b *structuredBundle, m fhir.Resource, roles
 		m["recorder"] = pr
 	}
 	b.notePractitioner(m["recorder"])
+}
+
+// rolePractitioner is the Practitioner reference of a PractitionerRole,
+// read once per request (roles), nil when it cannot be read: the entry
+// then names no one rather than the wrong person.
+func (p *Provider) rolePractitioner(c *call, id string, roles map[string]any) any {
+	pr, seen := roles[id]
+	if !seen {
+		if role, _, e := c.read(p.opts.Service, "PractitionerRole", id, NoRecordFound); e == nil {
+			if r := str(obj(role["practitioner"])["reference"]); r != "" {
+				pr = map[string]any{"reference": r}
+			}
+		}
+		roles[id] = pr
+	}
+	return pr
 }
 
 func (p *Provider) problems(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
@@ -556,7 +587,7 @@ func (p *Provider) immunisations(c *call, b *structuredBundle, patientID string)
 // consultations), not the consultations' free-text notes (those are the
 // consultation's), nor results (investigations).
 func (p *Provider) uncategorised(c *call, b *structuredBundle, patientID string, req *StructuredRequest) *Error {
-	all, e := p.compartment(c, "Observation", patientID, nil)
+	all, e := p.record(c, b, "Observation", patientID)
 	if e != nil {
 		return e
 	}
@@ -589,7 +620,8 @@ func (p *Provider) uncategorised(c *call, b *structuredBundle, patientID string,
 }
 
 // isResult reports an Observation that is a test result (laboratory or
-// imaging): investigations, not yet mapped, not uncategorised data.
+// imaging): sent with its report under investigations, not as
+// uncategorised data.
 func isResult(o fhir.Resource) bool {
 	for _, cat := range list(o["category"]) {
 		switch firstCode(cat) {
@@ -598,4 +630,21 @@ func isResult(o fhir.Resource) bool {
 		}
 	}
 	return false
+}
+
+// wholeDatePeriod reads a search period part: a valuePeriod of whole
+// dates (no time, no offset), a start or an end, the end not before the
+// start.
+func wholeDatePeriod(part map[string]any, name string) (from, to string, e *Error) {
+	period := obj(part["valuePeriod"])
+	from, to = str(period["start"]), str(period["end"])
+	for _, d := range []string{from, to} {
+		if _, err := time.Parse("2006-01-02", d); d != "" && err != nil {
+			return "", "", errorf(InvalidParameter, "%s must be whole dates (YYYY-MM-DD)", name)
+		}
+	}
+	if period == nil || from == "" && to == "" || from != "" && to != "" && to < from {
+		return "", "", errorf(InvalidParameter, "%s needs a valuePeriod with a start or an end, the end not before the start", name)
+	}
+	return from, to, nil
 }

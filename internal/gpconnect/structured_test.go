@@ -85,8 +85,8 @@ func testStructuredRecord(t *testing.T, open func(testing.TB) store.Store) {
 		t.Errorf("no consultations recorded: %v", got)
 	}
 	for _, l := range entriesOf(b, "List") {
-		if firstCode(l["code"]) == "887191000000108" && firstCode(l["emptyReason"]) != "unavailable" {
-			t.Errorf("investigations are not mapped yet and must say unavailable, not none: %v", l)
+		if firstCode(l["code"]) == "887191000000108" && firstCode(l["emptyReason"]) != "no-content-recorded" {
+			t.Errorf("no investigations recorded: %v", l)
 		}
 	}
 	for _, typ := range []string{"Patient", "Organization", "Practitioner", "MedicationRequest", "Medication"} {

@@ -20,8 +20,6 @@ var knownDeviations = []struct{ pathSuffix, message, why string }{
 		"numberOfRepeatPrescriptionsIssued before a first issue: the specification's page says it MUST be 0, the profile types it positiveInt"},
 	{"(Immunization).extension", "Extension-CareConnect-VaccinationProcedure-1 required by the profile",
 		"the record keeps the vaccine product given, not the vaccination procedure (README)"},
-	{"(List).emptyReason", "http://hl7.org/fhir/list-empty-reason|unavailable",
-		"investigations, referrals and diary entries are answered as Lists marked unavailable until the record keeps them (README)"},
 	{"(MedicationRequest).extension[0].valueCodeableConcept", "CareConnect-PrescriptionType-1 (a required binding): ",
 		"a medicine prescribed elsewhere: no prescription type is recorded, so the type is the text No information available (README)"},
 }

@@ -114,14 +114,7 @@ func TestXML(t *testing.T) {
 	if len(list(got["entry"])) != len(list(want["entry"])) || len(list(got["entry"])) < 10 {
 		t.Errorf("structured record: %d entries in XML, %d in JSON", len(list(got["entry"])), len(list(want["entry"])))
 	}
-	dec := xml.NewDecoder(bytes.NewReader(x))
-	for {
-		if _, err := dec.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("not well formed: %v", err)
-		}
-	}
+	wellFormed(t, x)
 	s := string(x)
 	for _, order := range [][2]string{
 		{`<clinicalStatus value="active"/>`, `<assertedDate value=`}, // AllergyIntolerance: status before the dates
@@ -219,4 +212,17 @@ func FuzzSTU3XML(f *testing.F) {
 			t.Fatalf("written and read back differ:\n%v\n%v", res, res2)
 		}
 	})
+}
+
+// wellFormed fails the test when x is not well-formed XML.
+func wellFormed(t *testing.T, x []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(x))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			return
+		} else if err != nil {
+			t.Fatalf("not well formed: %v", err)
+		}
+	}
 }
