@@ -316,3 +316,32 @@ func FuzzParseCareRecordRequest(f *testing.F) {
 		}
 	})
 }
+
+// Round trip: a dissent recorded as the workspace records it
+// (clinical.SharingChange) refuses the HTML and structured records with
+// NO_PATIENT_CONSENT; withdrawn, both are answered again.
+func TestCareRecordDissentRoundTrip(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	gp := clinical.Ref{Reference: "Practitioner/gp1", Display: "Dr Aisha Khan"}
+	dissent := clinical.SharingChange{Choice: clinical.ShareDissent}.Resource(nil, "rich", "org1", gp, f.now)
+	out, err := f.svc.Create(ctx, "Consent", dissent, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := fhir.Unmarshal(out.Version.Body)
+	for _, r := range []req{careReq(nhsRich, "SUM"), structuredReq(nhsRich, param("includeAllergies"))} {
+		if code, oo, _ := f.do(r); code != 403 || spineCode(oo) != NoPatientConsent {
+			t.Errorf("%s with a dissent: %d %s", r.path, code, spineCode(oo))
+		}
+	}
+	withdrawn := clinical.SharingChange{Choice: clinical.ShareAllowed}.Resource(stored, "rich", "org1", gp, f.now)
+	if _, err := f.svc.Update(ctx, "Consent", stored.ID(), withdrawn, service.Precondition{Set: true, Version: out.Version.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []req{careReq(nhsRich, "SUM"), structuredReq(nhsRich, param("includeAllergies"))} {
+		if code, b, _ := f.do(r); code != 200 {
+			t.Errorf("%s after withdrawing: %d %v", r.path, code, b)
+		}
+	}
+}
