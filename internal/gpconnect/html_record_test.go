@@ -345,3 +345,51 @@ func TestCareRecordDissentRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// Medications as the workspace prescribes them: a repeat issued twice
+// and stopped is a discontinued repeat with its reason and two issues; an
+// acute issued last month is in the acute subsection; a hospital
+// medicine says it was prescribed elsewhere.
+func TestCareRecordMedication(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
+		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
+	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
+	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: "Ramipril 5mg capsules", Unit: "capsule"},
+		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
+	first := f.now.AddDate(0, 0, -60)
+	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
+	auth["id"] = "rep1"
+	f.put(auth)
+	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
+		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
+		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
+		f.put(issue)
+		auth = asJSON(t, clinical.Issued(auth, when))
+		f.put(auth)
+	}
+	f.put(asJSON(t, clinical.StopMedication(auth, "Dry cough")))
+	acute := rx
+	acute.Medicine, acute.Course, acute.Issues, acute.Dose = clinical.Medicine{Code: "323509004", Name: "Amoxicillin 500mg capsules", Unit: "capsule"}, "acute", "", "one three times a day"
+	a := asJSON(t, acute.Authorisation("rich", gp.Ref, 0, nil, f.now.AddDate(0, -1, 0)))
+	a["id"] = "acute1"
+	f.put(a)
+	ms := asJSON(t, clinical.Elsewhere{Medicine: clinical.Medicine{Code: "322236009", Name: "Paracetamol 500mg tablets", Unit: "tablet"},
+		Dose: "two four times a day", Source: "hospital"}.Resource("rich", clinical.Ref{Reference: "Practitioner/gp1"}, f.now))
+	ms["id"] = "ms1"
+	f.put(ms)
+
+	div := careDiv(t, f, careReq(nhsRich, "MED"), "MED")
+	section := func(title string) string {
+		_, after, _ := strings.Cut(div, "<h2>"+title+"</h2>")
+		before, _, _ := strings.Cut(after, "<h2>")
+		return html.UnescapeString(before)
+	}
+	wantIn(t, "discontinued", section("Discontinued Repeat Medication"), "Ramipril 5mg capsules", "Dry cough", "one daily", "28 capsule")
+	wantIn(t, "acute", section("Acute Medication (Last 12 Months)"), "Amoxicillin 500mg capsules", "one three times a day",
+		dmy(f.now.AddDate(0, -1, 28).In(clinical.London).Format("2006-01-02")), "calculated from start date and days duration")
+	wantIn(t, "issues", section("All Medication Issues"), "Ramipril 5mg capsules", dmy(first.In(clinical.London).Format("2006-01-02")),
+		dmy(first.AddDate(0, 0, 28).In(clinical.London).Format("2006-01-02")))
+	wantIn(t, "all", section("All Medication"), "Paracetamol 500mg tablets", "Prescribed elsewhere", "Discontinued")
+	wantNotIn(t, "current repeats", section("Current Repeat Medication"), "Ramipril")
+}

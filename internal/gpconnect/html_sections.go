@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -397,7 +398,7 @@ func (v careView) medications() []careSub {
 		r, plan := v.medRow(stmt)
 		switch {
 		case !r.repeat && day(r.start) >= yearAgo:
-			acute.add(day(r.start), one(r.kind), one(dmy(r.start)), one(r.item), one(r.dosage), one(r.quantity), one(dmy(r.end)), one(r.days), r.additional)
+			acute.add(day(r.start), one(r.kind), one(dmy(r.start)), one(r.item), one(r.dosage), one(r.quantity), one(dmy(scheduledEnd(r))), one(r.days), r.additional)
 		case r.repeat && r.active:
 			repeat.add(day(r.start), one(r.kind), one(dmy(r.start)), one(r.item), one(r.dosage), one(r.quantity), one(dmy(r.lastIssued)),
 				one(r.issued), one(r.maxIssues), one(dmy(r.review)), r.additional)
@@ -435,8 +436,9 @@ func (v careView) medications() []careSub {
 	ex := excluded(v.withheld, "MedicationRequest", "MedicationStatement")
 	return []careSub{
 		{Title: "Acute Medication (Last 12 Months)", Date: v.dateBanner(false), Exclusion: ex, TableID: "med-tab-acu-med",
-			Head: []string{"Type", "Start Date", "Medication Item", "Dosage Instruction", "Quantity", "Scheduled End Date", "Days Duration", "Additional Information"},
-			Rows: acute.sorted()},
+			Content: "Scheduled End Date is not always captured in the source; where it was not recorded, the displayed date is calculated from start date and days duration",
+			Head:    []string{"Type", "Start Date", "Medication Item", "Dosage Instruction", "Quantity", "Scheduled End Date", "Days Duration", "Additional Information"},
+			Rows:    acute.sorted()},
 		{Title: "Current Repeat Medication", Date: v.dateBanner(false), Exclusion: ex, TableID: "med-tab-curr-rep",
 			Content: "The Review Date is that set for each Repeat Course. Reviews may be conducted according to a diary event which differs from the dates shown",
 			Head:    []string{"Type", "Start Date", "Medication Item", "Dosage Instruction", "Quantity", "Last Issued Date", "Number of Prescriptions Issued", "Max Issues", "Review Date", "Additional Information"},
@@ -451,6 +453,18 @@ func (v careView) medications() []careSub {
 			Head: []string{"Type", "Issue Date", "Medication Item", "Dosage Instruction", "Quantity", "Days Duration", "Additional Information"},
 			Rows: issues.sorted()},
 	}
+}
+
+// scheduledEnd is when an acute course is expected to end: the record
+// keeps no scheduled end of its own, so it is the start plus the days'
+// supply (the view's content banner says so); none without a duration.
+func scheduledEnd(r medRow) string {
+	start, err := time.Parse("2006-01-02", day(r.start))
+	n, nerr := strconv.Atoi(r.days)
+	if err != nil || nerr != nil || n <= 0 {
+		return ""
+	}
+	return start.AddDate(0, 0, n).Format("2006-01-02")
 }
 
 // invert makes a descending sort of keys sort s ascending (the
