@@ -277,6 +277,21 @@ func TestCareRecordXML(t *testing.T) {
 	}
 }
 
+// The Foundations CapabilityStatement offers the operation.
+func TestCareRecordCapability(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	code, cs, _ := f.do(getMetadata)
+	if code != 200 {
+		t.Fatalf("%d %v", code, cs)
+	}
+	for _, op := range list(obj(list(cs["rest"])[0])["operation"]) {
+		if obj(op)["name"] == "gpc.getcarerecord" {
+			return
+		}
+	}
+	t.Errorf("gpc.getcarerecord is not in %v", cs["rest"])
+}
+
 // Every care record request is audited with the consumer.
 func TestCareRecordAudit(t *testing.T) {
 	f := newFixture(t, storetest.OpenSQLite)
