@@ -13,6 +13,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -101,6 +102,23 @@ func TestBrowserSharing(t *testing.T) {
 		t.Errorf("who recorded it %q", got)
 	}
 	b.Shot("sharing-dissent")
+	// Someone else changes the choice while the form is open: the save is
+	// refused with the error summary and nothing is overwritten.
+	sys := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleSystem, Scopes: auth.ScopesOf(auth.RoleSystem)})
+	meanwhile := cs[0]
+	delete(meanwhile, "meta")
+	meanwhile["extension"] = append(meanwhile["extension"].([]any), map[string]any{"url": clinical.SharingNoteURL, "valueString": "Confirmed by letter"})
+	if _, err := s.Service.Update(sys, "Consent", meanwhile.ID(), meanwhile, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	b.Do(chromedp.Click(chromedp.ID("choice")))
+	b.ClickAndLoad("#save-sharing")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Someone else changed this patient's sharing choice") {
+		t.Errorf("a stale save: %q", got)
+	}
+	if choice := clinical.SharingChoiceOf(consents(), time.Now()); !choice.Dissent {
+		t.Errorf("a stale save overwrote the dissent: %+v", choice)
+	}
 	b.Do(chromedp.Click(chromedp.ID("choice")))
 	b.ClickAndLoad("#save-sharing")
 	if got := b.Text("#registration-sharing"); !strings.HasPrefix(got, "Shared") || !strings.Contains(got, "gp@test") {
