@@ -48,6 +48,7 @@ func TestBrowserSharing(t *testing.T) {
 	if got := b.Text("#registration-sharing"); !strings.HasPrefix(got, "Shared") {
 		t.Errorf("registration page sharing %q", got)
 	}
+	b.TabTo("#change-sharing")
 	b.ClickAndLoad("#change-sharing")
 	if got := b.Text("h1"); got != "GP Connect sharing" {
 		t.Fatalf("sharing page heading %q", got)
@@ -85,6 +86,7 @@ func TestBrowserSharing(t *testing.T) {
 	}
 	b.Axe("registration with a dissent")
 	b.Shot("registration-dissent")
+	b.Narrow("registration-dissent", 320)
 	cs := consents()
 	choice := clinical.SharingChoiceOf(cs, time.Now())
 	if len(cs) != 1 || !choice.Dissent || choice.Note != "Told the receptionist in person" {
