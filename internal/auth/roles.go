@@ -22,7 +22,8 @@ var RoleScopes = map[Role]string{
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
 		"Task.cruds", "Group.rs", // workflow: tasks for them and their team
-		"Communication.cruds", "QuestionnaireResponse.rs"), // patients' messages and online requests (workspace/messages.go, requests.go)
+		"Communication.cruds", "QuestionnaireResponse.rs", // patients' messages and online requests (workspace/messages.go, requests.go)
+		"Consent.crus"), // the GP Connect sharing choice (workspace/sharing.go); proxy access grants too (workspace/proxies.go)
 	// Patients and proxies also send requests to the practice (portal:
 	// an online consultation's QuestionnaireResponse, a Task).
 	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"), // messages with an attachment

@@ -18,6 +18,27 @@ import (
 //	go test ./internal/gpconnect -run '^$' -bench . -benchtime 50x
 func BenchmarkStructuredRecord(b *testing.B) {
 	f := newFixture(b, storetest.OpenSQLite)
+	seedLargeRecord(f)
+	r := structuredReq(nhsRich, param("includeAllergies", map[string]any{"name": "includeResolvedAllergies", "valueBoolean": true}),
+		param("includeMedication"), param("includeProblems"), param("includeImmunisations"), param("includeConsultations"),
+		param("includeInvestigations"), param("includeReferrals"), param("includeDiaryEntries"), param("includeUncategorisedData"))
+	measure(b, f, r)
+}
+
+// Access Record HTML of the same record: the Summary (four readers) and
+// Medications (the largest section), JSON.
+func BenchmarkCareRecord(b *testing.B) {
+	f := newFixture(b, storetest.OpenSQLite)
+	seedLargeRecord(f)
+	for _, section := range []string{"SUM", "MED", "PRB"} {
+		b.Run(section, func(b *testing.B) { measure(b, f, careReq(nhsRich, section)) })
+	}
+}
+
+// seedLargeRecord gives the rich patient 450 entries: 50 repeat
+// authorisations with two issues each, 150 ended problems and 150
+// immunisations.
+func seedLargeRecord(f *fixture) {
 	subj := ref("Patient/rich")
 	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "practitioner": ref("Practitioner/gp1")})
 	for i := 0; i < 150; i++ {
@@ -38,10 +59,6 @@ func BenchmarkStructuredRecord(b *testing.B) {
 		f.put(fhir.Resource{"resourceType": "Immunization", "id": fmt.Sprintf("bm-imm-%d", i), "status": "completed", "patient": subj,
 			"vaccineCode": map[string]any{"text": "Vaccine"}, "occurrenceDateTime": "2019-01-01"})
 	}
-	r := structuredReq(nhsRich, param("includeAllergies", map[string]any{"name": "includeResolvedAllergies", "valueBoolean": true}),
-		param("includeMedication"), param("includeProblems"), param("includeImmunisations"), param("includeConsultations"),
-		param("includeInvestigations"), param("includeReferrals"), param("includeDiaryEntries"), param("includeUncategorisedData"))
-	measure(b, f, r)
 }
 
 func BenchmarkFreeSlotSearch(b *testing.B) {

@@ -60,7 +60,7 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect", "1.2.7",
 		"GP Connect Foundations and Appointment Management. $gpc.registerpatient registers temporary "+
 			"residents only after a verified PDS trace (PDS is not connected: every registration is refused). Not implemented: "+
-			"slot searchFilter (accepted, not applied), amending anything but the description and comment.",
+			"slot searchFilter (accepted, not applied), amending anything but the description and comment. "+careRecordDescription,
 		[]any{
 			resource("Patient", profilePatient, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Practitioner", profilePractitioner, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
@@ -71,7 +71,8 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 			// lists a resource with at least one interaction.
 			resource("Appointment", profileAppointment, []string{"read", "create", "update", "search-type"}, [2]string{"start", "date"}),
 		}, []any{map[string]any{"name": "gpc.registerpatient",
-			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1"}}}))
+			"definition": map[string]any{"reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1"}},
+			careRecordOperation}))
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package gpconnect is gpcloud's GP Connect provider: a facade with its
 // own FHIR STU3 bases per practice (/{ODS}/STU3/1/gpconnect/fhir for
-// Foundations and Appointment Management, .../structured/fhir for Access
-// Record Structured) over the R4 record.
+// Foundations and Appointment Management, with Access Record HTML's
+// $gpc.getcarerecord; .../structured/fhir for Access Record Structured)
+// over the R4 record.
 //
 // Each request is checked as the Spine Secure Proxy delivers it (the
 // Ssp-TraceID, Ssp-From, Ssp-To and Ssp-InteractionID headers, the

@@ -164,6 +164,10 @@ type call struct {
 	base      string // the STU3 base URL this request came to
 	id        string // the interaction id
 	refused   bool   // the request was refused: the call is for the audit only
+	// withheldSeen counts, by R4 type, the confidential entries the
+	// record's searches met (Access Record HTML's exclusion banner); nil
+	// when nobody asks.
+	withheldSeen map[string]int
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) *Error

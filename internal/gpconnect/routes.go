@@ -41,6 +41,7 @@ func (p *Provider) routes() {
 	p.handle("PUT "+f+"/Appointment/{id}", p.updateAppointment, itApptU, itApptCancel)
 	p.handle("POST "+f+"/Patient/$gpc.registerpatient", p.registerPatient, itRegister)
 	p.handle("GET "+f+"/Patient/{id}/Appointment", p.patientAppointments, itPatientAp)
+	p.handle("POST "+f+"/Patient/$gpc.getcarerecord", p.careRecord, itCareRecord)
 	p.handle("GET "+s+"/metadata", p.structuredMetadata, itStructMeta)
 	p.documentRoutes()
 	p.handle("POST "+s+"/Patient/$gpc.getstructuredrecord", p.structuredRecord, itStructured)

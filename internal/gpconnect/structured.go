@@ -81,13 +81,9 @@ func ParseStructuredRequest(params fhir.Resource) (*StructuredRequest, *Error) {
 		}
 		seen[name] = true
 		if name == "patientNHSNumber" {
-			id := obj(p["valueIdentifier"])
-			if str(id["system"]) != NHSNumberSystem {
-				return nil, errorf(InvalidIdentifierSystem, "patientNHSNumber must have system %s", NHSNumberSystem)
-			}
-			v := str(id["value"])
-			if len(v) != 10 || !clinical.ValidNHSNumber(v) {
-				return nil, errorf(InvalidNHSNumber, "%q is not a valid NHS number", v)
+			v, e := patientNHSNumber(p, NHSNumberSystem)
+			if e != nil {
+				return nil, e
 			}
 			req.NHSNumber = v
 			continue
@@ -201,22 +197,9 @@ func (p *Provider) structuredRecord(w http.ResponseWriter, r *http.Request, c *c
 	if req.DiaryUntil != "" && req.DiaryUntil < today {
 		return errorf(InvalidParameter, "diaryEntriesSearchDate must be today or later")
 	}
-	id, e := p.findPatient(c, req.NHSNumber)
+	id, rec, e := p.sharedByNHSNumber(c, req.NHSNumber)
 	if e != nil {
 		return e
-	}
-	if id == "" {
-		return errorf(PatientNotFound, "no patient with this NHS number is registered at the practice")
-	}
-	rec, e := p.loadPatient(c, id, true)
-	if e != nil {
-		return e
-	}
-	switch rec.sharing {
-	case clinical.NotShared:
-		return errorf(PatientNotFound, "no patient with this NHS number is shared by the practice")
-	case clinical.Dissented:
-		return errorf(NoPatientConsent, "the patient has dissented from sharing their record through GP Connect")
 	}
 	b := &structuredBundle{base: c.base, practice: c.practice}
 	b.add(PatientSTU3(rec.patient, rec.registration))
@@ -360,7 +343,9 @@ func (p *Provider) compartment(c *call, typ, patientID string, extra url.Values)
 	if e != nil {
 		return nil, e
 	}
-	return matches(b), nil
+	ms := matches(b)
+	c.noteWithheld(typ, ms)
+	return ms, nil
 }
 
 func (p *Provider) practitioners(c *call, b *structuredBundle) *Error {

@@ -216,17 +216,7 @@ func testConsultationRoundTrip(t *testing.T, open func(testing.TB) store.Store) 
 			Topics: []clinical.Topic{{Title: "Hypertension", Problem: "Condition/prob1", ProblemDisplay: "Hypertension",
 				Notes:   map[string]string{"history": note, "plan": "Review in 3 months"},
 				Entries: []clinical.CodedEntry{{Heading: "examination", Concept: clinical.Concept{Code: "271649006", Display: "Systolic blood pressure"}, Comment: "Sitting"}}}}}
-		plan, err := clinical.PlanConsultation(c, clinical.Stored{"Condition/prob1": probRes}, start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bundle, err := plan.Bundle("rich", c.Author, "", start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.ProcessBundle(ctx, bundle, service.BundleOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		recordConsultation(t, f, c, probRes)
 	}
 	record(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), "Headaches for a week")
 	record(time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), "Headaches gone")

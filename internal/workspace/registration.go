@@ -26,6 +26,7 @@ type registrationPage struct {
 	NHSStatus     string
 	MayChange     bool
 	PDSNote       string
+	Sharing       clinical.SharingChoice // GP Connect (sharing.go)
 }
 
 type detail struct{ Key, Label, Value string }
@@ -33,7 +34,7 @@ type detail struct{ Key, Label, Value string }
 // doneMessages are the confirmations after a change (the query names
 // which; it carries nothing about the patient).
 var doneMessages = map[string]string{"registered": "Patient registered", "reregistered": "Patient registered again",
-	"deducted": "Patient deducted from the list", "died": "Death recorded", "details": "Details saved",
+	"deducted": "Patient deducted from the list", "died": "Death recorded", "details": "Details saved", "sharing": "Sharing choice saved",
 	"existing": "This NHS number was already on the practice's records: the registration was added to that record. Check the details below"}
 
 func (ws *Workspace) registration(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -58,6 +59,10 @@ func (ws *Workspace) registration(w http.ResponseWriter, r *http.Request, v *vis
 	_, mayUpdate := v.principal.ReachFor("Patient", auth.Update)
 	p.MayChange = mayUpdate && mayRegister(v.principal)
 	p.Details, p.NHSStatus = details(res)
+	if p.Sharing, _, err = ws.sharingChoice(r, patient.ID); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	ws.pages.Render(w, "registration", http.StatusOK, p)
 }
 

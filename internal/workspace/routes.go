@@ -11,7 +11,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
 	// Patients' messages and online requests (messages.go, requests.go).
-	"messages", "conversation", "requests", "request", "proxies",
+	"messages", "conversation", "requests", "request", "proxies", "sharing",
 	// Video consultations (video.go).
 	"video"}
 
@@ -81,6 +81,8 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/registration/death", ws.staff("transaction", ws.recordDeath))
 	m.HandleFunc("GET /workspace/patients/{id}/registration/details", ws.staff("read", ws.detailsForm))
 	m.HandleFunc("POST /workspace/patients/{id}/registration/details", ws.staff("update", ws.saveDetails))
+	m.HandleFunc("GET /workspace/patients/{id}/registration/sharing", ws.staff("read", ws.sharingForm))
+	m.HandleFunc("POST /workspace/patients/{id}/registration/sharing", ws.staff("update", ws.saveSharing))
 	// Practice admin (admin*.go).
 	ws.adminRoutes()
 	// A sensitive record's reason, and the record's sections (breakglass.go,
