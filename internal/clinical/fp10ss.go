@@ -17,6 +17,9 @@ import (
 
 // FP10 is one prescription as the FP10SS prints it.
 type FP10 struct {
+	// Form is the form to print on: "FP10SS", or "FP10MDA-SS" (blue) for
+	// an instalment prescription.
+	Form string
 	// PrescriptionID is the EPS prescription id with its check
 	// character: printed, and as a Code 128 barcode.
 	PrescriptionID string
@@ -128,6 +131,11 @@ func FP10Of(issue, patient, practice fhir.Resource) (FP10, string) {
 	}
 	if tok.Batch > 0 {
 		f.Description = "Repeat dispensing: batch of " + strconv.Itoa(tok.Batch) + " issues"
+	}
+	f.Form = "FP10SS"
+	if len(tok.Instalments) > 0 {
+		f.Form, f.Description = "FP10MDA-SS", "Instalment prescription"
+		item.Directions = append(item.Directions, tok.Instalments...)
 	}
 	f.Items = []FP10Item{item}
 	return f, ""

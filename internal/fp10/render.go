@@ -66,7 +66,7 @@ func pages(f clinical.FP10) [][]itemRow {
 // Render prints the prescription: one form per sheet, more sheets only
 // when its items do not fit on one.
 func Render(f clinical.FP10) ([]byte, error) {
-	doc := pdf.New("FP10SS prescription")
+	doc := pdf.New(f.Form + " prescription")
 	forms := pages(f)
 	for i, rows := range forms {
 		p := doc.AddPage(SheetWidth, SheetHeight)
