@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,6 +90,11 @@ func fp10Print(t *testing.T, s *testbrowser.Stack) {
 	data := readAll(t, resp)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("FP10SS: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if dir := os.Getenv("GPCLOUD_SCREENSHOTS"); dir != "" {
+		// To look at: pdftoppm -png fp10ss-print.pdf.
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, "fp10ss-print.pdf"), data, 0o644)
 	}
 	c, err := pdf.Read(data)
 	if err != nil {
