@@ -145,7 +145,7 @@ func FP10Of(issue, patient, practice fhir.Resource) (FP10, string) {
 // issue.
 func fp10Patient(p fhir.Resource, on time.Time) FP10Patient {
 	b := BannerOf(p, on)
-	out := FP10Patient{Name: b.Name, NHSNumber: b.NHSNumber, Postcode: b.Postcode}
+	out := FP10Patient{Name: formName(p), NHSNumber: b.NHSNumber, Postcode: b.Postcode}
 	if birth, err := time.Parse("2006-01-02", str(p, "birthDate")); err == nil {
 		out.BirthDate = birth.Format("02/01/2006")
 		if !on.IsZero() {
@@ -157,6 +157,34 @@ func fp10Patient(p fhir.Resource, on time.Time) FP10Patient {
 		out.Address = addressLines(addrs[0], 5)
 	}
 	return out
+}
+
+// formName is the patient's name in the form's order: title, forenames,
+// surname (in capitals, as the record shows it).
+func formName(p fhir.Resource) string {
+	names := list(p, "name")
+	if len(names) == 0 {
+		return ""
+	}
+	n := names[0]
+	for _, c := range names {
+		if c["use"] == "official" {
+			n = c
+			break
+		}
+	}
+	var parts []string
+	for _, k := range []string{"prefix", "given"} {
+		for _, v := range anyList(n[k]) {
+			if s, _ := v.(string); strings.TrimSpace(s) != "" {
+				parts = append(parts, strings.TrimSpace(s))
+			}
+		}
+	}
+	if f := strings.TrimSpace(str(n, "family")); f != "" {
+		parts = append(parts, strings.ToUpper(f))
+	}
+	return strings.Join(parts, " ")
 }
 
 // fp10Practice is the practice's address box: the first three address

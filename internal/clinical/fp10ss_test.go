@@ -9,7 +9,7 @@ import (
 
 func fp10Patient8() fhir.Resource {
 	return fhir.Resource{"resourceType": "Patient", "id": "pt", "birthDate": "2018-08-01",
-		"name":       []any{map[string]any{"family": "Smith", "given": []any{"Amelia"}}},
+		"name":       []any{map[string]any{"family": "Smith", "given": []any{"Amelia", "Rose"}, "prefix": []any{"Miss"}}},
 		"identifier": []any{map[string]any{"system": NHSNumberSystem, "value": "9434765919"}},
 		"address":    []any{map[string]any{"line": []any{"12 Acacia Avenue", "Headingley"}, "city": "Leeds", "postalCode": "LS6 3AA"}}}
 }
@@ -37,7 +37,7 @@ func TestFP10Of(t *testing.T) {
 	if it := f.Items[0]; it.Quantity != "28 (twenty-eight) tablets" || it.Dose != "One tablet twice a day" || !strings.Contains(it.Product, "orphine") {
 		t.Errorf("a Schedule 2 item's quantity must be in words and figures: %+v", it)
 	}
-	if p := f.Patient; p.Name != "SMITH, Amelia" || p.BirthDate != "01/08/2018" || p.Age != "7" || !p.Under12 || p.NHSNumber != "943 476 5919" ||
+	if p := f.Patient; p.Name != "Miss Amelia Rose SMITH" || p.BirthDate != "01/08/2018" || p.Age != "7" || !p.Under12 || p.NHSNumber != "943 476 5919" ||
 		len(p.Address) != 3 || p.Postcode != "LS6 3AA" {
 		t.Errorf("patient %+v (an under-12's age must be printed)", p)
 	}

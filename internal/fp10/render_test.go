@@ -14,7 +14,7 @@ import (
 func sample() clinical.FP10 {
 	return clinical.FP10{
 		Form: "FP10MDA-SS", PrescriptionID: "A7F3C2-Y00000-9B1E4K",
-		Patient: clinical.FP10Patient{Name: "SMITH, Amelia (Miss)", Address: []string{"12 Acacia Avenue", "Headingley", "Leeds"},
+		Patient: clinical.FP10Patient{Name: "Miss Amelia SMITH", Address: []string{"12 Acacia Avenue", "Headingley", "Leeds"},
 			Postcode: "LS6 3AA", NHSNumber: "943 476 5919", BirthDate: "04/05/2018", Age: "8", Under12: true},
 		Items: []clinical.FP10Item{{Product: "Methadone 1mg/ml oral solution sugar free", Quantity: "140 (one hundred and forty) ml",
 			Dose: "Take 10ml once a day", Directions: []string{"Instalments: 10ml daily for 14 days, supervised consumption"}}},
@@ -60,7 +60,7 @@ func TestEachFieldInItsBox(t *testing.T) {
 		text  string
 		field Field
 	}{
-		{"8", AgeBox}, {"04/05/2018", BirthBox}, {"SMITH, Amelia (Miss)", PatientBox}, {"12 Acacia Avenue", PatientBox},
+		{"8", AgeBox}, {"04/05/2018", BirthBox}, {"Miss Amelia SMITH", PatientBox}, {"12 Acacia Avenue", PatientBox},
 		{"LS6 3AA", PatientBox}, {"943 476 5919", PatientBox}, {"14", DaysBox}, {"Instalment prescription", ItemsBox},
 		{"Methadone 1mg/ml", ItemsBox}, {"140 (one hundred and", ItemsBox}, {"Take 10ml once a day", ItemsBox},
 		{"supervised consumption", ItemsBox}, {"A7F3C2-Y00000-9B1E4K", BarcodeColumn}, {"01/12/2026", DateBox},
