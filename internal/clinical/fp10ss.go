@@ -153,8 +153,12 @@ func fp10Patient(p fhir.Resource, on time.Time) FP10Patient {
 			out.Under12 = birth.AddDate(12, 0, 0).After(on)
 		}
 	}
-	if addrs := list(p, "address"); len(addrs) > 0 {
+	if addrs := list(p, "address"); len(addrs) > 0 && !RestrictedAddress(p) {
 		out.Address = addressLines(addrs[0], 5)
+	} else {
+		// A restricted record's address (PDS's flag) is not printed, as
+		// the banner does not show it (b.Postcode is "" then).
+		out.Address = nil
 	}
 	return out
 }
@@ -162,29 +166,12 @@ func fp10Patient(p fhir.Resource, on time.Time) FP10Patient {
 // formName is the patient's name in the form's order: title, forenames,
 // surname (in capitals, as the record shows it).
 func formName(p fhir.Resource) string {
-	names := list(p, "name")
-	if len(names) == 0 {
-		return ""
-	}
-	n := names[0]
-	for _, c := range names {
-		if c["use"] == "official" {
-			n = c
-			break
-		}
-	}
-	var parts []string
-	for _, k := range []string{"prefix", "given"} {
-		for _, v := range anyList(n[k]) {
-			if s, _ := v.(string); strings.TrimSpace(s) != "" {
-				parts = append(parts, strings.TrimSpace(s))
-			}
-		}
-	}
-	if f := strings.TrimSpace(str(n, "family")); f != "" {
+	_, family, given, prefix := nameParts(p)
+	parts := append(prefix, given...)
+	if f := strings.TrimSpace(family); f != "" {
 		parts = append(parts, strings.ToUpper(f))
 	}
-	return strings.Join(parts, " ")
+	return strings.TrimSpace(strings.Join(parts, " "))
 }
 
 // fp10Practice is the practice's address box: the first three address

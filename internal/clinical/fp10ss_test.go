@@ -57,6 +57,12 @@ func TestFP10Of(t *testing.T) {
 		t.Errorf("adult's age %q under12 %v", a.Patient.Age, a.Patient.Under12)
 	}
 
+	restricted := fp10Patient8()
+	restricted["meta"] = map[string]any{"security": []any{map[string]any{"system": ConfidentialitySystem, "code": "R"}}}
+	if r, _ := FP10Of(cd, restricted, testPractice); len(r.Patient.Address) != 0 || r.Patient.Postcode != "" {
+		t.Errorf("a restricted record's address is printed: %+v", r.Patient)
+	}
+
 	cancelled, _ := CancelIssue(cd, "Wrong strength")
 	noCode := issueOf(amoxicillin, "15", Prescriber{Ref: by.Ref, Type: nurse})
 	noID := IssueBy(Prescription{Medicine: med(amoxicillin), Dose: "One capsule three times a day", Quantity: "15", Days: "5", Course: "acute"}.Authorisation("pt", by.Ref, 1, nil, rxNow), "urn:uuid:a", by, rxNow)
