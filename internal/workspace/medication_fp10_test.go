@@ -65,6 +65,9 @@ func fp10Print(t *testing.T, s *testbrowser.Stack) {
 
 	// No professional code recorded: refused, saying what to do.
 	first := prescribe()
+	if status, _, body := gp.do(t, path, nil); status != http.StatusOK || !strings.Contains(body, "/medication/issues/"+first+"/fp10ss") || !strings.Contains(body, "Print FP10SS") {
+		t.Errorf("the Medication tab does not offer the FP10SS print: %d", status)
+	}
 	status, _, body := gp.do(t, path+"/issues/"+first+"/fp10ss", nil)
 	if status != http.StatusConflict || !strings.Contains(body, "professional code") {
 		t.Errorf("FP10SS without a professional code: %d", status)
