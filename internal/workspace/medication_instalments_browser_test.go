@@ -71,7 +71,8 @@ func TestBrowserInstalments(t *testing.T) {
 	b.Shot("instalment-errors")
 	b.Narrow("instalment-errors", 320)
 
-	b.Do(chromedp.SetValue(chromedp.ID("quantity"), "840"), chromedp.Click(chromedp.ID("instalment-supervised")))
+	b.Do(chromedp.WaitVisible(chromedp.ID("instalment-supervised")))
+	b.Eval(`document.getElementById('quantity').value = '840'; document.getElementById('instalment-supervised').click(); "ok"`)
 	rxSubmit(t, b, "#check")
 	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
 		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Stable on methadone, keyworker agrees"))
