@@ -28,8 +28,9 @@ const InstalmentCourse = "instalments"
 // dispenseRequest has the total (quantity), the days (expectedSupply-
 // Duration) and the interval between dispensings (dispenseInterval) but
 // no element for each instalment's amount, the collection days, the
-// start date or supervised consumption, and UK Core and EPS name none
-// (EPS does not carry instalment prescriptions).
+// start date or supervised consumption, and we found none in UK Core or
+// EPS (whose specification was not in reach; GP systems mark instalment
+// prescriptions as not issued through EPS).
 const InstalmentURL = "https://gpcloud.dev/fhir/StructureDefinition/instalment-dispensing"
 
 // MaxInstalmentDays is the longest an instalment prescription may run.
