@@ -116,28 +116,9 @@ func BannerOf(p fhir.Resource, now time.Time) Banner {
 // displayName is the official (else first) name as FAMILY, Given Given
 // (Title).
 func displayName(p fhir.Resource) string {
-	names := list(p, "name")
-	if len(names) == 0 {
+	n, family, given, prefix := nameParts(p)
+	if n == nil {
 		return "(no name recorded)"
-	}
-	n := names[0]
-	for _, c := range names {
-		if c["use"] == "official" {
-			n = c
-			break
-		}
-	}
-	family, _ := n["family"].(string)
-	var given, prefix []string
-	for _, g := range anyList(n["given"]) {
-		if s, ok := g.(string); ok {
-			given = append(given, s)
-		}
-	}
-	for _, g := range anyList(n["prefix"]) {
-		if s, ok := g.(string); ok {
-			prefix = append(prefix, s)
-		}
 	}
 	out := strings.ToUpper(family)
 	if len(given) > 0 {
@@ -156,6 +137,34 @@ func displayName(p fhir.Resource) string {
 		return "(no name recorded)"
 	}
 	return out
+}
+
+// nameParts is the patient's official (else first) name and its family
+// name, given names and titles; n is nil when no name is recorded.
+func nameParts(p fhir.Resource) (n map[string]any, family string, given, prefix []string) {
+	names := list(p, "name")
+	if len(names) == 0 {
+		return nil, "", nil, nil
+	}
+	n = names[0]
+	for _, c := range names {
+		if c["use"] == "official" {
+			n = c
+			break
+		}
+	}
+	family, _ = n["family"].(string)
+	for _, g := range anyList(n["given"]) {
+		if s, ok := g.(string); ok {
+			given = append(given, s)
+		}
+	}
+	for _, g := range anyList(n["prefix"]) {
+		if s, ok := g.(string); ok {
+			prefix = append(prefix, s)
+		}
+	}
+	return n, family, given, prefix
 }
 
 // Age says how old someone born on birth is on now, as clinicians write

@@ -54,6 +54,9 @@ type Prescription struct {
 	// prescriber responsible, when By prescribes on behalf of another.
 	By       Prescriber
 	OnBehalf Ref
+	// Instalments are an instalment prescription's (Course
+	// "instalments", E00098).
+	Instalments Instalments
 }
 
 // DelayedURL marks a delayed (back-up) prescription: R4 and UK Core have
@@ -66,7 +69,8 @@ const delayedNote = "Delayed (back-up) prescription: use only if the symptoms do
 
 // PrescriptionCourses are the choices of course.
 var PrescriptionCourses = []Choice{{Key: "acute", Label: "Acute (one issue)"}, {Key: "repeat", Label: "Repeat"},
-	{Key: "repeat-dispensing", Label: "Repeat dispensing (a batch the pharmacy dispenses at intervals)"}}
+	{Key: "repeat-dispensing", Label: "Repeat dispensing (a batch the pharmacy dispenses at intervals)"},
+	{Key: InstalmentCourse, Label: "Instalment dispensing (FP10MDA: methadone, buprenorphine)"}}
 
 // Repeat dispensing (E00097): one prescription authorising a batch of
 // issues that the pharmacy dispenses at the prescription's interval,
@@ -125,6 +129,8 @@ func (p Prescription) Check(now time.Time) map[string]string {
 	}
 	switch p.Course {
 	case "acute":
+	case InstalmentCourse:
+		p.checkInstalments(errs, now)
 	case "repeat-dispensing":
 		if p.Delayed {
 			errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
@@ -271,6 +277,9 @@ func (p Prescription) Authorisation(patientID string, prescriber Ref, issued int
 	} else {
 		res["status"] = "completed" // its one issue is made with it
 		res["courseOfTherapyType"] = codeable(CourseSystem, "acute", "Short course (acute) therapy", "")
+		if p.Course == InstalmentCourse {
+			p.withInstalments(res)
+		}
 	}
 	if len(issues) > 0 {
 		res["detectedIssue"] = issues
@@ -388,9 +397,12 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		res["note"] = []any{map[string]any{"text": delayedNote}}
 	}
 	for _, e := range list(auth, "extension") {
-		if e["url"] == ControlledDrugURL {
+		if e["url"] == ControlledDrugURL || e["url"] == InstalmentURL {
 			res["extension"] = append(anyList(res["extension"]), normalise(e))
 		}
+	}
+	if IsInstalment(auth) {
+		res["note"] = normalise(auth["note"])
 	}
 	if dr, ok := res["dispenseRequest"].(map[string]any); ok {
 		batch := intOf(dr["numberOfRepeatsAllowed"])
@@ -625,6 +637,8 @@ type MedicationRow struct {
 	// Batch is a repeat-dispensing prescription's number of issues, 0
 	// for any other.
 	Batch int
+	// Instalments: an instalment prescription (FP10MDA).
+	Instalments bool
 }
 
 // MedicationList is the medication tab: acute authorisations of the last
@@ -657,7 +671,7 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 		}
 		row := MedicationRow{ID: m.ID(), Version: versionOf(m), Name: conceptText(m["medicationCodeableConcept"]), Dose: dosageText(m),
 			Date: day(str(m, "authoredOn")), Prescriber: refDisplay(m["requester"]), Status: str(m, "status"),
-			Repeat: conceptCode(m["courseOfTherapyType"]) == "continuous", Delayed: IsDelayed(m)}
+			Repeat: conceptCode(m["courseOfTherapyType"]) == "continuous", Delayed: IsDelayed(m), Instalments: IsInstalment(m)}
 		if dr := mapOf(m["dispenseRequest"]); dr != nil {
 			if q := mapOf(dr["quantity"]); q != nil {
 				row.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))
@@ -692,13 +706,17 @@ func MedicationListOf(meds []fhir.Resource, now time.Time) MedicationList {
 }
 
 // supplyText is a quantity with its unit, plural when it is not one
-// ("28 tablets", "1 inhaler").
+// ("28 tablets", "1 inhaler"); a unit of measure stays as it is ("840
+// ml", not "mls").
 func supplyText(n int, unit string) string {
-	if n != 1 && unit != "" && !strings.HasSuffix(unit, "s") {
+	if n != 1 && unit != "" && !strings.HasSuffix(unit, "s") && !measureUnits[unit] {
 		unit += "s"
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", n, unit))
 }
+
+// measureUnits are dm+d's units of measure, which take no plural.
+var measureUnits = map[string]bool{"ml": true, "g": true, "mg": true, "microgram": true, "kg": true, "cm": true, "mm": true}
 
 // MedicineName is a MedicationRequest's medicine as the record names it.
 func MedicineName(res fhir.Resource) string { return conceptText(res["medicationCodeableConcept"]) }

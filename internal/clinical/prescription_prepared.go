@@ -48,6 +48,9 @@ func PrescriptionFromPrepared(prop fhir.Resource) Prescription {
 	if IsRepeatDispensing(prop) {
 		p.Course = "repeat-dispensing"
 	}
+	if in, ok := InstalmentsOf(prop); ok {
+		p.Course, p.Instalments = InstalmentCourse, in
+	}
 	if dr := mapOf(prop["dispenseRequest"]); dr != nil {
 		if q := intOf(mapOf(dr["quantity"])["value"]); q > 0 {
 			p.Quantity = strconv.Itoa(q)
@@ -90,6 +93,9 @@ func PreparedRows(meds []fhir.Resource) []PreparedRow {
 		}
 		if IsRepeatDispensing(m) {
 			r.Course = "Repeat dispensing"
+		}
+		if IsInstalment(m) {
+			r.Course = "Instalment dispensing"
 		}
 		if q := mapOf(mapOf(m["dispenseRequest"])["quantity"]); q != nil {
 			r.Quantity = supplyText(intOf(q["value"]), str(q, "unit"))

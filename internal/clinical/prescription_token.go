@@ -31,6 +31,9 @@ type Token struct {
 	// Batch is a repeat-dispensing prescription's number of issues (this
 	// and its repeats), 0 for any other.
 	Batch, BatchRepeats int
+	// Instalments are an instalment prescription's directions, nil for
+	// any other.
+	Instalments []string
 }
 
 // TokenOf reads an issue (intent order) for its token; false when res is
@@ -45,6 +48,7 @@ func TokenOf(res fhir.Resource) (Token, bool) {
 		t.Delayed = delayedNote
 	}
 	t.PrescriptionID, t.Status = PrescriptionIDOf(res), DispensingStatusOf(res)
+	t.Instalments = InstalmentDirections(res)
 	if IsRepeatDispensing(res) {
 		t.BatchRepeats = intOf(mapOf(res["dispenseRequest"])["numberOfRepeatsAllowed"])
 		t.Batch = t.BatchRepeats + 1

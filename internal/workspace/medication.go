@@ -68,6 +68,8 @@ func (ws *Workspace) medicationRoutes() {
 	m.HandleFunc("POST /workspace/patients/{id}/medication/{med}/stop", ws.staff("update", ws.stopMedication))
 	m.HandleFunc("GET /workspace/patients/{id}/medication/issues/{issue}/print", ws.staff("read", ws.printToken))
 	m.HandleFunc("POST /workspace/patients/{id}/medication/issues/{issue}/cancel", ws.staff("update", ws.cancelIssue))
+	m.HandleFunc("GET /workspace/patients/{id}/medication/issues/{issue}/fp10ss", ws.staff("read", ws.printFP10))
+	m.HandleFunc("GET /workspace/fp10ss-alignment", ws.staff("read", ws.printFP10Alignment))
 	m.HandleFunc("POST /workspace/patients/{id}/medication/elsewhere", ws.staff("create", ws.addElsewhere))
 	m.HandleFunc("POST /workspace/patients/{id}/medication-elsewhere/{entry}", ws.staff("update", ws.endElsewhere))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,37 @@ type prescribePage struct {
 	// authorising, PreparedBy who prepared it.
 	Preparing                             bool
 	Prepared, PreparedVersion, PreparedBy string
+	// Inst is an instalment prescription's part of the form (E00098),
+	// with the choices of when the patient collects and the weekdays.
+	Inst                instalmentFields
+	Intervals, Weekdays []clinical.Choice
+	SupervisedChoices   []clinical.Choice
+}
+
+// instalmentFields are the instalment fields as typed.
+type instalmentFields struct {
+	Amount, Interval, Supervised string
+	Days                         []string
+	Start                        rxDate
+}
+
+// On reports a collection day chosen, for its checkbox.
+func (f instalmentFields) On(day string) bool { return slices.Contains(f.Days, day) }
+
+// instalmentFieldsOf reads the instalment fields of a posted form.
+func instalmentFieldsOf(f url.Values) instalmentFields {
+	return instalmentFields{Amount: strings.TrimSpace(f.Get("instalment-amount")), Interval: f.Get("instalment-interval"),
+		Supervised: f.Get("instalment-supervised"), Days: f["instalment-days"], Start: rxDateOf(f, "instalment-start")}
+}
+
+// fieldsOfInstalments is a prescription's instalments as the form shows
+// them (a prepared prescription being authorised).
+func fieldsOfInstalments(in clinical.Instalments) instalmentFields {
+	out := instalmentFields{Amount: in.Amount, Interval: in.Interval, Supervised: in.Supervised, Days: in.Days}
+	if t, err := time.Parse("2006-01-02", in.Start); err == nil {
+		out.Start = rxDate{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
+	}
+	return out
 }
 
 func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *visit) (*prescribePage, clinical.Prescriber, bool) {
@@ -72,7 +104,8 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 		preparing = true
 	}
 	p := &prescribePage{Preparing: preparing, entriesPage: base, Courses: clinical.PrescriptionCourses, Notice: clinical.InteractionsNotice,
-		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context())}
+		Connected: ws.interactions().Connected(), DMD: ws.dmdConnected(r.Context()),
+		Intervals: clinical.InstalmentIntervals, Weekdays: clinical.Weekdays, SupervisedChoices: []clinical.Choice{{Key: "yes", Label: "Yes"}, {Key: "no", Label: "No"}}}
 	p.Type = who.Type
 	if preparing {
 		p.Prescribers = nil
@@ -107,6 +140,7 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		p.Prepared, p.PreparedVersion, p.PreparedBy = prop.ID(), versionOfRes(prop), clinical.PreparedRows([]fhir.Resource{prop})[0].PreparedBy
 		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit, p.Delayed = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit, rx.Delayed
+		p.Inst = fieldsOfInstalments(rx.Instalments)
 		if t, err := time.Parse("2006-01-02", rx.Review); err == nil {
 			p.Review = rxDate{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
 		}
@@ -186,6 +220,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Course, p.Issues, p.Review = f.Get("course"), strings.TrimSpace(f.Get("issues")), rxDateOf(f, "review")
 	p.Reason = strings.TrimSpace(f.Get("reason"))
 	p.Delayed = f.Get("delayed") == "yes"
+	p.Inst = instalmentFieldsOf(f)
 	p.OnBehalf, p.CMP = f.Get("on-behalf"), f.Get("cmp") == "yes"
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
 	p.Prepared, p.PreparedVersion, p.PreparedBy = f.Get("prepared"), f.Get("prepared-version"), f.Get("prepared-by")
@@ -224,13 +259,24 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	if med.Code != "" {
 		rx.Medicine, p.Unit = med, med.Unit
 	}
-	var reviewErr string
+	var reviewErr, startErr string
 	if p.Course == "repeat" {
 		rx.Review, reviewErr = clinical.ParseDay(p.Review.Day, p.Review.Month, p.Review.Year, "the review date", true)
+	}
+	if p.Course == clinical.InstalmentCourse {
+		rx.Instalments = clinical.Instalments{Amount: p.Inst.Amount, Interval: p.Inst.Interval, Days: p.Inst.Days, Supervised: p.Inst.Supervised}
+		rx.Instalments.Start, startErr = clinical.ParseDay(p.Inst.Start.Day, p.Inst.Start.Month, p.Inst.Start.Year, "the date of the first instalment", false)
 	}
 	errs := rx.Check(ws.opts.Now())
 	if reviewErr != "" {
 		errs["review"] = reviewErr
+	}
+	if startErr != "" {
+		errs["instalment-start"] = startErr
+	}
+	if msg, ok := errs["instalment-start"]; ok {
+		delete(errs, "instalment-start")
+		errs["instalment-start-day"] = msg
 	}
 	if med.Code != "" {
 		for k, msg := range who.MayPrescribe(med, p.OnBehalf, p.CMP) {
@@ -247,7 +293,8 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		errs["review-day"] = msg
 	}
 	if len(errs) > 0 {
-		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day"})
+		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day",
+			"instalment-amount", "instalment-interval", "instalment-days", "instalment-start-day", "instalment-supervised"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
 	}
@@ -308,14 +355,14 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	issued := 0
 	switch rx.Course {
-	case "acute":
+	case "acute", clinical.InstalmentCourse:
 		issued = 1
 	case "repeat-dispensing":
 		issued, _ = strconv.Atoi(strings.TrimSpace(rx.Issues)) // the batch, issued at once
 	}
 	auth := rx.Authorisation(p.Banner.ID, who.Ref, issued, issues, now)
 	plan.Changes = append([]clinical.Change{{Ref: authRef, Resource: auth}}, plan.Changes...)
-	if rx.Course == "acute" || rx.Course == "repeat-dispensing" {
+	if rx.Course == "acute" || rx.Course == "repeat-dispensing" || rx.Course == clinical.InstalmentCourse {
 		ready, err := ws.epsReady(r.Context(), v, p.Banner.ID)
 		if err != nil {
 			ws.failed(w, r, v, err)

@@ -2,8 +2,10 @@
 // through terminology.LoadDMD) for the tests of the packages that
 // prescribe: amoxicillin (generic, a brand, a discontinued supplier's, an
 // unavailable VMP, one invalid to prescribe), diazepam (Schedule 4),
-// pregabalin (Schedule 3), morphine oral solution (Schedule 2) and lithium
-// (not to be prescribed as a generic, and its brand). Codes other than
+// pregabalin (Schedule 3), morphine oral solution (Schedule 2), lithium
+// (not to be prescribed as a generic, and its brand), and methadone oral
+// solution (Schedule 2) and buprenorphine sublingual tablets (Schedule 3)
+// for instalment prescriptions. Codes other than
 // amoxicillin 500mg capsules' are made up in a test namespace, with valid
 // check digits.
 package dmdtest
@@ -32,6 +34,8 @@ const (
 	Amoxil            = "90121999999100" // AMP of Amoxicillin500
 	Priadel           = "90131999999102" // AMP of LithiumMR
 	AmoxicillinGone   = "90141999999105" // AMP, discontinued
+	Methadone         = "90171999999104" // Schedule 2, oral solution (ml)
+	Buprenorphine2    = "90181999999101" // Schedule 3
 )
 
 var files = map[string]string{
@@ -49,6 +53,8 @@ var files = map[string]string{
 <VTM><VTMID>90021999999101</VTMID><NM>Pregabalin</NM></VTM>
 <VTM><VTMID>90031999999103</VTMID><NM>Lithium carbonate</NM></VTM>
 <VTM><VTMID>90041999999106</VTMID><NM>Morphine</NM></VTM>
+<VTM><VTMID>90191999999103</VTMID><NM>Methadone</NM></VTM>
+<VTM><VTMID>90201999999100</VTMID><NM>Buprenorphine</NM></VTM>
 </VIRTUAL_THERAPEUTIC_MOIETIES>`,
 	"f_vmp2_9990101.xml": `<?xml version="1.0" encoding="utf-8"?><VIRTUAL_MED_PRODUCTS><VMPS>
 <VMP><VPID>323509004</VPID><VTMID>27658006</VTMID><NM>Amoxicillin 500mg capsules</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428641000</UNIT_DOSE_UOMCD></VMP>
@@ -59,12 +65,15 @@ var files = map[string]string{
 <VMP><VPID>90091999999104</VPID><VTMID>90021999999101</VTMID><NM>Pregabalin 75mg capsules</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428641000</UNIT_DOSE_UOMCD></VMP>
 <VMP><VPID>90101999999108</VPID><VTMID>90031999999103</VTMID><NM>Lithium carbonate 400mg modified-release tablets</NM><PRES_STATCD>0003</PRES_STATCD><UNIT_DOSE_UOMCD>428673006</UNIT_DOSE_UOMCD></VMP>
 <VMP><VPID>90111999999106</VPID><VTMID>90041999999106</VTMID><NM>Morphine sulfate 10mg/5ml oral solution</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>258773002</UNIT_DOSE_UOMCD></VMP>
+<VMP><VPID>90171999999104</VPID><VTMID>90191999999103</VTMID><NM>Methadone 1mg/ml oral solution sugar free</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>258773002</UNIT_DOSE_UOMCD></VMP>
+<VMP><VPID>90181999999101</VPID><VTMID>90201999999100</VTMID><NM>Buprenorphine 2mg sublingual tablets</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428673006</UNIT_DOSE_UOMCD></VMP>
 </VMPS>
 <VIRTUAL_PRODUCT_INGREDIENT>
 <VPI><VPID>323509004</VPID><ISID>372687004</ISID></VPI><VPI><VPID>90051999999108</VPID><ISID>372687004</ISID></VPI>
 <VPI><VPID>90061999999105</VPID><ISID>372687004</ISID></VPI><VPI><VPID>90071999999100</VPID><ISID>372687004</ISID></VPI>
 <VPI><VPID>90081999999102</VPID><ISID>387264003</ISID></VPI><VPI><VPID>90091999999104</VPID><ISID>415160008</ISID></VPI>
 <VPI><VPID>90111999999106</VPID><ISID>373529000</ISID></VPI>
+<VPI><VPID>90171999999104</VPID><ISID>387286002</ISID></VPI><VPI><VPID>90181999999101</VPID><ISID>387173000</ISID></VPI>
 </VIRTUAL_PRODUCT_INGREDIENT>
 <DRUG_FORM><DFORM><VPID>323509004</VPID><FORMCD>385049006</FORMCD></DFORM><DFORM><VPID>90081999999102</VPID><FORMCD>385055001</FORMCD></DFORM></DRUG_FORM>
 <CONTROL_DRUG_INFO>
@@ -72,6 +81,8 @@ var files = map[string]string{
 <CONTROL_INFO><VPID>90081999999102</VPID><CATCD>0003</CATCD></CONTROL_INFO>
 <CONTROL_INFO><VPID>90091999999104</VPID><CATCD>0002</CATCD></CONTROL_INFO>
 <CONTROL_INFO><VPID>90111999999106</VPID><CATCD>0001</CATCD></CONTROL_INFO>
+<CONTROL_INFO><VPID>90171999999104</VPID><CATCD>0001</CATCD></CONTROL_INFO>
+<CONTROL_INFO><VPID>90181999999101</VPID><CATCD>0002</CATCD></CONTROL_INFO>
 </CONTROL_DRUG_INFO></VIRTUAL_MED_PRODUCTS>`,
 	"f_amp2_9990101.xml": `<?xml version="1.0" encoding="utf-8"?><ACTUAL_MEDICINAL_PRODUCTS><AMPS>
 <AMP><APID>90121999999100</APID><VPID>323509004</VPID><NM>Amoxil 500mg capsules</NM><DESC>Amoxil 500mg capsules (GlaxoSmithKline UK Ltd)</DESC><AVAIL_RESTRICTCD>0001</AVAIL_RESTRICTCD></AMP>
