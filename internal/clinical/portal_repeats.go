@@ -17,21 +17,48 @@ import (
 // imported from a system that keeps one MedicationRequest per repeat).
 // Each issue of an authorisation (an order based on it) is not a repeat
 // of its own; acute items and repeat dispensing cannot be ordered, as in
-// the NHS App. A medicine already asked for and not yet dealt
-// with cannot be asked for again (E00330; two requests would make two
-// issues: hazard H-1004).
+// the NHS App. A repeat cannot be ordered (E00330, CLINICAL.md Patient
+// portal 6) while it has an outstanding pre-authorised issue: a request
+// not yet dealt with (two requests would make two issues: hazard
+// H-1004), a repeat-dispensing batch of the same medicine still running
+// at the pharmacy, an issue dated to start later, or a prescription the
+// practice is preparing; nor earlier than the practice's ordering window
+// before the last supply runs out (H-1026, H-1027).
 
-// PortalRepeat is one medicine a patient may order.
+// PortalRepeat is one medicine a patient may order, with what E00327
+// asks the patient be shown.
 type PortalRepeat struct {
 	ID, Name, Dose string
+	// Strength and Form are read from the dm+d name ("5mg", "tablets").
+	Strength, Form string
 	Started        string // "12 March 2024"
+	// LastIssue is the last issue's date ("" when none is recorded);
+	// Duration how long one issue lasts ("28 days").
+	LastIssue, Duration string
 	// Requested is set while a request for it waits for the practice.
 	Requested bool
+	// Blocked says why it cannot be ordered now ("" when it can), the
+	// date it can be ordered from when that is the reason.
+	Blocked string
 }
 
-// PortalRepeats are the repeats among a patient's MedicationRequests,
-// by name; pending are the medicines of outstanding requests.
-func PortalRepeats(meds []fhir.Resource, pending map[string]bool) []PortalRepeat {
+// Orderable reports a repeat that may be ordered now.
+func (r PortalRepeat) Orderable() bool { return !r.Requested && r.Blocked == "" }
+
+// PortalRepeats are the repeats among a patient's MedicationRequests
+// (all of them: authorisations, issues, batches, prepared), by name;
+// pending are the medicines of outstanding requests; the practice's
+// ordering window applies at now.
+func PortalRepeats(meds []fhir.Resource, pending map[string]bool, settings PortalSettings, now time.Time) []PortalRepeat {
+	today := now.In(London).Format("2006-01-02")
+	issues := map[string][]fhir.Resource{} // by the authorisation they are based on
+	for _, m := range meds {
+		for _, b := range list(m, "basedOn") {
+			if id, ok := strings.CutPrefix(str(b, "reference"), "MedicationRequest/"); ok {
+				issues[id] = append(issues[id], m)
+			}
+		}
+	}
 	var out []PortalRepeat
 	for _, m := range meds {
 		if str(m, "status") != "active" || conceptCode(m["courseOfTherapyType"]) != "continuous" {
@@ -47,10 +74,133 @@ func PortalRepeats(meds []fhir.Resource, pending map[string]bool) []PortalRepeat
 		if name == "" {
 			name = refDisplay(m["medicationReference"])
 		}
-		out = append(out, PortalRepeat{ID: m.ID(), Name: name, Dose: dosageText(m), Started: longDay(str(m, "authoredOn")), Requested: pending[m.ID()]})
+		r := PortalRepeat{ID: m.ID(), Name: name, Dose: dosageText(m), Started: longDay(str(m, "authoredOn")), Requested: pending[m.ID()]}
+		r.Strength, r.Form = MedicineParts(name)
+		if r.Form == "" {
+			r.Form = unitForm(m)
+		}
+		days := intOf(mapOf(mapOf(m["dispenseRequest"])["expectedSupplyDuration"])["value"])
+		if days > 0 {
+			r.Duration = daysText(days)
+		}
+		last, known := lastSupply(m, issues[m.ID()])
+		if known {
+			r.LastIssue = last.In(London).Format("2 January 2006")
+		}
+		r.Blocked = outstandingIssue(m, issues[m.ID()], meds, today)
+		if r.Blocked == "" && known && days > 0 {
+			runsOut := last.In(London).AddDate(0, 0, days)
+			opens := runsOut.AddDate(0, 0, -settings.OrderWindowDays)
+			if opens.Format("2006-01-02") > today {
+				r.Blocked = fmt.Sprintf("You can order this from %s. Your last supply, issued %s, should last until %s.",
+					opens.Format("2 January 2006"), r.LastIssue, runsOut.Format("2 January 2006"))
+			}
+		}
+		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b PortalRepeat) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return out
+}
+
+// lastSupply is when the repeat was last issued: the newest of its
+// issues standing (a cancelled one supplied nothing), or, when the
+// record holds no issue of it (an imported record), the date the
+// authorisation records; false when neither says.
+func lastSupply(auth fhir.Resource, issues []fhir.Resource) (time.Time, bool) {
+	var last time.Time
+	seen := false
+	for _, is := range issues {
+		if str(is, "intent") != "order" {
+			continue
+		}
+		seen = true
+		if str(is, "status") == "cancelled" || str(is, "status") == "entered-in-error" {
+			continue
+		}
+		if t, ok := instantOf(str(is, "authoredOn")); ok && t.After(last) {
+			last = t
+		}
+	}
+	if !seen {
+		last, _ = LastIssueOf(auth)
+	}
+	return last, !last.IsZero()
+}
+
+// instantOf reads a FHIR dateTime (a date alone as its midnight in London).
+func instantOf(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if len(s) >= 10 {
+		if t, err := time.ParseInLocation("2006-01-02", s[:10], London); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// outstandingIssue says which pre-authorised issue stops the repeat
+// being ordered, or "": a prescription the practice is preparing for it,
+// an issue of it dated to start after today, or a repeat-dispensing
+// batch of the same medicine still valid today.
+func outstandingIssue(auth fhir.Resource, issues, meds []fhir.Resource, today string) string {
+	for _, is := range issues {
+		switch {
+		case str(is, "intent") == "proposal" && str(is, "status") == "draft":
+			return "The practice is already preparing a prescription for this. You do not need to order it."
+		case str(is, "intent") == "order" && str(is, "status") == "active":
+			if start := str(mapOf(mapOf(is["dispenseRequest"])["validityPeriod"]), "start"); start > today {
+				return "A prescription for this has already been issued to start on " + longDay(start) + ". You do not need to order it."
+			}
+		}
+	}
+	code := conceptCode(auth["medicationCodeableConcept"])
+	for _, b := range meds {
+		if !IsRepeatDispensing(b) || str(b, "intent") != "order" || str(b, "status") != "active" || code == "" || conceptCode(b["medicationCodeableConcept"]) != code {
+			continue
+		}
+		if end := str(mapOf(mapOf(b["dispenseRequest"])["validityPeriod"]), "end"); end == "" || end >= today {
+			until := ""
+			if end != "" {
+				until = " until " + longDay(end)
+			}
+			return "Your pharmacy supplies this from a batch prescription (repeat dispensing)" + until + ". Ask your pharmacy for your next supply."
+		}
+	}
+	return ""
+}
+
+// strengthRe finds a dm+d name's strength: "5mg", "100micrograms/dose",
+// "0.1%", "10mg/5ml", "2.5mg + 10mg".
+var strengthRe = regexp.MustCompile(`(?i)\b\d+(?:\.\d+)?\s?(?:mg|g|micrograms?|mcg|nanograms?|ml|mmol|units?|%)(?:\s?/\s?\d*(?:\.\d+)?\s?(?:mg|g|ml|dose|actuation|hours?|litres?))?(?:\s?\+\s?\d+(?:\.\d+)?\s?(?:mg|g|micrograms?|units?)(?:/\d*(?:\.\d+)?\s?(?:mg|g|ml|dose))?)*`)
+
+// MedicineParts splits a dm+d name ("Amlodipine 5mg tablets") into its
+// strength ("5mg") and form ("tablets", what follows the strength); ""
+// for a part the name does not have.
+func MedicineParts(name string) (strength, form string) {
+	loc := strengthRe.FindStringIndex(name)
+	if loc == nil {
+		return "", ""
+	}
+	return strings.TrimSpace(name[loc[0]:loc[1]]), strings.TrimSpace(name[loc[1]:])
+}
+
+// unitForm is the form named by the supply's unit ("tablet": "tablets").
+func unitForm(m fhir.Resource) string {
+	u := str(mapOf(mapOf(m["dispenseRequest"])["quantity"]), "unit")
+	if u == "" {
+		return ""
+	}
+	return strings.TrimPrefix(supplyText(2, u), "2 ")
+}
+
+// daysText is a duration in days ("1 day", "28 days").
+func daysText(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // taskOpen reports a Task the practice has not finished.
@@ -114,6 +264,8 @@ func (o RepeatOrder) Check(repeats []PortalRepeat) map[string]string {
 			errs["medicines"] = "One of the medicines you selected is no longer on your repeat list. Select again"
 		case repeats[i].Requested:
 			errs["medicines"] = fmt.Sprintf("You have already asked for %s. The practice is dealing with it", repeats[i].Name)
+		case repeats[i].Blocked != "":
+			errs["medicines"] = fmt.Sprintf("You cannot order %s now. %s", repeats[i].Name, strings.TrimSuffix(repeats[i].Blocked, "."))
 		}
 	}
 	if len([]rune(o.Note)) > MaxRepeatNote {

@@ -184,7 +184,7 @@ func TestPortalRepeats(t *testing.T) {
 	issue := portalMed("g", "active", "order", "continuous", "A plan")
 	issue["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/d"}}
 	meds = append(meds, issue)
-	got := PortalRepeats(meds, map[string]bool{"f": true})
+	got := PortalRepeats(meds, map[string]bool{"f": true}, DefaultPortalSettings, time.Now())
 	if len(got) != 3 || got[0].ID != "d" || got[1].ID != "f" || got[2].ID != "a" || !got[1].Requested || got[2].Requested || got[2].Dose != "One a day" {
 		t.Fatalf("%+v", got)
 	}

@@ -99,17 +99,31 @@ func read(t *testing.T, s *testbrowser.Stack, typ, id string) fhir.Resource {
 	return res
 }
 
-// withRepeat finds a demo patient with a repeat medicine.
+// withRepeat finds a demo patient with a repeat medicine they may order
+// now.
 func withRepeat(t *testing.T, s *testbrowser.Stack, practice *demo.Practice) string {
 	t.Helper()
 	for _, id := range practice.Patients {
-		meds := search(t, s, "MedicationRequest", url.Values{"patient": {"Patient/" + id}, "status": {"active"}})
-		if len(clinical.PortalRepeats(meds, nil)) > 0 {
+		if len(orderable(t, s, id)) > 0 {
 			return id
 		}
 	}
-	t.Fatal("no demo patient has a repeat")
+	t.Fatal("no demo patient has a repeat they may order")
 	return ""
+}
+
+// orderable are a patient's repeats they may order now, by the default
+// rules.
+func orderable(t *testing.T, s *testbrowser.Stack, patient string) []clinical.PortalRepeat {
+	t.Helper()
+	meds := search(t, s, "MedicationRequest", url.Values{"patient": {"Patient/" + patient}, "_count": {"500"}})
+	var out []clinical.PortalRepeat
+	for _, r := range clinical.PortalRepeats(meds, nil, clinical.DefaultPortalSettings, time.Now()) {
+		if r.Orderable() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // slots returns a free slot offered online and one for the practice only.
@@ -122,7 +136,8 @@ func slots(t *testing.T, s *testbrowser.Stack) (online, practiceOnly string) {
 	for _, f := range free {
 		slot := read(t, s, "Slot", f.ID)
 		if clinical.CheckBookable(slot, clinical.BookedOnline, time.Now()) == nil {
-			if online == "" {
+			// Far enough ahead to cancel online under any cut-off the tests set.
+			if start, _ := time.Parse(time.RFC3339, slot["start"].(string)); online == "" && time.Until(start) > 30*time.Hour {
 				online = f.ID
 			}
 		} else if practiceOnly == "" {
@@ -276,7 +291,7 @@ func TestPortalOverHTTP(t *testing.T) {
 	}
 
 	// Repeats: order one; the same again is refused.
-	meds := clinical.PortalRepeats(search(t, s, "MedicationRequest", url.Values{"patient": {"Patient/" + me}}), nil)
+	meds := orderable(t, s, me)
 	if code, _, loc := pat.post("/patient/prescriptions", url.Values{"patient": {me}, "medicine": {meds[0].ID}}); code != http.StatusSeeOther || loc != "/patient/prescriptions?sent=1" {
 		t.Fatalf("order: %d %s", code, loc)
 	}
