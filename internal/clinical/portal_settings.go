@@ -87,7 +87,8 @@ func WithPortalSettings(org fhir.Resource, s PortalSettings) fhir.Resource {
 		map[string]any{"url": "orderWindowDays", "valueUnsignedInt": s.OrderWindowDays},
 		map[string]any{"url": "cancelCutoffHours", "valueUnsignedInt": s.CancelCutoffHours},
 	}})
-	return out
+	return cloneResource(out) // numbers as the store's resources hold them
+
 }
 
 // extensionsExcept are a resource's extensions but those of url (the
