@@ -367,13 +367,23 @@ func taskStatusText(t fhir.Resource) string {
 	}
 }
 
-// ContactChange is a patient's new phone number or email address, sent
-// to the practice to apply (the GP contract asks that patients can
-// update their contact details online; the practice checks and applies
-// the change, so a mistyped number never replaces a good one unseen).
+// ContactChange is what a patient changes of their contact details
+// online (the GP contract asks that patients can, since October 2021;
+// CLINICAL.md Patient portal 7). The mobile and email are applied to the
+// record at once (Applied), checked for form only: they are the
+// patient's own to give, and waiting for the practice left texts going
+// to an old number. The practice is told of every change (Task, hazard
+// H-1032: a change the patient did not make is seen). A new address is
+// not applied: it goes to the practice to check, as it decides the
+// catchment, the registration and what PDS holds.
 type ContactChange struct {
 	Mobile, Email string
+	// Address is a new home address as the patient wrote it, "" for none.
+	Address string
 }
+
+// MaxAddress bounds an address as typed.
+const MaxAddress = 500
 
 // ukPhone is a UK number as people type it: 07700 900123, +44 7700
 // 900123, 01632 960001.
@@ -393,10 +403,51 @@ func (c ContactChange) Check(current ContactChange) map[string]string {
 	if c.Email != "" && (len(c.Email) > 254 || !email.MatchString(c.Email)) {
 		errs["email"] = "Enter an email address in the correct format, like name@example.com"
 	}
-	if len(errs) == 0 && c.Mobile == current.Mobile && c.Email == current.Email {
-		errs["mobile"] = "Enter a new phone number or email address"
+	if len([]rune(c.Address)) > MaxAddress {
+		errs["address"] = fmt.Sprintf("Your address must be %d characters or fewer", MaxAddress)
+	}
+	if len(errs) == 0 && c.Mobile == current.Mobile && c.Email == current.Email && strings.TrimSpace(c.Address) == "" {
+		errs["mobile"] = "Enter a new phone number, email address or home address"
 	}
 	return errs
+}
+
+// ContactApplied reports whether the change alters the mobile or email
+// (applied at once); false for an address alone.
+func (c ContactChange) ContactApplied(current ContactChange) bool {
+	return strings.TrimSpace(c.Mobile) != current.Mobile || strings.TrimSpace(c.Email) != current.Email
+}
+
+// Applied returns the Patient with the new mobile and email: the ones it
+// replaces are kept with use "old" (the record shows what was used
+// before; CurrentContact skips them), an emptied field is retired the
+// same way, other telecoms (a landline, work) are kept.
+func (c ContactChange) Applied(p fhir.Resource, current ContactChange) fhir.Resource {
+	out := cloneResource(p)
+	mobile, mail := strings.TrimSpace(c.Mobile), strings.TrimSpace(c.Email)
+	var tel []any
+	for _, t := range list(out, "telecom") {
+		v := str(t, "value")
+		switch {
+		// A landline shown for want of a mobile stays unless emptied.
+		case str(t, "use") != "old" && str(t, "system") == "phone" && v == current.Mobile && mobile != current.Mobile && (str(t, "use") == "mobile" || mobile == ""),
+			str(t, "use") != "old" && str(t, "system") == "email" && v == current.Email && mail != current.Email:
+			t["use"] = "old"
+		}
+		tel = append(tel, t)
+	}
+	if mobile != current.Mobile && mobile != "" {
+		tel = append(tel, map[string]any{"system": "phone", "value": mobile, "use": "mobile"})
+	}
+	if mail != current.Email && mail != "" {
+		tel = append(tel, map[string]any{"system": "email", "value": mail, "use": "home"})
+	}
+	if len(tel) == 0 {
+		delete(out, "telecom")
+	} else {
+		out["telecom"] = tel
+	}
+	return out
 }
 
 // CurrentContact is a Patient's mobile (else first phone) and email.
@@ -420,22 +471,32 @@ func CurrentContact(p fhir.Resource) ContactChange {
 	return c
 }
 
-// Task is the change as a Task for the practice: each new value an
-// input, the description saying what changes.
+// Task tells the practice of the change: each new value an input, the
+// description saying what was applied and what is theirs to check. A
+// mobile or email is already on the record (the Task is for their
+// information); an address waits for them to apply it.
 func (c ContactChange) Task(by PortalRequester, current ContactChange, ref string, now time.Time) fhir.Resource {
 	t := portalTask(TaskContactChange, taskContactChangeTx, by, ref, now)
 	var inputs []any
-	var says []string
+	var applied []string
 	if m := strings.TrimSpace(c.Mobile); m != current.Mobile {
 		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "mobile"}, "valueString": m})
-		says = append(says, "phone: "+orNone(m))
+		applied = append(applied, "phone: "+orNone(m))
 	}
 	if e := strings.TrimSpace(c.Email); e != current.Email {
 		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "email"}, "valueString": e})
-		says = append(says, "email: "+orNone(e))
+		applied = append(applied, "email: "+orNone(e))
+	}
+	var says []string
+	if len(applied) > 0 {
+		says = append(says, "Changed online and already applied to the record, for information: "+strings.Join(applied, "; ")+".")
+	}
+	if a := strings.TrimSpace(c.Address); a != "" {
+		inputs = append(inputs, map[string]any{"type": map[string]any{"text": "address"}, "valueString": a})
+		says = append(says, "New home address to check and apply: "+a)
 	}
 	t["input"] = inputs
-	t["description"] = "New " + strings.Join(says, "; ")
+	t["description"] = strings.Join(says, " ")
 	return t
 }
 

@@ -215,3 +215,66 @@ func TestCancelOnline(t *testing.T) {
 		}
 	}
 }
+
+// Contact details applied at once: the new mobile and email replace the
+// current ones (kept as old), a landline is kept, an address is not
+// applied but goes to the practice; the Task says which is which.
+func TestContactChangeApplied(t *testing.T) {
+	patient := func(tel ...map[string]any) fhir.Resource {
+		var l []any
+		for _, x := range tel {
+			l = append(l, x)
+		}
+		return fhir.Resource{"resourceType": "Patient", "id": "p", "telecom": l}
+	}
+	mob := map[string]any{"system": "phone", "value": "07700 900001", "use": "mobile"}
+	home := map[string]any{"system": "phone", "value": "0113 496 0000", "use": "home"}
+	mail := map[string]any{"system": "email", "value": "old@example.com"}
+	tests := []struct {
+		name     string
+		p        fhir.Resource
+		change   ContactChange
+		want     ContactChange // CurrentContact after
+		telecoms int
+	}{
+		{"new mobile", patient(mob, mail), ContactChange{Mobile: "07700 900982", Email: "old@example.com"}, ContactChange{Mobile: "07700 900982", Email: "old@example.com"}, 3},
+		{"new email", patient(mob, mail), ContactChange{Mobile: "07700 900001", Email: "new@example.com"}, ContactChange{Mobile: "07700 900001", Email: "new@example.com"}, 3},
+		{"email removed", patient(mob, mail), ContactChange{Mobile: "07700 900001"}, ContactChange{Mobile: "07700 900001"}, 2},
+		{"a mobile added beside a landline", patient(home), ContactChange{Mobile: "07700 900982"}, ContactChange{Mobile: "07700 900982"}, 2},
+		{"none before", patient(), ContactChange{Mobile: "07700 900982", Email: "a@b.co"}, ContactChange{Mobile: "07700 900982", Email: "a@b.co"}, 2},
+	}
+	for _, tt := range tests {
+		cur := CurrentContact(tt.p)
+		if errs := tt.change.Check(cur); len(errs) > 0 {
+			t.Fatalf("%s: %v", tt.name, errs)
+		}
+		if !tt.change.ContactApplied(cur) {
+			t.Errorf("%s: not applied", tt.name)
+		}
+		got := tt.change.Applied(tt.p, cur)
+		if now := CurrentContact(got); now != tt.want || len(list(got, "telecom")) != tt.telecoms {
+			t.Errorf("%s: %+v %v", tt.name, now, got["telecom"])
+		}
+		if CurrentContact(tt.p) != cur {
+			t.Errorf("%s: the patient given was changed", tt.name)
+		}
+	}
+	// An address alone: nothing applied, a Task for the practice to check.
+	cur := CurrentContact(patient(mob))
+	c := ContactChange{Mobile: "07700 900001", Address: "9 New Road, Leeds LS6 2AA"}
+	if errs := c.Check(cur); len(errs) > 0 || c.ContactApplied(cur) {
+		t.Fatalf("address only: %v", errs)
+	}
+	task := c.Task(PortalRequester{PatientID: "p", PatientName: "P", Practice: "o"}, cur, "CD-AAAA-BBBB", time.Now())
+	if d := str(task, "description"); !strings.Contains(d, "New home address to check and apply: 9 New Road") || strings.Contains(d, "already applied") {
+		t.Errorf("address task %q", d)
+	}
+	c = ContactChange{Mobile: "07700 900982", Address: strings.Repeat("x", MaxAddress+1)}
+	if errs := c.Check(cur); errs["address"] == "" {
+		t.Errorf("a long address: %v", errs)
+	}
+	c.Address = ""
+	if d := str(c.Task(PortalRequester{PatientID: "p"}, cur, "CD-AAAA-BBBB", time.Now()), "description"); !strings.Contains(d, "already applied to the record, for information: phone: 07700 900982") {
+		t.Errorf("applied task %q", d)
+	}
+}
