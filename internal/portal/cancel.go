@@ -80,6 +80,7 @@ func (pt *Portal) cancel(w http.ResponseWriter, r *http.Request, v *visit) {
 		pt.message(w, v, http.StatusConflict, "You cannot cancel this appointment online", "Contact your GP surgery.")
 		return
 	}
+	clinical.MarkCancelledOnline(a) // for the portal's MI (clinical.TallyPortal)
 	_, err = pt.opts.Service.Update(r.Context(), "Appointment", a.ID(), a, service.Precondition{Set: true, Version: version})
 	var fe *fhir.Error
 	switch {
