@@ -141,3 +141,37 @@ func TestPortalRepeatRulesOverHTTP(t *testing.T) {
 		t.Fatal("a request was sent")
 	}
 }
+
+// TestProxyContactChangeGoesToPractice: a proxy's change of contact
+// details is never applied to the record (they act for the patient, not
+// as them): it goes to the practice as a Task.
+func TestProxyContactChangeGoesToPractice(t *testing.T) {
+	s := testbrowser.NewStack(t)
+	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 4, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := adultOf(t, s, practice.Patients)
+	carer := signIn(t, s, &identity.User{ID: "carer", Name: "Carer", Role: auth.RoleProxy, Patients: []string{a}, IdentityProof: "P9"})
+	decide(t, s, a, "carer", clinical.GrantChange{Do: "grant", Basis: clinical.BasisLPA, Services: []string{clinical.ServiceAppointments, clinical.ServiceRequests, clinical.ServiceRepeats, clinical.ServiceRecord, clinical.ServiceMessages}}, nil)
+	before := read(t, s, "Patient", a)
+	code, body, _ := carer.get("/patient/details")
+	if code != 200 || !strings.Contains(body, "sent to their GP surgery to check") {
+		t.Fatalf("proxy's details page: %d", code)
+	}
+	if code, _, loc := carer.post("/patient/details", url.Values{"patient": {a}, "mobile": {"07700 900982"}}); code != http.StatusSeeOther || loc != "/patient/details?sent=1" {
+		t.Fatalf("proxy's change: %d %s", code, loc)
+	}
+	if after := read(t, s, "Patient", a); clinical.CurrentContact(after) != clinical.CurrentContact(before) {
+		t.Fatal("a proxy's change was applied to the record")
+	}
+	var tasks int
+	for _, task := range search(t, s, "Task", url.Values{"patient": {"Patient/" + a}}) {
+		if clinical.IsPortalTask(task, clinical.TaskContactChange) {
+			tasks++
+		}
+	}
+	if tasks != 1 {
+		t.Fatalf("%d contact-detail Tasks", tasks)
+	}
+}
