@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"net/url"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/identity"
-	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -67,17 +65,7 @@ func TestBrowserPortalRules(t *testing.T) {
 
 	// One repeat just issued (not orderable for 21 days), the others open.
 	rep := orderable(t, s, me)[0]
-	authRes := read(t, s, "MedicationRequest", rep.ID)
-	if authRes["dispenseRequest"] == nil {
-		authRes["dispenseRequest"] = map[string]any{}
-	}
-	authRes["dispenseRequest"].(map[string]any)["expectedSupplyDuration"] = map[string]any{"value": json.Number("28"), "unit": "day", "system": "http://unitsofmeasure.org", "code": "d"}
-	if _, err := s.Service.Create(system, "MedicationRequest", clinical.IssueOf(authRes, "MedicationRequest/"+rep.ID, clinical.Ref{Reference: "Practitioner/" + practice.Clinicians[0].ID}, time.Now()), ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Service.Update(system, "MedicationRequest", rep.ID, authRes, service.Precondition{}); err != nil {
-		t.Fatal(err)
-	}
+	issueToday(t, s, practice, rep.ID)
 	// An appointment inside the cut-off.
 	slot, start := onlineSlotWithin(t, s)
 	pat := s.User(t, &identity.User{ID: "pat@rules", Name: "Pat Example", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})

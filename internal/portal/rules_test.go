@@ -100,6 +100,24 @@ func TestPortalCancelCutoff(t *testing.T) {
 	}
 }
 
+// issueToday issues a repeat now, as lasting 28 days: it cannot be
+// ordered for 21 days under the default window.
+func issueToday(t *testing.T, s *testbrowser.Stack, practice *demo.Practice, id string) {
+	t.Helper()
+	auth := read(t, s, "MedicationRequest", id)
+	if auth["dispenseRequest"] == nil {
+		auth["dispenseRequest"] = map[string]any{}
+	}
+	auth["dispenseRequest"].(map[string]any)["expectedSupplyDuration"] = map[string]any{"value": json.Number("28"), "unit": "day", "system": "http://unitsofmeasure.org", "code": "d"}
+	issue := clinical.IssueOf(auth, "MedicationRequest/"+id, clinical.Ref{Reference: "Practitioner/" + practice.Clinicians[0].ID}, time.Now())
+	if _, err := s.Service.Create(system, "MedicationRequest", issue, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Service.Update(system, "MedicationRequest", id, auth, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPortalRepeatRulesOverHTTP: a repeat just issued is listed as not
 // available yet, with the date it opens, and ordering it is refused with
 // nothing sent (each rule's cases: clinical's TestPortalRepeatRules).
@@ -112,22 +130,10 @@ func TestPortalRepeatRulesOverHTTP(t *testing.T) {
 	me := withRepeat(t, s, practice)
 	pat := signIn(t, s, &identity.User{ID: "pat", Name: "Pat", Role: auth.RolePatient, Patients: []string{me}, IdentityProof: "P9"})
 	rep := orderable(t, s, me)[0]
-	auth := read(t, s, "MedicationRequest", rep.ID)
 	if code, body, _ := pat.get("/patient/prescriptions"); code != 200 || !strings.Contains(body, `id="medicine-`+rep.ID+`"`) || !strings.Contains(body, "Last issued:") {
 		t.Fatalf("prescriptions: %d", code)
 	}
-	// Issued today, for 28 days: not orderable for 21 days.
-	if d := auth["dispenseRequest"]; d == nil {
-		auth["dispenseRequest"] = map[string]any{}
-	}
-	auth["dispenseRequest"].(map[string]any)["expectedSupplyDuration"] = map[string]any{"value": json.Number("28"), "unit": "day", "system": "http://unitsofmeasure.org", "code": "d"}
-	issue := clinical.IssueOf(auth, "MedicationRequest/"+rep.ID, clinical.Ref{Reference: "Practitioner/" + practice.Clinicians[0].ID}, time.Now())
-	if _, err := s.Service.Create(system, "MedicationRequest", issue, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Service.Update(system, "MedicationRequest", rep.ID, auth, service.Precondition{}); err != nil {
-		t.Fatal(err)
-	}
+	issueToday(t, s, practice, rep.ID)
 	opens := time.Now().In(clinical.London).AddDate(0, 0, 28-7).Format("2 January 2006")
 	code, body, _ := pat.get("/patient/prescriptions")
 	if code != 200 || strings.Contains(body, `id="medicine-`+rep.ID+`"`) || !strings.Contains(body, "Not available to order yet") || !strings.Contains(body, "You can order this from "+opens) {
