@@ -11,14 +11,18 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/portal"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-const reportUsage = `  gpcloud admin report appointments|video [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv [--submit]
+const reportUsage = `  gpcloud admin report appointments|video|portal [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv [--submit]
       appointments: the GP Appointments Data (S62) fields of each
       appointment; video: the video consultations of each day (E00617:
       booked, held by video, switched to phone, did not attend,
-      cancelled, minutes); from one day to another (both included; dates
+      cancelled, minutes); portal: the patient portal's use each month
+      (E00109: online requests, repeat requests, appointments booked
+      and cancelled online, messages each way, contact details
+      changed); from one day to another (both included; dates
       as 2026-12-01 or 01/12/2026), as CSV; refuses an --out that exists
       or whose folder does not.
       --submit (appointments) also offers each week (Monday to Sunday) to
@@ -27,8 +31,8 @@ const reportUsage = `  gpcloud admin report appointments|video [--data DIR | --d
 
 // report writes a report: appointments or video.
 func report(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "appointments" && args[0] != "video") {
-		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments or video\n\n%s", reportUsage)
+	if len(args) == 0 || (args[0] != "appointments" && args[0] != "video" && args[0] != "portal") {
+		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments, video or portal\n\n%s", reportUsage)
 		return 2
 	}
 	kind := args[0]
@@ -75,7 +79,18 @@ func report(args []string, stdout, stderr io.Writer) int {
 	svc := service.New(st, service.Options{})
 	header, rows, what := clinical.GPADHeader, [][]string(nil), "appointments"
 	var appts []clinical.GPADRow
-	if kind == "video" {
+	switch kind {
+	case "portal":
+		months, err := portal.Report(ctx, svc, from, to.AddDate(0, 0, 1))
+		if err != nil {
+			fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
+			return 1
+		}
+		header, what = clinical.PortalReportHeader, "months of portal use"
+		for _, m := range months {
+			rows = append(rows, m.Fields())
+		}
+	case "video":
 		days, err := appointments.VideoReport(ctx, svc, from, to.AddDate(0, 0, 1))
 		if err != nil {
 			fmt.Fprintf(stderr, "gpcloud admin report %s: %v\n", kind, err)
@@ -85,7 +100,7 @@ func report(args []string, stdout, stderr io.Writer) int {
 		for _, d := range days {
 			rows = append(rows, d.Fields())
 		}
-	} else {
+	default:
 		var err error
 		appts, err = appointments.Report(ctx, svc, from, to.AddDate(0, 0, 1))
 		if err != nil {

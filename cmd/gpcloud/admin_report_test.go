@@ -48,6 +48,15 @@ func TestAdminSlotsAndReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A repeat request and a message from the portal, for its report.
+	by := clinical.PortalRequester{PatientID: practice.Patients[0], PatientName: "P", Practice: practice.OrganizationID}
+	if _, err := svc.Create(ctx, "Task", clinical.RepeatOrder{Chosen: []string{"m"}}.Task(by, []clinical.PortalRepeat{{ID: "m", Name: "Ramipril"}}, "RX-AAAA-BBBB", now), ""); err != nil {
+		t.Fatal(err)
+	}
+	msg, _, _ := clinical.NewMessage{Text: "Hello"}.Resources(clinical.MessageSender{PortalRequester: by}, now)
+	if _, err := svc.Create(ctx, "Communication", msg, ""); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 
 	var stdout, stderr bytes.Buffer
@@ -114,5 +123,17 @@ func TestAdminSlotsAndReport(t *testing.T) {
 	vf, err := os.ReadFile(videoOut)
 	if err != nil || !strings.HasPrefix(string(vf), strings.Join(clinical.VideoReportHeader, ",")+"\n") || !strings.Contains(stdout.String(), "days with video appointments") {
 		t.Fatalf("video report: %q %v %s", vf, err, stdout.String())
+	}
+	// The portal's use by month (E00109): this month's row counts the
+	// repeat request and the message (the bookings were by phone).
+	portalOut := filepath.Join(t.TempDir(), "portal.csv")
+	stdout.Reset()
+	if code := run([]string{"admin", "report", "portal", "--data", dir, "--from", day, "--to", later, "--out", portalOut}, &stdout, &stderr); code != 0 {
+		t.Fatalf("admin report portal: exit %d: %s", code, stderr.String())
+	}
+	pf, err := os.ReadFile(portalOut)
+	month := now.In(clinical.UKTime).Format("2006-01")
+	if err != nil || !strings.HasPrefix(string(pf), strings.Join(clinical.PortalReportHeader, ",")+"\n"+month+",0,1,0,0,1,0,0\n") || !strings.Contains(stdout.String(), "months of portal use") {
+		t.Fatalf("portal report: %q %v %s", pf, err, stdout.String())
 	}
 }

@@ -30,7 +30,7 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 		}
 	}
 	var rows []clinical.GPADRow
-	err = eachDay(ctx, svc, from, to, func(day []fhir.Resource) error {
+	err = EachDay(ctx, svc, "Appointment", "date", from, to, func(day []fhir.Resource) error {
 		slots, encounters, err := gpadContext(ctx, svc, day)
 		if err != nil {
 			return err
@@ -48,27 +48,28 @@ func Report(ctx context.Context, svc *service.Service, from, to time.Time) ([]cl
 // day (E00617, clinical.TallyVideo), read as the caller.
 func VideoReport(ctx context.Context, svc *service.Service, from, to time.Time) ([]clinical.VideoDay, error) {
 	var all []fhir.Resource
-	err := eachDay(ctx, svc, from, to, func(day []fhir.Resource) error { all = append(all, day...); return nil })
+	err := EachDay(ctx, svc, "Appointment", "date", from, to, func(day []fhir.Resource) error { all = append(all, day...); return nil })
 	return clinical.TallyVideo(all), err
 }
 
-// eachDay passes the appointments starting in [from, to) to fn a day at
-// a time, in order.
-func eachDay(ctx context.Context, svc *service.Service, from, to time.Time, fn func([]fhir.Resource) error) error {
+// EachDay passes the resources of typ whose date search parameter
+// (param: Appointment "date", Task "authored-on", Communication "sent")
+// falls in [from, to) to fn a day at a time, in order, sorted by it.
+func EachDay(ctx context.Context, svc *service.Service, typ, param string, from, to time.Time, fn func([]fhir.Resource) error) error {
 	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
 		end := day.AddDate(0, 0, 1)
 		if end.After(to) {
 			end = to
 		}
-		res, err := svc.Search(ctx, service.SearchRequest{Type: "Appointment", Params: url.Values{
-			"date":  {"ge" + day.UTC().Format(time.RFC3339), "lt" + end.UTC().Format(time.RFC3339)},
-			"_sort": {"date"}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
+		res, err := svc.Search(ctx, service.SearchRequest{Type: typ, Params: url.Values{
+			param:   {"ge" + day.UTC().Format(time.RFC3339), "lt" + end.UTC().Format(time.RFC3339)},
+			"_sort": {param}, "_count": {fmt.Sprint(service.MaxSearchCount)}}})
 		if err != nil {
 			return err
 		}
 		matches := Matches(res.Resource)
 		if len(matches) == service.MaxSearchCount {
-			return fmt.Errorf("more than %d appointments on %s: the report cannot page them yet", service.MaxSearchCount, day.Format("2006-01-02"))
+			return fmt.Errorf("more than %d %s resources on %s: the report cannot page them yet", service.MaxSearchCount, typ, day.Format("2006-01-02"))
 		}
 		if err := fn(matches); err != nil {
 			return err

@@ -26,7 +26,9 @@ var RoleScopes = map[Role]string{
 		"Consent.crus"), // the GP Connect sharing choice (workspace/sharing.go); proxy access grants too (workspace/proxies.go)
 	// Patients and proxies also send requests to the practice (portal:
 	// an online consultation's QuestionnaireResponse, a Task).
-	RolePatient: both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"), // messages with an attachment
+	// A patient also updates their own Patient's telecom (contact
+	// details online; service/selfservice.go refuses any other change).
+	RolePatient: both("*.rs", "Patient.u", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"), // messages with an attachment
 	RoleProxy:   both("*.rs", "Appointment.cu", "QuestionnaireResponse.c", "Task.c", "Communication.c", "Binary.c"),
 	RoleSystem:  "system/*.cruds",
 }

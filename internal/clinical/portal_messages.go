@@ -372,12 +372,7 @@ func MessagingClosed(practice, patient fhir.Resource) string {
 // extension removed when on, the default).
 func SetMessaging(res fhir.Resource, on bool) fhir.Resource {
 	out := cloneResource(res)
-	var ext []any
-	for _, e := range list(out, "extension") {
-		if str(e, "url") != PortalMessagingURL {
-			ext = append(ext, e)
-		}
-	}
+	ext := extensionsExcept(out, PortalMessagingURL)
 	if !on {
 		ext = append(ext, map[string]any{"url": PortalMessagingURL, "valueBoolean": false})
 	}

@@ -184,7 +184,7 @@ func TestPortalRepeats(t *testing.T) {
 	issue := portalMed("g", "active", "order", "continuous", "A plan")
 	issue["basedOn"] = []any{map[string]any{"reference": "MedicationRequest/d"}}
 	meds = append(meds, issue)
-	got := PortalRepeats(meds, map[string]bool{"f": true})
+	got := PortalRepeats(meds, map[string]bool{"f": true}, DefaultPortalSettings, time.Now())
 	if len(got) != 3 || got[0].ID != "d" || got[1].ID != "f" || got[2].ID != "a" || !got[1].Requested || got[2].Requested || got[2].Dose != "One a day" {
 		t.Fatalf("%+v", got)
 	}
@@ -319,19 +319,23 @@ func TestContactChange(t *testing.T) {
 }
 
 // FuzzContactChange: no input panics, and whatever is accepted makes a
-// Task naming it.
+// Task naming it and, applied, leaves the record with what was entered.
 func FuzzContactChange(f *testing.F) {
-	f.Add("07700 900982", "a@b.co")
-	f.Add("+44 7700 900982", "")
-	f.Add("", "x@y")
-	f.Fuzz(func(t *testing.T, mobile, mail string) {
-		c := ContactChange{Mobile: mobile, Email: mail}
+	f.Add("07700 900982", "a@b.co", "")
+	f.Add("+44 7700 900982", "", "1 High St")
+	f.Add("", "x@y", "")
+	f.Fuzz(func(t *testing.T, mobile, mail, address string) {
+		c := ContactChange{Mobile: mobile, Email: mail, Address: address}
 		if len(c.Check(ContactChange{})) > 0 {
 			return
 		}
 		task := c.Task(PortalRequester{PatientID: "p"}, ContactChange{}, "CD-AAAA-BBBB", time.Now())
 		if len(list(task, "input")) == 0 {
-			t.Fatalf("accepted %q %q but the task changes nothing", mobile, mail)
+			t.Fatalf("accepted %q %q %q but the task changes nothing", mobile, mail, address)
+		}
+		got := CurrentContact(c.Applied(fhir.Resource{"resourceType": "Patient"}, ContactChange{}))
+		if got.Mobile != strings.TrimSpace(mobile) || got.Email != strings.TrimSpace(mail) {
+			t.Fatalf("applied %q %q: %+v", mobile, mail, got)
 		}
 	})
 }

@@ -22,9 +22,13 @@ type appt struct {
 	With       string
 	Status     string
 	Cancelled  bool
-	// CanCancel: booked and not started.
+	// CanCancel: booked and not started (and, once cancelCutoff has
+	// run, not within the practice's cut-off).
 	CanCancel bool
-	Reason    string
+	// CancelClosed says why a booked appointment cannot be cancelled
+	// online any more (the practice's cut-off), "" otherwise.
+	CancelClosed string
+	Reason       string
 }
 
 func apptOf(a fhir.Resource, now time.Time) appt {
@@ -140,6 +144,7 @@ func (pt *Portal) appointment(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	p := &appointmentPage{page: pt.base(v, "Your appointment", "Appointments"), Appt: apptOf(a, pt.opts.Now()), Booked: r.URL.Query().Get("booked") == "1"}
+	pt.cancelCutoff(r, v, &p.Appt)
 	p.Video = pt.opts.Video != nil && videoOffered(p.Appt, pt.opts.Now())
 	if p.Booked {
 		p.Title = "Appointment booked"

@@ -32,11 +32,23 @@ func (pt *Portal) cancelPageFor(w http.ResponseWriter, r *http.Request, v *visit
 		return nil, nil, false
 	}
 	p := &cancelPage{page: pt.base(v, "Why are you cancelling this appointment?", "Appointments"), Appt: apptOf(a, pt.opts.Now()), Version: version, Reasons: cancelReasons}
-	if !p.Appt.CanCancel {
-		pt.message(w, v, http.StatusConflict, "You cannot cancel this appointment online", "This appointment has already been cancelled, has started or has passed. Contact your GP surgery if you need to.")
+	if why := pt.settings(r, v).CancelOnline(p.Appt.Status, p.Appt.Start, pt.opts.Now()); why != "" {
+		pt.message(w, v, http.StatusConflict, "You cannot cancel this appointment online", why)
 		return nil, nil, false
 	}
 	return p, a, true
+}
+
+// cancelCutoff applies the practice's cancellation cut-off to an
+// appointment shown: inside it, cancel is not offered and the page says
+// to phone. The form and its POST check the same rule (cancelPageFor).
+func (pt *Portal) cancelCutoff(r *http.Request, v *visit, a *appt) {
+	if !a.CanCancel {
+		return
+	}
+	if why := pt.settings(r, v).CancelOnline(a.Status, a.Start, pt.opts.Now()); why != "" {
+		a.CanCancel, a.CancelClosed = false, why
+	}
 }
 
 func (pt *Portal) cancelForm(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -68,6 +80,7 @@ func (pt *Portal) cancel(w http.ResponseWriter, r *http.Request, v *visit) {
 		pt.message(w, v, http.StatusConflict, "You cannot cancel this appointment online", "Contact your GP surgery.")
 		return
 	}
+	clinical.MarkCancelledOnline(a) // for the portal's MI (clinical.TallyPortal)
 	_, err = pt.opts.Service.Update(r.Context(), "Appointment", a.ID(), a, service.Precondition{Set: true, Version: version})
 	var fe *fhir.Error
 	switch {

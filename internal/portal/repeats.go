@@ -9,7 +9,9 @@ import (
 )
 
 // Repeat prescriptions: the patient's current repeats to choose from
-// (clinical.PortalRepeats: repeats only, none asked for twice), a note,
+// (clinical.PortalRepeats: repeats only, none asked for twice, none with
+// a pre-authorised issue outstanding, none before the practice's
+// ordering window opens, each saying why), a note,
 // and the status of their requests. A request is a Task for the
 // practice, based on the MedicationRequests asked for. The nominated
 // pharmacy lives on PDS, which is not connected: it is shown read-only
@@ -18,25 +20,62 @@ import (
 type repeatsPage struct {
 	page
 	Repeats []clinical.PortalRepeat
-	// Orderable are the repeats not already asked for; Waiting those
-	// asked for (listed apart, without a checkbox).
-	Orderable, Waiting []clinical.PortalRepeat
-	Requests           []clinical.PortalTaskRow
-	Order              clinical.RepeatOrder
-	Sent               bool
+	// Orderable are the repeats that may be ordered now; Waiting those
+	// asked for (listed apart, without a checkbox); Blocked those that
+	// cannot be ordered yet, each saying why.
+	Orderable, Waiting, Blocked []clinical.PortalRepeat
+	Requests                    []clinical.PortalTaskRow
+	Order                       clinical.RepeatOrder
+	Sent                        bool
+	// Pharmacy is the nominated pharmacy the record holds (a copy of
+	// PDS's), nil when none: shown read-only.
+	Pharmacy *clinical.Ref
 }
 
-// repeatsFor reads the patient's repeats and their requests.
+// repeatsFor reads the patient's repeats, by the practice's rules, and
+// their requests. The medicines read are the active ones (the repeats,
+// issues still to start, batches running) and everything of the last 13
+// months (the issues that date the last supply, prescriptions being
+// prepared): an issue older than that has run out under any window.
 func (pt *Portal) repeatsFor(r *http.Request, v *visit) ([]clinical.PortalRepeat, []fhir.Resource, error) {
-	meds, err := pt.search(r, "MedicationRequest", url.Values{"patient": {"Patient/" + v.Patient.ID}, "status": {"active"}, "intent": {"order"}, "_count": {"200"}})
+	patient := "Patient/" + v.Patient.ID
+	now := pt.opts.Now()
+	active, err := pt.search(r, "MedicationRequest", url.Values{"patient": {patient}, "status": {"active"}, "_count": {"500"}})
 	if err != nil {
 		return nil, nil, err
 	}
-	tasks, err := pt.search(r, "Task", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"200"}})
+	recent, err := pt.search(r, "MedicationRequest", url.Values{"patient": {patient}, "authoredon": {"ge" + now.AddDate(0, -13, 0).Format("2006-01-02")}, "_sort": {"-authoredon"}, "_count": {"500"}})
 	if err != nil {
 		return nil, nil, err
 	}
-	return clinical.PortalRepeats(clinical.ForPatient(meds), clinical.PendingRepeats(tasks)), tasks, nil
+	tasks, err := pt.search(r, "Task", url.Values{"patient": {patient}, "_count": {"200"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	meds := active
+	seen := map[string]bool{}
+	for _, m := range active {
+		seen[m.ID()] = true
+	}
+	for _, m := range recent {
+		if !seen[m.ID()] {
+			meds = append(meds, m)
+		}
+	}
+	return clinical.PortalRepeats(clinical.ForPatient(meds), clinical.PendingRepeats(tasks), pt.settings(r, v), now), tasks, nil
+}
+
+// settings are the patient's practice's portal rules (the defaults when
+// the practice's record cannot be read).
+func (pt *Portal) settings(r *http.Request, v *visit) clinical.PortalSettings {
+	if v.Practice == "" {
+		return clinical.DefaultPortalSettings
+	}
+	org, err := pt.read(r, "Organization", v.Practice)
+	if err != nil {
+		return clinical.DefaultPortalSettings
+	}
+	return clinical.PortalSettingsOf(org)
 }
 
 func (pt *Portal) repeatsPage(r *http.Request, v *visit) (*repeatsPage, error) {
@@ -44,12 +83,19 @@ func (pt *Portal) repeatsPage(r *http.Request, v *visit) (*repeatsPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	patient, err := pt.read(r, "Patient", v.Patient.ID)
+	if err != nil {
+		return nil, err
+	}
 	p := &repeatsPage{page: pt.base(v, "Order a repeat prescription", "Prescriptions"), Repeats: repeats,
-		Requests: clinical.PortalTaskRows(tasks, clinical.TaskRepeatRequest)}
+		Requests: clinical.PortalTaskRows(tasks, clinical.TaskRepeatRequest), Pharmacy: clinical.NominatedPharmacyOf(patient)}
 	for _, m := range repeats {
-		if m.Requested {
+		switch {
+		case m.Requested:
 			p.Waiting = append(p.Waiting, m)
-		} else {
+		case m.Blocked != "":
+			p.Blocked = append(p.Blocked, m)
+		default:
 			p.Orderable = append(p.Orderable, m)
 		}
 	}

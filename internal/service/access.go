@@ -254,6 +254,9 @@ func (s *Service) guardWrite(ctx context.Context, r store.Reader, typ, id string
 	if err != nil || reach == nil {
 		return err
 	}
+	if err := checkSelfService(ctx, r, typ, id, res); err != nil {
+		return err
+	}
 	if id != "" {
 		cur, err := r.Read(ctx, typ, id)
 		switch {

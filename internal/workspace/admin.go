@@ -15,13 +15,13 @@ import (
 // oauth's (apps) and clinical's (the directory's FHIR shapes); the pages
 // decode forms, call them or the service as the admin, and render. One
 // file per task: admin_sites.go, admin_staff*.go, admin_teams.go,
-// admin_apps.go.
+// admin_apps.go, admin_portal.go.
 
 const adminNavLabel = "Practice admin"
 
 // adminPages are the practice admin's page templates.
 var adminPages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"admin-shared"},
-	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps", "admin-rotas", "admin-rota")
+	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps", "admin-rotas", "admin-rota", "admin-portal")
 
 // adminSections are the admin pages' own navigation.
 var adminSections = []struct{ path, label string }{
@@ -30,6 +30,7 @@ var adminSections = []struct{ path, label string }{
 	{"/workspace/admin/teams", "Teams"},
 	{"/workspace/admin/apps", "Apps"},
 	{"/workspace/admin/rotas", "Rotas"},
+	{"/workspace/admin/portal", "Online services"},
 }
 
 func (ws *Workspace) adminRoutes() {
@@ -58,6 +59,8 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("GET /workspace/admin/rotas/{schedule}", ws.admin("read", ws.rotaPage))
 	m.HandleFunc("POST /workspace/admin/rotas/{schedule}", ws.admin("update", ws.changeRota))
 	m.HandleFunc("POST /workspace/admin/rotas/{schedule}/generate", ws.admin("transaction", ws.generateSlots))
+	m.HandleFunc("GET /workspace/admin/portal", ws.admin("read", ws.portalSettingsPage))
+	m.HandleFunc("POST /workspace/admin/portal", ws.admin("update", ws.changePortalSettings))
 }
 
 // admin wraps a practice admin's page: the staff wrapper (principal,
@@ -108,6 +111,7 @@ var adminDone = map[string]string{
 	"factor":       "Second factor reset: at their next sign-in they add gpcloud to their authenticator app again.",
 	"allowed":      "App allowed: staff can now open it from a record.",
 	"revoked":      "App revoked: staff can no longer open it or grant it access.",
+	"portal":       "Online services settings saved. They apply to patients at once.",
 }
 
 // redirectDone answers a change with the page to see it on.

@@ -113,6 +113,15 @@ type conversationPage struct {
 	// Conflict: someone replied or a message came in since the page was
 	// shown.
 	Conflict bool
+	// Unfiled are the messages not yet filed to the record, oldest
+	// first (messages_file.go); MayFile whether the user may write a
+	// note; Summary the filing's summary as typed; Filed confirms one.
+	Unfiled []clinical.Message
+	MayFile bool
+	Summary string
+	Filed   bool
+	// FileConflict: a message came in since, so nothing was filed.
+	FileConflict bool
 }
 
 func (ws *Workspace) conversationPage(w http.ResponseWriter, r *http.Request, v *visit) (*conversationPage, bool) {
@@ -134,6 +143,12 @@ func (ws *Workspace) conversationPage(w http.ResponseWriter, r *http.Request, v 
 	}
 	p.PatientOn, p.PatientVersion = clinical.MessagingOn(res), versionOf(res)
 	p.NoticeOn, p.Notice = ws.replyNotice()
+	if p.MayFile = mayConsult(v.principal); p.MayFile {
+		if p.Unfiled, err = ws.unfiledMessages(r, patient.ID, p.Messages); err != nil {
+			ws.failed(w, r, v, err)
+			return nil, false
+		}
+	}
 	_, p.MayChange = v.principal.ReachFor("Patient", auth.Update)
 	for _, m := range p.Messages {
 		if m.Awaiting && !m.FromPractice {
@@ -149,6 +164,7 @@ func (ws *Workspace) conversation(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	p.Sent = r.URL.Query().Get("sent") == "1"
+	p.Filed = r.URL.Query().Get("filed") == "1"
 	ws.pages.Render(w, "conversation", http.StatusOK, p)
 }
 
@@ -252,6 +268,7 @@ func (ws *Workspace) patientQueueRoutes() {
 	m.HandleFunc("POST /workspace/patients/{id}/messages", ws.staff("transaction", ws.reply))
 	m.HandleFunc("GET /workspace/patients/{id}/messages/{message}/attachment", ws.staff("read", ws.messageAttachment))
 	m.HandleFunc("POST /workspace/patients/{id}/messages/setting", ws.staff("update", ws.messagingSetting))
+	m.HandleFunc("POST /workspace/patients/{id}/messages/file", ws.staff("transaction", ws.fileMessages))
 	m.HandleFunc("POST /workspace/messages/setting", ws.staff("update", ws.messagingSetting))
 	m.HandleFunc("GET /workspace/requests", ws.staff("search-type", ws.requestQueue))
 	m.HandleFunc("GET /workspace/requests/{task}", ws.staff("read", ws.onlineRequest))
