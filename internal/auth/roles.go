@@ -23,7 +23,7 @@ var RoleScopes = map[Role]string{
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)
 		"Task.cruds", "Group.rs", // workflow: tasks for them and their team
 		"Communication.cruds", "QuestionnaireResponse.rs", // patients' messages and online requests (workspace/messages.go, requests.go)
-		"Consent.crus"), // the GP Connect sharing choice (workspace/sharing.go); proxy access grants too (workspace/proxies.go)
+		"Consent.crus"), // the GP Connect sharing choice only (workspace/sharing.go; WritesOnlyCategory)
 	// Patients and proxies also send requests to the practice (portal:
 	// an online consultation's QuestionnaireResponse, a Task).
 	// A patient also updates their own Patient's telecom (contact
@@ -39,6 +39,17 @@ var RoleScopes = map[Role]string{
 // is a repeat, and nothing of what it is for or how it is taken.
 var NamesOnly = map[Role][]string{
 	RoleReceptionist: {"MedicationRequest"},
+}
+
+// WritesOnlyCategory narrows a role's writes of a type to the resources
+// carrying a category coding of one system: a receptionist records a
+// patient's GP Connect sharing choice (a Consent of the sharing-choice
+// category) at the desk, but proxy access grants and record access levels
+// (Consents of other categories) are decided by clinicians and practice
+// admins. The service applies it to the new content and to the version a
+// write replaces.
+var WritesOnlyCategory = map[Role]map[string]string{
+	RoleReceptionist: {"Consent": "https://gpcloud.dev/fhir/CodeSystem/sharing-choice"},
 }
 
 // both grants rules in the user/ and the patient/ context: an app a user

@@ -257,6 +257,9 @@ func (s *Service) guardWrite(ctx context.Context, r store.Reader, typ, id string
 	if err := checkSelfService(ctx, r, typ, id, res); err != nil {
 		return err
 	}
+	if err := checkWriteCategory(ctx, typ, res, nil); err != nil {
+		return err
+	}
 	if id != "" {
 		cur, err := r.Read(ctx, typ, id)
 		switch {
@@ -270,6 +273,15 @@ func (s *Service) guardWrite(ctx context.Context, r store.Reader, typ, id string
 			}
 			if !ok {
 				return notVisible(typ, id)
+			}
+			if narrowedWrite(ctx, typ) {
+				old, err := fhir.Unmarshal(cur.Body)
+				if err != nil {
+					return err
+				}
+				if err := checkWriteCategory(ctx, typ, nil, old); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -72,3 +72,46 @@ func sameExcept(a, b fhir.Resource, fields []string) bool {
 	}
 	return strip(a) == strip(b)
 }
+
+// checkWriteCategory applies auth.WritesOnlyCategory: the caller's role
+// may write typ only with a category coding of the system it names, in
+// what it writes (res, nil for a delete) and in what it replaces (cur,
+// nil for a create).
+func checkWriteCategory(ctx context.Context, typ string, res, cur fhir.Resource) error {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	system, narrowed := auth.WritesOnlyCategory[p.Role][typ]
+	if !narrowed {
+		return nil
+	}
+	for _, r := range []fhir.Resource{res, cur} {
+		if r != nil && !hasCategorySystem(r, system) {
+			return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "this role may write a %s only of the category %s", typ, system)
+		}
+	}
+	return nil
+}
+
+// narrowedWrite reports whether the caller's writes of typ are narrowed
+// to a category (so that the version replaced must be read and checked).
+func narrowedWrite(ctx context.Context, typ string) bool {
+	p, ok := auth.FromContext(ctx)
+	_, narrowed := auth.WritesOnlyCategory[p.Role][typ]
+	return ok && narrowed
+}
+
+func hasCategorySystem(r fhir.Resource, system string) bool {
+	cats, _ := r["category"].([]any)
+	for _, c := range cats {
+		cc, _ := c.(map[string]any)
+		codings, _ := cc["coding"].([]any)
+		for _, cd := range codings {
+			if m, _ := cd.(map[string]any); m != nil && m["system"] == system {
+				return true
+			}
+		}
+	}
+	return false
+}
