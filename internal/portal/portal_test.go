@@ -388,11 +388,11 @@ func TestPortalProxy(t *testing.T) {
 	if _, body, _ := carer.get("/patient/"); strings.Contains(body, nameOf(read(t, s, "Patient", c))) {
 		t.Fatal("a forged cookie reached another patient")
 	}
-	// The record page follows clinical.ProxyRecordAccess for a proxy.
+	// The record page follows clinical.RecordAccessOf for a proxy.
 	_, body, _ = carer.get("/patient/record")
-	level, why := clinical.ProxyRecordAccess(nil, "P9", read(t, s, "Patient", a)["birthDate"].(string), time.Now())
-	if level == clinical.RecordNone && !strings.Contains(body, "no-access") || level != clinical.RecordNone && strings.Contains(body, "no-access") {
-		t.Fatalf("record access %s (%s) not what the page shows", level, why)
+	scope := clinical.RecordAccessOf(clinical.RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: read(t, s, "Patient", a)["birthDate"].(string)}, time.Now())
+	if scope.None() != strings.Contains(body, "no-access") {
+		t.Fatalf("record access %+v not what the page shows", scope)
 	}
 	// A death closes the record to the portal: nothing shown, nothing
 	// taken; the proxy may switch to someone else.

@@ -4,25 +4,82 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
-// The record: what clinical.RecordAccess allows this viewer of this
-// patient (a summary, or nothing with the reason), read as the user
-// through the service, with entries labelled NOPAT left out everywhere.
-// Test results are shown once a clinician has filed them, with what the
-// practice decided (clinical.PatientResults): never one waiting in the
-// inbox (hazard H-1005).
+// The record: what clinical.RecordAccessOf allows this viewer of this
+// patient (the practice's level for the patient, or the GP contract's
+// default; prospective access from a day; nothing with the reason), read
+// as the user through the service, with entries labelled NOPAT left out
+// everywhere. Each part is shown only as the scope allows: the summary
+// (allergies, medicines, problems), the coded record (vaccinations,
+// measurements, test results), the full record (consultation notes,
+// filed documents). Test results are shown once a clinician has filed
+// them, with what the practice decided (clinical.PatientResults): never
+// one waiting in the inbox (hazard H-1005).
 
 type recordPage struct {
 	page
-	Level   string
-	Why     string
-	Summary clinical.Summary
-	Results []clinical.PatientResult
+	Scope         clinical.RecordScope
+	Summary       clinical.Summary
+	Results       []clinical.PatientResult
+	Consultations []clinical.PatientConsultation
+	Documents     []clinical.PatientDocument
+	// Coded and Full: the parts shown whole by level; otherwise only
+	// their entries from the first day of prospective access.
+	Coded, Full bool
+}
+
+// recordScope works out what the viewer sees of the record in use: the
+// practice's decision (a record-access Consent) and any enhanced-review
+// entry are read as the user, then clinical.RecordAccessOf decides.
+func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, error) {
+	in := clinical.RecordAccessInput{Proxy: v.Proxy, Grant: v.Grant, Proof: v.user.IdentityProof, BirthDate: v.BirthDate, AccountCreated: v.user.Created}
+	if !clinical.HighIdentityProof(in.Proof) {
+		return clinical.RecordAccessOf(in, pt.opts.Now()), nil // nothing to read
+	}
+	var codes []string
+	for _, c := range clinical.EnhancedReviewCodes {
+		codes = append(codes, clinical.SNOMED+"|"+c)
+	}
+	patient := "Patient/" + v.Patient.ID
+	queries := []struct {
+		typ    string
+		params url.Values
+	}{
+		{"Consent", url.Values{"patient": {patient}, "category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}},
+		{"Observation", url.Values{"patient": {patient}, "code": {strings.Join(codes, ",")}, "_count": {"50"}}},
+		{"Condition", url.Values{"patient": {patient}, "code": {strings.Join(codes, ",")}, "_count": {"50"}}},
+	}
+	found := make([][]fhir.Resource, len(queries))
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[i], errs[i] = pt.search(r, q.typ, q.params)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return clinical.RecordScope{}, err
+	}
+	in.Setting = clinical.RecordAccessSettingOf(found[0])
+	in.EnhancedReview = clinical.LatestEnhancedReview(append(found[1], found[2]...))
+	return clinical.RecordAccessOf(in, pt.opts.Now()), nil
+}
+
+// recordQuery is one search of the record page, into the part it shows.
+type recordQuery struct {
+	typ    string
+	params url.Values
+	into   *[]fhir.Resource
+	part   string
 }
 
 func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -30,30 +87,35 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.Proxy {
 		p.Title = "GP health record" // the person is named above the page, not in its title
 	}
-	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
-	if v.Proxy {
-		p.Level, p.Why = clinical.ProxyRecordAccess(v.Grant, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	scope, err := pt.recordScope(r, v)
+	if err != nil {
+		pt.failed(w, r, v, err)
+		return
 	}
-	if p.Level == clinical.RecordNone {
+	p.Scope = scope
+	if scope.None() {
 		pt.pages.Render(w, "record", http.StatusOK, p)
 		return
 	}
+	p.Coded, p.Full = scope.Whole(clinical.PartCoded), scope.Whole(clinical.PartFull)
+	wantFull := p.Full || !scope.From.IsZero()
 	// The searches run at once: the page waits for the slowest,
 	// not the sum (the largest records' Observations and medicines take
 	// most of it).
 	var in clinical.SummaryInput
-	var reports []fhir.Resource
-	queries := []struct {
-		typ    string
-		params url.Values
-		into   *[]fhir.Resource
-	}{
-		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions},
-		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications},
-		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies},
-		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations},
-		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations},
-		{"DiagnosticReport", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-issued"}, "_count": {"20"}}, &reports},
+	var reports, encs, docs []fhir.Resource
+	queries := []recordQuery{
+		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions, clinical.PartSummary},
+		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications, clinical.PartSummary},
+		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies, clinical.PartSummary},
+		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations, clinical.PartCoded},
+		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations, clinical.PartCoded},
+		{"DiagnosticReport", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-issued"}, "_count": {"20"}}, &reports, clinical.PartCoded},
+	}
+	if wantFull {
+		queries = append(queries,
+			recordQuery{"Encounter", url.Values{"_sort": {"-date"}, "_count": {"20"}}, &encs, clinical.PartFull},
+			recordQuery{"DocumentReference", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-date"}, "_count": {"20"}}, &docs, clinical.PartFull})
 	}
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
@@ -63,7 +125,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 			defer wg.Done()
 			q.params.Set("patient", "Patient/"+v.Patient.ID)
 			rs, err := pt.search(r, q.typ, q.params)
-			*q.into, errs[i] = clinical.ForPatient(rs), err
+			*q.into, errs[i] = scope.ShownEntries(q.part, clinical.ForPatient(rs)), err
 		}()
 	}
 	wg.Wait()
@@ -77,5 +139,37 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		filed = append(filed, clinical.IncomingOf(r))
 	}
 	p.Results = clinical.PatientResults(filed, nil)
+	if len(encs) > 0 {
+		if p.Consultations, err = pt.consultations(r, v, scope, encs); err != nil {
+			pt.failed(w, r, v, err)
+			return
+		}
+	}
+	p.Documents = clinical.PatientDocuments(scope, docs)
 	pt.pages.Render(w, "record", http.StatusOK, p)
+}
+
+// consultations reads what the shown Encounters' consultations are made
+// of (their Compositions and the entries written in them), as the user.
+func (pt *Portal) consultations(r *http.Request, v *visit, scope clinical.RecordScope, encs []fhir.Resource) ([]clinical.PatientConsultation, error) {
+	var refs []string
+	for _, e := range encs {
+		refs = append(refs, "Encounter/"+e.ID())
+	}
+	params := func() url.Values {
+		return url.Values{"patient": {"Patient/" + v.Patient.ID}, "encounter": {strings.Join(refs, ",")}, "_count": {"500"}}
+	}
+	comps, err := pt.search(r, "Composition", params())
+	if err != nil {
+		return nil, err
+	}
+	obs, err := pt.search(r, "Observation", params())
+	if err != nil {
+		return nil, err
+	}
+	conds, err := pt.search(r, "Condition", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"500"}})
+	if err != nil {
+		return nil, err
+	}
+	return clinical.PatientConsultations(scope, encs, comps, append(obs, conds...)), nil
 }
