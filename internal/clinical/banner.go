@@ -113,19 +113,30 @@ func BannerOf(p fhir.Resource, now time.Time) Banner {
 	return b
 }
 
+// officialName is the official (else first) name, or nil.
+func officialName(p fhir.Resource) map[string]any {
+	names := list(p, "name")
+	if len(names) == 0 {
+		return nil
+	}
+	for _, c := range names {
+		if c["use"] == "official" {
+			return c
+		}
+	}
+	return names[0]
+}
+
+// FamilyName is the official (else first) name's family name: what a
+// registration letter's holder types to prove it is theirs.
+func FamilyName(p fhir.Resource) string { return str(officialName(p), "family") }
+
 // displayName is the official (else first) name as FAMILY, Given Given
 // (Title).
 func displayName(p fhir.Resource) string {
-	names := list(p, "name")
-	if len(names) == 0 {
+	n := officialName(p)
+	if n == nil {
 		return "(no name recorded)"
-	}
-	n := names[0]
-	for _, c := range names {
-		if c["use"] == "official" {
-			n = c
-			break
-		}
 	}
 	family, _ := n["family"].(string)
 	var given, prefix []string

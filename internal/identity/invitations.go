@@ -137,7 +137,8 @@ func FormatKey(key string) string {
 // CreateInvitation stores a new invitation for the person with this
 // surname and date of birth (2006-01-02) and returns the linkage key,
 // which is never stored. inv's Role, Patient, Name, Practice, ODS and
-// CreatedBy are given; its ID, Check, Created and Expires are set.
+// CreatedBy are given, and its ID may be (NewAccountID); its Check,
+// Created and Expires are set.
 func CreateInvitation(ctx context.Context, st store.Store, inv *Invitation, surname, birthDate string, now time.Time) (string, error) {
 	if inv.Role != auth.RolePatient && inv.Role != auth.RoleProxy {
 		return "", errors.New("an invitation is for a patient or a proxy")
@@ -150,25 +151,37 @@ func CreateInvitation(ctx context.Context, st store.Store, inv *Invitation, surn
 		return "", err
 	}
 	inv.Created, inv.Expires = now.UTC(), now.UTC().Add(InvitationLife)
-	for range 5 { // a clash of 10-digit IDs is rare; try again
-		if inv.ID, err = randomFrom("0123456789", 10); err != nil {
+	if inv.ID == "" {
+		if inv.ID, err = NewAccountID(ctx, st); err != nil {
 			return "", err
 		}
-		if _, err := GetUser(ctx, st, inv.ID); !errors.Is(err, ErrNoUser) {
-			continue
-		}
-		inv.Check = checkOf(inv.ID, key, inv.ODS, surname, birthDate)
-		body, err := json.Marshal(inv)
+	}
+	inv.Check = checkOf(inv.ID, key, inv.ODS, surname, birthDate)
+	body, err := json.Marshal(inv)
+	if err != nil {
+		return "", err
+	}
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		return tx.InsertRecord(ctx, store.Record{Kind: invitationKind, ID: inv.ID, Body: body})
+	})
+	return key, err
+}
+
+// NewAccountID picks a 10-digit account ID that no account or letter
+// has: a proxy's grant is made with it before its letter is stored.
+func NewAccountID(ctx context.Context, st store.Store) (string, error) {
+	for range 5 { // a clash of 10-digit IDs is rare; try again
+		id, err := randomFrom("0123456789", 10)
 		if err != nil {
 			return "", err
 		}
-		err = st.InTx(ctx, func(tx store.Tx) error {
-			return tx.InsertRecord(ctx, store.Record{Kind: invitationKind, ID: inv.ID, Body: body})
-		})
-		if errors.Is(err, store.ErrConflict) {
+		if _, err := GetUser(ctx, st, id); !errors.Is(err, ErrNoUser) {
 			continue
 		}
-		return key, err
+		if _, err := st.GetRecord(ctx, invitationKind, id); !errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		return id, nil
 	}
 	return "", errors.New("no free account ID")
 }

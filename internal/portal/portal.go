@@ -62,6 +62,8 @@ type Portal struct {
 	// published is set once the request form's Questionnaire is in the
 	// store (help.go).
 	published sync.Once
+	// registerLimit throttles registration per address (register.go).
+	registerLimit *web.Limiter
 }
 
 // New returns the portal.
@@ -72,7 +74,7 @@ func New(opts Options) *Portal {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	pt := &Portal{opts: opts, mux: http.NewServeMux()}
+	pt := &Portal{opts: opts, mux: http.NewServeMux(), registerLimit: web.NewLimiter(registerThrottle, 15*time.Minute)}
 	pt.pages = web.NewRenderer(templateFS, "templates", funcs, []string{"portal-shared"}, pageNames...)
 	pt.routes()
 	return pt

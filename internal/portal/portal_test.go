@@ -19,6 +19,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/pathfeed"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -33,8 +34,18 @@ type client struct {
 
 func signIn(t *testing.T, s *testbrowser.Stack, u *identity.User) *client {
 	t.Helper()
+	if err := identity.CreateUser(context.Background(), s.Store, u, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	return sessionFor(t, s, u)
+}
+
+// sessionFor signs in an account that exists, saving u first (a test may
+// have changed it).
+func sessionFor(t *testing.T, s *testbrowser.Stack, u *identity.User) *client {
+	t.Helper()
 	ctx := context.Background()
-	if err := identity.CreateUser(ctx, s.Store, u, "a long enough password"); err != nil {
+	if err := s.Store.InTx(ctx, func(tx store.Tx) error { return identity.PutUser(ctx, tx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	cookie, sess, err := identity.StartSession(ctx, s.Store, u, time.Now())

@@ -46,32 +46,41 @@ func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, 
 	for _, c := range clinical.EnhancedReviewCodes {
 		codes = append(codes, clinical.SNOMED+"|"+c)
 	}
-	patient := "Patient/" + v.Patient.ID
-	queries := []struct {
-		typ    string
-		params url.Values
-	}{
-		{"Consent", url.Values{"patient": {patient}, "category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}},
-		{"Observation", url.Values{"patient": {patient}, "code": {strings.Join(codes, ",")}, "_count": {"50"}}},
-		{"Condition", url.Values{"patient": {patient}, "code": {strings.Join(codes, ",")}, "_count": {"50"}}},
+	var consents, obs, conds []fhir.Resource
+	err := pt.searchAll(r, v, []recordQuery{
+		{typ: "Consent", params: url.Values{"category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}, into: &consents},
+		{typ: "Observation", params: url.Values{"code": {strings.Join(codes, ",")}, "_count": {"50"}}, into: &obs},
+		{typ: "Condition", params: url.Values{"code": {strings.Join(codes, ",")}, "_count": {"50"}}, into: &conds},
+	}, nil)
+	if err != nil {
+		return clinical.RecordScope{}, err
 	}
-	found := make([][]fhir.Resource, len(queries))
+	in.Setting = clinical.RecordAccessSettingOf(consents)
+	in.EnhancedReview = clinical.LatestEnhancedReview(append(obs, conds...))
+	return clinical.RecordAccessOf(in, pt.opts.Now()), nil
+}
+
+// searchAll runs the searches of the record in use at once, as the user:
+// a page waits for the slowest, not the sum (the largest records'
+// Observations and medicines take most of it). keep, when given, filters
+// each search's results by its part.
+func (pt *Portal) searchAll(r *http.Request, v *visit, queries []recordQuery, keep func(part string, rs []fhir.Resource) []fhir.Resource) error {
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
 	for i, q := range queries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			found[i], errs[i] = pt.search(r, q.typ, q.params)
+			q.params.Set("patient", "Patient/"+v.Patient.ID)
+			rs, err := pt.search(r, q.typ, q.params)
+			if keep != nil {
+				rs = keep(q.part, rs)
+			}
+			*q.into, errs[i] = rs, err
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return clinical.RecordScope{}, err
-	}
-	in.Setting = clinical.RecordAccessSettingOf(found[0])
-	in.EnhancedReview = clinical.LatestEnhancedReview(append(found[1], found[2]...))
-	return clinical.RecordAccessOf(in, pt.opts.Now()), nil
+	return errors.Join(errs...)
 }
 
 // recordQuery is one search of the record page, into the part it shows.
@@ -99,9 +108,6 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	p.Coded, p.Full = scope.Whole(clinical.PartCoded), scope.Whole(clinical.PartFull)
 	wantFull := p.Full || !scope.From.IsZero()
-	// The searches run at once: the page waits for the slowest,
-	// not the sum (the largest records' Observations and medicines take
-	// most of it).
 	var in clinical.SummaryInput
 	var reports, encs, docs []fhir.Resource
 	queries := []recordQuery{
@@ -117,19 +123,9 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 			recordQuery{"Encounter", url.Values{"_sort": {"-date"}, "_count": {"20"}}, &encs, clinical.PartFull},
 			recordQuery{"DocumentReference", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-date"}, "_count": {"20"}}, &docs, clinical.PartFull})
 	}
-	errs := make([]error, len(queries))
-	var wg sync.WaitGroup
-	for i, q := range queries {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			q.params.Set("patient", "Patient/"+v.Patient.ID)
-			rs, err := pt.search(r, q.typ, q.params)
-			*q.into, errs[i] = scope.ShownEntries(q.part, clinical.ForPatient(rs)), err
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := pt.searchAll(r, v, queries, func(part string, rs []fhir.Resource) []fhir.Resource {
+		return scope.ShownEntries(part, clinical.ForPatient(rs))
+	}); err != nil {
 		pt.failed(w, r, v, err)
 		return
 	}

@@ -11,7 +11,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
 	// Patients' messages and online requests (messages.go, requests.go).
-	"messages", "conversation", "requests", "request", "proxies",
+	"messages", "conversation", "requests", "request", "proxies", "invitation-letter", "proxy-review",
 	// Video consultations (video.go).
 	"video"}
 
