@@ -126,7 +126,7 @@ func (ws *Workspace) invite(w http.ResponseWriter, r *http.Request, v *visit) {
 			ws.message(w, r, v, http.StatusUnprocessableEntity, "Name or date of birth missing", "A registration letter needs the patient's last name and date of birth on the record: the patient types them to register.")
 			return
 		}
-		inv.Role, inv.Name = auth.RolePatient, p.Banner.Name
+		inv.Role, inv.Name = auth.RolePatient, clinical.PlainName(res, p.Banner.Name)
 	}
 	key, err := identity.CreateInvitation(r.Context(), ws.opts.Store, inv, surname, birthDate, now)
 	if err != nil {
