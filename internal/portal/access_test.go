@@ -15,6 +15,8 @@ import (
 	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
 
@@ -64,8 +66,17 @@ func letterOf(t *testing.T, s *testbrowser.Stack, patient, title, state string) 
 // prospective access shows only new entries in full; none shows
 // nothing; an enhanced-review entry after the decision closes it again.
 // An identity proof too low shows nothing, whatever the level.
+// SQLite and PostgreSQL (the setting is found by a search of two
+// categories at once).
 func TestRecordAccessLevels(t *testing.T) {
-	s := testbrowser.NewStack(t)
+	for name, open := range map[string]func(testing.TB) store.Store{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			testRecordAccessLevels(t, testbrowser.NewStackWith(t, testbrowser.StackOptions{Store: open(t)}))
+		})
+	}
+}
+
+func testRecordAccessLevels(t *testing.T, s *testbrowser.Stack) {
 	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 6, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +173,14 @@ func TestRecordAccessLevels(t *testing.T) {
 // records photo ID; the proxy uses only what the grant gave. The 11th
 // birthday worklist lists a proxy whose child turns 11 soon.
 func TestRegistrationLetters(t *testing.T) {
-	s := testbrowser.NewStack(t)
+	for name, open := range map[string]func(testing.TB) store.Store{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			testRegistrationLetters(t, testbrowser.NewStackWith(t, testbrowser.StackOptions{Store: open(t)}))
+		})
+	}
+}
+
+func testRegistrationLetters(t *testing.T, s *testbrowser.Stack) {
 	practice, err := demo.Make(context.Background(), s.Service, demo.Options{Patients: 6, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
