@@ -114,6 +114,26 @@ func testInvitations(t *testing.T, st store.Store) {
 	}
 }
 
+// TestLinkExternalKeepsPracticeProof: an NHS login sign-in at P5 does
+// not undo the practice's photo ID check; P9 replaces it.
+func TestLinkExternalKeepsPracticeProof(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.OpenSQLite(t)
+	u, err := LinkExternal(ctx, st, "https://login", "sub1", "p1", "Jo", "P5")
+	if err != nil || u.IdentityProof != "P5" {
+		t.Fatalf("%+v %v", u, err)
+	}
+	if _, err := SetIdentityProof(ctx, st, u.ID, "p1", "photo-id"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ = LinkExternal(ctx, st, "https://login", "sub1", "p1", "Jo", "P5"); u.IdentityProof != "photo-id" {
+		t.Fatalf("a P5 sign-in undid the practice's check: %q", u.IdentityProof)
+	}
+	if u, _ = LinkExternal(ctx, st, "https://login", "sub1", "p1", "Jo", "P9"); u.IdentityProof != "P9" {
+		t.Fatalf("P9: %q", u.IdentityProof)
+	}
+}
+
 // FuzzRegistration: whatever is typed, Redeem answers an error or an
 // account for exactly the letter's ID, never panics.
 func FuzzRegistration(f *testing.F) {
