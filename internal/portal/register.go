@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/web"
@@ -96,7 +97,7 @@ func (pt *Portal) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pt.auditRegister(r, u, http.StatusCreated, "account registered with a linkage key; patient "+inv.Patient)
-	p.Title, p.Username, p.Proxy, p.Key = "Your account is ready", u.ID, inv.Role == "proxy", ""
+	p.Title, p.Username, p.Proxy, p.Key = "Your account is ready", u.ID, inv.Role == auth.RoleProxy, ""
 	pt.pages.Render(w, "register", http.StatusCreated, p)
 }
 

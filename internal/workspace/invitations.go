@@ -64,6 +64,10 @@ func (ws *Workspace) invite(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
+	if clinical.OnlineAccessClosed(*p.Banner) != "" {
+		ws.message(w, r, v, http.StatusUnprocessableEntity, "Online access closed", "This patient has died or is no longer registered here, so no registration letter can be printed.")
+		return
+	}
 	org, err := ws.read(r.Context(), "Organization", v.user.Practice)
 	if err != nil {
 		ws.failed(w, r, v, err)
