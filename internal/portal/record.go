@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -89,6 +90,10 @@ type recordQuery struct {
 	params url.Values
 	into   *[]fhir.Resource
 	part   string
+	// byDate: when the part is not shown whole, the search itself asks
+	// for entries from the first day of prospective access (its "date"
+	// is the date the page shows); the others are filtered once read.
+	byDate bool
 }
 
 func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -107,21 +112,25 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	p.Coded, p.Full = scope.Whole(clinical.PartCoded), scope.Whole(clinical.PartFull)
-	wantFull := p.Full || !scope.From.IsZero()
 	var in clinical.SummaryInput
 	var reports, encs, docs []fhir.Resource
 	queries := []recordQuery{
-		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions, clinical.PartSummary},
-		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications, clinical.PartSummary},
-		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies, clinical.PartSummary},
-		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations, clinical.PartCoded},
-		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations, clinical.PartCoded},
-		{"DiagnosticReport", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-issued"}, "_count": {"20"}}, &reports, clinical.PartCoded},
+		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions, clinical.PartSummary, false},
+		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications, clinical.PartSummary, false},
+		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies, clinical.PartSummary, false},
+		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations, clinical.PartCoded, true},
+		{"Immunization", url.Values{"_sort": {"-date"}, "_count": {"50"}}, &in.Immunizations, clinical.PartCoded, true},
+		{"DiagnosticReport", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-issued"}, "_count": {"20"}}, &reports, clinical.PartCoded, false},
+		{"Encounter", url.Values{"_sort": {"-date"}, "_count": {"20"}}, &encs, clinical.PartFull, true},
+		{"DocumentReference", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-date"}, "_count": {"20"}}, &docs, clinical.PartFull, true},
 	}
-	if wantFull {
-		queries = append(queries,
-			recordQuery{"Encounter", url.Values{"_sort": {"-date"}, "_count": {"20"}}, &encs, clinical.PartFull},
-			recordQuery{"DocumentReference", url.Values{"_tag": {clinical.InboxTagSystem + "|" + clinical.InboxFiled}, "_sort": {"-date"}, "_count": {"20"}}, &docs, clinical.PartFull})
+	// A part not shown whole is read only from the first day of
+	// prospective access, or not at all: most of a long record is older.
+	queries = slices.DeleteFunc(queries, func(q recordQuery) bool { return !scope.Whole(q.part) && scope.From.IsZero() })
+	for _, q := range queries {
+		if !scope.Whole(q.part) && q.byDate {
+			q.params.Set("date", "ge"+scope.From.In(clinical.UKTime).Format("2006-01-02"))
+		}
 	}
 	if err := pt.searchAll(r, v, queries, func(part string, rs []fhir.Resource) []fhir.Resource {
 		return scope.ShownEntries(part, clinical.ForPatient(rs))
