@@ -113,63 +113,19 @@ func BannerOf(p fhir.Resource, now time.Time) Banner {
 	return b
 }
 
-// PlainName is how a person's name is written to them: "Jane Smith",
-// not the staff's "SMITH, Jane (Mrs)"; the usual (else official, else
-// first) name, else fallback.
-func PlainName(p fhir.Resource, fallback string) string {
-	names := list(p, "name")
-	pick := -1
-	for _, use := range []string{"usual", "official", ""} {
-		for i, n := range names {
-			if pick < 0 && (use == "" || str(n, "use") == use) {
-				pick = i
-			}
-		}
-	}
-	if pick < 0 {
-		return fallback
-	}
-	n := names[pick]
-	var parts []string
-	given, _ := n["given"].([]any)
-	for _, g := range given {
-		if s, ok := g.(string); ok {
-			parts = append(parts, s)
-		}
-	}
-	if f := str(n, "family"); f != "" {
-		parts = append(parts, f)
-	}
-	if len(parts) == 0 {
-		return fallback
-	}
-	return strings.Join(parts, " ")
-}
-
-// officialName is the official (else first) name, or nil.
-func officialName(p fhir.Resource) map[string]any {
-	names := list(p, "name")
-	if len(names) == 0 {
-		return nil
-	}
-	for _, c := range names {
-		if c["use"] == "official" {
-			return c
-		}
-	}
-	return names[0]
-}
-
-// FamilyName is the official (else first) name's family name: what a
-// registration letter's holder types to prove it is theirs.
-func FamilyName(p fhir.Resource) string { return str(officialName(p), "family") }
-
 // displayName is the official (else first) name as FAMILY, Given Given
 // (Title).
 func displayName(p fhir.Resource) string {
-	n := officialName(p)
-	if n == nil {
+	names := list(p, "name")
+	if len(names) == 0 {
 		return "(no name recorded)"
+	}
+	n := names[0]
+	for _, c := range names {
+		if c["use"] == "official" {
+			n = c
+			break
+		}
 	}
 	family, _ := n["family"].(string)
 	var given, prefix []string

@@ -5,13 +5,15 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"book", "book-slot", "appointment", "appointment-move", "free-slots", "displaced", "duty", "week", "patient-appointments", "register", "registration",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
+	// The record's Online access: letters; proxies to review at 11 (invitations.go, proxy_review.go).
+	"invitation-letter", "proxy-review",
 	// Medication (medication*.go).
 	"medication", "medication-prescribe", "medication-stop", "medication-print",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
 	// Patients' messages and online requests (messages.go, requests.go).
-	"messages", "conversation", "requests", "request", "proxies", "invitation-letter", "proxy-review",
+	"messages", "conversation", "requests", "request", "proxies",
 	// Video consultations (video.go).
 	"video"}
 
