@@ -38,10 +38,21 @@ type recordPage struct {
 // recordScope works out what the viewer sees of the record in use: the
 // practice's decision (a record-access Consent) and any enhanced-review
 // entry are read as the user, then clinical.RecordAccessOf decides.
-func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, error) {
+//
+// The patient's Conditions (the summary's problems, read whole) are
+// read here too and returned, for the page to show what the scope allows:
+// an enhanced-review entry recorded as a Condition is among them, and the
+// page does not search them twice.
+func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, []fhir.Resource, error) {
 	in := clinical.RecordAccessInput{Proxy: v.Proxy, Grant: v.Grant, Proof: v.user.IdentityProof, BirthDate: v.BirthDate, AccountCreated: v.user.Created}
+	now := pt.opts.Now()
 	if !clinical.HighIdentityProof(in.Proof) {
-		return clinical.RecordAccessOf(in, pt.opts.Now()), nil // nothing to read
+		return clinical.RecordAccessOf(in, now), nil, nil // nothing to read
+	}
+	if ok, _ := clinical.ProxyAccess(in.Grant, in.BirthDate, clinical.ServiceRecord, now); in.Proxy && !ok {
+		// Nothing read as a proxy the grant does not cover: the audit
+		// trail (and "who has viewed") must not show them reading it.
+		return clinical.RecordAccessOf(in, now), nil, nil
 	}
 	var codes []string
 	for _, c := range clinical.EnhancedReviewCodes {
@@ -51,14 +62,14 @@ func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, 
 	err := pt.searchAll(r, v, []recordQuery{
 		{typ: "Consent", params: url.Values{"category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}, into: &consents},
 		{typ: "Observation", params: url.Values{"code": {strings.Join(codes, ",")}, "_count": {"50"}}, into: &obs},
-		{typ: "Condition", params: url.Values{"code": {strings.Join(codes, ",")}, "_count": {"50"}}, into: &conds},
+		{typ: "Condition", params: url.Values{"_count": {"100"}}, into: &conds},
 	}, nil)
 	if err != nil {
-		return clinical.RecordScope{}, err
+		return clinical.RecordScope{}, nil, err
 	}
 	in.Setting = clinical.RecordAccessSettingOf(consents)
 	in.EnhancedReview = clinical.LatestEnhancedReview(append(obs, conds...))
-	return clinical.RecordAccessOf(in, pt.opts.Now()), nil
+	return clinical.RecordAccessOf(in, now), conds, nil
 }
 
 // searchAll runs the searches of the record in use at once, as the user:
@@ -101,7 +112,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	if v.Proxy {
 		p.Title = "GP health record" // the person is named above the page, not in its title
 	}
-	scope, err := pt.recordScope(r, v)
+	scope, conds, err := pt.recordScope(r, v)
 	if err != nil {
 		pt.failed(w, r, v, err)
 		return
@@ -115,7 +126,6 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	var in clinical.SummaryInput
 	var reports, encs, docs []fhir.Resource
 	queries := []recordQuery{
-		{"Condition", url.Values{"_count": {"100"}}, &in.Conditions, clinical.PartSummary, false},
 		{"MedicationRequest", url.Values{"_count": {"100"}, "_sort": {"-authoredon"}}, &in.Medications, clinical.PartSummary, false},
 		{"AllergyIntolerance", url.Values{"_count": {"100"}}, &in.Allergies, clinical.PartSummary, false},
 		{"Observation", url.Values{"code": {clinical.SummaryObservationCodes()}, "_sort": {"-date"}, "_count": {"200"}}, &in.Observations, clinical.PartCoded, true},
@@ -138,6 +148,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 		pt.failed(w, r, v, err)
 		return
 	}
+	in.Conditions = scope.ShownEntries(clinical.PartSummary, clinical.ForPatient(conds))
 	p.Summary = clinical.Summarise(in, pt.opts.Now())
 	var filed []clinical.Incoming
 	for _, r := range reports { // NOPAT ones are already left out

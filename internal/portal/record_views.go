@@ -30,7 +30,7 @@ func (pt *Portal) recordViews(w http.ResponseWriter, r *http.Request, v *visit) 
 	if v.Proxy {
 		p.Title = "Who has viewed this record"
 	}
-	scope, err := pt.recordScope(r, v)
+	scope, _, err := pt.recordScope(r, v)
 	if err != nil {
 		pt.failed(w, r, v, err)
 		return
