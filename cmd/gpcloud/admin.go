@@ -23,7 +23,8 @@ const (
       print a signed access token on stdout (for operators and scripts)
 `
 	userUsage = `  gpcloud admin user add [--data DIR | --database DSN] --username NAME --role ROLE [--practice ORG] [--patient ID]... [--fhir-user REF] [--name TEXT] [--password-stdin]
-      create an account (gp, nurse, receptionist, practice-admin, patient, proxy)
+      create an account (gp, nurse, receptionist, practice-admin, patient, proxy); patients and
+      proxies normally register with a letter printed on the record's Online access tab instead
   gpcloud admin user suspend|reinstate|reset-second-factor [--data DIR | --database DSN] --username NAME
       suspend or reinstate an account, or give it a new second factor to enrol at its next sign-in
       (recovery where no practice admin can: the only admin's own lost phone); its sessions end

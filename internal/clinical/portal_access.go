@@ -11,22 +11,17 @@ import (
 //   - nobody sees a record online without a high identity proof
 //     (HighIdentityProof);
 //   - a patient aged 16 or over sees their record (prospective access by
-//     default since 31 October 2023); under 16 it is not automatic;
+//     default since 31 October 2023); under 16 it is not automatic; the
+//     practice sets the level per patient (record_access.go);
 //   - a proxy for a child under 11 sees the child's record; from the
 //     11th birthday it is restricted pending the practice's review;
 //   - a proxy for anyone else sees nothing of the record until the
 //     practice records a grant (consent, LPA, court deputy or best
-//     interests) that covers the record: ProxyRecordAccess and
+//     interests) that covers the record: RecordAccessOf and
 //     proxy_grants.go, which also decide every other service a proxy
 //     uses;
 //   - an entry labelled NOPAT (no disclosure to the patient, the GP
 //     Connect 1.6.2 label) is never shown, to anyone in the portal.
-
-// Record access levels.
-const (
-	RecordNone    = "none"
-	RecordSummary = "summary"
-)
 
 // HighIdentityProof reports an identity proven well enough to open a
 // record online: NHS login P9, or vouching or photo ID checked at the
@@ -39,31 +34,6 @@ func HighIdentityProof(proof string) bool {
 		return true
 	}
 	return false
-}
-
-// RecordAccess is the level a viewer gets of a patient's record, with a
-// plain reason when it is none; proof is the viewer's identity proof.
-func RecordAccess(proxy bool, proof, birthDate string, now time.Time) (level, why string) {
-	if !HighIdentityProof(proof) {
-		return RecordNone, "To see a GP health record online you need to prove who you are to a high level, with NHS login or with photo ID at your GP surgery. Contact your GP surgery."
-	}
-	birth, err := time.Parse("2006-01-02", birthDate)
-	if err != nil {
-		return RecordNone, "The practice has not set up online access to this record. Contact the practice."
-	}
-	years := ageYears(birth, now.In(UKTime))
-	switch {
-	case !proxy && years >= 16:
-		return RecordSummary, ""
-	case !proxy:
-		return RecordNone, "Online access to a record is not automatic under 16. Ask the practice if you would like it."
-	case years < 11:
-		return RecordSummary, ""
-	case years < 16:
-		return RecordNone, "Access to a child's record stops at 11 until the practice reviews it. Contact the practice."
-	default:
-		return RecordNone, "The practice has not recorded that you may see this person's record online (their consent, a lasting power of attorney or a court order). Contact the practice."
-	}
 }
 
 func ageYears(birth, now time.Time) int {
@@ -92,11 +62,13 @@ func HiddenFromPatient(r fhir.Resource) bool {
 	return false
 }
 
-// ForPatient leaves out the entries hidden from the patient.
+// ForPatient leaves out the entries hidden from the patient, and the
+// enhanced-review entries themselves (a note for the practice, not the
+// patient).
 func ForPatient(rs []fhir.Resource) []fhir.Resource {
 	out := rs[:0:0]
 	for _, r := range rs {
-		if !HiddenFromPatient(r) {
+		if !HiddenFromPatient(r) && !IsEnhancedReview(r) {
 			out = append(out, r)
 		}
 	}

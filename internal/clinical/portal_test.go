@@ -221,44 +221,6 @@ func TestPortalRepeats(t *testing.T) {
 	}
 }
 
-func TestRecordAccess(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name  string
-		proxy bool
-		birth string
-		want  string
-		proof string
-	}{
-		{"adult patient, P5 only", false, "1980-01-01", RecordNone, "P5"},
-		{"adult patient, no proof recorded", false, "1980-01-01", RecordNone, "-"},
-		{"adult patient, vouched", false, "1980-01-01", RecordSummary, "vouched"},
-		{"proxy child 10, photo ID", true, "2016-12-02", RecordSummary, "photo-id"},
-		{"proxy child 10, P0", true, "2016-12-02", RecordNone, "P0"},
-		{"adult patient", false, "1980-01-01", RecordSummary, ""},
-		{"16 today", false, "2010-12-01", RecordSummary, ""},
-		{"15 patient", false, "2010-12-02", RecordNone, ""},
-		{"proxy child 10", true, "2016-12-02", RecordSummary, ""},
-		{"proxy child 11 today", true, "2015-12-01", RecordNone, ""},
-		{"proxy child 14", true, "2012-06-01", RecordNone, ""},
-		{"proxy adult", true, "1950-01-01", RecordNone, ""},
-		{"no birth date", false, "", RecordNone, ""},
-	}
-	for _, tt := range tests {
-		proof := tt.proof
-		switch proof {
-		case "":
-			proof = "P9"
-		case "-":
-			proof = ""
-		}
-		level, why := RecordAccess(tt.proxy, proof, tt.birth, now)
-		if level != tt.want || (level == RecordNone) != (why != "") {
-			t.Errorf("%s: %q %q; want %q", tt.name, level, why, tt.want)
-		}
-	}
-}
-
 func TestHiddenFromPatient(t *testing.T) {
 	hidden := fhir.Resource{"meta": map[string]any{"security": []any{map[string]any{"system": ActCodeSystem, "code": "NOPAT"}}}}
 	other := fhir.Resource{"meta": map[string]any{"security": []any{map[string]any{"system": ActCodeSystem, "code": "R"}}}}

@@ -365,16 +365,3 @@ func ProxyAccess(g *ProxyGrant, birthDate, service string, now time.Time) (bool,
 	}
 	return true, ""
 }
-
-// ProxyRecordAccess is the level of a patient's record a proxy sees: a
-// high identity proof, and a grant (or, for a child under 11, none)
-// that covers the record under the age rules.
-func ProxyRecordAccess(g *ProxyGrant, proof, birthDate string, now time.Time) (level, why string) {
-	if !HighIdentityProof(proof) {
-		return RecordAccess(true, proof, birthDate, now)
-	}
-	if ok, why := ProxyAccess(g, birthDate, ServiceRecord, now); !ok {
-		return RecordNone, why
-	}
-	return RecordSummary, ""
-}

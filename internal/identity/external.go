@@ -298,7 +298,8 @@ func TakeStart(ctx context.Context, st store.Store, state string) (s Start, next
 // LinkExternal returns the account of an external identity with a
 // Patient record (creating it on first sign-in): role patient, linked
 // to issuer and subject, with the identity proof of this sign-in (an NHS
-// login level, "" when the provider gives none).
+// login level, "" when the provider gives none) unless the practice has
+// recorded its own check (SetIdentityProof) and the sign-in is below P9.
 func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientID, name, proof string) (*User, error) {
 	id := "ext-" + auth.HashSecret(issuer + "|" + subject)[:24]
 	var u *User
@@ -313,7 +314,11 @@ func LinkExternal(ctx context.Context, st store.Store, issuer, subject, patientI
 			return err
 		}
 		u.Name, u.Patients, u.FHIRUser, u.External = name, []string{patientID}, "Patient/"+patientID, issuer+"|"+subject
-		u.IdentityProof = proof // the level of this sign-in
+		// The level of this sign-in, except that a check the practice
+		// recorded (photo ID seen, vouched) stands unless NHS login says P9.
+		if proof == "P9" || (u.IdentityProof != "vouched" && u.IdentityProof != "photo-id") {
+			u.IdentityProof = proof
+		}
 		return PutUser(ctx, tx, u)
 	})
 	return u, err

@@ -13,13 +13,19 @@ import (
 // Patients name it), by name: the people the practice decides online
 // access for on the patient's proxies page.
 func ProxiesOf(ctx context.Context, st store.Store, patientID string) ([]*User, error) {
+	return AccountsOf(ctx, st, patientID, auth.RoleProxy)
+}
+
+// AccountsOf returns the accounts of a role (patient or proxy) that
+// reach a patient, by name.
+func AccountsOf(ctx context.Context, st store.Store, patientID string, role auth.Role) ([]*User, error) {
 	users, err := ListUsers(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	var out []*User
 	for _, u := range users {
-		if u.Role == auth.RoleProxy && slices.Contains(u.Patients, patientID) {
+		if u.Role == role && slices.Contains(u.Patients, patientID) {
 			out = append(out, u)
 		}
 	}

@@ -55,7 +55,7 @@ func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
 			return nil, err
 		}
 		b := clinical.BannerOf(res, pt.opts.Now())
-		b.Name = plainName(res, b.Name)
+		b.Name = clinical.PlainName(res, b.Name)
 		out = append(out, b)
 	}
 	return out, nil

@@ -11,7 +11,8 @@ import (
 var pageNames = []string{"message", "home", "switch",
 	"appointments", "appointment", "book-mode", "book-times", "book-confirm", "cancel",
 	"help-kind", "help-flags", "help-urgent", "help-details", "help-sent",
-	"repeats", "record", "details", "messages", "record-views", "video-check", "video-call"}
+	"repeats", "record", "details", "messages", "record-views", "video-check", "video-call",
+	"register"}
 
 // page is what every portal page gets.
 type page struct {

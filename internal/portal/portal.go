@@ -62,6 +62,8 @@ type Portal struct {
 	// published is set once the request form's Questionnaire is in the
 	// store (help.go).
 	published sync.Once
+	// registerLimit throttles registration per address (register.go).
+	registerLimit *web.Limiter
 }
 
 // New returns the portal.
@@ -72,7 +74,7 @@ func New(opts Options) *Portal {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	pt := &Portal{opts: opts, mux: http.NewServeMux()}
+	pt := &Portal{opts: opts, mux: http.NewServeMux(), registerLimit: web.NewLimiter(registerThrottle, 15*time.Minute)}
 	pt.pages = web.NewRenderer(templateFS, "templates", funcs, []string{"portal-shared"}, pageNames...)
 	pt.routes()
 	return pt
@@ -244,7 +246,7 @@ func (pt *Portal) load(r *http.Request, v *visit, id string) error {
 		return err
 	}
 	v.Patient = clinical.BannerOf(res, pt.opts.Now())
-	v.Patient.Name = plainName(res, v.Patient.Name)
+	v.Patient.Name = clinical.PlainName(res, v.Patient.Name)
 	v.BirthDate, _ = res["birthDate"].(string)
 	for _, key := range []string{"generalPractitioner", "managingOrganization"} {
 		refs, _ := res[key].([]any)
@@ -263,37 +265,6 @@ func (pt *Portal) load(r *http.Request, v *visit, id string) error {
 		v.Practice = v.user.Practice
 	}
 	return nil
-}
-
-// plainName is how a person's name is written to them: "Jane Smith",
-// not the staff's "SMITH, Jane (Mrs)"; the usual (else official, else
-// first) name, else fallback.
-func plainName(p fhir.Resource, fallback string) string {
-	names := list(p["name"])
-	pick := -1
-	for _, use := range []string{"usual", "official", ""} {
-		for i, n := range names {
-			if pick < 0 && (use == "" || str(n["use"]) == use) {
-				pick = i
-			}
-		}
-	}
-	if pick < 0 {
-		return fallback
-	}
-	n := names[pick]
-	var parts []string
-	given, _ := n["given"].([]any)
-	for _, g := range given {
-		parts = append(parts, str(g))
-	}
-	if f := str(n["family"]); f != "" {
-		parts = append(parts, f)
-	}
-	if len(parts) == 0 {
-		return fallback
-	}
-	return strings.Join(parts, " ")
 }
 
 // read reads one resource as the user.

@@ -19,8 +19,10 @@ const recordViewsLimit = 500
 
 type recordViewsPage struct {
 	page
-	Level, Why string
-	Views      []clinical.RecordView
+	// Open: the viewer may see the record (and so who looked at it).
+	Open  bool
+	Why   string
+	Views []clinical.RecordView
 }
 
 func (pt *Portal) recordViews(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -28,11 +30,13 @@ func (pt *Portal) recordViews(w http.ResponseWriter, r *http.Request, v *visit) 
 	if v.Proxy {
 		p.Title = "Who has viewed this record"
 	}
-	p.Level, p.Why = clinical.RecordAccess(v.Proxy, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
-	if v.Proxy {
-		p.Level, p.Why = clinical.ProxyRecordAccess(v.Grant, v.user.IdentityProof, v.BirthDate, pt.opts.Now())
+	scope, _, err := pt.recordScope(r, v)
+	if err != nil {
+		pt.failed(w, r, v, err)
+		return
 	}
-	if p.Level == clinical.RecordNone {
+	p.Open, p.Why = !scope.None(), scope.Why
+	if !p.Open {
 		pt.pages.Render(w, "record-views", http.StatusOK, p)
 		return
 	}

@@ -7,6 +7,9 @@ func (pt *Portal) routes() {
 	m.HandleFunc("GET /patient/{$}", pt.patient("read", pt.home))
 	m.HandleFunc("GET /patient/switch", pt.patient("read", pt.switchForm))
 	m.HandleFunc("POST /patient/switch", pt.patient("read", pt.switchRecord))
+	// Registering with a practice's letter (register.go): not signed in.
+	m.HandleFunc("GET /patient/register", pt.registerForm)
+	m.HandleFunc("POST /patient/register", pt.register)
 	// Appointments (appointments.go, book.go, cancel.go).
 	m.HandleFunc("GET /patient/appointments", pt.patient("search-type", pt.appointments))
 	m.HandleFunc("GET /patient/book", pt.patient("search-type", pt.bookMode))

@@ -111,12 +111,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int
 // preSessionCSRF returns the double-submit token of forms shown before
 // sign-in, setting its cookie when the browser has none.
 func (s *Server) preSessionCSRF(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
-		return c.Value
-	}
-	tok := auth.NewSecret()
-	s.setCookie(w, csrfCookie, tok, 3600)
-	return tok
+	return csrfToken(w, r, s.opts.TLS)
 }
 
 // checkCSRF verifies a form's token against the session's, or before

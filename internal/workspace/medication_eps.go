@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"crypto/rand"
-	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/eps"
@@ -24,13 +23,8 @@ const odsSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
 func (ws *Workspace) epsReady(ctx context.Context, v *visit, patientID string) (func(fhir.Resource) (fhir.Resource, error), error) {
 	ods := "Y00000" // no ODS code recorded: the id is still well formed
 	if org, err := ws.read(ctx, "Organization", v.user.Practice); err == nil {
-		ids, _ := org["identifier"].([]any)
-		for _, x := range ids {
-			if m, _ := x.(map[string]any); m["system"] == odsSystem {
-				if s, _ := m["value"].(string); s != "" && len(s) <= 6 {
-					ods = strings.ToUpper(s)
-				}
-			}
+		if s := odsOf(org); s != "" && len(s) <= 6 {
+			ods = s
 		}
 	}
 	patient, err := ws.read(ctx, "Patient", patientID)

@@ -276,6 +276,13 @@ func (ws *Workspace) patientQueueRoutes() {
 	// Proxies' online access (proxies.go).
 	m.HandleFunc("GET /workspace/patients/{id}/proxies", ws.staff("search-type", ws.proxies))
 	m.HandleFunc("POST /workspace/patients/{id}/proxies", ws.staff("update", ws.decideProxy))
+	// The patient's own online access: the record's level, identity proof,
+	// registration letters (record_access.go, identity_proof.go,
+	// invitations.go); proxies to review at 11 (proxy_review.go).
+	m.HandleFunc("POST /workspace/patients/{id}/record-access", ws.staff("update", ws.setRecordAccess))
+	m.HandleFunc("POST /workspace/patients/{id}/identity-proof", ws.staff("update", ws.setIdentityProof))
+	m.HandleFunc("POST /workspace/patients/{id}/invitations", ws.staff("create", ws.invite))
+	m.HandleFunc("GET /workspace/proxies/review", ws.staff("search-type", ws.proxyReview))
 }
 
 // messagingSetting turns online messages on or off for one patient

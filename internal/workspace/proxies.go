@@ -53,6 +53,10 @@ type proxiesPage struct {
 	Conflict bool
 	// Form is the username whose form has errors.
 	Form string
+	// Access is the patient's own online access (record_access.go);
+	// Invite the proxy-invitation form (invitations.go).
+	Access accessPanel
+	Invite invitePanel
 }
 
 func (ws *Workspace) proxiesPage(w http.ResponseWriter, r *http.Request, v *visit) (*proxiesPage, string, map[string]fhir.Resource, bool) {
@@ -72,15 +76,22 @@ func (ws *Workspace) proxiesPage(w http.ResponseWriter, r *http.Request, v *visi
 		return nil, "", nil, false
 	}
 	out, err := ws.opts.Service.Search(r.Context(), service.SearchRequest{Type: "Consent", Params: url.Values{
-		"patient": {"Patient/" + patient.ID}, "category": {clinical.ProxyGrantSystem + "|proxy-access"}, "_count": {"100"}}})
+		"patient": {"Patient/" + patient.ID}, "category": {clinical.ProxyGrantSystem + "|proxy-access," + clinical.RecordAccessSystem + "|record-access"}, "_count": {"100"}}})
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return nil, "", nil, false
 	}
 	consents := searchMatches(out.Resource)
 	_, mayWrite := v.principal.ReachFor("Consent", auth.Update)
+	// A role whose Consent writes are narrowed to one category (a
+	// receptionist: the GP Connect sharing choice) decides no online
+	// access, proxies or levels (the service would refuse the write).
+	if _, narrowed := auth.WritesOnlyCategory[v.user.Role]["Consent"]; narrowed {
+		mayWrite = false
+	}
 	p := &proxiesPage{page: ws.recordBase(v, "Online access", proxiesTab, &patient), Bases: clinical.ProxyBases, Services: clinical.ProxyServices,
 		MayWrite: mayWrite, Saved: r.URL.Query().Get("saved") == "1"}
+	p.Access.Saved = r.URL.Query().Get("saved")
 	current := map[string]fhir.Resource{}
 	now := ws.opts.Now()
 	for _, u := range users {
@@ -102,6 +113,10 @@ func (ws *Workspace) proxiesPage(w http.ResponseWriter, r *http.Request, v *visi
 		}
 		p.Proxies = append(p.Proxies, row)
 	}
+	if err := ws.fillAccess(r.Context(), p, patient.ID, birth, consents, now); err != nil {
+		ws.failed(w, r, v, err)
+		return nil, "", nil, false
+	}
 	return p, birth, current, true
 }
 
@@ -113,14 +128,49 @@ func (ws *Workspace) proxies(w http.ResponseWriter, r *http.Request, v *visit) {
 	ws.pages.Render(w, "proxies", http.StatusOK, p)
 }
 
-// decideProxy records the practice's decision about one proxy.
-func (ws *Workspace) decideProxy(w http.ResponseWriter, r *http.Request, v *visit) {
+// accessWrite reads the Online access page for a form posted to it: a
+// form for another patient, or from a role that may not decide online
+// access, is answered here with nothing written.
+func (ws *Workspace) accessWrite(w http.ResponseWriter, r *http.Request, v *visit) (*proxiesPage, string, map[string]fhir.Resource, bool) {
 	p, birth, current, ok := ws.proxiesPage(w, r, v)
 	if !ok || !ws.samePatient(w, r, v, *p.Banner) {
-		return
+		return nil, "", nil, false
 	}
 	if !p.MayWrite {
 		ws.message(w, r, v, http.StatusForbidden, "Not available to your role", "Your role cannot change online access.")
+		return nil, "", nil, false
+	}
+	return p, birth, current, true
+}
+
+// saveConsent creates a Consent (id "") or writes a new version of one
+// If-Match the version shown; a change made meanwhile shows the page
+// again with the conflict (409). It reports whether it saved.
+func (ws *Workspace) saveConsent(w http.ResponseWriter, r *http.Request, v *visit, p *proxiesPage, id, version string, res fhir.Resource) bool {
+	var err error
+	if id == "" {
+		_, err = ws.opts.Service.Create(r.Context(), "Consent", res, "")
+	} else {
+		n, _ := strconv.ParseInt(version, 10, 64)
+		_, err = ws.opts.Service.Update(r.Context(), "Consent", id, res, service.Precondition{Set: true, Version: n})
+	}
+	if err != nil {
+		var fe *fhir.Error
+		if errors.As(err, &fe) && (fe.Status == http.StatusPreconditionFailed || fe.Status == http.StatusConflict) {
+			p.Conflict = true
+			ws.pages.Render(w, "proxies", http.StatusConflict, p)
+			return false
+		}
+		ws.failed(w, r, v, err)
+		return false
+	}
+	return true
+}
+
+// decideProxy records the practice's decision about one proxy.
+func (ws *Workspace) decideProxy(w http.ResponseWriter, r *http.Request, v *visit) {
+	p, birth, current, ok := ws.accessWrite(w, r, v)
+	if !ok {
 		return
 	}
 	_ = r.ParseForm()
@@ -157,20 +207,11 @@ func (ws *Workspace) decideProxy(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	res := c.Resource(current[username], p.Banner.ID, v.user.Practice, u.ID, u.Name, u.FHIRUser, ws.opts.Now())
-	if row.Grant == nil {
-		_, err = ws.opts.Service.Create(r.Context(), "Consent", res, "")
-	} else {
-		version, _ := strconv.ParseInt(row.Version, 10, 64)
-		_, err = ws.opts.Service.Update(r.Context(), "Consent", row.Grant.ID, res, service.Precondition{Set: true, Version: version})
+	id := ""
+	if row.Grant != nil {
+		id = row.Grant.ID
 	}
-	if err != nil {
-		var fe *fhir.Error
-		if errors.As(err, &fe) && (fe.Status == http.StatusPreconditionFailed || fe.Status == http.StatusConflict) {
-			p.Conflict = true
-			ws.pages.Render(w, "proxies", http.StatusConflict, p)
-			return
-		}
-		ws.failed(w, r, v, err)
+	if !ws.saveConsent(w, r, v, p, id, row.Version, res) {
 		return
 	}
 	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/proxies?saved=1", http.StatusSeeOther)

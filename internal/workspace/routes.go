@@ -5,6 +5,8 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"book", "book-slot", "appointment", "appointment-move", "free-slots", "displaced", "duty", "week", "patient-appointments", "register", "registration",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
+	// The record's Online access: letters; proxies to review at 11 (invitations.go, proxy_review.go).
+	"invitation-letter", "proxy-review",
 	// Medication (medication*.go).
 	"medication", "medication-prescribe", "medication-stop", "medication-print",
 	// Workflow: tasks.
