@@ -39,6 +39,12 @@ const (
 // list a practice restricts slots by, as the specification requires.
 var GPConnectOrganisationTypes = []Concept{{"gp-practice", "GP Practice"}, {"urgent-care", "Urgent Care"}}
 
+// IsGPConnectOrganisationType reports whether code is one of
+// GPConnectOrganisationTypes.
+func IsGPConnectOrganisationType(code string) bool {
+	return slices.ContainsFunc(GPConnectOrganisationTypes, func(c Concept) bool { return c.Code == code })
+}
+
 // GPConnectRelease is who a slot is released to within GP Connect; empty
 // lists mean no restriction of that kind.
 type GPConnectRelease struct {
@@ -77,7 +83,7 @@ func CheckGPConnectRelease(r GPConnectRelease) map[string]string {
 		}
 	}
 	for _, t := range r.Types {
-		if !slices.ContainsFunc(GPConnectOrganisationTypes, func(c Concept) bool { return c.Code == t }) {
+		if !IsGPConnectOrganisationType(t) {
 			errs["gpConnectTypes"] = "Choose organisation types from the list"
 		}
 	}
@@ -137,7 +143,7 @@ func ParseSearchFilters(values []string) (GPConnectConsumer, error) {
 			if c.Type != "" {
 				return GPConnectConsumer{}, fmt.Errorf("searchFilter gives more than one organisation type")
 			}
-			if !slices.ContainsFunc(GPConnectOrganisationTypes, func(t Concept) bool { return t.Code == code }) {
+			if !IsGPConnectOrganisationType(code) {
 				return GPConnectConsumer{}, fmt.Errorf("searchFilter %q: %q is not a code of %s", v, code, GPConnectOrganisationTypeSystem)
 			}
 			c.Type = code
