@@ -227,6 +227,9 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 		}
 		// The choice is explicit: codes typed under "all consumers" are
 		// not silently dropped (the slots would go wider than meant).
+		if f.GPCRelease == "" {
+			f.GPCRelease, p.Form.GPCRelease = "all", "all" // the form's default
+		}
 		switch {
 		case f.GPCRelease != "all" && f.GPCRelease != "listed":
 			errs["gpConnectRelease"] = "Choose which GP Connect consumers the slots are released to"
