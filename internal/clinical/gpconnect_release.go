@@ -219,9 +219,14 @@ func CheckReleasedTo(slot fhir.Resource, c GPConnectConsumer) error {
 	if GPConnectReleaseOf(slot).ReleasedTo(c) {
 		return nil
 	}
-	who := "an organisation that did not say its ODS code and type"
-	if c.ODS != "" || c.Type != "" {
-		who = strings.TrimSpace(c.ODS + " " + c.Type)
+	var who []string
+	if c.ODS != "" {
+		who = append(who, "ODS code "+c.ODS)
 	}
-	return refuse("the slot is not released to %s", who)
+	if c.Type != "" {
+		who = append(who, "organisation type "+c.Type)
+	} else {
+		who = append(who, "no organisation type")
+	}
+	return refuse("the slot is not released to this organisation (%s)", strings.Join(who, ", "))
 }
