@@ -42,7 +42,11 @@ func slots(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gpcloud admin slots: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Schedule/%s: %d slots created, %d blocked, %d removed, %d unchanged\n", *schedule, g.Created, g.Blocked, g.Removed, g.Kept)
+	fmt.Fprintf(stdout, "Schedule/%s: %d slots created, %d blocked, %d removed, %d unchanged", *schedule, g.Created, g.Blocked, g.Removed, g.Kept)
+	if g.Rereleased > 0 {
+		fmt.Fprintf(stdout, ", %d given a new GP Connect release", g.Rereleased)
+	}
+	fmt.Fprintln(stdout)
 	for _, d := range g.Displaced {
 		fmt.Fprintf(stdout, "displaced: Slot/%s at %s (%s): move its appointment\n", d.Slot, d.Start.In(clinical.UKTime).Format("Mon 02-Jan-2006 15:04"), d.Reason)
 	}

@@ -35,7 +35,11 @@ type Displaced struct {
 // exception covers, whether made blocked now or blocked since.
 type Generated struct {
 	Created, Blocked, Removed, Kept int
-	Displaced                       []Displaced
+	// Rereleased counts free Slots whose GP Connect release the rota
+	// now gives differently (brought in line, so a narrowed release
+	// takes effect on slots already made).
+	Rereleased int
+	Displaced  []Displaced
 }
 
 // Generate brings a Schedule's Slots from one time to another in line
@@ -106,6 +110,11 @@ func Generate(ctx context.Context, svc *service.Service, scheduleID string, from
 		case inPlan && p.Blocked == "" && status == "busy-unavailable" && str(slot["comment"]) != "":
 			// The exception was lifted: the slot is free again.
 			g.Created++
+			fresh := clinical.SlotResource(scheduleID, p)
+			fresh["id"] = slot.ID()
+			put(fresh, "PUT", "Slot/"+slot.ID())
+		case inPlan && p.Blocked == "" && status == "free" && clinical.SlotReleaseChanged(slot, clinical.SlotResource(scheduleID, p)):
+			g.Rereleased++
 			fresh := clinical.SlotResource(scheduleID, p)
 			fresh["id"] = slot.ID()
 			put(fresh, "PUT", "Slot/"+slot.ID())

@@ -84,6 +84,28 @@ func TestGenerate(t *testing.T) {
 			if g, err = Generate(ctx, svc, "dr-patel", from, to); err != nil || g.Removed != 20 {
 				t.Fatalf("shorter session: %+v %v", g, err)
 			}
+			// Released to urgent care only: the 19 free slots already made
+			// take the new release (the booked one keeps its own), and
+			// generating again changes nothing.
+			session.BookableBy = []string{clinical.BookedByGPConnect}
+			session.GPConnect = clinical.GPConnectRelease{Types: []string{"urgent-care"}}
+			clinical.SetRota(sched, []clinical.Session{session}, nil)
+			write()
+			if g, err = Generate(ctx, svc, "dr-patel", from, to); err != nil || g.Rereleased != 19 {
+				t.Fatalf("narrowed release: %+v %v", g, err)
+			}
+			if g, err = Generate(ctx, svc, "dr-patel", from, to); err != nil || g.Rereleased != 0 {
+				t.Fatalf("narrowed release, again: %+v %v", g, err)
+			}
+			again, err := slotsOf(ctx, svc, "dr-patel", from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range again {
+				if r := clinical.GPConnectReleaseOf(s); s["status"] == "free" && (len(r.Types) != 1 || r.Types[0] != "urgent-care") {
+					t.Errorf("Slot/%s release %+v", s.ID(), r)
+				}
+			}
 		})
 	}
 }

@@ -78,9 +78,13 @@ type Consumer struct {
 	TraceID                        string // Ssp-TraceID
 	InteractionID                  string // Ssp-InteractionID
 	Organization, OrganizationName string // ODS code and name
-	UserID, UserName               string // the consumer's own user id (sub)
-	SDSUserID, SDSRoleProfileID    string // UNK without a smartcard
-	Reason                         string // reason_for_request: directcare
+	// OrganizationType is the booking organisation's GP Connect
+	// organisation type (GPConnect-OrganisationType-1), when a booking
+	// gives one: the slots released to a type are judged by it.
+	OrganizationType            string
+	UserID, UserName            string // the consumer's own user id (sub)
+	SDSUserID, SDSRoleProfileID string // UNK without a smartcard
+	Reason                      string // reason_for_request: directcare
 }
 
 // Reach is which patients' records a principal reaches for one type and

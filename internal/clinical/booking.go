@@ -49,8 +49,21 @@ func ChannelOf(p *auth.Principal) string {
 type BookingRules struct{}
 
 // MayBook answers nil or a 422 saying why the slot cannot be taken.
+// A GP Connect consumer must also be one the slot is released to (its
+// requesting organisation's ODS code and the booking organisation's type).
 func (BookingRules) MayBook(_ context.Context, p *auth.Principal, slot fhir.Resource, now time.Time) error {
-	return CheckBookable(slot, ChannelOf(p), now)
+	channel := ChannelOf(p)
+	if err := CheckBookable(slot, channel, now); err != nil {
+		return err
+	}
+	if channel == BookedByGPConnect {
+		var c GPConnectConsumer
+		if p.Consumer != nil {
+			c = GPConnectConsumer{ODS: p.Consumer.Organization, Type: p.Consumer.OrganizationType}
+		}
+		return CheckReleasedTo(slot, c)
+	}
+	return nil
 }
 
 // MayMove is CheckAppointmentMove.

@@ -26,6 +26,8 @@ import (
 //	  bookableBy valueCode   practice | online | gp-connect (repeated)
 //	  release    valueString when the slots are released: "" at once,
 //	                         "08:00" on the day, "48h" that many hours ahead
+//	  gpConnectOrganization, gpConnectOrganizationType valueCode (repeated):
+//	             the GP Connect release (gpconnect_release.go)
 //	schedule-exception (complex, repeated)
 //	  period     valuePeriod  leave, a bank holiday, training
 //	  reason     valueString
@@ -83,6 +85,9 @@ type Session struct {
 	// ServiceSetting and ContextType map the slots for GPAD (codes of
 	// ServiceSettings and ContextTypes; "" for the defaults).
 	ServiceSetting, ContextType string
+	// GPConnect narrows who within GP Connect may book (none: every
+	// consumer); only with BookableBy gp-connect.
+	GPConnect GPConnectRelease
 }
 
 // Exception takes a period out of the rota.
@@ -165,6 +170,12 @@ func (s Session) Check() map[string]string {
 	}
 	if s.ContextType != "" && !slices.ContainsFunc(ContextTypes, func(c Concept) bool { return c.Code == s.ContextType }) {
 		errs["contextType"] = "Choose whether the slots are care related encounters"
+	}
+	for field, msg := range CheckGPConnectRelease(s.GPConnect) {
+		errs[field] = msg
+	}
+	if s.GPConnect.Restricted() && !slices.Contains(s.BookableBy, BookedByGPConnect) {
+		errs["gpConnectRelease"] = "Choose other organisations under who may book, or release the slots to all GP Connect consumers"
 	}
 	if _, err := releaseRule(s.Release); err != nil {
 		errs["release"] = "Enter when slots are released: blank for at once, a time like 08:00 on the day, or hours ahead like 48h"
@@ -329,6 +340,9 @@ func SlotResource(scheduleID string, p PlannedSlot) fhir.Resource {
 			exts = append(exts, map[string]any{"url": SlotReleasedURL, "valueDateTime": at.Format(time.RFC3339)})
 		}
 	}
+	if e := gpConnectReleaseExtension(s.GPConnect); e != nil {
+		exts = append(exts, e)
+	}
 	slot["extension"] = exts
 	return slot
 }
@@ -384,6 +398,10 @@ func RotaOf(schedule fhir.Resource) ([]Session, []Exception) {
 					s.ServiceSetting = text(pm["valueCode"])
 				case "contextType":
 					s.ContextType = text(pm["valueCode"])
+				case "gpConnectOrganization":
+					s.GPConnect.Organisations = append(s.GPConnect.Organisations, text(pm["valueCode"]))
+				case "gpConnectOrganizationType":
+					s.GPConnect.Types = append(s.GPConnect.Types, text(pm["valueCode"]))
 				}
 			}
 			sessions = append(sessions, s)
@@ -439,6 +457,12 @@ func SetRota(schedule fhir.Resource, sessions []Session, exceptions []Exception)
 		}
 		if s.ContextType != "" {
 			parts = append(parts, map[string]any{"url": "contextType", "valueCode": s.ContextType})
+		}
+		for _, o := range s.GPConnect.Organisations {
+			parts = append(parts, map[string]any{"url": "gpConnectOrganization", "valueCode": o})
+		}
+		for _, t := range s.GPConnect.Types {
+			parts = append(parts, map[string]any{"url": "gpConnectOrganizationType", "valueCode": t})
 		}
 		keep = append(keep, map[string]any{"url": SessionURL, "extension": parts})
 	}

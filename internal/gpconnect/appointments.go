@@ -17,8 +17,11 @@ import (
 
 // Appointment Management over the practice's appointment book: free
 // slots are the practice's Slots offered to GP Connect
-// (clinical.SlotBookableByURL gp-connect) and bookable now
-// (clinical.CheckBookable: not started, not embargoed); a booking is an
+// (clinical.SlotBookableByURL gp-connect), bookable now
+// (clinical.CheckBookable: not started, not embargoed) and released to
+// the consumer's organisation and type as its searchFilter gives them
+// (clinical.GPConnectRelease, the specification's slot availability
+// table; the booking is judged by the same rule); a booking is an
 // R4 Appointment written through the service, whose booking rules and
 // slot locking decide (a slot taken meanwhile is 409 DUPLICATE_REJECTED).
 
@@ -77,13 +80,15 @@ func (p *Provider) searchSlots(w http.ResponseWriter, r *http.Request, c *call) 
 	if !slices.Contains(includes, "Slot:schedule") {
 		return errorf(InvalidParameter, "_include=Slot:schedule is required")
 	}
-	for _, f := range q["searchFilter"] {
-		// The consumer's organisation and its type: accepted and
-		// recorded, but every consumer sees the same GP Connect slots
-		// (README: deviations).
-		if sys, val, ok := strings.Cut(f, "|"); !ok || sys == "" || val == "" {
-			return errorf(InvalidParameter, "searchFilter %q must be system|code", f)
-		}
+	consumer, err := clinical.ParseSearchFilters(q["searchFilter"])
+	if err != nil {
+		return errorf(InvalidParameter, "%v", err)
+	}
+	// The ODS code is the consumer's own (its JWT's requesting
+	// organisation, which the directory ties to its ASID): slots
+	// released to another organisation are neither shown nor bookable.
+	if consumer.ODS != "" && !strings.EqualFold(consumer.ODS, c.consumer.Organization) {
+		return errorf(InvalidParameter, "searchFilter ODS code %s is not the requesting organisation (%s)", consumer.ODS, c.consumer.Organization)
 	}
 	now := p.opts.Now()
 	if from.Before(now) {
@@ -101,7 +106,7 @@ func (p *Provider) searchSlots(w http.ResponseWriter, r *http.Request, c *call) 
 			return e
 		}
 		for _, s := range matches(b) {
-			if clinical.CheckBookable(s, clinical.BookedByGPConnect, now) == nil {
+			if clinical.CheckBookable(s, clinical.BookedByGPConnect, now) == nil && clinical.GPConnectReleaseOf(s).ReleasedTo(consumer) {
 				slots = append(slots, s)
 			}
 		}
@@ -207,7 +212,7 @@ func bookingOrganisation(a fhir.Resource) (contained map[string]any, ext map[str
 		o := obj(cr)
 		if str(o["resourceType"]) == "Organization" && "#"+str(o["id"]) == ref {
 			org := map[string]any{"resourceType": "Organization", "id": o["id"]}
-			for _, k := range []string{"identifier", "name", "telecom"} {
+			for _, k := range []string{"identifier", "type", "name", "telecom"} {
 				if v, ok := o[k]; ok {
 					org[k] = v
 				}
@@ -219,6 +224,25 @@ func bookingOrganisation(a fhir.Resource) (contained map[string]any, ext map[str
 		}
 	}
 	return nil, nil, errorf(InvalidResource, "the booking organisation %s is not contained", ref)
+}
+
+// bookingOrganisationType is the GPConnect-OrganisationType-1 code of the
+// booking organisation ("" when it gives none); another code of that
+// system is INVALID_RESOURCE.
+func bookingOrganisationType(org map[string]any) (string, *Error) {
+	for _, t := range list(org["type"]) {
+		for _, cd := range list(obj(t)["coding"]) {
+			if str(obj(cd)["system"]) != clinical.GPConnectOrganisationTypeSystem {
+				continue
+			}
+			code := str(obj(cd)["code"])
+			if !clinical.IsGPConnectOrganisationType(code) {
+				return "", errorf(InvalidResource, "the booking organisation's type %q is not a code of %s", code, clinical.GPConnectOrganisationTypeSystem)
+			}
+			return code, nil
+		}
+	}
+	return "", nil
 }
 
 // book: POST Appointment. The STU3 Appointment names the patient, the
@@ -247,6 +271,11 @@ func (p *Provider) book(w http.ResponseWriter, r *http.Request, c *call) *Error 
 	}
 	org, orgExt, e := bookingOrganisation(in)
 	if e != nil {
+		return e
+	}
+	// The booking organisation's type decides the slots released to a
+	// type (the service's booking rules ask clinical.CheckReleasedTo).
+	if c.consumer.OrganizationType, e = bookingOrganisationType(org); e != nil {
 		return e
 	}
 	patientID := appointmentPatient(in)

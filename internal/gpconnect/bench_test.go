@@ -63,19 +63,53 @@ func seedLargeRecord(f *fixture) {
 
 func BenchmarkFreeSlotSearch(b *testing.B) {
 	f := newFixture(b, storetest.OpenSQLite)
+	seedTwoWeeksOfSlots(f, nil)
+	measure(b, f, twoWeekSlotSearch(f, ""))
+}
+
+// The same two weeks with the consumer's searchFilter (its ODS code and
+// urgent care), a third of the slots released to it, a third to urgent
+// care, a third to another organisation: every slot is judged by the
+// release rule. Run:
+//
+//	go test ./internal/gpconnect -run '^$' -bench FreeSlotSearchFilter -benchtime 50x
+func BenchmarkFreeSlotSearchFilter(b *testing.B) {
+	f := newFixture(b, storetest.OpenSQLite)
+	seedTwoWeeksOfSlots(f, func(i int) map[string]any {
+		switch i % 3 {
+		case 0:
+			return releaseExt([]string{consumerODS}, nil)
+		case 1:
+			return releaseExt(nil, []string{"urgent-care"})
+		}
+		return releaseExt([]string{"B82002"}, nil)
+	})
+	measure(b, f, twoWeekSlotSearch(f, filters(clinical.ODSOrganizationSystem+"|"+consumerODS, clinical.GPConnectOrganisationTypeSystem+"|urgent-care")))
+}
+
+// seedTwoWeeksOfSlots writes 14 days of 60 GP Connect slots, each with
+// the release release gives it (nil: none).
+func seedTwoWeeksOfSlots(f *fixture, release func(i int) map[string]any) {
 	gpc := map[string]any{"url": clinical.SlotBookableByURL, "valueCode": clinical.BookedByGPConnect}
 	day0 := f.now.Add(24 * time.Hour).UTC().Truncate(24 * time.Hour)
 	for d := 0; d < 14; d++ {
 		for s := 0; s < 60; s++ { // a clinician's day of 10-minute slots, two schedules' worth
 			start := day0.AddDate(0, 0, d).Add(8*time.Hour + time.Duration(s)*10*time.Minute)
+			exts := []any{gpc}
+			if release != nil {
+				exts = append(exts, release(s))
+			}
 			f.put(fhir.Resource{"resourceType": "Slot", "id": fmt.Sprintf("bm-%d-%d", d, s), "status": "free", "schedule": ref("Schedule/sch1"),
-				"start": start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339), "extension": []any{gpc}})
+				"start": start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339), "extension": exts})
 		}
 	}
-	r := f.slotSearch("&_include:recurse=Schedule:actor:Practitioner")
+}
+
+func twoWeekSlotSearch(f *fixture, extra string) req {
+	r := f.slotSearch("")
 	r.path = fmt.Sprintf("/fhir/Slot?start=ge%s&end=le%s&status=free&_include=Slot:schedule&_include:recurse=Schedule:actor:Practitioner",
-		f.now.Format("2006-01-02"), f.now.AddDate(0, 0, 13).Format("2006-01-02"))
-	measure(b, f, r)
+		f.now.Format("2006-01-02"), f.now.AddDate(0, 0, 13).Format("2006-01-02")) + extra
+	return r
 }
 
 func measure(b *testing.B, f *fixture, r req) {

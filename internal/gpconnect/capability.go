@@ -60,13 +60,14 @@ func (p *Provider) metadata(w http.ResponseWriter, r *http.Request, c *call) *Er
 	writeJSON(w, http.StatusOK, p.capability(c, "GP Connect", "1.2.7",
 		"GP Connect Foundations and Appointment Management. $gpc.registerpatient registers temporary "+
 			"residents only after a verified PDS trace (PDS is not connected: every registration is refused). Not implemented: "+
-			"slot searchFilter (accepted, not applied), amending anything but the description and comment. "+careRecordDescription,
+			"amending anything but the description and comment. Slot searchFilter: the consumer's ODS code and "+
+			"GPConnect-OrganisationType-1 type select the slots the practice released to them. "+careRecordDescription,
 		[]any{
 			resource("Patient", profilePatient, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Practitioner", profilePractitioner, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Organization", profileOrganization, []string{"read", "search-type"}, [2]string{"identifier", "token"}),
 			resource("Location", profileLocation, []string{"read"}),
-			resource("Slot", profileSlot, []string{"search-type"}, [2]string{"start", "date"}, [2]string{"end", "date"}, [2]string{"status", "token"}),
+			resource("Slot", profileSlot, []string{"search-type"}, [2]string{"start", "date"}, [2]string{"end", "date"}, [2]string{"status", "token"}, [2]string{"searchFilter", "token"}),
 			// Schedule is served only as a slot search's include: STU3
 			// lists a resource with at least one interaction.
 			resource("Appointment", profileAppointment, []string{"read", "create", "update", "search-type"}, [2]string{"start", "date"}),

@@ -124,6 +124,7 @@ type rotaPage struct {
 	Contexts          []clinical.Concept
 	Modes             []option
 	Channels          []option
+	OrgTypes          []clinical.Concept // GPConnect-OrganisationType-1
 }
 
 type sessionForm struct {
@@ -132,6 +133,10 @@ type sessionForm struct {
 	Mode, Release                 string
 	BookableBy                    []string
 	ServiceSetting, ContextType   string
+	// The GP Connect release: "all" consumers or only those "listed"
+	// (ODS codes as typed, organisation types).
+	GPCRelease, GPCOrganisations string
+	GPCTypes                     []string
 }
 
 type exceptionForm struct{ From, To, Reason string }
@@ -151,7 +156,8 @@ func (ws *Workspace) rotaView(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	p := &rotaPage{adminPage: ws.adminBase(r, v, "Rota", "Rotas"), ID: s.ID(), Version: strconv.FormatInt(out.Version.VersionID, 10),
 		Weeks: "6", Days: rotaDays, Categories: clinical.NationalSlotCategories,
-		Form:     sessionForm{Minutes: "10", Mode: "face-to-face", BookableBy: []string{clinical.BookedByPractice}},
+		Form:     sessionForm{Minutes: "10", Mode: "face-to-face", BookableBy: []string{clinical.BookedByPractice}, GPCRelease: "all"},
+		OrgTypes: clinical.GPConnectOrganisationTypes,
 		Settings: clinical.ServiceSettings, Contexts: clinical.ContextTypes,
 		Channels: []option{{clinical.BookedByPractice, "The practice"}, {clinical.BookedOnline, "Patients online"}, {clinical.BookedByGPConnect, "Other organisations (GP Connect, NHS 111)"}}}
 	for _, m := range clinical.Modes {
@@ -195,7 +201,8 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 		f := sessionForm{Days: r.PostForm["day"], Start: strings.TrimSpace(r.PostFormValue("start")), End: strings.TrimSpace(r.PostFormValue("end")),
 			Minutes: strings.TrimSpace(r.PostFormValue("minutes")), Category: r.PostFormValue("category"), Mode: r.PostFormValue("mode"),
 			Release: strings.TrimSpace(r.PostFormValue("release")), BookableBy: r.PostForm["bookable-by"],
-			ServiceSetting: r.PostFormValue("service-setting"), ContextType: r.PostFormValue("context-type")}
+			ServiceSetting: r.PostFormValue("service-setting"), ContextType: r.PostFormValue("context-type"),
+			GPCRelease: r.PostFormValue("gpc-release"), GPCOrganisations: strings.TrimSpace(r.PostFormValue("gpc-organisations")), GPCTypes: r.PostForm["gpc-type"]}
 		p.Form = f
 		se := clinical.Session{Start: f.Start, End: f.End, Mode: f.Mode, Release: f.Release, BookableBy: f.BookableBy,
 			ServiceSetting: f.ServiceSetting, ContextType: f.ContextType}
@@ -210,9 +217,26 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 				se.Category = c
 			}
 		}
+		release := clinical.GPConnectRelease{Organisations: clinical.ParseODSCodes(f.GPCOrganisations), Types: f.GPCTypes}
+		if f.GPCRelease == "listed" {
+			se.GPConnect = release
+		}
 		errs := se.Check()
 		if len(f.BookableBy) == 0 {
 			errs["bookableBy"] = "Choose who may book the slots"
+		}
+		// The choice is explicit: codes typed under "all consumers" are
+		// not silently dropped (the slots would go wider than meant).
+		if f.GPCRelease == "" {
+			f.GPCRelease, p.Form.GPCRelease = "all", "all" // the form's default
+		}
+		switch {
+		case f.GPCRelease != "all" && f.GPCRelease != "listed":
+			errs["gpConnectRelease"] = "Choose which GP Connect consumers the slots are released to"
+		case f.GPCRelease == "all" && release.Restricted():
+			errs["gpConnectRelease"] = "Choose only the organisations and types listed, or clear the organisations and types"
+		case f.GPCRelease == "listed" && !release.Restricted():
+			errs["gpConnectOrganisations"] = "Enter the ODS codes of the organisations, or choose organisation types"
 		}
 		if len(errs) == 0 {
 			for i, other := range sessions {
@@ -222,7 +246,7 @@ func (ws *Workspace) changeRota(w http.ResponseWriter, r *http.Request, v *visit
 			}
 		}
 		if len(errs) > 0 {
-			fieldErrors(&p.page, renameRotaErrors(errs), []string{"day-mon", "start", "end", "minutes", "category", "mode-face-to-face", "bookable-by-practice", "service-setting", "context-type", "release"})
+			fieldErrors(&p.page, renameRotaErrors(errs), []string{"day-mon", "start", "end", "minutes", "category", "mode-face-to-face", "bookable-by-practice", "gpc-release-all", "gpc-organisations", "gpc-type-gp-practice", "service-setting", "context-type", "release"})
 			adminPages.Render(w, "admin-rota", http.StatusUnprocessableEntity, p)
 			return
 		}
@@ -329,6 +353,12 @@ func renameRotaErrors(errs map[string]string) map[string]string {
 			k = "service-setting"
 		case "contextType":
 			k = "context-type"
+		case "gpConnectRelease":
+			k = "gpc-release-all"
+		case "gpConnectOrganisations":
+			k = "gpc-organisations"
+		case "gpConnectTypes":
+			k = "gpc-type-gp-practice"
 		}
 		out[k] = v
 	}
@@ -349,6 +379,14 @@ func sessionWords(s clinical.Session) string {
 		" slots (" + s.Category.Display + "), booked by " + strings.Join(by, ", ")
 	if setting, context := s.GPADSetting(); setting != clinical.ServiceSettings[0].Code || context != clinical.ContextTypes[0].Code {
 		w += ", " + conceptLabel(clinical.ServiceSettings, setting) + ", " + strings.ToLower(conceptLabel(clinical.ContextTypes, context))
+	}
+	if r := s.GPConnect; r.Restricted() {
+		var to []string
+		to = append(to, r.Organisations...)
+		for _, t := range r.Types {
+			to = append(to, conceptLabel(clinical.GPConnectOrganisationTypes, t))
+		}
+		w += ", GP Connect only for " + strings.Join(to, ", ")
 	}
 	if s.Release != "" {
 		if strings.HasSuffix(s.Release, "h") {
