@@ -6,7 +6,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// The record's sections.
 	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
 	// Medication (medication*.go).
-	"medication", "medication-prescribe", "medication-stop", "medication-print",
+	"medication", "medication-prescribe", "medication-stop", "medication-print", "medication-dose", "medication-review",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
