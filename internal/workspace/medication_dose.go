@@ -131,7 +131,11 @@ func (ws *Workspace) changeDose(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	now := ws.opts.Now()
 	ref := "MedicationRequest/" + p.auth.ID()
-	next := change.Apply(p.auth, p.prescriberRef, now)
+	// The note's author is the user as a Practitioner (an Annotation's
+	// author may not be a PractitionerRole); the overrides name the
+	// prescriber's role, as prescribing's do.
+	who := ws.entryAuthor(r.Context(), v)
+	next := change.Apply(p.auth, who, now)
 	var plan clinical.Plan
 	for _, wn := range p.Warnings {
 		id := "urn:uuid:" + fhir.NewUUID()
@@ -140,7 +144,7 @@ func (ws *Workspace) changeDose(w http.ResponseWriter, r *http.Request, v *visit
 		next["detectedIssue"] = append(issues, map[string]any{"reference": id})
 	}
 	plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: next, Version: r.PostFormValue("version")})
-	if _, err := ws.write(r.Context(), plan, p.Banner.ID, ws.entryAuthor(r.Context(), v),
+	if _, err := ws.write(r.Context(), plan, p.Banner.ID, who,
 		clinical.DoseChangeText(p.Row.Dose, p.Dose, p.Reason)); err != nil {
 		ws.entryFailed(w, r, v, err)
 		return
