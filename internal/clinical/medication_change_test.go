@@ -156,3 +156,30 @@ func wantFieldError(t *testing.T, errs map[string]string, field, want string) {
 		t.Fatalf("error for %s = %q, want %q (all: %v)", field, errs[field], want, errs)
 	}
 }
+
+// FuzzDoseChange: any dose and reason are checked without panic; a change
+// that passes is written with exactly that dose (never an abbreviation),
+// and the history then has the old and the new dose.
+func FuzzDoseChange(f *testing.F) {
+	for _, s := range []string{"Two tablets once a day", "One tablet BD", "As directed", "Four tablets once a week on Monday",
+		"One tablet when required, up to 4 times a day", "", strings.Repeat("x", 300)} {
+		f.Add(s, "No response")
+	}
+	f.Fuzz(func(t *testing.T, dose, reason string) {
+		v1 := Prescription{Medicine: med(sertraline), Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "6", Review: "2026-12-01"}.
+			Authorisation("p1", Ref{Display: "Dr A"}, 0, nil, rxNow)
+		v1["id"], v1["meta"] = "a1", map[string]any{"versionId": "1"}
+		c := DoseChange{Dose: dose, Reason: reason}
+		if len(c.Check(v1, med(sertraline))) > 0 {
+			return
+		}
+		v2 := c.Apply(v1, Ref{Display: "Dr B"}, rxNow)
+		v2["meta"] = map[string]any{"versionId": "2"}
+		if got := dosageText(v2); got != strings.TrimSpace(dose) || latinAbbreviations.MatchString(got) {
+			t.Fatalf("dose %q written as %q", dose, got)
+		}
+		if h := DoseHistory([]fhir.Resource{v2, v1}); len(h) != 2 || h[1].Dose != strings.TrimSpace(dose) {
+			t.Fatalf("history %+v", h)
+		}
+	})
+}
