@@ -175,6 +175,34 @@ func medicationDoseAndReview(t *testing.T, s *testbrowser.Stack) {
 		t.Errorf("issues' doses: %v", doses)
 	}
 
+	// Above the maximum with a reason: the override is kept as a
+	// DetectedIssue on the authorisation, and the next issue does not warn
+	// of it again.
+	b = read(a.ID())
+	over := url.Values{"patient": {patient}, "version": {versionID(b)}, "dose": {"Six tablets once a day"}, "reason": {"Specialist advice"}}
+	_, _, body = gp.do(t, dosePath, over)
+	over.Set("seen", seenOf(body))
+	over.Set("override", "Psychiatrist's advice, letter of 1 June")
+	if status, loc, _ := gp.do(t, dosePath, over); status != http.StatusSeeOther {
+		t.Fatalf("override: %d %s", status, loc)
+	}
+	b = read(a.ID())
+	dis := searchMatchesOf(mustSearch(t, s, ctx, "DetectedIssue", url.Values{"patient": {patient}}))
+	found := false
+	for _, d := range dis {
+		if strings.Contains(fmt.Sprint(d["detail"]), "maximum of 4") && strings.Contains(fmt.Sprint(d["mitigation"]), "Psychiatrist's advice") &&
+			strings.Contains(fmt.Sprint(b["detectedIssue"]), d.ID()) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the override is not kept on the authorisation: %v %v", b["detectedIssue"], dis)
+	}
+	issue = url.Values{"patient": {patient}, "issue": {a.ID()}, "version-" + a.ID(): {versionID(b)}}
+	if _, _, body := gp.do(t, path+"/issue", issue); strings.Contains(body, "maximum of 4") {
+		t.Errorf("the issue warns again of the overridden dose")
+	}
+
 	// A medication review of the sertraline alone.
 	reviewPath := path + "/review"
 	if status, _, _ := nurse.do(t, reviewPath, nil); status != http.StatusForbidden {
