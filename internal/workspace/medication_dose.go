@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -156,7 +157,7 @@ func (ws *Workspace) changeDose(w http.ResponseWriter, r *http.Request, v *visit
 // newest first, page by page).
 func (ws *Workspace) versions(ctx context.Context, typ, id string) ([]fhir.Resource, error) {
 	var out []fhir.Resource
-	params := url.Values{"_count": {"100"}}
+	params := url.Values{"_count": {"1000"}} // the service's most: one page for decades of issues
 	for page := 0; page < 50; page++ {
 		res, err := ws.opts.Service.History(ctx, typ, id, params)
 		if err != nil {
@@ -187,6 +188,8 @@ func asResource(v any) (fhir.Resource, error) {
 		return r, nil
 	case map[string]any:
 		return r, nil
+	case json.RawMessage: // the stored body: decoded once, not re-encoded
+		return fhir.Unmarshal(r)
 	}
 	b, err := fhir.Marshal(v)
 	if err != nil {
