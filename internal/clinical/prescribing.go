@@ -104,22 +104,8 @@ func (p Prescription) Check(now time.Time) map[string]string {
 	case p.Medicine.Unavailable() != "":
 		errs["medicine"] = p.Medicine.Name + " cannot be supplied (dm+d: " + p.Medicine.Unavailable() + "): choose another product"
 	}
-	dose := strings.TrimSpace(p.Dose)
-	switch {
-	case dose == "":
-		errs["dose"] = "Enter the dose, for example One tablet three times a day"
-	case len(dose) > 200:
-		errs["dose"] = "The dose must be 200 characters or fewer"
-	case latinAbbreviations.MatchString(dose):
-		errs["dose"] = "Write the dose in words the patient understands, without abbreviations such as " + strings.ToUpper(latinAbbreviations.FindString(dose))
-	case p.Medicine.controlled() && strings.Contains(lower(dose), "as directed"):
-		errs["dose"] = "A controlled drug needs an exact dose: \"as directed\" is not allowed"
-	case weeklyRE.MatchString(dose) && !weekdayRE.MatchString(dose):
-		errs["dose"] = "A weekly dose must name the day, for example Four tablets once a week on Monday"
-	default:
-		if d := ParseDose(dose); d.AsNeeded && d.MaxPerDay == 0 {
-			errs["dose"] = "A dose taken when required must say its maximum, for example up to 4 times a day"
-		}
+	if msg := CheckDose(p.Medicine, p.Dose); msg != "" {
+		errs["dose"] = msg
 	}
 	if q, err := strconv.Atoi(strings.TrimSpace(p.Quantity)); err != nil || q <= 0 || q > 10000 {
 		errs["quantity"] = "Enter the quantity as a whole number, for example 21"
@@ -156,17 +142,53 @@ func (p Prescription) Check(now time.Time) map[string]string {
 		if n, err := strconv.Atoi(strings.TrimSpace(p.Issues)); err != nil || n < 1 || n > 13 {
 			errs["issues"] = "Enter how many issues are authorised, from 1 to 13"
 		}
-		if p.Review == "" {
-			errs["review"] = "Enter the date the repeat is due for review"
-		} else if p.Review <= now.In(London).Format("2006-01-02") {
-			errs["review"] = "The review date must be in the future"
-		} else if p.Review > now.AddDate(1, 0, 1).Format("2006-01-02") {
-			errs["review"] = "The review date must be within a year"
+		if msg := CheckReviewDate(p.Review, now); msg != "" {
+			errs["review"] = msg
 		}
 	default:
 		errs["course"] = "Select acute or repeat"
 	}
 	return errs
+}
+
+// CheckDose returns what is wrong with a dose in words for medicine m, or
+// "": the same rules when prescribing and when a dose is changed. It is
+// given in plain words (no Latin abbreviations); "as directed" is refused
+// for a controlled drug; a weekly dose names the day (weekly
+// methotrexate); a "when required" dose says its maximum.
+func CheckDose(m Medicine, text string) string {
+	dose := strings.TrimSpace(text)
+	switch {
+	case dose == "":
+		return "Enter the dose, for example One tablet three times a day"
+	case len(dose) > 200:
+		return "The dose must be 200 characters or fewer"
+	case latinAbbreviations.MatchString(dose):
+		return "Write the dose in words the patient understands, without abbreviations such as " + strings.ToUpper(latinAbbreviations.FindString(dose))
+	case m.controlled() && strings.Contains(lower(dose), "as directed"):
+		return "A controlled drug needs an exact dose: \"as directed\" is not allowed"
+	case weeklyRE.MatchString(dose) && !weekdayRE.MatchString(dose):
+		return "A weekly dose must name the day, for example Four tablets once a week on Monday"
+	}
+	if d := ParseDose(dose); d.AsNeeded && d.MaxPerDay == 0 {
+		return "A dose taken when required must say its maximum, for example up to 4 times a day"
+	}
+	return ""
+}
+
+// CheckReviewDate returns what is wrong with a repeat's review date
+// (YYYY-MM-DD), or "": given, after today and within a year. The same
+// rule when authorising and when a medication review sets the next one.
+func CheckReviewDate(review string, now time.Time) string {
+	switch {
+	case review == "":
+		return "Enter the date the repeat is due for review"
+	case review <= now.In(London).Format("2006-01-02"):
+		return "The review date must be in the future"
+	case review > now.AddDate(1, 0, 1).Format("2006-01-02"):
+		return "The review date must be within a year"
+	}
+	return ""
 }
 
 // Dose is what ParseDose understood of a dosage instruction.

@@ -71,16 +71,7 @@ func TestPrescriptionCheck(t *testing.T) {
 		{"review too far", func(p Prescription) Prescription { p.Review = "2027-07-01"; return p }, repeat, "review", "within a year"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := tc.p(tc.base).Check(rxNow)
-			if tc.field == "" {
-				if len(errs) > 0 {
-					t.Fatalf("errors %v, want none", errs)
-				}
-				return
-			}
-			if !strings.Contains(errs[tc.field], tc.want) {
-				t.Fatalf("error for %s = %q, want %q (all: %v)", tc.field, errs[tc.field], tc.want, errs)
-			}
+			wantFieldError(t, tc.p(tc.base).Check(rxNow), tc.field, tc.want)
 		})
 	}
 }

@@ -22,7 +22,11 @@ import (
 // Extensions and identifiers of the medication profiles
 // (nhsconnect/gpconnect-fhir StructureDefinitions).
 const (
-	lastIssueDateURL     = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1"
+	lastIssueDateURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1"
+	// dosageLastChangedURL is CareConnect-GPC-MedicationStatement-1's
+	// "dosageLastChanged": when the dose was last changed without a new
+	// authorisation (clinical.DoseChangedOf, written by a change of dose).
+	dosageLastChangedURL = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationDosageLastChanged-1"
 	repeatInformationURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1"
 	medStatusReasonURL   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1"
 	quantityTextURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationQuantityText-1"
@@ -154,6 +158,9 @@ func MedicationSTU3(auth fhir.Resource, issues []fhir.Resource, now time.Time) M
 	sext := []any{}
 	if last := lastIssue(auth, orders); last != "" {
 		sext = append(sext, map[string]any{"url": lastIssueDateURL, "valueDateTime": last})
+	}
+	if changed := clinical.DoseChangedOf(auth); changed != "" {
+		sext = append(sext, map[string]any{"url": dosageLastChangedURL, "valueDateTime": changed})
 	}
 	stmt["extension"] = append(sext, map[string]any{"url": prescribingAgencyURL, "valueCodeableConcept": map[string]any{"coding": []any{map[string]any{
 		"system": prescribingAgencyCode, "code": "prescribed-at-gp-practice", "display": "Prescribed at GP practice"}}}})

@@ -263,3 +263,28 @@ func TestElsewhereSTU3(t *testing.T) {
 		}
 	}
 }
+
+// A change of dose (a new version of the authorisation) sets the
+// statement's dosageLastChanged and its dosage; an issue made before keeps
+// the dose it was issued with. A course never changed has no such
+// extension.
+func TestMedicationSTU3DosageLastChanged(t *testing.T) {
+	start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	rx := clinical.Prescription{Medicine: amlodipine, Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "6", Review: "2027-03-01"}
+	auth, issues := course(t, rx, start, 1, "")
+	if m := MedicationSTU3(auth, issues, start); extValue(m.Statement, dosageLastChangedURL, "valueDateTime") != nil {
+		t.Fatalf("unchanged course has dosageLastChanged: %v", m.Statement["extension"])
+	}
+	changed := start.AddDate(0, 0, 10)
+	auth = stored(t, clinical.DoseChange{Dose: "Two tablets once a day", Reason: "BP still high"}.Apply(auth, clinical.Ref{Display: "Dr A"}, changed), "a1", changed)
+	m := MedicationSTU3(auth, issues, changed)
+	if got := str(extValue(m.Statement, dosageLastChangedURL, "valueDateTime")); got != changed.In(clinical.London).Format(time.RFC3339) {
+		t.Errorf("dosageLastChanged %q", got)
+	}
+	if d := obj(list(m.Statement["dosage"])[0]); d["text"] != "Two tablets once a day" {
+		t.Errorf("statement dosage %v", d)
+	}
+	if d := obj(list(m.Orders[0]["dosageInstruction"])[0]); d["text"] != "One tablet once a day" {
+		t.Errorf("the earlier issue's dosage %v", d)
+	}
+}

@@ -52,6 +52,9 @@ type medicationPage struct {
 	ElsewhereCode         rxCode
 	ElsewhereDose, Source string
 	Sources               []clinical.Choice
+	// Review is the last medication review and whether the user may
+	// record one (medication_review.go).
+	Review reviewSummary
 	// meds and statements are what the page read, for the checks of an
 	// issue made from it (read once).
 	meds, statements []fhir.Resource
@@ -72,6 +75,7 @@ func (ws *Workspace) medicationRoutes() {
 	m.HandleFunc("GET /workspace/fp10ss-alignment", ws.staff("read", ws.printFP10Alignment))
 	m.HandleFunc("POST /workspace/patients/{id}/medication/elsewhere", ws.staff("create", ws.addElsewhere))
 	m.HandleFunc("POST /workspace/patients/{id}/medication-elsewhere/{entry}", ws.staff("update", ws.endElsewhere))
+	ws.doseAndReviewRoutes()
 }
 
 func (ws *Workspace) medication(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -121,6 +125,12 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 	if !p.NamesOnly {
 		p.Prepared = clinical.PreparedRows(meds)
 	}
+	if !p.NamesOnly {
+		if p.Review, err = ws.reviewSummary(r.Context(), v, base.Banner.ID, p.Prescriber); err != nil {
+			ws.failed(w, r, v, err)
+			return nil, false
+		}
+	}
 	return p, true
 }
 
@@ -132,6 +142,8 @@ var medicationSaved = map[string]string{
 	"prepared":     "Prepared. A prescriber checks it and authorises it from this tab: it is not a prescription until then.",
 	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
+	"dose":         "Dose changed. The next issue carries the new dose; issues already made keep theirs.",
+	"reviewed":     "Medication review recorded. The review date of the repeats reviewed is moved.",
 }
 
 // prescriber returns the user as a prescriber (their PractitionerRole,
