@@ -132,6 +132,7 @@ var medicationSaved = map[string]string{
 	"prepared":     "Prepared. A prescriber checks it and authorises it from this tab: it is not a prescription until then.",
 	"issued":       "Issued. Print the prescription tokens from the list of repeats.",
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
+	"requested":    "Repeat request recorded. It is in the prescriptions queue for a prescriber.",
 }
 
 // prescriber returns the user as a prescriber (their PractitionerRole,
