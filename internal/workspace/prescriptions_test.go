@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/demo"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
@@ -33,6 +34,7 @@ func TestPrescriptionsQueue(t *testing.T) {
 // recorded after it was authorised.
 type rxFixture struct {
 	ctx                    context.Context
+	practice               *demo.Practice
 	gp                     *medSession
 	p0, p1                 string
 	omep0, omep1, nsaid1   string
@@ -42,7 +44,7 @@ type rxFixture struct {
 func newRxFixture(t *testing.T, s *testbrowser.Stack) *rxFixture {
 	t.Helper()
 	practice, p0 := medPractice(t, s)
-	f := &rxFixture{p0: p0, p1: practice.Patients[1]}
+	f := &rxFixture{p0: p0, p1: practice.Patients[1], practice: practice}
 	f.ctx = auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleGP, Practice: practice.OrganizationID, Scopes: auth.ScopesOf(auth.RoleGP)})
 	f.gp = staffSession(t, s, "gp@rxqueue", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
 	f.omep0 = authoriseRepeat(t, s, f.ctx, f.gp, f.p0, "317335000|Omeprazole 20mg gastro-resistant capsules", "One capsule once a day")
@@ -143,7 +145,7 @@ func hidden(body, name string) string {
 func prescriptionsQueue(t *testing.T, s *testbrowser.Stack) {
 	f := newRxFixture(t, s)
 	ctx, gp := f.ctx, f.gp
-	prac := strings.TrimPrefix(fmt.Sprint(taskOf(t, s, ctx, f.clean0)["owner"].(map[string]any)["reference"]), "Organization/")
+	prac := f.practice.OrganizationID
 	nurse := staffSession(t, s, "nurse@rxqueue", auth.RoleNurse, prac, "")
 	desk := staffSession(t, s, "desk@rxqueue", auth.RoleReceptionist, prac, "")
 

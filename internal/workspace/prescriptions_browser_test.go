@@ -1,0 +1,149 @@
+package workspace_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/auth/tokens"
+	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/testbrowser"
+)
+
+// TestBrowserPrescriptionsQueue: two patients' clean repeat requests
+// (made as the portal makes them) are ticked and approved together from
+// the keyboard; the one whose ibuprofen meets an allergy has no tick box
+// and is rejected with a message. The issues are in the FHIR API, and
+// the patient's portal shows the request issued, and the other patient's
+// the rejection with its message. Every page passes axe-core and fits
+// 320 px.
+func TestBrowserPrescriptionsQueue(t *testing.T) {
+	b := testbrowser.Start(t)
+	s := testbrowser.NewStack(t)
+	f := newRxFixture(t, s)
+	gp := s.Staff(t, "gp-browser@rxqueue", auth.RoleGP, f.practice.OrganizationID, "Practitioner/"+f.practice.Clinicians[0].ID)
+	b.SignIn(s.URL, gp)
+
+	b.Do(chromedp.Navigate(s.URL+"/workspace/prescriptions"), chromedp.WaitVisible(chromedp.ID("rx-queue")))
+	b.Axe("prescriptions queue")
+	b.Shot("rx-queue")
+	b.Narrow("rx-queue", 320)
+	if b.Eval(`String(!!document.getElementById('request-`+f.warned+`'))`) != "false" {
+		t.Fatal("the request with an allergy warning has a tick box")
+	}
+	if got := b.Text("#why-" + f.warned); !strings.Contains(got, "aspirin") {
+		t.Errorf("the warned request does not say why: %q", got)
+	}
+
+	// From the keyboard: tick the two clean requests and approve them.
+	for _, id := range []string{f.clean0, f.clean1} {
+		b.TabTo("#request-" + id)
+		b.Do(chromedp.KeyEvent(" "))
+	}
+	b.TabTo("#approve")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("approved")))
+	if got := b.Text("#approved"); !strings.Contains(got, "2 requests approved and issued") {
+		t.Errorf("after approving: %q", got)
+	}
+	b.Axe("prescriptions queue, approved")
+	b.Shot("rx-queue-approved")
+
+	// The issues are in the FHIR API, based on the repeats.
+	issues := apiSearch(t, s, f.practice.OrganizationID, "Practitioner/"+f.practice.Clinicians[0].ID, "MedicationRequest", url.Values{"patient": {f.p0}, "intent": {"order"}})
+	if len(issues) != 1 || !strings.Contains(issues[0], "MedicationRequest/"+f.omep0) || !strings.Contains(issues[0], "prescription-order-number") {
+		t.Errorf("the FHIR API's issues: %d %v", len(issues), issues)
+	}
+
+	// The warned request: opened, rejected without a message (the error
+	// summary), then with one.
+	b.ClickAndLoad(`#rx-` + f.warned + ` a`)
+	b.Do(chromedp.WaitVisible(chromedp.ID("warning-list")))
+	b.Axe("repeat request with a warning")
+	b.Shot("rx-request-warned")
+	b.Narrow("rx-request-warned", 320)
+	b.ClickAndLoad("#reject")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Enter a message to the patient") {
+		t.Errorf("rejecting without a message: %q", got)
+	}
+	b.Axe("repeat request, rejection error")
+	b.Shot("rx-request-reject-error")
+	b.Do(chromedp.SendKeys(chromedp.ID("message"), "Ibuprofen is not safe with your aspirin allergy: please book an appointment"))
+	b.ClickAndLoad("#reject")
+	if got := b.Text("#rejected"); !strings.Contains(got, "Request rejected") {
+		t.Errorf("after rejecting: %q", got)
+	}
+	if b.Eval(`String(!!document.getElementById('rx-`+f.warned+`'))`) != "false" {
+		t.Error("the rejected request is still in the queue")
+	}
+
+	// Each patient's portal shows their request's status.
+	for _, c := range []struct{ patient, want string }{
+		{f.p0, "Done: prescription issued"},
+		{f.p1, "Turned down: Ibuprofen is not safe with your aspirin allergy"},
+	} {
+		b.ClickAndLoad(`form[action="/auth/logout"] button`) // sign out
+		pat := s.User(t, &identity.User{ID: "pat-" + c.patient, Name: "Patient", Role: auth.RolePatient, Patients: []string{c.patient}, IdentityProof: "P9"})
+		b.SignIn(s.URL, pat)
+		b.Do(chromedp.Navigate(s.URL+"/patient/prescriptions"), chromedp.WaitVisible(chromedp.ID("requests")))
+		if got := b.Text("#requests"); !strings.Contains(got, c.want) {
+			t.Errorf("the portal of %s says %q, want %q", c.patient, got, c.want)
+		}
+		b.Axe("portal prescriptions")
+		b.Shot("rx-portal-" + c.patient)
+	}
+}
+
+// apiSearch searches the FHIR API as a GP's app would, returning each
+// match as JSON.
+func apiSearch(t *testing.T, s *testbrowser.Stack, practice, fhirUser, typ string, q url.Values) []string {
+	t.Helper()
+	authority, err := tokens.ForStore(context.Background(), s.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &auth.Principal{Subject: "gp-app", Role: auth.RoleGP, Practice: practice, FHIRUser: fhirUser}
+	if p.Scopes, err = auth.ParseScopes("user/*.rs"); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := authority.Issue(context.Background(), p, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/fhir/"+typ+"?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/fhir+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", typ, resp.StatusCode, body)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource json.RawMessage       `json:"resource"`
+			Search   struct{ Mode string } `json:"search"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range bundle.Entry {
+		if e.Search.Mode == "match" {
+			out = append(out, string(e.Resource))
+		}
+	}
+	return out
+}
