@@ -195,7 +195,9 @@ type RecordedRequest struct {
 func (q RecordedRequest) Check(repeats []PortalRepeat) map[string]string {
 	errs := RepeatOrder{Chosen: q.Chosen, Note: q.Note}.Check(repeats)
 	if m, ok := errs["medicines"]; ok {
-		errs["medicines"] = strings.ReplaceAll(strings.ReplaceAll(m, "You have already asked", "The patient has already asked"), "your repeat list", "the patient's repeat list")
+		// The portal's words, said of the patient to the member of staff.
+		errs["medicines"] = strings.NewReplacer("Select the medicines you need", "Select the repeats the patient asked for",
+			"You have already asked", "The patient has already asked", "your repeat list", "the patient's repeat list").Replace(m)
 	}
 	if q.Channel != ChannelDesk && q.Channel != ChannelPhone {
 		errs["channel"] = "Select how the patient asked"

@@ -100,6 +100,34 @@ func TestBrowserPrescriptionsQueue(t *testing.T) {
 		b.Axe("portal prescriptions")
 		b.Shot("rx-portal-" + c.patient)
 	}
+
+	// Reception records a phone request from the Medication tab.
+	b.ClickAndLoad(`form[action="/auth/logout"] button`)
+	desk := s.Staff(t, "desk-browser@rxqueue", auth.RoleReceptionist, f.practice.OrganizationID, "")
+	b.SignIn(s.URL, desk)
+	b.Do(chromedp.Navigate(s.URL+"/workspace/patients/"+f.p1+"/medication"), chromedp.WaitVisible(chromedp.ID("record-request-link")))
+	b.ClickAndLoad("#record-request-link")
+	b.Do(chromedp.WaitVisible(chromedp.ID("request-form")))
+	b.Axe("record a repeat request")
+	b.Narrow("rx-record-request", 320)
+	b.ClickAndLoad("#record-request")
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Select") || !strings.Contains(got, "how the patient asked") {
+		t.Errorf("recording nothing: %q", got)
+	}
+	b.Axe("record a repeat request, errors")
+	b.Shot("rx-record-request-error")
+	b.TabTo("#medicine-" + f.nsaid1)
+	b.Do(chromedp.KeyEvent(" "))
+	b.TabTo("#channel") // the radios: Tab reaches the group, an arrow picks "By phone"
+	b.Do(chromedp.KeyEvent(kb.ArrowDown))
+	if b.Eval(`String(document.getElementById('channel-phone').checked)`) != "true" {
+		t.Error("the arrow key did not pick By phone")
+	}
+	b.TabTo("#record-request")
+	b.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("saved")))
+	if got := b.Text("#saved"); !strings.Contains(got, "prescriptions queue") {
+		t.Errorf("after recording: %q", got)
+	}
 }
 
 // apiSearch searches the FHIR API as a GP's app would, returning each
