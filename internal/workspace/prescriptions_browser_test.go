@@ -1,20 +1,14 @@
 package workspace_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/url"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
-	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
@@ -58,8 +52,9 @@ func TestBrowserPrescriptionsQueue(t *testing.T) {
 	b.Shot("rx-queue-approved")
 
 	// The issues are in the FHIR API, based on the repeats.
-	issues := apiSearch(t, s, f.practice.OrganizationID, "Practitioner/"+f.practice.Clinicians[0].ID, "MedicationRequest", url.Values{"patient": {f.p0}, "intent": {"order"}})
-	if len(issues) != 1 || !strings.Contains(issues[0], "MedicationRequest/"+f.omep0) || !strings.Contains(issues[0], "prescription-order-number") {
+	app := apiClient(t, s, &auth.Principal{Subject: "gp-app", Role: auth.RoleGP, Practice: f.practice.OrganizationID, FHIRUser: "Practitioner/" + f.practice.Clinicians[0].ID})
+	issues := app.search(t, "MedicationRequest?patient="+f.p0+"&intent=order")
+	if len(issues) != 1 || !strings.Contains(fmt.Sprint(issues[0]["basedOn"]), "MedicationRequest/"+f.omep0) || !strings.Contains(fmt.Sprint(issues[0]["groupIdentifier"]), "prescription-order-number") {
 		t.Errorf("the FHIR API's issues: %d %v", len(issues), issues)
 	}
 
@@ -128,50 +123,4 @@ func TestBrowserPrescriptionsQueue(t *testing.T) {
 	if got := b.Text("#saved"); !strings.Contains(got, "prescriptions queue") {
 		t.Errorf("after recording: %q", got)
 	}
-}
-
-// apiSearch searches the FHIR API as a GP's app would, returning each
-// match as JSON.
-func apiSearch(t *testing.T, s *testbrowser.Stack, practice, fhirUser, typ string, q url.Values) []string {
-	t.Helper()
-	authority, err := tokens.ForStore(context.Background(), s.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &auth.Principal{Subject: "gp-app", Role: auth.RoleGP, Practice: practice, FHIRUser: fhirUser}
-	if p.Scopes, err = auth.ParseScopes("user/*.rs"); err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := authority.Issue(context.Background(), p, 10*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("GET", s.URL+"/fhir/"+typ+"?"+q.Encode(), nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/fhir+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", typ, resp.StatusCode, body)
-	}
-	var bundle struct {
-		Entry []struct {
-			Resource json.RawMessage       `json:"resource"`
-			Search   struct{ Mode string } `json:"search"`
-		} `json:"entry"`
-	}
-	if err := json.Unmarshal(body, &bundle); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range bundle.Entry {
-		if e.Search.Mode == "match" {
-			out = append(out, string(e.Resource))
-		}
-	}
-	return out
 }
