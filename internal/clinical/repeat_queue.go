@@ -223,3 +223,18 @@ func (q RecordedRequest) Task(by PortalRequester, staff Ref, repeats []PortalRep
 func DeskRepeats(meds []fhir.Resource, pending map[string]bool, now time.Time) []PortalRepeat {
 	return PortalRepeats(meds, pending, PortalSettings{OrderWindowDays: 100000}, now)
 }
+
+// RequestPatientProblem says why no request of the patient may be
+// approved from the queue, or "": a patient recorded as dead, or no
+// longer registered (deducted), is not issued a repeat in bulk (H-107:
+// repeats must check a death); the request is opened and rejected, or
+// dealt with on the record.
+func RequestPatientProblem(b Banner) string {
+	switch {
+	case b.Deceased:
+		return "The patient is recorded as deceased"
+	case b.Deducted:
+		return "The patient is no longer registered at the practice"
+	}
+	return ""
+}

@@ -163,3 +163,20 @@ func TestRecordedRequest(t *testing.T) {
 		t.Errorf("the portal's window does not hold it: %+v", got)
 	}
 }
+
+// A dead or deducted patient's request is never clean.
+func TestRequestPatientProblem(t *testing.T) {
+	for _, tc := range []struct {
+		b    Banner
+		want string
+	}{
+		{Banner{ID: "pt1"}, ""},
+		{Banner{ID: "pt1", Deceased: true}, "deceased"},
+		{Banner{ID: "pt1", Deducted: true}, "no longer registered"},
+	} {
+		got := RequestPatientProblem(tc.b)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.b, got, tc.want)
+		}
+	}
+}

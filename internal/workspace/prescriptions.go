@@ -120,6 +120,10 @@ func (ws *Workspace) checkRequest(ctx context.Context, res fhir.Resource, versio
 		q.Unchecked = "A sealed record: open the request to give your reason and check it."
 		return q
 	}
+	if msg := clinical.RequestPatientProblem(q.Patient); msg != "" {
+		q.Problems = []string{msg}
+		return q
+	}
 	var ids []string
 	for _, it := range q.Items {
 		ids = append(ids, strings.TrimPrefix(it.Reference, "MedicationRequest/"))
