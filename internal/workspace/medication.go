@@ -144,6 +144,7 @@ var medicationSaved = map[string]string{
 	"stopped":      "Stopped. It stays in the record under past medication, with your reason.",
 	"dose":         "Dose changed. The next issue carries the new dose; issues already made keep theirs.",
 	"reviewed":     "Medication review recorded. The review date of the repeats reviewed is moved.",
+	"requested":    "Repeat request recorded. It is in the prescriptions queue for a prescriber.",
 }
 
 // prescriber returns the user as a prescriber (their PractitionerRole,

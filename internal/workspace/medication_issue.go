@@ -56,109 +56,30 @@ func (ws *Workspace) issueRepeats(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	now := ws.opts.Now()
-	meds, sts, err := ws.currentMedication(r.Context(), base.Banner.ID)
+	c, err := ws.checkRepeats(r.Context(), *base.Banner, ids, func(id string) string { return r.PostFormValue("version-" + id) }, now)
 	if err != nil {
-		ws.failed(w, r, v, err)
+		ws.entryFailed(w, r, v, err)
 		return
 	}
-	current := map[string]fhir.Resource{}
-	for _, m := range meds {
-		current[m.ID()] = m
-	}
-	type pending struct {
-		id, version string
-		auth        fhir.Resource
-	}
-	var todo []pending
-	var problems []string
-	history := false
-	for _, id := range ids {
-		auth, ok := current[id]
-		if !ok {
-			var err error
-			if auth, err = ws.read(r.Context(), "MedicationRequest", id); err != nil {
-				ws.entryFailed(w, r, v, err)
-				return
-			}
-		}
-		if !entryBelongsTo(auth, base.Banner.ID) {
-			ws.entryFailed(w, r, v, errWrongPatient)
-			return
-		}
-		if msg := clinical.CheckIssue(auth, now); msg != "" {
-			problems = append(problems, msg)
-			continue
-		}
-		version := r.PostFormValue("version-" + id)
-		if version == "" {
-			problems = append(problems, "The page did not say which version of a repeat you saw: reload it and try again")
-			continue
-		}
-		if _, recorded := clinical.LastIssueOf(auth); !recorded && clinical.RepeatStateOf(auth, now).Issued > 0 {
-			history = true // issued before the last issue was recorded on it
-		}
-		todo = append(todo, pending{id: id, version: version, auth: auth})
-	}
-	if len(problems) > 0 {
-		refuse(http.StatusUnprocessableEntity, map[string]string{"issue": "Nothing was issued. " + problems[0]}, nil)
+	if len(c.problems) > 0 {
+		refuse(http.StatusUnprocessableEntity, map[string]string{"issue": "Nothing was issued. " + c.problems[0]}, nil)
 		return
-	}
-	if history {
-		// The early re-issue check of such a repeat needs its issues.
-		if meds, _, err = ws.allMedicationEntries(r.Context(), "MedicationRequest", base.Banner.ID); err != nil {
-			ws.failed(w, r, v, err)
-			return
-		}
-	}
-	// The checks' input is read once for all the repeats: allergies,
-	// problems, current medicines and their dm+d products.
-	in, err := ws.safetyInputWith(r.Context(), *base.Banner, meds, sts)
-	if err != nil {
-		ws.failed(w, r, v, err)
-		return
-	}
-	var all []clinical.Warning
-	warnings := make([][]clinical.Warning, len(todo))
-	for i, t := range todo {
-		warnings[i] = clinical.IssueWarnings(in, t.auth, ws.overridden(r.Context(), t.auth), ws.interactions())
-		all = append(all, warnings[i]...)
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if len(all) > 0 {
-		if r.PostFormValue("seen") != warningsDigest(all) {
-			refuse(http.StatusOK, nil, all)
+	if len(c.all) > 0 {
+		if r.PostFormValue("seen") != warningsDigest(c.all) {
+			refuse(http.StatusOK, nil, c.all)
 			return
 		}
 		if msg := clinical.CheckOverrideReason(reason); msg != "" {
-			refuse(http.StatusUnprocessableEntity, map[string]string{"reason": msg}, all)
+			refuse(http.StatusUnprocessableEntity, map[string]string{"reason": msg}, c.all)
 			return
 		}
 	}
-	ready, err := ws.epsReady(r.Context(), v, base.Banner.ID)
+	plan, _, err := ws.issuePlan(r.Context(), v, base.Banner.ID, c, who, reason, now)
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
-	}
-	var plan clinical.Plan
-	for i, t := range todo {
-		issueRef := "urn:uuid:" + fhir.NewUUID()
-		issue, err := ready(clinical.IssueBy(t.auth, "MedicationRequest/"+t.id, who, now))
-		if err != nil {
-			ws.failed(w, r, v, err)
-			return
-		}
-		var refs []any
-		for _, wn := range warnings[i] {
-			ref := "urn:uuid:" + fhir.NewUUID()
-			plan.Changes = append(plan.Changes, clinical.Change{Ref: ref, Resource: clinical.Override(wn, base.Banner.ID, issueRef, who.Ref, reason, now)})
-			refs = append(refs, map[string]any{"reference": ref})
-		}
-		if len(refs) > 0 {
-			issue["detectedIssue"] = refs
-		}
-		plan.Changes = append(plan.Changes,
-			clinical.Change{Ref: "MedicationRequest/" + t.id, Resource: clinical.Issued(t.auth, now), Version: t.version},
-			clinical.Change{Ref: issueRef, Resource: issue})
 	}
 	if _, err := ws.write(r.Context(), plan, base.Banner.ID, who.Ref, "Repeat issued"); err != nil {
 		ws.entryFailed(w, r, v, err)

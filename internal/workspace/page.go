@@ -36,8 +36,9 @@ func (ws *Workspace) base(v *visit, title, current string) page {
 	if _, may := v.principal.ReachFor("DiagnosticReport", auth.Read); !may { // inbox.go: not a receptionist's
 		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool { return n.Label == inboxNavLabel })
 	}
-	if v.user.Role.IsClinician() { // referrals.go: the safety net
-		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel},
+	if v.user.Role.IsClinician() { // referrals.go: the safety net; prescriptions.go: the repeat requests
+		p.Nav = append(p.Nav, web.NavItem{Href: "/workspace/prescriptions", Label: prescriptionsNavLabel, Current: current == prescriptionsNavLabel},
+			web.NavItem{Href: "/workspace/referrals", Label: referralsNavLabel, Current: current == referralsNavLabel},
 			web.NavItem{Href: "/workspace/recalls", Label: recallsNavLabel, Current: current == recallsNavLabel})
 	}
 	if v.user.Role == auth.RolePracticeAdmin { // admin.go

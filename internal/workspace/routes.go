@@ -9,6 +9,8 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	"invitation-letter", "proxy-review",
 	// Medication (medication*.go).
 	"medication", "medication-prescribe", "medication-stop", "medication-print", "medication-dose", "medication-review",
+	// The prescriptions queue (prescriptions.go, prescription.go, medication_request.go).
+	"prescriptions", "prescription", "medication-request",
 	// Workflow: tasks.
 	"tasks", "task-new", "task", "patient-tasks", "inbox", "inbox-item", "inbox-match", "letter-upload",
 	"referrals", "referral-new", "referral", "recalls", "tests",
@@ -107,6 +109,8 @@ func (ws *Workspace) routes() {
 	// Medication: the tab, prescribing with its safety warnings, issuing
 	// repeats, stopping, the printed token (medication*.go).
 	ws.medicationRoutes()
+	// The prescriptions queue of repeat requests (prescriptions.go).
+	ws.prescriptionRoutes()
 	// Patients' messages and online requests (messages.go, requests.go).
 	ws.patientQueueRoutes()
 	// Workflow: tasks (tasks.go, task_new.go, task.go).
