@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -557,4 +558,74 @@ func (f RequestForm) answerItems(kind string, answers map[string]string) []any {
 		items = append(items, item(q.ID, q.Text, v))
 	}
 	return items
+}
+
+// PracticeForms are a practice's form versions as the store holds them.
+type PracticeForms struct {
+	// Active is the version the portal serves: the practice's active
+	// version, else gpcloud's base (Version 0).
+	Active RequestForm
+	// Draft is the version being edited, if any.
+	Draft *RequestForm
+	// Latest is the highest version number made.
+	Latest int
+	// All are every readable version, newest first.
+	All []RequestForm
+	// Refused counts stored versions that broke the rules (not served).
+	Refused int
+}
+
+// PickForms sorts a search of a practice's form versions (url
+// PracticeFormURL). A version that does not parse is left out and
+// counted, never served; with no active version the base is served.
+func PickForms(practice string, found []fhir.Resource) PracticeForms {
+	out := PracticeForms{Active: RequestForm{Practice: practice, Status: FormActive}}
+	for _, res := range found {
+		f, err := ParseRequestForm(res)
+		if err != nil || f.Practice != practice {
+			out.Refused++
+			continue
+		}
+		out.All = append(out.All, f)
+		out.Latest = max(out.Latest, f.Version)
+		switch f.Status {
+		case FormActive:
+			if f.Version > out.Active.Version {
+				out.Active = f
+			}
+		case FormDraft:
+			if out.Draft == nil || f.Version > out.Draft.Version {
+				d := f
+				out.Draft = &d
+			}
+		}
+	}
+	sort.Slice(out.All, func(i, j int) bool { return out.All[i].Version > out.All[j].Version })
+	return out
+}
+
+// Version finds a version a patient may have answered: active or
+// retired (never a draft, which no patient was shown), or the base (0).
+func (p PracticeForms) Version(n int) (RequestForm, bool) {
+	if n == 0 {
+		return RequestForm{Practice: p.Active.Practice, Status: FormActive}, true
+	}
+	for _, f := range p.All {
+		if f.Version == n && f.Status != FormDraft {
+			return f, true
+		}
+	}
+	return RequestForm{}, false
+}
+
+// FieldID is the id of the question's first input on a page, where an
+// error summary links.
+func (q FormQuestion) FieldID() string {
+	switch q.Type {
+	case QuestionYesNo:
+		return q.ID + "-yes"
+	case QuestionChoice:
+		return q.ID + "-0"
+	}
+	return q.ID
 }
