@@ -68,12 +68,14 @@ type answerItem struct{ Question, Answer string }
 
 type requestPage struct {
 	page
-	Task     clinical.Task
-	Age      clinical.QueueAge
-	Answers  []answerItem
-	Outcome  string
-	Reply    string
-	Outcomes []clinical.Choice
+	Task    clinical.Task
+	Age     clinical.QueueAge
+	Answers []answerItem
+	// FormVersion names the form version answered (request_form.go).
+	FormVersion string
+	Outcome     string
+	Reply       string
+	Outcomes    []clinical.Choice
 	// Done is the outcome already recorded, once answered.
 	Done string
 	// NoticeOn and Notice say whether the patient is told of the answer
@@ -111,6 +113,7 @@ func (ws *Workspace) requestPageOf(w http.ResponseWriter, r *http.Request, v *vi
 			return nil, nil, false
 		}
 		p.Answers = answersOf(q)
+		p.FormVersion = ws.formVersionOf(r, q)
 	}
 	return p, res, true
 }
