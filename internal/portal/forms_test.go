@@ -136,6 +136,9 @@ func practiceFormOverHTTP(t *testing.T, st store.Store) {
 		t.Fatalf("send: %d", code)
 	}
 	task := read(t, s, "Task", strings.TrimPrefix(loc, "/patient/help/sent/"))
+	if task["priority"] != "routine" {
+		t.Fatalf("a practice question's answer changed the priority: %v", task["priority"]) // H-1039: no triage
+	}
 	focus, _ := task["focus"].(map[string]any)
 	qr := read(t, s, "QuestionnaireResponse", strings.TrimPrefix(focus["reference"].(string), "QuestionnaireResponse/"))
 	if qr["questionnaire"] != clinical.PracticeFormURL(org)+"|1" {
