@@ -82,9 +82,11 @@ func TestBrowserPracticeForm(t *testing.T) {
 	look("forms-preview", 1280)
 	b.ClickAndLoad("#sign-out")
 
-	// The GP signs off from the keyboard.
+	// The GP finds the form from the online requests queue and signs
+	// the draft off from the keyboard.
 	b.SignIn(s.URL, gp)
-	b.Do(chromedp.Navigate(s.URL + "/workspace/admin/forms"))
+	b.Do(chromedp.Navigate(s.URL + "/workspace/requests"))
+	b.ClickAndLoad("#form-link a")
 	b.Text("#publish-form")
 	look("forms-signoff", 1280)
 	focus("confirm")
