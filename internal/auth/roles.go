@@ -17,7 +17,8 @@ var RoleScopes = map[Role]string{
 	RolePracticeAdmin: both("*.rs", "Appointment.u", "Patient.cud", "Organization.u", "Practitioner.cud", "PractitionerRole.cud", "Location.cud", "EpisodeOfCare.cud", "Group.cud",
 		"Schedule.cud", "Slot.cud", // rotas and the slots they make
 		"Task.cu", "DiagnosticReport.u", "DocumentReference.cu", // workflow: tasks; matching incoming results and letters, scanning letters in
-		"Communication.cu", "Consent.cu"), // patients' messages; proxy access grants (workspace/proxies.go)
+		"Communication.cu", "Consent.cu", // patients' messages; proxy access grants (workspace/proxies.go)
+		"Questionnaire.cu"), // drafts of the practice's online request form (workspace/admin_forms.go); a GP publishes
 	RoleReceptionist: both("Patient.cruds", "Appointment.cruds", "Slot.cruds", "Schedule.rs", "Practitioner.rs",
 		"PractitionerRole.rs", "Organization.rs", "Location.rs", "HealthcareService.rs", "EpisodeOfCare.cruds",
 		"Flag.rs", "MedicationRequest.rs", // alerts; repeat medicines' names only (NamesOnly)

@@ -21,7 +21,11 @@ import (
 // RedFlagsVersion is the version of the red-flag questions, written on
 // every QuestionnaireResponse so that the practice knows which questions
 // the patient answered.
-const RedFlagsVersion = "2026-12-01"
+//
+// 2026-12-01.2: the kinds of request became three (a new health problem,
+// one the patient already has, admin), so that a practice can ask
+// different questions of each; the red flags did not change.
+const RedFlagsVersion = "2026-12-01.2"
 
 // OnlineRequestQuestionnaire is the canonical URL of the request form.
 const OnlineRequestQuestionnaire = "https://gpcloud.dev/fhir/Questionnaire/online-request"
@@ -112,12 +116,17 @@ var AdminChoices = []Choice{{"fit-note", "A fit note (sick note)"}, {"letter", "
 
 // OnlineRequest is what the patient sends.
 type OnlineRequest struct {
-	Kind    string // RequestMedical or RequestAdmin
+	Kind    string // a RequestKinds key
 	Topic   string // an AdminChoices key, for admin requests
 	Details string // symptoms, or what they need
 	HowLong string // a HowLongChoices key, for medical requests
 	// RedFlags are the answers to RedFlags, for medical requests.
 	RedFlags map[string]string
+	// Form is the practice's form version the patient answered (the
+	// zero value is gpcloud's base form); Answers are the answers to its
+	// questions, by linkId.
+	Form    RequestForm
+	Answers map[string]string
 }
 
 // MaxRequestDetails bounds the free text.
@@ -130,7 +139,7 @@ const MaxRequestDetails = 2000
 func (q OnlineRequest) Check() map[string]string {
 	errs := map[string]string{}
 	switch q.Kind {
-	case RequestMedical:
+	case RequestMedical, RequestExisting:
 		if stop, flagErrs := CheckRedFlags(q.RedFlags); stop != nil {
 			errs[stop.ID] = "This answer means you need help now, not an online request"
 		} else {
@@ -148,10 +157,15 @@ func (q OnlineRequest) Check() map[string]string {
 	default:
 		errs["kind"] = "Select what you need help with"
 	}
+	if _, formErrs := q.Form.FormAnswers(q.Kind, q.Answers); errs["kind"] == "" {
+		for k, v := range formErrs {
+			errs[k] = v
+		}
+	}
 	d := strings.TrimSpace(q.Details)
 	switch {
 	case d == "":
-		if q.Kind == RequestMedical {
+		if IsHealthRequest(q.Kind) {
 			errs["details"] = "Describe your symptoms"
 		} else {
 			errs["details"] = "Tell us what you need"
@@ -208,8 +222,8 @@ type PortalRequester struct {
 // Task owned by the practice, linked by a urn for one transaction.
 func (q OnlineRequest) Resources(by PortalRequester, ref string, now time.Time) (qr, task fhir.Resource, qrURN string) {
 	qrURN = "urn:uuid:" + fhir.NewUUID()
-	items := []any{item("kind", "What do you need help with?", valueString(map[string]string{RequestMedical: "A medical problem", RequestAdmin: "An admin request"}[q.Kind]))}
-	if q.Kind == RequestMedical {
+	items := []any{item("kind", "What do you need help with?", valueString(choiceLabel(RequestKinds, q.Kind)))}
+	if IsHealthRequest(q.Kind) {
 		for _, f := range RedFlags {
 			items = append(items, map[string]any{"linkId": f.ID, "text": f.Question, "answer": []any{map[string]any{"valueBoolean": q.RedFlags[f.ID] == "yes"}}})
 		}
@@ -218,6 +232,8 @@ func (q OnlineRequest) Resources(by PortalRequester, ref string, now time.Time) 
 		items = append(items, item("topic", "What is your request about?", valueString(choiceLabel(AdminChoices, q.Topic))))
 	}
 	items = append(items, item("details", "Details", valueString(strings.TrimSpace(q.Details))))
+	answers, _ := q.Form.FormAnswers(q.Kind, q.Answers)
+	items = append(items, q.Form.answerItems(q.Kind, answers)...)
 	patient := map[string]any{"reference": "Patient/" + by.PatientID, "display": by.PatientName}
 	author := patient
 	if by.Proxy != "" {
@@ -226,11 +242,14 @@ func (q OnlineRequest) Resources(by PortalRequester, ref string, now time.Time) 
 	authored := now.UTC().Format(time.RFC3339)
 	qr = fhir.Resource{"resourceType": "QuestionnaireResponse", "status": "completed",
 		"identifier":    map[string]any{"system": OnlineRequestSystem, "value": ref},
-		"questionnaire": OnlineRequestQuestionnaire + "|" + RedFlagsVersion,
+		"questionnaire": q.Form.Canonical(),
 		"subject":       patient, "authored": authored, "author": author, "item": items}
 	// The description is what a queue shows in one line: the kind, and
 	// the start of the patient's words.
 	desc := "Health problem (" + strings.ToLower(choiceLabel(HowLongChoices, q.HowLong)) + ")"
+	if q.Kind == RequestExisting {
+		desc = "Existing health problem (" + strings.ToLower(choiceLabel(HowLongChoices, q.HowLong)) + ")"
+	}
 	if q.Kind == RequestAdmin {
 		desc = "Admin request: " + strings.ToLower(choiceLabel(AdminChoices, q.Topic))
 	}
@@ -329,16 +348,18 @@ func OnlineRequestForm() fhir.Resource {
 		}
 		return out
 	}
-	medical := []any{map[string]any{"question": "kind", "operator": "=", "answerString": "A medical problem"}}
+	// A health problem, new or existing: the red flags and how long.
+	medical := []any{map[string]any{"question": "kind", "operator": "=", "answerString": ChoiceLabel(RequestKinds, RequestMedical)},
+		map[string]any{"question": "kind", "operator": "=", "answerString": ChoiceLabel(RequestKinds, RequestExisting)}}
 	items := []any{map[string]any{"linkId": "kind", "text": "What do you need help with?", "type": "choice", "required": true,
-		"answerOption": []any{map[string]any{"valueString": "A medical problem"}, map[string]any{"valueString": "An admin request"}}}}
+		"answerOption": choice(RequestKinds)}}
 	for _, f := range RedFlags {
-		items = append(items, map[string]any{"linkId": f.ID, "text": f.Question, "type": "boolean", "required": true, "enableWhen": medical})
+		items = append(items, map[string]any{"linkId": f.ID, "text": f.Question, "type": "boolean", "required": true, "enableWhen": medical, "enableBehavior": "any"})
 	}
 	items = append(items,
-		map[string]any{"linkId": "how-long", "text": "How long have you had it?", "type": "choice", "required": true, "enableWhen": medical, "answerOption": choice(HowLongChoices)},
+		map[string]any{"linkId": "how-long", "text": "How long have you had it?", "type": "choice", "required": true, "enableWhen": medical, "enableBehavior": "any", "answerOption": choice(HowLongChoices)},
 		map[string]any{"linkId": "topic", "text": "What is your request about?", "type": "choice", "required": true,
-			"enableWhen": []any{map[string]any{"question": "kind", "operator": "=", "answerString": "An admin request"}}, "answerOption": choice(AdminChoices)},
+			"enableWhen": []any{map[string]any{"question": "kind", "operator": "=", "answerString": ChoiceLabel(RequestKinds, RequestAdmin)}}, "answerOption": choice(AdminChoices)},
 		map[string]any{"linkId": "details", "text": "Details", "type": "text", "required": true, "maxLength": json.Number(fmt.Sprint(MaxRequestDetails))})
 	return fhir.Resource{"resourceType": "Questionnaire", "url": OnlineRequestQuestionnaire, "version": RedFlagsVersion,
 		"name": "OnlineRequest", "title": "Ask your GP surgery for help", "status": "active", "subjectType": []any{"Patient"},

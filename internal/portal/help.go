@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -33,12 +34,16 @@ type helpPage struct {
 	Reference string
 	// Requests are the patient's earlier online requests, with status.
 	Requests []clinical.PortalTaskRow
+	// Kinds are the kinds of request; Questions the practice's own
+	// questions of the kind chosen, from the form version Req.Form.
+	Kinds     []clinical.Choice
+	Questions []clinical.FormQuestion
 }
 
 func (pt *Portal) helpBase(v *visit, title string) *helpPage {
 	open, reply := clinical.ReplyBy(pt.opts.Now())
 	return &helpPage{page: pt.base(v, title, "Ask for help"), Flags: clinical.RedFlags, HowLong: clinical.HowLongChoices, Topics: clinical.AdminChoices,
-		Open: open, ReplyBy: reply}
+		Kinds: clinical.RequestKinds, Open: open, ReplyBy: reply}
 }
 
 // publishForm puts the request form's Questionnaire in the store once
@@ -72,7 +77,7 @@ func (pt *Portal) helpKind(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func requestFrom(r *http.Request) clinical.OnlineRequest {
 	q := clinical.OnlineRequest{Kind: r.PostFormValue("kind"), Topic: r.PostFormValue("topic"), Details: r.PostFormValue("details"),
-		HowLong: r.PostFormValue("how-long"), RedFlags: map[string]string{}}
+		HowLong: r.PostFormValue("how-long"), RedFlags: map[string]string{}, Answers: map[string]string{}}
 	for _, f := range clinical.RedFlags {
 		if a := r.PostFormValue(f.ID); a != "" {
 			q.RedFlags[f.ID] = a
@@ -81,20 +86,69 @@ func requestFrom(r *http.Request) clinical.OnlineRequest {
 	return q
 }
 
+// withForm adds the practice's form version to a request: the version
+// the details page showed (form-version, posted back), else the active
+// one; and the answers to its questions.
+func (pt *Portal) withForm(r *http.Request, v *visit, q *clinical.OnlineRequest) error {
+	forms, err := pt.practiceForms(r, v)
+	if err != nil {
+		return err
+	}
+	q.Form = forms.Active
+	if n, err := strconv.Atoi(r.PostFormValue("form-version")); err == nil {
+		if f, ok := forms.Version(n); ok {
+			q.Form = f
+		}
+	}
+	for _, fq := range q.Form.For(q.Kind) {
+		if a := r.PostFormValue(fq.ID); a != "" {
+			q.Answers[fq.ID] = a
+		}
+	}
+	return nil
+}
+
+// practiceForms reads the versions of the patient's practice's form.
+func (pt *Portal) practiceForms(r *http.Request, v *visit) (clinical.PracticeForms, error) {
+	found, err := pt.search(r, "Questionnaire", url.Values{"url": {clinical.PracticeFormURL(v.Practice)}, "_count": {"200"}})
+	if err != nil {
+		return clinical.PracticeForms{}, err
+	}
+	forms := clinical.PickForms(v.Practice, found)
+	if forms.Refused > 0 {
+		pt.opts.Logger.Error("a stored online request form breaks the form rules and is not served", "practice", v.Practice, "versions", forms.Refused)
+	}
+	return forms, nil
+}
+
+// helpDetails shows the details step with the practice's questions.
+func (pt *Portal) helpDetails(w http.ResponseWriter, p *helpPage, status int) {
+	p.Questions = p.Req.Form.For(p.Req.Kind)
+	if clinical.IsHealthRequest(p.Req.Kind) {
+		p.Title = "Tell us about your symptoms"
+	} else {
+		p.Title = "What is your request about?"
+	}
+	pt.pages.Render(w, "help-details", status, p)
+}
+
 // helpNext takes one step's answers and shows the next step.
 func (pt *Portal) helpNext(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := requestFrom(r)
+	if err := pt.withForm(r, v, &q); err != nil {
+		pt.failed(w, r, v, err)
+		return
+	}
 	switch r.PostFormValue("step") {
 	case "kind":
 		p := pt.helpBase(v, "What do you need help with?")
 		p.Req = q
 		switch q.Kind {
-		case clinical.RequestMedical:
+		case clinical.RequestMedical, clinical.RequestExisting:
 			p.Title = "Before you continue"
 			pt.pages.Render(w, "help-flags", http.StatusOK, p)
 		case clinical.RequestAdmin:
-			p.Title = "What is your request about?"
-			pt.pages.Render(w, "help-details", http.StatusOK, p)
+			pt.helpDetails(w, p, http.StatusOK)
 		default:
 			p.AddError("kind-medical", "Select what you need help with")
 			pt.pages.Render(w, "help-kind", http.StatusUnprocessableEntity, p)
@@ -114,8 +168,7 @@ func (pt *Portal) helpNext(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 			pt.pages.Render(w, "help-flags", http.StatusUnprocessableEntity, p)
 		default:
-			p.Title = "Tell us about your symptoms"
-			pt.pages.Render(w, "help-details", http.StatusOK, p)
+			pt.helpDetails(w, p, http.StatusOK)
 		}
 	default:
 		http.Redirect(w, r, "/patient/help", http.StatusSeeOther)
@@ -137,16 +190,17 @@ func (pt *Portal) urgent(w http.ResponseWriter, v *visit, stop *clinical.RedFlag
 // helpSend checks every answer again and sends the request.
 func (pt *Portal) helpSend(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := requestFrom(r)
-	if q.Kind == clinical.RequestMedical {
+	if clinical.IsHealthRequest(q.Kind) {
 		if stop, _ := clinical.CheckRedFlags(q.RedFlags); stop != nil {
 			pt.urgent(w, v, stop)
 			return
 		}
 	}
-	p := pt.helpBase(v, "Tell us about your symptoms")
-	if q.Kind == clinical.RequestAdmin {
-		p.Title = "What is your request about?"
+	if err := pt.withForm(r, v, &q); err != nil {
+		pt.failed(w, r, v, err)
+		return
 	}
+	p := pt.helpBase(v, "")
 	p.Req = q
 	if errs := q.Check(); len(errs) > 0 {
 		for _, f := range []string{"topic", "how-long", "details"} {
@@ -161,11 +215,16 @@ func (pt *Portal) helpSend(w http.ResponseWriter, r *http.Request, v *visit) {
 				p.AddError(id, e)
 			}
 		}
+		for _, fq := range q.Form.For(q.Kind) {
+			if e := errs[fq.ID]; e != "" {
+				p.AddError(fq.FieldID(), e)
+			}
+		}
 		if len(p.Errors) == 0 { // the kind or the red flags were tampered with: start again
 			http.Redirect(w, r, "/patient/help", http.StatusSeeOther)
 			return
 		}
-		pt.pages.Render(w, "help-details", http.StatusUnprocessableEntity, p)
+		pt.helpDetails(w, p, http.StatusUnprocessableEntity)
 		return
 	}
 	ref := clinical.NewRequestReference("OC")

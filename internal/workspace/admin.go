@@ -31,6 +31,7 @@ var adminSections = []struct{ path, label string }{
 	{"/workspace/admin/apps", "Apps"},
 	{"/workspace/admin/rotas", "Rotas"},
 	{"/workspace/admin/portal", "Online services"},
+	{"/workspace/admin/forms", "Online request form"},
 }
 
 func (ws *Workspace) adminRoutes() {
@@ -61,6 +62,7 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("POST /workspace/admin/rotas/{schedule}/generate", ws.admin("transaction", ws.generateSlots))
 	m.HandleFunc("GET /workspace/admin/portal", ws.admin("read", ws.portalSettingsPage))
 	m.HandleFunc("POST /workspace/admin/portal", ws.admin("update", ws.changePortalSettings))
+	ws.formRoutes() // admin_forms.go
 }
 
 // admin wraps a practice admin's page: the staff wrapper (principal,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
@@ -33,6 +34,9 @@ type requestsPage struct {
 	Rows     []requestRow
 	More     bool
 	Answered bool
+	// FormLink offers the online request form to those who edit or
+	// sign it off (admin_forms.go).
+	FormLink bool
 }
 
 func (ws *Workspace) requestQueue(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -45,7 +49,7 @@ func (ws *Workspace) requestQueue(w http.ResponseWriter, r *http.Request, v *vis
 	}
 	now := ws.opts.Now()
 	p := &requestsPage{page: ws.base(v, "Online requests", messagesNavLabel), More: totalOf(out.Resource) > queueLimit,
-		Answered: r.URL.Query().Get("answered") == "1"}
+		Answered: r.URL.Query().Get("answered") == "1", FormLink: isSignOffUser(v) || identity.CheckAdmin(v.user) == nil}
 	for _, res := range searchMatches(out.Resource) {
 		t := clinical.TaskOf(res)
 		p.Rows = append(p.Rows, requestRow{Task: t, Age: clinical.RequestQueueAge(t.Authored, now, t.Status == clinical.TaskInProgress)})
@@ -68,12 +72,14 @@ type answerItem struct{ Question, Answer string }
 
 type requestPage struct {
 	page
-	Task     clinical.Task
-	Age      clinical.QueueAge
-	Answers  []answerItem
-	Outcome  string
-	Reply    string
-	Outcomes []clinical.Choice
+	Task    clinical.Task
+	Age     clinical.QueueAge
+	Answers []answerItem
+	// FormVersion names the form version answered (request_form.go).
+	FormVersion string
+	Outcome     string
+	Reply       string
+	Outcomes    []clinical.Choice
 	// Done is the outcome already recorded, once answered.
 	Done string
 	// NoticeOn and Notice say whether the patient is told of the answer
@@ -111,6 +117,7 @@ func (ws *Workspace) requestPageOf(w http.ResponseWriter, r *http.Request, v *vi
 			return nil, nil, false
 		}
 		p.Answers = answersOf(q)
+		p.FormVersion = ws.formVersionOf(r, q)
 	}
 	return p, res, true
 }
