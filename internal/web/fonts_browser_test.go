@@ -67,7 +67,14 @@ func TestBrowserFontsOffline(t *testing.T) {
 	if err != nil || strings.Contains(css, "assets.nhs.uk") || !strings.Contains(css, "nhsuk-button") {
 		t.Errorf("the served nhsuk-frontend.min.css still loads fonts from assets.nhs.uk (%v)", err)
 	}
-	if took > 3*time.Second || load > 3000 {
+	// The page must not ask the unreachable host at all, and must not wait
+	// for it: a request to it hangs for the browser's 30 s or more, so a
+	// load event under 10 s (the time of navigation includes starting the
+	// browser, and a loaded CI machine has been seen at 2.7 s) shows no wait.
+	if external != "" {
+		t.Errorf("the page asked for %s", external)
+	}
+	if load > 10000 {
 		t.Errorf("the page took %v (load event %.0f ms) with assets.nhs.uk unreachable", took, load)
 	}
 }
