@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,6 +137,24 @@ func (s *Stack) Staff(t testing.TB, name string, role auth.Role, practice, fhirU
 	return s.User(t, &identity.User{ID: name, Name: name, Role: role, Practice: practice, FHIRUser: fhirUser})
 }
 
+// usedTOTPSteps: a TOTP secret → the last time step a sign-in used. The
+// server refuses a code at or before the last step used (no replay), so a
+// second sign-in within the same 30 s uses the next step (accepted within
+// the server's skew of one step) or waits for time to reach it.
+var usedTOTPSteps sync.Map
+
+func unusedTOTPStep(secret string) int64 {
+	step := identity.TOTPStep(time.Now())
+	if last, ok := usedTOTPSteps.Load(secret); ok && step <= last.(int64) {
+		step = last.(int64) + 1
+	}
+	for step > identity.TOTPStep(time.Now())+1 {
+		time.Sleep(time.Second)
+	}
+	usedTOTPSteps.Store(secret, step)
+	return step
+}
+
 // SignIn signs in through the sign-in pages, from the keyboard, and
 // waits for the page signing in leads to.
 func (b *Browser) SignIn(base string, a Account) {
@@ -145,7 +164,7 @@ func (b *Browser) SignIn(base string, a Account) {
 		chromedp.SendKeys(chromedp.ID("username"), a.Username),
 		chromedp.SendKeys(chromedp.ID("password"), a.Password+kb.Enter))
 	if a.TOTPSecret != "" {
-		code, err := identity.TOTPCode(a.TOTPSecret, identity.TOTPStep(time.Now()))
+		code, err := identity.TOTPCode(a.TOTPSecret, unusedTOTPStep(a.TOTPSecret))
 		if err != nil {
 			b.t.Fatal(err)
 		}
