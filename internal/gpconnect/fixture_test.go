@@ -320,3 +320,30 @@ func forEachStore(t *testing.T, test func(*testing.T, func(testing.TB) store.Sto
 		t.Run(o.Name, func(t *testing.T) { test(t, o.Open) })
 	}
 }
+
+// seedStoppedRepeat records a repeat (rep1) as the workspace does:
+// prescribed by PractitionerRole role-gp1, issued twice 28 days apart
+// from 60 days ago, then stopped with reason. It returns the prescriber
+// and the prescription, for the entries a test adds around it, and when
+// it was first issued.
+func (f *fixture) seedStoppedRepeat(t *testing.T, name, unit, reason string) (clinical.Prescriber, clinical.Prescription, time.Time) {
+	t.Helper()
+	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
+		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
+	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
+	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: name, Unit: unit},
+		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
+	first := f.now.AddDate(0, 0, -60)
+	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
+	auth["id"] = "rep1"
+	f.put(auth)
+	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
+		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
+		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
+		f.put(issue)
+		auth = asJSON(t, clinical.Issued(auth, when))
+		f.put(auth)
+	}
+	f.put(asJSON(t, clinical.StopMedication(auth, reason)))
+	return gp, rx, first
+}

@@ -367,23 +367,7 @@ func TestCareRecordDissentRoundTrip(t *testing.T) {
 // medicine says it was prescribed elsewhere.
 func TestCareRecordMedication(t *testing.T) {
 	f := newFixture(t, storetest.OpenSQLite)
-	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
-		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
-	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
-	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: "Ramipril 5mg capsules", Unit: "capsule"},
-		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
-	first := f.now.AddDate(0, 0, -60)
-	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
-	auth["id"] = "rep1"
-	f.put(auth)
-	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
-		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
-		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
-		f.put(issue)
-		auth = asJSON(t, clinical.Issued(auth, when))
-		f.put(auth)
-	}
-	f.put(asJSON(t, clinical.StopMedication(auth, "Dry cough")))
+	gp, rx, first := f.seedStoppedRepeat(t, "Ramipril 5mg capsules", "capsule", "Dry cough")
 	acute := rx
 	acute.Medicine, acute.Course, acute.Issues, acute.Dose = clinical.Medicine{Code: "323509004", Name: "Amoxicillin 500mg capsules", Unit: "capsule"}, "acute", "", "one three times a day"
 	a := asJSON(t, acute.Authorisation("rich", gp.Ref, 0, nil, f.now.AddDate(0, -1, 0)))

@@ -398,23 +398,7 @@ func TestStructuredRecordMedication(t *testing.T) { forEachStore(t, testStructur
 
 func testStructuredRecordMedication(t *testing.T, open func(testing.TB) store.Store) {
 	f := newFixture(t, open)
-	f.put(fhir.Resource{"resourceType": "PractitionerRole", "id": "role-gp1", "active": true,
-		"practitioner": ref("Practitioner/gp1"), "organization": ref("Organization/org1")})
-	gp := clinical.Prescriber{Ref: clinical.Ref{Reference: "PractitionerRole/role-gp1", Display: "Dr Gp"}}
-	rx := clinical.Prescription{Medicine: clinical.Medicine{Code: "319283006", Name: "Amlodipine 5mg tablets", Unit: "tablet"},
-		Dose: "one daily", Quantity: "28", Days: "28", Course: "repeat", Issues: "6"}
-	first := f.now.AddDate(0, 0, -60)
-	auth := asJSON(t, rx.Authorisation("rich", gp.Ref, 0, nil, first))
-	auth["id"] = "rep1"
-	f.put(auth)
-	for i, when := range []time.Time{first, first.AddDate(0, 0, 28)} {
-		issue := asJSON(t, clinical.IssueBy(auth, "MedicationRequest/rep1", gp, when))
-		issue["id"] = []string{"rep1-issue1", "rep1-issue2"}[i]
-		f.put(issue)
-		auth = asJSON(t, clinical.Issued(auth, when))
-		f.put(auth)
-	}
-	f.put(asJSON(t, clinical.StopMedication(auth, "Ankle swelling")))
+	gp, rx, first := f.seedStoppedRepeat(t, "Amlodipine 5mg tablets", "tablet", "Ankle swelling")
 	// A repeat reauthorised: the old authorisation (issued long ago) is
 	// completed, the new one names it as its prior prescription.
 	old := asJSON(t, rx.Authorisation("rich", gp.Ref, 1, nil, f.now.AddDate(-1, 0, 0)))
