@@ -62,7 +62,7 @@ func issueTwentyRepeats(b *testing.B, s *testbrowser.Stack) {
 			// duplicate): made-up codes, which the checks compare by code.
 			m := clinical.Medicine{Code: fmt.Sprintf("99%07d", k), Name: fmt.Sprintf("Test product %d tablets", k), VTM: fmt.Sprint("Test ", k), Unit: "tablet", MaxPerDay: 4}
 			p := clinical.Prescription{Medicine: m, Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "6",
-				Review: time.Now().AddDate(0, 6, 0).Format("2006-01-02")}
+				Review: time.Now().In(clinical.London).AddDate(0, 6, 0).Format("2006-01-02")}
 			raw, _ := json.Marshal(p.Authorisation(patient, clinical.Ref{Display: "Dr A"}, 0, nil, time.Now()))
 			res, err := fhir.Unmarshal(raw) // numbers as the store's
 			if err != nil {

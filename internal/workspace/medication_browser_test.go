@@ -112,7 +112,7 @@ func TestBrowserPrescribing(t *testing.T) {
 	b.ClickAndLoad("#prescribe")
 	b.Do(chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "omepra"))
 	rxFind(t, b, "medicine")
-	review := time.Now().AddDate(0, 6, 0)
+	review := time.Now().In(clinical.London).AddDate(0, 6, 0)
 	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule once a day"),
 		chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"),
 		chromedp.Click(chromedp.ID("course-repeat")), chromedp.SendKeys(chromedp.ID("issues"), "3"),
@@ -326,7 +326,7 @@ func medicationRoles(t *testing.T, s *testbrowser.Stack) {
 	// override if the demo gave some).
 	form := url.Values{"patient": {patient}, "medicine-pick": {"317335000|Omeprazole 20mg gastro-resistant capsules"}, "dose": {"One capsule once a day"},
 		"quantity": {"28"}, "days": {"28"}, "course": {"repeat"}, "issues": {"2"}}
-	review := time.Now().AddDate(0, 3, 0)
+	review := time.Now().In(clinical.London).AddDate(0, 3, 0)
 	form.Set("review-day", fmt.Sprint(review.Day()))
 	form.Set("review-month", fmt.Sprint(int(review.Month())))
 	form.Set("review-year", fmt.Sprint(review.Year()))

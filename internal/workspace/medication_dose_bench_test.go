@@ -26,7 +26,7 @@ func BenchmarkDoseForm(b *testing.B) {
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleGP, Practice: practice.OrganizationID, Scopes: auth.ScopesOf(auth.RoleGP)})
 	gp := staffSession(b, s, "gp@dosebench", auth.RoleGP, practice.OrganizationID, "Practitioner/"+practice.Clinicians[0].ID)
 	p := clinical.Prescription{Medicine: clinical.Medicine{Code: "321949006", Name: "Sertraline 50mg tablets", Unit: "tablet", MaxPerDay: 4},
-		Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "13", Review: time.Now().AddDate(0, 6, 0).Format("2006-01-02")}
+		Dose: "One tablet once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "13", Review: time.Now().In(clinical.London).AddDate(0, 6, 0).Format("2006-01-02")}
 	out, err := s.Service.Create(ctx, "MedicationRequest", storedForm(b, p.Authorisation(patient, clinical.Ref{Display: "Dr A"}, 0, nil, time.Now())), "")
 	if err != nil {
 		b.Fatal(err)

@@ -105,7 +105,7 @@ func TestBrowserDoseAndReview(t *testing.T) {
 		t.Errorf("empty review: %q", got)
 	}
 	b.Axe("review refused")
-	next := time.Now().AddDate(0, 5, 0)
+	next := time.Now().In(clinical.London).AddDate(0, 5, 0)
 	b.Do(chromedp.Click(chromedp.ID("scope-chosen")), chromedp.WaitVisible(chromedp.ID("med")), chromedp.Click(chromedp.ID("med")),
 		chromedp.SendKeys(chromedp.ID("outcome"), "Continue at 200 mg; review mood in 5 months"),
 		chromedp.SendKeys(chromedp.ID("next-day"), fmt.Sprint(next.Day())), chromedp.SendKeys(chromedp.ID("next-month"), fmt.Sprint(int(next.Month()))),

@@ -34,7 +34,7 @@ func TestMedicationDoseAndReview(t *testing.T) {
 func authoriseRepeat(t *testing.T, s *testbrowser.Stack, gp *medSession, ctx context.Context, patient, pick, dose string) fhir.Resource {
 	t.Helper()
 	path := "/workspace/patients/" + patient + "/medication"
-	review := time.Now().AddDate(0, 3, 0)
+	review := time.Now().In(clinical.London).AddDate(0, 3, 0)
 	form := url.Values{"patient": {patient}, "medicine-pick": {pick}, "dose": {dose}, "quantity": {"56"}, "days": {"28"}, "course": {"repeat"}, "issues": {"6"},
 		"review-day": {fmt.Sprint(review.Day())}, "review-month": {fmt.Sprint(int(review.Month()))}, "review-year": {fmt.Sprint(review.Year())}}
 	status, loc, body := gp.do(t, path+"/new", form)
@@ -214,7 +214,7 @@ func medicationDoseAndReview(t *testing.T, s *testbrowser.Stack) {
 	}
 	b = read(a.ID())
 	other = read(other.ID())
-	today, next := time.Now().In(clinical.London), time.Now().AddDate(0, 6, 0).In(clinical.London)
+	today, next := time.Now().In(clinical.London), time.Now().In(clinical.London).AddDate(0, 6, 0).In(clinical.London)
 	review := url.Values{"patient": {patient}, "scope": {"chosen"}, "med": {a.ID()}, "outcome": {""},
 		"date-day": {fmt.Sprint(today.Day())}, "date-month": {fmt.Sprint(int(today.Month()))}, "date-year": {fmt.Sprint(today.Year())},
 		"next-day": {fmt.Sprint(next.Day())}, "next-month": {fmt.Sprint(int(next.Month()))}, "next-year": {fmt.Sprint(next.Year())},

@@ -40,7 +40,7 @@ func prescriptionQueue(b *testing.B, s *testbrowser.Stack) {
 	omeprazole, _ := clinical.MedicineByCode("317335000")
 	for i, patient := range practice.Patients {
 		p := clinical.Prescription{Medicine: omeprazole, Dose: "One capsule once a day", Quantity: "28", Days: "28", Course: "repeat", Issues: "6",
-			Review: time.Now().AddDate(0, 6, 0).Format("2006-01-02")}
+			Review: time.Now().In(clinical.London).AddDate(0, 6, 0).Format("2006-01-02")}
 		raw, _ := json.Marshal(p.Authorisation(patient, clinical.Ref{Display: "Dr A"}, 0, nil, time.Now()))
 		res, err := fhir.Unmarshal(raw)
 		if err != nil {

@@ -98,7 +98,7 @@ func TestBrowserTasks(t *testing.T) {
 	}
 	b.Axe("new task with errors")
 	b.Shot("task-new-errors")
-	tomorrow := time.Now().AddDate(0, 0, 1)
+	tomorrow := time.Now().In(clinical.London).AddDate(0, 0, 1)
 	b.Do(chromedp.SendKeys(chromedp.ID("description"), "Book a routine appointment to discuss the blood test"),
 		chromedp.SetValue(chromedp.ID("assignee"), "Group/"+wp.teamID),
 		chromedp.Click(chromedp.ID("priority-urgent")),
