@@ -45,6 +45,10 @@ type SafetyInput struct {
 	// (MedicineCodes) before the checks; a code it could not resolve is
 	// compared by code and the built-in list.
 	Known map[string]Medicine
+	// Results are the patient's recent Observations, read by the caller
+	// only when the medicine is a high-risk drug (MonitoringTestsOf): the
+	// monitoring warning names the latest of each test it needs.
+	Results []fhir.Resource
 }
 
 // Interactions finds interactions between a medicine and the patient's
@@ -229,7 +233,11 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 		out = append(out, ix.Find(m, current)...)
 	}
 	if kb, ok := ix.(KnowledgeBase); ok {
-		out = append(out, kb.Monitoring(m)...)
+		ws := kb.Monitoring(m)
+		if mt, ok := kb.(MonitoringTester); ok {
+			ws = withLatestResults(ws, mt.MonitoringTests(m), in.Results, in.Now)
+		}
+		out = append(out, ws...)
 	}
 	slices.SortStableFunc(out, func(a, b Warning) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 	return out
@@ -314,11 +322,7 @@ func CheckOverrideReason(reason string) string {
 // since, a new interacting medicine, a pregnancy. The authorisation and
 // its own issues are not duplicates of it.
 func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix Interactions) []Warning {
-	m, ok := medicineOf(auth, in.Known)
-	if !ok {
-		m = Medicine{Name: conceptText(auth["medicationCodeableConcept"]), Code: conceptCode(auth["medicationCodeableConcept"])}
-	}
-	in.Medicine, in.Dose = m, dosageText(auth)
+	in.Medicine, in.Dose = MedicineOfRequest(auth, in.Known), dosageText(auth)
 	if dr := mapOf(auth["dispenseRequest"]); dr != nil {
 		in.Quantity = intOf(mapOf(dr["quantity"])["value"])
 		in.Days = intOf(mapOf(dr["expectedSupplyDuration"])["value"])
@@ -335,6 +339,17 @@ func IssueWarnings(in SafetyInput, auth fhir.Resource, overridden []string, ix I
 	}
 	slices.SortStableFunc(out, func(a, b Warning) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 	return out
+}
+
+// MedicineOfRequest is the medicine of an authorisation or issue, as
+// dm+d describes it (known, by code) or else as the built-in list or
+// the record's words do.
+func MedicineOfRequest(req fhir.Resource, known map[string]Medicine) Medicine {
+	m, ok := medicineOf(req, known)
+	if !ok {
+		m = Medicine{Name: conceptText(req["medicationCodeableConcept"]), Code: conceptCode(req["medicationCodeableConcept"])}
+	}
+	return m
 }
 
 // earlyIssue warns of a repeat issued before the last issue's supply is

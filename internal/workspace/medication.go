@@ -256,6 +256,31 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 	return in, nil
 }
 
+// monitoringResults are the patient's results of the last two years
+// (the newest 200), read only when one of the medicines is a high-risk
+// drug whose tests the monitoring warning reads (clinical.MonitoringTestsOf):
+// the checks of every other prescription read nothing more. Results are
+// found by name as well as by LOINC (a laboratory's may carry a local
+// code), so the search is not narrowed by code. A role that may not
+// read Observations gets none, and the warning says no result is
+// recorded: it is raised, never lowered, by what cannot be read.
+func (ws *Workspace) monitoringResults(ctx context.Context, patientID string, ms ...clinical.Medicine) ([]fhir.Resource, error) {
+	if len(clinical.MonitoringTestsOf(ws.interactions(), ms...)) == 0 {
+		return nil, nil
+	}
+	since := ws.opts.Now().AddDate(-2, 0, 0).In(clinical.London).Format("2006-01-02")
+	res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "Observation", Params: url.Values{
+		"patient": {patientID}, "date": {"ge" + since}, "_sort": {"-date"}, "_count": {"200"}}})
+	var fe *fhir.Error
+	if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return searchMatches(res.Resource), nil
+}
+
 // allMedicationEntries reads every one of the patient's resources of a
 // type as the user, following the search's pages: a patient with years
 // of issues has more than one page, and a medicine left off the last

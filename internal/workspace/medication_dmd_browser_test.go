@@ -1,13 +1,16 @@
 package workspace_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/terminology/dmdtest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
@@ -110,13 +113,28 @@ func TestBrowserPrescribingDMD(t *testing.T) {
 	}
 	b.Axe("Schedule 3 repeat refused")
 
-	// Lithium as a generic: warned to prescribe the brand.
+	// Lithium as a generic: warned to prescribe the brand, and the
+	// monitoring warning reads the latest lithium level (a laboratory's,
+	// by LOINC) and raises itself to high for the renal and thyroid
+	// function never done.
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "test", Role: auth.RoleGP, Practice: practice.OrganizationID, Scopes: auth.ScopesOf(auth.RoleGP)})
+	taken := time.Now().AddDate(0, 0, -20)
+	if _, err := s.Service.Create(ctx, "Observation", fhir.Resource{"resourceType": "Observation", "status": "final",
+		"code":    map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "14334-7"}}, "text": "Serum lithium"},
+		"subject": map[string]any{"reference": "Patient/" + patient}, "effectiveDateTime": taken.Format(time.RFC3339),
+		"valueQuantity": map[string]any{"value": 0.65, "unit": "mmol/L"}}, ""); err != nil {
+		t.Fatal(err)
+	}
 	b.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "lithium"))
 	rxFind(t, b, "medicine")
 	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One tablet at night"), chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"))
 	rxSubmit(t, b, "#check")
 	if got := b.Text("#warning-list"); !strings.Contains(got, "Prescribe the brand the patient takes") || !strings.Contains(got, "High-risk drug: Lithium needs its serum level") {
 		t.Errorf("lithium as a generic: %q", got)
+	}
+	if got := b.Text("#warning-list"); !strings.Contains(got, "Latest lithium level: 0.65 mmol/L on "+taken.In(clinical.London).Format("02-Jan-2006")) ||
+		!strings.Contains(got, "No renal function (creatinine, eGFR) result is recorded") {
+		t.Errorf("lithium's monitoring results: %q", got)
 	}
 	b.Axe("brand warning")
 	b.Shot("dmd-brand-warning")

@@ -322,6 +322,10 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	in.Medicine, in.Dose = rx.Medicine, rx.Dose
+	if in.Results, err = ws.monitoringResults(r.Context(), p.Banner.ID, rx.Medicine); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	if old != nil {
 		in.Medications = clinical.WithoutCourse(in.Medications, rx.Prior) // not a duplicate of itself
 	}

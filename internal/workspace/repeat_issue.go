@@ -88,6 +88,13 @@ func (ws *Workspace) checkRepeats(ctx context.Context, patient clinical.Banner, 
 	if err != nil {
 		return nil, err
 	}
+	var todo []clinical.Medicine
+	for _, t := range c.todo {
+		todo = append(todo, clinical.MedicineOfRequest(t.auth, in.Known))
+	}
+	if in.Results, err = ws.monitoringResults(ctx, patient.ID, todo...); err != nil {
+		return nil, err
+	}
 	c.warnings = make([][]clinical.Warning, len(c.todo))
 	for i, t := range c.todo {
 		c.warnings[i] = clinical.IssueWarnings(in, t.auth, ws.overridden(ctx, t.auth), ws.interactions())
