@@ -112,6 +112,10 @@ func TestBrowserPrescribing(t *testing.T) {
 	b.ClickAndLoad("#prescribe")
 	b.Do(chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "omepra"))
 	rxFind(t, b, "medicine")
+	// Common doses for capsules are offered as the dose is typed.
+	if got := b.Eval(`document.getElementById('dose').list.id + ': ' + [...document.querySelectorAll('#dose-common option')].map(o => o.value).join('; ')`); !strings.HasPrefix(got, "dose-common: One capsule once a day; One capsule twice a day") {
+		t.Errorf("common doses: %q", got)
+	}
 	review := time.Now().In(clinical.London).AddDate(0, 6, 0)
 	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule once a day"),
 		chromedp.SendKeys(chromedp.ID("quantity"), "28"), chromedp.SendKeys(chromedp.ID("days"), "28"),

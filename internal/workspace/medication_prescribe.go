@@ -121,6 +121,20 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 	return p, who, true
 }
 
+// CommonDoses are the doses the form offers as the prescriber types:
+// for the chosen medicine, else for those the drug search found
+// (clinical.CommonDoses, by the product's form).
+func (p *prescribePage) CommonDoses() []string {
+	if p.Medicine.Chosen.Display != "" {
+		return clinical.CommonDoses(p.Medicine.Chosen.Display)
+	}
+	var names []string
+	for _, c := range p.Medicine.Picks {
+		names = append(names, c.Display)
+	}
+	return clinical.CommonDoses(names...)
+}
+
 func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *visit) {
 	p, _, ok := ws.prescribeBase(w, r, v)
 	if !ok {
