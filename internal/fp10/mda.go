@@ -150,16 +150,18 @@ func RenderMDA(f clinical.FP10) ([]byte, error) {
 	}
 	for _, c := range f.Instalments.Collections {
 		if w := cellWidth() - 2; pdf.Width(font, cellSize, c.Amount) > w || pdf.Width(font, cellSize, c.Date) > w {
-			return nil, &Unfit{"a collection's amount (" + c.Amount + ") is too wide for its cell in the dates of dispensing."}
+			return nil, &Unfit{"a collection's amount is too wide for its cell in the dates of dispensing."}
 		}
 	}
 
 	doc := pdf.New(clinical.FormFP10MDA + " prescription")
 	p := doc.AddPage(MDASheetWidth, MDASheetHeight)
-	cut := patientAt(p, f.Patient, MDAAgeBox, MDABirthBox, MDAPatientBox, MDAFormWidth-5)
-	cut = append(cut, prescriberAt(p, f, MDAPrescriberBox, MDACodesBox)...)
-	if len(cut) > 0 {
-		return nil, &Unfit{fmt.Sprintf("%q is too long for its box (a name or address is never wrapped).", cut[0])}
+	// The reasons name the box, not the text: they are audited.
+	if cut := patientAt(p, f.Patient, MDAAgeBox, MDABirthBox, MDAPatientBox, MDAFormWidth-5); len(cut) > 0 {
+		return nil, &Unfit{"a line of the patient's name or address is too long for its box (a name or address is never wrapped)."}
+	}
+	if cut := prescriberAt(p, f, MDAPrescriberBox, MDACodesBox); len(cut) > 0 {
+		return nil, &Unfit{"a line of the prescriber's or the practice's name or address is too long for its box (never wrapped)."}
 	}
 	if f.Days > 0 {
 		p.TextCentre(font, textSize, MDADaysBox.X+MDADaysBox.W-8, MDADaysBox.Y+6.5, strconv.Itoa(f.Days))

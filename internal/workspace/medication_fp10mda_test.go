@@ -26,7 +26,8 @@ import (
 // day for 14 days from tomorrow, supervised); its print is the
 // FP10MDA-SS: an A4 form whose instalment box, dates of dispensing and
 // item box hold the schedule, the total in words and figures and the
-// drug, audited as an FP10MDA-SS print. The alignment print offers the
+// drug, audited as an FP10MDA-SS print; a patient's name too long for its
+// box is refused with the reason (409), audited. The alignment print offers the
 // FP10MDA-SS's boxes; an unknown form is not found.
 func TestFP10MDAPrint(t *testing.T) {
 	s := testbrowser.NewStack(t)
@@ -130,6 +131,30 @@ func TestFP10MDAPrint(t *testing.T) {
 		}
 		if trail, _ := json.Marshal(events.Resource); !strings.Contains(string(trail), "FP10MDA-SS printed: prescription "+clinical.PrescriptionIDOf(issue)) {
 			t.Error("the FP10MDA-SS print is not in the audit trail")
+		}
+	}
+
+	// A name too long for the patient's box (never wrapped): refused with
+	// the reason, not cut, and audited.
+	pt, err := s.Service.Read(ctx, "Patient", patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptRes, _ := fhir.Unmarshal(pt.Version.Body)
+	ptRes["name"] = []any{map[string]any{"use": "official", "family": "Featherstonehaugh-Cholmondeley-Worthington",
+		"given": []any{"Alexandrina", "Georgiana", "Wilhelmina"}, "prefix": []any{"Miss"}}}
+	if _, err := s.Service.Update(ctx, "Patient", patient, ptRes, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := gp.do(t, path+"/issues/"+issue.ID()+"/fp10ss", nil); status != http.StatusConflict || !strings.Contains(body, "does not fit the FP10MDA-SS") ||
+		!strings.Contains(body, "name or address is too long for its box") {
+		t.Errorf("a name too long for the FP10MDA-SS: %d", status)
+	}
+	if s.Trail != nil {
+		s.Trail.Flush()
+		events, _ := s.Service.Search(ctx, service.SearchRequest{Type: "AuditEvent", Params: url.Values{"patient": {patient}, "_count": {"500"}}})
+		if trail, _ := json.Marshal(events.Resource); !strings.Contains(string(trail), "FP10MDA-SS refused") {
+			t.Error("the refused FP10MDA-SS print is not in the audit trail")
 		}
 	}
 
