@@ -63,7 +63,7 @@ func fp10Instalments(issue fhir.Resource) *FP10Instalments {
 	amount, _ := strconv.Atoi(in.Amount)
 	out := &FP10Instalments{Count: days, Supervised: in.Supervised == "yes",
 		Amount: fmt.Sprintf("%d (%s) %s", amount, NumberWords(amount), unit)}
-	out.Interval = "Daily: one instalment each day"
+	out.Interval = "Daily, one instalment each day"
 	if in.Interval == "days" {
 		var names []string
 		for _, d := range in.Days {
