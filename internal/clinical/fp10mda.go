@@ -3,6 +3,7 @@ package clinical
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
@@ -61,8 +62,10 @@ func fp10Instalments(issue fhir.Resource) *FP10Instalments {
 	unit := str(mapOf(dr["quantity"]), "unit")
 	days := intOf(mapOf(dr["expectedSupplyDuration"])["value"])
 	amount, _ := strconv.Atoi(in.Amount)
+	// "60 (sixty) ml", "2 (two) tablets": the unit as the quantity has it.
+	_, units, _ := strings.Cut(supplyText(amount, unit), " ")
 	out := &FP10Instalments{Count: days, Supervised: in.Supervised == "yes",
-		Amount: fmt.Sprintf("%d (%s) %s", amount, NumberWords(amount), unit)}
+		Amount: strings.TrimSpace(fmt.Sprintf("%d (%s) %s", amount, NumberWords(amount), units))}
 	out.Interval = "Daily, one instalment each day"
 	if in.Interval == "days" {
 		var names []string

@@ -54,6 +54,13 @@ func TestFP10OfInstalments(t *testing.T) {
 		t.Errorf("daily, unsupervised: %+v", d.Instalments)
 	}
 
+	bup := instalmentRx()
+	bup.Medicine, bup.Quantity, bup.Instalments.Amount, bup.Instalments.Interval = buprenorphine, "28", "2", "daily"
+	if b, _ := FP10Of(EPSReady(IssueBy(bup.Authorisation("pt", by.Ref, 1, nil, rxNow), "urn:uuid:a", by, rxNow), "A7F3C2-Y12345-9B1E4K", nil), fp10Patient8(), testPractice); b.Instalments == nil ||
+		b.Instalments.Amount != "2 (two) tablets" || b.Instalments.Collections[0].Amount != "2 tablets" {
+		t.Errorf("buprenorphine's instalments: %+v", b.Instalments)
+	}
+
 	acute := Prescription{Medicine: med(amoxicillin), Dose: "One capsule three times a day", Quantity: "15", Days: "5", Course: "acute"}.Authorisation("pt", by.Ref, 1, nil, rxNow)
 	if a, _ := FP10Of(EPSReady(IssueBy(acute, "urn:uuid:a", by, rxNow), "A7F3C2-Y12345-9B1E4K", nil), fp10Patient8(), testPractice); a.Form != FormFP10SS || a.Instalments != nil {
 		t.Errorf("an acute: form %q, instalments %+v", a.Form, a.Instalments)
