@@ -17,8 +17,8 @@ import (
 
 // FP10 is one prescription as the FP10SS prints it.
 type FP10 struct {
-	// Form is the form to print on: "FP10SS", or "FP10MDA-SS" (blue) for
-	// an instalment prescription.
+	// Form is the form to print on: FormFP10SS, or FormFP10MDA (blue)
+	// for an instalment prescription.
 	Form string
 	// PrescriptionID is the EPS prescription id with its check
 	// character: printed, and as a Code 128 barcode.
@@ -34,6 +34,9 @@ type FP10 struct {
 	Practice    FP10Practice
 	// Date is the issue's date, dd/mm/yyyy.
 	Date string
+	// Instalments is an instalment prescription's schedule (FormFP10MDA
+	// only), nil otherwise.
+	Instalments *FP10Instalments
 }
 
 // FP10Patient is the patient's box (and the age and date of birth).
@@ -132,10 +135,11 @@ func FP10Of(issue, patient, practice fhir.Resource) (FP10, string) {
 	if tok.Batch > 0 {
 		f.Description = "Repeat dispensing: batch of " + strconv.Itoa(tok.Batch) + " issues"
 	}
-	f.Form = "FP10SS"
-	if len(tok.Instalments) > 0 {
-		f.Form, f.Description = "FP10MDA-SS", "Instalment prescription"
-		item.Directions = append(item.Directions, tok.Instalments...)
+	f.Form = FormFP10SS
+	if in := fp10Instalments(issue); in != nil {
+		// The FP10MDA-SS prints the schedule in its own box, not as the
+		// item's directions.
+		f.Form, f.Instalments = FormFP10MDA, in
 	}
 	f.Items = []FP10Item{item}
 	return f, ""

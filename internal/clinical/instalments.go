@@ -10,8 +10,8 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
-// Instalment dispensing (E00098): a Schedule 2 or 3 controlled drug used
-// in treating addiction (methadone, buprenorphine) prescribed as one
+// Instalment dispensing (E00098): a controlled drug used in treating
+// addiction (methadone, buprenorphine, diazepam) prescribed as one
 // prescription whose total the pharmacy hands over in instalments (the
 // blue FP10MDA in England): the amount of each day's instalment, on
 // which days the patient collects (every day, or the days the pharmacy
@@ -33,8 +33,32 @@ const InstalmentCourse = "instalments"
 // prescriptions as not issued through EPS).
 const InstalmentURL = "https://gpcloud.dev/fhir/StructureDefinition/instalment-dispensing"
 
-// MaxInstalmentDays is the longest an instalment prescription may run.
+// MaxInstalmentDays is the longest an instalment prescription may run:
+// an FP10MDA provides at most 14 days' supply (NHSBSA knowledge base,
+// "What drugs and how many days supply can be prescribed on an FP10 MDA
+// form in England?"; the Misuse of Drugs Regulations 2001, reg 15,
+// require the instalments' amount and interval to be given).
 const MaxInstalmentDays = 14
+
+// InstalmentAllowed reports a medicine that may be dispensed in
+// instalments on an FP10MDA in England. The NHSBSA allows only Schedule 2
+// controlled drugs, buprenorphine (with or without naloxone, Schedule 3)
+// and diazepam (Schedule 4), besides diluents and water for injection,
+// which a GP does not prescribe alone: so not every Schedule 3 drug
+// (pregabalin, temazepam are refused). Buprenorphine and diazepam are
+// known by dm+d's moiety (VTM), or the name when there is none.
+// (dm+d's FP10_MDA flag says the same per pack; the loader keeps it on
+// the AMPP but does not carry it to the VMP yet.)
+func InstalmentAllowed(m Medicine) bool {
+	if m.Schedule == 2 {
+		return true
+	}
+	moiety := strings.ToLower(m.Moiety)
+	if moiety == "" {
+		moiety = strings.ToLower(m.Name)
+	}
+	return (m.Schedule == 3 && strings.HasPrefix(moiety, "buprenorphine")) || (m.Schedule == 4 && strings.HasPrefix(moiety, "diazepam"))
+}
 
 // Weekdays are the collection days' keys, Monday first, with their names.
 var Weekdays = []Choice{{Key: "mon", Label: "Monday"}, {Key: "tue", Label: "Tuesday"}, {Key: "wed", Label: "Wednesday"},
@@ -62,7 +86,7 @@ type Instalments struct {
 }
 
 // checkInstalments adds the instalment prescription's errors to errs:
-// a Schedule 2 or 3 drug, at most 14 days, a whole amount, the total the
+// a drug the FP10MDA may carry (InstalmentAllowed), at most 14 days, a whole amount, the total the
 // days times the amount, the collection days (the first day among them),
 // a start from today to 28 days ahead (a Schedule 2 or 3 prescription is
 // valid 28 days), and supervised consumption answered.
@@ -71,8 +95,8 @@ func (p Prescription) checkInstalments(errs map[string]string, now time.Time) {
 	if p.Delayed {
 		errs["delayed"] = "A delayed prescription is an acute: select Acute, or clear Delayed"
 	}
-	if p.Medicine.Code != "" && p.Medicine.Schedule != 2 && p.Medicine.Schedule != 3 {
-		errs["course"] = "Instalment dispensing is for Schedule 2 and 3 controlled drugs used in treating addiction, such as methadone or buprenorphine"
+	if p.Medicine.Code != "" && !InstalmentAllowed(p.Medicine) {
+		errs["course"] = "Instalment dispensing (FP10MDA) is only for Schedule 2 controlled drugs (such as methadone), buprenorphine and diazepam"
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(p.Days))
 	if err == nil && (days < 1 || days > MaxInstalmentDays) {

@@ -11,6 +11,11 @@ var (
 	methadone     = Medicine{Code: "90171999999104", Name: "Methadone 1mg/ml oral solution sugar free", Unit: "ml", Schedule: 2}
 	buprenorphine = Medicine{Code: "90181999999101", Name: "Buprenorphine 2mg sublingual tablets", Unit: "tablet", Schedule: 3}
 	diazepam      = Medicine{Code: "90081999999102", Name: "Diazepam 2mg tablets", Unit: "tablet", Schedule: 4}
+	// Made-up codes: the rule goes by the schedule and the moiety.
+	buprenorphineNaloxone = Medicine{Code: "1", Name: "Suboxone 2mg/0.5mg sublingual tablets", Moiety: "Buprenorphine + Naloxone", Unit: "tablet", Schedule: 3}
+	pregabalin            = Medicine{Code: "2", Name: "Pregabalin 75mg capsules", Moiety: "Pregabalin", Unit: "capsule", Schedule: 3}
+	temazepam             = Medicine{Code: "3", Name: "Temazepam 10mg tablets", Moiety: "Temazepam", Unit: "tablet", Schedule: 3}
+	lorazepam             = Medicine{Code: "4", Name: "Lorazepam 1mg tablets", Moiety: "Lorazepam", Unit: "tablet", Schedule: 4}
 )
 
 // instalmentRx is a valid instalment prescription: 60 ml of methadone a
@@ -31,23 +36,31 @@ func TestInstalmentCheck(t *testing.T) {
 		"daily buprenorphine": {func(p *Prescription) {
 			p.Medicine, p.Quantity, p.Instalments.Amount, p.Instalments.Interval = buprenorphine, "28", "2", "daily"
 		}, "", ""},
-		"starts today":          {func(p *Prescription) { p.Instalments.Start, p.Instalments.Days = "2026-06-10", []string{"wed"} }, "", ""},
-		"schedule 4":            {func(p *Prescription) { p.Medicine = diazepam }, "course", "Schedule 2 and 3"},
-		"not a controlled drug": {func(p *Prescription) { p.Medicine = med(amoxicillin) }, "course", "Schedule 2 and 3"},
-		"15 days":               {func(p *Prescription) { p.Days, p.Quantity = "15", "900" }, "days", "1 to 14 days"},
-		"total not days×amount": {func(p *Prescription) { p.Quantity = "800" }, "quantity", "14 days of 60 is 840"},
-		"no amount":             {func(p *Prescription) { p.Instalments.Amount = "" }, "instalment-amount", "each day's instalment"},
-		"fractional amount":     {func(p *Prescription) { p.Instalments.Amount = "2.5" }, "instalment-amount", "whole number"},
-		"no interval":           {func(p *Prescription) { p.Instalments.Interval = "" }, "instalment-interval", "when the patient collects"},
-		"no collection days":    {func(p *Prescription) { p.Instalments.Days = nil }, "instalment-days", "Choose the days"},
-		"unknown day":           {func(p *Prescription) { p.Instalments.Days = []string{"fri", "xyz"} }, "instalment-days", "from the list"},
-		"first day closed":      {func(p *Prescription) { p.Instalments.Days = []string{"mon", "tue"} }, "instalment-days", "Friday"},
-		"no start":              {func(p *Prescription) { p.Instalments.Start = "" }, "instalment-start", "date of the first"},
-		"start in the past":     {func(p *Prescription) { p.Instalments.Start = "2026-06-09" }, "instalment-start", "past"},
-		"start after 28 days":   {func(p *Prescription) { p.Instalments.Start = "2026-07-09" }, "instalment-start", "28 days"},
-		"supervision not said":  {func(p *Prescription) { p.Instalments.Supervised = "" }, "instalment-supervised", "supervision"},
-		"delayed":               {func(p *Prescription) { p.Delayed = true }, "delayed", "acute"},
-		"as directed":           {func(p *Prescription) { p.Dose = "As directed" }, "dose", "as directed"},
+		"starts today": {func(p *Prescription) { p.Instalments.Start, p.Instalments.Days = "2026-06-10", []string{"wed"} }, "", ""},
+		"diazepam (schedule 4)": {func(p *Prescription) {
+			p.Medicine, p.Dose, p.Quantity, p.Instalments.Amount = diazepam, "Take two tablets once a day", "56", "4"
+		}, "", ""},
+		"buprenorphine by its moiety": {func(p *Prescription) {
+			p.Medicine, p.Quantity, p.Instalments.Amount = buprenorphineNaloxone, "28", "2"
+		}, "", ""},
+		"pregabalin (schedule 3)": {func(p *Prescription) { p.Medicine = pregabalin }, "course", "only for Schedule 2"},
+		"temazepam (schedule 3)":  {func(p *Prescription) { p.Medicine = temazepam }, "course", "only for Schedule 2"},
+		"other schedule 4":        {func(p *Prescription) { p.Medicine = lorazepam }, "course", "only for Schedule 2"},
+		"not a controlled drug":   {func(p *Prescription) { p.Medicine = med(amoxicillin) }, "course", "only for Schedule 2"},
+		"15 days":                 {func(p *Prescription) { p.Days, p.Quantity = "15", "900" }, "days", "1 to 14 days"},
+		"total not days×amount":   {func(p *Prescription) { p.Quantity = "800" }, "quantity", "14 days of 60 is 840"},
+		"no amount":               {func(p *Prescription) { p.Instalments.Amount = "" }, "instalment-amount", "each day's instalment"},
+		"fractional amount":       {func(p *Prescription) { p.Instalments.Amount = "2.5" }, "instalment-amount", "whole number"},
+		"no interval":             {func(p *Prescription) { p.Instalments.Interval = "" }, "instalment-interval", "when the patient collects"},
+		"no collection days":      {func(p *Prescription) { p.Instalments.Days = nil }, "instalment-days", "Choose the days"},
+		"unknown day":             {func(p *Prescription) { p.Instalments.Days = []string{"fri", "xyz"} }, "instalment-days", "from the list"},
+		"first day closed":        {func(p *Prescription) { p.Instalments.Days = []string{"mon", "tue"} }, "instalment-days", "Friday"},
+		"no start":                {func(p *Prescription) { p.Instalments.Start = "" }, "instalment-start", "date of the first"},
+		"start in the past":       {func(p *Prescription) { p.Instalments.Start = "2026-06-09" }, "instalment-start", "past"},
+		"start after 28 days":     {func(p *Prescription) { p.Instalments.Start = "2026-07-09" }, "instalment-start", "28 days"},
+		"supervision not said":    {func(p *Prescription) { p.Instalments.Supervised = "" }, "instalment-supervised", "supervision"},
+		"delayed":                 {func(p *Prescription) { p.Delayed = true }, "delayed", "acute"},
+		"as directed":             {func(p *Prescription) { p.Dose = "As directed" }, "dose", "as directed"},
 	} {
 		p := instalmentRx()
 		tc.change(&p)

@@ -15,7 +15,9 @@
 // boxes' positions in millimetres). The clinical safety officer checks
 // it against the NHSBSA specification with an alignment print
 // (Alignment: every box drawn and named) on a real FP10SS before the
-// practice prints prescriptions (hazard H-820).
+// practice prints prescriptions (hazard H-820). An instalment
+// prescription prints on the FP10MDA-SS instead: its own layout and
+// alignment print, in mda.go.
 package fp10
 
 // Sheet is the printed sheet, A5 portrait, in millimetres: the form on

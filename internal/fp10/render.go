@@ -65,7 +65,12 @@ func pages(f clinical.FP10) [][]itemRow {
 
 // Render prints the prescription: one form per sheet, more sheets only
 // when its items do not fit on one.
+// An instalment prescription (clinical.FormFP10MDA) prints on the
+// FP10MDA-SS layout instead (RenderMDA).
 func Render(f clinical.FP10) ([]byte, error) {
+	if f.Form == clinical.FormFP10MDA {
+		return RenderMDA(f)
+	}
 	doc := pdf.New(f.Form + " prescription")
 	forms := pages(f)
 	for i, rows := range forms {
@@ -79,7 +84,7 @@ func Render(f clinical.FP10) ([]byte, error) {
 
 // form prints one sheet.
 func form(p *pdf.Page, f clinical.FP10, items []itemRow, n, of int) error {
-	patient(p, f.Patient)
+	patientAt(p, f.Patient, AgeBox, BirthBox, PatientBox, FormWidth-5)
 	if f.Days > 0 {
 		p.TextCentre(font, textSize, DaysBox.X+DaysBox.W-8, DaysBox.Y+6.5, strconv.Itoa(f.Days))
 	}
@@ -90,7 +95,7 @@ func form(p *pdf.Page, f clinical.FP10, items []itemRow, n, of int) error {
 	idWidth := pdf.Width(font, textSize, f.PrescriptionID)
 	p.TextUp(font, textSize, Barcode.X+Barcode.W+3.2, Barcode.Y+Barcode.H/2+idWidth/2, f.PrescriptionID)
 	p.TextCentre(font, textSize, DateBox.X+DateBox.W/2, DateBox.Y+7.5, f.Date)
-	prescriber(p, f)
+	prescriberAt(p, f, PrescriberBox, CodesBox)
 	rightHandSide(p, f, n, of)
 	return nil
 }
@@ -105,14 +110,23 @@ func fit(s string, size, wMM float64) string {
 	return string(r)
 }
 
-// patient prints the age, date of birth and the patient's box: the name,
-// a blank line, the address (the postcode on its last line, aligned with
-// the NHS number), a blank line and the NHS number 5 mm from the form's
-// edge.
-func patient(p *pdf.Page, pt clinical.FP10Patient) {
-	p.TextCentre(font, textSize, AgeBox.X+AgeBox.W/2, AgeBox.Y+7, pt.Age)
-	p.TextCentre(font, textSize, BirthBox.X+BirthBox.W/2, BirthBox.Y+7, pt.BirthDate)
-	left, right := PatientBox.X+2, FormWidth-5
+// patientAt prints the age, date of birth and the patient's box: the
+// name, a blank line, the address (the postcode on its last line, aligned
+// with the NHS number), a blank line and the NHS number ending at right
+// (5 mm from the form's edge). It answers the lines it had to cut (the
+// overprint specification never wraps a name or an address): the
+// FP10SS prints them cut as before, the FP10MDA-SS refuses them.
+func patientAt(p *pdf.Page, pt clinical.FP10Patient, ageBox, birthBox, box Field, right float64) (cut []string) {
+	p.TextCentre(font, textSize, ageBox.X+ageBox.W/2, ageBox.Y+7, pt.Age)
+	p.TextCentre(font, textSize, birthBox.X+birthBox.W/2, birthBox.Y+7, pt.BirthDate)
+	left := box.X + 2
+	put := func(x, y, w float64, s string) {
+		f := fit(s, textSize, w)
+		if f != s {
+			cut = append(cut, s)
+		}
+		p.Text(font, textSize, x, y, f)
+	}
 	nhs := pt.NHSNumber
 	if nhs == "" {
 		nhs = "NHS no. not known"
@@ -122,15 +136,15 @@ func patient(p *pdf.Page, pt clinical.FP10Patient) {
 	if len(pt.Address) > 4 {
 		gap = 0 // five address lines: no blank lines
 	}
-	y := PatientBox.Y + 3.5
-	p.Text(font, textSize, left, y, fit(pt.Name, textSize, right-left))
+	y := box.Y + 3.5
+	put(left, y, right-left, pt.Name)
 	y += line + gap
 	for i, l := range pt.Address {
 		w := right - left
 		if i == len(pt.Address)-1 && pt.Postcode != "" {
 			w = postcodeX - left - 1
 		}
-		p.Text(font, textSize, left, y, fit(l, textSize, w))
+		put(left, y, w, l)
 		if i < len(pt.Address)-1 {
 			y += line
 		}
@@ -139,6 +153,7 @@ func patient(p *pdf.Page, pt clinical.FP10Patient) {
 		p.Text(font, textSize, postcodeX, y, pt.Postcode)
 	}
 	p.Text(font, textSize, postcodeX, y+line+gap, nhs)
+	return cut
 }
 
 // itemsBox prints the description, the items with their separators,
@@ -180,18 +195,22 @@ func itemsBox(p *pdf.Page, f clinical.FP10, items []itemRow, n, of int) {
 	}
 }
 
-// prescriber prints the prescriber's address box (name, the type of a
+// prescriberAt prints the prescriber's address box (name, the type of a
 // prescriber who is not a doctor, on whose behalf, the practice's name,
 // three address lines and telephone) and the codes beside it: the
 // professional code in 12 pt on the name's line, then the practice's
 // ODS code, the postcode and the EPS prescriber type, left-aligned with
-// each other.
-func prescriber(p *pdf.Page, f clinical.FP10) {
-	left, w := PrescriberBox.X+1.5, PrescriberBox.W-2
-	y := PrescriberBox.Y + 4
+// each other. It answers the lines it had to cut, as patientAt does.
+func prescriberAt(p *pdf.Page, f clinical.FP10, box, codes Field) (cut []string) {
+	left, w := box.X+1.5, box.W-2
+	y := box.Y + 4
 	put := func(s string) {
 		if s != "" {
-			p.Text(font, textSize, left, y, fit(s, textSize, w))
+			fitted := fit(s, textSize, w)
+			if fitted != s {
+				cut = append(cut, s)
+			}
+			p.Text(font, textSize, left, y, fitted)
 			y += line
 		}
 	}
@@ -209,13 +228,14 @@ func prescriber(p *pdf.Page, f clinical.FP10) {
 	if f.Practice.Phone != "" {
 		put("Tel " + f.Practice.Phone)
 	}
-	cx := CodesBox.X + 2
-	p.Text(font, codeSize, cx, CodesBox.Y+5.5, f.Prescriber.Code)
-	p.Text(font, textSize, cx, CodesBox.Y+12, f.Practice.ODS)
-	p.Text(font, textSize, cx, CodesBox.Y+12+line, f.Practice.Postcode)
+	cx := codes.X + 2
+	p.Text(font, codeSize, cx, codes.Y+5.5, f.Prescriber.Code)
+	p.Text(font, textSize, cx, codes.Y+12, f.Practice.ODS)
+	p.Text(font, textSize, cx, codes.Y+12+line, f.Practice.Postcode)
 	if f.Prescriber.TypeCode != "" {
-		p.Text(font, textSize, cx, CodesBox.Y+12+2*line, "Type "+f.Prescriber.TypeCode)
+		p.Text(font, textSize, cx, codes.Y+12+2*line, "Type "+f.Prescriber.TypeCode)
 	}
+	return cut
 }
 
 // rightHandSide prints the patient's copy on the plain right-hand side:
@@ -277,9 +297,15 @@ func rightHandSide(p *pdf.Page, f clinical.FP10, n, of int) {
 // outlined and named, the barcode's tolerance box, and a millimetre
 // scale along the top and left edges to measure any offset.
 func Alignment() []byte {
-	doc := pdf.New("FP10SS alignment print")
-	p := doc.AddPage(SheetWidth, SheetHeight)
-	for _, f := range Fields {
+	return alignment("FP10SS", SheetWidth, SheetHeight, Fields, Barcode, 4, 175)
+}
+
+// alignment prints a form's boxes outlined and named, the barcode's box,
+// a millimetre scale, and a note at (noteX, noteY).
+func alignment(form string, w, h float64, fields []Field, barcode Field, noteX, noteY float64) []byte {
+	doc := pdf.New(form + " alignment print")
+	p := doc.AddPage(w, h)
+	for _, f := range fields {
 		p.Rect(f.X, f.Y, f.W, f.H, 0.2)
 		y := f.Y + 3
 		for _, l := range pdf.Wrap(pdf.Helvetica, 5.5, f.W-2, f.Name) {
@@ -290,15 +316,15 @@ func Alignment() []byte {
 			y += 2.3
 		}
 	}
-	p.Rect(Barcode.X, Barcode.Y, Barcode.W, Barcode.H, 0.4)
-	for mm := 10; mm < int(SheetWidth); mm += 10 {
+	p.Rect(barcode.X, barcode.Y, barcode.W, barcode.H, 0.4)
+	for mm := 10; mm < int(w); mm += 10 {
 		p.Line(float64(mm), 0, float64(mm), 2, 0.2)
 		p.Text(pdf.Helvetica, 4.5, float64(mm)+0.3, 2, strconv.Itoa(mm))
 	}
-	for mm := 10; mm < int(SheetHeight); mm += 10 {
+	for mm := 10; mm < int(h); mm += 10 {
 		p.Line(0, float64(mm), 2, float64(mm), 0.2)
 	}
-	p.Text(font, 7, 4, 175, "gpcloud FP10SS alignment print: each box should sit in the")
-	p.Text(font, 7, 4, 178.5, "form's own box. Check it against the NHSBSA specification.")
+	p.Text(font, 7, noteX, noteY, "gpcloud "+form+" alignment print: each box should sit in the")
+	p.Text(font, 7, noteX, noteY+3.5, "form's own box. Check it against the NHSBSA specification.")
 	return doc.Bytes()
 }

@@ -13,7 +13,7 @@ import (
 
 func sample() clinical.FP10 {
 	return clinical.FP10{
-		Form: "FP10MDA-SS", PrescriptionID: "A7F3C2-Y00000-9B1E4K",
+		Form: "FP10SS", PrescriptionID: "A7F3C2-Y00000-9B1E4K",
 		Patient: clinical.FP10Patient{Name: "Miss Amelia SMITH", Address: []string{"12 Acacia Avenue", "Headingley", "Leeds"},
 			Postcode: "LS6 3AA", NHSNumber: "943 476 5919", BirthDate: "04/05/2018", Age: "8", Under12: true},
 		Items: []clinical.FP10Item{{Product: "Methadone 1mg/ml oral solution sugar free", Quantity: "140 (one hundred and forty) ml",

@@ -1,8 +1,10 @@
 package workspace
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/clinical"
@@ -45,13 +47,23 @@ func (ws *Workspace) printFP10(w http.ResponseWriter, r *http.Request, v *visit)
 		ws.message(w, r, v, http.StatusConflict, "Cannot print an FP10SS", refusal)
 		return
 	}
+	// An instalment prescription prints on the FP10MDA-SS layout
+	// (fp10.Render chooses by form.Form), which refuses what would not
+	// fit its boxes whole: the prescriber is told why.
 	pdf, err := fp10.Render(form)
+	var unfit *fp10.Unfit
+	if errors.As(err, &unfit) {
+		ws.auditPrint(r, v, banner.ID, form.Form+" refused: "+unfit.Reason, http.StatusConflict)
+		ws.message(w, r, v, http.StatusConflict, "Cannot print an "+form.Form,
+			"This prescription does not fit the "+form.Form+": "+unfit.Reason+" Write it by hand on the form, or change the prescription.")
+		return
+	}
 	if err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}
-	ws.auditPrint(r, v, banner.ID, "FP10SS printed: prescription "+form.PrescriptionID, http.StatusOK)
-	sendPDF(w, "fp10ss-"+form.PrescriptionID+".pdf", pdf)
+	ws.auditPrint(r, v, banner.ID, form.Form+" printed: prescription "+form.PrescriptionID, http.StatusOK)
+	sendPDF(w, strings.ToLower(form.Form)+"-"+form.PrescriptionID+".pdf", pdf)
 }
 
 // auditPrint records an FP10SS printed (or refused) as an event of the
@@ -69,9 +81,18 @@ func (ws *Workspace) auditPrint(r *http.Request, v *visit, patientID, detail str
 
 // printFP10Alignment answers the alignment print (every box of the form
 // outlined and named) for the clinical safety officer to check the
-// layout against a real FP10SS before the practice prints on it.
+// layout against a real form before the practice prints on it: the
+// FP10SS's, or with ?form=fp10mda-ss the FP10MDA-SS's; any other form is
+// not found.
 func (ws *Workspace) printFP10Alignment(w http.ResponseWriter, r *http.Request, v *visit) {
-	sendPDF(w, "fp10ss-alignment.pdf", fp10.Alignment())
+	switch r.URL.Query().Get("form") {
+	case "", "fp10ss":
+		sendPDF(w, "fp10ss-alignment.pdf", fp10.Alignment())
+	case "fp10mda-ss":
+		sendPDF(w, "fp10mda-ss-alignment.pdf", fp10.AlignmentMDA())
+	default:
+		ws.message(w, r, v, http.StatusNotFound, "No such form", "The alignment print is for the FP10SS or the FP10MDA-SS.")
+	}
 }
 
 // sendPDF answers a PDF to open in the browser's viewer (and print from

@@ -15,10 +15,10 @@ import (
 )
 
 // TestBrowserInstalments: a GP prescribes methadone in instalments
-// (E00098): an instalment prescription for a Schedule 4 drug is refused;
-// the methadone's total that is not the days times the daily amount and
-// an unanswered supervision are shown in the error summary, nothing
-// written; corrected, it is prescribed, tagged on the tab, its token gives
+// (E00098): an instalment prescription for pregabalin (Schedule 3, not
+// allowed on an FP10MDA) is refused; the methadone's total that is not
+// the days times the daily amount and an unanswered supervision are
+// shown in the error summary, nothing written; corrected, it is prescribed, tagged on the tab, its token gives
 // the instalment directions, and the FHIR API has the dispense interval
 // and the instalment extension. axe on each page, and 320 px.
 func TestBrowserInstalments(t *testing.T) {
@@ -30,14 +30,15 @@ func TestBrowserInstalments(t *testing.T) {
 	b.SignIn(s.URL, gp)
 	base := s.URL + "/workspace/patients/" + patient
 
-	// Diazepam (Schedule 4) is not for instalments here.
-	b.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "diazepam"))
+	// Pregabalin (Schedule 3) may not be dispensed in instalments on an
+	// FP10MDA (the NHSBSA allows Schedule 2, buprenorphine and diazepam).
+	b.Do(chromedp.Navigate(base+"/medication/new"), chromedp.WaitVisible(chromedp.ID("check")), chromedp.SendKeys(chromedp.ID("medicine"), "pregabalin"))
 	rxFind(t, b, "medicine")
-	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One tablet twice a day"), chromedp.SendKeys(chromedp.ID("quantity"), "14"), chromedp.SendKeys(chromedp.ID("days"), "7"),
+	b.Do(chromedp.SendKeys(chromedp.ID("dose"), "One capsule twice a day"), chromedp.SendKeys(chromedp.ID("quantity"), "14"), chromedp.SendKeys(chromedp.ID("days"), "7"),
 		chromedp.Click(chromedp.ID("course-instalments")), chromedp.SendKeys(chromedp.ID("instalment-amount"), "2"), chromedp.Click(chromedp.ID("instalment-interval")))
 	rxSubmit(t, b, "#check")
-	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Instalment dispensing is for Schedule 2 and 3 controlled drugs") {
-		t.Errorf("diazepam in instalments: %q", got)
+	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "Instalment dispensing (FP10MDA) is only for Schedule 2 controlled drugs") {
+		t.Errorf("pregabalin in instalments: %q", got)
 	}
 
 	// Methadone: 60 ml a day for 14 days from tomorrow, collected every
