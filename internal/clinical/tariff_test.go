@@ -10,9 +10,9 @@ import (
 
 // Drug Tariff products as the terminology service reads them.
 var (
-	dmdBlacklisted = terminology.Product{Code: "90221999999104", Name: "Tonivit oral liquid", Kind: "AMP", VMP: "90211999999109", Unit: "ml",
+	dmdBlacklisted = terminology.Product{Code: "90231999999106", Name: "Tonivit oral liquid", Kind: "AMP", VMP: "90221999999108", Unit: "ml",
 		PrescribingStatus: "Valid as a prescribable product", AvailabilityRestriction: "None", Blacklisted: true}
-	dmdSLS = terminology.Product{Code: "90241999999103", Name: "Oseltamivir 75mg capsules", Kind: "VMP", Unit: "capsule",
+	dmdSLS = terminology.Product{Code: "90271999999109", Name: "Oseltamivir 75mg capsules", Kind: "VMP", Unit: "capsule",
 		PrescribingStatus: "Valid as a prescribable product", SelectedList: true}
 )
 

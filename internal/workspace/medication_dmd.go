@@ -16,8 +16,9 @@ import (
 
 // Medicines come from dm+d through the terminology service: the drug
 // search (generics first, each product marked when it must not be
-// prescribed, cannot be supplied, must be prescribed by brand, or is a
-// controlled drug) and the product a prescription names, read with its
+// prescribed, cannot be supplied, is not prescribable on the NHS (Drug
+// Tariff Part XVIIIA), must be prescribed by brand, is in the Selected
+// List Scheme, or is a controlled drug) and the product a prescription names, read with its
 // VTM, ingredients and controlled-drug schedule for the safety checks.
 // Where the release does not hold a code (only the starter set loaded)
 // the built-in list answers, as before.
@@ -105,7 +106,7 @@ func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) 
 		out = append(out, codes.Concept{Code: p.Code, Display: p.Name})
 		for _, mark := range m.Marks() {
 			tone := "orange"
-			if strings.HasPrefix(mark, "Do not") || strings.HasPrefix(mark, "Unavailable") {
+			if strings.HasPrefix(mark, "Do not") || strings.HasPrefix(mark, "Unavailable") || mark == clinical.MarkNotNHS {
 				tone = "red"
 			}
 			notes[p.Code] = append(notes[p.Code], pickNote{Text: mark, Tone: tone})
