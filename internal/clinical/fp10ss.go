@@ -56,10 +56,12 @@ type FP10Patient struct {
 // FP10Item is one prescribed item: the dm+d product name, the quantity
 // (in words and figures for a Schedule 2 or 3 controlled drug), the dose
 // on its own line and any further directions (instalments, a delayed
-// prescription).
+// prescription). Endorsements are the prescriber's ("SLS"), printed
+// beside the item, as a prescriber endorses a paper prescription by hand.
 type FP10Item struct {
 	Product, Quantity, Dose string
 	Directions              []string
+	Endorsements            []string
 }
 
 // FP10Prescriber is the prescriber: name, professional code (GMC, NMC,
@@ -123,7 +125,7 @@ func FP10Of(issue, patient, practice fhir.Resource) (FP10, string) {
 	f.Practice = fp10Practice(practice)
 	dr := mapOf(issue["dispenseRequest"])
 	f.Days = intOf(mapOf(dr["expectedSupplyDuration"])["value"])
-	item := FP10Item{Product: tok.Medicine, Quantity: tok.Quantity, Dose: tok.Dose}
+	item := FP10Item{Product: tok.Medicine, Quantity: tok.Quantity, Dose: tok.Dose, Endorsements: Endorsements(issue)}
 	if tok.QuantityWords != "" {
 		// EPS's form: "28 (twenty-eight) capsule".
 		n, unit, _ := strings.Cut(tok.Quantity, " ")

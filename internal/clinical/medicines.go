@@ -36,6 +36,9 @@ type Medicine struct {
 	Kind, Category, PrescribingStatus, Availability string
 	// NurseFormulary: on the Nurse Prescribers' Formulary (dm+d).
 	NurseFormulary bool
+	// Blacklisted: Drug Tariff Part XVIIIA, not prescribable on the NHS;
+	// SLS: Part XVIIIB, the Selected List Scheme (dm+d; tariff.go).
+	Blacklisted, SLS bool
 	// Moiety is the VTM's name (dm+d), for the rules that go by it.
 	Moiety string
 }
@@ -66,7 +69,8 @@ var Medicines = []Medicine{
 // drug knowledge base is connected (H-803).
 func MedicineFromDMD(p terminology.Product) Medicine {
 	m := Medicine{Code: p.Code, Name: p.Name, VTM: p.VTM, Ingredients: slices.Clone(p.Ingredients), Unit: lower(p.Unit),
-		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary, Moiety: p.VTMName}
+		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary, Moiety: p.VTMName,
+		Blacklisted: p.Blacklisted, SLS: p.SelectedList}
 	if m.VTM == "" {
 		m.VTM = "dmd:" + p.Code // no moiety (a device): a duplicate only of itself
 	}
@@ -189,8 +193,9 @@ func (m Medicine) Unavailable() string {
 }
 
 // Marks are what a drug list says of a product beside its name: never to
-// be prescribed, not available, prescribe by brand, restricted, and its
-// controlled-drug schedule.
+// be prescribed, not available, not on the NHS (Drug Tariff Part
+// XVIIIA), prescribe by brand, restricted, the Selected List Scheme, and
+// its controlled-drug schedule.
 func (m Medicine) Marks() []string {
 	var out []string
 	if s := m.NeverPrescribe(); s != "" {
@@ -201,8 +206,14 @@ func (m Medicine) Marks() []string {
 	} else if m.Availability != "" {
 		out = append(out, "Availability: "+m.Availability)
 	}
+	if m.Blacklisted {
+		out = append(out, MarkNotNHS)
+	}
 	if m.BrandCritical() {
 		out = append(out, "Prescribe by brand: "+m.PrescribingStatus)
+	}
+	if m.SLS {
+		out = append(out, MarkSLS)
 	}
 	if m.Schedule >= 2 {
 		out = append(out, "Controlled drug, Schedule "+strconv.Itoa(m.Schedule))

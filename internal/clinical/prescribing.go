@@ -57,6 +57,10 @@ type Prescription struct {
 	// Instalments are an instalment prescription's (Course
 	// "instalments", E00098).
 	Instalments Instalments
+	// SLS: the prescriber confirms the patient meets the conditions of
+	// the Selected List Scheme, for a medicine in it (tariff.go); the
+	// prescription is endorsed SLS. Ignored for any other medicine.
+	SLS bool
 }
 
 // DelayedURL marks a delayed (back-up) prescription: R4 and UK Core have
@@ -94,6 +98,9 @@ var latinAbbreviations = regexp.MustCompile(`(?i)\b(od|bd|bid|tds|tid|qds|qid|pr
 // required" dose must say its maximum), a whole positive quantity, a
 // duration, and for a repeat the issues authorised and a review date in
 // the future. Schedule 2 and 3 controlled drugs are refused on repeat.
+// A medicine not prescribable on the NHS (Drug Tariff Part XVIIIA) is
+// refused; one in the Selected List Scheme needs the prescriber's SLS
+// confirmation.
 func (p Prescription) Check(now time.Time) map[string]string {
 	errs := map[string]string{}
 	switch {
@@ -103,6 +110,10 @@ func (p Prescription) Check(now time.Time) map[string]string {
 		errs["medicine"] = p.Medicine.Name + " must not be prescribed (dm+d: " + p.Medicine.NeverPrescribe() + "): choose another product"
 	case p.Medicine.Unavailable() != "":
 		errs["medicine"] = p.Medicine.Name + " cannot be supplied (dm+d: " + p.Medicine.Unavailable() + "): choose another product"
+	case p.Medicine.Blacklisted:
+		errs["medicine"] = NotNHSMessage(p.Medicine)
+	case p.Medicine.SLS && !p.SLS:
+		errs["sls"] = SLSMessage(p.Medicine)
 	}
 	if msg := CheckDose(p.Medicine, p.Dose); msg != "" {
 		errs["dose"] = msg
@@ -385,6 +396,9 @@ func (p Prescription) base(patientID string, prescriber Ref, q, days int, now ti
 	if e := controlledDrugExtension(p.Medicine, q); e != nil {
 		res["extension"] = []any{e}
 	}
+	if p.Medicine.SLS && p.SLS {
+		res["extension"] = append(anyList(res["extension"]), slsEndorsement())
+	}
 	if p.By.Reference != "" {
 		res["requester"] = requesterOf(p.By)
 		res["extension"] = append(anyList(res["extension"]), prescriberExtensions(p.By, p.OnBehalf)...)
@@ -401,9 +415,10 @@ func repeatInfo(issued int, review string) map[string]any {
 }
 
 // IssueOf is the MedicationRequest (intent order) of one issue of an
-// authorisation: the authorisation's medicine, dose and quantity, the
-// issuing prescriber, basedOn the authorisation (authRef, "Type/id" or a
-// urn). Until EPS is connected an issue is a printed prescription.
+// authorisation: the authorisation's medicine, dose and quantity, its
+// endorsements (SLS), the issuing prescriber, basedOn the authorisation
+// (authRef, "Type/id" or a urn). Until EPS is connected an issue is a
+// printed prescription.
 func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) fhir.Resource {
 	res := fhir.Resource{"resourceType": "MedicationRequest", "status": "active", "intent": "order",
 		"basedOn":    []any{map[string]any{"reference": authRef}},
@@ -419,7 +434,7 @@ func IssueOf(auth fhir.Resource, authRef string, prescriber Ref, now time.Time) 
 		res["note"] = []any{map[string]any{"text": delayedNote}}
 	}
 	for _, e := range list(auth, "extension") {
-		if e["url"] == ControlledDrugURL || e["url"] == InstalmentURL {
+		if e["url"] == ControlledDrugURL || e["url"] == InstalmentURL || e["url"] == EndorsementURL {
 			res["extension"] = append(anyList(res["extension"]), normalise(e))
 		}
 	}

@@ -18,7 +18,7 @@ type itemRow struct {
 }
 
 // rows lays out one item: the product and the quantity on a line
-// (wrapping), the dose on its own line, then its further directions, a
+// (wrapping) followed by the prescriber's endorsements (SLS), the dose on its own line, then its further directions, a
 // blank line and the separator, as the overprint specification orders
 // them.
 func rows(it clinical.FP10Item) []itemRow {
@@ -29,7 +29,11 @@ func rows(it clinical.FP10Item) []itemRow {
 			out = append(out, itemRow{text: l})
 		}
 	}
-	add(it.Product + "  " + it.Quantity)
+	first := it.Product + "  " + it.Quantity
+	for _, e := range it.Endorsements {
+		first += "  " + e
+	}
+	add(first)
 	add(it.Dose)
 	for _, d := range it.Directions {
 		add(d)

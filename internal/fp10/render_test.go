@@ -199,3 +199,28 @@ func writeShot(t *testing.T, name string, data []byte) {
 		t.Fatalf("poppler cannot read the PDF: %v %s", err, out)
 	}
 }
+
+// TestEndorsementBesideItem: the prescriber's SLS endorsement is printed
+// beside the item in the items box: after its quantity, before the dose.
+func TestEndorsementBesideItem(t *testing.T) {
+	f := sample()
+	f.Form, f.Description = "FP10SS", ""
+	f.Items = []clinical.FP10Item{{Product: "Oseltamivir 75mg capsules", Quantity: "10 capsules", Dose: "One capsule twice a day for 5 days", Endorsements: []string{"SLS"}}}
+	data, err := Render(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := pdf.Read(data)
+	// The product and quantity wrap; SLS ends them, before the dose.
+	var lines []string
+	for _, tx := range c.Texts {
+		if inside(tx, ItemsBox) {
+			lines = append(lines, tx.Text)
+		}
+	}
+	all := strings.Join(lines, "\n")
+	if !strings.Contains(all, "capsules SLS\nOne capsule twice a day") || !strings.HasPrefix(all, "Oseltamivir 75mg capsules") {
+		t.Errorf("SLS is not beside the item in the items box:\n%s", all)
+	}
+	writeShot(t, "fp10ss-sls", data)
+}

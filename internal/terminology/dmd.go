@@ -403,6 +403,8 @@ func LoadDMD(ctx context.Context, st store.Terminology, p string, opt LoadOption
 				}
 			}
 		}
+		// The Drug Tariff's blacklist and SLS flags likewise (dmd_tariff.go).
+		propagateTariff(products, order)
 		// Write concepts, descriptions and relationships, in batches.
 		batch := opt.Batch
 		if batch <= 0 {

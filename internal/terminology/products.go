@@ -37,6 +37,11 @@ type Product struct {
 	// NurseFormulary: a pack of the product is on the Nurse Prescribers'
 	// Formulary (dm+d's NURSE_F flag).
 	NurseFormulary bool
+	// Blacklisted: dm+d's Drug Tariff Part XVIIIA flag, not prescribable
+	// on the NHS; SelectedList: Part XVIIIB, the Selected List Scheme
+	// (SLS). Packs carry them; an AMP and a VMP as dmd_tariff.go
+	// aggregates them.
+	Blacklisted, SelectedList bool
 }
 
 // productProps are the fields of a dm+d concept's Props that Product reads.
@@ -48,6 +53,8 @@ type productProps struct {
 	ControlledDrugCategory  string `json:"controlledDrugCategory"`
 	AvailabilityRestriction string `json:"availabilityRestriction"`
 	NurseFormulary          bool   `json:"nurseFormulary"`
+	Blacklisted             bool   `json:"schedule1NotPrescribable"`
+	SelectedList            bool   `json:"schedule2SelectedList"`
 }
 
 func (p *Product) setProps(raw string) {
@@ -59,6 +66,7 @@ func (p *Product) setProps(raw string) {
 		return
 	}
 	p.NurseFormulary = p.NurseFormulary || pp.NurseFormulary
+	p.Blacklisted, p.SelectedList = pp.Blacklisted, pp.SelectedList
 	if p.Kind == "AMP" {
 		p.AvailabilityRestriction = pp.AvailabilityRestriction
 		return
@@ -193,7 +201,7 @@ func (s *Service) Product(ctx context.Context, code string) (Product, error) {
 			return Product{}, err
 		}
 		vmp.Code, vmp.Name, vmp.Kind, vmp.Active, vmp.VMP, vmp.AvailabilityRestriction = p.Code, p.Name, "AMP", p.Active, parent, p.AvailabilityRestriction
-		vmp.NurseFormulary = p.NurseFormulary
+		vmp.NurseFormulary, vmp.Blacklisted, vmp.SelectedList = p.NurseFormulary, p.Blacklisted, p.SelectedList
 		return vmp, nil
 	}
 	if parent != "" {

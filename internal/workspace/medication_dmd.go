@@ -16,8 +16,9 @@ import (
 
 // Medicines come from dm+d through the terminology service: the drug
 // search (generics first, each product marked when it must not be
-// prescribed, cannot be supplied, must be prescribed by brand, or is a
-// controlled drug) and the product a prescription names, read with its
+// prescribed, cannot be supplied, is not prescribable on the NHS (Drug
+// Tariff Part XVIIIA), must be prescribed by brand, is in the Selected
+// List Scheme, or is a controlled drug) and the product a prescription names, read with its
 // VTM, ingredients and controlled-drug schedule for the safety checks.
 // Where the release does not hold a code (only the starter set loaded)
 // the built-in list answers, as before.
@@ -103,12 +104,8 @@ func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) 
 		m := clinical.MedicineFromDMD(p)
 		seen[p.Code] = true
 		out = append(out, codes.Concept{Code: p.Code, Display: p.Name})
-		for _, mark := range m.Marks() {
-			tone := "orange"
-			if strings.HasPrefix(mark, "Do not") || strings.HasPrefix(mark, "Unavailable") {
-				tone = "red"
-			}
-			notes[p.Code] = append(notes[p.Code], pickNote{Text: mark, Tone: tone})
+		if n := medicineNotes(m); len(n) > 0 {
+			notes[p.Code] = n
 		}
 	}
 	for _, c := range codes.FindIn(clinical.MedicineConcepts(), text, limit) {
@@ -117,6 +114,21 @@ func (ws *Workspace) findMedicines(ctx context.Context, text string, limit int) 
 		}
 	}
 	return out, notes, nil
+}
+
+// medicineNotes are a product's marks as the drug list shows them: red
+// for what stops a prescription (never to prescribe, unavailable, not on
+// the NHS), orange for a caution.
+func medicineNotes(m clinical.Medicine) []pickNote {
+	var out []pickNote
+	for _, mark := range m.Marks() {
+		tone := "orange"
+		if strings.HasPrefix(mark, "Do not") || strings.HasPrefix(mark, "Unavailable") || mark == clinical.MarkNotNHS {
+			tone = "red"
+		}
+		out = append(out, pickNote{Text: mark, Tone: tone})
+	}
+	return out
 }
 
 // parseMedicine reads the medicine field: the Find button searches dm+d
@@ -148,6 +160,15 @@ func (ws *Workspace) parseMedicine(ctx context.Context, form url.Values, field s
 			if known {
 				med, c.Chosen = m, clinical.Concept{Code: m.Code, Display: m.Name}
 			}
+		}
+	}
+	if med.Code != "" && len(c.Notes[med.Code]) == 0 {
+		// The chosen product keeps its marks on the page sent back.
+		if n := medicineNotes(med); len(n) > 0 {
+			if c.Notes == nil {
+				c.Notes = map[string][]pickNote{}
+			}
+			c.Notes[med.Code] = n
 		}
 	}
 	return c, med, nil

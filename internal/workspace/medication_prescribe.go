@@ -49,6 +49,11 @@ type prescribePage struct {
 	Prescribers []clinical.Choice
 	CMP         bool
 	EPSNotice   string
+	// SLS: the prescriber confirms the patient meets the Selected List
+	// Scheme's conditions (for a product in it; clinical/tariff.go).
+	// OfferSLS shows the box: the medicine chosen, or one of those
+	// found, is in the scheme (or the box was ticked).
+	SLS, OfferSLS bool
 	// Preparing: the user is a clinician who is not a prescriber, and
 	// prepares the prescription for a prescriber to authorise. Prepared
 	// (and its version) is the prepared prescription a prescriber is
@@ -116,7 +121,7 @@ func (ws *Workspace) prescribeBase(w http.ResponseWriter, r *http.Request, v *vi
 	p.Prescribers = ws.otherPrescribers(r.Context(), v, who)
 	p.Source = "Medicines come from a short built-in list of dm+d products"
 	if p.DMD {
-		p.Source = "Medicines come from dm+d: generics first, then brands; each product not to be prescribed, unavailable, to be prescribed by brand or controlled is marked"
+		p.Source = "Medicines come from dm+d: generics first, then brands; each product not to be prescribed, unavailable, not on the NHS (Drug Tariff Part XVIIIA), to be prescribed by brand, in the Selected List Scheme or controlled is marked"
 	}
 	return p, who, true
 }
@@ -155,6 +160,7 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit, p.Delayed = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit, rx.Delayed
 		p.Inst = fieldsOfInstalments(rx.Instalments)
+		p.OfferSLS = rx.Medicine.SLS // the prescriber confirms it, not the preparer
 		if t, err := time.Parse("2006-01-02", rx.Review); err == nil {
 			p.Review = rxDate{Day: strconv.Itoa(t.Day()), Month: strconv.Itoa(int(t.Month())), Year: strconv.Itoa(t.Year())}
 		}
@@ -172,6 +178,7 @@ func (ws *Workspace) prescribeForm(w http.ResponseWriter, r *http.Request, v *vi
 		p.From, p.FromVersion, p.FromName = old.ID(), versionOfRes(old), clinical.MedicineName(old)
 		p.Medicine.Chosen = clinical.Concept{Code: rx.Medicine.Code, Display: rx.Medicine.Name}
 		p.Dose, p.Quantity, p.Days, p.Course, p.Issues, p.Unit = rx.Dose, rx.Quantity, rx.Days, rx.Course, rx.Issues, rx.Medicine.Unit
+		p.OfferSLS = rx.Medicine.SLS // confirmed again at each reauthorisation
 	}
 	ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 }
@@ -236,6 +243,8 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 	p.Delayed = f.Get("delayed") == "yes"
 	p.Inst = instalmentFieldsOf(f)
 	p.OnBehalf, p.CMP = f.Get("on-behalf"), f.Get("cmp") == "yes"
+	p.SLS = f.Get("sls") == "yes"
+	p.OfferSLS = offerSLS(p.Medicine, med, p.SLS)
 	p.From, p.FromVersion, p.FromName = f.Get("from"), f.Get("from-version"), f.Get("from-name")
 	p.Prepared, p.PreparedVersion, p.PreparedBy = f.Get("prepared"), f.Get("prepared-version"), f.Get("prepared-by")
 	if p.Preparing {
@@ -245,7 +254,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		ws.pages.Render(w, "medication-prescribe", http.StatusOK, p)
 		return
 	}
-	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed, By: who}
+	rx := clinical.Prescription{Dose: p.Dose, Quantity: p.Quantity, Days: p.Days, Course: p.Course, Issues: p.Issues, Delayed: p.Delayed, By: who, SLS: p.SLS}
 	onBehalfErr := ""
 	if p.OnBehalf != "" {
 		label := clinical.ChoiceLabel(p.Prescribers, p.OnBehalf)
@@ -307,7 +316,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		errs["review-day"] = msg
 	}
 	if len(errs) > 0 {
-		fieldErrors(&p.page, errs, []string{"medicine", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day",
+		fieldErrors(&p.page, errs, []string{"medicine", "sls", "on-behalf", "cmp", "dose", "quantity", "days", "course", "delayed", "issues", "review-day",
 			"instalment-amount", "instalment-interval", "instalment-days", "instalment-start-day", "instalment-supervised"})
 		ws.pages.Render(w, "medication-prescribe", http.StatusUnprocessableEntity, p)
 		return
@@ -430,6 +439,23 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		saved = "authorised"
 	}
 	http.Redirect(w, r, "/workspace/patients/"+p.Banner.ID+"/medication?saved="+saved, http.StatusSeeOther)
+}
+
+// offerSLS reports whether the prescribing form shows the SLS box: the
+// medicine chosen or one of the products found is in the Selected List
+// Scheme, or the box was ticked (kept as typed).
+func offerSLS(c rxCode, med clinical.Medicine, ticked bool) bool {
+	if ticked || med.SLS {
+		return true
+	}
+	for _, notes := range c.Notes {
+		for _, n := range notes {
+			if n.Text == clinical.MarkSLS {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // warningsDigest names a set of warnings, so that an override answers

@@ -10,7 +10,8 @@ import (
 
 // Issuing repeats, shared by the Medication tab (medication_issue.go)
 // and the prescriptions queue (prescriptions.go, prescription.go): the
-// repeats are read and checked (clinical.CheckIssue), the safety checks
+// repeats are read and checked (clinical.CheckIssue, and the Drug
+// Tariff's blacklist and SLS by clinical.CheckTariffIssue), the safety checks
 // run again (clinical.IssueWarnings), and the plan is one transaction of
 // each authorisation's new issue count (If-Match the version the
 // prescriber saw) with its issue and the DetectedIssues of any warning
@@ -62,6 +63,18 @@ func (ws *Workspace) checkRepeats(ctx context.Context, patient clinical.Banner, 
 		if msg := clinical.CheckIssue(auth, now); msg != "" {
 			c.problems = append(c.problems, msg)
 			continue
+		}
+		// The Drug Tariff's restrictions as dm+d has them now: a product
+		// blacklisted, or put in the SLS, since it was authorised.
+		if codes := clinical.MedicineCodes([]fhir.Resource{auth}); len(codes) > 0 {
+			m, known, err := ws.medicine(ctx, codes[0])
+			if err != nil {
+				return nil, err
+			}
+			if msg := clinical.CheckTariffIssue(auth, m); known && msg != "" {
+				c.problems = append(c.problems, msg)
+				continue
+			}
 		}
 		v := version(id)
 		if v == "" {

@@ -5,7 +5,11 @@
 // pregabalin (Schedule 3), morphine oral solution (Schedule 2), lithium
 // (not to be prescribed as a generic, and its brand), and methadone oral
 // solution (Schedule 2) and buprenorphine sublingual tablets (Schedule 3)
-// for instalment prescriptions. Codes other than
+// for instalment prescriptions; a multivitamin tonic whose only brand's
+// pack is in Drug Tariff Part XVIIIA (not prescribable on the NHS: the
+// AMP and the VMP are blacklisted) and oseltamivir, whose only brand's
+// pack is in the Selected List Scheme (Part XVIIIB: both SLS). Codes
+// other than
 // amoxicillin 500mg capsules' are made up in a test namespace, with valid
 // check digits.
 package dmdtest
@@ -36,6 +40,10 @@ const (
 	AmoxicillinGone   = "90141999999105" // AMP, discontinued
 	Methadone         = "90171999999104" // Schedule 2, oral solution (ml)
 	Buprenorphine2    = "90181999999101" // Schedule 3
+	TonicVMP          = "90221999999108" // blacklisted (its only AMP's packs are)
+	Tonivit           = "90231999999106" // AMP of TonicVMP, pack SCHED_1
+	Oseltamivir75     = "90271999999109" // SLS (its only AMP's packs are)
+	Tamiflu           = "90281999999107" // AMP of Oseltamivir75, pack SCHED_2
 )
 
 var files = map[string]string{
@@ -55,6 +63,8 @@ var files = map[string]string{
 <VTM><VTMID>90041999999106</VTMID><NM>Morphine</NM></VTM>
 <VTM><VTMID>90191999999103</VTMID><NM>Methadone</NM></VTM>
 <VTM><VTMID>90201999999100</VTMID><NM>Buprenorphine</NM></VTM>
+<VTM><VTMID>90211999999102</VTMID><NM>Multivitamin</NM></VTM>
+<VTM><VTMID>90261999999104</VTMID><NM>Oseltamivir</NM></VTM>
 </VIRTUAL_THERAPEUTIC_MOIETIES>`,
 	"f_vmp2_9990101.xml": `<?xml version="1.0" encoding="utf-8"?><VIRTUAL_MED_PRODUCTS><VMPS>
 <VMP><VPID>323509004</VPID><VTMID>27658006</VTMID><NM>Amoxicillin 500mg capsules</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428641000</UNIT_DOSE_UOMCD></VMP>
@@ -67,6 +77,8 @@ var files = map[string]string{
 <VMP><VPID>90111999999106</VPID><VTMID>90041999999106</VTMID><NM>Morphine sulfate 10mg/5ml oral solution</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>258773002</UNIT_DOSE_UOMCD></VMP>
 <VMP><VPID>90171999999104</VPID><VTMID>90191999999103</VTMID><NM>Methadone 1mg/ml oral solution sugar free</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>258773002</UNIT_DOSE_UOMCD></VMP>
 <VMP><VPID>90181999999101</VPID><VTMID>90201999999100</VTMID><NM>Buprenorphine 2mg sublingual tablets</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428673006</UNIT_DOSE_UOMCD></VMP>
+<VMP><VPID>90221999999108</VPID><VTMID>90211999999102</VTMID><NM>Multivitamin tonic oral liquid</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>258773002</UNIT_DOSE_UOMCD></VMP>
+<VMP><VPID>90271999999109</VPID><VTMID>90261999999104</VTMID><NM>Oseltamivir 75mg capsules</NM><PRES_STATCD>0001</PRES_STATCD><UNIT_DOSE_UOMCD>428641000</UNIT_DOSE_UOMCD></VMP>
 </VMPS>
 <VIRTUAL_PRODUCT_INGREDIENT>
 <VPI><VPID>323509004</VPID><ISID>372687004</ISID></VPI><VPI><VPID>90051999999108</VPID><ISID>372687004</ISID></VPI>
@@ -88,13 +100,22 @@ var files = map[string]string{
 <AMP><APID>90121999999100</APID><VPID>323509004</VPID><NM>Amoxil 500mg capsules</NM><DESC>Amoxil 500mg capsules (GlaxoSmithKline UK Ltd)</DESC><AVAIL_RESTRICTCD>0001</AVAIL_RESTRICTCD></AMP>
 <AMP><APID>90131999999102</APID><VPID>90101999999108</VPID><NM>Priadel 400mg modified-release tablets</NM><DESC>Priadel 400mg modified-release tablets (Essential Pharma Ltd)</DESC><AVAIL_RESTRICTCD>0001</AVAIL_RESTRICTCD></AMP>
 <AMP><APID>90141999999105</APID><VPID>323509004</VPID><NM>Amoxicillin 500mg capsules</NM><DESC>Amoxicillin 500mg capsules (Gone Pharma Ltd)</DESC><AVAIL_RESTRICTCD>0009</AVAIL_RESTRICTCD></AMP>
+<AMP><APID>90231999999106</APID><VPID>90221999999108</VPID><NM>Tonivit oral liquid</NM><DESC>Tonivit oral liquid (Test Tonics Ltd)</DESC><AVAIL_RESTRICTCD>0001</AVAIL_RESTRICTCD></AMP>
+<AMP><APID>90281999999107</APID><VPID>90271999999109</VPID><NM>Tamiflu 75mg capsules</NM><DESC>Tamiflu 75mg capsules (Roche Products Ltd)</DESC><AVAIL_RESTRICTCD>0001</AVAIL_RESTRICTCD></AMP>
 </AMPS></ACTUAL_MEDICINAL_PRODUCTS>`,
 	"f_vmpp2_9990101.xml": `<?xml version="1.0" encoding="utf-8"?><VIRTUAL_MED_PRODUCT_PACK><VMPPS>
 <VMPP><VPPID>90151999999107</VPPID><NM>Amoxicillin 500mg capsules 21 capsule</NM><VPID>323509004</VPID><QTYVAL>21</QTYVAL></VMPP>
+<VMPP><VPPID>90241999999103</VPPID><NM>Multivitamin tonic oral liquid 200 ml</NM><VPID>90221999999108</VPID><QTYVAL>200</QTYVAL></VMPP>
+<VMPP><VPPID>90291999999105</VPPID><NM>Oseltamivir 75mg capsules 10 capsule</NM><VPID>90271999999109</VPID><QTYVAL>10</QTYVAL></VMPP>
 </VMPPS></VIRTUAL_MED_PRODUCT_PACK>`,
 	"f_ampp2_9990101.xml": `<?xml version="1.0" encoding="utf-8"?><ACTUAL_MEDICINAL_PROD_PACKS><AMPPS>
 <AMPP><APPID>90161999999109</APPID><NM>Amoxil 500mg capsules 21 capsule</NM><VPPID>90151999999107</VPPID><APID>90121999999100</APID></AMPP>
-</AMPPS></ACTUAL_MEDICINAL_PROD_PACKS>`,
+<AMPP><APPID>90251999999101</APPID><NM>Tonivit oral liquid 200 ml</NM><VPPID>90241999999103</VPPID><APID>90231999999106</APID></AMPP>
+<AMPP><APPID>90301999999106</APPID><NM>Tamiflu 75mg capsules 10 capsule</NM><VPPID>90291999999105</VPPID><APID>90281999999107</APID></AMPP>
+</AMPPS><PRESCRIBING_INFO>
+<PRESC_INFO><APPID>90251999999101</APPID><SCHED_1>1</SCHED_1></PRESC_INFO>
+<PRESC_INFO><APPID>90301999999106</APPID><SCHED_2>1</SCHED_2></PRESC_INFO>
+</PRESCRIBING_INFO></ACTUAL_MEDICINAL_PROD_PACKS>`,
 }
 
 // Load loads the release as st's current dm+d release.
