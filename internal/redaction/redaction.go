@@ -458,3 +458,45 @@ func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// Texts returns the entry's free text, each distinct string once, in a
+// stable order (by element name), a narrative as its text: what the
+// staff page shows so that the clinician can copy the exact words.
+func Texts(res map[string]any) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch t := v.(type) {
+		case string:
+			if skipKeys[key] {
+				return
+			}
+			if key == "div" {
+				t = strings.TrimSpace(narrativeText(t))
+			}
+			if t != "" && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		case map[string]any:
+			if t["url"] == OnlineRedactionURL {
+				return
+			}
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(t[k], k)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x, key)
+			}
+		}
+	}
+	walk(res, "")
+	return out
+}

@@ -168,3 +168,15 @@ func TestSpans(t *testing.T) {
 		t.Fatalf("Spans = %+v", got)
 	}
 }
+
+func TestTexts(t *testing.T) {
+	e := entry("Her husband's drinking")
+	e["note"] = []any{map[string]any{"text": "Her husband's drinking"}, map[string]any{"text": "Seen with daughter"}}
+	got := Texts(Add(e, "husband's", "Practitioner/gp", "Dr A", time.Now()))
+	// code (display), note, valueString; the repeated text once; the
+	// redaction's own phrase not listed.
+	want := []string{"Comment note", "Her husband's drinking", "Seen with daughter"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("Texts = %q, want %q", got, want)
+	}
+}
