@@ -280,13 +280,20 @@ var skipKeys = map[string]bool{"resourceType": true, "id": true, "reference": tr
 	"code": true, "version": true, "versionId": true, "lastUpdated": true, "data": true, "contentType": true,
 	"language": true, "hash": true, "fullUrl": true, "profile": true, "status": true}
 
+// fhirDate matches a FHIR date, dateTime or instant: a machine value
+// that holds no words, left out like skipKeys.
+var fhirDate = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$`)
+
+// freeText reports whether a string under key may hold words.
+func freeText(key, s string) bool { return !skipKeys[key] && !fhirDate.MatchString(s) }
+
 // walkText calls f on every free-text string of v (in maps and lists,
 // not under skipKeys, not within the redaction extensions themselves)
 // and stores what f returns: only ever on a copy (ForPatient).
 func walkText(v any, key string, f func(key, s string) string) any {
 	switch t := v.(type) {
 	case string:
-		if skipKeys[key] {
+		if !freeText(key, t) {
 			return t
 		}
 		return f(key, t)
@@ -312,7 +319,7 @@ func walkText(v any, key string, f func(key, s string) string) any {
 func eachText(v any, key string, f func(key, s string)) {
 	switch t := v.(type) {
 	case string:
-		if !skipKeys[key] {
+		if freeText(key, t) {
 			f(key, t)
 		}
 	case map[string]any:
@@ -469,7 +476,7 @@ func Texts(res map[string]any) []string {
 	walk = func(v any, key string) {
 		switch t := v.(type) {
 		case string:
-			if skipKeys[key] {
+			if !freeText(key, t) {
 				return
 			}
 			if key == "div" {

@@ -171,6 +171,7 @@ func TestSpans(t *testing.T) {
 
 func TestTexts(t *testing.T) {
 	e := entry("Her husband's drinking")
+	e["effectiveDateTime"] = "2026-12-01T22:58:45Z"
 	e["note"] = []any{map[string]any{"text": "Her husband's drinking"}, map[string]any{"text": "Seen with daughter"}}
 	got := Texts(Add(e, "husband's", "Practitioner/gp", "Dr A", time.Now()))
 	// code (display), note, valueString; the repeated text once; the
