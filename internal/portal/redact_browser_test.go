@@ -38,7 +38,9 @@ func TestBrowserRedaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	me := adultOf(t, s, practice.Patients)
-	consultationOf(t, s, me, time.Now().Add(-time.Hour), "Low mood for a month. Her husband's drinking is worse and she sleeps badly. Plan: review in 2 weeks.")
+	// Dated now, not an hour ago: shown by default (prospective access
+	// from the account's day) at any time of day, midnight included.
+	consultationOf(t, s, me, time.Now(), "Low mood for a month. Her husband's drinking is worse and she sleeps badly. Plan: review in 2 weeks.")
 	notes := search(t, s, "Observation", url.Values{"patient": {me}, "code": {clinical.SNOMED + "|" + clinical.CommentNoteCode}})
 	var note string
 	for _, n := range notes {
