@@ -88,6 +88,25 @@ func TestRedactedForPatient(t *testing.T) {
 			t.Errorf("%s: a search by the entry's words: %v", role, err)
 		}
 	}
+	// A letter with words removed: its file (a Binary standing for the
+	// DocumentReference) cannot be redacted, so the patient cannot read it.
+	doc := create(fhir.Resource(redaction.Add(map[string]any{"resourceType": "DocumentReference", "status": "current",
+		"subject":     map[string]any{"reference": "Patient/" + me},
+		"description": "Clinic letter: her " + phrase,
+		"content":     []any{map[string]any{"attachment": map[string]any{"contentType": "text/plain", "url": "Binary/placeholder"}}}},
+		phrase, "Practitioner/gp", "Dr A Patel", time.Now())))
+	bin := create(fhir.Resource{"resourceType": "Binary", "contentType": "text/plain", "data": "aHVzYmFuZCdzIGRyaW5raW5n",
+		"securityContext": map[string]any{"reference": "DocumentReference/" + doc}})
+	if _, err := svc.Read(as(auth.RolePatient), "Binary", bin); err == nil {
+		t.Error("the patient reads the file of a letter with words removed")
+	}
+	if _, err := svc.Read(ctx, "Binary", bin); err != nil {
+		t.Errorf("staff cannot read the file: %v", err)
+	}
+	letter, err := svc.Read(as(auth.RolePatient), "DocumentReference", doc)
+	if err != nil || strings.Contains(string(letter.Version.Body), "drinking") || strings.Contains(string(letter.Version.Body), "Binary/placeholder") {
+		t.Errorf("the patient's letter: %v %s", err, letter.Version.Body)
+	}
 	staff, err := svc.Read(ctx, "Observation", id)
 	if err != nil || !strings.Contains(string(staff.Version.Body), phrase) {
 		t.Errorf("staff read lost the phrase: %v %s", err, staff.Version.Body)
