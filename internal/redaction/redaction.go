@@ -467,8 +467,9 @@ func str(v any) string {
 }
 
 // Texts returns the entry's free text, each distinct string once, in a
-// stable order (by element name), a narrative as its text: what the
-// staff page shows so that the clinician can copy the exact words.
+// stable order (by element name), a narrative as its text and codes'
+// terms left out: what the staff page shows so that the clinician can
+// copy the exact words.
 func Texts(res map[string]any) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -476,8 +477,8 @@ func Texts(res map[string]any) []string {
 	walk = func(v any, key string) {
 		switch t := v.(type) {
 		case string:
-			if !freeText(key, t) {
-				return
+			if !freeText(key, t) || key == "display" {
+				return // a code's term is not redacted on its own (Check)
 			}
 			if key == "div" {
 				t = strings.TrimSpace(narrativeText(t))

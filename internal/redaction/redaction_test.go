@@ -174,9 +174,9 @@ func TestTexts(t *testing.T) {
 	e["effectiveDateTime"] = "2026-12-01T22:58:45Z"
 	e["note"] = []any{map[string]any{"text": "Her husband's drinking"}, map[string]any{"text": "Seen with daughter"}}
 	got := Texts(Add(e, "husband's", "Practitioner/gp", "Dr A", time.Now()))
-	// code (display), note, valueString; the repeated text once; the
-	// redaction's own phrase not listed.
-	want := []string{"Comment note", "Her husband's drinking", "Seen with daughter"}
+	// note, valueString; the repeated text once; not the code's term,
+	// the date or the redaction's own phrase.
+	want := []string{"Her husband's drinking", "Seen with daughter"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("Texts = %q, want %q", got, want)
 	}

@@ -129,8 +129,12 @@ func checkRedactedSearch(ctx context.Context, types []string, params map[string]
 				rest, ok = strings.CutPrefix(parts[2], "_has:")
 			}
 		}
+		if i := strings.LastIndex(param, "."); i >= 0 {
+			// A chain (result.value-string) ends in any type: its last
+			// parameter is judged against every type it might be.
+			typs, param = definitions.ResourceTypes(), param[i+1:]
+		}
 		base, modifier, _ := strings.Cut(param, ":")
-		base, _, _ = strings.Cut(base, ".")
 		if base == "_text" || base == "_content" || base == "_filter" {
 			return freeTextRefused(base)
 		}

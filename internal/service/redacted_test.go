@@ -83,9 +83,20 @@ func TestRedactedForPatient(t *testing.T) {
 				t.Errorf("%s: %s lacks the replacement: %s", role, name, got)
 			}
 		}
-		_, err = svc.Search(pc, service.SearchRequest{Type: "Observation", Params: url.Values{"value-string": {"Low mood. Her husband"}}})
-		if fe, ok := err.(*fhir.Error); !ok || fe.Status != http.StatusForbidden {
-			t.Errorf("%s: a search by the entry's words: %v", role, err)
+		for _, q := range []struct{ typ, param string }{
+			{"Observation", "value-string"},
+			{"Observation", "code:text"},
+			{"DiagnosticReport", "result.value-string"},
+			{"Patient", "_has:Observation:patient:value-string"},
+			{"Observation", "_content"},
+		} {
+			_, err = svc.Search(pc, service.SearchRequest{Type: q.typ, Params: url.Values{q.param: {"Low mood. Her husband"}}})
+			if fe, ok := err.(*fhir.Error); !ok || fe.Status != http.StatusForbidden {
+				t.Errorf("%s: a search by the entry's words (%s?%s): %v", role, q.typ, q.param, err)
+			}
+		}
+		if _, err := svc.Search(pc, service.SearchRequest{Type: "Patient", Params: url.Values{"name": {"Test"}}}); err != nil {
+			t.Errorf("%s: searching their own Patient by name: %v", role, err)
 		}
 	}
 	// A letter with words removed: its file (a Binary standing for the
