@@ -139,6 +139,9 @@ func redactBack(res fhir.Resource) string {
 	if s, ok := retractable[res.Type()]; ok {
 		return s.path
 	}
+	if res.Type() == "DocumentReference" {
+		return "" // the record's summary: letters are reached from there and the inbox
+	}
 	return "/consultations"
 }
 
