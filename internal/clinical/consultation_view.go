@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/redaction"
 )
 
 // ConsultationView is a saved consultation as the journal shows it.
@@ -47,8 +48,14 @@ type EntryView struct {
 	Ref, Version string
 	Kind         string // note, coded, measurement, problem
 	Text, Detail string
-	Amended      bool
-	Retracted    bool
+	// Redacted are the words removed from online access within the
+	// entry (package redaction): staff see them highlighted.
+	Redacted []string
+	// RedactionsMissing are removed words the entry no longer holds (an
+	// amendment rewrote them): the clinician is told, not left unaware.
+	RedactionsMissing int
+	Amended           bool
+	Retracted         bool
 	// Change is the latest amendment or retraction: who, when, why.
 	Change *ChangeNote
 }
@@ -133,6 +140,7 @@ func ViewConsultation(enc, comp fhir.Resource, byRef map[string]fhir.Resource, c
 		}
 		e.Version = versionOf(res)
 		e.Kind, e.Text, e.Detail = describeEntry(res)
+		e.Redacted, e.RedactionsMissing = redaction.Phrases(res), len(redaction.Missing(res))
 		e.Retracted = EnteredInError(res)
 		e.Amended = str(res, "status") == "amended"
 		if cs := changes[ref]; len(cs) > 0 {

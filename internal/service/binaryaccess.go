@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -48,6 +49,11 @@ func (s *Service) seesBinary(ctx context.Context, r store.Reader, reach *auth.Re
 	}
 	if err != nil {
 		return false, mapStoreError(err)
+	}
+	if patientFacing(ctx) && bytes.Contains(v.Body, redactionMark) {
+		// The file of an entry with words removed from online access
+		// cannot be redacted: withheld from the patient (redacted.go).
+		return false, nil
 	}
 	target, err := fhirjson.DecodeResource(v.Body, fhirjson.DefaultLimits)
 	if err != nil {

@@ -125,7 +125,7 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 	if err := expandAll(ctx, s.store, versions); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, viewed(ctx, versions), total, next)}, nil
+	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, s.viewedVersions(ctx, versions), total, next)}, nil
 }
 
 func (s *Service) historyBundle(typ, id string, params url.Values, versions []store.Version, total int, next int64) fhir.Resource {

@@ -124,7 +124,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 		}
 	}
 	s.seen(ctx, v)
-	return Outcome{Status: http.StatusOK, Version: viewedOne(ctx, v)}, nil
+	return Outcome{Status: http.StatusOK, Version: s.viewedVersions(ctx, []store.Version{v})[0]}, nil
 }
 
 // parseVersion parses a version id; versions are positive integers.

@@ -56,6 +56,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err := checkNamesOnlySearch(ctx, types, params); err != nil {
 		return Outcome{}, err
 	}
+	if err := checkRedactedSearch(ctx, types, params); err != nil {
+		return Outcome{}, err
+	}
 	countOnly := params.Get("_summary") == "count"
 	if countOnly {
 		// _summary=count: the total and no entries.

@@ -319,7 +319,7 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if v.Deleted {
 			return Outcome{}, fhir.Errorf(http.StatusGone, fhir.CodeDeleted, "%s/%s/_history/%d is a deletion", e.typ, e.id, n)
 		}
-		return Outcome{Status: http.StatusOK, Version: viewedOne(ctx, v)}, nil
+		return Outcome{Status: http.StatusOK, Version: s.viewedVersions(ctx, []store.Version{v})[0]}, nil
 	}
 	out, err := s.readVisible(ctx, tx, e.typ, e.id)
 	out.Version = viewedOne(ctx, out.Version)

@@ -80,8 +80,13 @@ func checkNamesOnlySearch(ctx context.Context, types []string, params map[string
 }
 
 // viewed returns vs with each version of a names-only type (for the
-// caller) reduced to its view; vs itself is not changed.
+// caller) reduced to its view, and for a patient or proxy with the
+// phrases removed from online access replaced (redacted.go); vs itself
+// is not changed.
 func viewed(ctx context.Context, vs []store.Version) []store.Version {
+	if patientFacing(ctx) {
+		return redactedForPatient(vs, nil)
+	}
 	p, ok := auth.FromContext(ctx)
 	if !ok || len(auth.NamesOnly[p.Role]) == 0 {
 		return vs

@@ -101,7 +101,7 @@ var bookFuncs = template.FuncMap{
 // (adminPages) see them all.
 var pageFuncs = func() template.FuncMap {
 	out := template.FuncMap{}
-	for _, m := range []template.FuncMap{consultFuncs, bookFuncs, trendFuncs} {
+	for _, m := range []template.FuncMap{consultFuncs, bookFuncs, trendFuncs, redactFuncs} {
 		for k, f := range m {
 			out[k] = f
 		}

@@ -4,7 +4,7 @@ package workspace
 var pageNames = []string{"message", "find", "record", "consultation", "journal", "consultation-view", "retract", "fitnote", "fitnote-print",
 	"book", "book-slot", "appointment", "appointment-move", "free-slots", "displaced", "duty", "week", "patient-appointments", "register", "registration",
 	// The record's sections.
-	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry",
+	"breakglass", "problems", "allergies", "immunisations", "alerts", "retract-entry", "redact-entry",
 	// The record's Online access: letters; proxies to review at 11 (invitations.go, proxy_review.go).
 	"invitation-letter", "proxy-review",
 	// Medication (medication*.go).
@@ -106,6 +106,9 @@ func (ws *Workspace) routes() {
 	m.HandleFunc("POST /workspace/patients/{id}/alerts/{entry}", ws.staff("update", ws.endAlert))
 	m.HandleFunc("GET /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("read", ws.retractEntryForm))
 	m.HandleFunc("POST /workspace/patients/{id}/entries/{type}/{entry}/retract", ws.staff("update", ws.retractEntry))
+	// Words within an entry removed from online access (redact_entry.go).
+	m.HandleFunc("GET /workspace/patients/{id}/entries/{type}/{entry}/redact", ws.staff("read", ws.redactEntryForm))
+	m.HandleFunc("POST /workspace/patients/{id}/entries/{type}/{entry}/redact", ws.staff("update", ws.redactEntry))
 	// Medication: the tab, prescribing with its safety warnings, issuing
 	// repeats, stopping, the printed token (medication*.go).
 	ws.medicationRoutes()
