@@ -83,7 +83,7 @@ func testRecordAccessLevels(t *testing.T, s *testbrowser.Stack) {
 	}
 	me := adultOf(t, s, practice.Patients)
 	consultationOf(t, s, me, time.Now().AddDate(-2, 0, 0), "Old worry about sleep")
-	consultationOf(t, s, me, time.Now().Add(-time.Hour), "Discussed knee pain today")
+	consultationOf(t, s, me, time.Now() /* not an hour ago: just after midnight that is yesterday */, "Discussed knee pain today")
 	letterOf(t, s, me, "Orthopaedic clinic letter", clinical.InboxFiled)
 	letterOf(t, s, me, "Unreviewed discharge summary", clinical.InboxToFile)
 	gp := signIn(t, s, &identity.User{ID: "gp@test", Name: "Dr GP", Role: auth.RoleGP, Practice: practice.OrganizationID})
