@@ -467,3 +467,19 @@ func (c PAClaim) CSV() [][]string {
 
 // ClaimNotice says how the claim reaches the NHSBSA.
 const ClaimNotice = "Submit the FP34D and its appendix through the NHSBSA's Manage Your Service (MYS) portal by the 5th of the next month: gpcloud does not send it."
+
+// AdministrationWarnings are the safety checks of a dose about to be
+// recorded as given (in.Medicine): an allergy to it, the same medicine
+// already current (another dose still acting, a repeat, one from
+// elsewhere), an interaction, pregnancy and the problems it is cautioned
+// in. The prescribing checks of quantity, supply and prescribing by brand
+// are not the giver's.
+func AdministrationWarnings(in SafetyInput, ix Interactions) []Warning {
+	var out []Warning
+	for _, w := range SafetyChecks(in, ix) {
+		if w.Kind != "dose" && w.Kind != "product" {
+			out = append(out, w)
+		}
+	}
+	return out
+}

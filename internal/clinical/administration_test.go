@@ -232,3 +232,20 @@ func TestPAClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestAdministrationWarnings: recording a dose checks the patient's
+// allergies (an allergy to its ingredient) and what is current, not a
+// prescription's quantity.
+func TestAdministrationWarnings(t *testing.T) {
+	allergy := fhir.Resource{"resourceType": "AllergyIntolerance", "clinicalStatus": codeable("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "", ""),
+		"code": codeable(SNOMED, "409258004", "Hydroxocobalamin", "")}
+	in := SafetyInput{Medicine: b12, Now: rxNow, Allergies: []fhir.Resource{allergy}, Quantity: 100, Days: 1, Dose: "1 ampoule",
+		Medications: []fhir.Resource{given(t, "a1", b12, "2026-05-20", "1", "completed")}, Known: map[string]Medicine{b12.Code: b12}}
+	kinds := map[string]bool{}
+	for _, w := range AdministrationWarnings(in, LocalInteractions{}) {
+		kinds[w.Kind] = true
+	}
+	if !kinds["allergy"] || !kinds["duplicate"] || kinds["dose"] {
+		t.Errorf("warnings: %v", kinds)
+	}
+}
