@@ -466,7 +466,7 @@ func (c PAClaim) CSV() [][]string {
 }
 
 // ClaimNotice says how the claim reaches the NHSBSA.
-const ClaimNotice = "Submit the FP34D and its appendix through the NHSBSA's Manage Your Service (MYS) portal by the 5th of the next month: gpcloud does not send it."
+const ClaimNotice = "Submit the FP34D and its appendix to the NHSBSA as it directs (Manage Your Service, where your practice uses it), by its monthly deadline: gpcloud does not send it."
 
 // AdministrationWarnings are the safety checks of a dose about to be
 // recorded as given (in.Medicine): an allergy to it, the same medicine
