@@ -20,7 +20,9 @@ import (
 // assistant (who gives under a patient-specific direction), so an HCA
 // cannot record one until that role exists. The dose is linked to the
 // patient's one current authorisation of the same product, when there is
-// exactly one (clinical.AdministeredUnder).
+// exactly one (clinical.AdministeredUnder), and to the consultation it
+// was given in when the form is opened from one (the Encounter read as
+// the user and refused when it is another patient's).
 
 // administerPage is the form.
 type administerPage struct {
@@ -35,6 +37,9 @@ type administerPage struct {
 	Warnings                      []clinical.Warning
 	Seen                          string
 	Notice                        string
+	// Encounter is the consultation the dose is given in (its id), ""
+	// outside one: opened from the consultation's page.
+	Encounter string
 }
 
 func (ws *Workspace) administerRoutes() {
@@ -58,8 +63,19 @@ func (ws *Workspace) administerBase(w http.ResponseWriter, r *http.Request, v *v
 		ws.message(w, r, v, http.StatusForbidden, "Not available to your role", "Only a GP or a nurse records a medicine given in the practice.")
 		return nil, false
 	}
+	enc := r.FormValue("encounter")
+	if enc != "" {
+		if !isID(enc) {
+			http.Error(w, "bad consultation id", http.StatusBadRequest)
+			return nil, false
+		}
+		if _, err := ws.encounterOf(r.Context(), base.Banner.ID, enc); err != nil {
+			ws.message(w, r, v, http.StatusNotFound, "Consultation not found", "That consultation is not this patient's. Open the patient's record again and check the banner.")
+			return nil, false
+		}
+	}
 	p := &administerPage{entriesPage: base, Routes: clinical.AdministrationRoutes, Sites: clinical.AdministrationSites,
-		DMD: ws.dmdConnected(r.Context()), Notice: clinical.InteractionsNotice}
+		DMD: ws.dmdConnected(r.Context()), Notice: clinical.InteractionsNotice, Encounter: enc}
 	p.Source = "Medicines come from a short built-in list of dm+d products"
 	if p.DMD {
 		p.Source = "Medicines come from dm+d: choose the product given (the brand, if you gave a brand)"
@@ -103,6 +119,9 @@ func (ws *Workspace) recordAdministration(w http.ResponseWriter, r *http.Request
 		return
 	}
 	a := clinical.Administration{Medicine: med, Dose: p.Dose, Route: p.Route, Site: p.Site, SiteText: p.SiteText, Batch: p.Batch, Note: p.Note}
+	if p.Encounter != "" {
+		a.Encounter = "Encounter/" + p.Encounter
+	}
 	errs := map[string]string{}
 	var msg string
 	if a.Date, msg = clinical.ParseDay(p.Date.Day, p.Date.Month, p.Date.Year, "the date it was given", false); msg != "" {

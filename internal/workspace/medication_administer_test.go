@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/terminology/dmdtest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
@@ -77,11 +78,31 @@ func TestMedicationGiven(t *testing.T) {
 		t.Errorf("a receptionist recorded a dose: %d", status)
 	}
 
+	// Within a consultation: the form carries its Encounter, refused when
+	// it is another patient's.
+	encounter := func(pt string) string {
+		out, err := s.Service.Create(ctx, "Encounter", fhir.Resource{"resourceType": "Encounter", "status": "finished",
+			"class":   map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+			"subject": map[string]any{"reference": "Patient/" + pt}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Version.ID
+	}
+	mine, theirs := encounter(patient), encounter(practice.Patients[1])
+	f = good()
+	f.Set("encounter", theirs)
+	if status, _, _ := nurse.do(t, path, f); status != http.StatusNotFound || count() != 0 {
+		t.Errorf("another patient's consultation: %d", status)
+	}
+
 	// Recorded, answering the warnings shown (the demo patient is a
 	// child): without a reason nothing is written.
-	status, loc, body := nurse.do(t, path, good())
+	given := good()
+	given.Set("encounter", mine)
+	status, loc, body := nurse.do(t, path, given)
 	if status == http.StatusOK && seenOf(body) != "" {
-		f := good()
+		f := given
 		f.Set("seen", seenOf(body))
 		if status, _, body := nurse.do(t, path, f); status != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#reason"`) || count() != 0 {
 			t.Fatalf("an override without a reason: %d, %d written", status, count())
@@ -97,6 +118,9 @@ func TestMedicationGiven(t *testing.T) {
 		t.Fatalf("%d administrations of B12 by code", len(got))
 	}
 	a := got[0]
+	if ctxRef, _ := a["context"].(map[string]any); ctxRef["reference"] != "Encounter/"+mine {
+		t.Errorf("context: %v", a["context"])
+	}
 	if lot, _ := clinical.BatchOf(a); lot != "B12-7781" || a["status"] != "completed" || !strings.Contains(fmt.Sprint(a["extension"]), "personally-administered valueBoolean:true") {
 		t.Errorf("stored: %v", a)
 	}
