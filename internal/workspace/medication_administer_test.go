@@ -12,7 +12,6 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
-	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/terminology/dmdtest"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
 )
@@ -157,10 +156,17 @@ func TestMedicationGiven(t *testing.T) {
 	if status, _, _ := manager.do(t, "/workspace/admin/pa-claims?month=2099-01", nil); status != http.StatusBadRequest {
 		t.Errorf("a month to come: %d", status)
 	}
-	// Entered in error: no longer claimed.
-	a["status"] = "entered-in-error"
-	if _, err := s.Service.Update(ctx, "MedicationAdministration", a.ID(), a, service.Precondition{}); err != nil {
-		t.Fatal(err)
+	// Marked entered in error from the tab (with a reason): no longer
+	// claimed nor listed.
+	retract := "/workspace/patients/" + patient + "/entries/MedicationAdministration/" + a.ID() + "/retract"
+	if status, _, body := nurse.do(t, retract, nil); status != http.StatusOK || !strings.Contains(body, "Hydroxocobalamin") {
+		t.Fatalf("retract form: %d", status)
+	}
+	if status, loc, _ := nurse.do(t, retract, url.Values{"patient": {patient}, "version": {"1"}, "reason": {"Recorded on the wrong day"}}); status != http.StatusSeeOther || !strings.Contains(loc, "/medication?saved=error") {
+		t.Fatalf("retract: %d %s", status, loc)
+	}
+	if _, _, tab := nurse.do(t, "/workspace/patients/"+patient+"/medication", nil); strings.Contains(tab, `id="given-`+a.ID()+`"`) {
+		t.Errorf("a dose entered in error is still listed")
 	}
 	if _, _, page := manager.do(t, "/workspace/admin/pa-claims?month="+month, nil); !strings.Contains(page, "No personally administered items") {
 		t.Errorf("a dose entered in error is still claimed")
