@@ -64,6 +64,16 @@ var AdministrationSites = []Choice{
 	{"other", "Somewhere else (say where)"},
 }
 
+// routeDisplays and siteDisplays are the code systems' own displays of
+// the choices (the choice's label, in the practice's words, is the
+// CodeableConcept's text).
+var (
+	routeDisplays = map[string]string{"78421000": "Intramuscular route", "34206005": "Subcutaneous route", "263887005": "Subdermal route",
+		"12130007": "Intra-articular route", "372464004": "Intradermal route", "26643006": "Oral route"}
+	siteDisplays = map[string]string{"LA": "left arm", "RA": "right arm", "LG": "left gluteus medius", "RG": "right gluteus medius",
+		"LT": "left thigh", "RT": "right thigh", "LLAQ": "left lower abd quadrant", "RLAQ": "right lower abd quadrant"}
+)
+
 // oralRoute is the one route that needs no batch.
 const oralRoute = "26643006"
 
@@ -151,14 +161,14 @@ func (a Administration) Resource(patientID string, performer Ref, now time.Time)
 	unit := firstNonEmpty(m.Unit, "dose")
 	dosage := map[string]any{
 		"text":  a.DoseText(),
-		"route": codeable(SNOMED, a.Route, ChoiceLabel(AdministrationRoutes, a.Route)+" route", ""),
+		"route": codeable(SNOMED, a.Route, routeDisplays[a.Route], ChoiceLabel(AdministrationRoutes, a.Route)),
 		"dose":  map[string]any{"value": json.Number(strconv.FormatFloat(dose, 'f', -1, 64)), "unit": unit},
 	}
 	switch {
 	case a.Site == "other":
 		dosage["site"] = map[string]any{"text": strings.TrimSpace(a.SiteText)}
 	case a.Site != "":
-		dosage["site"] = codeable(siteSystem, a.Site, ChoiceLabel(AdministrationSites, a.Site), "")
+		dosage["site"] = codeable(siteSystem, a.Site, siteDisplays[a.Site], ChoiceLabel(AdministrationSites, a.Site))
 	}
 	batch := []any{}
 	if b := strings.TrimSpace(a.Batch); b != "" {

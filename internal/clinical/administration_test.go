@@ -85,6 +85,20 @@ func TestAdministrationResource(t *testing.T) {
 		floatOf(mapOf(dosage["dose"])["value"]) != 1 || str(mapOf(dosage["dose"]), "unit") != "ampoule" {
 		t.Errorf("dosage: %v", dosage)
 	}
+	// Every route and site choice has its code system's display.
+	for _, c := range AdministrationRoutes {
+		if routeDisplays[c.Key] == "" {
+			t.Errorf("route %s has no display", c.Key)
+		}
+	}
+	for _, c := range AdministrationSites {
+		if siteDisplays[c.Key] == "" && c.Key != "other" {
+			t.Errorf("site %s has no display", c.Key)
+		}
+	}
+	if conceptText(dosage["site"]) != "Left buttock (gluteal)" || str(list(mapOf(dosage["site"]), "coding")[0], "display") != "left gluteus medius" {
+		t.Errorf("site: %v", dosage["site"])
+	}
 	if lot, exp := BatchOf(r); lot != "AB1234" || exp != "2027-01-31" {
 		t.Errorf("batch %q %q", lot, exp)
 	}
