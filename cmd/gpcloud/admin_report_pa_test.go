@@ -31,7 +31,7 @@ func TestAdminReportPAItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b12 := clinical.Medicine{Code: "90221999999108", Name: "Hydroxocobalamin 1mg/1ml solution for injection ampoules", Unit: "ampoule", PersonallyAdministered: true}
+	b12 := clinical.Medicine{Code: "90321999999103", Name: "Hydroxocobalamin 1mg/1ml solution for injection ampoules", Unit: "ampoule", PersonallyAdministered: true}
 	a := clinical.Administration{Medicine: b12, Date: now.In(clinical.London).Format("2006-01-02"), Dose: "1", Route: "78421000", Batch: "AB1"}
 	if _, err := svc.Create(ctx, "MedicationAdministration", a.Resource(practice.Patients[0], clinical.Ref{Reference: "Practitioner/" + practice.Clinicians[2].ID}, now), ""); err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestAdminReportPAItems(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	b, err := os.ReadFile(out)
-	if err != nil || !strings.Contains(string(b), month+",90221999999108,Hydroxocobalamin 1mg/1ml solution for injection ampoules,1,1,ampoule") ||
+	if err != nil || !strings.Contains(string(b), month+",90321999999103,Hydroxocobalamin 1mg/1ml solution for injection ampoules,1,1,ampoule") ||
 		!strings.Contains(stdout.String(), "1 personally administered items") || !strings.Contains(stdout.String(), "gpcloud does not send it") {
 		t.Errorf("csv %q %v; said %q", b, err, stdout.String())
 	}

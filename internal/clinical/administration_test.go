@@ -11,7 +11,7 @@ import (
 )
 
 // b12 is hydroxocobalamin injection as dm+d gives it: a pack PADM.
-var b12 = Medicine{Code: "90221999999108", Name: "Hydroxocobalamin 1mg/1ml solution for injection ampoules", VTM: "90211999999102",
+var b12 = Medicine{Code: "90321999999103", Name: "Hydroxocobalamin 1mg/1ml solution for injection ampoules", VTM: "90311999999109",
 	Ingredients: []string{"409258004"}, Unit: "ampoule", Kind: "VMP", PersonallyAdministered: true}
 
 func goodAdministration() Administration {
@@ -237,7 +237,7 @@ func TestPAClaim(t *testing.T) {
 		t.Errorf("b12 line: %+v", l)
 	}
 	csv := c.CSV()
-	if len(csv) != 4 || strings.Join(csv[2], ",") != "2026-05,90221999999108,Hydroxocobalamin 1mg/1ml solution for injection ampoules,2,3,ampoule" || csv[3][3] != "3" {
+	if len(csv) != 4 || strings.Join(csv[2], ",") != "2026-05,90321999999103,Hydroxocobalamin 1mg/1ml solution for injection ampoules,2,3,ampoule" || csv[3][3] != "3" {
 		t.Errorf("csv: %v", csv)
 	}
 	for _, bad := range []string{"", "2026-13", "May 2026", "2026-07"} {
