@@ -11,11 +11,13 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/appointments"
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/paclaims"
 	"github.com/gpcloud/gpcloud/internal/portal"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 const reportUsage = `  gpcloud admin report appointments|video|portal [--data DIR | --database DSN] --from DATE --to DATE --out FILE.csv [--submit]
+  gpcloud admin report pa-items [--data DIR | --database DSN] --month YYYY-MM --out FILE.csv
       appointments: the GP Appointments Data (S62) fields of each
       appointment; video: the video consultations of each day (E00617:
       booked, held by video, switched to phone, did not attend,
@@ -25,14 +27,18 @@ const reportUsage = `  gpcloud admin report appointments|video|portal [--data DI
       changed); from one day to another (both included; dates
       as 2026-12-01 or 01/12/2026), as CSV; refuses an --out that exists
       or whose folder does not.
+      pa-items: the month's personally administered items by dm+d
+      product (items, quantity) for the FP34D appendix, as the practice
+      admin's page shows them; the FP34D is submitted to the NHSBSA by the
+      practice: gpcloud does not send it.
       --submit (appointments) also offers each week (Monday to Sunday) to
       the national weekly submission, which is not connected: it says so, sends nothing
 `
 
 // report writes a report: appointments or video.
 func report(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "appointments" && args[0] != "video" && args[0] != "portal") {
-		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments, video or portal\n\n%s", reportUsage)
+	if len(args) == 0 || (args[0] != "appointments" && args[0] != "video" && args[0] != "portal" && args[0] != "pa-items") {
+		fmt.Fprintf(stderr, "gpcloud admin report: say which report: appointments, video, portal or pa-items\n\n%s", reportUsage)
 		return 2
 	}
 	kind := args[0]
@@ -44,8 +50,12 @@ func report(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "the CSV file to write")
 	submit := fs.Bool("submit", false, "offer each week to the national GPAD submission (not connected)")
 	ods := fs.String("ods", "", "the practice's ODS code, for the submission (default: the one Organization's)")
+	month := fs.String("month", "", "pa-items: the month, YYYY-MM")
 	if code, ok := parseFlags(fs, args[1:], false, stdout, stderr); !ok {
 		return code
+	}
+	if kind == "pa-items" {
+		return paItemsReport(sc, *month, *out, stdout, stderr)
 	}
 	from, err1 := reportDate(*fromFlag)
 	to, err2 := reportDate(*toFlag)
@@ -156,4 +166,54 @@ func reportDate(s string) (time.Time, error) {
 		return time.Time{}, errors.New("a date is required")
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date like 2026-12-01 or 01/12/2026", s)
+}
+
+// paItemsReport writes the month's personally administered items
+// (paclaims.Read, as the practice admin's page) to out as CSV.
+func paItemsReport(sc storeConfig, month, out string, stdout, stderr io.Writer) int {
+	const cmd = "gpcloud admin report pa-items"
+	if _, _, msg := clinical.ParseClaimMonth(month, time.Now()); msg != "" {
+		fmt.Fprintf(stderr, "%s: --month: %s\n", cmd, msg)
+		return 2
+	}
+	if out == "" {
+		fmt.Fprintf(stderr, "%s: --out FILE.csv is required\n", cmd)
+		return 2
+	}
+	if _, err := os.Stat(out); err == nil {
+		fmt.Fprintf(stderr, "%s: %s exists: give a new file\n", cmd, out)
+		return 2
+	}
+	if info, err := os.Stat(filepath.Dir(out)); err != nil || !info.IsDir() {
+		fmt.Fprintf(stderr, "%s: the folder of %s does not exist\n", cmd, out)
+		return 2
+	}
+	ctx, st, done, code := openForCommand(cmd, sc, stderr)
+	if code != 0 {
+		return code
+	}
+	defer done()
+	svc := service.New(st, service.Options{})
+	claim, msg, err := paclaims.Read(ctx, svc, paclaims.Products(svc), month, time.Now())
+	if msg != "" {
+		err = errors.New(msg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return 1
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return 1
+	}
+	w := csv.NewWriter(f)
+	_ = w.WriteAll(claim.CSV())
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		os.Remove(out)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d personally administered items of %s written to %s. %s\n", claim.Items, claim.Month, out, clinical.ClaimNotice)
+	return 0
 }

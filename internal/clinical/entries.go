@@ -311,7 +311,9 @@ func AlertRows(flags []fhir.Resource) []AlertRow {
 func RetractEntry(res fhir.Resource) (fhir.Resource, bool) {
 	out := cloneResource(res)
 	switch res.Type() {
-	case "Flag":
+	case "Flag", "MedicationAdministration":
+		// A dose given marked in error leaves the safety checks and the
+		// month's claim (administration.go).
 		out["status"] = "entered-in-error"
 		return out, true
 	case "Condition", "AllergyIntolerance", "Immunization":

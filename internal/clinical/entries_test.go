@@ -181,6 +181,7 @@ func TestRetractEntry(t *testing.T) {
 		{"Condition", true, func(r fhir.Resource) bool { return verification(r) == "entered-in-error" && r["clinicalStatus"] == nil }},
 		{"AllergyIntolerance", true, func(r fhir.Resource) bool { return verification(r) == "entered-in-error" && r["clinicalStatus"] == nil }},
 		{"Immunization", true, func(r fhir.Resource) bool { return r["status"] == "entered-in-error" }},
+		{"MedicationAdministration", true, func(r fhir.Resource) bool { return r["status"] == "entered-in-error" }},
 		{"Patient", false, nil},
 	} {
 		res := fhir.Resource{"resourceType": c.typ, "status": "active", "clinicalStatus": map[string]any{"coding": []any{map[string]any{"code": "active"}}}}

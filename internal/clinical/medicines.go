@@ -39,6 +39,13 @@ type Medicine struct {
 	// Blacklisted: Drug Tariff Part XVIIIA, not prescribable on the NHS;
 	// SLS: Part XVIIIB, the Selected List Scheme (dm+d; tariff.go).
 	Blacklisted, SLS bool
+	// PersonallyAdministered: dm+d marks a pack of it PADM, so that a
+	// dose the practice gives is claimed on the FP34D appendix
+	// (administration.go).
+	PersonallyAdministered bool
+	// Inactive: dm+d no longer holds the product as current (the
+	// built-in list's are all current).
+	Inactive bool
 	// Moiety is the VTM's name (dm+d), for the rules that go by it.
 	Moiety string
 }
@@ -70,7 +77,8 @@ var Medicines = []Medicine{
 func MedicineFromDMD(p terminology.Product) Medicine {
 	m := Medicine{Code: p.Code, Name: p.Name, VTM: p.VTM, Ingredients: slices.Clone(p.Ingredients), Unit: lower(p.Unit),
 		Kind: p.Kind, Category: p.ControlledDrug, Schedule: ScheduleOf(p.ControlledDrug), PrescribingStatus: p.PrescribingStatus, NurseFormulary: p.NurseFormulary, Moiety: p.VTMName,
-		Blacklisted: p.Blacklisted, SLS: p.SelectedList}
+		Blacklisted: p.Blacklisted, SLS: p.SelectedList,
+		PersonallyAdministered: p.PersonallyAdministered, Inactive: !p.Active}
 	if m.VTM == "" {
 		m.VTM = "dmd:" + p.Code // no moiety (a device): a duplicate only of itself
 	}

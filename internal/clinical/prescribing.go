@@ -367,12 +367,16 @@ func Reauthorised(auth fhir.Resource) fhir.Resource {
 }
 
 // WithoutCourse leaves out of meds an authorisation (ref,
-// "MedicationRequest/id") and its issues: a repeat being reauthorised or
-// issued is not a duplicate of itself.
+// "MedicationRequest/id"), its issues and the doses given at the
+// practice under it: a repeat being reauthorised or issued is not a
+// duplicate of itself, nor of the B12 injection it supplied.
 func WithoutCourse(meds []fhir.Resource, ref string) []fhir.Resource {
 	var out []fhir.Resource
 	for _, m := range meds {
 		if "MedicationRequest/"+m.ID() == ref || slices.ContainsFunc(list(m, "basedOn"), func(b map[string]any) bool { return b["reference"] == ref }) {
+			continue
+		}
+		if m.Type() == "MedicationAdministration" && str(mapOf(m["request"]), "reference") == ref {
 			continue
 		}
 		out = append(out, m)

@@ -32,7 +32,9 @@ type SafetyInput struct {
 	Dose           string
 	Quantity, Days int
 	// Allergies are the patient's AllergyIntolerances, Medications their
-	// MedicationRequests (authorisations and issues).
+	// MedicationRequests (authorisations and issues), MedicationStatements
+	// (from elsewhere) and MedicationAdministrations (given at the
+	// practice, current for AdministrationEffectDays).
 	Allergies, Medications []fhir.Resource
 	// Conditions are the patient's problems (Condition), for the
 	// drug–condition cautions.
@@ -101,6 +103,14 @@ func currentAuthorisations(meds []fhir.Resource, now time.Time) []fhir.Resource 
 	threeMonths := now.AddDate(0, -3, 0).In(London).Format("2006-01-02")
 	var out []fhir.Resource
 	for _, m := range meds {
+		if m.Type() == "MedicationAdministration" {
+			// A dose given at the practice (a depot) acts for weeks: it
+			// is current for AdministrationEffectDays.
+			if administrationCurrent(m, now) {
+				out = append(out, m)
+			}
+			continue
+		}
 		if m.Type() == "MedicationStatement" {
 			// A medicine from elsewhere (hospital, over the counter) is
 			// current while active (E00102: in every check).
@@ -171,8 +181,11 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 		}
 		if (known && (cm.VTM == m.VTM || sharesIngredient(cm, m))) || slices.Contains(codesOf(a["medicationCodeableConcept"]), m.Code) {
 			when := day(str(a, "authoredOn"))
-			if a.Type() == "MedicationStatement" {
+			switch a.Type() {
+			case "MedicationStatement":
 				when = "from elsewhere, recorded " + day(str(a, "dateAsserted"))
+			case "MedicationAdministration":
+				when = "given at the practice on " + day(str(a, "effectiveDateTime"))
 			}
 			out = append(out, Warning{Kind: "duplicate", Severity: "moderate", Text: fmt.Sprintf("Duplicate therapy: %s is already current (%s).", conceptText(a["medicationCodeableConcept"]), when)})
 		}

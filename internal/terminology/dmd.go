@@ -385,19 +385,26 @@ func LoadDMD(ctx context.Context, st store.Terminology, p string, opt LoadOption
 		}); err != nil {
 			return err
 		}
-		// The Nurse Prescribers' Formulary flag is a pack's (AMPP): its
-		// AMP and VMP carry it too, for the prescriber-type rule.
+		// The Nurse Prescribers' Formulary and personally administered
+		// (PADM) flags are a pack's (AMPP): its AMP and VMP carry them
+		// too, for the prescriber-type rule and for the FP34D claim of an
+		// item given at the practice (recorded by product, not by pack).
 		for _, code := range order {
 			d := products[code]
-			if d.c.Kind != "AMPP" || d.props["nurseFormulary"] != true {
+			if d.c.Kind != "AMPP" {
 				continue
 			}
-			for _, r := range d.rels {
-				if amp := products[r.Dest]; r.Type == "APID" && amp != nil {
-					amp.props["nurseFormulary"] = true
-					for _, ar := range amp.rels {
-						if vmp := products[ar.Dest]; ar.Type == store.IsA && vmp != nil {
-							vmp.props["nurseFormulary"] = true
+			for _, flag := range []string{"nurseFormulary", "personallyAdministered"} {
+				if d.props[flag] != true {
+					continue
+				}
+				for _, r := range d.rels {
+					if amp := products[r.Dest]; r.Type == "APID" && amp != nil {
+						amp.props[flag] = true
+						for _, ar := range amp.rels {
+							if vmp := products[ar.Dest]; ar.Type == store.IsA && vmp != nil {
+								vmp.props[flag] = true
+							}
 						}
 					}
 				}

@@ -42,6 +42,10 @@ type Product struct {
 	// (SLS). Packs carry them; an AMP and a VMP as dmd_tariff.go
 	// aggregates them.
 	Blacklisted, SelectedList bool
+	// PersonallyAdministered: a pack of the product is marked PADM in
+	// dm+d (personally administered by the practice and claimed on the
+	// FP34D appendix).
+	PersonallyAdministered bool
 }
 
 // productProps are the fields of a dm+d concept's Props that Product reads.
@@ -55,6 +59,7 @@ type productProps struct {
 	NurseFormulary          bool   `json:"nurseFormulary"`
 	Blacklisted             bool   `json:"schedule1NotPrescribable"`
 	SelectedList            bool   `json:"schedule2SelectedList"`
+	PersonallyAdministered  bool   `json:"personallyAdministered"`
 }
 
 func (p *Product) setProps(raw string) {
@@ -67,6 +72,7 @@ func (p *Product) setProps(raw string) {
 	}
 	p.NurseFormulary = p.NurseFormulary || pp.NurseFormulary
 	p.Blacklisted, p.SelectedList = pp.Blacklisted, pp.SelectedList
+	p.PersonallyAdministered = p.PersonallyAdministered || pp.PersonallyAdministered
 	if p.Kind == "AMP" {
 		p.AvailabilityRestriction = pp.AvailabilityRestriction
 		return
@@ -201,7 +207,7 @@ func (s *Service) Product(ctx context.Context, code string) (Product, error) {
 			return Product{}, err
 		}
 		vmp.Code, vmp.Name, vmp.Kind, vmp.Active, vmp.VMP, vmp.AvailabilityRestriction = p.Code, p.Name, "AMP", p.Active, parent, p.AvailabilityRestriction
-		vmp.NurseFormulary, vmp.Blacklisted, vmp.SelectedList = p.NurseFormulary, p.Blacklisted, p.SelectedList
+		vmp.NurseFormulary, vmp.Blacklisted, vmp.SelectedList, vmp.PersonallyAdministered = p.NurseFormulary, p.Blacklisted, p.SelectedList, p.PersonallyAdministered
 		return vmp, nil
 	}
 	if parent != "" {

@@ -69,6 +69,14 @@ func testProducts(t *testing.T, st store.Store) {
 	if m, _ := s.Product(ctx, "36128211000001107"); m.NurseFormulary {
 		t.Errorf("morphine on the NPF: %+v", m)
 	}
+	// So does the personally administered (PADM) flag, for the FP34D
+	// claim of an item given at the practice.
+	if vmp, _ := s.Product(ctx, "42109611000001109"); !vmp.PersonallyAdministered || !amp.PersonallyAdministered {
+		t.Errorf("the pack's PADM flag did not reach its AMP and VMP: %+v %+v", amp, vmp)
+	}
+	if m, _ := s.Product(ctx, "36128211000001107"); m.PersonallyAdministered {
+		t.Errorf("morphine marked PADM: %+v", m)
+	}
 	for _, code := range []string{"90332006", "1000611000001101", "123"} {
 		if _, err := s.Product(ctx, code); !errors.Is(err, ErrNotProduct) {
 			t.Errorf("%s: %v", code, err)

@@ -21,7 +21,7 @@ const adminNavLabel = "Practice admin"
 
 // adminPages are the practice admin's page templates.
 var adminPages = web.NewRenderer(templateFS, "templates", pageFuncs, []string{"admin-shared"},
-	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps", "admin-rotas", "admin-rota", "admin-portal")
+	"admin-message", "admin-sites", "admin-staff", "admin-staff-new", "admin-staff-added", "admin-member", "admin-teams", "admin-apps", "admin-rotas", "admin-rota", "admin-portal", "admin-pa-claims")
 
 // adminSections are the admin pages' own navigation.
 var adminSections = []struct{ path, label string }{
@@ -32,6 +32,7 @@ var adminSections = []struct{ path, label string }{
 	{"/workspace/admin/rotas", "Rotas"},
 	{"/workspace/admin/portal", "Online services"},
 	{"/workspace/admin/forms", "Online request form"},
+	{"/workspace/admin/pa-claims", "Personally administered"},
 }
 
 func (ws *Workspace) adminRoutes() {
@@ -62,7 +63,8 @@ func (ws *Workspace) adminRoutes() {
 	m.HandleFunc("POST /workspace/admin/rotas/{schedule}/generate", ws.admin("transaction", ws.generateSlots))
 	m.HandleFunc("GET /workspace/admin/portal", ws.admin("read", ws.portalSettingsPage))
 	m.HandleFunc("POST /workspace/admin/portal", ws.admin("update", ws.changePortalSettings))
-	ws.formRoutes() // admin_forms.go
+	ws.formRoutes()    // admin_forms.go
+	ws.paClaimRoutes() // admin_pa_claims.go
 }
 
 // admin wraps a practice admin's page: the staff wrapper (principal,

@@ -27,6 +27,10 @@ type journalPage struct {
 	MayCall bool
 	// Saved is set after a save or a change, for the notice.
 	Saved string
+	// GivenIn is the consultation a medicine given in the practice may
+	// be recorded in (its Encounter id; medication_administer.go), ""
+	// when the user may not record one.
+	GivenIn string
 }
 
 // journalSize is how many consultations the journal lists; a filter
@@ -178,6 +182,9 @@ func (ws *Workspace) viewConsultation(w http.ResponseWriter, r *http.Request, v 
 	}
 	p := &journalPage{page: ws.recordBase(v, "Consultation", "Consultations", &patient), Consultations: views,
 		MayConsult: mayConsult(v.principal), Saved: r.URL.Query().Get("saved")}
+	if mayAdminister(v) {
+		p.GivenIn = enc.ID()
+	}
 	ws.pages.Render(w, "consultation-view", http.StatusOK, p)
 }
 

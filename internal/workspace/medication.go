@@ -55,6 +55,11 @@ type medicationPage struct {
 	// Review is the last medication review and whether the user may
 	// record one (medication_review.go).
 	Review reviewSummary
+	// Given are the medicines given in the practice in the last 12
+	// months; MayAdminister: the user may record one
+	// (medication_administer.go).
+	Given         []clinical.AdministrationRow
+	MayAdminister bool
 	// meds and statements are what the page read, for the checks of an
 	// issue made from it (read once).
 	meds, statements []fhir.Resource
@@ -76,6 +81,7 @@ func (ws *Workspace) medicationRoutes() {
 	m.HandleFunc("POST /workspace/patients/{id}/medication/elsewhere", ws.staff("create", ws.addElsewhere))
 	m.HandleFunc("POST /workspace/patients/{id}/medication-elsewhere/{entry}", ws.staff("update", ws.endElsewhere))
 	ws.doseAndReviewRoutes()
+	ws.administerRoutes()
 }
 
 func (ws *Workspace) medication(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -114,6 +120,12 @@ func (ws *Workspace) medicationPage(w http.ResponseWriter, r *http.Request, v *v
 		p.Elsewhere, p.Sources, p.statements = clinical.ElsewhereRows(sts), clinical.ElsewhereSources, sts
 		_, may := v.principal.ReachFor("MedicationStatement", auth.Create)
 		p.MayRecordElsewhere = may && !hidden && v.user.Role.IsClinician()
+		given, hidden, err := ws.givenEntries(r, base.Banner.ID)
+		if err != nil {
+			ws.failed(w, r, v, err)
+			return nil, false
+		}
+		p.Given, p.MayAdminister = clinical.AdministrationRows(given, ws.opts.Now()), !hidden && mayAdminister(v)
 	}
 	if p.NamesOnly {
 		// Repeats by name: acute and past medicines are not theirs to see.
@@ -145,6 +157,7 @@ var medicationSaved = map[string]string{
 	"dose":         "Dose changed. The next issue carries the new dose; issues already made keep theirs.",
 	"reviewed":     "Medication review recorded. The review date of the repeats reviewed is moved.",
 	"requested":    "Repeat request recorded. It is in the prescriptions queue for a prescriber.",
+	"given":        "Recorded as given in the practice. It is listed under Given in the practice and counted in the safety checks.",
 }
 
 // prescriber returns the user as a prescriber (their PractitionerRole,
@@ -211,8 +224,10 @@ func (ws *Workspace) safetyInput(ctx context.Context, patient clinical.Banner) (
 // currentMedication reads what the checks compare a medicine with, and
 // no more: the active authorisations (repeats), the completed ones of the
 // last year (acutes of the last three months, repeat-dispensing batches
-// still being dispensed: clinical.SafetyChecks picks the current), and
-// the active medicines from elsewhere.
+// still being dispensed: clinical.SafetyChecks picks the current), the
+// active medicines from elsewhere, and the doses given in the practice
+// that still act (a depot: clinical.AdministrationEffectDays), returned
+// with the medicines from elsewhere.
 // A patient's history of issues, years of them, is not read: the
 // checks of an issue that need its last issue read it from the
 // authorisation (clinical.LastIssueOf).
@@ -230,7 +245,12 @@ func (ws *Workspace) currentMedication(ctx context.Context, patientID string) (m
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(active, recent...), sts, nil
+	acting := ws.opts.Now().AddDate(0, 0, -clinical.AdministrationEffectDays-1).In(clinical.London).Format("2006-01-02")
+	given, _, err := ws.medicationEntries(ctx, "MedicationAdministration", patientID, url.Values{"status": {"completed"}, "effective-time": {"ge" + acting}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(active, recent...), append(sts, given...), nil
 }
 
 // safetyInputWith is safetyInput with the patient's MedicationRequests

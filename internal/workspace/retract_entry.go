@@ -8,7 +8,8 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
-// retractEntryPage marks a problem, allergy, immunisation or alert as
+// retractEntryPage marks a problem, allergy, immunisation, alert or a
+// medicine given in the practice as
 // entered in error: never deleted, struck through where it is listed,
 // with the user's reason in a Provenance (NULLIFY).
 type retractEntryPage struct {
@@ -22,6 +23,8 @@ var retractable = map[string]struct{ tab, path string }{
 	"AllergyIntolerance": {"Allergies", "/allergies"},
 	"Immunization":       {"Immunisations", "/immunisations"},
 	"Flag":               {"Alerts", "/alerts"},
+	// A medicine given in the practice (medication_administer.go).
+	"MedicationAdministration": {"Medication", "/medication"},
 }
 
 func (ws *Workspace) retractEntryForm(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -80,7 +83,7 @@ func (ws *Workspace) retractEntryStep(w http.ResponseWriter, r *http.Request, v 
 
 // entryText names an entry on the page.
 func entryText(res fhir.Resource) string {
-	for _, k := range []string{"code", "vaccineCode"} {
+	for _, k := range []string{"code", "vaccineCode", "medicationCodeableConcept"} {
 		if c, ok := res[k].(map[string]any); ok {
 			if t, _ := c["text"].(string); t != "" {
 				return t

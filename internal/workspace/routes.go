@@ -8,7 +8,7 @@ var pageNames = []string{"message", "find", "record", "consultation", "journal",
 	// The record's Online access: letters; proxies to review at 11 (invitations.go, proxy_review.go).
 	"invitation-letter", "proxy-review",
 	// Medication (medication*.go).
-	"medication", "medication-prescribe", "medication-stop", "medication-print", "medication-dose", "medication-review",
+	"medication", "medication-prescribe", "medication-stop", "medication-print", "medication-dose", "medication-review", "medication-administer",
 	// The prescriptions queue (prescriptions.go, prescription.go, medication_request.go).
 	"prescriptions", "prescription", "medication-request",
 	// Workflow: tasks.
