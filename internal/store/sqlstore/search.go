@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,16 +21,9 @@ const (
 	SearchTTL        = time.Hour
 )
 
-// pendingWait bounds how long a page waits for a result list that is still
-// being written: by this process (it waits for the writer), or by another
-// process sharing the database (it polls). A list whose writer died (the
-// process was killed while writing it) is then reported expired.
-const pendingWait = 30 * time.Second
-
 // Search runs q: one query for the first page; when more match, the
-// ordered matches (their exact versions) are read in one more query, the
-// first page answered from them at once, and the list stored for later
-// pages in the background (see firstPage).
+// ordered matches are stored (one INSERT ... SELECT) and pages read from
+// the stored list, which names exact versions.
 func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
 	return retryRead(ctx, s, func() (store.SearchPage, error) { return s.search(ctx, q, page) })
 }
@@ -65,125 +56,11 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		}
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true}, nil
 	}
-	return s.firstPage(ctx, q, matches[:count])
-}
-
-// resultKey names one stored match: an exact version.
-type resultKey struct {
-	typ, id string
-	version int64
-}
-
-// firstPage answers the first page of a search that matches more than a
-// page. The ordered list of matches is read in one statement (one snapshot
-// of the database); the page and the total come from it, and the list is
-// written for the later pages by a goroutine, so that the caller does not
-// wait for thousands of rows to be inserted (on SQLite, behind the one
-// writer). Issue 12 measured that write as most of a population query's
-// first page at 10x (see the README's storage section).
-//
-// seen is the first page as the caller's first query found it; when a
-// write between the two queries changed it, the page is read again from
-// the list, so that the first page and the later ones always come from the
-// same snapshot and paging neither repeats nor misses a match.
-func (s *Store) firstPage(ctx context.Context, q *search.Query, seen []store.Version) (store.SearchPage, error) {
-	now := time.Now()
-	keys, err := s.orderedKeys(ctx, q, now)
+	id, err := s.storeResults(ctx, q)
 	if err != nil {
 		return store.SearchPage{}, err
 	}
-	count := q.Count
-	if len(keys) <= count {
-		// Matches were deleted between the two queries: all fit on one page.
-		matches, err := s.versionsOf(ctx, keys)
-		if err != nil {
-			return store.SearchPage{}, err
-		}
-		return store.SearchPage{Matches: matches, Total: len(matches)}, nil
-	}
-	total := len(keys)
-	if total >= MaxStoredResults {
-		total = -1
-		if q.Total == "accurate" {
-			if total, err = s.count(ctx, q); err != nil {
-				return store.SearchPage{}, err
-			}
-		}
-	}
-	page := seen
-	if !samePage(seen, keys[:count]) {
-		if page, err = s.versionsOf(ctx, keys[:count]); err != nil {
-			return store.SearchPage{}, err
-		}
-	}
-	id := newSearchID(now)
-	s.storeLater(id, now, total, q.AccessKey, keys)
-	return store.SearchPage{Matches: page, Total: total, SearchID: id, HasMore: true}, nil
-}
-
-// orderedKeys reads the ordered matches of q, at most MaxStoredResults.
-func (s *Store) orderedKeys(ctx context.Context, q *search.Query, now time.Time) ([]resultKey, error) {
-	sb := s.builder(now)
-	l := lead(q)
-	cte := sb.withMatches(q, l)
-	sb.w(`SELECT c.type, c.id, c.version_id`)
-	sb.fromMatches(q, l, false, cte)
-	sb.orderBy(q)
-	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var keys []resultKey
-	for rows.Next() {
-		var k resultKey
-		if err := rows.Scan(&k.typ, &k.id, &k.version); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
-}
-
-func samePage(vs []store.Version, keys []resultKey) bool {
-	if len(vs) != len(keys) {
-		return false
-	}
-	for i, v := range vs {
-		if v.Type != keys[i].typ || v.ID != keys[i].id || v.VersionID != keys[i].version {
-			return false
-		}
-	}
-	return true
-}
-
-// versionsOf reads exact versions, in the order of keys. Versions never
-// change once written, so any later statement reads what the list names.
-func (s *Store) versionsOf(ctx context.Context, keys []resultKey) ([]store.Version, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	sb := s.builder(time.Time{})
-	sb.w(`SELECT ` + versionColumns + ` FROM resource_version v WHERE `)
-	sb.balanced(len(keys), "OR", func(i int) {
-		sb.w(`v.type = ? AND v.id = ? AND v.version_id = ?`, keys[i].typ, keys[i].id, keys[i].version)
-	})
-	found, err := s.queryVersions(ctx, s.read, sb)
-	if err != nil {
-		return nil, err
-	}
-	at := map[resultKey]store.Version{}
-	for _, v := range found {
-		at[resultKey{v.Type, v.ID, v.VersionID}] = v
-	}
-	out := make([]store.Version, 0, len(keys))
-	for _, k := range keys {
-		if v, ok := at[k]; ok {
-			out = append(out, v)
-		}
-	}
-	return out, nil
+	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0})
 }
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
@@ -197,151 +74,71 @@ func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
 	return n, err
 }
 
-// newSearchID is 12 hex digits of the creation time in milliseconds, then
-// 80 random bits: a page asked for with an id that no list holds yet can
-// tell a list still being written (young) from one gone (old) without a
-// write on the first page.
-func newSearchID(now time.Time) string {
-	b := make([]byte, 10)
+func newSearchID() string {
+	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return fmt.Sprintf("%012x", now.UnixMilli()&0xffffffffffff) + hex.EncodeToString(b)
+	return hex.EncodeToString(b)
 }
 
-// searchCreated reads the creation time of an id made by newSearchID
-// (false for other ids, such as those stored before it).
-func searchCreated(id string) (time.Time, bool) {
-	if len(id) != 32 {
-		return time.Time{}, false
-	}
-	ms, err := strconv.ParseInt(id[:12], 16, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(ms), true
-}
-
-// pendingList is a result list being written by this process.
-type pendingList struct {
-	done chan struct{}
-	err  error // set before done is closed
-}
-
-// storeLater writes the list in the background. Pages asked for meanwhile
-// wait for it (pendingList); Close waits for every write to end, so that
-// a server stopped in the ordinary way keeps the lists it handed out.
-func (s *Store) storeLater(id string, created time.Time, total int, access string, keys []resultKey) {
-	p := &pendingList{done: make(chan struct{})}
-	s.pending.Store(id, p)
-	s.background.Add(1)
-	go func() {
-		defer s.background.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), pendingWait)
-		defer cancel()
-		p.err = s.writeResults(ctx, id, created, total, access, keys)
-		close(p.done)
-		if p.err == nil {
-			s.pending.Delete(id)
-			return
-		}
-		// Waiters learn of the failure at once for as long as the id
-		// could still be waited for; the list is then simply expired.
-		slog.Warn("storing search results failed; their pages will answer expired", "search", id, "error", p.err)
-		time.AfterFunc(pendingWait, func() { s.pending.Delete(id) })
-	}()
-}
-
-// writeResults writes the ordered matches under id, with the total to
-// report, in one transaction, in batches of rows.
-func (s *Store) writeResults(ctx context.Context, id string, created time.Time, total int, access string, keys []resultKey) error {
+// storeResults writes the ordered matches under a new search id, with the
+// total to report: the number stored, or, past MaxStoredResults, a count
+// when _total=accurate asked for one and -1 (unknown) otherwise.
+func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, error) {
+	id := newSearchID()
+	now := time.Now()
+	sb := s.builder(now)
+	l := lead(q)
+	cte := sb.withMatches(q, l)
+	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
+	sb.orderBy(q)
+	sb.w(`), c.type, c.id, c.version_id`)
+	sb.fromMatches(q, l, false, cte)
+	sb.orderBy(q)
+	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer tx.Rollback()
-	const cols = 5
-	per := max(1, min(500, s.d.MaxParams/cols))
-	var stmt *sql.Stmt
-	for start := 0; start < len(keys); start += per {
-		batch := keys[start:min(start+per, len(keys))]
-		args := make([]any, 0, len(batch)*cols)
-		for i, k := range batch {
-			args = append(args, id, start+i+1, k.typ, k.id, k.version)
-		}
-		query := s.d.rebind(`INSERT INTO search_result (search_id, pos, type, id, version_id) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(batch)), ", "))
-		if len(batch) == per {
-			if stmt == nil {
-				if stmt, err = tx.PrepareContext(ctx, query); err != nil {
-					return err
-				}
-				defer stmt.Close()
+	res, err := tx.ExecContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
+	if err != nil {
+		return "", err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", err
+	}
+	total := int(n)
+	if total >= MaxStoredResults {
+		total = -1
+		if q.Total == "accurate" {
+			if total, err = s.count(ctx, q); err != nil {
+				return "", err
 			}
-			_, err = stmt.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, query, args...)
-		}
-		if err != nil {
-			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total, access) VALUES (?, ?, ?, ?)`), id, created.UnixMicro(), total, access); err != nil {
-		return err
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO search_query (search_id, created, total, access) VALUES (?, ?, ?, ?)`), id, now.UnixMicro(), total, q.AccessKey); err != nil {
+		return "", err
 	}
-	now := time.Now()
 	if last := s.lastCleanup.Load(); now.Unix()-last > 60 && s.lastCleanup.CompareAndSwap(last, now.Unix()) {
 		cutoff := now.Add(-SearchTTL).UnixMicro()
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_result WHERE search_id IN (SELECT search_id FROM search_query WHERE created < ?)`), cutoff); err != nil {
-			return err
+			return "", err
 		}
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM search_query WHERE created < ?`), cutoff); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return tx.Commit()
-}
-
-// awaitList waits until the list named id can be read: while this process
-// writes it, until it is written; when no list of that id exists and the id
-// is young, polling for another process's write. It reports whether a list
-// may now be read (false: it is expired or its write failed).
-func (s *Store) awaitList(ctx context.Context, id string) (bool, error) {
-	if v, ok := s.pending.Load(id); ok {
-		p := v.(*pendingList)
-		select {
-		case <-p.done:
-			return p.err == nil, nil
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
-	}
-	return true, nil
+	return id, tx.Commit()
 }
 
 // storedPage reads a page of a stored result list (one row more than the
 // page, to tell whether another follows).
 func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
-	if ok, err := s.awaitList(ctx, page.SearchID); err != nil || !ok {
-		if err == nil {
-			err = store.ErrSearchExpired
-		}
-		return store.SearchPage{}, err
-	}
 	var total int
 	var created int64
 	var access string
 	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created, access FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created, &access)
-	// Another process sharing the database may still be writing a young
-	// list: wait for it, up to pendingWait from its creation.
-	if at, ok := searchCreated(page.SearchID); ok && errors.Is(err, sql.ErrNoRows) {
-		for errors.Is(err, sql.ErrNoRows) && time.Since(at) < pendingWait {
-			select {
-			case <-time.After(50 * time.Millisecond):
-			case <-ctx.Done():
-				return store.SearchPage{}, ctx.Err()
-			}
-			err = s.read.QueryRowContext(ctx, s.d.rebind(`SELECT total, created, access FROM search_query WHERE search_id = ?`), page.SearchID).Scan(&total, &created, &access)
-		}
-	}
 	// A list computed under another access condition is, for this
 	// caller, as good as gone: answering so reveals nothing of it.
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (time.Since(time.UnixMicro(created)) > SearchTTL || access != q.AccessKey) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,10 +26,6 @@ type Store struct {
 	lastStagedPurge atomic.Int64
 	// term caches the current terminology releases (terminology.go).
 	term termCache
-	// pending holds the result lists being written in the background
-	// (search id → *pendingList); background counts those writes.
-	pending    sync.Map
-	background sync.WaitGroup
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -272,9 +267,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits for result lists still being written, then closes both pools.
+// Close closes both pools.
 func (s *Store) Close() error {
-	s.background.Wait()
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
