@@ -23,7 +23,17 @@ import (
 	"github.com/gpcloud/gpcloud/bench/internal/benchserver"
 )
 
+// options compare two builds on one loaded store (a 10x load takes
+// minutes; loading once keeps the comparison on identical data).
+var opts struct {
+	reuse, compare, only string
+	keep                 bool
+	rounds               int
+}
+
 type measurement struct {
+	build     string
+	round     int
 	store     string
 	copies    int
 	resources int
@@ -39,6 +49,11 @@ func main() {
 	runs := flag.Int("runs", 50, "timed runs of each query (after 5 untimed)")
 	clients := flag.Int("clients", 2, "loading clients")
 	limit := flag.Int("limit", 0, "load only the first N patient bundles per copy (0: all)")
+	flag.StringVar(&opts.reuse, "reuse", "", "run on the store a -keep run left (its data directory, or its DSN), loading nothing; -copies then only labels the figures")
+	flag.BoolVar(&opts.keep, "keep", false, "leave the loaded store in place and print where it is, for -reuse")
+	flag.StringVar(&opts.compare, "compare", "", "a second gpcloud binary: each round runs the queries on -binary's build, then on this one, on the same store")
+	flag.IntVar(&opts.rounds, "rounds", 1, "rounds of the query set (with -compare, alternating the two builds)")
+	flag.StringVar(&opts.only, "only", "", "run only the queries of this kind (selective or population)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -61,24 +76,33 @@ func main() {
 		}
 	}
 	fmt.Println()
-	fmt.Println("| store | copies | resources | query | kind | matches | p50 ms | p95 ms |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| build | round | store | copies | resources | query | kind | matches | p50 ms | p95 ms |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, m := range all {
-		fmt.Printf("| %s | %d | %d | %s | %s | %s | %.1f | %.1f |\n", m.store, m.copies, m.resources, m.query.name, m.query.kind, m.matches,
+		fmt.Printf("| %s | %d | %s | %d | %d | %s | %s | %s | %.1f | %.1f |\n", m.build, m.round, m.store, m.copies, m.resources, m.query.name, m.query.kind, m.matches,
 			float64(m.p50.Microseconds())/1000, float64(m.p95.Microseconds())/1000)
 	}
 }
 
 func runOne(bin, storeName, dsn string, copies, clients, runs int, first, rest []benchserver.Bundle) ([]measurement, error) {
-	srv, err := benchserver.Start(bin, storeName, dsn)
+	var srv *benchserver.Server
+	var err error
+	if opts.reuse != "" {
+		srv, err = benchserver.StartExisting(bin, storeName, opts.reuse)
+	} else {
+		srv, err = benchserver.Start(bin, storeName, dsn)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer srv.Stop()
+	if opts.keep {
+		log.Printf("store=%s copies=%d kept: -reuse '%s'", storeName, copies, srv.Keep())
+	}
 	client := srv.Client(clients)
 	resources := 0
 	start := time.Now()
-	for k := 0; k < copies; k++ {
+	for k := 0; k < copies && opts.reuse == ""; k++ {
 		bundles := rest
 		if k > 0 {
 			if bundles, err = benchserver.CloneBundles(rest, k); err != nil {
@@ -98,16 +122,33 @@ func runOne(bin, storeName, dsn string, copies, clients, runs int, first, rest [
 	if err != nil {
 		return nil, err
 	}
+	builds := []string{bin}
+	if opts.compare != "" {
+		builds = append(builds, opts.compare)
+	}
 	var out []measurement
-	for _, q := range queries {
-		p50, p95, matches, err := measure(client, srv.Base+"/fhir/"+q.path, runs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", q.name, err)
+	for round := 1; round <= opts.rounds; round++ {
+		for bi, build := range builds {
+			if len(builds) > 1 {
+				if err := srv.Restart(build); err != nil {
+					return nil, err
+				}
+			}
+			name := map[int]string{0: "binary", 1: "compare"}[bi]
+			for _, q := range queries {
+				if opts.only != "" && q.kind != opts.only {
+					continue
+				}
+				p50, p95, matches, err := measure(client, srv.Base+"/fhir/"+q.path, runs)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", q.name, err)
+				}
+				m := measurement{build: name, round: round, store: storeName, copies: copies, resources: resources, query: q, matches: matches, p50: p50, p95: p95}
+				log.Printf("%s round %d store=%s copies=%d %-22s p50=%6.1fms p95=%6.1fms matches=%s  %s", name, round, storeName, copies, q.name,
+					float64(p50.Microseconds())/1000, float64(p95.Microseconds())/1000, matches, q.path)
+				out = append(out, m)
+			}
 		}
-		m := measurement{store: storeName, copies: copies, resources: resources, query: q, matches: matches, p50: p50, p95: p95}
-		log.Printf("store=%s copies=%d %-22s p50=%6.1fms p95=%6.1fms matches=%s  %s", storeName, copies, q.name,
-			float64(p50.Microseconds())/1000, float64(p95.Microseconds())/1000, matches, q.path)
-		out = append(out, m)
 	}
 	return out, nil
 }

@@ -129,6 +129,11 @@ type Server struct {
 	// StoreArgs select the server's store for other commands
 	// (--data DIR or --database DSN).
 	StoreArgs []string
+	// args start the server (after the binary); where names the store
+	// for StartExisting (the data directory, or the DSN with its schema).
+	args       []string
+	where      string
+	storeDrops int // how many of cleanup's first entries remove the store
 }
 
 // Client returns an HTTP client for n concurrent callers that sends the
@@ -149,20 +154,61 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // Start runs gpcloud serve on a fresh store.
-func Start(bin, storeName, dsn string) (*Server, error) {
-	s := &Server{}
-	dataDir, err := os.MkdirTemp("", "gpcloud-bench-")
-	if err != nil {
-		return nil, err
+func Start(bin, storeName, dsn string) (*Server, error) { return start(bin, storeName, dsn, "") }
+
+// StartExisting runs gpcloud serve on a store that a server started by
+// Start and kept (Keep) left: where is what Keep returned. Stop leaves it.
+func StartExisting(bin, storeName, where string) (*Server, error) {
+	return start(bin, storeName, "", where)
+}
+
+// Keep makes Stop leave the store in place and returns where it is, for
+// StartExisting: a benchmark can then compare builds on the same data
+// without loading it again.
+func (s *Server) Keep() string {
+	s.cleanup = s.cleanup[s.storeDrops:]
+	s.storeDrops = 0
+	return s.where
+}
+
+// Restart stops the server and starts bin on the same store and address.
+func (s *Server) Restart(bin string) error {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Wait()
 	}
-	s.cleanup = append(s.cleanup, func() { os.RemoveAll(dataDir) })
+	s.cmd = exec.Command(bin, s.args...)
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	return waitReady(s.Base)
+}
+
+func start(bin, storeName, dsn, existing string) (*Server, error) {
+	s := &Server{}
+	dataDir := existing
+	if storeName == "postgres" || existing == "" {
+		var err error
+		if dataDir, err = os.MkdirTemp("", "gpcloud-bench-"); err != nil {
+			return nil, err
+		}
+		s.cleanup = append(s.cleanup, func() { os.RemoveAll(dataDir) })
+		if storeName != "postgres" {
+			s.storeDrops = 1
+		}
+	}
+	s.where = dataDir
 	addr, err := freeAddr()
 	if err != nil {
 		s.Stop()
 		return nil, err
 	}
 	args := []string{"serve", "--listen", addr, "--data", dataDir, "--log-level", "warn"}
-	if storeName == "postgres" {
+	if storeName == "postgres" && existing != "" {
+		s.where = existing
+		args = append(args, "--database", existing)
+	} else if storeName == "postgres" {
 		if dsn == "" {
 			s.Stop()
 			return nil, fmt.Errorf("postgres: set -database or GPCLOUD_TEST_POSTGRES")
@@ -172,8 +218,10 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 			s.Stop()
 			return nil, err
 		}
-		s.cleanup = append(s.cleanup, drop)
-		args = append(args, "--database", WithSearchPath(dsn, schema))
+		s.cleanup = append([]func(){drop}, s.cleanup...)
+		s.storeDrops = 1
+		s.where = WithSearchPath(dsn, schema)
+		args = append(args, "--database", s.where)
 	}
 	// An operator token from the same store: requests carry it, so the
 	// figures include token verification and access checks.
@@ -187,9 +235,11 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 			s.StoreArgs = append(s.StoreArgs, storeArgs[i], storeArgs[i+1])
 		}
 	}
-	if out, err := exec.Command(bin, initArgs...).CombinedOutput(); err != nil {
-		s.Stop()
-		return nil, fmt.Errorf("admin init: %w: %s", err, out)
+	if existing == "" {
+		if out, err := exec.Command(bin, initArgs...).CombinedOutput(); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("admin init: %w: %s", err, out)
+		}
 	}
 	tok, err := exec.Command(bin, tokArgs...).Output()
 	if err != nil {
@@ -197,6 +247,7 @@ func Start(bin, storeName, dsn string) (*Server, error) {
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
 	s.Token = strings.TrimSpace(string(tok))
+	s.args = args
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stderr = os.Stderr
 	if err := s.cmd.Start(); err != nil {

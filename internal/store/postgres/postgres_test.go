@@ -18,6 +18,13 @@ func TestTwoProcesses(t *testing.T) {
 	storetest.ConcurrentWriters(t, storetest.OpenPostgresConcurrently(t, 2)...)
 }
 
+// TestPagingOnAnotherProcess: a page link followed on another server
+// sharing the database finds the list the first server is writing.
+func TestPagingOnAnotherProcess(t *testing.T) {
+	stores := storetest.OpenPostgresConcurrently(t, 2)
+	storetest.PagingElsewhere(t, stores[0], func() store.Store { return stores[1] })
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPostgres(b)) }

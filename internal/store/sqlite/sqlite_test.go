@@ -48,6 +48,28 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+// TestPagingAfterRestart: a server stopped in the ordinary way right after
+// answering a first page (Close) keeps the list behind its next link.
+func TestPagingAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.PagingElsewhere(t, s, func() store.Store {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err = sqlite.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+	s.Close()
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, open(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, open(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, open(b)) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
@@ -357,5 +358,56 @@ func testSearchIndexMaintained(t *testing.T, s store.Store) {
 	cur, err := s.Current(ctx, "Patient", "", 10)
 	if err != nil || len(cur) != 0 {
 		t.Errorf("Current after delete = %d, %v", len(cur), err)
+	}
+}
+
+// PagingElsewhere asks for the first page of a search of 120 matches on
+// first and for the later pages on second: another process sharing the
+// database, or the same database reopened after a restart (second is
+// then called once first is closed). The list behind the first page may
+// still be being written when it is answered; a page asked for elsewhere
+// must then wait for it, not miss it nor answer it expired.
+func PagingElsewhere(t *testing.T, first store.Store, second func() store.Store) {
+	ctx := context.Background()
+	var ws []store.Write
+	for i := 0; i < 120; i++ {
+		ws = append(ws, write("Patient", fmt.Sprintf("pe%03d", i), 1, i, search.TokenValue{Param: "gender", Code: "unknown"}))
+	}
+	put(t, first, ws...)
+	params, _ := url.ParseQuery("gender=unknown&_count=50&_sort=_id")
+	q, _, err := search.Parse([]string{"Patient"}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := first.Search(ctx, q, store.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 120 || !page.HasMore || page.SearchID == "" || len(page.Matches) != 50 {
+		t.Fatalf("first page: total %d, more %v, id %q, %d matches", page.Total, page.HasMore, page.SearchID, len(page.Matches))
+	}
+	var got []string
+	for _, v := range page.Matches {
+		got = append(got, v.ID)
+	}
+	other := second()
+	for offset := 50; page.HasMore; offset += 50 {
+		if page, err = other.Search(ctx, q, store.PageRequest{SearchID: page.SearchID, Offset: offset}); err != nil {
+			t.Fatalf("page at %d elsewhere: %v", offset, err)
+		}
+		if page.Total != 120 {
+			t.Errorf("page at %d: total %d, want 120", offset, page.Total)
+		}
+		for _, v := range page.Matches {
+			got = append(got, v.ID)
+		}
+	}
+	if len(got) != 120 {
+		t.Fatalf("paged %d matches, want 120", len(got))
+	}
+	for i, id := range got {
+		if want := fmt.Sprintf("pe%03d", i); id != want {
+			t.Fatalf("match %d is %s, want %s", i, id, want)
+		}
 	}
 }
