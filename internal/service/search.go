@@ -59,6 +59,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err := checkRedactedSearch(ctx, types, params); err != nil {
 		return Outcome{}, err
 	}
+	if err := checkWithheldSearch(ctx, params); err != nil {
+		return Outcome{}, err
+	}
 	countOnly := params.Get("_summary") == "count"
 	if countOnly {
 		// _summary=count: the total and no entries.
@@ -135,7 +138,13 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 		return Outcome{}, mapStoreError(err)
 	}
 	entries := make([]any, 0, len(result.Matches)+len(included)+1)
-	for _, v := range viewed(ctx, result.Matches) {
+	// Matches withheld from a patient or proxy are left out (includes
+	// are, by seesVersion); the page's links stay the store's.
+	matches := result.Matches
+	if patientFacing(ctx) && !reviewLookup(ctx) {
+		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
+	}
+	for _, v := range viewed(ctx, matches) {
 		entries = append(entries, s.searchEntry(v, "match", shape))
 	}
 	for _, v := range viewed(ctx, included) {
@@ -159,7 +168,8 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 		"link":         s.searchLinks(req, q, ignored, page, result),
 		"entry":        entries,
 	}
-	if result.Total >= 0 && q.Total != "none" {
+	// A patient-facing total would count what is withheld: none.
+	if result.Total >= 0 && q.Total != "none" && !patientFacing(ctx) {
 		bundle["total"] = result.Total
 	}
 	return Outcome{Status: http.StatusOK, Resource: bundle, More: result.HasMore}, nil
