@@ -143,6 +143,13 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	matches := result.Matches
 	if patientFacing(ctx) && !reviewLookup(ctx) {
 		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
+		// A Binary is judged by the entry it stands for (seesBinary: a
+		// withheld or redacted one), which the search's SQL does not read.
+		if slices.ContainsFunc(matches, func(v store.Version) bool { return v.Type == "Binary" }) {
+			if matches, err = s.filterVisible(ctx, matches); err != nil {
+				return Outcome{}, err
+			}
+		}
 	}
 	for _, v := range viewed(ctx, matches) {
 		entries = append(entries, s.searchEntry(v, "match", shape))

@@ -110,6 +110,7 @@ func TestWithheldFromPatient(t *testing.T) {
 			"encounters with _revinclude": {Type: "Encounter", Params: url.Values{"patient": {me}, "_revinclude": {"Observation:encounter", "Binary:*"}}},
 			"conditions":                  {Type: "Condition", Params: url.Values{"patient": {me}, "code": {"http://snomed.info/sct|1364731000000104"}}},
 			"reports":                     {Type: "DiagnosticReport", Params: url.Values{"patient": {me}}},
+			"files":                       {Type: "Binary", Params: url.Values{"_id": {file}}},
 			"several types":               {Params: url.Values{"_type": {"Observation,Condition,Encounter,DiagnosticReport"}, "patient": {me}}},
 		} {
 			out, err := svc.Search(pc, req)
