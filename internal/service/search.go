@@ -112,10 +112,26 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
+	// Matches withheld from a patient or proxy are left out before
+	// anything is included from them (includes are judged themselves, by
+	// seesVersion), and are not audited as seen: their own audit trail,
+	// which they may read, must not name them. The page's links stay the
+	// store's.
+	matches := result.Matches
+	if patientFacing(ctx) && !reviewLookup(ctx) {
+		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
+		// A Binary is judged by the entry it stands for (seesBinary: a
+		// withheld or redacted one), which the search's SQL does not read.
+		if slices.ContainsFunc(matches, func(v store.Version) bool { return v.Type == "Binary" }) {
+			if matches, err = s.filterVisible(ctx, matches); err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
 	// Included resources are not bound by the search's access condition:
 	// each is checked on its own, at every step, so that :iterate never
 	// goes on from a resource the caller may not see.
-	included, err := s.store.Included(ctx, q, result.Matches, func(vs []store.Version) ([]store.Version, error) {
+	included, err := s.store.Included(ctx, q, matches, func(vs []store.Version) ([]store.Version, error) {
 		return s.filterVisible(ctx, vs)
 	})
 	if err != nil {
@@ -128,29 +144,16 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, err
 	}
-	s.seen(ctx, result.Matches...)
+	s.seen(ctx, matches...)
 	s.seen(ctx, included...)
 	// Bundles hold their entries whole: Binary data goes back in.
-	if err := expandAll(ctx, s.store, result.Matches); err != nil {
+	if err := expandAll(ctx, s.store, matches); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
 	if err := expandAll(ctx, s.store, included); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	entries := make([]any, 0, len(result.Matches)+len(included)+1)
-	// Matches withheld from a patient or proxy are left out (includes
-	// are, by seesVersion); the page's links stay the store's.
-	matches := result.Matches
-	if patientFacing(ctx) && !reviewLookup(ctx) {
-		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
-		// A Binary is judged by the entry it stands for (seesBinary: a
-		// withheld or redacted one), which the search's SQL does not read.
-		if slices.ContainsFunc(matches, func(v store.Version) bool { return v.Type == "Binary" }) {
-			if matches, err = s.filterVisible(ctx, matches); err != nil {
-				return Outcome{}, err
-			}
-		}
-	}
+	entries := make([]any, 0, len(matches)+len(included)+1)
 	for _, v := range viewed(ctx, matches) {
 		entries = append(entries, s.searchEntry(v, "match", shape))
 	}

@@ -126,6 +126,13 @@ func TestWithheldFromPatient(t *testing.T) {
 		if !strings.Contains(body(answers["search observations with _include"]), shown) || !strings.Contains(body(answers["search reports"]), filed) {
 			t.Errorf("%s: shown entries missing from searches", role)
 		}
+		// Nothing is included from a withheld match: the shown Encounter
+		// it names would tell that it matched.
+		notes, err := svc.Search(pc, service.SearchRequest{Type: "Observation", Params: url.Values{"patient": {me},
+			"code": {"http://snomed.info/sct|35361000000106"}, "_include": {"Observation:encounter"}}})
+		if err != nil || strings.Contains(body(notes.Resource), `"id":"`+visit+`"`) {
+			t.Errorf("%s: included from a withheld match: %v %s", role, err, body(notes.Resource))
+		}
 		hist, err := svc.History(pc, "Observation", "", url.Values{})
 		if err != nil {
 			t.Fatal(err)
