@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // The results and documents inbox: lab reports (DiagnosticReport with
@@ -26,7 +27,7 @@ import (
 // an action that needs doing becomes a Task in the same transaction.
 
 // InboxTagSystem is the code system of the inbox's queues.
-const InboxTagSystem = "https://gpcloud.dev/fhir/CodeSystem/inbox"
+const InboxTagSystem = patientview.InboxTagSystem
 
 // FilingURL is the extension recording how an item was filed.
 const FilingURL = "https://gpcloud.dev/fhir/StructureDefinition/filing"
@@ -54,7 +55,7 @@ const (
 	InboxReceived = "received"
 	InboxToMatch  = "to-match"
 	InboxToFile   = "to-file"
-	InboxFiled    = "filed"
+	InboxFiled    = patientview.InboxFiled
 )
 
 const interpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
@@ -71,14 +72,7 @@ func InboxWhy(res fhir.Resource) string {
 
 // InboxState is the queue an item is in ("" for none: not an incoming
 // item, such as a report the practice wrote itself).
-func InboxState(res fhir.Resource) string {
-	for _, t := range list(mapOf(res["meta"]), "tag") {
-		if t["system"] == InboxTagSystem {
-			return str(t, "code")
-		}
-	}
-	return ""
-}
+func InboxState(res fhir.Resource) string { return patientview.InboxState(res) }
 
 // WithInboxState returns a copy of an item moved to another queue.
 func WithInboxState(res fhir.Resource, state string) fhir.Resource {

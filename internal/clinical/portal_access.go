@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // What of a record a patient or proxy sees in the portal. The defaults
@@ -48,19 +49,14 @@ func ageYears(birth, now time.Time) int {
 // clinician has hidden from the patient (third-party or harmful
 // information).
 const (
-	ActCodeSystem       = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-	NoPatientDisclosure = "NOPAT"
+	ActCodeSystem       = patientview.ActCodeSystem
+	NoPatientDisclosure = patientview.NoPatientDisclosure
 )
 
-// HiddenFromPatient reports an entry labelled NOPAT.
-func HiddenFromPatient(r fhir.Resource) bool {
-	for _, s := range list(mapOf(r["meta"]), "security") {
-		if str(s, "code") == NoPatientDisclosure && (str(s, "system") == ActCodeSystem || str(s, "system") == "http://hl7.org/fhir/v3/ActCode") {
-			return true
-		}
-	}
-	return false
-}
+// HiddenFromPatient reports an entry labelled NOPAT. The rule is
+// patientview's, which the service applies to everything a patient or
+// proxy reads.
+func HiddenFromPatient(r fhir.Resource) bool { return patientview.HiddenFromPatient(r) }
 
 // ForPatient leaves out the entries hidden from the patient, and the
 // enhanced-review entries themselves (a note for the practice, not the

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // Record access levels: how much of a record the portal shows a patient
@@ -57,7 +58,7 @@ var RecordLevels = []Choice{
 
 // EnhancedReviewCodes are the SNOMED codes a clinician records when a
 // record needs review before it is opened online.
-var EnhancedReviewCodes = []string{"1364731000000104", "1364751000000106"}
+var EnhancedReviewCodes = patientview.EnhancedReviewCodes
 
 // ProspectiveStart is the day prospective access became the default
 // (31 October 2023).
@@ -189,15 +190,9 @@ func RecordAccessOf(in RecordAccessInput, now time.Time) RecordScope {
 	return RecordScope{Level: RecordSummary, From: from}
 }
 
-// IsEnhancedReview reports an entry coded for enhanced review.
-func IsEnhancedReview(r fhir.Resource) bool {
-	for _, cd := range list(mapOf(r["code"]), "coding") {
-		if str(cd, "system") == SNOMED && slices.Contains(EnhancedReviewCodes, str(cd, "code")) {
-			return true
-		}
-	}
-	return false
-}
+// IsEnhancedReview reports an entry coded for enhanced review (the rule
+// is patientview's).
+func IsEnhancedReview(r fhir.Resource) bool { return patientview.IsEnhancedReview(r) }
 
 // LatestEnhancedReview is the date of the latest enhanced-review entry
 // among rs (zero: none). One without a date counts as always: it can

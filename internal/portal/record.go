@@ -37,12 +37,12 @@ type recordPage struct {
 
 // recordScope works out what the viewer sees of the record in use: the
 // practice's decision (a record-access Consent) and any enhanced-review
-// entry are read as the user, then clinical.RecordAccessOf decides.
+// entry (service.EnhancedReviewEntries: withheld from the user's every
+// other read) are read as the user, then clinical.RecordAccessOf decides.
 //
 // The patient's Conditions (the summary's problems, read whole) are
-// read here too and returned, for the page to show what the scope allows:
-// an enhanced-review entry recorded as a Condition is among them, and the
-// page does not search them twice.
+// read here too and returned, for the page to show what the scope allows,
+// so that the page does not search them twice.
 func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, []fhir.Resource, error) {
 	in := clinical.RecordAccessInput{Proxy: v.Proxy, Grant: v.Grant, Proof: v.user.IdentityProof, BirthDate: v.BirthDate, AccountCreated: v.user.Created}
 	now := pt.opts.Now()
@@ -54,21 +54,22 @@ func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, 
 		// trail (and "who has viewed") must not show them reading it.
 		return clinical.RecordAccessOf(in, now), nil, nil
 	}
-	var codes []string
-	for _, c := range clinical.EnhancedReviewCodes {
-		codes = append(codes, clinical.SNOMED+"|"+c)
+	// The enhanced-review entries are withheld from the patient in every
+	// answer the service gives them; it reads them for this decision.
+	review, err := pt.opts.Service.EnhancedReviewEntries(r.Context(), v.Patient.ID)
+	if err != nil {
+		return clinical.RecordScope{}, nil, err
 	}
-	var consents, obs, conds []fhir.Resource
-	err := pt.searchAll(r, v, []recordQuery{
+	var consents, conds []fhir.Resource
+	err = pt.searchAll(r, v, []recordQuery{
 		{typ: "Consent", params: url.Values{"category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}, into: &consents},
-		{typ: "Observation", params: url.Values{"code": {strings.Join(codes, ",")}, "_count": {"50"}}, into: &obs},
 		{typ: "Condition", params: url.Values{"_count": {"100"}}, into: &conds},
 	}, nil)
 	if err != nil {
 		return clinical.RecordScope{}, nil, err
 	}
 	in.Setting = clinical.RecordAccessSettingOf(consents)
-	in.EnhancedReview = clinical.LatestEnhancedReview(append(obs, conds...))
+	in.EnhancedReview = clinical.LatestEnhancedReview(review)
 	return clinical.RecordAccessOf(in, now), conds, nil
 }
 

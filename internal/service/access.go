@@ -185,6 +185,9 @@ func (s *Service) registrationOf(ctx context.Context, r store.Reader, patientID 
 // seesVersion is sees for a stored version; a deletion is judged by the
 // version before it (what was deleted).
 func (s *Service) seesVersion(ctx context.Context, r store.Reader, reach *auth.Reach, v store.Version) (bool, error) {
+	if withheld(ctx, v) {
+		return false, nil // withheld from a patient or proxy (withheld.go)
+	}
 	if reach == nil {
 		return true, nil
 	}

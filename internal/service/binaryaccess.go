@@ -50,6 +50,9 @@ func (s *Service) seesBinary(ctx context.Context, r store.Reader, reach *auth.Re
 	if err != nil {
 		return false, mapStoreError(err)
 	}
+	if withheld(ctx, v) {
+		return false, nil // the file of a withheld entry (withheld.go)
+	}
 	if patientFacing(ctx) && bytes.Contains(v.Body, redactionMark) {
 		// The file of an entry with words removed from online access
 		// cannot be redacted: withheld from the patient (redacted.go).

@@ -95,7 +95,7 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 		restricted = reach != nil
 	}
 	total := -1
-	if !restricted {
+	if !restricted && !patientFacing(ctx) { // a patient's would count what is withheld
 		var err error
 		if total, err = s.store.HistoryCount(ctx, q); err != nil {
 			return Outcome{}, mapStoreError(err)
@@ -121,6 +121,7 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 			return Outcome{}, err
 		}
 	}
+	versions = s.dropWithheld(ctx, versions)
 	s.seen(ctx, versions...)
 	if err := expandAll(ctx, s.store, versions); err != nil {
 		return Outcome{}, mapStoreError(err)

@@ -41,7 +41,7 @@ func (s *Service) readVisible(ctx context.Context, r store.Reader, typ, id strin
 		return Outcome{}, err
 	}
 	out, err := readFrom(ctx, r, typ, id)
-	if reach == nil {
+	if reach == nil && !patientFacing(ctx) {
 		s.seen(ctx, out.Version)
 		return out, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok {
+	if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok || s.withheldNow(ctx, s.store, typ, id) {
 		if err != nil {
 			return Outcome{}, err
 		}

@@ -59,6 +59,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err := checkRedactedSearch(ctx, types, params); err != nil {
 		return Outcome{}, err
 	}
+	if err := checkWithheldSearch(ctx, params); err != nil {
+		return Outcome{}, err
+	}
 	countOnly := params.Get("_summary") == "count"
 	if countOnly {
 		// _summary=count: the total and no entries.
@@ -109,10 +112,26 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
+	// Matches withheld from a patient or proxy are left out before
+	// anything is included from them (includes are judged themselves, by
+	// seesVersion), and are not audited as seen: their own audit trail,
+	// which they may read, must not name them. The page's links stay the
+	// store's.
+	matches := result.Matches
+	if patientFacing(ctx) && !reviewLookup(ctx) {
+		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
+		// A Binary is judged by the entry it stands for (seesBinary: a
+		// withheld or redacted one), which the search's SQL does not read.
+		if slices.ContainsFunc(matches, func(v store.Version) bool { return v.Type == "Binary" }) {
+			if matches, err = s.filterVisible(ctx, matches); err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
 	// Included resources are not bound by the search's access condition:
 	// each is checked on its own, at every step, so that :iterate never
 	// goes on from a resource the caller may not see.
-	included, err := s.store.Included(ctx, q, result.Matches, func(vs []store.Version) ([]store.Version, error) {
+	included, err := s.store.Included(ctx, q, matches, func(vs []store.Version) ([]store.Version, error) {
 		return s.filterVisible(ctx, vs)
 	})
 	if err != nil {
@@ -125,17 +144,17 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if err != nil {
 		return Outcome{}, err
 	}
-	s.seen(ctx, result.Matches...)
+	s.seen(ctx, matches...)
 	s.seen(ctx, included...)
 	// Bundles hold their entries whole: Binary data goes back in.
-	if err := expandAll(ctx, s.store, result.Matches); err != nil {
+	if err := expandAll(ctx, s.store, matches); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
 	if err := expandAll(ctx, s.store, included); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	entries := make([]any, 0, len(result.Matches)+len(included)+1)
-	for _, v := range viewed(ctx, result.Matches) {
+	entries := make([]any, 0, len(matches)+len(included)+1)
+	for _, v := range viewed(ctx, matches) {
 		entries = append(entries, s.searchEntry(v, "match", shape))
 	}
 	for _, v := range viewed(ctx, included) {
@@ -159,7 +178,8 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 		"link":         s.searchLinks(req, q, ignored, page, result),
 		"entry":        entries,
 	}
-	if result.Total >= 0 && q.Total != "none" {
+	// A patient-facing total would count what is withheld: none.
+	if result.Total >= 0 && q.Total != "none" && !patientFacing(ctx) {
 		bundle["total"] = result.Total
 	}
 	return Outcome{Status: http.StatusOK, Resource: bundle, More: result.HasMore}, nil

@@ -310,7 +310,7 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if err != nil {
 			return Outcome{}, err
 		}
-		if ok, err := s.seesVersion(ctx, tx, reach, v); err != nil || !ok {
+		if ok, err := s.seesVersion(ctx, tx, reach, v); err != nil || !ok || s.withheldNow(ctx, tx, e.typ, e.id) {
 			if err != nil {
 				return Outcome{}, err
 			}

@@ -1,0 +1,152 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
+	"github.com/gpcloud/gpcloud/internal/patientview"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Entries withheld from patients and proxies. What a patient never reads
+// online (patientview.Withheld: an entry labelled NOPAT, an
+// enhanced-review entry, a result or letter not yet filed from the
+// inbox) is withheld here, by the service, from every patient or proxy
+// caller, not only from the portal's pages: a patient's SMART token on
+// the FHIR API reads through the same paths. Withheld like an entry
+// outside their reach, so that nothing tells it is there:
+//   - read, vread (of any version, when the current one is withheld),
+//     and reads in a batch or transaction: 404, as for an unknown id;
+//   - search matches, _include and _revinclude (seesVersion), and
+//     $everything: left out; a patient-facing searchset has no total
+//     (the store's count would count what is withheld), and
+//     _summary=count is refused, as is _has (a reverse chain would match
+//     through a withheld entry);
+//   - history: versions left out, and all of a resource's when its
+//     current version is withheld; no total;
+//   - a Binary whose securityContext is a withheld entry: unknown.
+//
+// The portal's pages run as the patient, so they get the same answers;
+// they keep their own filters. The enhanced-review entries themselves
+// are needed, not shown, to decide record access: EnhancedReviewEntries.
+
+// withheldBody reports a stored body a patient or proxy must not read.
+func withheldBody(body []byte) bool {
+	if body == nil || !hasMarker(body) {
+		return false
+	}
+	res, err := fhirjson.DecodeResource(body, fhirjson.DefaultLimits)
+	if err != nil {
+		return true // never falls back to showing it
+	}
+	return patientview.Withheld(res)
+}
+
+func hasMarker(body []byte) bool {
+	for _, m := range patientview.Markers {
+		if bytes.Contains(body, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// withheld reports a version the caller must not read: a patient-facing
+// caller, and a version (not a deletion) that is withheld.
+func withheld(ctx context.Context, v store.Version) bool {
+	return patientFacing(ctx) && !reviewLookup(ctx) && !v.Deleted && withheldBody(v.Body)
+}
+
+// withheldNow reports, for a patient-facing caller, a resource whose
+// current version is withheld: its earlier versions are withheld too (a
+// label added today covers what the entry said before).
+func (s *Service) withheldNow(ctx context.Context, r store.Reader, typ, id string) bool {
+	if !patientFacing(ctx) || reviewLookup(ctx) {
+		return false
+	}
+	cur, err := r.Read(ctx, typ, id)
+	return err == nil && withheld(ctx, cur)
+}
+
+// dropWithheld leaves out of vs (versions, possibly earlier ones) those
+// a patient-facing caller must not read, and every version of a
+// resource whose current version is withheld.
+func (s *Service) dropWithheld(ctx context.Context, vs []store.Version) []store.Version {
+	if !patientFacing(ctx) || reviewLookup(ctx) {
+		return vs
+	}
+	now := map[string]bool{}
+	out := vs[:0:0]
+	for _, v := range vs {
+		key := v.Type + "/" + v.ID
+		hidden, done := now[key]
+		if !done {
+			hidden = s.withheldNow(ctx, s.store, v.Type, v.ID)
+			now[key] = hidden
+		}
+		if !hidden && !withheld(ctx, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkWithheldSearch refuses a patient or proxy the searches whose
+// answer would tell a withheld entry is there: a count (the store counts
+// every match) and a reverse chain (_has matches through the entry).
+func checkWithheldSearch(ctx context.Context, params url.Values) error {
+	if !patientFacing(ctx) || reviewLookup(ctx) {
+		return nil
+	}
+	if params.Get("_summary") == "count" {
+		return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "counting entries of your record (_summary=count) is not available: some entries are kept by your GP surgery and not shown online")
+	}
+	for name := range params {
+		if strings.HasPrefix(name, "_has:") {
+			return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "searching your record through other entries (_has) is not available: some entries are kept by your GP surgery and not shown online")
+		}
+	}
+	return nil
+}
+
+type reviewLookupKey struct{}
+
+// reviewLookup reports the service's own search for enhanced-review
+// entries (EnhancedReviewEntries), which must find them.
+func reviewLookup(ctx context.Context) bool {
+	v, _ := ctx.Value(reviewLookupKey{}).(bool)
+	return v
+}
+
+// EnhancedReviewEntries returns the patient's enhanced-review entries
+// (Observations and Conditions coded patientview.EnhancedReviewCodes),
+// read with the caller's reach, for deciding their record access
+// (clinical.LatestEnhancedReview). For a patient or proxy they are
+// withheld from every other answer: the portal reads them here, and
+// must never show them.
+func (s *Service) EnhancedReviewEntries(ctx context.Context, patient string) ([]fhir.Resource, error) {
+	ctx = context.WithValue(ctx, reviewLookupKey{}, true)
+	var codes []string
+	for _, c := range patientview.EnhancedReviewCodes {
+		codes = append(codes, patientview.SNOMED+"|"+c)
+	}
+	var out []fhir.Resource
+	for _, typ := range []string{"Observation", "Condition"} {
+		res, err := s.Search(ctx, SearchRequest{Type: typ, Params: url.Values{"patient": {"Patient/" + patient},
+			"code": {strings.Join(codes, ",")}, "_count": {"100"}}})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range Matches(res.Resource) {
+			if patientview.IsEnhancedReview(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
