@@ -136,13 +136,30 @@ func (b *Browser) ClickAndLoad(sel string) {
 	b.t.Helper()
 	b.Eval(`window.gpOldPage = true; "ok"`)
 	b.Do(chromedp.Click(chromedp.CSS(sel)))
+	b.waitNewPage("clicking " + sel)
+}
+
+// KeyAndLoad is ClickAndLoad by keyboard alone: Tab to what sel finds,
+// press Enter, and wait for the page it leads to.
+func (b *Browser) KeyAndLoad(sel string) {
+	b.t.Helper()
+	b.TabTo(sel)
+	b.Eval(`window.gpOldPage = true; "ok"`)
+	b.Do(chromedp.KeyEvent(kb.Enter))
+	b.waitNewPage("Enter on " + sel)
+}
+
+// waitNewPage waits until the page marked old (window.gpOldPage) has
+// been replaced by a loaded one.
+func (b *Browser) waitNewPage(what string) {
+	b.t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
 		if err == nil && s == "complete" {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("browser: clicking %s loaded no new page (%s %v)", sel, s, err)
+			b.t.Fatalf("browser: %s loaded no new page (%s %v)", what, s, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

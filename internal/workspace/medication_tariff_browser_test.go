@@ -102,8 +102,11 @@ func TestBrowserDrugTariff(t *testing.T) {
 	b.Narrow("tariff-sls-error", 320)
 
 	// Confirmed: issued, endorsed, the FP10SS printing SLS.
-	b.Do(chromedp.Click(chromedp.ID("sls")))
-	rxSubmit(t, b, "#check")
+	// By keyboard alone: Tab to the confirmation, tick it with Space,
+	// Tab on to the button and press Enter.
+	b.TabTo("#sls")
+	b.Do(chromedp.KeyEvent(" "))
+	b.KeyAndLoad("#check")
 	if b.Eval(`String(!!document.getElementById('warnings'))`) == "true" {
 		b.Do(chromedp.SendKeys(chromedp.ID("reason"), "Reviewed"))
 		rxSubmit(t, b, "#override")
