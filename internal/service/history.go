@@ -121,12 +121,16 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 			return Outcome{}, err
 		}
 	}
-	versions = s.dropWithheld(ctx, versions)
+	cur, err := s.currentViews(ctx, s.store, versions)
+	if err != nil {
+		return Outcome{}, err
+	}
+	versions = dropWithheld(ctx, versions, cur)
 	s.seen(ctx, versions...)
 	if err := expandAll(ctx, s.store, versions); err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, s.viewedVersions(ctx, versions), total, next)}, nil
+	return Outcome{Status: http.StatusOK, Resource: s.historyBundle(typ, id, params, viewedVersions(ctx, versions, cur), total, next)}, nil
 }
 
 func (s *Service) historyBundle(typ, id string, params url.Values, versions []store.Version, total int, next int64) fhir.Resource {

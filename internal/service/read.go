@@ -111,7 +111,11 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 	if err != nil {
 		return Outcome{}, mapStoreError(err)
 	}
-	if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok || s.withheldNow(ctx, s.store, typ, id) {
+	cur, err := s.currentViews(ctx, s.store, []store.Version{v})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if ok, err := s.seesVersion(ctx, s.store, reach, v); err != nil || !ok || cur[typ+"/"+id].withheld {
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -124,7 +128,7 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (Outcome, erro
 		}
 	}
 	s.seen(ctx, v)
-	return Outcome{Status: http.StatusOK, Version: s.viewedVersions(ctx, []store.Version{v})[0]}, nil
+	return Outcome{Status: http.StatusOK, Version: viewedVersions(ctx, []store.Version{v}, cur)[0]}, nil
 }
 
 // parseVersion parses a version id; versions are positive integers.

@@ -75,35 +75,16 @@ func redactedBody(body []byte, extra []string) []byte {
 	return b
 }
 
-// laterPhrases reads the current version of each resource in vs and
-// returns its redacted phrases by "Type/id", for a patient reading
-// earlier versions (history, vread).
-func (s *Service) laterPhrases(ctx context.Context, vs []store.Version) map[string][]string {
-	out := map[string][]string{}
-	for _, v := range vs {
-		key := v.Type + "/" + v.ID
-		if _, done := out[key]; done {
-			continue
-		}
-		out[key] = nil
-		cur, err := s.store.Read(ctx, v.Type, v.ID)
-		if err != nil || cur.Deleted || cur.Body == nil || !bytes.Contains(cur.Body, redactionMark) {
-			continue
-		}
-		var res map[string]any
-		if json.Unmarshal(cur.Body, &res) == nil {
-			out[key] = redaction.Phrases(res)
-		}
-	}
-	return out
-}
-
 // viewedVersions is viewed for versions that may be earlier than the
 // current one (history, vread): a patient's view is redacted with the
-// current version's phrases too.
-func (s *Service) viewedVersions(ctx context.Context, vs []store.Version) []store.Version {
+// current content's phrases too (cur: currentViews).
+func viewedVersions(ctx context.Context, vs []store.Version, cur map[string]currentView) []store.Version {
 	if patientFacing(ctx) {
-		return redactedForPatient(vs, s.laterPhrases(ctx, vs))
+		later := map[string][]string{}
+		for k, cv := range cur {
+			later[k] = cv.phrases
+		}
+		return redactedForPatient(vs, later)
 	}
 	return viewed(ctx, vs)
 }

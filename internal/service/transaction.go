@@ -310,7 +310,11 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if err != nil {
 			return Outcome{}, err
 		}
-		if ok, err := s.seesVersion(ctx, tx, reach, v); err != nil || !ok || s.withheldNow(ctx, tx, e.typ, e.id) {
+		cur, err := s.currentViews(ctx, tx, []store.Version{v})
+		if err != nil {
+			return Outcome{}, err
+		}
+		if ok, err := s.seesVersion(ctx, tx, reach, v); err != nil || !ok || cur[e.typ+"/"+e.id].withheld {
 			if err != nil {
 				return Outcome{}, err
 			}
@@ -319,7 +323,7 @@ func (s *Service) getEntry(ctx context.Context, tx store.Tx, e *bundleEntry) (Ou
 		if v.Deleted {
 			return Outcome{}, fhir.Errorf(http.StatusGone, fhir.CodeDeleted, "%s/%s/_history/%d is a deletion", e.typ, e.id, n)
 		}
-		return Outcome{Status: http.StatusOK, Version: s.viewedVersions(ctx, []store.Version{v})[0]}, nil
+		return Outcome{Status: http.StatusOK, Version: viewedVersions(ctx, []store.Version{v}, cur)[0]}, nil
 	}
 	out, err := s.readVisible(ctx, tx, e.typ, e.id)
 	out.Version = viewedOne(ctx, out.Version)

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
 	"github.com/gpcloud/gpcloud/internal/patientview"
+	"github.com/gpcloud/gpcloud/internal/redaction"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -62,34 +64,63 @@ func withheld(ctx context.Context, v store.Version) bool {
 	return patientFacing(ctx) && !reviewLookup(ctx) && !v.Deleted && withheldBody(v.Body)
 }
 
-// withheldNow reports, for a patient-facing caller, a resource whose
-// current version is withheld: its earlier versions are withheld too (a
-// label added today covers what the entry said before).
-func (s *Service) withheldNow(ctx context.Context, r store.Reader, typ, id string) bool {
+// currentView is what a resource's current content says to a patient
+// or proxy reading any of its versions: withheld (every version is), and
+// the phrases removed from online access (replaced in every version).
+type currentView struct {
+	withheld bool
+	phrases  []string
+}
+
+// currentViews reads, once for each resource of vs and through the
+// caller's reader r, its current content as it stands for a patient: a
+// label added today covers what the entry said before, and so do the
+// words removed today. A deletion is judged by the version it deleted,
+// so deleting a withheld or redacted entry does not open its earlier
+// versions; a store error is returned, never taken as nothing to hide.
+// nil (and nothing read) for other callers.
+func (s *Service) currentViews(ctx context.Context, r store.Reader, vs []store.Version) (map[string]currentView, error) {
 	if !patientFacing(ctx) || reviewLookup(ctx) {
-		return false
+		return nil, nil
 	}
-	cur, err := r.Read(ctx, typ, id)
-	return err == nil && withheld(ctx, cur)
+	out := map[string]currentView{}
+	for _, v := range vs {
+		key := v.Type + "/" + v.ID
+		if _, done := out[key]; done {
+			continue
+		}
+		cur, err := r.Read(ctx, v.Type, v.ID)
+		if err == nil && cur.Deleted && cur.VersionID > 1 {
+			cur, err = r.VRead(ctx, v.Type, v.ID, cur.VersionID-1)
+		}
+		if err != nil {
+			return nil, mapStoreError(err)
+		}
+		var cv currentView
+		if !cur.Deleted && cur.Body != nil {
+			cv.withheld = withheldBody(cur.Body)
+			if bytes.Contains(cur.Body, redactionMark) {
+				var res map[string]any
+				if json.Unmarshal(cur.Body, &res) == nil {
+					cv.phrases = redaction.Phrases(res)
+				}
+			}
+		}
+		out[key] = cv
+	}
+	return out, nil
 }
 
 // dropWithheld leaves out of vs (versions, possibly earlier ones) those
 // a patient-facing caller must not read, and every version of a
-// resource whose current version is withheld.
-func (s *Service) dropWithheld(ctx context.Context, vs []store.Version) []store.Version {
+// resource whose current content is withheld (cur: currentViews).
+func dropWithheld(ctx context.Context, vs []store.Version, cur map[string]currentView) []store.Version {
 	if !patientFacing(ctx) || reviewLookup(ctx) {
 		return vs
 	}
-	now := map[string]bool{}
 	out := vs[:0:0]
 	for _, v := range vs {
-		key := v.Type + "/" + v.ID
-		hidden, done := now[key]
-		if !done {
-			hidden = s.withheldNow(ctx, s.store, v.Type, v.ID)
-			now[key] = hidden
-		}
-		if !hidden && !withheld(ctx, v) {
+		if !cur[v.Type+"/"+v.ID].withheld && !withheld(ctx, v) {
 			out = append(out, v)
 		}
 	}

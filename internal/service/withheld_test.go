@@ -72,8 +72,21 @@ func TestWithheldFromPatient(t *testing.T) {
 	if _, err := svc.Update(ctx, "Observation", later, res, service.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
+	// Labelled NOPAT, then deleted: the deletion is judged by what it
+	// deleted, so the first version stays withheld.
+	gone := create(fhir.Resource{"resourceType": "Observation", "status": "final", "subject": subject,
+		"code": snomed("35361000000106", "Comment note"), "valueString": "Her brother's diagnosis"})
+	cur, _ = svc.Read(ctx, "Observation", gone)
+	res, _ = fhir.Unmarshal(cur.Version.Body)
+	res["meta"] = nopat
+	if _, err := svc.Update(ctx, "Observation", gone, res, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Delete(ctx, "Observation", gone, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	withheld := map[string]string{"Encounter": hiddenVisit, "Observation": hiddenNote, "Condition": review, "DiagnosticReport": unfiled, "Binary": file}
-	hiddenIDs := []string{hiddenVisit, hiddenNote, review, unfiled, file, later}
+	hiddenIDs := []string{hiddenVisit, hiddenNote, review, unfiled, file, later, gone}
 	as := func(role auth.Role) context.Context {
 		return auth.WithPrincipal(ctx, &auth.Principal{Subject: "pat", Role: role, Patients: []string{me}, Scopes: auth.ScopesOf(role)})
 	}
@@ -97,6 +110,12 @@ func TestWithheldFromPatient(t *testing.T) {
 		}
 		if _, err := svc.VRead(pc, "Observation", later, "1"); !notFound(err) {
 			t.Errorf("%s: vread of the version before the label: %v, want 404", role, err)
+		}
+		if _, err := svc.VRead(pc, "Observation", gone, "1"); !notFound(err) {
+			t.Errorf("%s: vread of a labelled entry's first version after its deletion: %v, want 404", role, err)
+		}
+		if out, err := svc.History(pc, "Observation", "", url.Values{}); err != nil || strings.Contains(body(out.Resource), "brother") {
+			t.Errorf("%s: type history shows a labelled, deleted entry's first version: %v", role, err)
 		}
 		if _, err := svc.History(pc, "Observation", later, url.Values{}); !notFound(err) {
 			t.Errorf("%s: history of an entry now labelled: %v, want 404", role, err)
