@@ -1,10 +1,8 @@
 package clinical
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -104,37 +102,27 @@ func answers(t MonitoringTest, code any) bool {
 	return false
 }
 
-// resultTime is when a result was taken (effective), else issued.
+// resultTime is when a result was taken (effective), else issued:
+// EntryDate's parsing, in the order that matters here (EntryDate takes
+// issued first, the day the laboratory reported it).
 func resultTime(o fhir.Resource) time.Time {
 	for _, s := range []string{str(o, "effectiveDateTime"), str(mapOf(o["effectivePeriod"]), "start"), str(o, "issued")} {
-		if s == "" {
-			continue
-		}
-		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-			if t, err := time.ParseInLocation(layout, s, London); err == nil {
-				return t
-			}
+		if t, ok := parseWhen(s); ok {
+			return t
 		}
 	}
 	return time.Time{}
 }
 
 // resultValue is a result's value as the laboratory gave it: every
-// digit kept (a lithium level of 0.45 is not 0.5).
+// digit kept (a lithium level of 0.45 is not 0.5, as quantityText would
+// round it).
 func resultValue(o fhir.Resource) string {
 	if q := mapOf(o["valueQuantity"]); q != nil {
-		var s string
-		switch v := q["value"].(type) {
-		case float64:
-			s = strconv.FormatFloat(v, 'f', -1, 64)
-		case json.Number: // as the store decodes it: the laboratory's digits
-			s = v.String()
-		default:
+		if q["value"] == nil {
 			return ""
 		}
-		if c := str(q, "comparator"); c != "" {
-			s = c + s
-		}
+		s := str(q, "comparator") + numberText(q["value"])
 		if u := firstStr(q, "unit", "code"); u != "" {
 			s += " " + u
 		}

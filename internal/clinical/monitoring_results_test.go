@@ -1,6 +1,7 @@
 package clinical
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestMonitoringLatestResults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := MedicineFromDMD(terminology.Product{Code: "1", Name: tc.drug, Kind: "VMP"})
-			in := SafetyInput{Medicine: m, Dose: "One tablet once a day", Now: rxNow, Results: tc.results}
+			in := SafetyInput{Medicine: m, Dose: "One tablet once a day", Now: rxNow, Results: tc.results, ResultsRead: true}
 			var got Warning
 			for _, w := range SafetyChecks(in, LocalInteractions{}) {
 				if w.Kind == "monitoring" {
@@ -74,6 +75,21 @@ func TestMonitoringLatestResults(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A check whose caller did not read the results (recording a dose
+	// given, a dose change) names the tests, and never says none is
+	// recorded.
+	warfarin := MedicineFromDMD(terminology.Product{Code: "1", Name: "Warfarin 1mg tablets", Kind: "VMP"})
+	for _, w := range SafetyChecks(SafetyInput{Medicine: warfarin, Dose: "One tablet once a day", Now: rxNow}, LocalInteractions{}) {
+		if w.Kind == "monitoring" && (w.Severity != "moderate" || strings.Contains(w.Text, "No INR")) {
+			t.Errorf("results not read: %s %q", w.Severity, w.Text)
+		}
+	}
+	// A value as the store decodes it keeps its digits and comparator.
+	o := result("14334-7", "", 0, "mmol/L", "2026-06-01", "final")
+	o["valueQuantity"] = map[string]any{"value": json.Number("0.450"), "comparator": "<", "unit": "mmol/L"}
+	if got := resultValue(o); got != "<0.450 mmol/L" {
+		t.Errorf("json.Number value: %q", got)
 	}
 	// A medicine that is not high-risk needs no results read.
 	if ts := MonitoringTestsOf(LocalInteractions{}, MedicineFromDMD(terminology.Product{Code: "1", Name: "Amoxicillin 500mg capsules", Kind: "VMP"})); len(ts) != 0 {

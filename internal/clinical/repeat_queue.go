@@ -89,31 +89,6 @@ func RequestNote(task fhir.Resource) string {
 	return str(notes[0], "text")
 }
 
-// RequestIssueProblems are why a request's repeats cannot be issued as
-// they stand, or none: each repeat named must be the patient's and may
-// be issued now (CheckIssue: active, issues left, not past its review).
-// auths are the patient's MedicationRequests by id (a repeat missing
-// from them was not found).
-func RequestIssueProblems(task fhir.Resource, patientID string, auths map[string]fhir.Resource, now time.Time) []string {
-	items := RequestedItems(task)
-	if len(items) == 0 {
-		return []string{"The request names no repeat medicine"}
-	}
-	var out []string
-	for _, it := range items {
-		id := strings.TrimPrefix(it.Reference, "MedicationRequest/")
-		auth, ok := auths[id]
-		if !ok || str(mapOf(auth["subject"]), "reference") != "Patient/"+patientID {
-			out = append(out, it.Display+" is not on the patient's record as a repeat")
-			continue
-		}
-		if msg := CheckIssue(auth, now); msg != "" {
-			out = append(out, msg)
-		}
-	}
-	return out
-}
-
 // RequestClean reports a request that may be approved in bulk: its
 // repeats may all be issued and the issue's checks give no warning.
 func RequestClean(problems []string, warnings []Warning) bool {

@@ -51,6 +51,10 @@ type SafetyInput struct {
 	// only when the medicine is a high-risk drug (MonitoringTestsOf): the
 	// monitoring warning names the latest of each test it needs.
 	Results []fhir.Resource
+	// ResultsRead says the caller read Results: only then does the
+	// monitoring warning say what the results are, or that none is
+	// recorded (a check that did not read them must not say so).
+	ResultsRead bool
 }
 
 // Interactions finds interactions between a medicine and the patient's
@@ -247,7 +251,7 @@ func SafetyChecks(in SafetyInput, ix Interactions) []Warning {
 	}
 	if kb, ok := ix.(KnowledgeBase); ok {
 		ws := kb.Monitoring(m)
-		if mt, ok := kb.(MonitoringTester); ok {
+		if mt, ok := kb.(MonitoringTester); ok && in.ResultsRead {
 			ws = withLatestResults(ws, mt.MonitoringTests(m), in.Results, in.Now)
 		}
 		out = append(out, ws...)

@@ -276,29 +276,33 @@ func (ws *Workspace) safetyInputWith(ctx context.Context, patient clinical.Banne
 	return in, nil
 }
 
-// monitoringResults are the patient's results of the last two years
-// (the newest 200), read only when one of the medicines is a high-risk
-// drug whose tests the monitoring warning reads (clinical.MonitoringTestsOf):
-// the checks of every other prescription read nothing more. Results are
-// found by name as well as by LOINC (a laboratory's may carry a local
-// code), so the search is not narrowed by code. A role that may not
-// read Observations gets none, and the warning says no result is
-// recorded: it is raised, never lowered, by what cannot be read.
-func (ws *Workspace) monitoringResults(ctx context.Context, patientID string, ms ...clinical.Medicine) ([]fhir.Resource, error) {
+// readMonitoringResults fills in.Results with the patient's results of
+// the last two years (the newest 200), read only when one of the
+// medicines is a high-risk drug whose tests the monitoring warning reads
+// (clinical.MonitoringTestsOf): the checks of every other prescription
+// read nothing more. It marks them read (ResultsRead), without which the
+// warning names the tests only. Results are found by name as well as by
+// LOINC (a laboratory's may carry a local code), so the search is not
+// narrowed by code. A role that may not read Observations gets none, and
+// the warning says no result is recorded: it is raised, never lowered,
+// by what cannot be read.
+func (ws *Workspace) readMonitoringResults(ctx context.Context, in *clinical.SafetyInput, patientID string, ms ...clinical.Medicine) error {
+	in.ResultsRead = true
 	if len(clinical.MonitoringTestsOf(ws.interactions(), ms...)) == 0 {
-		return nil, nil
+		return nil
 	}
 	since := ws.opts.Now().AddDate(-2, 0, 0).In(clinical.London).Format("2006-01-02")
 	res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: "Observation", Params: url.Values{
 		"patient": {patientID}, "date": {"ge" + since}, "_sort": {"-date"}, "_count": {"200"}}})
 	var fe *fhir.Error
 	if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return searchMatches(res.Resource), nil
+	in.Results = searchMatches(res.Resource)
+	return nil
 }
 
 // allMedicationEntries reads every one of the patient's resources of a

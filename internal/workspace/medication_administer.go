@@ -152,6 +152,10 @@ func (ws *Workspace) recordAdministration(w http.ResponseWriter, r *http.Request
 		in.Medications = clinical.WithoutCourse(in.Medications, a.Request)
 	}
 	in.Medicine, in.Dose = med, a.DoseText()
+	if err := ws.readMonitoringResults(r.Context(), &in, p.Banner.ID, med); err != nil {
+		ws.failed(w, r, v, err)
+		return
+	}
 	p.Warnings = clinical.AdministrationWarnings(in, ws.interactions())
 	if len(p.Warnings) > 0 {
 		digest := warningsDigest(p.Warnings)

@@ -345,7 +345,7 @@ func (ws *Workspace) prescribe(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	in.Medicine, in.Dose = rx.Medicine, rx.Dose
-	if in.Results, err = ws.monitoringResults(r.Context(), p.Banner.ID, rx.Medicine); err != nil {
+	if err := ws.readMonitoringResults(r.Context(), &in, p.Banner.ID, rx.Medicine); err != nil {
 		ws.failed(w, r, v, err)
 		return
 	}

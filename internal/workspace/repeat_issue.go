@@ -105,7 +105,7 @@ func (ws *Workspace) checkRepeats(ctx context.Context, patient clinical.Banner, 
 	for _, t := range c.todo {
 		todo = append(todo, clinical.MedicineOfRequest(t.auth, in.Known))
 	}
-	if in.Results, err = ws.monitoringResults(ctx, patient.ID, todo...); err != nil {
+	if err := ws.readMonitoringResults(ctx, &in, patient.ID, todo...); err != nil {
 		return nil, err
 	}
 	c.warnings = make([][]clinical.Warning, len(c.todo))
