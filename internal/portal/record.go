@@ -56,16 +56,21 @@ func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, 
 	}
 	// The enhanced-review entries are withheld from the patient in every
 	// answer the service gives them; it reads them for this decision.
-	review, err := pt.opts.Service.EnhancedReviewEntries(r.Context(), v.Patient.ID)
-	if err != nil {
-		return clinical.RecordScope{}, nil, err
-	}
+	// They are read beside the page's other first searches, not before.
+	var review []fhir.Resource
+	var reviewErr error
+	reviewed := make(chan struct{})
+	go func() {
+		defer close(reviewed)
+		review, reviewErr = pt.opts.Service.EnhancedReviewEntries(r.Context(), v.Patient.ID)
+	}()
 	var consents, conds []fhir.Resource
-	err = pt.searchAll(r, v, []recordQuery{
+	err := pt.searchAll(r, v, []recordQuery{
 		{typ: "Consent", params: url.Values{"category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}, into: &consents},
-		{typ: "Condition", params: url.Values{"_count": {"100"}}, into: &conds},
+		{typ: "Condition", params: url.Values{"_count": {"500"}}, into: &conds},
 	}, nil)
-	if err != nil {
+	<-reviewed
+	if err = errors.Join(err, reviewErr); err != nil {
 		return clinical.RecordScope{}, nil, err
 	}
 	in.Setting = clinical.RecordAccessSettingOf(consents)
@@ -157,7 +162,7 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	p.Results = clinical.PatientResults(filed, nil)
 	if len(encs) > 0 {
-		if p.Consultations, err = pt.consultations(r, v, scope, encs); err != nil {
+		if p.Consultations, err = pt.consultations(r, v, scope, encs, conds); err != nil {
 			pt.failed(w, r, v, err)
 			return
 		}
@@ -167,25 +172,21 @@ func (pt *Portal) record(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // consultations reads what the shown Encounters' consultations are made
-// of (their Compositions and the entries written in them), as the user.
-func (pt *Portal) consultations(r *http.Request, v *visit, scope clinical.RecordScope, encs []fhir.Resource) ([]clinical.PatientConsultation, error) {
+// of (their Compositions and the entries written in them), as the user;
+// conds are the patient's Conditions recordScope read, not searched again.
+func (pt *Portal) consultations(r *http.Request, v *visit, scope clinical.RecordScope, encs, conds []fhir.Resource) ([]clinical.PatientConsultation, error) {
 	var refs []string
 	for _, e := range encs {
 		refs = append(refs, "Encounter/"+e.ID())
 	}
 	params := func() url.Values {
-		return url.Values{"patient": {"Patient/" + v.Patient.ID}, "encounter": {strings.Join(refs, ",")}, "_count": {"500"}}
+		return url.Values{"encounter": {strings.Join(refs, ",")}, "_count": {"500"}}
 	}
-	comps, err := pt.search(r, "Composition", params())
-	if err != nil {
-		return nil, err
-	}
-	obs, err := pt.search(r, "Observation", params())
-	if err != nil {
-		return nil, err
-	}
-	conds, err := pt.search(r, "Condition", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"500"}})
-	if err != nil {
+	var comps, obs []fhir.Resource
+	if err := pt.searchAll(r, v, []recordQuery{
+		{typ: "Composition", params: params(), into: &comps},
+		{typ: "Observation", params: params(), into: &obs},
+	}, nil); err != nil {
 		return nil, err
 	}
 	return clinical.PatientConsultations(scope, encs, comps, append(obs, conds...)), nil
