@@ -150,10 +150,13 @@ func (b *Browser) KeyAndLoad(sel string) {
 }
 
 // waitNewPage waits until the page marked old (window.gpOldPage) has
-// been replaced by a loaded one.
+// been replaced by one loaded completely: a test that went on at
+// "interactive" found nodes the still-loading page then replaced (CI
+// failed on "Could not find node with given id"). 30 s: a form post on a
+// loaded CI machine can take more than 10.
 func (b *Browser) waitNewPage(what string) {
 	b.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
 		if err == nil && s == "complete" {
 			return

@@ -220,24 +220,12 @@ func TestBrowserRecordSections(t *testing.T) {
 	rb.Shot("sensitive-receptionist")
 }
 
-// rxSubmit clicks what sel finds and waits for the next page's DOM (not for
-// every asset, which a loaded machine may take long to settle: the
-// axe runs and screenshots wait for what they need).
+// rxSubmit clicks what sel finds and waits for the next page to load
+// completely (testbrowser.ClickAndLoad, up to 30 s): going on at the DOM's
+// "interactive" let a test find nodes the loading page then replaced.
 func rxSubmit(t *testing.T, b *testbrowser.Browser, sel string) {
 	t.Helper()
-	b.Eval(`window.gpOldPage = true; "ok"`)
-	b.Do(chromedp.Click(chromedp.CSS(sel)))
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		// An evaluation during the navigation may fail: try again.
-		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(window.gpOldPage ? "old" : document.readyState)`))
-		if err == nil && (s == "complete" || s == "interactive") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("clicking %s loaded no new page", sel)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	b.ClickAndLoad(sel)
 }
 
 // rxFind presses a coded field's Find (htmx swaps the field in place: the
