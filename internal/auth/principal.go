@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"sync"
 )
 
 // Role is what a user does at a practice.
@@ -133,9 +134,25 @@ func (p *Principal) ReachFor(typ string, perm Permission) (Reach, bool) {
 
 type principalKey struct{}
 
-// WithPrincipal returns ctx carrying p.
+// WithPrincipal returns ctx carrying p, and a new Memo for what is
+// decided about p while serving it.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	ctx = context.WithValue(ctx, principalKey{}, p)
+	return context.WithValue(ctx, memoKey{}, &Memo{})
+}
+
+type memoKey struct{}
+
+// Memo holds what is decided about a principal during one request (the
+// service's judgement of a patient's online access to their record, which
+// reads several resources), so that a request with many reads decides it
+// once. It lives as long as the context WithPrincipal made: a request.
+type Memo struct{ sync.Map }
+
+// MemoFrom returns the Memo in ctx, or nil.
+func MemoFrom(ctx context.Context) *Memo {
+	m, _ := ctx.Value(memoKey{}).(*Memo)
+	return m
 }
 
 // FromContext returns the principal in ctx. A context without one is an

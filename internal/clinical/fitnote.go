@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // FitNote is a statement of fitness for work (eMED3): what the issuer
@@ -160,4 +161,14 @@ func FitNoteOf(doc fhir.Resource) (FitNote, bool) {
 		return f, true
 	}
 	return FitNote{}, false
+}
+
+// choicesOf converts patientview's choices (the proxy services and
+// bases, the record levels) to clinical's.
+func choicesOf(cs []patientview.Choice) []Choice {
+	out := make([]Choice, len(cs))
+	for i, c := range cs {
+		out[i] = Choice(c)
+	}
+	return out
 }

@@ -25,25 +25,10 @@ import (
 //     Connect 1.6.2 label) is never shown, to anyone in the portal.
 
 // HighIdentityProof reports an identity proven well enough to open a
-// record online: NHS login P9, or vouching or photo ID checked at the
-// practice. A lower level (P5, a linkage key alone) or none recorded
-// allows appointments and requests, not the record (CLINICAL.md,
-// Patient portal 3).
-func HighIdentityProof(proof string) bool {
-	switch proof {
-	case "P9", "vouched", "photo-id":
-		return true
-	}
-	return false
-}
+// record online (patientview's rule).
+func HighIdentityProof(proof string) bool { return patientview.HighIdentityProof(proof) }
 
-func ageYears(birth, now time.Time) int {
-	y := now.Year() - birth.Year()
-	if now.Month() < birth.Month() || now.Month() == birth.Month() && now.Day() < birth.Day() {
-		y--
-	}
-	return y
-}
+func ageYears(birth, now time.Time) int { return patientview.AgeYears(birth, now) }
 
 // NoPatientDisclosure is the v3 ActCode NOPAT label: an entry the
 // clinician has hidden from the patient (third-party or harmful

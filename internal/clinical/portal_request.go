@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // Online consultation (a patient asks the practice for help). The
@@ -36,7 +37,7 @@ const OnlineRequestSystem = "https://gpcloud.dev/fhir/sid/online-request"
 // Task codes of the portal's requests to the practice (the Task's code
 // text, with a gpcloud code for filtering queues).
 const (
-	PortalTaskSystem    = "https://gpcloud.dev/fhir/CodeSystem/portal-task"
+	PortalTaskSystem    = patientview.PortalTaskSystem
 	TaskOnlineRequest   = "online-request"
 	TaskRepeatRequest   = "repeat-request"
 	TaskContactChange   = "contact-details"

@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // rotas are in UK time on any machine
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // A rota is the weekly pattern of a clinician's (or a room's) sessions,
@@ -65,13 +66,7 @@ var NationalSlotCategories = []Concept{
 }
 
 // UKTime is the practice's clock.
-var UKTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var UKTime = patientview.London
 
 // Session is one recurring session of a rota.
 type Session struct {

@@ -15,6 +15,8 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth/tokens"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/httpapi"
+	"github.com/gpcloud/gpcloud/internal/onlinetest"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
@@ -67,6 +69,15 @@ func newWorld(t *testing.T, st store.Store) *world {
 		for _, m := range []map[string]string{w.obs, w.doomed} {
 			r := ts.do("POST", "/fhir/Observation", observationFor(p), "Authorization", admin).expect(t, 201)
 			m[p] = r.str("id")
+		}
+	}
+	// The patient's and the proxy's records are open to them online
+	// (service/patient_access.go); what else keeps entries from them is
+	// what these tests are about.
+	svc := service.New(st, service.Options{})
+	for patient, subject := range map[string]string{"pa1": "u-pat", "pa2": "u-proxy"} {
+		if err := onlinetest.Open(context.Background(), svc, st, patient, subject); err != nil {
+			t.Fatal(err)
 		}
 	}
 	// For the search steps: each patient has a "secret" Observation only

@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
+	"github.com/gpcloud/gpcloud/internal/identity"
 )
 
 // TestWithheldFromPatientToken: through the FHIR API with a patient's
@@ -46,4 +48,34 @@ func TestWithheldFromPatientToken(t *testing.T) {
 	if r := w.ts.do("GET", "/fhir/Patient/$export", nil, "Authorization", pat, "Prefer", "respond-async"); r.status != 403 {
 		t.Errorf("patient $export: %d %s, want 403", r.status, r.raw)
 	}
+}
+
+// TestOnlineAccessToken: a patient's SMART token reads of their record
+// only what their online access opens (H-1046): with NHS login P5 (no
+// high identity proof) an Observation answers 404 OperationOutcome and a
+// search leaves it out, while the patient's own details stay readable;
+// the same record is open to an account proven to P9 with the practice's
+// decision.
+func TestOnlineAccessToken(t *testing.T) {
+	st := apiStores()[0].open(t)
+	w := newWorld(t, st)
+	if err := identity.CreateUser(context.Background(), st, &identity.User{ID: "u-low", Name: "Low", Role: auth.RolePatient, Patients: []string{"pa1"}, IdentityProof: "P5"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	low := w.token(t, &auth.Principal{Subject: "u-low", Role: auth.RolePatient, Patients: []string{"pa1"}, FHIRUser: "Patient/pa1"}, auth.RoleScopes[auth.RolePatient])
+	high := w.token(t, &auth.Principal{Subject: "u-pat", Role: auth.RolePatient, Patients: []string{"pa1"}, FHIRUser: "Patient/pa1"}, auth.RoleScopes[auth.RolePatient])
+	obs := w.obs["pa1"]
+	if r := w.ts.do("GET", "/fhir/Observation/"+obs, nil, "Authorization", low); r.status != 404 || r.body["resourceType"] != "OperationOutcome" {
+		t.Errorf("P5 patient GET Observation: %d %s, want 404 OperationOutcome", r.status, r.raw)
+	}
+	for _, path := range []string{"/fhir/Observation?patient=pa1", "/fhir/Patient/pa1/$everything"} {
+		if r := w.ts.do("GET", path, nil, "Authorization", low).expect(t, 200); strings.Contains(string(r.raw), obs) {
+			t.Errorf("P5 patient GET %s holds an Observation: %s", path, r.raw)
+		}
+		if r := w.ts.do("GET", path, nil, "Authorization", high).expect(t, 200); !strings.Contains(string(r.raw), obs) {
+			t.Errorf("P9 patient GET %s lacks their Observation: %s", path, r.raw)
+		}
+	}
+	w.ts.do("GET", "/fhir/Patient/pa1", nil, "Authorization", low).expect(t, 200)
+	w.ts.do("GET", "/fhir/Observation/"+obs, nil, "Authorization", high).expect(t, 200)
 }

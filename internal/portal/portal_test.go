@@ -491,7 +491,10 @@ func TestPatientWritesOnlyTheirOwn(t *testing.T) {
 	me, other := practice.Patients[0], practice.Patients[1]
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{Subject: "pat", Role: auth.RolePatient, Patients: []string{me}, Scopes: auth.ScopesOf(auth.RolePatient)})
 	task := func(extra map[string]any) fhir.Resource {
-		t := fhir.Resource{"resourceType": "Task", "status": "requested", "intent": "order", "for": map[string]any{"reference": "Patient/" + me}}
+		// A request to the practice (a Task of the portal's): the
+		// patient's online access opens those (patientview.Access).
+		t := fhir.Resource{"resourceType": "Task", "status": "requested", "intent": "order", "for": map[string]any{"reference": "Patient/" + me},
+			"code": map[string]any{"coding": []any{map[string]any{"system": clinical.PortalTaskSystem, "code": clinical.TaskOnlineRequest}}}}
 		for k, v := range extra {
 			t[k] = v
 		}

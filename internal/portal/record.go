@@ -35,47 +35,28 @@ type recordPage struct {
 	Coded, Full bool
 }
 
-// recordScope works out what the viewer sees of the record in use: the
-// practice's decision (a record-access Consent) and any enhanced-review
-// entry (service.EnhancedReviewEntries: withheld from the user's every
-// other read) are read as the user, then clinical.RecordAccessOf decides.
+// recordScope is what the viewer sees of the record in use: the
+// service decides it (service.PatientAccess: the practice's decision,
+// any enhanced-review entry, identity proof, a proxy's grant, by
+// clinical.RecordAccessOf), and applies the same to every read the page
+// makes as the user.
 //
-// The patient's Conditions (the summary's problems, read whole) are
-// read here too and returned, for the page to show what the scope allows,
-// so that the page does not search them twice.
+// The patient's Conditions (the summary's problems) are read here too
+// and returned, for the page to show what the scope allows, so that the
+// page does not search them twice.
 func (pt *Portal) recordScope(r *http.Request, v *visit) (clinical.RecordScope, []fhir.Resource, error) {
-	in := clinical.RecordAccessInput{Proxy: v.Proxy, Grant: v.Grant, Proof: v.user.IdentityProof, BirthDate: v.BirthDate, AccountCreated: v.user.Created}
-	now := pt.opts.Now()
-	if !clinical.HighIdentityProof(in.Proof) {
-		return clinical.RecordAccessOf(in, now), nil, nil // nothing to read
-	}
-	if ok, _ := clinical.ProxyAccess(in.Grant, in.BirthDate, clinical.ServiceRecord, now); in.Proxy && !ok {
-		// Nothing read as a proxy the grant does not cover: the audit
-		// trail (and "who has viewed") must not show them reading it.
-		return clinical.RecordAccessOf(in, now), nil, nil
-	}
-	// The enhanced-review entries are withheld from the patient in every
-	// answer the service gives them; it reads them for this decision.
-	// They are read beside the page's other first searches, not before.
-	var review []fhir.Resource
-	var reviewErr error
-	reviewed := make(chan struct{})
-	go func() {
-		defer close(reviewed)
-		review, reviewErr = pt.opts.Service.EnhancedReviewEntries(r.Context(), v.Patient.ID)
-	}()
-	var consents, conds []fhir.Resource
-	err := pt.searchAll(r, v, []recordQuery{
-		{typ: "Consent", params: url.Values{"category": {clinical.RecordAccessSystem + "|record-access"}, "_count": {"10"}}, into: &consents},
-		{typ: "Condition", params: url.Values{"_count": {"500"}}, into: &conds},
-	}, nil)
-	<-reviewed
-	if err = errors.Join(err, reviewErr); err != nil {
+	access, err := pt.opts.Service.PatientAccess(r.Context(), v.Patient.ID)
+	if err != nil {
 		return clinical.RecordScope{}, nil, err
 	}
-	in.Setting = clinical.RecordAccessSettingOf(consents)
-	in.EnhancedReview = clinical.LatestEnhancedReview(review)
-	return clinical.RecordAccessOf(in, now), conds, nil
+	scope := access.Record
+	if scope.None() {
+		// Nothing read: the audit trail (and "who has viewed") must not
+		// show them reading it.
+		return scope, nil, nil
+	}
+	conds, err := pt.search(r, "Condition", url.Values{"patient": {"Patient/" + v.Patient.ID}, "_count": {"500"}})
+	return scope, conds, err
 }
 
 // searchAll runs the searches of the record in use at once, as the user:

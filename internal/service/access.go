@@ -112,7 +112,12 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 	}
 	for _, owner := range owners {
 		if ok, err := s.reachesPatient(ctx, r, reach, owner); err != nil || ok {
-			return ok, err
+			if err != nil {
+				return false, err
+			}
+			// A patient or proxy reads of the record what their online
+			// access opens (patient_access.go).
+			return s.opens(ctx, owner, typ, res)
 		}
 	}
 	return false, nil

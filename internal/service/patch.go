@@ -2,9 +2,10 @@ package service
 
 import (
 	"context"
-	"github.com/gpcloud/gpcloud/internal/auth"
 	"net/http"
 	"net/url"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/jsonpatch"

@@ -37,6 +37,7 @@ func TestRedactedForPatient(t *testing.T) {
 	practice := create(fhir.Resource{"resourceType": "Organization", "name": "The Surgery"})
 	me := create(fhir.Resource{"resourceType": "Patient", "name": []any{map[string]any{"family": "Test"}},
 		"managingOrganization": map[string]any{"reference": "Organization/" + practice}})
+	openOnline(t, svc, st, me, "pat")
 	const phrase = "husband's drinking"
 	obs := fhir.Resource{"resourceType": "Observation", "status": "final",
 		"subject":     map[string]any{"reference": "Patient/" + me},

@@ -4,9 +4,10 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/gpcloud/gpcloud/internal/auth"
 	"net/url"
 	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/auth"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/store"

@@ -185,6 +185,7 @@ func accessMatrix(t *testing.T, st store.Store) {
 	}
 
 	// A sensitive record is sealed from the practice, not from the patient.
+	openOnline(t, svc, st, patients[true], "patient")
 	own := auth.WithPrincipal(ctx, &auth.Principal{Subject: "patient", Role: auth.RolePatient, Patients: []string{patients[true]}, Scopes: auth.ScopesOf(auth.RolePatient)})
 	if _, err := svc.Read(own, "Condition", ids[true]["Condition"]); err != nil {
 		t.Errorf("the patient reading their own sensitive record: %v", err)

@@ -118,14 +118,14 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	// which they may read, must not name them. The page's links stay the
 	// store's.
 	matches := result.Matches
-	if patientFacing(ctx) && !reviewLookup(ctx) {
+	if patientFacing(ctx) {
 		matches = slices.DeleteFunc(slices.Clone(matches), func(v store.Version) bool { return withheld(ctx, v) })
-		// A Binary is judged by the entry it stands for (seesBinary: a
-		// withheld or redacted one), which the search's SQL does not read.
-		if slices.ContainsFunc(matches, func(v store.Version) bool { return v.Type == "Binary" }) {
-			if matches, err = s.filterVisible(ctx, matches); err != nil {
-				return Outcome{}, err
-			}
+		// Entries their online access does not open are left out too
+		// (patient_access.go), and a Binary is judged by the entry it
+		// stands for (seesBinary: a withheld or redacted one), which the
+		// search's SQL does not read.
+		if matches, err = s.openMatches(ctx, matches); err != nil {
+			return Outcome{}, err
 		}
 	}
 	// Included resources are not bound by the search's access condition:

@@ -35,7 +35,8 @@ import (
 //
 // The portal's pages run as the patient, so they get the same answers;
 // they keep their own filters. The enhanced-review entries themselves
-// are needed, not shown, to decide record access: EnhancedReviewEntries.
+// are needed, not shown, to decide record access: the service reads
+// them for that straight from the store (patient_access.go).
 
 // withheldBody reports a stored body a patient or proxy must not read.
 func withheldBody(body []byte) bool {
@@ -61,7 +62,7 @@ func hasMarker(body []byte) bool {
 // withheld reports a version the caller must not read: a patient-facing
 // caller, and a version (not a deletion) that is withheld.
 func withheld(ctx context.Context, v store.Version) bool {
-	return patientFacing(ctx) && !reviewLookup(ctx) && !v.Deleted && withheldBody(v.Body)
+	return patientFacing(ctx) && !v.Deleted && withheldBody(v.Body)
 }
 
 // currentView is what a resource's current content says to a patient
@@ -80,7 +81,7 @@ type currentView struct {
 // versions; a store error is returned, never taken as nothing to hide.
 // nil (and nothing read) for other callers.
 func (s *Service) currentViews(ctx context.Context, r store.Reader, vs []store.Version) (map[string]currentView, error) {
-	if !patientFacing(ctx) || reviewLookup(ctx) {
+	if !patientFacing(ctx) {
 		return nil, nil
 	}
 	out := map[string]currentView{}
@@ -115,7 +116,7 @@ func (s *Service) currentViews(ctx context.Context, r store.Reader, vs []store.V
 // a patient-facing caller must not read, and every version of a
 // resource whose current content is withheld (cur: currentViews).
 func dropWithheld(ctx context.Context, vs []store.Version, cur map[string]currentView) []store.Version {
-	if !patientFacing(ctx) || reviewLookup(ctx) {
+	if !patientFacing(ctx) {
 		return vs
 	}
 	out := vs[:0:0]
@@ -131,7 +132,7 @@ func dropWithheld(ctx context.Context, vs []store.Version, cur map[string]curren
 // answer would tell a withheld entry is there: a count (the store counts
 // every match) and a reverse chain (_has matches through the entry).
 func checkWithheldSearch(ctx context.Context, params url.Values) error {
-	if !patientFacing(ctx) || reviewLookup(ctx) {
+	if !patientFacing(ctx) {
 		return nil
 	}
 	if params.Get("_summary") == "count" {
@@ -143,41 +144,4 @@ func checkWithheldSearch(ctx context.Context, params url.Values) error {
 		}
 	}
 	return nil
-}
-
-type reviewLookupKey struct{}
-
-// reviewLookup reports the service's own search for enhanced-review
-// entries (EnhancedReviewEntries), which must find them.
-func reviewLookup(ctx context.Context) bool {
-	v, _ := ctx.Value(reviewLookupKey{}).(bool)
-	return v
-}
-
-// EnhancedReviewEntries returns the patient's enhanced-review entries
-// (Observations and Conditions coded patientview.EnhancedReviewCodes),
-// read with the caller's reach, for deciding their record access
-// (clinical.LatestEnhancedReview). For a patient or proxy they are
-// withheld from every other answer: the portal reads them here, and
-// must never show them.
-func (s *Service) EnhancedReviewEntries(ctx context.Context, patient string) ([]fhir.Resource, error) {
-	ctx = context.WithValue(ctx, reviewLookupKey{}, true)
-	var codes []string
-	for _, c := range patientview.EnhancedReviewCodes {
-		codes = append(codes, patientview.SNOMED+"|"+c)
-	}
-	var out []fhir.Resource
-	for _, typ := range []string{"Observation", "Condition"} {
-		res, err := s.Search(ctx, SearchRequest{Type: typ, Params: url.Values{"patient": {"Patient/" + patient},
-			"code": {strings.Join(codes, ",")}, "_count": {"100"}}})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range Matches(res.Resource) {
-			if patientview.IsEnhancedReview(r) {
-				out = append(out, r)
-			}
-		}
-	}
-	return out, nil
 }

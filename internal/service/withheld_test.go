@@ -22,7 +22,7 @@ import (
 // _revinclude, $everything, history and a batch's reads leave them out,
 // a searchset has no total, counts and _has are refused, and the file of
 // a withheld entry is unknown. Staff read everything; the
-// enhanced-review entries are still found for deciding record access.
+// enhanced-review entry still decides record access (PatientAccess).
 func TestWithheldFromPatient(t *testing.T) {
 	st := storetest.Openers()[0].Open(t)
 	svc := service.New(st, service.Options{BaseURL: "http://gp.example/fhir"})
@@ -38,6 +38,7 @@ func TestWithheldFromPatient(t *testing.T) {
 	practice := create(fhir.Resource{"resourceType": "Organization", "name": "The Surgery"})
 	me := create(fhir.Resource{"resourceType": "Patient", "name": []any{map[string]any{"family": "Test"}},
 		"managingOrganization": map[string]any{"reference": "Organization/" + practice}})
+	openOnline(t, svc, st, me, "pat")
 	subject := map[string]any{"reference": "Patient/" + me}
 	nopat := map[string]any{"security": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}}}
 	snomed := func(code, display string) map[string]any {
@@ -197,9 +198,10 @@ func TestWithheldFromPatient(t *testing.T) {
 				t.Errorf("%s: %s?%s: %v, want 403", role, typ, params.Encode(), err)
 			}
 		}
-		found, err := svc.EnhancedReviewEntries(pc, me)
-		if err != nil || len(found) != 1 || found[0].ID() != review {
-			t.Errorf("%s: enhanced-review entries for deciding access: %v %v", role, found, err)
+		// The enhanced-review entry, withheld, still decides access: it
+		// predates the practice's decision, which stands.
+		if a, err := svc.PatientAccess(pc, me); err != nil || a.Record.Level != "full" {
+			t.Errorf("%s: access after an enhanced review the practice decided on: %+v %v", role, a, err)
 		}
 	}
 	// Staff read every one.

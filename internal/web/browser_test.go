@@ -19,6 +19,8 @@ import (
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/oauth"
+	"github.com/gpcloud/gpcloud/internal/onlinetest"
+	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
@@ -56,8 +58,13 @@ func TestBrowserSMARTStandaloneLaunch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A patient who has turned on a second factor.
-	jane := &identity.User{ID: "jane", Name: "Jane", Role: auth.RolePatient, Patients: []string{"p1"}, FHIRUser: "Patient/p1"}
+	// Her identity proven to P9 and her whole record open online, so
+	// that the app reads her Observations (service/patient_access.go).
+	jane := &identity.User{ID: "jane", Name: "Jane", Role: auth.RolePatient, Patients: []string{"p1"}, FHIRUser: "Patient/p1", IdentityProof: "P9"}
 	if err := identity.CreateUser(ctx, s.st, jane, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := onlinetest.Open(ctx, service.New(s.st, service.Options{}), s.st, "p1"); err != nil {
 		t.Fatal(err)
 	}
 	secret := identity.NewTOTPSecret()
