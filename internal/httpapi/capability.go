@@ -177,7 +177,10 @@ func (a *API) security() map[string]any {
 			"Clinicians may break the glass with the X-Break-Glass-Reason header (audited, flagged). Bulk $export needs system " +
 			"scopes that read every record of the exported types. AuditEvents are written by the server only. A search across " +
 			"every type needs a wildcard scope; a restricted caller names the types with _type; type and system history omit " +
-			"Bundle.total for restricted callers.",
+			"Bundle.total for restricted callers. Patients and proxies read what their online access opens (the practice's " +
+			"record access level, prospective access, a high identity proof, a proxy's grant per service) and never an entry " +
+			"labelled NOPAT, coded for enhanced review or not yet filed from the inbox: others answer 404; their searchsets carry " +
+			"no total, and _summary=count and _has are refused to them.",
 	}
 }
 

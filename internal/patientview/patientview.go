@@ -1,11 +1,15 @@
 // Package patientview holds the rules for what of a record its patient
-// (or their proxy) never reads online, whatever asks: the portal's pages
-// and the service, which applies them to everything it returns to a
-// patient or proxy (read, vread, search, history, $everything, Binary).
-// The rules live here, below both, because internal/clinical depends on
-// the service (through terminology) and the service cannot import it;
-// clinical's names for them (HiddenFromPatient, IsEnhancedReview,
-// InboxState) call these.
+// (or their proxy) reads online, whatever asks: the portal's pages and
+// the service, which applies them to everything it returns to a patient
+// or proxy (read, vread, search, history, $everything, Binary). Two
+// kinds: what is never read online (Withheld: NOPAT, enhanced review,
+// unfiled results and letters), and how much each reader reads of a
+// record (Access: the record access level and prospective access,
+// access.go; a proxy's grant per service and the age rules, proxy.go;
+// which type belongs to which, opens.go). The rules live here, below
+// both, because internal/clinical depends on the service (through
+// terminology) and the service cannot import it; clinical keeps its
+// names for them.
 package patientview
 
 import (
