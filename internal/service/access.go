@@ -117,7 +117,7 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 			}
 			// A patient or proxy reads of the record what their online
 			// access opens (patient_access.go).
-			return s.opens(ctx, owner, typ, res)
+			return s.opens(ctx, r, owner, typ, res)
 		}
 	}
 	return false, nil

@@ -198,3 +198,39 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 		t.Error("PatientAccess answered a GP")
 	}
 }
+
+// TestPatientWritesAtOnce: many patients' writes at once finish. Their
+// online access is decided before each transaction opens; decided
+// inside, every pooled connection held by a transaction waited for a
+// second one (PostgreSQL: portalbench's sends hung for a minute).
+func TestPatientWritesAtOnce(t *testing.T) {
+	for _, o := range storetest.Openers() {
+		t.Run(o.Name, func(t *testing.T) {
+			st := o.Open(t)
+			svc := service.New(st, service.Options{BaseURL: "http://gp.example/fhir"})
+			out, err := svc.Create(context.Background(), "Patient", fhir.Resource{"resourceType": "Patient", "birthDate": "1980-01-01"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			me := out.Version.ID
+			openOnline(t, svc, st, me, "writer")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			const n = 64
+			errs := make(chan error, n)
+			for range n {
+				go func() {
+					c := auth.WithPrincipal(ctx, &auth.Principal{Subject: "writer", Role: auth.RolePatient, Patients: []string{me}, Scopes: auth.ScopesOf(auth.RolePatient)})
+					_, err := svc.Create(c, "Communication", fhir.Resource{"resourceType": "Communication", "status": "completed",
+						"subject": map[string]any{"reference": "Patient/" + me}, "payload": []any{map[string]any{"contentString": "Hello"}}}, "")
+					errs <- err
+				}()
+			}
+			for range n {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}

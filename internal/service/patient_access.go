@@ -37,9 +37,17 @@ import (
 
 // opens reports whether a patient-facing caller reads res (of typ), an
 // entry of patient's record; true for every other caller.
-func (s *Service) opens(ctx context.Context, patient, typ string, res fhir.Resource) (bool, error) {
+func (s *Service) opens(ctx context.Context, r store.Reader, patient, typ string, res fhir.Resource) (bool, error) {
 	if !patientFacing(ctx) || patientview.OpeningOf(typ).Always {
 		return true, nil
+	}
+	if _, inTx := r.(store.Tx); inTx {
+		// Decided before the transaction (decideAccess): reading the
+		// store here would need a second connection.
+		if a, ok := decided(ctx, patient); ok {
+			return a.Opens(typ, res), nil
+		}
+		return false, nil // a patient the caller does not reach
 	}
 	a, err := s.patientAccess(ctx, patient)
 	if err != nil {
@@ -65,16 +73,43 @@ func (s *Service) opensWhole(ctx context.Context, typ string) (bool, error) {
 	return true, nil
 }
 
+// decideAccess decides, before a transaction, what a patient-facing
+// caller reads of each record they reach, into the request's Memo.
+func (s *Service) decideAccess(ctx context.Context) error {
+	p, ok := auth.FromContext(ctx)
+	if !ok || !patientFacing(ctx) {
+		return nil
+	}
+	if auth.MemoFrom(ctx) == nil {
+		return fhir.Errorf(http.StatusInternalServerError, fhir.CodeException, "a patient's request without a memo (auth.WithPrincipal makes one)")
+	}
+	for _, patient := range p.Patients {
+		if _, err := s.patientAccess(ctx, patient); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decided returns the access decided for patient in this request.
+func decided(ctx context.Context, patient string) (patientview.Access, bool) {
+	p, _ := auth.FromContext(ctx)
+	if memo := auth.MemoFrom(ctx); memo != nil {
+		if a, ok := memo.Load(patientAccessKey{subject: p.Subject, patient: patient}); ok {
+			return a.(patientview.Access), true
+		}
+	}
+	return patientview.Access{}, false
+}
+
 // patientAccess decides what the caller reads of patient's record.
 func (s *Service) patientAccess(ctx context.Context, patient string) (patientview.Access, error) {
+	if a, ok := decided(ctx, patient); ok {
+		return a, nil
+	}
 	p, _ := auth.FromContext(ctx)
 	memo := auth.MemoFrom(ctx)
 	key := patientAccessKey{subject: p.Subject, patient: patient}
-	if memo != nil {
-		if a, ok := memo.Load(key); ok {
-			return a.(patientview.Access), nil
-		}
-	}
 	in := patientview.RecordAccessInput{Proxy: p.Role == auth.RoleProxy}
 	u, err := identity.GetUser(ctx, s.store, p.Subject)
 	switch {

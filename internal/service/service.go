@@ -134,6 +134,12 @@ func policyFor(ifMatch Precondition) retryPolicy {
 
 // inTx runs fn in a store transaction, again as the policy allows.
 func (s *Service) inTx(ctx context.Context, policy retryPolicy, fn func(store.Tx) error) error {
+	// A patient's or proxy's online access is decided before the
+	// transaction takes its connection: deciding it inside would wait for
+	// a second connection from a pool the open transactions may hold.
+	if err := s.decideAccess(ctx); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		var written []audit.Seen
 		err := s.store.InTx(ctx, func(tx store.Tx) error {
