@@ -118,6 +118,8 @@ func (v RecordScope) FromLabel() string {
 
 // RecordAccessInput is what decides a view of a record.
 type RecordAccessInput struct {
+	// Closed: the record is closed to online access (ClosedOnline).
+	Closed bool
 	// Proxy is set for a proxy, with their Grant (nil: none recorded).
 	Proxy bool
 	Grant *ProxyGrant

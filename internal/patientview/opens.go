@@ -95,6 +95,9 @@ type Access struct {
 // AccessOf is the access in decides (RecordAccessOf for the record; for
 // a proxy, ProxyAccess for each service; a patient uses every service).
 func AccessOf(in RecordAccessInput, now time.Time) Access {
+	if in.Closed {
+		return Access{Record: RecordScope{Level: RecordNone, Why: recordWhyClosed}, services: map[string]bool{}}
+	}
 	a := Access{Record: RecordAccessOf(in, now), services: map[string]bool{}}
 	for _, s := range ProxyServices {
 		ok := true
@@ -170,3 +173,21 @@ func portalTaskCode(res fhir.Resource) string {
 	}
 	return ""
 }
+
+// ClosedOnline reports a record closed to online access, whatever the
+// practice decided: the patient has died (recording a death removes
+// online and proxy access, so that no reminder, booking or repeat reaches
+// a bereaved family), or is no longer registered here (Patient.active
+// false). Only the patient's own details and the decisions stay readable.
+func ClosedOnline(patient fhir.Resource) bool {
+	if v, ok := patient["deceasedBoolean"].(bool); ok && v {
+		return true
+	}
+	if _, ok := patient["deceasedDateTime"]; ok {
+		return true
+	}
+	v, ok := patient["active"].(bool)
+	return ok && !v
+}
+
+const recordWhyClosed = "This record is no longer available online. Contact the practice if you need help."

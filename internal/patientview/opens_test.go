@@ -45,6 +45,9 @@ func TestAccessOpens(t *testing.T) {
 		"contact task":    {"Task", task("contact-details")},
 		"practice's task": {"Task", fhir.Resource{"code": map[string]any{"text": "Call the patient"}}},
 	}
+	if !ClosedOnline(fhir.Resource{"deceasedDateTime": "2026-11-30"}) || !ClosedOnline(fhir.Resource{"active": false}) || ClosedOnline(fhir.Resource{"active": true}) {
+		t.Error("ClosedOnline: a death or a deduction closes the record, an active one does not")
+	}
 	for _, tc := range []struct {
 		name string
 		in   RecordAccessInput
@@ -65,6 +68,8 @@ func TestAccessOpens(t *testing.T) {
 		{"a proxy with repeats and the record", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult,
 			Grant: &ProxyGrant{Basis: BasisConsent, Services: []string{ServiceRepeats, ServiceRecord}, Given: now.AddDate(0, -1, 0)}},
 			[]string{"patient", "consent", "medicine", "problem", "repeat task", "contact task"}},
+		{"a patient who has died", RecordAccessInput{Closed: true, Proof: "P9", BirthDate: adult, Setting: setting(RecordFull)},
+			[]string{"patient", "consent"}},
 		{"a refused proxy", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult, Grant: &ProxyGrant{Refused: true}},
 			[]string{"patient", "consent"}},
 	} {

@@ -193,6 +193,23 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 		"code": snomed("1364731000000104", "Enhanced review indicated before granting access to own health record"), "effectiveDateTime": time.Now().UTC().Format(time.RFC3339)})
 	check("a P9 patient after an enhanced review", as("high", auth.RolePatient), "appointment", "message", "medicine")
 
+	// Recording the patient's death closes the record and every service
+	// online; their details stay readable (the portal says why).
+	cur, err := svc.Read(ctx, "Patient", me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pat, _ := fhir.Unmarshal(cur.Version.Body)
+	pat["deceasedDateTime"] = time.Now().UTC().Format(time.RFC3339)
+	if _, err := svc.Update(ctx, "Patient", me, pat, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	check("a P5 patient's record after their death", as("low", auth.RolePatient))
+	check("a P9 patient's record after their death", as("high", auth.RolePatient))
+	if _, err := svc.Read(as("high", auth.RolePatient), "Patient", me); err != nil {
+		t.Errorf("reading the patient after their death: %v", err)
+	}
+
 	// Staff are not judged by it.
 	if _, err := svc.PatientAccess(auth.WithPrincipal(ctx, &auth.Principal{Subject: "gp", Role: auth.RoleGP, Practice: practice, Scopes: auth.ScopesOf(auth.RoleGP)}), me); err == nil {
 		t.Error("PatientAccess answered a GP")

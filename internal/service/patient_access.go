@@ -121,10 +121,8 @@ func (s *Service) patientAccess(ctx context.Context, patient string) (patientvie
 	default:
 		in.Proof, in.AccountCreated = u.IdentityProof, u.Created
 	}
-	if patientview.HighIdentityProof(in.Proof) || in.Proxy {
-		if err := s.readAccessInput(ctx, patient, p.Subject, &in); err != nil {
-			return patientview.Access{}, err
-		}
+	if err := s.readAccessInput(ctx, patient, p.Subject, &in); err != nil {
+		return patientview.Access{}, err
 	}
 	a := patientview.AccessOf(in, s.now())
 	if memo != nil {
@@ -136,8 +134,9 @@ func (s *Service) patientAccess(ctx context.Context, patient string) (patientvie
 type patientAccessKey struct{ subject, patient string }
 
 // readAccessInput reads what the decision needs from the record: the
-// patient's date of birth, the practice's decisions, and the latest
-// enhanced-review entry.
+// patient (date of birth; died or left), and, when they may open any of
+// the record, the practice's decisions and the latest enhanced-review
+// entry.
 func (s *Service) readAccessInput(ctx context.Context, patient, subject string, in *patientview.RecordAccessInput) error {
 	v, err := s.store.Read(ctx, "Patient", patient)
 	switch {
@@ -151,6 +150,10 @@ func (s *Service) readAccessInput(ctx context.Context, patient, subject string, 
 			return err
 		}
 		in.BirthDate, _ = res["birthDate"].(string)
+		in.Closed = patientview.ClosedOnline(res)
+	}
+	if in.Closed || !patientview.HighIdentityProof(in.Proof) && !in.Proxy {
+		return nil // the record stays closed whatever the decisions say
 	}
 	consents, err := s.lookup(ctx, "Consent", url.Values{"patient": {"Patient/" + patient}, "_count": {"200"}})
 	if err != nil {
