@@ -180,7 +180,7 @@ func (a *API) security() map[string]any {
 			"Bundle.total for restricted callers. Patients and proxies read what their online access opens (the practice's " +
 			"record access level, prospective access, a high identity proof, a proxy's grant per service) and never an entry " +
 			"labelled NOPAT, coded for enhanced review or not yet filed from the inbox: others answer 404; their searchsets carry " +
-			"no total, and _summary=count and _has are refused to them.",
+			"no total, and _summary=count, _has and chained parameters are refused to them.",
 	}
 }
 

@@ -27,8 +27,8 @@ import (
 //   - search matches, _include and _revinclude (seesVersion), and
 //     $everything: left out; a patient-facing searchset has no total
 //     (the store's count would count what is withheld), and
-//     _summary=count is refused, as is _has (a reverse chain would match
-//     through a withheld entry);
+//     _summary=count is refused, as are _has and chains (either would
+//     match through a withheld entry);
 //   - history: versions left out, and all of a resource's when its
 //     current version is withheld; no total;
 //   - a Binary whose securityContext is a withheld entry: unknown.
@@ -141,6 +141,12 @@ func checkWithheldSearch(ctx context.Context, params url.Values) error {
 	for name := range params {
 		if strings.HasPrefix(name, "_has:") {
 			return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "searching your record through other entries (_has) is not available: some entries are kept by your GP surgery and not shown online")
+		}
+		// A chain (encounter.reason-code=...) matches on the elements of
+		// the entry it goes through, which may be withheld or outside
+		// the caller's online access (patient_access.go).
+		if base, _, _ := strings.Cut(name, ":"); strings.Contains(name, ".") && !strings.HasPrefix(base, "_") {
+			return fhir.Errorf(http.StatusForbidden, fhir.CodeForbidden, "searching your record through other entries (%s) is not available: some entries are kept by your GP surgery and not shown online", name)
 		}
 	}
 	return nil

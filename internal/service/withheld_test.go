@@ -20,7 +20,7 @@ import (
 // answer the service gives the patient or their proxy: read and vread
 // answer 404 (as for an unknown id), search matches, _include and
 // _revinclude, $everything, history and a batch's reads leave them out,
-// a searchset has no total, counts and _has are refused, and the file of
+// a searchset has no total, counts, _has and chains are refused, and the file of
 // a withheld entry is unknown. Staff read everything; the
 // enhanced-review entry still decides record access (PatientAccess).
 func TestWithheldFromPatient(t *testing.T) {
@@ -189,6 +189,8 @@ func TestWithheldFromPatient(t *testing.T) {
 		for _, params := range []url.Values{
 			{"patient": {me}, "_summary": {"count"}},
 			{"_has:Observation:patient:code": {"35361000000106"}},
+			{"patient": {me}, "encounter.status": {"finished"}},
+			{"patient": {me}, "encounter:Encounter.status": {"finished"}},
 		} {
 			typ := "Observation"
 			if _, ok := params["patient"]; !ok {
