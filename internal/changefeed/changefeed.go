@@ -82,7 +82,7 @@ func (f Feed) Scan(ctx context.Context, now time.Time, handle func(fhir.Resource
 				latest = t
 			}
 		}
-		next := nextPage(res.Resource)
+		next := service.NextPage(res.Resource)
 		if next == nil {
 			break
 		}
@@ -95,22 +95,6 @@ func (f Feed) checkpoint(ctx context.Context, t time.Time) error {
 	return f.Store.InTx(ctx, func(tx store.Tx) error {
 		return tx.PutRecord(ctx, store.Record{Kind: f.Kind, ID: checkpointID, Body: []byte(t.UTC().Format(time.RFC3339Nano))})
 	})
-}
-
-// nextPage is the query of a searchset's next link, or nil.
-func nextPage(b fhir.Resource) url.Values {
-	links, _ := b["link"].([]any)
-	for _, l := range links {
-		lm, _ := l.(map[string]any)
-		if lm["relation"] != "next" {
-			continue
-		}
-		s, _ := lm["url"].(string)
-		if u, err := url.Parse(s); err == nil {
-			return u.Query()
-		}
-	}
-	return nil
 }
 
 func lastUpdated(r fhir.Resource) string {

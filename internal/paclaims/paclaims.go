@@ -3,14 +3,13 @@
 // admin's page (workspace/admin_pa_claims.go) and `gpcloud admin report
 // pa-items`. The totals are clinical.PAClaimFor's; this package only
 // reads: every completed MedicationAdministration and Immunization of
-// the month (each search followed over all its pages, so none is left
-// off a claim), and the dm+d products of the vaccines.
+// the month (each search followed over all its pages, service.SearchAll,
+// so none is left off a claim), and the dm+d products of the vaccines.
 package paclaims
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"time"
 
@@ -50,11 +49,11 @@ func Read(ctx context.Context, svc *service.Service, resolve Resolve, month stri
 		return claim, msg, nil
 	}
 	days := []string{"ge" + from.Format("2006-01-02"), "lt" + to.Format("2006-01-02")}
-	ims, err := Every(ctx, svc, "Immunization", url.Values{"date": days, "status": {"completed"}})
+	ims, err := svc.SearchAll(ctx, service.SearchRequest{Type: "Immunization", Params: url.Values{"date": days, "status": {"completed"}, "_count": {"500"}}}, 200)
 	if err != nil {
 		return claim, "", err
 	}
-	admins, err := Every(ctx, svc, "MedicationAdministration", url.Values{"effective-time": days, "status": {"completed"}})
+	admins, err := svc.SearchAll(ctx, service.SearchRequest{Type: "MedicationAdministration", Params: url.Values{"effective-time": days, "status": {"completed"}, "_count": {"500"}}}, 200)
 	if err != nil {
 		return claim, "", err
 	}
@@ -79,39 +78,4 @@ func Read(ctx context.Context, svc *service.Service, resolve Resolve, month stri
 		}
 	}
 	return clinical.PAClaimFor(from.Format("2006-01"), from, to, admins, ims, known), "", nil
-}
-
-// Every reads every match of a search as the caller, following the
-// search's pages.
-func Every(ctx context.Context, svc *service.Service, typ string, params url.Values) ([]fhir.Resource, error) {
-	q := url.Values{"_count": {"500"}}
-	for k, v := range params {
-		q[k] = v
-	}
-	var out []fhir.Resource
-	for page := 0; page < 200; page++ {
-		res, err := svc.Search(ctx, service.SearchRequest{Type: typ, Params: q})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, service.Matches(res.Resource)...)
-		next := ""
-		links, _ := res.Resource["link"].([]any)
-		for _, l := range links {
-			lm, _ := l.(map[string]any)
-			if lm["relation"] == "next" {
-				next, _ = lm["url"].(string)
-			}
-		}
-		if next == "" {
-			return out, nil
-		}
-		u, err := url.Parse(next)
-		if err != nil || u.Query().Get("_offset") == "" {
-			return out, nil
-		}
-		q.Set("_search", u.Query().Get("_search"))
-		q.Set("_offset", u.Query().Get("_offset"))
-	}
-	return nil, fmt.Errorf("more than 200 pages of %s", typ)
 }

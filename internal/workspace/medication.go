@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -321,41 +320,10 @@ func (ws *Workspace) medicationEntries(ctx context.Context, typ, patientID strin
 	for k, v := range more {
 		params[k] = v
 	}
-	var out []fhir.Resource
-	for page := 0; page < 100; page++ {
-		res, err := ws.opts.Service.Search(ctx, service.SearchRequest{Type: typ, Params: params})
-		var fe *fhir.Error
-		if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
-			return nil, true, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, searchMatches(res.Resource)...)
-		next := nextPage(res.Resource)
-		if next == nil {
-			return out, false, nil
-		}
-		params.Set("_search", next.Get("_search"))
-		params.Set("_offset", next.Get("_offset"))
+	out, err := ws.opts.Service.SearchAll(ctx, service.SearchRequest{Type: typ, Params: params}, 100)
+	var fe *fhir.Error
+	if errors.As(err, &fe) && fe.Status == http.StatusForbidden {
+		return nil, true, nil
 	}
-	return nil, false, fmt.Errorf("more than 100 pages of %s", typ)
-}
-
-// nextPage is the query of a search Bundle's next link, nil on the last
-// page.
-func nextPage(bundle fhir.Resource) url.Values {
-	links, _ := bundle["link"].([]any)
-	for _, l := range links {
-		m, _ := l.(map[string]any)
-		if m["relation"] != "next" {
-			continue
-		}
-		u, err := url.Parse(fmt.Sprint(m["url"]))
-		if err != nil || u.Query().Get("_offset") == "" {
-			return nil
-		}
-		return u.Query()
-	}
-	return nil
+	return out, false, err
 }

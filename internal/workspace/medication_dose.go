@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // Changing the dose of a current repeat (issue #17): a new version of its
@@ -170,7 +171,7 @@ func (ws *Workspace) versions(ctx context.Context, typ, id string) ([]fhir.Resou
 				out = append(out, r)
 			}
 		}
-		next := nextCursor(res.Resource)
+		next := service.NextPage(res.Resource).Get("_cursor")
 		if next == "" {
 			return out, nil
 		}
@@ -196,19 +197,4 @@ func asResource(v any) (fhir.Resource, error) {
 		return nil, err
 	}
 	return fhir.Unmarshal(b)
-}
-
-// nextCursor is a history Bundle's next page cursor, "" on the last page.
-func nextCursor(bundle fhir.Resource) string {
-	links, _ := bundle["link"].([]any)
-	for _, l := range links {
-		m, _ := l.(map[string]any)
-		if m["relation"] != "next" {
-			continue
-		}
-		if u, err := url.Parse(fmt.Sprint(m["url"])); err == nil {
-			return u.Query().Get("_cursor")
-		}
-	}
-	return ""
 }
