@@ -230,21 +230,11 @@ func doseAmount(v float64, unit string) string {
 	return strings.TrimSpace(n + " " + unit)
 }
 
-// floatOf reads a JSON number as written (float64) or as the store's
-// resources decode (json.Number).
+// floatOf reads a JSON number however it was decoded (toFloat), 0 when
+// it is not one.
 func floatOf(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
-	case json.Number:
-		f, _ := n.Float64()
-		return f
-	}
-	return 0
+	f, _ := toFloat(v)
+	return f
 }
 
 // AdministeredUnder is the authorisation a dose of code is given under:

@@ -395,6 +395,8 @@ func toFloat(v any) (float64, bool) {
 		return n, true
 	case int:
 		return float64(n), true
+	case int64:
+		return float64(n), true
 	case json.Number:
 		f, err := n.Float64()
 		return f, err == nil

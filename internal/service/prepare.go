@@ -22,9 +22,13 @@ func checkType(typ string) error {
 	return nil
 }
 
+// ValidID reports a logical id of FHIR's id datatype (1-64 characters
+// of A-Z a-z 0-9 - .): safe in a path, a reference or a page's link.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 // checkID rejects logical ids that do not match FHIR's id datatype.
 func checkID(id string) error {
-	if !idPattern.MatchString(id) {
+	if !ValidID(id) {
 		return fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "invalid resource id %q: ids are 1-64 characters of A-Z a-z 0-9 - .", id)
 	}
 	return nil

@@ -3,13 +3,13 @@ package workspace
 import (
 	"html/template"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/redaction"
+	"github.com/gpcloud/gpcloud/internal/service"
 )
 
 // redactEntryPage removes words within an entry from online access
@@ -37,9 +37,6 @@ type redactEntryPage struct {
 // redactFuncs: "redactSpans text phrases" splits a text for the
 // "redacted-spans" template, which highlights the removed words.
 var redactFuncs = template.FuncMap{"redactSpans": redaction.Spans}
-
-// plainID is a FHIR id, safe to put in a path.
-var plainID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
 type redactionRow struct{ Phrase, Who, When string }
 
@@ -133,7 +130,7 @@ func (ws *Workspace) redactEntryStep(w http.ResponseWriter, r *http.Request, v *
 func redactBack(res fhir.Resource) string {
 	enc, _ := res["encounter"].(map[string]any)
 	ref, _ := enc["reference"].(string)
-	if id, ok := strings.CutPrefix(ref, "Encounter/"); ok && plainID.MatchString(id) {
+	if id, ok := strings.CutPrefix(ref, "Encounter/"); ok && service.ValidID(id) {
 		return "/consultations/" + id
 	}
 	if s, ok := retractable[res.Type()]; ok {

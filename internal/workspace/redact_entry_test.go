@@ -7,33 +7,19 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
-	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/redaction"
 	"github.com/gpcloud/gpcloud/internal/service"
 )
 
-// as signs in another member of the practice's staff over HTTP.
+// as signs in another member of the practice's staff over HTTP (made
+// first, then asUser).
 func (se *session) as(t *testing.T, name string, role auth.Role) *session {
 	t.Helper()
-	ctx := context.Background()
 	se.s.Staff(t, name, role, se.practice.OrganizationID, "")
-	u, err := identity.GetUser(ctx, se.s.Store, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookie, sess, err := identity.StartSession(ctx, se.s.Store, u, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess.Verified = true
-	if err := sess.Save(ctx, se.s.Store); err != nil {
-		t.Fatal(err)
-	}
-	return &session{s: se.s, cookie: cookie, csrf: sess.CSRF, practice: se.practice}
+	return se.asUser(t, name)
 }
 
 // TestRedactEntryRules: only clinicians remove words from online access
