@@ -15,9 +15,12 @@ import (
 // they show.
 //
 // Each type of the patient compartment belongs to one of:
-//   - always read: the patient themselves, their contacts, the
-//     practice's decisions about their online access (Consent), and who
-//     has viewed their record (AuditEvent);
+//   - always read: the patient themselves and who has viewed their
+//     record (AuditEvent), unless the reader is a proxy who may use no
+//     service at all (refused, ended, or past the age rules), who reads
+//     nothing;
+//   - never read: the practice's decisions about online access
+//     (Consent: the service reads them for the reader);
 //   - a service: appointments (Appointment, AppointmentResponse,
 //     Schedule), online requests (QuestionnaireResponse), messages
 //     (Communication, CommunicationRequest), and the requests they made
@@ -35,8 +38,9 @@ import (
 
 // Opening is how a type is opened to a patient or proxy.
 type Opening struct {
-	// Always: read whatever the access.
-	Always bool
+	// Always: read whatever the access (but by a proxy who may use no
+	// service at all); Never: never read by a patient or proxy.
+	Always, Never bool
 	// Services open the type whole (any one of them).
 	Services []string
 	// Part is the part of the record the type belongs to ("" for none).
@@ -44,11 +48,14 @@ type Opening struct {
 }
 
 var openings = map[string]Opening{
-	"Patient":       {Always: true},
-	"RelatedPerson": {Always: true},
-	"Person":        {Always: true},
-	"Consent":       {Always: true},
-	"AuditEvent":    {Always: true},
+	"Patient":    {Always: true},
+	"AuditEvent": {Always: true},
+	// The practice's decisions about online access are read by the
+	// service for them (AccessOf); the Consents themselves carry staff's
+	// notes (a refusal's reason) and other proxies' grants.
+	"Consent": {Never: true},
+	// A file whose securityContext is the patient: a message's attachment.
+	"Binary": {Services: []string{ServiceMessages}, Part: PartFull},
 
 	"Appointment":           {Services: []string{ServiceAppointments}},
 	"AppointmentResponse":   {Services: []string{ServiceAppointments}},
@@ -90,32 +97,52 @@ func OpeningOf(typ string) Opening {
 type Access struct {
 	Record   RecordScope
 	services map[string]bool
+	// why a proxy may not use a service, in plain words.
+	why map[string]string
+	// shut: nothing opens, not even the patient's details (a proxy who
+	// may use no service at all: refused, ended, past the age rules).
+	shut bool
 }
 
 // AccessOf is the access in decides (RecordAccessOf for the record; for
 // a proxy, ProxyAccess for each service; a patient uses every service).
 func AccessOf(in RecordAccessInput, now time.Time) Access {
 	if in.Closed {
-		return Access{Record: RecordScope{Level: RecordNone, Why: recordWhyClosed}, services: map[string]bool{}}
+		// Only the patient's details open, for the portal to say why.
+		return Access{Record: RecordScope{Level: RecordNone, Why: recordWhyClosed}, services: map[string]bool{}, why: map[string]string{}}
 	}
-	a := Access{Record: RecordAccessOf(in, now), services: map[string]bool{}}
+	a := Access{Record: RecordAccessOf(in, now), services: map[string]bool{}, why: map[string]string{}}
+	any := false
 	for _, s := range ProxyServices {
-		ok := true
+		ok, why := true, ""
 		if in.Proxy {
-			ok, _ = ProxyAccess(in.Grant, in.BirthDate, s.Key, now)
+			ok, why = ProxyAccess(in.Grant, in.BirthDate, s.Key, now)
 		}
-		a.services[s.Key] = ok
+		a.services[s.Key], a.why[s.Key] = ok, why
+		any = any || ok
 	}
+	a.shut = !any
 	return a
 }
 
 // Uses reports a service the reader may use.
 func (a Access) Uses(service string) bool { return a.services[service] }
 
+// Why says in plain words why the reader may not use a service ("" when
+// they may, or when the record is closed online: Record.Why says so).
+func (a Access) Why(service string) string { return a.why[service] }
+
+// Shut reports an access that opens nothing, not even the patient's
+// details: a proxy who may use no service at all.
+func (a Access) Shut() bool { return a.shut }
+
 // Whole reports every entry of a type open to the reader, whatever it
 // says (no entry need be read to decide).
 func (a Access) Whole(typ string) bool {
 	o := OpeningOf(typ)
+	if o.Never || a.shut {
+		return false
+	}
 	if o.Always {
 		return true
 	}

@@ -44,6 +44,7 @@ func TestAccessOpens(t *testing.T) {
 		"repeat task":     {"Task", task("repeat-request")},
 		"contact task":    {"Task", task("contact-details")},
 		"practice's task": {"Task", fhir.Resource{"code": map[string]any{"text": "Call the patient"}}},
+		"patient's file":  {"Binary", nil},
 	}
 	if !ClosedOnline(fhir.Resource{"deceasedDateTime": "2026-11-30"}) || !ClosedOnline(fhir.Resource{"active": false}) || ClosedOnline(fhir.Resource{"active": true}) {
 		t.Error("ClosedOnline: a death or a deduction closes the record, an active one does not")
@@ -54,24 +55,24 @@ func TestAccessOpens(t *testing.T) {
 		open []string
 	}{
 		{"a P5 patient: services, no record", RecordAccessInput{Proof: "P5", BirthDate: adult, AccountCreated: made},
-			[]string{"patient", "consent", "appointment", "message", "form", "medicine", "request task", "repeat task", "contact task"}},
+			[]string{"patient", "appointment", "message", "form", "medicine", "request task", "repeat task", "contact task", "patient's file"}},
 		{"a P9 patient by default: the summary, and entries from the account's day", RecordAccessInput{Proof: "P9", BirthDate: adult, AccountCreated: made},
-			[]string{"patient", "consent", "appointment", "message", "form", "medicine", "problem", "new result", "new visit", "request task", "repeat task", "contact task"}},
+			[]string{"patient", "appointment", "message", "form", "medicine", "problem", "new result", "new visit", "request task", "repeat task", "contact task", "patient's file"}},
 		{"the coded record", RecordAccessInput{Proof: "P9", BirthDate: adult, AccountCreated: made, Setting: setting(RecordDetailed)},
-			[]string{"patient", "consent", "appointment", "message", "form", "medicine", "problem", "old result", "new result", "request task", "repeat task", "contact task"}},
+			[]string{"patient", "appointment", "message", "form", "medicine", "problem", "old result", "new result", "request task", "repeat task", "contact task", "patient's file"}},
 		{"the full record", RecordAccessInput{Proof: "P9", BirthDate: adult, Setting: setting(RecordFull)},
-			[]string{"patient", "consent", "appointment", "message", "form", "medicine", "problem", "old result", "new result", "old visit", "new visit", "unnamed type",
-				"request task", "repeat task", "contact task", "practice's task"}},
+			[]string{"patient", "appointment", "message", "form", "medicine", "problem", "old result", "new result", "old visit", "new visit", "unnamed type",
+				"request task", "repeat task", "contact task", "practice's task", "patient's file"}},
 		{"a proxy with appointments only", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult, Setting: setting(RecordFull),
 			Grant: &ProxyGrant{Basis: BasisConsent, Services: []string{ServiceAppointments}, Given: now.AddDate(0, -1, 0)}},
-			[]string{"patient", "consent", "appointment", "contact task"}},
+			[]string{"patient", "appointment", "contact task"}},
 		{"a proxy with repeats and the record", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult,
 			Grant: &ProxyGrant{Basis: BasisConsent, Services: []string{ServiceRepeats, ServiceRecord}, Given: now.AddDate(0, -1, 0)}},
-			[]string{"patient", "consent", "medicine", "problem", "repeat task", "contact task"}},
+			[]string{"patient", "medicine", "problem", "repeat task", "contact task"}},
 		{"a patient who has died", RecordAccessInput{Closed: true, Proof: "P9", BirthDate: adult, Setting: setting(RecordFull)},
-			[]string{"patient", "consent"}},
-		{"a refused proxy", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult, Grant: &ProxyGrant{Refused: true}},
-			[]string{"patient", "consent"}},
+			[]string{"patient"}},
+		{"a refused proxy: nothing, not even the patient's details", RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: adult, Grant: &ProxyGrant{Refused: true}},
+			nil},
 	} {
 		a := AccessOf(tc.in, now)
 		want := map[string]bool{}

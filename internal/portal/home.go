@@ -1,10 +1,12 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/gpcloud/gpcloud/internal/clinical"
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 // homePage is where a patient lands after signing in: whose record, and
@@ -51,6 +53,13 @@ func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
 	var out []clinical.Banner
 	for _, id := range v.user.Patients {
 		res, err := pt.read(r, "Patient", id)
+		var fe *fhir.Error
+		if errors.As(err, &fe) && fe.Status == http.StatusNotFound {
+			// A person the practice has not given them access for (or no
+			// longer): not even their name is read.
+			out = append(out, clinical.Banner{ID: id, Name: "A person whose details are not available to you online"})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

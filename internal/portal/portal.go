@@ -21,7 +21,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +31,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/clinical"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/video"
@@ -120,9 +120,9 @@ type visit struct {
 	// the owner of their requests.
 	Practice string
 	Proxy    bool
-	// Grant is the practice's decision about a proxy for this record
-	// (nil: none recorded).
-	Grant *clinical.ProxyGrant
+	// access is what a proxy may use of this record, as the service
+	// decides it (service.PatientAccess: their grant, the age rules).
+	access patientview.Access
 }
 
 // patient wraps a page for patients and proxies: their principal goes
@@ -157,6 +157,28 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			pt.message(rec, v, http.StatusConflict, "Record changed", "You have switched to another person's record since this page was shown, so nothing was sent. Go to the home page to check whose record you are using, then try again.")
 			return
 		}
+		if v.Proxy {
+			access, err := pt.opts.Service.PatientAccess(r.Context(), id)
+			if err != nil {
+				pt.failed(rec, r, v, err)
+				return
+			}
+			v.access = access
+		}
+		if v.Proxy && v.access.Shut() {
+			// A proxy who may use nothing for this person reads nothing of
+			// them, not even their details (a refusal, an ended grant):
+			// the home and record pages say why, and they may switch to
+			// another.
+			v.Patient = clinical.Banner{ID: id}
+			if r.URL.Path != "/patient/" && r.URL.Path != "/patient/switch" && r.URL.Path != "/patient/record" {
+				_, why := v.allows(anyService, pt.opts.Now())
+				pt.message(rec, v, http.StatusForbidden, "Not available", why)
+				return
+			}
+			h(rec, r, v)
+			return
+		}
 		if err := pt.load(r, v, id); err != nil {
 			pt.failed(rec, r, v, err)
 			return
@@ -171,10 +193,6 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 		// the age and capacity rules (clinical.ProxyAccess, H-1011); the
 		// record page says itself why it shows nothing.
 		if v.Proxy {
-			if err := pt.loadGrant(r, v); err != nil {
-				pt.failed(rec, r, v, err)
-				return
-			}
 			if svc := serviceOf(r.URL.Path); svc != "" && svc != clinical.ServiceRecord {
 				if ok, why := v.allows(svc, pt.opts.Now()); !ok {
 					pt.message(rec, v, http.StatusForbidden, "Not available", why)
@@ -205,18 +223,6 @@ func serviceOf(path string) string {
 
 const anyService = "any"
 
-// loadGrant reads the practice's decision about this proxy for the
-// record in use, as the proxy.
-func (pt *Portal) loadGrant(r *http.Request, v *visit) error {
-	rs, err := pt.search(r, "Consent", url.Values{"patient": {"Patient/" + v.Patient.ID},
-		"category": {clinical.ProxyGrantSystem + "|proxy-access"}, "_count": {"50"}})
-	if err != nil {
-		return err
-	}
-	v.Grant = clinical.GrantFor(rs, v.user.ID)
-	return nil
-}
-
 // allows says whether the visit may use a service: a patient their own
 // (the record by its own rules), a proxy what their grant allows.
 func (v *visit) allows(svc string, now time.Time) (bool, string) {
@@ -226,17 +232,16 @@ func (v *visit) allows(svc string, now time.Time) (bool, string) {
 	if svc == anyService {
 		var first string
 		for _, s := range clinical.ProxyServices {
-			ok, why := clinical.ProxyAccess(v.Grant, v.BirthDate, s.Key, now)
-			if ok {
+			if v.access.Uses(s.Key) {
 				return true, ""
 			}
 			if first == "" {
-				first = why
+				first = v.access.Why(s.Key)
 			}
 		}
 		return false, first
 	}
-	return clinical.ProxyAccess(v.Grant, v.BirthDate, svc, now)
+	return v.access.Uses(svc), v.access.Why(svc)
 }
 
 // load reads the chosen patient, as the user.

@@ -19,6 +19,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/identity"
 	"github.com/gpcloud/gpcloud/internal/pathfeed"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/testbrowser"
@@ -410,6 +411,12 @@ func TestPortalProxy(t *testing.T) {
 	}
 	a, b, c := practice.Patients[0], practice.Patients[1], practice.Patients[2]
 	carer := signIn(t, s, &identity.User{ID: "carer", Name: "Carer", Role: auth.RoleProxy, Patients: []string{a, b}, IdentityProof: "P9"})
+	// The practice has given the carer every service for a and b, on the
+	// basis each one's age allows: a proxy who may use nothing for someone reads
+	// nothing of them, not even their name.
+	grant := clinical.ProxyGrant{Basis: basisFor(t, s, a), Services: []string{clinical.ServiceAppointments, clinical.ServiceRequests, clinical.ServiceRepeats, clinical.ServiceRecord, clinical.ServiceMessages}, Given: time.Now()}
+	decide(t, s, a, "carer", clinical.GrantChange{Do: "grant", Basis: grant.Basis, Services: grant.Services}, nil)
+	decide(t, s, b, "carer", clinical.GrantChange{Do: "grant", Basis: basisFor(t, s, b), Services: grant.Services}, nil)
 	_, body, _ := carer.get("/patient/")
 	nameA := nameOf(read(t, s, "Patient", a))
 	nameB := nameOf(read(t, s, "Patient", b))
@@ -437,7 +444,7 @@ func TestPortalProxy(t *testing.T) {
 	}
 	// The record page follows clinical.RecordAccessOf for a proxy.
 	_, body, _ = carer.get("/patient/record")
-	scope := clinical.RecordAccessOf(clinical.RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: read(t, s, "Patient", a)["birthDate"].(string)}, time.Now())
+	scope := clinical.RecordAccessOf(clinical.RecordAccessInput{Proxy: true, Proof: "P9", BirthDate: read(t, s, "Patient", a)["birthDate"].(string), Grant: &grant}, time.Now())
 	if scope.None() != strings.Contains(body, "no-access") {
 		t.Fatalf("record access %+v not what the page shows", scope)
 	}
@@ -511,4 +518,22 @@ func TestPatientWritesOnlyTheirOwn(t *testing.T) {
 	if _, err := s.Service.Create(ctx, "QuestionnaireResponse", qr, ""); err == nil {
 		t.Fatal("a QuestionnaireResponse authored as another patient was written")
 	}
+}
+
+// basisFor is the basis of a proxy grant the patient's age allows, given
+// today: parental responsibility under 11, the child's consent from 11
+// to 15, the patient's own consent from 16.
+func basisFor(t *testing.T, s *testbrowser.Stack, patient string) string {
+	t.Helper()
+	birth, err := time.Parse("2006-01-02", read(t, s, "Patient", patient)["birthDate"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch age := patientview.AgeYears(birth, time.Now().In(clinical.UKTime)); {
+	case age <= 10:
+		return clinical.BasisParent
+	case age <= 15:
+		return clinical.BasisChildConsent
+	}
+	return clinical.BasisConsent
 }

@@ -95,7 +95,9 @@ func (s *Service) sees(ctx context.Context, r store.Reader, reach *auth.Reach, t
 	}
 	if typ == "Patient" {
 		if slices.Contains(reach.Patients, id) {
-			return true, nil
+			// A proxy who may use no service for them reads nothing of
+			// them (patient_access.go).
+			return s.opens(ctx, r, id, typ, res)
 		}
 		return reach.Practice != "" && slices.Contains(search.ReferencesTo(res, search.PracticeParams, "Organization"), reach.Practice), nil
 	}

@@ -39,7 +39,12 @@ func (s *Service) seesBinary(ctx context.Context, r store.Reader, reach *auth.Re
 	case !ok, ref.TargetType == "Binary":
 		return false, nil
 	case ref.TargetType == "Patient":
-		return s.reachesPatient(ctx, r, reach, ref.TargetID)
+		// A file of the patient's own (a message's attachment): a patient
+		// or proxy reads it as their online access opens a Binary.
+		if ok, err := s.reachesPatient(ctx, r, reach, ref.TargetID); err != nil || !ok {
+			return ok, err
+		}
+		return s.opens(ctx, r, ref.TargetID, "Binary", res)
 	case len(definitions.PatientCompartment(ref.TargetType)) == 0:
 		return true, nil // reference data
 	}

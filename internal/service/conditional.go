@@ -113,6 +113,14 @@ func (s *Service) match(ctx context.Context, r store.Reader, typ string, values 
 	if err != nil {
 		return nil, err
 	}
+	// A condition is a search: a patient or proxy may not match through
+	// other entries (_has, chains) or by free text, as in Search.
+	if err := checkWithheldSearch(ctx, values); err != nil {
+		return nil, err
+	}
+	if err := checkRedactedSearch(ctx, []string{typ}, values); err != nil {
+		return nil, err
+	}
 	want := limit
 	if reach != nil && limit > 0 {
 		limit = max(limit, restrictedMatchLimit) // some matches may be out of reach

@@ -83,6 +83,10 @@ func (s *Service) History(ctx context.Context, typ, id string, params url.Values
 				return Outcome{}, err
 			}
 		}
+		// A patient's or proxy's versions are judged one by one, as in a
+		// type's history: an earlier one may name another patient, or lie
+		// outside their online access.
+		restricted = patientFacing(ctx)
 	} else {
 		scopeType := typ
 		if scopeType == "" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,13 +120,18 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 				found[r.ID()] = true
 			}
 		}
-		every, err := svc.Everything(c, me, url.Values{"_count": {"100"}})
-		if err != nil {
-			t.Fatalf("%s: $everything: %v", who, err)
-		}
 		inEvery := map[string]bool{}
-		for _, r := range service.Matches(every.Resource) {
-			inEvery[r.ID()] = true
+		every, err := svc.Everything(c, me, url.Values{"_count": {"100"}})
+		var fe *fhir.Error
+		switch {
+		case len(open) == 0 && errors.As(err, &fe) && fe.Status == http.StatusNotFound:
+			// Nothing of the patient at all: not even their $everything.
+		case err != nil:
+			t.Fatalf("%s: $everything: %v", who, err)
+		default:
+			for _, r := range service.Matches(every.Resource) {
+				inEvery[r.ID()] = true
+			}
 		}
 		for _, k := range all {
 			want := slices.Contains(open, k)
@@ -151,6 +157,24 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 	// History of an entry before prospective access: nothing.
 	if h, err := svc.History(as("high", auth.RolePatient), "Observation", ids["old result"], url.Values{}); err == nil && len(service.Matches(h.Resource)) > 0 {
 		t.Errorf("history of an entry outside the access: %d versions", len(service.Matches(h.Resource)))
+	}
+
+	// An entry moved outside the access (its date corrected to before
+	// prospective access) hides its earlier versions too.
+	cur, err := svc.Read(ctx, "Observation", ids["new result"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, _ := fhir.Unmarshal(cur.Version.Body)
+	moved["effectiveDateTime"] = "2018-01-01"
+	if _, err := svc.Update(ctx, "Observation", ids["new result"], moved, service.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.VRead(as("high", auth.RolePatient), "Observation", ids["new result"], "1"); err == nil {
+		t.Error("the version before an entry moved outside the access was read")
+	}
+	if h, err := svc.History(as("high", auth.RolePatient), "Observation", "", url.Values{}); err != nil || strings.Contains(string(mustJSON(h.Resource)), ids["new result"]) {
+		t.Errorf("the type's history holds an entry moved outside the access: %v", err)
 	}
 
 	// The practice gives the detailed coded record: results of any date.
@@ -186,6 +210,48 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 		t.Errorf("the patient writing a message: %v", err)
 	}
 
+	// A condition is a search: through other entries it is refused, so a
+	// conditional write cannot test for an entry the caller may not read.
+	cur, err = svc.Read(ctx, "Patient", me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := fhir.Unmarshal(cur.Version.Body)
+	for _, q := range []url.Values{
+		{"_id": {me}, "_has:Observation:patient:code": {"271649006"}},
+		{"_id": {me}, "general-practitioner.name": {"Smith"}},
+	} {
+		var fe *fhir.Error
+		if _, err := svc.ConditionalUpdate(as("low", auth.RolePatient), "Patient", q, self, service.Precondition{}); !errors.As(err, &fe) || fe.Status != http.StatusForbidden {
+			t.Errorf("a conditional update of the patient by %s: %v, want 403", q.Encode(), err)
+		}
+	}
+	// A file of the patient's own (a message's attachment) opens with
+	// messages: to the patient, not to the proxy for appointments.
+	file, err := svc.Create(ctx, "Binary", fhir.Resource{"resourceType": "Binary", "contentType": "text/plain", "data": "SGVsbG8=",
+		"securityContext": map[string]any{"reference": "Patient/" + me}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Read(as("low", auth.RolePatient), "Binary", file.Version.ID); err != nil {
+		t.Errorf("the patient reading their own file: %v", err)
+	}
+	if _, err := svc.Read(carer, "Binary", file.Version.ID); err == nil {
+		t.Error("a proxy for appointments read the patient's file")
+	}
+	// The practice's decisions are read by the service, never returned.
+	if out, err := svc.Search(as("high", auth.RolePatient), service.SearchRequest{Type: "Consent", Params: url.Values{"patient": {"Patient/" + me}}}); err != nil || len(service.Matches(out.Resource)) > 0 {
+		t.Errorf("the patient's Consents: %v %v, want none", err, out.Resource)
+	}
+	// A refused proxy reads nothing of the patient, not even their details.
+	refused := clinical.GrantChange{Do: "refuse", Note: "Safeguarding"}.Resource(nil, me, practice, "carer", "A Carer", "", time.Now().Add(time.Second))
+	create(refused)
+	// (A new request: the access is decided once per request.)
+	if _, err := svc.Read(as("carer", auth.RoleProxy), "Patient", me); err == nil {
+		t.Error("a refused proxy read the patient")
+	}
+	check("a refused proxy", as("carer", auth.RoleProxy))
+
 	// An enhanced-review entry recorded after the decision closes the
 	// record again until the practice decides anew.
 	time.Sleep(1100 * time.Millisecond)
@@ -195,7 +261,7 @@ func testOnlineAccess(t *testing.T, svc *service.Service, st store.Store) {
 
 	// Recording the patient's death closes the record and every service
 	// online; their details stay readable (the portal says why).
-	cur, err := svc.Read(ctx, "Patient", me)
+	cur, err = svc.Read(ctx, "Patient", me)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,4 +316,9 @@ func TestPatientWritesAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustJSON(r fhir.Resource) []byte {
+	b, _ := fhir.Marshal(r)
+	return b
 }

@@ -38,7 +38,7 @@ import (
 // opens reports whether a patient-facing caller reads res (of typ), an
 // entry of patient's record; true for every other caller.
 func (s *Service) opens(ctx context.Context, r store.Reader, patient, typ string, res fhir.Resource) (bool, error) {
-	if !patientFacing(ctx) || patientview.OpeningOf(typ).Always {
+	if !patientFacing(ctx) || alwaysOpen(ctx, typ) {
 		return true, nil
 	}
 	if _, inTx := r.(store.Tx); inTx {
@@ -56,12 +56,20 @@ func (s *Service) opens(ctx context.Context, r store.Reader, patient, typ string
 	return a.Opens(typ, res), nil
 }
 
+// alwaysOpen reports a type a patient reads of their own record whatever
+// their access (patientview.Opening.Always), without deciding it; a
+// proxy's is decided (one who may use no service reads nothing).
+func alwaysOpen(ctx context.Context, typ string) bool {
+	p, _ := auth.FromContext(ctx)
+	return p.Role == auth.RolePatient && patientview.OpeningOf(typ).Always
+}
+
 // opensWhole reports whether every entry of typ is open to a
 // patient-facing caller in each record they reach, so that a search's
 // matches need not be read one by one.
 func (s *Service) opensWhole(ctx context.Context, typ string) (bool, error) {
 	p, _ := auth.FromContext(ctx)
-	if patientview.OpeningOf(typ).Always {
+	if alwaysOpen(ctx, typ) {
 		return true, nil
 	}
 	for _, patient := range p.Patients {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gpcloud/gpcloud/internal/auth"
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/fhirjson"
 	"github.com/gpcloud/gpcloud/internal/patientview"
@@ -100,6 +101,16 @@ func (s *Service) currentViews(ctx context.Context, r store.Reader, vs []store.V
 		var cv currentView
 		if !cur.Deleted && cur.Body != nil {
 			cv.withheld = withheldBody(cur.Body)
+			if !cv.withheld {
+				// A current version the caller does not see (outside their
+				// online access: patient_access.go) hides the earlier ones
+				// too, as a withheld one does.
+				seen, err := s.seesCurrent(ctx, r, cur)
+				if err != nil {
+					return nil, err
+				}
+				cv.withheld = !seen
+			}
 			if bytes.Contains(cur.Body, redactionMark) {
 				var res map[string]any
 				if json.Unmarshal(cur.Body, &res) == nil {
@@ -110,6 +121,16 @@ func (s *Service) currentViews(ctx context.Context, r store.Reader, vs []store.V
 		out[key] = cv
 	}
 	return out, nil
+}
+
+// seesCurrent reports whether the caller sees a resource's current
+// version, by its type's reach for read.
+func (s *Service) seesCurrent(ctx context.Context, r store.Reader, cur store.Version) (bool, error) {
+	reach, err := allow(ctx, cur.Type, auth.Read)
+	if err != nil {
+		return false, nil
+	}
+	return s.seesVersion(ctx, r, reach, cur)
 }
 
 // dropWithheld leaves out of vs (versions, possibly earlier ones) those
