@@ -225,8 +225,15 @@ func TestBrowserPortal(t *testing.T) {
 		other = practice.Patients[1]
 	}
 	carer := s.User(t, &identity.User{ID: "carer@test", Name: "Carer Example", Role: auth.RoleProxy, Patients: []string{me, other}, IdentityProof: "vouched"})
+	// The practice has given them every service for the other person and
+	// nothing for the patient: a proxy who may use nothing for someone
+	// reads nothing of them, not even their name.
+	decide(t, s, other, "carer@test", clinical.GrantChange{Do: "grant", Basis: basisFor(t, s, other),
+		Services: []string{clinical.ServiceAppointments, clinical.ServiceRequests, clinical.ServiceRepeats, clinical.ServiceRecord, clinical.ServiceMessages}}, nil)
 	b.SignIn(s.URL, carer)
-	b.Text("#whose-record")
+	if whose := b.Text("#whose-record"); !strings.Contains(whose, "not available") {
+		t.Errorf("a proxy's home for a person they may use nothing for names them: %q", whose)
+	}
 	check("portal-proxy-home")
 	b.ClickAndLoad("#switch-link")
 	check("portal-switch")

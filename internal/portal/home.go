@@ -49,6 +49,10 @@ type switchPage struct {
 	Current string
 }
 
+// unavailablePerson stands for a person a proxy may not read anything
+// of, not even their name (a refusal, an ended grant).
+const unavailablePerson = "A person whose details are not available to you online"
+
 func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
 	var out []clinical.Banner
 	for _, id := range v.user.Patients {
@@ -57,7 +61,7 @@ func (pt *Portal) people(r *http.Request, v *visit) ([]clinical.Banner, error) {
 		if errors.As(err, &fe) && fe.Status == http.StatusNotFound {
 			// A person the practice has not given them access for (or no
 			// longer): not even their name is read.
-			out = append(out, clinical.Banner{ID: id, Name: "A person whose details are not available to you online"})
+			out = append(out, clinical.Banner{ID: id, Name: unavailablePerson})
 			continue
 		}
 		if err != nil {

@@ -25,6 +25,9 @@ type page struct {
 	Whose string
 	// Switch offers the "whose record" switch (a proxy for several).
 	Switch bool
+	// Unavailable: a proxy may read nothing of the person, not even
+	// their name (Whose is then a description, not a name).
+	Unavailable bool
 }
 
 // base is a page's frame; current names the navigation entry.
@@ -32,7 +35,7 @@ func (pt *Portal) base(v *visit, title, current string) page {
 	p := page{Page: web.Page{Title: title, CSRF: v.sess.CSRF, SignedIn: v.user.Name, Home: "/patient/", Nav: nav(current)},
 		PatientID: v.Patient.ID, Switch: len(v.user.Patients) > 1}
 	if v.Proxy {
-		p.Whose = v.Patient.Name
+		p.Whose, p.Unavailable = v.Patient.Name, v.Patient.Name == unavailablePerson
 		// A proxy's menu offers only the services their grant allows.
 		now := pt.opts.Now()
 		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool {

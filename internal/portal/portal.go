@@ -170,7 +170,7 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			// them, not even their details (a refusal, an ended grant):
 			// the home and record pages say why, and they may switch to
 			// another.
-			v.Patient = clinical.Banner{ID: id}
+			v.Patient = clinical.Banner{ID: id, Name: unavailablePerson}
 			if r.URL.Path != "/patient/" && r.URL.Path != "/patient/switch" && r.URL.Path != "/patient/record" {
 				_, why := v.allows(anyService, pt.opts.Now())
 				pt.message(rec, v, http.StatusForbidden, "Not available", why)
