@@ -39,10 +39,19 @@ var redactionMark = []byte(redaction.OnlineRedactionURL)
 
 // redactedForPatient returns vs with every version that carries a
 // redaction (or whose resource's current version does: later, by
-// "Type/id") replaced by the patient's view; vs itself is not changed.
+// "Type/id") replaced by the patient's view, and every AuditEvent by
+// what a patient reads of it (audit_view.go); vs itself is not changed.
 func redactedForPatient(vs []store.Version, later map[string][]string) []store.Version {
 	var out []store.Version
 	for i, v := range vs {
+		if v.Type == auditEventType && !v.Deleted && v.Body != nil {
+			// Reduced to what the patient may read (audit_view.go).
+			if out == nil {
+				out = append([]store.Version(nil), vs...)
+			}
+			out[i].Body = auditForPatient(v.Body)
+			continue
+		}
 		extra := later[v.Type+"/"+v.ID]
 		if v.Deleted || v.Body == nil || (len(extra) == 0 && !bytes.Contains(v.Body, redactionMark)) {
 			continue

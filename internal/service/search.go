@@ -62,6 +62,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (Outcome, error
 	if err := checkWithheldSearch(ctx, params); err != nil {
 		return Outcome{}, err
 	}
+	if err := checkPatientAuditSearch(ctx, types, params); err != nil {
+		return Outcome{}, err
+	}
 	countOnly := params.Get("_summary") == "count"
 	if countOnly {
 		// _summary=count: the total and no entries.
