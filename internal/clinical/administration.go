@@ -274,6 +274,8 @@ type AdministrationRow struct {
 	Claimable bool
 	// Current: the safety checks still count it (AdministrationEffectDays).
 	Current bool
+	// given is the effectiveDateTime as recorded, for the order.
+	given string
 }
 
 // AdministrationRows lists the doses given in the last 12 months, newest
@@ -301,19 +303,11 @@ func AdministrationRows(res []fhir.Resource, now time.Time) []AdministrationRow 
 		for _, n := range list(m, "note") {
 			row.Note = str(n, "text")
 		}
+		row.given = when
 		out = append(out, row)
 	}
-	slices.SortStableFunc(out, func(a, b AdministrationRow) int { return strings.Compare(sortKey(res, b.ID), sortKey(res, a.ID)) })
+	slices.SortStableFunc(out, func(a, b AdministrationRow) int { return strings.Compare(b.given, a.given) })
 	return out
-}
-
-func sortKey(res []fhir.Resource, id string) string {
-	for _, m := range res {
-		if m.ID() == id {
-			return str(m, "effectiveDateTime")
-		}
-	}
-	return ""
 }
 
 // BatchOf is an administration's batch number and expiry (BatchURL).

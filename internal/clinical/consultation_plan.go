@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
+	"github.com/gpcloud/gpcloud/internal/patientview"
 )
 
 // Stored are the record's current resources a consultation was saved as,
@@ -497,9 +498,7 @@ func MarkEnteredInError(res fhir.Resource) bool {
 }
 
 // EnteredInError reports whether a resource is marked entered in error.
-func EnteredInError(res fhir.Resource) bool {
-	return str(res, "status") == "entered-in-error" || verification(res) == "entered-in-error"
-}
+func EnteredInError(res fhir.Resource) bool { return patientview.EnteredInError(res) }
 
 // createdIn reports whether a resource was recorded in the encounter.
 func createdIn(res fhir.Resource, enc string) bool {

@@ -63,7 +63,7 @@ func ForPatient(rs []fhir.Resource) []fhir.Resource {
 func OnlineAccessClosed(b Banner) string {
 	switch {
 	case b.Deceased:
-		return "This record is no longer available online. Contact the practice if you need help."
+		return patientview.RecordWhyClosed
 	case b.Deducted:
 		return "This person is no longer registered at this GP surgery, so their record is not available here. Contact the surgery they are registered with."
 	}

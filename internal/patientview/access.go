@@ -194,7 +194,7 @@ func RecordAccessOf(in RecordAccessInput, now time.Time) RecordScope {
 func LatestEnhancedReview(rs []fhir.Resource) time.Time {
 	var out time.Time
 	for _, r := range rs {
-		if !IsEnhancedReview(r) || enteredInError(r) {
+		if !IsEnhancedReview(r) || EnteredInError(r) {
 			continue
 		}
 		when := EntryDate(r)
@@ -299,9 +299,9 @@ func (s RecordAccessSetting) LevelLabel() string {
 	return strings.TrimSpace(l)
 }
 
-// enteredInError reports an entry marked entered in error (its status,
+// EnteredInError reports an entry marked entered in error (its status,
 // or its verificationStatus).
-func enteredInError(r fhir.Resource) bool {
+func EnteredInError(r fhir.Resource) bool {
 	if str(r, "status") == "entered-in-error" {
 		return true
 	}

@@ -109,7 +109,7 @@ type Access struct {
 func AccessOf(in RecordAccessInput, now time.Time) Access {
 	if in.Closed {
 		// Only the patient's details open, for the portal to say why.
-		return Access{Record: RecordScope{Level: RecordNone, Why: recordWhyClosed}, services: map[string]bool{}, why: map[string]string{}}
+		return Access{Record: RecordScope{Level: RecordNone, Why: RecordWhyClosed}, services: map[string]bool{}, why: map[string]string{}}
 	}
 	a := Access{Record: RecordAccessOf(in, now), services: map[string]bool{}, why: map[string]string{}}
 	any := false
@@ -217,4 +217,6 @@ func ClosedOnline(patient fhir.Resource) bool {
 	return ok && !v
 }
 
-const recordWhyClosed = "This record is no longer available online. Contact the practice if you need help."
+// RecordWhyClosed is what a patient or proxy is told of a record closed
+// online because the patient has died.
+const RecordWhyClosed = "This record is no longer available online. Contact the practice if you need help."

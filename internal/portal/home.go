@@ -24,9 +24,8 @@ type homePage struct {
 func (pt *Portal) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &homePage{page: pt.base(v, "Your GP services", ""), Name: v.Patient.Name, NHSNumber: v.Patient.NHSNumber,
 		Switched: r.URL.Query().Get("switched") == "1", Allowed: map[string]bool{}}
-	now := pt.opts.Now()
 	for _, svc := range append(clinical.ProxyServices, clinical.Choice{Key: anyService}) {
-		ok, why := v.allows(svc.Key, now)
+		ok, why := v.allows(svc.Key)
 		p.Allowed[svc.Key] = ok || svc.Key == clinical.ServiceRecord && !v.Proxy // the record page tells a patient why it shows nothing
 		if !ok && p.Why == "" {
 			p.Why = why

@@ -35,11 +35,10 @@ func (pt *Portal) base(v *visit, title, current string) page {
 	p := page{Page: web.Page{Title: title, CSRF: v.sess.CSRF, SignedIn: v.user.Name, Home: "/patient/", Nav: nav(current)},
 		PatientID: v.Patient.ID, Switch: len(v.user.Patients) > 1}
 	if v.Proxy {
-		p.Whose, p.Unavailable = v.Patient.Name, v.Patient.Name == unavailablePerson
+		p.Whose, p.Unavailable = v.Patient.Name, v.unavailable
 		// A proxy's menu offers only the services their grant allows.
-		now := pt.opts.Now()
 		p.Nav = slices.DeleteFunc(p.Nav, func(n web.NavItem) bool {
-			ok, _ := v.allows(serviceOf(n.Href), now)
+			ok, _ := v.allows(serviceOf(n.Href))
 			return !ok
 		})
 	}

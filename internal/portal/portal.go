@@ -114,8 +114,6 @@ type visit struct {
 	// Patient is the record the pages are about: the patient's own, or
 	// the one a proxy chose.
 	Patient clinical.Banner
-	// BirthDate is the patient's, for record access (clinical.RecordAccess).
-	BirthDate string
 	// Practice is the patient's registered practice (Organization id),
 	// the owner of their requests.
 	Practice string
@@ -123,6 +121,9 @@ type visit struct {
 	// access is what a proxy may use of this record, as the service
 	// decides it (service.PatientAccess: their grant, the age rules).
 	access patientview.Access
+	// unavailable: a proxy who may read nothing of the person, not even
+	// their name (Patient.Name is then unavailablePerson).
+	unavailable bool
 }
 
 // patient wraps a page for patients and proxies: their principal goes
@@ -170,9 +171,9 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 			// them, not even their details (a refusal, an ended grant):
 			// the home and record pages say why, and they may switch to
 			// another.
-			v.Patient = clinical.Banner{ID: id, Name: unavailablePerson}
+			v.Patient, v.unavailable = clinical.Banner{ID: id, Name: unavailablePerson}, true
 			if r.URL.Path != "/patient/" && r.URL.Path != "/patient/switch" && r.URL.Path != "/patient/record" {
-				_, why := v.allows(anyService, pt.opts.Now())
+				_, why := v.allows(anyService)
 				pt.message(rec, v, http.StatusForbidden, "Not available", why)
 				return
 			}
@@ -194,7 +195,7 @@ func (pt *Portal) patient(interaction string, h func(http.ResponseWriter, *http.
 		// record page says itself why it shows nothing.
 		if v.Proxy {
 			if svc := serviceOf(r.URL.Path); svc != "" && svc != clinical.ServiceRecord {
-				if ok, why := v.allows(svc, pt.opts.Now()); !ok {
+				if ok, why := v.allows(svc); !ok {
 					pt.message(rec, v, http.StatusForbidden, "Not available", why)
 					return
 				}
@@ -225,7 +226,7 @@ const anyService = "any"
 
 // allows says whether the visit may use a service: a patient their own
 // (the record by its own rules), a proxy what their grant allows.
-func (v *visit) allows(svc string, now time.Time) (bool, string) {
+func (v *visit) allows(svc string) (bool, string) {
 	if !v.Proxy {
 		return true, ""
 	}
@@ -252,7 +253,6 @@ func (pt *Portal) load(r *http.Request, v *visit, id string) error {
 	}
 	v.Patient = clinical.BannerOf(res, pt.opts.Now())
 	v.Patient.Name = clinical.PlainName(res, v.Patient.Name)
-	v.BirthDate, _ = res["birthDate"].(string)
 	for _, key := range []string{"generalPractitioner", "managingOrganization"} {
 		refs, _ := res[key].([]any)
 		if m, ok := res[key].(map[string]any); ok {
