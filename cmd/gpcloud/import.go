@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,16 +19,24 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
-const importUsage = `  gpcloud import [--data DIR | --database DSN | --server URL [--token T]] [--strict] [--batch N] PATH...
+const importUsage = `  gpcloud import [--data DIR | --database DSN | --server URL [--token T]] [--strict] [--batch N]
+                 [--defer-indexes auto|yes|no] PATH...
       load FHIR Bundles and NDJSON files (gzipped or not), and directories of
       them, into an existing store or, with --server, through a FHIR server's
       REST API; a directory holding a manifest.json (an export) is read as
-      its manifest lists it
+      its manifest lists it. Into a store of at most 10,000 resources (auto),
+      the search indexes are built once at the end instead of as rows arrive
 `
+
+// deferIndexesUpTo is the largest store an import defers its search
+// indexes for by default: a new practice's store being loaded, whose
+// indexes rebuild in about a second, not a live store whose searches
+// would slow down meanwhile.
+const deferIndexesUpTo = 10000
 
 // importCmd loads Bundles and NDJSON files into the store, or through a
 // FHIR server's REST API with --server.
-func importCmd(args []string, stdout, stderr io.Writer) int {
+func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 	fs := flagSet("import", importUsage)
 	var sc storeConfig
 	sc.register(fs)
@@ -35,6 +44,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	token := fs.String("token", os.Getenv("GPCLOUD_TOKEN"), "access token for --server, e.g. from gpcloud admin token (env GPCLOUD_TOKEN)")
 	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
 	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
+	deferIndexes := fs.String("defer-indexes", "auto", "build the search indexes once after the load: auto (when the store holds at most 10,000 resources), yes, no")
 	if code, ok := parseFlags(fs, args, true, stdout, stderr); !ok {
 		return code
 	}
@@ -50,6 +60,11 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gpcloud import: %s after the paths: flags go before them\n", p)
 			return 2
 		}
+	}
+	upTo, ok := map[string]int{"auto": deferIndexesUpTo, "yes": math.MaxInt - 1, "no": -1}[*deferIndexes]
+	if !ok {
+		fmt.Fprintf(stderr, "gpcloud import: --defer-indexes %q: give auto, yes or no\n", *deferIndexes)
+		return 2
 	}
 	if err := bulk.CheckPaths(paths); err != nil {
 		fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
@@ -84,6 +99,20 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		ctx = audit.WithRequest(ctx, audit.Event{Interaction: "transaction", Action: "C", Principal: osUser(), Path: "gpcloud import"})
 		sink = bulk.ServiceSink{Service: service.New(st, service.Options{})}
+		if d, ok := local.(store.IndexDeferrer); ok && upTo >= 0 {
+			deferred, err := d.DeferIndexes(ctx, upTo)
+			if err != nil {
+				fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
+				return 1
+			}
+			if deferred {
+				defer func() {
+					if !buildIndexes(ctx, d, stderr) && code == 0 {
+						code = 1
+					}
+				}()
+			}
+		}
 	}
 	show := progressPrinter(stderr)
 	res, err := bulk.Import(ctx, sink, paths, bulk.ImportOptions{Strict: *strict, BatchSize: *batch, Progress: show})
@@ -114,6 +143,19 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// buildIndexes builds the search indexes the import deferred, whatever
+// became of the import (interrupted too: the build finishes first).
+func buildIndexes(ctx context.Context, d store.IndexDeferrer, stderr io.Writer) bool {
+	fmt.Fprintln(stderr, "import: building the search indexes")
+	start := time.Now()
+	if err := d.BuildIndexes(context.WithoutCancel(ctx)); err != nil {
+		fmt.Fprintf(stderr, "gpcloud import: %v (the store builds them when it is next opened)\n", err)
+		return false
+	}
+	fmt.Fprintf(stderr, "import: search indexes built in %s\n", time.Since(start).Round(time.Millisecond))
+	return true
 }
 
 // progressPrinter redraws one line on a terminal (files, resources, rate,

@@ -9,12 +9,31 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	// GPCLOUD_CPUPROFILE=FILE writes a CPU profile of the whole command
+	// (for bench/: go tool pprof FILE), so that an import or a server run
+	// can be profiled as operators run it.
+	if path := os.Getenv("GPCLOUD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "gpcloud: GPCLOUD_CPUPROFILE: %v\n", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "gpcloud: GPCLOUD_CPUPROFILE: %v\n", err)
+			os.Exit(2)
+		}
+		code := run(os.Args[1:], os.Stdout, os.Stderr)
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -230,3 +230,17 @@ type Store interface {
 	// Close releases connections.
 	Close() error
 }
+
+// IndexDeferrer is a store whose search indexes a bulk load may build
+// after it, each once and sorted, instead of row by row as it writes.
+// Searches meanwhile are complete (the rows are written with their
+// resources), only slower; a load killed before BuildIndexes leaves the
+// build to the next opening of the store.
+type IndexDeferrer interface {
+	// DeferIndexes defers the build when the store holds at most
+	// maxResources resources and no other load has deferred it; it
+	// reports whether it did.
+	DeferIndexes(ctx context.Context, maxResources int) (bool, error)
+	// BuildIndexes builds what DeferIndexes deferred.
+	BuildIndexes(ctx context.Context) error
+}

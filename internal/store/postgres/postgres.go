@@ -83,6 +83,10 @@ var dialect = sqlstore.Dialect{
 	// Where CREATE TABLE schema_migrations would put it: the first
 	// schema of the search_path that exists.
 	MigrationsTableExists: `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
+	IndexDefinitions:      `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`,
+	// Each index is sorted in memory rather than in runs on disk.
+	BuildSettings:     []string{`SET LOCAL maintenance_work_mem = '256MB'`},
+	AnalyzeAfterBuild: true,
 }
 
 // isTransient: the connection broke or was refused. SQLSTATE class 08

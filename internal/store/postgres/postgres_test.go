@@ -1,9 +1,11 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/postgres"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
@@ -28,3 +30,16 @@ func TestPagingOnAnotherProcess(t *testing.T) {
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPostgres(b)) }
+
+// TestDeferredIndexes: a load's deferred index build, and one left by a
+// process that ended without it, finished by the next Open.
+func TestDeferredIndexes(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	storetest.DeferredIndexes(t, func() store.Store {
+		s, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

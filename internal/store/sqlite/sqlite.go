@@ -137,6 +137,9 @@ var dialect = sqlstore.Dialect{
 	Unindexed:  func(col string) string { return "+" + col },
 
 	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
+	IndexDefinitions:      `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
+	// The sorter may use helper threads for a build.
+	BuildSettings: []string{`PRAGMA threads = 2`},
 }
 
 // isConflict: a unique or primary key violation means a concurrent

@@ -73,3 +73,16 @@ func TestPagingAfterRestart(t *testing.T) {
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, open(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, open(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, open(b)) }
+
+// TestDeferredIndexes: a load's deferred index build, and one left by a
+// process that ended without it, finished by the next Open.
+func TestDeferredIndexes(t *testing.T) {
+	dir := t.TempDir()
+	storetest.DeferredIndexes(t, func() store.Store {
+		s, err := sqlite.Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

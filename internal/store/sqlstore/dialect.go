@@ -46,6 +46,15 @@ type Dialect struct {
 	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
 	// PostgreSQL from turning it into a join it may start from.
 	ProbeSuffix string
+	// IndexDefinitions lists the indexes of the current schema as (table,
+	// index name, CREATE INDEX statement), for deferred builds.
+	IndexDefinitions string
+	// BuildSettings run in the transaction that builds deferred indexes
+	// (PostgreSQL: more sort memory).
+	BuildSettings []string
+	// AnalyzeAfterBuild runs ANALYZE on the index tables once deferred
+	// indexes are built (PostgreSQL's planner needs their statistics).
+	AnalyzeAfterBuild bool
 	// MigrationsTableExists counts (0 or 1) the schema_migrations tables
 	// where the migrations would create it, for OpenExisting.
 	MigrationsTableExists string

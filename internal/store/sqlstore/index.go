@@ -93,6 +93,13 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 }
 
 func (t *tx) dropIndexes(ctx context.Context, keys []resourceKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	// Without the owner indexes each DELETE would read whole tables.
+	if err := t.needIndexes(ctx); err != nil {
+		return err
+	}
 	for _, tbl := range indexTables {
 		err := t.chunked(ctx, len(keys), 2, func(lo, hi int) (string, []any) {
 			var b strings.Builder

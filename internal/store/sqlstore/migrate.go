@@ -14,6 +14,12 @@ import (
 // database without the migrations table is refused before anything is
 // created in it.
 func (s *Store) migrate(ctx context.Context, existing bool) error {
+	return s.withMigrationLock(ctx, func(conn *sql.Conn) error { return s.migrateLocked(ctx, conn, existing) })
+}
+
+// withMigrationLock runs fn on a write connection holding the dialect's
+// migration lock, so that no two processes change the schema at once.
+func (s *Store) withMigrationLock(ctx context.Context, fn func(*sql.Conn) error) error {
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return err
@@ -26,6 +32,10 @@ func (s *Store) migrate(ctx context.Context, existing bool) error {
 		}
 		defer unlock()
 	}
+	return fn(conn)
+}
+
+func (s *Store) migrateLocked(ctx context.Context, conn *sql.Conn, existing bool) error {
 	if existing {
 		// Checked under the lock, so that a server creating the schema
 		// at this moment has either finished or not begun.
@@ -49,7 +59,22 @@ func (s *Store) migrate(ctx context.Context, existing bool) error {
 			return fmt.Errorf("migration %d: %w", v+1, err)
 		}
 	}
-	return nil
+	return finishDeferredBuild(ctx, conn, &s.d)
+}
+
+// finishDeferredBuild builds the search indexes a load deferred and did
+// not build (it was killed, or is still running in another process), so
+// that no store is served without them once opened (deferred.go).
+func finishDeferredBuild(ctx context.Context, conn *sql.Conn, d *Dialect) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := buildDeferred(ctx, tx, d); err != nil {
+		return fmt.Errorf("build the search indexes a load deferred: %w", err)
+	}
+	return tx.Commit()
 }
 
 type queryer interface {

@@ -25,6 +25,7 @@ const (
 // ordered matches are stored (one INSERT ... SELECT) and pages read from
 // the stored list, which names exact versions.
 func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
+	s.needIndexes()
 	return retryRead(ctx, s, func() (store.SearchPage, error) { return s.search(ctx, q, page) })
 }
 
@@ -182,6 +183,7 @@ func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]st
 // Included follows _include and _revinclude from the matches; :iterate
 // repeats from what was included (and kept), a few levels deep.
 func (s *Store) Included(ctx context.Context, q *search.Query, matches []store.Version, keep func([]store.Version) ([]store.Version, error)) ([]store.Version, error) {
+	s.needIndexes()
 	return retryRead(ctx, s, func() ([]store.Version, error) { return s.included(ctx, q, matches, keep) })
 }
 

@@ -26,6 +26,8 @@ type Store struct {
 	lastStagedPurge atomic.Int64
 	// term caches the current terminology releases (terminology.go).
 	term termCache
+	// deferral is this process's deferred index build (deferred.go).
+	deferral deferral
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -84,6 +86,9 @@ func (s *Store) VRead(ctx context.Context, typ, id string, versionID int64) (sto
 }
 
 func (s *Store) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
+	if len(q.Criteria) > 0 {
+		s.needIndexes()
+	}
 	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, &s.d, q) })
 }
 
@@ -244,6 +249,9 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return s.mapError(err)
 	}
+	if tx.builtIndexes {
+		s.deferral.on.Store(false)
+	}
 	return nil
 }
 
@@ -269,6 +277,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.deferral.wg.Wait()
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())

@@ -19,6 +19,8 @@ type tx struct {
 	sql     *sql.Tx
 	pending []store.Write
 	keys    map[resourceKey]bool
+	// builtIndexes: this transaction built the deferred indexes.
+	builtIndexes bool
 }
 
 type resourceKey struct{ typ, id string }
@@ -51,6 +53,11 @@ func (t *tx) VRead(ctx context.Context, typ, id string, versionID int64) (store.
 func (t *tx) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 	if err := t.flush(ctx); err != nil {
 		return nil, err
+	}
+	if len(q.Criteria) > 0 {
+		if err := t.needIndexes(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return find(ctx, t.sql, &t.s.d, q)
 }

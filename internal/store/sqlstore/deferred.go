@@ -1,0 +1,245 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Deferred index builds (issue 12; figures in doc.go).
+//
+// Every write puts a resource's search index rows in the same transaction
+// as the resource, so a search never misses what is stored. What an import
+// into a new store may defer is the B-tree indexes over those rows: it
+// drops them first (DeferIndexes), writes rows into plain tables, and
+// builds each index once, sorted, at the end (BuildIndexes). Meanwhile
+// searches are complete, only slower.
+//
+// The statements that rebuild them are kept in a record written in the
+// transaction that drops them, and deleted in the one that builds them.
+// A process killed in between leaves the record: the next Open of the
+// store (a restart, or the next command) builds them before it serves.
+// The process that deferred also builds them early when it is about to
+// rely on them: in the transaction that updates a resource (its old rows
+// are found by the owner index) or searches, and in the background after
+// a search outside a transaction (which may be running inside another's
+// transaction: on SQLite's one write connection, building at once could
+// wait for itself).
+const deferredKind, deferredID = "store", "deferred-indexes"
+
+// deferral is the process's own deferral: on from DeferIndexes until the
+// indexes are built.
+type deferral struct {
+	mu       sync.Mutex // serialises builds outside transactions
+	on       atomic.Bool
+	building atomic.Bool    // a background build is under way
+	wg       sync.WaitGroup // the background build, for Close
+}
+
+// DeferIndexes drops the secondary indexes of the search index tables
+// when the store holds at most maxResources resources (a new store being
+// loaded, not a practice's live one) and no other process has deferred
+// them already; it reports whether it did. The caller must call
+// BuildIndexes when its load ends, also when it fails.
+func (s *Store) DeferIndexes(ctx context.Context, maxResources int) (bool, error) {
+	deferred := false
+	err := s.underMigrationLock(ctx, func(tx *sql.Tx) error {
+		if _, ok, err := readDeferred(ctx, tx, &s.d); err != nil || ok {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM (SELECT 1 FROM resource_current LIMIT ?) c`), maxResources+1).Scan(&n); err != nil {
+			return err
+		}
+		if n > maxResources {
+			return nil
+		}
+		defs, err := indexDefinitions(ctx, tx, &s.d)
+		if err != nil || len(defs) == 0 {
+			return err
+		}
+		body, err := json.Marshal(defs)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO record (kind, id, body, expires) VALUES (?, ?, ?, 0)`), deferredKind, deferredID, body); err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := tx.ExecContext(ctx, `DROP INDEX `+d.Name); err != nil {
+				return fmt.Errorf("%w in DROP INDEX %s", err, d.Name)
+			}
+		}
+		deferred = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("defer search indexes: %w", err)
+	}
+	if deferred {
+		s.deferral.on.Store(true)
+	}
+	return deferred, nil
+}
+
+// BuildIndexes builds the indexes DeferIndexes dropped, if they are still
+// to be built (by this process or one that was killed).
+func (s *Store) BuildIndexes(ctx context.Context) error {
+	s.deferral.mu.Lock()
+	defer s.deferral.mu.Unlock()
+	err := s.underMigrationLock(ctx, func(tx *sql.Tx) error {
+		_, err := buildDeferred(ctx, tx, &s.d)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("build search indexes: %w", err)
+	}
+	s.deferral.on.Store(false)
+	s.analyzeIndexTables(ctx)
+	return nil
+}
+
+// needIndexes starts building the deferred indexes in the background
+// when a search outside a transaction would use them; the search itself
+// goes on without them (complete, only slower).
+func (s *Store) needIndexes() {
+	if !s.deferral.on.Load() || !s.deferral.building.CompareAndSwap(false, true) {
+		return
+	}
+	s.deferral.wg.Add(1)
+	go func() {
+		defer s.deferral.wg.Done()
+		defer s.deferral.building.Store(false)
+		_ = s.BuildIndexes(context.Background()) // on failure, the next search or the load's end tries again
+	}()
+}
+
+// needIndexes builds the deferred indexes within the transaction, before
+// it relies on them; they count as built once it commits (InTx).
+func (t *tx) needIndexes(ctx context.Context) error {
+	if !t.s.deferral.on.Load() || t.builtIndexes {
+		return nil
+	}
+	built, err := buildDeferred(ctx, t.sql, &t.s.d)
+	if err != nil {
+		return fmt.Errorf("build search indexes: %w", err)
+	}
+	t.builtIndexes = built
+	return nil
+}
+
+// indexDefinition is one index to rebuild: its name and the statement
+// that creates it as the catalog gave it.
+type indexDefinition struct {
+	Name string `json:"name"`
+	DDL  string `json:"ddl"`
+}
+
+// indexDefinitions reads the search index tables' secondary indexes from
+// the catalog, so that the migrations stay their one definition.
+func indexDefinitions(ctx context.Context, tx *sql.Tx, d *Dialect) ([]indexDefinition, error) {
+	rows, err := tx.QueryContext(ctx, d.IndexDefinitions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []indexDefinition
+	for rows.Next() {
+		var table string
+		var def indexDefinition
+		if err := rows.Scan(&table, &def.Name, &def.DDL); err != nil {
+			return nil, err
+		}
+		if !isIndexTable(table) || !strings.HasPrefix(def.DDL, "CREATE INDEX ") {
+			continue
+		}
+		out = append(out, def)
+	}
+	slices.SortFunc(out, func(a, b indexDefinition) int { return strings.Compare(a.Name, b.Name) })
+	return out, rows.Err()
+}
+
+func isIndexTable(name string) bool {
+	return slices.ContainsFunc(indexTables, func(t indexTable) bool { return t.name == name })
+}
+
+type execQueryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readDeferred(ctx context.Context, c execQueryer, d *Dialect) ([]indexDefinition, bool, error) {
+	var body []byte
+	err := c.QueryRowContext(ctx, d.rebind(`SELECT body FROM record WHERE kind = ? AND id = ?`), deferredKind, deferredID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var defs []indexDefinition
+	if err := json.Unmarshal(body, &defs); err != nil {
+		return nil, false, fmt.Errorf("record %s/%s: %w", deferredKind, deferredID, err)
+	}
+	return defs, true, nil
+}
+
+// buildDeferred creates the indexes the deferral record names (those
+// that exist already are left) and deletes the record, in the caller's
+// transaction; it reports whether there was anything to build.
+func buildDeferred(ctx context.Context, c execQueryer, d *Dialect) (bool, error) {
+	defs, ok, err := readDeferred(ctx, c, d)
+	if err != nil || !ok {
+		return false, err
+	}
+	for _, stmt := range d.BuildSettings {
+		if _, err := c.ExecContext(ctx, stmt); err != nil {
+			return false, fmt.Errorf("%w in %s", err, stmt)
+		}
+	}
+	for _, def := range defs {
+		ddl := "CREATE INDEX IF NOT EXISTS " + strings.TrimPrefix(def.DDL, "CREATE INDEX ")
+		if _, err := c.ExecContext(ctx, ddl); err != nil {
+			return false, fmt.Errorf("%w in %s", err, ddl)
+		}
+	}
+	if _, err := c.ExecContext(ctx, d.rebind(`DELETE FROM record WHERE kind = ? AND id = ?`), deferredKind, deferredID); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// underMigrationLock runs fn in a transaction holding the dialect's
+// migration lock, so that two processes never build or drop at once.
+func (s *Store) underMigrationLock(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.withMigrationLock(ctx, func(conn *sql.Conn) error {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// analyzeIndexTables gives the planner the new tables' statistics where
+// the dialect keeps them (PostgreSQL); errors leave it to autovacuum.
+func (s *Store) analyzeIndexTables(ctx context.Context) {
+	if !s.d.AnalyzeAfterBuild {
+		return
+	}
+	for _, t := range indexTables {
+		_, _ = s.write.ExecContext(ctx, `ANALYZE `+t.name)
+	}
+	_, _ = s.write.ExecContext(ctx, `ANALYZE resource_current`)
+	_, _ = s.write.ExecContext(ctx, `ANALYZE resource_version`)
+}
