@@ -138,8 +138,6 @@ var dialect = sqlstore.Dialect{
 
 	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 	IndexDefinitions:      `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
-	// The sorter may use helper threads for a build.
-	BuildSettings: []string{`PRAGMA threads = 2`},
 }
 
 // isConflict: a unique or primary key violation means a concurrent
