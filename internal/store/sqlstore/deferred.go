@@ -25,12 +25,13 @@ import (
 // transaction that drops them, and deleted in the one that builds them.
 // A process killed in between leaves the record: the next Open of the
 // store (a restart, or the next command) builds them before it serves.
-// The process that deferred also builds them early when it is about to
-// rely on them: in the transaction that updates a resource (its old rows
-// are found by the owner index) or searches, and in the background after
-// a search outside a transaction (which may be running inside another's
-// transaction: on SQLite's one write connection, building at once could
-// wait for itself).
+// The process that deferred starts building them early, in the
+// background, as soon as it relies on them: an update (its old rows are
+// found by the owner index) or a search. Not in the transaction that
+// needs them: one that fails (a conditional reference not resolved yet)
+// would take the build with it, and the next would build again; and not
+// at once outside it, as on SQLite's one write connection a search made
+// inside another transaction would wait for itself.
 const deferredKind, deferredID = "store", "deferred-indexes"
 
 // deferral is the process's own deferral: on from DeferIndexes until the
@@ -106,8 +107,9 @@ func (s *Store) BuildIndexes(ctx context.Context) error {
 }
 
 // needIndexes starts building the deferred indexes in the background
-// when a search outside a transaction would use them; the search itself
-// goes on without them (complete, only slower).
+// when a search or an update would use them; they go on without them
+// (complete, only slower), and the build takes the write connection once
+// it is free.
 func (s *Store) needIndexes() {
 	if !s.deferral.on.Load() || !s.deferral.building.CompareAndSwap(false, true) {
 		return
@@ -118,20 +120,6 @@ func (s *Store) needIndexes() {
 		defer s.deferral.building.Store(false)
 		_ = s.BuildIndexes(context.Background()) // on failure, the next search or the load's end tries again
 	}()
-}
-
-// needIndexes builds the deferred indexes within the transaction, before
-// it relies on them; they count as built once it commits (InTx).
-func (t *tx) needIndexes(ctx context.Context) error {
-	if !t.s.deferral.on.Load() || t.builtIndexes {
-		return nil
-	}
-	built, err := buildDeferred(ctx, t.sql, &t.s.d)
-	if err != nil {
-		return fmt.Errorf("build search indexes: %w", err)
-	}
-	t.builtIndexes = built
-	return nil
 }
 
 // indexDefinition is one index to rebuild: its name and the statement

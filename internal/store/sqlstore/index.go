@@ -96,10 +96,8 @@ func (t *tx) dropIndexes(ctx context.Context, keys []resourceKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	// Without the owner indexes each DELETE would read whole tables.
-	if err := t.needIndexes(ctx); err != nil {
-		return err
-	}
+	// Without the owner indexes each DELETE reads whole tables.
+	t.s.needIndexes()
 	for _, tbl := range indexTables {
 		err := t.chunked(ctx, len(keys), 2, func(lo, hi int) (string, []any) {
 			var b strings.Builder

@@ -249,9 +249,6 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return s.mapError(err)
 	}
-	if tx.builtIndexes {
-		s.deferral.on.Store(false)
-	}
 	return nil
 }
 

@@ -19,8 +19,6 @@ type tx struct {
 	sql     *sql.Tx
 	pending []store.Write
 	keys    map[resourceKey]bool
-	// builtIndexes: this transaction built the deferred indexes.
-	builtIndexes bool
 }
 
 type resourceKey struct{ typ, id string }
@@ -55,9 +53,7 @@ func (t *tx) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 		return nil, err
 	}
 	if len(q.Criteria) > 0 {
-		if err := t.needIndexes(ctx); err != nil {
-			return nil, err
-		}
+		t.s.needIndexes()
 	}
 	return find(ctx, t.sql, &t.s.d, q)
 }

@@ -11,10 +11,10 @@ import (
 )
 
 // DeferredIndexes checks a deferred index build (store.IndexDeferrer):
-// it is refused for a store larger than asked, searches stay complete
-// while it lasts, an update builds the indexes in its own transaction, and
-// a load that ends without building them (a process killed) leaves them
-// to the next Open, which builds them before it returns. open returns a
+// it is refused for a store larger than asked, searches and updates stay
+// complete and correct while it lasts (and start the build), and a load
+// that ends without building them (a process killed) leaves them to the
+// next Open, which builds them before it returns. open returns a
 // new store on the same database each call.
 func DeferredIndexes(t *testing.T, open func() store.Store) {
 	ctx := context.Background()
@@ -60,17 +60,20 @@ func DeferredIndexes(t *testing.T, open func() store.Store) {
 		t.Fatal("deferred twice")
 	}
 	put(t, s, write("Observation", "o2", 1, 2, code("a")), write("Observation", "o3", 1, 2, code("b")))
-	// An update finds its old rows by the owner index: built first, in
-	// the update's transaction.
+	// An update replaces its old rows without the owner index (and
+	// starts the build).
 	put(t, s, write("Observation", "o1", 2, 3, code("c")))
-	if pending(s) {
-		t.Error("an update left the build pending")
-	}
 	if got := find(s, "a"); !slices.Equal(got, []string{"o2"}) {
 		t.Errorf("code a after the update: %v, want [o2]", got)
 	}
 	if got := find(s, "c"); !slices.Equal(got, []string{"o1"}) {
 		t.Errorf("code c after the update: %v, want [o1]", got)
+	}
+	if err := s.(store.IndexDeferrer).BuildIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pending(s) {
+		t.Error("BuildIndexes left the build pending")
 	}
 
 	// Deferred again, then the process ends without building (as one
@@ -97,11 +100,22 @@ func DeferredIndexes(t *testing.T, open func() store.Store) {
 		t.Errorf("a build with nothing deferred: %v", err)
 	}
 
-	// A search while deferred is complete; it starts the build.
+	// A search while deferred is complete; a conditional write that fails
+	// leaves nothing behind.
 	if !deferIndexes(s, 10) {
 		t.Fatal("not deferred the third time")
 	}
 	put(t, s, write("Observation", "o5", 1, 5, code("a")))
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		ids, err := tx.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", Code: "a"}}})
+		if !slices.Equal(ids, []string{"o2", "o4", "o5"}) {
+			t.Errorf("code a in a transaction while deferred: %v, %v", ids, err)
+		}
+		return errors.New("rolled back")
+	})
+	if err == nil {
+		t.Fatal("the transaction was not rolled back")
+	}
 	if got := find(s, "a"); !slices.Equal(got, []string{"o2", "o4", "o5"}) {
 		t.Errorf("code a while deferred: %v, want [o2 o4 o5]", got)
 	}
