@@ -87,6 +87,7 @@ var dialect = sqlstore.Dialect{
 	// Each index is sorted in memory rather than in runs on disk.
 	BuildSettings:     []string{`SET LOCAL maintenance_work_mem = '256MB'`},
 	AnalyzeAfterBuild: true,
+	LockIndexTables:   `LOCK TABLE %s IN %s MODE`,
 }
 
 // isTransient: the connection broke or was refused. SQLSTATE class 08

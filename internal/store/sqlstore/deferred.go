@@ -49,6 +49,7 @@ type deferral struct {
 // them already; it reports whether it did. The caller must call
 // BuildIndexes when its load ends, also when it fails.
 func (s *Store) DeferIndexes(ctx context.Context, maxResources int) (bool, error) {
+	s.deferral.wg.Wait() // a build asked for earlier does not end this deferral
 	deferred := false
 	err := s.underMigrationLock(ctx, func(tx *sql.Tx) error {
 		if _, ok, err := readDeferred(ctx, tx, &s.d); err != nil || ok {
@@ -71,6 +72,11 @@ func (s *Store) DeferIndexes(ctx context.Context, maxResources int) (bool, error
 		}
 		if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO record (kind, id, body, expires) VALUES (?, ?, ?, 0)`), deferredKind, deferredID, body); err != nil {
 			return err
+		}
+		if s.d.LockIndexTables != "" {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(s.d.LockIndexTables, indexTableList(), "ACCESS EXCLUSIVE")); err != nil {
+				return err
+			}
 		}
 		for _, d := range defs {
 			if _, err := tx.ExecContext(ctx, `DROP INDEX `+d.Name); err != nil {
@@ -95,6 +101,14 @@ func (s *Store) BuildIndexes(ctx context.Context) error {
 	s.deferral.mu.Lock()
 	defer s.deferral.mu.Unlock()
 	err := s.underMigrationLock(ctx, func(tx *sql.Tx) error {
+		if s.d.LockIndexTables != "" {
+			// All at once, in the order writers take them, before the
+			// first index: building table by table, a writer holding a
+			// later table and waiting for an earlier one would deadlock.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(s.d.LockIndexTables, indexTableList(), "SHARE")); err != nil {
+				return err
+			}
+		}
 		_, err := buildDeferred(ctx, tx, &s.d)
 		return err
 	})
@@ -151,6 +165,15 @@ func indexDefinitions(ctx context.Context, tx *sql.Tx, d *Dialect) ([]indexDefin
 	}
 	slices.SortFunc(out, func(a, b indexDefinition) int { return strings.Compare(a.Name, b.Name) })
 	return out, rows.Err()
+}
+
+// indexTableList names the index tables in the order writes reach them.
+func indexTableList() string {
+	names := make([]string, len(indexTables))
+	for i, t := range indexTables {
+		names[i] = t.name
+	}
+	return strings.Join(names, ", ")
 }
 
 func isIndexTable(name string) bool {

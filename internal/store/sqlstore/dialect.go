@@ -49,6 +49,10 @@ type Dialect struct {
 	// IndexDefinitions lists the indexes of the current schema as (table,
 	// index name, CREATE INDEX statement), for deferred builds.
 	IndexDefinitions string
+	// LockIndexTables locks the index tables (a list, then a mode) for a
+	// deferred build or drop, in a format for fmt.Sprintf ("" where write
+	// transactions are serialised already).
+	LockIndexTables string
 	// BuildSettings run in the transaction that builds deferred indexes
 	// (PostgreSQL: more sort memory).
 	BuildSettings []string
