@@ -130,3 +130,17 @@ func TestListFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetsFirst: the NDJSON records of the types references name are
+// imported before the rest; histories, deletions and Bundles keep their
+// place among the rest.
+func TestTargetsFirst(t *testing.T) {
+	files := []string{"d/Encounter.000.ndjson.gz", "d/Organization.000.ndjson.gz", "d/Patient.history.ndjson",
+		"d/Patient.deleted.ndjson", "d/bundle.json", "d/Practitioner.ndjson", "d/Observation.ndjson"}
+	got := targetsFirst(files)
+	want := [][]string{{"d/Organization.000.ndjson.gz", "d/Practitioner.ndjson"},
+		{"d/Encounter.000.ndjson.gz", "d/Patient.history.ndjson", "d/Patient.deleted.ndjson", "d/bundle.json", "d/Observation.ndjson"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("targetsFirst = %q, want %q", got, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -132,6 +133,26 @@ func Import(ctx context.Context, sink Sink, paths []string, opts ImportOptions) 
 	defer cancel()
 	stop := &stopSink{Sink: sink, cancel: cancel}
 	im.sink = stop
+	// Files of the types conditional references usually name go first,
+	// so that the others find their targets rather than wait for them.
+	var firstErr error
+	for _, phase := range targetsFirst(files) {
+		if firstErr = im.run(ctx, cancel, phase, workers); firstErr != nil {
+			break
+		}
+	}
+	if err := stop.stopped(); err != nil {
+		return im.result(), err // the other workers' errors are its cancellation
+	}
+	if firstErr != nil {
+		return im.result(), firstErr
+	}
+	im.retryDeferred(ctx)
+	return im.result(), stop.stopped()
+}
+
+// run imports files, workers at a time; the first error cancels the rest.
+func (im *Importer) run(ctx context.Context, cancel func(), files []string, workers int) error {
 	queue := make(chan string)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -163,14 +184,33 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
-	if err := stop.stopped(); err != nil {
-		return im.result(), err // the other workers' errors are its cancellation
+	return firstErr
+}
+
+// referenceTargets are the types whose NDJSON files are imported before
+// the others: what conditional references (Organization?identifier=...)
+// and references in general mostly name.
+var referenceTargets = map[string]bool{
+	"Organization": true, "Location": true, "Practitioner": true, "PractitionerRole": true,
+	"HealthcareService": true, "Endpoint": true, "Medication": true, "Device": true,
+	"Patient": true, "RelatedPerson": true, "Group": true,
+}
+
+// targetsFirst splits files into the NDJSON records of referenceTargets
+// (by a Bulk Data file name, Type.000.ndjson) and the rest (histories
+// and deletions among them), each in the given order.
+func targetsFirst(files []string) [][]string {
+	var first, rest []string
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".gz")
+		typ, _, _ := strings.Cut(name, ".")
+		if referenceTargets[typ] && strings.HasSuffix(name, ".ndjson") && !strings.HasSuffix(name, historySuffix) && !strings.HasSuffix(name, deletedSuffix) {
+			first = append(first, f)
+		} else {
+			rest = append(rest, f)
+		}
 	}
-	if firstErr != nil {
-		return im.result(), firstErr
-	}
-	im.retryDeferred(ctx)
-	return im.result(), stop.stopped()
+	return [][]string{first, rest}
 }
 
 func (im *Importer) result() *ImportResult {
@@ -368,7 +408,10 @@ func (im *Importer) writeBatch(ctx context.Context, path string, batch []numbere
 	for i, b := range batch {
 		entries[i] = entryFor(cloneResource(b.res))
 	}
-	err := im.sink.Transaction(ctx, transaction(entries))
+	err := im.createsFirst(ctx, entries)
+	if err == nil {
+		err = im.sink.Transaction(ctx, transaction(entries))
+	}
 	if err == nil {
 		for _, b := range batch {
 			im.count(b.res)
@@ -442,8 +485,11 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 	for len(im.deferred) > 0 {
 		round := im.deferred
 		im.deferred = nil
-		for _, p := range round {
-			if err := im.writeOne(ctx, p, true); err != nil {
+		// In batches, as the files were: a batch that fails is written a
+		// resource at a time, and what still waits is kept for the next
+		// round.
+		for lo := 0; lo < len(round); lo += im.opts.BatchSize {
+			if err := im.retryBatch(ctx, round[lo:min(len(round), lo+im.opts.BatchSize)]); err != nil {
 				return
 			}
 		}
@@ -455,6 +501,63 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 		}
 		im.report()
 	}
+}
+
+// createsFirst marks the PUTs of resources the target does not hold yet
+// create-only (If-None-Match: *): a create needs no read of the current
+// version and is prepared with the others on every core, where an update
+// is read and written one at a time. Should another worker create one
+// meanwhile, the transaction fails and writeBatch writes each alone.
+func (im *Importer) createsFirst(ctx context.Context, entries []any) error {
+	byType := map[string][]string{}
+	for _, e := range entries {
+		req := e.(map[string]any)["request"].(map[string]any)
+		if req["method"] == http.MethodPut {
+			typ, id, _ := strings.Cut(req["url"].(string), "/")
+			byType[typ] = append(byType[typ], id)
+		}
+	}
+	exists := map[string]bool{}
+	for typ, ids := range byType {
+		found, err := im.sink.Existing(ctx, typ, ids)
+		if err != nil {
+			return err
+		}
+		for id := range found {
+			exists[typ+"/"+id] = true
+		}
+	}
+	for _, e := range entries {
+		req := e.(map[string]any)["request"].(map[string]any)
+		if req["method"] == http.MethodPut && !exists[req["url"].(string)] {
+			req["ifNoneMatch"] = "*"
+		}
+	}
+	return nil
+}
+
+// retryBatch writes deferred resources in one transaction; if it fails,
+// each alone (deferred again when its reference is still unresolved).
+func (im *Importer) retryBatch(ctx context.Context, batch []pending) error {
+	entries := make([]any, len(batch))
+	for i, p := range batch {
+		entries[i] = entryFor(cloneResource(p.res))
+	}
+	if err := im.sink.Transaction(ctx, transaction(entries)); err == nil {
+		for _, p := range batch {
+			im.count(p.res)
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, p := range batch {
+		if err := im.writeOne(ctx, p, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (im *Importer) count(res fhir.Resource) {
