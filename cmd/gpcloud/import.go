@@ -25,8 +25,8 @@ const importUsage = `  gpcloud import [--data DIR | --database DSN | --server UR
       load FHIR Bundles and NDJSON files (gzipped or not), and directories of
       them, into an existing store or, with --server, through a FHIR server's
       REST API; a directory holding a manifest.json (an export) is read as
-      its manifest lists it. Into a store of at most 10,000 resources (auto),
-      the search indexes are built once at the end instead of as rows arrive
+      its manifest lists it. Into a SQLite store of at most 10,000 resources
+      (auto), the search indexes are built once at the end, not row by row
 `
 
 // deferIndexesUpTo is the largest store an import defers its search
@@ -45,7 +45,7 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 	token := fs.String("token", os.Getenv("GPCLOUD_TOKEN"), "access token for --server, e.g. from gpcloud admin token (env GPCLOUD_TOKEN)")
 	strict := fs.Bool("strict", false, "stop at the first bad line or resource; nothing from that file is kept")
 	batch := fs.Int("batch", 500, "NDJSON resources per transaction")
-	deferIndexes := fs.String("defer-indexes", "auto", "build the search indexes once after the load: auto (when the store holds at most 10,000 resources), yes, no")
+	deferIndexes := fs.String("defer-indexes", "auto", "build the search indexes once after the load: auto (SQLite, when the store holds at most 10,000 resources), yes (either store, any size), no")
 	if code, ok := parseFlags(fs, args, true, stdout, stderr); !ok {
 		return code
 	}
@@ -100,7 +100,7 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 		}
 		ctx = audit.WithRequest(ctx, audit.Event{Interaction: "transaction", Action: "C", Principal: osUser(), Path: "gpcloud import"})
 		sink = bulk.ServiceSink{Service: service.New(st, service.Options{})}
-		if d, ok := local.(store.IndexDeferrer); ok && upTo >= 0 {
+		if d, ok := local.(store.IndexDeferrer); ok && upTo >= 0 && (*deferIndexes == "yes" || d.DefersByDefault()) {
 			deferred, err := d.DeferIndexes(ctx, upTo)
 			if err != nil {
 				fmt.Fprintf(stderr, "gpcloud import: %v\n", err)
@@ -108,7 +108,7 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 			}
 			if deferred {
 				defer func() {
-					if !buildIndexes(ctx, d, stderr) && code == 0 {
+					if !buildIndexes(ctx, d, "import", stderr) && code == 0 {
 						code = 1
 					}
 				}()
@@ -148,17 +148,17 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 
 // buildIndexes builds the search indexes the import deferred, whatever
 // became of the import (interrupted too: the build finishes first).
-func buildIndexes(ctx context.Context, d store.IndexDeferrer, stderr io.Writer) bool {
-	fmt.Fprintln(stderr, "import: building the search indexes")
+func buildIndexes(ctx context.Context, d store.IndexDeferrer, command string, stderr io.Writer) bool {
+	fmt.Fprintf(stderr, "%s: building the search indexes\n", command)
 	// The import's garbage goes back to the system before the build's
 	// sorts take their memory: the peak stays that of the load.
 	debug.FreeOSMemory()
 	start := time.Now()
 	if err := d.BuildIndexes(context.WithoutCancel(ctx)); err != nil {
-		fmt.Fprintf(stderr, "gpcloud import: %v (the store builds them when it is next opened)\n", err)
+		fmt.Fprintf(stderr, "gpcloud %s: %v (the store builds them when it is next opened)\n", command, err)
 		return false
 	}
-	fmt.Fprintf(stderr, "import: search indexes built in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "%s: search indexes built in %s\n", command, time.Since(start).Round(time.Millisecond))
 	return true
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gpcloud/gpcloud/internal/audit"
 	"github.com/gpcloud/gpcloud/internal/bulk"
 	"github.com/gpcloud/gpcloud/internal/service"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 const migrateUsage = `  gpcloud migrate --from URL [--token T] [--data DIR | --database DSN] [--interval 1m] [--once] [--type T,...]
@@ -23,7 +24,7 @@ const migrateUsage = `  gpcloud migrate --from URL [--token T] [--data DIR | --d
 `
 
 // migrate pulls Bulk Data exports from a source server into the store.
-func migrate(args []string, stdout, stderr io.Writer) int {
+func migrate(args []string, stdout, stderr io.Writer) (code int) {
 	fs := flagSet("migrate", migrateUsage)
 	var sc storeConfig
 	sc.register(fs)
@@ -55,10 +56,34 @@ func migrate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx = audit.WithRequest(ctx, audit.Event{Interaction: "transaction", Action: "C", Principal: osUser(), Path: "gpcloud migrate " + *from})
+	// The first pull into a new SQLite store builds the search indexes
+	// once at its end, as gpcloud import does (a killed run leaves the
+	// build to the next opening of the store).
+	var deferred store.IndexDeferrer
+	buildFailed := false
+	if d, ok := st.(store.IndexDeferrer); ok && d.DefersByDefault() {
+		ok, err := d.DeferIndexes(ctx, deferIndexesUpTo)
+		if err != nil {
+			fmt.Fprintf(stderr, "gpcloud migrate: %v\n", err)
+			return 1
+		}
+		if ok {
+			deferred = d
+			defer func() {
+				if deferred != nil && !buildIndexes(ctx, deferred, "migrate", stderr) && code == 0 {
+					code = 1
+				}
+			}()
+		}
+	}
 	opts := bulk.MigrateOptions{
 		From: *from, Token: *token, Interval: *interval, Once: *once,
 		Client: &http.Client{Timeout: 10 * time.Minute},
 		Progress: func(r bulk.MigrateRound) {
+			if deferred != nil {
+				buildFailed = !buildIndexes(ctx, deferred, "migrate", stderr)
+				deferred = nil
+			}
 			fmt.Fprintln(stdout, roundLine(r))
 			for _, p := range r.Problems {
 				fmt.Fprintln(stderr, p)
@@ -81,6 +106,9 @@ func migrate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintln(stdout, "stopped; run the same command again to go on from the last pull")
+	if buildFailed {
+		return 1
+	}
 	return 0
 }
 

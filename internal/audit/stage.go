@@ -60,51 +60,59 @@ func outboxID() string {
 	return fmt.Sprintf("%020d-%s", time.Now().UnixNano(), hex.EncodeToString(b[:]))
 }
 
-// maxDrained bounds the staged records chained in one transaction.
+// maxDrained bounds the staged records chained in one transaction, and
+// maxDrainedEvents the events they hold: a request stages a few events,
+// an import's transaction hundreds, and a drain holds all it chains in
+// memory at once (a 655,754-resource import peaked 85 MB higher).
 const maxDrained = 1000
 
+var maxDrainedEvents = 20000 // a variable for tests
+
 // drain chains, in tx, the events waiting in the outbox (at most
-// maxDrained records) after those given, and removes the records. The
-// head is locked first, so that a concurrent drainer waits and then sees
-// the records gone.
-func drain(ctx context.Context, tx store.Tx, resources []fhir.Resource) (int, error) {
+// maxDrained records, and no more once maxDrainedEvents are taken) after
+// those given, and removes the records; more tells that records may be
+// left. The head is locked first, so that a concurrent drainer waits and
+// then sees the records gone.
+func drain(ctx context.Context, tx store.Tx, resources []fhir.Resource) (more bool, err error) {
 	if _, err := tx.GetRecord(ctx, headKind, headID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return 0, err
+		return false, err
 	}
-	recs, err := tx.ListRecords(ctx, outboxKind)
+	recs, err := tx.FirstRecords(ctx, outboxKind, maxDrained)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
-	if len(recs) > maxDrained {
-		recs = recs[:maxDrained]
-	}
-	for _, r := range recs {
+	more = len(recs) == maxDrained
+	for i, r := range recs {
+		if i > 0 && len(resources) >= maxDrainedEvents {
+			more = true
+			break
+		}
 		var staged []fhir.Resource
 		if err := json.Unmarshal(r.Body, &staged); err != nil {
-			return 0, fmt.Errorf("audit outbox record %s: %w", r.ID, err)
+			return false, fmt.Errorf("audit outbox record %s: %w", r.ID, err)
 		}
 		resources = append(resources, staged...)
 		if err := tx.DeleteRecord(ctx, outboxKind, r.ID); err != nil {
-			return 0, err
+			return false, err
 		}
 	}
 	if len(resources) == 0 {
-		return 0, nil
+		return false, nil
 	}
-	return len(recs), Append(ctx, tx, resources)
+	return more, Append(ctx, tx, resources)
 }
 
 // Drain chains everything waiting in the outbox (a command that staged
 // events and has no trail running, or a check before verifying).
 func Drain(ctx context.Context, st store.Store) error {
 	for {
-		var n int
+		var more bool
 		err := st.InTx(ctx, func(tx store.Tx) error {
 			var err error
-			n, err = drain(ctx, tx, nil)
+			more, err = drain(ctx, tx, nil)
 			return err
 		})
-		if err != nil || n < maxDrained {
+		if err != nil || !more {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -88,5 +89,47 @@ func TestTwoTrailsDrainOnce(t *testing.T) {
 	r, err := Verify(ctx, st, nil)
 	if err != nil || len(r.Problems) > 0 || r.Events != 50 {
 		t.Errorf("after two trails drained 50 staged events: %+v %v", r, err)
+	}
+}
+
+// TestDrainBoundsEvents: a drain takes no more records once it holds
+// maxDrainedEvents events (an import stages hundreds a transaction), and
+// Drain goes on until the outbox is empty, in one valid chain.
+func TestDrainBoundsEvents(t *testing.T) {
+	defer func(n int) { maxDrainedEvents = n }(maxDrainedEvents)
+	maxDrainedEvents = 5
+	st := openStore(t)
+	ctx := WithRequest(context.Background(), Event{Interaction: "transaction", Action: "C",
+		Principal: &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem}, Path: "gpcloud import"})
+	for r := range 4 {
+		var written []Seen
+		for i := range 3 {
+			written = append(written, Seen{Type: "Observation", ID: fmt.Sprintf("o%d-%d", r, i), Owners: []string{fmt.Sprintf("p%d-%d", r, i)}, OwnersKnown: true})
+		}
+		if err := st.InTx(ctx, func(tx store.Tx) error { return Stage(ctx, tx, written) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var more bool
+	err := st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		more, err = drain(ctx, tx, nil)
+		return err
+	})
+	if err != nil || !more {
+		t.Fatalf("the first drain: more %v, %v", more, err)
+	}
+	if n, _ := Pending(ctx, st); n != 2 {
+		t.Errorf("%d records left after the first drain, want 2 (it stops once it holds 6 events)", n)
+	}
+	if err := Drain(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := Pending(ctx, st); n != 0 {
+		t.Errorf("%d records left after Drain", n)
+	}
+	r, err := Verify(ctx, st, nil)
+	if err != nil || len(r.Problems) > 0 {
+		t.Errorf("verify: %+v %v", r, err)
 	}
 }

@@ -169,20 +169,20 @@ func (t *Trail) write(batch []Event, woken bool) {
 	}
 	ctx := context.Background()
 	if len(resources) == 0 && !woken {
-		if n, err := Pending(ctx, t.st); err == nil && n == 0 {
+		if recs, err := t.st.FirstRecords(ctx, outboxKind, 1); err == nil && len(recs) == 0 {
 			return // nothing to chain: no write transaction needed
 		}
 	}
 	failures := 0
 	for {
-		var drained int
+		var more bool
 		err := t.st.InTx(ctx, func(tx store.Tx) error {
 			var err error
-			drained, err = drain(ctx, tx, cloneAll(resources))
+			more, err = drain(ctx, tx, cloneAll(resources))
 			return err
 		})
 		switch {
-		case err == nil && drained == maxDrained:
+		case err == nil && more:
 			resources = nil // more waiting in the outbox
 			continue
 		case err == nil:

@@ -139,6 +139,9 @@ type Reader interface {
 	GetRecord(ctx context.Context, kind, id string) (Record, error)
 	// ListRecords returns the unexpired records of a kind, in id order.
 	ListRecords(ctx context.Context, kind string) ([]Record, error)
+	// FirstRecords returns the first n unexpired records of a kind, in id
+	// order: a queue read a batch at a time.
+	FirstRecords(ctx context.Context, kind string, n int) ([]Record, error)
 	// OpenContent reads the content stored beside one version, a chunk at
 	// a time; the reader fails at its end if the bytes read are not those
 	// written (their SHA-256 differs). ErrNotFound when the version has
@@ -243,4 +246,8 @@ type IndexDeferrer interface {
 	DeferIndexes(ctx context.Context, maxResources int) (bool, error)
 	// BuildIndexes builds what DeferIndexes deferred.
 	BuildIndexes(ctx context.Context) error
+	// DefersByDefault tells whether deferring pays on this store: on
+	// SQLite it halves an import; PostgreSQL maintains its indexes in its
+	// own process and gained nothing.
+	DefersByDefault() bool
 }

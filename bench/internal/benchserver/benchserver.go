@@ -10,6 +10,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -407,8 +408,10 @@ func WithSearchPath(dsn, schema string) string {
 }
 
 // CloneBundles makes copy k of the patient bundles: the same clinical
-// content under new identifiers (every identifier value gets a suffix);
-// the server gives every resource a new id (the entries are POSTs).
+// content under new identifiers (every identifier value gets a suffix)
+// and new urn:uuid fullUrls and references (gpcloud import keeps a
+// urn:uuid as the id, so an unchanged one would be the same resource);
+// a server gives every resource a new id (the entries are POSTs).
 func CloneBundles(bundles []Bundle, k int) ([]Bundle, error) {
 	out := make([]Bundle, len(bundles))
 	suffix := "-copy" + strconv.Itoa(k)
@@ -429,6 +432,7 @@ func CloneBundles(bundles []Bundle, k int) ([]Bundle, error) {
 				}
 			}
 		}
+		renameUUIDs(doc, suffix)
 		body, err := json.Marshal(doc)
 		if err != nil {
 			return nil, err
@@ -436,6 +440,39 @@ func CloneBundles(bundles []Bundle, k int) ([]Bundle, error) {
 		out[i] = Bundle{Name: b.Name + suffix, Body: body, Resources: b.Resources}
 	}
 	return out, nil
+}
+
+// renameUUIDs replaces every urn:uuid in v by one derived from it and
+// suffix: the same in every Bundle of a copy, so that references between
+// them hold.
+func renameUUIDs(v any, suffix string) {
+	rename := func(s string) string {
+		u, ok := strings.CutPrefix(s, "urn:uuid:")
+		if !ok {
+			return s
+		}
+		h := sha256.Sum256([]byte(u + suffix))
+		x := hex.EncodeToString(h[:16])
+		return "urn:uuid:" + x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			if s, ok := c.(string); ok {
+				t[k] = rename(s)
+			} else {
+				renameUUIDs(c, suffix)
+			}
+		}
+	case []any:
+		for i, c := range t {
+			if s, ok := c.(string); ok {
+				t[i] = rename(s)
+			} else {
+				renameUUIDs(c, suffix)
+			}
+		}
+	}
 }
 
 // Common are the flags every benchmark command takes.

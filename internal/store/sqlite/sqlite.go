@@ -97,7 +97,7 @@ func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
 		mode, openSQL = "&mode=rw", sqlstore.OpenExisting
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(-65536)", "wal_autocheckpoint(16384)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(" + cacheSize + ")", "wal_autocheckpoint(16384)"} {
 		pragmas.Add("_pragma", p)
 	}
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate" + mode
@@ -129,6 +129,9 @@ func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
 	return s, nil
 }
 
+// cacheSize is each connection's page cache: 64 MiB.
+const cacheSize = "-65536"
+
 var dialect = sqlstore.Dialect{
 	Name:       "sqlite",
 	Migrations: migrations,
@@ -138,6 +141,11 @@ var dialect = sqlstore.Dialect{
 
 	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 	IndexDefinitions:      `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
+	DefersByDefault:       true,
+	// SQLite sorts each index in runs as large as its page cache: a
+	// smaller cache for the build keeps its memory under the load's.
+	BuildSettings: []string{`PRAGMA cache_size = -16384`},
+	AfterBuild:    []string{`PRAGMA cache_size = ` + cacheSize},
 }
 
 // isConflict: a unique or primary key violation means a concurrent

@@ -95,6 +95,9 @@ func (s *Store) DeferIndexes(ctx context.Context, maxResources int) (bool, error
 	return deferred, nil
 }
 
+// DefersByDefault: see store.IndexDeferrer and Dialect.DefersByDefault.
+func (s *Store) DefersByDefault() bool { return s.d.DefersByDefault }
+
 // BuildIndexes builds the indexes DeferIndexes dropped, if they are still
 // to be built (by this process or one that was killed).
 func (s *Store) BuildIndexes(ctx context.Context) error {
@@ -218,6 +221,11 @@ func buildDeferred(ctx context.Context, c execQueryer, d *Dialect) (bool, error)
 		ddl := "CREATE INDEX IF NOT EXISTS " + strings.TrimPrefix(def.DDL, "CREATE INDEX ")
 		if _, err := c.ExecContext(ctx, ddl); err != nil {
 			return false, fmt.Errorf("%w in %s", err, ddl)
+		}
+	}
+	for _, stmt := range d.AfterBuild {
+		if _, err := c.ExecContext(ctx, stmt); err != nil {
+			return false, fmt.Errorf("%w in %s", err, stmt)
 		}
 	}
 	if _, err := c.ExecContext(ctx, d.rebind(`DELETE FROM record WHERE kind = ? AND id = ?`), deferredKind, deferredID); err != nil {

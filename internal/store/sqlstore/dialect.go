@@ -49,13 +49,17 @@ type Dialect struct {
 	// IndexDefinitions lists the indexes of the current schema as (table,
 	// index name, CREATE INDEX statement), for deferred builds.
 	IndexDefinitions string
+	// DefersByDefault: an import defers its index build unless told
+	// otherwise (measured to pay on SQLite, not on PostgreSQL; doc.go).
+	DefersByDefault bool
 	// LockIndexTables locks the index tables (a list, then a mode) for a
 	// deferred build or drop, in a format for fmt.Sprintf ("" where write
 	// transactions are serialised already).
 	LockIndexTables string
 	// BuildSettings run in the transaction that builds deferred indexes
-	// (PostgreSQL: more sort memory).
-	BuildSettings []string
+	// (PostgreSQL: more sort memory; SQLite: less), and AfterBuild at its
+	// end (SQLite: the connection's settings back).
+	BuildSettings, AfterBuild []string
 	// AnalyzeAfterBuild runs ANALYZE on the index tables once deferred
 	// indexes are built (PostgreSQL's planner needs their statistics).
 	AnalyzeAfterBuild bool

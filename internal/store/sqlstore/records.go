@@ -47,9 +47,15 @@ func getRecord(ctx context.Context, c conn, d *Dialect, lock, kind, id string) (
 	return rec, err
 }
 
-func listRecords(ctx context.Context, c conn, d *Dialect, kind string) ([]store.Record, error) {
-	rows, err := c.QueryContext(ctx, d.rebind(`SELECT `+recordColumns+` FROM record c
-		WHERE c.kind = ? AND (c.expires = 0 OR c.expires > ?) ORDER BY c.id`), kind, time.Now().UnixMicro())
+// listRecords lists a kind's records, the first limit of them (0: all).
+func listRecords(ctx context.Context, c conn, d *Dialect, kind string, limit int) ([]store.Record, error) {
+	q := `SELECT ` + recordColumns + ` FROM record c WHERE c.kind = ? AND (c.expires = 0 OR c.expires > ?) ORDER BY c.id`
+	args := []any{kind, time.Now().UnixMicro()}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := c.QueryContext(ctx, d.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +76,11 @@ func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, e
 }
 
 func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, error) {
-	return retryRead(ctx, s, func() ([]store.Record, error) { return listRecords(ctx, s.read, &s.d, kind) })
+	return retryRead(ctx, s, func() ([]store.Record, error) { return listRecords(ctx, s.read, &s.d, kind, 0) })
+}
+
+func (s *Store) FirstRecords(ctx context.Context, kind string, n int) ([]store.Record, error) {
+	return retryRead(ctx, s, func() ([]store.Record, error) { return listRecords(ctx, s.read, &s.d, kind, max(n, 1)) })
 }
 
 func (t *tx) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {
@@ -81,10 +91,18 @@ func (t *tx) GetRecord(ctx context.Context, kind, id string) (store.Record, erro
 }
 
 func (t *tx) ListRecords(ctx context.Context, kind string) ([]store.Record, error) {
+	return t.listRecords(ctx, kind, 0)
+}
+
+func (t *tx) FirstRecords(ctx context.Context, kind string, n int) ([]store.Record, error) {
+	return t.listRecords(ctx, kind, max(n, 1))
+}
+
+func (t *tx) listRecords(ctx context.Context, kind string, limit int) ([]store.Record, error) {
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	return listRecords(ctx, t.sql, &t.s.d, kind)
+	return listRecords(ctx, t.sql, &t.s.d, kind, limit)
 }
 
 func validRecord(r store.Record) error {
