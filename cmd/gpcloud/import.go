@@ -118,6 +118,9 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 	show := progressPrinter(stderr)
 	res, err := bulk.Import(ctx, sink, paths, bulk.ImportOptions{Strict: *strict, BatchSize: *batch, Progress: show})
 	show(bulk.ImportProgress{}) // end the progress line
+	// The load's garbage goes back to the system before the audit drain
+	// and the index build take their memory: the peak stays the load's.
+	debug.FreeOSMemory()
 	if res != nil {
 		for _, s := range res.Skipped {
 			fmt.Fprintln(stderr, s)
@@ -150,9 +153,7 @@ func importCmd(args []string, stdout, stderr io.Writer) (code int) {
 // became of the import (interrupted too: the build finishes first).
 func buildIndexes(ctx context.Context, d store.IndexDeferrer, command string, stderr io.Writer) bool {
 	fmt.Fprintf(stderr, "%s: building the search indexes\n", command)
-	// The import's garbage goes back to the system before the build's
-	// sorts take their memory: the peak stays that of the load.
-	debug.FreeOSMemory()
+	debug.FreeOSMemory() // the drain's garbage, before the build's sorts
 	start := time.Now()
 	if err := d.BuildIndexes(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(stderr, "gpcloud %s: %v (the store builds them when it is next opened)\n", command, err)

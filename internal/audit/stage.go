@@ -61,15 +61,20 @@ func outboxID() string {
 }
 
 // maxDrained bounds the staged records chained in one transaction, and
-// maxDrainedEvents the events they hold: a request stages a few events,
-// an import's transaction hundreds, and a drain holds all it chains in
-// memory at once (a 655,754-resource import peaked 85 MB higher).
-const maxDrained = 1000
+// maxDrainedBytes their JSON: a request stages a small record, an import's
+// transaction one naming hundreds of resources, and a drain holds all it
+// chains in memory at once, several times over. Records are read
+// drainBatch at a time: a 655,754-resource import, whose outbox held
+// 2,052 such records, peaked 140 MB higher when a drain took them all.
+const (
+	maxDrained = 1000
+	drainBatch = 32
+)
 
-var maxDrainedEvents = 20000 // a variable for tests
+var maxDrainedBytes = 1 << 20 // a variable for tests
 
 // drain chains, in tx, the events waiting in the outbox (at most
-// maxDrained records, and no more once maxDrainedEvents are taken) after
+// maxDrained records, and no more once maxDrainedBytes are taken) after
 // those given, and removes the records; more tells that records may be
 // left. The head is locked first, so that a concurrent drainer waits and
 // then sees the records gone.
@@ -77,23 +82,32 @@ func drain(ctx context.Context, tx store.Tx, resources []fhir.Resource) (more bo
 	if _, err := tx.GetRecord(ctx, headKind, headID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	recs, err := tx.FirstRecords(ctx, outboxKind, maxDrained)
-	if err != nil {
-		return false, err
-	}
-	more = len(recs) == maxDrained
-	for i, r := range recs {
-		if i > 0 && len(resources) >= maxDrainedEvents {
+	// Each batch is read after the last one's records were deleted.
+	for taken, size := 0, 0; ; {
+		if taken >= maxDrained || taken > 0 && size >= maxDrainedBytes {
 			more = true
 			break
 		}
-		var staged []fhir.Resource
-		if err := json.Unmarshal(r.Body, &staged); err != nil {
-			return false, fmt.Errorf("audit outbox record %s: %w", r.ID, err)
-		}
-		resources = append(resources, staged...)
-		if err := tx.DeleteRecord(ctx, outboxKind, r.ID); err != nil {
+		recs, err := tx.FirstRecords(ctx, outboxKind, min(drainBatch, maxDrained-taken))
+		if err != nil {
 			return false, err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			var staged []fhir.Resource
+			if err := json.Unmarshal(r.Body, &staged); err != nil {
+				return false, fmt.Errorf("audit outbox record %s: %w", r.ID, err)
+			}
+			resources = append(resources, staged...)
+			if err := tx.DeleteRecord(ctx, outboxKind, r.ID); err != nil {
+				return false, err
+			}
+			taken++
+			if size += len(r.Body); size >= maxDrainedBytes {
+				break
+			}
 		}
 	}
 	if len(resources) == 0 {

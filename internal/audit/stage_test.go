@@ -92,12 +92,12 @@ func TestTwoTrailsDrainOnce(t *testing.T) {
 	}
 }
 
-// TestDrainBoundsEvents: a drain takes no more records once it holds
-// maxDrainedEvents events (an import stages hundreds a transaction), and
-// Drain goes on until the outbox is empty, in one valid chain.
-func TestDrainBoundsEvents(t *testing.T) {
-	defer func(n int) { maxDrainedEvents = n }(maxDrainedEvents)
-	maxDrainedEvents = 5
+// TestDrainBoundsMemory: a drain takes no more records once it holds
+// maxDrainedBytes of them (an import's transactions stage large ones),
+// and Drain goes on until the outbox is empty, in one valid chain.
+func TestDrainBoundsMemory(t *testing.T) {
+	defer func(n int) { maxDrainedBytes = n }(maxDrainedBytes)
+	maxDrainedBytes = 1
 	st := openStore(t)
 	ctx := WithRequest(context.Background(), Event{Interaction: "transaction", Action: "C",
 		Principal: &auth.Principal{Subject: "c", ClientID: "c", Role: auth.RoleSystem}, Path: "gpcloud import"})
@@ -119,8 +119,8 @@ func TestDrainBoundsEvents(t *testing.T) {
 	if err != nil || !more {
 		t.Fatalf("the first drain: more %v, %v", more, err)
 	}
-	if n, _ := Pending(ctx, st); n != 2 {
-		t.Errorf("%d records left after the first drain, want 2 (it stops once it holds 6 events)", n)
+	if n, _ := Pending(ctx, st); n != 3 {
+		t.Errorf("%d records left after the first drain, want 3 (it stops after one)", n)
 	}
 	if err := Drain(ctx, st); err != nil {
 		t.Fatal(err)
