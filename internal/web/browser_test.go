@@ -96,7 +96,11 @@ func TestBrowserSMARTStandaloneLaunch(t *testing.T) {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 				// Errors while the page navigates are expected: look again.
-				if p, err := chromedp.Evaluate[string](`location.pathname`)(ctx, tg); err == nil && p == path {
+				// Only a page loaded completely: at "interactive" a node
+				// found could still be replaced (CI failed on "Could not
+				// find node with given id", as testbrowser's waitNewPage
+				// once did).
+				if p, err := chromedp.Evaluate[string](`document.readyState === "complete" ? location.pathname : ""`)(ctx, tg); err == nil && p == path {
 					return chromedp.Void{}, nil
 				}
 			}
