@@ -86,3 +86,16 @@ func TestImportKilledWhileIndexesDeferred(t *testing.T) {
 	}
 	t.Logf("killed after %d Patients; the reopened store built its indexes and finds them all", written)
 }
+
+// TestImportDeferIndexesValue: a mistyped --defer-indexes is refused
+// before anything is opened or read.
+func TestImportDeferIndexesValue(t *testing.T) {
+	var stdout, stderr strings.Builder
+	dir := t.TempDir()
+	if code := run([]string{"import", "--data", dir, "--defer-indexes", "maybe", dir}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `--defer-indexes "maybe": give auto, yes or no`) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the refused import created %d files", len(entries))
+	}
+}

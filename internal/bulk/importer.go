@@ -322,11 +322,6 @@ func parseLine(data []byte) (fhir.Resource, error) {
 	return res, nil
 }
 
-type numbered struct {
-	res  fhir.Resource
-	line int
-}
-
 func (im *Importer) ndjson(ctx context.Context, path string) error {
 	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), historySuffix) {
 		return im.historyFile(ctx, path)
@@ -334,7 +329,7 @@ func (im *Importer) ndjson(ctx context.Context, path string) error {
 	if strings.HasSuffix(strings.TrimSuffix(path, ".gz"), deletedSuffix) {
 		return im.deletedFile(ctx, path)
 	}
-	var batch []numbered
+	var batch []pending
 	var failed error
 	err := lines(path, func(n int, data []byte) bool {
 		res, err := parseLine(data)
@@ -346,9 +341,9 @@ func (im *Importer) ndjson(ctx context.Context, path string) error {
 			im.skipAuditEvent()
 			return true
 		}
-		batch = append(batch, numbered{res, n})
+		batch = append(batch, pending{res: res, file: path, line: n})
 		if len(batch) >= im.opts.BatchSize {
-			if failed = im.writeBatch(ctx, path, batch); failed != nil {
+			if failed = im.writeBatch(ctx, batch); failed != nil {
 				return false
 			}
 			batch = batch[:0]
@@ -361,7 +356,7 @@ func (im *Importer) ndjson(ctx context.Context, path string) error {
 	if failed != nil {
 		return failed
 	}
-	return im.writeBatch(ctx, path, batch)
+	return im.writeBatch(ctx, batch)
 }
 
 // entryFor makes the transaction entry of a resource: PUT under its id
@@ -398,23 +393,25 @@ func transaction(entries []any) fhir.Resource {
 	return fhir.Resource{"resourceType": "Bundle", "type": "transaction", "entry": entries}
 }
 
-// writeBatch writes resources in one transaction; if it fails, each is
-// written alone so that one bad resource does not hold back the others.
-func (im *Importer) writeBatch(ctx context.Context, path string, batch []numbered) error {
+// writeBatch writes resources in one transaction, those the target does
+// not hold yet create-only (createsFirst); if it fails, each is written
+// alone, so that one bad resource, or one whose reference is unresolved
+// (deferred again), does not hold back the others.
+func (im *Importer) writeBatch(ctx context.Context, batch []pending) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	entries := make([]any, len(batch))
-	for i, b := range batch {
-		entries[i] = entryFor(cloneResource(b.res))
+	for i, p := range batch {
+		entries[i] = entryFor(cloneResource(p.res))
 	}
 	err := im.createsFirst(ctx, entries)
 	if err == nil {
 		err = im.sink.Transaction(ctx, transaction(entries))
 	}
 	if err == nil {
-		for _, b := range batch {
-			im.count(b.res)
+		for _, p := range batch {
+			im.count(p.res)
 		}
 		im.report()
 		return nil
@@ -422,8 +419,8 @@ func (im *Importer) writeBatch(ctx context.Context, path string, batch []numbere
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	for _, b := range batch {
-		if err := im.writeOne(ctx, pending{res: b.res, file: path, line: b.line}, true); err != nil {
+	for _, p := range batch {
+		if err := im.writeOne(ctx, p, true); err != nil {
 			return err
 		}
 	}
@@ -489,7 +486,7 @@ func (im *Importer) retryDeferred(ctx context.Context) {
 		// resource at a time, and what still waits is kept for the next
 		// round.
 		for lo := 0; lo < len(round); lo += im.opts.BatchSize {
-			if err := im.retryBatch(ctx, round[lo:min(len(round), lo+im.opts.BatchSize)]); err != nil {
+			if err := im.writeBatch(ctx, round[lo:min(len(round), lo+im.opts.BatchSize)]); err != nil {
 				return
 			}
 		}
@@ -531,30 +528,6 @@ func (im *Importer) createsFirst(ctx context.Context, entries []any) error {
 		req := e.(map[string]any)["request"].(map[string]any)
 		if req["method"] == http.MethodPut && !exists[req["url"].(string)] {
 			req["ifNoneMatch"] = "*"
-		}
-	}
-	return nil
-}
-
-// retryBatch writes deferred resources in one transaction; if it fails,
-// each alone (deferred again when its reference is still unresolved).
-func (im *Importer) retryBatch(ctx context.Context, batch []pending) error {
-	entries := make([]any, len(batch))
-	for i, p := range batch {
-		entries[i] = entryFor(cloneResource(p.res))
-	}
-	if err := im.sink.Transaction(ctx, transaction(entries)); err == nil {
-		for _, p := range batch {
-			im.count(p.res)
-		}
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	for _, p := range batch {
-		if err := im.writeOne(ctx, p, true); err != nil {
-			return err
 		}
 	}
 	return nil

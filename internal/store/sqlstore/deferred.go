@@ -104,14 +104,6 @@ func (s *Store) BuildIndexes(ctx context.Context) error {
 	s.deferral.mu.Lock()
 	defer s.deferral.mu.Unlock()
 	err := s.underMigrationLock(ctx, func(tx *sql.Tx) error {
-		if s.d.LockIndexTables != "" {
-			// All at once, in the order writers take them, before the
-			// first index: building table by table, a writer holding a
-			// later table and waiting for an earlier one would deadlock.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(s.d.LockIndexTables, indexTableList(), "SHARE")); err != nil {
-				return err
-			}
-		}
 		_, err := buildDeferred(ctx, tx, &s.d)
 		return err
 	})
@@ -183,12 +175,7 @@ func isIndexTable(name string) bool {
 	return slices.ContainsFunc(indexTables, func(t indexTable) bool { return t.name == name })
 }
 
-type execQueryer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func readDeferred(ctx context.Context, c execQueryer, d *Dialect) ([]indexDefinition, bool, error) {
+func readDeferred(ctx context.Context, c conn, d *Dialect) ([]indexDefinition, bool, error) {
 	var body []byte
 	err := c.QueryRowContext(ctx, d.rebind(`SELECT body FROM record WHERE kind = ? AND id = ?`), deferredKind, deferredID).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -206,12 +193,30 @@ func readDeferred(ctx context.Context, c execQueryer, d *Dialect) ([]indexDefini
 
 // buildDeferred creates the indexes the deferral record names (those
 // that exist already are left) and deletes the record, in the caller's
-// transaction; it reports whether there was anything to build.
-func buildDeferred(ctx context.Context, c execQueryer, d *Dialect) (bool, error) {
+// transaction (the load's own, or an Open's while a load in another
+// process still writes); it reports whether there was anything to build.
+func buildDeferred(ctx context.Context, c conn, d *Dialect) (built bool, err error) {
 	defs, ok, err := readDeferred(ctx, c, d)
 	if err != nil || !ok {
 		return false, err
 	}
+	if d.LockIndexTables != "" {
+		// All at once, in the order writers take them, before the first
+		// index: building table by table, a writer holding a later table
+		// and waiting for an earlier one would deadlock.
+		if _, err := c.ExecContext(ctx, fmt.Sprintf(d.LockIndexTables, indexTableList(), "SHARE")); err != nil {
+			return false, err
+		}
+	}
+	// The settings are the connection's, not the transaction's: put back
+	// whatever becomes of the build.
+	defer func() {
+		for _, stmt := range d.AfterBuild {
+			if _, aerr := c.ExecContext(ctx, stmt); aerr != nil && err == nil {
+				built, err = false, fmt.Errorf("%w in %s", aerr, stmt)
+			}
+		}
+	}()
 	for _, stmt := range d.BuildSettings {
 		if _, err := c.ExecContext(ctx, stmt); err != nil {
 			return false, fmt.Errorf("%w in %s", err, stmt)
@@ -223,11 +228,6 @@ func buildDeferred(ctx context.Context, c execQueryer, d *Dialect) (bool, error)
 			return false, fmt.Errorf("%w in %s", err, ddl)
 		}
 	}
-	for _, stmt := range d.AfterBuild {
-		if _, err := c.ExecContext(ctx, stmt); err != nil {
-			return false, fmt.Errorf("%w in %s", err, stmt)
-		}
-	}
 	if _, err := c.ExecContext(ctx, d.rebind(`DELETE FROM record WHERE kind = ? AND id = ?`), deferredKind, deferredID); err != nil {
 		return false, err
 	}
@@ -237,17 +237,20 @@ func buildDeferred(ctx context.Context, c execQueryer, d *Dialect) (bool, error)
 // underMigrationLock runs fn in a transaction holding the dialect's
 // migration lock, so that two processes never build or drop at once.
 func (s *Store) underMigrationLock(ctx context.Context, fn func(*sql.Tx) error) error {
-	return s.withMigrationLock(ctx, func(conn *sql.Conn) error {
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return tx.Commit()
-	})
+	return s.withMigrationLock(ctx, func(c *sql.Conn) error { return connTx(ctx, c, fn) })
+}
+
+// connTx runs fn in a transaction on c, committed when fn returns nil.
+func connTx(ctx context.Context, c *sql.Conn, fn func(*sql.Tx) error) error {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // analyzeIndexTables gives the planner the new tables' statistics where

@@ -66,15 +66,14 @@ func (s *Store) migrateLocked(ctx context.Context, conn *sql.Conn, existing bool
 // not build (it was killed, or is still running in another process), so
 // that no store is served without them once opened (deferred.go).
 func finishDeferredBuild(ctx context.Context, conn *sql.Conn, d *Dialect) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
+	err := connTx(ctx, conn, func(tx *sql.Tx) error {
+		_, err := buildDeferred(ctx, tx, d)
 		return err
-	}
-	defer tx.Rollback()
-	if _, err := buildDeferred(ctx, tx, d); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("build the search indexes a load deferred: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 type queryer interface {
@@ -90,22 +89,17 @@ func schemaVersion(ctx context.Context, q queryer) (int, error) {
 }
 
 func applyMigration(ctx context.Context, conn *sql.Conn, d Dialect, version int, ddl string) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	// One statement per Exec: drivers differ on multi-statement strings.
-	for _, stmt := range strings.Split(ddl, ";") {
-		if strings.TrimSpace(stmt) == "" {
-			continue
+	return connTx(ctx, conn, func(tx *sql.Tx) error {
+		// One statement per Exec: drivers differ on multi-statement strings.
+		for _, stmt := range strings.Split(ddl, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%w in %s", err, strings.TrimSpace(stmt))
+			}
 		}
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%w in %s", err, strings.TrimSpace(stmt))
-		}
-	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version) VALUES (?)`), version); err != nil {
+		_, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version) VALUES (?)`), version)
 		return err
-	}
-	return tx.Commit()
+	})
 }
