@@ -56,8 +56,14 @@ func TestBrowserRegister(t *testing.T) {
 
 	nhs := demo.NHSNumber(900)
 	wrong := nhs[:9] + string(rune('0'+(int(nhs[9]-'0')+1)%10))
+	// The NHS number's check answers 300 ms after typing stops; for a number
+	// that is not valid it takes away the "already on the records" text
+	// under the field, so what is below moves up. Wait for it, or a click
+	// below lands on whatever moved under the pointer (CI once saved
+	// "Indeterminate" for "Male", the radio below it).
 	b.Do(
 		chromedp.SendKeys(chromedp.ID("nhs"), wrong),
+		chromedp.WaitNotPresent(chromedp.CSS("#nhs-check p")),
 		chromedp.SendKeys(chromedp.ID("title"), "Mr"),
 		chromedp.SendKeys(chromedp.ID("given"), "Tomasz"),
 		chromedp.SendKeys(chromedp.ID("family"), "Nowak"),
@@ -76,6 +82,9 @@ func TestBrowserRegister(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("gp"), "Practitioner/"+practice.Clinicians[0].ID),
 		chromedp.SendKeys(chromedp.ID("previous-practice"), "Hillside Surgery, Bradford"),
 	)
+	if got := b.Eval(`document.querySelector('input[name=sex]:checked').value`); got != "male" {
+		t.Fatalf("sex chosen before saving %q", got)
+	}
 	b.ClickAndLoad("#save")
 	if got := b.Text(".nhsuk-error-summary"); !strings.Contains(got, "This is not a valid NHS number") {
 		t.Fatalf("error summary %q", got)
