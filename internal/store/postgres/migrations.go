@@ -50,4 +50,7 @@ var migrations = []string{
 		`; ALTER TABLE content_chunk ALTER COLUMN data SET STORAGE EXTERNAL`,
 	// 7: terminology (code systems loaded as releases; see store.Terminology).
 	sqlstore.TerminologySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}),
+	// 8: covering search indexes (lookups end with the id, owners carry
+	// the values), rebuilt once on an existing store.
+	sqlstore.CoveringIndexSchema(),
 }

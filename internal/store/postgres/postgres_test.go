@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -42,4 +43,22 @@ func TestDeferredIndexes(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestIndexUpgrade: a store written with the old search indexes gets the
+// covering ones when a newer version opens it.
+func TestIndexUpgrade(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.IndexUpgrade(t, func() store.Store {
+		s, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 }

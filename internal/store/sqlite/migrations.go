@@ -46,4 +46,7 @@ var migrations = []string{
 	sqlstore.ContentSchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}, "BLOB"),
 	// 7: terminology (code systems loaded as releases; see store.Terminology).
 	sqlstore.TerminologySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	// 8: covering search indexes (lookups end with the id, owners carry
+	// the values), rebuilt once on an existing store.
+	sqlstore.CoveringIndexSchema(),
 }

@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -85,4 +87,22 @@ func TestDeferredIndexes(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestIndexUpgrade: a store written with the old search indexes gets the
+// covering ones when a newer version opens it.
+func TestIndexUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.IndexUpgrade(t, func() store.Store {
+		s, err := sqlite.Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, db, `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
 }

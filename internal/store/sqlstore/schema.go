@@ -1,6 +1,9 @@
 package sqlstore
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // CompositeSchema is the third migration: the index of two-part
 // composite parameters (code$value pairs read from one element).
@@ -91,4 +94,45 @@ func ContentSchema(t ColumnTypes, blob string) string {
 	CREATE TABLE content_staged (content_id {K} PRIMARY KEY, created {I} NOT NULL, size {I} NOT NULL, sha256 {T} NOT NULL);
 	CREATE INDEX content_staged_created ON content_staged (created)`
 	return strings.NewReplacer("{K}", t.Key, "{T}", t.Text, "{I}", t.Integer, "{B}", blob).Replace(ddl)
+}
+
+// coveringIndexes are the search index tables' B-tree indexes as the
+// eighth migration redefines them (issue 12): each lookup index ends with
+// the resource's id and each owner index carries the parameter and its
+// values, so that the lead of a search (ids by value) and the probes of
+// the other filters (values by id) read one index and never the table.
+// At 10x Synthea on SQLite, Observation?code=X&value-quantity=gtY matched
+// its 7,440 of 9,600 candidates in 140 ms with the old indexes, 110 ms
+// with the lookup covering and 50 ms with both (in process, medians).
+// Composite rows are checked on columns no index holds, so theirs stay.
+var coveringIndexes = []struct{ name, table, columns string }{
+	{"token_index_lookup", "token_index", "type, param, code, system, id"},
+	{"token_index_owner", "token_index", "type, id, param, code, system"},
+	{"string_index_lookup", "string_index", "type, param, norm, id"},
+	{"string_index_owner", "string_index", "type, id, param, norm"},
+	{"reference_index_lookup", "reference_index", "type, param, target_id, target_type, id"},
+	{"reference_index_owner", "reference_index", "type, id, param, target_type, target_id"},
+	{"date_index_lo", "date_index", "type, param, lo, hi, id"},
+	{"date_index_hi", "date_index", "type, param, hi, lo, id"},
+	{"date_index_owner", "date_index", "type, id, param, lo, hi"},
+	{"number_index_lookup", "number_index", "type, param, value, id"},
+	{"number_index_owner", "number_index", "type, id, param, value"},
+	{"quantity_index_lookup", "quantity_index", "type, param, value, id"},
+	{"quantity_index_owner", "quantity_index", "type, id, param, value"},
+	{"uri_index_lookup", "uri_index", "type, param, uri, id"},
+	{"uri_index_owner", "uri_index", "type, id, param, uri"},
+}
+
+// CoveringIndexSchema is the eighth migration: the search index tables'
+// indexes redefined under the same names (coveringIndexes). The names are
+// kept so that a record of deferred indexes left by a killed import of an
+// older version still names them (its CREATE INDEX IF NOT EXISTS then
+// finds the new ones in place). On a large store it rebuilds every index
+// once, when the new version first opens it.
+func CoveringIndexSchema() string {
+	var b strings.Builder
+	for _, ix := range coveringIndexes {
+		fmt.Fprintf(&b, "DROP INDEX IF EXISTS %s;\nCREATE INDEX %s ON %s (%s);\n", ix.name, ix.name, ix.table, ix.columns)
+	}
+	return b.String()
 }

@@ -1,0 +1,97 @@
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// uncoveredIndexes are the search index tables' indexes as every version
+// before the eighth migration created them (history: a store written by
+// such a version has these).
+var uncoveredIndexes = []struct{ name, table, columns string }{
+	{"token_index_lookup", "token_index", "type, param, code, system"},
+	{"token_index_owner", "token_index", "type, id"},
+	{"string_index_lookup", "string_index", "type, param, norm"},
+	{"string_index_owner", "string_index", "type, id"},
+	{"reference_index_lookup", "reference_index", "type, param, target_id, target_type"},
+	{"reference_index_owner", "reference_index", "type, id"},
+	{"date_index_lo", "date_index", "type, param, lo"},
+	{"date_index_hi", "date_index", "type, param, hi"},
+	{"date_index_owner", "date_index", "type, id"},
+	{"number_index_lookup", "number_index", "type, param, value"},
+	{"number_index_owner", "number_index", "type, id"},
+	{"quantity_index_lookup", "quantity_index", "type, param, value"},
+	{"quantity_index_owner", "quantity_index", "type, id"},
+	{"uri_index_lookup", "uri_index", "type, param, uri"},
+	{"uri_index_owner", "uri_index", "type, id"},
+}
+
+// IndexUpgrade checks the eighth migration on a store an older version
+// wrote: open returns a new store on the database db reaches, and
+// indexDefs lists its indexes (table, name, DDL) as the dialect's
+// IndexDefinitions does. The store is taken back to the seventh schema
+// (the old indexes, the migration unrecorded), reopened, and must then
+// hold the covering indexes and find what it held before.
+func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs string) {
+	ctx := context.Background()
+	code := func(c string) search.TokenValue { return search.TokenValue{Param: "code", Code: c} }
+	s := open()
+	put(t, s, write("Observation", "o1", 1, 1, code("a")), write("Observation", "o2", 1, 1, code("b")),
+		write("Observation", "o3", 1, 2, code("a")))
+	s.Close()
+
+	var version int
+	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version != 8 {
+		t.Fatalf("schema version %d: this test takes a store back from the eighth migration", version)
+	}
+	for _, ix := range uncoveredIndexes {
+		for _, stmt := range []string{`DROP INDEX ` + ix.name, `CREATE INDEX ` + ix.name + ` ON ` + ix.table + ` (` + ix.columns + `)`} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 8`); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open()
+	defer s.Close()
+	ids, err := s.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", Code: "a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Sort(ids); !slices.Equal(ids, []string{"o1", "o3"}) {
+		t.Errorf("code a after the upgrade: %v, want [o1 o3]", ids)
+	}
+	defs := map[string]string{}
+	rows, err := db.QueryContext(ctx, indexDefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, name, ddl string
+		if err := rows.Scan(&table, &name, &ddl); err != nil {
+			t.Fatal(err)
+		}
+		defs[name] = ddl
+	}
+	for name, want := range map[string]string{
+		"token_index_lookup": "(type, param, code, system, id)", "token_index_owner": "(type, id, param, code, system)",
+		"quantity_index_owner": "(type, id, param, value)", "date_index_hi": "(type, param, hi, lo, id)",
+	} {
+		if !strings.HasSuffix(defs[name], want) {
+			t.Errorf("%s after the upgrade: %q, want it to end %s", name, defs[name], want)
+		}
+	}
+}
