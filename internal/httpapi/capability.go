@@ -120,7 +120,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"search; system search with _type). Not supported: three-part composites and special parameters (near, _text, _content, _list, _query), " +
 				"_contained/_containedType; these are ignored (listed in an OperationOutcome entry, and left out " +
 				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
-				"parameters. Paging stores the ordered matches (up to 100,000, for an hour) so pages are stable. " +
+				"parameters. Paging is stable: the ordered matches (up to 100,000, for an hour) are stored on the first page, or, for a search in the default order led by a parameter, " +
+				"on the second, from the first page's last match on. " +
 				fmt.Sprintf("Indexes keep the first %d bytes of a text value: a search for a longer value matches every value sharing them. ", search.MaxIndexBytes) +
 				fmt.Sprintf("Limits (400 too-costly past them): %d values in one parameter or _sort, %d levels of chaining and _has in one parameter, "+
 					"%d conditions in one search (each value counted once for every resource type it is searched in, each _sort key and _include). ",

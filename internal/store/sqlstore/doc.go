@@ -15,10 +15,13 @@
 //
 // A search that matches more than one page keeps its ordered matches (exact
 // versions, up to 100,000) for paging, so that later pages neither repeat
-// nor miss whatever is written meanwhile. The first page runs the search
-// with LIMIT count+1, then, when more match, writes the list (INSERT ...
-// SELECT with ROW_NUMBER, which matches again) and reads the page back from
-// it before answering.
+// nor miss whatever is written meanwhile. A search with _sort, or with no
+// parameter to lead it, runs with LIMIT count+1 and then, when more match,
+// writes the list (INSERT ... SELECT with ROW_NUMBER, which matches again)
+// and reads the first page back from it. A search in the default order led
+// by an index answers its first page and its total from one statement and
+// writes nothing; the list is written when the second page is asked for
+// (continuation.go, and the section after this one).
 //
 // Tried and not kept (branch store12, 2026-12-02): read the ordered matches
 // in one statement (one snapshot), answer the first page and the total from
@@ -69,7 +72,56 @@
 // indexes so the lead's probes (value-quantity per code, _has per
 // Observation) read one index; and _has and chains planned from the most
 // selective side. Rerun bench/searchbench -compare at 10x on a quiet
-// machine before choosing between them.
+// machine before choosing between them. (Done on a quiet machine, the
+// next section: the write did matter, through the readers' page caches;
+// one matching instead of two came with not writing, and the covering
+// indexes were kept.)
+//
+// # First pages without a write, covering indexes (issue 12, 2026-12-02)
+//
+// Profiled at 10x Synthea on SQLite (655,754 resources), the first page of
+// Observation?code=X&value-quantity=gtY (7,440 matches) spent ~60% of its
+// CPU in SQLite's page cache and pread: the list written by every
+// multi-page search changes the database, which empties every reader
+// connection's page cache, so each search read its index pages from the
+// file again. Two changes, each measured:
+//
+//   - Covering indexes (the eighth migration, CoveringIndexSchema): lookup
+//     indexes end with the id and owner indexes carry the parameter and its
+//     values, so the lead's ids and the other filters' probes are read from
+//     one index. The matching of that query: 140 → 110 ms (lookups
+//     covering) → 50 ms (both), in process.
+//   - Continuations: the first page of a search in the default order led by
+//     an index counts its matches in the same statement (count(*) OVER ()
+//     over the materialised matches, which the sort reads in full anyway),
+//     joins the bodies after the sort for the page's rows only, and writes
+//     nothing. Its next link names the page's last match; the second page
+//     writes the list, numbered to follow on from it. (type, id) never
+//     changes, so the pages neither repeat nor skip a resource
+//     (storetest's SearchPagingContinued writes before and after the
+//     boundary between the pages).
+//
+// First page in process (store.Search), 10x SQLite, base → new, medians of
+// 9, two alternated rounds, ms: obs-code-value 471, 453 → 67, 81;
+// encounter-date 126, 118 → 18, 17; has-observation 319, 300 → 38, 36;
+// chained-name-code 69, 67 → 18, 18. The second page, which pays the write
+// now, took 0.6-0.9 ms and takes 94-103, 39, 60-71 and 19 ms. Over HTTP
+// (bench/searchbench -reuse, 20 runs, two alternated rounds, p50/p95 ms):
+//
+//	query (matches)               base                       new
+//	obs-code-value (7,440)        491/558, 468/518           138/153, 138/152
+//	encounter-date (5,110)        111/132, 111/117           22/31, 26/30
+//	has-observation (860)         384/436, 360/394           88/106, 93/114
+//	chained-name-code (230)       68/86, 65/79               29/32, 30/34
+//	include-revinclude (20)       4.2/9.2, 4.1/9.7           2.2/2.6, 2.4/5.7
+//
+// Selective queries did not change beyond noise. The cost: a 1x SQLite
+// store is 22% larger (345 → 420 MB) and its deferred index build takes
+// 5.1 s instead of 3.8; imports (importbench, two alternated rounds) did
+// not move beyond noise on SQLite (base 36.4, 20.3 s; new 24.3, 21.8 s)
+// and may be up to 15% slower on PostgreSQL (base 28.9, 24.5 s; new 28.6,
+// 28.1 s). An existing store rebuilds its indexes once when the new
+// version opens it (80 s for the 10x SQLite store).
 //
 // # Index builds deferred for an import (issue 12, deferred.go)
 //

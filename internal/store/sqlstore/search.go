@@ -23,7 +23,9 @@ const (
 
 // Search runs q: one query for the first page; when more match, the
 // ordered matches are stored (one INSERT ... SELECT) and pages read from
-// the stored list, which names exact versions.
+// the stored list, which names exact versions. A search in the default
+// order led by an index stores its list only when a second page is asked
+// for (continuation.go).
 func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
 	s.needIndexes()
 	return retryRead(ctx, s, func() (store.SearchPage, error) { return s.search(ctx, q, page) })
@@ -31,17 +33,24 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 
 func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
 	if page.SearchID != "" {
-		return s.storedPage(ctx, q, page)
+		after, ok, err := parseContinuation(page.SearchID, q.AccessKey)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		if !ok {
+			return s.storedPage(ctx, q, page)
+		}
+		if len(q.Sort) > 0 || lead(q) == noLead {
+			return store.SearchPage{}, store.ErrSearchExpired // not the search the token continues
+		}
+		id, err := s.storeResults(ctx, q, &after, page.Offset)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: page.Offset})
 	}
 	count := q.Count
-	sb := s.builder(time.Now())
-	l := lead(q)
-	cte := sb.withMatches(q, l)
-	sb.w(`SELECT ` + versionColumns)
-	sb.fromMatches(q, l, true, cte)
-	sb.orderBy(q)
-	sb.w(fmt.Sprintf(` LIMIT %d`, count+1))
-	matches, err := s.queryVersions(ctx, s.read, sb)
+	matches, total, err := s.firstPage(ctx, q)
 	if err != nil {
 		return store.SearchPage{}, err
 	}
@@ -49,20 +58,68 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		return store.SearchPage{Matches: matches, Total: len(matches)}, nil
 	}
 	if count == 0 || page.FirstOnly {
-		total := -1
-		if q.Total == "accurate" || q.Total == "estimate" {
+		if total < 0 && (q.Total == "accurate" || q.Total == "estimate") {
 			if total, err = s.count(ctx, q); err != nil {
 				return store.SearchPage{}, err
 			}
 		}
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true}, nil
 	}
-	id, err := s.storeResults(ctx, q)
+	if total >= 0 && len(q.Sort) == 0 {
+		last := matches[count-1]
+		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true,
+			SearchID: continuation{Type: last.Type, ID: last.ID}.token(q.AccessKey)}, nil
+	}
+	id, err := s.storeResults(ctx, q, nil, 0)
 	if err != nil {
 		return store.SearchPage{}, err
 	}
 	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0})
 }
+
+// firstPage reads the first count+1 matches in order, and for a search
+// led by an index (whose matches are all found to be sorted anyway) the
+// number of matches, counted in the same statement; -1 otherwise. The
+// bodies are joined to the page's rows only, after the sort.
+func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version, int, error) {
+	sb := s.builder(time.Now())
+	l := lead(q)
+	if !sb.withMatches(q, l) {
+		sb.w(`SELECT ` + versionColumns)
+		sb.fromMatches(q, l, true, false)
+		sb.orderBy(q)
+		sb.w(fmt.Sprintf(` LIMIT %d`, q.Count+1))
+		matches, err := s.queryVersions(ctx, s.read, sb)
+		return matches, -1, err
+	}
+	sb.w(`, p AS MATERIALIZED (SELECT c.type, c.id, c.version_id, count(*) OVER () AS total FROM m c`)
+	sb.orderBy(q)
+	sb.w(fmt.Sprintf(` LIMIT %d) SELECT `+versionColumns+`, c.total FROM p c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`, q.Count+1))
+	sb.orderBy(q)
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []store.Version
+	total := 0
+	for rows.Next() {
+		v, err := scanVersion(countedRow{rows, &total})
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
+}
+
+// countedRow scans a version row followed by a count.
+type countedRow struct {
+	rows  *sql.Rows
+	count *int
+}
+
+func (r countedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.count)...) }
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
 	sb := s.builder(time.Now())
@@ -83,8 +140,11 @@ func newSearchID() string {
 
 // storeResults writes the ordered matches under a new search id, with the
 // total to report: the number stored, or, past MaxStoredResults, a count
-// when _total=accurate asked for one and -1 (unknown) otherwise.
-func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, error) {
+// when _total=accurate asked for one and -1 (unknown) otherwise. For a
+// continuation (after is not nil) the positions are shifted so that the
+// first match after the previous page's last is at offset+1: the pages
+// asked for from then on follow on from the page already shown.
+func (s *Store) storeResults(ctx context.Context, q *search.Query, after *continuation, offset int) (string, error) {
 	id := newSearchID()
 	now := time.Now()
 	sb := s.builder(now)
@@ -92,7 +152,13 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query) (string, erro
 	cte := sb.withMatches(q, l)
 	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
 	sb.orderBy(q)
-	sb.w(`), c.type, c.id, c.version_id`)
+	sb.w(`)`)
+	if after != nil {
+		// Only a search led by an index in the default order continues,
+		// so m holds its matches.
+		sb.w(` + ? - (SELECT count(*) FROM m k WHERE k.type < ? OR k.type = ? AND k.id <= ?)`, offset, after.Type, after.Type, after.ID)
+	}
+	sb.w(`, c.type, c.id, c.version_id`)
 	sb.fromMatches(q, l, false, cte)
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))

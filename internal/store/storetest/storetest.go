@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"ManyInOneTx", testManyInOneTx},
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
+		{"SearchPagingContinued", testSearchPagingContinued},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
