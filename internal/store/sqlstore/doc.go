@@ -115,6 +115,9 @@
 //	chained-name-code (230)       68/86, 65/79               29/32, 30/34
 //	include-revinclude (20)       4.2/9.2, 4.1/9.7           2.2/2.6, 2.4/5.7
 //
+// On PostgreSQL at 10x over HTTP (p50, two rounds each): obs-code-value
+// 674, 748 → 237, 224; encounter-date 193, 186 → 66, 64; has-observation
+// 365, 376 → 166, 199; chained-name-code 91, 127 → 35, 51 (bench/README.md).
 // Selective queries did not change beyond noise. The cost: a 1x SQLite
 // store is 22% larger (345 → 420 MB) and its deferred index build takes
 // 5.1 s instead of 3.8; imports (importbench, two alternated rounds) did
