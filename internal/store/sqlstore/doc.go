@@ -126,6 +126,24 @@
 // 28.1 s). An existing store rebuilds its indexes once when the new
 // version opens it (80 s for the 10x SQLite store).
 //
+// What is left between the in-process and the HTTP figures on SQLite is
+// the same page cache, emptied now by the audit trail: it chains the
+// events of reads every 50 ms (audit.Trail, batchInterval), and each of
+// its commits empties every reader's cache as the list's write did (a CPU
+// profile of gpcloud serve during the population queries: the first
+// page's statement at 78% of the samples, SQLite's page cache and pread
+// at ~40%). A build chaining every 3 s instead gave, over HTTP on the same
+// store, obs-code-value 66 and 76 ms p50 (146 with 50 ms) and
+// has-observation 53 and 51 (98); p95 stayed 112-144 ms for obs-code-value,
+// whose runs after a commit are cold. It was not kept: read events would
+// wait longer in memory, unwritten, and in a busy practice the clinical
+// writes empty the caches as often. PRAGMA mmap_size on the read
+// connections (so that a page is mapped, not copied, after the reset)
+// gained nothing measurable (SQLite maps at most 2 GB of the 4.3 GB
+// store). What would move it: fewer pages per query (integer keys in the
+// index tables instead of 36-byte text ids), or the audit chain in a
+// database of its own.
+//
 // # Index builds deferred for an import (issue 12, deferred.go)
 //
 // An offline import of the Synthea set (65,759 resources) into a new
