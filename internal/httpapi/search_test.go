@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -187,4 +188,45 @@ func TestEverything(t *testing.T) {
 	}
 	ts.do("GET", "/fhir/Patient/nobody/$everything", nil).expect(t, http.StatusNotFound)
 	ts.do("GET", "/fhir/Patient/a/$everything?_type=Nope", nil).expect(t, http.StatusBadRequest)
+}
+
+// TestSearchPagesFollowOn: the next links of a search in the default order
+// led by a parameter (its first page stores no list: a continuation) lead
+// through every match once, whatever is written between the pages, and a
+// later page's previous link leads back.
+func TestSearchPagesFollowOn(t *testing.T) {
+	ts := newTestServer(t)
+	obs := func(id string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"effectiveDateTime":"2024-01-02"}`
+	}
+	for i := 1; i <= 12; i++ {
+		id := "o" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+		ts.do("PUT", "/fhir/Observation/"+id, obs(id)).expect(t, http.StatusCreated)
+	}
+	r := ts.do("GET", "/fhir/Observation?code=http://loinc.org|8867-4&_count=5", nil).expect(t, http.StatusOK)
+	if got := strings.Join(r.entryIDs("match"), ","); got != "Observation/o01,Observation/o02,Observation/o03,Observation/o04,Observation/o05" || fmt.Sprint(r.body["total"]) != "12" {
+		t.Fatalf("page 1: %s, total %v", got, r.body["total"])
+	}
+	// Before the page's last in order, after it, and one not yet shown gone.
+	ts.do("PUT", "/fhir/Observation/o00", obs("o00")).expect(t, http.StatusCreated)
+	ts.do("PUT", "/fhir/Observation/o99", obs("o99")).expect(t, http.StatusCreated)
+	ts.do("DELETE", "/fhir/Observation/o08", nil).expect(t, http.StatusNoContent)
+
+	var pages []string
+	var second response
+	for next := r.link("next"); next != ""; next = r.link("next") {
+		r = ts.do("GET", next, nil).expect(t, http.StatusOK)
+		if second.body == nil {
+			second = r
+		}
+		pages = append(pages, strings.Join(r.entryIDs("match"), ","))
+	}
+	want := []string{"Observation/o06,Observation/o07,Observation/o09,Observation/o10,Observation/o11", "Observation/o12,Observation/o99"}
+	if strings.Join(pages, " | ") != strings.Join(want, " | ") {
+		t.Errorf("pages after the first:\n%s\nwant\n%s", strings.Join(pages, "\n"), strings.Join(want, "\n"))
+	}
+	back := ts.do("GET", second.link("previous"), nil).expect(t, http.StatusOK)
+	if got := strings.Join(back.entryIDs("match"), ","); got != "Observation/o01,Observation/o02,Observation/o03,Observation/o04,Observation/o05" {
+		t.Errorf("previous from page 2: %s", got)
+	}
 }
