@@ -87,7 +87,12 @@ func start(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	// A guard against a hung browser, not a budget for the test: under
+	// .ci/run the browser packages run side by side on two cores, and
+	// TestBrowserPortal (45 s alone) took 152-163 s there, then passed 3
+	// minutes and failed mid-step. go test's own 10-minute limit still
+	// stops a hang.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
