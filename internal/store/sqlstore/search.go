@@ -40,7 +40,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		if !ok {
 			return s.storedPage(ctx, q, page)
 		}
-		if len(q.Sort) > 0 || lead(q) == noLead {
+		if !continues(q) {
 			return store.SearchPage{}, store.ErrSearchExpired // not the search the token continues
 		}
 		id, err := s.storeResults(ctx, q, &after, page.Offset)
@@ -65,7 +65,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		}
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true}, nil
 	}
-	if total >= 0 && len(q.Sort) == 0 {
+	if continues(q) {
 		last := matches[count-1]
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true,
 			SearchID: continuation{Type: last.Type, ID: last.ID}.token(q.AccessKey)}, nil
@@ -76,6 +76,12 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 	}
 	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0})
 }
+
+// continues tells whether a search's first page names its last match
+// instead of storing a list (continuation.go): one in the default order,
+// (type, id), whose matches an index leads, so that withMatches holds them
+// as m and firstPage counts them.
+func continues(q *search.Query) bool { return len(q.Sort) == 0 && lead(q) != noLead }
 
 // firstPage reads the first count+1 matches in order, and for a search
 // led by an index (whose matches are all found to be sorted anyway) the
@@ -96,30 +102,10 @@ func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d) SELECT `+versionColumns+`, c.total FROM p c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id`, q.Count+1))
 	sb.orderBy(q)
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []store.Version
 	total := 0
-	for rows.Next() {
-		v, err := scanVersion(countedRow{rows, &total})
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, v)
-	}
-	return out, total, rows.Err()
+	matches, err := s.queryVersions(ctx, s.read, sb, &total)
+	return matches, total, err
 }
-
-// countedRow scans a version row followed by a count.
-type countedRow struct {
-	rows  *sql.Rows
-	count *int
-}
-
-func (r countedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.count)...) }
 
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
 	sb := s.builder(time.Now())
@@ -154,8 +140,7 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query, after *contin
 	sb.orderBy(q)
 	sb.w(`)`)
 	if after != nil {
-		// Only a search led by an index in the default order continues,
-		// so m holds its matches.
+		// Only a search that continues comes here, so m holds its matches.
 		sb.w(` + ? - (SELECT count(*) FROM m k WHERE k.type < ? OR k.type = ? AND k.id <= ?)`, offset, after.Type, after.Type, after.ID)
 	}
 	sb.w(`, c.type, c.id, c.version_id`)
@@ -229,15 +214,19 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, HasMore: more}, nil
 }
 
-func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]store.Version, error) {
+func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder, extra ...any) ([]store.Version, error) {
 	rows, err := c.QueryContext(ctx, s.d.rebind(sb.b.String()), sb.args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Version
+	var scanner rowScanner = rows
+	if len(extra) > 0 {
+		scanner = scanAlso{rows, extra}
+	}
 	for rows.Next() {
-		v, err := scanVersion(rows)
+		v, err := scanVersion(scanner)
 		if err != nil {
 			return nil, err
 		}
@@ -245,6 +234,15 @@ func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder) ([]st
 	}
 	return out, rows.Err()
 }
+
+// scanAlso scans a row's version columns and then the columns after them
+// into extra (firstPage's count, the same on every row).
+type scanAlso struct {
+	r     rowScanner
+	extra []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
 
 // Included follows _include and _revinclude from the matches; :iterate
 // repeats from what was included (and kept), a few levels deep.
