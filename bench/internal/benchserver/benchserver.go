@@ -154,6 +154,19 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
+// ServerEnv is added to the environment of every server started or
+// restarted (say GOGC=400), so that a benchmark can vary the server's
+// runtime settings without changing its own.
+var ServerEnv []string
+
+// command is bin with args and ServerEnv, its errors on ours.
+func command(bin string, args []string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), ServerEnv...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
 // Start runs gpcloud serve on a fresh store.
 func Start(bin, storeName, dsn string) (*Server, error) { return start(bin, storeName, dsn, "") }
 
@@ -178,8 +191,7 @@ func (s *Server) Restart(bin string) error {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		_ = s.cmd.Wait()
 	}
-	s.cmd = exec.Command(bin, s.args...)
-	s.cmd.Stderr = os.Stderr
+	s.cmd = command(bin, s.args)
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
@@ -200,7 +212,7 @@ func start(bin, storeName, dsn, existing string) (*Server, error) {
 		}
 	}
 	s.where = dataDir
-	addr, err := freeAddr()
+	addr, err := FreeAddr()
 	if err != nil {
 		s.Stop()
 		return nil, err
@@ -249,8 +261,7 @@ func start(bin, storeName, dsn, existing string) (*Server, error) {
 	}
 	s.Token = strings.TrimSpace(string(tok))
 	s.args = args
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stderr = os.Stderr
+	s.cmd = command(bin, args)
 	if err := s.cmd.Start(); err != nil {
 		s.Stop()
 		return nil, err
@@ -370,7 +381,9 @@ func waitReady(base string) error {
 	return fmt.Errorf("server at %s not ready after 30s", base)
 }
 
-func freeAddr() (string, error) {
+// FreeAddr is a loopback address no one listens on (for a server's
+// listener, or its profiling listener).
+func FreeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
