@@ -8,7 +8,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -103,19 +102,12 @@ func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate" + mode
 	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(1)" + mode
 
-	write, err := sql.Open("sqlite", writeDSN)
-	if err != nil {
-		return nil, err
-	}
+	write := openDB(writeDSN)
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 
-	read, err := sql.Open("sqlite", readDSN)
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read := openDB(readDSN)
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)

@@ -175,8 +175,8 @@ func (t *tx) insertVersions(ctx context.Context, ws []store.Write) error {
 // than it was given is a lost race: store.ErrConflict.
 func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (string, []any), mustAffectAll bool) error {
 	per := max(1, min(500, t.s.d.MaxParams/cols))
-	for lo := 0; lo < n; lo += per {
-		hi := min(n, lo+per)
+	for lo, hi := 0, 0; lo < n; lo = hi {
+		hi = lo + chunkSize(n-lo, per)
 		query, args := build(lo, hi)
 		res, err := t.sql.ExecContext(ctx, t.s.d.rebind(query), args...)
 		if err != nil {
@@ -193,6 +193,25 @@ func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (s
 		}
 	}
 	return nil
+}
+
+// chunkSize is how many of n rows left the next statement takes: whole
+// chunks of per, then the rest in sizes from a small set (up to 16 rows
+// as they come, then powers of two), so that the statements a connection
+// keeps prepared (SQLite's, pgx's) are met again instead of parsed anew
+// for every count of rows.
+func chunkSize(n, per int) int {
+	if n >= per {
+		return per
+	}
+	if n <= 16 {
+		return n
+	}
+	p := 16
+	for p*2 <= n {
+		p *= 2
+	}
+	return p
 }
 
 // Lock takes the dialect's transaction-scoped locks on keys, hashed to
