@@ -51,6 +51,7 @@ func Extract(resource map[string]any) Values {
 	if rv, ok := SecurityContext(resource); ok {
 		out.References = append(out.References, rv)
 	}
+	out.dedupe()
 	return out
 }
 
