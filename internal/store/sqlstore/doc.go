@@ -192,6 +192,26 @@
 // in order rather than scattered) for the incremental writes a live store
 // makes.
 //
+// # Statements kept prepared, and the audit trail under reads (issue 12)
+//
+// Multi-row statements come in a few sizes (chunkSize: whole chunks, then
+// 1-16 rows as they come, then powers of two), so that a connection that
+// keeps its statements prepared meets the same texts again: the SQLite
+// adapter keeps each connection's 128 most recent (its statements.go;
+// the modernc driver parsed every statement every time, ~8% of a server's
+// CPU under reads), pgx keeps its own. Reads gained ~20% (bench/readbench,
+// median reads/s); imports did not move.
+//
+// A read's tail is the audit trail's: under a read load 59% of the
+// server's CPU went to chaining and storing one AuditEvent per read, each
+// with 17 search index rows (51 B-tree entries); a build recording no read
+// events read twice as fast with p95 2.2x p50 instead of 5-6x (figures in
+// bench/README.md). Those rows are the store's largest table content once
+// a practice reads more than it writes. Candidates, not yet measured: an
+// append-only home for the events without owner indexes (they are never
+// updated), or the trail in a database of its own, whose commits would no
+// longer empty the readers' page caches (above).
+//
 // # Distribution (Citus)
 //
 // The schema would be distributed per patient: every large table
