@@ -478,8 +478,9 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 // Leads of a search: the filter (by index) or the compartment whose ids
 // drive the query.
 const (
-	noLead          = -2
-	compartmentLead = -1
+	compartmentJoined = -3 // members of a many-type compartment, joined (withMatches)
+	noLead            = -2
+	compartmentLead   = -1
 )
 
 // lead picks what drives a single-type search: the compartment, else the
@@ -511,6 +512,17 @@ func (sb *sqlBuilder) from(withVersion bool) {
 // (PostgreSQL's choice when statistics are thin, or SQLite's to get ids
 // in order for DISTINCT). It tells whether it did.
 func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
+	if compartmentDrives(q) {
+		// DISTINCT: a resource may name its patient through two parameters
+		// (subject and patient). Not UNION: SQLite 3.54 merges 65 UNIONed
+		// selects pairwise, sorted (107 ms; UNION ALL then DISTINCT: 23).
+		sb.w(`WITH m AS MATERIALIZED (SELECT DISTINCT c.type, c.id, c.version_id FROM (`)
+		sb.compartmentMembers(q)
+		sb.w(`) cm JOIN resource_current c ON c.type = cm.type AND c.id = cm.id`)
+		sb.where(q, compartmentJoined)
+		sb.w(`) `)
+		return true
+	}
 	if l == noLead {
 		return false
 	}
@@ -519,6 +531,48 @@ func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
 	sb.where(q, l)
 	sb.w(`) `)
 	return true
+}
+
+// compartmentDrives tells whether a search is a compartment's over
+// several types (Patient/{id}/$everything): its members, found type by
+// type through the reference index, drive the query. Written as one
+// condition per type (c.type = T AND c.id IN (...)) OR'ed together, no
+// index can lead it, and PostgreSQL read every current resource and every
+// version (a patient's $everything on the 1x Synthea store: 691 ms, 114,000
+// buffers; joined from the members: 16 ms, 135 index lookups).
+func compartmentDrives(q *search.Query) bool {
+	return q.Compartment != nil && len(q.Types) > 1
+}
+
+// compartmentMembers writes the (type, id) of the compartment's members of
+// each type searched, each set from the lookup index (type, param,
+// target), and the compartment's own resource, as one UNION ALL (with
+// repeats: the caller keeps each once).
+func (sb *sqlBuilder) compartmentMembers(q *search.Query) {
+	cp := q.Compartment
+	n := 0
+	union := func() {
+		if n > 0 {
+			sb.w(` UNION ALL `)
+		}
+		n++
+	}
+	for _, typ := range q.Types {
+		params := cp.ParamsFor(typ)
+		switch {
+		case typ == cp.Type && len(params) == 0:
+			union()
+			sb.w(`SELECT o.type, o.id FROM resource_current o WHERE o.type = ? AND o.id = ?`, typ, cp.ID)
+		case len(params) > 0:
+			union()
+			r := sb.nextAlias("k")
+			sb.w(`SELECT `+r+`.type, `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param IN (`+placeholders(len(params))+`) AND `+r+`.target_id = ? AND `+r+`.target_type = ?`,
+				append(append([]any{typ}, anySlice(params)...), cp.ID, cp.Type)...)
+		}
+	}
+	if n == 0 {
+		sb.w(`SELECT o.type, o.id FROM resource_current o WHERE 1 = 0`)
+	}
 }
 
 // fromMatches writes the FROM (and WHERE) of the matches: the common
@@ -537,17 +591,25 @@ func (sb *sqlBuilder) fromMatches(q *search.Query, l int, withVersion, cte bool)
 
 // where writes the WHERE clause of a search over resource_current c: the
 // lead as an IN over its index, the other filters as per-resource probes.
+// Under compartmentJoined the rows are the compartment's members already:
+// the compartment's conditions are left out.
 func (sb *sqlBuilder) where(q *search.Query, l int) {
 	sb.w(` WHERE NOT c.deleted AND (`)
 	types := q.Types
 	if len(types) == 0 {
 		sb.w(`1 = 1`)
 	}
+	typeCol := "c.type"
+	if l == compartmentJoined {
+		// The members lead; SQLite, offered c.type = ? OR ..., read every
+		// resource of those types instead (0.5 s for one patient).
+		typeCol = sb.noIndex("c.type")
+	}
 	for i, typ := range types {
 		if i > 0 {
 			sb.w(` OR `)
 		}
-		sb.w(`(c.type = ?`, typ)
+		sb.w(`(`+typeCol+` = ?`, typ)
 		if len(q.Filters) > 0 {
 			sb.w(` AND (`)
 			sb.balanced(len(q.Filters), "AND", func(j int) {
@@ -560,7 +622,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			})
 			sb.w(`)`)
 		}
-		if cp := q.Compartment; cp != nil {
+		if cp := q.Compartment; cp != nil && l != compartmentJoined {
 			params := cp.ParamsFor(typ)
 			switch {
 			case typ == cp.Type && len(params) == 0:

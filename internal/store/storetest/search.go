@@ -212,6 +212,41 @@ func testSearch(t *testing.T, s store.Store) {
 			t.Fatalf("compartment search: %d matches, %v", len(page.Matches), err)
 		}
 	})
+	t.Run("CompartmentManyTypes", func(t *testing.T) {
+		// As $everything asks: the members of several types, found through
+		// the reference index and joined; o1 names p1 through two parameters
+		// (subject and patient) and is still one match; p2's records and
+		// the types without the compartment's parameters stay out.
+		ctx := context.Background()
+		cp := &search.Compartment{Type: "Patient", ID: "p1", ParamsByType: map[string][]string{
+			"Observation": {"subject", "patient", "performer"}, "RiskAssessment": {"subject"}}}
+		var got []string
+		page, err := s.Search(ctx, &search.Query{Types: []string{"Observation", "Organization", "Patient", "RiskAssessment"}, Count: 2, Compartment: cp}, store.PageRequest{})
+		for _, v := range page.Matches {
+			got = append(got, v.Type+"/"+v.ID)
+		}
+		if err != nil || !page.HasMore || page.Total != 3 {
+			t.Fatalf("first page: %v, more %v, total %d, %v", got, page.HasMore, page.Total, err)
+		}
+		next, err := s.Search(ctx, &search.Query{Types: []string{"Observation", "Organization", "Patient", "RiskAssessment"}, Count: 2, Compartment: cp}, store.PageRequest{SearchID: page.SearchID, Offset: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range next.Matches {
+			got = append(got, v.Type+"/"+v.ID)
+		}
+		if want := "Observation/o1,Observation/o2,Patient/p1"; strings.Join(got, ",") != want || next.HasMore {
+			t.Errorf("Patient/p1 compartment, pages of 2: %v (more %v), want [%s]", got, next.HasMore, want)
+		}
+		page, err = s.Search(ctx, &search.Query{Types: []string{"Observation", "RiskAssessment"}, Count: 10, Compartment: &search.Compartment{Type: "Patient", ID: "p2", ParamsByType: cp.ParamsByType}}, store.PageRequest{})
+		got = nil
+		for _, v := range page.Matches {
+			got = append(got, v.Type+"/"+v.ID)
+		}
+		if want := "Observation/o3,RiskAssessment/ra1"; err != nil || strings.Join(got, ",") != want {
+			t.Errorf("Patient/p2 compartment without the Patient: %v, %v, want [%s]", got, err, want)
+		}
+	})
 	t.Run("Includes", func(t *testing.T) { testIncludes(t, s) })
 	t.Run("InvalidValues", func(t *testing.T) {
 		for _, query := range []string{"birthdate=1980-13-01", "birthdate=xx2020", "_count=-1", "_sort=nope", "_include=Patient:nope"} {
