@@ -22,7 +22,8 @@ import (
 // texts of reads, record and index writes (a few dozen, the multi-row
 // INSERTs in the sizes sqlstore's chunks take) fit, and search SQL, whose
 // text varies with the query, cycles through the rest. A prepared
-// multi-row INSERT of 500 rows holds a few hundred kB.
+// multi-row INSERT of 500 rows holds a few hundred kB; the HTTP load and
+// the import peaked 8-12 MB higher than without kept statements.
 const statementsPerConn = 128
 
 // connector opens modernc connections that keep their statements.
