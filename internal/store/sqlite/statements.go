@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -37,7 +38,12 @@ func (c connector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{inner: inner.(innerConn), byText: map[string]*list.Element{}, lru: list.New()}, nil
+	ic, ok := inner.(innerConn)
+	if !ok { // a driver version without one of them: say so, not panic
+		inner.Close()
+		return nil, fmt.Errorf("sqlite: the driver's connection (%T) lacks an interface database/sql uses", inner)
+	}
+	return &conn{inner: ic, byText: map[string]*list.Element{}, lru: list.New()}, nil
 }
 
 func (c connector) Driver() driver.Driver { return c.drv }
