@@ -370,22 +370,11 @@ func patientIDs(c *http.Client, base string) ([]string, error) {
 
 // patientID finds the server's id of the Patient with an identifier.
 func patientID(c *http.Client, base, ident string) (string, error) {
-	resp, err := c.Get(base + "/fhir/Patient?_elements=id&identifier=" + url.QueryEscape(ident))
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var b struct {
-		Entry []struct {
-			Resource struct {
-				ID string `json:"id"`
-			} `json:"resource"`
-		} `json:"entry"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil || len(b.Entry) == 0 {
+	ids, err := benchserver.SearchIDs(c, base+"/fhir/Patient?_elements=id&identifier="+url.QueryEscape(ident))
+	if err != nil || len(ids) == 0 {
 		return "", fmt.Errorf("no Patient with identifier %s (%v)", ident, err)
 	}
-	return b.Entry[0].Resource.ID, nil
+	return ids[0], nil
 }
 
 func report(storeName string, sessions int, what string, lat []time.Duration) {

@@ -12,7 +12,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -115,24 +114,12 @@ func run(srv *benchserver.Server, st string, setup benchserver.Setup, load bool,
 func pickResources(c *http.Client, base string) ([]string, error) {
 	var paths []string
 	for _, typ := range readTypes {
-		resp, err := c.Get(base + "/fhir/" + typ + "?_count=300&_elements=id")
+		ids, err := benchserver.SearchIDs(c, base+"/fhir/"+typ+"?_count=300&_elements=id")
 		if err != nil {
 			return nil, err
 		}
-		var b struct {
-			Entry []struct {
-				Resource struct {
-					ID string `json:"id"`
-				} `json:"resource"`
-			} `json:"entry"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&b)
-		resp.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", typ, err)
-		}
-		for _, e := range b.Entry {
-			paths = append(paths, "/fhir/"+typ+"/"+e.Resource.ID)
+		for _, id := range ids {
+			paths = append(paths, "/fhir/"+typ+"/"+id)
 		}
 	}
 	if len(paths) == 0 {

@@ -2,6 +2,7 @@ package benchserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,4 +112,33 @@ func Report(storeName, what string, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 	fmt.Printf("%-8s %-66s p50 %7.1f ms  p95 %7.1f ms  (%d runs)\n", storeName, what, p(0.5), p(0.95), len(lat))
+}
+
+// SearchIDs runs a search (u, a full URL, ideally with _elements=id) and
+// returns its entries' ids, in order.
+func SearchIDs(c *http.Client, u string) ([]string, error) {
+	resp, err := c.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("GET %s: %d %.300s", u, resp.StatusCode, body)
+	}
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ID string `json:"id"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	ids := make([]string, len(b.Entry))
+	for i, e := range b.Entry {
+		ids[i] = e.Resource.ID
+	}
+	return ids, nil
 }

@@ -30,7 +30,7 @@ const statementsPerConn = 128
 // connector opens modernc connections that keep their statements.
 type connector struct {
 	dsn string
-	drv *sqlite.Driver
+	drv driver.Driver
 }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -104,5 +106,31 @@ func TestCacheable(t *testing.T) {
 		if got := cacheable(q); got != want {
 			t.Errorf("cacheable(%q) = %v, want %v", q, got, want)
 		}
+	}
+}
+
+// bareDriver's connections offer only driver.Conn: none of what
+// database/sql uses besides.
+type bareDriver struct{ closed *bool }
+
+func (d bareDriver) Open(string) (driver.Conn, error) { return bareConn{d.closed}, nil }
+
+type bareConn struct{ closed *bool }
+
+func (bareConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("not here") }
+func (c bareConn) Close() error                      { *c.closed = true; return nil }
+func (bareConn) Begin() (driver.Tx, error)           { return nil, errors.New("not here") }
+
+// TestConnectorRefusesBareConnections: a driver whose connection lacks an
+// interface the kept statements pass through is an error naming it, the
+// connection closed, not a panic on first use.
+func TestConnectorRefusesBareConnections(t *testing.T) {
+	closed := false
+	_, err := connector{dsn: "x", drv: bareDriver{&closed}}.Connect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "bareConn") {
+		t.Fatalf("Connect: %v, want an error naming the connection's type", err)
+	}
+	if !closed {
+		t.Error("the refused connection was left open")
 	}
 }
