@@ -459,17 +459,7 @@ func isOfType(item any, name string) bool {
 			// a string (the specification's tests say so).
 			return n.Type == local
 		}
-		for t := n.Type; t != ""; {
-			if t == local {
-				return true
-			}
-			def := definitions.Lookup(t)
-			if def == nil {
-				return false
-			}
-			t = def.Base
-		}
-		return false
+		return derivesFrom(n.Type, local)
 	}
 	if _, ok := item.(*Node); ok {
 		return false

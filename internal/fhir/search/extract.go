@@ -24,14 +24,14 @@ func Extract(resource map[string]any) Values {
 	var out Values
 	byExpr := map[*fhirpath.Expr][]any{}
 	for _, p := range indexedParams(rt) {
-		items, done := byExpr[p.expr]
+		items, done := byExpr[p.extract]
 		if !done {
 			var err error
-			items, err = p.expr.Evaluate(resource, nil)
+			items, err = p.extract.Evaluate(resource, nil)
 			if err != nil {
 				items = nil
 			}
-			byExpr[p.expr] = items
+			byExpr[p.extract] = items
 		}
 		if p.Type == "composite" {
 			out.addComposite(p, resource, items)

@@ -75,7 +75,7 @@ func TestExpressionsAgainstFhirpathJS(t *testing.T) {
 				t.Errorf("%s: fhirpath.js: %s", p.Expression, line.Results[k])
 				continue
 			}
-			ours, err := p.expr.Evaluate(j.resource, nil)
+			ours, err := p.extract.Evaluate(j.resource, nil) // as Extract evaluates it
 			if err != nil {
 				t.Errorf("%s on %s: %v", p.Expression, j.resource["id"], err)
 				continue

@@ -3,34 +3,67 @@ package search
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Normalize prepares a string for the default and :contains string
 // matches: lower case, accents removed, whitespace collapsed.
 func Normalize(s string) string {
+	if normalized(s) {
+		return s // most codes and many displays: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
+	emit := func(fold string, r rune) {
+		// A space goes out before the next letter written, not before a
+		// dropped accent: "a \u0308" is "a", as "a" is.
 		if space {
 			b.WriteByte(' ')
 			space = false
 		}
-		r = unicode.ToLower(r)
-		if f, ok := accentFold[r]; ok {
-			b.WriteString(f)
-			continue
+		if fold != "" {
+			b.WriteString(fold)
+		} else {
+			b.WriteRune(r)
 		}
-		if unicode.Is(unicode.Mn, r) {
-			continue // a combining accent
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+		case r < utf8.RuneSelf:
+			// ASCII needs neither the accent table nor the Unicode
+			// tables: index extraction normalises every token's display.
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			emit("", r)
+		default:
+			r = unicode.ToLower(r)
+			if f, ok := accentFold[r]; ok {
+				emit(f, r)
+			} else if !unicode.Is(unicode.Mn, r) { // a combining accent is dropped
+				emit("", r)
+			}
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// normalized reports whether Normalize would return s unchanged: ASCII
+// without capitals, with single spaces between words as its only spacing.
+func normalized(s string) bool {
+	space := true // a leading space is not normalised
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf, 'A' <= c && c <= 'Z', c == ' ' && space, c != ' ' && unicode.IsSpace(rune(c)):
+			return false
+		}
+		space = c == ' '
+	}
+	return !space || s == ""
 }
 
 // accentFold maps the accented Latin letters of European names to their

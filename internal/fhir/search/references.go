@@ -20,7 +20,7 @@ func ReferencesTo(resource map[string]any, params []string, targetType string) [
 		if p == nil || p.Type != "reference" || p.expr == nil {
 			continue
 		}
-		items, err := p.expr.Evaluate(resource, nil)
+		items, err := p.extract.Evaluate(resource, nil)
 		if err != nil {
 			continue
 		}

@@ -19,6 +19,10 @@ type Param struct {
 	// Components are a composite parameter's two parts.
 	Components []Component
 	expr       *fhirpath.Expr
+	// extract is expr as Extract evaluates it on this parameter's own
+	// resource type (fhirpath.Expr.ForType): shared by the parameters of
+	// a type with the same expression, as expr is.
+	extract *fhirpath.Expr
 }
 
 // Component is one part of a composite parameter: the parameter it is
@@ -87,6 +91,13 @@ func loadRegistry() {
 	// Extraction runs on every write: list each type's parameters once.
 	sorted, indexed = map[string][]*Param{}, map[string][]*Param{}
 	for rt, byCode := range registry {
+		forType := map[*fhirpath.Expr]*fhirpath.Expr{}
+		for _, p := range byCode {
+			if _, ok := forType[p.expr]; !ok {
+				forType[p.expr] = p.expr.ForType(rt)
+			}
+			p.extract = forType[p.expr]
+		}
 		all := make([]*Param, 0, len(byCode))
 		for _, p := range byCode {
 			all = append(all, p)

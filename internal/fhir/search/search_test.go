@@ -11,7 +11,8 @@ import (
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{
 		"Brontë": "bronte", "  ØRSTED  Hans ": "orsted hans", "Çelik": "celik", "Straße": "straße", "Mc\tDonald": "mc donald",
-		"Zoe\u0308": "zoe", // a combining diaeresis is dropped
+		"Zoe\u0308": "zoe",                // a combining diaeresis is dropped
+		"a \u0308":  "a", "\u0308 a": "a", // no space is left for a dropped accent
 	} {
 		if got := Normalize(in); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
@@ -156,5 +157,22 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_, _, _ = Parse([]string{typ}, params, ParseOptions{DefaultCount: 10, MaxCount: 100}) // must not panic
+	})
+}
+
+// FuzzNormalize: Normalize is idempotent, and a string it keeps as it
+// is (the no-copy path) is one it would have built the same.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "Brontë", "Mc\tDonald", "zoe\u0308", "x\u00a0y", "\x85"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if again := Normalize(n); again != n {
+			t.Fatalf("Normalize(%q) = %q, but Normalize(%q) = %q", s, n, n, again)
+		}
+		if normalized(s) && n != s {
+			t.Fatalf("normalized(%q) but Normalize gives %q", s, n)
+		}
 	})
 }
