@@ -41,6 +41,7 @@ func main() {
 	limit := flag.Int("limit", 0, "load only the first N patient bundles (0: all)")
 	reuse := flag.String("reuse", "", "run on the store a -keep run left (its data directory, or its DSN), loading nothing")
 	keep := flag.Bool("keep", false, "leave the loaded store in place and print where it is, for -reuse")
+	slowFlag := flag.Duration("slow", 0, "after each round, list the reads slower than this (when into the round each started, and what it read)")
 	serverEnv := flag.String("server-env", "", "comma-separated NAME=VALUE settings for the server's environment (GOGC=400,GOMAXPROCS=1)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -75,7 +76,7 @@ func main() {
 		if *keep {
 			log.Printf("store=%s kept: -reuse '%s'", st, srv.Keep())
 		}
-		if err := run(srv, st, setup, *reuse == "", *clients, *seconds, *rounds, "http://"+debugAddr); err != nil {
+		if err := run(srv, st, setup, *reuse == "", *clients, *seconds, *rounds, "http://"+debugAddr, *slowFlag); err != nil {
 			srv.Stop()
 			log.Fatalf("store=%s: %v", st, err)
 		}
@@ -83,7 +84,7 @@ func main() {
 	}
 }
 
-func run(srv *benchserver.Server, st string, setup benchserver.Setup, load bool, clients, seconds, rounds int, debugBase string) error {
+func run(srv *benchserver.Server, st string, setup benchserver.Setup, load bool, clients, seconds, rounds int, debugBase string, slow time.Duration) error {
 	client := srv.Client(clients)
 	if load {
 		if _, err := benchserver.Load(client, srv.Base, 2, setup.First, setup.Rest); err != nil {
@@ -106,6 +107,7 @@ func run(srv *benchserver.Server, st string, setup benchserver.Setup, load bool,
 			return err
 		}
 		report(st, round, clients, seconds, reads, before, after)
+		listSlow(reads, slow)
 	}
 	return nil
 }
@@ -132,6 +134,7 @@ func pickResources(c *http.Client, base string) ([]string, error) {
 type read struct {
 	start time.Time
 	took  time.Duration
+	path  string
 }
 
 // readFor has n clients read random paths back to back for d.
@@ -157,7 +160,7 @@ func readFor(c *http.Client, base string, paths []string, n int, d time.Duration
 				if resp.StatusCode != http.StatusOK {
 					log.Fatalf("%s: status %d", p, resp.StatusCode)
 				}
-				mine = append(mine, read{start: start, took: time.Since(start)})
+				mine = append(mine, read{start: start, took: time.Since(start), path: p})
 			}
 			mu.Lock()
 			all = append(all, mine...)
@@ -166,6 +169,21 @@ func readFor(c *http.Client, base string, paths []string, n int, d time.Duration
 	}
 	wg.Wait()
 	return all
+}
+
+// listSlow prints the reads slower than slow (none when it is 0), in the
+// order they started, with their start as an offset into the round: a
+// tail that recurs at a fixed period points at a periodic job.
+func listSlow(reads []read, slow time.Duration) {
+	if slow <= 0 || len(reads) == 0 {
+		return
+	}
+	sort.Slice(reads, func(i, j int) bool { return reads[i].start.Before(reads[j].start) })
+	for _, r := range reads {
+		if r.took >= slow {
+			fmt.Printf("    slow read: +%.3f s, %.1f ms, %s\n", r.start.Sub(reads[0].start).Seconds(), float64(r.took.Microseconds())/1000, r.path)
+		}
+	}
 }
 
 // gcState is what the server's runtime reports of its collections: their
