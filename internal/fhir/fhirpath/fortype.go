@@ -7,7 +7,7 @@ import "github.com/gpcloud/gpcloud/internal/fhir/definitions"
 // branches of a top-level union that start from another resource type
 // ("AllergyIntolerance.patient | CarePlan.subject... | Observation.subject")
 // are dropped, since they select nothing from this one. The official
-// search parameters shared by many types are such unions (patient has 33
+// search parameters shared by many types are such unions (patient has 32
 // branches): evaluating each branch's type test for every parameter of
 // every resource written was most of the index extraction's time.
 //
