@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,7 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 // filterIDs writes a SELECT of the ids of typ's resources that have
 // matching index rows (for :not and :missing=true, those that have rows
 // to exclude; the caller negates).
-func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
+func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (idCol string) {
 	sel := `SELECT `
 	if distinct {
 		sel = `SELECT DISTINCT `
@@ -116,7 +117,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 			f.Has.Type, f.Has.RefParam.Code, typ)
 		sb.filter(f.Has.Next, f.Has.Type, r+".id")
 		sb.guard(f.Has.Guard, f.Has.Type, r+".id")
-		return
+		return r + ".target_id"
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
 		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
@@ -128,17 +129,33 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) {
 			sb.w(`)`)
 		})
 		sb.w(`)`)
-		return
+		return r + ".id"
 	}
 	table, param := filterTable(f)
 	x := sb.nextAlias("x")
 	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ?`, typ, param)
 	if f.Missing != nil {
-		return
+		return x + ".id"
 	}
 	sb.w(` AND (`)
 	sb.values(f, x)
 	sb.w(`)`)
+	return x + ".id"
+}
+
+// nestsProbes tells whether the other filters of a search led by an index
+// are probed inside the lead's subquery, on the index rows' ids, rather
+// than on the current-version rows the lead selects: each candidate then
+// costs a seek in resource_current only when it passes them. At 1x on
+// SQLite, Observation?code=72514-3&date=ge2019-01-01 has 1,921 code
+// matches of which 358 pass the date: 1,563 seeks fewer. Only for a lead
+// read from one index table: a chain's or _has's rows may repeat an id.
+func nestsProbes(q *search.Query, l int) bool {
+	if l < 0 || len(q.Filters) < 2 {
+		return false
+	}
+	f := q.Filters[l]
+	return f.Has == nil && f.Chain == nil && f.Param.Code != "_id"
 }
 
 // values writes the OR of a filter's values on index row x.
@@ -192,13 +209,14 @@ func filterTable(f *search.Filter) (table, param string) {
 	return table, param
 }
 
-// probe writes a filter as a correlated [NOT] EXISTS on the resource's own
-// index rows (found through the owner index): the cheap way to check a
-// condition on candidates another filter already narrowed down. An empty
-// typ probes rows of c's own type (a search over every type).
-func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
+// probe writes a filter as a correlated [NOT] EXISTS on the index rows of
+// the resource idCol names (found through the owner index): the cheap way
+// to check a condition on candidates another filter already narrowed
+// down. An empty typ probes rows of c's own type (a search over every
+// type; idCol is c.id then).
+func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 	if f.Has != nil || f.Chain != nil || f.Param.Code == "_id" {
-		sb.filter(f, typ, "c.id")
+		sb.filter(f, typ, idCol)
 		return
 	}
 	table, param := filterTable(f)
@@ -210,7 +228,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ string) {
 	if typ == "" {
 		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = c.type AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, param)
 	} else {
-		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
+		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
 	}
 	if f.Missing == nil {
 		sb.w(` AND (`)
@@ -604,14 +622,25 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.w(` OR `)
 		}
 		sb.w(`(c.type = ?`, typ)
-		if len(q.Filters) > 0 {
+		switch {
+		case len(q.Filters) == 0:
+		case nestsProbes(q, l):
+			sb.w(` AND c.id IN (`)
+			idCol := sb.filterIDs(q.Filters[l], typ, false)
+			others := slices.Delete(slices.Clone(q.Filters), l, l+1)
+			sb.w(` AND (`)
+			// Balanced: a long AND chain would pass SQLite's expression
+			// depth limit (storetest SearchAtLimits).
+			sb.balanced(len(others), "AND", func(j int) { sb.probe(others[j], typ, idCol) })
+			sb.w(`))`)
+		default:
 			sb.w(` AND (`)
 			sb.balanced(len(q.Filters), "AND", func(j int) {
 				switch {
 				case j == l, l == noLead && len(types) > 1:
 					sb.filter(q.Filters[j], typ, "c.id")
 				default:
-					sb.probe(q.Filters[j], typ)
+					sb.probe(q.Filters[j], typ, "c.id")
 				}
 			})
 			sb.w(`)`)
@@ -641,7 +670,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		if len(q.Filters) > 0 {
 			// Resource-level parameters on every type: probe the row's own type.
 			sb.w(` AND (`)
-			sb.balanced(len(q.Filters), "AND", func(j int) { sb.probe(q.Filters[j], "") })
+			sb.balanced(len(q.Filters), "AND", func(j int) { sb.probe(q.Filters[j], "", "c.id") })
 			sb.w(`)`)
 		}
 	}
