@@ -15,9 +15,26 @@ func Normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	emit := func(fold string, r rune) {
-		// A space goes out before the next letter written, not before a
-		// dropped accent: "a \u0308" is "a", as "a" is.
+	for _, r := range s {
+		fold := ""
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case r < utf8.RuneSelf:
+			// ASCII needs neither the accent table nor the Unicode
+			// tables: index extraction normalises every token's display.
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		default:
+			r = unicode.ToLower(r)
+			if f, ok := accentFold[r]; ok {
+				fold = f
+			} else if unicode.Is(unicode.Mn, r) {
+				continue // a combining accent; no space is written for it ("a \u0308" is "a")
+			}
+		}
 		if space {
 			b.WriteByte(' ')
 			space = false
@@ -26,26 +43,6 @@ func Normalize(s string) string {
 			b.WriteString(fold)
 		} else {
 			b.WriteRune(r)
-		}
-	}
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-		case r < utf8.RuneSelf:
-			// ASCII needs neither the accent table nor the Unicode
-			// tables: index extraction normalises every token's display.
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			emit("", r)
-		default:
-			r = unicode.ToLower(r)
-			if f, ok := accentFold[r]; ok {
-				emit(f, r)
-			} else if !unicode.Is(unicode.Mn, r) { // a combining accent is dropped
-				emit("", r)
-			}
 		}
 	}
 	return b.String()
