@@ -145,13 +145,13 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 		return err
 	}
 	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
-		return t.s.mapError(err)
+		return t.fail(err)
 	}
 	for _, tbl := range indexTables {
 		var rows [][]any
 		tbl.rows(&v, func(vals ...any) { rows = append(rows, append([]any{typ, id}, vals...)) })
 		if err := t.insertRows(ctx, tbl, rows); err != nil {
-			return t.s.mapError(err)
+			return t.fail(err)
 		}
 	}
 	return nil

@@ -231,7 +231,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	tx := &tx{s: s, sql: sqlTx}
 	err = fn(tx)
 	if err == nil {
-		err = tx.flush(ctx)
+		err = tx.flush(ctx) // or the error of one that failed before
 	}
 	if err != nil {
 		// fn may have turned a broken connection's error into its own;

@@ -19,6 +19,11 @@ type tx struct {
 	sql     *sql.Tx
 	pending []store.Write
 	keys    map[resourceKey]bool
+	// failed is the first error of a bulk write: the transaction cannot
+	// commit once one failed, even if the caller goes on (an ErrConflict
+	// from a flush is not a record that exists). Its statements may have
+	// written part of their rows, and its queue is gone.
+	failed error
 }
 
 type resourceKey struct{ typ, id string }
@@ -99,21 +104,27 @@ func (t *tx) Put(ctx context.Context, w store.Write) (store.Version, error) {
 // flush writes the queued versions: current-version rows first (the
 // version check), then the versions, then the token index.
 func (t *tx) flush(ctx context.Context) error {
-	if len(t.pending) == 0 {
-		return nil
+	if t.failed != nil || len(t.pending) == 0 {
+		return t.failed
 	}
 	pending := t.pending
 	t.pending, t.keys = nil, nil
 	if err := t.upsertCurrent(ctx, pending); err != nil {
-		return t.s.mapError(err)
+		return t.fail(err)
 	}
 	if err := t.insertVersions(ctx, pending); err != nil {
-		return t.s.mapError(err)
+		return t.fail(err)
 	}
 	if err := t.replaceIndexes(ctx, pending); err != nil {
-		return t.s.mapError(err)
+		return t.fail(err)
 	}
 	return nil
+}
+
+// fail records a bulk write's error (mapped) as the transaction's.
+func (t *tx) fail(err error) error {
+	t.failed = t.s.mapError(err)
+	return t.failed
 }
 
 // upsertCurrent advances each resource's current-version row, but only

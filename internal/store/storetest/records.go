@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -120,6 +121,41 @@ func testRecordsRollBack(t *testing.T, s store.Store) {
 	if _, err := s.GetRecord(ctx, "audit-head", "chain"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("record survived a rollback: %v", err)
 	}
+}
+
+// testFailedWriteFailsTx: a transaction whose queued writes failed to be
+// written does not commit, even when its caller goes on (an outbox that
+// takes InsertRecord's ErrConflict for "enqueued already" would), and
+// none of its rows are kept: the statement that failed had already
+// written some of them.
+func testFailedWriteFailsTx(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	put(t, s, write("Patient", "taken", 1, 1))
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		// One statement inserts both current rows; the second exists.
+		for _, w := range []store.Write{write("Patient", "fresh", 1, 2), write("Patient", "taken", 1, 2)} {
+			if _, err := tx.Put(ctx, w); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertRecord(ctx, store.Record{Kind: "outbox", ID: "m1", Body: []byte(`x`)}); !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("InsertRecord after a write that lost its race: %v, want ErrConflict", err)
+		}
+		return nil // taken for "enqueued already"
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("InTx = %v, want ErrConflict", err)
+	}
+	if v, err := s.Read(ctx, "Patient", "fresh"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the failed transaction's resource was committed: %+v, %v", v, err)
+	}
+	if n, _ := s.HistoryCount(ctx, store.HistoryQuery{}); n != 1 {
+		t.Errorf("history holds %d versions, want 1", n)
+	}
+	if _, err := s.GetRecord(ctx, "outbox", "m1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the failed transaction's record was committed: %v", err)
+	}
+	put(t, s, write("Patient", "fresh", 1, 3)) // and the id is free
 }
 
 // testLockSerialises: transactions locking the same key run one after

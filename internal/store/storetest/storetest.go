@@ -69,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},
 		{"RecordsRollBack", testRecordsRollBack},
+		{"FailedWriteFailsTx", testFailedWriteFailsTx},
 		{"Content", testContent},
 		{"ContentInTx", testContentInTx},
 		{"StagedContent", testStagedContent},
