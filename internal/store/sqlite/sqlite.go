@@ -129,6 +129,7 @@ var dialect = sqlstore.Dialect{
 	Migrations: migrations,
 	IsConflict: isConflict,
 	MaxParams:  32766,
+	BulkInsert: "INSERT OR FAIL INTO",
 	Unindexed:  func(col string) string { return "+" + col },
 
 	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,

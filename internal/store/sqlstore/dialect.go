@@ -31,6 +31,16 @@ type Dialect struct {
 	// the function that releases the lock. Nil when the engine's own write
 	// lock suffices.
 	LockMigrations func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
+	// BulkInsert begins the multi-row INSERTs of bulk writes (versions,
+	// index rows, result lists, terminology); "" for "INSERT INTO".
+	// SQLite's "INSERT OR FAIL INTO" keeps no statement journal: with the
+	// default OR ABORT, every page a multi-row statement first changes is
+	// copied to a journal (spilled to a temporary file past 64 KiB) so
+	// that a failing statement can be undone alone. Nothing here needs
+	// that: a failed bulk write fails its transaction (tx.failed), which
+	// is rolled back whole. Measured in doc.go ("Bulk inserts without a
+	// statement journal").
+	BulkInsert string
 	// MaxParams bounds the parameters of one statement.
 	MaxParams int
 	// Unindexed wraps a column so that the planner cannot use an index on
@@ -66,6 +76,14 @@ type Dialect struct {
 	// MigrationsTableExists counts (0 or 1) the schema_migrations tables
 	// where the migrations would create it, for OpenExisting.
 	MigrationsTableExists string
+}
+
+// insertInto begins a bulk INSERT (BulkInsert) into table.
+func (d *Dialect) insertInto(table string) string {
+	if d.BulkInsert == "" {
+		return "INSERT INTO " + table
+	}
+	return d.BulkInsert + " " + table
 }
 
 // rebind turns "?" placeholders into $n for engines that number them.

@@ -241,6 +241,38 @@
 // the code-and-date search is the date probe itself, 5 µs a seek in the
 // native sqlite3 shell on text keys (bench/README.md).
 //
+// # Bulk inserts without a statement journal (issue 12, 2026-12-02)
+//
+// SQLite undoes a failing statement alone, leaving its transaction open:
+// under the default conflict rule (OR ABORT) every existing page a
+// multi-row INSERT first changes is copied to a statement journal
+// beforehand (in memory up to 64 KiB, then a temporary file for the rest
+// of the transaction). A write's index rows land all over each lookup
+// index (codes, values and dates in no order), so a statement of a few
+// hundred rows copies hundreds of pages. In a micro-benchmark of that
+// shape (transactions of 16-row INSERTs into the token table, random
+// codes) 44% of the time was pwrite under subjournalPage. Nothing here
+// undoes one statement and carries on: a failed bulk write fails its
+// transaction. So bulk INSERTs (Dialect.BulkInsert) are INSERT OR FAIL on
+// SQLite, which keeps no journal, and a transaction whose queued writes
+// failed refuses to commit even when its caller goes on (tx.failed;
+// storetest FailedWriteFailsTx: an outbox that took InsertRecord's
+// ErrConflict for "enqueued already" committed the half of a write that
+// had lost a race, on both stores, before that). PostgreSQL has no
+// statement journal and keeps plain INSERT.
+//
+// Alternated base and new builds on this VM, medians: the
+// transaction-bundle load over HTTP (bench/loadsynthea, three pairs)
+// 3,192 → 3,902 resources/s with two clients and 2,947 → 3,741 with four;
+// the import (importbench, three pairs) 16.9 → 15.9 s, its peak RSS
+// unchanged; Put of 100 resources 38 → 35 µs a resource. The audit
+// trail's writer did not change (audit.BenchmarkWriteBatch, three pairs:
+// 216 → 212 µs an event, noise): its rows are appended in order (ids
+// chain-NNN), into pages new to the statement, which need no copy; nor
+// did reads under load (readbench). temp_store = MEMORY on the write
+// connection, which keeps the journal but in memory, gained less and
+// raised the import's peak RSS by 10-25 MB; not kept.
+//
 // # Distribution (Citus)
 //
 // The schema would be distributed per patient: every large table

@@ -122,7 +122,7 @@ func (t *tx) dropIndexes(ctx context.Context, keys []resourceKey) error {
 func (t *tx) insertRows(ctx context.Context, tbl indexTable, rows [][]any) error {
 	cols := 2 + len(tbl.cols)
 	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	head := `INSERT INTO ` + tbl.name + ` (type, id, ` + strings.Join(tbl.cols, ", ") + `) VALUES `
+	head := t.s.d.insertInto(tbl.name) + ` (type, id, ` + strings.Join(tbl.cols, ", ") + `) VALUES `
 	return t.chunked(ctx, len(rows), cols, func(lo, hi int) (string, []any) {
 		var b strings.Builder
 		b.Grow(len(head) + (hi-lo)*(len(placeholder)+2))

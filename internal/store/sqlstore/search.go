@@ -136,7 +136,7 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query, after *contin
 	sb := s.builder(now)
 	l := lead(q)
 	cte := sb.withMatches(q, l)
-	sb.w(`INSERT INTO search_result (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
+	sb.w(s.d.insertInto(`search_result`)+` (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
 	sb.orderBy(q)
 	sb.w(`)`)
 	if after != nil {

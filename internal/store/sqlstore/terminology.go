@@ -143,7 +143,7 @@ func (w *releaseWriter) insert(ctx context.Context, table string, cols []string,
 		for start := 0; start < n; start += per {
 			end := min(n, start+per)
 			var b strings.Builder
-			b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+			b.WriteString(w.s.d.insertInto(table) + " (" + strings.Join(cols, ", ") + ") VALUES ")
 			args := make([]any, 0, (end-start)*len(cols))
 			for i := start; i < end; i++ {
 				if i > start {

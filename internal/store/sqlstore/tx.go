@@ -22,7 +22,8 @@ type tx struct {
 	// failed is the first error of a bulk write: the transaction cannot
 	// commit once one failed, even if the caller goes on (an ErrConflict
 	// from a flush is not a record that exists). Its statements may have
-	// written part of their rows, and its queue is gone.
+	// written part of their rows (Dialect.BulkInsert), and its queue is
+	// gone.
 	failed error
 }
 
@@ -151,7 +152,7 @@ func (t *tx) upsertCurrent(ctx context.Context, ws []store.Write) error {
 	return t.chunked(ctx, len(created), cols, func(lo, hi int) (string, []any) {
 		var b strings.Builder
 		args := make([]any, 0, (hi-lo)*cols)
-		b.WriteString(`INSERT INTO resource_current (type, id, version_id, deleted) VALUES `)
+		b.WriteString(t.s.d.insertInto(`resource_current`) + ` (type, id, version_id, deleted) VALUES `)
 		for i, w := range created[lo:hi] {
 			if i > 0 {
 				b.WriteString(`, `)
@@ -169,7 +170,7 @@ func (t *tx) insertVersions(ctx context.Context, ws []store.Write) error {
 	return t.chunked(ctx, len(ws), cols, func(lo, hi int) (string, []any) {
 		var b strings.Builder
 		args := make([]any, 0, (hi-lo)*cols)
-		b.WriteString(`INSERT INTO resource_version (type, id, version_id, last_updated, deleted, method, body) VALUES `)
+		b.WriteString(t.s.d.insertInto(`resource_version`) + ` (type, id, version_id, last_updated, deleted, method, body) VALUES `)
 		for i, w := range ws[lo:hi] {
 			if i > 0 {
 				b.WriteString(`, `)
