@@ -34,9 +34,9 @@ type Dialect struct {
 	// BulkInsert begins the multi-row INSERTs of bulk writes (versions,
 	// index rows, result lists, terminology); "" for "INSERT INTO".
 	// SQLite's "INSERT OR FAIL INTO" keeps no statement journal: with the
-	// default OR ABORT, every page a multi-row statement first changes is
-	// copied to a journal (spilled to a temporary file past 64 KiB) so
-	// that a failing statement can be undone alone. Nothing here needs
+	// default OR ABORT, every existing page a multi-row statement first
+	// changes is copied to a journal (spilled to a temporary file past 64
+	// KiB) so that a failing statement can be undone alone. Nothing here needs
 	// that: a failed bulk write fails its transaction (tx.failed), which
 	// is rolled back whole. Measured in doc.go ("Bulk inserts without a
 	// statement journal").
