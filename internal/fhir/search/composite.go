@@ -12,17 +12,17 @@ type compositePart struct {
 
 // addComposite pairs, element by element, the values of a composite's two
 // components (Observation.component: its code with its value).
-func (v *Values) addComposite(p *Param, resource map[string]any, elements []any) {
+func (v *Values) addComposite(p *Param, in *fhirpath.Input, elements []any) {
 	for _, item := range elements {
 		n, ok := item.(*fhirpath.Node)
 		if !ok {
 			continue
 		}
-		first := componentParts(p.Components[0], n, resource)
+		first := componentParts(p.Components[0], n, in)
 		if len(first) == 0 {
 			continue
 		}
-		for _, second := range componentParts(p.Components[1], n, resource) {
+		for _, second := range componentParts(p.Components[1], n, in) {
 			for _, f := range first {
 				v.Composites = append(v.Composites, CompositeValue{Param: p.Code, FirstSystem: f.system, FirstCode: f.code,
 					System: second.system, Code: second.code, Lo: second.lo, Hi: second.hi})
@@ -31,8 +31,8 @@ func (v *Values) addComposite(p *Param, resource map[string]any, elements []any)
 	}
 }
 
-func componentParts(c Component, n *fhirpath.Node, resource map[string]any) []compositePart {
-	items, err := c.expr.EvaluateNode(n, resource, nil)
+func componentParts(c Component, n *fhirpath.Node, in *fhirpath.Input) []compositePart {
+	items, err := c.expr.EvaluateNodeInput(n, in)
 	if err != nil {
 		return nil
 	}

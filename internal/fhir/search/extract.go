@@ -22,19 +22,21 @@ const (
 func Extract(resource map[string]any) Values {
 	rt, _ := resource["resourceType"].(string)
 	var out Values
-	byExpr := map[*fhirpath.Expr][]any{}
-	for _, p := range indexedParams(rt) {
+	params := indexedParams(rt)
+	in := fhirpath.NewInput(resource, nil)
+	byExpr := make(map[*fhirpath.Expr][]any, len(params))
+	for _, p := range params {
 		items, done := byExpr[p.extract]
 		if !done {
 			var err error
-			items, err = p.extract.Evaluate(resource, nil)
+			items, err = p.extract.EvaluateInput(in)
 			if err != nil {
 				items = nil
 			}
 			byExpr[p.extract] = items
 		}
 		if p.Type == "composite" {
-			out.addComposite(p, resource, items)
+			out.addComposite(p, in, items)
 			continue
 		}
 		for _, item := range items {

@@ -15,12 +15,13 @@ func ReferencesTo(resource map[string]any, params []string, targetType string) [
 	rt, _ := resource["resourceType"].(string)
 	var ids []string
 	seen := map[string]bool{}
+	in := fhirpath.NewInput(resource, nil)
 	for _, code := range params {
 		p := Lookup(rt, code)
 		if p == nil || p.Type != "reference" || p.expr == nil {
 			continue
 		}
-		items, err := p.extract.Evaluate(resource, nil)
+		items, err := p.extract.EvaluateInput(in)
 		if err != nil {
 			continue
 		}

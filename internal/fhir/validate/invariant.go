@@ -36,7 +36,7 @@ func (v *validator) invariant(key, human, src string, n *fhirpath.Node, expr str
 		v.unevaluated = append(v.unevaluated, key)
 		return
 	}
-	out, err := e.EvaluateNode(n, v.root, invariantOptions)
+	out, err := e.EvaluateNodeInput(n, v.rootInput)
 	if err != nil {
 		v.unevaluated = append(v.unevaluated, key)
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
+	"github.com/gpcloud/gpcloud/internal/fhir/fhirpath"
 	"github.com/gpcloud/gpcloud/internal/fhir/ukcore"
 )
 
@@ -53,8 +54,10 @@ type validator struct {
 	issues []fhir.Issue
 	codes  CodeValidator
 	base   bool
-	// root is the resource being walked (%resource for invariants).
-	root map[string]any
+	// root is the resource being walked (%resource for invariants), and
+	// rootInput the same prepared for the invariants' evaluations.
+	root      map[string]any
+	rootInput *fhirpath.Input
 	// profile is the profile or extension definition being applied, and
 	// parentExpr the location of the value whose children are checked.
 	profile    *ukcore.Profile
@@ -88,8 +91,8 @@ func (v *validator) resource(obj map[string]any, expr string) {
 		v.add(fhir.CodeValue, expr+".id", "invalid id %q: ids are 1-64 characters of A-Z a-z 0-9 - .", id)
 	}
 	t := definitions.Lookup(typ)
-	saved := v.root
-	v.root = obj
+	saved, savedInput := v.root, v.rootInput
+	v.root, v.rootInput = obj, fhirpath.NewInput(obj, invariantOptions)
 	v.object(obj, t, typ, expr, true)
 	if !v.base {
 		var extra []string
@@ -98,7 +101,7 @@ func (v *validator) resource(obj map[string]any, expr string) {
 		}
 		v.profiles(obj, typ, expr, extra)
 	}
-	v.root = saved
+	v.root, v.rootInput = saved, savedInput
 }
 
 // object validates the members of a JSON object whose definition is the
