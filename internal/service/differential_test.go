@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +86,80 @@ func TestDifferentialSearch(t *testing.T) {
 				}
 			}
 			t.Logf("%d queries over %d resources agree with the oracle (%d with matches)", len(queries), len(resources), nonEmpty)
+			checkComboComposite(t, st, resources)
 		})
 	}
+}
+
+// checkComboComposite compares combo-code-value-quantity, a composite
+// stored as code-value-quantity's and component-code-value-quantity's
+// rows, with a brute-force reading (the oracle has no composites): an
+// Observation matches when it, or one of its components, has the code
+// and a value at least the one asked for.
+func checkComboComposite(t *testing.T, st store.Store, resources []map[string]any) {
+	elements := func(o map[string]any) []any {
+		out := []any{o}
+		if cs, ok := o["component"].([]any); ok {
+			out = append(out, cs...)
+		}
+		return out
+	}
+	value := func(el any) (float64, bool) {
+		f, err := strconv.ParseFloat(nested(el, "valueQuantity", "value"), 64)
+		return f, err == nil
+	}
+	checked := 0
+	for _, o := range resources {
+		if o["resourceType"] != "Observation" || o["component"] == nil || checked == 5 {
+			continue
+		}
+		checked++
+		comp := elements(o)[1]
+		code, v := nested(comp, "code", "coding", "code"), nested(comp, "valueQuantity", "value")
+		threshold, ok := value(comp)
+		if code == "" || !ok {
+			continue
+		}
+		want := []string{}
+		for _, r := range resources {
+			if r["resourceType"] != "Observation" {
+				continue
+			}
+			for _, el := range elements(r) {
+				f, ok := value(el)
+				if ok && f >= threshold && slices.Contains(codesOf(el), code) {
+					want = append(want, r["id"].(string))
+					break
+				}
+			}
+		}
+		sort.Strings(want)
+		got := engineIDs(t, st, "Observation", url.Values{"combo-code-value-quantity": {code + "$ge" + v}})
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("combo-code-value-quantity=%s$ge%s: engine %d ids, brute force %d; only engine %v, only brute force %v",
+				code, v, len(got), len(want), minus(got, want), minus(want, got))
+		}
+	}
+	if checked == 0 {
+		t.Error("no Observation with components to check combo-code-value-quantity on")
+	}
+}
+
+// codesOf lists the codes of every coding of an element's code (a
+// CodeableConcept).
+func codesOf(el any) []string {
+	var out []string
+	m, _ := el.(map[string]any)
+	concept, _ := m["code"].(map[string]any)
+	codings, _ := concept["coding"].([]any)
+	for _, cd := range codings {
+		if c, ok := cd.(map[string]any); ok {
+			if s, ok := c["code"].(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func syntheaBundles(t *testing.T, n int) []fhir.Resource {
@@ -255,6 +329,29 @@ func generateQueries(resources []map[string]any) []diffQuery {
 		}
 		add("Observation", "encounter", str(nested2(o, "encounter", "reference")))
 	}
+	// The combo parameters, stored as their parts' rows (search.Param.StoredAs):
+	// codes and values at the top level and in components.
+	var withComponents []map[string]any
+	for _, o := range byType["Observation"] {
+		if _, ok := o["component"]; ok {
+			withComponents = append(withComponents, o)
+		}
+	}
+	for i := 0; i < 6; i++ {
+		o := pick("Observation")
+		add("Observation", "combo-code", nested(o, "code", "coding", "system")+"|"+nested(o, "code", "coding", "code"))
+		if v := nested(o, "valueQuantity", "value"); v != "" {
+			add("Observation", "combo-value-quantity", prefixes[rng.Intn(7)]+v, "combo-code", nested(o, "code", "coding", "code"))
+		}
+		if len(withComponents) > 0 {
+			c := withComponents[rng.Intn(len(withComponents))]
+			add("Observation", "combo-code", nested(c, "component", "code", "coding", "code"))
+			add("Observation", "combo-value-quantity", prefixes[rng.Intn(7)]+nested(c, "component", "valueQuantity", "value"))
+			add("Observation", "combo-code", nested(c, "component", "code", "coding", "code"), "_sort", "-combo-code")
+		}
+	}
+	add("Observation", "combo-value-quantity:missing", "true")
+	add("Observation", "combo-value-concept:missing", "false")
 	add("Observation", "status", "final,amended")
 	add("Observation", "value-quantity:missing", "true", "status", "final")
 	for i := 0; i < 6; i++ {

@@ -23,6 +23,9 @@ type Param struct {
 	// resource type (fhirpath.Expr.ForType): shared by the parameters of
 	// a type with the same expression, as expr is.
 	extract *fhirpath.Expr
+	// unionOf are the parameters whose rows hold this one's values, when
+	// it is their union and not extracted itself (union.go).
+	unionOf []string
 }
 
 // Component is one part of a composite parameter: the parameter it is
@@ -101,11 +104,12 @@ func loadRegistry() {
 		all := make([]*Param, 0, len(byCode))
 		for _, p := range byCode {
 			all = append(all, p)
+			p.unionOf = unionOf(p, byCode, rt)
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].Code < all[j].Code })
 		sorted[rt] = all
 		for _, p := range all {
-			if p.Supported() && p.Code != "_id" {
+			if p.Supported() && p.Code != "_id" && p.unionOf == nil {
 				indexed[rt] = append(indexed[rt], p)
 			}
 		}

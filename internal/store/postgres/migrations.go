@@ -53,4 +53,7 @@ var migrations = []string{
 	// 8: covering search indexes (lookups end with the id, owners carry
 	// the values), rebuilt once on an existing store.
 	sqlstore.CoveringIndexSchema(),
+	// 9: the rows of parameters now stored as their parts' rows
+	// (Observation's combo parameters; search.Param.StoredAs).
+	sqlstore.UnionRowsSchema(),
 }

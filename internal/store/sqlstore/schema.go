@@ -136,3 +136,15 @@ func CoveringIndexSchema() string {
 	}
 	return b.String()
 }
+
+// UnionRowsSchema is the ninth migration: it deletes the index rows of
+// the parameters now stored as other parameters' rows (search.Param.StoredAs:
+// in R4 only Observation's six combo parameters are such unions), which
+// no search reads any more. It is written out rather than derived from
+// the registry, so that a released migration never changes;
+// TestUnionRowsSchema checks that it names every union and nothing else.
+func UnionRowsSchema() string {
+	return `DELETE FROM token_index WHERE type = 'Observation' AND param IN ('combo-code', 'combo-data-absent-reason', 'combo-value-concept');
+DELETE FROM quantity_index WHERE type = 'Observation' AND param IN ('combo-value-quantity');
+DELETE FROM composite_index WHERE type = 'Observation' AND param IN ('combo-code-value-concept', 'combo-code-value-quantity')`
+}

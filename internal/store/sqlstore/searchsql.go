@@ -131,9 +131,10 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		sb.w(`)`)
 		return r + ".id"
 	}
-	table, param := filterTable(f)
+	table, params := filterTable(f)
 	x := sb.nextAlias("x")
-	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.param = ?`, typ, param)
+	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `, typ)
+	sb.paramIn(x+`.param`, params)
 	if f.Missing != nil {
 		return x + ".id"
 	}
@@ -198,16 +199,35 @@ func (sb *sqlBuilder) balanced(n int, op string, term func(i int)) {
 	}
 }
 
-// filterTable is the index table and stored parameter name of a filter.
-func filterTable(f *search.Filter) (table, param string) {
-	table, param = tableFor(f.Param.Type), f.Param.Code
+// filterTable is the index table and the stored parameter names of a
+// filter: the parameter's own, or those of the parameters it is the union
+// of (search.Param.StoredAs).
+func filterTable(f *search.Filter) (table string, params []string) {
+	table, suffix := tableFor(f.Param.Type), ""
 	switch f.Modifier {
 	case "identifier":
-		table, param = "token_index", f.Param.Code+":identifier"
+		table, suffix = "token_index", ":identifier"
 	case "of-type":
-		param = f.Param.Code + ":of-type"
+		suffix = ":of-type"
 	}
-	return table, param
+	for _, code := range f.Param.StoredAs() {
+		params = append(params, code+suffix)
+	}
+	return table, params
+}
+
+// paramIn writes col's test for the stored parameter names: "= ?", or
+// "IN (?, ...)" for a union's.
+func (sb *sqlBuilder) paramIn(col string, params []string) {
+	if len(params) == 1 {
+		sb.w(col+` = ?`, params[0])
+		return
+	}
+	args := make([]any, len(params))
+	for i, p := range params {
+		args[i] = p
+	}
+	sb.w(col+` IN (`+placeholders(len(params))+`)`, args...)
 }
 
 // probe writes a filter as a correlated [NOT] EXISTS on the index rows of
@@ -220,17 +240,18 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 		sb.filter(f, typ, idCol)
 		return
 	}
-	table, param := filterTable(f)
+	table, params := filterTable(f)
 	x := sb.nextAlias("x")
 	not := f.Modifier == "not" || f.Missing != nil && *f.Missing
 	if not {
 		sb.w(`NOT `)
 	}
 	if typ == "" {
-		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = c.type AND `+x+`.id = c.id AND `+sb.noIndex(x+`.param`)+` = ?`, param)
+		sb.w(`EXISTS (SELECT 1 FROM ` + table + ` ` + x + ` WHERE ` + x + `.type = c.type AND ` + x + `.id = c.id AND `)
 	} else {
-		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `+sb.noIndex(x+`.param`)+` = ?`, typ, param)
+		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `, typ)
 	}
+	sb.paramIn(sb.noIndex(x+`.param`), params)
 	if f.Missing == nil {
 		sb.w(` AND (`)
 		sb.values(f, x)
@@ -491,7 +512,16 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	default:
 		return "c.id", nil
 	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s = ?)`, agg, col, tableFor(p.Type), sb.noIndex("s.param")), []any{p.Code}
+	stored := p.StoredAs()
+	args := make([]any, len(stored))
+	for i, code := range stored {
+		args[i] = code
+	}
+	test := `= ?`
+	if len(stored) > 1 {
+		test = `IN (` + placeholders(len(stored)) + `)`
+	}
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s %s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), test), args
 }
 
 // Leads of a search: the filter (by index) or the compartment whose ids

@@ -32,12 +32,13 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"uri_index_owner", "uri_index", "type, id"},
 }
 
-// IndexUpgrade checks the eighth migration on a store an older version
-// wrote: open returns a new store on the database db reaches, and
+// IndexUpgrade checks the eighth and ninth migrations on a store an older
+// version wrote: open returns a new store on the database db reaches, and
 // indexDefs lists its indexes (table, name, DDL) as the dialect's
 // IndexDefinitions does. The store is taken back to the seventh schema
-// (the old indexes, the migration unrecorded), reopened, and must then
-// hold the covering indexes and find what it held before.
+// (the old indexes, a combo-code row as versions before the ninth wrote
+// them, the migrations unrecorded), reopened, and must then hold the
+// covering indexes, find what it held before, and have no combo rows.
 func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs string) {
 	ctx := context.Background()
 	code := func(c string) search.TokenValue { return search.TokenValue{Param: "code", Code: c} }
@@ -50,8 +51,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 8 {
-		t.Fatalf("schema version %d: this test takes a store back from the eighth migration", version)
+	if version != 9 {
+		t.Fatalf("schema version %d: this test takes a store back from the ninth migration", version)
 	}
 	for _, ix := range uncoveredIndexes {
 		for _, stmt := range []string{`DROP INDEX ` + ix.name, `CREATE INDEX ` + ix.name + ` ON ` + ix.table + ` (` + ix.columns + `)`} {
@@ -60,8 +61,13 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 			}
 		}
 	}
-	if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 8`); err != nil {
-		t.Fatal(err)
+	for _, stmt := range []string{
+		`INSERT INTO token_index (type, id, param, system, code, text) VALUES ('Observation', 'o1', 'combo-code', '', 'a', '')`,
+		`DELETE FROM schema_migrations WHERE version >= 8`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
 	}
 
 	s = open()
@@ -72,6 +78,10 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	}
 	if slices.Sort(ids); !slices.Equal(ids, []string{"o1", "o3"}) {
 		t.Errorf("code a after the upgrade: %v, want [o1 o3]", ids)
+	}
+	var combo int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index WHERE param = 'combo-code'`).Scan(&combo); err != nil || combo != 0 {
+		t.Errorf("combo-code rows after the upgrade: %d, %v; want none", combo, err)
 	}
 	defs := map[string]string{}
 	rows, err := db.QueryContext(ctx, indexDefs)

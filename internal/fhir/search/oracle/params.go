@@ -29,6 +29,10 @@ var params = map[string]map[string]param{
 		"encounter":      referenceParam{path: "encounter"},
 		"date":           dateParam{choiceDate("effective")},
 		"value-quantity": quantityParam{quantityAt("valueQuantity")},
+		// The combo parameters: the element and each component's.
+		"combo-code":           tokenParam{withComponents(codingsAt("code"))},
+		"combo-value-quantity": quantityParam{withComponents(quantityAt("valueQuantity"))},
+		"combo-value-concept":  tokenParam{withComponents(codingsAt("valueCodeableConcept"))},
 	},
 	"Condition": {
 		"code":            tokenParam{codingsAt("code")},
@@ -67,6 +71,20 @@ var params = map[string]map[string]param{
 		"date":         dateParam{dateAt("occurrenceDateTime")},
 		"status":       status,
 	},
+}
+
+// withComponents reads values from a resource and from each of its
+// components (Observation.component).
+func withComponents[T any](read func(map[string]any) []T) func(map[string]any) []T {
+	return func(res map[string]any) []T {
+		out := read(res)
+		for _, c := range walk(res, "component") {
+			if m, ok := c.(map[string]any); ok {
+				out = append(out, read(m)...)
+			}
+		}
+		return out
+	}
 }
 
 // idParam is _id, a token on Resource.id, on every type.
