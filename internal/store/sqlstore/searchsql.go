@@ -216,18 +216,18 @@ func filterTable(f *search.Filter) (table string, params []string) {
 	return table, params
 }
 
-// paramIn writes col's test for the stored parameter names: "= ?", or
-// "IN (?, ...)" for a union's.
+// paramIn writes col's test for the stored parameter names (paramTest).
 func (sb *sqlBuilder) paramIn(col string, params []string) {
+	sb.w(col+paramTest(params), anySlice(params)...)
+}
+
+// paramTest is the test of a param column for the stored parameter names:
+// " = ?", or " IN (?, ...)" for a union's (its parts' names).
+func paramTest(params []string) string {
 	if len(params) == 1 {
-		sb.w(col+` = ?`, params[0])
-		return
+		return ` = ?`
 	}
-	args := make([]any, len(params))
-	for i, p := range params {
-		args[i] = p
-	}
-	sb.w(col+` IN (`+placeholders(len(params))+`)`, args...)
+	return ` IN (` + placeholders(len(params)) + `)`
 }
 
 // probe writes a filter as a correlated [NOT] EXISTS on the index rows of
@@ -513,15 +513,7 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 		return "c.id", nil
 	}
 	stored := p.StoredAs()
-	args := make([]any, len(stored))
-	for i, code := range stored {
-		args[i] = code
-	}
-	test := `= ?`
-	if len(stored) > 1 {
-		test = `IN (` + placeholders(len(stored)) + `)`
-	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s %s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), test), args
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored)), anySlice(stored)
 }
 
 // Leads of a search: the filter (by index) or the compartment whose ids
