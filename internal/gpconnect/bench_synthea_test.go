@@ -1,10 +1,7 @@
 package gpconnect
 
 import (
-	"compress/gzip"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,20 +56,7 @@ func loadSynthea(b testing.TB, f *fixture, dir string) {
 	ctx := context.Background()
 	var patientID string
 	for _, name := range []string{"hospitalInformation.json.gz", "practitionerInformation.json.gz", syntheaLargest} {
-		file, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		z, err := gzip.NewReader(file)
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw, err := io.ReadAll(z)
-		file.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		bundle, err := fhir.Unmarshal(raw)
+		bundle, err := fhir.Unmarshal(testdata.Gunzip(b, filepath.Join(dir, name)))
 		if err != nil {
 			b.Fatal(err)
 		}

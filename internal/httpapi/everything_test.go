@@ -1,10 +1,7 @@
 package httpapi_test
 
 import (
-	"compress/gzip"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,7 +24,7 @@ func TestEverythingListsEachResourceOnce(t *testing.T) {
 			ts := newTestServerOn(t, so.open(t), httpapi.Options{})
 			var patient string
 			for _, name := range []string{"hospitalInformation.json.gz", "practitionerInformation.json.gz", "0dae4422-bf65-475b-8d93-4c1382168951.json.gz"} {
-				r := ts.do("POST", "/fhir", gunzip(t, filepath.Join(dir, name))).expect(t, http.StatusOK)
+				r := ts.do("POST", "/fhir", testdata.Gunzip(t, filepath.Join(dir, name))).expect(t, http.StatusOK)
 				for _, e := range r.body["entry"].([]any) {
 					loc, _ := e.(map[string]any)["response"].(map[string]any)["location"].(string)
 					if strings.HasPrefix(loc, "Patient/") {
@@ -95,22 +92,4 @@ func TestEverythingListsEachResourceOnce(t *testing.T) {
 				pages, matches, includes, len(included))
 		})
 	}
-}
-
-func gunzip(t *testing.T, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

@@ -1,13 +1,10 @@
 package service_test
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"math/rand"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -171,19 +168,7 @@ func syntheaBundles(t *testing.T, n int) []fhir.Resource {
 	sort.Strings(files)
 	var first, rest []fhir.Resource
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(zr)
-		fh.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := testdata.Gunzip(t, f)
 		if !strings.Contains(f, "Information") && len(rest) >= n {
 			continue
 		}

@@ -1,9 +1,6 @@
 package search
 
 import (
-	"compress/gzip"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,20 +17,7 @@ func syntheaResources(tb testing.TB, bundles int) []map[string]any {
 	}
 	var out []map[string]any
 	for _, f := range files[:min(bundles, len(files))] {
-		fh, err := os.Open(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		data, err := io.ReadAll(zr)
-		fh.Close()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		b, err := fhir.Unmarshal(data)
+		b, err := fhir.Unmarshal(testdata.Gunzip(tb, f))
 		if err != nil {
 			tb.Fatal(err)
 		}
