@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -120,5 +122,32 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("problems = %q, want one mentioning %q", r.Problems, tt.want)
 			}
 		})
+	}
+}
+
+// TestChainHashIsOverEncodingJSON holds the chain's definition: SHA-256
+// over the previous hash, a newline and encoding/json.Marshal's bytes of
+// the event. Chains written before the trail had its own JSON writer must
+// still verify, so the writer may be faster but never different.
+func TestChainHashIsOverEncodingJSON(t *testing.T) {
+	events := sampleEvents(1)
+	events[0].Path = "/fhir/Patient?name=<O'Brien>&_count=1" // HTML-escaped by encoding/json
+	for i, res := range events[0].AuditEvents() {
+		setChain(res, int64(i+1), "", "")
+		body, err := json.Marshal(map[string]any(res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), `\u003c`) {
+			t.Fatalf("the event should hold an HTML-escaped character: %s", body)
+		}
+		sum := sha256.Sum256(append([]byte("genesis\n"), body...))
+		got, err := chainHash("", res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hex.EncodeToString(sum[:]); got != want {
+			t.Fatalf("chainHash = %s, want %s (over %s)", got, want, body)
+		}
 	}
 }

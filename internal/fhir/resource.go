@@ -56,48 +56,15 @@ func Marshal(v any) ([]byte, error) {
 	}
 	rt, isResource := m["resourceType"].(string)
 	if !isMap || !isResource {
-		return encode(v)
+		return appendJSON(nil, v, false, 0)
 	}
-	rest := make(map[string]any, len(m)-1)
-	for k, e := range m {
-		if k != "resourceType" {
-			rest[k] = e
-		}
-	}
-	body, err := encode(rest)
+	out := append(make([]byte, 0, 512), `{"resourceType":`...)
+	out, err := appendMembers(appendString(out, rt, false), m, "resourceType", true, false, 0)
 	if err != nil {
 		return nil, err
 	}
-	head, err := encode(rt)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(body)+len(head)+16)
-	out = append(out, `{"resourceType":`...)
-	out = append(out, head...)
-	if len(body) > 2 {
-		out = append(out, ',')
-	}
-	return append(out, body[1:]...), nil
+	return append(out, '}'), nil
 }
-
-func encode(v any) ([]byte, error) {
-	var b jsonBuffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	out := b.buf
-	if n := len(out); n > 0 && out[n-1] == '\n' {
-		out = out[:n-1]
-	}
-	return out, nil
-}
-
-type jsonBuffer struct{ buf []byte }
-
-func (b *jsonBuffer) Write(p []byte) (int, error) { b.buf = append(b.buf, p...); return len(p), nil }
 
 // Unmarshal decodes trusted JSON (a stored resource) keeping numbers as
 // json.Number. Untrusted input goes through package fhirjson instead,
