@@ -96,11 +96,12 @@ func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
 		mode, openSQL = "&mode=rw", sqlstore.OpenExisting
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(" + cacheSize + ")", "wal_autocheckpoint(16384)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(30000)", "foreign_keys(OFF)", "cache_size(" + cacheSize + ")", "wal_autocheckpoint(" + writerAutoCheckpoint + ")"} {
 		pragmas.Add("_pragma", p)
 	}
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate" + mode
 	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(1)" + mode
+	checkpointDSN := "file:" + path + "?" + pragmas.Encode() + mode
 
 	write := openDB(writeDSN)
 	write.SetMaxOpenConns(1)
@@ -118,7 +119,7 @@ func open(ctx context.Context, dir string, existing bool) (store.Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
-	return s, nil
+	return &checkpointedStore{Store: s, ck: startCheckpointer(openDB(checkpointDSN))}, nil
 }
 
 // cacheSize is each connection's page cache: 64 MiB.
