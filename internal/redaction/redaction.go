@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 // OnlineRedactionURL is the extension marking one phrase of an entry as
@@ -373,7 +375,7 @@ func ForPatient(res map[string]any, extra ...string) map[string]any {
 	if len(phrases) == 0 {
 		return res
 	}
-	out, _ := deepCopy(res).(map[string]any)
+	out, _ := fhir.DeepCopy(res).(map[string]any)
 	out["extension"] = withoutRedactions(anyList(out["extension"]))
 	if len(anyList(out["extension"])) == 0 {
 		delete(out, "extension")
@@ -428,24 +430,6 @@ func withoutRedactions(exts []any) []any {
 		}
 	}
 	return out
-}
-
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = deepCopy(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = deepCopy(x)
-		}
-		return out
-	}
-	return v
 }
 
 func shallow(m map[string]any) map[string]any {

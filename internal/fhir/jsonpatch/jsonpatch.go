@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/gpcloud/gpcloud/internal/fhir"
 )
 
 // Operation is one patch operation.
@@ -146,7 +148,7 @@ func parsePointer(p string) ([]string, error) {
 
 // Apply applies the patch to a copy of doc and returns the result.
 func (p Patch) Apply(doc any) (any, error) {
-	out := deepCopy(doc)
+	out := fhir.DeepCopy(doc)
 	for i, op := range p {
 		var err error
 		out, err = apply(out, op)
@@ -164,13 +166,13 @@ func apply(doc any, op Operation) (any, error) {
 	}
 	switch op.Op {
 	case "add":
-		return add(doc, path, deepCopy(op.Value))
+		return add(doc, path, fhir.DeepCopy(op.Value))
 	case "remove":
 		out, _, err := remove(doc, path)
 		return out, err
 	case "replace":
 		if len(path) == 0 {
-			return deepCopy(op.Value), nil
+			return fhir.DeepCopy(op.Value), nil
 		}
 		if _, err := get(doc, path); err != nil {
 			return nil, err
@@ -179,7 +181,7 @@ func apply(doc any, op Operation) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return add(out, path, deepCopy(op.Value))
+		return add(out, path, fhir.DeepCopy(op.Value))
 	case "move":
 		from, err := parsePointer(op.From)
 		if err != nil {
@@ -206,7 +208,7 @@ func apply(doc any, op Operation) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return add(doc, path, deepCopy(v))
+		return add(doc, path, fhir.DeepCopy(v))
 	case "test":
 		v, err := get(doc, path)
 		if err != nil {
@@ -348,24 +350,6 @@ func pointer(path []string) string {
 		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(p, "~", "~0"), "/", "~1"))
 	}
 	return b.String()
-}
-
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
 }
 
 // Equal is JSON equality: numbers by value (1 equals 1.0), objects
