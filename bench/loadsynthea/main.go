@@ -8,7 +8,9 @@
 // The bundles are read and decompressed before the clock starts, so the
 // figure is the server's: HTTP, JSON, validation, reference resolution and
 // storage. The two *Information bundles (Organizations, Practitioners) go
-// first, as Synthea intends; the patient bundles follow.
+// first, as Synthea intends; the patient bundles follow. With -conditional
+// the patient bundles refer to those by identifier, as newer Synthea
+// versions write them, and the server resolves each conditional reference.
 package main
 
 import (
@@ -37,6 +39,7 @@ func main() {
 	common.Register(flag.CommandLine)
 	clientsFlag := flag.String("clients", "2,4", "comma-separated concurrency levels; each is a separate run on a fresh store")
 	limit := flag.Int("limit", 0, "load only the first N patient bundles (0: all)")
+	conditionalFlag := flag.Bool("conditional", false, "refer to Practitioners and Organizations by identifier, as newer Synthea does, instead of carrying copies in every patient bundle")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -45,6 +48,13 @@ func main() {
 		log.Fatal(err)
 	}
 	first, rest := setup.First, setup.Rest
+	if *conditionalFlag {
+		for i := range rest {
+			if rest[i], err = asConditional(rest[i]); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
 	total := 0
 	for _, b := range append(append([]benchserver.Bundle(nil), first...), rest...) {
 		total += b.Resources
