@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/auth"
-	"github.com/gpcloud/gpcloud/internal/fhir"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -85,14 +84,7 @@ func needsStore(entries []*bundleEntry) bool {
 		if e.resource == nil {
 			continue
 		}
-		found := false
-		fhir.WalkReferences(map[string]any(e.resource), func(ref string) (string, bool) {
-			if _, _, ok := conditionalReference(ref); ok {
-				found = true
-			}
-			return "", false
-		})
-		if found {
+		if hasConditionalReference(e.resource) {
 			return true
 		}
 	}

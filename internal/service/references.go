@@ -89,6 +89,13 @@ func (s *Service) deleteTarget(ctx context.Context, r store.Reader, typ string, 
 // the bundle. References are found wherever they are: nested elements,
 // extensions and contained resources alike.
 func (s *Service) rewriteReferences(ctx context.Context, tx store.Tx, entries []*bundleEntry) error {
+	return s.rewriteReferencesRecording(ctx, tx, entries, nil)
+}
+
+// rewriteReferencesRecording is rewriteReferences reading r (a
+// transaction, or the store outside one), noting in resolved, when it is
+// not nil, the resource each conditional reference named.
+func (s *Service) rewriteReferencesRecording(ctx context.Context, r store.Reader, entries []*bundleEntry, resolved map[string]string) error {
 	refs := map[string]string{}
 	for _, e := range entries {
 		id := e.target
@@ -112,12 +119,15 @@ func (s *Service) rewriteReferences(ctx context.Context, tx store.Tx, entries []
 				return to, true
 			}
 			if typ, query, ok := conditionalReference(ref); ok {
-				to, err := s.resolveConditionalReference(ctx, tx, entries, typ, query)
+				to, err := s.resolveConditionalReference(ctx, r, entries, typ, query)
 				if err != nil {
 					failure = entryError(e.index, err)
 					return "", false
 				}
 				refs[ref] = to
+				if resolved != nil {
+					resolved[ref] = to
+				}
 				return to, true
 			}
 			return "", false
@@ -146,13 +156,13 @@ func conditionalReference(ref string) (typ, query string, ok bool) {
 // answer is the same as when nobody has it, so that a conditional
 // reference cannot test whether, say, an NHS number is registered at
 // another practice.
-func (s *Service) resolveConditionalReference(ctx context.Context, tx store.Tx, entries []*bundleEntry, typ, query string) (string, error) {
+func (s *Service) resolveConditionalReference(ctx context.Context, r store.Reader, entries []*bundleEntry, typ, query string) (string, error) {
 	ref := typ + "?" + query
 	values, err := url.ParseQuery(query)
 	if err != nil {
 		return "", fhir.Errorf(http.StatusBadRequest, fhir.CodeValue, "conditional reference %q: cannot parse query: %v", ref, err)
 	}
-	ids, err := s.match(ctx, tx, typ, values, 2)
+	ids, err := s.match(ctx, r, typ, values, 2)
 	if err != nil {
 		return "", err
 	}

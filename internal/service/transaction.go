@@ -134,7 +134,23 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 	// retries the whole transaction.
 	var keys []string
 	if !early {
-		keys = entryKeys(entries)
+		keys = entryKeys(entries) // before references are rewritten: they name the keys
+	}
+	// A bundle that reads the store for its conditional references alone
+	// resolves them tentatively first (transaction_tentative.go). Not for
+	// a patient or proxy, whose access is decided with the transaction.
+	var tent *tentative
+	targetsAssigned := false
+	if !early && onlyConditionalReferences(entries) && !patientFacing(ctx) {
+		// Its targets read nothing (no conditional create or URL).
+		if err := s.resolveTargets(ctx, nil, entries); err != nil {
+			return Outcome{}, err
+		}
+		targetsAssigned = true
+		tent = s.resolveTentatively(ctx, entries)
+		if afterTentative != nil {
+			afterTentative()
+		}
 	}
 	// A bundle resolved before the transaction only writes in it, and may
 	// run again; one resolved inside rewrites its entries as it goes.
@@ -147,13 +163,28 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 			if err := tx.Lock(ctx, keys...); err != nil {
 				return err
 			}
-			if err := s.resolveTargets(ctx, tx, entries); err != nil {
-				return err
+			if tent != nil {
+				ok, err := tent.holds(ctx, s, tx, entries)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					tent.undo()
+					forgetPrepared(entries)
+					tent = nil
+				}
 			}
-			if err := s.rewriteReferences(ctx, tx, entries); err != nil {
-				return err
+			if tent == nil {
+				if !targetsAssigned {
+					if err := s.resolveTargets(ctx, tx, entries); err != nil {
+						return err
+					}
+				}
+				if err := s.rewriteReferences(ctx, tx, entries); err != nil {
+					return err
+				}
+				s.prepareCreates(entries)
 			}
-			s.prepareCreates(entries)
 		}
 		for _, e := range processingOrder(entries) {
 			r, err := s.runEntry(ctx, tx, e)
