@@ -15,52 +15,65 @@ import (
 type indexTable struct {
 	name string
 	cols []string // including param
-	rows func(v *search.Values, emit func(...any))
+	// rows appends the statement arguments of v's rows for resource
+	// typ/id to args (type, id, then cols, row after row) and returns
+	// them with the number of rows. One flat list for all of a
+	// statement's rows: a slice per row, and a variadic call per row, were
+	// two allocations a row for the collector to sweep.
+	rows func(v *search.Values, typ, id string, args []any) ([]any, int)
 }
 
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, emit func(...any)) {
+	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Tokens {
-			emit(r.Param, bound(r.System), bound(r.Code), bound(r.Text))
+			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Text))
 		}
+		return args, len(v.Tokens)
 	}},
-	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, emit func(...any)) {
+	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Strings {
-			emit(r.Param, bound(r.Norm), bound(r.Exact))
+			args = append(args, typ, id, r.Param, bound(r.Norm), bound(r.Exact))
 		}
+		return args, len(v.Strings)
 	}},
-	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, emit func(...any)) {
+	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.References {
-			emit(r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
+			args = append(args, typ, id, r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
 		}
+		return args, len(v.References)
 	}},
-	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
+	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Dates {
-			emit(r.Param, r.Lo, r.Hi)
+			args = append(args, typ, id, r.Param, r.Lo, r.Hi)
 		}
+		return args, len(v.Dates)
 	}},
-	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
+	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Numbers {
-			emit(r.Param, r.Value, r.Lo, r.Hi)
+			args = append(args, typ, id, r.Param, r.Value, r.Lo, r.Hi)
 		}
+		return args, len(v.Numbers)
 	}},
-	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
+	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Quantities {
-			emit(r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
+			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
+		return args, len(v.Quantities)
 	}},
-	{"uri_index", []string{"param", "uri"}, func(v *search.Values, emit func(...any)) {
+	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.URIs {
-			emit(r.Param, bound(r.URI))
+			args = append(args, typ, id, r.Param, bound(r.URI))
 		}
+		return args, len(v.URIs)
 	}},
-	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, emit func(...any)) {
+	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Composites {
-			emit(r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
+			args = append(args, typ, id, r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
+		return args, len(v.Composites)
 	}},
 }
 
@@ -77,15 +90,16 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 	if err := t.dropIndexes(ctx, updated); err != nil {
 		return err
 	}
+	var args []any // one buffer for every table's rows in turn
 	for _, tbl := range indexTables {
-		var rows [][]any
+		args = args[:0]
+		n := 0
 		for i := range ws {
-			w := &ws[i]
-			tbl.rows(&w.Index, func(vals ...any) {
-				rows = append(rows, append([]any{w.Type, w.ID}, vals...))
-			})
+			var added int
+			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args)
+			n += added
 		}
-		if err := t.insertRows(ctx, tbl, rows); err != nil {
+		if err := t.insertRows(ctx, tbl, args, n); err != nil {
 			return err
 		}
 	}
@@ -119,24 +133,39 @@ func (t *tx) dropIndexes(ctx context.Context, keys []resourceKey) error {
 	return nil
 }
 
-func (t *tx) insertRows(ctx context.Context, tbl indexTable, rows [][]any) error {
+func (t *tx) insertRows(ctx context.Context, tbl indexTable, args []any, n int) error {
+	cols := 2 + len(tbl.cols) // type, id and the table's own
+	return t.chunked(ctx, n, cols, func(lo, hi int) (string, []any) {
+		return t.s.insertSQL(tbl, hi-lo), args[lo*cols : hi*cols]
+	}, false)
+}
+
+// insertSQL is the INSERT of n rows into tbl. Its text is made once for
+// each table and row count (the counts come in a few sizes, see
+// chunkSize): a 500-row statement's text is some 16 KB.
+func (s *Store) insertSQL(tbl indexTable, n int) string {
+	key := insertKey{tbl.name, n}
+	if q, ok := s.inserts.Load(key); ok {
+		return q.(string)
+	}
 	cols := 2 + len(tbl.cols)
 	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	head := t.s.d.insertInto(tbl.name) + ` (type, id, ` + strings.Join(tbl.cols, ", ") + `) VALUES `
-	return t.chunked(ctx, len(rows), cols, func(lo, hi int) (string, []any) {
-		var b strings.Builder
-		b.Grow(len(head) + (hi-lo)*(len(placeholder)+2))
-		args := make([]any, 0, (hi-lo)*cols)
-		b.WriteString(head)
-		for i, r := range rows[lo:hi] {
-			if i > 0 {
-				b.WriteString(`, `)
-			}
-			b.WriteString(placeholder)
-			args = append(args, r...)
+	var b strings.Builder
+	b.WriteString(s.d.insertInto(tbl.name) + ` (type, id, ` + strings.Join(tbl.cols, ", ") + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(`, `)
 		}
-		return b.String(), args
-	}, false)
+		b.WriteString(placeholder)
+	}
+	q := b.String() // with "?": chunked rebinds it
+	s.inserts.Store(key, q)
+	return q
+}
+
+type insertKey struct {
+	table string
+	rows  int
 }
 
 // ReplaceIndex rewrites one resource's index rows.
@@ -148,9 +177,8 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 		return t.fail(err)
 	}
 	for _, tbl := range indexTables {
-		var rows [][]any
-		tbl.rows(&v, func(vals ...any) { rows = append(rows, append([]any{typ, id}, vals...)) })
-		if err := t.insertRows(ctx, tbl, rows); err != nil {
+		args, n := tbl.rows(&v, typ, id, nil)
+		if err := t.insertRows(ctx, tbl, args, n); err != nil {
 			return t.fail(err)
 		}
 	}

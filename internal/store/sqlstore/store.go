@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,9 @@ type Store struct {
 	// lastStagedPurge is when expired staged content was last removed
 	// (Unix seconds), likewise.
 	lastStagedPurge atomic.Int64
+	// inserts holds the texts of index row INSERTs by table and row count
+	// (insertSQL).
+	inserts sync.Map
 	// term caches the current terminology releases (terminology.go).
 	term termCache
 	// deferral is this process's deferred index build (deferred.go).
