@@ -169,8 +169,7 @@ func (s *Service) transaction(ctx context.Context, raw []any, opts BundleOptions
 					return err
 				}
 				if !ok {
-					tent.undo()
-					forgetPrepared(entries)
+					tent.undo(entries)
 					tent = nil
 				}
 			}

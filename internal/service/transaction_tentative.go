@@ -11,8 +11,8 @@ import (
 
 // Conditional references resolved before the write transaction (issue
 // 12). A transaction whose only reads of the store are its conditional
-// references (Synthea's patient bundles name their practitioners and
-// organisations by identifier) had to resolve them, and so validate,
+// references (newer Synthea versions' patient bundles name their
+// practitioners and organisations by identifier) had to resolve them, and so validate,
 // serialise and index all its creates, inside the transaction: on SQLite,
 // holding the one write lock every other write waits for. Such a bundle
 // now resolves them beforehand, tentatively, and prepares its creates
@@ -64,7 +64,7 @@ func (s *Service) resolveTentatively(ctx context.Context, entries []*bundleEntry
 		}
 	}
 	if err := s.rewriteReferencesRecording(ctx, s.store, entries, t.resolved); err != nil {
-		t.undo()
+		t.undo(entries)
 		return nil
 	}
 	s.prepareCreates(entries)
@@ -91,18 +91,12 @@ func (t *tentative) holds(ctx context.Context, s *Service, tx store.Tx, entries 
 	return true, nil
 }
 
-// undo puts back the resources as the bundle sent them and forgets the
-// prepared writes.
-func (t *tentative) undo() {
+// undo puts back the resources as the bundle sent them and drops the
+// writes prepared from the rewritten ones.
+func (t *tentative) undo(entries []*bundleEntry) {
 	for e, r := range t.sent {
 		e.resource = r
 	}
-	t.sent = nil
-}
-
-// forgetPrepared drops the entries' prepared writes, made from resources
-// that are about to be rewritten again.
-func forgetPrepared(entries []*bundleEntry) {
 	for _, e := range entries {
 		e.prepared, e.prepareErr = nil, nil
 	}
