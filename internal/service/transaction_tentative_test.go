@@ -23,18 +23,32 @@ func TestTentativeReferencesChangedMeanwhile(t *testing.T) {
 		t.Run(st.Name, func(t *testing.T) {
 			tests := []struct {
 				name      string
+				before    func(t *testing.T, s *Service, first string)
 				meanwhile func(t *testing.T, s *Service, first string) (want string)
 				status    int
 			}{
-				{"unchanged", func(t *testing.T, s *Service, first string) string { return first }, 0},
-				{"identifier moved to another", func(t *testing.T, s *Service, first string) string {
+				// Nothing matches outside: the resources go back as sent
+				// (undo) and the reference is resolved inside, where the
+				// identifier has come back.
+				{"no match outside, one inside", func(t *testing.T, s *Service, first string) {
+					if _, err := s.Update(context.Background(), "Practitioner", first, practitioner(first, "other"), Precondition{}); err != nil {
+						t.Fatal(err)
+					}
+				}, func(t *testing.T, s *Service, first string) string {
+					if _, err := s.Update(context.Background(), "Practitioner", first, practitioner(first, "npi-1"), Precondition{}); err != nil {
+						t.Fatal(err)
+					}
+					return first
+				}, 0},
+				{"unchanged", nil, func(t *testing.T, s *Service, first string) string { return first }, 0},
+				{"identifier moved to another", nil, func(t *testing.T, s *Service, first string) string {
 					renamed := practitioner(first, "other")
 					if _, err := s.Update(context.Background(), "Practitioner", first, renamed, Precondition{}); err != nil {
 						t.Fatal(err)
 					}
 					return create(t, s, practitioner("", "npi-1"))
 				}, 0},
-				{"deleted", func(t *testing.T, s *Service, first string) string {
+				{"deleted", nil, func(t *testing.T, s *Service, first string) string {
 					if _, err := s.Delete(context.Background(), "Practitioner", first, Precondition{}); err != nil {
 						t.Fatal(err)
 					}
@@ -46,6 +60,9 @@ func TestTentativeReferencesChangedMeanwhile(t *testing.T) {
 					s := New(st.Open(t), Options{BaseURL: "http://gp.example/fhir"})
 					ctx := context.Background()
 					first := create(t, s, practitioner("", "npi-1"))
+					if tc.before != nil {
+						tc.before(t, s, first)
+					}
 					var want string
 					ran := false
 					afterTentative = func() { want, ran = tc.meanwhile(t, s, first), true }
