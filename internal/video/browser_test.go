@@ -190,6 +190,17 @@ func TestBrowserVideoCall(t *testing.T) {
 	doc.Shot("video-clinician-waiting")
 	doc.Axe("clinician's call page")
 	doc.TabTo("#admit-patient")
+	// Presence arrives with every heartbeat; the button the GP has
+	// reached must keep the focus through it (the list was once rebuilt,
+	// and Enter then fell on the page's body).
+	for n, deadline := doc.Eval(`String(window.gpVideo.presences)`), time.Now().Add(25*time.Second); doc.Eval(`String(window.gpVideo.presences)`) == n; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no presence message reached the GP's page in 25 s")
+		}
+	}
+	if id := doc.Eval(`document.activeElement ? document.activeElement.id : ""`); id != "admit-patient" {
+		t.Fatalf("a presence update took the focus from the Let in button to %q", id)
+	}
 	doc.Do(chromedp.KeyEvent(kb.Enter))
 
 	got := flowing(t, pat, "the patient")

@@ -149,6 +149,7 @@ function call () {
   }
 
   function onPresence (m) {
+    window.gpVideo.presences++
     for (const p of m.peers) names.set(p.id, p.name)
     const mine = m.peers.find((p) => p.id === me.id)
     me.admitted = !!(mine && mine.admitted)
@@ -182,23 +183,40 @@ function call () {
     if (me.admitted) status(inCall.length ? 'In the call with ' + inCall.join(', ') + '.' : 'Waiting for the others to join.')
   }
 
+  // renderWaiting updates the waiting list in place. Presence arrives
+  // with every heartbeat, so rebuilding the list would take the focus
+  // from a "Let in" button a keyboard user had just reached: a button
+  // stays while its patient waits, and when this script's button
+  // replaces the page's own form button it takes over the focus.
   function renderWaiting (peers) {
     const list = $('waiting-list')
     if (!list) return
     const waiting = peers.filter((p) => p.present && !p.admitted)
-    list.replaceChildren()
+    const want = new Set(waiting.map((p) => 'admit-' + p.id))
+    const focused = list.contains(document.activeElement) ? document.activeElement.id : ''
+    for (const li of [...list.children]) {
+      const b = li.querySelector('button')
+      if (!b || b.type !== 'button' || !want.has(b.id)) li.remove()
+    }
     show('nobody-waiting', waiting.length === 0)
     for (const p of waiting) {
+      const label = 'Let in ' + p.name
+      const old = $('admit-' + p.id)
+      if (old) {
+        if (old.textContent !== label) old.textContent = label
+        continue
+      }
       const li = document.createElement('li')
       const b = document.createElement('button')
       b.className = 'nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-2'
       b.type = 'button'
       b.id = 'admit-' + p.id
-      b.textContent = 'Let in ' + p.name
+      b.textContent = label
       b.addEventListener('click', () => send({ type: 'admit', to: p.id }))
       li.append(b)
       list.append(li)
     }
+    if (focused && document.activeElement !== $(focused) && $(focused)) $(focused).focus()
   }
 
   function onChat (m) {
@@ -402,6 +420,7 @@ function call () {
   // the media goes through a relay.
   window.gpVideo = {
     firstFrame: 0,
+    presences: 0,
     soundOnly: (why) => setSoundOnly(true, why || 'poor'),
     peers: () => [...pcs.keys()],
     stats: async () => {
