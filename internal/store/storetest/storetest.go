@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchPaging", testSearchPaging},
 		{"SearchPagingContinued", testSearchPagingContinued},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
+		{"SearchFirstPageFromIndex", testSearchFirstPageFromIndex},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},
