@@ -153,15 +153,16 @@
 //
 // # First pages from the index rows alone (issue 12, 2026-12-03)
 //
-// A search with one filter, read from the type's own index rows, counts
-// and orders its matches from those rows and reads resource_current for
-// the page's resources only (indexOnlyPage). Index rows exist only for
+// A search led by the type's own index rows (the other filters probed on
+// them) counts and orders its matches from those rows and reads
+// resource_current for the page's resources only (indexOnlyPage). Index rows exist only for
 // current versions that are not deletions, so the count and the order
 // are those the join gave. At 10x on PostgreSQL the join had the planner
 // scan all of resource_current (Encounter?date=ge2020-01-01: 118 ms of
 // its 5,110 matches, 80 of them the scan); the ids first with a LATERAL
 // lookup each took 170-185 ms; from the index rows, 10-17 ms. Over HTTP,
-// p50 / p95: 51-75 / 75-106 ms -> 12-15 / 18-21 ms (bench/README.md).
+// p50 / p95: 51-75 / 75-106 ms -> 12-15 / 18-21 ms; obs-code-value (two
+// filters) 151-153 / 156-166 -> 64-73 / 85 ms (bench/README.md).
 // The lead's rows are materialised before the DISTINCT and the order:
 // otherwise SQLite walked the type's owner index in id order.
 //

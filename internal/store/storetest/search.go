@@ -404,7 +404,12 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	other := search.TokenValue{Param: "gender", Code: "other"}
 	var ws []store.Write
+	active := search.TokenValue{Param: "active", Code: "true"}
 	for _, id := range []string{"fi1", "fi2", "fi3", "fi4", "fi5", "fi6", "fi7"} {
+		if id == "fi1" || id == "fi4" || id == "fi6" {
+			ws = append(ws, write("Patient", id, 1, 1, other, active))
+			continue
+		}
 		ws = append(ws, write("Patient", id, 1, 1, other))
 	}
 	put(t, s, ws...)
@@ -440,6 +445,19 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 	}
 	if want := "fi2/3 fi4/1 fi5/1 fi6/1 fi7/1"; strings.Join(got, " ") != want {
 		t.Errorf("pages: %s, want %s", strings.Join(got, " "), want)
+	}
+	// A second filter, probed on the lead's rows (fi1 matched both
+	// before its deletion).
+	params, _ = url.ParseQuery("gender=other&active=true&_count=1")
+	q, _, err = search.Parse([]string{"Patient"}, params, search.ParseOptions{DefaultCount: 1, MaxCount: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, err = s.Search(ctx, q, store.PageRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 2 || !page.HasMore || len(page.Matches) != 1 || page.Matches[0].ID != "fi4" {
+		t.Fatalf("two filters: total %d, more %v, %d matches; want 2, true, fi4", page.Total, page.HasMore, len(page.Matches))
 	}
 }
 
