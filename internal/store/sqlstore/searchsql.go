@@ -180,15 +180,15 @@ func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
 // for the page's resources only: one type, a lead read from the type's
 // own index rows (not a chain's or an _has' targets, which may name
 // resources that do not exist), no compartment, no access condition,
-// the default order. It rests on index rows existing only for
-// current versions that are not deletions: a write replaces a resource's
-// rows in its transaction, and a deletion leaves none (tx.Put). The other
-// filters are probed on the lead's rows (leadIDs), whose probes read
-// index rows too: another resource's (_has) or a chain's targets' only
-// exist while those are current. At 10x
-// Synthea on PostgreSQL, Encounter?date=ge2020-01-01 (5,110 matches)
-// scanned all of resource_current to join them (118 ms in EXPLAIN
-// ANALYZE); from the index rows alone it took 10-17 ms (bench/README.md).
+// the default order. It rests on index rows existing only for current
+// versions that are not deletions: a write replaces a resource's rows in
+// its transaction, and a deletion leaves none (tx.Put; hazard H-1308).
+// The other filters are probed on the lead's rows (leadIDs), and those
+// probes read index rows too: another resource's (_has) or a chain's
+// targets', which exist only while those are current. At 10x Synthea on
+// PostgreSQL, Encounter?date=ge2020-01-01 (5,110 matches) scanned all of
+// resource_current to join them (118 ms in EXPLAIN ANALYZE); from the
+// index rows alone it took 10-17 ms (bench/README.md).
 func indexOnlyPage(q *search.Query, l int) bool {
 	if l < 0 || len(q.Types) != 1 || q.Compartment != nil || q.Access != nil || len(q.Sort) > 0 {
 		return false
