@@ -189,6 +189,7 @@ func TestBrowserVideoCall(t *testing.T) {
 	doc.Text("#admit-patient")
 	doc.Shot("video-clinician-waiting")
 	doc.Axe("clinician's call page")
+	doc.Narrow("video-clinician-waiting", 320)
 	doc.TabTo("#admit-patient")
 	// Presence arrives with every heartbeat; the button the GP has
 	// reached must keep the focus through it (the list was once rebuilt,

@@ -419,15 +419,7 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 	del := write("Patient", "fi1", 2, 5)
 	del.Deleted, del.Method = true, "DELETE"
 	put(t, s, del)
-	params, _ := url.ParseQuery("gender=other&_count=2")
-	q, _, err := search.Parse([]string{"Patient"}, params, search.ParseOptions{DefaultCount: 2, MaxCount: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.Search(ctx, q, store.PageRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, page := firstPage(t, s, "Patient", "gender=other&_count=2")
 	if page.Total != 5 || !page.HasMore || len(page.Matches) != 2 {
 		t.Fatalf("first page: total %d, more %v, %d matches; want 5, true, 2", page.Total, page.HasMore, len(page.Matches))
 	}
@@ -436,6 +428,7 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 		got = append(got, fmt.Sprintf("%s/%d", v.ID, v.VersionID))
 	}
 	for offset := 2; page.HasMore; offset += 2 {
+		var err error
 		if page, err = s.Search(ctx, q, store.PageRequest{SearchID: page.SearchID, Offset: offset}); err != nil {
 			t.Fatal(err)
 		}
@@ -448,17 +441,27 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 	}
 	// A second filter, probed on the lead's rows (fi1 matched both
 	// before its deletion).
-	params, _ = url.ParseQuery("gender=other&active=true&_count=1")
-	q, _, err = search.Parse([]string{"Patient"}, params, search.ParseOptions{DefaultCount: 1, MaxCount: 100})
+	if _, page = firstPage(t, s, "Patient", "gender=other&active=true&_count=1"); page.Total != 2 || !page.HasMore || len(page.Matches) != 1 || page.Matches[0].ID != "fi4" {
+		t.Fatalf("two filters: total %d, more %v, %d matches; want 2, true, fi4", page.Total, page.HasMore, len(page.Matches))
+	}
+}
+
+// firstPage parses a search of typ and asks for its first page.
+func firstPage(t *testing.T, s store.Store, typ, query string) (*search.Query, store.SearchPage) {
+	t.Helper()
+	params, err := url.ParseQuery(query)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page, err = s.Search(ctx, q, store.PageRequest{}); err != nil {
+	q, _, err := search.Parse([]string{typ}, params, search.ParseOptions{DefaultCount: 10, MaxCount: 100})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Total != 2 || !page.HasMore || len(page.Matches) != 1 || page.Matches[0].ID != "fi4" {
-		t.Fatalf("two filters: total %d, more %v, %d matches; want 2, true, fi4", page.Total, page.HasMore, len(page.Matches))
+	page, err := s.Search(context.Background(), q, store.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return q, page
 }
 
 // PagingElsewhere asks for the first page of a search of 120 matches on
