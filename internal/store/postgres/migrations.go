@@ -56,4 +56,63 @@ var migrations = []string{
 	// 9: the rows of parameters now stored as their parts' rows
 	// (Observation's combo parameters; search.Param.StoredAs).
 	sqlstore.UnionRowsSchema(),
+	// 10: identifiers compared in byte order (byteOrderedKeys).
+	byteOrderedKeys,
 }
+
+// byteOrderedKeys is the tenth migration: every text column the first
+// seven created with the database's default collation (the keys: types,
+// ids, parameter names; token codes and systems; terminology's keys)
+// becomes COLLATE "C", as the value columns were from the start. They
+// hold identifiers, compared for equality and ordered only for paging,
+// for which byte order is the right one: under the database's locale
+// every B-tree comparison went through the C library's (or ICU's)
+// collation, and an upgrade of that library can reorder text and so
+// silently corrupt the indexes (PostgreSQL's wiki, "Locale data
+// changes"), which byte order never does. Measured on the Synthea set at
+// 10x (bench/README.md): the probes of a two-filter search took 34 ms
+// under C.UTF-8 and 53 ms under ICU's en-US, 29 ms in byte order.
+//
+// Two columns stay as they were: term_relationship's source and
+// destination, the codes the terminology's hierarchy walk returns. The
+// walk is a recursive query whose first term is its parameter, in the
+// database's collation, and PostgreSQL requires a recursive query's
+// column to have one collation in both terms: were they byte-ordered,
+// the servers of earlier versions still running beside this one during
+// a rolling upgrade would fail every walk. (Its parameter could be cast
+// to "C" only in a later version's query.)
+//
+// Changing a column's collation keeps the table (text stays text) but
+// rebuilds every index on the column, under a lock that holds the
+// table's readers and writers meanwhile (52 s for the Synthea set at 10x,
+// 655,754 resources, on the 2-core bench machine): on a large store, run
+// a newer version's first start in a maintenance window. It also drops
+// the columns' statistics, so the migration ends by gathering them again;
+// without them the planner chose a 100x slower plan for an _include
+// search until autovacuum came round.
+const byteOrderedKeys = `ALTER TABLE resource_current ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE resource_version ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN method TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE composite_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE content_chunk ALTER COLUMN content_id TYPE TEXT COLLATE "C";
+ALTER TABLE content_staged ALTER COLUMN content_id TYPE TEXT COLLATE "C";
+ALTER TABLE date_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE number_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE quantity_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE record ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN kind TYPE TEXT COLLATE "C";
+ALTER TABLE reference_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN target_id TYPE TEXT COLLATE "C", ALTER COLUMN target_type TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE search_query ALTER COLUMN search_id TYPE TEXT COLLATE "C";
+ALTER TABLE search_result ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN search_id TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE string_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE term_association ALTER COLUMN refset TYPE TEXT COLLATE "C", ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN system TYPE TEXT COLLATE "C", ALTER COLUMN target TYPE TEXT COLLATE "C";
+ALTER TABLE term_concept ALTER COLUMN code TYPE TEXT COLLATE "C", ALTER COLUMN system TYPE TEXT COLLATE "C";
+ALTER TABLE term_current ALTER COLUMN source TYPE TEXT COLLATE "C";
+ALTER TABLE term_description ALTER COLUMN code TYPE TEXT COLLATE "C", ALTER COLUMN desc_id TYPE TEXT COLLATE "C", ALTER COLUMN system TYPE TEXT COLLATE "C";
+ALTER TABLE term_member ALTER COLUMN code TYPE TEXT COLLATE "C", ALTER COLUMN refset TYPE TEXT COLLATE "C";
+ALTER TABLE term_relationship ALTER COLUMN system TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE term_release ALTER COLUMN source TYPE TEXT COLLATE "C";
+ALTER TABLE term_system ALTER COLUMN system TYPE TEXT COLLATE "C";
+ALTER TABLE term_word ALTER COLUMN desc_id TYPE TEXT COLLATE "C";
+ALTER TABLE token_index ALTER COLUMN code TYPE TEXT COLLATE "C", ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN system TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE uri_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ALTER TABLE version_content ALTER COLUMN content_id TYPE TEXT COLLATE "C", ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
+ANALYZE resource_current, resource_version, composite_index, content_chunk, content_staged, date_index, number_index, quantity_index, record, reference_index, search_query, search_result, string_index, term_association, term_concept, term_current, term_description, term_member, term_relationship, term_release, term_system, term_word, token_index, uri_index, version_content`

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchPagingContinued", testSearchPagingContinued},
 		{"SearchIndexMaintained", testSearchIndexMaintained},
 		{"SearchFirstPageFromIndex", testSearchFirstPageFromIndex},
+		{"IDsInByteOrder", testIDsInByteOrder},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},

@@ -1,0 +1,5 @@
+package postgres
+
+// ByteOrderedKeys is the tenth migration, for the test that takes a store
+// back from it.
+const ByteOrderedKeys = byteOrderedKeys
