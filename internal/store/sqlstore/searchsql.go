@@ -178,9 +178,10 @@ func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
 // indexOnlyPage tells whether a search's first page can be counted and
 // ordered from its lead's index rows alone, with resource_current read
 // for the page's resources only: one type, a lead read from the type's
-// own index rows (not a chain's or an _has' targets, which may name
-// resources that do not exist), no compartment, no access condition,
-// the default order. It rests on index rows existing only for current
+// own index rows (a chain's too: its ids are the type's own reference
+// rows, its targets tested on their own index rows; not an _has' targets,
+// which are other resources' references and may name resources that do
+// not exist), no compartment, no access condition, the default order. It rests on index rows existing only for current
 // versions that are not deletions: a write replaces a resource's rows in
 // its transaction, and a deletion leaves none (tx.Put; hazard H-1308).
 // The other filters are probed on the lead's rows (leadIDs), and those
@@ -194,7 +195,7 @@ func indexOnlyPage(q *search.Query, l int) bool {
 		return false
 	}
 	f := q.Filters[l]
-	return f.Has == nil && f.Chain == nil && f.Missing == nil
+	return f.Has == nil && f.Missing == nil
 }
 
 // values writes the OR of a filter's values on index row x.

@@ -444,6 +444,51 @@ func testSearchFirstPageFromIndex(t *testing.T, s store.Store) {
 	if _, page = firstPage(t, s, "Patient", "gender=other&active=true&_count=1"); page.Total != 2 || !page.HasMore || len(page.Matches) != 1 || page.Matches[0].ID != "fi4" {
 		t.Fatalf("two filters: total %d, more %v, %d matches; want 2, true, fi4", page.Total, page.HasMore, len(page.Matches))
 	}
+
+	firstPageFromChain(t, s)
+}
+
+// firstPageFromChain: a first page led by a chain is counted from the
+// searched type's own reference rows, with the chain's targets read from
+// their index rows: an Observation whose patient was deleted, one deleted
+// itself and one whose code changed are not counted, and one referring
+// to two matching patients is counted once.
+func firstPageFromChain(t *testing.T, s store.Store) {
+	name := func(n string) search.StringValue { return search.StringValue{Param: "name", Norm: n, Exact: n} }
+	patient := func(id, n string) store.Write {
+		w := write("Patient", id, 1, 1)
+		w.Index.Strings = []search.StringValue{name(n)}
+		return w
+	}
+	obs := func(id string, v int64, code string, patients ...string) store.Write {
+		w := write("Observation", id, v, int(v), search.TokenValue{Param: "code", Code: code})
+		for _, p := range patients {
+			w.Index.References = append(w.Index.References, search.ReferenceValue{Param: "subject", TargetType: "Patient", TargetID: p})
+		}
+		return w
+	}
+	put(t, s, patient("cpa", "shaw"), patient("cpb", "shaw"), patient("cpc", "other"), patient("cpd", "shaw"),
+		obs("coa1", 1, "c", "cpa"), obs("coa2", 1, "c", "cpa"), obs("coa3", 1, "c", "cpa"), obs("cob1", 1, "c", "cpb"),
+		obs("coc1", 1, "c", "cpc"), obs("coa5", 1, "c", "cpa"), obs("cod1", 1, "c", "cpa", "cpd"))
+	gone := write("Patient", "cpb", 2, 2)
+	gone.Deleted, gone.Method = true, "DELETE"
+	deleted := write("Observation", "coa3", 2, 2)
+	deleted.Deleted, deleted.Method = true, "DELETE"
+	put(t, s, gone, deleted, obs("coa2", 2, "d", "cpa"))
+
+	ids := func(page store.SearchPage) string {
+		var got []string
+		for _, v := range page.Matches {
+			got = append(got, fmt.Sprintf("%s/%d", v.ID, v.VersionID))
+		}
+		return strings.Join(got, " ")
+	}
+	if _, page := firstPage(t, s, "Observation", "subject:Patient.name=shaw&_count=10"); page.Total != 4 || ids(page) != "coa1/1 coa2/2 coa5/1 cod1/1" {
+		t.Errorf("chain: total %d, %s; want 4, coa1/1 coa2/2 coa5/1 cod1/1", page.Total, ids(page))
+	}
+	if _, page := firstPage(t, s, "Observation", "subject:Patient.name=shaw&code=c&_count=1"); page.Total != 3 || !page.HasMore || ids(page) != "coa1/1" {
+		t.Errorf("chain and code: total %d, more %v, %s; want 3, true, coa1/1", page.Total, page.HasMore, ids(page))
+	}
 }
 
 // firstPage parses a search of typ and asks for its first page.
