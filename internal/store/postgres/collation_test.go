@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -63,8 +65,15 @@ func TestByteOrderedKeys(t *testing.T) {
 		t.Fatalf("taken back, only %d text columns are in the database's collation", n)
 	}
 
+	// The upgrade is logged, since it can take minutes.
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
 	s = open()
 	defer s.Close()
+	if !strings.Contains(logged.String(), "store schema upgraded") || !strings.Contains(logged.String(), "migration=10") {
+		t.Errorf("the upgrade was not logged: %q", logged.String())
+	}
 	if n := notBytewise(); n != 0 {
 		t.Errorf("after the upgrade %d text columns are not in byte order", n)
 	}

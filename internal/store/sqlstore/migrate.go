@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 )
@@ -55,8 +57,18 @@ func (s *Store) migrateLocked(ctx context.Context, conn *sql.Conn, existing bool
 		return err
 	}
 	for v := current; v < len(s.d.Migrations); v++ {
+		// An existing store's upgrade is logged: some migrations rebuild
+		// indexes and take minutes on a large store, and a server silent
+		// meanwhile looks hung. A new store's are quick and not logged.
+		start := time.Now()
+		if current > 0 {
+			slog.Info("upgrading the store's schema; this server starts serving once it is done", "store", s.d.Name, "migration", v+1, "of", len(s.d.Migrations))
+		}
 		if err := applyMigration(ctx, conn, s.d, v+1, s.d.Migrations[v]); err != nil {
 			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if current > 0 {
+			slog.Info("store schema upgraded", "store", s.d.Name, "migration", v+1, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 	return finishDeferredBuild(ctx, conn, &s.d)
