@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/postgres"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
@@ -25,13 +24,7 @@ func TestByteOrderedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	open := func() store.Store {
-		s, err := postgres.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	open := opener(t, dsn)
 	// Text columns not compared bytewise (a column in the database's
 	// collation has none named), but for the two the migration leaves
 	// (the terminology walk's codes; see byteOrderedKeys).
@@ -54,15 +47,36 @@ func TestByteOrderedKeys(t *testing.T) {
 	s.Close()
 
 	// Back to the ninth schema, as versions before the tenth migration
-	// left a store: the keys in the database's collation.
-	back := strings.ReplaceAll(postgres.ByteOrderedKeys, `COLLATE "C"`, `COLLATE "default"`)
+	// left a store in a database whose locale is English (ICU's en-US,
+	// where PostgreSQL has ICU): the keys in a linguistic order, which
+	// then differs from byte order, so that the check after the upgrade
+	// can fail. Without ICU, in the database's own collation (on a C or
+	// C.UTF-8 database the order check cannot tell the difference then).
+	locale := `"en-US-x-icu"`
+	var icu int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_collation WHERE collname = 'en-US-x-icu'`).Scan(&icu); err != nil {
+		t.Fatal(err)
+	}
+	if icu == 0 {
+		t.Log("PostgreSQL has no ICU en-US collation: the store is taken back to the database's own")
+		locale = `"default"`
+	}
+	// (Without the migration's ANALYZE, so that the statistics checked
+	// below are the upgrade's.)
+	back, _, _ := strings.Cut(strings.ReplaceAll(postgres.ByteOrderedKeys, `COLLATE "C"`, `COLLATE `+locale), "ANALYZE")
 	for _, stmt := range []string{back, `DELETE FROM schema_migrations WHERE version = 10`} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%.60s...: %v", stmt, err)
 		}
 	}
 	if n := notBytewise(); n < 60 {
-		t.Fatalf("taken back, only %d text columns are in the database's collation", n)
+		t.Fatalf("taken back, only %d text columns are in a locale", n)
+	}
+	if icu > 0 {
+		var first string
+		if err := db.QueryRowContext(ctx, `SELECT id FROM resource_current WHERE type = 'Patient' ORDER BY id LIMIT 1`).Scan(&first); err != nil || first != "_u" {
+			t.Fatalf("taken back to en-US, the first id is %q (%v), want _u: the store is not in a linguistic order", first, err)
+		}
 	}
 
 	// The upgrade is logged, since it can take minutes.

@@ -89,7 +89,7 @@ var migrations = []string{
 // a newer version's first start in a maintenance window. It also drops
 // the columns' statistics, so the migration ends by gathering them again;
 // without them the planner chose a 100x slower plan for an _include
-// search until autovacuum came round.
+// search (4-6 ms -> 370 ms at 10x) until they were gathered.
 const byteOrderedKeys = `ALTER TABLE resource_current ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
 ALTER TABLE resource_version ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN method TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";
 ALTER TABLE composite_index ALTER COLUMN id TYPE TEXT COLLATE "C", ALTER COLUMN param TYPE TEXT COLLATE "C", ALTER COLUMN type TYPE TEXT COLLATE "C";

@@ -36,13 +36,7 @@ func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPo
 // process that ended without it, finished by the next Open.
 func TestDeferredIndexes(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	storetest.DeferredIndexes(t, func() store.Store {
-		s, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+	storetest.DeferredIndexes(t, opener(t, dsn))
 }
 
 // TestIndexUpgrade: a store written with the old search indexes gets the
@@ -54,11 +48,17 @@ func TestIndexUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	storetest.IndexUpgrade(t, func() store.Store {
+	storetest.IndexUpgrade(t, opener(t, dsn), db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
+}
+
+// opener returns a function opening a new store on dsn (the tests that
+// close a store, change its database underneath, and open it again).
+func opener(t *testing.T, dsn string) func() store.Store {
+	return func() store.Store {
 		s, err := postgres.Open(context.Background(), dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
-	}, db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
+	}
 }

@@ -155,9 +155,9 @@
 //
 // A search led by the type's own index rows (the other filters probed on
 // them) counts and orders its matches from those rows and reads
-// resource_current for the page's resources only (indexOnlyPage). Index rows exist only for
-// current versions that are not deletions, so the count and the order
-// are those the join gave. At 10x on PostgreSQL the join had the planner
+// resource_current for the page's resources only (indexOnlyPage). Index
+// rows exist only for current versions that are not deletions, so the
+// count and the order are those the join gave. At 10x on PostgreSQL the join had the planner
 // scan all of resource_current (Encounter?date=ge2020-01-01: 118 ms of
 // its 5,110 matches, 80 of them the scan); the ids first with a LATERAL
 // lookup each took 170-185 ms; from the index rows, 10-17 ms. Over HTTP,
@@ -349,8 +349,9 @@
 // statistics on both sides) it is within noise on a C.UTF-8 database,
 // and on an ICU en-US one at 3x, p50 over four rounds each: obs-code-value
 // 16.6-27.3 → 13.7-14.9 ms, chained-name-code 22.8-29.1 → 10.5-10.9 ms,
-// has-observation 33.9-44.2 → 26.4-30.6 ms (bench/README.md). The hierarchy walk's two
-// columns keep the database's collation (the migration says why).
+// has-observation 33.9-44.2 → 26.4-30.6 ms (bench/README.md). The
+// hierarchy walk's two columns keep the database's collation (the
+// migration says why).
 //
 // # Distribution (Citus)
 //

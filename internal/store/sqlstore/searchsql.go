@@ -181,9 +181,10 @@ func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
 // own index rows (a chain's too: its ids are the type's own reference
 // rows, its targets tested on their own index rows; not an _has' targets,
 // which are other resources' references and may name resources that do
-// not exist), no compartment, no access condition, the default order. It rests on index rows existing only for current
-// versions that are not deletions: a write replaces a resource's rows in
-// its transaction, and a deletion leaves none (tx.Put; hazard H-1308).
+// not exist), no compartment, no access condition, the default order.
+// It rests on index rows existing only for current versions that are
+// not deletions: a write replaces a resource's rows in its transaction,
+// and a deletion leaves none (tx.Put; hazard H-1308).
 // The other filters are probed on the lead's rows (leadIDs), and those
 // probes read index rows too: another resource's (_has) or a chain's
 // targets', which exist only while those are current. At 10x Synthea on

@@ -21,7 +21,7 @@ func testIDsInByteOrder(t *testing.T, s store.Store) {
 	IDsInByteOrder(t, s)
 }
 
-// IDsInByteOrder checks that the Patients testIDsInByteOrder wrote come
+// IDsInByteOrder checks that the Patients PutByteOrderIDs wrote come
 // back in byte order, on the first page (ordered from the index rows)
 // and sorted by _id; a test of an upgraded store calls it again.
 func IDsInByteOrder(t *testing.T, s store.Store) {
