@@ -340,7 +340,7 @@
 // the collation library. The tenth migration (postgres.byteOrderedKeys)
 // makes them byte-ordered, as SQLite's always were, so both stores and Go
 // order ids alike (storetest IDsInByteOrder, on an ICU en-US database:
-// "_u" "0" "a" "A"... before, "0" "A" "B" "Z" "_u" "a"... after), and an
+// "0" "a" "A" "a-b"... before, "0" "A" "B" "Z" "a" "a-b"... after), and an
 // operating system upgrade that changes the locale's order can no longer
 // corrupt the indexes (PostgreSQL's wiki, "Locale data changes"). The
 // probes of obs-code-value at 10x (9,600 code rows, each probed for the

@@ -8,10 +8,13 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
-// byteOrderIDs are ids whose byte order differs from a linguistic one
-// (case, punctuation, digits): a collation other than bytewise orders
-// them differently.
-var byteOrderIDs = []string{"b", "B", "a", "A", "Z", "z", "_u", "0", "a-b", "aB", "a.b", "ab"}
+// byteOrderIDs are valid FHIR ids whose byte order differs from a
+// linguistic one (case, punctuation, digits): a collation other than
+// bytewise orders them differently.
+var byteOrderIDs = []string{"b", "B", "a", "A", "Z", "z", "-u", "0", "a-b", "aB", "a.b", "ab"}
+
+// ByteOrderIDs are the ids PutByteOrderIDs writes, in byte order.
+func ByteOrderIDs() []string { return slices.Sorted(slices.Values(byteOrderIDs)) }
 
 // testIDsInByteOrder: searches page in the ids' byte order, Go's string
 // order, whatever the database's locale (PostgreSQL's keys are COLLATE
@@ -26,7 +29,7 @@ func testIDsInByteOrder(t *testing.T, s store.Store) {
 // and sorted by _id; a test of an upgraded store calls it again.
 func IDsInByteOrder(t *testing.T, s store.Store) {
 	t.Helper()
-	want := slices.Sorted(slices.Values(byteOrderIDs))
+	want := ByteOrderIDs()
 	for _, query := range []string{"gender=unknown&_count=50", "gender=unknown&_count=50&_sort=_id"} {
 		_, page := firstPage(t, s, "Patient", query)
 		var got []string
