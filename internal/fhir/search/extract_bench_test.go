@@ -1,6 +1,7 @@
 package search
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,6 +27,23 @@ func syntheaResources(tb testing.TB, bundles int) []map[string]any {
 		}
 	}
 	return out
+}
+
+// sharedResources reads a few Synthea bundles' resources and the R4
+// examples (every type they hold).
+func sharedResources(tb testing.TB) []map[string]any {
+	resources := syntheaResources(tb, 3)
+	files, _ := filepath.Glob(filepath.Join(testdata.Dir(tb), "fhir-test-cases/r4/examples/*.json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if r, err := fhir.Unmarshal(data); err == nil {
+			resources = append(resources, r)
+		}
+	}
+	return resources
 }
 
 // BenchmarkExtract measures index extraction per resource over a mix of

@@ -1,13 +1,8 @@
 package search
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/gpcloud/gpcloud/internal/fhir"
-	"github.com/gpcloud/gpcloud/internal/testdata"
 )
 
 // TestExtractExpressionsMatchOfficial: every parameter Extract evaluates
@@ -16,17 +11,7 @@ import (
 // Synthea resources and the R4 examples (every type they hold), including
 // the composites and the expressions that resolve() references.
 func TestExtractExpressionsMatchOfficial(t *testing.T) {
-	resources := syntheaResources(t, 3)
-	files, _ := filepath.Glob(filepath.Join(testdata.Dir(t), "fhir-test-cases/r4/examples/*.json"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r, err := fhir.Unmarshal(data); err == nil {
-			resources = append(resources, r)
-		}
-	}
+	resources := sharedResources(t)
 	compared, pruned := 0, 0
 	for _, r := range resources {
 		rt, _ := r["resourceType"].(string)

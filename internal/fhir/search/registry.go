@@ -26,6 +26,9 @@ type Param struct {
 	// unionOf are the parameters whose rows hold this one's values, when
 	// it is their union and not extracted itself (union.go).
 	unionOf []string
+	// narrowed is how a reference parameter defined as others' references
+	// to one type is stored: as their rows (narrow.go).
+	narrowed *narrowing
 }
 
 // Component is one part of a composite parameter: the parameter it is
@@ -105,6 +108,9 @@ func loadRegistry() {
 		for _, p := range byCode {
 			all = append(all, p)
 			p.unionOf = unionOf(p, byCode, rt)
+		}
+		for _, p := range all {
+			p.narrowed = narrowingOf(p, byCode, rt)
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].Code < all[j].Code })
 		sorted[rt] = all

@@ -19,10 +19,15 @@ import (
 // the same values.
 
 // StoredAs returns the parameter codes whose index rows hold p's values:
-// its own code, or those of the parameters it is the union of.
+// its own code, those of the parameters it is the union of, or those of
+// the reference parameters it narrows to one target type (narrow.go; the
+// rows read must then name p.StoredTarget()).
 func (p *Param) StoredAs() []string {
 	if p.unionOf != nil {
 		return p.unionOf
+	}
+	if p.narrowed != nil {
+		return p.narrowed.parts
 	}
 	return []string{p.Code}
 }

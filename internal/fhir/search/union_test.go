@@ -21,7 +21,8 @@ func TestUnionParams(t *testing.T) {
 		{"Observation", "combo-code-value-concept", []string{"code-value-concept", "component-code-value-concept"}},
 		{"Observation", "code", []string{"code"}},
 		{"Observation", "value-quantity", []string{"value-quantity"}}, // two branches, no parameter for either alone
-		{"Observation", "patient", []string{"patient"}},
+		{"Observation", "patient", []string{"subject"}},               // narrowed: narrow_test.go
+		{"Observation", "subject", []string{"subject"}},
 		{"Patient", "name", []string{"name"}},
 	}
 	for _, c := range cases {

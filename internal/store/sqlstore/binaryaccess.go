@@ -67,7 +67,7 @@ func compartmentPairs() (types, pairs, unshared []string) {
 				continue
 			}
 			compartmentTypes = append(compartmentTypes, typ)
-			for _, p := range params {
+			for _, p := range search.StoredParams(typ, params, "Patient") {
 				typeParamPairs = append(typeParamPairs, typ+" "+p)
 			}
 			if !search.UnownedShared(typ) {

@@ -324,11 +324,29 @@
 // top-level and component values, both stores) and, for the composite,
 // against a brute-force reading of the same resources.
 //
-// The other duplicate the issue names, patient beside subject (~47,000
-// rows at 1x), is a reference narrowed to a target type: storing it as
-// subject's rows would need the narrowing in every place a reference
-// parameter is read (includes, chains, _has, compartments, the access
-// condition). Not done yet.
+// # Reference parameters stored as others' rows narrowed to a type
+// (issue 12, 2026-12-03)
+//
+// The other duplicate the issue names, patient beside subject: R4
+// defines 48 reference parameters as another's references to one type
+// (Observation's patient is subject.where(resolve() is Patient),
+// AuditEvent's patient is agent.who or entity.what naming a Patient,
+// Encounter's practitioner is participant.individual naming a
+// Practitioner). search.Param.StoredAs names the parts and StoredTarget
+// the type; their reference rows are not written (search.RowsStored, in
+// the reference table's rows), and every place that reads reference rows
+// by parameter reads the parts' rows naming the type instead: filters,
+// :missing and :not (filterTable, narrowTo), chains and _has (storedRef),
+// sort keys, _include and _revinclude, compartments, the access
+// condition and a Binary's owner (search.StoredParams, for lists of
+// parameters read with a fixed target type). resolve() on a literal
+// reference is a resource of the type the reference names, which is the
+// target type its row holds, so the rows read are the rows that were
+// written (TestNarrowedRowsMatchResolve). A narrowed parameter is still
+// extracted: its :identifier rows (tokens, which hold no target type)
+// are stored as before, and what reads extracted values in memory (whose
+// record a write is) is unchanged. The eleventh migration deletes the
+// rows older versions wrote.
 //
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //

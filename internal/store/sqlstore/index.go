@@ -41,10 +41,15 @@ var indexTables = []indexTable{
 		return args, len(v.Strings)
 	}},
 	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
+		n := 0
 		for _, r := range v.References {
+			if !search.RowsStored(typ, r.Param) {
+				continue // a narrowed parameter: its parts' rows hold it
+			}
 			args = append(args, typ, id, r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
+			n++
 		}
-		return args, len(v.References)
+		return args, n
 	}},
 	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any) ([]any, int) {
 		for _, r := range v.Dates {

@@ -41,7 +41,7 @@ func TestNestsProbes(t *testing.T) {
 		sb.where(q, lead(q))
 		sql := sb.b.String()
 		lead := q.Filters[lead(q)]
-		table, _ := filterTable(lead)
+		table, _, _ := filterTable(lead)
 		x := sql[strings.Index(sql, table+" x")+len(table)+1:]
 		alias := x[:strings.IndexAny(x, " ")]
 		// c.id once, for the lead; every other filter on the lead's rows.

@@ -148,3 +148,16 @@ func UnionRowsSchema() string {
 DELETE FROM quantity_index WHERE type = 'Observation' AND param IN ('combo-value-quantity');
 DELETE FROM composite_index WHERE type = 'Observation' AND param IN ('combo-code-value-concept', 'combo-code-value-quantity')`
 }
+
+// NarrowedRowsSchema is the eleventh migration: it deletes the reference
+// rows of the parameters now stored as other reference parameters' rows
+// narrowed to one target type (search.Param.StoredTarget: Observation's
+// patient is its subject's rows naming a Patient). Written out, as the
+// ninth is; TestNarrowedRowsSchema checks that it names every narrowed
+// parameter of R4 and nothing else.
+func NarrowedRowsSchema() string {
+	return `DELETE FROM reference_index WHERE param = 'location' AND type IN ('Appointment', 'AppointmentResponse');
+DELETE FROM reference_index WHERE param = 'patient' AND type IN ('Account', 'Appointment', 'AppointmentResponse', 'AuditEvent', 'Basic', 'CarePlan', 'CareTeam', 'ChargeItem', 'ClinicalImpression', 'Communication', 'CommunicationRequest', 'Composition', 'Condition', 'Contract', 'DeviceRequest', 'DiagnosticReport', 'DocumentManifest', 'DocumentReference', 'Encounter', 'Flag', 'Goal', 'GuidanceResponse', 'ImagingStudy', 'Invoice', 'List', 'MeasureReport', 'Media', 'MedicationAdministration', 'MedicationDispense', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Person', 'Procedure', 'Provenance', 'QuestionnaireResponse', 'RequestGroup', 'RiskAssessment', 'ServiceRequest', 'Specimen', 'Task');
+DELETE FROM reference_index WHERE param = 'practitioner' AND type IN ('Appointment', 'AppointmentResponse', 'Encounter', 'Person');
+DELETE FROM reference_index WHERE param = 'relatedperson' AND type IN ('Person')`
+}

@@ -349,7 +349,9 @@ func (s *Store) follow(ctx context.Context, inc search.Include, from []store.Ver
 			}
 		}
 		if inc.Param != nil {
-			sb.w(` AND r.param = ?`, inc.Param.Code)
+			params, target := storedRef(inc.Param)
+			sb.paramIn(` AND r.param`, params)
+			sb.narrowTo("r", target)
 		}
 		sb.w(fmt.Sprintf(` LIMIT %d`, maxIncluded))
 		found, err := s.queryVersions(ctx, s.read, sb)

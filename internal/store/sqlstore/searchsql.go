@@ -113,14 +113,21 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		r := sb.nextAlias("h")
 		// Driven by the inner matches (their references found through the
 		// owner index), not by every reference of the parameter.
-		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+sb.noIndex(r+`.param`)+` = ? AND `+r+`.target_type = ? AND `,
-			f.Has.Type, f.Has.RefParam.Code, typ)
+		params, target := storedRef(f.Has.RefParam)
+		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
+		sb.paramIn(sb.noIndex(r+`.param`), params)
+		sb.narrowTo(r, target)
+		sb.w(` AND `+r+`.target_type = ? AND `, typ)
 		sb.filter(f.Has.Next, f.Has.Type, r+".id")
 		sb.guard(f.Has.Guard, f.Has.Type, r+".id")
 		return r + ".target_id"
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
-		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param = ? AND (`, typ, p.Code)
+		params, target := storedRef(p)
+		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
+		sb.paramIn(r+`.param`, params)
+		sb.narrowTo(r, target)
+		sb.w(` AND (`)
 		sb.balanced(len(f.Chain.Targets), "OR", func(i int) {
 			target := f.Chain.Targets[i]
 			sb.w(`(`+r+`.target_type = ? AND `, target)
@@ -131,10 +138,11 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		sb.w(`)`)
 		return r + ".id"
 	}
-	table, params := filterTable(f)
+	table, params, target := filterTable(f)
 	x := sb.nextAlias("x")
 	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `, typ)
 	sb.paramIn(x+`.param`, params)
+	sb.narrowTo(x, target)
 	if f.Missing != nil {
 		return x + ".id"
 	}
@@ -239,20 +247,44 @@ func (sb *sqlBuilder) balanced(n int, op string, term func(i int)) {
 }
 
 // filterTable is the index table and the stored parameter names of a
-// filter: the parameter's own, or those of the parameters it is the union
-// of (search.Param.StoredAs).
-func filterTable(f *search.Filter) (table string, params []string) {
+// filter: the parameter's own, those of the parameters it is the union
+// of, or those of the reference parameters it narrows, whose rows must
+// then name target (search.Param.StoredAs, StoredTarget; "" otherwise).
+// A narrowed parameter's :identifier rows are its own (tokens hold no
+// target type).
+func filterTable(f *search.Filter) (table string, params []string, target string) {
 	table, suffix := tableFor(f.Param.Type), ""
+	stored := f.Param.StoredAs()
 	switch f.Modifier {
 	case "identifier":
 		table, suffix = "token_index", ":identifier"
+		if f.Param.StoredTarget() != "" {
+			stored = []string{f.Param.Code}
+		}
 	case "of-type":
 		suffix = ":of-type"
 	}
-	for _, code := range f.Param.StoredAs() {
+	for _, code := range stored {
 		params = append(params, code+suffix)
 	}
-	return table, params
+	if table == "reference_index" {
+		target = f.Param.StoredTarget()
+	}
+	return table, params, target
+}
+
+// narrowTo writes that reference row x names target, when a narrowed
+// parameter's rows are read ("": nothing to write).
+func (sb *sqlBuilder) narrowTo(x, target string) {
+	if target != "" {
+		sb.w(` AND `+x+`.target_type = ?`, target)
+	}
+}
+
+// storedRef is the stored parameter names of a reference parameter and
+// the target its rows must name (filterTable, for the parameter alone).
+func storedRef(p *search.Param) (params []string, target string) {
+	return p.StoredAs(), p.StoredTarget()
 }
 
 // paramIn writes col's test for the stored parameter names (paramTest).
@@ -279,7 +311,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 		sb.filter(f, typ, idCol)
 		return
 	}
-	table, params := filterTable(f)
+	table, params, target := filterTable(f)
 	x := sb.nextAlias("x")
 	not := f.Modifier == "not" || f.Missing != nil && *f.Missing
 	if not {
@@ -291,6 +323,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `, typ)
 	}
 	sb.paramIn(sb.noIndex(x+`.param`), params)
+	sb.narrowTo(x, target)
 	if f.Missing == nil {
 		sb.w(` AND (`)
 		sb.values(f, x)
@@ -552,7 +585,13 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 		return "c.id", nil
 	}
 	stored := p.StoredAs()
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored)), anySlice(stored)
+	args := anySlice(stored)
+	narrow := ""
+	if target := p.StoredTarget(); target != "" {
+		narrow = ` AND s.target_type = ?`
+		args = append(args, target)
+	}
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored), narrow), args
 }
 
 // Leads of a search: the filter (by index) or the compartment whose ids
@@ -638,9 +677,9 @@ func (sb *sqlBuilder) compartmentMembers(q *search.Query) {
 		n++
 	}
 	for _, typ := range q.Types {
-		params := cp.ParamsFor(typ)
+		params := search.StoredParams(typ, cp.ParamsFor(typ), cp.Type)
 		switch {
-		case typ == cp.Type && len(params) == 0:
+		case typ == cp.Type && len(cp.ParamsFor(typ)) == 0:
 			union()
 			sb.w(`SELECT o.type, o.id FROM resource_current o WHERE o.type = ? AND o.id = ?`, typ, cp.ID)
 		case len(params) > 0:
@@ -703,9 +742,9 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.w(`)`)
 		}
 		if cp := q.Compartment; cp != nil && l != compartmentJoined {
-			params := cp.ParamsFor(typ)
+			params := search.StoredParams(typ, cp.ParamsFor(typ), cp.Type)
 			switch {
-			case typ == cp.Type && len(params) == 0:
+			case typ == cp.Type && len(cp.ParamsFor(typ)) == 0:
 				sb.w(` AND c.id = ?`, cp.ID) // the compartment's own resource
 			case len(params) == 0:
 				sb.w(` AND 1 = 0`)
@@ -771,7 +810,9 @@ func (sb *sqlBuilder) guard(g *search.Guard, typ, idCol string) {
 // the owner index of reference_index, so the cost follows the page, not
 // the store.
 func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
-	params := definitions.PatientCompartment(typ)
+	// Every Patient compartment parameter names a Patient, so each maps
+	// to at least one stored parameter (TestStoredParamsOfCompartments).
+	params := search.StoredParams(typ, definitions.PatientCompartment(typ), "Patient")
 	if typ == "Patient" {
 		sb.w(` AND `)
 		sb.reachesPatient(a, idCol)
@@ -815,13 +856,19 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 	sb.w(`)`)
 }
 
+// practiceParams are the stored names of the Patient parameters that name
+// the practice a patient is registered at.
+func practiceParams() []string {
+	return search.StoredParams("Patient", search.PracticeParams, "Organization")
+}
+
 // registered writes that the Patient patientID (a column or "?") is
 // registered at the caller's practice.
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
 	sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
-		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
-		append(anySlice(search.PracticeParams), a.Practice)...)
+		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(practiceParams()))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
+		append(anySlice(practiceParams()), a.Practice)...)
 }
 
 // sensitive writes that the Patient patientID (a column) is labelled

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -16,7 +17,7 @@ func TestUnionRowsSchema(t *testing.T) {
 	var want []string
 	for _, typ := range definitions.ResourceTypes() {
 		for _, p := range search.Params(typ) {
-			if stored := p.StoredAs(); len(stored) != 1 || stored[0] != p.Code {
+			if stored := p.StoredAs(); (len(stored) != 1 || stored[0] != p.Code) && p.StoredTarget() == "" {
 				want = append(want, fmt.Sprintf("%s %s %s", tableFor(p.Type), typ, p.Code))
 			}
 		}
@@ -33,5 +34,33 @@ func TestUnionRowsSchema(t *testing.T) {
 	slices.Sort(got)
 	if len(want) == 0 || !slices.Equal(got, want) {
 		t.Errorf("the migration deletes %q; the unions are %q", got, want)
+	}
+}
+
+// TestNarrowedRowsSchema: the eleventh migration deletes the reference
+// rows of exactly the parameters stored as others' rows narrowed to a
+// target type.
+func TestNarrowedRowsSchema(t *testing.T) {
+	var want []string
+	for _, typ := range definitions.ResourceTypes() {
+		for _, p := range search.Params(typ) {
+			if p.StoredTarget() != "" {
+				want = append(want, typ+" "+p.Code)
+			}
+		}
+	}
+	var got []string
+	stmt := regexp.MustCompile(`DELETE FROM reference_index WHERE param = '([\w-]+)' AND type IN \(([^)]*)\)`)
+	typ := regexp.MustCompile(`'(\w+)'`)
+	stmts := stmt.FindAllStringSubmatch(NarrowedRowsSchema(), -1)
+	for _, m := range stmts {
+		for _, c := range typ.FindAllStringSubmatch(m[2], -1) {
+			got = append(got, c[1]+" "+m[1])
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) == 0 || !slices.Equal(got, want) || len(stmts) != strings.Count(NarrowedRowsSchema(), "DELETE") {
+		t.Errorf("the migration deletes %q; the narrowed parameters are %q", got, want)
 	}
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchIndexMaintained", testSearchIndexMaintained},
 		{"SearchFirstPageFromIndex", testSearchFirstPageFromIndex},
 		{"IDsInByteOrder", testIDsInByteOrder},
+		{"NarrowedReferences", testNarrowedReferences},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},

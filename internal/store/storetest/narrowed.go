@@ -1,0 +1,132 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// narrowedFixtures refer to Patients, a Group and a RelatedPerson through
+// parameters that a narrowed parameter (search.Param.StoredTarget) reads:
+// Observation's subject (patient), Encounter's participant
+// (practitioner), AuditEvent's agent and entity (patient).
+var narrowedFixtures = []string{
+	`{"resourceType":"Patient","id":"np1","name":[{"family":"Narrow"}],"identifier":[{"system":"urn:nhs","value":"111"}]}`,
+	`{"resourceType":"Patient","id":"np2","name":[{"family":"Other"}]}`,
+	`{"resourceType":"Group","id":"ng1","type":"person","actual":true}`,
+	`{"resourceType":"Practitioner","id":"npr1","name":[{"family":"Doctor"}]}`,
+	`{"resourceType":"RelatedPerson","id":"nrp1","patient":{"reference":"Patient/np1"}}`,
+	`{"resourceType":"Observation","id":"no1","status":"final","code":{"text":"a"},"subject":{"reference":"Patient/np1","identifier":{"system":"urn:nhs","value":"111"}}}`,
+	`{"resourceType":"Observation","id":"no2","status":"final","code":{"text":"b"},"subject":{"reference":"Patient/np2"}}`,
+	`{"resourceType":"Observation","id":"no3","status":"final","code":{"text":"c"},"subject":{"reference":"Group/ng1"}}`,
+	`{"resourceType":"Observation","id":"no4","status":"final","code":{"text":"d"},"subject":{"reference":"Patient/ng1"}}`,
+	`{"resourceType":"Observation","id":"no5","status":"final","code":{"text":"e"}}`,
+	`{"resourceType":"Encounter","id":"ne1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/np1"},
+	  "participant":[{"individual":{"reference":"Practitioner/npr1"}},{"individual":{"reference":"RelatedPerson/nrp1"}}]}`,
+	`{"resourceType":"Encounter","id":"ne2","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Group/ng1"},
+	  "participant":[{"individual":{"reference":"RelatedPerson/nrp1"}}]}`,
+	`{"resourceType":"AuditEvent","id":"na1","type":{"code":"rest"},"recorded":"2024-03-01T10:00:00Z",
+	  "agent":[{"who":{"reference":"Patient/np2"},"requestor":true}],"source":{"observer":{"display":"x"}},
+	  "entity":[{"what":{"reference":"Patient/np1"}},{"what":{"reference":"Observation/no1"}}]}`,
+	`{"resourceType":"AuditEvent","id":"na2","type":{"code":"rest"},"recorded":"2024-03-01T10:00:00Z",
+	  "agent":[{"who":{"reference":"Practitioner/npr1"},"requestor":true}],"source":{"observer":{"display":"x"}},
+	  "entity":[{"what":{"reference":"Group/ng1"}}]}`,
+}
+
+// testNarrowedReferences: a narrowed parameter's searches read its parts'
+// rows that name its target type, and its own rows are not stored, on
+// every path that reads reference rows by parameter (filters, :missing,
+// :identifier, :not, chains, _has, _include, _revinclude, _sort,
+// compartments).
+func testNarrowedReferences(t *testing.T, s store.Store) {
+	putResources(t, s, narrowedFixtures...)
+	cases := []struct{ typ, query, want string }{
+		{"Observation", "patient=np1", "no1"},
+		{"Observation", "patient=Patient/np1", "no1"},
+		{"Observation", "patient=ng1", "no4"}, // Patient/ng1, not the Group
+		{"Observation", "subject=ng1", "no3,no4"},
+		{"Observation", "patient:missing=true", "no3,no5"},
+		{"Observation", "patient:missing=false", "no1,no2,no4"},
+		{"Observation", "patient:identifier=urn:nhs|111", "no1"},
+		{"Observation", "patient.name=narrow", "no1"},
+		{"Observation", "patient:Patient.name=other", "no2"},
+		{"Observation", "patient=np1,np2&code:text=a", "no1"},
+		{"Patient", "_has:Observation:patient:status=final", "np1,np2"},
+		{"Group", "_has:Observation:patient:status=final", ""},
+		{"Group", "_has:Observation:subject:status=final", "ng1"},
+		{"Encounter", "practitioner=npr1", "ne1"},
+		{"Encounter", "participant=nrp1", "ne1,ne2"},
+		{"Encounter", "practitioner:missing=true", "ne2"},
+		{"Encounter", "patient=np1", "ne1"},
+		{"AuditEvent", "patient=np1", "na1"},
+		{"AuditEvent", "patient=np2", "na1"},
+		{"AuditEvent", "patient=ng1", ""},
+		{"AuditEvent", "entity=ng1", "na2"},
+		{"AuditEvent", "patient:missing=true", "na2"},
+	}
+	for _, c := range cases {
+		got := strings.Join(sortedIDs(runQuery(t, s, c.typ, c.query)), ",")
+		if got != c.want {
+			t.Errorf("%s?%s = [%s], want [%s]", c.typ, c.query, got, c.want)
+		}
+	}
+	// Sorted by the narrowed parameter: by the Patient each names; those
+	// naming none sort as having no value (last, ascending).
+	if got := strings.Join(runQuery(t, s, "Observation", "_sort=patient,_id"), ","); !strings.HasPrefix(got, "no4,no1,no2") {
+		t.Errorf("_sort=patient: %s, want no4 (ng1), no1 (np1), no2 (np2) first", got)
+	}
+	// _include follows the narrowed parameter to Patients only.
+	included := func(typ, query string) string {
+		q, page := firstPage(t, s, typ, query)
+		inc, err := s.Included(context.Background(), q, page.Matches, nil)
+		if err != nil {
+			t.Fatalf("%s?%s: %v", typ, query, err)
+		}
+		var got []string
+		for _, v := range inc {
+			got = append(got, v.Type+"/"+v.ID)
+		}
+		return strings.Join(sortedIDs(got), ",")
+	}
+	if got := included("Observation", "_id=no1,no3&_include=Observation:patient"); got != "Patient/np1" {
+		t.Errorf("_include=Observation:patient: %s, want Patient/np1 (not the Group)", got)
+	}
+	if got := included("Observation", "_id=no1,no3&_include=Observation:subject"); got != "Group/ng1,Patient/np1" {
+		t.Errorf("_include=Observation:subject: %s", got)
+	}
+	if got := included("Patient", "_id=np1&_revinclude=Observation:patient&_revinclude=AuditEvent:patient"); got != "AuditEvent/na1,Observation/no1" {
+		t.Errorf("_revinclude of Observation:patient and AuditEvent:patient: %s", got)
+	}
+	// The Patient compartment names Encounter by patient, AuditEvent by
+	// patient: members are found through subject, agent and entity.
+	cp := &search.Compartment{Type: "Patient", ID: "np1", ParamsByType: map[string][]string{
+		"Encounter": {"patient"}, "AuditEvent": {"patient"}, "Observation": {"subject", "performer"}}}
+	for _, types := range [][]string{{"Encounter"}, {"AuditEvent", "Encounter", "Observation"}} {
+		res, err := s.Search(context.Background(), &search.Query{Types: types, Count: 10, Compartment: cp}, store.PageRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range res.Matches {
+			got = append(got, v.Type+"/"+v.ID)
+		}
+		want := "Encounter/ne1"
+		if len(types) > 1 {
+			want = "AuditEvent/na1,Encounter/ne1,Observation/no1"
+		}
+		if g := strings.Join(sortedIDs(got), ","); g != want {
+			t.Errorf("Patient/np1 compartment of %v: %s, want %s", types, g, want)
+		}
+	}
+}
+
+// sortedIDs returns ids sorted, for comparing sets.
+func sortedIDs(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
