@@ -19,6 +19,12 @@ const (
       rebuild the search indexes of every current resource (after a
       definitions change); safe while the server runs
 `
+	dropDuplicatesUsage = `  gpcloud admin drop-duplicate-rows [--data DIR | --database DSN]
+      delete the search rows that other rows now hold too (Observation's
+      patient beside its subject, and the like; a store written by an
+      earlier version keeps them for that version's servers); run it once
+      every server of the store runs this version or a later one
+`
 	tokenUsage = `  gpcloud admin token [--data DIR | --database DSN] --scope "system/*.read system/*.write" [--ttl 10m] [--subject NAME]
       print a signed access token on stdout (for operators and scripts)
 `
@@ -35,7 +41,7 @@ const (
 	auditUsage = `  gpcloud admin audit verify [--data DIR | --database DSN | --extract DIR]
       check the audit trail's hash chain (of a store, or of an export directory); exit status 1 if it is broken
 `
-	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + slotsUsage + reportUsage + tokenUsage + userUsage + clientUsage + auditUsage + gpconnectUsage + terminologyUsage +
+	adminUsage = "Usage:\n" + initUsage + demoUsage + reindexUsage + dropDuplicatesUsage + slotsUsage + reportUsage + tokenUsage + userUsage + clientUsage + auditUsage + gpconnectUsage + terminologyUsage +
 		"\nEvery command but init and demo refuses a --data or --database that holds no store (exit status 2).\n"
 )
 
@@ -55,6 +61,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return slots(args[1:], stdout, stderr)
 	case "reindex":
 		return reindex(args[1:], stdout, stderr)
+	case "drop-duplicate-rows":
+		return dropDuplicateRows(args[1:], stdout, stderr)
 	case "token":
 		return adminToken(args[1:], stdout, stderr)
 	case "audit":

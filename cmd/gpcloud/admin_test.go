@@ -65,3 +65,26 @@ func TestAdminReindex(t *testing.T) {
 		t.Errorf("unknown type: exit %d", code)
 	}
 }
+
+// admin drop-duplicate-rows refuses a path that holds no store, and on a
+// store deletes what there is to delete (nothing on a new store).
+func TestAdminDropDuplicateRows(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	missing := t.TempDir() + "/nope"
+	if code := run([]string{"admin", "drop-duplicate-rows", "--data", missing}, &stdout, &stderr); code != 2 {
+		t.Errorf("a mistyped --data: exit %d, %s", code, stderr.String())
+	}
+	dir := t.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	stdout.Reset()
+	if code := run([]string{"admin", "drop-duplicate-rows", "--data", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "deleted 0 duplicate search rows") {
+		t.Errorf("output: %q", stdout.String())
+	}
+}

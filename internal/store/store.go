@@ -251,3 +251,14 @@ type IndexDeferrer interface {
 	// own process and gained nothing.
 	DefersByDefault() bool
 }
+
+// DuplicateRowsDropper is a store that may hold search rows other rows
+// now hold too: those of the reference parameters read through others'
+// rows narrowed to one type (search.Param.StoredTarget), which stores
+// written by earlier versions keep for the servers of those versions.
+type DuplicateRowsDropper interface {
+	// DropNarrowedRows deletes them, and the store's writes add none from
+	// then on; it returns how many rows it deleted. Servers of earlier
+	// versions would find nothing by those parameters afterwards.
+	DropNarrowedRows(ctx context.Context) (int64, error)
+}

@@ -58,10 +58,6 @@ var migrations = []string{
 	sqlstore.UnionRowsSchema(),
 	// 10: identifiers compared in byte order (byteOrderedKeys).
 	byteOrderedKeys,
-	// 11: the rows of reference parameters now stored as others' rows
-	// narrowed to a target type (search.Param.StoredTarget), and the
-	// statistics of what is left.
-	sqlstore.NarrowedRowsSchema() + ";\nANALYZE reference_index",
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

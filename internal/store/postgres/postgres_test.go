@@ -51,6 +51,17 @@ func TestIndexUpgrade(t *testing.T) {
 	storetest.IndexUpgrade(t, opener(t, dsn), db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 }
 
+// TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on PostgreSQL.
+func TestNarrowedRowsDropped(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.NarrowedRowsDropped(t, opener(t, dsn), db)
+}
+
 // opener returns a function opening a new store on dsn (the tests that
 // close a store, change its database underneath, and open it again).
 func opener(t *testing.T, dsn string) func() store.Store {

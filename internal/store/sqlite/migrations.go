@@ -56,7 +56,4 @@ var migrations = []string{
 	// (COLLATE "C"); SQLite's text was always compared bytewise (BINARY).
 	// Kept so that both stores' schema versions name the same schema.
 	`SELECT 1`,
-	// 11: the rows of reference parameters now stored as others' rows
-	// narrowed to a target type (search.Param.StoredTarget).
-	sqlstore.NarrowedRowsSchema(),
 }

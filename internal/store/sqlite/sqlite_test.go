@@ -106,3 +106,20 @@ func TestIndexUpgrade(t *testing.T) {
 		return s
 	}, db, `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
 }
+
+// TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on SQLite.
+func TestNarrowedRowsDropped(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.NarrowedRowsDropped(t, func() store.Store {
+		s, err := sqlite.Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, db)
+}

@@ -71,6 +71,13 @@ func (s *Store) migrateLocked(ctx context.Context, conn *sql.Conn, existing bool
 			slog.Info("store schema upgraded", "store", s.d.Name, "migration", v+1, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
+	if current == 0 {
+		// A new store: no server of an earlier version reads it, so it
+		// never holds the rows of narrowed parameters (narrowed.go).
+		if err := markNarrowedDropped(ctx, conn, &s.d); err != nil {
+			return fmt.Errorf("record a new store's settings: %w", err)
+		}
+	}
 	return finishDeferredBuild(ctx, conn, &s.d)
 }
 

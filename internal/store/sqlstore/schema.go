@@ -149,13 +149,13 @@ DELETE FROM quantity_index WHERE type = 'Observation' AND param IN ('combo-value
 DELETE FROM composite_index WHERE type = 'Observation' AND param IN ('combo-code-value-concept', 'combo-code-value-quantity')`
 }
 
-// NarrowedRowsSchema is the eleventh migration: it deletes the reference
-// rows of the parameters now stored as other reference parameters' rows
-// narrowed to one target type (search.Param.StoredTarget: Observation's
-// patient is its subject's rows naming a Patient). Written out, as the
-// ninth is; TestNarrowedRowsSchema checks that it names every narrowed
-// parameter of R4 and nothing else.
-func NarrowedRowsSchema() string {
+// narrowedRowsDelete deletes the reference rows of the parameters now
+// stored as other reference parameters' rows narrowed to one target type
+// (search.Param.StoredTarget: Observation's patient is its subject's rows
+// naming a Patient), which stores of earlier versions hold (narrowed.go).
+// Written out, as the ninth migration is; TestNarrowedRowsDelete checks
+// that it names every narrowed parameter of R4 and nothing else.
+func narrowedRowsDelete() string {
 	return `DELETE FROM reference_index WHERE param = 'location' AND type IN ('Appointment', 'AppointmentResponse');
 DELETE FROM reference_index WHERE param = 'patient' AND type IN ('Account', 'Appointment', 'AppointmentResponse', 'AuditEvent', 'Basic', 'CarePlan', 'CareTeam', 'ChargeItem', 'ClinicalImpression', 'Communication', 'CommunicationRequest', 'Composition', 'Condition', 'Contract', 'DeviceRequest', 'DiagnosticReport', 'DocumentManifest', 'DocumentReference', 'Encounter', 'Flag', 'Goal', 'GuidanceResponse', 'ImagingStudy', 'Invoice', 'List', 'MeasureReport', 'Media', 'MedicationAdministration', 'MedicationDispense', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Person', 'Procedure', 'Provenance', 'QuestionnaireResponse', 'RequestGroup', 'RiskAssessment', 'ServiceRequest', 'Specimen', 'Task');
 DELETE FROM reference_index WHERE param = 'practitioner' AND type IN ('Appointment', 'AppointmentResponse', 'Encounter', 'Person');

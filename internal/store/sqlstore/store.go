@@ -32,6 +32,9 @@ type Store struct {
 	term termCache
 	// deferral is this process's deferred index build (deferred.go).
 	deferral deferral
+	// narrowedDropped: the store holds no rows of narrowed reference
+	// parameters, and writes add none (narrowed.go).
+	narrowedDropped atomic.Bool
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -51,6 +54,9 @@ func OpenExisting(ctx context.Context, write, read *sql.DB, d Dialect) (*Store, 
 func open(ctx context.Context, write, read *sql.DB, d Dialect, existing bool) (*Store, error) {
 	s := &Store{write: write, read: read, d: d, q: newQueries(&d)}
 	if err := s.migrate(ctx, existing); err != nil {
+		return nil, err
+	}
+	if err := s.loadNarrowedRows(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

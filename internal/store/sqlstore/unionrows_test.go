@@ -37,10 +37,10 @@ func TestUnionRowsSchema(t *testing.T) {
 	}
 }
 
-// TestNarrowedRowsSchema: the eleventh migration deletes the reference
-// rows of exactly the parameters stored as others' rows narrowed to a
-// target type.
-func TestNarrowedRowsSchema(t *testing.T) {
+// TestNarrowedRowsDelete: DropNarrowedRows deletes the reference rows of
+// exactly the parameters stored as others' rows narrowed to a target
+// type.
+func TestNarrowedRowsDelete(t *testing.T) {
 	var want []string
 	for _, typ := range definitions.ResourceTypes() {
 		for _, p := range search.Params(typ) {
@@ -52,7 +52,7 @@ func TestNarrowedRowsSchema(t *testing.T) {
 	var got []string
 	stmt := regexp.MustCompile(`DELETE FROM reference_index WHERE param = '([\w-]+)' AND type IN \(([^)]*)\)`)
 	typ := regexp.MustCompile(`'(\w+)'`)
-	stmts := stmt.FindAllStringSubmatch(NarrowedRowsSchema(), -1)
+	stmts := stmt.FindAllStringSubmatch(narrowedRowsDelete(), -1)
 	for _, m := range stmts {
 		for _, c := range typ.FindAllStringSubmatch(m[2], -1) {
 			got = append(got, c[1]+" "+m[1])
@@ -60,7 +60,7 @@ func TestNarrowedRowsSchema(t *testing.T) {
 	}
 	slices.Sort(want)
 	slices.Sort(got)
-	if len(want) == 0 || !slices.Equal(got, want) || len(stmts) != strings.Count(NarrowedRowsSchema(), "DELETE") {
+	if len(want) == 0 || !slices.Equal(got, want) || len(stmts) != strings.Count(narrowedRowsDelete(), "DELETE") {
 		t.Errorf("the migration deletes %q; the narrowed parameters are %q", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -44,6 +45,13 @@ var narrowedFixtures = []string{
 // compartments).
 func testNarrowedReferences(t *testing.T, s store.Store) {
 	putResources(t, s, narrowedFixtures...)
+	checkNarrowedReferences(t, s)
+}
+
+// checkNarrowedReferences runs testNarrowedReferences' searches on a store
+// holding narrowedFixtures.
+func checkNarrowedReferences(t *testing.T, s store.Store) {
+	t.Helper()
 	cases := []struct{ typ, query, want string }{
 		{"Observation", "patient=np1", "no1"},
 		{"Observation", "patient=Patient/np1", "no1"},
@@ -129,4 +137,63 @@ func sortedIDs(ids []string) []string {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return out
+}
+
+// NarrowedRowsDropped: a store an earlier version wrote keeps the rows of
+// narrowed reference parameters, and this version's writes add them
+// there, for the servers of earlier versions that may still read it;
+// searches read through the parts either way. DropNarrowedRows deletes
+// them and the writes stop adding them, also after a restart; a new store
+// never holds them. open returns a new store on the database db reaches.
+func NarrowedRowsDropped(t *testing.T, open func() store.Store, db *sql.DB) {
+	ctx := context.Background()
+	narrowedRows := func() int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM reference_index WHERE param IN ('patient', 'practitioner')
+			AND type IN ('Observation', 'Encounter', 'AuditEvent')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s := open()
+	putResources(t, s, narrowedFixtures[:1]...)
+	s.Close()
+	// As a store of an earlier version: no record of the rows dropped.
+	if _, err := db.ExecContext(ctx, `DELETE FROM record WHERE kind = 'store-setting'`); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	putResources(t, s, narrowedFixtures[1:]...)
+	// no1, no2, no4 (patient), ne1 (patient, practitioner), na1 (patient
+	// twice: np2 as agent, np1 as entity).
+	if n := narrowedRows(); n != 7 {
+		t.Errorf("an existing store holds %d narrowed rows, want 7 (its earlier versions' servers read them)", n)
+	}
+	checkNarrowedReferences(t, s)
+	dropper, ok := s.(store.DuplicateRowsDropper)
+	if !ok {
+		t.Fatalf("%T drops no duplicate rows", s)
+	}
+	if deleted, err := dropper.DropNarrowedRows(ctx); err != nil || deleted != 7 {
+		t.Fatalf("DropNarrowedRows: %d, %v; want 7 deleted", deleted, err)
+	}
+	if n := narrowedRows(); n != 0 {
+		t.Errorf("%d narrowed rows after the drop", n)
+	}
+	checkNarrowedReferences(t, s)
+	putResources(t, s, `{"resourceType":"Observation","id":"no6","status":"final","code":{"text":"f"},"subject":{"reference":"Patient/np1"}}`)
+	if n := narrowedRows(); n != 0 {
+		t.Errorf("a write after the drop added %d narrowed rows", n)
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	putResources(t, s, `{"resourceType":"Observation","id":"no7","status":"final","code":{"text":"g"},"subject":{"reference":"Patient/np2"}}`)
+	if n := narrowedRows(); n != 0 {
+		t.Errorf("a write after a restart added %d narrowed rows", n)
+	}
+	if got := runQuery(t, s, "Observation", "patient=np1"); !slices.Equal(sortedIDs(got), []string{"no1", "no6"}) {
+		t.Errorf("patient=np1 after the drop: %v, want [no1 no6]", got)
+	}
 }
