@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -16,6 +18,33 @@ func OpenSQLite(tb testing.TB) store.Store {
 	st, err := sqlite.Open(context.Background(), tb.TempDir())
 	if err != nil {
 		tb.Fatalf("open sqlite: %v", err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// OpenOlderSQLite opens a SQLite store as an earlier version left it: it
+// keeps, and this version goes on writing, the rows of narrowed reference
+// parameters, which a new store never holds (NarrowedRowsDropped). Every
+// search must answer on it as on a new store.
+func OpenOlderSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	dir := tb.TempDir()
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		tb.Fatalf("open sqlite: %v", err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM record WHERE kind = 'store-setting'`); err != nil {
+		tb.Fatal(err)
+	}
+	if st, err = sqlite.Open(context.Background(), dir); err != nil {
+		tb.Fatalf("reopen sqlite: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
