@@ -33,7 +33,7 @@ func dropDuplicateRows(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	n, err := dropper.DropNarrowedRows(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "gpcloud admin drop-duplicate-rows: %v (nothing deleted)\n", err)
+		fmt.Fprintf(stderr, "gpcloud admin drop-duplicate-rows: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "deleted %d duplicate search rows in %s; servers started from now on write none (restart the running ones)\n",

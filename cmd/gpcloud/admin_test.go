@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpcloud/gpcloud/internal/fhir"
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
 // A store written without index rows (as by an older gpcloud) is
@@ -66,25 +71,61 @@ func TestAdminReindex(t *testing.T) {
 	}
 }
 
-// admin drop-duplicate-rows refuses a path that holds no store, and on a
-// store deletes what there is to delete (nothing on a new store).
+// admin drop-duplicate-rows refuses a path that holds no store, deletes
+// the rows a store of an earlier version holds, and then finds none.
 func TestAdminDropDuplicateRows(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	missing := t.TempDir() + "/nope"
 	if code := run([]string{"admin", "drop-duplicate-rows", "--data", missing}, &stdout, &stderr); code != 2 {
 		t.Errorf("a mistyped --data: exit %d, %s", code, stderr.String())
 	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("a mistyped --data was created: %v", err)
+	}
+
+	// A store as an earlier version left it, with an Observation whose
+	// patient row it wrote beside the subject row.
 	dir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), dir)
+	ctx := context.Background()
+	storetest.MakeOlderSQLite(t, dir)
+	st, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
-	stdout.Reset()
-	if code := run([]string{"admin", "drop-duplicate-rows", "--data", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.HasPrefix(stdout.String(), "deleted 0 duplicate search rows") {
-		t.Errorf("output: %q", stdout.String())
+	defer db.Close()
+	obs, _ := fhir.Unmarshal([]byte(`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`))
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, store.Write{Version: store.Version{Type: "Observation", ID: "o1", VersionID: 1, LastUpdated: time.Now(), Method: "POST", Body: []byte(`{}`)}, Index: search.Extract(obs)})
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	patientRows := func() int {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM reference_index WHERE param = 'patient'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := patientRows(); n != 1 {
+		t.Fatalf("the older store holds %d patient rows, want 1", n)
+	}
+	for _, want := range []string{"deleted 1 duplicate search rows", "deleted 0 duplicate search rows"} {
+		stdout.Reset()
+		if code := run([]string{"admin", "drop-duplicate-rows", "--data", dir}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if !strings.HasPrefix(stdout.String(), want) {
+			t.Errorf("output %q, want it to start %q", stdout.String(), want)
+		}
+	}
+	if n := patientRows(); n != 0 {
+		t.Errorf("%d patient rows after the drop", n)
 	}
 }

@@ -39,12 +39,11 @@ func (p *Param) StoredTarget() string {
 	return p.narrowed.target
 }
 
-// RowsStored reports whether the reference rows extracted for the
-// parameter code of resourceType are stored: false for a narrowed
-// parameter, whose references are its parts' rows already.
-func RowsStored(resourceType, code string) bool {
+// Narrowed reports whether the parameter code of resourceType is a
+// narrowed reference parameter, whose references its parts' rows hold.
+func Narrowed(resourceType, code string) bool {
 	p := Lookup(resourceType, code)
-	return p == nil || p.narrowed == nil
+	return p != nil && p.narrowed != nil
 }
 
 // StoredParams maps reference parameters of resourceType, read for rows

@@ -35,8 +35,8 @@ func TestNarrowedParams(t *testing.T) {
 		if got, target := p.StoredAs(), p.StoredTarget(); !slices.Equal(got, c.parts) || target != c.target {
 			t.Errorf("%s.%s stored as %v naming %q, want %v naming %q", c.typ, c.code, got, target, c.parts, c.target)
 		}
-		if RowsStored(c.typ, c.code) != (c.target == "") {
-			t.Errorf("%s.%s: rows stored %v", c.typ, c.code, RowsStored(c.typ, c.code))
+		if Narrowed(c.typ, c.code) != (c.target != "") {
+			t.Errorf("%s.%s: narrowed %v", c.typ, c.code, Narrowed(c.typ, c.code))
 		}
 	}
 	// Every narrowed parameter of R4: a reference parameter of one target,
@@ -77,6 +77,7 @@ func TestStoredParams(t *testing.T) {
 		{"Encounter", []string{"patient", "subject"}, "Patient", []string{"subject"}},
 		{"Encounter", []string{"patient"}, "Group", []string{}}, // narrowed to another type: names no Group
 		{"AuditEvent", []string{"patient"}, "Patient", []string{"agent", "entity"}},
+		// None narrowed: the access condition reads them as they are.
 		{"Patient", PracticeParams, "Organization", PracticeParams},
 	}
 	for _, c := range cases {

@@ -87,47 +87,39 @@ func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, open(b)) }
 // TestDeferredIndexes: a load's deferred index build, and one left by a
 // process that ended without it, finished by the next Open.
 func TestDeferredIndexes(t *testing.T) {
+	open, _ := reopenable(t)
+	storetest.DeferredIndexes(t, open)
+}
+
+// reopenable returns a function opening a store in one new directory
+// again and again (the tests that close a store, change its database
+// underneath, and open it again), and a connection to its database,
+// closed when the test ends.
+func reopenable(t *testing.T) (open func() store.Store, db *sql.DB) {
 	dir := t.TempDir()
-	storetest.DeferredIndexes(t, func() store.Store {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return func() store.Store {
 		s, err := sqlite.Open(context.Background(), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
-	})
+	}, db
 }
 
 // TestIndexUpgrade: a store written with the old search indexes gets the
 // covering ones when a newer version opens it.
 func TestIndexUpgrade(t *testing.T) {
-	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.IndexUpgrade(t, func() store.Store {
-		s, err := sqlite.Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}, db, `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
+	open, db := reopenable(t)
+	storetest.IndexUpgrade(t, open, db, `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
 }
 
 // TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on SQLite.
 func TestNarrowedRowsDropped(t *testing.T) {
-	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.NarrowedRowsDropped(t, func() store.Store {
-		s, err := sqlite.Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}, db)
+	open, db := reopenable(t)
+	storetest.NarrowedRowsDropped(t, open, db)
 }

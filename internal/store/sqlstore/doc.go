@@ -334,19 +334,18 @@
 // Encounter's practitioner is participant.individual naming a
 // Practitioner). search.Param.StoredAs names the parts and StoredTarget
 // the type; a new store does not hold their reference rows
-// (search.RowsStored, keepReference), and every place that reads
-// reference rows by parameter reads the parts' rows naming the type
-// instead: filters,
-// :missing and :not (filterTable, narrowTo), chains and _has (storedRef),
-// sort keys, _include and _revinclude, compartments, the access
-// condition and a Binary's owner (search.StoredParams, for lists of
-// parameters read with a fixed target type). resolve() on a literal
-// reference is a resource of the type the reference names, which is the
-// target type its row holds, so the rows read are the rows that were
-// written (TestNarrowedRowsMatchResolve). A narrowed parameter is still
-// extracted: its :identifier rows (tokens, which hold no target type)
-// are stored as before, and what reads extracted values in memory (whose
-// record a write is) is unchanged.
+// (search.Narrowed, the reference table's rows), and every place that
+// reads reference rows by parameter reads the parts' rows naming the
+// type instead: filters, :missing and :not (filterTable, narrowTo),
+// chains and _has (storedRef), sort keys, _include and _revinclude,
+// compartments, the access condition and a Binary's owner
+// (search.StoredParams, for lists of parameters read with a fixed target
+// type). resolve() on a literal reference is a resource of the type the
+// reference names, which is the target type its row holds, so the rows
+// read are the rows that were written (TestNarrowedRowsMatchResolve). A
+// narrowed parameter is still extracted: its :identifier rows (tokens,
+// which hold no target type) are stored as before, and what reads
+// extracted values in memory (whose record a write is) is unchanged.
 //
 // The rows are not deleted by a migration: servers of earlier versions
 // read them, and a store may be served by one during a rolling upgrade,

@@ -17,66 +17,67 @@ type indexTable struct {
 	cols []string // including param
 	// rows appends the statement arguments of v's rows for resource
 	// typ/id to args (type, id, then cols, row after row) and returns
-	// them with the number of rows; narrowed says whether the rows of
-	// narrowed reference parameters are among them (narrowed.go). One flat list for all of a
-	// statement's rows: a slice and a variadic call for every row were
+	// them with the number of rows; withNarrowed says whether the rows
+	// of narrowed reference parameters are among them (narrowed.go). One
+	// flat list for all of a statement's rows: a slice and a variadic
+	// call for every row were
 	// allocations for the collector to sweep (about 28,000 fewer in
 	// audit.BenchmarkWriteBatch's 500 events, a tenth of its total).
-	rows func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int)
+	rows func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int)
 }
 
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Tokens {
 			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Text))
 		}
 		return args, len(v.Tokens)
 	}},
-	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Strings {
 			args = append(args, typ, id, r.Param, bound(r.Norm), bound(r.Exact))
 		}
 		return args, len(v.Strings)
 	}},
-	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		n := 0
 		for _, r := range v.References {
-			if !keepReference(typ, r, narrowed) {
-				continue // a narrowed parameter: its parts' rows hold it
+			if !withNarrowed && search.Narrowed(typ, r.Param) {
+				continue // its parts' rows hold it
 			}
 			args = append(args, typ, id, r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
 			n++
 		}
 		return args, n
 	}},
-	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Dates {
 			args = append(args, typ, id, r.Param, r.Lo, r.Hi)
 		}
 		return args, len(v.Dates)
 	}},
-	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Numbers {
 			args = append(args, typ, id, r.Param, r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Numbers)
 	}},
-	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Quantities {
 			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Quantities)
 	}},
-	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.URIs {
 			args = append(args, typ, id, r.Param, bound(r.URI))
 		}
 		return args, len(v.URIs)
 	}},
-	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, narrowed bool) ([]any, int) {
+	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
 		for _, r := range v.Composites {
 			args = append(args, typ, id, r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
@@ -98,13 +99,13 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 		return err
 	}
 	var args []any // one buffer for every table's rows in turn
-	narrowed := t.s.writesNarrowedRows()
+	withNarrowed := t.s.writesNarrowedRows()
 	for _, tbl := range indexTables {
 		args = args[:0]
 		n := 0
 		for i := range ws {
 			var added int
-			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, narrowed)
+			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, withNarrowed)
 			n += added
 		}
 		if err := t.insertRows(ctx, tbl, args, n); err != nil {

@@ -74,7 +74,7 @@ func (s *Store) migrateLocked(ctx context.Context, conn *sql.Conn, existing bool
 	if current == 0 {
 		// A new store: no server of an earlier version reads it, so it
 		// never holds the rows of narrowed parameters (narrowed.go).
-		if err := markNarrowedDropped(ctx, conn, &s.d); err != nil {
+		if err := markNewStore(ctx, conn, &s.d); err != nil {
 			return fmt.Errorf("record a new store's settings: %w", err)
 		}
 	}

@@ -2,9 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
-	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
 )
 
 // Rows of narrowed reference parameters (search.Param.StoredTarget; the
@@ -24,18 +26,26 @@ const settingKind, narrowedDroppedID = "store-setting", "narrowed-rows-dropped"
 
 // loadNarrowedRows reads whether the store holds narrowed rows.
 func (s *Store) loadNarrowedRows(ctx context.Context) error {
-	var n int
-	err := s.write.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM record WHERE kind = ? AND id = ?`), settingKind, narrowedDroppedID).Scan(&n)
-	s.narrowedDropped.Store(n > 0)
-	return err
+	_, err := getRecord(ctx, s.write, &s.d, "", settingKind, narrowedDroppedID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.narrowedDropped.Store(false)
+	case err != nil:
+		return fmt.Errorf("read the store's settings: %w", err)
+	default:
+		s.narrowedDropped.Store(true)
+	}
+	return nil
 }
 
-// markNarrowedDropped records that the store holds no narrowed rows.
-func markNarrowedDropped(ctx context.Context, c conn, d *Dialect) error {
-	if _, err := c.ExecContext(ctx, d.rebind(`DELETE FROM record WHERE kind = ? AND id = ?`), settingKind, narrowedDroppedID); err != nil {
-		return err
-	}
-	_, err := c.ExecContext(ctx, d.rebind(`INSERT INTO record (kind, id, body, expires) VALUES (?, ?, ?, 0)`), settingKind, narrowedDroppedID, []byte(`{}`))
+// narrowedDropped is the record saying the store holds no narrowed rows.
+var narrowedDropped = store.Record{Kind: settingKind, ID: narrowedDroppedID, Body: []byte(`{}`)}
+
+// markNewStore records, as a new store is created (migrateLocked, on the
+// migration's connection), that it holds no narrowed rows.
+func markNewStore(ctx context.Context, c conn, d *Dialect) error {
+	_, err := c.ExecContext(ctx, d.rebind(`INSERT INTO record (kind, id, body, expires) VALUES (?, ?, ?, 0) ON CONFLICT (kind, id) DO NOTHING`),
+		narrowedDropped.Kind, narrowedDropped.ID, narrowedDropped.Body)
 	return err
 }
 
@@ -44,44 +54,35 @@ func markNarrowedDropped(ctx context.Context, c conn, d *Dialect) error {
 // versions may still read them).
 func (s *Store) writesNarrowedRows() bool { return !s.narrowedDropped.Load() }
 
-// keepReference tells whether an extracted reference row is written.
-func keepReference(typ string, r search.ReferenceValue, narrowed bool) bool {
-	return narrowed || search.RowsStored(typ, r.Param)
-}
-
 // DropNarrowedRows deletes the rows of narrowed reference parameters and
-// records that the store holds none, so that its writes add none from
-// now on (servers already running go on adding them until restarted:
-// rows no search of this version reads, which running it again deletes).
-// Run it once every server of the store runs this version or a later
-// one: servers of earlier versions would find nothing by those
-// parameters. It returns the number of rows deleted.
+// records that the store holds none, in one write transaction, so that
+// its writes add none from now on (servers already running go on adding
+// them until restarted: rows no search of this version reads, which
+// running it again deletes). Run it once every server of the store runs
+// this version or a later one: servers of earlier versions would find
+// nothing by those parameters. It returns the number of rows deleted.
 func (s *Store) DropNarrowedRows(ctx context.Context) (int64, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
 	var deleted int64
-	for _, stmt := range strings.Split(narrowedRowsDelete(), ";") {
-		res, err := tx.ExecContext(ctx, stmt)
-		if err != nil {
-			return 0, err
+	err := s.InTx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		for _, stmt := range strings.Split(narrowedRowsDelete(), ";") {
+			res, err := t.sql.ExecContext(ctx, stmt)
+			if err != nil {
+				return s.mapError(err)
+			}
+			n, _ := res.RowsAffected()
+			deleted += n
 		}
-		n, _ := res.RowsAffected()
-		deleted += n
-	}
-	if err := markNarrowedDropped(ctx, tx, &s.d); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
+		return t.PutRecord(ctx, narrowedDropped)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("nothing deleted: %w", err)
 	}
 	s.narrowedDropped.Store(true)
 	if s.d.AnalyzeAfterBuild {
 		// A fifth of the table gone: PostgreSQL's planner needs to know.
 		if _, err := s.write.ExecContext(ctx, `ANALYZE reference_index`); err != nil {
-			return deleted, err
+			return deleted, fmt.Errorf("rows deleted; ANALYZE reference_index: %w", err)
 		}
 	}
 	return deleted, nil

@@ -856,19 +856,13 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 	sb.w(`)`)
 }
 
-// practiceParams are the stored names of the Patient parameters that name
-// the practice a patient is registered at.
-func practiceParams() []string {
-	return search.StoredParams("Patient", search.PracticeParams, "Organization")
-}
-
 // registered writes that the Patient patientID (a column or "?") is
 // registered at the caller's practice.
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
 	sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
-		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(practiceParams()))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
-		append(anySlice(practiceParams()), a.Practice)...)
+		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
+		append(anySlice(search.PracticeParams), a.Practice)...)
 }
 
 // sensitive writes that the Patient patientID (a column) is labelled

@@ -151,7 +151,7 @@ func NarrowedRowsDropped(t *testing.T, open func() store.Store, db *sql.DB) {
 		t.Helper()
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM reference_index WHERE param IN ('patient', 'practitioner')
-			AND type IN ('Observation', 'Encounter', 'AuditEvent')`).Scan(&n); err != nil {
+			AND type IN ('Observation', 'Encounter', 'AuditEvent', 'DiagnosticReport')`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -175,11 +175,25 @@ func NarrowedRowsDropped(t *testing.T, open func() store.Store, db *sql.DB) {
 	if !ok {
 		t.Fatalf("%T drops no duplicate rows", s)
 	}
-	if deleted, err := dropper.DropNarrowedRows(ctx); err != nil || deleted != 7 {
-		t.Fatalf("DropNarrowedRows: %d, %v; want 7 deleted", deleted, err)
+	// A drop that fails changes nothing: the rows stay, and writes go on
+	// adding them.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := dropper.DropNarrowedRows(cancelled); err == nil {
+		t.Fatal("DropNarrowedRows with a cancelled context: no error")
+	}
+	putResources(t, s, `{"resourceType":"DiagnosticReport","id":"nd1","status":"final","code":{"text":"h"},"subject":{"reference":"Patient/np2"}}`)
+	if n := narrowedRows(); n != 8 {
+		t.Errorf("after a failed drop and a write: %d narrowed rows, want 8", n)
+	}
+	if deleted, err := dropper.DropNarrowedRows(ctx); err != nil || deleted != 8 {
+		t.Fatalf("DropNarrowedRows: %d, %v; want 8 deleted", deleted, err)
 	}
 	if n := narrowedRows(); n != 0 {
 		t.Errorf("%d narrowed rows after the drop", n)
+	}
+	if deleted, err := dropper.DropNarrowedRows(ctx); err != nil || deleted != 0 {
+		t.Errorf("a second drop: %d, %v; want none deleted", deleted, err)
 	}
 	checkNarrowedReferences(t, s)
 	putResources(t, s, `{"resourceType":"Observation","id":"no6","status":"final","code":{"text":"f"},"subject":{"reference":"Patient/np1"}}`)

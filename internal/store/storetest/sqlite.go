@@ -30,6 +30,19 @@ func OpenSQLite(tb testing.TB) store.Store {
 func OpenOlderSQLite(tb testing.TB) store.Store {
 	tb.Helper()
 	dir := tb.TempDir()
+	MakeOlderSQLite(tb, dir)
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		tb.Fatalf("reopen sqlite: %v", err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// MakeOlderSQLite creates a SQLite store in dir as an earlier version
+// would have left it (OpenOlderSQLite), closed.
+func MakeOlderSQLite(tb testing.TB, dir string) {
+	tb.Helper()
 	st, err := sqlite.Open(context.Background(), dir)
 	if err != nil {
 		tb.Fatalf("open sqlite: %v", err)
@@ -43,11 +56,6 @@ func OpenOlderSQLite(tb testing.TB) store.Store {
 	if _, err := db.Exec(`DELETE FROM record WHERE kind = 'store-setting'`); err != nil {
 		tb.Fatal(err)
 	}
-	if st, err = sqlite.Open(context.Background(), dir); err != nil {
-		tb.Fatalf("reopen sqlite: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
 }
 
 // Named opens one kind of store for a test of another package.
