@@ -56,7 +56,17 @@ func TestDifferentialSearch(t *testing.T) {
 			st := open(t)
 			svc := service.New(st, service.Options{BaseURL: "http://gp.example/fhir"})
 			ctx := context.Background()
+			// A copy for each store: a load resolves the bundle's
+			// references in place, and the next store's would then name
+			// this one's patients.
 			for _, b := range bundles {
+				body, err := fhir.Marshal(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err = fhir.Unmarshal(body); err != nil {
+					t.Fatal(err)
+				}
 				if _, err := svc.ProcessBundle(ctx, b, service.BundleOptions{}); err != nil {
 					t.Fatal(err)
 				}
@@ -87,6 +97,7 @@ func TestDifferentialSearch(t *testing.T) {
 			}
 			t.Logf("%d queries over %d resources agree with the oracle (%d with matches)", len(queries), len(resources), nonEmpty)
 			checkComboComposite(t, st, resources)
+			checkHasByCode(t, st, resources)
 		})
 	}
 }
@@ -142,6 +153,61 @@ func checkComboComposite(t *testing.T, st store.Store, resources []map[string]an
 	}
 	if checked == 0 {
 		t.Error("no Observation with components to check combo-code-value-quantity on")
+	}
+}
+
+// checkHasByCode compares Patient?_has:T:patient:code=X, which reads the
+// patients from the code's rows (their patient key) or, for rows without
+// one, from the references, with a brute-force reading: the Patients
+// named by the subject of the resources of type T with the code. The
+// oracle has no _has.
+func checkHasByCode(t *testing.T, st store.Store, resources []map[string]any) {
+	t.Helper()
+	rng := rand.New(rand.NewSource(7))
+	// Only Patients the store holds (a reference may name one elsewhere).
+	patients := map[string]bool{}
+	for _, r := range resources {
+		if r["resourceType"] == "Patient" {
+			patients[str(r["id"])] = true
+		}
+	}
+	checked, nonEmpty := 0, 0
+	for _, typ := range []string{"Observation", "Condition", "Procedure"} {
+		var ofType []map[string]any
+		for _, r := range resources {
+			if r["resourceType"] == typ {
+				ofType = append(ofType, r)
+			}
+		}
+		for i := 0; i < 6 && len(ofType) > 0; i++ {
+			r := ofType[rng.Intn(len(ofType))]
+			system, code := nested(r, "code", "coding", "system"), nested(r, "code", "coding", "code")
+			wantSet := map[string]bool{}
+			for _, o := range ofType {
+				if subject := str(nested2(o, "subject", "reference")); strings.HasPrefix(subject, "Patient/") && patients[lastSegment(subject)] && slices.Contains(codesOf(o), code) {
+					wantSet[lastSegment(subject)] = true
+				}
+			}
+			want := []string{}
+			for id := range wantSet {
+				want = append(want, id)
+			}
+			sort.Strings(want)
+			for _, value := range []string{code, system + "|" + code} {
+				got := engineIDs(t, st, "Patient", url.Values{"_has:" + typ + ":patient:code": {value}})
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("Patient?_has:%s:patient:code=%s: engine %d ids, brute force %d; only engine %v, only brute force %v",
+						typ, value, len(got), len(want), minus(got, want), minus(want, got))
+				}
+				checked++
+				if len(want) > 0 {
+					nonEmpty++
+				}
+			}
+		}
+	}
+	if nonEmpty == 0 {
+		t.Errorf("none of %d _has queries matched a patient: nothing was checked", checked)
 	}
 }
 

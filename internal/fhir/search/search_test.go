@@ -176,3 +176,30 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestOnePatient(t *testing.T) {
+	ref := func(param, typ, id string) ReferenceValue {
+		return ReferenceValue{Param: param, TargetType: typ, TargetID: id}
+	}
+	tests := []struct {
+		name string
+		refs []ReferenceValue
+		want string
+	}{
+		{"no references", nil, ""},
+		{"one patient", []ReferenceValue{ref("subject", "Patient", "p1"), ref("patient", "Patient", "p1"), ref("encounter", "Encounter", "e1")}, "p1"},
+		{"the subject alone is not the patient parameter", []ReferenceValue{ref("subject", "Patient", "p1")}, ""},
+		{"the same patient twice (agent and entity)", []ReferenceValue{ref("patient", "Patient", "p1"), ref("patient", "Patient", "p1")}, "p1"},
+		{"two patients", []ReferenceValue{ref("patient", "Patient", "p1"), ref("patient", "Patient", "p2")}, ""},
+		{"a patient parameter naming a Group", []ReferenceValue{ref("patient", "Group", "g1")}, ""},
+		{"a reference without an id (contained)", []ReferenceValue{ref("patient", "Patient", "")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Values{References: tt.refs}
+			if got := v.OnePatient(); got != tt.want {
+				t.Errorf("OnePatient = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

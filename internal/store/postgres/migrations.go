@@ -58,6 +58,11 @@ var migrations = []string{
 	sqlstore.UnionRowsSchema(),
 	// 10: identifiers compared in byte order (byteOrderedKeys).
 	byteOrderedKeys,
+	// 11: the patient key on token rows (search.Values.OnePatient),
+	// byte-ordered as the keys it is compared with.
+	// Analysed, so that the planner knows the new column at once.
+	sqlstore.PatientKeySchema(sqlstore.ColumnTypes{Key: `TEXT COLLATE "C"`, Text: `TEXT COLLATE "C"`, Integer: "BIGINT", Real: "DOUBLE PRECISION"}) +
+		`; ANALYZE token_index`,
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -56,4 +56,6 @@ var migrations = []string{
 	// (COLLATE "C"); SQLite's text was always compared bytewise (BINARY).
 	// Kept so that both stores' schema versions name the same schema.
 	`SELECT 1`,
+	// 11: the patient key on token rows (search.Values.OnePatient).
+	sqlstore.PatientKeySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 }

@@ -30,9 +30,13 @@ type indexTable struct {
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"param", "system", "code", "text"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"token_index", []string{"param", "system", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+		patient := ""
+		if len(v.Tokens) > 0 {
+			patient = bound(v.OnePatient())
+		}
 		for _, r := range v.Tokens {
-			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Text))
+			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Text), patient)
 		}
 		return args, len(v.Tokens)
 	}},

@@ -137,6 +137,23 @@ func CoveringIndexSchema() string {
 	return b.String()
 }
 
+// PatientKeySchema is the eleventh migration: each token row carries its
+// resource's patient key (search.Values.OnePatient: the one Patient its
+// patient parameter names, "" for none or several), at the end of the
+// lookup index, so that a search from codes to patients reads the
+// patients from the code's index entries alone (hasByPatientKey). The
+// index keeps its name and its order by id: searches led by a code read
+// it as before. Rows written before it, or by a server of an earlier
+// version, hold "" and are found by their references, as every row was
+// (the key is a shortcut, never the only way). It is a key compared with
+// resource_current's ids: PostgreSQL's is byte-ordered as theirs are
+// (the tenth migration), the dialect's Text type.
+func PatientKeySchema(t ColumnTypes) string {
+	return strings.NewReplacer("{T}", t.Text).Replace(`ALTER TABLE token_index ADD COLUMN patient {T} NOT NULL DEFAULT '';
+DROP INDEX IF EXISTS token_index_lookup;
+CREATE INDEX token_index_lookup ON token_index (type, param, code, system, id, patient)`)
+}
+
 // UnionRowsSchema is the ninth migration: it deletes the index rows of
 // the parameters now stored as other parameters' rows (search.Param.StoredAs:
 // in R4 only Observation's six combo parameters are such unions), which
