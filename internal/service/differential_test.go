@@ -98,6 +98,7 @@ func TestDifferentialSearch(t *testing.T) {
 			t.Logf("%d queries over %d resources agree with the oracle (%d with matches)", len(queries), len(resources), nonEmpty)
 			checkComboComposite(t, st, resources)
 			checkHasByCode(t, st, resources)
+			checkChainByKey(t, st, resources)
 		})
 	}
 }
@@ -208,6 +209,75 @@ func checkHasByCode(t *testing.T, st store.Store, resources []map[string]any) {
 	}
 	if nonEmpty == 0 {
 		t.Errorf("none of %d _has queries matched a patient: nothing was checked", checked)
+	}
+}
+
+// checkChainByKey compares Observation?patient.family:exact=F&code=X (and
+// subject:Patient), which reads the code's rows whose patient key is one
+// of the chain's patients and, for rows without a key, the chain's
+// references, with a brute-force reading of the subjects and the codes.
+func checkChainByKey(t *testing.T, st store.Store, resources []map[string]any) {
+	t.Helper()
+	family := map[string]string{}
+	var observations []map[string]any
+	for _, r := range resources {
+		switch r["resourceType"] {
+		case "Patient":
+			family[str(r["id"])] = nested(r, "name", "family")
+		case "Observation":
+			observations = append(observations, r)
+		}
+	}
+	rng := rand.New(rand.NewSource(11))
+	nonEmpty := 0
+	for i := 0; i < 6 && len(observations) > 0; i++ {
+		o := observations[rng.Intn(len(observations))]
+		fam := family[lastSegment(str(nested2(o, "subject", "reference")))]
+		code := nested(o, "code", "coding", "code")
+		if fam == "" || code == "" {
+			continue
+		}
+		want := []string{}
+		for _, r := range observations {
+			subject := str(nested2(r, "subject", "reference"))
+			if strings.HasPrefix(subject, "Patient/") && family[lastSegment(subject)] == fam && slices.Contains(codesOf(r), code) {
+				want = append(want, str(r["id"]))
+			}
+		}
+		sort.Strings(want)
+		for _, params := range []url.Values{
+			{"patient.family:exact": {fam}, "code": {code}},
+			{"subject:Patient.family:exact": {fam}, "code": {code}},
+			// Sorted: the matches are written as a list (where, not
+			// the first page's index-only path).
+			{"patient.family:exact": {fam}, "code": {code}, "_sort": {"-date"}},
+		} {
+			got := engineIDs(t, st, "Observation", params)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Observation?%s: engine %d ids, brute force %d; only engine %v, only brute force %v",
+					params.Encode(), len(got), len(want), minus(got, want), minus(want, got))
+			}
+		}
+		// With a third filter, probed on both halves.
+		status := str(o["status"])
+		got := engineIDs(t, st, "Observation", url.Values{"patient.family:exact": {fam}, "code": {code}, "status": {status}})
+		var wantStatus []string
+		for _, id := range want {
+			for _, r := range observations {
+				if str(r["id"]) == id && str(r["status"]) == status {
+					wantStatus = append(wantStatus, id)
+				}
+			}
+		}
+		if len(got) != len(wantStatus) || len(got) > 0 && !reflect.DeepEqual(got, wantStatus) {
+			t.Errorf("Observation?patient.family:exact=%s&code=%s&status=%s: engine %v, brute force %v", fam, code, status, got, wantStatus)
+		}
+		if len(want) > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty == 0 {
+		t.Error("no chained query matched: nothing was checked")
 	}
 }
 

@@ -1,0 +1,57 @@
+package sqlstore
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+)
+
+// TestPatientKeyPaths: which _has filters and chains read the token rows'
+// patient keys (hasByPatientKey, keyedChain), and that their SQL still
+// reads the references for the rows without a key.
+func TestPatientKeyPaths(t *testing.T) {
+	for _, c := range []struct {
+		typ, query string
+		keyed      bool
+	}{
+		{"Patient", "_has:Observation:patient:code=1", true},
+		{"Patient", "_has:Observation:subject:code=1", true},           // subject read for Patients is the patient parameter
+		{"Patient", "_has:Condition:patient:code=1&gender=male", true}, // the _has leads
+		{"Patient", "_has:AllergyIntolerance:patient:code=1", true},    // a patient parameter of its own
+		{"Patient", "_has:Observation:performer:code=1", false},        // not the patient parameter
+		{"Patient", "_has:AuditEvent:agent:type=rest", false},          // agent is half of AuditEvent's patient
+		{"Patient", "_has:Observation:patient:code:not=1", false},      // a modifier
+		{"Patient", "_has:Observation:patient:date=ge2020", false},     // not a token
+		{"Patient", "_has:Observation:patient:_id=o1", false},          // _id has no token rows
+		{"Observation", "patient.name=x&code=1", true},
+		{"Observation", "subject:Patient.name=x&code=1&status=final", true},
+		{"Observation", "subject.name=x&code=1", false},           // subject names more than Patients
+		{"Observation", "patient.name=x&date=ge2020", false},      // no token filter beside it
+		{"Observation", "performer:Patient.name=x&code=1", false}, // not the patient parameter
+		{"Observation", "patient.name=x&code:not=1", false},       // the token filter has a modifier
+		{"Encounter", "patient.name=x&class=AMB", true},
+	} {
+		params, _ := url.ParseQuery(c.query)
+		q, _, err := search.Parse([]string{c.typ}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
+		if err != nil {
+			t.Fatalf("%s?%s: %v", c.typ, c.query, err)
+		}
+		l := lead(q)
+		got := keyedChain(q, l) >= 0 || l >= 0 && hasByPatientKey(q.Filters[l], c.typ)
+		if got != c.keyed {
+			t.Errorf("%s?%s: keyed %v, want %v", c.typ, c.query, got, c.keyed)
+		}
+		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
+		sb.where(q, l)
+		sql := sb.b.String()
+		if strings.Contains(sql, ".patient <> ''") != c.keyed {
+			t.Errorf("%s?%s: the SQL reads keys: %v, want %v\n%s", c.typ, c.query, !c.keyed, c.keyed, sql)
+		}
+		if c.keyed && (!strings.Contains(sql, ".patient = ''") || !strings.Contains(sql, "reference_index")) {
+			t.Errorf("%s?%s: the rows without a key are not read through their references:\n%s", c.typ, c.query, sql)
+		}
+	}
+}
