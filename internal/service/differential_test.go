@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir"
-	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/fhir/search/oracle"
 	"github.com/gpcloud/gpcloud/internal/service"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -353,27 +352,7 @@ func readAll(t *testing.T, st store.Store) []map[string]any {
 
 // engineIDs runs a search through every page and returns the ids, sorted.
 func engineIDs(t *testing.T, st store.Store, typ string, params url.Values) []string {
-	q, ignored, err := search.Parse([]string{typ}, params, search.ParseOptions{DefaultCount: 500, MaxCount: 500})
-	if err != nil || len(ignored) > 0 {
-		t.Fatalf("%s?%s: %v %v", typ, params.Encode(), err, ignored)
-	}
-	ids := []string{}
-	page := store.PageRequest{}
-	for {
-		res, err := st.Search(context.Background(), q, page)
-		if err != nil {
-			t.Fatalf("%s?%s: %v", typ, params.Encode(), err)
-		}
-		for _, v := range res.Matches {
-			ids = append(ids, v.ID)
-		}
-		if !res.HasMore || res.SearchID == "" {
-			break
-		}
-		page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
-	}
-	sort.Strings(ids)
-	return ids
+	return storetest.SearchIDs(t, st, typ, params)
 }
 
 func minus(a, b []string) []string {

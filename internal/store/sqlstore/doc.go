@@ -420,7 +420,13 @@
 // without a key when its references match the chain (gathered only if
 // such a row comes). On the same store, alternated: PostgreSQL 14.9 /
 // 23.3, 15.6 / 30.1 → 6.6 / 16.9, 4.6 / 17.9; SQLite 13.2 / 21.9, 15.3 /
-// 32.5 → 5.2 / 11.0, 5.3 / 10.8. A first formulation, the keyed rows
+// 32.5 → 5.2 / 11.0, 5.3 / 10.8. That pays when the token filter's rows
+// are few: beside status=final or a category, which match most of a
+// type, reading them all would cost far more than the chain's
+// references. Neither planner knows (the index tables have no statistics
+// on their column combinations), so the statement counts the filter's
+// rows up to keyedChainRows (20,000) once, and runs the keyed half or the
+// chain's as before under the answer (leadIDs). A first formulation, the keyed rows
 // UNION ALL the chain's references probed for keyless code rows, was
 // slower (33-35 ms on PostgreSQL): the second half still probed every
 // reference, now also reading the table for the key the owner index does
