@@ -212,9 +212,11 @@ func checkHasByCode(t *testing.T, st store.Store, resources []map[string]any) {
 }
 
 // checkChainByKey compares Observation?patient.family:exact=F&code=X (and
-// subject:Patient), which reads the code's rows whose patient key is one
-// of the chain's patients and, for rows without a key, the chain's
-// references, with a brute-force reading of the subjects and the codes.
+// subject:Patient, sorted, with a third filter) with a brute-force
+// reading of the subjects and the codes: chains read references, on
+// stores with patient keys and without (the oracle has no chains). Kept
+// from a build that led such chains by the code's keys (not kept; the
+// sqlstore doc says why).
 func checkChainByKey(t *testing.T, st store.Store, resources []map[string]any) {
 	t.Helper()
 	family := map[string]string{}

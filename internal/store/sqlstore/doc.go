@@ -411,26 +411,24 @@
 // 14.3 / 35.7, 14.8 / 32.6; SQLite 385 / 451, 410 / 461 → 10.4 / 20.0,
 // 15.8 / 26.6 (bench/README.md).
 //
-// A chain through the patient parameter to Patients beside a token filter
-// (Observation?subject:Patient.name=X&code=Y, chained-name-code) was led
-// by the chain and probed its 4,210 references at 10x one by one for the
-// code: 15-19 ms p50 and 23-30 ms p95 on PostgreSQL, over the 20
-// ms. keyedChain leads it by the token filter's rows instead, in one pass:
-// a keyed row matches when its key is one of the chain's patients, a row
-// without a key when its references match the chain (gathered only if
-// such a row comes). On the same store, alternated: PostgreSQL 14.9 /
-// 23.3, 15.6 / 30.1 → 6.6 / 16.9, 4.6 / 17.9; SQLite 13.2 / 21.9, 15.3 /
-// 32.5 → 5.2 / 11.0, 5.3 / 10.8. That pays when the token filter's rows
-// are few: beside status=final or a category, which match most of a
-// type, reading them all would cost far more than the chain's
-// references. Neither planner knows (the index tables have no statistics
-// on their column combinations), so the statement counts the filter's
-// rows up to keyedChainRows (20,000) once, and runs the keyed half or the
-// chain's as before under the answer (leadIDs). A first formulation, the keyed rows
-// UNION ALL the chain's references probed for keyless code rows, was
-// slower (33-35 ms on PostgreSQL): the second half still probed every
-// reference, now also reading the table for the key the owner index does
-// not hold.
+// Tried and not kept: chains. A chain through the patient parameter to
+// Patients beside a token filter (Observation?subject:Patient.name=X&code=Y,
+// chained-name-code) is led by the chain and probes its 4,210 references
+// at 10x one by one for the code. Led instead by the code's rows, a keyed
+// row matching when its key is one of the chain's patients (the keyless
+// ones through their references), it took 4.6-9.6 ms p50 against 14.9-
+// 19.1 on PostgreSQL, 5.2-6.3 against 11.7-16.9 on SQLite. But beside a
+// filter matching most of the type (category=laboratory, status=final)
+// that reads every such row: 54-64 ms on PostgreSQL against 17-21. Neither
+// planner knows which case it is (the index tables have no statistics on
+// their column combinations), and a count of the filter's rows bounded at
+// 20,000, made first in the statement, cost those searches 3-6 ms on
+// PostgreSQL and 8-40 ms on SQLite (where the count is a scan of 20,000
+// entries in the modernc translation). What would make it safe: the key
+// before the id in the lookup index, so that the chain's patients are
+// looked up in the code's rows instead of the rows scanned (which changes
+// the order searches led by a code read their ids in), or statistics on
+// (type, param, code). bench/README.md has the figures.
 //
 // The key is also the first step towards the distribution below: the
 // token rows, the largest table, now carry the shard key.

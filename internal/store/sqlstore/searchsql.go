@@ -186,64 +186,6 @@ func plainToken(f *search.Filter) bool {
 		f.Param.Type == "token" && f.Param.Code != "_id"
 }
 
-// keyedChain returns, for a search led by a chain through its type's
-// patient parameter to Patients (Observation?patient.name=X&code=Y, or
-// subject:Patient.name=X), the index of a plain token filter beside the
-// chain, whose rows' patient keys can be tested against the chain's
-// patients (keyedChainIDs); -1 when there is none.
-func keyedChain(q *search.Query, l int) int {
-	if l < 0 || len(q.Types) != 1 {
-		return -1
-	}
-	f := q.Filters[l]
-	if f.Chain == nil || len(f.Chain.Targets) != 1 || f.Chain.Targets[0] != "Patient" || !patientKeyParam(q.Types[0], f.Param) {
-		return -1
-	}
-	for j, o := range q.Filters {
-		if j != l && plainToken(o) {
-			return j
-		}
-	}
-	return -1
-}
-
-// keyedChainIDs writes the ids of keyedChain's search, read from the
-// token filter's rows in one pass: a row with a patient key matches when
-// the key is one of the chain's patients, a row without one (a resource
-// naming no patient or several, a row of a server of an earlier version)
-// when the chain's references match, as before; the other filters are
-// probed on the rows. The chain's references are gathered only if a row
-// without a key comes (both databases evaluate an IN's set when it is
-// first needed). At 10x Synthea, Observation?subject:Patient.name=X&code=Y
-// reads the code's 9,600 index entries instead of probing the chain's
-// 4,210 references one by one for the code.
-func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
-	chain, tok := q.Filters[l], q.Filters[k]
-	table, params, _ := filterTable(tok)
-	t := sb.nextAlias("t")
-	sb.w(`SELECT `+t+`.id FROM `+table+` `+t+` WHERE `+t+`.type = ? AND `, typ)
-	sb.paramIn(t+`.param`, params)
-	sb.w(` AND (`)
-	sb.values(tok, t)
-	sb.w(`) AND ((` + t + `.patient <> '' AND `)
-	sb.filter(chain.Chain.Next, "Patient", t+".patient")
-	sb.guard(chain.Chain.Guards["Patient"], "Patient", t+".patient")
-	sb.w(`) OR (` + t + `.patient = '' AND `)
-	sb.filter(chain, typ, t+".id")
-	sb.w(`))`)
-	var others []*search.Filter
-	for j, o := range q.Filters {
-		if j != l && j != k {
-			others = append(others, o)
-		}
-	}
-	if len(others) > 0 {
-		sb.w(` AND (`)
-		sb.balanced(len(others), "AND", func(j int) { sb.probe(others[j], typ, t+".id") })
-		sb.w(`)`)
-	}
-}
-
 // hasByPatientKey writes the patients of hasByPatientKey's filter: the
 // keys of the matching token rows that have one, and, for those that do
 // not (a resource naming no patient or several, or a row a server of an
@@ -291,21 +233,6 @@ func nestsProbes(q *search.Query, l int) bool {
 // leadIDs writes the ids the lead's index rows select, with the other
 // filters probed on those rows (nestsProbes); the ids may repeat.
 func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
-	k := keyedChain(q, l)
-	few := ""
-	if k >= 0 {
-		// Led by the token filter's rows when they are few, by the
-		// chain's references otherwise (keyedChainRows): the count,
-		// bounded, is made once, and each half runs only under its
-		// answer (both databases test a condition on no row once,
-		// before reading any).
-		few = sb.nextAlias("few")
-		sb.w(`WITH ` + few + ` AS (SELECT count(*) <= ` + strconv.Itoa(keyedChainRows) + ` AS yes FROM (`)
-		sb.tokenRows(q.Filters[k], typ, keyedChainRows+1)
-		sb.w(`) n) `)
-		sb.keyedChainIDs(q, l, k, typ)
-		sb.w(` AND (SELECT yes FROM ` + few + `) UNION ALL `)
-	}
 	idCol := sb.filterIDs(q.Filters[l], typ, false)
 	if len(q.Filters) < 2 {
 		return
@@ -316,31 +243,6 @@ func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
 	// limit (storetest SearchAtLimits).
 	sb.balanced(len(others), "AND", func(j int) { sb.probe(others[j], typ, idCol) })
 	sb.w(`)`)
-	if k >= 0 {
-		sb.w(` AND NOT (SELECT yes FROM ` + few + `)`)
-	}
-}
-
-// keyedChainRows is how many rows of its token filter a chain's search
-// reads at most through their patient keys (keyedChain). Reading them
-// costs about 1 µs an entry on the bench machine, and the chain's way
-// about 4-5 µs a reference: 9,600 code rows took ~10 ms in SQL, where
-// the 4,210 references of chained-name-code took 17-20 ms. A filter
-// matching many more (status=final, a category) would cost more than the
-// references it saves: the chain leads then, as before, and the count
-// that decided it cost at most this many entries.
-var keyedChainRows = 20000
-
-// tokenRows writes a SELECT of at most limit of token filter f's rows of
-// typ, for counting.
-func (sb *sqlBuilder) tokenRows(f *search.Filter, typ string, limit int) {
-	table, params, _ := filterTable(f)
-	z := sb.nextAlias("z")
-	sb.w(`SELECT 1 FROM `+table+` `+z+` WHERE `+z+`.type = ? AND `, typ)
-	sb.paramIn(z+`.param`, params)
-	sb.w(` AND (`)
-	sb.values(f, z)
-	sb.w(`) LIMIT ` + strconv.Itoa(limit))
 }
 
 // indexOnlyPage tells whether a search's first page can be counted and
@@ -885,7 +787,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		sb.w(`(c.type = ?`, typ)
 		switch {
 		case len(q.Filters) == 0:
-		case nestsProbes(q, l), keyedChain(q, l) >= 0: // the lead's rows, the other filters probed on them
+		case nestsProbes(q, l):
 			sb.w(` AND c.id IN (`)
 			sb.leadIDs(q, l, typ)
 			sb.w(`)`)
