@@ -422,6 +422,15 @@ func generateQueries(resources []map[string]any) []diffQuery {
 		if v := nested(o, "valueQuantity", "value"); v != "" {
 			add("Observation", "value-quantity", prefixes[rng.Intn(7)]+v, "code", code)
 			add("Observation", "value-quantity", v+"|"+nested(o, "valueQuantity", "system")+"|"+nested(o, "valueQuantity", "code"))
+			// Read as code-value-quantity (search.Paired): without a
+			// system, beside a patient, and with values' products.
+			add("Observation", "code", nested(o, "code", "coding", "code"), "value-quantity", prefixes[rng.Intn(7)]+v)
+			add("Observation", "value-quantity", prefixes[rng.Intn(7)]+v, "code", code, "patient", lastSegment(subject))
+			add("Observation", "code", code+",http://loinc.org|8302-2", "value-quantity", "lt"+v+",gt"+v)
+			add("Observation", "code", code, "value-quantity", "ge"+v+"|"+nested(o, "valueQuantity", "system")+"|"+nested(o, "valueQuantity", "code"))
+		}
+		if c := nested(o, "valueCodeableConcept", "coding", "code"); c != "" {
+			add("Observation", "code", code, "value-concept", nested(o, "valueCodeableConcept", "coding", "system")+"|"+c)
 		}
 		add("Observation", "encounter", str(nested2(o, "encounter", "reference")))
 	}
@@ -444,6 +453,8 @@ func generateQueries(resources []map[string]any) []diffQuery {
 			add("Observation", "combo-code", nested(c, "component", "code", "coding", "code"))
 			add("Observation", "combo-value-quantity", prefixes[rng.Intn(7)]+nested(c, "component", "valueQuantity", "value"))
 			add("Observation", "combo-code", nested(c, "component", "code", "coding", "code"), "_sort", "-combo-code")
+			// Not one composite's rows: a component's code and value.
+			add("Observation", "combo-code", nested(c, "component", "code", "coding", "code"), "combo-value-quantity", "ge"+nested(c, "component", "valueQuantity", "value"))
 		}
 	}
 	add("Observation", "combo-value-quantity:missing", "true")

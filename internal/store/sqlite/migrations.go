@@ -58,4 +58,6 @@ var migrations = []string{
 	`SELECT 1`,
 	// 11: the patient key on token rows (search.Values.OnePatient).
 	sqlstore.PatientKeySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
+	// 12: the composite index's indexes carry every column a search reads.
+	sqlstore.CompositeIndexSchema(),
 }

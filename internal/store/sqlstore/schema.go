@@ -104,7 +104,8 @@ func ContentSchema(t ColumnTypes, blob string) string {
 // At 10x Synthea on SQLite, Observation?code=X&value-quantity=gtY matched
 // its 7,440 of 9,600 candidates in 140 ms with the old indexes, 110 ms
 // with the lookup covering and 50 ms with both (in process, medians).
-// Composite rows are checked on columns no index holds, so theirs stay.
+// Composite rows were checked on columns no index held, so theirs stayed
+// until the twelfth migration (CompositeIndexSchema).
 var coveringIndexes = []struct{ name, table, columns string }{
 	{"token_index_lookup", "token_index", "type, param, code, system, id"},
 	{"token_index_owner", "token_index", "type, id, param, code, system"},
@@ -152,6 +153,20 @@ func PatientKeySchema(t ColumnTypes) string {
 	return strings.NewReplacer("{T}", t.Text).Replace(`ALTER TABLE token_index ADD COLUMN patient {T} NOT NULL DEFAULT '';
 DROP INDEX IF EXISTS token_index_lookup;
 CREATE INDEX token_index_lookup ON token_index (type, param, code, system, id, patient)`)
+}
+
+// CompositeIndexSchema is the twelfth migration: the composite index's
+// two indexes carry every column a search reads, so that a composite is
+// read from its index entries alone, as the other tables' are (the
+// eighth migration). The lookup orders a part's values after its first
+// code: Observation?code=X&value-quantity=gtY, read as code-value-quantity
+// (search.Paired), is then one range of one index instead of X's rows each
+// probed for its value (at 10x Synthea 9,600 probes for 7,440 matches).
+func CompositeIndexSchema() string {
+	return `DROP INDEX IF EXISTS composite_index_lookup;
+CREATE INDEX composite_index_lookup ON composite_index (type, param, first_code, first_system, lo, hi, code, system, id);
+DROP INDEX IF EXISTS composite_index_owner;
+CREATE INDEX composite_index_owner ON composite_index (type, id, param, first_code, first_system, lo, hi, code, system)`
 }
 
 // UnionRowsSchema is the ninth migration: it deletes the index rows of

@@ -32,6 +32,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query, page store.PageRequ
 }
 
 func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequest) (store.SearchPage, error) {
+	q = withPairedFilters(q)
 	if page.SearchID != "" {
 		after, ok, err := parseContinuation(page.SearchID, q.AccessKey)
 		if err != nil {

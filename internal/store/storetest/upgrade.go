@@ -13,7 +13,8 @@ import (
 
 // uncoveredIndexes are the search index tables' indexes as every version
 // before the eighth migration created them (history: a store written by
-// such a version has these).
+// such a version has these), and the composite index's as every version
+// before the twelfth did.
 var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"token_index_lookup", "token_index", "type, param, code, system"},
 	{"token_index_owner", "token_index", "type, id"},
@@ -30,10 +31,12 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"quantity_index_owner", "quantity_index", "type, id"},
 	{"uri_index_lookup", "uri_index", "type, param, uri"},
 	{"uri_index_owner", "uri_index", "type, id"},
+	{"composite_index_lookup", "composite_index", "type, param, first_code"},
+	{"composite_index_owner", "composite_index", "type, id"},
 }
 
-// IndexUpgrade checks the eighth and ninth migrations (and that the later
-// ones run again after them) on a store an older
+// IndexUpgrade checks the eighth, ninth and twelfth migrations (and that
+// the later ones run again after them) on a store an older
 // version wrote: open returns a new store on the database db reaches, and
 // indexDefs lists its indexes (table, name, DDL) as the dialect's
 // IndexDefinitions does. The store is taken back to the seventh schema
@@ -52,8 +55,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 11 {
-		t.Fatalf("schema version %d: this test takes a store back from the eleventh migration", version)
+	if version != 12 {
+		t.Fatalf("schema version %d: this test takes a store back from the twelfth migration", version)
 	}
 	for _, ix := range uncoveredIndexes {
 		for _, stmt := range []string{`DROP INDEX ` + ix.name, `CREATE INDEX ` + ix.name + ` ON ` + ix.table + ` (` + ix.columns + `)`} {
@@ -101,6 +104,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	for name, want := range map[string]string{
 		"token_index_lookup": "(type, param, code, system, id, patient)", "token_index_owner": "(type, id, param, code, system)",
 		"quantity_index_owner": "(type, id, param, value)", "date_index_hi": "(type, param, hi, lo, id)",
+		"composite_index_lookup": "(type, param, first_code, first_system, lo, hi, code, system, id)",
+		"composite_index_owner":  "(type, id, param, first_code, first_system, lo, hi, code, system)",
 	} {
 		if !strings.HasSuffix(defs[name], want) {
 			t.Errorf("%s after the upgrade: %q, want it to end %s", name, defs[name], want)

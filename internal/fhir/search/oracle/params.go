@@ -29,6 +29,7 @@ var params = map[string]map[string]param{
 		"encounter":      referenceParam{path: "encounter"},
 		"date":           dateParam{choiceDate("effective")},
 		"value-quantity": quantityParam{quantityAt("valueQuantity")},
+		"value-concept":  tokenParam{codingsAt("valueCodeableConcept")},
 		// The combo parameters: the element and each component's.
 		"combo-code":           tokenParam{withComponents(codingsAt("code"))},
 		"combo-value-quantity": quantityParam{withComponents(quantityAt("valueQuantity"))},
