@@ -131,7 +131,7 @@ func checkComboComposite(t *testing.T, st store.Store, resources []map[string]an
 			}
 			for _, el := range elements(r) {
 				f, ok := value(el)
-				if ok && f >= threshold && slices.Contains(codesOf(el), code) {
+				if ok && f >= threshold && slices.Contains(codingsOf(el), code) {
 					want = append(want, r["id"].(string))
 					break
 				}
@@ -177,7 +177,7 @@ func checkHasByCode(t *testing.T, st store.Store, resources []map[string]any) {
 			system, code := nested(r, "code", "coding", "system"), nested(r, "code", "coding", "code")
 			wantSet := map[string]bool{}
 			for _, o := range ofType {
-				if subject := str(nested2(o, "subject", "reference")); strings.HasPrefix(subject, "Patient/") && patients[lastSegment(subject)] && slices.Contains(codesOf(o), code) {
+				if subject := str(nested2(o, "subject", "reference")); strings.HasPrefix(subject, "Patient/") && patients[lastSegment(subject)] && slices.Contains(codingsOf(o), code) {
 					wantSet[lastSegment(subject)] = true
 				}
 			}
@@ -229,32 +229,44 @@ func checkChains(t *testing.T, st store.Store, resources []map[string]any) {
 		if fam == "" || code == "" {
 			continue
 		}
-		want := []string{}
-		for _, r := range observations {
-			subject := str(nested2(r, "subject", "reference"))
-			if strings.HasPrefix(subject, "Patient/") && family[lastSegment(subject)] == fam && slices.Contains(codesOf(r), code) {
-				want = append(want, str(r["id"]))
+		// With the code's system the chain reads the code's rows by
+		// patient key (sqlstore keyedChainIDs); without it the chain
+		// leads and the code is probed on its references.
+		codeSys := nested(o, "code", "coding", "system") + "|" + code
+		matching := func(token string) []string {
+			out := []string{}
+			for _, r := range observations {
+				subject := str(nested2(r, "subject", "reference"))
+				if strings.HasPrefix(subject, "Patient/") && family[lastSegment(subject)] == fam && slices.Contains(codingsOf(r), token) {
+					out = append(out, str(r["id"]))
+				}
 			}
+			sort.Strings(out)
+			return out
 		}
-		sort.Strings(want)
-		for _, params := range []url.Values{
-			{"patient.family:exact": {fam}, "code": {code}},
-			{"subject:Patient.family:exact": {fam}, "code": {code}},
+		want, wantSys := matching(code), matching(codeSys)
+		for _, c := range []struct {
+			params url.Values
+			want   []string
+		}{
+			{url.Values{"patient.family:exact": {fam}, "code": {codeSys}}, wantSys},
+			{url.Values{"subject:Patient.family:exact": {fam}, "code": {codeSys}}, wantSys},
+			{url.Values{"patient.family:exact": {fam}, "code": {code}}, want},
 			// Sorted: the matches are written as a list (where, not
 			// the first page's index-only path).
-			{"patient.family:exact": {fam}, "code": {code}, "_sort": {"-date"}},
+			{url.Values{"patient.family:exact": {fam}, "code": {codeSys}, "_sort": {"-date"}}, wantSys},
 		} {
-			got := engineIDs(t, st, "Observation", params)
-			if !reflect.DeepEqual(got, want) {
+			got := engineIDs(t, st, "Observation", c.params)
+			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("Observation?%s: engine %d ids, brute force %d; only engine %v, only brute force %v",
-					params.Encode(), len(got), len(want), minus(got, want), minus(want, got))
+					c.params.Encode(), len(got), len(c.want), minus(got, c.want), minus(c.want, got))
 			}
 		}
 		// With a third filter, probed on both halves.
 		status := str(o["status"])
-		got := engineIDs(t, st, "Observation", url.Values{"patient.family:exact": {fam}, "code": {code}, "status": {status}})
+		got := engineIDs(t, st, "Observation", url.Values{"patient.family:exact": {fam}, "code": {codeSys}, "status": {status}})
 		var wantStatus []string
-		for _, id := range want {
+		for _, id := range wantSys {
 			for _, r := range observations {
 				if str(r["id"]) == id && str(r["status"]) == status {
 					wantStatus = append(wantStatus, id)
@@ -262,7 +274,7 @@ func checkChains(t *testing.T, st store.Store, resources []map[string]any) {
 			}
 		}
 		if len(got) != len(wantStatus) || len(got) > 0 && !reflect.DeepEqual(got, wantStatus) {
-			t.Errorf("Observation?patient.family:exact=%s&code=%s&status=%s: engine %v, brute force %v", fam, code, status, got, wantStatus)
+			t.Errorf("Observation?patient.family:exact=%s&code=%s&status=%s: engine %v, brute force %v", fam, codeSys, status, got, wantStatus)
 		}
 		if len(want) > 0 {
 			nonEmpty++
@@ -275,15 +287,19 @@ func checkChains(t *testing.T, st store.Store, resources []map[string]any) {
 
 // codesOf lists the codes of every coding of an element's code (a
 // CodeableConcept).
-func codesOf(el any) []string {
+// codingsOf is the system|code of each of an element's code's codings, and
+// its code alone (a brute-force match of a token with or without its
+// system).
+func codingsOf(el any) []string {
 	var out []string
 	m, _ := el.(map[string]any)
 	concept, _ := m["code"].(map[string]any)
 	codings, _ := concept["coding"].([]any)
 	for _, cd := range codings {
 		if c, ok := cd.(map[string]any); ok {
-			if s, ok := c["code"].(string); ok {
-				out = append(out, s)
+			if code, ok := c["code"].(string); ok {
+				system, _ := c["system"].(string)
+				out = append(out, system+"|"+code, code)
 			}
 		}
 	}

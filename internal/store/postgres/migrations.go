@@ -66,6 +66,9 @@ var migrations = []string{
 	// 12: the composite index's indexes carry every column a search reads
 	// (sqlstore.CompositeIndexSchema). Analysed, as the eleventh.
 	sqlstore.CompositeIndexSchema() + `; ANALYZE composite_index`,
+	// 13: the token lookup index ordered by patient key before id
+	// (sqlstore.PatientKeyFirstSchema). Analysed, as the eleventh.
+	sqlstore.PatientKeyFirstSchema() + `; ANALYZE token_index`,
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -60,4 +60,6 @@ var migrations = []string{
 	sqlstore.PatientKeySchema(sqlstore.ColumnTypes{Key: "TEXT", Text: "TEXT", Integer: "INTEGER", Real: "REAL"}),
 	// 12: the composite index's indexes carry every column a search reads.
 	sqlstore.CompositeIndexSchema(),
+	// 13: the token lookup index ordered by patient key before id.
+	sqlstore.PatientKeyFirstSchema(),
 }

@@ -132,6 +132,7 @@ var dialect = sqlstore.Dialect{
 	MaxParams:  32766,
 	BulkInsert: "INSERT OR FAIL INTO",
 	Unindexed:  func(col string) string { return "+" + col },
+	GateByJoin: true,
 
 	MigrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 	IndexDefinitions:      `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,

@@ -53,6 +53,12 @@ type Dialect struct {
 	// one array parameter, in the array's order ("" when write
 	// transactions are serialised already, as SQLite's are).
 	LockKeys string
+	// GateByJoin: a part of a statement that runs on a one-row CTE's
+	// answer joins the CTE outermost (SQLite, which tests a condition on a
+	// scalar subquery on every row), instead of testing the answer as a
+	// scalar subquery (PostgreSQL, which makes that a one-time filter but
+	// reorders cross joins). See sqlBuilder.gated.
+	GateByJoin bool
 	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
 	// PostgreSQL from turning it into a join it may start from.
 	ProbeSuffix string

@@ -428,7 +428,8 @@
 // before the id in the lookup index, so that the chain's patients are
 // looked up in the code's rows instead of the rows scanned (which changes
 // the order searches led by a code read their ids in), or statistics on
-// (type, param, code). bench/README.md has the figures.
+// (type, param, code). bench/README.md has the figures. (The first was
+// done later: "Chains by the patient key" below.)
 //
 // The key is also the first step towards the distribution below: the
 // token rows, the largest table, now carry the shard key.
@@ -454,6 +455,38 @@
 // (patient=P&code=X&value-quantity=gtY) keeps that lead and probes the
 // composite, through its covering owner index, once per candidate
 // instead of the two probes it made.
+//
+// # Chains by the patient key, the key before the id (issue 12, 2026-12-03, later)
+//
+// The thirteenth migration (PatientKeyFirstSchema) orders the token
+// lookup index (type, param, code, system, patient, id): a code's rows of
+// one patient, and its rows without a key, are each one range. A chain
+// through the patient parameter to Patients beside a token filter naming
+// its system and code (keyedChain: chained-name-code) is then read from
+// the filter's rows of the chain's patients, a range each, and its rows
+// without a key through their references (keyedChainIDs), instead of
+// probing each of the chain's references for the code; beside a filter
+// matching most of the type (category=laboratory) it reads that filter's
+// rows of the chain's patients only, which the earlier attempt could not
+// (it scanned them all). What still needs a choice is a store with many
+// rows without a key (written by an earlier version, not reindexed): their
+// count, bounded at 2,000 (keyedChainRows) and one range of the index,
+// chooses in the statement between the keys and the chain's own lead, as
+// before keys. Each part runs only under its answer: SQLite tests a
+// condition on a scalar subquery on every row, so the count is joined
+// outermost (CROSS JOIN); PostgreSQL reorders cross joins but makes an
+// uncorrelated scalar subquery a one-time filter (Dialect.GateByJoin).
+// Two plan fixes came with it: the rows without a key are matched to the
+// chain's references unindexed (both planners otherwise sought each of
+// 3,950 references in the index for no row), and the index-only page
+// joins the page's rows to resource_current first (CROSS JOIN; given the
+// lead in parts, SQLite read every current Observation: 5 ms for the
+// lead, 870 for the page). At 10x, in SQL: chained-name-code 18-34 ms ->
+// 0.4-0.7 ms in the sqlite3 shell, 32-41 -> 7 ms in psql; over HTTP the
+// figures are in bench/README.md. A code without its system does not seek
+// the key (the system varies before it), so those chains lead as before.
+// Searches led by a code sort their ids after reading them (DISTINCT,
+// then the order), so the index's order served none of them.
 //
 // # Distribution (Citus)
 //

@@ -48,3 +48,44 @@ func TestPatientKeyPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyedChainPaths: which chains read their token filter's rows by
+// patient key (keyedChain), and that their SQL keeps the rows without a
+// key and the chain's own lead for a store with many of those.
+func TestKeyedChainPaths(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		keyed bool
+	}{
+		{"patient.name=Smith&code=http://loinc.org|4548-4", true},
+		{"subject:Patient.name=Smith&code=http://loinc.org|4548-4", true}, // subject read for Patients
+		{"patient.name=Smith&category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory&status=final", true},
+		{"patient.name=Smith&combo-code=http://loinc.org|8480-6", true}, // a union's parts' rows
+		{"patient.name=Smith&code=4548-4", false},                       // no system: the key is not sought
+		{"patient.name=Smith&status=final", false},                      // the same
+		{"patient.name=Smith&code=http://loinc.org|4548-4,http://loinc.org|4549-2", false},
+		{"patient.name=Smith&code:not=http://loinc.org|4548-4", false},
+		{"performer:Practitioner.name=Jones&code=http://loinc.org|4548-4", false}, // not the patient parameter
+		{"subject:Group.name=Ward&code=http://loinc.org|4548-4", false},
+		{"patient.name=Smith&date=ge2020", false}, // not a token
+	} {
+		params, _ := url.ParseQuery(c.query)
+		q, _, err := search.Parse([]string{"Observation"}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		l := lead(q)
+		if got := keyedChain(q, l) >= 0; got != c.keyed {
+			t.Errorf("%s: keyed %v, want %v", c.query, got, c.keyed)
+		}
+		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
+		sb.where(q, l)
+		sql := sb.b.String()
+		if strings.Contains(sql, ".patient <> ''") != c.keyed {
+			t.Errorf("%s: the SQL reads keys: %v, want %v\n%s", c.query, !c.keyed, c.keyed, sql)
+		}
+		if c.keyed && (!strings.Contains(sql, ".patient = ''") || !strings.Contains(sql, "NOT (SELECT yes FROM")) {
+			t.Errorf("%s: the rows without a key, or the chain's own lead, are not written:\n%s", c.query, sql)
+		}
+	}
+}

@@ -169,6 +169,19 @@ DROP INDEX IF EXISTS composite_index_owner;
 CREATE INDEX composite_index_owner ON composite_index (type, id, param, first_code, first_system, lo, hi, code, system)`
 }
 
+// PatientKeyFirstSchema is the thirteenth migration: the token lookup
+// index orders a code's rows by patient key before id, so that one
+// patient's rows of a code are one range of it (keyedChainIDs: a chain to
+// Patients beside a code reads the code's rows of the chain's patients),
+// and the rows without a key are one range too (hasByPatientKey and
+// keyedChainIDs read them by their references). Searches led by a code
+// sort their ids after reading them (DISTINCT, then the order), so the
+// index's order by id within a code served none of them.
+func PatientKeyFirstSchema() string {
+	return `DROP INDEX IF EXISTS token_index_lookup;
+CREATE INDEX token_index_lookup ON token_index (type, param, code, system, patient, id)`
+}
+
 // UnionRowsSchema is the ninth migration: it deletes the index rows of
 // the parameters now stored as other parameters' rows (search.Param.StoredAs:
 // in R4 only Observation's six combo parameters are such unions), which

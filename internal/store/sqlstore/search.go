@@ -97,10 +97,14 @@ func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version
 		// The lead's rows are materialised first: given DISTINCT and
 		// ORDER BY id over them directly, SQLite walked the type's owner
 		// index in id order instead (include-revinclude, 51 matches:
-		// 6 -> 19 ms).
+		// 6 -> 19 ms). The page's rows lead the join (CROSS JOIN fixes
+		// SQLite's order; PostgreSQL plans it as before): given a lead
+		// of several parts (keyedChainIDs), SQLite read every current
+		// row of the type and looked each up in the page (a chain at 10x:
+		// 5 ms for the lead, 870 for the page).
 		sb.w(`WITH l AS MATERIALIZED (`)
 		sb.leadIDs(q, l, q.Types[0])
-		sb.w(fmt.Sprintf(`), p AS MATERIALIZED (SELECT x.id, count(*) OVER () AS total FROM (SELECT DISTINCT id FROM l) x ORDER BY x.id LIMIT %d) SELECT `+versionColumns+`, p.total FROM p JOIN resource_current c ON c.type = ? AND c.id = p.id AND NOT c.deleted JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id ORDER BY c.type, c.id`, q.Count+1), q.Types[0])
+		sb.w(fmt.Sprintf(`), p AS MATERIALIZED (SELECT x.id, count(*) OVER () AS total FROM (SELECT DISTINCT id FROM l) x ORDER BY x.id LIMIT %d) SELECT `+versionColumns+`, p.total FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type, c.id`, q.Count+1), q.Types[0])
 		total := 0
 		matches, err := s.queryVersions(ctx, s.read, sb, &total)
 		return matches, total, err
