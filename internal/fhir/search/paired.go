@@ -20,13 +20,15 @@ package search
 //     match two different components.
 //   - code-value-string reads value.ofType(string) only, while
 //     value-string also reads a CodeableConcept value's text.
-//   - code-value-date reads value.ofType(DateTime), which names the
-//     FHIRPath type, not FHIR's dateTime.
+//   - code-value-date reads value.ofType(DateTime), FHIRPath's type, which
+//     a FHIR dateTime value is not: it has no rows for the values
+//     value-date reads as dateTime.
 //
 // Each listed pair is checked value by value against the plain
-// parameters' rows on the R4 examples and the Synthea set
-// (TestPairedCompositesAgree), and the composite's definition is checked
-// when the registry loads (pairedComposite).
+// parameters' rows on shaped cases, the R4 examples and Synthea bundles
+// (TestPairedCompositesAgree; TestUnlistedCompositesDiffer shows the three
+// above differ), and the composite's definition before each use
+// (pairedComposite).
 var pairedComposites = []struct{ typ, first, second, composite string }{
 	{"Observation", "code", "value-quantity", "code-value-quantity"},
 	{"Observation", "code", "value-concept", "code-value-concept"},

@@ -85,6 +85,11 @@ func pairs(v Values, first, second string) []string {
 			seconds = append(seconds, "|"+str.Norm)
 		}
 	}
+	for _, d := range v.Dates {
+		if d.Param == second {
+			seconds = append(seconds, fmt.Sprintf("%d|%d", d.Lo, d.Hi))
+		}
+	}
 	var out []string
 	for _, f := range firsts {
 		for _, s := range seconds {
@@ -101,8 +106,11 @@ func compositeRows(v Values, composite, secondKind string) []string {
 			continue
 		}
 		second := c.System + "|" + c.Code
-		if secondKind == "quantity" {
+		switch secondKind {
+		case "quantity":
 			second = fmt.Sprintf("%s|%s|%v", c.System, c.Code, c.Lo)
+		case "date":
+			second = fmt.Sprintf("%d|%d", int64(c.Lo), int64(c.Hi))
 		}
 		out = append(out, c.FirstSystem+"|"+c.FirstCode+"$"+second)
 	}
@@ -127,6 +135,7 @@ var pairingCases = []string{
 	`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},"valueRange":{"low":{"value":40},"high":{"value":50}}}`,
 	`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},"dataAbsentReason":{"coding":[{"code":"unknown"}]}}`,
 	`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},"valueString":"high"}`,
+	`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"82810-3"}]},"valueDateTime":"2020-01-02"}`,
 }
 
 // TestPairedCompositesAgree checks each listed composite against its two
@@ -181,6 +190,7 @@ func TestUnlistedCompositesDiffer(t *testing.T) {
 	unlisted := []struct{ composite, first, second, kind string }{
 		{"code-value-string", "code", "value-string", "string"},
 		{"component-code-value-quantity", "component-code", "component-value-quantity", "quantity"},
+		{"code-value-date", "code", "value-date", "date"},
 	}
 	for _, u := range unlisted {
 		differs := false
