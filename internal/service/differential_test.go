@@ -285,8 +285,6 @@ func checkChains(t *testing.T, st store.Store, resources []map[string]any) {
 	}
 }
 
-// codesOf lists the codes of every coding of an element's code (a
-// CodeableConcept).
 // codingsOf is the system|code of each of an element's code's codings, and
 // its code alone (a brute-force match of a token with or without its
 // system).

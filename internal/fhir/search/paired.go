@@ -39,11 +39,15 @@ var pairedComposites = []struct{ typ, first, second, composite string }{
 const maxPairedValues = 16
 
 // Paired returns one filter on a composite parameter of typ that matches
-// exactly the resources both f and g match, or nil when there is none
-// (the pair is not listed, or a value or modifier is one the composite
-// reads differently).
+// exactly the resources both f and g match, in either order, or nil when
+// there is none (the pair is not listed, or a value or modifier is one
+// the composite reads differently).
 func Paired(typ string, f, g *Filter) *Filter {
 	comp := pairedComposite(typ, f.Param, g.Param)
+	if comp == nil {
+		f, g = g, f
+		comp = pairedComposite(typ, f.Param, g.Param)
+	}
 	if comp == nil || !pairable(f, comp.Components[0].Param.Type) || !pairable(g, comp.Components[1].Param.Type) ||
 		len(f.Values)*len(g.Values) > maxPairedValues {
 		return nil

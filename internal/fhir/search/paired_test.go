@@ -48,8 +48,8 @@ func TestPaired(t *testing.T) {
 				t.Fatalf("%d filters", len(q.Filters))
 			}
 			got := Paired("Observation", q.Filters[0], q.Filters[1])
-			if got == nil {
-				got = Paired("Observation", q.Filters[1], q.Filters[0])
+			if back := Paired("Observation", q.Filters[1], q.Filters[0]); (back == nil) != (got == nil) {
+				t.Fatalf("paired one way (%v) and not the other (%v)", got != nil, back != nil)
 			}
 			switch {
 			case tt.want == "" && got != nil:

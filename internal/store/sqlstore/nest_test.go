@@ -1,12 +1,8 @@
 package sqlstore
 
 import (
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
 // TestNestsProbes: which searches probe their other filters inside the
@@ -26,20 +22,14 @@ func TestNestsProbes(t *testing.T) {
 		{[]string{"Observation"}, "_id=a&code=1", false},                            // _id is no index
 		{[]string{"Observation", "Condition"}, "_lastUpdated=ge2019&_tag=x", false}, // no lead over two types
 	} {
-		params, _ := url.ParseQuery(c.query)
-		q, _, err := search.Parse(c.types, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
-		if err != nil {
-			t.Fatalf("%s: %v", c.query, err)
-		}
+		q := parsed(t, c.query, c.types...)
 		if got := nestsProbes(q, lead(q)); got != c.nests {
 			t.Errorf("%s: nests %v, want %v", c.query, got, c.nests)
 		}
 		if !c.nests {
 			continue
 		}
-		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
-		sb.where(q, lead(q))
-		sql := sb.b.String()
+		sql := whereSQL(q)
 		lead := q.Filters[lead(q)]
 		table, _, _ := filterTable(lead)
 		x := sql[strings.Index(sql, table+" x")+len(table)+1:]

@@ -24,11 +24,7 @@ func withPairedFilters(q *search.Query) *search.Query {
 			if used[j] {
 				continue
 			}
-			p := search.Paired(typ, f, q.Filters[j])
-			if p == nil {
-				p = search.Paired(typ, q.Filters[j], f)
-			}
-			if p != nil {
+			if p := search.Paired(typ, f, q.Filters[j]); p != nil {
 				used[i], used[j] = true, true
 				out = append(out, p)
 			}

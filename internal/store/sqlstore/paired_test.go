@@ -1,10 +1,8 @@
 package sqlstore
 
 import (
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
@@ -26,11 +24,7 @@ func TestPairedFilters(t *testing.T) {
 		{"Observation", "code=1", []string{"code"}},
 		{"Condition", "code=1&onset-date=ge2020", []string{"code", "onset-date"}},
 	} {
-		params, _ := url.ParseQuery(c.query)
-		q, _, err := search.Parse([]string{c.typ}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
-		if err != nil {
-			t.Fatalf("%s?%s: %v", c.typ, c.query, err)
-		}
+		q := parsed(t, c.query, c.typ)
 		before := codes(q.Filters)
 		planned := withPairedFilters(q)
 		if got := codes(planned.Filters); strings.Join(got, " ") != strings.Join(c.want, " ") {
@@ -39,11 +33,10 @@ func TestPairedFilters(t *testing.T) {
 		if got := codes(q.Filters); strings.Join(got, " ") != strings.Join(before, " ") {
 			t.Errorf("%s?%s: the caller's query changed to %v", c.typ, c.query, got)
 		}
-		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
-		sb.where(planned, lead(planned))
+		sql := whereSQL(planned)
 		paired := strings.Contains(strings.Join(c.want, " "), "code-value-")
-		if strings.Contains(sb.b.String(), "composite_index") != paired {
-			t.Errorf("%s?%s: the SQL reads composite_index: %v, want %v\n%s", c.typ, c.query, !paired, paired, sb.b.String())
+		if strings.Contains(sql, "composite_index") != paired {
+			t.Errorf("%s?%s: the SQL reads composite_index: %v, want %v\n%s", c.typ, c.query, !paired, paired, sql)
 		}
 	}
 }

@@ -1,12 +1,8 @@
 package sqlstore
 
 import (
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gpcloud/gpcloud/internal/fhir/search"
 )
 
 // TestPatientKeyPaths: which _has filters read the token rows' patient
@@ -27,19 +23,13 @@ func TestPatientKeyPaths(t *testing.T) {
 		{"Patient", "_has:Observation:patient:date=ge2020", false},     // not a token
 		{"Patient", "_has:Observation:patient:_id=o1", false},          // _id has no token rows
 	} {
-		params, _ := url.ParseQuery(c.query)
-		q, _, err := search.Parse([]string{c.typ}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
-		if err != nil {
-			t.Fatalf("%s?%s: %v", c.typ, c.query, err)
-		}
+		q := parsed(t, c.query, c.typ)
 		l := lead(q)
 		got := l >= 0 && hasByPatientKey(q.Filters[l], c.typ)
 		if got != c.keyed {
 			t.Errorf("%s?%s: keyed %v, want %v", c.typ, c.query, got, c.keyed)
 		}
-		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
-		sb.where(q, l)
-		sql := sb.b.String()
+		sql := whereSQL(q)
 		if strings.Contains(sql, ".patient <> ''") != c.keyed {
 			t.Errorf("%s?%s: the SQL reads keys: %v, want %v\n%s", c.typ, c.query, !c.keyed, c.keyed, sql)
 		}
@@ -69,18 +59,12 @@ func TestKeyedChainPaths(t *testing.T) {
 		{"subject:Group.name=Ward&code=http://loinc.org|4548-4", false},
 		{"patient.name=Smith&date=ge2020", false}, // not a token
 	} {
-		params, _ := url.ParseQuery(c.query)
-		q, _, err := search.Parse([]string{"Observation"}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 1000})
-		if err != nil {
-			t.Fatalf("%s: %v", c.query, err)
-		}
+		q := parsed(t, c.query, "Observation")
 		l := lead(q)
 		if got := keyedChain(q, l) >= 0; got != c.keyed {
 			t.Errorf("%s: keyed %v, want %v", c.query, got, c.keyed)
 		}
-		sb := (&Store{d: Dialect{Unindexed: func(col string) string { return "+" + col }}}).builder(time.Now())
-		sb.where(q, l)
-		sql := sb.b.String()
+		sql := whereSQL(q)
 		if strings.Contains(sql, ".patient <> ''") != c.keyed {
 			t.Errorf("%s: the SQL reads keys: %v, want %v\n%s", c.query, !c.keyed, c.keyed, sql)
 		}

@@ -141,18 +141,27 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		sb.w(`)`)
 		return r + ".id"
 	}
-	table, params, target := filterTable(f)
+	table, _, _ := filterTable(f)
 	x := sb.nextAlias("x")
-	sb.w(sel+x+`.id FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `, typ)
+	sb.w(sel + x + `.id FROM ` + table + ` ` + x + ` WHERE `)
+	sb.rowsOf(f, typ, x)
+	return x + ".id"
+}
+
+// rowsOf writes that index row x is one of typ's rows of filter f: its
+// stored parameters (a narrowed reference's target too) and, unless f
+// asks whether the rows are missing, one of its values.
+func (sb *sqlBuilder) rowsOf(f *search.Filter, typ, x string) {
+	_, params, target := filterTable(f)
+	sb.w(x+`.type = ? AND `, typ)
 	sb.paramIn(x+`.param`, params)
 	sb.narrowTo(x, target)
 	if f.Missing != nil {
-		return x + ".id"
+		return
 	}
 	sb.w(` AND (`)
 	sb.values(f, x)
 	sb.w(`)`)
-	return x + ".id"
 }
 
 // hasByPatientKey tells whether an _has filter can read the patients
@@ -195,23 +204,19 @@ func plainToken(f *search.Filter) bool {
 // (bench/README.md has the figures).
 func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	inner := f.Has.Next
-	table, params, _ := filterTable(inner)
+	table, _, _ := filterTable(inner)
 	t := sb.nextAlias("t")
-	sb.w(sel+t+`.patient AS id FROM `+table+` `+t+` WHERE `+t+`.type = ? AND `, f.Has.Type)
-	sb.paramIn(t+`.param`, params)
-	sb.w(` AND (`)
-	sb.values(inner, t)
-	sb.w(`) AND ` + t + `.patient <> '' UNION ALL `)
+	sb.w(sel + t + `.patient AS id FROM ` + table + ` ` + t + ` WHERE `)
+	sb.rowsOf(inner, f.Has.Type, t)
+	sb.w(` AND ` + t + `.patient <> '' UNION ALL `)
 	t, r := sb.nextAlias("t"), sb.nextAlias("h")
 	refParams, target := storedRef(f.Has.RefParam)
 	sb.w(sel + r + `.target_id AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON ` + r + `.type = ` + t + `.type AND ` + r + `.id = ` + t + `.id AND `)
 	sb.paramIn(r+`.param`, refParams)
 	sb.narrowTo(r, target)
-	sb.w(` AND `+r+`.target_type = ? WHERE `+t+`.type = ? AND `, "Patient", f.Has.Type)
-	sb.paramIn(t+`.param`, params)
-	sb.w(` AND (`)
-	sb.values(inner, t)
-	sb.w(`) AND ` + t + `.patient = ''`)
+	sb.w(` AND `+r+`.target_type = ? WHERE `, "Patient")
+	sb.rowsOf(inner, f.Has.Type, t)
+	sb.w(` AND ` + t + `.patient = ''`)
 }
 
 // keyedChain returns, for a search led by a chain through its type's
@@ -270,53 +275,34 @@ var keyedChainRows = 2000
 // code (bench/README.md has the figures).
 func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	chain, tok := q.Filters[l], q.Filters[k]
-	var others []*search.Filter
-	for j, o := range q.Filters {
-		if j != l && j != k {
-			others = append(others, o)
-		}
-	}
-	table, params, _ := filterTable(tok)
-	tokenRows := func(t string) {
-		sb.w(t+`.type = ? AND `, typ)
-		sb.paramIn(t+`.param`, params)
-		sb.w(` AND (`)
-		sb.values(tok, t)
-		sb.w(`)`)
-	}
-	probeOthers := func(idCol string) {
-		if len(others) > 0 {
-			sb.w(` AND (`)
-			sb.balanced(len(others), "AND", func(j int) { sb.probe(others[j], typ, idCol) })
-			sb.w(`)`)
-		}
-	}
+	others := without(q.Filters, l, k)
+	table, _, _ := filterTable(tok)
 	few, z := sb.nextAlias("few"), sb.nextAlias("z")
 	sb.w(`WITH ` + few + ` AS (SELECT count(*) <= ` + strconv.Itoa(keyedChainRows) + ` AS yes FROM (SELECT 1 FROM ` + table + ` ` + z + ` WHERE `)
-	tokenRows(z)
+	sb.rowsOf(tok, typ, z)
 	sb.w(` AND ` + z + `.patient = '' LIMIT ` + strconv.Itoa(keyedChainRows+1) + `) n) `)
 
 	t := sb.nextAlias("t")
 	sb.w(`SELECT ` + t + `.id`)
 	sb.gated(few, true, func() { sb.w(table + ` ` + t) })
 	sb.w(` AND `)
-	tokenRows(t)
+	sb.rowsOf(tok, typ, t)
 	sb.w(` AND ` + t + `.patient <> '' AND `)
 	sb.filter(chain.Chain.Next, "Patient", t+".patient")
 	sb.guard(chain.Chain.Guards["Patient"], "Patient", t+".patient")
-	probeOthers(t + ".id")
+	sb.probeAll(others, typ, t+".id")
 
 	t = sb.nextAlias("t")
 	sb.w(` UNION ALL SELECT ` + t + `.id`)
 	sb.gated(few, true, func() { sb.w(table + ` ` + t) })
 	sb.w(` AND `)
-	tokenRows(t)
+	sb.rowsOf(tok, typ, t)
 	// Unindexed: from the few rows without a key to the chain's
 	// references, not from each reference to the rows (PostgreSQL and
 	// SQLite both chose the latter: 3,950 seeks for no row).
 	sb.w(` AND ` + t + `.patient = '' AND `)
 	sb.filter(chain, typ, sb.noIndex(t+".id"))
-	probeOthers(t + ".id")
+	sb.probeAll(others, typ, t+".id")
 
 	ch := sb.nextAlias("ch")
 	sb.w(` UNION ALL SELECT ` + ch + `.id`)
@@ -380,15 +366,30 @@ func (sb *sqlBuilder) leadIDs(q *search.Query, l int, typ string) {
 // probedLead writes the lead's ids with the other filters probed on them.
 func (sb *sqlBuilder) probedLead(q *search.Query, l int, typ string) {
 	idCol := sb.filterIDs(q.Filters[l], typ, false)
-	if len(q.Filters) < 2 {
+	sb.probeAll(without(q.Filters, l), typ, idCol)
+}
+
+// probeAll writes " AND (...)" probing each of filters on the resource
+// idCol names; nothing for none. Balanced: a long AND chain would pass
+// SQLite's expression depth limit (storetest SearchAtLimits).
+func (sb *sqlBuilder) probeAll(filters []*search.Filter, typ, idCol string) {
+	if len(filters) == 0 {
 		return
 	}
-	others := slices.Delete(slices.Clone(q.Filters), l, l+1)
 	sb.w(` AND (`)
-	// Balanced: a long AND chain would pass SQLite's expression depth
-	// limit (storetest SearchAtLimits).
-	sb.balanced(len(others), "AND", func(j int) { sb.probe(others[j], typ, idCol) })
+	sb.balanced(len(filters), "AND", func(j int) { sb.probe(filters[j], typ, idCol) })
 	sb.w(`)`)
+}
+
+// without is filters less those at the positions skip names.
+func without(filters []*search.Filter, skip ...int) []*search.Filter {
+	var out []*search.Filter
+	for j, f := range filters {
+		if !slices.Contains(skip, j) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // indexOnlyPage tells whether a search's first page can be counted and
@@ -971,12 +972,8 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		if q.Access != nil {
 			sb.w(` AND 1 = 0`) // the service names the types of a restricted search
 		}
-		if len(q.Filters) > 0 {
-			// Resource-level parameters on every type: probe the row's own type.
-			sb.w(` AND (`)
-			sb.balanced(len(q.Filters), "AND", func(j int) { sb.probe(q.Filters[j], "", "c.id") })
-			sb.w(`)`)
-		}
+		// Resource-level parameters on every type: probe the row's own type.
+		sb.probeAll(q.Filters, "", "c.id")
 	}
 	sb.w(`)`)
 }
