@@ -60,9 +60,9 @@ func (ws *Workspace) readInbox(ctx context.Context, v *visit) (inbox, error) {
 	if err != nil {
 		return in, err
 	}
-	if service.Total(out.Resource) > taskLimit {
-		in.more = true
-	}
+	// More, not the total: a search whose first page is streamed (a
+	// practice with thousands of open tasks) leaves its total out.
+	in.more = out.More
 	teams, err := ws.practiceTeams(ctx, v)
 	if err != nil {
 		return in, err

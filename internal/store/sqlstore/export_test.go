@@ -7,3 +7,14 @@ func SetKeyedChainRows(n int) (restore func()) {
 	keyedChainRows = n
 	return func() { keyedChainRows = old }
 }
+
+// SetStreamRows sets streamLeadRows and streamWalkRows for a test and
+// returns what puts them back.
+func SetStreamRows(lead, walk int) (restore func()) {
+	oldLead, oldWalk := streamLeadRows, streamWalkRows
+	streamLeadRows, streamWalkRows = lead, walk
+	return func() { streamLeadRows, streamWalkRows = oldLead, oldWalk }
+}
+
+// StreamedPages is the number of first pages streamed so far.
+func StreamedPages() int64 { return streamedPages.Load() }

@@ -51,6 +51,12 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: page.Offset})
 	}
 	count := q.Count
+	if count == 0 && wantsTotal(q) && indexOnlyPage(q, lead(q)) {
+		// _summary=count: the count is the whole answer, read from the
+		// lead's index rows without a page.
+		total, err := s.count(ctx, q)
+		return store.SearchPage{Total: total, HasMore: total > 0}, err
+	}
 	matches, total, err := s.firstPage(ctx, q)
 	if err != nil {
 		return store.SearchPage{}, err
@@ -59,7 +65,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		return store.SearchPage{Matches: matches, Total: len(matches)}, nil
 	}
 	if count == 0 || page.FirstOnly {
-		if total < 0 && (q.Total == "accurate" || q.Total == "estimate") {
+		if total < 0 && wantsTotal(q) {
 			if total, err = s.count(ctx, q); err != nil {
 				return store.SearchPage{}, err
 			}
@@ -67,6 +73,11 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true}, nil
 	}
 	if continues(q) {
+		if total < 0 && wantsTotal(q) {
+			if total, err = s.count(ctx, q); err != nil {
+				return store.SearchPage{}, err
+			}
+		}
 		last := matches[count-1]
 		return store.SearchPage{Matches: matches[:count], Total: total, HasMore: true,
 			SearchID: continuation{Type: last.Type, ID: last.ID}.token(q.AccessKey)}, nil
@@ -77,6 +88,11 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 	}
 	return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: 0})
 }
+
+// wantsTotal tells whether a search asks for its total (_total=accurate
+// or estimate; the service asks so for _summary=count) where a page would
+// otherwise leave it out. An estimate is the exact count.
+func wantsTotal(q *search.Query) bool { return q.Total == "accurate" || q.Total == "estimate" }
 
 // continues tells whether a search's first page names its last match
 // instead of storing a list (continuation.go): one in the default order,
@@ -91,6 +107,11 @@ func continues(q *search.Query) bool { return len(q.Sort) == 0 && lead(q) != noL
 func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version, int, error) {
 	sb := s.builder(time.Now())
 	l := lead(q)
+	if streams(q, l) {
+		if matches, ok, err := s.streamedPage(ctx, q, l); err != nil || ok {
+			return matches, -1, err
+		}
+	}
 	if indexOnlyPage(q, l) {
 		// The page's own resources are looked up; the matches are
 		// counted and ordered from the lead's index rows alone.
@@ -126,9 +147,39 @@ func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version
 	return matches, total, err
 }
 
+// count counts a search's matches: for one whose page is read from index
+// rows (indexOnlyPage), the distinct ids of its lead's rows, as firstPage
+// counts them, without the join to resource_current and the sort.
 func (s *Store) count(ctx context.Context, q *search.Query) (int, error) {
 	sb := s.builder(time.Now())
 	l := lead(q)
+	if countsByKey(q, l) {
+		// A resource's token rows all carry its one patient key (index.go),
+		// so its rows are distinct in (patient, id) as in id; and the
+		// lookup index holds one value's rows in (patient, id) order, so
+		// that DISTINCT reads them in order instead of sorting them
+		// (category=laboratory at 10x on SQLite: 70 ms, against 300 for
+		// DISTINCT id).
+		x := sb.nextAlias("x")
+		sb.w(`SELECT count(*) FROM (SELECT DISTINCT ` + x + `.patient, ` + x + `.id FROM token_index ` + x + ` WHERE `)
+		sb.rowsOf(q.Filters[l], q.Types[0], x)
+		sb.probeAll(without(q.Filters, l), q.Types[0], x+".id")
+		sb.w(`) y`)
+		var n int
+		err := s.read.QueryRowContext(ctx, s.d.rebind(sb.b.String()), sb.args...).Scan(&n)
+		return n, err
+	}
+	if indexOnlyPage(q, l) {
+		// Materialised first, as firstPage's are: given count(DISTINCT
+		// id) over the lead directly, SQLite walked the type's owner
+		// index in id order (category=laboratory at 10x: 1.2 s).
+		sb.w(`WITH l AS MATERIALIZED (`)
+		sb.leadIDs(q, l, q.Types[0])
+		sb.w(`) SELECT count(*) FROM (SELECT DISTINCT id FROM l) x`)
+		var n int
+		err := s.read.QueryRowContext(ctx, s.d.rebind(sb.b.String()), sb.args...).Scan(&n)
+		return n, err
+	}
 	cte := sb.withMatches(q, l)
 	sb.w(`SELECT count(*)`)
 	sb.fromMatches(q, l, false, cte)

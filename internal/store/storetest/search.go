@@ -45,6 +45,13 @@ func loadFixtures(t *testing.T, s store.Store) {
 	putResources(t, s, searchFixtures...)
 }
 
+// PutResources stores JSON resources as version 1, indexed as the
+// service would index them, for an adapter's own tests.
+func PutResources(t *testing.T, s store.Store, docs ...string) {
+	t.Helper()
+	putResources(t, s, docs...)
+}
+
 // putResources stores JSON resources as version 1, indexed as the service
 // would index them.
 func putResources(t *testing.T, s store.Store, docs ...string) {

@@ -1,0 +1,123 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+	"github.com/gpcloud/gpcloud/internal/store/sqlstore"
+	"github.com/gpcloud/gpcloud/internal/store/storetest"
+)
+
+// TestStreamedPageEitherWay: a first page streamed in id order
+// (streamedPage) holds what the search led by its index holds, and the
+// pages after it follow on alike; it leaves the total out unless asked.
+// The bounds are lowered so that a page of 3 streams from 12 lead rows
+// and walks at most 6 resources: 60 Observations, 40 laboratory (two in
+// three, spread), 20 surveys (the last 20 ids: the walk finds none within
+// its bound and the search is led by its index), on SQLite and PostgreSQL.
+func TestStreamedPageEitherWay(t *testing.T) {
+	const lab, survey = "http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "http://terminology.hl7.org/CodeSystem/observation-category|survey"
+	var docs []string
+	for i := range 60 {
+		category, code := "laboratory", "4548-4"
+		switch {
+		case i >= 40:
+			category = "survey"
+		case i%3 == 0:
+			category = "vital-signs"
+		}
+		if i%2 == 0 {
+			code = "2339-0"
+		}
+		value := "" // one in five has no value
+		if i%5 != 0 {
+			value = fmt.Sprintf(`,"valueQuantity":{"value":%d,"system":"http://unitsofmeasure.org","code":"mmol/L"}`, i)
+		}
+		docs = append(docs, fmt.Sprintf(`{"resourceType":"Observation","id":"o%02d","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":%q}]}],"code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-%02dT09:00:00Z"%s}`,
+			i, category, code, 1+i%28, value))
+	}
+	// Other types' resources on either side of the Observations in the
+	// primary key: the walk and its bound stay within the type.
+	docs = append(docs, `{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"}}`,
+		`{"resourceType":"Patient","id":"p1"}`)
+	for _, s := range []storetest.Named{{Name: "sqlite", Open: storetest.OpenSQLite}, {Name: "postgres", Open: storetest.OpenPostgres}} {
+		t.Run(s.Name, func(t *testing.T) {
+			st := s.Open(t)
+			storetest.PutResources(t, st, docs...)
+			restore := sqlstore.SetStreamRows(4, 2)
+			defer restore()
+			for _, c := range []struct {
+				query    url.Values
+				streamed bool
+				total    int // the total the first page reports (-1: none)
+				matches  int
+			}{
+				{url.Values{"category": {lab}, "_count": {"2"}}, true, -1, 26},
+				{url.Values{"category": {"laboratory"}, "_count": {"2"}}, true, -1, 26},
+				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"1"}}, true, -1, 13},
+				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"2"}}, false, 13, 13}, // 2 within the walk: led by the index
+				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"accurate"}}, true, 26, 26},
+				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"estimate"}}, true, 26, 26},
+				{url.Values{"category": {lab}, "_count": {"0"}, "_total": {"accurate"}}, false, 26, 0}, // counted alone
+				{url.Values{"category": {survey}, "_count": {"2"}}, false, 20, 20},
+				{url.Values{"category": {lab}, "_count": {"10"}}, false, 26, 26},
+				// Other leads, and other filters probed on the walk.
+				{url.Values{"date": {"le2020-01-14"}, "_count": {"2"}}, true, -1, 32},
+				{url.Values{"value-quantity": {"lt30"}, "_count": {"2"}}, true, -1, 24},
+				{url.Values{"category": {lab}, "value-quantity:missing": {"false"}, "_count": {"2"}}, true, -1, 21},
+				{url.Values{"category": {lab}, "code:not": {"http://loinc.org|4548-4"}, "date": {"ge2020-01-02"}, "_count": {"1"}}, true, -1, 12},
+				{url.Values{"category": {lab}, "value-quantity:missing": {"true"}, "_count": {"2"}}, false, 5, 5},
+			} {
+				before := sqlstore.StreamedPages()
+				streamed, streamedTotal := pages(t, st, c.query)
+				if did := sqlstore.StreamedPages() > before; did != c.streamed {
+					t.Errorf("Observation?%s: streamed %v, want %v", c.query.Encode(), did, c.streamed)
+				}
+				unbound := sqlstore.SetStreamRows(1<<30, 2)
+				led, ledTotal := pages(t, st, c.query)
+				unbound()
+				if !slices.Equal(streamed, led) || len(led) != c.matches {
+					t.Errorf("Observation?%s: %v streamed, %v led by the index, want %d", c.query.Encode(), streamed, led, c.matches)
+				}
+				if want := c.total; streamedTotal != want {
+					t.Errorf("Observation?%s: total %d, want %d", c.query.Encode(), streamedTotal, want)
+				}
+				if c.matches > 0 && c.query.Get("_count") != "0" && ledTotal != c.matches {
+					t.Errorf("Observation?%s led by the index: total %d, want %d", c.query.Encode(), ledTotal, c.matches)
+				}
+			}
+		})
+	}
+}
+
+// pages reads every page of an Observation search, in order, and the
+// total its first page reports.
+func pages(t *testing.T, st store.Store, params url.Values) (ids []string, total int) {
+	t.Helper()
+	q, ignored, err := search.Parse([]string{"Observation"}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+	if err != nil || len(ignored) > 0 {
+		t.Fatalf("%s: %v %v", params.Encode(), err, ignored)
+	}
+	page := store.PageRequest{}
+	for n := 0; ; n++ {
+		res, err := st.Search(context.Background(), q, page)
+		if err != nil {
+			t.Fatalf("%s: %v", params.Encode(), err)
+		}
+		if n == 0 {
+			total = res.Total
+		}
+		for _, v := range res.Matches {
+			ids = append(ids, v.ID)
+		}
+		if !res.HasMore || res.SearchID == "" || q.Count == 0 {
+			return ids, total
+		}
+		page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
+	}
+}
