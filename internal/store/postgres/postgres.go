@@ -77,6 +77,7 @@ var dialect = sqlstore.Dialect{
 	MaxParams:            65535,
 	Unindexed:            func(col string) string { return "(" + col + " || '')" },
 	ProbeSuffix:          " OFFSET 0",
+	SeekByArray:          true,
 	// unnest keeps the array's (sorted) order, so every transaction
 	// takes its locks in one global order and none waits in a cycle.
 	LockKeys: `SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k`,

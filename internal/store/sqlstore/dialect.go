@@ -59,6 +59,15 @@ type Dialect struct {
 	// scalar subquery (PostgreSQL, which makes that a one-time filter but
 	// reorders cross joins). See sqlBuilder.gated.
 	GateByJoin bool
+	// SeekByArray: a keyed chain's patients are written
+	// col = ANY(ARRAY(SELECT ...)) rather than col IN (SELECT ...)
+	// (PostgreSQL): the patients are then found once, first, and each
+	// sought in the index, whatever the plan. Written as IN, the generic
+	// plan PostgreSQL keeps for a prepared statement after five runs read
+	// every row of the code and probed each for its patient (at 10x,
+	// chained-name-code: 9,600 rows, 18-22 ms, against 230 rows).
+	// SQLite seeks an IN's values by itself.
+	SeekByArray bool
 	// ProbeSuffix ends a correlated EXISTS probe: " OFFSET 0" keeps
 	// PostgreSQL from turning it into a join it may start from.
 	ProbeSuffix string

@@ -64,6 +64,10 @@ func TestKeyedChainEitherWay(t *testing.T) {
 					{"subject:Patient.family": {family}, "category": {"http://terminology.hl7.org/CodeSystem/observation-category|vital-signs"}, "_sort": {"-date"}},
 					{"patient.family": {family}, "code": {"http://loinc.org|8302-2"}, "status": {"final"}},
 					{"subject:Patient.family": {family}, "code": {"http://loinc.org|29463-7"}, "_count": {"2"}},
+					// Negated: on PostgreSQL the patients are an array
+					// (Dialect.SeekByArray), the NOT outside it.
+					{"patient.gender:not": {"female"}, "patient.family": {family}, "code": {"http://loinc.org|8302-2"}},
+					{"patient.family:missing": {"true"}, "code": {"http://loinc.org|8302-2"}},
 				} {
 					keyed := storetest.SearchIDs(t, st, "Observation", query)
 					restore := sqlstore.SetKeyedChainRows(-1)

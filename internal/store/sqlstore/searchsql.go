@@ -99,6 +99,22 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 	sb.w(`)`)
 }
 
+// sought writes filter's condition on idCol for ids to be sought in an
+// index on idCol one by one: as an array found first where the dialect
+// says so (Dialect.SeekByArray).
+func (sb *sqlBuilder) sought(f *search.Filter, typ, idCol string) {
+	if sb.dialect == nil || !sb.dialect.SeekByArray || f.Param.Code == "_id" && f.Has == nil && f.Chain == nil {
+		sb.filter(f, typ, idCol)
+		return
+	}
+	if f.Modifier == "not" || f.Missing != nil && *f.Missing {
+		sb.w(`NOT `)
+	}
+	sb.w(`(` + idCol + ` = ANY(ARRAY(`)
+	sb.filterIDs(f, typ, false)
+	sb.w(`)))`)
+}
+
 // filterIDs writes a SELECT of the ids of typ's resources that have
 // matching index rows (for :not and :missing=true, those that have rows
 // to exclude; the caller negates).
@@ -288,7 +304,7 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	sb.w(` AND `)
 	sb.rowsOf(tok, typ, t)
 	sb.w(` AND ` + t + `.patient <> '' AND `)
-	sb.filter(chain.Chain.Next, "Patient", t+".patient")
+	sb.sought(chain.Chain.Next, "Patient", t+".patient")
 	sb.guard(chain.Chain.Guards["Patient"], "Patient", t+".patient")
 	sb.probeAll(others, typ, t+".id")
 
