@@ -124,7 +124,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"on the second, from the first page's last match on. " +
 				"Bundle.total is given unless asked not to, but for one case: a search in the default order whose leading parameter matches a large part of its type " +
 				"(200 index rows per entry of the page: 10,200 for _count=50) reads its first page in id order without counting its matches, and gives Bundle.total " +
-				"only when _total=accurate or estimate (an exact count either way) or _summary=count asks for it. " +
+				"only when _total=accurate or estimate (an exact count either way) or _summary=count asks for it; its later pages are read by key from the " +
+				"resource the next or previous link names, not stored (with _total asked for, they are stored as for any search). " +
 				fmt.Sprintf("Indexes keep the first %d bytes of a text value: a search for a longer value matches every value sharing them. ", search.MaxIndexBytes) +
 				fmt.Sprintf("Limits (400 too-costly past them): %d values in one parameter or _sort, %d levels of chaining and _has in one parameter, "+
 					"%d conditions in one search (each value counted once for every resource type it is searched in, each _sort key and _include). ",

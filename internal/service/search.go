@@ -306,7 +306,10 @@ func (s *Service) searchLinks(req SearchRequest, q *search.Query, ignored []sear
 	if result.SearchID != "" && result.HasMore {
 		links = append(links, link("next", url.Values{"_search": {result.SearchID}, "_offset": {strconv.Itoa(page.Offset + q.Count)}}))
 	}
-	if result.SearchID != "" && page.Offset > 0 {
+	switch {
+	case result.Keyed && result.PreviousID != "":
+		links = append(links, link("previous", url.Values{"_search": {result.PreviousID}, "_offset": {strconv.Itoa(max(0, page.Offset-q.Count))}}))
+	case !result.Keyed && result.SearchID != "" && page.Offset > 0:
 		links = append(links, link("previous", url.Values{"_search": {result.SearchID}, "_offset": {strconv.Itoa(max(0, page.Offset-q.Count))}}))
 	}
 	return links

@@ -105,6 +105,13 @@ type SearchPage struct {
 	// this page); HasMore tells whether a next page exists.
 	SearchID string
 	HasMore  bool
+	// Keyed: the page was read by key, after or before the resource the
+	// request's search id named (a streamed search's later pages), not
+	// from a stored list: SearchID names the page after it and
+	// PreviousID the page before it ("" when there is none), whatever
+	// the offsets say.
+	Keyed      bool
+	PreviousID string
 }
 
 // ErrSearchExpired: the stored results of a SearchID are gone.

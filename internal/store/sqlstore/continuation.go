@@ -30,16 +30,30 @@ import (
 // A search with _sort keeps storing its list on the first page: a sort
 // value may change between the requests and move a resource across the
 // page boundary.
-type continuation struct{ Type, ID string }
+//
+// A streamed search (streamed.go) reads every page by key instead: the
+// page after the token's resource, or, for a token that points back (a
+// previous link), the page before it.
+type continuation struct {
+	Type, ID string
+	Back     bool // the page before the resource, not after it
+}
 
-const continuationPrefix = "c1."
+const (
+	continuationPrefix = "c1."
+	backPrefix         = "b1."
+)
 
 // token is the continuation as a search id: the resource, and a digest of
 // the access condition it was found under, so that another caller's link
 // is as good as gone for this one (as a stored list is).
 func (c continuation) token(accessKey string) string {
 	enc := base64.RawURLEncoding
-	return continuationPrefix + enc.EncodeToString([]byte(c.Type)) + "." + enc.EncodeToString([]byte(c.ID)) + "." + accessDigest(accessKey)
+	prefix := continuationPrefix
+	if c.Back {
+		prefix = backPrefix
+	}
+	return prefix + enc.EncodeToString([]byte(c.Type)) + "." + enc.EncodeToString([]byte(c.ID)) + "." + accessDigest(accessKey)
 }
 
 func accessDigest(accessKey string) string {
@@ -52,8 +66,11 @@ func accessDigest(accessKey string) string {
 // condition is store.ErrSearchExpired.
 func parseContinuation(id, accessKey string) (c continuation, ok bool, err error) {
 	rest, found := strings.CutPrefix(id, continuationPrefix)
+	back := false
 	if !found {
-		return continuation{}, false, nil
+		if rest, back = strings.CutPrefix(id, backPrefix); !back {
+			return continuation{}, false, nil
+		}
 	}
 	parts := strings.Split(rest, ".")
 	if len(parts) != 3 || parts[2] != accessDigest(accessKey) {
@@ -64,5 +81,5 @@ func parseContinuation(id, accessKey string) (c continuation, ok bool, err error
 	if err1 != nil || err2 != nil || len(typ) == 0 || len(rid) == 0 {
 		return continuation{}, true, store.ErrSearchExpired
 	}
-	return continuation{Type: string(typ), ID: string(rid)}, true, nil
+	return continuation{Type: string(typ), ID: string(rid), Back: back}, true, nil
 }

@@ -18,6 +18,8 @@ func TestContinuation(t *testing.T) {
 		err              error
 	}{
 		{"its own", tok, "patients:p1", c, true, nil},
+		{"pointing back", continuation{Type: c.Type, ID: c.ID, Back: true}.token("patients:p1"), "patients:p1", continuation{Type: c.Type, ID: c.ID, Back: true}, true, nil},
+		{"pointing back, another access condition", continuation{Type: c.Type, ID: c.ID, Back: true}.token("patients:p1"), "", continuation{}, true, store.ErrSearchExpired},
 		{"a stored list's id", "0f3c9a2b7d1e4f5a8b6c0d9e1f2a3b4c", "patients:p1", continuation{}, false, nil},
 		{"another access condition", tok, "", continuation{}, true, store.ErrSearchExpired},
 		{"a part missing", strings.Join(strings.Split(tok, ".")[:3], "."), "patients:p1", continuation{}, true, store.ErrSearchExpired},
@@ -39,17 +41,19 @@ func TestContinuation(t *testing.T) {
 func FuzzContinuation(f *testing.F) {
 	f.Add("Patient", "abc", "patients:p1", "c1.UGF0aWVudA.YWJj.00")
 	f.Add("Observation", "01a23616-453e-71c2", "", "0f3c9a2b")
+	f.Add("Encounter", "e1", "", "b1.RW5jb3VudGVy.ZTE.00")
 	f.Fuzz(func(t *testing.T, typ, id, access, raw string) {
 		_, _, _ = parseContinuation(raw, access)
 		if typ == "" || id == "" {
 			return
 		}
-		tok := continuation{Type: typ, ID: id}.token(access)
+		back := len(raw)%2 == 1
+		tok := continuation{Type: typ, ID: id, Back: back}.token(access)
 		if strings.ContainsAny(tok, "&=+/?# %") {
 			t.Fatalf("token %q needs escaping in a URL", tok)
 		}
 		got, ok, err := parseContinuation(tok, access)
-		if !ok || err != nil || got.Type != typ || got.ID != id {
+		if !ok || err != nil || got.Type != typ || got.ID != id || got.Back != back {
 			t.Fatalf("token %q read back as %+v, %v, %v", tok, got, ok, err)
 		}
 	})

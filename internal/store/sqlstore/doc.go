@@ -516,6 +516,15 @@
 // read cost 40 ms p95 on SQLite, at 100 searches of 5,100 matches (which
 // already answered in 12 ms with their total) streamed and lost it.
 //
+// Its later pages are read by key (keyedPage): the next link's token
+// names the page's last resource and the previous link's the first, and
+// each page walks from there (bound found first, by OFFSET from the
+// token's id) or, when the walk meets its bound, is led by the index from
+// the token's id. Before, the second page stored up to 100,000 matches:
+// 1.0-1.7 s on SQLite, 2.2 s on PostgreSQL; now pages 2-4 take 19-81 and
+// 22-46 ms with .ci/run busy on the same two cores. A search asking for
+// its total stores its list on the second page as before, counted once.
+//
 // A streamed page has no total unless asked. Asked (_total, _summary=count)
 // the count is read from the lead's rows alone, as distinct (patient, id)
 // for a token lead (countsByKey: the lookup index holds one value's rows in

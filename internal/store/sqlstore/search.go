@@ -44,6 +44,9 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		if !continues(q) {
 			return store.SearchPage{}, store.ErrSearchExpired // not the search the token continues
 		}
+		if res, ok, err := s.keyedPage(ctx, q, after); err != nil || ok {
+			return res, err
+		}
 		id, err := s.storeResults(ctx, q, &after, page.Offset)
 		if err != nil {
 			return store.SearchPage{}, err

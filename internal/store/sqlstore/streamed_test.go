@@ -22,29 +22,7 @@ import (
 // its bound and the search is led by its index), on SQLite and PostgreSQL.
 func TestStreamedPageEitherWay(t *testing.T) {
 	const lab, survey = "http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "http://terminology.hl7.org/CodeSystem/observation-category|survey"
-	var docs []string
-	for i := range 60 {
-		category, code := "laboratory", "4548-4"
-		switch {
-		case i >= 40:
-			category = "survey"
-		case i%3 == 0:
-			category = "vital-signs"
-		}
-		if i%2 == 0 {
-			code = "2339-0"
-		}
-		value := "" // one in five has no value
-		if i%5 != 0 {
-			value = fmt.Sprintf(`,"valueQuantity":{"value":%d,"system":"http://unitsofmeasure.org","code":"mmol/L"}`, i)
-		}
-		docs = append(docs, fmt.Sprintf(`{"resourceType":"Observation","id":"o%02d","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":%q}]}],"code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-%02dT09:00:00Z"%s}`,
-			i, category, code, 1+i%28, value))
-	}
-	// Other types' resources on either side of the Observations in the
-	// primary key: the walk and its bound stay within the type.
-	docs = append(docs, `{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"}}`,
-		`{"resourceType":"Patient","id":"p1"}`)
+	docs := streamDocs()
 	for _, s := range []storetest.Named{{Name: "sqlite", Open: storetest.OpenSQLite}, {Name: "postgres", Open: storetest.OpenPostgres}} {
 		t.Run(s.Name, func(t *testing.T) {
 			st := s.Open(t)
@@ -56,31 +34,48 @@ func TestStreamedPageEitherWay(t *testing.T) {
 				streamed bool
 				total    int // the total the first page reports (-1: none)
 				matches  int
+				walk     int // resources walked per row of the page (0: 2)
 			}{
-				{url.Values{"category": {lab}, "_count": {"2"}}, true, -1, 26},
-				{url.Values{"category": {"laboratory"}, "_count": {"2"}}, true, -1, 26},
-				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"1"}}, true, -1, 13},
-				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"2"}}, false, 13, 13}, // 2 within the walk: led by the index
-				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"accurate"}}, true, 26, 26},
-				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"estimate"}}, true, 26, 26},
-				{url.Values{"category": {lab}, "_count": {"0"}, "_total": {"accurate"}}, false, 26, 0}, // counted alone
-				{url.Values{"category": {survey}, "_count": {"2"}}, false, 20, 20},
-				{url.Values{"category": {lab}, "_count": {"10"}}, false, 26, 26},
+				{url.Values{"category": {lab}, "_count": {"2"}}, true, -1, 26, 0},
+				{url.Values{"category": {"laboratory"}, "_count": {"2"}}, true, -1, 26, 0},
+				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"1"}}, true, -1, 13, 0},
+				{url.Values{"category": {lab}, "code": {"http://loinc.org|2339-0"}, "_count": {"2"}}, false, 13, 13, 0}, // 2 within the walk: led by the index
+				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"accurate"}}, true, 26, 26, 0},
+				{url.Values{"category": {lab}, "_count": {"2"}, "_total": {"estimate"}}, true, 26, 26, 0},
+				{url.Values{"category": {lab}, "_count": {"0"}, "_total": {"accurate"}}, false, 26, 0, 0}, // counted alone
+				{url.Values{"category": {survey}, "_count": {"2"}}, false, 20, 20, 0},
+				{url.Values{"category": {lab}, "_count": {"10"}}, false, 26, 26, 0},
+				// Pages of one: the walk from the last but one meets its
+				// bound (4 resources) before a second match, and the page
+				// is led by the index from there.
+				{url.Values{"category": {lab}, "_count": {"1"}}, true, -1, 26, 0},
+				// Surveys of one code (every other of the last 20): the first
+				// page is led by the index (no survey in the first walk),
+				// the later ones walk 2 resources for 2 matches, find 1,
+				// and are led by the index from the token on.
+				{url.Values{"category": {survey}, "code": {"http://loinc.org|2339-0"}, "_count": {"1"}}, false, 10, 10, 1},
 				// Other leads, and other filters probed on the walk.
-				{url.Values{"date": {"le2020-01-14"}, "_count": {"2"}}, true, -1, 32},
-				{url.Values{"value-quantity": {"lt30"}, "_count": {"2"}}, true, -1, 24},
-				{url.Values{"category": {lab}, "value-quantity:missing": {"false"}, "_count": {"2"}}, true, -1, 21},
-				{url.Values{"category": {lab}, "code:not": {"http://loinc.org|4548-4"}, "date": {"ge2020-01-02"}, "_count": {"1"}}, true, -1, 12},
-				{url.Values{"category": {lab}, "value-quantity:missing": {"true"}, "_count": {"2"}}, false, 5, 5},
+				{url.Values{"date": {"le2020-01-14"}, "_count": {"2"}}, true, -1, 32, 0},
+				{url.Values{"value-quantity": {"lt30"}, "_count": {"2"}}, true, -1, 24, 0},
+				{url.Values{"category": {lab}, "value-quantity:missing": {"false"}, "_count": {"2"}}, true, -1, 21, 0},
+				{url.Values{"category": {lab}, "code:not": {"http://loinc.org|4548-4"}, "date": {"ge2020-01-02"}, "_count": {"1"}}, true, -1, 12, 0},
+				{url.Values{"category": {lab}, "value-quantity:missing": {"true"}, "_count": {"2"}}, false, 5, 5, 0},
 			} {
+				if c.walk > 0 {
+					defer sqlstore.SetStreamRows(4, c.walk)()
+				}
 				before := sqlstore.StreamedPages()
 				streamed, streamedTotal := pages(t, st, c.query)
+				checkPreviousLinks(t, st, c.query)
 				if did := sqlstore.StreamedPages() > before; did != c.streamed {
 					t.Errorf("Observation?%s: streamed %v, want %v", c.query.Encode(), did, c.streamed)
 				}
 				unbound := sqlstore.SetStreamRows(1<<30, 2)
 				led, ledTotal := pages(t, st, c.query)
 				unbound()
+				if c.walk > 0 {
+					sqlstore.SetStreamRows(4, 2)
+				}
 				if !slices.Equal(streamed, led) || len(led) != c.matches {
 					t.Errorf("Observation?%s: %v streamed, %v led by the index, want %d", c.query.Encode(), streamed, led, c.matches)
 				}
@@ -120,4 +115,92 @@ func pages(t *testing.T, st store.Store, params url.Values) (ids []string, total
 		}
 		page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
 	}
+}
+
+// checkPreviousLinks reads a search's pages forward, then back from the
+// last by each page's previous page (a keyed page's PreviousID, or the
+// stored list's offsets), and wants the same pages in reverse.
+func checkPreviousLinks(t *testing.T, st store.Store, params url.Values) {
+	t.Helper()
+	q, _, err := search.Parse([]string{"Observation"}, params, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+	if err != nil || q.Count == 0 {
+		return
+	}
+	var forward [][]string
+	var last store.SearchPage
+	req := store.PageRequest{}
+	for {
+		res, err := st.Search(context.Background(), q, req)
+		if err != nil {
+			t.Fatalf("%s: %v", params.Encode(), err)
+		}
+		forward = append(forward, versionIDs(res.Matches))
+		last = res
+		if !res.HasMore || res.SearchID == "" {
+			break
+		}
+		req = store.PageRequest{SearchID: res.SearchID, Offset: req.Offset + len(res.Matches)}
+	}
+	offset := req.Offset
+	for i := len(forward) - 2; i >= 0; i-- {
+		prev := last.SearchID
+		if last.Keyed {
+			prev = last.PreviousID
+		}
+		if prev == "" {
+			t.Fatalf("%s: page %d has no previous page", params.Encode(), i+2)
+		}
+		offset = max(0, offset-q.Count)
+		res, err := st.Search(context.Background(), q, store.PageRequest{SearchID: prev, Offset: offset})
+		if err != nil {
+			t.Fatalf("%s: page %d, back: %v", params.Encode(), i+1, err)
+		}
+		if got := versionIDs(res.Matches); !slices.Equal(got, forward[i]) {
+			t.Errorf("%s: page %d read back %v, forward %v", params.Encode(), i+1, got, forward[i])
+		}
+		if !res.HasMore {
+			t.Errorf("%s: page %d read back says nothing follows", params.Encode(), i+1)
+		}
+		last = res
+	}
+	if last.Keyed && last.PreviousID != "" {
+		t.Errorf("%s: the first page read back has a previous page", params.Encode())
+	}
+}
+
+func versionIDs(vs []store.Version) []string {
+	ids := []string{}
+	for _, v := range vs {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// streamDocs are the test's 60 Observations (o00-o59) and two resources
+// of other types.
+func streamDocs() []string {
+	var docs []string
+	for i := range 60 {
+		category, code := "laboratory", "4548-4"
+		switch {
+		case i >= 40:
+			category = "survey"
+		case i%3 == 0:
+			category = "vital-signs"
+		}
+		if i%2 == 0 {
+			code = "2339-0"
+		}
+		value := "" // one in five has no value
+		if i%5 != 0 {
+			value = fmt.Sprintf(`,"valueQuantity":{"value":%d,"system":"http://unitsofmeasure.org","code":"mmol/L"}`, i)
+		}
+		docs = append(docs, fmt.Sprintf(`{"resourceType":"Observation","id":"o%02d","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":%q}]}],"code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-%02dT09:00:00Z"%s}`,
+			i, category, code, 1+i%28, value))
+	}
+	// Other types' resources on either side of the Observations in the
+	// primary key: the walk and its bound stay within the type.
+	docs = append(docs, `{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"}}`,
+		`{"resourceType":"Patient","id":"p1"}`)
+	return docs
 }
