@@ -399,12 +399,21 @@ func describe(m *Manifest) string {
 	return b.String()
 }
 
+// filterPage is how many matches of a _typeFilter search matchingIDs
+// reads at a time (a variable for tests).
+var filterPage = 1000
+
 // matchingIDs runs searches to the end and returns the ids they match.
+// It reads them in the default order and by key (store.PageRequest.ByKey):
+// their order does not matter to a set, and a stored result list would
+// end at the store's cut (100,000) as if nothing followed, leaving the
+// rest out of the export without a word.
 func matchingIDs(ctx context.Context, st store.Store, qs []*search.Query) (map[string]bool, error) {
 	ids := map[string]bool{}
 	for _, q := range qs {
-		q.Count = 1000
-		page := store.PageRequest{}
+		q.Count = filterPage
+		q.Sort = nil
+		page := store.PageRequest{ByKey: true}
 		for {
 			res, err := st.Search(ctx, q, page)
 			if err != nil {
@@ -416,7 +425,7 @@ func matchingIDs(ctx context.Context, st store.Store, qs []*search.Query) (map[s
 			if !res.HasMore || res.SearchID == "" {
 				break
 			}
-			page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
+			page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches), ByKey: true}
 		}
 	}
 	return ids, nil

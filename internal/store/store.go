@@ -94,6 +94,12 @@ type PageRequest struct {
 	// that lists the first few and says how many more), so no result
 	// list is stored for paging; HasMore still tells whether more match.
 	FirstOnly bool
+	// ByKey: the caller reads every page to the end (an export's
+	// _typeFilter). A search in the default order led by an index then
+	// reads each page after the first by key from the last one's
+	// resource, whatever its size, and stores no list, which would stop
+	// at the store's cut (sqlstore.MaxStoredResults) without saying so.
+	ByKey bool
 }
 
 // SearchPage is one page of search results.

@@ -15,11 +15,11 @@ import (
 )
 
 // Stored result lists: at most MaxStoredResults matches are kept for
-// paging, for SearchTTL.
-const (
-	MaxStoredResults = 100000
-	SearchTTL        = time.Hour
-)
+// paging, for SearchTTL. A variable so that tests elsewhere (bulk) can
+// reach the cut with a few resources.
+var MaxStoredResults = 100000
+
+const SearchTTL = time.Hour
 
 // Search runs q: one query for the first page; when more match, the
 // ordered matches are stored (one INSERT ... SELECT) and pages read from
@@ -44,7 +44,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		if !continues(q) {
 			return store.SearchPage{}, store.ErrSearchExpired // not the search the token continues
 		}
-		if res, ok, err := s.keyedPage(ctx, q, after); err != nil || ok {
+		if res, ok, err := s.keyedPage(ctx, q, after, page.ByKey); err != nil || ok {
 			return res, err
 		}
 		id, err := s.storeResults(ctx, q, &after, page.Offset)

@@ -116,20 +116,30 @@ func (s *Store) leadIsLarge(ctx context.Context, q *search.Query, l int) (bool, 
 // matches it could page through. A search that asks for its total (which
 // a keyed page would count again on every page) stores its list instead;
 // a back token (only keyed pages give them) is read by key even then.
-func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation) (store.SearchPage, bool, error) {
+func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, byKey bool) (store.SearchPage, bool, error) {
 	l := lead(q)
 	// A search that asks for its total stores its list, counted once, as
 	// before: by key every page would count again.
-	if !streams(q, l) || c.Type != q.Types[0] || wantsTotal(q) && !c.Back {
+	if !streams(q, l) || c.Type != q.Types[0] || wantsTotal(q) && !c.Back && !byKey {
 		if c.Back {
 			return store.SearchPage{}, false, store.ErrSearchExpired // not the search the token came from
 		}
 		return store.SearchPage{}, false, nil
 	}
-	many, err := s.leadIsLarge(ctx, q, l)
-	if err != nil || !many && !c.Back {
-		return store.SearchPage{}, false, err
+	// A caller reading to the end (store.PageRequest.ByKey) walks
+	// whatever the lead's size: a stored list would stop at
+	// MaxStoredResults.
+	many := byKey
+	if !many {
+		var err error
+		if many, err = s.leadIsLarge(ctx, q, l); err != nil {
+			return store.SearchPage{}, false, err
+		}
 	}
+	if !many && !c.Back {
+		return store.SearchPage{}, false, nil
+	}
+	var err error
 	var found []store.Version
 	ok := false
 	if many {

@@ -204,3 +204,45 @@ func streamDocs() []string {
 		`{"resourceType":"Patient","id":"p1"}`)
 	return docs
 }
+
+// TestByKeyPastTheCut: a stored result list stops at MaxStoredResults as
+// if nothing followed; a caller reading to the end by key
+// (store.PageRequest.ByKey, bulk export's _typeFilter) reads every match,
+// in order, on SQLite and PostgreSQL.
+func TestByKeyPastTheCut(t *testing.T) {
+	old := sqlstore.MaxStoredResults
+	sqlstore.MaxStoredResults = 5
+	defer func() { sqlstore.MaxStoredResults = old }()
+	for _, s := range []storetest.Named{{Name: "sqlite", Open: storetest.OpenSQLite}, {Name: "postgres", Open: storetest.OpenPostgres}} {
+		t.Run(s.Name, func(t *testing.T) {
+			st := s.Open(t)
+			storetest.PutResources(t, st, streamDocs()...)
+			q, _, err := search.Parse([]string{"Observation"}, url.Values{"category": {"laboratory"}, "_count": {"2"}}, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := func(byKey bool) []string {
+				var ids []string
+				page := store.PageRequest{ByKey: byKey}
+				for range 100 {
+					res, err := st.Search(context.Background(), q, page)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids = append(ids, versionIDs(res.Matches)...)
+					if !res.HasMore || res.SearchID == "" {
+						break
+					}
+					page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches), ByKey: byKey}
+				}
+				return ids
+			}
+			if listed := read(false); len(listed) != 5 {
+				t.Errorf("through a stored list: %d matches, want the cut's 5", len(listed))
+			}
+			if keyed := read(true); len(keyed) != 26 || !slices.IsSorted(keyed) {
+				t.Errorf("by key: %v, want 26 in order", keyed)
+			}
+		})
+	}
+}
