@@ -58,21 +58,11 @@ func streams(q *search.Query, l int) bool {
 // enough and the walk fills the page within its bound; ok is false
 // otherwise, and the caller leads the search by its index.
 func (s *Store) streamedPage(ctx context.Context, q *search.Query, l int) (matches []store.Version, ok bool, err error) {
-	rows := q.Count + 1
 	if many, err := s.leadIsLarge(ctx, q, l); err != nil || !many {
 		return nil, false, err
 	}
-	sb := s.builder(time.Now())
-	sb.w(`SELECT ` + versionColumns)
-	sb.from(true)
-	sb.where(q, noLead) // every filter probed on the walked resource
-	// The bound: the id streamWalkRows per row of the page on. NULL for
-	// a type with fewer resources, which matches nothing (and so is led
-	// by its index).
-	sb.w(fmt.Sprintf(` AND c.id <= (SELECT k.id FROM resource_current k WHERE k.type = ? ORDER BY k.type, k.id LIMIT 1 OFFSET %d)`, rows*streamWalkRows), q.Types[0])
-	sb.orderBy(q)
-	sb.w(fmt.Sprintf(` LIMIT %d`, rows))
-	if matches, err = s.queryVersions(ctx, s.read, sb); err != nil || len(matches) < rows {
+	// From before the first id: every id of the type is greater than "".
+	if matches, ok, err = s.walkFrom(ctx, q, continuation{Type: q.Types[0]}); err != nil || !ok {
 		return nil, false, err
 	}
 	streamedPages.Add(1)
@@ -183,32 +173,40 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 }
 
 // walkFrom walks the type by key from the continuation's resource (not
-// included), in its direction, for one more than a page, probing every
-// filter, within streamWalkRows resources per row of the page. ok is
-// false when the walk met its bound before it had them; at the end of
-// the type it is true with what there was.
+// included; from the start for an empty id), in its direction, for one
+// more than a page, probing every filter, within streamWalkRows
+// resources per row of the page: the bound, the id that many resources
+// on, is found first through the primary key. ok is false when the walk
+// met its bound before it had them; at the end of the type it is true
+// with what there was (all of it, for a first page).
 func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (found []store.Version, ok bool, err error) {
 	rows := q.Count + 1
-	cmp, dir := ">", ""
+	cmp, dir, within := ">", "", "<="
 	if c.Back {
-		cmp, dir = "<", " DESC"
+		cmp, dir, within = "<", " DESC", ">="
 	}
 	var bound string
-	err = s.read.QueryRowContext(ctx, s.d.rebind(fmt.Sprintf(`SELECT k.id FROM resource_current k WHERE k.type = ? AND k.id %s ? ORDER BY k.type%s, k.id%s LIMIT 1 OFFSET %d`, cmp, dir, dir, rows*streamWalkRows-1)), c.Type, c.ID).Scan(&bound)
+	err = s.read.QueryRowContext(ctx, s.d.rebind(fmt.Sprintf(`SELECT k.id FROM resource_current k WHERE k.type = ? AND k.id %s ? ORDER BY k.type%s, k.id%s LIMIT 1 OFFSET %d`, cmp, dir, dir, rows*streamWalkRows)), c.Type, c.ID).Scan(&bound)
 	bounded := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, err
 	}
+	// The walk reads the primary key alone (resource_current's type and
+	// id, index-only on PostgreSQL), and the page's versions are joined
+	// to its rows after it. With the version and deletion columns in the
+	// walk, the generic plan PostgreSQL keeps for a prepared statement,
+	// taking the two bounds for a narrow range, read the whole range
+	// through a bitmap and sorted it (60 ms for a page the walk reads in
+	// 2). A deleted resource has no index rows, so the lead's probe
+	// leaves it out; the join checks again.
+	typ := q.Types[0]
 	sb := s.builder(time.Now())
-	sb.w(`SELECT ` + versionColumns)
-	sb.from(true)
-	sb.where(q, noLead)
-	sb.w(` AND c.id `+cmp+` ?`, c.ID)
+	sb.w(`WITH p AS MATERIALIZED (SELECT c.id FROM resource_current c WHERE c.type = ? AND c.id `+cmp+` ?`, typ, c.ID)
 	if bounded {
-		back := map[string]string{">": "<=", "<": ">="}[cmp]
-		sb.w(` AND c.id `+back+` ?`, bound)
+		sb.w(` AND c.id `+within+` ?`, bound)
 	}
-	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d`, dir, dir, rows))
+	sb.probeAll(q.Filters, typ, "c.id")
+	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d) SELECT `+versionColumns+` FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type%s, c.id%s`, dir, dir, rows, dir, dir), typ)
 	if found, err = s.queryVersions(ctx, s.read, sb); err != nil {
 		return nil, false, err
 	}
