@@ -128,7 +128,8 @@ func (s *Store) firstPage(ctx context.Context, q *search.Query) ([]store.Version
 		// 5 ms for the lead, 870 for the page).
 		sb.w(`WITH l AS MATERIALIZED (`)
 		sb.leadIDs(q, l, q.Types[0])
-		sb.w(fmt.Sprintf(`), p AS MATERIALIZED (SELECT x.id, count(*) OVER () AS total FROM (SELECT DISTINCT id FROM l) x ORDER BY x.id LIMIT %d) SELECT `+versionColumns+`, p.total FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type, c.id`, q.Count+1), q.Types[0])
+		sb.w(fmt.Sprintf(`), p AS MATERIALIZED (SELECT x.id, count(*) OVER () AS total FROM (SELECT DISTINCT id FROM l) x ORDER BY x.id LIMIT %d)`, q.Count+1))
+		sb.pageVersions(q.Types[0], "", ", p.total")
 		total := 0
 		matches, err := s.queryVersions(ctx, s.read, sb, &total)
 		return matches, total, err

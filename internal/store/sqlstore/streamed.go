@@ -119,9 +119,8 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 	// A caller reading to the end (store.PageRequest.ByKey) walks
 	// whatever the lead's size: a stored list would stop at
 	// MaxStoredResults.
-	many := byKey
+	many, err := byKey, error(nil)
 	if !many {
-		var err error
 		if many, err = s.leadIsLarge(ctx, q, l); err != nil {
 			return store.SearchPage{}, false, err
 		}
@@ -129,7 +128,6 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 	if !many && !c.Back {
 		return store.SearchPage{}, false, nil
 	}
-	var err error
 	var found []store.Version
 	ok := false
 	if many {
@@ -181,10 +179,7 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 // with what there was (all of it, for a first page).
 func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (found []store.Version, ok bool, err error) {
 	rows := q.Count + 1
-	cmp, dir, within := ">", "", "<="
-	if c.Back {
-		cmp, dir, within = "<", " DESC", ">="
-	}
+	cmp, dir, within := c.direction()
 	var bound string
 	err = s.read.QueryRowContext(ctx, s.d.rebind(fmt.Sprintf(`SELECT k.id FROM resource_current k WHERE k.type = ? AND k.id %s ? ORDER BY k.type%s, k.id%s LIMIT 1 OFFSET %d`, cmp, dir, dir, rows*streamWalkRows)), c.Type, c.ID).Scan(&bound)
 	bounded := err == nil
@@ -206,7 +201,8 @@ func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (
 		sb.w(` AND c.id `+within+` ?`, bound)
 	}
 	sb.probeAll(q.Filters, typ, "c.id")
-	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d) SELECT `+versionColumns+` FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type%s, c.id%s`, dir, dir, rows, dir, dir), typ)
+	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d)`, dir, dir, rows))
+	sb.pageVersions(typ, dir, "")
 	if found, err = s.queryVersions(ctx, s.read, sb); err != nil {
 		return nil, false, err
 	}
@@ -217,14 +213,29 @@ func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (
 // resource on (not included), in its direction, led by the index as the
 // first page of such a search is (indexOnlyPage).
 func (s *Store) ledFrom(ctx context.Context, q *search.Query, l int, c continuation) ([]store.Version, error) {
-	cmp, dir := ">", ""
-	if c.Back {
-		cmp, dir = "<", " DESC"
-	}
+	cmp, dir, _ := c.direction()
 	sb := s.builder(time.Now())
 	sb.w(`WITH l AS MATERIALIZED (`)
 	sb.leadIDs(q, l, q.Types[0])
 	sb.w(`), p AS MATERIALIZED (SELECT x.id FROM (SELECT DISTINCT id FROM l WHERE id `+cmp+` ?) x`, c.ID)
-	sb.w(fmt.Sprintf(` ORDER BY x.id%s LIMIT %d) SELECT `+versionColumns+` FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type%s, c.id%s`, dir, q.Count+1, dir, dir), q.Types[0])
+	sb.w(fmt.Sprintf(` ORDER BY x.id%s LIMIT %d)`, dir, q.Count+1))
+	sb.pageVersions(q.Types[0], dir, "")
 	return s.queryVersions(ctx, s.read, sb)
+}
+
+// direction is how a page read by key from the continuation's resource
+// compares ids (cmp; within for the far bound) and orders them (dir).
+func (c continuation) direction() (cmp, dir, within string) {
+	if c.Back {
+		return "<", " DESC", ">="
+	}
+	return ">", "", "<="
+}
+
+// pageVersions ends a statement whose CTE p holds the page's ids of
+// typ: the versions of those still current, in the order dir, with
+// extra columns of p after them. p's rows lead the join (CROSS JOIN
+// fixes SQLite's order; see firstPage).
+func (sb *sqlBuilder) pageVersions(typ, dir, extra string) {
+	sb.w(fmt.Sprintf(` SELECT `+versionColumns+`%s FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type%s, c.id%s`, extra, dir, dir), typ)
 }

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -114,6 +115,28 @@ func pages(t *testing.T, st store.Store, params url.Values) (ids []string, total
 			return ids, total
 		}
 		page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches)}
+	}
+}
+
+// TestBackTokenElsewhere: a back token (only a page read by key gives
+// one) used with a search of another type is gone (store.ErrSearchExpired),
+// not read as that search's page.
+func TestBackTokenElsewhere(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	storetest.PutResources(t, st, streamDocs()...)
+	defer sqlstore.SetStreamRows(4, 2)()
+	obs, _, _ := search.Parse([]string{"Observation"}, url.Values{"category": {"laboratory"}, "_count": {"2"}}, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+	first, err := st.Search(context.Background(), obs, store.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.Search(context.Background(), obs, store.PageRequest{SearchID: first.SearchID, Offset: 2})
+	if err != nil || !second.Keyed || second.PreviousID == "" {
+		t.Fatalf("second page: keyed %v, previous %q, %v", second.Keyed, second.PreviousID, err)
+	}
+	enc, _, _ := search.Parse([]string{"Encounter"}, url.Values{"status": {"finished"}}, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+	if _, err := st.Search(context.Background(), enc, store.PageRequest{SearchID: second.PreviousID, Offset: 0}); !errors.Is(err, store.ErrSearchExpired) {
+		t.Errorf("an Observation search's back token on Encounters: %v, want store.ErrSearchExpired", err)
 	}
 }
 
