@@ -127,6 +127,11 @@ func TestBrowserTasks(t *testing.T) {
 	rb.Axe("team tasks")
 	rb.Shot("team-tasks")
 	rb.Narrow("team-tasks", 320)
+	// By keyboard alone: from the queue to the task.
+	rb.KeyAndLoad("#task-list a")
+	if rb.Eval(`document.getElementById("do-start") ? "yes" : "no"`) != "yes" {
+		t.Errorf("Enter on the team queue's task did not open it")
+	}
 	rb.Do(chromedp.Navigate(s.URL+taskPath), chromedp.WaitVisible(chromedp.ID("do-start")))
 	rxSubmit(t, rb, "#do-start")
 	if got := rb.Text("#task-for"); got != "Amy Reed (Reception)" {
