@@ -139,8 +139,8 @@ var dialect = sqlstore.Dialect{
 	DefersByDefault:       true,
 	// SQLite sorts each index in runs as large as its page cache: a
 	// smaller cache for the build keeps its memory under the load's.
-	BuildSettings: []string{`PRAGMA cache_size = -16384`},
-	AfterBuild:    []string{`PRAGMA cache_size = ` + cacheSize},
+	BuildSettings: []string{`PRAGMA cache_size = -16384`, `PRAGMA threads = 2`},
+	AfterBuild:    []string{`PRAGMA cache_size = ` + cacheSize, `PRAGMA threads = 0`},
 }
 
 // isConflict: a unique or primary key violation means a concurrent
