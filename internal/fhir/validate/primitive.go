@@ -63,6 +63,8 @@ func loadPrimitives() {
 			p.check = func(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "<div") }
 		case name == "uri" || name == "url" || name == "canonical":
 			p.check = func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n\r\f") }
+		case formats[name] != nil:
+			p.check = formats[name]
 		case t != nil && t.Regex != "":
 			re := regexp.MustCompile(`^(?:` + t.Regex + `)$`)
 			p.check = re.MatchString
