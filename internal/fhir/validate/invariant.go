@@ -76,6 +76,14 @@ func (v *validator) baseInvariants(obj map[string]any, t *definitions.Type, path
 			}
 			continue
 		}
+		if short := shortcuts[c.Key]; short != nil {
+			if pass, decided := short(obj); decided {
+				if !pass {
+					v.addAt(fhir.SeverityError, fhir.CodeInvariant, expr, "constraint %s failed: %s", c.Key, c.Human)
+				}
+				continue
+			}
+		}
 		v.invariant(c.Key, c.Human, c.Expression, n, expr)
 	}
 }
