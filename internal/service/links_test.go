@@ -27,6 +27,7 @@ func TestSearchLinks(t *testing.T) {
 		{"stored list, last", store.PageRequest{SearchID: "list", Offset: 20}, store.SearchPage{SearchID: "list"}, "", "list"},
 		{"keyed, middle", store.PageRequest{SearchID: "c1.a", Offset: 10}, store.SearchPage{Keyed: true, SearchID: "c1.b", HasMore: true, PreviousID: "b1.a"}, "c1.b", "b1.a"},
 		{"keyed, last", store.PageRequest{SearchID: "c1.a", Offset: 10}, store.SearchPage{Keyed: true, PreviousID: "b1.a"}, "", "b1.a"},
+		{"stored list cut, its last page hands over", store.PageRequest{SearchID: "list", Offset: 20}, store.SearchPage{Keyed: true, SearchID: "a1.z", HasMore: true, PreviousID: "list"}, "a1.z", "list"},
 		{"keyed, read back to the first", store.PageRequest{SearchID: "b1.a", Offset: 10}, store.SearchPage{Keyed: true, SearchID: "c1.z", HasMore: true}, "c1.z", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

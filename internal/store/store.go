@@ -112,10 +112,11 @@ type SearchPage struct {
 	SearchID string
 	HasMore  bool
 	// Keyed: the page was read by key, after or before the resource the
-	// request's search id named (a streamed search's later pages), not
-	// from a stored list: SearchID names the page after it and
-	// PreviousID the page before it ("" when there is none), whatever
-	// the offsets say.
+	// request's search id named (a streamed search's later pages), or is
+	// the last page of a stored list that stopped at the store's cut and
+	// hands over to the matches after it: SearchID names the page after
+	// it and PreviousID the page before it ("" when there is none),
+	// whatever the offsets say.
 	Keyed      bool
 	PreviousID string
 }

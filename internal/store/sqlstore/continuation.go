@@ -34,14 +34,24 @@ import (
 // A streamed search (streamed.go) reads every page by key instead: the
 // page after the token's resource, or, for a token that points back (a
 // previous link), the page before it.
+//
+// A stored list holds at most MaxStoredResults matches. The last page of
+// a list that stopped there hands over to a token past the cut (Past),
+// naming its last match: the list stored for that token holds only the
+// matches after it, numbered on from the page offset, so that a client
+// paging a search in the default order meets every match, however many.
+// Paging back across the cut is refused as gone (410): the list past the
+// cut does not hold what came before it.
 type continuation struct {
 	Type, ID string
 	Back     bool // the page before the resource, not after it
+	Past     bool // given at the end of a list cut at MaxStoredResults
 }
 
 const (
 	continuationPrefix = "c1."
 	backPrefix         = "b1."
+	pastPrefix         = "a1."
 )
 
 // token is the continuation as a search id: the resource, and a digest of
@@ -50,8 +60,11 @@ const (
 func (c continuation) token(accessKey string) string {
 	enc := base64.RawURLEncoding
 	prefix := continuationPrefix
-	if c.Back {
+	switch {
+	case c.Back:
 		prefix = backPrefix
+	case c.Past:
+		prefix = pastPrefix
 	}
 	return prefix + enc.EncodeToString([]byte(c.Type)) + "." + enc.EncodeToString([]byte(c.ID)) + "." + accessDigest(accessKey)
 }
@@ -65,11 +78,13 @@ func accessDigest(accessKey string) string {
 // a continuation that is malformed or found under another access
 // condition is store.ErrSearchExpired.
 func parseContinuation(id, accessKey string) (c continuation, ok bool, err error) {
+	var c0 continuation
 	rest, found := strings.CutPrefix(id, continuationPrefix)
-	back := false
 	if !found {
-		if rest, back = strings.CutPrefix(id, backPrefix); !back {
-			return continuation{}, false, nil
+		if rest, c0.Back = strings.CutPrefix(id, backPrefix); !c0.Back {
+			if rest, c0.Past = strings.CutPrefix(id, pastPrefix); !c0.Past {
+				return continuation{}, false, nil
+			}
 		}
 	}
 	parts := strings.Split(rest, ".")
@@ -81,5 +96,6 @@ func parseContinuation(id, accessKey string) (c continuation, ok bool, err error
 	if err1 != nil || err2 != nil || len(typ) == 0 || len(rid) == 0 {
 		return continuation{}, true, store.ErrSearchExpired
 	}
-	return continuation{Type: string(typ), ID: string(rid), Back: back}, true, nil
+	c0.Type, c0.ID = string(typ), string(rid)
+	return c0, true, nil
 }

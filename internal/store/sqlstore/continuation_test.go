@@ -20,6 +20,8 @@ func TestContinuation(t *testing.T) {
 		{"its own", tok, "patients:p1", c, true, nil},
 		{"pointing back", continuation{Type: c.Type, ID: c.ID, Back: true}.token("patients:p1"), "patients:p1", continuation{Type: c.Type, ID: c.ID, Back: true}, true, nil},
 		{"pointing back, another access condition", continuation{Type: c.Type, ID: c.ID, Back: true}.token("patients:p1"), "", continuation{}, true, store.ErrSearchExpired},
+		{"past the cut", continuation{Type: c.Type, ID: c.ID, Past: true}.token("patients:p1"), "patients:p1", continuation{Type: c.Type, ID: c.ID, Past: true}, true, nil},
+		{"past the cut, another access condition", continuation{Type: c.Type, ID: c.ID, Past: true}.token("patients:p1"), "", continuation{}, true, store.ErrSearchExpired},
 		{"a stored list's id", "0f3c9a2b7d1e4f5a8b6c0d9e1f2a3b4c", "patients:p1", continuation{}, false, nil},
 		{"another access condition", tok, "", continuation{}, true, store.ErrSearchExpired},
 		{"a part missing", strings.Join(strings.Split(tok, ".")[:3], "."), "patients:p1", continuation{}, true, store.ErrSearchExpired},
@@ -42,18 +44,19 @@ func FuzzContinuation(f *testing.F) {
 	f.Add("Patient", "abc", "patients:p1", "c1.UGF0aWVudA.YWJj.00")
 	f.Add("Observation", "01a23616-453e-71c2", "", "0f3c9a2b")
 	f.Add("Encounter", "e1", "", "b1.RW5jb3VudGVy.ZTE.00")
+	f.Add("Encounter", "e2", "", "a1.RW5jb3VudGVy.ZTI.00")
 	f.Fuzz(func(t *testing.T, typ, id, access, raw string) {
 		_, _, _ = parseContinuation(raw, access)
 		if typ == "" || id == "" {
 			return
 		}
-		back := len(raw)%2 == 1
-		tok := continuation{Type: typ, ID: id, Back: back}.token(access)
+		back, past := len(raw)%3 == 1, len(raw)%3 == 2
+		tok := continuation{Type: typ, ID: id, Back: back, Past: past}.token(access)
 		if strings.ContainsAny(tok, "&=+/?# %") {
 			t.Fatalf("token %q needs escaping in a URL", tok)
 		}
 		got, ok, err := parseContinuation(tok, access)
-		if !ok || err != nil || got.Type != typ || got.ID != id || got.Back != back {
+		if !ok || err != nil || got.Type != typ || got.ID != id || got.Back != back || got.Past != past {
 			t.Fatalf("token %q read back as %+v, %v, %v", tok, got, ok, err)
 		}
 	})

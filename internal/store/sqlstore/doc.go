@@ -15,7 +15,9 @@
 //
 // A search that matches more than one page keeps its ordered matches (exact
 // versions, up to 100,000) for paging, so that later pages neither repeat
-// nor miss whatever is written meanwhile. A search with _sort, or with no
+// nor miss whatever is written meanwhile. In the default order the last
+// page of a list cut at 100,000 hands over to a list of the matches after
+// it (continuation.go); with _sort the pages stop there. A search with _sort, or with no
 // parameter to lead it, runs with LIMIT count+1 and then, when more match,
 // writes the list (INSERT ... SELECT with ROW_NUMBER, which matches again)
 // and reads the first page back from it. A search in the default order led

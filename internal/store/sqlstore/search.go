@@ -41,7 +41,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		if !ok {
 			return s.storedPage(ctx, q, page)
 		}
-		if !continues(q) {
+		if !continues(q) && !(after.Past && len(q.Sort) == 0) {
 			return store.SearchPage{}, store.ErrSearchExpired // not the search the token continues
 		}
 		if res, ok, err := s.keyedPage(ctx, q, after, page.ByKey); err != nil || ok {
@@ -49,6 +49,19 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		}
 		id, err := s.storeResults(ctx, q, &after, page.Offset)
 		if err != nil {
+			return store.SearchPage{}, err
+		}
+		res, err := s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: page.Offset})
+		if err != nil || len(res.Matches) > 0 || after.Past {
+			return res, err
+		}
+		// The list, stored from the search's first match, stopped at the
+		// cut before the token's resource: store what follows it.
+		if cut, err := s.listIsCut(ctx, id); err != nil || !cut {
+			return res, err
+		}
+		after.Past = true
+		if id, err = s.storeResults(ctx, q, &after, page.Offset); err != nil {
 			return store.SearchPage{}, err
 		}
 		return s.storedPage(ctx, q, store.PageRequest{SearchID: id, Offset: page.Offset})
@@ -213,12 +226,24 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query, after *contin
 	sb.w(s.d.insertInto(`search_result`)+` (search_id, pos, type, id, version_id) SELECT ?, ROW_NUMBER() OVER (`, id)
 	sb.orderBy(q)
 	sb.w(`)`)
-	if after != nil {
+	past := after != nil && after.Past
+	switch {
+	case past:
+		sb.w(` + ?`, offset)
+	case after != nil:
 		// Only a search that continues comes here, so m holds its matches.
 		sb.w(` + ? - (SELECT count(*) FROM m k WHERE k.type < ? OR k.type = ? AND k.id <= ?)`, offset, after.Type, after.Type, after.ID)
 	}
 	sb.w(`, c.type, c.id, c.version_id`)
 	sb.fromMatches(q, l, false, cte)
+	if past {
+		// Past the cut, the list holds only what follows the token.
+		keyword := ` WHERE `
+		if !cte {
+			keyword = ` AND ` // fromMatches wrote the WHERE
+		}
+		sb.w(keyword+`(c.type > ? OR c.type = ? AND c.id > ?)`, after.Type, after.Type, after.ID)
+	}
 	sb.orderBy(q)
 	sb.w(fmt.Sprintf(` LIMIT %d`, MaxStoredResults))
 	tx, err := s.write.BeginTx(ctx, nil)
@@ -235,7 +260,7 @@ func (s *Store) storeResults(ctx context.Context, q *search.Query, after *contin
 		return "", err
 	}
 	total := int(n)
-	if total >= MaxStoredResults {
+	if total >= MaxStoredResults || past { // past the cut, n is not the search's total
 		total = -1
 		if q.Total == "accurate" {
 			if total, err = s.count(ctx, q); err != nil {
@@ -275,7 +300,9 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	}
 	sb := s.builder(time.Time{})
 	sb.w(`SELECT `+versionColumns+` FROM search_result r JOIN resource_version v ON v.type = r.type AND v.id = r.id AND v.version_id = r.version_id
-		WHERE r.search_id = ? AND r.pos > ? ORDER BY r.pos`, page.SearchID, page.Offset)
+		WHERE r.search_id = ? AND r.pos > ? AND r.pos <= ?
+		AND EXISTS (SELECT 1 FROM search_result f WHERE f.search_id = r.search_id AND f.pos = ?) ORDER BY r.pos`,
+		page.SearchID, page.Offset, page.Offset+q.Count+1, page.Offset+1)
 	sb.w(fmt.Sprintf(` LIMIT %d`, q.Count+1))
 	matches, err := s.queryVersions(ctx, s.read, sb)
 	if err != nil {
@@ -285,7 +312,56 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	if more {
 		matches = matches[:q.Count]
 	}
+	if len(matches) == 0 {
+		// A page that does not start within the list is empty; one before
+		// the start of a list stored past the cut is gone.
+		first, err := s.firstPosition(ctx, page.SearchID)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		if first > page.Offset+1 {
+			return store.SearchPage{}, store.ErrSearchExpired
+		}
+	}
+	if !more && len(matches) > 0 && len(q.Sort) == 0 && (total < 0 || total >= MaxStoredResults) {
+		cut, err := s.listIsCut(ctx, page.SearchID)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		if cut {
+			// The list's last page: hand over to the matches after it
+			// (continuation.go), the list's own page before it.
+			last := matches[len(matches)-1]
+			out := store.SearchPage{Matches: matches, Total: total, Keyed: true, HasMore: true,
+				SearchID: continuation{Type: last.Type, ID: last.ID, Past: true}.token(q.AccessKey)}
+			first, err := s.firstPosition(ctx, page.SearchID)
+			if err != nil {
+				return store.SearchPage{}, err
+			}
+			if page.Offset > 0 && first <= max(0, page.Offset-q.Count)+1 {
+				out.PreviousID = page.SearchID // the list holds the page before
+			}
+			return out, nil
+		}
+	}
 	return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, HasMore: more}, nil
+}
+
+// firstPosition is the position of a stored list's first match (a list
+// stored past the cut starts after the pages before it); 0 for none.
+func (s *Store) firstPosition(ctx context.Context, searchID string) (int, error) {
+	var first sql.NullInt64
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT min(pos) FROM search_result WHERE search_id = ?`), searchID).Scan(&first)
+	return int(first.Int64), err
+}
+
+// listIsCut tells whether a stored list stopped at MaxStoredResults (it
+// holds that many; a search with exactly that many matches hands over to
+// an empty page).
+func (s *Store) listIsCut(ctx context.Context, searchID string) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM search_result WHERE search_id = ?`), searchID).Scan(&n)
+	return n >= MaxStoredResults, err
 }
 
 func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder, extra ...any) ([]store.Version, error) {

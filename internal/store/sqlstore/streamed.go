@@ -110,7 +110,7 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 	l := lead(q)
 	// A search that asks for its total stores its list, counted once, as
 	// before: by key every page would count again.
-	if !streams(q, l) || c.Type != q.Types[0] || wantsTotal(q) && !c.Back && !byKey {
+	if !streams(q, l) || len(q.Types) == 0 || c.Type != q.Types[0] || wantsTotal(q) && !c.Back && !byKey {
 		if c.Back {
 			return store.SearchPage{}, false, store.ErrSearchExpired // not the search the token came from
 		}

@@ -228,44 +228,53 @@ func streamDocs() []string {
 	return docs
 }
 
-// TestByKeyPastTheCut: a stored result list stops at MaxStoredResults as
-// if nothing followed; a caller reading to the end by key
+// TestByKeyPastTheCut: a caller reading to the end by key
 // (store.PageRequest.ByKey, bulk export's _typeFilter) reads every match,
 // in order, on SQLite and PostgreSQL.
 func TestByKeyPastTheCut(t *testing.T) {
+	withStreamDocsCutAt(t, 5, func(t *testing.T, st store.Store) {
+		q, _, err := search.Parse([]string{"Observation"}, url.Values{"category": {"laboratory"}, "_count": {"2"}}, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func(byKey bool) []string {
+			var ids []string
+			page := store.PageRequest{ByKey: byKey}
+			for range 100 {
+				res, err := st.Search(context.Background(), q, page)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, versionIDs(res.Matches)...)
+				if !res.HasMore || res.SearchID == "" {
+					break
+				}
+				page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches), ByKey: byKey}
+			}
+			return ids
+		}
+		// Paged by the matches read, not the page size: a stored list
+		// hands over at its cut all the same (TestStoredListPastTheCut).
+		if listed := read(false); len(listed) != 26 || !slices.IsSorted(listed) {
+			t.Errorf("through stored lists: %v, want 26 in order", listed)
+		}
+		if keyed := read(true); len(keyed) != 26 || !slices.IsSorted(keyed) {
+			t.Errorf("by key: %v, want 26 in order", keyed)
+		}
+	})
+}
+
+// withStreamDocsCutAt runs fn on SQLite and PostgreSQL stores holding
+// streamDocs, with stored result lists cut at cut matches.
+func withStreamDocsCutAt(t *testing.T, cut int, fn func(t *testing.T, st store.Store)) {
 	old := sqlstore.MaxStoredResults
-	sqlstore.MaxStoredResults = 5
+	sqlstore.MaxStoredResults = cut
 	defer func() { sqlstore.MaxStoredResults = old }()
 	for _, s := range []storetest.Named{{Name: "sqlite", Open: storetest.OpenSQLite}, {Name: "postgres", Open: storetest.OpenPostgres}} {
 		t.Run(s.Name, func(t *testing.T) {
 			st := s.Open(t)
 			storetest.PutResources(t, st, streamDocs()...)
-			q, _, err := search.Parse([]string{"Observation"}, url.Values{"category": {"laboratory"}, "_count": {"2"}}, search.ParseOptions{DefaultCount: 50, MaxCount: 500})
-			if err != nil {
-				t.Fatal(err)
-			}
-			read := func(byKey bool) []string {
-				var ids []string
-				page := store.PageRequest{ByKey: byKey}
-				for range 100 {
-					res, err := st.Search(context.Background(), q, page)
-					if err != nil {
-						t.Fatal(err)
-					}
-					ids = append(ids, versionIDs(res.Matches)...)
-					if !res.HasMore || res.SearchID == "" {
-						break
-					}
-					page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + len(res.Matches), ByKey: byKey}
-				}
-				return ids
-			}
-			if listed := read(false); len(listed) != 5 {
-				t.Errorf("through a stored list: %d matches, want the cut's 5", len(listed))
-			}
-			if keyed := read(true); len(keyed) != 26 || !slices.IsSorted(keyed) {
-				t.Errorf("by key: %v, want 26 in order", keyed)
-			}
+			fn(t, st)
 		})
 	}
 }
