@@ -122,7 +122,8 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
 				"parameters. Paging is stable: the ordered matches (up to 100,000, for an hour) are stored on the first page, or, for a search in the default order led by a parameter, " +
 				"on the second, from the first page's last match on. In the default order the last page of a list stopped at 100,000 hands over to the matches " +
-				"after it (its next link names its last match); a previous link across that point answers 410. With _sort the pages stop at the 100,000th match. " +
+				"after it (its next link names its last match); a previous link across that point answers 410. With _sort the pages stop at the 100,000th match, the last page " +
+				"saying so with a too-costly warning in an OperationOutcome entry. " +
 				"Bundle.total is given unless asked not to, but for one case: a search in the default order whose leading parameter matches a large part of its type " +
 				"(200 index rows per entry of the page: 10,200 for _count=50) reads its first page in id order without counting its matches, and gives Bundle.total " +
 				"only when _total=accurate or estimate (an exact count either way) or _summary=count asks for it; its later pages are read by key from the " +

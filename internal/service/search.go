@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -174,6 +175,14 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 			"search": map[string]any{"mode": "outcome"},
 		})
 	}
+	if result.CutAt > 0 {
+		entries = append(entries, map[string]any{
+			"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityWarning, Code: fhir.CodeTooCostly,
+				Diagnostics: fmt.Sprintf("the pages stop here, after %d matches, though more match: a search with _sort pages through at most %d; "+
+					"narrow it, page it in the default order, or export it ($export with _typeFilter)", result.CutAt, result.CutAt)}}),
+			"search": map[string]any{"mode": "outcome"},
+		})
+	}
 	bundle := fhir.Resource{
 		"resourceType": "Bundle",
 		"id":           newID(),
@@ -185,7 +194,7 @@ func (s *Service) searchset(ctx context.Context, req SearchRequest, q *search.Qu
 	if result.Total >= 0 && q.Total != "none" && !patientFacing(ctx) {
 		bundle["total"] = result.Total
 	}
-	return Outcome{Status: http.StatusOK, Resource: bundle, More: result.HasMore}, nil
+	return Outcome{Status: http.StatusOK, Resource: bundle, More: result.HasMore || result.CutAt > 0}, nil
 }
 
 func searchTypes(req SearchRequest) ([]string, error) {

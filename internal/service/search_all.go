@@ -24,6 +24,10 @@ func (s *Service) SearchAll(ctx context.Context, req SearchRequest, maxPages int
 		out = append(out, Matches(res.Resource)...)
 		next := NextPage(res.Resource)
 		if next == nil || next.Get("_offset") == "" {
+			if res.More && next == nil && !req.FirstPageOnly {
+				// The last page of a list cut short (its outcome says so).
+				return nil, fmt.Errorf("the search of %s stops after %d matches, though more match: narrow it", req.Type, len(out))
+			}
 			return out, nil
 		}
 		params.Set("_search", next.Get("_search"))

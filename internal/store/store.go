@@ -119,6 +119,11 @@ type SearchPage struct {
 	// whatever the offsets say.
 	Keyed      bool
 	PreviousID string
+	// CutAt, on the last page of a stored list that stopped at the
+	// store's cut (sqlstore.MaxStoredResults) with more matches beyond
+	// that cannot be paged to (a search with _sort), is the number of
+	// matches the list holds; 0 otherwise.
+	CutAt int
 }
 
 // ErrSearchExpired: the stored results of a SearchID are gone.

@@ -66,6 +66,9 @@ func TestStoredListPastTheCut(t *testing.T) {
 						handedOver = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + q.Count}
 					}
 					if !res.HasMore || res.SearchID == "" {
+						if want := map[bool]int{true: sqlstore.MaxStoredResults}[c.sorted]; res.CutAt != want {
+							t.Errorf("the last page's CutAt %d, want %d", res.CutAt, want)
+						}
 						break
 					}
 					page = store.PageRequest{SearchID: res.SearchID, Offset: page.Offset + q.Count}

@@ -323,10 +323,15 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 			return store.SearchPage{}, store.ErrSearchExpired
 		}
 	}
-	if !more && len(matches) > 0 && len(q.Sort) == 0 && (total < 0 || total >= MaxStoredResults) {
+	if !more && len(matches) > 0 && (total < 0 || total >= MaxStoredResults) {
 		cut, err := s.listIsCut(ctx, page.SearchID)
 		if err != nil {
 			return store.SearchPage{}, err
+		}
+		if cut && len(q.Sort) > 0 {
+			// A sort value may change between requests: no page can follow
+			// on by key. The page says so.
+			return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, CutAt: MaxStoredResults}, nil
 		}
 		if cut {
 			// The list's last page: hand over to the matches after it
