@@ -41,6 +41,16 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// problemLines is an import's problems, one a line, as the command prints
+// them.
+func problemLines(res *ImportResult) string {
+	var lines []string
+	for _, p := range res.Problems {
+		lines = append(lines, p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
 func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	// The Encounter refers, conditionally, to an Organization that only a
@@ -59,11 +69,7 @@ not json
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reasons []string
-	for _, p := range res.Problems {
-		reasons = append(reasons, p.String())
-	}
-	joined := strings.Join(reasons, "\n")
+	joined := problemLines(res)
 	if !strings.Contains(joined, "a-Encounter.ndjson.gz:2: not a JSON object") || !strings.Contains(joined, "a-Encounter.ndjson.gz:3:") {
 		t.Errorf("problems:\n%s", joined)
 	}

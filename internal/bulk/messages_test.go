@@ -44,11 +44,7 @@ func TestLineReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range res.Problems {
-		got = append(got, p.String())
-	}
-	all := strings.Join(got, "\n")
+	all := problemLines(res)
 	n := 0
 	for _, tt := range tests {
 		file := "a.ndjson"

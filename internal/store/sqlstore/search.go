@@ -57,7 +57,7 @@ func (s *Store) search(ctx context.Context, q *search.Query, page store.PageRequ
 		}
 		// The list, stored from the search's first match, stopped at the
 		// cut before the token's resource: store what follows it.
-		if cut, err := s.listIsCut(ctx, id); err != nil || !cut {
+		if _, n, err := s.listSpan(ctx, id); err != nil || n < MaxStoredResults {
 			return res, err
 		}
 		after.Past = true
@@ -315,7 +315,7 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 	if len(matches) == 0 {
 		// A page that does not start within the list is empty; one before
 		// the start of a list stored past the cut is gone.
-		first, err := s.firstPosition(ctx, page.SearchID)
+		first, _, err := s.listSpan(ctx, page.SearchID)
 		if err != nil {
 			return store.SearchPage{}, err
 		}
@@ -323,50 +323,46 @@ func (s *Store) storedPage(ctx context.Context, q *search.Query, page store.Page
 			return store.SearchPage{}, store.ErrSearchExpired
 		}
 	}
-	if !more && len(matches) > 0 && (total < 0 || total >= MaxStoredResults) {
-		cut, err := s.listIsCut(ctx, page.SearchID)
-		if err != nil {
-			return store.SearchPage{}, err
-		}
-		if cut && len(q.Sort) > 0 {
-			// A sort value may change between requests: no page can follow
-			// on by key. The page says so.
-			return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, CutAt: MaxStoredResults}, nil
-		}
-		if cut {
-			// The list's last page: hand over to the matches after it
-			// (continuation.go), the list's own page before it.
-			last := matches[len(matches)-1]
-			out := store.SearchPage{Matches: matches, Total: total, Keyed: true, HasMore: true,
-				SearchID: continuation{Type: last.Type, ID: last.ID, Past: true}.token(q.AccessKey)}
-			first, err := s.firstPosition(ctx, page.SearchID)
-			if err != nil {
-				return store.SearchPage{}, err
-			}
-			if page.Offset > 0 && first <= max(0, page.Offset-q.Count)+1 {
-				out.PreviousID = page.SearchID // the list holds the page before
-			}
-			return out, nil
-		}
+	if more || len(matches) == 0 || total >= 0 && total < MaxStoredResults {
+		return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, HasMore: more}, nil
 	}
-	return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, HasMore: more}, nil
+	// The list's last page, of a list that may have stopped at the cut (a
+	// search with exactly MaxStoredResults matches hands over to an empty
+	// page).
+	first, n, err := s.listSpan(ctx, page.SearchID)
+	switch {
+	case err != nil:
+		return store.SearchPage{}, err
+	case n < MaxStoredResults:
+		return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID}, nil
+	case len(q.Sort) > 0:
+		// A sort value may change between requests: no page can follow
+		// on by key. The page says so.
+		return store.SearchPage{Matches: matches, Total: total, SearchID: page.SearchID, CutAt: MaxStoredResults}, nil
+	}
+	// Hand over to the matches after it (continuation.go), the list's own
+	// page before it.
+	last := matches[len(matches)-1]
+	out := store.SearchPage{Matches: matches, Total: total, Keyed: true, HasMore: true,
+		SearchID: continuation{Type: last.Type, ID: last.ID, Past: true}.token(q.AccessKey)}
+	if page.Offset > 0 && first <= max(0, page.Offset-q.Count)+1 {
+		out.PreviousID = page.SearchID // the list holds the page before
+	}
+	return out, nil
 }
 
-// firstPosition is the position of a stored list's first match (a list
-// stored past the cut starts after the pages before it); 0 for none.
-func (s *Store) firstPosition(ctx context.Context, searchID string) (int, error) {
-	var first sql.NullInt64
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT min(pos) FROM search_result WHERE search_id = ?`), searchID).Scan(&first)
-	return int(first.Int64), err
-}
-
-// listIsCut tells whether a stored list stopped at MaxStoredResults (it
-// holds that many; a search with exactly that many matches hands over to
-// an empty page).
-func (s *Store) listIsCut(ctx context.Context, searchID string) (bool, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM search_result WHERE search_id = ?`), searchID).Scan(&n)
-	return n >= MaxStoredResults, err
+// listSpan reads a stored list's first position and how many matches it
+// holds, from the two ends of its primary key: positions are consecutive
+// (ROW_NUMBER, shifted), so no count over up to MaxStoredResults rows is
+// needed. A list stored past the cut starts after the pages before it.
+func (s *Store) listSpan(ctx context.Context, searchID string) (first, n int, err error) {
+	var lo, hi sql.NullInt64
+	err = s.read.QueryRowContext(ctx, s.d.rebind(`SELECT (SELECT min(pos) FROM search_result WHERE search_id = ?),
+		(SELECT max(pos) FROM search_result WHERE search_id = ?)`), searchID, searchID).Scan(&lo, &hi)
+	if err != nil || !lo.Valid {
+		return 0, 0, err
+	}
+	return int(lo.Int64), int(hi.Int64-lo.Int64) + 1, nil
 }
 
 func (s *Store) queryVersions(ctx context.Context, c conn, sb *sqlBuilder, extra ...any) ([]store.Version, error) {

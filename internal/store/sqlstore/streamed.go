@@ -109,8 +109,9 @@ func (s *Store) leadIsLarge(ctx context.Context, q *search.Query, l int) (bool, 
 func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, byKey bool) (store.SearchPage, bool, error) {
 	l := lead(q)
 	// A search that asks for its total stores its list, counted once, as
-	// before: by key every page would count again.
-	if !streams(q, l) || len(q.Types) == 0 || c.Type != q.Types[0] || wantsTotal(q) && !c.Back && !byKey {
+	// before: by key every page would count again. (A search that streams
+	// has one type: a token past the cut may come from one with none.)
+	if !streams(q, l) || c.Type != q.Types[0] || wantsTotal(q) && !c.Back && !byKey {
 		if c.Back {
 			return store.SearchPage{}, false, store.ErrSearchExpired // not the search the token came from
 		}
