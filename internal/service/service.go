@@ -83,10 +83,9 @@ func (o Outcome) Location() string {
 	return fmt.Sprintf("%s/%s/_history/%d", v.Type, v.ID, v.VersionID)
 }
 
-// newID returns a server-assigned logical id: a random UUID (36 characters,
-// within FHIR's 64-character id limit).
-// newID returns a time-ordered UUID (version 7, RFC 9562): 48 bits of
-// Unix milliseconds, then random bits. Ids that grow over time append to
+// newID returns a server-assigned logical id (36 characters, within
+// FHIR's 64-character limit): a time-ordered UUID (version 7, RFC 9562),
+// 48 bits of Unix milliseconds, then random bits. Ids that grow over time append to
 // the end of every (type, id) index instead of landing on a random page,
 // which keeps writes cheap as the store grows (several times faster
 // loading on SQLite). The creation time the id reveals is no secret: it
