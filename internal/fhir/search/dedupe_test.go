@@ -74,3 +74,48 @@ func TestExtractNoDuplicateRows(t *testing.T) {
 		t.Errorf("%d entity references, want 3 (distinct targets stay)", refs)
 	}
 }
+
+// TestConceptTextRows: a CodeableConcept's text has a row of its own
+// only when no coded row of the parameter carries it as its display
+// (normalised); that row would answer :text as the coding's row does.
+func TestConceptTextRows(t *testing.T) {
+	coding := func(code, display string) map[string]any {
+		c := map[string]any{"system": "http://loinc.org", "code": code}
+		if display != "" {
+			c["display"] = display
+		}
+		return c
+	}
+	for _, c := range []struct {
+		name string
+		code map[string]any
+		want []string // the code rows, as code:text
+	}{
+		{"text repeats the display", map[string]any{"coding": []any{coding("8480-6", "Systolic BP")}, "text": "Systolic BP"},
+			[]string{"8480-6:systolic bp"}},
+		{"text repeats it but for case and accents", map[string]any{"coding": []any{coding("8480-6", "Systolic BP")}, "text": "SYSTÓLIC bp"},
+			[]string{"8480-6:systolic bp"}},
+		{"text repeats the second coding's display", map[string]any{"coding": []any{coding("1", "One"), coding("2", "Two")}, "text": "two"},
+			[]string{"1:one", "2:two"}},
+		{"text differs", map[string]any{"coding": []any{coding("8480-6", "Systolic BP")}, "text": "Blood pressure, top number"},
+			[]string{"8480-6:systolic bp", ":blood pressure, top number"}},
+		{"coding without display", map[string]any{"coding": []any{coding("8480-6", "")}, "text": "Systolic BP"},
+			[]string{"8480-6:", ":systolic bp"}},
+		{"text alone", map[string]any{"text": "Systolic BP"}, []string{":systolic bp"}},
+		{"a display alone, repeated by the coded", map[string]any{"coding": []any{map[string]any{"display": "Two"}, coding("2", "Two")}},
+			[]string{"2:two"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := Extract(map[string]any{"resourceType": "Observation", "status": "final", "code": c.code})
+			var got []string
+			for _, tok := range v.Tokens {
+				if tok.Param == "code" {
+					got = append(got, tok.Code+":"+tok.Text)
+				}
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("code rows %q, want %q", got, c.want)
+			}
+		})
+	}
+}

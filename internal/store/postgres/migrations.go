@@ -69,6 +69,9 @@ var migrations = []string{
 	// 13: the token lookup index ordered by patient key before id
 	// (sqlstore.PatientKeyFirstSchema). Analysed, as the eleventh.
 	sqlstore.PatientKeyFirstSchema() + `; ANALYZE token_index`,
+	// 14: no token rows repeating another's text (sqlstore.ConceptTextRowsSchema).
+	// Analysed, as the eleventh.
+	sqlstore.ConceptTextRowsSchema() + `; ANALYZE token_index`,
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -62,4 +62,6 @@ var migrations = []string{
 	sqlstore.CompositeIndexSchema(),
 	// 13: the token lookup index ordered by patient key before id.
 	sqlstore.PatientKeyFirstSchema(),
+	// 14: no token rows repeating another's text (a concept's text).
+	sqlstore.ConceptTextRowsSchema(),
 }

@@ -368,6 +368,43 @@
 // stores one row fewer (audit.BenchmarkWriteBatch ~231 → ~216 µs an
 // event).
 //
+// # A concept's text stored once (issue 12, 2026-12-04)
+//
+// Every CodeableConcept with a text gave a token row of its own (no
+// system, no code), for :text, beside its codings' rows; Synthea's
+// concepts repeat their coding's display as their text, which the
+// coding's row holds already. Such rows are no longer written
+// (search.Values' withoutRepeatedText: a row without system and code
+// whose text another row of the parameter holds), and the fourteenth
+// migration deletes those earlier versions wrote (ConceptTextRowsSchema;
+// 1.4 s for the Synthea set at 1x on SQLite). :text reads the other
+// row alike; :missing finds the other row. Two searches read rows without
+// a code differently, and now ignore them, so that a store holding them
+// (a server of an earlier version still writing during a rolling
+// upgrade) answers as one without: a token sort key (min or max of the
+// codes) skips them, where before every concept with a text sorted as
+// the code "" (first, ascending), and "|" (a code without a system) asks
+// for a code, where before it matched every concept's text
+// (storetest's ConceptTextRows; the oracle never counted them). The
+// Synthea set's index rows: 725,728 → 668,571 (token rows 324,044 →
+// 266,887), the SQLite store 372 → 356 MB. Figures of the loads in
+// bench/README.md.
+//
+// Tried and not kept (the same day): the index tables as WITHOUT ROWID
+// tables on SQLite, keyed by their lookup columns and then the rest, so
+// that a row is kept in two B-trees (the table and its owner index)
+// instead of three (a rowid table, its covering lookup index and its
+// owner index). In a bench of the token rows alone (324,044 rows in
+// transactions of 3,500, time-ordered ids) it took 11.8 instead of
+// 19.4-21.1 µs a row, and the table 64 instead of 79 MB. In the server
+// it did not carry: under loadsynthea (SQLite, 2 clients, alternated)
+// 5,143, 5,138, 4,531 → 5,307, 4,686, 4,118 resources/s, the index rows'
+// inserts 4.54 → 4.23 s of CPU in a profile (the rowid table's appends
+// were the cheap third; the clustered keys' descents cost what the
+// lookup's did); audit.BenchmarkWriteBatch 209-218 → 195-204 µs an
+// event; and the import slower, 10.9, 11.3 → 13.2, 13.8 s, since the
+// primary key cannot be deferred and its inserts land at random.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys

@@ -182,6 +182,20 @@ func PatientKeyFirstSchema() string {
 CREATE INDEX token_index_lookup ON token_index (type, param, code, system, patient, id)`
 }
 
+// ConceptTextRowsSchema is the fourteenth migration: it deletes the token
+// rows that hold only a text which another row of the same resource and
+// parameter holds too (search.Values' withoutRepeatedText, which no
+// longer writes them: a CodeableConcept's text repeating its coding's
+// display). Such a row answered :text as the other does, and no other
+// search reads a row without a code: sort keys skip them and "|" asks
+// for a code. Servers of earlier versions, which may still write such
+// rows during a rolling upgrade, read the other rows alike.
+func ConceptTextRowsSchema() string {
+	return `DELETE FROM token_index WHERE system = '' AND code = '' AND EXISTS (SELECT 1 FROM token_index u
+	WHERE u.type = token_index.type AND u.id = token_index.id AND u.param = token_index.param
+	AND u.text = token_index.text AND (u.system <> '' OR u.code <> ''))`
+}
+
 // UnionRowsSchema is the ninth migration: it deletes the index rows of
 // the parameters now stored as other parameters' rows (search.Param.StoredAs:
 // in R4 only Observation's six combo parameters are such unions), which

@@ -721,6 +721,9 @@ func (sb *sqlBuilder) hierarchyValue(x string, v search.Value, below bool) {
 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 	switch {
+	case v.HasSystem && v.Code == "" && v.System == "":
+		// "|": a code without a system. A concept's text row has neither.
+		sb.w(x + `.system = '' AND ` + x + `.code <> ''`)
 	case v.HasSystem && v.Code == "":
 		sb.w(x+`.system = ?`, bound(v.System))
 	case v.HasSystem:
@@ -786,7 +789,7 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	if p.Code == "_id" {
 		return "c.id", nil
 	}
-	agg, col := "min", ""
+	agg, col, valued := "min", "", ""
 	if k.Desc {
 		agg = "max"
 	}
@@ -794,7 +797,10 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	case "string":
 		col = "norm"
 	case "token":
-		col = "code"
+		// Rows without a code (a concept's text, a coding with only a
+		// display) hold no value to sort by: counted, they put every
+		// concept with a text first, as if its code were "".
+		col, valued = "code", ` AND s.code <> ''`
 	case "reference":
 		col = "target_id"
 	case "date":
@@ -816,7 +822,7 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 		narrow = ` AND s.target_type = ?`
 		args = append(args, target)
 	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored), narrow), args
+	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s%s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored), narrow, valued), args
 }
 
 // Leads of a search: the filter (by index) or the compartment whose ids

@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchFirstPageFromIndex", testSearchFirstPageFromIndex},
 		{"IDsInByteOrder", testIDsInByteOrder},
 		{"NarrowedReferences", testNarrowedReferences},
+		{"ConceptTextRows", testConceptTextRows},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},

@@ -35,8 +35,8 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"composite_index_owner", "composite_index", "type, id"},
 }
 
-// IndexUpgrade checks the eighth, ninth and twelfth migrations (and that
-// the later ones run again after them) on a store an older
+// IndexUpgrade checks the eighth, ninth, twelfth and fourteenth
+// migrations (and that the others after the eighth run again after them) on a store an older
 // version wrote: open returns a new store on the database db reaches, and
 // indexDefs lists its indexes (table, name, DDL) as the dialect's
 // IndexDefinitions does. The store is taken back to the seventh schema
@@ -55,8 +55,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 13 {
-		t.Fatalf("schema version %d: this test takes a store back from the thirteenth migration", version)
+	if version != 14 {
+		t.Fatalf("schema version %d: this test takes a store back from the fourteenth migration", version)
 	}
 	for _, ix := range uncoveredIndexes {
 		for _, stmt := range []string{`DROP INDEX ` + ix.name, `CREATE INDEX ` + ix.name + ` ON ` + ix.table + ` (` + ix.columns + `)`} {
@@ -68,6 +68,11 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	for _, stmt := range []string{
 		`ALTER TABLE token_index DROP COLUMN patient`, // the eleventh migration's
 		`INSERT INTO token_index (type, id, param, system, code, text) VALUES ('Observation', 'o1', 'combo-code', '', 'a', '')`,
+		// A concept's text as versions before the fourteenth wrote it
+		// (o1's repeats its coding's display, o2's does not).
+		`UPDATE token_index SET text = 'blood pressure' WHERE id = 'o1' AND param = 'code'`,
+		`INSERT INTO token_index (type, id, param, system, code, text) VALUES ('Observation', 'o1', 'code', '', '', 'blood pressure')`,
+		`INSERT INTO token_index (type, id, param, system, code, text) VALUES ('Observation', 'o2', 'code', '', '', 'free text')`,
 		`DELETE FROM schema_migrations WHERE version >= 8`,
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
@@ -88,8 +93,23 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index WHERE param = 'combo-code'`).Scan(&combo); err != nil || combo != 0 {
 		t.Errorf("combo-code rows after the upgrade: %d, %v; want none", combo, err)
 	}
+	var textRows []string
+	rows, err := db.QueryContext(ctx, `SELECT id FROM token_index WHERE system = '' AND code = '' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		textRows = append(textRows, id)
+	}
+	if rows.Close(); !slices.Equal(textRows, []string{"o2"}) {
+		t.Errorf("text rows after the upgrade: %v, want o2's alone (o1's repeats its coding's display)", textRows)
+	}
 	defs := map[string]string{}
-	rows, err := db.QueryContext(ctx, indexDefs)
+	rows, err = db.QueryContext(ctx, indexDefs)
 	if err != nil {
 		t.Fatal(err)
 	}
