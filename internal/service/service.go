@@ -85,10 +85,10 @@ func (o Outcome) Location() string {
 
 // newID returns a server-assigned logical id (36 characters, within
 // FHIR's 64-character limit): a time-ordered UUID (version 7, RFC 9562),
-// 48 bits of Unix milliseconds, then random bits. Ids that grow over time append to
-// the end of every (type, id) index instead of landing on a random page,
-// which keeps writes cheap as the store grows (several times faster
-// loading on SQLite). The creation time the id reveals is no secret: it
+// 48 bits of Unix milliseconds, then random bits. Ids that grow over
+// time append to the end of every (type, id) index instead of landing on
+// a random page, which keeps writes cheap as the store grows (several
+// times faster loading on SQLite). The creation time the id reveals is no secret: it
 // is meta.lastUpdated of the first version.
 func newID() string {
 	var b [16]byte

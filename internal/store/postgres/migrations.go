@@ -71,7 +71,7 @@ var migrations = []string{
 	sqlstore.PatientKeyFirstSchema() + `; ANALYZE token_index`,
 	// 14: no token rows repeating another's text (sqlstore.ConceptTextRowsSchema).
 	// Analysed, as the eleventh.
-	sqlstore.ConceptTextRowsSchema() + `; ANALYZE token_index`,
+	sqlstore.ConceptTextRowsSchema(false) + `; ANALYZE token_index`,
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -63,5 +63,5 @@ var migrations = []string{
 	// 13: the token lookup index ordered by patient key before id.
 	sqlstore.PatientKeyFirstSchema(),
 	// 14: no token rows repeating another's text (a concept's text).
-	sqlstore.ConceptTextRowsSchema(),
+	sqlstore.ConceptTextRowsSchema(true),
 }

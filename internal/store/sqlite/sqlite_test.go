@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
+	"github.com/gpcloud/gpcloud/internal/store/sqlstore"
 	"github.com/gpcloud/gpcloud/internal/store/storetest"
 )
 
@@ -89,6 +92,46 @@ func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, open(b)) }
 func TestDeferredIndexes(t *testing.T) {
 	open, _ := reopenable(t)
 	storetest.DeferredIndexes(t, open)
+}
+
+// TestConceptTextMigrationWithoutIndexes: the fourteenth migration runs
+// before a killed import's deferred indexes are built (sqlstore's
+// finishDeferredBuild), so on a token table without indexes it must not
+// scan the table once a row: its join is answered by an automatic index.
+func TestConceptTextMigrationWithoutIndexes(t *testing.T) {
+	open, db := reopenable(t)
+	open().Close()
+	for _, stmt := range []string{`DROP INDEX token_index_lookup`, `DROP INDEX token_index_owner`} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query(`EXPLAIN QUERY PLAN ` + sqlstore.ConceptTextRowsSchema(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	scans := 0
+	for _, step := range plan {
+		if strings.HasPrefix(step, "SCAN") {
+			scans++
+		}
+		if strings.Contains(step, "CORRELATED") {
+			scans += 2
+		}
+	}
+	if scans > 1 || !slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, "AUTOMATIC") }) {
+		t.Errorf("plan without the token indexes %q: want one scan and an automatic index", plan)
+	}
 }
 
 // reopenable returns a function opening a store in one new directory

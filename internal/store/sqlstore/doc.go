@@ -376,8 +376,10 @@
 // coding's row holds already. Such rows are no longer written
 // (search.Values' withoutRepeatedText: a row without system and code
 // whose text another row of the parameter holds), and the fourteenth
-// migration deletes those earlier versions wrote (ConceptTextRowsSchema;
-// 1.4 s for the Synthea set at 1x on SQLite). :text reads the other
+// migration deletes those earlier versions wrote (ConceptTextRowsSchema,
+// which needs none of the token indexes: a killed import's deferred ones
+// are built after the migrations; 1.6 s for the Synthea set at 1x on
+// SQLite, 2.0 s without the indexes). :text reads the other
 // row alike; :missing finds the other row. Two searches read rows without
 // a code differently, and now ignore them, so that a store holding them
 // (a server of an earlier version still writing during a rolling

@@ -9,7 +9,7 @@ import (
 )
 
 // testConceptTextRows: a concept's text row (no system, no code: what
-// versions before search.Values.addConceptText wrote beside every coded
+// versions before search.Values' withoutRepeatedText wrote beside every coded
 // concept with a text) gives no value to sort by and matches no "|"
 // (a code without a system); :text still finds it.
 func testConceptTextRows(t *testing.T, s store.Store) {
