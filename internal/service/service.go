@@ -88,8 +88,8 @@ func (o Outcome) Location() string {
 // 48 bits of Unix milliseconds, then random bits. Ids that grow over
 // time append to the end of every (type, id) index instead of landing on
 // a random page, which keeps writes cheap as the store grows (several
-// times faster loading on SQLite). The creation time the id reveals is no secret: it
-// is meta.lastUpdated of the first version.
+// times faster loading on SQLite). The creation time the id reveals is
+// no secret: it is meta.lastUpdated of the first version.
 func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

@@ -319,6 +319,23 @@ func cutPrefix(s string) (string, string) {
 	return "eq", s
 }
 
+// parseSystemCode reads code, system|code, |code or system| into v. A
+// bare "|" names neither, and is refused as conditional matching and
+// the oracle refuse it: read as "any code without a system", it matched
+// concepts' text rows, which hold no code.
+func parseSystemCode(v *Value, raw string) error {
+	system, code, hasSystem := splitEscaped(raw, '|')
+	if !hasSystem {
+		v.Code = system
+		return nil
+	}
+	if system == "" && code == "" {
+		return fmt.Errorf("expected a code, a system or both, got %q", raw)
+	}
+	v.System, v.HasSystem, v.Code = system, true, unescape(code)
+	return nil
+}
+
 func parseValue(p *Param, modifier, raw string, opt ParseOptions) (Value, error) {
 	var v Value
 	switch p.Type {
@@ -350,19 +367,13 @@ func parseValue(p *Param, modifier, raw string, opt ParseOptions) (Value, error)
 			v.System, v.HasSystem, v.Code = system, true, code+"|"+unescape(value)
 			break
 		}
-		system, code, hasSystem := splitEscaped(raw, '|')
-		if hasSystem {
-			v.System, v.HasSystem, v.Code = system, true, unescape(code)
-		} else {
-			v.Code = system
+		if err := parseSystemCode(&v, raw); err != nil {
+			return v, err
 		}
 	case "reference":
 		if modifier == "identifier" {
-			system, code, hasSystem := splitEscaped(raw, '|')
-			if hasSystem {
-				v.System, v.HasSystem, v.Code = system, true, unescape(code)
-			} else {
-				v.Code = system
+			if err := parseSystemCode(&v, raw); err != nil {
+				return v, err
 			}
 			break
 		}

@@ -115,7 +115,8 @@ func TestParse(t *testing.T) {
 		}
 	}
 	for _, query := range []string{"birthdate=2024-13", "birthdate=zz2024", "_count=-1", "_total=some", "active:missing=maybe",
-		"_sort=nope", "_include=Patient", "_has:Nope:x:y=1", "general-practitioner=a/b/c"} {
+		"_sort=nope", "_include=Patient", "_has:Nope:x:y=1", "general-practitioner=a/b/c",
+		"identifier=|", "identifier=a,|", "general-practitioner:identifier=|"} {
 		if _, _, err := parse("Patient", query); err == nil {
 			t.Errorf("Patient?%s parsed", query)
 		}

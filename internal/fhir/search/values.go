@@ -50,18 +50,13 @@ func withoutRepeatedText(tokens []TokenValue) []TokenValue {
 	if !slices.ContainsFunc(tokens, textOnly) {
 		return tokens
 	}
-	repeated := func(t TokenValue) bool {
+	// In place: DeleteFunc only moves the rows it keeps, so every coded
+	// row the test looks for stays in the slice while it runs.
+	return slices.DeleteFunc(tokens, func(t TokenValue) bool {
 		return textOnly(t) && slices.ContainsFunc(tokens, func(o TokenValue) bool {
 			return !textOnly(o) && o.Param == t.Param && o.Text == t.Text
 		})
-	}
-	out := make([]TokenValue, 0, len(tokens))
-	for _, t := range tokens {
-		if !repeated(t) {
-			out = append(out, t)
-		}
-	}
-	return out
+	})
 }
 
 // unique keeps the first of equal elements, in order.

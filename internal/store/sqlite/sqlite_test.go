@@ -120,17 +120,11 @@ func TestConceptTextMigrationWithoutIndexes(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	scans := 0
-	for _, step := range plan {
-		if strings.HasPrefix(step, "SCAN") {
-			scans++
-		}
-		if strings.Contains(step, "CORRELATED") {
-			scans += 2
-		}
+	has := func(word string) bool {
+		return slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, word) })
 	}
-	if scans > 1 || !slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, "AUTOMATIC") }) {
-		t.Errorf("plan without the token indexes %q: want one scan and an automatic index", plan)
+	if has("CORRELATED") || !has("AUTOMATIC") {
+		t.Errorf("plan without the token indexes %q: want an automatic index, no correlated subquery", plan)
 	}
 }
 

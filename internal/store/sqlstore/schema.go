@@ -187,8 +187,8 @@ CREATE INDEX token_index_lookup ON token_index (type, param, code, system, patie
 // parameter holds too (search.Values' withoutRepeatedText, which no
 // longer writes them: a CodeableConcept's text repeating its coding's
 // display). Such a row answered :text as the other does, and no other
-// search reads a row without a code: sort keys skip them and "|" asks
-// for a code. Servers of earlier versions, which may still write such
+// search reads a row without a code: sort keys skip them, and a bare
+// "|", which matched them, is refused as an empty value. Servers of earlier versions, which may still write such
 // rows during a rolling upgrade, read the other rows alike.
 //
 // It must not depend on the token indexes: a store whose import was

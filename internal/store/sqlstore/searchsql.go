@@ -721,9 +721,6 @@ func (sb *sqlBuilder) hierarchyValue(x string, v search.Value, below bool) {
 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 	switch {
-	case v.HasSystem && v.Code == "" && v.System == "":
-		// "|": a code without a system. A concept's text row has neither.
-		sb.w(x + `.system = '' AND ` + x + `.code <> ''`)
 	case v.HasSystem && v.Code == "":
 		sb.w(x+`.system = ?`, bound(v.System))
 	case v.HasSystem:

@@ -36,13 +36,15 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 }
 
 // IndexUpgrade checks the eighth, ninth, twelfth and fourteenth
-// migrations (and that the others after the eighth run again after them) on a store an older
-// version wrote: open returns a new store on the database db reaches, and
-// indexDefs lists its indexes (table, name, DDL) as the dialect's
-// IndexDefinitions does. The store is taken back to the seventh schema
-// (the old indexes, a combo-code row as versions before the ninth wrote
-// them, the migrations unrecorded), reopened, and must then hold the
-// covering indexes, find what it held before, and have no combo rows.
+// migrations (and that the others after the eighth run again after
+// them) on a store an older version wrote: open returns a new store on
+// the database db reaches, and indexDefs lists its indexes (table, name,
+// DDL) as the dialect's IndexDefinitions does. The store is taken back
+// to the seventh schema (the old indexes, a combo-code row as versions
+// before the ninth wrote them, a concept's text rows as versions before
+// the fourteenth did, the migrations unrecorded), reopened, and must
+// then hold the covering indexes, find what it held before, and have no
+// combo rows and no text row that repeats a coded row's text.
 func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs string) {
 	ctx := context.Background()
 	code := func(c string) search.TokenValue { return search.TokenValue{Param: "code", Code: c} }
