@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,10 +169,23 @@ func (b *Browser) SignIn(base string, a Account) {
 		}
 		b.Do(chromedp.WaitVisible(chromedp.ID("code")), chromedp.SendKeys(chromedp.ID("code"), code+kb.Enter))
 	}
-	// Signed in once the browser has left the sign-in pages.
-	for deadline := time.Now().Add(15 * time.Second); strings.HasPrefix(b.Eval(`location.pathname`), "/auth/"); {
+	b.WaitSignedIn(a.Username)
+}
+
+// WaitSignedIn waits until the browser has left the sign-in pages and the
+// page it landed on has loaded completely. Waiting for the path alone let
+// a test click on the landing page while it was still loading: the node
+// found was then replaced ("Could not find node with given id", CI,
+// TestBrowserPracticeAdmin). 15 s, then it fails naming the page.
+func (b *Browser) WaitSignedIn(who string) {
+	b.t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		s, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`location.pathname.startsWith("/auth/") ? "signing in" : document.readyState`))
+		if err == nil && s == "complete" {
+			break
+		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("still at %s after signing in as %s: %s", b.Eval(`location.pathname`), a.Username, b.Text("main"))
+			b.t.Fatalf("still at %s after signing in as %s (%s %v): %s", b.Eval(`location.pathname`), who, s, err, b.Text("main"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

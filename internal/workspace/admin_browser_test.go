@@ -292,12 +292,7 @@ func signInEnrolling(t *testing.T, b *testbrowser.Browser, username, password st
 		t.Fatal(err)
 	}
 	b.Do(chromedp.SendKeys(chromedp.ID("code"), code+kb.Enter))
-	for deadline := time.Now().Add(15 * time.Second); strings.HasPrefix(b.Eval(`location.pathname`), "/auth/"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still at %s after the code", username, b.Eval(`location.pathname`))
-		}
-	}
-	b.Do(chromedp.WaitReady(chromedp.CSS("main")))
+	b.WaitSignedIn(username)
 }
 
 // adminPractice is the practice the set-up made.
