@@ -409,6 +409,63 @@
 // event; and the import slower, 10.9, 11.3 → 13.2, 13.8 s, since the
 // primary key cannot be deferred and its inserts land at random.
 //
+// # Integer keys, measured before the rewrite (issue 12, 2026-12-04)
+//
+// Two ways to make the index rows cheaper were measured end to end on the
+// Synthea set at 1x, SQLite, against the same build (bench/README.md has
+// every run). SQLite in C through cgo (mattn/go-sqlite3, the conformance
+// suite passing) halved the engine's own work in a profile of the import,
+// yet the import, the HTTP load (2 and 4 clients), the server's CPU for
+// that load and the reads' tail stayed within noise; not kept. A prototype
+// writing the index rows' keys (type, id, parameter, patient key,
+// reference target, token system) as integers numbered in memory
+// (bench/experiments/integer-keys.patch; searches do not work on its
+// stores) moved all of them: the store 357 -> 191 MB, the import's index
+// build 2.9-4.3 -> 1.5-1.7 s and the import 12.3-14.8 -> 10.7-12.0 s, the
+// HTTP load 4,168-4,678 -> 5,473-5,782 resources/s (+24%) with the
+// server's CPU 20.9-23.7 -> 18.5-19.6 s a load, reads 1,866-2,298 ->
+// 2,377-2,633 /s with p95 3.3-3.8 -> 2.7-3.0 ms (p95/p50 6.8-7.7 ->
+// 6.0-7.0). Ids alone and names alone each gave part of it. What the
+// writer pays for is the keys' bytes (pages touched, WAL frames, the
+// comparisons at every level of every descent), not the engine's speed.
+// It does not reach the load's goal (8,000 /s) or the reads' (p95/p50 at
+// most 3) on its own, but no other change has moved the load as much.
+//
+// The design the rewrite should take, in stages, each measured:
+//
+//   - resource_key (rid, type, id), unique on (type, id): every resource
+//     the store has written or a reference has named gets a rid once,
+//     never reused, so that a reference to a resource not written yet (a
+//     bundle's forward reference, a conditional one, one outside the
+//     store) has a key. A write transaction looks its rows' ids up in one
+//     statement and inserts the new ones (ON CONFLICT DO NOTHING, then
+//     read back: PostgreSQL's writers race). A bounded cache in the Store
+//     saves most lookups; the prototype's unbounded map cost 25-30 MB of
+//     RSS at 1x, which at 10x would break the import's 300 MB.
+//   - search_param (pid, type, param) and token_system (sid, url): small
+//     dictionaries held in memory and appended by the write that meets a
+//     new one. A search resolves its parameters and systems before the
+//     statement; one the store has never met matches nothing.
+//   - The index tables keyed (pid, rid, values..., patient rid): lookup
+//     indexes (pid, values..., rid), owner indexes (rid, pid, values...);
+//     reference rows name the target's rid. resource_current keeps
+//     (type, id) unique for reads and gains the rid.
+//   - Pages in rid order (the order the store first met each resource)
+//     instead of id order: FHIR leaves the default order to the server,
+//     and a page's rows are mapped back to (type, id) for the page alone,
+//     as indexOnlyPage joins resource_current now. The continuation and
+//     keyed-page tokens name rids; the streamed walk follows the rid.
+//   - The migration builds the new tables from the old in bulk, as the
+//     deferred index build does (the prototype built them in 1.6 s at 1x),
+//     and is one-way: a server of an earlier version cannot read them.
+//   - Citus: rids from one sequence, so that they stay unique across
+//     shards; the shard key (the patient's rid) stays on the token rows.
+//
+// Stages: ids first (resource_key and rids in every index table and every
+// search, the larger half), then parameters and systems. PostgreSQL was
+// not measured; its indexes are text with COLLATE "C" and would shrink as
+// SQLite's did.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys
