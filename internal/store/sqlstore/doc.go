@@ -462,9 +462,10 @@
 //     shards; the shard key (the patient's rid) stays on the token rows.
 //
 // Stages: ids first (resource_key and rids in every index table and every
-// search, the larger half), then parameters and systems. PostgreSQL was
-// not measured; its indexes are text with COLLATE "C" and would shrink as
-// SQLite's did.
+// search, the larger half), then parameters and systems. On PostgreSQL
+// the prototype (the same columns as bigint) shrank the index tables
+// 824 -> 441 MB and raised the HTTP load 3,779-3,923 -> 4,295-4,379
+// resources/s; its import and reads stayed within noise.
 //
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
