@@ -440,8 +440,8 @@
 //     store) has a key. A write transaction looks its rows' ids up in one
 //     statement and inserts the new ones (ON CONFLICT DO NOTHING, then
 //     read back: PostgreSQL's writers race). A bounded cache in the Store
-//     saves most lookups; the prototype's unbounded map cost 25-30 MB of
-//     RSS at 1x, which at 10x would break the import's 300 MB.
+//     saves most lookups; the prototype's unbounded map added 25-30 MB to
+//     the HTTP load's peak RSS at 1x, and would grow with the store.
 //   - search_param (pid, type, param) and token_system (sid, url): small
 //     dictionaries held in memory and appended by the write that meets a
 //     new one. A search resolves its parameters and systems before the
@@ -456,8 +456,9 @@
 //     as indexOnlyPage joins resource_current now. The continuation and
 //     keyed-page tokens name rids; the streamed walk follows the rid.
 //   - The migration builds the new tables from the old in bulk, as the
-//     deferred index build does (the prototype built them in 1.6 s at 1x),
-//     and is one-way: a server of an earlier version cannot read them.
+//     deferred index build does (the prototype's indexes took 1.6 s at 1x;
+//     converting the rows comes first and was not measured), and is
+//     one-way: a server of an earlier version cannot read them.
 //   - Citus: rids from one sequence, so that they stay unique across
 //     shards; the shard key (the patient's rid) stays on the token rows.
 //
