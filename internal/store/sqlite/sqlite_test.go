@@ -120,6 +120,9 @@ func TestConceptTextMigrationWithoutIndexes(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	has := func(word string) bool {
 		return slices.ContainsFunc(plan, func(s string) bool { return strings.Contains(s, word) })
 	}

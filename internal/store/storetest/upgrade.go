@@ -107,6 +107,9 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		}
 		textRows = append(textRows, id)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if rows.Close(); !slices.Equal(textRows, []string{"o2"}) {
 		t.Errorf("text rows after the upgrade: %v, want o2's alone (o1's repeats its coding's display)", textRows)
 	}
