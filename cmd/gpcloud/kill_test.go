@@ -66,6 +66,10 @@ func startServer(t *testing.T, bin string, storeArgs ...string) *server {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr, "--log-level", "warn"}, storeArgs...)...)
+	// In a directory of its own: a server on PostgreSQL keeps its export
+	// jobs under ./gpcloud-data unless told otherwise, which would be
+	// the package's source directory.
+	cmd.Dir = t.TempDir()
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
