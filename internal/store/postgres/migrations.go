@@ -72,6 +72,9 @@ var migrations = []string{
 	// 14: no token rows repeating another's text (sqlstore.ConceptTextRowsSchema).
 	// Analysed, as the eleventh.
 	sqlstore.ConceptTextRowsSchema(false) + `; ANALYZE token_index`,
+	// 15: token systems as numbers (a dictionary); one-way: servers of
+	// earlier versions must be stopped first (sqlstore.TokenSystemSchema).
+	sqlstore.TokenSystemSchema(false),
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

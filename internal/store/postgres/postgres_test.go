@@ -28,6 +28,13 @@ func TestPagingOnAnotherProcess(t *testing.T) {
 	storetest.PagingElsewhere(t, stores[0], func() store.Store { return stores[1] })
 }
 
+// TestTokenSystemsOnTwoProcesses: two servers on one schema agree on the
+// numbers of the token systems either writes.
+func TestTokenSystemsOnTwoProcesses(t *testing.T) {
+	stores := storetest.OpenPostgresConcurrently(t, 2)
+	storetest.TokenSystemsOnTwoServers(t, stores[0], stores[1])
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPostgres(b)) }

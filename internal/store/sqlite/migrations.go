@@ -64,4 +64,6 @@ var migrations = []string{
 	sqlstore.PatientKeyFirstSchema(),
 	// 14: no token rows repeating another's text (a concept's text).
 	sqlstore.ConceptTextRowsSchema(true),
+	// 15: token systems as numbers (a dictionary); one-way.
+	sqlstore.TokenSystemSchema(true),
 }

@@ -17,39 +17,48 @@ type indexTable struct {
 	cols []string // including param
 	// rows appends the statement arguments of v's rows for resource
 	// typ/id to args (type, id, then cols, row after row) and returns
-	// them with the number of rows; withNarrowed says whether the rows
-	// of narrowed reference parameters are among them (narrowed.go). One
+	// them with the number of rows. One
 	// flat list for all of a statement's rows: a slice and a variadic
 	// call for every row were
 	// allocations for the collector to sweep (about 28,000 fewer in
 	// audit.BenchmarkWriteBatch's 500 events, a tenth of its total).
-	rows func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int)
+	rows func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int)
+}
+
+// rowOptions are what the rows of a write depend on besides its values.
+type rowOptions struct {
+	// withNarrowed says whether the rows of narrowed reference
+	// parameters are written (narrowed.go).
+	withNarrowed bool
+	// systemID numbers a token row's system (systems.go); every system
+	// of the rows is numbered before they are made (tx.numberSystems).
+	systemID func(url string) int64
 }
 
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"param", "system", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"token_index", []string{"param", "sid", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		patient := ""
 		if len(v.Tokens) > 0 {
 			patient = bound(v.OnePatient())
 		}
 		for _, r := range v.Tokens {
-			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Text), patient)
+			args = append(args, typ, id, r.Param, o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
 		}
 		return args, len(v.Tokens)
 	}},
-	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Strings {
 			args = append(args, typ, id, r.Param, bound(r.Norm), bound(r.Exact))
 		}
 		return args, len(v.Strings)
 	}},
-	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		n := 0
 		for _, r := range v.References {
-			if !withNarrowed && search.Narrowed(typ, r.Param) {
+			if !o.withNarrowed && search.Narrowed(typ, r.Param) {
 				continue // its parts' rows hold it
 			}
 			args = append(args, typ, id, r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
@@ -57,31 +66,31 @@ var indexTables = []indexTable{
 		}
 		return args, n
 	}},
-	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Dates {
 			args = append(args, typ, id, r.Param, r.Lo, r.Hi)
 		}
 		return args, len(v.Dates)
 	}},
-	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Numbers {
 			args = append(args, typ, id, r.Param, r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Numbers)
 	}},
-	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Quantities {
 			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Quantities)
 	}},
-	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.URIs {
 			args = append(args, typ, id, r.Param, bound(r.URI))
 		}
 		return args, len(v.URIs)
 	}},
-	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, withNarrowed bool) ([]any, int) {
+	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Composites {
 			args = append(args, typ, id, r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
@@ -102,14 +111,17 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 	if err := t.dropIndexes(ctx, updated); err != nil {
 		return err
 	}
+	if err := t.numberSystems(ctx, ws); err != nil {
+		return err
+	}
 	var args []any // one buffer for every table's rows in turn
-	withNarrowed := t.s.writesNarrowedRows()
+	o := t.rowOptions()
 	for _, tbl := range indexTables {
 		args = args[:0]
 		n := 0
 		for i := range ws {
 			var added int
-			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, withNarrowed)
+			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, o)
 			n += added
 		}
 		if err := t.insertRows(ctx, tbl, args, n); err != nil {
@@ -189,11 +201,19 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
 		return t.fail(err)
 	}
+	if err := t.numberSystems(ctx, []store.Write{{Index: v}}); err != nil {
+		return t.fail(err)
+	}
+	o := t.rowOptions()
 	for _, tbl := range indexTables {
-		args, n := tbl.rows(&v, typ, id, nil, t.s.writesNarrowedRows())
+		args, n := tbl.rows(&v, typ, id, nil, o)
 		if err := t.insertRows(ctx, tbl, args, n); err != nil {
 			return t.fail(err)
 		}
 	}
 	return nil
+}
+
+func (t *tx) rowOptions() rowOptions {
+	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID}
 }

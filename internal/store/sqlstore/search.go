@@ -524,5 +524,5 @@ func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]
 }
 
 func (s *Store) builder(now time.Time) *sqlBuilder {
-	return &sqlBuilder{now: now, dialect: &s.d}
+	return &sqlBuilder{now: now, dialect: &s.d, systems: &s.systems}
 }

@@ -20,6 +20,9 @@ type sqlBuilder struct {
 	alias   int
 	now     time.Time
 	dialect *Dialect
+	// systems numbers token systems (systems.go); nil looks each up in
+	// the statement.
+	systems *tokenSystems
 }
 
 // noIndex wraps a column so the planner will not use an index on it (see
@@ -716,15 +719,17 @@ func (sb *sqlBuilder) hierarchyValue(x string, v search.Value, below bool) {
 		system = snomedSystem
 	}
 	walk := hierarchyWalk(below, `(SELECT ts.release_id FROM term_system ts JOIN term_current tc ON tc.release_id = ts.release_id WHERE ts.system = ?)`)
-	sb.w(x+`.system = ? AND `+x+`.code IN (`+walk+` SELECT code FROM walk)`, bound(system), v.Code, system, system)
+	sb.systemIs(x+`.sid`, system)
+	sb.w(` AND `+x+`.code IN (`+walk+` SELECT code FROM walk)`, v.Code, system, system)
 }
 
 func (sb *sqlBuilder) tokenValue(x string, v search.Value) {
 	switch {
 	case v.HasSystem && v.Code == "":
-		sb.w(x+`.system = ?`, bound(v.System))
+		sb.systemIs(x+`.sid`, v.System)
 	case v.HasSystem:
-		sb.w(x+`.code = ? AND `+x+`.system = ?`, bound(v.Code), bound(v.System))
+		sb.w(x+`.code = ? AND `, bound(v.Code))
+		sb.systemIs(x+`.sid`, v.System)
 	default:
 		sb.w(x+`.code = ?`, bound(v.Code))
 	}
@@ -1097,8 +1102,10 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 	// A probe by the patient's id (the owner index): the lookup index by
 	// parameter and code would scan every sensitive patient per row.
 	sb.w(`EXISTS (SELECT 1 FROM token_index `+s+` WHERE `+s+`.type = 'Patient' AND `+s+`.id = `+patientID+
-		` AND `+sb.noIndex(s+`.param`)+` = ? AND `+s+`.system = ? AND `+sb.noIndex(s+`.code`)+` IN (`+placeholders(len(search.SensitiveLabels))+`)`+sb.dialect.ProbeSuffix+`)`,
-		append([]any{search.SecurityParam, search.ConfidentialitySystem}, anySlice(search.SensitiveLabels)...)...)
+		` AND `+sb.noIndex(s+`.param`)+` = ? AND `, search.SecurityParam)
+	sb.systemIs(s+`.sid`, search.ConfidentialitySystem)
+	sb.w(` AND `+sb.noIndex(s+`.code`)+` IN (`+placeholders(len(search.SensitiveLabels))+`)`+sb.dialect.ProbeSuffix+`)`,
+		anySlice(search.SensitiveLabels)...)
 }
 
 // reachesPatient writes that the caller reaches the Patient patientID (a

@@ -35,6 +35,8 @@ type Store struct {
 	// narrowedDropped: the store holds no rows of narrowed reference
 	// parameters, and writes add none (narrowed.go).
 	narrowedDropped atomic.Bool
+	// systems is the dictionary of token systems (systems.go).
+	systems tokenSystems
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -58,6 +60,9 @@ func open(ctx context.Context, write, read *sql.DB, d Dialect, existing bool) (*
 	}
 	if err := s.loadNarrowedRows(ctx); err != nil {
 		return nil, err
+	}
+	if err := s.loadSystems(ctx); err != nil {
+		return nil, fmt.Errorf("read the token systems: %w", err)
 	}
 	return s, nil
 }
@@ -99,7 +104,7 @@ func (s *Store) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 	if len(q.Criteria) > 0 {
 		s.needIndexes()
 	}
-	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, &s.d, q) })
+	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, &s.d, &s.systems, q) })
 }
 
 func readCurrent(ctx context.Context, c conn, query, typ, id string) (store.Version, error) {
@@ -124,7 +129,7 @@ func readVersion(ctx context.Context, c conn, query, typ, id string, versionID i
 // are probes of the first one's matches (Dialect.ProbeSuffix): PostgreSQL
 // would otherwise turn each EXISTS into a join, and took 9 seconds to plan
 // 200 of them.
-func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string, error) {
+func find(ctx context.Context, c conn, d *Dialect, systems *tokenSystems, q store.FindQuery) ([]string, error) {
 	var b strings.Builder
 	args := []any{q.Type}
 	b.WriteString(`SELECT c.id FROM resource_current c WHERE c.type = ? AND NOT c.deleted`)
@@ -147,8 +152,11 @@ func find(ctx context.Context, c conn, d *Dialect, q store.FindQuery) ([]string,
 			args = append(args, bound(cr.Code))
 		}
 		if cr.System != "" || cr.SystemSet {
-			b.WriteString(` AND t.system = ?`)
-			args = append(args, bound(cr.System))
+			b.WriteString(` AND `)
+			sb := sqlBuilder{systems: systems}
+			sb.systemIs(`t.sid`, cr.System)
+			b.WriteString(sb.b.String())
+			args = append(args, sb.args...)
 		}
 		if i > 0 {
 			b.WriteString(d.ProbeSuffix)
@@ -259,6 +267,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return s.mapError(err)
 	}
+	s.systems.remember(tx.newSystems)
 	return nil
 }
 

@@ -25,6 +25,9 @@ type tx struct {
 	// written part of their rows (Dialect.BulkInsert), and its queue is
 	// gone.
 	failed error
+	// newSystems are the token systems this transaction numbered that
+	// the server did not know (systems.go): remembered once it commits.
+	newSystems map[string]int64
 }
 
 type resourceKey struct{ typ, id string }
@@ -61,7 +64,7 @@ func (t *tx) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 	if len(q.Criteria) > 0 {
 		t.s.needIndexes()
 	}
-	return find(ctx, t.sql, &t.s.d, q)
+	return find(ctx, t.sql, &t.s.d, &t.s.systems, q)
 }
 
 // Put queues a version. The version check happens when the queue is

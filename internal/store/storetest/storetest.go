@@ -69,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"IDsInByteOrder", testIDsInByteOrder},
 		{"NarrowedReferences", testNarrowedReferences},
 		{"ConceptTextRows", testConceptTextRows},
+		{"TokenSystems", testTokenSystems},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},

@@ -35,30 +35,51 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"composite_index_owner", "composite_index", "type, id"},
 }
 
-// IndexUpgrade checks the eighth, ninth, twelfth and fourteenth
-// migrations (and that the others after the eighth run again after
+// TokenSystemsAsText takes a store back from the fifteenth migration:
+// token rows naming their systems as text, with the indexes the
+// fourteenth left, and no dictionary.
+var TokenSystemsAsText = []string{
+	`DROP INDEX token_index_lookup`, `DROP INDEX token_index_owner`,
+	`ALTER TABLE token_index ADD COLUMN system TEXT NOT NULL DEFAULT ''`,
+	`UPDATE token_index SET system = (SELECT url FROM token_system s WHERE s.sid = token_index.sid)`,
+	`ALTER TABLE token_index DROP COLUMN sid`,
+	`DROP TABLE token_system`,
+	`CREATE INDEX token_index_lookup ON token_index (type, param, code, system, patient, id)`,
+	`CREATE INDEX token_index_owner ON token_index (type, id, param, code, system)`,
+}
+
+// IndexUpgrade checks the eighth, ninth, twelfth, fourteenth and
+// fifteenth migrations (and that the others after the eighth run again after
 // them) on a store an older version wrote: open returns a new store on
 // the database db reaches, and indexDefs lists its indexes (table, name,
 // DDL) as the dialect's IndexDefinitions does. The store is taken back
 // to the seventh schema (the old indexes, a combo-code row as versions
 // before the ninth wrote them, a concept's text rows as versions before
-// the fourteenth did, the migrations unrecorded), reopened, and must
-// then hold the covering indexes, find what it held before, and have no
-// combo rows and no text row that repeats a coded row's text.
+// the fourteenth did, token systems as text as versions before the
+// fifteenth wrote them, the migrations unrecorded), reopened, and must
+// then hold the covering indexes, find what it held before (by code, and
+// by system and code), and have no combo rows and no text row that
+// repeats a coded row's text.
 func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs string) {
 	ctx := context.Background()
 	code := func(c string) search.TokenValue { return search.TokenValue{Param: "code", Code: c} }
+	loinc := search.TokenValue{Param: "code", System: "http://loinc.org", Code: "a"}
 	s := open()
 	put(t, s, write("Observation", "o1", 1, 1, code("a")), write("Observation", "o2", 1, 1, code("b")),
-		write("Observation", "o3", 1, 2, code("a")))
+		write("Observation", "o3", 1, 2, code("a")), write("Observation", "o4", 1, 1, loinc))
 	s.Close()
 
 	var version int
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 14 {
-		t.Fatalf("schema version %d: this test takes a store back from the fourteenth migration", version)
+	if version != 15 {
+		t.Fatalf("schema version %d: this test takes a store back from the fifteenth migration", version)
+	}
+	for _, stmt := range TokenSystemsAsText {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
 	}
 	for _, ix := range uncoveredIndexes {
 		for _, stmt := range []string{`DROP INDEX ` + ix.name, `CREATE INDEX ` + ix.name + ` ON ` + ix.table + ` (` + ix.columns + `)`} {
@@ -88,15 +109,28 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Sort(ids); !slices.Equal(ids, []string{"o1", "o3"}) {
-		t.Errorf("code a after the upgrade: %v, want [o1 o3]", ids)
+	if slices.Sort(ids); !slices.Equal(ids, []string{"o1", "o3", "o4"}) {
+		t.Errorf("code a after the upgrade: %v, want [o1 o3 o4]", ids)
+	}
+	ids, err = s.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", System: "http://loinc.org", Code: "a"}}})
+	if err != nil || !slices.Equal(ids, []string{"o4"}) {
+		t.Errorf("http://loinc.org|a after the upgrade: %v, %v; want [o4]", ids, err)
+	}
+	ids, err = s.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", SystemSet: true, Code: "a"}}})
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, []string{"o1", "o3"}) {
+		t.Errorf("|a (no system) after the upgrade: %v, %v; want [o1 o3]", ids, err)
+	}
+	// The old column is gone, so that a server of an earlier version fails
+	// on token rows instead of searching text against numbers.
+	if _, err := db.ExecContext(ctx, `SELECT count(*) FROM token_index WHERE system = ''`); err == nil {
+		t.Error("token_index still has a column system after the fifteenth migration: an earlier version's searches would run and find nothing")
 	}
 	var combo int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index WHERE param = 'combo-code'`).Scan(&combo); err != nil || combo != 0 {
 		t.Errorf("combo-code rows after the upgrade: %d, %v; want none", combo, err)
 	}
 	var textRows []string
-	rows, err := db.QueryContext(ctx, `SELECT id FROM token_index WHERE system = '' AND code = '' ORDER BY id`)
+	rows, err := db.QueryContext(ctx, `SELECT id FROM token_index WHERE sid = 0 AND code = '' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +161,7 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		defs[name] = ddl
 	}
 	for name, want := range map[string]string{
-		"token_index_lookup": "(type, param, code, system, patient, id)", "token_index_owner": "(type, id, param, code, system)",
+		"token_index_lookup": "(type, param, code, sid, patient, id)", "token_index_owner": "(type, id, param, code, sid)",
 		"quantity_index_owner": "(type, id, param, value)", "date_index_hi": "(type, param, hi, lo, id)",
 		"composite_index_lookup": "(type, param, first_code, first_system, lo, hi, code, system, id)",
 		"composite_index_owner":  "(type, id, param, first_code, first_system, lo, hi, code, system)",

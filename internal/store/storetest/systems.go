@@ -1,0 +1,82 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// testTokenSystems checks the dictionary of token systems (the fifteenth
+// migration): a number given by a write that rolls back is not taken for
+// its system (SQLite gives it again to the next new system), a system no
+// row names matches nothing and its negations match everything, and
+// searches by system and code find what was written.
+func testTokenSystems(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	coded := func(system, code string) search.TokenValue {
+		return search.TokenValue{Param: "code", System: system, Code: code}
+	}
+	rolledBack := errors.New("roll back")
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.Put(ctx, write("Observation", "ts0", 1, 1, coded("http://example.org/rolled-back", "a"))); err != nil {
+			return err
+		}
+		// Read back inside the transaction: its rows are written (and
+		// its system numbered) before the rollback.
+		ids, err := tx.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", System: "http://example.org/rolled-back", Code: "a"}}})
+		if err != nil || len(ids) != 1 {
+			t.Errorf("inside its transaction: %v, %v; want [ts0]", ids, err)
+		}
+		return rolledBack
+	})
+	if !errors.Is(err, rolledBack) {
+		t.Fatal(err)
+	}
+	put(t, s,
+		write("Observation", "ts1", 1, 2, coded("http://example.org/committed", "a")),
+		write("Observation", "ts2", 1, 3, coded("http://loinc.org", "a"), coded("", "b")),
+	)
+	put(t, s, write("Observation", "ts3", 1, 4, coded("http://example.org/rolled-back", "a")))
+	for _, c := range []struct{ query, want string }{
+		{"code=http://example.org/committed|a", "ts1"},
+		{"code=http://example.org/rolled-back|a", "ts3"},
+		{"code=http://example.org/rolled-back|", "ts3"},
+		{"code=http://loinc.org|a", "ts2"},
+		{"code=|b", "ts2"},
+		{"code=|a", ""},
+		{"code=a", "ts1,ts2,ts3"},
+		{"code=http://example.org/never|a", ""},
+		{"code:not=http://example.org/never|a", "ts1,ts2,ts3"},
+		{"code:not=http://loinc.org|a", "ts1,ts3"},
+	} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", c.query)), ","); got != c.want {
+			t.Errorf("Observation?%s = [%s], want [%s]", c.query, got, c.want)
+		}
+	}
+	ids, err := s.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", System: "http://example.org/committed", Code: "a"}}})
+	if err != nil || strings.Join(ids, ",") != "ts1" {
+		t.Errorf("Find http://example.org/committed|a: %v, %v; want [ts1]", ids, err)
+	}
+}
+
+// TokenSystemsOnTwoServers checks that two servers on one database (a
+// and b, opened in that order, each reading the dictionary as it opens)
+// agree on the numbers of systems either writes: b finds what a wrote
+// with a system new since b opened, and writes it under a's number.
+func TokenSystemsOnTwoServers(t *testing.T, a, b store.Store) {
+	coded := search.TokenValue{Param: "code", System: "http://example.org/new-on-a", Code: "x"}
+	put(t, a, write("Observation", "two1", 1, 1, coded))
+	if got := strings.Join(runQuery(t, b, "Observation", "code=http://example.org/new-on-a|x"), ","); got != "two1" {
+		t.Errorf("the other server found [%s], want [two1]", got)
+	}
+	put(t, b, write("Observation", "two2", 1, 2, coded))
+	for name, s := range map[string]store.Store{"a": a, "b": b} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code=http://example.org/new-on-a|x")), ","); got != "two1,two2" {
+			t.Errorf("server %s found [%s], want [two1,two2]", name, got)
+		}
+	}
+}
