@@ -108,7 +108,7 @@ func TestAdminDropDuplicateRows(t *testing.T) {
 	}
 	patientRows := func() int {
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM reference_index WHERE param = 'patient'`).Scan(&n); err != nil {
+		if err := db.QueryRow(`SELECT count(*) FROM reference_index r JOIN search_param p ON p.pid = r.pid WHERE p.name = 'patient'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -75,6 +75,9 @@ var migrations = []string{
 	// 15: token systems as numbers (a dictionary); one-way: servers of
 	// earlier versions must be stopped first (sqlstore.TokenSystemSchema).
 	sqlstore.TokenSystemSchema(false),
+	// 16: parameters as numbers (a dictionary); one-way, as the fifteenth
+	// (sqlstore.ParamNumberSchema).
+	sqlstore.ParamNumberSchema(false),
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -76,6 +76,7 @@ var dialect = sqlstore.Dialect{
 	LockMigrations:       lockMigrations,
 	MaxParams:            65535,
 	Unindexed:            func(col string) string { return "(" + col + " || '')" },
+	UnindexedNumber:      func(col string) string { return "(" + col + " + 0)" },
 	ProbeSuffix:          " OFFSET 0",
 	SeekByArray:          true,
 	// unnest keeps the array's (sorted) order, so every transaction

@@ -28,11 +28,11 @@ func TestPagingOnAnotherProcess(t *testing.T) {
 	storetest.PagingElsewhere(t, stores[0], func() store.Store { return stores[1] })
 }
 
-// TestTokenSystemsOnTwoProcesses: two servers on one schema agree on the
-// numbers of the token systems either writes.
-func TestTokenSystemsOnTwoProcesses(t *testing.T) {
+// TestNamesOnTwoProcesses: two servers on one schema agree on the
+// numbers of the token systems and parameters either writes.
+func TestNamesOnTwoProcesses(t *testing.T) {
 	stores := storetest.OpenPostgresConcurrently(t, 2)
-	storetest.TokenSystemsOnTwoServers(t, stores[0], stores[1])
+	storetest.NamesOnTwoServers(t, stores[0], stores[1])
 }
 
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }

@@ -66,4 +66,6 @@ var migrations = []string{
 	sqlstore.ConceptTextRowsSchema(true),
 	// 15: token systems as numbers (a dictionary); one-way.
 	sqlstore.TokenSystemSchema(true),
+	// 16: parameters as numbers (a dictionary); one-way.
+	sqlstore.ParamNumberSchema(true),
 }

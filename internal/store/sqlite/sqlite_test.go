@@ -35,10 +35,10 @@ func TestConformanceOlderStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return storetest.OpenOlderSQLite(t) })
 }
 
-// TestTokenSystemsOnTwoProcesses: two stores open on one file (as a
+// TestNamesOnTwoProcesses: two stores open on one file (as a
 // server and a gpcloud command beside it) agree on the numbers of the
-// token systems either writes.
-func TestTokenSystemsOnTwoProcesses(t *testing.T) {
+// token systems and parameters either writes.
+func TestNamesOnTwoProcesses(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	var stores []store.Store
@@ -50,7 +50,7 @@ func TestTokenSystemsOnTwoProcesses(t *testing.T) {
 		defer s.Close()
 		stores = append(stores, s)
 	}
-	storetest.TokenSystemsOnTwoServers(t, stores[0], stores[1])
+	storetest.NamesOnTwoServers(t, stores[0], stores[1])
 }
 
 // TestReopen: data and schema survive a restart; migrations are not re-run.
@@ -119,9 +119,9 @@ func TestDeferredIndexes(t *testing.T) {
 func TestConceptTextMigrationWithoutIndexes(t *testing.T) {
 	open, db := reopenable(t)
 	open().Close()
-	// Back before the fifteenth migration (systems as text), then the
-	// indexes gone.
-	for _, stmt := range append(slices.Clone(storetest.TokenSystemsAsText), `DROP INDEX token_index_lookup`, `DROP INDEX token_index_owner`) {
+	// Back before the fifteenth migration (parameters and systems as
+	// text), then the indexes gone.
+	for _, stmt := range append(storetest.NamesAsText(), `DROP INDEX token_index_lookup`, `DROP INDEX token_index_owner`) {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}

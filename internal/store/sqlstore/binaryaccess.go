@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"strconv"
 	"sync"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/definitions"
@@ -18,8 +19,9 @@ import (
 func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 	types, pairs, unshared := compartmentPairs()
 	s, t := sb.nextAlias("s"), sb.nextAlias("t")
-	sb.w(` AND EXISTS (SELECT 1 FROM reference_index `+s+` WHERE `+s+`.type = 'Binary' AND `+s+`.id = `+idCol+
-		` AND `+sb.noIndex(s+`.param`)+` = ? AND ((`+s+`.target_type = 'Patient' AND `, search.SecurityContextParam)
+	sb.w(` AND EXISTS (SELECT 1 FROM reference_index ` + s + ` WHERE ` + s + `.type = 'Binary' AND ` + s + `.id = ` + idCol + ` AND `)
+	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityContextParam})
+	sb.w(` AND ((` + s + `.target_type = 'Patient' AND `)
 	sb.reachesPatient(a, s+".target_id")
 	sb.w(`) OR `+s+`.target_type NOT IN (`+placeholders(len(types)+2)+`)`, append(anySlice(types), "Patient", "Binary")...)
 	sb.w(` OR (`+s+`.target_type IN (`+placeholders(len(types))+`)`, anySlice(types)...)
@@ -28,8 +30,21 @@ func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 	// type's compartment parameters (type and parameter together: the
 	// same parameter name links another type to a patient, or not).
 	ownedBy := func(k string) {
-		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = `+s+`.target_type AND `+k+`.id = `+s+`.target_id AND `+k+`.target_type = 'Patient'`+
-			` AND (`+k+`.type || ' ' || `+k+`.param) IN (`+placeholders(len(pairs))+`)`, anySlice(pairs)...)
+		sb.w(`SELECT 1 FROM reference_index ` + k + ` WHERE ` + k + `.type = ` + s + `.target_type AND ` + k + `.id = ` + s + `.target_id AND ` + k + `.target_type = 'Patient'` +
+			` AND (` + k + `.type || ' ' || CAST(` + k + `.pid AS TEXT)) IN (`)
+		for i, pair := range pairs {
+			if i > 0 {
+				sb.w(`, `)
+			}
+			if n, ok := sb.params.id(pair.param); ok {
+				sb.w(`?`, pair.typ+" "+strconv.FormatInt(n, 10))
+				continue
+			}
+			sb.w(`CAST(? AS TEXT) || ' ' || CAST(`, pair.typ)
+			sb.number(paramNumbers, nil, pair.param)
+			sb.w(` AS TEXT)`)
+		}
+		sb.w(`)`)
 	}
 	k := sb.nextAlias("k")
 	sb.w(` AND (EXISTS (`)
@@ -54,12 +69,14 @@ func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 
 var (
 	pairsOnce        sync.Once
-	compartmentTypes []string // types of the Patient compartment but Patient
-	typeParamPairs   []string // "Type param" for each of their compartment parameters
-	unsharedTypes    []string // those whose records of no patient are not shared
+	compartmentTypes []string    // types of the Patient compartment but Patient
+	typeParamPairs   []typeParam // each of their compartment parameters
+	unsharedTypes    []string    // those whose records of no patient are not shared
 )
 
-func compartmentPairs() (types, pairs, unshared []string) {
+type typeParam struct{ typ, param string }
+
+func compartmentPairs() (types []string, pairs []typeParam, unshared []string) {
 	pairsOnce.Do(func() {
 		for _, typ := range definitions.ResourceTypes() {
 			params := definitions.PatientCompartment(typ)
@@ -68,7 +85,7 @@ func compartmentPairs() (types, pairs, unshared []string) {
 			}
 			compartmentTypes = append(compartmentTypes, typ)
 			for _, p := range search.StoredParams(typ, params, "Patient") {
-				typeParamPairs = append(typeParamPairs, typ+" "+p)
+				typeParamPairs = append(typeParamPairs, typeParam{typ, p})
 			}
 			if !search.UnownedShared(typ) {
 				unsharedTypes = append(unsharedTypes, typ)

@@ -49,6 +49,9 @@ type Dialect struct {
 	// instead of scanning a lookup index led by (type, param), whatever
 	// the statistics say (after a bulk load there are none).
 	Unindexed func(col string) string
+	// UnindexedNumber is Unindexed for an integer column ("(col + 0)" on
+	// PostgreSQL); nil when Unindexed serves both.
+	UnindexedNumber func(col string) string
 	// LockKeys takes transaction-scoped locks on the int64 keys given as
 	// one array parameter, in the array's order ("" when write
 	// transactions are serialised already, as SQLite's are).

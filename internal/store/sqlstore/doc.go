@@ -409,39 +409,57 @@
 // event; and the import slower, 10.9, 11.3 → 13.2, 13.8 s, since the
 // primary key cannot be deferred and its inserts land at random.
 //
-// # Token systems as numbers (issue 12, 2026-12-04, tenth session)
+// # Token systems and parameters as numbers (issue 12, 2026-12-04, tenth session)
 //
-// The first stage of integer keys to be built (the names' half, systems
-// first): a token row names its code system by a number from the
-// dictionary token_system instead of its URL (systems.go; the fifteenth
-// migration, TokenSystemSchema). Systems first because they were the
+// The first stage of integer keys to be built, the names' half but for
+// the types: a token row names its code system by a number from the
+// dictionary token_system instead of its URL (the fifteenth migration,
+// TokenSystemSchema), and every index row its parameter by a number from
+// search_param (the sixteenth, ParamNumberSchema); dictionary.go says how
+// the numbers are given and kept. Systems first because they were the
 // longest key in the largest table: the audit trail's rows carry 40-57
 // character systems, 27% of a token row's bytes on a store that has
-// served reads for a while, in the row and in both indexes. What the
-// store keeps, and what a search binds, is the number; a system the
-// server has not seen is looked up by the statement itself, so a search
-// is never wrong for a stale dictionary, and a number is remembered only
-// once the write that gave it commits (SQLite would give a rolled-back
-// number again).
+// served reads, in the row and in both indexes. Parameters next because
+// every row of every table carries one, in every index. What the store
+// keeps, and what a search binds, is the number; a name the server has
+// not seen is looked up by the statement itself, so a search is never
+// wrong for a stale dictionary, and a number is remembered only once the
+// write that gave it commits (SQLite would give a rolled-back number
+// again). A probe that must not use an index on the number says so with
+// Dialect.UnindexedNumber ("(pid + 0)" on PostgreSQL, where appending an
+// empty string, as for text, would make the number text).
 //
 // Measured (a faster machine than the earlier sections': the base build
-// loads the Synthea set at 7,500-7,700 resources/s): a token row on a
-// store that served reads (4.5 million rows, mostly AuditEvents') takes
-// 278 instead of 383 bytes in its table and two indexes on SQLite (the
-// owner index -36%), 485 instead of 624 on PostgreSQL; the Synthea
-// import's store 357 -> 337 MB. Speed within noise: the import, the HTTP
-// load on both stores, reads, and audit.BenchmarkWriteBatch (median 111
-// -> 108 µs an event, six alternated pairs). The migration rebuilt 4.46
-// million token rows in 26 s on SQLite (the file grows by the new table;
-// the old one's pages are reused by later writes) and 2.65 million in
-// 14 s on PostgreSQL. bench/README.md has every figure.
+// loads the Synthea set at 7,500-7,700 resources/s): systems alone made a
+// token row on a store that served reads (4.5 million rows, mostly
+// AuditEvents') take 278 instead of 383 bytes in its table and two
+// indexes on SQLite (the owner index -36%), 485 instead of 624 on
+// PostgreSQL, and the Synthea import's store 357 -> 337 MB, with speed
+// within noise (the import, the HTTP load on both stores, reads,
+// audit.BenchmarkWriteBatch). Parameters as well: a token row 373 -> 254
+// bytes (-32%) on SQLite against the base build, 624 -> 473 on
+// PostgreSQL (where an integer's alignment keeps less of the saving),
+// the Synthea store 357 -> 321 MB, and the HTTP load on SQLite 7,479-8,181
+// -> 7,826-8,025 resources/s (five alternated pairs, medians 7,659 and
+// 7,980: +4%); the import, reads, PostgreSQL's load and the trail's
+// writer within noise. The migrations, on a SQLite store that had served
+// reads (6.3 GB: 7.8 million token rows, 1.8 million reference and 1.8
+// million date rows), took 45 s and 64 s (peak RSS 479 MB; the file grows
+// by the rebuilt tables, whose old pages later writes reuse); on
+// PostgreSQL 14 s and 23 s for 2.65 million token rows. Both stores then
+// answered 25 searches (by system and code, dates, strings, quantities,
+// a composite, a sort, _has, a chain, _include, a compartment,
+// $everything, :missing, :not) exactly as before. bench/README.md has
+// every figure.
 //
-// It is the first one-way migration (README): the old column is gone
-// under its old name, so that a server of an earlier version fails on
-// token rows ("no such column: system") instead of comparing a URL with
-// a number and finding nothing. Composite rows' systems (first_system,
-// system) and quantities' stay text: 32,188 composite rows in the
-// Synthea set, 4 MB with their indexes.
+// They are the first one-way migrations (README): the old columns are
+// gone under their old names, so that a server of an earlier version
+// fails on index rows ("no such column: system", "param") instead of
+// comparing a name with a number and finding nothing. Composite rows'
+// systems (first_system, system) and quantities' stay text: 32,188
+// composite rows in the Synthea set, 4 MB with their indexes. The types
+// stay text too: they are joined to resource_current's, which reads by
+// id need as text.
 //
 // # Integer keys, measured before the rewrite (issue 12, 2026-12-04)
 //
@@ -497,10 +515,10 @@
 //     shards; the shard key (the patient's rid) stays on the token rows.
 //
 // Stages: ids first (resource_key and rids in every index table and every
-// search, the larger half), then parameters and systems. Systems were
-// built first after all (above, "Token systems as numbers"), being the
-// one name a search binds in a handful of places only; parameters (in
-// every table and most statements) and ids remain. On PostgreSQL
+// search, the larger half), then parameters and systems. Systems and
+// parameters were built first after all (above, "Token systems and
+// parameters as numbers"), being names a search binds and never joins;
+// types and ids remain. On PostgreSQL
 // the prototype (the same columns as bigint) shrank the index tables
 // 824 -> 441 MB and raised the HTTP load 3,779-3,923 -> 4,295-4,379
 // resources/s; its import and reads stayed within noise.
@@ -701,8 +719,8 @@
 // rewrite the patient's rows onto another shard; under a patient key it
 // changes nothing). Resources outside any patient compartment that every shard
 // joins to (Organization, Practitioner, PractitionerRole, Location,
-// Medication, the terminology tables, the token systems' dictionary,
-// records) become reference tables,
+// Medication, the terminology tables, the dictionaries of token systems
+// and parameters, records) become reference tables,
 // replicated to every worker. Population searches fan out to all shards;
 // Citus pushes ORDER BY ... LIMIT down to each and merges. The stored result
 // lists are distributed by search id and name exact versions with their

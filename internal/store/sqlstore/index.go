@@ -9,12 +9,12 @@ import (
 )
 
 // indexTable describes one typed index table: its value columns (after
-// type, id, param) and how to read its rows from extracted values. Text
+// type, id, pid) and how to read its rows from extracted values. Text
 // values are kept as their search.IndexPrefix, the form queries compare
 // against (see searchsql.go), so no row outgrows PostgreSQL's btree entry.
 type indexTable struct {
 	name string
-	cols []string // including param
+	cols []string // including pid, the parameter
 	// rows appends the statement arguments of v's rows for resource
 	// typ/id to args (type, id, then cols, row after row) and returns
 	// them with the number of rows. One
@@ -30,69 +30,70 @@ type rowOptions struct {
 	// withNarrowed says whether the rows of narrowed reference
 	// parameters are written (narrowed.go).
 	withNarrowed bool
-	// systemID numbers a token row's system (systems.go); every system
-	// of the rows is numbered before they are made (tx.numberSystems).
-	systemID func(url string) int64
+	// systemID and paramID number a token row's system and a row's
+	// parameter (dictionary.go); every name of the rows is numbered
+	// before they are made (tx.numberNames).
+	systemID, paramID func(name string) int64
 }
 
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"param", "sid", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"token_index", []string{"pid", "sid", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		patient := ""
 		if len(v.Tokens) > 0 {
 			patient = bound(v.OnePatient())
 		}
 		for _, r := range v.Tokens {
-			args = append(args, typ, id, r.Param, o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
+			args = append(args, typ, id, o.paramID(r.Param), o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
 		}
 		return args, len(v.Tokens)
 	}},
-	{"string_index", []string{"param", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"string_index", []string{"pid", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Strings {
-			args = append(args, typ, id, r.Param, bound(r.Norm), bound(r.Exact))
+			args = append(args, typ, id, o.paramID(r.Param), bound(r.Norm), bound(r.Exact))
 		}
 		return args, len(v.Strings)
 	}},
-	{"reference_index", []string{"param", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"reference_index", []string{"pid", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		n := 0
 		for _, r := range v.References {
 			if !o.withNarrowed && search.Narrowed(typ, r.Param) {
 				continue // its parts' rows hold it
 			}
-			args = append(args, typ, id, r.Param, r.TargetType, bound(r.TargetID), bound(r.URL))
+			args = append(args, typ, id, o.paramID(r.Param), r.TargetType, bound(r.TargetID), bound(r.URL))
 			n++
 		}
 		return args, n
 	}},
-	{"date_index", []string{"param", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"date_index", []string{"pid", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Dates {
-			args = append(args, typ, id, r.Param, r.Lo, r.Hi)
+			args = append(args, typ, id, o.paramID(r.Param), r.Lo, r.Hi)
 		}
 		return args, len(v.Dates)
 	}},
-	{"number_index", []string{"param", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"number_index", []string{"pid", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Numbers {
-			args = append(args, typ, id, r.Param, r.Value, r.Lo, r.Hi)
+			args = append(args, typ, id, o.paramID(r.Param), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Numbers)
 	}},
-	{"quantity_index", []string{"param", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"quantity_index", []string{"pid", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Quantities {
-			args = append(args, typ, id, r.Param, bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
+			args = append(args, typ, id, o.paramID(r.Param), bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Quantities)
 	}},
-	{"uri_index", []string{"param", "uri"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"uri_index", []string{"pid", "uri"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.URIs {
-			args = append(args, typ, id, r.Param, bound(r.URI))
+			args = append(args, typ, id, o.paramID(r.Param), bound(r.URI))
 		}
 		return args, len(v.URIs)
 	}},
-	{"composite_index", []string{"param", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"composite_index", []string{"pid", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Composites {
-			args = append(args, typ, id, r.Param, bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
+			args = append(args, typ, id, o.paramID(r.Param), bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
 		return args, len(v.Composites)
 	}},
@@ -111,7 +112,7 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 	if err := t.dropIndexes(ctx, updated); err != nil {
 		return err
 	}
-	if err := t.numberSystems(ctx, ws); err != nil {
+	if err := t.numberNames(ctx, ws); err != nil {
 		return err
 	}
 	var args []any // one buffer for every table's rows in turn
@@ -201,7 +202,7 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
 		return t.fail(err)
 	}
-	if err := t.numberSystems(ctx, []store.Write{{Index: v}}); err != nil {
+	if err := t.numberNames(ctx, []store.Write{{Index: v}}); err != nil {
 		return t.fail(err)
 	}
 	o := t.rowOptions()
@@ -215,5 +216,5 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 }
 
 func (t *tx) rowOptions() rowOptions {
-	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID}
+	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID, paramID: t.paramID}
 }

@@ -491,7 +491,8 @@ func (s *Store) follow(ctx context.Context, inc search.Include, from []store.Ver
 		}
 		if inc.Param != nil {
 			params, target := storedRef(inc.Param)
-			sb.paramIn(` AND r.param`, params)
+			sb.w(` AND `)
+			sb.paramIn(`r.pid`, params)
 			sb.narrowTo("r", target)
 		}
 		sb.w(fmt.Sprintf(` LIMIT %d`, maxIncluded))
@@ -524,5 +525,5 @@ func (s *Store) Current(ctx context.Context, typ, afterID string, limit int) ([]
 }
 
 func (s *Store) builder(now time.Time) *sqlBuilder {
-	return &sqlBuilder{now: now, dialect: &s.d, systems: &s.systems}
+	return &sqlBuilder{now: now, dialect: &s.d, systems: &s.systems, params: &s.params}
 }

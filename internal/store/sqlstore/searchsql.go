@@ -20,9 +20,9 @@ type sqlBuilder struct {
 	alias   int
 	now     time.Time
 	dialect *Dialect
-	// systems numbers token systems (systems.go); nil looks each up in
-	// the statement.
-	systems *tokenSystems
+	// systems and params number token systems and parameters
+	// (dictionary.go); nil looks each up in the statement.
+	systems, params *dictionary
 }
 
 // noIndex wraps a column so the planner will not use an index on it (see
@@ -32,6 +32,15 @@ func (sb *sqlBuilder) noIndex(col string) string {
 		return col
 	}
 	return sb.dialect.Unindexed(col)
+}
+
+// noIndexNumber is noIndex for an integer column (a parameter's or a
+// system's number).
+func (sb *sqlBuilder) noIndexNumber(col string) string {
+	if sb.dialect != nil && sb.dialect.UnindexedNumber != nil {
+		return sb.dialect.UnindexedNumber(col)
+	}
+	return sb.noIndex(col)
 }
 
 func (sb *sqlBuilder) w(s string, args ...any) {
@@ -137,7 +146,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		// owner index), not by every reference of the parameter.
 		params, target := storedRef(f.Has.RefParam)
 		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
-		sb.paramIn(sb.noIndex(r+`.param`), params)
+		sb.paramIn(sb.noIndexNumber(r+`.pid`), params)
 		sb.narrowTo(r, target)
 		sb.w(` AND `+r+`.target_type = ? AND `, typ)
 		sb.filter(f.Has.Next, f.Has.Type, r+".id")
@@ -147,7 +156,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		r := sb.nextAlias("r")
 		params, target := storedRef(p)
 		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
-		sb.paramIn(r+`.param`, params)
+		sb.paramIn(r+`.pid`, params)
 		sb.narrowTo(r, target)
 		sb.w(` AND (`)
 		sb.balanced(len(f.Chain.Targets), "OR", func(i int) {
@@ -173,7 +182,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 func (sb *sqlBuilder) rowsOf(f *search.Filter, typ, x string) {
 	_, params, target := filterTable(f)
 	sb.w(x+`.type = ? AND `, typ)
-	sb.paramIn(x+`.param`, params)
+	sb.paramIn(x+`.pid`, params)
 	sb.narrowTo(x, target)
 	if f.Missing != nil {
 		return
@@ -231,7 +240,7 @@ func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	t, r := sb.nextAlias("t"), sb.nextAlias("h")
 	refParams, target := storedRef(f.Has.RefParam)
 	sb.w(sel + r + `.target_id AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON ` + r + `.type = ` + t + `.type AND ` + r + `.id = ` + t + `.id AND `)
-	sb.paramIn(r+`.param`, refParams)
+	sb.paramIn(r+`.pid`, refParams)
 	sb.narrowTo(r, target)
 	sb.w(` AND `+r+`.target_type = ? WHERE `, "Patient")
 	sb.rowsOf(inner, f.Has.Type, t)
@@ -515,20 +524,6 @@ func storedRef(p *search.Param) (params []string, target string) {
 	return p.StoredAs(), p.StoredTarget()
 }
 
-// paramIn writes col's test for the stored parameter names (paramTest).
-func (sb *sqlBuilder) paramIn(col string, params []string) {
-	sb.w(col+paramTest(params), anySlice(params)...)
-}
-
-// paramTest is the test of a param column for the stored parameter names:
-// " = ?", or " IN (?, ...)" for a union's (its parts' names).
-func paramTest(params []string) string {
-	if len(params) == 1 {
-		return ` = ?`
-	}
-	return ` IN (` + placeholders(len(params)) + `)`
-}
-
 // probe writes a filter as a correlated [NOT] EXISTS on the index rows of
 // the resource idCol names (found through the owner index): the cheap way
 // to check a condition on candidates another filter already narrowed
@@ -550,7 +545,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 	} else {
 		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `, typ)
 	}
-	sb.paramIn(sb.noIndex(x+`.param`), params)
+	sb.paramIn(sb.noIndexNumber(x+`.pid`), params)
 	sb.narrowTo(x, target)
 	if f.Missing == nil {
 		sb.w(` AND (`)
@@ -817,14 +812,20 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	default:
 		return "c.id", nil
 	}
-	stored := p.StoredAs()
-	args := anySlice(stored)
-	narrow := ""
-	if target := p.StoredTarget(); target != "" {
-		narrow = ` AND s.target_type = ?`
-		args = append(args, target)
-	}
-	return fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND %s%s%s%s)`, agg, col, tableFor(p.Type), sb.noIndex("s.param"), paramTest(stored), narrow, valued), args
+	return sb.fragment(func(f *sqlBuilder) {
+		f.w(fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND `, agg, col, tableFor(p.Type)))
+		f.paramIn(sb.noIndexNumber("s.pid"), p.StoredAs())
+		f.narrowTo("s", p.StoredTarget())
+		f.w(valued + `)`)
+	})
+}
+
+// fragment returns the text and arguments that write writes, for a part
+// of a statement placed by the caller.
+func (sb *sqlBuilder) fragment(write func(*sqlBuilder)) (string, []any) {
+	f := &sqlBuilder{now: sb.now, dialect: sb.dialect, systems: sb.systems, params: sb.params}
+	write(f)
+	return f.b.String(), f.args
 }
 
 // Leads of a search: the filter (by index) or the compartment whose ids
@@ -918,8 +919,9 @@ func (sb *sqlBuilder) compartmentMembers(q *search.Query) {
 		case len(params) > 0:
 			union()
 			r := sb.nextAlias("k")
-			sb.w(`SELECT `+r+`.type, `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.param IN (`+placeholders(len(params))+`) AND `+r+`.target_id = ? AND `+r+`.target_type = ?`,
-				append(append([]any{typ}, anySlice(params)...), cp.ID, cp.Type)...)
+			sb.w(`SELECT `+r+`.type, `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
+			sb.paramIn(r+`.pid`, params)
+			sb.w(` AND `+r+`.target_id = ? AND `+r+`.target_type = ?`, cp.ID, cp.Type)
 		}
 	}
 	if n == 0 {
@@ -983,8 +985,9 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 				sb.w(` AND 1 = 0`)
 			default:
 				r := sb.nextAlias("k")
-				sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `+r+`.param IN (`+placeholders(len(params))+`))`,
-					append([]any{typ, cp.Type, cp.ID}, anySlice(params)...)...)
+				sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `, typ, cp.Type, cp.ID)
+				sb.paramIn(r+`.pid`, params)
+				sb.w(`)`)
 			}
 		}
 		if q.Access != nil {
@@ -1055,8 +1058,9 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 		return // reference data
 	}
 	ownedBy := func(k string) {
-		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = `+idCol+` AND `+sb.noIndex(k+`.param`)+` IN (`+placeholders(len(params))+`) AND `+k+`.target_type = 'Patient'`,
-			append([]any{typ}, anySlice(params)...)...)
+		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = `+idCol+` AND `, typ)
+		sb.paramIn(sb.noIndexNumber(k+`.pid`), params)
+		sb.w(` AND ` + k + `.target_type = 'Patient'`)
 	}
 	sb.w(` AND (1 = 0`)
 	if len(a.Patients) > 0 {
@@ -1089,9 +1093,9 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 // registered at the caller's practice.
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
-	sb.w(`EXISTS (SELECT 1 FROM reference_index `+r+` WHERE `+r+`.type = 'Patient' AND `+r+`.id = `+patientID+
-		` AND `+sb.noIndex(r+`.param`)+` IN (`+placeholders(len(search.PracticeParams))+`) AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`,
-		append(anySlice(search.PracticeParams), a.Practice)...)
+	sb.w(`EXISTS (SELECT 1 FROM reference_index ` + r + ` WHERE ` + r + `.type = 'Patient' AND ` + r + `.id = ` + patientID + ` AND `)
+	sb.paramIn(sb.noIndexNumber(r+`.pid`), search.PracticeParams)
+	sb.w(` AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`, a.Practice)
 }
 
 // sensitive writes that the Patient patientID (a column) is labelled
@@ -1101,8 +1105,9 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 	s := sb.nextAlias("s")
 	// A probe by the patient's id (the owner index): the lookup index by
 	// parameter and code would scan every sensitive patient per row.
-	sb.w(`EXISTS (SELECT 1 FROM token_index `+s+` WHERE `+s+`.type = 'Patient' AND `+s+`.id = `+patientID+
-		` AND `+sb.noIndex(s+`.param`)+` = ? AND `, search.SecurityParam)
+	sb.w(`EXISTS (SELECT 1 FROM token_index ` + s + ` WHERE ` + s + `.type = 'Patient' AND ` + s + `.id = ` + patientID + ` AND `)
+	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityParam})
+	sb.w(` AND `)
 	sb.systemIs(s+`.sid`, search.ConfidentialitySystem)
 	sb.w(` AND `+sb.noIndex(s+`.code`)+` IN (`+placeholders(len(search.SensitiveLabels))+`)`+sb.dialect.ProbeSuffix+`)`,
 		anySlice(search.SensitiveLabels)...)

@@ -35,8 +35,9 @@ type Store struct {
 	// narrowedDropped: the store holds no rows of narrowed reference
 	// parameters, and writes add none (narrowed.go).
 	narrowedDropped atomic.Bool
-	// systems is the dictionary of token systems (systems.go).
-	systems tokenSystems
+	// systems and params are the dictionaries of token systems and
+	// parameters (dictionary.go).
+	systems, params dictionary
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -61,8 +62,8 @@ func open(ctx context.Context, write, read *sql.DB, d Dialect, existing bool) (*
 	if err := s.loadNarrowedRows(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.loadSystems(ctx); err != nil {
-		return nil, fmt.Errorf("read the token systems: %w", err)
+	if err := s.loadDictionaries(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -104,7 +105,7 @@ func (s *Store) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 	if len(q.Criteria) > 0 {
 		s.needIndexes()
 	}
-	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, &s.d, &s.systems, q) })
+	return retryRead(ctx, s, func() ([]string, error) { return find(ctx, s.read, s.builder(time.Time{}), q) })
 }
 
 func readCurrent(ctx context.Context, c conn, query, typ, id string) (store.Version, error) {
@@ -129,45 +130,31 @@ func readVersion(ctx context.Context, c conn, query, typ, id string, versionID i
 // are probes of the first one's matches (Dialect.ProbeSuffix): PostgreSQL
 // would otherwise turn each EXISTS into a join, and took 9 seconds to plan
 // 200 of them.
-func find(ctx context.Context, c conn, d *Dialect, systems *tokenSystems, q store.FindQuery) ([]string, error) {
-	var b strings.Builder
-	args := []any{q.Type}
-	b.WriteString(`SELECT c.id FROM resource_current c WHERE c.type = ? AND NOT c.deleted`)
+func find(ctx context.Context, c conn, sb *sqlBuilder, q store.FindQuery) ([]string, error) {
+	sb.w(`SELECT c.id FROM resource_current c WHERE c.type = ? AND NOT c.deleted`, q.Type)
 	if len(q.IDs) > 0 {
-		b.WriteString(` AND c.id IN (`)
-		for i, id := range q.IDs {
-			if i > 0 {
-				b.WriteString(`, `)
-			}
-			b.WriteString(`?`)
-			args = append(args, id)
-		}
-		b.WriteString(`)`)
+		sb.w(` AND c.id IN (`+placeholders(len(q.IDs))+`)`, anySlice(q.IDs)...)
 	}
 	for i, cr := range q.Criteria {
-		b.WriteString(` AND EXISTS (SELECT 1 FROM token_index t WHERE t.type = c.type AND t.id = c.id AND t.param = ?`)
-		args = append(args, cr.Param)
+		sb.w(` AND EXISTS (SELECT 1 FROM token_index t WHERE t.type = c.type AND t.id = c.id AND `)
+		sb.paramIn(`t.pid`, []string{cr.Param})
 		if cr.Code != "" {
-			b.WriteString(` AND t.code = ?`)
-			args = append(args, bound(cr.Code))
+			sb.w(` AND t.code = ?`, bound(cr.Code))
 		}
 		if cr.System != "" || cr.SystemSet {
-			b.WriteString(` AND `)
-			sb := sqlBuilder{systems: systems}
+			sb.w(` AND `)
 			sb.systemIs(`t.sid`, cr.System)
-			b.WriteString(sb.b.String())
-			args = append(args, sb.args...)
 		}
 		if i > 0 {
-			b.WriteString(d.ProbeSuffix)
+			sb.w(sb.dialect.ProbeSuffix)
 		}
-		b.WriteString(`)`)
+		sb.w(`)`)
 	}
-	b.WriteString(` ORDER BY c.id`)
+	sb.w(` ORDER BY c.id`)
 	if q.Limit > 0 {
-		fmt.Fprintf(&b, ` LIMIT %d`, q.Limit)
+		sb.w(fmt.Sprintf(` LIMIT %d`, q.Limit))
 	}
-	rows, err := c.QueryContext(ctx, d.rebind(b.String()), args...)
+	rows, err := c.QueryContext(ctx, sb.dialect.rebind(sb.b.String()), sb.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +254,9 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return s.mapError(err)
 	}
-	s.systems.remember(tx.newSystems)
+	for c, ids := range tx.numbered {
+		c.remember(ids)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -25,9 +26,9 @@ type tx struct {
 	// written part of their rows (Dialect.BulkInsert), and its queue is
 	// gone.
 	failed error
-	// newSystems are the token systems this transaction numbered that
-	// the server did not know (systems.go): remembered once it commits.
-	newSystems map[string]int64
+	// numbered are the names this transaction numbered that the server
+	// did not know (dictionary.go): remembered once it commits.
+	numbered numbered
 }
 
 type resourceKey struct{ typ, id string }
@@ -64,7 +65,7 @@ func (t *tx) Find(ctx context.Context, q store.FindQuery) ([]string, error) {
 	if len(q.Criteria) > 0 {
 		t.s.needIndexes()
 	}
-	return find(ctx, t.sql, &t.s.d, &t.s.systems, q)
+	return find(ctx, t.sql, t.s.builder(time.Time{}), q)
 }
 
 // Put queues a version. The version check happens when the queue is

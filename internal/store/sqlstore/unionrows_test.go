@@ -50,7 +50,7 @@ func TestNarrowedRowsDelete(t *testing.T) {
 		}
 	}
 	var got []string
-	stmt := regexp.MustCompile(`DELETE FROM reference_index WHERE param = '([\w-]+)' AND type IN \(([^)]*)\)`)
+	stmt := regexp.MustCompile(`DELETE FROM reference_index WHERE pid = \(SELECT pid FROM search_param WHERE name = '([\w-]+)'\) AND type IN \(([^)]*)\)`)
 	typ := regexp.MustCompile(`'(\w+)'`)
 	stmts := stmt.FindAllStringSubmatch(narrowedRowsDelete(), -1)
 	for _, m := range stmts {

@@ -150,7 +150,7 @@ func NarrowedRowsDropped(t *testing.T, open func() store.Store, db *sql.DB) {
 	narrowedRows := func() int {
 		t.Helper()
 		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM reference_index WHERE param IN ('patient', 'practitioner')
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM reference_index r JOIN search_param p ON p.pid = r.pid WHERE p.name IN ('patient', 'practitioner')
 			AND type IN ('Observation', 'Encounter', 'AuditEvent', 'DiagnosticReport')`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

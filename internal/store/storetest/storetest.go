@@ -69,7 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"IDsInByteOrder", testIDsInByteOrder},
 		{"NarrowedReferences", testNarrowedReferences},
 		{"ConceptTextRows", testConceptTextRows},
-		{"TokenSystems", testTokenSystems},
+		{"NamesAsNumbers", testNamesAsNumbers},
 		{"LongValues", testLongValues},
 		{"SearchAtLimits", testSearchAtLimits},
 		{"Records", testRecords},

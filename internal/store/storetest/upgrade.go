@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -35,10 +36,47 @@ var uncoveredIndexes = []struct{ name, table, columns string }{
 	{"composite_index_owner", "composite_index", "type, id"},
 }
 
-// TokenSystemsAsText takes a store back from the fifteenth migration:
+// paramNumberedIndexes are the search index tables' indexes as the
+// fifteenth migration left them (param where the sixteenth has pid).
+var paramNumberedIndexes = map[string][]string{
+	"token_index":     {"token_index_lookup (type, param, code, sid, patient, id)", "token_index_owner (type, id, param, code, sid)"},
+	"string_index":    {"string_index_lookup (type, param, norm, id)", "string_index_owner (type, id, param, norm)"},
+	"reference_index": {"reference_index_lookup (type, param, target_id, target_type, id)", "reference_index_owner (type, id, param, target_type, target_id)"},
+	"date_index":      {"date_index_lo (type, param, lo, hi, id)", "date_index_hi (type, param, hi, lo, id)", "date_index_owner (type, id, param, lo, hi)"},
+	"number_index":    {"number_index_lookup (type, param, value, id)", "number_index_owner (type, id, param, value)"},
+	"quantity_index":  {"quantity_index_lookup (type, param, value, id)", "quantity_index_owner (type, id, param, value)"},
+	"uri_index":       {"uri_index_lookup (type, param, uri, id)", "uri_index_owner (type, id, param, uri)"},
+	"composite_index": {"composite_index_lookup (type, param, first_code, first_system, lo, hi, code, system, id)", "composite_index_owner (type, id, param, first_code, first_system, lo, hi, code, system)"},
+}
+
+// NamesAsText takes a store back from the sixteenth and fifteenth
+// migrations: index rows naming their parameters, and token rows their
+// systems, as text, with the indexes the fourteenth left, and no
+// dictionaries.
+func NamesAsText() []string {
+	var stmts []string
+	for _, table := range slices.Sorted(maps.Keys(paramNumberedIndexes)) {
+		indexes := paramNumberedIndexes[table]
+		for _, ix := range indexes {
+			name, _, _ := strings.Cut(ix, " ")
+			stmts = append(stmts, `DROP INDEX `+name)
+		}
+		stmts = append(stmts,
+			`ALTER TABLE `+table+` ADD COLUMN param TEXT NOT NULL DEFAULT ''`,
+			`UPDATE `+table+` SET param = (SELECT name FROM search_param p WHERE p.pid = `+table+`.pid)`,
+			`ALTER TABLE `+table+` DROP COLUMN pid`)
+		for _, ix := range indexes {
+			name, columns, _ := strings.Cut(ix, " ")
+			stmts = append(stmts, `CREATE INDEX `+name+` ON `+table+` `+columns)
+		}
+	}
+	return append(append(stmts, `DROP TABLE search_param`), tokenSystemsAsText...)
+}
+
+// tokenSystemsAsText takes a store back from the fifteenth migration:
 // token rows naming their systems as text, with the indexes the
 // fourteenth left, and no dictionary.
-var TokenSystemsAsText = []string{
+var tokenSystemsAsText = []string{
 	`DROP INDEX token_index_lookup`, `DROP INDEX token_index_owner`,
 	`ALTER TABLE token_index ADD COLUMN system TEXT NOT NULL DEFAULT ''`,
 	`UPDATE token_index SET system = (SELECT url FROM token_system s WHERE s.sid = token_index.sid)`,
@@ -48,15 +86,15 @@ var TokenSystemsAsText = []string{
 	`CREATE INDEX token_index_owner ON token_index (type, id, param, code, system)`,
 }
 
-// IndexUpgrade checks the eighth, ninth, twelfth, fourteenth and
-// fifteenth migrations (and that the others after the eighth run again after
+// IndexUpgrade checks the eighth, ninth, twelfth, fourteenth, fifteenth
+// and sixteenth migrations (and that the others after the eighth run again after
 // them) on a store an older version wrote: open returns a new store on
 // the database db reaches, and indexDefs lists its indexes (table, name,
 // DDL) as the dialect's IndexDefinitions does. The store is taken back
 // to the seventh schema (the old indexes, a combo-code row as versions
 // before the ninth wrote them, a concept's text rows as versions before
-// the fourteenth did, token systems as text as versions before the
-// fifteenth wrote them, the migrations unrecorded), reopened, and must
+// the fourteenth did, token systems and parameters as text as versions
+// before the fifteenth wrote them, the migrations unrecorded), reopened, and must
 // then hold the covering indexes, find what it held before (by code, and
 // by system and code), and have no combo rows and no text row that
 // repeats a coded row's text.
@@ -73,10 +111,10 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 15 {
-		t.Fatalf("schema version %d: this test takes a store back from the fifteenth migration", version)
+	if version != 16 {
+		t.Fatalf("schema version %d: this test takes a store back from the sixteenth migration", version)
 	}
-	for _, stmt := range TokenSystemsAsText {
+	for _, stmt := range NamesAsText() {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -122,11 +160,13 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	}
 	// The old column is gone, so that a server of an earlier version fails
 	// on token rows instead of searching text against numbers.
-	if _, err := db.ExecContext(ctx, `SELECT count(*) FROM token_index WHERE system = ''`); err == nil {
-		t.Error("token_index still has a column system after the fifteenth migration: an earlier version's searches would run and find nothing")
+	for _, old := range []string{`SELECT count(*) FROM token_index WHERE system = ''`, `SELECT count(*) FROM date_index WHERE param = 'date'`} {
+		if _, err := db.ExecContext(ctx, old); err == nil {
+			t.Errorf("%s runs after the sixteenth migration: an earlier version's searches would run and find nothing", old)
+		}
 	}
 	var combo int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index WHERE param = 'combo-code'`).Scan(&combo); err != nil || combo != 0 {
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index t JOIN search_param p ON p.pid = t.pid WHERE p.name = 'combo-code'`).Scan(&combo); err != nil || combo != 0 {
 		t.Errorf("combo-code rows after the upgrade: %d, %v; want none", combo, err)
 	}
 	var textRows []string
@@ -161,10 +201,10 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		defs[name] = ddl
 	}
 	for name, want := range map[string]string{
-		"token_index_lookup": "(type, param, code, sid, patient, id)", "token_index_owner": "(type, id, param, code, sid)",
-		"quantity_index_owner": "(type, id, param, value)", "date_index_hi": "(type, param, hi, lo, id)",
-		"composite_index_lookup": "(type, param, first_code, first_system, lo, hi, code, system, id)",
-		"composite_index_owner":  "(type, id, param, first_code, first_system, lo, hi, code, system)",
+		"token_index_lookup": "(type, pid, code, sid, patient, id)", "token_index_owner": "(type, id, pid, code, sid)",
+		"quantity_index_owner": "(type, id, pid, value)", "date_index_hi": "(type, pid, hi, lo, id)",
+		"composite_index_lookup": "(type, pid, first_code, first_system, lo, hi, code, system, id)",
+		"composite_index_owner":  "(type, id, pid, first_code, first_system, lo, hi, code, system)",
 	} {
 		if !strings.HasSuffix(defs[name], want) {
 			t.Errorf("%s after the upgrade: %q, want it to end %s", name, defs[name], want)

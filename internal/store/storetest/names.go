@@ -10,24 +10,28 @@ import (
 	"github.com/gpcloud/gpcloud/internal/store"
 )
 
-// testTokenSystems checks the dictionary of token systems (the fifteenth
-// migration): a number given by a write that rolls back is not taken for
-// its system (SQLite gives it again to the next new system), a system no
-// row names matches nothing and its negations match everything, and
-// searches by system and code find what was written.
-func testTokenSystems(t *testing.T, s store.Store) {
+// testNamesAsNumbers checks the dictionaries of token systems and
+// parameters (the fifteenth and sixteenth migrations): a number given by
+// a write that rolls back is not taken for its name (SQLite gives it
+// again to the next new name), a system no row names matches nothing and
+// its negations match everything, and searches by system and code find
+// what was written.
+func testNamesAsNumbers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	coded := func(system, code string) search.TokenValue {
 		return search.TokenValue{Param: "code", System: system, Code: code}
 	}
 	rolledBack := errors.New("roll back")
+	// A parameter and a system the store has not met, numbered by a
+	// write that rolls back.
+	category := search.TokenValue{Param: "category", System: "http://example.org/rolled-back", Code: "a"}
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		if _, err := tx.Put(ctx, write("Observation", "ts0", 1, 1, coded("http://example.org/rolled-back", "a"))); err != nil {
+		if _, err := tx.Put(ctx, write("Observation", "ts0", 1, 1, category)); err != nil {
 			return err
 		}
 		// Read back inside the transaction: its rows are written (and
-		// its system numbered) before the rollback.
-		ids, err := tx.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", System: "http://example.org/rolled-back", Code: "a"}}})
+		// their names numbered) before the rollback.
+		ids, err := tx.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "category", System: "http://example.org/rolled-back", Code: "a"}}})
 		if err != nil || len(ids) != 1 {
 			t.Errorf("inside its transaction: %v, %v; want [ts0]", ids, err)
 		}
@@ -52,6 +56,8 @@ func testTokenSystems(t *testing.T, s store.Store) {
 		{"code=http://example.org/never|a", ""},
 		{"code:not=http://example.org/never|a", "ts1,ts2,ts3"},
 		{"code:not=http://loinc.org|a", "ts1,ts3"},
+		{"category=a", ""},
+		{"category:missing=true", "ts1,ts2,ts3"},
 	} {
 		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", c.query)), ","); got != c.want {
 			t.Errorf("Observation?%s = [%s], want [%s]", c.query, got, c.want)
@@ -63,11 +69,12 @@ func testTokenSystems(t *testing.T, s store.Store) {
 	}
 }
 
-// TokenSystemsOnTwoServers checks that two servers on one database (a
-// and b, opened in that order, each reading the dictionary as it opens)
-// agree on the numbers of systems either writes: b finds what a wrote
-// with a system new since b opened, and writes it under a's number.
-func TokenSystemsOnTwoServers(t *testing.T, a, b store.Store) {
+// NamesOnTwoServers checks that two servers on one database (a
+// and b, opened in that order, each reading the dictionaries as it
+// opens) agree on the numbers of the systems and parameters either
+// writes: b finds what a wrote with a system and a parameter new since b
+// opened, and writes them under a's numbers.
+func NamesOnTwoServers(t *testing.T, a, b store.Store) {
 	coded := search.TokenValue{Param: "code", System: "http://example.org/new-on-a", Code: "x"}
 	put(t, a, write("Observation", "two1", 1, 1, coded))
 	if got := strings.Join(runQuery(t, b, "Observation", "code=http://example.org/new-on-a|x"), ","); got != "two1" {

@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
+	"github.com/gpcloud/gpcloud/internal/store"
+)
+
+// Names as numbers: token systems (the fifteenth migration,
+// TokenSystemSchema) and search parameters (the sixteenth,
+// ParamNumberSchema).
+//
+// An index row names its parameter, and a token row its code system, by
+// a number from one of the store's dictionaries of the names its rows
+// have used: token_system (an AuditEvent's systems are 40-57 characters,
+// "http://terminology.hl7.org/CodeSystem/audit-event-type") and
+// search_param ("value-quantity", "identifier:of-type"). Each was kept in
+// the row and in every index of its table. A number is given once, by
+// the write that first uses the name, and never changes or is reused,
+// so a server may keep what it has read of a dictionary for as long as
+// it runs.
+//
+// Each server keeps the dictionaries in memory (dictionary), read whole
+// when the store opens and added to by its own writes once they commit:
+// a number given inside a transaction that then rolls back does not
+// exist, and SQLite would give it again to another name. A search binds
+// a name's number when the server knows it; one it does not know
+// (written by another server since it read the dictionary, or by nobody)
+// is looked up by the statement itself, in its own snapshot, so a search
+// is never wrong for want of a number. The empty name (a code without a
+// system) is 0.
+
+// maxCachedNames bounds each dictionary kept in memory: systems are what
+// clients write, and a client writing a new one in every resource must
+// not grow the server without bound. Past it, names are looked up in the
+// store (a search's statement, or a write's lookup per transaction).
+const maxCachedNames = 10_000
+
+// dictionaryTable is where a dictionary is kept: the table, its number
+// column and its name column.
+type dictionaryTable struct{ table, number, name string }
+
+var (
+	systemNumbers = dictionaryTable{"token_system", "sid", "url"}
+	paramNumbers  = dictionaryTable{"search_param", "pid", "name"}
+)
+
+// dictionary is a server's copy of one: name (in its indexed form,
+// search.IndexPrefix, for systems) to number.
+type dictionary struct {
+	mu  sync.RWMutex
+	ids map[string]int64
+}
+
+// id returns the number of name, when known (a nil dictionary knows
+// only the empty name).
+func (c *dictionary) id(name string) (int64, bool) {
+	if name == "" {
+		return 0, true
+	}
+	if c == nil {
+		return 0, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n, ok := c.ids[name]
+	return n, ok
+}
+
+func (c *dictionary) known(name string) bool {
+	_, ok := c.id(name)
+	return ok
+}
+
+// remember adds committed numbers, up to maxCachedNames in all.
+func (c *dictionary) remember(ids map[string]int64) {
+	if len(ids) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil {
+		c.ids = map[string]int64{}
+	}
+	for name, n := range ids {
+		if len(c.ids) >= maxCachedNames {
+			return
+		}
+		c.ids[name] = n
+	}
+}
+
+// loadDictionaries reads the dictionaries (up to maxCachedNames of each)
+// when the store opens.
+func (s *Store) loadDictionaries(ctx context.Context) error {
+	for _, d := range []struct {
+		t dictionaryTable
+		c *dictionary
+	}{{systemNumbers, &s.systems}, {paramNumbers, &s.params}} {
+		if err := s.loadDictionary(ctx, d.t, d.c); err != nil {
+			return fmt.Errorf("read %s: %w", d.t.table, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadDictionary(ctx context.Context, t dictionaryTable, c *dictionary) error {
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT `+t.name+`, `+t.number+` FROM `+t.table+` ORDER BY `+t.number+` LIMIT ?`), maxCachedNames)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		ids[name] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	c.remember(ids)
+	return nil
+}
+
+// number writes name's number from t: bound when the server knows it
+// (c, which may be nil), else looked up by the statement (NULL, which
+// matches no row, for a name no row uses).
+func (sb *sqlBuilder) number(t dictionaryTable, c *dictionary, name string) {
+	if n, ok := c.id(name); ok {
+		sb.w(`?`, n)
+		return
+	}
+	sb.w(`(SELECT `+t.number+` FROM `+t.table+` WHERE `+t.name+` = ?)`, name)
+}
+
+// systemIs writes that col, a token row's system (sid), is url's number.
+func (sb *sqlBuilder) systemIs(col, url string) {
+	sb.w(col + ` = `)
+	sb.number(systemNumbers, sb.systems, bound(url))
+}
+
+// paramIn writes that col, an index row's parameter (pid), is one of the
+// stored parameter names: " = n", or " IN (n, ...)" for a union's parts.
+func (sb *sqlBuilder) paramIn(col string, params []string) {
+	if len(params) == 1 {
+		sb.w(col + ` = `)
+		sb.number(paramNumbers, sb.params, params[0])
+		return
+	}
+	sb.w(col + ` IN (`)
+	for i, p := range params {
+		if i > 0 {
+			sb.w(`, `)
+		}
+		sb.number(paramNumbers, sb.params, p)
+	}
+	sb.w(`)`)
+}
+
+// numbered are the names a transaction numbered that the server did not
+// know, by dictionary: remembered once it commits.
+type numbered map[*dictionary]map[string]int64
+
+// nameID is the number of a name in this transaction: the server's, or
+// one this transaction looked up or gave.
+func (t *tx) nameID(c *dictionary, name string) int64 {
+	if n, ok := c.id(name); ok {
+		return n
+	}
+	return t.numbered[c][name]
+}
+
+func (t *tx) systemID(url string) int64  { return t.nameID(&t.s.systems, url) }
+func (t *tx) paramID(param string) int64 { return t.nameID(&t.s.params, param) }
+
+// numberNames makes sure every token system and parameter of ws has a
+// number before their rows are written.
+func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
+	var systems, params []string // those the server does not know
+	for i := range ws {
+		v := &ws[i].Index
+		for _, r := range v.Tokens {
+			if url := bound(r.System); !t.s.systems.known(url) {
+				systems = append(systems, url)
+			}
+		}
+		paramsOf(v, func(p string) {
+			if !t.s.params.known(p) {
+				params = append(params, p)
+			}
+		})
+	}
+	if err := t.numberAll(ctx, systemNumbers, &t.s.systems, systems); err != nil {
+		return err
+	}
+	return t.numberAll(ctx, paramNumbers, &t.s.params, params)
+}
+
+// paramsOf calls fn with the parameter of every row of v.
+func paramsOf(v *search.Values, fn func(string)) {
+	for _, r := range v.Tokens {
+		fn(r.Param)
+	}
+	for _, r := range v.Strings {
+		fn(r.Param)
+	}
+	for _, r := range v.References {
+		fn(r.Param)
+	}
+	for _, r := range v.Dates {
+		fn(r.Param)
+	}
+	for _, r := range v.Numbers {
+		fn(r.Param)
+	}
+	for _, r := range v.Quantities {
+		fn(r.Param)
+	}
+	for _, r := range v.URIs {
+		fn(r.Param)
+	}
+	for _, r := range v.Composites {
+		fn(r.Param)
+	}
+}
+
+// numberAll gives names their numbers from t: the server's (c), else the
+// store's, else new ones given in this transaction (kept in t.numbered,
+// and remembered by the server once the transaction commits). In sorted
+// order, so that two PostgreSQL writers giving numbers to the same new
+// names wait for each other rather than deadlock.
+func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, names []string) error {
+	var missing []string
+	for _, name := range names {
+		if _, ok := c.id(name); ok {
+			continue
+		}
+		if _, ok := t.numbered[c][name]; ok || slices.Contains(missing, name) {
+			continue
+		}
+		missing = append(missing, name)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	if t.numbered == nil {
+		t.numbered = numbered{}
+	}
+	if t.numbered[c] == nil {
+		t.numbered[c] = map[string]int64{}
+	}
+	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.name + ` = ?`)
+	for _, name := range missing {
+		var n int64
+		err := t.sql.QueryRowContext(ctx, lookup, name).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := t.sql.ExecContext(ctx, t.s.d.rebind(`INSERT INTO `+d.table+` (`+d.name+`) VALUES (?) ON CONFLICT DO NOTHING`), name); err != nil {
+				return err
+			}
+			err = t.sql.QueryRowContext(ctx, lookup, name).Scan(&n)
+		}
+		if err != nil {
+			return err
+		}
+		t.numbered[c][name] = n
+	}
+	return nil
+}
