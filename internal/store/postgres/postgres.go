@@ -77,6 +77,7 @@ var dialect = sqlstore.Dialect{
 	MaxParams:            65535,
 	Unindexed:            func(col string) string { return "(" + col + " || '')" },
 	UnindexedNumber:      func(col string) string { return "(" + col + " + 0)" },
+	NumbersApart:         true,
 	ProbeSuffix:          " OFFSET 0",
 	SeekByArray:          true,
 	// unnest keeps the array's (sorted) order, so every transaction

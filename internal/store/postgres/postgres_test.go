@@ -35,6 +35,12 @@ func TestNamesOnTwoProcesses(t *testing.T) {
 	storetest.NamesOnTwoServers(t, stores[0], stores[1])
 }
 
+// TestNamesInTwoTransactions: two writers meeting each other's new names
+// do not wait for each other.
+func TestNamesInTwoTransactions(t *testing.T) {
+	storetest.NamesInTwoTransactions(t, storetest.OpenPostgres(t))
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPostgres(b)) }

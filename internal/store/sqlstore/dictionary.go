@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -29,7 +30,12 @@ import (
 // Each server keeps the dictionaries in memory (dictionary), read whole
 // when the store opens and added to by its own writes once they commit:
 // a number given inside a transaction that then rolls back does not
-// exist, and SQLite would give it again to another name. A search binds
+// exist, and SQLite would give it again to another name. PostgreSQL's
+// writers run concurrently, and a number given inside one's transaction
+// would hold every other writer meeting the name until it ended (two
+// meeting each other's would deadlock), so there numbers are given in
+// statements of their own, committed at once (Dialect.NumbersApart); a
+// number whose write then rolls back names nothing, harmlessly. A search binds
 // a name's number when the server knows it; one it does not know
 // (written by another server since it read the dictionary, or by nobody)
 // is looked up by the statement itself, in its own snapshot, so a search
@@ -236,9 +242,10 @@ func paramsOf(v *search.Values, fn func(string)) {
 
 // numberAll gives names their numbers from t: the server's (c), else the
 // store's, else new ones given in this transaction (kept in t.numbered,
-// and remembered by the server once the transaction commits). In sorted
-// order, so that two PostgreSQL writers giving numbers to the same new
-// names wait for each other rather than deadlock.
+// and remembered by the server once the transaction commits), or, where
+// the dialect gives them apart (Dialect.NumbersApart), committed at once
+// and remembered now. In sorted order, so that two writers giving
+// numbers to the same new names meet them in the same order.
 func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, names []string) error {
 	var missing []string
 	for _, name := range names {
@@ -254,26 +261,35 @@ func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, na
 		return nil
 	}
 	slices.Sort(missing)
+	var on conn = t.sql
+	ids := map[string]int64{}
+	if t.s.d.NumbersApart {
+		on = t.s.write // each statement commits at once (Dialect.NumbersApart)
+	}
+	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.name + ` = ?`)
+	for _, name := range missing {
+		var n int64
+		err := on.QueryRowContext(ctx, lookup, name).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := on.ExecContext(ctx, t.s.d.rebind(`INSERT INTO `+d.table+` (`+d.name+`) VALUES (?) ON CONFLICT DO NOTHING`), name); err != nil {
+				return err
+			}
+			err = on.QueryRowContext(ctx, lookup, name).Scan(&n)
+		}
+		if err != nil {
+			return err
+		}
+		ids[name] = n
+	}
+	if t.s.d.NumbersApart {
+		c.remember(ids) // committed already
+	}
 	if t.numbered == nil {
 		t.numbered = numbered{}
 	}
 	if t.numbered[c] == nil {
 		t.numbered[c] = map[string]int64{}
 	}
-	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.name + ` = ?`)
-	for _, name := range missing {
-		var n int64
-		err := t.sql.QueryRowContext(ctx, lookup, name).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
-			if _, err := t.sql.ExecContext(ctx, t.s.d.rebind(`INSERT INTO `+d.table+` (`+d.name+`) VALUES (?) ON CONFLICT DO NOTHING`), name); err != nil {
-				return err
-			}
-			err = t.sql.QueryRowContext(ctx, lookup, name).Scan(&n)
-		}
-		if err != nil {
-			return err
-		}
-		t.numbered[c][name] = n
-	}
+	maps.Copy(t.numbered[c], ids)
 	return nil
 }

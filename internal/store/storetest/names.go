@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
@@ -84,6 +85,59 @@ func NamesOnTwoServers(t *testing.T, a, b store.Store) {
 	for name, s := range map[string]store.Store{"a": a, "b": b} {
 		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code=http://example.org/new-on-a|x")), ","); got != "two1,two2" {
 			t.Errorf("server %s found [%s], want [two1,two2]", name, got)
+		}
+	}
+}
+
+// NamesInTwoTransactions checks, on a store whose writers run
+// concurrently, that two transactions each meeting the other's new names
+// after writing its own (a read between, which writes what was put) do
+// not wait for each other: a number given inside one transaction would
+// hold the other until it ended, and each holding what the other needs
+// is a deadlock (Dialect.NumbersApart).
+func NamesInTwoTransactions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	coded := func(system string) search.TokenValue {
+		return search.TokenValue{Param: "code", System: system, Code: "a"}
+	}
+	errs := make(chan error, 2)
+	run := func(id, mine, theirs string, wrote, other chan struct{}) {
+		errs <- s.InTx(ctx, func(tx store.Tx) error {
+			if _, err := tx.Put(ctx, write("Observation", id+"1", 1, 1, coded(mine))); err != nil {
+				return err
+			}
+			if _, err := tx.Read(ctx, "Observation", id+"1"); err != nil {
+				return err
+			}
+			close(wrote)
+			select {
+			case <-other:
+			case <-time.After(10 * time.Second):
+				return errors.New("the other transaction did not write its own names")
+			}
+			if _, err := tx.Put(ctx, write("Observation", id+"2", 1, 2, coded(theirs))); err != nil {
+				return err
+			}
+			_, err := tx.Read(ctx, "Observation", id+"2")
+			return err
+		})
+	}
+	x, y := make(chan struct{}), make(chan struct{})
+	go run("x", "http://example.org/x", "http://example.org/y", x, y)
+	go run("y", "http://example.org/y", "http://example.org/x", y, x)
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the two transactions are still waiting after 30 s")
+		}
+	}
+	for system, want := range map[string]string{"http://example.org/x": "x1,y2", "http://example.org/y": "x2,y1"} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code="+system+"|a")), ","); got != want {
+			t.Errorf("Observation?code=%s|a = [%s], want [%s]", system, got, want)
 		}
 	}
 }
