@@ -61,6 +61,18 @@ func open(ctx context.Context, dsn string, openSQL func(context.Context, *sql.DB
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// New dictionary numbers are given on a pool of their own, committed
+	// at once (sqlstore's dictionary.go): given inside a write's
+	// transaction, a number would hold every other writer meeting the
+	// same name until it ended; given on the writers' pool, it would wait
+	// for a connection that every open transaction holds.
+	numbers, err := sql.Open("pgx", dsn)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	numbers.SetMaxOpenConns(2)
+	s.GiveNumbersOn(numbers)
 	return &pgStore{Store: s, stop: keepStatistics(ctx, db)}, nil
 }
 
@@ -77,7 +89,6 @@ var dialect = sqlstore.Dialect{
 	MaxParams:            65535,
 	Unindexed:            func(col string) string { return "(" + col + " || '')" },
 	UnindexedNumber:      func(col string) string { return "(" + col + " + 0)" },
-	NumbersApart:         true,
 	ProbeSuffix:          " OFFSET 0",
 	SeekByArray:          true,
 	// unnest keeps the array's (sorted) order, so every transaction

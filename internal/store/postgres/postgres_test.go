@@ -41,6 +41,12 @@ func TestNamesInTwoTransactions(t *testing.T) {
 	storetest.NamesInTwoTransactions(t, storetest.OpenPostgres(t))
 }
 
+// TestNamesUnderFullPool: more writers meeting new names than the pool
+// has connections do not wait for one another.
+func TestNamesUnderFullPool(t *testing.T) {
+	storetest.NamesUnderFullPool(t, storetest.OpenPostgres(t))
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, storetest.OpenPostgres(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, storetest.OpenPostgres(b)) }

@@ -101,6 +101,12 @@ func TestPagingAfterRestart(t *testing.T) {
 	s.Close()
 }
 
+// TestNamesUnderFullPool: many writers meeting new names at once, on the
+// one writer connection.
+func TestNamesUnderFullPool(t *testing.T) {
+	storetest.NamesUnderFullPool(t, open(t))
+}
+
 func BenchmarkPut1(b *testing.B)   { storetest.BenchmarkPut(b, open(b), 1) }
 func BenchmarkPut100(b *testing.B) { storetest.BenchmarkPut(b, open(b), 100) }
 func BenchmarkRead(b *testing.B)   { storetest.BenchmarkRead(b, open(b)) }

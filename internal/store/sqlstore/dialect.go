@@ -49,14 +49,6 @@ type Dialect struct {
 	// instead of scanning a lookup index led by (type, param), whatever
 	// the statistics say (after a bulk load there are none).
 	Unindexed func(col string) string
-	// NumbersApart gives a dictionary's new numbers (dictionary.go) in
-	// statements of their own, committed at once, rather than in the
-	// write's transaction: where writers run concurrently (PostgreSQL),
-	// a number given inside a transaction would hold every other writer
-	// meeting the same name until that transaction ends, and two
-	// transactions each meeting the other's new names would deadlock.
-	// Not on SQLite, whose one writer would wait for itself.
-	NumbersApart bool
 	// UnindexedNumber is Unindexed for an integer column ("(col + 0)" on
 	// PostgreSQL); nil when Unindexed serves both.
 	UnindexedNumber func(col string) string

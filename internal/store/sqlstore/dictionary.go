@@ -34,8 +34,9 @@ import (
 // writers run concurrently, and a number given inside one's transaction
 // would hold every other writer meeting the name until it ended (two
 // meeting each other's would deadlock), so there numbers are given in
-// statements of their own, committed at once (Dialect.NumbersApart); a
-// number whose write then rolls back names nothing, harmlessly. A search binds
+// statements of their own on a pool of their own, committed at once
+// (Store.GiveNumbersOn); a number whose write then rolls back names
+// nothing, harmlessly. A search binds
 // a name's number when the server knows it; one it does not know
 // (written by another server since it read the dictionary, or by nobody)
 // is looked up by the statement itself, in its own snapshot, so a search
@@ -243,8 +244,8 @@ func paramsOf(v *search.Values, fn func(string)) {
 // numberAll gives names their numbers from t: the server's (c), else the
 // store's, else new ones given in this transaction (kept in t.numbered,
 // and remembered by the server once the transaction commits), or, where
-// the dialect gives them apart (Dialect.NumbersApart), committed at once
-// and remembered now. In sorted order, so that two writers giving
+// the store gives them apart (GiveNumbersOn), committed at once and
+// remembered now. In sorted order, so that two writers giving
 // numbers to the same new names meet them in the same order.
 func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, names []string) error {
 	var missing []string
@@ -263,8 +264,8 @@ func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, na
 	slices.Sort(missing)
 	var on conn = t.sql
 	ids := map[string]int64{}
-	if t.s.d.NumbersApart {
-		on = t.s.write // each statement commits at once (Dialect.NumbersApart)
+	if t.s.apart != nil {
+		on = t.s.apart // each statement commits at once (GiveNumbersOn)
 	}
 	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.name + ` = ?`)
 	for _, name := range missing {
@@ -281,7 +282,7 @@ func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, na
 		}
 		ids[name] = n
 	}
-	if t.s.d.NumbersApart {
+	if t.s.apart != nil {
 		c.remember(ids) // committed already
 	}
 	if t.numbered == nil {

@@ -38,6 +38,9 @@ type Store struct {
 	// systems and params are the dictionaries of token systems and
 	// parameters (dictionary.go).
 	systems, params dictionary
+	// apart gives new dictionary numbers outside write transactions
+	// (GiveNumbersOn); nil gives them inside.
+	apart *sql.DB
 }
 
 // Open wraps the databases and applies pending migrations. read may equal
@@ -280,10 +283,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// GiveNumbersOn has the store give new dictionary numbers (dictionary.go)
+// on db, a pool of its own, in statements committed at once, instead of
+// inside the write transaction that meets the name: for a database whose
+// writers run concurrently (PostgreSQL), where a number given inside one
+// transaction would hold every other writer meeting the same name until
+// that transaction ended (two meeting each other's would deadlock), and
+// one given on the writers' own pool could wait for a connection that
+// every open transaction holds. Not for SQLite, whose one writer would
+// wait for itself. The store closes db when it closes.
+func (s *Store) GiveNumbersOn(db *sql.DB) { s.apart = db }
+
+// Close closes the pools.
 func (s *Store) Close() error {
 	s.deferral.wg.Wait()
 	err := s.write.Close()
+	if s.apart != nil {
+		err = errors.Join(err, s.apart.Close())
+	}
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func NamesOnTwoServers(t *testing.T, a, b store.Store) {
 // after writing its own (a read between, which writes what was put) do
 // not wait for each other: a number given inside one transaction would
 // hold the other until it ended, and each holding what the other needs
-// is a deadlock (Dialect.NumbersApart).
+// is a deadlock (sqlstore.Store.GiveNumbersOn).
 func NamesInTwoTransactions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	coded := func(system string) search.TokenValue {
@@ -139,5 +140,44 @@ func NamesInTwoTransactions(t *testing.T, s store.Store) {
 		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code="+system+"|a")), ","); got != want {
 			t.Errorf("Observation?code=%s|a = [%s], want [%s]", system, got, want)
 		}
+	}
+}
+
+// NamesUnderFullPool checks that writers meeting new names do not wait
+// for one another when there are more of them than the store has
+// connections: 32 transactions at once, each holding its connection a
+// moment before it writes a system no other has met. A number given on
+// the writers' own pool would wait for a connection that every open
+// transaction holds, and none would end.
+func NamesUnderFullPool(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const writers = 32
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			id := "pool" + strconv.Itoa(i)
+			errs <- s.InTx(ctx, func(tx store.Tx) error {
+				system := "http://example.org/pool/" + strconv.Itoa(i)
+				if _, err := tx.Put(ctx, write("Observation", id, 1, i+1, search.TokenValue{Param: "code", System: system, Code: "a"})); err != nil {
+					return err
+				}
+				time.Sleep(50 * time.Millisecond) // every connection taken meanwhile
+				_, err := tx.Read(ctx, "Observation", id)
+				return err
+			})
+		}()
+	}
+	for range writers {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("the writers are still waiting after 60 s")
+		}
+	}
+	if got := len(runQuery(t, s, "Observation", "code=a&_count=100")); got != writers {
+		t.Errorf("%d Observations found, want %d", got, writers)
 	}
 }
