@@ -36,12 +36,13 @@ import (
 // meeting each other's would deadlock), so there numbers are given in
 // statements of their own on a pool of their own, committed at once
 // (Store.GiveNumbersOn); a number whose write then rolls back names
-// nothing, harmlessly. A search binds
-// a name's number when the server knows it; one it does not know
-// (written by another server since it read the dictionary, or by nobody)
-// is looked up by the statement itself, in its own snapshot, so a search
-// is never wrong for want of a number. The empty name (a code without a
-// system) is 0.
+// nothing, harmlessly.
+//
+// A search binds a name's number when the server knows it; one it does
+// not know (written by another server since it read the dictionary, or
+// by nobody) is looked up by the statement itself, in its own snapshot,
+// so a search is never wrong for want of a number. The empty name (a
+// code without a system) is 0.
 
 // maxCachedNames bounds each dictionary kept in memory: systems are what
 // clients write, and a client writing a new one in every resource must
