@@ -41,6 +41,24 @@ func TestNamesInTwoTransactions(t *testing.T) {
 	storetest.NamesInTwoTransactions(t, storetest.OpenPostgres(t))
 }
 
+// TestNumberingFails: a write whose new system cannot be numbered (on
+// the pool the numbers are given on) writes nothing.
+func TestNumberingFails(t *testing.T) {
+	dsn, db := schemaDB(t)
+	s := opener(t, dsn)()
+	defer s.Close()
+	storetest.NumberingFails(t, s, func() {
+		for _, stmt := range []string{
+			`CREATE FUNCTION no_new_systems() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''no new systems''; END'`,
+			`CREATE TRIGGER no_new_systems BEFORE INSERT ON token_system FOR EACH ROW EXECUTE FUNCTION no_new_systems()`,
+		} {
+			if _, err := db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
 // TestNamesUnderFullPool: more writers meeting new names than the pool
 // has connections do not wait for one another.
 func TestNamesUnderFullPool(t *testing.T) {
@@ -61,28 +79,30 @@ func TestDeferredIndexes(t *testing.T) {
 // TestIndexUpgrade: a store written with the old search indexes gets the
 // covering ones when a newer version opens it.
 func TestIndexUpgrade(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := schemaDB(t)
 	storetest.IndexUpgrade(t, opener(t, dsn), db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 }
 
 // TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on PostgreSQL.
 func TestNarrowedRowsDropped(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := schemaDB(t)
 	storetest.NarrowedRowsDropped(t, opener(t, dsn), db)
 }
 
 // opener returns a function opening a new store on dsn (the tests that
 // close a store, change its database underneath, and open it again).
+// schemaDB returns a new test schema's DSN and a plain database handle on
+// it (closed when the test ends), for statements no store makes.
+func schemaDB(t *testing.T) (string, *sql.DB) {
+	dsn := storetest.PostgresDSN(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dsn, db
+}
+
 func opener(t *testing.T, dsn string) func() store.Store {
 	return func() store.Store {
 		s, err := postgres.Open(context.Background(), dsn)

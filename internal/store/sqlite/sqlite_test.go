@@ -101,6 +101,19 @@ func TestPagingAfterRestart(t *testing.T) {
 	s.Close()
 }
 
+// TestNumberingFails: a write whose new system cannot be numbered
+// writes nothing.
+func TestNumberingFails(t *testing.T) {
+	open, db := reopenable(t)
+	s := open()
+	defer s.Close()
+	storetest.NumberingFails(t, s, func() {
+		if _, err := db.Exec(`CREATE TRIGGER no_new_systems BEFORE INSERT ON token_system BEGIN SELECT RAISE(ABORT, 'no new systems'); END`); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // TestNamesUnderFullPool: many writers meeting new names at once, on the
 // one writer connection.
 func TestNamesUnderFullPool(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 func TestDictionaryBounded(t *testing.T) {
 	var c dictionary
 	if sid, ok := c.id(""); !ok || sid != 0 {
-		t.Errorf("the empty system: %d, %v; want 0, true", sid, ok)
+		t.Errorf("the empty name: %d, %v; want 0, true", sid, ok)
 	}
 	for batch := range 3 {
 		ids := map[string]int64{}

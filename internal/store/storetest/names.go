@@ -126,16 +126,7 @@ func NamesInTwoTransactions(t *testing.T, s store.Store) {
 	x, y := make(chan struct{}), make(chan struct{})
 	go run("x", "http://example.org/x", "http://example.org/y", x, y)
 	go run("y", "http://example.org/y", "http://example.org/x", y, x)
-	for range 2 {
-		select {
-		case err := <-errs:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("the two transactions are still waiting after 30 s")
-		}
-	}
+	awaitAll(t, errs, 2, 30*time.Second)
 	for system, want := range map[string]string{"http://example.org/x": "x1,y2", "http://example.org/y": "x2,y1"} {
 		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code="+system+"|a")), ","); got != want {
 			t.Errorf("Observation?code=%s|a = [%s], want [%s]", system, got, want)
@@ -167,17 +158,55 @@ func NamesUnderFullPool(t *testing.T, s store.Store) {
 			})
 		}()
 	}
-	for range writers {
+	awaitAll(t, errs, writers, 60*time.Second)
+	if got := len(runQuery(t, s, "Observation", "code=a&_count=100")); got != writers {
+		t.Errorf("%d Observations found, want %d", got, writers)
+	}
+}
+
+// awaitAll reports the errors of n transactions from errs, and fails the
+// test if they have not all ended within the time given (one deadline
+// for all: transactions waiting for one another never end).
+func awaitAll(t *testing.T, errs <-chan error, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.After(within)
+	for i := range n {
 		select {
 		case err := <-errs:
 			if err != nil {
 				t.Error(err)
 			}
-		case <-time.After(60 * time.Second):
-			t.Fatal("the writers are still waiting after 60 s")
+		case <-deadline:
+			t.Fatalf("%d of %d transactions still waiting after %v", n-i, n, within)
 		}
 	}
-	if got := len(runQuery(t, s, "Observation", "code=a&_count=100")); got != writers {
-		t.Errorf("%d Observations found, want %d", got, writers)
+}
+
+// NumberingFails checks that a write whose new name cannot be numbered
+// fails whole and writes nothing, and that the store goes on writing
+// names it knows: forbid makes the store refuse new token systems (a
+// trigger), after a first write has numbered one.
+func NumberingFails(t *testing.T, s store.Store, forbid func()) {
+	ctx := context.Background()
+	coded := func(system string) search.TokenValue {
+		return search.TokenValue{Param: "code", System: system, Code: "a"}
+	}
+	put(t, s, write("Observation", "known", 1, 1, coded("http://loinc.org")))
+	forbid()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, write("Observation", "refused", 1, 2, coded("http://example.org/refused")))
+		return err
+	})
+	if err == nil {
+		t.Fatal("a write whose new system could not be numbered succeeded")
+	}
+	if _, err := s.Read(ctx, "Observation", "refused"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused write's resource: %v, want not found", err)
+	}
+	put(t, s, write("Observation", "known2", 1, 3, coded("http://loinc.org")))
+	for query, want := range map[string]string{"code=http://loinc.org|a": "known,known2", "code=http://example.org/refused|a": ""} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", query)), ","); got != want {
+			t.Errorf("Observation?%s = [%s], want [%s]", query, got, want)
+		}
 	}
 }
