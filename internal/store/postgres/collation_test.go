@@ -65,7 +65,7 @@ func TestByteOrderedKeys(t *testing.T) {
 	// (Without the migration's ANALYZE, so that the statistics checked
 	// below are the upgrade's.)
 	back, _, _ := strings.Cut(strings.ReplaceAll(postgres.ByteOrderedKeys, `COLLATE "C"`, `COLLATE `+locale), "ANALYZE")
-	// The sixteenth and fifteenth migrations undone first, then the eleventh (its column is new).
+	// The seventeenth, sixteenth and fifteenth migrations undone first, then the eleventh (its column is new).
 	for _, stmt := range append(storetest.NamesAsText(),
 		`DROP INDEX token_index_lookup`, `CREATE INDEX token_index_lookup ON token_index (type, param, code, system, id)`,
 		`ALTER TABLE token_index DROP COLUMN patient`,

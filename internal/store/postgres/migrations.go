@@ -78,6 +78,9 @@ var migrations = []string{
 	// 16: parameters as numbers (a dictionary); one-way, as the fifteenth
 	// (sqlstore.ParamNumberSchema).
 	sqlstore.ParamNumberSchema(false),
+	// 17: token rows' patient keys as numbers (resource_key); one-way,
+	// as the fifteenth (sqlstore.PatientKeyNumberSchema).
+	sqlstore.PatientKeyNumberSchema(false),
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -83,6 +83,12 @@ func TestIndexUpgrade(t *testing.T) {
 	storetest.IndexUpgrade(t, opener(t, dsn), db, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 }
 
+// TestPatientKeysUpgrade: the seventeenth migration on PostgreSQL.
+func TestPatientKeysUpgrade(t *testing.T) {
+	dsn, db := schemaDB(t)
+	storetest.PatientKeysUpgrade(t, opener(t, dsn), db)
+}
+
 // TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on PostgreSQL.
 func TestNarrowedRowsDropped(t *testing.T) {
 	dsn, db := schemaDB(t)

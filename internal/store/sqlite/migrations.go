@@ -68,4 +68,6 @@ var migrations = []string{
 	sqlstore.TokenSystemSchema(true),
 	// 16: parameters as numbers (a dictionary); one-way.
 	sqlstore.ParamNumberSchema(true),
+	// 17: token rows' patient keys as numbers (resource_key); one-way.
+	sqlstore.PatientKeyNumberSchema(true),
 }

@@ -197,6 +197,12 @@ func TestIndexUpgrade(t *testing.T) {
 	storetest.IndexUpgrade(t, open, db, `SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
 }
 
+// TestPatientKeysUpgrade: the seventeenth migration on SQLite.
+func TestPatientKeysUpgrade(t *testing.T) {
+	open, db := reopenable(t)
+	storetest.PatientKeysUpgrade(t, open, db)
+}
+
 // TestNarrowedRowsDropped: storetest.NarrowedRowsDropped on SQLite.
 func TestNarrowedRowsDropped(t *testing.T) {
 	open, db := reopenable(t)

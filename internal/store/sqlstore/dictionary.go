@@ -14,8 +14,10 @@ import (
 )
 
 // Names as numbers: token systems (the fifteenth migration,
-// TokenSystemSchema) and search parameters (the sixteenth,
-// ParamNumberSchema).
+// TokenSystemSchema), search parameters (the sixteenth,
+// ParamNumberSchema) and the patients of token rows' patient keys (the
+// seventeenth, PatientKeyNumberSchema: their rids in resource_key, a
+// dictionary of Patients' ids kept as these are).
 //
 // An index row names its parameter, and a token row its code system, by
 // a number from one of the store's dictionaries of the names its rows
@@ -46,18 +48,41 @@ import (
 
 // maxCachedNames bounds each dictionary kept in memory: systems are what
 // clients write, and a client writing a new one in every resource must
-// not grow the server without bound. Past it, names are looked up in the
-// store (a search's statement, or a write's lookup per transaction).
+// not grow the server without bound; a large practice has more patients.
+// Names the copy lacks are looked up in the store (a search's statement,
+// or a write's lookup per transaction), and a write's new or looked-up
+// names take the places of others (remember).
 const maxCachedNames = 10_000
 
 // dictionaryTable is where a dictionary is kept: the table, its number
-// column and its name column.
-type dictionaryTable struct{ table, number, name string }
+// column and its name column; for resource_key, the type its names are
+// ids of (kind, in its column type).
+type dictionaryTable struct{ table, number, name, kind string }
 
 var (
-	systemNumbers = dictionaryTable{"token_system", "sid", "url"}
-	paramNumbers  = dictionaryTable{"search_param", "pid", "name"}
+	systemNumbers = dictionaryTable{"token_system", "sid", "url", ""}
+	paramNumbers  = dictionaryTable{"search_param", "pid", "name", ""}
+	// patientNumbers are Patients' rids (the seventeenth migration): a
+	// token row's patient key.
+	patientNumbers = dictionaryTable{"resource_key", "rid", "id", "Patient"}
 )
+
+// where is the condition that a row of t is name's (one "?" for it).
+func (t dictionaryTable) where() string {
+	if t.kind != "" {
+		return `type = '` + t.kind + `' AND ` + t.name + ` = ?`
+	}
+	return t.name + ` = ?`
+}
+
+// insert is the statement adding name (one "?") to t, if no other
+// writer has.
+func (t dictionaryTable) insert() string {
+	if t.kind != "" {
+		return `INSERT INTO ` + t.table + ` (type, ` + t.name + `) VALUES ('` + t.kind + `', ?) ON CONFLICT DO NOTHING`
+	}
+	return `INSERT INTO ` + t.table + ` (` + t.name + `) VALUES (?) ON CONFLICT DO NOTHING`
+}
 
 // dictionary is a server's copy of one: name (in its indexed form,
 // search.IndexPrefix, for systems) to number.
@@ -86,7 +111,10 @@ func (c *dictionary) known(name string) bool {
 	return ok
 }
 
-// remember adds committed numbers, up to maxCachedNames in all.
+// remember adds committed numbers, up to maxCachedNames in all: past it
+// each new one takes the place of one already held, chosen by the map's
+// random order, so that the names in use (a practice's patients this
+// morning) stay known. Numbers never change, so any entry may go.
 func (c *dictionary) remember(ids map[string]int64) {
 	if len(ids) == 0 {
 		return
@@ -97,8 +125,11 @@ func (c *dictionary) remember(ids map[string]int64) {
 		c.ids = map[string]int64{}
 	}
 	for name, n := range ids {
-		if len(c.ids) >= maxCachedNames {
-			return
+		if _, ok := c.ids[name]; !ok && len(c.ids) >= maxCachedNames {
+			for old := range c.ids {
+				delete(c.ids, old)
+				break
+			}
 		}
 		c.ids[name] = n
 	}
@@ -110,7 +141,7 @@ func (s *Store) loadDictionaries(ctx context.Context) error {
 	for _, d := range []struct {
 		t dictionaryTable
 		c *dictionary
-	}{{systemNumbers, &s.systems}, {paramNumbers, &s.params}} {
+	}{{systemNumbers, &s.systems}, {paramNumbers, &s.params}, {patientNumbers, &s.patients}} {
 		if err := s.loadDictionary(ctx, d.t, d.c); err != nil {
 			return fmt.Errorf("read %s: %w", d.t.table, err)
 		}
@@ -119,7 +150,11 @@ func (s *Store) loadDictionaries(ctx context.Context) error {
 }
 
 func (s *Store) loadDictionary(ctx context.Context, t dictionaryTable, c *dictionary) error {
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT `+t.name+`, `+t.number+` FROM `+t.table+` ORDER BY `+t.number+` LIMIT ?`), maxCachedNames)
+	of := ``
+	if t.kind != "" {
+		of = ` WHERE type = '` + t.kind + `'`
+	}
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT `+t.name+`, `+t.number+` FROM `+t.table+of+` ORDER BY `+t.number+` LIMIT ?`), maxCachedNames)
 	if err != nil {
 		return err
 	}
@@ -148,7 +183,7 @@ func (sb *sqlBuilder) number(t dictionaryTable, c *dictionary, name string) {
 		sb.w(`?`, n)
 		return
 	}
-	sb.w(`(SELECT `+t.number+` FROM `+t.table+` WHERE `+t.name+` = ?)`, name)
+	sb.w(`(SELECT `+t.number+` FROM `+t.table+` WHERE `+t.where()+`)`, name)
 }
 
 // systemIs writes that col, a token row's system (sid), is url's number.
@@ -190,16 +225,22 @@ func (t *tx) nameID(c *dictionary, name string) int64 {
 
 func (t *tx) systemID(url string) int64  { return t.nameID(&t.s.systems, url) }
 func (t *tx) paramID(param string) int64 { return t.nameID(&t.s.params, param) }
+func (t *tx) patientID(id string) int64  { return t.nameID(&t.s.patients, id) }
 
-// numberNames makes sure every token system and parameter of ws has a
-// number before their rows are written.
+// numberNames makes sure every token system, parameter and patient key
+// of ws has a number before their rows are written.
 func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
-	var systems, params []string // those the server does not know
+	var systems, params, patients []string // those the server does not know
 	for i := range ws {
 		v := &ws[i].Index
 		for _, r := range v.Tokens {
 			if url := bound(r.System); !t.s.systems.known(url) {
 				systems = append(systems, url)
+			}
+		}
+		if len(v.Tokens) > 0 {
+			if p := bound(v.OnePatient()); !t.s.patients.known(p) {
+				patients = append(patients, p)
 			}
 		}
 		paramsOf(v, func(p string) {
@@ -211,7 +252,10 @@ func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
 	if err := t.numberAll(ctx, systemNumbers, &t.s.systems, systems); err != nil {
 		return err
 	}
-	return t.numberAll(ctx, paramNumbers, &t.s.params, params)
+	if err := t.numberAll(ctx, paramNumbers, &t.s.params, params); err != nil {
+		return err
+	}
+	return t.numberAll(ctx, patientNumbers, &t.s.patients, patients)
 }
 
 // paramsOf calls fn with the parameter of every row of v.
@@ -268,12 +312,12 @@ func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, na
 	if t.s.apart != nil {
 		on = t.s.apart // each statement commits at once (GiveNumbersOn)
 	}
-	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.name + ` = ?`)
+	lookup := t.s.d.rebind(`SELECT ` + d.number + ` FROM ` + d.table + ` WHERE ` + d.where())
 	for _, name := range missing {
 		var n int64
 		err := on.QueryRowContext(ctx, lookup, name).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
-			if _, err := on.ExecContext(ctx, t.s.d.rebind(`INSERT INTO `+d.table+` (`+d.name+`) VALUES (?) ON CONFLICT DO NOTHING`), name); err != nil {
+			if _, err := on.ExecContext(ctx, t.s.d.rebind(d.insert()), name); err != nil {
 				return err
 			}
 			err = on.QueryRowContext(ctx, lookup, name).Scan(&n)

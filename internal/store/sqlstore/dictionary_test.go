@@ -6,8 +6,9 @@ import (
 )
 
 // TestDictionaryBounded: a server's copy of a dictionary stops
-// growing at maxCachedNames (names past it are looked up in the
-// store), and the empty name is 0 without an entry.
+// growing at maxCachedNames, the names remembered last taking the
+// places of others (names it lacks are looked up in the store), and the
+// empty name is 0 without an entry.
 func TestDictionaryBounded(t *testing.T) {
 	var c dictionary
 	if sid, ok := c.id(""); !ok || sid != 0 {
@@ -24,8 +25,12 @@ func TestDictionaryBounded(t *testing.T) {
 	if len(c.ids) != maxCachedNames {
 		t.Errorf("%d systems kept in memory, want at most %d", len(c.ids), maxCachedNames)
 	}
-	if sid, ok := c.id("http://example.org/1"); !ok || sid != 1 {
-		t.Errorf("a system remembered first: %d, %v", sid, ok)
+	c.remember(map[string]int64{"http://example.org/last": 99})
+	if sid, ok := c.id("http://example.org/last"); !ok || sid != 99 {
+		t.Errorf("a system remembered last: %d, %v", sid, ok)
+	}
+	if len(c.ids) != maxCachedNames {
+		t.Errorf("%d systems kept after one more, want %d", len(c.ids), maxCachedNames)
 	}
 	if _, ok := c.id("http://example.org/never"); ok {
 		t.Error("a system never remembered is known")

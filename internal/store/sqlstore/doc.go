@@ -462,6 +462,35 @@
 // stay text too: they are joined to resource_current's, which reads by
 // id need as text.
 //
+// # Patient keys as rids (issue 12, 2026-12-04, eleventh session)
+//
+// The first stage of ids as numbers: resource_key (rid, type, id), the
+// store's one numbering of resources, unique on (type, id), and the
+// token rows' patient key (a Patient's id, 36 characters in Synthea, in
+// the row and in the lookup index) replaced by that Patient's rid in
+// patient_rid (the seventeenth migration, PatientKeyNumberSchema; 0 is no
+// key). resource_key is a dictionary like the others (dictionary.go): a
+// write numbers the patients its token rows name, a server keeps up to
+// maxCachedNames of them (past that, new ones take the places of others:
+// a practice has more patients than systems), and a rid is given once
+// and never reused. It holds only the Patients token rows have named for
+// now; the later stages give every resource and reference target a rid
+// through it, so that the index rows' own ids and their targets become
+// numbers too.
+//
+// Only two searches read the key, and both map between ids and rids at
+// their edge: _has by patient key reads each distinct rid's id once
+// (resource_key's primary key) rather than once a row, and a chain to
+// Patients beside a code maps the chain's Patients to their rids before
+// seeking the lookup index by each (patientRIDs). The count of a search
+// read from index rows counts distinct (patient_rid, id) as before.
+//
+// Measured (a slower machine this session than the last: the base build
+// loads the Synthea set at 4,200-4,900 resources/s): a token row with its
+// two indexes 298 -> 228 bytes on SQLite (-23%) and 470 -> 421 on
+// PostgreSQL (its bigint is aligned to 8 bytes), the Synthea store 321
+// -> 303 MB. bench/README.md has the load, the reads and the searches.
+//
 // # Integer keys, measured before the rewrite (issue 12, 2026-12-04)
 //
 // Two ways to make the index rows cheaper were measured end to end on the
@@ -722,13 +751,19 @@
 // joins to (Organization, Practitioner, PractitionerRole, Location,
 // Medication, the terminology tables, the dictionaries of token systems
 // and parameters, records) become reference tables,
+// as does resource_key while it numbers only Patients (a few million
+// short rows nationally; once it numbers every resource it would be
+// distributed by the rid's patient like the rest, its rids from one
+// sequence),
 // replicated to every worker. Population searches fan out to all shards;
 // Citus pushes ORDER BY ... LIMIT down to each and merges. The stored result
 // lists are distributed by search id and name exact versions with their
 // shard key, so that a page reads the keys from the list, then the versions
 // by key, each routed to one shard. What stands in the way today: primary
 // keys without the shard key (the token rows carry it since the eleventh
-// migration, "" for a resource naming no patient or several), a read by type and id that does not know the
+// migration, "" for a resource naming no patient or several; since the
+// seventeenth as the Patient's rid, 0 for none, which serves as the key
+// itself), a read by type and id that does not know the
 // patient (a small distributed lookup from id to shard key, or a shard hint
 // in the id), resources that change compartment (a patient merge rewrites
 // their rows under another key), and the global history sequence (seq),

@@ -30,20 +30,21 @@ type rowOptions struct {
 	// withNarrowed says whether the rows of narrowed reference
 	// parameters are written (narrowed.go).
 	withNarrowed bool
-	// systemID and paramID number a token row's system and a row's
-	// parameter (dictionary.go); every name of the rows is numbered
-	// before they are made (tx.numberNames).
-	systemID, paramID func(name string) int64
+	// systemID, paramID and patientID number a token row's system, a
+	// row's parameter and a token row's patient key (dictionary.go);
+	// every name of the rows is numbered before they are made
+	// (tx.numberNames).
+	systemID, paramID, patientID func(name string) int64
 }
 
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
 var indexTables = []indexTable{
-	{"token_index", []string{"pid", "sid", "code", "text", "patient"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
-		patient := ""
+	{"token_index", []string{"pid", "sid", "code", "text", "patient_rid"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+		var patient int64
 		if len(v.Tokens) > 0 {
-			patient = bound(v.OnePatient())
+			patient = o.patientID(bound(v.OnePatient()))
 		}
 		for _, r := range v.Tokens {
 			args = append(args, typ, id, o.paramID(r.Param), o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
@@ -216,5 +217,5 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 }
 
 func (t *tx) rowOptions() rowOptions {
-	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID, paramID: t.paramID}
+	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID, paramID: t.paramID, patientID: t.patientID}
 }

@@ -30,10 +30,10 @@ func TestPatientKeyPaths(t *testing.T) {
 			t.Errorf("%s?%s: keyed %v, want %v", c.typ, c.query, got, c.keyed)
 		}
 		sql := whereSQL(q)
-		if strings.Contains(sql, ".patient <> ''") != c.keyed {
+		if strings.Contains(sql, ".patient_rid <> 0") != c.keyed {
 			t.Errorf("%s?%s: the SQL reads keys: %v, want %v\n%s", c.typ, c.query, !c.keyed, c.keyed, sql)
 		}
-		if c.keyed && (!strings.Contains(sql, ".patient = ''") || !strings.Contains(sql, "reference_index")) {
+		if c.keyed && (!strings.Contains(sql, ".patient_rid = 0") || !strings.Contains(sql, "reference_index")) {
 			t.Errorf("%s?%s: the rows without a key are not read through their references:\n%s", c.typ, c.query, sql)
 		}
 	}
@@ -65,10 +65,10 @@ func TestKeyedChainPaths(t *testing.T) {
 			t.Errorf("%s: keyed %v, want %v", c.query, got, c.keyed)
 		}
 		sql := whereSQL(q)
-		if strings.Contains(sql, ".patient <> ''") != c.keyed {
+		if strings.Contains(sql, ".patient_rid <> 0") != c.keyed {
 			t.Errorf("%s: the SQL reads keys: %v, want %v\n%s", c.query, !c.keyed, c.keyed, sql)
 		}
-		if c.keyed && (!strings.Contains(sql, ".patient = ''") || !strings.Contains(sql, "NOT (SELECT yes FROM")) {
+		if c.keyed && (!strings.Contains(sql, ".patient_rid = 0") || !strings.Contains(sql, "NOT (SELECT yes FROM")) {
 			t.Errorf("%s: the rows without a key, or the chain's own lead, are not written:\n%s", c.query, sql)
 		}
 	}

@@ -233,10 +233,12 @@ func plainToken(f *search.Filter) bool {
 func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	inner := f.Has.Next
 	table, _, _ := filterTable(inner)
-	t := sb.nextAlias("t")
-	sb.w(sel + t + `.patient AS id FROM ` + table + ` ` + t + ` WHERE `)
+	t, k := sb.nextAlias("t"), sb.nextAlias("k")
+	// The keys are rids (the seventeenth migration): each distinct key's
+	// id is read once, not once a row.
+	sb.w(sel + k + `.id AS id FROM resource_key ` + k + ` WHERE ` + k + `.rid IN (SELECT ` + t + `.patient_rid FROM ` + table + ` ` + t + ` WHERE `)
 	sb.rowsOf(inner, f.Has.Type, t)
-	sb.w(` AND ` + t + `.patient <> '' UNION ALL `)
+	sb.w(` AND ` + t + `.patient_rid <> 0) UNION ALL `)
 	t, r := sb.nextAlias("t"), sb.nextAlias("h")
 	refParams, target := storedRef(f.Has.RefParam)
 	sb.w(sel + r + `.target_id AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON ` + r + `.type = ` + t + `.type AND ` + r + `.id = ` + t + `.id AND `)
@@ -244,7 +246,7 @@ func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	sb.narrowTo(r, target)
 	sb.w(` AND `+r+`.target_type = ? WHERE `, "Patient")
 	sb.rowsOf(inner, f.Has.Type, t)
-	sb.w(` AND ` + t + `.patient = ''`)
+	sb.w(` AND ` + t + `.patient_rid = 0`)
 }
 
 // keyedChain returns, for a search led by a chain through its type's
@@ -308,16 +310,15 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	few, z := sb.nextAlias("few"), sb.nextAlias("z")
 	sb.w(`WITH ` + few + ` AS (SELECT count(*) <= ` + strconv.Itoa(keyedChainRows) + ` AS yes FROM (SELECT 1 FROM ` + table + ` ` + z + ` WHERE `)
 	sb.rowsOf(tok, typ, z)
-	sb.w(` AND ` + z + `.patient = '' LIMIT ` + strconv.Itoa(keyedChainRows+1) + `) n) `)
+	sb.w(` AND ` + z + `.patient_rid = 0 LIMIT ` + strconv.Itoa(keyedChainRows+1) + `) n) `)
 
 	t := sb.nextAlias("t")
 	sb.w(`SELECT ` + t + `.id`)
 	sb.gated(few, true, func() { sb.w(table + ` ` + t) })
 	sb.w(` AND `)
 	sb.rowsOf(tok, typ, t)
-	sb.w(` AND ` + t + `.patient <> '' AND `)
-	sb.sought(chain.Chain.Next, "Patient", t+".patient")
-	sb.guard(chain.Chain.Guards["Patient"], "Patient", t+".patient")
+	sb.w(` AND ` + t + `.patient_rid <> 0 AND `)
+	sb.patientRIDs(t+".patient_rid", chain.Chain)
 	sb.probeAll(others, typ, t+".id")
 
 	t = sb.nextAlias("t")
@@ -328,7 +329,7 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	// Unindexed: from the few rows without a key to the chain's
 	// references, not from each reference to the rows (PostgreSQL and
 	// SQLite both chose the latter: 3,950 seeks for no row).
-	sb.w(` AND ` + t + `.patient = '' AND `)
+	sb.w(` AND ` + t + `.patient_rid = 0 AND `)
 	sb.filter(chain, typ, sb.noIndex(t+".id"))
 	sb.probeAll(others, typ, t+".id")
 
@@ -339,6 +340,27 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 		sb.probedLead(q, l, typ)
 		sb.w(`) ` + ch)
 	})
+}
+
+// patientRIDs writes that col, a token row's patient key (a rid), is the
+// key of one of the Patients chain's next filter and guard select: their
+// ids mapped to rids first, so that the lookup index is sought by each
+// (as an array where the dialect seeks so, Dialect.SeekByArray).
+func (sb *sqlBuilder) patientRIDs(col string, chain *search.Chain) {
+	k := sb.nextAlias("k")
+	byArray := sb.dialect != nil && sb.dialect.SeekByArray
+	if byArray {
+		sb.w(col + ` = ANY(ARRAY(`)
+	} else {
+		sb.w(col + ` IN (`)
+	}
+	sb.w(`SELECT ` + k + `.rid FROM resource_key ` + k + ` WHERE ` + k + `.type = 'Patient' AND `)
+	sb.sought(chain.Next, "Patient", k+".id")
+	sb.guard(chain.Guards["Patient"], "Patient", k+".id")
+	if byArray {
+		sb.w(`)`)
+	}
+	sb.w(`)`)
 }
 
 // gated writes " FROM <from> WHERE <one-row CTE few says yes (or no)>"

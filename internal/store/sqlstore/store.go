@@ -35,9 +35,9 @@ type Store struct {
 	// narrowedDropped: the store holds no rows of narrowed reference
 	// parameters, and writes add none (narrowed.go).
 	narrowedDropped atomic.Bool
-	// systems and params are the dictionaries of token systems and
-	// parameters (dictionary.go).
-	systems, params dictionary
+	// systems, params and patients are the dictionaries of token
+	// systems, parameters and patient keys (dictionary.go).
+	systems, params, patients dictionary
 	// apart gives new dictionary numbers outside write transactions
 	// (GiveNumbersOn); nil gives them inside.
 	apart *sql.DB

@@ -69,6 +69,66 @@ func testNamesAsNumbers(t *testing.T, s store.Store) {
 	if err != nil || strings.Join(ids, ",") != "ts1" {
 		t.Errorf("Find http://example.org/committed|a: %v, %v; want [ts1]", ids, err)
 	}
+	patientKeysAsNumbers(t, s)
+}
+
+// namedPatient is a Patient with a name, for chains to Patients.
+func namedPatient(id, name string) store.Write {
+	w := write("Patient", id, 1, 1)
+	w.Index.Strings = []search.StringValue{{Param: "name", Norm: name, Exact: name}}
+	return w
+}
+
+// keyedObservation is an Observation of code (in the system
+// http://example.org/keys) about patient, whose token rows carry the
+// patient's key: its subject and patient rows, as extraction writes
+// them.
+func keyedObservation(id, code, patient string) store.Write {
+	w := write("Observation", id, 1, 1, search.TokenValue{Param: "code", System: "http://example.org/keys", Code: code})
+	for _, p := range []string{"subject", "patient"} {
+		w.Index.References = append(w.Index.References, search.ReferenceValue{Param: p, TargetType: "Patient", TargetID: patient})
+	}
+	return w
+}
+
+// patientKeysAsNumbers checks the token rows' patient keys as numbers
+// (the seventeenth migration) as testNamesAsNumbers does names: a
+// Patient numbered by a write that rolls back, then another, then the
+// first again; each Observation is found by its own patient's key
+// (_has, and a chain to Patients beside a code).
+func patientKeysAsNumbers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rolledBack := errors.New("roll back")
+	patient, obs := namedPatient, keyedObservation
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		for _, w := range []store.Write{patient("pk-rolled-back", "rolled"), obs("ko0", "a", "pk-rolled-back")} {
+			if _, err := tx.Put(ctx, w); err != nil {
+				return err
+			}
+		}
+		// A read writes what was put, numbering its patient key.
+		if ids, err := tx.Find(ctx, store.FindQuery{Type: "Observation", Criteria: []store.Criterion{{Param: "code", System: "http://example.org/keys", Code: "a"}}}); err != nil || len(ids) != 1 {
+			t.Errorf("inside its transaction: %v, %v; want [ko0]", ids, err)
+		}
+		return rolledBack
+	})
+	if !errors.Is(err, rolledBack) {
+		t.Fatal(err)
+	}
+	put(t, s, patient("pk-committed", "kept"), obs("ko1", "a", "pk-committed"))
+	put(t, s, patient("pk-rolled-back", "rolled"), obs("ko2", "a", "pk-rolled-back"), obs("ko3", "b", "pk-rolled-back"))
+	for _, c := range []struct{ typ, query, want string }{
+		{"Patient", "_has:Observation:patient:code=http://example.org/keys|a", "pk-committed,pk-rolled-back"},
+		{"Patient", "_has:Observation:patient:code=http://example.org/keys|b", "pk-rolled-back"},
+		{"Observation", "patient.name=kept&code=http://example.org/keys|a", "ko1"},
+		{"Observation", "patient.name=rolled&code=http://example.org/keys|a", "ko2"},
+		{"Observation", "patient.name=rolled&code=http://example.org/keys|b", "ko3"},
+		{"Observation", "patient.name=never&code=http://example.org/keys|a", ""},
+	} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, c.typ, c.query)), ","); got != c.want {
+			t.Errorf("%s?%s = [%s], want [%s]", c.typ, c.query, got, c.want)
+		}
+	}
 }
 
 // NamesOnTwoServers checks that two servers on one database (a
@@ -86,6 +146,20 @@ func NamesOnTwoServers(t *testing.T, a, b store.Store) {
 	for name, s := range map[string]store.Store{"a": a, "b": b} {
 		if got := strings.Join(sortedIDs(runQuery(t, s, "Observation", "code=http://example.org/new-on-a|x")), ","); got != "two1,two2" {
 			t.Errorf("server %s found [%s], want [two1,two2]", name, got)
+		}
+	}
+	// A patient key new since b opened: b writes it under a's number, so
+	// that its rows and a's name one patient.
+	keyed := func(id, code string) store.Write {
+		w := write("Observation", id, 1, 3, search.TokenValue{Param: "code", System: "http://example.org/keys", Code: code})
+		w.Index.References = []search.ReferenceValue{{Param: "patient", TargetType: "Patient", TargetID: "pk-new-on-a"}}
+		return w
+	}
+	put(t, a, write("Patient", "pk-new-on-a", 1, 3), keyed("two3", "a"))
+	put(t, b, keyed("two4", "b"))
+	for name, s := range map[string]store.Store{"a": a, "b": b} {
+		if got := strings.Join(runQuery(t, s, "Patient", "_has:Observation:patient:code=http://example.org/keys|a,http://example.org/keys|b"), ","); got != "pk-new-on-a" {
+			t.Errorf("server %s found the patient [%s], want [pk-new-on-a]", name, got)
 		}
 	}
 }

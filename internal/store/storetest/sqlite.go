@@ -59,8 +59,8 @@ func MakeOlderSQLite(tb testing.TB, dir string) {
 	for _, stmt := range []string{
 		`DELETE FROM record WHERE kind = 'store-setting'`,
 		`CREATE TRIGGER written_by_an_earlier_version AFTER INSERT ON token_index
-			WHEN NEW.patient <> '' AND unicode(substr(NEW.id, -1)) % 2 = 0
-			BEGIN UPDATE token_index SET patient = '' WHERE rowid = NEW.rowid; END`,
+			WHEN NEW.patient_rid <> 0 AND unicode(substr(NEW.id, -1)) % 2 = 0
+			BEGIN UPDATE token_index SET patient_rid = 0 WHERE rowid = NEW.rowid; END`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			tb.Fatal(err)

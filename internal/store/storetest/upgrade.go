@@ -49,12 +49,24 @@ var paramNumberedIndexes = map[string][]string{
 	"composite_index": {"composite_index_lookup (type, param, first_code, first_system, lo, hi, code, system, id)", "composite_index_owner (type, id, param, first_code, first_system, lo, hi, code, system)"},
 }
 
-// NamesAsText takes a store back from the sixteenth and fifteenth
-// migrations: index rows naming their parameters, and token rows their
-// systems, as text, with the indexes the fourteenth left, and no
-// dictionaries.
+// PatientKeysAsText takes a store back from the seventeenth migration:
+// token rows holding their patient keys as text, with the lookup index
+// the sixteenth left, and no resource_key.
+var PatientKeysAsText = []string{
+	`DROP INDEX token_index_lookup`,
+	`ALTER TABLE token_index ADD COLUMN patient TEXT NOT NULL DEFAULT ''`,
+	`UPDATE token_index SET patient = (SELECT id FROM resource_key k WHERE k.rid = token_index.patient_rid) WHERE patient_rid <> 0`,
+	`ALTER TABLE token_index DROP COLUMN patient_rid`,
+	`DROP TABLE resource_key`,
+	`CREATE INDEX token_index_lookup ON token_index (type, pid, code, sid, patient, id)`,
+}
+
+// NamesAsText takes a store back from the seventeenth, sixteenth and
+// fifteenth migrations: index rows naming their parameters, token rows
+// their systems and patient keys, as text, with the indexes the
+// fourteenth left, and no dictionaries.
 func NamesAsText() []string {
-	var stmts []string
+	stmts := slices.Clone(PatientKeysAsText)
 	for _, table := range slices.Sorted(maps.Keys(paramNumberedIndexes)) {
 		indexes := paramNumberedIndexes[table]
 		for _, ix := range indexes {
@@ -86,8 +98,8 @@ var tokenSystemsAsText = []string{
 	`CREATE INDEX token_index_owner ON token_index (type, id, param, code, system)`,
 }
 
-// IndexUpgrade checks the eighth, ninth, twelfth, fourteenth, fifteenth
-// and sixteenth migrations (and that the others after the eighth run again after
+// IndexUpgrade checks the eighth, ninth, twelfth, fourteenth, fifteenth,
+// sixteenth and seventeenth migrations (and that the others after the eighth run again after
 // them) on a store an older version wrote: open returns a new store on
 // the database db reaches, and indexDefs lists its indexes (table, name,
 // DDL) as the dialect's IndexDefinitions does. The store is taken back
@@ -111,8 +123,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 16 {
-		t.Fatalf("schema version %d: this test takes a store back from the sixteenth migration", version)
+	if version != 17 {
+		t.Fatalf("schema version %d: this test takes a store back from the seventeenth migration", version)
 	}
 	for _, stmt := range NamesAsText() {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
@@ -160,9 +172,10 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	}
 	// The old column is gone, so that a server of an earlier version fails
 	// on token rows instead of searching text against numbers.
-	for _, old := range []string{`SELECT count(*) FROM token_index WHERE system = ''`, `SELECT count(*) FROM date_index WHERE param = 'date'`} {
+	for _, old := range []string{`SELECT count(*) FROM token_index WHERE system = ''`, `SELECT count(*) FROM date_index WHERE param = 'date'`,
+		`SELECT count(*) FROM token_index WHERE patient = ''`} {
 		if _, err := db.ExecContext(ctx, old); err == nil {
-			t.Errorf("%s runs after the sixteenth migration: an earlier version's searches would run and find nothing", old)
+			t.Errorf("%s runs after the seventeenth migration: an earlier version's searches would run and find nothing", old)
 		}
 	}
 	var combo int
@@ -201,13 +214,68 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		defs[name] = ddl
 	}
 	for name, want := range map[string]string{
-		"token_index_lookup": "(type, pid, code, sid, patient, id)", "token_index_owner": "(type, id, pid, code, sid)",
+		"token_index_lookup": "(type, pid, code, sid, patient_rid, id)", "token_index_owner": "(type, id, pid, code, sid)",
 		"quantity_index_owner": "(type, id, pid, value)", "date_index_hi": "(type, pid, hi, lo, id)",
 		"composite_index_lookup": "(type, pid, first_code, first_system, lo, hi, code, system, id)",
 		"composite_index_owner":  "(type, id, pid, first_code, first_system, lo, hi, code, system)",
 	} {
 		if !strings.HasSuffix(defs[name], want) {
 			t.Errorf("%s after the upgrade: %q, want it to end %s", name, defs[name], want)
+		}
+	}
+}
+
+// PatientKeysUpgrade checks the seventeenth migration on a store whose
+// token rows hold patient keys as text (PatientKeysAsText): every key
+// becomes its Patient's rid, one rid a patient, and searches by key
+// answer as before; a write after it numbers a known patient as the
+// migration did and a new one apart.
+func PatientKeysUpgrade(t *testing.T, open func() store.Store, db *sql.DB) {
+	ctx := context.Background()
+	patient, obs := namedPatient, keyedObservation
+	count := func(query string) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowContext(ctx, query).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return n
+	}
+	s := open()
+	put(t, s, patient("ku1", "shaw"), patient("ku2", "other"),
+		obs("kuo1", "a", "ku1"), obs("kuo2", "a", "ku2"), obs("kuo3", "b", "ku1"), write("Observation", "kuo4", 1, 1, search.TokenValue{Param: "code", Code: "a"}))
+	s.Close()
+	for _, stmt := range append(slices.Clone(PatientKeysAsText), `DELETE FROM schema_migrations WHERE version >= 17`) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	keyed := count(`SELECT count(*) FROM token_index WHERE patient <> ''`)
+	if keyed != 3 {
+		t.Fatalf("taken back, %d token rows have a patient key, want 3", keyed)
+	}
+
+	s = open()
+	defer s.Close()
+	if n := count(`SELECT count(*) FROM token_index WHERE patient_rid <> 0`); n != keyed {
+		t.Errorf("after the upgrade %d token rows have a key, want %d", n, keyed)
+	}
+	if n := count(`SELECT count(DISTINCT patient_rid) FROM token_index t JOIN resource_key k ON k.rid = t.patient_rid WHERE k.type = 'Patient' AND k.id IN ('ku1', 'ku2')`); n != 2 {
+		t.Errorf("after the upgrade the keys name %d of ku1 and ku2, want both", n)
+	}
+	put(t, s, patient("ku3", "shaw"), obs("kuo5", "a", "ku1"), obs("kuo6", "a", "ku3"))
+	if n := count(`SELECT count(DISTINCT patient_rid) FROM token_index WHERE id IN ('kuo1', 'kuo3', 'kuo5')`); n != 1 {
+		t.Errorf("ku1's rows after a new write hold %d keys, want one", n)
+	}
+	for _, c := range []struct{ typ, query, want string }{
+		{"Patient", "_has:Observation:patient:code=http://example.org/keys|a", "ku1,ku2,ku3"},
+		{"Patient", "_has:Observation:patient:code=http://example.org/keys|b", "ku1"},
+		{"Observation", "patient.name=shaw&code=http://example.org/keys|a", "kuo1,kuo5,kuo6"},
+		{"Observation", "patient.name=other&code=http://example.org/keys|a", "kuo2"},
+		{"Observation", "code=a", "kuo1,kuo2,kuo4,kuo5,kuo6"},
+	} {
+		if got := strings.Join(sortedIDs(runQuery(t, s, c.typ, c.query)), ","); got != c.want {
+			t.Errorf("%s?%s after the upgrade = [%s], want [%s]", c.typ, c.query, got, c.want)
 		}
 	}
 }
