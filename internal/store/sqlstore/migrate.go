@@ -107,8 +107,24 @@ func schemaVersion(ctx context.Context, q queryer) (int, error) {
 	return int(v.Int64), nil
 }
 
-func applyMigration(ctx context.Context, conn *sql.Conn, d Dialect, version int, ddl string) error {
+func applyMigration(ctx context.Context, conn *sql.Conn, d Dialect, version int, ddl string) (err error) {
+	// Migrations that rebuild tables sort and index as a deferred build
+	// does, so they run under its settings (SQLite: a smaller page cache
+	// and a helper thread for the sorter; PostgreSQL: more sort memory),
+	// put back whatever becomes of the migration.
+	defer func() {
+		for _, stmt := range d.AfterBuild {
+			if _, aerr := conn.ExecContext(ctx, stmt); aerr != nil && err == nil {
+				err = fmt.Errorf("%w in %s", aerr, stmt)
+			}
+		}
+	}()
 	return connTx(ctx, conn, func(tx *sql.Tx) error {
+		for _, stmt := range d.BuildSettings {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%w in %s", err, stmt)
+			}
+		}
 		// One statement per Exec: drivers differ on multi-statement strings.
 		for _, stmt := range strings.Split(ddl, ";") {
 			if strings.TrimSpace(stmt) == "" {
