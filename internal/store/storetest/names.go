@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,6 +130,37 @@ func patientKeysAsNumbers(t *testing.T, s store.Store) {
 		if got := strings.Join(sortedIDs(runQuery(t, s, c.typ, c.query)), ","); got != c.want {
 			t.Errorf("%s?%s = [%s], want [%s]", c.typ, c.query, got, c.want)
 		}
+	}
+	// A guard on the chained Patients (the service's, keeping a step
+	// within the caller's reach) holds where their ids become keys.
+	params, err := url.ParseQuery("patient.name=kept,rolled&code=http://example.org/keys|a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := search.Parse([]string{"Observation"}, params, search.ParseOptions{DefaultCount: 100, MaxCount: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := 0
+	for _, f := range q.Filters {
+		if f.Chain != nil {
+			f.Chain.Guards = map[string]*search.Guard{"Patient": {Access: &search.Access{Patients: []string{"pk-committed"}}}}
+			guarded++
+		}
+	}
+	if guarded != 1 {
+		t.Fatalf("%d chains in the guarded query, want 1", guarded)
+	}
+	page, err := s.Search(ctx, q, store.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range page.Matches {
+		got = append(got, v.ID)
+	}
+	if slices.Sort(got); strings.Join(got, ",") != "ko1" {
+		t.Errorf("a chain to both patients, guarded to pk-committed: [%s], want [ko1]", strings.Join(got, ","))
 	}
 }
 
