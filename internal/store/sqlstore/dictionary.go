@@ -135,13 +135,15 @@ func (c *dictionary) remember(ids map[string]int64) {
 	}
 }
 
-// loadDictionaries reads the dictionaries (up to maxCachedNames of each)
-// when the store opens.
+// loadDictionaries reads the dictionaries of systems and parameters (up
+// to maxCachedNames of each) when the store opens. Patients are not read:
+// the first maxCachedNames by number are a practice's oldest, not the
+// ones its writes meet, and each server learns those as it writes them.
 func (s *Store) loadDictionaries(ctx context.Context) error {
 	for _, d := range []struct {
 		t dictionaryTable
 		c *dictionary
-	}{{systemNumbers, &s.systems}, {paramNumbers, &s.params}, {patientNumbers, &s.patients}} {
+	}{{systemNumbers, &s.systems}, {paramNumbers, &s.params}} {
 		if err := s.loadDictionary(ctx, d.t, d.c); err != nil {
 			return fmt.Errorf("read %s: %w", d.t.table, err)
 		}
@@ -150,11 +152,7 @@ func (s *Store) loadDictionaries(ctx context.Context) error {
 }
 
 func (s *Store) loadDictionary(ctx context.Context, t dictionaryTable, c *dictionary) error {
-	of := ``
-	if t.kind != "" {
-		of = ` WHERE type = '` + t.kind + `'`
-	}
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT `+t.name+`, `+t.number+` FROM `+t.table+of+` ORDER BY `+t.number+` LIMIT ?`), maxCachedNames)
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT `+t.name+`, `+t.number+` FROM `+t.table+` ORDER BY `+t.number+` LIMIT ?`), maxCachedNames)
 	if err != nil {
 		return err
 	}
@@ -215,12 +213,28 @@ func (sb *sqlBuilder) paramIn(col string, params []string) {
 type numbered map[*dictionary]map[string]int64
 
 // nameID is the number of a name in this transaction: the server's, or
-// one this transaction looked up or gave.
+// one this transaction looked up or gave. A name numberNames did not
+// number has none: 0 would be another name's (the empty system's, "no
+// patient"), so it is kept for unnumbered to fail the write with.
 func (t *tx) nameID(c *dictionary, name string) int64 {
 	if n, ok := c.id(name); ok {
 		return n
 	}
-	return t.numbered[c][name]
+	n, ok := t.numbered[c][name]
+	if !ok && t.unnumbered == "" {
+		t.unnumbered = name
+	}
+	return n
+}
+
+// unnumberedName is the error of index rows made with a name that had
+// no number (numberNames and the rows disagree: a fault of this
+// package), nil when every name had one.
+func (t *tx) unnumberedName() error {
+	if t.unnumbered == "" {
+		return nil
+	}
+	return fmt.Errorf("index rows name %q, which was not numbered before they were made", t.unnumbered)
 }
 
 func (t *tx) systemID(url string) int64  { return t.nameID(&t.s.systems, url) }
@@ -238,10 +252,8 @@ func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
 				systems = append(systems, url)
 			}
 		}
-		if len(v.Tokens) > 0 {
-			if p := bound(v.OnePatient()); !t.s.patients.known(p) {
-				patients = append(patients, p)
-			}
+		if p := patientKey(v); !t.s.patients.known(p) {
+			patients = append(patients, p)
 		}
 		paramsOf(v, func(p string) {
 			if !t.s.params.known(p) {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,25 @@ func TestDictionaryBounded(t *testing.T) {
 	}
 	if _, ok := c.id("http://example.org/never"); ok {
 		t.Error("a system never remembered is known")
+	}
+}
+
+// TestUnnumberedName: index rows made with a name that numberNames did
+// not number fail the write rather than take 0, another name's number
+// (the empty system's, or no patient).
+func TestUnnumberedName(t *testing.T) {
+	tx := &tx{s: &Store{}, numbered: numbered{}}
+	tx.s.systems.remember(map[string]int64{"http://loinc.org": 7})
+	tx.numbered[&tx.s.params] = map[string]int64{"code": 3}
+	if got := tx.systemID("http://loinc.org") + tx.paramID("code") + tx.systemID(""); got != 10 {
+		t.Errorf("numbered names: %d, want 7 + 3 + 0", got)
+	}
+	if err := tx.unnumberedName(); err != nil {
+		t.Errorf("every name numbered: %v", err)
+	}
+	tx.patientID("p1")
+	tx.systemID("http://snomed.info/sct")
+	if err := tx.unnumberedName(); err == nil || !strings.Contains(err.Error(), `"p1"`) {
+		t.Errorf("a patient never numbered: %v, want an error naming the first such name, p1", err)
 	}
 }

@@ -471,9 +471,9 @@
 // patient_rid (the seventeenth migration, PatientKeyNumberSchema; 0 is no
 // key). resource_key is a dictionary like the others (dictionary.go): a
 // write numbers the patients its token rows name, a server keeps up to
-// maxCachedNames of them (past that, new ones take the places of others:
-// a practice has more patients than systems), and a rid is given once
-// and never reused. It holds only the Patients token rows have named for
+// maxCachedNames of those it has written (not read when it opens; past
+// the bound, new ones take the places of others: a practice has more
+// patients than systems), and a rid is given once and never reused. It holds only the Patients token rows have named for
 // now; the later stages give every resource and reference target a rid
 // through it, so that the index rows' own ids and their targets become
 // numbers too.

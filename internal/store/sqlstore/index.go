@@ -40,12 +40,21 @@ type rowOptions struct {
 // bound is the indexed form of a text value.
 var bound = search.IndexPrefix
 
+// patientKey is the patient key of v's token rows (search.Values.OnePatient,
+// numbered in resource_key): one rule for numberNames and the rows.
+func patientKey(v *search.Values) string {
+	if len(v.Tokens) == 0 {
+		return ""
+	}
+	return bound(v.OnePatient())
+}
+
 var indexTables = []indexTable{
 	{"token_index", []string{"pid", "sid", "code", "text", "patient_rid"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
-		var patient int64
-		if len(v.Tokens) > 0 {
-			patient = o.patientID(bound(v.OnePatient()))
+		if len(v.Tokens) == 0 {
+			return args, 0
 		}
+		patient := o.patientID(patientKey(v))
 		for _, r := range v.Tokens {
 			args = append(args, typ, id, o.paramID(r.Param), o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
 		}
@@ -125,6 +134,9 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 			var added int
 			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, o)
 			n += added
+		}
+		if err := t.unnumberedName(); err != nil {
+			return err
 		}
 		if err := t.insertRows(ctx, tbl, args, n); err != nil {
 			return err
@@ -209,6 +221,9 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 	o := t.rowOptions()
 	for _, tbl := range indexTables {
 		args, n := tbl.rows(&v, typ, id, nil, o)
+		if err := t.unnumberedName(); err != nil {
+			return t.fail(err)
+		}
 		if err := t.insertRows(ctx, tbl, args, n); err != nil {
 			return t.fail(err)
 		}

@@ -29,6 +29,9 @@ type tx struct {
 	// numbered are the names this transaction numbered that the server
 	// did not know (dictionary.go): remembered once it commits.
 	numbered numbered
+	// unnumbered is the first name index rows were made with that had
+	// no number (nameID), "" for none.
+	unnumbered string
 }
 
 type resourceKey struct{ typ, id string }
