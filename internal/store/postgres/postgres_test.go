@@ -118,3 +118,15 @@ func opener(t *testing.T, dsn string) func() store.Store {
 		return s
 	}
 }
+
+// BenchmarkPutNamedPatients: a batch of 500 Observations naming patients
+// new, numbered by another server, or known to the writer
+// (storetest.BenchmarkPutNamedPatients).
+func BenchmarkPutNamedPatients(b *testing.B) {
+	for _, mode := range []string{"new", "elsewhere", "known"} {
+		b.Run(mode, func(b *testing.B) {
+			stores := storetest.OpenPostgresConcurrently(b, 2)
+			storetest.BenchmarkPutNamedPatients(b, stores[0], stores[1], 500, mode)
+		})
+	}
+}

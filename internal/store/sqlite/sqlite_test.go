@@ -208,3 +208,26 @@ func TestNarrowedRowsDropped(t *testing.T) {
 	open, db := reopenable(t)
 	storetest.NarrowedRowsDropped(t, open, db)
 }
+
+// BenchmarkPutNamedPatients: a batch of 500 Observations naming patients
+// new, numbered by another server, or known to the writer
+// (storetest.BenchmarkPutNamedPatients).
+//
+//	go test ./internal/store/sqlite -run '^$' -bench NamedPatients -count 5
+func BenchmarkPutNamedPatients(b *testing.B) {
+	for _, mode := range []string{"new", "elsewhere", "known"} {
+		b.Run(mode, func(b *testing.B) {
+			dir := b.TempDir()
+			var stores []store.Store
+			for range 2 {
+				s, err := sqlite.Open(context.Background(), dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { s.Close() })
+				stores = append(stores, s)
+			}
+			storetest.BenchmarkPutNamedPatients(b, stores[0], stores[1], 500, mode)
+		})
+	}
+}

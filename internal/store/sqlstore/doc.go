@@ -491,6 +491,32 @@
 // PostgreSQL (its bigint is aligned to 8 bytes), the Synthea store 321
 // -> 303 MB. bench/README.md has the load, the reads and the searches.
 //
+// # A write's names numbered many to a statement (issue 12, 2026-12-04, twelfth session)
+//
+// A write looks up the names its server's copy lacks, and adds the new
+// ones, in statements of up to 500 names each (tx.numberAll), not one a
+// name. The trail's batch of 500 read events names up to 500 patients,
+// and a server of a practice larger than its copy of the patients'
+// numbers (maxCachedNames), or one just started, holds few of them: one
+// statement a name meant 500 round trips on PostgreSQL's numbers' pool
+// for each batch, three for each patient no write had named.
+//
+// A lookup names each name in a VALUES row and probes the unique index
+// for it in a subquery of its own (dictionaryTable.lookup). Written as
+// "id IN (...)", PostgreSQL's generic plan, made while a new store's
+// resource_key was small and had no statistics, read every Patient's
+// row for each lookup (100-230 ms for 500 names, growing with the
+// table); the probe keeps its index scan whatever the table held when
+// the plan was made.
+//
+// storetest.BenchmarkPutNamedPatients, a transaction of 500
+// Observations each naming its own patient, three alternated pairs,
+// µs a resource: patients no write had named, PostgreSQL 682-715 -> 52-62
+// and SQLite 30.1-30.8 -> 23.9-25.8; patients another server numbered
+// (the writer's copy lacks them), PostgreSQL 91.5-93.3 -> 44.6-47.5 and
+// SQLite within noise (20.8-22.7 -> 19.4-22.6); patients the writer knows,
+// unchanged (PostgreSQL 38.6-42.4, SQLite 18.1-20.6).
+//
 // # Integer keys, measured before the rewrite (issue 12, 2026-12-04)
 //
 // Two ways to make the index rows cheaper were measured end to end on the

@@ -16,27 +16,35 @@ var benchBody = []byte(`{"resourceType":"Observation","status":"final","category
 
 // BenchmarkPut measures transactions of batch Puts of new resources.
 func BenchmarkPut(b *testing.B, s store.Store, batch int) {
-	ctx := context.Background()
 	n := 0
 	b.SetBytes(int64(len(benchBody) * batch))
 	b.ReportAllocs()
 	for b.Loop() {
-		err := s.InTx(ctx, func(tx store.Tx) error {
-			for range batch {
-				n++
-				w := write("Observation", fmt.Sprintf("bench-%d", n), 1, n, search.TokenValue{Param: "identifier", System: "urn:bench", Code: fmt.Sprint(n)})
-				w.Body = benchBody
-				if _, err := tx.Put(ctx, w); err != nil {
-					return err
-				}
-			}
-			return nil
+		putBatch(b, s, batch, func(int) store.Write {
+			n++
+			return write("Observation", fmt.Sprintf("bench-%d", n), 1, n, search.TokenValue{Param: "identifier", System: "urn:bench", Code: fmt.Sprint(n)})
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/resource")
+}
+
+// putBatch puts the batch writes of write(0..batch-1), each with
+// benchBody, in one transaction.
+func putBatch(b *testing.B, s store.Store, batch int, write func(i int) store.Write) {
+	ctx := context.Background()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		for i := range batch {
+			w := write(i)
+			w.Body = benchBody
+			if _, err := tx.Put(ctx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkRead measures reads of the current version.
@@ -53,4 +61,39 @@ func BenchmarkRead(b *testing.B, s store.Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPutNamedPatients measures transactions of batch Puts of new
+// Observations, each naming its own patient, as the audit trail's batch
+// of read events does. The patients are, by mode:
+//   - "new": named by no write before, so the write numbers them;
+//   - "elsewhere": numbered by another server on the same database
+//     (numberer), so the writer's copy of the patients' numbers lacks
+//     them and the write looks them up in the store, as a server of a
+//     practice larger than its copy does, or one just started
+//     (dictionary.go, maxCachedNames);
+//   - "known": met by the writer before (its copy holds them).
+func BenchmarkPutNamedPatients(b *testing.B, numberer, writer store.Store, batch int, mode string) {
+	n := 0
+	observations := func(prefix string, s store.Store) {
+		putBatch(b, s, batch, func(i int) store.Write {
+			return keyedObservation(fmt.Sprintf("%s-%d-%d", prefix, n, i), "a", fmt.Sprintf("bench-patient-%d-%d", n, i))
+		})
+	}
+	b.ReportAllocs()
+	b.ResetTimer() // opening the stores (their migrations) is not the write
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		n++
+		switch mode {
+		case "elsewhere":
+			observations("numbered", numberer)
+		case "known":
+			observations("numbered", numberer)
+			observations("met", writer)
+		}
+		b.StartTimer()
+		observations("bench", writer)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*batch), "ns/resource")
 }

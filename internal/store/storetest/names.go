@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -193,6 +194,45 @@ func NamesOnTwoServers(t *testing.T, a, b store.Store) {
 	for name, s := range map[string]store.Store{"a": a, "b": b} {
 		if got := strings.Join(runQuery(t, s, "Patient", "_has:Observation:patient:code=http://example.org/keys|a,http://example.org/keys|b"), ","); got != "pk-new-on-a" {
 			t.Errorf("server %s found the patient [%s], want [pk-new-on-a]", name, got)
+		}
+	}
+	manyNamesInOneWrite(t, a, b)
+}
+
+// manyNamesInOneWrite checks a write of more names than one statement
+// looks up or adds (dictionary.go, maxNamesAStatement): 600
+// Observations in one transaction on a, each naming its own patient
+// (those of even number numbered by b before, so a looks them up; the
+// rest new) and its own new system. Each Observation is found by its
+// own system, and each patient by its own Observation's code through
+// the patient key, across the statements' bounds.
+func manyNamesInOneWrite(t *testing.T, a, b store.Store) {
+	const n = 600
+	obs := func(prefix string, i int) store.Write {
+		w := keyedObservation(fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("o%d", i), fmt.Sprintf("many-patient-%d", i))
+		w.Index.Tokens = append(w.Index.Tokens, search.TokenValue{Param: "category", System: fmt.Sprintf("http://example.org/many/s%d", i), Code: "s"})
+		return w
+	}
+	var elsewhere, many []store.Write
+	for i := range n {
+		if i%2 == 0 {
+			elsewhere = append(elsewhere, obs("many-b", i))
+		}
+		many = append(many, write("Patient", fmt.Sprintf("many-patient-%d", i), 1, 1), obs("many-a", i))
+	}
+	put(t, b, elsewhere...)
+	put(t, a, many...)
+	for _, i := range []int{0, 1, 2, 299, 300, 498, 499, 500, 501, 563, 564, 595, 596, 599} {
+		want := fmt.Sprintf("many-patient-%d", i)
+		if got := strings.Join(runQuery(t, a, "Patient", fmt.Sprintf("_has:Observation:patient:code=http://example.org/keys|o%d", i)), ","); got != want {
+			t.Errorf("the patient of o%d: [%s], want [%s]", i, got, want)
+		}
+		want = fmt.Sprintf("many-a%d", i)
+		if i%2 == 0 {
+			want = fmt.Sprintf("many-a%d,many-b%d", i, i)
+		}
+		if got := strings.Join(sortedIDs(runQuery(t, a, "Observation", fmt.Sprintf("category=http://example.org/many/s%d|s", i))), ","); got != want {
+			t.Errorf("the Observations of system s%d: [%s], want [%s]", i, got, want)
 		}
 	}
 }
