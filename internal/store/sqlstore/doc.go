@@ -579,6 +579,20 @@
 // 824 -> 441 MB and raised the HTTP load 3,779-3,923 -> 4,295-4,379
 // resources/s; its import and reads stayed within noise.
 //
+// After the patient keys (below), reference targets alone are not the
+// next stage, though their bytes are the next largest a column (about
+// 20 MB of the Synthea store's 303): a target is joined to the owner
+// ids of other rows, not read at an edge. The access conditions go from
+// a candidate's reference rows to the patient's rows by the target
+// (registered, sensitive: reference_index r WHERE r.id = k.target_id),
+// chains and _has go from the target to the next type's rows, and
+// includes to resource_current. With targets as rids and owner ids as
+// text, each of those would map the rid back to an id through
+// resource_key, one more probe a candidate inside every staff search's
+// access condition. Targets and the rows' own ids (with resource_current
+// gaining the rid) are one stage, in one one-way migration, with the
+// composite and quantity rows' systems.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys
