@@ -593,6 +593,18 @@
 // gaining the rid) are one stage, in one one-way migration, with the
 // composite and quantity rows' systems.
 //
+// That stage was measured before the rewrite by converting copies of the
+// Synthea store in SQL (bench/experiments/rids; bench/README.md, "The
+// integer-key design converted in SQL"): the index tables 189 -> 79 MB
+// on SQLite and 247 -> 141 MB on PostgreSQL, or 60 and 119 MB without
+// each row's type (a parameter number per type and name, which the
+// search_param dictionary does not have yet), beside 7.5-12 MB of
+// resource_key; the stores 316 -> 218 (199) MB and 357 -> 266 (244) MB;
+// their indexes built in 1.3 (1.0) s instead of 2.2 in the sqlite3
+// shell; the conversion itself 3-4 s at 1x on either engine and 40 s
+// at 10x on SQLite (the sqlite3 shell; the server's pure-Go SQLite is
+// slower), a one-way migration at a server's start.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys

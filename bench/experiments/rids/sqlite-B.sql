@@ -1,0 +1,62 @@
+-- Issue 12, 2026-12-04 (twelfth session): an experiment, not a migration.
+-- Converts a copy of a gpcloud store (schema version 17) to the integer-key
+-- design of the sqlstore doc ("Integer keys"), to measure its size and the
+-- time of the conversion before the rewrite: every resource and reference
+-- target numbered in resource_key, each index row named by its resource's
+-- rid (owner indexes led by it), reference rows by their target's rid,
+-- composite and quantity systems by token_system numbers, resource_current
+-- with its rid. Variant B: index rows without their type (a parameter number per type and name; lookup indexes (pid, values..., rid)).
+-- Searches do not work on the result. Figures: bench/README.md, "The
+-- integer-key design converted in SQL".
+--
+-- sqlite3 COPY.db < bench/experiments/rids/sqlite-B.sql   (then VACUUM both copies before comparing)
+PRAGMA cache_size=-16384; PRAGMA threads=2;
+BEGIN;
+INSERT OR IGNORE INTO resource_key(type,id) SELECT type,id FROM resource_current;
+INSERT OR IGNORE INTO resource_key(type,id) SELECT DISTINCT target_type, target_id FROM reference_index WHERE target_id <> '';
+INSERT OR IGNORE INTO token_system(url) SELECT DISTINCT system FROM quantity_index UNION SELECT first_system FROM composite_index UNION SELECT system FROM composite_index;
+CREATE TABLE token_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, sid INTEGER NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL, patient_rid INTEGER NOT NULL);
+INSERT INTO token_index_new SELECT k.rid, t.pid, t.sid, t.code, t.text, t.patient_rid FROM token_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE token_index; ALTER TABLE token_index_new RENAME TO token_index;
+CREATE INDEX token_index_lookup ON token_index (pid, code, sid, patient_rid, rid);
+CREATE INDEX token_index_owner ON token_index (rid, pid, code, sid);
+CREATE TABLE string_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL);
+INSERT INTO string_index_new SELECT k.rid, t.pid, t.norm, t.exact FROM string_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE string_index; ALTER TABLE string_index_new RENAME TO string_index;
+CREATE INDEX string_index_lookup ON string_index (pid, norm, rid);
+CREATE INDEX string_index_owner ON string_index (rid, pid, norm);
+CREATE TABLE reference_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, target_type TEXT NOT NULL, target_rid INTEGER NOT NULL, url TEXT NOT NULL);
+INSERT INTO reference_index_new SELECT k.rid, t.pid, t.target_type, coalesce(g.rid,0), t.url FROM reference_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id LEFT JOIN resource_key g ON g.type = t.target_type AND g.id = t.target_id;
+DROP TABLE reference_index; ALTER TABLE reference_index_new RENAME TO reference_index;
+CREATE INDEX reference_index_lookup ON reference_index (pid, target_rid, rid);
+CREATE INDEX reference_index_owner ON reference_index (rid, pid, target_rid);
+CREATE TABLE date_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL);
+INSERT INTO date_index_new SELECT k.rid, t.pid, t.lo, t.hi FROM date_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE date_index; ALTER TABLE date_index_new RENAME TO date_index;
+CREATE INDEX date_index_hi ON date_index (pid, hi, lo, rid);
+CREATE INDEX date_index_lo ON date_index (pid, lo, hi, rid);
+CREATE INDEX date_index_owner ON date_index (rid, pid, lo, hi);
+CREATE TABLE number_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL);
+INSERT INTO number_index_new SELECT k.rid, t.pid, t.value, t.lo, t.hi FROM number_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE number_index; ALTER TABLE number_index_new RENAME TO number_index;
+CREATE INDEX number_index_lookup ON number_index (pid, value, rid);
+CREATE INDEX number_index_owner ON number_index (rid, pid, value);
+CREATE TABLE quantity_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, sid INTEGER NOT NULL, code TEXT NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL);
+INSERT INTO quantity_index_new SELECT k.rid, t.pid, coalesce((SELECT s.sid FROM token_system s WHERE s.url = t.system),0), t.code, t.unit, t.value, t.lo, t.hi FROM quantity_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE quantity_index; ALTER TABLE quantity_index_new RENAME TO quantity_index;
+CREATE INDEX quantity_index_lookup ON quantity_index (pid, value, rid);
+CREATE INDEX quantity_index_owner ON quantity_index (rid, pid, value);
+CREATE TABLE uri_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, uri TEXT NOT NULL);
+INSERT INTO uri_index_new SELECT k.rid, t.pid, t.uri FROM uri_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE uri_index; ALTER TABLE uri_index_new RENAME TO uri_index;
+CREATE INDEX uri_index_lookup ON uri_index (pid, uri, rid);
+CREATE INDEX uri_index_owner ON uri_index (rid, pid, uri);
+CREATE TABLE composite_index_new (rid INTEGER NOT NULL, pid INTEGER NOT NULL, first_sid INTEGER NOT NULL, first_code TEXT NOT NULL, sid INTEGER NOT NULL, code TEXT NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL);
+INSERT INTO composite_index_new SELECT k.rid, t.pid, coalesce((SELECT s.sid FROM token_system s WHERE s.url = t.first_system),0), t.first_code, coalesce((SELECT s.sid FROM token_system s WHERE s.url = t.system),0), t.code, t.lo, t.hi FROM composite_index t JOIN resource_key k ON k.type = t.type AND k.id = t.id;
+DROP TABLE composite_index; ALTER TABLE composite_index_new RENAME TO composite_index;
+CREATE INDEX composite_index_lookup ON composite_index (pid, first_code, first_sid, lo, hi, code, sid, rid);
+CREATE INDEX composite_index_owner ON composite_index (rid, pid, first_code, first_sid, lo, hi, code, sid);
+CREATE TABLE rc_new (type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL, deleted BOOLEAN NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID;
+INSERT INTO rc_new SELECT c.type, c.id, c.version_id, c.deleted, k.rid FROM resource_current c JOIN resource_key k ON k.type=c.type AND k.id=c.id;
+DROP TABLE resource_current; ALTER TABLE rc_new RENAME TO resource_current; CREATE INDEX resource_current_rid ON resource_current (type, rid);
+COMMIT;
