@@ -21,6 +21,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -66,14 +67,34 @@ func open(ctx context.Context, dsn string, openSQL func(context.Context, *sql.DB
 	// transaction, a number would hold every other writer meeting the
 	// same name until it ended; given on the writers' pool, it would wait
 	// for a connection that every open transaction holds.
-	numbers, err := sql.Open("pgx", dsn)
+	numbers, err := openNumbersPool(dsn)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	numbers.SetMaxOpenConns(2)
 	s.GiveNumbersOn(numbers)
 	return &pgStore{Store: s, stop: keepStatistics(ctx, db)}, nil
+}
+
+// openNumbersPool opens the pool new dictionary numbers are given on.
+// Its statements (a write's lookups of the names its server does not
+// know, and their inserts) are planned each time they run, for the
+// table as it is then: the plan PostgreSQL would otherwise keep for a
+// prepared statement after five runs, made while a new store's
+// resource_key was empty, scans the table for each name, and goes on
+// doing so as the table grows until the table is next analysed
+// (TestNumbersPlannedEachTime; the sqlstore doc, "A write's names
+// numbered many to a statement"). Planning one lookup of up to 500
+// names costs well under a millisecond.
+func openNumbersPool(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	numbers := stdlib.OpenDB(*cfg)
+	numbers.SetMaxOpenConns(2)
+	return numbers, nil
 }
 
 var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver

@@ -130,3 +130,18 @@ func BenchmarkPutNamedPatients(b *testing.B) {
 		})
 	}
 }
+
+// TestNumbersPlannedEachTime: the pool new dictionary numbers are given
+// on plans its statements each time they run (sqlstore's
+// TestPatientLookupPlan shows why).
+func TestNumbersPlannedEachTime(t *testing.T) {
+	numbers, err := postgres.OpenNumbersPool(storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer numbers.Close()
+	var mode string
+	if err := numbers.QueryRow(`SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_custom_plan" {
+		t.Errorf("plan_cache_mode = %q (%v), want force_custom_plan", mode, err)
+	}
+}

@@ -77,13 +77,15 @@ func (t dictionaryTable) where() string {
 
 // lookup is the statement reading the numbers of n names (n "?"): a row
 // of each name and its number, NULL for a name t does not hold. Each
-// name is sought by a probe of t's unique index of its own, whatever
-// the planner knows of t. Written as "name IN (...)", PostgreSQL's
-// generic plan, made while a new store's resource_key was small and had
-// no statistics, read every Patient's row for each lookup of 500 names
-// (100-230 ms a lookup in BenchmarkPutNamedPatients, growing with the
-// table); the probe keeps its index scan (2.3 ms for 500 names among
-// 200,000, planned when the table held 21).
+// name is sought by a probe of t's unique index of its own. Written as
+// "name IN (...)", PostgreSQL's generic plan, made while a new store's
+// resource_key was small and had no statistics, read every Patient's
+// row for each lookup of 500 names (100-230 ms a lookup in
+// BenchmarkPutNamedPatients, growing with the table); the probe keeps
+// its index scan planned on a small table (2.3 ms for 500 names among
+// 200,000, planned when the table held 21), and PostgreSQL's numbers
+// pool plans each run, for the empty table of a new store
+// (TestPatientLookupPlan).
 func (t dictionaryTable) lookup(n int) string {
 	var b strings.Builder
 	b.WriteString(`SELECT n.column1, (SELECT k.` + t.number + ` FROM ` + t.table + ` k WHERE `)

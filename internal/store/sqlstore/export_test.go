@@ -18,3 +18,7 @@ func SetStreamRows(lead, walk int) (restore func()) {
 
 // StreamedPages is the number of first pages streamed so far.
 func StreamedPages() int64 { return streamedPages.Load() }
+
+// PatientLookupSQL is the statement looking up n patients' numbers in
+// resource_key ("?" placeholders).
+func PatientLookupSQL(n int) string { return patientNumbers.lookup(n) }
