@@ -217,12 +217,20 @@ func TestBrowserVideoOutcomes(t *testing.T) {
 }
 
 // bookedVideo books a video slot of the GP's starting in five minutes,
-// as the book does.
+// as the book does. In the practice's last minutes of a day that call is
+// on tomorrow's book, or the book opens on tomorrow, so the rest of the
+// test is skipped then (a run of CI at 23:56 UTC failed on it).
 func bookedVideo(t *testing.T, s *testbrowser.Stack, w world) string {
 	t.Helper()
 	ctx := context.Background()
 	gp := w.practice.Clinicians[0]
-	start := time.Now().Add(5 * time.Minute).UTC().Truncate(time.Minute)
+	now := time.Now()
+	start := now.Add(5 * time.Minute).UTC().Truncate(time.Minute)
+	// Ten minutes: the call's start, and the seconds the test takes to
+	// open the book, on the day the book opens at.
+	if now.Add(10*time.Minute).In(clinical.London).YearDay() != now.In(clinical.London).YearDay() {
+		t.Skip("the rest needs a call on today's book, and a call in five minutes is on tomorrow's")
+	}
 	slot := fhir.Resource{"resourceType": "Slot", "id": "video-slot", "status": "free",
 		"schedule": map[string]any{"reference": "Schedule/sch-" + gp.ID},
 		"start":    start.Format(time.RFC3339), "end": start.Add(10 * time.Minute).Format(time.RFC3339),
