@@ -607,6 +607,36 @@
 // at 10x on SQLite (the sqlite3 shell; the server's pure-Go SQLite is
 // slower), a one-way migration at a server's start.
 //
+// How that stage should be built, as planned after the measurement:
+//
+//   - Without the rows' type (variant B): search_param numbers a
+//     (type, parameter) pair, so that a lookup index leads with one
+//     number for both. Types times parameters are a few thousand
+//     names, within the dictionary's bound; a search of several types
+//     (_type, a compartment's *, a chain's targets) binds one number a
+//     type, as a union's parts are bound now (paramIn).
+//   - Every resource gets its rid when it is first written (the write's
+//     names, numbered as today's patient keys are, many to a statement:
+//     "A write's names numbered many to a statement", below) and every
+//     reference target when first named; resource_current gains the rid,
+//     unique, so that a page's rids are mapped back to (type, id) by one
+//     seek each, as indexOnlyPage reads resource_current now.
+//   - Ids leave the statements only at their edges: a query's own ids
+//     (_id, a reference's value, a compartment's patient, the caller's
+//     patients in an access condition) are turned into rids in the
+//     statement (the number() pattern: bound when known, else a
+//     subquery), and results into ids when the page is read. Between,
+//     rows join rows by rid (owner probes, chains, _has, includes,
+//     access conditions), as the patient keys' two searches do now.
+//   - Pages in rid order; continuation and keyed-page tokens name rids,
+//     and a token of the earlier form is refused as expired, as a
+//     search list from before a restart may be.
+//   - The migration converts as bench/experiments/rids does, in one
+//     transaction, under the build settings (applyMigration), then
+//     renames; the upgrade test keeps a store built at version 17 with
+//     data and checks that every search the conformance suite makes
+//     answers alike after the migration.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys
