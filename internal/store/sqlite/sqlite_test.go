@@ -3,11 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gpcloud/gpcloud/internal/fhir/search"
 	"github.com/gpcloud/gpcloud/internal/store"
 	"github.com/gpcloud/gpcloud/internal/store/sqlite"
 	"github.com/gpcloud/gpcloud/internal/store/sqlstore"
@@ -229,5 +231,40 @@ func BenchmarkPutNamedPatients(b *testing.B) {
 			}
 			storetest.BenchmarkPutNamedPatients(b, stores[0], stores[1], 500, mode)
 		})
+	}
+}
+
+// TestNameNotKept: a write whose new name the dictionary does not hold
+// after it was added (here a trigger deletes it: in a store, a fault
+// elsewhere) fails with an error naming it, and writes nothing; the same
+// write succeeds once the name is kept.
+func TestNameNotKept(t *testing.T) {
+	open, db := reopenable(t)
+	s := open()
+	defer s.Close()
+	if _, err := db.Exec(`CREATE TRIGGER drop_system AFTER INSERT ON token_system WHEN NEW.url = 'http://example.org/dropped' BEGIN DELETE FROM token_system WHERE sid = NEW.sid; END`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	put := func() error {
+		return s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.Put(ctx, store.Write{
+				Version: store.Version{Type: "Observation", ID: "dropped", VersionID: 1, Method: "PUT", Body: []byte(`{"resourceType":"Observation","id":"dropped"}`)},
+				Index:   search.Values{Tokens: []search.TokenValue{{Param: "code", System: "http://example.org/dropped", Code: "a"}}},
+			})
+			return err
+		})
+	}
+	if err := put(); err == nil || !strings.Contains(err.Error(), `"http://example.org/dropped" has no number after it was added`) {
+		t.Fatalf("a name not kept: %v, want an error naming it", err)
+	}
+	if _, err := s.Read(ctx, "Observation", "dropped"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the failed write's resource: %v, want not found", err)
+	}
+	if _, err := db.Exec(`DROP TRIGGER drop_system`); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(); err != nil {
+		t.Errorf("the name kept: %v", err)
 	}
 }

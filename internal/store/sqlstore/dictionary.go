@@ -87,43 +87,22 @@ func (t dictionaryTable) where() string {
 // pool plans each run, for the empty table of a new store
 // (TestPatientLookupPlan).
 func (t dictionaryTable) lookup(n int) string {
-	var b strings.Builder
-	b.WriteString(`SELECT n.column1, (SELECT k.` + t.number + ` FROM ` + t.table + ` k WHERE `)
+	of := ``
 	if t.kind != "" {
-		b.WriteString(`k.type = '` + t.kind + `' AND `)
+		of = `k.type = '` + t.kind + `' AND `
 	}
-	b.WriteString(`k.` + t.name + ` = n.column1) FROM (VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(`, `)
-		}
-		b.WriteString(`(?)`)
-	}
-	b.WriteString(`) AS n`)
-	return b.String()
+	return `SELECT n.column1, (SELECT k.` + t.number + ` FROM ` + t.table + ` k WHERE ` + of + `k.` + t.name + ` = n.column1)` +
+		` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?), `, n), `, `) + `) AS n`
 }
 
 // insert is the statement adding n names (n "?") to t, those no other
 // writer has.
 func (t dictionaryTable) insert(n int) string {
-	var b strings.Builder
+	cols, row := t.name, `(?)`
 	if t.kind != "" {
-		b.WriteString(`INSERT INTO ` + t.table + ` (type, ` + t.name + `) VALUES `)
-	} else {
-		b.WriteString(`INSERT INTO ` + t.table + ` (` + t.name + `) VALUES `)
+		cols, row = `type, `+t.name, `('`+t.kind+`', ?)`
 	}
-	for i := range n {
-		if i > 0 {
-			b.WriteString(`, `)
-		}
-		if t.kind != "" {
-			b.WriteString(`('` + t.kind + `', ?)`)
-		} else {
-			b.WriteString(`(?)`)
-		}
-	}
-	b.WriteString(` ON CONFLICT DO NOTHING`)
-	return b.String()
+	return `INSERT INTO ` + t.table + ` (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+`, `, n), `, `) + ` ON CONFLICT DO NOTHING`
 }
 
 // dictionary is a server's copy of one: name (in its indexed form,
@@ -418,41 +397,31 @@ const maxNamesAStatement = 500
 // chunkSize sizes bulk writes so that the statements kept prepared are
 // met again. A name t does not hold is left out.
 func (s *Store) lookUpNumbers(ctx context.Context, on conn, t dictionaryTable, names []string, ids map[string]int64) error {
-	for lo, hi := 0, 0; lo < len(names); lo = hi {
-		hi = lo + chunkSize(len(names)-lo, maxNamesAStatement)
+	return eachChunk(len(names), maxNamesAStatement, func(lo, hi int) error {
 		rows, err := on.QueryContext(ctx, s.d.rebind(t.lookup(hi-lo)), anySlice(names[lo:hi])...)
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var name string
 			var n sql.NullInt64
 			if err := rows.Scan(&name, &n); err != nil {
-				rows.Close()
 				return err
 			}
 			if n.Valid {
 				ids[name] = n.Int64
 			}
 		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rows.Err()
+	})
 }
 
 // addNames adds names (sorted and distinct) to t, those another writer
 // has not added already, in statements of up to maxNamesAStatement.
 func (s *Store) addNames(ctx context.Context, on conn, t dictionaryTable, names []string) error {
-	for lo, hi := 0, 0; lo < len(names); lo = hi {
-		hi = lo + chunkSize(len(names)-lo, maxNamesAStatement)
-		if _, err := on.ExecContext(ctx, s.d.rebind(t.insert(hi-lo)), anySlice(names[lo:hi])...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachChunk(len(names), maxNamesAStatement, func(lo, hi int) error {
+		_, err := on.ExecContext(ctx, s.d.rebind(t.insert(hi-lo)), anySlice(names[lo:hi])...)
+		return err
+	})
 }

@@ -194,8 +194,7 @@ func (t *tx) insertVersions(ctx context.Context, ws []store.Write) error {
 // than it was given is a lost race: store.ErrConflict.
 func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (string, []any), mustAffectAll bool) error {
 	per := max(1, min(500, t.s.d.MaxParams/cols))
-	for lo, hi := 0, 0; lo < n; lo = hi {
-		hi = lo + chunkSize(n-lo, per)
+	return eachChunk(n, per, func(lo, hi int) error {
 		query, args := build(lo, hi)
 		res, err := t.sql.ExecContext(ctx, t.s.d.rebind(query), args...)
 		if err != nil {
@@ -209,6 +208,19 @@ func (t *tx) chunked(ctx context.Context, n, cols int, build func(lo, hi int) (s
 			if affected != int64(hi-lo) {
 				return fmt.Errorf("%w: %d of %d resources changed by another writer", store.ErrConflict, int64(hi-lo)-affected, hi-lo)
 			}
+		}
+		return nil
+	})
+}
+
+// eachChunk calls fn with the bounds [lo, hi) of each statement's share
+// of n rows, per at most, sized by chunkSize; it stops at fn's first
+// error.
+func eachChunk(n, per int, fn func(lo, hi int) error) error {
+	for lo, hi := 0, 0; lo < n; lo = hi {
+		hi = lo + chunkSize(n-lo, per)
+		if err := fn(lo, hi); err != nil {
+			return err
 		}
 	}
 	return nil
