@@ -654,6 +654,25 @@
 // creates it could then give one resource two rids; one unique index on
 // (type, id) in one table keeps the rids race-free.
 //
+// Searches on the design were then measured at 10x
+// (bench/experiments/rids/*-searches.sql; bench/README.md, "Searches on
+// the integer-key design"). The statement builder's statements for
+// seven searchbench queries were written again by hand for rids, on
+// copies converted in SQL, and answered alike. Population first pages
+// were a fifth to a third faster on both engines, and selective queries
+// as fast or faster. Only PostgreSQL's includes were 5% slower. Two
+// rules for the builder came from the plans:
+//
+//   - resource_current's rid has a unique index of its own. A page's
+//     rids mapped through (type, rid) let SQLite, which plans without
+//     statistics, take the primary key's type prefix and read every
+//     resource of the type for each rid (a chain's page: 1,034 ms
+//     instead of 0.5).
+//   - A condition on resource_current names rids alone, not its type
+//     beside them: "c.type = ? AND c.rid IN (...)" made SQLite read the
+//     type's every row and test each (25 ms instead of 0.4). The index
+//     rows the rids came from were of the type already.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys
