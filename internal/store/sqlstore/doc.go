@@ -673,6 +673,46 @@
 //     type's every row and test each (25 ms instead of 0.4). The index
 //     rows the rids came from were of the type already.
 //
+// Where the statements name resources today, and what each becomes (a
+// checklist for the rewrite, read from the builder on 2026-12-05):
+//
+//   - An index row's owner, "x.type = ? AND x.id = <col>" (probe,
+//     access's ownedBy, registered, sensitive, binaryAccess, sortExpr,
+//     Find's criteria, dropIndexes): "x.rid = <col>", the owner index
+//     led by the rid.
+//   - The ids a lead selects, "SELECT x.id" (filterIDs, keyedChainIDs,
+//     compartment members, _has's "r.target_id AS id"): rids, and the
+//     columns passed on as idCol ("c.id", "r.target_id", "t.id") rid
+//     columns too, so that chains, _has and guards join rows by rid.
+//   - Ids a query binds: an _id list (filter), a reference's value
+//     (value: "x.target_id = ? AND x.target_type = ?"), a compartment's
+//     patient (where, compartmentMembers), the caller's patients and
+//     practice (access, reachesPatient, registered), an include's page
+//     (follow): each mapped to its rid in the statement, bound when the
+//     server knows it, else "(SELECT rid FROM resource_key WHERE type =
+//     ? AND id = ?)" (the number() pattern); an id the store never named
+//     matches nothing.
+//   - The matches in resource_current, "c.type = ? AND c.id IN (lead)"
+//     (where) and the pages' "c.type = ? AND c.id = p.id" (firstPage,
+//     pageVersions): "c.rid IN (lead)" and "c.rid = p.rid", without the
+//     type (above).
+//   - Joins from a reference row to its target's row, "c.type =
+//     r.target_type AND c.id = r.target_id" (follow, binaryAccess):
+//     "c.rid = r.target_rid".
+//   - The patient keys' two searches, which map rids to ids today
+//     (hasByPatientKey's "resource_key k WHERE k.rid IN", patientRIDs):
+//     the rids are used as they are.
+//   - Page order, "ORDER BY c.type, c.id" / "x.id" (orderBy, firstPage,
+//     pageVersions, walkFrom, ledFrom, storeResults' offset count) and
+//     the continuation and keyed-page tokens (after.Type, after.ID):
+//     the rid, with tokens of the earlier form refused as expired.
+//   - What stays by id: reads, versions and history (resource_current
+//     and resource_version by (type, id)), _sort=_id (c.id), the stored
+//     result lists' rows (search_result, mapped to versions by (type,
+//     id)), Find's results and Current's walk (ids are what they
+//     return). _sort by a reference sorts by the target's id today, so
+//     its rows' target_rid would be mapped back through resource_key.
+//
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
 // PostgreSQL's value columns were COLLATE "C" from the start; the keys
