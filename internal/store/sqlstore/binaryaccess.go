@@ -19,18 +19,24 @@ import (
 func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 	types, pairs, unshared := compartmentPairs()
 	s, t := sb.nextAlias("s"), sb.nextAlias("t")
-	sb.w(` AND EXISTS (SELECT 1 FROM reference_index ` + s + ` WHERE ` + s + `.type = 'Binary' AND ` + s + `.id = ` + idCol + ` AND `)
+	sb.w(` AND EXISTS (SELECT 1 FROM reference_index ` + s + ` WHERE `)
+	sb.ownedByA(s, "Binary", idCol)
+	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityContextParam})
 	sb.w(` AND ((` + s + `.target_type = 'Patient' AND `)
-	sb.reachesPatient(a, s+".target_id")
+	sb.reachesPatient(a, targetOf(s))
 	sb.w(`) OR `+s+`.target_type NOT IN (`+placeholders(len(types)+2)+`)`, append(anySlice(types), "Patient", "Binary")...)
 	sb.w(` OR (`+s+`.target_type IN (`+placeholders(len(types))+`)`, anySlice(types)...)
-	sb.w(` AND EXISTS (SELECT 1 FROM resource_current ` + t + ` WHERE ` + t + `.type = ` + s + `.target_type AND ` + t + `.id = ` + s + `.target_id AND NOT ` + t + `.deleted)`)
+	sb.w(` AND EXISTS (SELECT 1 FROM resource_current ` + t + ` WHERE `)
+	sb.isTargetOf(t, s)
+	sb.w(` AND NOT ` + t + `.deleted)`)
 	// ownedBy selects the target's rows naming a patient through its own
 	// type's compartment parameters (type and parameter together: the
 	// same parameter name links another type to a patient, or not).
 	ownedBy := func(k string) {
-		sb.w(`SELECT 1 FROM reference_index ` + k + ` WHERE ` + k + `.type = ` + s + `.target_type AND ` + k + `.id = ` + s + `.target_id AND ` + k + `.target_type = 'Patient'` +
+		sb.w(`SELECT 1 FROM reference_index ` + k + ` WHERE `)
+		sb.isTargetOf(k, s)
+		sb.w(` AND ` + k + `.target_type = 'Patient'` +
 			` AND (` + k + `.type || ' ' || CAST(` + k + `.pid AS TEXT)) IN (`)
 		for i, pair := range pairs {
 			if i > 0 {
@@ -50,7 +56,7 @@ func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 	sb.w(` AND (EXISTS (`)
 	ownedBy(k)
 	sb.w(` AND `)
-	sb.reachesPatient(a, k+".target_id")
+	sb.reachesPatient(a, targetOf(k))
 	sb.w(sb.dialect.ProbeSuffix + `)`)
 	if a.Practice != "" {
 		// A record of no patient, which a practice shares where a search

@@ -88,18 +88,11 @@ func likeEscape(s string) string {
 // that holds when the resource matches f.
 func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 	if f.Param.Code == "_id" && f.Has == nil && f.Chain == nil {
-		op := ` IN (`
-		if f.Modifier == "not" {
-			op = ` NOT IN (`
-		}
-		sb.w(idCol + op)
+		ids := make([]string, len(f.Values))
 		for i, v := range f.Values {
-			if i > 0 {
-				sb.w(`, `)
-			}
-			sb.w(`?`, v.Code)
+			ids[i] = v.Code
 		}
-		sb.w(`)`)
+		sb.idsIn(idCol, typ, ids, f.Modifier == "not")
 		return
 	}
 	op := " IN ("
@@ -145,35 +138,35 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		// Driven by the inner matches (their references found through the
 		// owner index), not by every reference of the parameter.
 		params, target := storedRef(f.Has.RefParam)
-		sb.w(sel+r+`.target_id AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
+		sb.w(sel+targetOf(r)+` AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
 		sb.paramIn(sb.noIndexNumber(r+`.pid`), params)
 		sb.narrowTo(r, target)
 		sb.w(` AND `+r+`.target_type = ? AND `, typ)
-		sb.filter(f.Has.Next, f.Has.Type, r+".id")
-		sb.guard(f.Has.Guard, f.Has.Type, r+".id")
-		return r + ".target_id"
+		sb.filter(f.Has.Next, f.Has.Type, keyOf(r))
+		sb.guard(f.Has.Guard, f.Has.Type, keyOf(r))
+		return targetOf(r)
 	case f.Chain != nil:
 		r := sb.nextAlias("r")
 		params, target := storedRef(p)
-		sb.w(sel+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
+		sb.w(sel+keyOf(r)+` FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
 		sb.paramIn(r+`.pid`, params)
 		sb.narrowTo(r, target)
 		sb.w(` AND (`)
 		sb.balanced(len(f.Chain.Targets), "OR", func(i int) {
 			target := f.Chain.Targets[i]
 			sb.w(`(`+r+`.target_type = ? AND `, target)
-			sb.filter(f.Chain.Next, target, r+".target_id")
-			sb.guard(f.Chain.Guards[target], target, r+".target_id")
+			sb.filter(f.Chain.Next, target, targetOf(r))
+			sb.guard(f.Chain.Guards[target], target, targetOf(r))
 			sb.w(`)`)
 		})
 		sb.w(`)`)
-		return r + ".id"
+		return keyOf(r)
 	}
 	table, _, _ := filterTable(f)
 	x := sb.nextAlias("x")
-	sb.w(sel + x + `.id FROM ` + table + ` ` + x + ` WHERE `)
+	sb.w(sel + keyOf(x) + ` FROM ` + table + ` ` + x + ` WHERE `)
 	sb.rowsOf(f, typ, x)
-	return x + ".id"
+	return keyOf(x)
 }
 
 // rowsOf writes that index row x is one of typ's rows of filter f: its
@@ -241,7 +234,9 @@ func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	sb.w(` AND ` + t + `.patient_rid <> 0) UNION ALL `)
 	t, r := sb.nextAlias("t"), sb.nextAlias("h")
 	refParams, target := storedRef(f.Has.RefParam)
-	sb.w(sel + r + `.target_id AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON ` + r + `.type = ` + t + `.type AND ` + r + `.id = ` + t + `.id AND `)
+	sb.w(sel + targetOf(r) + ` AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON `)
+	sb.ownedByRowOf(r, t)
+	sb.w(` AND `)
 	sb.paramIn(r+`.pid`, refParams)
 	sb.narrowTo(r, target)
 	sb.w(` AND `+r+`.target_type = ? WHERE `, "Patient")
@@ -313,16 +308,16 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	sb.w(` AND ` + z + `.patient_rid = 0 LIMIT ` + strconv.Itoa(keyedChainRows+1) + `) n) `)
 
 	t := sb.nextAlias("t")
-	sb.w(`SELECT ` + t + `.id`)
+	sb.w(`SELECT ` + keyOf(t))
 	sb.gated(few, true, func() { sb.w(table + ` ` + t) })
 	sb.w(` AND `)
 	sb.rowsOf(tok, typ, t)
 	sb.w(` AND ` + t + `.patient_rid <> 0 AND `)
 	sb.patientRIDs(t+".patient_rid", chain.Chain)
-	sb.probeAll(others, typ, t+".id")
+	sb.probeAll(others, typ, keyOf(t))
 
 	t = sb.nextAlias("t")
-	sb.w(` UNION ALL SELECT ` + t + `.id`)
+	sb.w(` UNION ALL SELECT ` + keyOf(t))
 	sb.gated(few, true, func() { sb.w(table + ` ` + t) })
 	sb.w(` AND `)
 	sb.rowsOf(tok, typ, t)
@@ -330,11 +325,11 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	// references, not from each reference to the rows (PostgreSQL and
 	// SQLite both chose the latter: 3,950 seeks for no row).
 	sb.w(` AND ` + t + `.patient_rid = 0 AND `)
-	sb.filter(chain, typ, sb.noIndex(t+".id"))
-	sb.probeAll(others, typ, t+".id")
+	sb.filter(chain, typ, sb.noIndex(keyOf(t)))
+	sb.probeAll(others, typ, keyOf(t))
 
 	ch := sb.nextAlias("ch")
-	sb.w(` UNION ALL SELECT ` + ch + `.id`)
+	sb.w(` UNION ALL SELECT ` + keyOf(ch))
 	sb.gated(few, false, func() {
 		sb.w(`(`)
 		sb.probedLead(q, l, typ)
@@ -562,11 +557,13 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 	if not {
 		sb.w(`NOT `)
 	}
+	sb.w(`EXISTS (SELECT 1 FROM ` + table + ` ` + x + ` WHERE `)
 	if typ == "" {
-		sb.w(`EXISTS (SELECT 1 FROM ` + table + ` ` + x + ` WHERE ` + x + `.type = c.type AND ` + x + `.id = c.id AND `)
+		sb.ownedByRowOf(x, "c")
 	} else {
-		sb.w(`EXISTS (SELECT 1 FROM `+table+` `+x+` WHERE `+x+`.type = ? AND `+x+`.id = `+idCol+` AND `, typ)
+		sb.ownedBy(x, typ, idCol)
 	}
+	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(x+`.pid`), params)
 	sb.narrowTo(x, target)
 	if f.Missing == nil {
@@ -648,10 +645,8 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 		switch {
 		case v.URL != "":
 			sb.w(x+`.url = ?`, bound(v.URL))
-		case v.RefType != "":
-			sb.w(x+`.target_id = ? AND `+x+`.target_type = ?`, bound(v.RefID), v.RefType)
 		default:
-			sb.w(x+`.target_id = ?`, bound(v.RefID))
+			sb.targetIs(x, v.RefType, bound(v.RefID))
 		}
 	case "uri":
 		switch modifier {
@@ -835,7 +830,9 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 		return "c.id", nil
 	}
 	return sb.fragment(func(f *sqlBuilder) {
-		f.w(fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE s.type = c.type AND s.id = c.id AND `, agg, col, tableFor(p.Type)))
+		f.w(fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE `, agg, col, tableFor(p.Type)))
+		f.ownedByRowOf("s", "c")
+		f.w(` AND `)
 		f.paramIn(sb.noIndexNumber("s.pid"), p.StoredAs())
 		f.narrowTo("s", p.StoredTarget())
 		f.w(valued + `)`)
@@ -941,9 +938,10 @@ func (sb *sqlBuilder) compartmentMembers(q *search.Query) {
 		case len(params) > 0:
 			union()
 			r := sb.nextAlias("k")
-			sb.w(`SELECT `+r+`.type, `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
+			sb.w(`SELECT `+r+`.type, `+keyOf(r)+` FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
 			sb.paramIn(r+`.pid`, params)
-			sb.w(` AND `+r+`.target_id = ? AND `+r+`.target_type = ?`, cp.ID, cp.Type)
+			sb.w(` AND `)
+			sb.targetIs(r, cp.Type, cp.ID)
 		}
 	}
 	if n == 0 {
@@ -983,7 +981,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		switch {
 		case len(q.Filters) == 0:
 		case nestsProbes(q, l), keyedChain(q, l) >= 0: // the lead's rows, the other filters probed on them
-			sb.w(` AND c.id IN (`)
+			sb.w(` AND ` + keyOf("c") + ` IN (`)
 			sb.leadIDs(q, l, typ)
 			sb.w(`)`)
 		default:
@@ -991,9 +989,9 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.balanced(len(q.Filters), "AND", func(j int) {
 				switch {
 				case j == l, l == noLead && len(types) > 1:
-					sb.filter(q.Filters[j], typ, "c.id")
+					sb.filter(q.Filters[j], typ, keyOf("c"))
 				default:
-					sb.probe(q.Filters[j], typ, "c.id")
+					sb.probe(q.Filters[j], typ, keyOf("c"))
 				}
 			})
 			sb.w(`)`)
@@ -1007,13 +1005,15 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 				sb.w(` AND 1 = 0`)
 			default:
 				r := sb.nextAlias("k")
-				sb.w(` AND c.id IN (SELECT `+r+`.id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `+r+`.target_type = ? AND `+r+`.target_id = ? AND `, typ, cp.Type, cp.ID)
+				sb.w(` AND `+keyOf("c")+` IN (SELECT `+keyOf(r)+` FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
+				sb.targetIs(r, cp.Type, cp.ID)
+				sb.w(` AND `)
 				sb.paramIn(r+`.pid`, params)
 				sb.w(`)`)
 			}
 		}
 		if q.Access != nil {
-			sb.access(q.Access, typ, "c.id")
+			sb.access(q.Access, typ, keyOf("c"))
 		}
 		sb.w(`)`)
 	}
@@ -1022,7 +1022,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			sb.w(` AND 1 = 0`) // the service names the types of a restricted search
 		}
 		// Resource-level parameters on every type: probe the row's own type.
-		sb.probeAll(q.Filters, "", "c.id")
+		sb.probeAll(q.Filters, "", keyOf("c"))
 	}
 	sb.w(`)`)
 }
@@ -1080,7 +1080,9 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 		return // reference data
 	}
 	ownedBy := func(k string) {
-		sb.w(`SELECT 1 FROM reference_index `+k+` WHERE `+k+`.type = ? AND `+k+`.id = `+idCol+` AND `, typ)
+		sb.w(`SELECT 1 FROM reference_index ` + k + ` WHERE `)
+		sb.ownedBy(k, typ, idCol)
+		sb.w(` AND `)
 		sb.paramIn(sb.noIndexNumber(k+`.pid`), params)
 		sb.w(` AND ` + k + `.target_type = 'Patient'`)
 	}
@@ -1089,16 +1091,18 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 		k := sb.nextAlias("k")
 		sb.w(` OR EXISTS (`)
 		ownedBy(k)
-		sb.w(` AND `+k+`.target_id IN (`+placeholders(len(a.Patients))+`)`+sb.dialect.ProbeSuffix+`)`, anySlice(a.Patients)...)
+		sb.w(` AND `)
+		sb.idsIn(targetOf(k), "Patient", a.Patients, false)
+		sb.w(sb.dialect.ProbeSuffix + `)`)
 	}
 	if a.Practice != "" {
 		k := sb.nextAlias("k")
 		sb.w(` OR EXISTS (`)
 		ownedBy(k)
 		sb.w(` AND `)
-		sb.registered(a, k+".target_id")
+		sb.registered(a, targetOf(k))
 		sb.w(` AND NOT `)
-		sb.sensitive(k + ".target_id")
+		sb.sensitive(targetOf(k))
 		sb.w(sb.dialect.ProbeSuffix + `)`)
 		// Records of no patient at all.
 		if search.UnownedShared(typ) {
@@ -1115,9 +1119,11 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 // registered at the caller's practice.
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
-	sb.w(`EXISTS (SELECT 1 FROM reference_index ` + r + ` WHERE ` + r + `.type = 'Patient' AND ` + r + `.id = ` + patientID + ` AND `)
+	sb.w(`EXISTS (SELECT 1 FROM reference_index ` + r + ` WHERE `)
+	sb.ownedByA(r, "Patient", patientID)
+	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(r+`.pid`), search.PracticeParams)
-	sb.w(` AND `+r+`.target_type = 'Organization' AND `+r+`.target_id = ?`+sb.dialect.ProbeSuffix+`)`, a.Practice)
+	sb.w(` AND `+r+`.target_type = 'Organization' AND `+targetOf(r)+` = ?`+sb.dialect.ProbeSuffix+`)`, a.Practice)
 }
 
 // sensitive writes that the Patient patientID (a column) is labelled
@@ -1127,7 +1133,9 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 	s := sb.nextAlias("s")
 	// A probe by the patient's id (the owner index): the lookup index by
 	// parameter and code would scan every sensitive patient per row.
-	sb.w(`EXISTS (SELECT 1 FROM token_index ` + s + ` WHERE ` + s + `.type = 'Patient' AND ` + s + `.id = ` + patientID + ` AND `)
+	sb.w(`EXISTS (SELECT 1 FROM token_index ` + s + ` WHERE `)
+	sb.ownedByA(s, "Patient", patientID)
+	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityParam})
 	sb.w(` AND `)
 	sb.systemIs(s+`.sid`, search.ConfidentialitySystem)
@@ -1140,7 +1148,7 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 func (sb *sqlBuilder) reachesPatient(a *search.Access, patientID string) {
 	sb.w(`(`)
 	if len(a.Patients) > 0 {
-		sb.w(patientID+` IN (`+placeholders(len(a.Patients))+`)`, anySlice(a.Patients)...)
+		sb.idsIn(patientID, "Patient", a.Patients, false)
 	} else {
 		sb.w(`1 = 0`)
 	}

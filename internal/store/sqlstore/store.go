@@ -139,7 +139,9 @@ func find(ctx context.Context, c conn, sb *sqlBuilder, q store.FindQuery) ([]str
 		sb.w(` AND c.id IN (`+placeholders(len(q.IDs))+`)`, anySlice(q.IDs)...)
 	}
 	for i, cr := range q.Criteria {
-		sb.w(` AND EXISTS (SELECT 1 FROM token_index t WHERE t.type = c.type AND t.id = c.id AND `)
+		sb.w(` AND EXISTS (SELECT 1 FROM token_index t WHERE `)
+		sb.ownedByRowOf("t", "c")
+		sb.w(` AND `)
 		sb.paramIn(`t.pid`, []string{cr.Param})
 		if cr.Code != "" {
 			sb.w(` AND t.code = ?`, bound(cr.Code))

@@ -201,7 +201,7 @@ func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (
 	if bounded {
 		sb.w(` AND c.id `+within+` ?`, bound)
 	}
-	sb.probeAll(q.Filters, typ, "c.id")
+	sb.probeAll(q.Filters, typ, keyOf("c"))
 	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d)`, dir, dir, rows))
 	sb.pageVersions(typ, dir, "")
 	if found, err = s.queryVersions(ctx, s.read, sb); err != nil {
