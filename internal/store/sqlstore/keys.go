@@ -44,9 +44,9 @@ func (sb *sqlBuilder) isTargetOf(t, r string) {
 }
 
 // idsIn writes that key, a column naming resources of typ, names one of
-// ids (" NOT IN" with not).
+// ids (" NOT IN" with not). typ is not written while keys are ids: it
+// is what maps the ids to rids once keys are rids.
 func (sb *sqlBuilder) idsIn(key, typ string, ids []string, not bool) {
-	_ = typ // names the ids' type once keys are rids
 	op := ` IN (`
 	if not {
 		op = ` NOT IN (`
