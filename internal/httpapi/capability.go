@@ -120,12 +120,13 @@ func (a *API) capabilityStatement() fhir.Resource {
 				"search; system search with _type). Not supported: three-part composites and special parameters (near, _text, _content, _list, _query), " +
 				"_contained/_containedType; these are ignored (listed in an OperationOutcome entry, and left out " +
 				"of the self link), or a 400 with Prefer: handling=strict. A system search without _type supports only Resource-level " +
-				"parameters. Paging is stable: the ordered matches (up to 100,000, for an hour) are stored on the first page, or, for a search in the default order led by a parameter, " +
+				"parameters. The default order (no _sort) is by type, then the order in which the store first met each resource (created, or named by a reference; within one write, by id); " +
+				"links given before the store ordered so (its nineteenth migration) answer 410. Paging is stable: the ordered matches (up to 100,000, for an hour) are stored on the first page, or, for a search in the default order led by a parameter, " +
 				"on the second, from the first page's last match on. In the default order the last page of a list stopped at 100,000 hands over to the matches " +
 				"after it (its next link names its last match); a previous link across that point answers 410. With _sort the pages stop at the 100,000th match, the last page " +
 				"saying so with a too-costly warning in an OperationOutcome entry. " +
 				"Bundle.total is given unless asked not to, but for one case: a search in the default order whose leading parameter matches a large part of its type " +
-				"(200 index rows per entry of the page: 10,200 for _count=50) reads its first page in id order without counting its matches, and gives Bundle.total " +
+				"(200 index rows per entry of the page: 10,200 for _count=50) reads its first page in the default order without counting its matches, and gives Bundle.total " +
 				"only when _total=accurate or estimate (an exact count either way) or _summary=count asks for it; its later pages are read by key from the " +
 				"resource the next or previous link names, not stored (with _total asked for, they are stored as for any search). " +
 				fmt.Sprintf("Indexes keep the first %d bytes of a text value: a search for a longer value matches every value sharing them. ", search.MaxIndexBytes) +

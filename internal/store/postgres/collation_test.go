@@ -96,12 +96,12 @@ func TestByteOrderedKeys(t *testing.T) {
 		t.Errorf("after the upgrade %d text columns are not in byte order", n)
 	}
 	storetest.IDsInByteOrder(t, s)
-	// Changing a column's collation drops its statistics; the migration
-	// gathers them again.
+	// Changing a column's collation drops its statistics, as rebuilding
+	// a table (the nineteenth) does; the migrations gather them again.
 	var analyzed int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stats
-		WHERE schemaname = current_schema() AND tablename = 'token_index' AND attname = 'id'`).Scan(&analyzed); err != nil || analyzed != 1 {
-		t.Errorf("token_index.id has no statistics after the migration (%d, %v): plans would go without them", analyzed, err)
+		WHERE schemaname = current_schema() AND tablename = 'token_index' AND attname = 'code'`).Scan(&analyzed); err != nil || analyzed != 1 {
+		t.Errorf("token_index.code has no statistics after the migration (%d, %v): plans would go without them", analyzed, err)
 	}
 }
 

@@ -81,6 +81,12 @@ var migrations = []string{
 	// 17: token rows' patient keys as numbers (resource_key); one-way,
 	// as the fifteenth (sqlstore.PatientKeyNumberSchema).
 	sqlstore.PatientKeyNumberSchema(false),
+	// 18: every resource and reference target numbered in resource_key
+	// (sqlstore.ResourceNumberSchema); additive.
+	sqlstore.ResourceNumberSchema(false),
+	// 19: index rows named by rids, pages in rid order; one-way
+	// (sqlstore.RowsByRIDSchema).
+	sqlstore.RowsByRIDSchema(false),
 }
 
 // byteOrderedKeys is the tenth migration: every text column the first

@@ -145,3 +145,21 @@ func TestNumbersPlannedEachTime(t *testing.T) {
 		t.Errorf("plan_cache_mode = %q (%v), want force_custom_plan", mode, err)
 	}
 }
+
+// TestResourcesNumbered: storetest.ResourcesNumbered on PostgreSQL.
+func TestResourcesNumbered(t *testing.T) {
+	dsn, db := schemaDB(t)
+	storetest.ResourcesNumbered(t, opener(t, dsn), db)
+}
+
+// TestResourceKeysUpgrade: the eighteenth migration on PostgreSQL.
+func TestResourceKeysUpgrade(t *testing.T) {
+	dsn, db := schemaDB(t)
+	storetest.ResourceKeysUpgrade(t, opener(t, dsn), db)
+}
+
+// TestRIDUpgrade: the nineteenth migration on PostgreSQL.
+func TestRIDUpgrade(t *testing.T) {
+	dsn, db := schemaDB(t)
+	storetest.RIDUpgrade(t, opener(t, dsn), db)
+}

@@ -70,4 +70,10 @@ var migrations = []string{
 	sqlstore.ParamNumberSchema(true),
 	// 17: token rows' patient keys as numbers (resource_key); one-way.
 	sqlstore.PatientKeyNumberSchema(true),
+	// 18: every resource and reference target numbered in resource_key
+	// (sqlstore.ResourceNumberSchema); additive.
+	sqlstore.ResourceNumberSchema(true),
+	// 19: index rows named by rids, pages in rid order; one-way
+	// (sqlstore.RowsByRIDSchema).
+	sqlstore.RowsByRIDSchema(true),
 }

@@ -268,3 +268,21 @@ func TestNameNotKept(t *testing.T) {
 		t.Errorf("the name kept: %v", err)
 	}
 }
+
+// TestResourcesNumbered: storetest.ResourcesNumbered on SQLite.
+func TestResourcesNumbered(t *testing.T) {
+	open, db := reopenable(t)
+	storetest.ResourcesNumbered(t, open, db)
+}
+
+// TestResourceKeysUpgrade: the eighteenth migration on SQLite.
+func TestResourceKeysUpgrade(t *testing.T) {
+	open, db := reopenable(t)
+	storetest.ResourceKeysUpgrade(t, open, db)
+}
+
+// TestRIDUpgrade: the nineteenth migration on SQLite.
+func TestRIDUpgrade(t *testing.T) {
+	open, db := reopenable(t)
+	storetest.RIDUpgrade(t, open, db)
+}

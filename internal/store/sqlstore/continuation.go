@@ -11,7 +11,7 @@ import (
 
 // A continuation stands in for a stored result list until a second page is
 // asked for (issue 12). The first page of a search led by an index in the
-// default order (type, id) is answered from one statement that also counts
+// default order (type, rid) is answered from one statement that also counts
 // the matches, and its next link names the page's last match instead of a
 // list: nothing is written for a search whose user reads one page, which is
 // most of them, and a population query's first page costs one matching
@@ -21,7 +21,8 @@ import (
 // match after the token's resource follows on from the first page; from
 // there pages are read from the list as before.
 //
-// Paging stays free of repeats and gaps: (type, id) never changes, so a
+// Paging stays free of repeats and gaps: (type, rid) never changes (the
+// token names its resource by id, mapped to the rid in the statement), so a
 // resource on the first page sorts at or before the token's and one not
 // yet shown sorts after it, whatever was written between the two
 // requests. What the first page showed was current then; the later pages
@@ -49,10 +50,17 @@ type continuation struct {
 }
 
 const (
-	continuationPrefix = "c1."
-	backPrefix         = "b1."
-	pastPrefix         = "a1."
+	continuationPrefix = "c2."
+	backPrefix         = "b2."
+	pastPrefix         = "a2."
 )
+
+// earlierOrder are the prefixes of the tokens servers gave before pages
+// were in rid order (the nineteenth migration): the resource they name
+// stands elsewhere in the order now, so a page after it would skip or
+// repeat matches. They are refused as expired, as a stored list from
+// before a restart may be.
+var earlierOrder = []string{"c1.", "b1.", "a1."}
 
 // token is the continuation as a search id: the resource, and a digest of
 // the access condition it was found under, so that another caller's link
@@ -79,6 +87,11 @@ func accessDigest(accessKey string) string {
 // condition is store.ErrSearchExpired.
 func parseContinuation(id, accessKey string) (c continuation, ok bool, err error) {
 	var c0 continuation
+	for _, p := range earlierOrder {
+		if strings.HasPrefix(id, p) {
+			return continuation{}, true, store.ErrSearchExpired
+		}
+	}
 	rest, found := strings.CutPrefix(id, continuationPrefix)
 	if !found {
 		if rest, c0.Back = strings.CutPrefix(id, backPrefix); !c0.Back {
@@ -98,4 +111,16 @@ func parseContinuation(id, accessKey string) (c continuation, ok bool, err error
 	}
 	c0.Type, c0.ID = string(typ), string(rid)
 	return c0, true, nil
+}
+
+// ridAfter writes the rid of the resource a continuation names, mapped in
+// the statement: pages are in rid order while the token names the
+// resource by id. A token from before the first match (no id) is before
+// every rid.
+func (sb *sqlBuilder) ridAfter(c continuation) {
+	if c.ID == "" {
+		sb.w(`0`)
+		return
+	}
+	sb.ridOf(c.Type, c.ID)
 }

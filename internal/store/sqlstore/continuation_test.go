@@ -27,6 +27,10 @@ func TestContinuation(t *testing.T) {
 		{"a part missing", strings.Join(strings.Split(tok, ".")[:3], "."), "patients:p1", continuation{}, true, store.ErrSearchExpired},
 		{"not base64", continuationPrefix + "!!." + strings.SplitN(tok, ".", 3)[2], "patients:p1", continuation{}, true, store.ErrSearchExpired},
 		{"empty parts", continuationPrefix + ".." + accessDigest("patients:p1"), "patients:p1", continuation{}, true, store.ErrSearchExpired},
+		// Tokens of the (type, id) order, before the nineteenth migration.
+		{"of the earlier order", "c1" + strings.TrimPrefix(tok, "c2"), "patients:p1", continuation{}, true, store.ErrSearchExpired},
+		{"of the earlier order, pointing back", "b1" + strings.TrimPrefix(tok, "c2"), "patients:p1", continuation{}, true, store.ErrSearchExpired},
+		{"of the earlier order, past the cut", "a1" + strings.TrimPrefix(tok, "c2"), "patients:p1", continuation{}, true, store.ErrSearchExpired},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok, err := parseContinuation(tt.id, tt.access)
@@ -42,6 +46,7 @@ func TestContinuation(t *testing.T) {
 // URL's query unescaped.
 func FuzzContinuation(f *testing.F) {
 	f.Add("Patient", "abc", "patients:p1", "c1.UGF0aWVudA.YWJj.00")
+	f.Add("Patient", "abc", "patients:p1", "c2.UGF0aWVudA.YWJj.00")
 	f.Add("Observation", "01a23616-453e-71c2", "", "0f3c9a2b")
 	f.Add("Encounter", "e1", "", "b1.RW5jb3VudGVy.ZTE.00")
 	f.Add("Encounter", "e2", "", "a1.RW5jb3VudGVy.ZTI.00")

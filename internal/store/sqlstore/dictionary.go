@@ -56,8 +56,13 @@ const maxCachedNames = 10_000
 
 // dictionaryTable is where a dictionary is kept: the table, its number
 // column and its name column; for resource_key, the type its names are
-// ids of (kind, in its column type).
+// ids of (kind, in its column type), or anyType for names of every type
+// ("Type/id", bound as two columns).
 type dictionaryTable struct{ table, number, name, kind string }
+
+// anyType is the kind of a dictionary of resource_key whose names are
+// "Type/id" keys of every type.
+const anyType = "*"
 
 var (
 	systemNumbers = dictionaryTable{"token_system", "sid", "url", ""}
@@ -65,7 +70,28 @@ var (
 	// patientNumbers are Patients' rids (the seventeenth migration): a
 	// token row's patient key.
 	patientNumbers = dictionaryTable{"resource_key", "rid", "id", "Patient"}
+	// resourceNumbers are the rids of every resource the store has
+	// written and every reference target its index rows have named (the
+	// eighteenth migration), by "Type/id" (resourceName).
+	resourceNumbers = dictionaryTable{"resource_key", "rid", "id", anyType}
 )
+
+// resourceName is a resource's name in resourceNumbers.
+func resourceName(typ, id string) string { return typ + "/" + id }
+
+// args are the statement arguments naming names in t's lookup and insert:
+// one a name, or a type and an id for anyType.
+func (t dictionaryTable) args(names []string) []any {
+	if t.kind != anyType {
+		return anySlice(names)
+	}
+	args := make([]any, 0, 2*len(names))
+	for _, name := range names {
+		typ, id, _ := strings.Cut(name, "/")
+		args = append(args, typ, id)
+	}
+	return args
+}
 
 // where is the condition that a row of t is name's (one "?" for it).
 func (t dictionaryTable) where() string {
@@ -87,6 +113,10 @@ func (t dictionaryTable) where() string {
 // pool plans each run, for the empty table of a new store
 // (TestPatientLookupPlan).
 func (t dictionaryTable) lookup(n int) string {
+	if t.kind == anyType {
+		return `SELECT n.column1 || '/' || n.column2, (SELECT k.` + t.number + ` FROM ` + t.table + ` k WHERE k.type = n.column1 AND k.` + t.name + ` = n.column2)` +
+			` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?), `, n), `, `) + `) AS n`
+	}
 	of := ``
 	if t.kind != "" {
 		of = `k.type = '` + t.kind + `' AND `
@@ -99,7 +129,11 @@ func (t dictionaryTable) lookup(n int) string {
 // writer has.
 func (t dictionaryTable) insert(n int) string {
 	cols, row := t.name, `(?)`
-	if t.kind != "" {
+	switch t.kind {
+	case "":
+	case anyType:
+		cols, row = `type, `+t.name, `(?, ?)`
+	default:
 		cols, row = `type, `+t.name, `('`+t.kind+`', ?)`
 	}
 	return `INSERT INTO ` + t.table + ` (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+`, `, n), `, `) + ` ON CONFLICT DO NOTHING`
@@ -135,9 +169,10 @@ func (c *dictionary) known(name string) bool {
 // remember adds committed numbers, up to maxCachedNames in all: past it
 // each new one takes the place of one already held, chosen by the map's
 // random order, so that the names in use (a practice's patients this
-// morning) stay known. Numbers never change, so any entry may go.
+// morning) stay known. Numbers never change, so any entry may go. A nil
+// dictionary keeps nothing (resourceNumbers, which no server copies).
 func (c *dictionary) remember(ids map[string]int64) {
-	if len(ids) == 0 {
+	if c == nil || len(ids) == 0 {
 		return
 	}
 	c.mu.Lock()
@@ -262,9 +297,16 @@ func (t *tx) systemID(url string) int64  { return t.nameID(&t.s.systems, url) }
 func (t *tx) paramID(param string) int64 { return t.nameID(&t.s.params, param) }
 func (t *tx) patientID(id string) int64  { return t.nameID(&t.s.patients, id) }
 
+// resourceID is the rid numberResources gave typ/id in this transaction.
+func (t *tx) resourceID(typ, id string) int64 { return t.nameID(nil, resourceName(typ, id)) }
+
 // numberNames makes sure every token system, parameter and patient key
-// of ws has a number before their rows are written.
+// of ws has a number before their rows are written, and every resource
+// of ws and reference target of their rows a rid (numberResources).
 func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
+	if err := t.numberResources(ctx, ws); err != nil {
+		return err
+	}
 	var systems, params, patients []string // those the server does not know
 	for i := range ws {
 		v := &ws[i].Index
@@ -289,6 +331,28 @@ func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
 		return err
 	}
 	return t.numberAll(ctx, patientNumbers, &t.s.patients, patients)
+}
+
+// numberResources gives every resource ws write, and every reference
+// target their index rows name, its rid in resource_key, if it has none
+// yet (the eighteenth migration numbered those of earlier versions'
+// writes): the first stage of the index rows named by rids (bench/README.md,
+// "Every resource numbered when first written"). No server keeps a copy
+// (a nil dictionary): most of a write's names are its own new resources,
+// which no copy would hold, so each write looks its names up, many to a
+// statement, and adds the new ones.
+func (t *tx) numberResources(ctx context.Context, ws []store.Write) error {
+	var names []string
+	for i := range ws {
+		w := &ws[i]
+		names = append(names, resourceName(w.Type, w.ID))
+		for _, r := range w.Index.References {
+			if r.TargetType != "" && r.TargetID != "" {
+				names = append(names, resourceName(r.TargetType, bound(r.TargetID)))
+			}
+		}
+	}
+	return t.numberAll(ctx, resourceNumbers, nil, names)
 }
 
 // paramsOf calls fn with the parameter of every row of v.
@@ -353,26 +417,31 @@ func (t *tx) numberAll(ctx context.Context, d dictionaryTable, c *dictionary, na
 		on = t.s.apart // each statement commits at once (GiveNumbersOn)
 	}
 	ids := map[string]int64{}
-	if err := t.s.lookUpNumbers(ctx, on, d, missing, ids); err != nil {
-		return err
+	if d.kind == anyType {
+		// Most are new (a write's own resources): added first, their
+		// numbers returned, and only the others looked up.
+		if err := t.s.addNames(ctx, on, d, missing, ids); err != nil {
+			return err
+		}
+		if err := t.s.lookUpNumbers(ctx, on, d, absentFrom(ids, missing), ids); err != nil {
+			return err
+		}
+	} else {
+		if err := t.s.lookUpNumbers(ctx, on, d, missing, ids); err != nil {
+			return err
+		}
+		if absent := absentFrom(ids, missing); len(absent) > 0 {
+			if err := t.s.addNames(ctx, on, d, absent, nil); err != nil {
+				return err
+			}
+			if err := t.s.lookUpNumbers(ctx, on, d, absent, ids); err != nil {
+				return err
+			}
+		}
 	}
-	var absent []string
 	for _, name := range missing {
 		if _, ok := ids[name]; !ok {
-			absent = append(absent, name)
-		}
-	}
-	if len(absent) > 0 {
-		if err := t.s.addNames(ctx, on, d, absent); err != nil {
-			return err
-		}
-		if err := t.s.lookUpNumbers(ctx, on, d, absent, ids); err != nil {
-			return err
-		}
-		for _, name := range absent {
-			if _, ok := ids[name]; !ok {
-				return fmt.Errorf("%s: %q has no number after it was added", d.table, name)
-			}
+			return fmt.Errorf("%s: %q has no number after it was added", d.table, name)
 		}
 	}
 	if t.s.apart != nil {
@@ -398,30 +467,55 @@ const maxNamesAStatement = 500
 // met again. A name t does not hold is left out.
 func (s *Store) lookUpNumbers(ctx context.Context, on conn, t dictionaryTable, names []string, ids map[string]int64) error {
 	return eachChunk(len(names), maxNamesAStatement, func(lo, hi int) error {
-		rows, err := on.QueryContext(ctx, s.d.rebind(t.lookup(hi-lo)), anySlice(names[lo:hi])...)
+		rows, err := on.QueryContext(ctx, s.d.rebind(t.lookup(hi-lo)), t.args(names[lo:hi])...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var name string
-			var n sql.NullInt64
-			if err := rows.Scan(&name, &n); err != nil {
-				return err
-			}
-			if n.Valid {
-				ids[name] = n.Int64
-			}
-		}
-		return rows.Err()
+		return scanNumbers(rows, ids)
 	})
 }
 
+// absentFrom is names less those ids holds.
+func absentFrom(ids map[string]int64, names []string) []string {
+	var absent []string
+	for _, name := range names {
+		if _, ok := ids[name]; !ok {
+			absent = append(absent, name)
+		}
+	}
+	return absent
+}
+
 // addNames adds names (sorted and distinct) to t, those another writer
-// has not added already, in statements of up to maxNamesAStatement.
-func (s *Store) addNames(ctx context.Context, on conn, t dictionaryTable, names []string) error {
+// has not added already, in statements of up to maxNamesAStatement; with
+// ids, it adds to ids the numbers of the names it added (t anyType).
+func (s *Store) addNames(ctx context.Context, on conn, t dictionaryTable, names []string, ids map[string]int64) error {
 	return eachChunk(len(names), maxNamesAStatement, func(lo, hi int) error {
-		_, err := on.ExecContext(ctx, s.d.rebind(t.insert(hi-lo)), anySlice(names[lo:hi])...)
-		return err
+		if ids == nil {
+			_, err := on.ExecContext(ctx, s.d.rebind(t.insert(hi-lo)), t.args(names[lo:hi])...)
+			return err
+		}
+		rows, err := on.QueryContext(ctx, s.d.rebind(t.insert(hi-lo)+` RETURNING type || '/' || `+t.name+`, `+t.number), t.args(names[lo:hi])...)
+		if err != nil {
+			return err
+		}
+		return scanNumbers(rows, ids)
 	})
+}
+
+// scanNumbers adds to ids the rows of names and numbers (NULL for a name
+// without one, left out), and closes them.
+func scanNumbers(rows *sql.Rows, ids map[string]int64) error {
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n sql.NullInt64
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		if n.Valid {
+			ids[name] = n.Int64
+		}
+	}
+	return rows.Err()
 }

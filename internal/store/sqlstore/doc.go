@@ -639,13 +639,13 @@
 //
 // Numbering every resource when it is first written was then built alone
 // and measured before any index row uses the rids
-// (bench/experiments/resource-numbers.patch; bench/README.md, "Every
+// (bench/experiments/resource-numbers.patch, since landed; bench/README.md, "Every
 // resource numbered when first written"). It costs the HTTP load about
 // 5% on SQLite (1-6% on PostgreSQL), the import 10% and the trail's
 // writer 3% an event: one entry in resource_key's unique (type, id)
 // index for each new resource, at a random page for a UUID. The
 // prototype's gain above did not include it, so the stage must repay it
-// first. It is held back until the index rows use the rids. An import
+// first. It was held back until the index rows used the rids. An import
 // whose index rows are built after the load numbers its resources after
 // the load, in one ordered statement, as the patch's migration does,
 // rather than one write at a time: that halved the import's cost (+10%
@@ -656,7 +656,7 @@
 // keeps the rids race-free.
 //
 // The write side of the stage was then built as well
-// (bench/experiments/rid-rows.patch: the index rows and resource_current
+// (bench/experiments/rid-rows.patch, since landed: the index rows and resource_current
 // written with rids, variant A; searches do not read them) and measured
 // against the base: the HTTP load on SQLite +17-19% with the numbering
 // paid, the import within noise to -7% (numbering each write costs what
@@ -683,8 +683,9 @@
 //     type's every row and test each (25 ms instead of 0.4). The index
 //     rows the rids came from were of the type already.
 //
-// Where the statements name resources today, and what each becomes (a
-// checklist for the rewrite, read from the builder on 2026-12-05):
+// Where the statements named resources before the stage, and what each
+// became (a checklist for the rewrite, read from the builder on
+// 2026-12-05, and followed by it: "Rows named by rids", below):
 //
 //   - An index row's owner, "x.type = ? AND x.id = <col>" (probe,
 //     access's ownedBy, registered, sensitive, binaryAccess, sortExpr,
@@ -722,6 +723,75 @@
 //     id)), Find's results and Current's walk (ids are what they
 //     return). _sort by a reference sorts by the target's id today, so
 //     its rows' target_rid would be mapped back through resource_key.
+//
+// # Rows named by rids (issue 12, 2026-12-05, fourteenth session)
+//
+// The nineteenth migration (RowsByRIDSchema) and the statement builder's
+// helpers (keys.go) are the integer-key stage, built as the checklist
+// above says:
+//
+//   - Every index row names its resource by rid, and every reference row
+//     its target by target_rid (0 for a reference naming no resource by
+//     type and id: a URL, a contained or logical reference). Writes
+//     number their resources and targets first (numberResources, in the
+//     write's transaction; on PostgreSQL apart, as the dictionaries are)
+//     and drop an updated resource's rows by rid. resource_current holds
+//     each resource's rid, with a unique index on the rid alone (the plan
+//     rule above) and one in (type, rid) order for the walk of a streamed
+//     page and for searches of several types.
+//   - Ids enter a statement at its edges only, mapped to rids in it:
+//     idsIn and ridOf read resource_key by (type, id); a reference's bare
+//     id (subject=123) is looked up among the parameter's target types,
+//     every type when it names none, since resource_key has no index by
+//     id alone. An id the store never named matches nothing. _id on
+//     resource_current stays on its own primary key. Between, rows join
+//     rows by rid, and a lead's rids find resource_current's rows without
+//     the type beside them; a forward _include reads its page's reference
+//     rows by their rids alone (beside the type, SQLite read every row of
+//     the type and parameter: an Encounter page's participants at 10x,
+//     5 -> 1 ms).
+//   - The default order is (type, rid): the order in which the store
+//     first named each resource, created or referred to (within one
+//     write, by id: its names are numbered sorted). Continuation and
+//     keyed-page tokens still name their resource by id, mapped to its
+//     rid in the statement (resource_key keeps a rid after its resource
+//     is deleted, so the token keeps its place); their prefixes changed
+//     (c2., b2., a2.) and tokens of the earlier order are refused as
+//     expired. _sort by a reference sorts by the target's id, mapped
+//     back through resource_key.
+//   - What the plan left out: each row's type stays (variant A; variant
+//     B needs a parameter number per type), and an import numbers each
+//     write as the HTTP load does rather than converting its rows at the
+//     build: measured below, the import moved within noise.
+//
+// The migration rebuilds each index table from the rows by id joined to
+// resource_key, in the migration's one transaction, renames it and builds
+// its indexes (ANALYZE on PostgreSQL): at 10x Synthea (655,754
+// resources) 41 s on SQLite and 49 s on PostgreSQL, after 5-6 s for the
+// eighteenth's numbering, and both migrated stores answered searchbench's
+// eleven queries with the same matches as before. SQLite's file keeps
+// its size until a VACUUM (the freed pages are reused by later writes).
+// The upgrade test (storetest.RIDUpgrade) writes the conformance suite's
+// search fixtures at the version before, and every one of its searches
+// answers alike after the migration.
+//
+// Measured against the build before (bench/README.md, "The integer-key
+// stage"; this machine was slower and noisier than the days before):
+// the HTTP load on SQLite median 4,268 -> 4,690 resources/s (+10%, six
+// alternated pairs) and the 10x load 3,714 -> 4,513 /s (+22%: the
+// smaller indexes keep their rate as the store grows); PostgreSQL's
+// within noise (3,863 and 4,659 -> 4,423 and 4,430; at 10x 3,558 ->
+// 3,409); the import within noise on both; the 10x SQLite store 3.2 ->
+// 2.4 GB. At 10x, population first pages a quarter faster on SQLite
+// (obs-code-value 15.9 -> 11.8 ms p50, encounter-date 9.8 -> 7.1), the
+// selective queries as before, but Patient?_has:Observation:patient:code
+// 7.9 -> 10.6 ms: its 860 patients' rids find their rows through the rid
+// index and then the primary key, two descents where the ids took one (a
+// covering index on (rid, version_id, deleted) took the statement from 7
+// to 5 ms in the sqlite3 shell, against 2.7 before; not kept: SQLite
+// chose it only when told to). On PostgreSQL the code-value page gained
+// (10.7 -> 6.8 ms p50) and the chain, the include and the date page lost
+// 1-2 ms p50, within this machine's spread.
 //
 // # Keys compared as bytes (issue 12, 2026-12-03)
 //
@@ -921,10 +991,11 @@
 // joins to (Organization, Practitioner, PractitionerRole, Location,
 // Medication, the terminology tables, the dictionaries of token systems
 // and parameters, records) become reference tables,
-// as does resource_key while it numbers only Patients (a few million
-// short rows nationally; once it numbers every resource it would be
-// distributed by the rid's patient like the rest, its rids from one
-// sequence),
+// resource_key, which numbers every resource since the nineteenth
+// migration, would be distributed by its resource's patient like the
+// rest, its rids from one sequence (Citus gives a distributed
+// sequence's values uniquely across nodes); a lookup of a query's id by
+// (type, id) then routes as a read by id does (below),
 // replicated to every worker. Population searches fan out to all shards;
 // Citus pushes ORDER BY ... LIMIT down to each and merges. The stored result
 // lists are distributed by search id and name exact versions with their

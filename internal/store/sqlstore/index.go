@@ -22,7 +22,7 @@ type indexTable struct {
 	// call for every row were
 	// allocations for the collector to sweep (about 28,000 fewer in
 	// audit.BenchmarkWriteBatch's 500 events, a tenth of its total).
-	rows func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int)
+	rows func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int)
 }
 
 // rowOptions are what the rows of a write depend on besides its values.
@@ -35,6 +35,9 @@ type rowOptions struct {
 	// every name of the rows is numbered before they are made
 	// (tx.numberNames).
 	systemID, paramID, patientID func(name string) int64
+	// resourceID numbers a resource or reference target (every one the
+	// write names is numbered first, tx.numberResources).
+	resourceID func(typ, id string) int64
 }
 
 // bound is the indexed form of a text value.
@@ -50,60 +53,64 @@ func patientKey(v *search.Values) string {
 }
 
 var indexTables = []indexTable{
-	{"token_index", []string{"pid", "sid", "code", "text", "patient_rid"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"token_index", []string{"pid", "sid", "code", "text", "patient_rid"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		if len(v.Tokens) == 0 {
 			return args, 0
 		}
 		patient := o.patientID(patientKey(v))
 		for _, r := range v.Tokens {
-			args = append(args, typ, id, o.paramID(r.Param), o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
+			args = append(args, typ, rid, o.paramID(r.Param), o.systemID(bound(r.System)), bound(r.Code), bound(r.Text), patient)
 		}
 		return args, len(v.Tokens)
 	}},
-	{"string_index", []string{"pid", "norm", "exact"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"string_index", []string{"pid", "norm", "exact"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Strings {
-			args = append(args, typ, id, o.paramID(r.Param), bound(r.Norm), bound(r.Exact))
+			args = append(args, typ, rid, o.paramID(r.Param), bound(r.Norm), bound(r.Exact))
 		}
 		return args, len(v.Strings)
 	}},
-	{"reference_index", []string{"pid", "target_type", "target_id", "url"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"reference_index", []string{"pid", "target_type", "target_rid", "url"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		n := 0
 		for _, r := range v.References {
 			if !o.withNarrowed && search.Narrowed(typ, r.Param) {
 				continue // its parts' rows hold it
 			}
-			args = append(args, typ, id, o.paramID(r.Param), r.TargetType, bound(r.TargetID), bound(r.URL))
+			var target int64
+			if r.TargetType != "" && r.TargetID != "" {
+				target = o.resourceID(r.TargetType, bound(r.TargetID))
+			}
+			args = append(args, typ, rid, o.paramID(r.Param), r.TargetType, target, bound(r.URL))
 			n++
 		}
 		return args, n
 	}},
-	{"date_index", []string{"pid", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"date_index", []string{"pid", "lo", "hi"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Dates {
-			args = append(args, typ, id, o.paramID(r.Param), r.Lo, r.Hi)
+			args = append(args, typ, rid, o.paramID(r.Param), r.Lo, r.Hi)
 		}
 		return args, len(v.Dates)
 	}},
-	{"number_index", []string{"pid", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"number_index", []string{"pid", "value", "lo", "hi"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Numbers {
-			args = append(args, typ, id, o.paramID(r.Param), r.Value, r.Lo, r.Hi)
+			args = append(args, typ, rid, o.paramID(r.Param), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Numbers)
 	}},
-	{"quantity_index", []string{"pid", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"quantity_index", []string{"pid", "system", "code", "unit", "value", "lo", "hi"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Quantities {
-			args = append(args, typ, id, o.paramID(r.Param), bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
+			args = append(args, typ, rid, o.paramID(r.Param), bound(r.System), bound(r.Code), bound(r.Unit), r.Value, r.Lo, r.Hi)
 		}
 		return args, len(v.Quantities)
 	}},
-	{"uri_index", []string{"pid", "uri"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"uri_index", []string{"pid", "uri"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.URIs {
-			args = append(args, typ, id, o.paramID(r.Param), bound(r.URI))
+			args = append(args, typ, rid, o.paramID(r.Param), bound(r.URI))
 		}
 		return args, len(v.URIs)
 	}},
-	{"composite_index", []string{"pid", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ, id string, args []any, o rowOptions) ([]any, int) {
+	{"composite_index", []string{"pid", "first_system", "first_code", "system", "code", "lo", "hi"}, func(v *search.Values, typ string, rid int64, args []any, o rowOptions) ([]any, int) {
 		for _, r := range v.Composites {
-			args = append(args, typ, id, o.paramID(r.Param), bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
+			args = append(args, typ, rid, o.paramID(r.Param), bound(r.FirstSystem), bound(r.FirstCode), bound(r.System), bound(r.Code), r.Lo, r.Hi)
 		}
 		return args, len(v.Composites)
 	}},
@@ -119,10 +126,10 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 			updated = append(updated, resourceKey{w.Type, w.ID})
 		}
 	}
-	if err := t.dropIndexes(ctx, updated); err != nil {
+	if err := t.numberNames(ctx, ws); err != nil {
 		return err
 	}
-	if err := t.numberNames(ctx, ws); err != nil {
+	if err := t.dropIndexes(ctx, updated); err != nil {
 		return err
 	}
 	var args []any // one buffer for every table's rows in turn
@@ -132,7 +139,7 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 		n := 0
 		for i := range ws {
 			var added int
-			args, added = tbl.rows(&ws[i].Index, ws[i].Type, ws[i].ID, args, o)
+			args, added = tbl.rows(&ws[i].Index, ws[i].Type, t.resourceID(ws[i].Type, ws[i].ID), args, o)
 			n += added
 		}
 		if err := t.unnumberedName(); err != nil {
@@ -160,8 +167,8 @@ func (t *tx) dropIndexes(ctx context.Context, keys []resourceKey) error {
 				if i > 0 {
 					b.WriteString(` OR `)
 				}
-				b.WriteString(`(type = ? AND id = ?)`)
-				args = append(args, k.typ, k.id)
+				b.WriteString(`rid = ?`)
+				args = append(args, t.resourceID(k.typ, k.id))
 			}
 			return b.String(), args
 		}, false)
@@ -190,7 +197,7 @@ func (s *Store) insertSQL(tbl indexTable, n int) string {
 	cols := 2 + len(tbl.cols)
 	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	var b strings.Builder
-	b.WriteString(s.d.insertInto(tbl.name) + ` (type, id, ` + strings.Join(tbl.cols, ", ") + `) VALUES `)
+	b.WriteString(s.d.insertInto(tbl.name) + ` (type, rid, ` + strings.Join(tbl.cols, ", ") + `) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(`, `)
@@ -212,15 +219,15 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
+	if err := t.numberNames(ctx, []store.Write{{Version: store.Version{Type: typ, ID: id}, Index: v}}); err != nil {
 		return t.fail(err)
 	}
-	if err := t.numberNames(ctx, []store.Write{{Index: v}}); err != nil {
+	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
 		return t.fail(err)
 	}
 	o := t.rowOptions()
 	for _, tbl := range indexTables {
-		args, n := tbl.rows(&v, typ, id, nil, o)
+		args, n := tbl.rows(&v, typ, t.resourceID(typ, id), nil, o)
 		if err := t.unnumberedName(); err != nil {
 			return t.fail(err)
 		}
@@ -232,5 +239,5 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 }
 
 func (t *tx) rowOptions() rowOptions {
-	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID, paramID: t.paramID, patientID: t.patientID}
+	return rowOptions{withNarrowed: t.s.writesNarrowedRows(), systemID: t.systemID, paramID: t.paramID, patientID: t.patientID, resourceID: t.resourceID}
 }

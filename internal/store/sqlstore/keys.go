@@ -1,72 +1,87 @@
 package sqlstore
 
-// How the statements name a resource. Today an index row names its
-// resource by type and id, a reference row its target by target_type and
-// target_id, and a search passes the resources it selects on as an id
-// column beside a type it binds. The integer-key stage (doc.go, "Where
-// the statements name resources today") names them all by rid instead;
-// the statement builder names them through these helpers, so that the
-// stage changes what each writes rather than every statement that uses
-// them.
+import "github.com/gpcloud/gpcloud/internal/fhir/definitions"
+
+// How the statements name a resource: by its rid (resource_key; the
+// nineteenth migration, RowsByRIDSchema). An index row names its
+// resource by rid, a reference row its target by target_rid (0 for a
+// reference to no resource the store can name: a URL, a contained or
+// logical reference), and resource_current holds each resource's rid
+// beside its (type, id). A search passes the resources it selects on as
+// a rid column. Ids enter a statement only at its edges (a query's own
+// ids, mapped to rids through resource_key in the statement) and leave
+// it when a page's versions are read by (type, id). The statement
+// builder names resources through these helpers.
 
 // keyOf is the column naming the resource row x is of: an index row's
-// owner, or a resource_current row's own (its id; its type is the row's
-// type column). What a search passes on as idCol is such a column.
-func keyOf(x string) string { return x + ".id" }
+// owner, or a resource_current row's own. What a search passes on as
+// idCol is such a column.
+func keyOf(x string) string { return x + ".rid" }
 
-// targetOf is the column naming the resource reference row r refers to
-// (its id; its type is target_type).
-func targetOf(r string) string { return r + ".target_id" }
+// targetOf is the column naming the resource reference row r refers to.
+func targetOf(r string) string { return r + ".target_rid" }
 
-// ownedBy writes that index row x belongs to the resource of type typ
-// that key (a column, as keyOf gives) names.
+// ownedBy writes that index row x belongs to the resource key (a rid
+// column, as keyOf gives) names. typ is the resource's type, which its
+// rid implies: the owner index is led by the rid alone.
 func (sb *sqlBuilder) ownedBy(x, typ, key string) {
-	sb.w(x+`.type = ? AND `+keyOf(x)+` = `+key, typ)
+	sb.w(keyOf(x) + ` = ` + key)
 }
 
 // ownedByRowOf writes that index row x belongs to the resource
 // resource_current row (or index row) c is of.
 func (sb *sqlBuilder) ownedByRowOf(x, c string) {
-	sb.w(x + `.type = ` + c + `.type AND ` + keyOf(x) + ` = ` + keyOf(c))
-}
-
-// ownedByA writes that index row x belongs to the resource key (a
-// column) names, of type typ written as a literal (a constant of the
-// package's, never a caller's).
-func (sb *sqlBuilder) ownedByA(x, typ, key string) {
-	sb.w(x + `.type = '` + typ + `' AND ` + keyOf(x) + ` = ` + key)
+	sb.w(keyOf(x) + ` = ` + keyOf(c))
 }
 
 // isTargetOf writes that row t (of resource_current or an index table)
 // is of the resource reference row r refers to.
 func (sb *sqlBuilder) isTargetOf(t, r string) {
-	sb.w(t + `.type = ` + r + `.target_type AND ` + keyOf(t) + ` = ` + targetOf(r))
+	sb.w(keyOf(t) + ` = ` + targetOf(r))
 }
 
-// idsIn writes that key, a column naming resources of typ, names one of
-// ids (" NOT IN" with not). typ is not written while keys are ids: it
-// is what maps the ids to rids once keys are rids.
+// idsIn writes that key, a rid column naming resources of typ, names one
+// of the resources of typ that ids name (" NOT IN" with not): the ids
+// mapped to their rids in the statement. An id the store never named
+// matches nothing.
 func (sb *sqlBuilder) idsIn(key, typ string, ids []string, not bool) {
 	op := ` IN (`
 	if not {
 		op = ` NOT IN (`
 	}
-	sb.w(key+op+placeholders(len(ids))+`)`, anySlice(ids)...)
+	k := sb.nextAlias("k")
+	sb.w(key+op+`SELECT `+k+`.rid FROM resource_key `+k+` WHERE `+k+`.type = ? AND `+k+`.id IN (`+placeholders(len(ids))+`))`,
+		append([]any{typ}, anySlice(ids)...)...)
+}
+
+// ridOf writes the rid of the resource typ/id, mapped in the statement: a
+// scalar subquery, NULL (equal to nothing) for a name the store never
+// gave a rid.
+func (sb *sqlBuilder) ridOf(typ, id string) {
+	k := sb.nextAlias("k")
+	sb.w(`(SELECT `+k+`.rid FROM resource_key `+k+` WHERE `+k+`.type = ? AND `+k+`.id = ?)`, typ, id)
 }
 
 // targetIs writes that reference row r refers to the resource typ/id;
-// with typ "", to a resource of any type with that id.
-func (sb *sqlBuilder) targetIs(r, typ, id string) {
-	if typ == "" {
-		sb.w(targetOf(r)+` = ?`, id)
+// with typ "", to a resource with that id of one of anyOf (every type
+// when anyOf is empty): resource_key is read by (type, id), never by id
+// alone, for which it has no index.
+func (sb *sqlBuilder) targetIs(r, typ, id string, anyOf []string) {
+	if typ != "" {
+		sb.w(targetOf(r) + ` = `)
+		sb.ridOf(typ, id)
 		return
 	}
-	sb.w(targetOf(r)+` = ? AND `+r+`.target_type = ?`, id, typ)
+	if len(anyOf) == 0 {
+		anyOf = definitions.ResourceTypes()
+	}
+	k := sb.nextAlias("k")
+	sb.w(targetOf(r)+` IN (SELECT `+k+`.rid FROM resource_key `+k+` WHERE `+k+`.type IN (`+placeholders(len(anyOf))+`) AND `+k+`.id = ?)`,
+		append(anySlice(anyOf), id)...)
 }
 
 // targetIn writes that reference row r refers to one of the resources
 // of typ that ids names.
 func (sb *sqlBuilder) targetIn(r, typ string, ids []string) {
-	sb.w(r+`.target_type = ? AND `, typ)
 	sb.idsIn(targetOf(r), typ, ids, false)
 }

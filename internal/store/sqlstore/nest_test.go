@@ -34,8 +34,8 @@ func TestNestsProbes(t *testing.T) {
 		table, _, _ := filterTable(lead)
 		x := sql[strings.Index(sql, table+" x")+len(table)+1:]
 		alias := x[:strings.IndexAny(x, " ")]
-		// c.id once, for the lead; every other filter on the lead's rows.
-		if strings.Count(sql, "c.id") != 1 || strings.Count(sql, alias+".id") < len(q.Filters) {
+		// c.rid once, for the lead; every other filter on the lead's rows.
+		if strings.Count(sql, "c.rid") != 1 || strings.Count(sql, alias+".rid") < len(q.Filters) {
 			t.Errorf("%s: the other filters are not probed on the lead's rows (%s): %s", c.query, alias, sql)
 		}
 	}

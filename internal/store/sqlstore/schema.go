@@ -413,3 +413,100 @@ CREATE INDEX IF NOT EXISTS token_index_lookup ON token_index (type, pid, code, s
 CREATE INDEX IF NOT EXISTS token_index_owner ON token_index (type, id, pid, code, sid);
 ANALYZE resource_key, token_index`
 }
+
+// ResourceNumberSchema is the eighteenth migration, the second stage of
+// ids as numbers (bench/README.md, "Every resource numbered when first written"):
+// every resource the store holds (deleted ones too) and every reference
+// target its index rows name gets a rid in resource_key, as this
+// version's writes give them, so that the next stage can name index rows
+// and their targets by rids. The Patients token rows' keys named keep
+// theirs; the others are numbered in (type, id) order, the order in which
+// searches page them now. Additive: a server of the version before reads
+// and writes as it did, and numbers what it writes no further (a later
+// migration that needs those numbers gives them again).
+func ResourceNumberSchema(sqlite bool) string {
+	ddl := numberAllResources
+	if !sqlite {
+		ddl += `;
+ANALYZE resource_key`
+	}
+	return ddl
+}
+
+// numberAllResources gives every resource and reference target without a
+// rid one, in (type, id) order: the eighteenth migration.
+const numberAllResources = `INSERT INTO resource_key (type, id)
+	SELECT u.type, u.id FROM (SELECT type, id FROM resource_current
+		UNION SELECT target_type, target_id FROM reference_index WHERE target_type <> '' AND target_id <> '') u
+	WHERE NOT EXISTS (SELECT 1 FROM resource_key k WHERE k.type = u.type AND k.id = u.id)
+	ORDER BY u.type, u.id`
+
+// ridTables are the index tables as RowsByRIDSchema leaves them: their
+// value columns after (type, rid), how they are read from the tables of
+// the seventeenth migration (t, joined to its owner's rid k and, for
+// references, its target's g), and their indexes.
+var ridTables = []struct {
+	name, columns, from string
+	indexes             []string
+}{
+	{"token_index", "pid INTEGER NOT NULL, sid INTEGER NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL, patient_rid INTEGER NOT NULL",
+		"t.pid, t.sid, t.code, t.text, t.patient_rid", []string{"token_index_lookup (type, pid, code, sid, patient_rid, rid)", "token_index_owner (rid, pid, code, sid)"}},
+	{"string_index", "pid INTEGER NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL",
+		"t.pid, t.norm, t.exact", []string{"string_index_lookup (type, pid, norm, rid)", "string_index_owner (rid, pid, norm)"}},
+	{"reference_index", "pid INTEGER NOT NULL, target_type TEXT NOT NULL, target_rid INTEGER NOT NULL, url TEXT NOT NULL",
+		"t.pid, t.target_type, coalesce(g.rid, 0), t.url", []string{"reference_index_lookup (type, pid, target_rid, rid)", "reference_index_owner (rid, pid, target_rid)"}},
+	{"date_index", "pid INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL",
+		"t.pid, t.lo, t.hi", []string{"date_index_lo (type, pid, lo, hi, rid)", "date_index_hi (type, pid, hi, lo, rid)", "date_index_owner (rid, pid, lo, hi)"}},
+	{"number_index", "pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL",
+		"t.pid, t.value, t.lo, t.hi", []string{"number_index_lookup (type, pid, value, rid)", "number_index_owner (rid, pid, value)"}},
+	{"quantity_index", "pid INTEGER NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL",
+		"t.pid, t.system, t.code, t.unit, t.value, t.lo, t.hi", []string{"quantity_index_lookup (type, pid, value, rid)", "quantity_index_owner (rid, pid, value)"}},
+	{"uri_index", "pid INTEGER NOT NULL, uri TEXT NOT NULL",
+		"t.pid, t.uri", []string{"uri_index_lookup (type, pid, uri, rid)", "uri_index_owner (rid, pid, uri)"}},
+	{"composite_index", "pid INTEGER NOT NULL, first_system TEXT NOT NULL, first_code TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL",
+		"t.pid, t.first_system, t.first_code, t.system, t.code, t.lo, t.hi",
+		[]string{"composite_index_lookup (type, pid, first_code, first_system, lo, hi, code, system, rid)", "composite_index_owner (rid, pid, first_code, first_system, lo, hi, code, system)"}},
+}
+
+// RowsByRIDSchema is the nineteenth migration, the integer-key stage
+// (doc.go, "Rows named by rids"): every index row names its resource by
+// rid instead of id, and every reference row its target by rid (0 for a
+// target the row does not name by type and id); resource_current gains
+// the rid, unique, and an index in (type, rid) order, the default order
+// of pages. One-way: the index tables are rebuilt, so a server of an
+// earlier version fails on them instead of searching ids among rids.
+func RowsByRIDSchema(sqlite bool) string {
+	var b strings.Builder
+	integer, text := "INTEGER", "TEXT"
+	if !sqlite {
+		integer, text = "BIGINT", `TEXT COLLATE "C"`
+	}
+	for _, t := range ridTables {
+		cols := strings.ReplaceAll(strings.ReplaceAll(t.columns, "INTEGER", integer), "TEXT", text)
+		if !sqlite {
+			cols = strings.ReplaceAll(cols, "REAL", "DOUBLE PRECISION")
+		}
+		fmt.Fprintf(&b, "CREATE TABLE %s_rid (type %s NOT NULL, rid %s NOT NULL, %s);\n", t.name, text, integer, cols)
+		join := ""
+		if t.name == "reference_index" {
+			join = " LEFT JOIN resource_key g ON g.type = t.target_type AND g.id = t.target_id"
+		}
+		fmt.Fprintf(&b, "INSERT INTO %s_rid SELECT t.type, k.rid, %s FROM %s t JOIN resource_key k ON k.type = t.type AND k.id = t.id%s;\n", t.name, t.from, t.name, join)
+		fmt.Fprintf(&b, "DROP TABLE %s;\nALTER TABLE %s_rid RENAME TO %s;\n", t.name, t.name, t.name)
+		for _, ix := range t.indexes {
+			name, columns, _ := strings.Cut(ix, " ")
+			fmt.Fprintf(&b, "CREATE INDEX %s ON %s %s;\n", name, t.name, columns)
+		}
+	}
+	fmt.Fprintf(&b, "ALTER TABLE resource_current ADD COLUMN rid %s NOT NULL DEFAULT 0;\n", integer)
+	b.WriteString("UPDATE resource_current SET rid = (SELECT k.rid FROM resource_key k WHERE k.type = resource_current.type AND k.id = resource_current.id);\n")
+	b.WriteString("CREATE UNIQUE INDEX resource_current_rid ON resource_current (rid);\n")
+	// Pages of one type walked in rid order (walkFrom) and searches of
+	// several types in (type, rid) order.
+	b.WriteString("CREATE INDEX resource_current_type_rid ON resource_current (type, rid)")
+	if !sqlite {
+		// New tables have no statistics: plans would go without them.
+		b.WriteString(";\nANALYZE resource_current, " + indexTableList())
+	}
+	return b.String()
+}

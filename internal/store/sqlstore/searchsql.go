@@ -92,6 +92,16 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 		for i, v := range f.Values {
 			ids[i] = v.Code
 		}
+		if idCol == keyOf("c") {
+			// resource_current's (or the matches') own ids: its primary
+			// key, without mapping them to rids.
+			op := ` IN (`
+			if f.Modifier == "not" {
+				op = ` NOT IN (`
+			}
+			sb.w(`c.id`+op+placeholders(len(ids))+`)`, anySlice(ids)...)
+			return
+		}
 		sb.idsIn(idCol, typ, ids, f.Modifier == "not")
 		return
 	}
@@ -120,7 +130,7 @@ func (sb *sqlBuilder) sought(f *search.Filter, typ, idCol string) {
 	sb.w(`)))`)
 }
 
-// filterIDs writes a SELECT of the ids of typ's resources that have
+// filterIDs writes a SELECT of the rids (a column named rid) of typ's resources that have
 // matching index rows (for :not and :missing=true, those that have rows
 // to exclude; the caller negates).
 func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (idCol string) {
@@ -138,7 +148,7 @@ func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (id
 		// Driven by the inner matches (their references found through the
 		// owner index), not by every reference of the parameter.
 		params, target := storedRef(f.Has.RefParam)
-		sb.w(sel+targetOf(r)+` AS id FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
+		sb.w(sel+targetOf(r)+` AS rid FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, f.Has.Type)
 		sb.paramIn(sb.noIndexNumber(r+`.pid`), params)
 		sb.narrowTo(r, target)
 		sb.w(` AND `+r+`.target_type = ? AND `, typ)
@@ -226,15 +236,14 @@ func plainToken(f *search.Filter) bool {
 func (sb *sqlBuilder) hasByPatientKey(f *search.Filter, sel string) {
 	inner := f.Has.Next
 	table, _, _ := filterTable(inner)
-	t, k := sb.nextAlias("t"), sb.nextAlias("k")
-	// The keys are rids (the seventeenth migration): each distinct key's
-	// id is read once, not once a row.
-	sb.w(sel + k + `.id AS id FROM resource_key ` + k + ` WHERE ` + k + `.rid IN (SELECT ` + t + `.patient_rid FROM ` + table + ` ` + t + ` WHERE `)
+	t := sb.nextAlias("t")
+	// The keys are the Patients' rids, as the search passes them on.
+	sb.w(sel + t + `.patient_rid AS rid FROM ` + table + ` ` + t + ` WHERE `)
 	sb.rowsOf(inner, f.Has.Type, t)
-	sb.w(` AND ` + t + `.patient_rid <> 0) UNION ALL `)
+	sb.w(` AND ` + t + `.patient_rid <> 0 UNION ALL `)
 	t, r := sb.nextAlias("t"), sb.nextAlias("h")
 	refParams, target := storedRef(f.Has.RefParam)
-	sb.w(sel + targetOf(r) + ` AS id FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON `)
+	sb.w(sel + targetOf(r) + ` AS rid FROM ` + table + ` ` + t + ` JOIN reference_index ` + r + ` ON `)
 	sb.ownedByRowOf(r, t)
 	sb.w(` AND `)
 	sb.paramIn(r+`.pid`, refParams)
@@ -325,7 +334,7 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 	// references, not from each reference to the rows (PostgreSQL and
 	// SQLite both chose the latter: 3,950 seeks for no row).
 	sb.w(` AND ` + t + `.patient_rid = 0 AND `)
-	sb.filter(chain, typ, sb.noIndex(keyOf(t)))
+	sb.filter(chain, typ, sb.noIndexNumber(keyOf(t)))
 	sb.probeAll(others, typ, keyOf(t))
 
 	ch := sb.nextAlias("ch")
@@ -338,9 +347,11 @@ func (sb *sqlBuilder) keyedChainIDs(q *search.Query, l, k int, typ string) {
 }
 
 // patientRIDs writes that col, a token row's patient key (a rid), is the
-// key of one of the Patients chain's next filter and guard select: their
-// ids mapped to rids first, so that the lookup index is sought by each
-// (as an array where the dialect seeks so, Dialect.SeekByArray).
+// rid of one of the Patients chain's next filter and guard select, found
+// first, so that the lookup index is sought by each (as an array where
+// the dialect seeks so, Dialect.SeekByArray). resource_key is read by
+// its rid alone (its primary key): the Patients' index rows the filter
+// reads are of Patients already.
 func (sb *sqlBuilder) patientRIDs(col string, chain *search.Chain) {
 	k := sb.nextAlias("k")
 	byArray := sb.dialect != nil && sb.dialect.SeekByArray
@@ -349,9 +360,9 @@ func (sb *sqlBuilder) patientRIDs(col string, chain *search.Chain) {
 	} else {
 		sb.w(col + ` IN (`)
 	}
-	sb.w(`SELECT ` + k + `.rid FROM resource_key ` + k + ` WHERE ` + k + `.type = 'Patient' AND `)
-	sb.sought(chain.Next, "Patient", k+".id")
-	sb.guard(chain.Guards["Patient"], "Patient", k+".id")
+	sb.w(`SELECT ` + k + `.rid FROM resource_key ` + k + ` WHERE `)
+	sb.sought(chain.Next, "Patient", keyOf(k))
+	sb.guard(chain.Guards["Patient"], "Patient", keyOf(k))
 	if byArray {
 		sb.w(`)`)
 	}
@@ -468,7 +479,7 @@ func (sb *sqlBuilder) values(f *search.Filter, x string) {
 		if f.Param.Type == "composite" {
 			sb.compositeValue(f.Param, x, f.Values[i])
 		} else {
-			sb.value(f.Param.Type, f.Modifier, x, f.Values[i])
+			sb.value(f.Param, f.Modifier, x, f.Values[i])
 		}
 		sb.w(`)`)
 	})
@@ -545,7 +556,7 @@ func storedRef(p *search.Param) (params []string, target string) {
 // the resource idCol names (found through the owner index): the cheap way
 // to check a condition on candidates another filter already narrowed
 // down. An empty typ probes rows of c's own type (a search over every
-// type; idCol is c.id then).
+// type; idCol is c.rid then).
 func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 	if f.Has != nil || f.Chain != nil || f.Param.Code == "_id" {
 		sb.filter(f, typ, idCol)
@@ -615,7 +626,8 @@ func driver(filters []*search.Filter) int {
 
 // value writes the condition on index row x for one search value. Text is
 // compared in the bounded form the index keeps (see indexTables).
-func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
+func (sb *sqlBuilder) value(p *search.Param, modifier, x string, v search.Value) {
+	paramType := p.Type
 	switch {
 	case modifier == "identifier":
 		sb.tokenValue(x, v)
@@ -646,7 +658,7 @@ func (sb *sqlBuilder) value(paramType, modifier, x string, v search.Value) {
 		case v.URL != "":
 			sb.w(x+`.url = ?`, bound(v.URL))
 		default:
-			sb.targetIs(x, v.RefType, bound(v.RefID))
+			sb.targetIs(x, v.RefType, bound(v.RefID), p.Targets)
 		}
 	case "uri":
 		switch modifier {
@@ -816,7 +828,15 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 		// concept with a text first, as if its code were "".
 		col, valued = "code", ` AND s.code <> ''`
 	case "reference":
-		col = "target_id"
+		// By the target's id, as before rids: its rid mapped back.
+		return sb.fragment(func(f *sqlBuilder) {
+			f.w(fmt.Sprintf(`(SELECT %s(sk.id) FROM reference_index s JOIN resource_key sk ON sk.rid = s.target_rid WHERE `, agg))
+			f.ownedByRowOf("s", "c")
+			f.w(` AND `)
+			f.paramIn(sb.noIndexNumber("s.pid"), p.StoredAs())
+			f.narrowTo("s", p.StoredTarget())
+			f.w(`)`)
+		})
 	case "date":
 		col = "lo"
 		if k.Desc {
@@ -888,9 +908,9 @@ func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
 		// DISTINCT: a resource may name its patient through two parameters
 		// (subject and patient). Not UNION: SQLite 3.54 merges 65 UNIONed
 		// selects pairwise, sorted (107 ms; UNION ALL then DISTINCT: 23).
-		sb.w(`WITH m AS MATERIALIZED (SELECT DISTINCT c.type, c.id, c.version_id FROM (`)
+		sb.w(`WITH m AS MATERIALIZED (SELECT DISTINCT c.type, c.id, c.version_id, c.rid FROM (`)
 		sb.compartmentMembers(q)
-		sb.w(`) cm JOIN resource_current c ON c.type = cm.type AND c.id = cm.id`)
+		sb.w(`) cm JOIN resource_current c ON c.rid = cm.rid`)
 		sb.where(q, compartmentJoined)
 		sb.w(`) `)
 		return true
@@ -898,7 +918,7 @@ func (sb *sqlBuilder) withMatches(q *search.Query, l int) bool {
 	if l == noLead {
 		return false
 	}
-	sb.w(`WITH m AS MATERIALIZED (SELECT c.type, c.id, c.version_id`)
+	sb.w(`WITH m AS MATERIALIZED (SELECT c.type, c.id, c.version_id, c.rid`)
 	sb.from(false)
 	sb.where(q, l)
 	sb.w(`) `)
@@ -916,7 +936,7 @@ func compartmentDrives(q *search.Query) bool {
 	return q.Compartment != nil && len(q.Types) > 1
 }
 
-// compartmentMembers writes the (type, id) of the compartment's members of
+// compartmentMembers writes the (type, rid) of the compartment's members of
 // each type searched, each set from the lookup index (type, param,
 // target), and the compartment's own resource, as one UNION ALL (with
 // repeats: the caller keeps each once).
@@ -934,18 +954,18 @@ func (sb *sqlBuilder) compartmentMembers(q *search.Query) {
 		switch {
 		case typ == cp.Type && len(cp.ParamsFor(typ)) == 0:
 			union()
-			sb.w(`SELECT o.type, o.id FROM resource_current o WHERE o.type = ? AND o.id = ?`, typ, cp.ID)
+			sb.w(`SELECT o.type, o.rid FROM resource_current o WHERE o.type = ? AND o.id = ?`, typ, cp.ID)
 		case len(params) > 0:
 			union()
 			r := sb.nextAlias("k")
 			sb.w(`SELECT `+r+`.type, `+keyOf(r)+` FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
 			sb.paramIn(r+`.pid`, params)
 			sb.w(` AND `)
-			sb.targetIs(r, cp.Type, cp.ID)
+			sb.targetIs(r, cp.Type, cp.ID, nil)
 		}
 	}
 	if n == 0 {
-		sb.w(`SELECT o.type, o.id FROM resource_current o WHERE 1 = 0`)
+		sb.w(`SELECT o.type, o.rid FROM resource_current o WHERE 1 = 0`)
 	}
 }
 
@@ -977,7 +997,14 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 		if i > 0 {
 			sb.w(` OR `)
 		}
-		sb.w(`(c.type = ?`, typ)
+		if l >= 0 {
+			// The lead's rows are of the type: a condition on the type
+			// beside the rids would let SQLite read every row of the type
+			// by the primary key's prefix and test each (doc.go).
+			sb.w(`(1 = 1`)
+		} else {
+			sb.w(`(c.type = ?`, typ)
+		}
 		switch {
 		case len(q.Filters) == 0:
 		case nestsProbes(q, l), keyedChain(q, l) >= 0: // the lead's rows, the other filters probed on them
@@ -1006,7 +1033,7 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 			default:
 				r := sb.nextAlias("k")
 				sb.w(` AND `+keyOf("c")+` IN (SELECT `+keyOf(r)+` FROM reference_index `+r+` WHERE `+r+`.type = ? AND `, typ)
-				sb.targetIs(r, cp.Type, cp.ID)
+				sb.targetIs(r, cp.Type, cp.ID, nil)
 				sb.w(` AND `)
 				sb.paramIn(r+`.pid`, params)
 				sb.w(`)`)
@@ -1027,8 +1054,9 @@ func (sb *sqlBuilder) where(q *search.Query, l int) {
 	sb.w(`)`)
 }
 
-// orderBy writes the sort keys, nulls (no value) last, then type and id
-// so that the order is total.
+// orderBy writes the sort keys, nulls (no value) last, then type and rid
+// (the order in which the store first named each resource) so that the
+// order is total.
 func (sb *sqlBuilder) orderBy(q *search.Query) {
 	sb.w(` ORDER BY `)
 	for _, k := range q.Sort {
@@ -1040,7 +1068,7 @@ func (sb *sqlBuilder) orderBy(q *search.Query) {
 		sb.w(`(`+expr+`) IS NULL, `, args...)
 		sb.w(expr+dir+`, `, args...)
 	}
-	sb.w(`c.type, c.id`)
+	sb.w(`c.type, c.rid`)
 }
 
 // guard writes the conditions that keep the resources of typ a chain or
@@ -1120,10 +1148,12 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
 	sb.w(`EXISTS (SELECT 1 FROM reference_index ` + r + ` WHERE `)
-	sb.ownedByA(r, "Patient", patientID)
+	sb.ownedBy(r, "Patient", patientID)
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(r+`.pid`), search.PracticeParams)
-	sb.w(` AND `+r+`.target_type = 'Organization' AND `+targetOf(r)+` = ?`+sb.dialect.ProbeSuffix+`)`, a.Practice)
+	sb.w(` AND `)
+	sb.targetIs(r, "Organization", a.Practice, nil)
+	sb.w(sb.dialect.ProbeSuffix + `)`)
 }
 
 // sensitive writes that the Patient patientID (a column) is labelled
@@ -1134,7 +1164,7 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 	// A probe by the patient's id (the owner index): the lookup index by
 	// parameter and code would scan every sensitive patient per row.
 	sb.w(`EXISTS (SELECT 1 FROM token_index ` + s + ` WHERE `)
-	sb.ownedByA(s, "Patient", patientID)
+	sb.ownedBy(s, "Patient", patientID)
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityParam})
 	sb.w(` AND `)

@@ -15,8 +15,8 @@ import (
 
 // A streamed first page (issue 12) answers a search whose lead matches a
 // large part of its type without reading all of its matches: the type's
-// resources are walked in the page's order, (type, id), through the
-// primary key, each probed for every filter through the owner indexes,
+// resources are walked in the page's order, (type, rid), through the
+// (type, rid) index, each probed for every filter through the owner indexes,
 // until the page is full. Led by its index instead, the page must find,
 // count and sort every match to know its first 51 ids: at 10x Synthea,
 // Observation?category=...|laboratory (192,630 of 303,770 Observations)
@@ -27,9 +27,9 @@ import (
 // taken only when the lead's index rows number at least streamLeadRows
 // per row of the page (counted with a bound, reading no more than that),
 // and it passes at most streamWalkRows resources per row of the page (a
-// bound on the ids, found through the primary key). A walk that fills
+// bound on the rids, found through the same index). A walk that fills
 // no page within its bound, because the matches are rarer than their
-// count suggests or sit late in id order, is dropped and the search is
+// count suggests or sit late in the order, is dropped and the search is
 // led by its index as before: the page is the same either way.
 //
 // A streamed page is not counted: Bundle.total is left out, unless
@@ -174,21 +174,25 @@ func (s *Store) keyedPage(ctx context.Context, q *search.Query, c continuation, 
 // walkFrom walks the type by key from the continuation's resource (not
 // included; from the start for an empty id), in its direction, for one
 // more than a page, probing every filter, within streamWalkRows
-// resources per row of the page: the bound, the id that many resources
-// on, is found first through the primary key. ok is false when the walk
+// resources per row of the page: the bound, the rid that many resources
+// on, is found first through the (type, rid) index. ok is false when the walk
 // met its bound before it had them; at the end of the type it is true
 // with what there was (all of it, for a first page).
 func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (found []store.Version, ok bool, err error) {
 	rows := q.Count + 1
 	cmp, dir, within := c.direction()
-	var bound string
-	err = s.read.QueryRowContext(ctx, s.d.rebind(fmt.Sprintf(`SELECT k.id FROM resource_current k WHERE k.type = ? AND k.id %s ? ORDER BY k.type%s, k.id%s LIMIT 1 OFFSET %d`, cmp, dir, dir, rows*streamWalkRows)), c.Type, c.ID).Scan(&bound)
+	var bound int64
+	bsb := s.builder(time.Time{})
+	bsb.w(`SELECT k.rid FROM resource_current k WHERE k.type = ? AND k.rid `+cmp+` `, c.Type)
+	bsb.ridAfter(c)
+	bsb.w(fmt.Sprintf(` ORDER BY k.type%s, k.rid%s LIMIT 1 OFFSET %d`, dir, dir, rows*streamWalkRows))
+	err = s.read.QueryRowContext(ctx, s.d.rebind(bsb.b.String()), bsb.args...).Scan(&bound)
 	bounded := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, err
 	}
-	// The walk reads the primary key alone (resource_current's type and
-	// id, index-only on PostgreSQL), and the page's versions are joined
+	// The walk reads the (type, rid) index alone (index-only on
+	// PostgreSQL), and the page's versions are joined
 	// to its rows after it. With the version and deletion columns in the
 	// walk, the generic plan PostgreSQL keeps for a prepared statement,
 	// taking the two bounds for a narrow range, read the whole range
@@ -197,13 +201,14 @@ func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (
 	// leaves it out; the join checks again.
 	typ := q.Types[0]
 	sb := s.builder(time.Now())
-	sb.w(`WITH p AS MATERIALIZED (SELECT c.id FROM resource_current c WHERE c.type = ? AND c.id `+cmp+` ?`, typ, c.ID)
+	sb.w(`WITH p AS MATERIALIZED (SELECT c.rid FROM resource_current c WHERE c.type = ? AND c.rid `+cmp+` `, typ)
+	sb.ridAfter(c)
 	if bounded {
-		sb.w(` AND c.id `+within+` ?`, bound)
+		sb.w(` AND c.rid `+within+` ?`, bound)
 	}
 	sb.probeAll(q.Filters, typ, keyOf("c"))
-	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.id%s LIMIT %d)`, dir, dir, rows))
-	sb.pageVersions(typ, dir, "")
+	sb.w(fmt.Sprintf(` ORDER BY c.type%s, c.rid%s LIMIT %d)`, dir, dir, rows))
+	sb.pageVersions(dir, "")
 	if found, err = s.queryVersions(ctx, s.read, sb); err != nil {
 		return nil, false, err
 	}
@@ -218,14 +223,15 @@ func (s *Store) ledFrom(ctx context.Context, q *search.Query, l int, c continuat
 	sb := s.builder(time.Now())
 	sb.w(`WITH l AS MATERIALIZED (`)
 	sb.leadIDs(q, l, q.Types[0])
-	sb.w(`), p AS MATERIALIZED (SELECT x.id FROM (SELECT DISTINCT id FROM l WHERE id `+cmp+` ?) x`, c.ID)
-	sb.w(fmt.Sprintf(` ORDER BY x.id%s LIMIT %d)`, dir, q.Count+1))
-	sb.pageVersions(q.Types[0], dir, "")
+	sb.w(`), p AS MATERIALIZED (SELECT x.rid FROM (SELECT DISTINCT rid FROM l WHERE rid ` + cmp + ` `)
+	sb.ridAfter(c)
+	sb.w(fmt.Sprintf(`) x ORDER BY x.rid%s LIMIT %d)`, dir, q.Count+1))
+	sb.pageVersions(dir, "")
 	return s.queryVersions(ctx, s.read, sb)
 }
 
 // direction is how a page read by key from the continuation's resource
-// compares ids (cmp; within for the far bound) and orders them (dir).
+// compares rids (cmp; within for the far bound) and orders them (dir).
 func (c continuation) direction() (cmp, dir, within string) {
 	if c.Back {
 		return "<", " DESC", ">="
@@ -233,10 +239,11 @@ func (c continuation) direction() (cmp, dir, within string) {
 	return ">", "", "<="
 }
 
-// pageVersions ends a statement whose CTE p holds the page's ids of
+// pageVersions ends a statement whose CTE p holds the page's rids of
 // typ: the versions of those still current, in the order dir, with
-// extra columns of p after them. p's rows lead the join (CROSS JOIN
+// extra columns of p after them. Found by the rid alone, without the
+// type beside it (doc.go). p's rows lead the join (CROSS JOIN
 // fixes SQLite's order; see firstPage).
-func (sb *sqlBuilder) pageVersions(typ, dir, extra string) {
-	sb.w(fmt.Sprintf(` SELECT `+versionColumns+`%s FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.type = ? AND c.id = p.id AND NOT c.deleted ORDER BY c.type%s, c.id%s`, extra, dir, dir), typ)
+func (sb *sqlBuilder) pageVersions(dir, extra string) {
+	sb.w(fmt.Sprintf(` SELECT `+versionColumns+`%s FROM p CROSS JOIN resource_current c JOIN resource_version v ON v.type = c.type AND v.id = c.id AND v.version_id = c.version_id WHERE c.rid = p.rid AND NOT c.deleted ORDER BY c.rid%s`, extra, dir))
 }

@@ -117,6 +117,9 @@ func (t *tx) flush(ctx context.Context) error {
 	}
 	pending := t.pending
 	t.pending, t.keys = nil, nil
+	if err := t.numberResources(ctx, pending); err != nil {
+		return t.fail(err)
+	}
 	if err := t.upsertCurrent(ctx, pending); err != nil {
 		return t.fail(err)
 	}
@@ -155,17 +158,17 @@ func (t *tx) upsertCurrent(ctx context.Context, ws []store.Write) error {
 			return fmt.Errorf("%w: %s/%s is no longer at version %d", store.ErrConflict, w.Type, w.ID, w.VersionID-1)
 		}
 	}
-	const cols = 4
+	const cols = 5
 	return t.chunked(ctx, len(created), cols, func(lo, hi int) (string, []any) {
 		var b strings.Builder
 		args := make([]any, 0, (hi-lo)*cols)
-		b.WriteString(t.s.d.insertInto(`resource_current`) + ` (type, id, version_id, deleted) VALUES `)
+		b.WriteString(t.s.d.insertInto(`resource_current`) + ` (type, id, version_id, deleted, rid) VALUES `)
 		for i, w := range created[lo:hi] {
 			if i > 0 {
 				b.WriteString(`, `)
 			}
-			b.WriteString(`(?, ?, ?, ?)`)
-			args = append(args, w.Type, w.ID, w.VersionID, w.Deleted)
+			b.WriteString(`(?, ?, ?, ?, ?)`)
+			args = append(args, w.Type, w.ID, w.VersionID, w.Deleted, t.resourceID(w.Type, w.ID))
 		}
 		b.WriteString(` ON CONFLICT (type, id) DO NOTHING`)
 		return b.String(), args

@@ -104,6 +104,11 @@ func runQuery(t *testing.T, s store.Store, typ, query string) []string {
 
 func testSearch(t *testing.T, s store.Store) {
 	loadFixtures(t, s)
+	searchTheFixtures(t, s)
+}
+
+// searchTheFixtures makes testSearch's searches of loadFixtures' resources.
+func searchTheFixtures(t *testing.T, s store.Store) {
 	tests := []struct {
 		typ, query string
 		want       string // ids, comma-separated, in order when sorted

@@ -59,7 +59,7 @@ func MakeOlderSQLite(tb testing.TB, dir string) {
 	for _, stmt := range []string{
 		`DELETE FROM record WHERE kind = 'store-setting'`,
 		`CREATE TRIGGER written_by_an_earlier_version AFTER INSERT ON token_index
-			WHEN NEW.patient_rid <> 0 AND unicode(substr(NEW.id, -1)) % 2 = 0
+			WHEN NEW.patient_rid <> 0 AND unicode(substr((SELECT k.id FROM resource_key k WHERE k.rid = NEW.rid), -1)) % 2 = 0
 			BEGIN UPDATE token_index SET patient_rid = 0 WHERE rowid = NEW.rowid; END`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {

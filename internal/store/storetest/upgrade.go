@@ -49,17 +49,51 @@ var paramNumberedIndexes = map[string][]string{
 	"composite_index": {"composite_index_lookup (type, param, first_code, first_system, lo, hi, code, system, id)", "composite_index_owner (type, id, param, first_code, first_system, lo, hi, code, system)"},
 }
 
-// PatientKeysAsText takes a store back from the seventeenth migration:
-// token rows holding their patient keys as text, with the lookup index
-// the sixteenth left, and no resource_key.
-var PatientKeysAsText = []string{
+// RowsByIDAsBefore takes a store back from the nineteenth migration:
+// index rows naming their resources by id and reference rows their
+// targets by target_id (no target: ""), resource_current without its
+// rid, with the indexes the eighteenth left.
+func RowsByIDAsBefore() []string {
+	stmts := []string{`DROP INDEX resource_current_rid`, `DROP INDEX resource_current_type_rid`, `ALTER TABLE resource_current DROP COLUMN rid`}
+	for _, table := range slices.Sorted(maps.Keys(paramNumberedIndexes)) {
+		var indexes []string
+		for _, ix := range paramNumberedIndexes[table] {
+			ix = strings.ReplaceAll(ix, "param", "pid")
+			indexes = append(indexes, strings.ReplaceAll(ix, "patient, id", "patient_rid, id"))
+		}
+		for _, ix := range indexes {
+			name, _, _ := strings.Cut(ix, " ")
+			stmts = append(stmts, `DROP INDEX `+name)
+		}
+		stmts = append(stmts,
+			`ALTER TABLE `+table+` ADD COLUMN id TEXT NOT NULL DEFAULT ''`,
+			`UPDATE `+table+` SET id = (SELECT k.id FROM resource_key k WHERE k.rid = `+table+`.rid)`,
+			`ALTER TABLE `+table+` DROP COLUMN rid`)
+		if table == "reference_index" {
+			stmts = append(stmts,
+				`ALTER TABLE reference_index ADD COLUMN target_id TEXT NOT NULL DEFAULT ''`,
+				`UPDATE reference_index SET target_id = coalesce((SELECT k.id FROM resource_key k WHERE k.rid = reference_index.target_rid), '')`,
+				`ALTER TABLE reference_index DROP COLUMN target_rid`)
+		}
+		for _, ix := range indexes {
+			name, columns, _ := strings.Cut(ix, " ")
+			stmts = append(stmts, `CREATE INDEX `+name+` ON `+table+` `+columns)
+		}
+	}
+	return stmts
+}
+
+// PatientKeysAsText takes a store back from the nineteenth, eighteenth
+// and seventeenth migrations: token rows holding their patient keys as
+// text, with the lookup index the sixteenth left, and no resource_key.
+var PatientKeysAsText = append(RowsByIDAsBefore(), []string{
 	`DROP INDEX token_index_lookup`,
 	`ALTER TABLE token_index ADD COLUMN patient TEXT NOT NULL DEFAULT ''`,
 	`UPDATE token_index SET patient = (SELECT id FROM resource_key k WHERE k.rid = token_index.patient_rid) WHERE patient_rid <> 0`,
 	`ALTER TABLE token_index DROP COLUMN patient_rid`,
 	`DROP TABLE resource_key`,
 	`CREATE INDEX token_index_lookup ON token_index (type, pid, code, sid, patient, id)`,
-}
+}...)
 
 // NamesAsText takes a store back from the seventeenth, sixteenth and
 // fifteenth migrations: index rows naming their parameters, token rows
@@ -99,7 +133,7 @@ var tokenSystemsAsText = []string{
 }
 
 // IndexUpgrade checks the eighth, ninth, twelfth, fourteenth, fifteenth,
-// sixteenth and seventeenth migrations (and that the others after the eighth run again after
+// sixteenth, seventeenth, eighteenth and nineteenth migrations (and that the others after the eighth run again after
 // them) on a store an older version wrote: open returns a new store on
 // the database db reaches, and indexDefs lists its indexes (table, name,
 // DDL) as the dialect's IndexDefinitions does. The store is taken back
@@ -123,8 +157,8 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 17 {
-		t.Fatalf("schema version %d: this test takes a store back from the seventeenth migration", version)
+	if version != 19 {
+		t.Fatalf("schema version %d: this test takes a store back from the nineteenth migration", version)
 	}
 	for _, stmt := range NamesAsText() {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
@@ -183,7 +217,7 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		t.Errorf("combo-code rows after the upgrade: %d, %v; want none", combo, err)
 	}
 	var textRows []string
-	rows, err := db.QueryContext(ctx, `SELECT id FROM token_index WHERE sid = 0 AND code = '' ORDER BY id`)
+	rows, err := db.QueryContext(ctx, `SELECT k.id FROM token_index t JOIN resource_key k ON k.rid = t.rid WHERE t.sid = 0 AND t.code = '' ORDER BY k.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,10 +248,11 @@ func IndexUpgrade(t *testing.T, open func() store.Store, db *sql.DB, indexDefs s
 		defs[name] = ddl
 	}
 	for name, want := range map[string]string{
-		"token_index_lookup": "(type, pid, code, sid, patient_rid, id)", "token_index_owner": "(type, id, pid, code, sid)",
-		"quantity_index_owner": "(type, id, pid, value)", "date_index_hi": "(type, pid, hi, lo, id)",
-		"composite_index_lookup": "(type, pid, first_code, first_system, lo, hi, code, system, id)",
-		"composite_index_owner":  "(type, id, pid, first_code, first_system, lo, hi, code, system)",
+		"token_index_lookup": "(type, pid, code, sid, patient_rid, rid)", "token_index_owner": "(rid, pid, code, sid)",
+		"quantity_index_owner": "(rid, pid, value)", "date_index_hi": "(type, pid, hi, lo, rid)",
+		"composite_index_lookup": "(type, pid, first_code, first_system, lo, hi, code, system, rid)",
+		"composite_index_owner":  "(rid, pid, first_code, first_system, lo, hi, code, system)",
+		"reference_index_lookup": "(type, pid, target_rid, rid)", "resource_current_rid": "(rid)",
 	} {
 		if !strings.HasSuffix(defs[name], want) {
 			t.Errorf("%s after the upgrade: %q, want it to end %s", name, defs[name], want)
@@ -264,7 +299,7 @@ func PatientKeysUpgrade(t *testing.T, open func() store.Store, db *sql.DB) {
 		t.Errorf("after the upgrade the keys name %d of ku1 and ku2, want both", n)
 	}
 	put(t, s, patient("ku3", "shaw"), obs("kuo5", "a", "ku1"), obs("kuo6", "a", "ku3"))
-	if n := count(`SELECT count(DISTINCT patient_rid) FROM token_index WHERE id IN ('kuo1', 'kuo3', 'kuo5')`); n != 1 {
+	if n := count(`SELECT count(DISTINCT patient_rid) FROM token_index t JOIN resource_key k ON k.rid = t.rid WHERE k.id IN ('kuo1', 'kuo3', 'kuo5')`); n != 1 {
 		t.Errorf("ku1's rows after a new write hold %d keys, want one", n)
 	}
 	for _, c := range []struct{ typ, query, want string }{
@@ -278,4 +313,32 @@ func PatientKeysUpgrade(t *testing.T, open func() store.Store, db *sql.DB) {
 			t.Errorf("%s?%s after the upgrade = [%s], want [%s]", c.typ, c.query, got, c.want)
 		}
 	}
+}
+
+// RIDUpgrade checks the nineteenth migration on a store the version
+// before it wrote: testSearch's resources are written, the store is taken
+// back (RowsByIDAsBefore), reopened, and must answer every one of
+// testSearch's searches as a new store does. open returns a new store on
+// the database db reaches.
+func RIDUpgrade(t *testing.T, open func() store.Store, db *sql.DB) {
+	ctx := context.Background()
+	s := open()
+	loadFixtures(t, s)
+	s.Close()
+	for _, stmt := range append(RowsByIDAsBefore(), `DELETE FROM schema_migrations WHERE version >= 19`) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	var byID int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM reference_index WHERE target_id <> ''`).Scan(&byID); err != nil || byID == 0 {
+		t.Fatalf("taken back, %d reference rows name their targets by id (%v)", byID, err)
+	}
+	s = open()
+	defer s.Close()
+	var unnamed int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM token_index t WHERE NOT EXISTS (SELECT 1 FROM resource_current c WHERE c.rid = t.rid AND c.type = t.type)`).Scan(&unnamed); err != nil || unnamed != 0 {
+		t.Errorf("after the upgrade %d token rows name no current resource of their type (%v)", unnamed, err)
+	}
+	searchTheFixtures(t, s)
 }
