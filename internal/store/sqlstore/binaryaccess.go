@@ -20,7 +20,7 @@ func (sb *sqlBuilder) binaryAccess(a *search.Access, idCol string) {
 	types, pairs, unshared := compartmentPairs()
 	s, t := sb.nextAlias("s"), sb.nextAlias("t")
 	sb.w(` AND EXISTS (SELECT 1 FROM reference_index ` + s + ` WHERE `)
-	sb.ownedBy(s, "Binary", idCol)
+	sb.ownedBy(s, idCol)
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityContextParam})
 	sb.w(` AND ((` + s + `.target_type = 'Patient' AND `)

@@ -301,12 +301,10 @@ func (t *tx) patientID(id string) int64  { return t.nameID(&t.s.patients, id) }
 func (t *tx) resourceID(typ, id string) int64 { return t.nameID(nil, resourceName(typ, id)) }
 
 // numberNames makes sure every token system, parameter and patient key
-// of ws has a number before their rows are written, and every resource
-// of ws and reference target of their rows a rid (numberResources).
+// of ws has a number before their rows are written. Their resources and
+// reference targets are numbered before (numberResources: flush, before
+// resource_current's rows, which hold the rids too; ReplaceIndex).
 func (t *tx) numberNames(ctx context.Context, ws []store.Write) error {
-	if err := t.numberResources(ctx, ws); err != nil {
-		return err
-	}
 	var systems, params, patients []string // those the server does not know
 	for i := range ws {
 		v := &ws[i].Index

@@ -743,8 +743,10 @@
 //     idsIn and ridOf read resource_key by (type, id); a reference's bare
 //     id (subject=123) is looked up among the parameter's target types,
 //     every type when it names none, since resource_key has no index by
-//     id alone. An id the store never named matches nothing. _id on
-//     resource_current stays on its own primary key. Between, rows join
+//     id alone. An id the store never named matches nothing. Ids
+//     compared with resource_current's own row (_id, a patient-facing
+//     caller's patients on a Patient search) stay on its primary key
+//     (idsIn). Between, rows join
 //     rows by rid, and a lead's rids find resource_current's rows without
 //     the type beside them; a forward _include reads its page's reference
 //     rows by their rids alone (beside the type, SQLite read every row of

@@ -132,6 +132,11 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 	if err := t.dropIndexes(ctx, updated); err != nil {
 		return err
 	}
+	// Each write's rid, looked up once rather than once a table.
+	rids := make([]int64, len(ws))
+	for i := range ws {
+		rids[i] = t.resourceID(ws[i].Type, ws[i].ID)
+	}
 	var args []any // one buffer for every table's rows in turn
 	o := t.rowOptions()
 	for _, tbl := range indexTables {
@@ -139,7 +144,7 @@ func (t *tx) replaceIndexes(ctx context.Context, ws []store.Write) error {
 		n := 0
 		for i := range ws {
 			var added int
-			args, added = tbl.rows(&ws[i].Index, ws[i].Type, t.resourceID(ws[i].Type, ws[i].ID), args, o)
+			args, added = tbl.rows(&ws[i].Index, ws[i].Type, rids[i], args, o)
 			n += added
 		}
 		if err := t.unnumberedName(); err != nil {
@@ -219,15 +224,19 @@ func (t *tx) ReplaceIndex(ctx context.Context, typ, id string, v search.Values) 
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.numberNames(ctx, []store.Write{{Version: store.Version{Type: typ, ID: id}, Index: v}}); err != nil {
+	ws := []store.Write{{Version: store.Version{Type: typ, ID: id}, Index: v}}
+	if err := t.numberResources(ctx, ws); err != nil {
+		return t.fail(err)
+	}
+	if err := t.numberNames(ctx, ws); err != nil {
 		return t.fail(err)
 	}
 	if err := t.dropIndexes(ctx, []resourceKey{{typ, id}}); err != nil {
 		return t.fail(err)
 	}
-	o := t.rowOptions()
+	o, rid := t.rowOptions(), t.resourceID(typ, id)
 	for _, tbl := range indexTables {
-		args, n := tbl.rows(&v, typ, t.resourceID(typ, id), nil, o)
+		args, n := tbl.rows(&v, typ, rid, nil, o)
 		if err := t.unnumberedName(); err != nil {
 			return t.fail(err)
 		}

@@ -22,17 +22,15 @@ func keyOf(x string) string { return x + ".rid" }
 func targetOf(r string) string { return r + ".target_rid" }
 
 // ownedBy writes that index row x belongs to the resource key (a rid
-// column, as keyOf gives) names. typ is the resource's type, which its
-// rid implies: the owner index is led by the rid alone.
-func (sb *sqlBuilder) ownedBy(x, typ, key string) {
+// column, as keyOf gives) names. The rid implies the type: the owner
+// index is led by the rid alone.
+func (sb *sqlBuilder) ownedBy(x, key string) {
 	sb.w(keyOf(x) + ` = ` + key)
 }
 
 // ownedByRowOf writes that index row x belongs to the resource
 // resource_current row (or index row) c is of.
-func (sb *sqlBuilder) ownedByRowOf(x, c string) {
-	sb.w(keyOf(x) + ` = ` + keyOf(c))
-}
+func (sb *sqlBuilder) ownedByRowOf(x, c string) { sb.ownedBy(x, keyOf(c)) }
 
 // isTargetOf writes that row t (of resource_current or an index table)
 // is of the resource reference row r refers to.
@@ -43,11 +41,18 @@ func (sb *sqlBuilder) isTargetOf(t, r string) {
 // idsIn writes that key, a rid column naming resources of typ, names one
 // of the resources of typ that ids name (" NOT IN" with not): the ids
 // mapped to their rids in the statement. An id the store never named
-// matches nothing.
+// matches nothing. c's own rid (resource_current's, or the matches',
+// which carry the id too) is compared by its id instead, on the primary
+// key: mapped to rids beside c's type, SQLite could read every resource
+// of the type (doc.go, the plan rules).
 func (sb *sqlBuilder) idsIn(key, typ string, ids []string, not bool) {
 	op := ` IN (`
 	if not {
 		op = ` NOT IN (`
+	}
+	if key == keyOf("c") {
+		sb.w(`c.id`+op+placeholders(len(ids))+`)`, anySlice(ids)...)
+		return
 	}
 	k := sb.nextAlias("k")
 	sb.w(key+op+`SELECT `+k+`.rid FROM resource_key `+k+` WHERE `+k+`.type = ? AND `+k+`.id IN (`+placeholders(len(ids))+`))`,

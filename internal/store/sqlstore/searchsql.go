@@ -92,16 +92,6 @@ func (sb *sqlBuilder) filter(f *search.Filter, typ, idCol string) {
 		for i, v := range f.Values {
 			ids[i] = v.Code
 		}
-		if idCol == keyOf("c") {
-			// resource_current's (or the matches') own ids: its primary
-			// key, without mapping them to rids.
-			op := ` IN (`
-			if f.Modifier == "not" {
-				op = ` NOT IN (`
-			}
-			sb.w(`c.id`+op+placeholders(len(ids))+`)`, anySlice(ids)...)
-			return
-		}
 		sb.idsIn(idCol, typ, ids, f.Modifier == "not")
 		return
 	}
@@ -569,11 +559,7 @@ func (sb *sqlBuilder) probe(f *search.Filter, typ, idCol string) {
 		sb.w(`NOT `)
 	}
 	sb.w(`EXISTS (SELECT 1 FROM ` + table + ` ` + x + ` WHERE `)
-	if typ == "" {
-		sb.ownedByRowOf(x, "c")
-	} else {
-		sb.ownedBy(x, typ, idCol)
-	}
+	sb.ownedBy(x, idCol) // for typ "", c's own rows: idCol is c.rid
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(x+`.pid`), params)
 	sb.narrowTo(x, target)
@@ -1109,7 +1095,7 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 	}
 	ownedBy := func(k string) {
 		sb.w(`SELECT 1 FROM reference_index ` + k + ` WHERE `)
-		sb.ownedBy(k, typ, idCol)
+		sb.ownedBy(k, idCol)
 		sb.w(` AND `)
 		sb.paramIn(sb.noIndexNumber(k+`.pid`), params)
 		sb.w(` AND ` + k + `.target_type = 'Patient'`)
@@ -1148,7 +1134,7 @@ func (sb *sqlBuilder) access(a *search.Access, typ, idCol string) {
 func (sb *sqlBuilder) registered(a *search.Access, patientID string) {
 	r := sb.nextAlias("r")
 	sb.w(`EXISTS (SELECT 1 FROM reference_index ` + r + ` WHERE `)
-	sb.ownedBy(r, "Patient", patientID)
+	sb.ownedBy(r, patientID)
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(r+`.pid`), search.PracticeParams)
 	sb.w(` AND `)
@@ -1164,7 +1150,7 @@ func (sb *sqlBuilder) sensitive(patientID string) {
 	// A probe by the patient's id (the owner index): the lookup index by
 	// parameter and code would scan every sensitive patient per row.
 	sb.w(`EXISTS (SELECT 1 FROM token_index ` + s + ` WHERE `)
-	sb.ownedBy(s, "Patient", patientID)
+	sb.ownedBy(s, patientID)
 	sb.w(` AND `)
 	sb.paramIn(sb.noIndexNumber(s+`.pid`), []string{search.SecurityParam})
 	sb.w(` AND `)

@@ -38,6 +38,9 @@ var searchFixtures = []string{
 	               {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":82,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
 	`{"resourceType":"ValueSet","id":"vs1","url":"http://example.org/fhir/ValueSet/gp-codes","status":"active"}`,
 	`{"resourceType":"RiskAssessment","id":"ra1","status":"final","subject":{"reference":"Patient/p2"},"prediction":[{"probabilityDecimal":0.25}]}`,
+	// instantiates-canonical names no target types: a bare id is looked
+	// up among every type.
+	`{"resourceType":"RequestGroup","id":"rg1","status":"active","intent":"plan","instantiatesCanonical":["PlanDefinition/pd1"]}`,
 }
 
 func loadFixtures(t *testing.T, s store.Store) {
@@ -146,6 +149,9 @@ func searchTheFixtures(t *testing.T, s store.Store) {
 		{"Observation", "subject=http://gp.example/fhir/Patient/p1", "o1,o2", false},
 		{"Observation", "subject:identifier=https://fhir.nhs.uk/Id/nhs-number|9000000017", "o4", false},
 		{"Patient", "organization=Organization/org1", "p1", false},
+		{"RequestGroup", "instantiates-canonical=pd1", "rg1", false},
+		{"RequestGroup", "instantiates-canonical=PlanDefinition/pd1", "rg1", false},
+		{"RequestGroup", "instantiates-canonical=pd2", "", false},
 		// date
 		{"Patient", "birthdate=1980-05-17", "p1", false},
 		{"Patient", "birthdate=1980", "p1", false},
