@@ -120,9 +120,9 @@ func (sb *sqlBuilder) sought(f *search.Filter, typ, idCol string) {
 	sb.w(`)))`)
 }
 
-// filterIDs writes a SELECT of the rids (a column named rid) of typ's resources that have
-// matching index rows (for :not and :missing=true, those that have rows
-// to exclude; the caller negates).
+// filterIDs writes a SELECT of the rids (a column named rid) of typ's
+// resources that have matching index rows (for :not and :missing=true,
+// those that have rows to exclude; the caller negates).
 func (sb *sqlBuilder) filterIDs(f *search.Filter, typ string, distinct bool) (idCol string) {
 	sel := `SELECT `
 	if distinct {
@@ -805,38 +805,32 @@ func (sb *sqlBuilder) sortExpr(k search.SortKey) (string, []any) {
 	if k.Desc {
 		agg = "max"
 	}
+	rows := tableFor(p.Type) + ` s`
 	switch p.Type {
 	case "string":
-		col = "norm"
+		col = "s.norm"
 	case "token":
 		// Rows without a code (a concept's text, a coding with only a
 		// display) hold no value to sort by: counted, they put every
 		// concept with a text first, as if its code were "".
-		col, valued = "code", ` AND s.code <> ''`
+		col, valued = "s.code", ` AND s.code <> ''`
 	case "reference":
 		// By the target's id, as before rids: its rid mapped back.
-		return sb.fragment(func(f *sqlBuilder) {
-			f.w(fmt.Sprintf(`(SELECT %s(sk.id) FROM reference_index s JOIN resource_key sk ON sk.rid = s.target_rid WHERE `, agg))
-			f.ownedByRowOf("s", "c")
-			f.w(` AND `)
-			f.paramIn(sb.noIndexNumber("s.pid"), p.StoredAs())
-			f.narrowTo("s", p.StoredTarget())
-			f.w(`)`)
-		})
+		col, rows = "sk.id", rows+` JOIN resource_key sk ON sk.rid = s.target_rid`
 	case "date":
-		col = "lo"
+		col = "s.lo"
 		if k.Desc {
-			col = "hi"
+			col = "s.hi"
 		}
 	case "number", "quantity":
-		col = "value"
+		col = "s.value"
 	case "uri":
-		col = "uri"
+		col = "s.uri"
 	default:
 		return "c.id", nil
 	}
 	return sb.fragment(func(f *sqlBuilder) {
-		f.w(fmt.Sprintf(`(SELECT %s(s.%s) FROM %s s WHERE `, agg, col, tableFor(p.Type)))
+		f.w(fmt.Sprintf(`(SELECT %s(%s) FROM %s WHERE `, agg, col, rows))
 		f.ownedByRowOf("s", "c")
 		f.w(` AND `)
 		f.paramIn(sb.noIndexNumber("s.pid"), p.StoredAs())

@@ -192,13 +192,13 @@ func (s *Store) walkFrom(ctx context.Context, q *search.Query, c continuation) (
 		return nil, false, err
 	}
 	// The walk reads the (type, rid) index alone (index-only on
-	// PostgreSQL), and the page's versions are joined
-	// to its rows after it. With the version and deletion columns in the
-	// walk, the generic plan PostgreSQL keeps for a prepared statement,
-	// taking the two bounds for a narrow range, read the whole range
-	// through a bitmap and sorted it (60 ms for a page the walk reads in
-	// 2). A deleted resource has no index rows, so the lead's probe
-	// leaves it out; the join checks again.
+	// PostgreSQL), and the page's versions are joined to its rows after
+	// it. With the version and deletion columns in the walk, the generic
+	// plan PostgreSQL keeps for a prepared statement, taking the two
+	// bounds for a narrow range, read the whole range through a bitmap
+	// and sorted it (60 ms for a page the walk reads in 2). A deleted
+	// resource has no index rows, so the lead's probe leaves it out; the
+	// join checks again.
 	typ := q.Types[0]
 	sb := s.builder(time.Now())
 	sb.w(`WITH p AS MATERIALIZED (SELECT c.rid FROM resource_current c WHERE c.type = ? AND c.rid `+cmp+` `, typ)
@@ -239,8 +239,8 @@ func (c continuation) direction() (cmp, dir, within string) {
 	return ">", "", "<="
 }
 
-// pageVersions ends a statement whose CTE p holds the page's rids of
-// typ: the versions of those still current, in the order dir, with
+// pageVersions ends a statement whose CTE p holds the page's rids (of
+// one type): the versions of those still current, in the order dir, with
 // extra columns of p after them. Found by the rid alone, without the
 // type beside it (doc.go). p's rows lead the join (CROSS JOIN
 // fixes SQLite's order; see firstPage).
